@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+
+	"charm.land/lipgloss/v2"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"gopkg.in/yaml.v3"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// render writes v in the selected format. table draws the table form; when
+// nil, table falls back to JSON.
+func (a *App) render(v any, table func(w io.Writer) error) error {
+	switch f := a.Format(); f {
+	case "json":
+		return writeJSON(a.Out, v)
+	case "ndjson":
+		return writeNDJSON(a.Out, v)
+	case "yaml":
+		return writeYAML(a.Out, v)
+	case "table":
+		if table == nil {
+			return writeJSON(a.Out, v)
+		}
+		return table(a.Out)
+	default:
+		return fail.New(fail.Invalid, "--format %s is not supported by this command", f)
+	}
+}
+
+// writeJSON writes v as indented JSON without HTML escaping.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeNDJSON writes each element of a slice v on its own line; a non-slice
+// is written as one line.
+func writeNDJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return enc.Encode(v)
+	}
+	for i := range rv.Len() {
+		if err := enc.Encode(rv.Index(i).Interface()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeYAML writes v as YAML with the same field names as its JSON form.
+func writeYAML(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	var node yaml.Node
+	if err := yaml.Unmarshal(buf.Bytes(), &node); err != nil {
+		return err
+	}
+	blockStyle(&node)
+	ye := yaml.NewEncoder(w)
+	ye.SetIndent(2)
+	if err := ye.Encode(&node); err != nil {
+		return err
+	}
+	return ye.Close()
+}
+
+// newTable returns a left-aligned table with the given headers, drawn with
+// box characters on a terminal and plain ASCII otherwise.
+func (a *App) newTable(w io.Writer, headers ...any) *tablewriter.Table {
+	sym := tw.NewSymbols(tw.StyleASCII)
+	if a.OutTTY {
+		sym = tw.NewSymbols(tw.StyleLight)
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: sym})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+	)
+	t.Header(headers...)
+	return t
+}
+
+// styles holds the few text styles stella uses; they are no-ops without colour.
+type styles struct {
+	color                bool
+	bad, warn, good, dim lipgloss.Style
+	bold                 lipgloss.Style
+}
+
+func (a *App) styles() styles {
+	return styles{
+		color: a.Color(),
+		bad:   lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
+		warn:  lipgloss.NewStyle().Foreground(lipgloss.Yellow),
+		good:  lipgloss.NewStyle().Foreground(lipgloss.Green),
+		dim:   lipgloss.NewStyle().Faint(true),
+		bold:  lipgloss.NewStyle().Bold(true),
+	}
+}
+
+// paint renders s in style st when colour is on.
+func (s styles) paint(st lipgloss.Style, text string) string {
+	if !s.color {
+		return text
+	}
+	return st.Render(text)
+}
+
+// infof writes a progress or status line to stderr unless --quiet.
+func (a *App) infof(format string, args ...any) {
+	if a.Global.Quiet {
+		return
+	}
+	fmt.Fprintf(a.Err, format+"\n", args...)
+}
+
+// blockStyle clears the flow and quoting styles that parsing JSON leaves on a
+// node tree, so the YAML encoder writes block style and quotes only where a
+// string would otherwise read as another type.
+func blockStyle(n *yaml.Node) {
+	n.Style = 0
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}

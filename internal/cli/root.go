@@ -1,0 +1,312 @@
+// Package cli owns stella's command line: the cobra command tree, global
+// flags and configuration, output formats, and the mapping from errors to
+// exit codes. Each command lives in its own file with an Options struct and a
+// run function that writes only to the App's streams.
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+	"golang.org/x/term"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// App is what every command receives: its streams, the resolved global
+// options and configuration, and a logger.
+type App struct {
+	In     io.Reader
+	Out    io.Writer // stdout, or a buffer committed to --output on success
+	Err    io.Writer
+	OutTTY bool // stdout is a terminal
+	ErrTTY bool // stderr is a terminal
+
+	Global Globals
+	Config *viper.Viper
+	Log    *slog.Logger
+	Getenv func(string) string
+}
+
+// Globals are the flags every command accepts (DESIGN §3).
+type Globals struct {
+	DB        string
+	Config    string
+	Format    string
+	Output    string
+	Tenant    string
+	Sealed    bool
+	NoColor   bool
+	Quiet     bool
+	LogLevel  string
+	LogFormat string
+}
+
+// Color reports whether styled output may be written to stdout.
+func (a *App) Color() bool {
+	return a.OutTTY && !a.Global.NoColor && a.Getenv("NO_COLOR") == ""
+}
+
+// Format returns the output format: the --format flag, else table on a TTY
+// and json otherwise.
+func (a *App) Format() string {
+	if a.Global.Format != "" {
+		return a.Global.Format
+	}
+	if a.OutTTY && a.Global.Output == "" {
+		return "table"
+	}
+	return "json"
+}
+
+// Main runs stella with args and returns the process exit code. It never
+// panics: an unexpected panic becomes a one-line internal error.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "stella: internal error: %v\n", r)
+			code = int(fail.Internal)
+		}
+	}()
+	app := &App{In: stdin, Out: stdout, Err: stderr, Getenv: os.Getenv}
+	app.OutTTY = isTerminal(stdout)
+	app.ErrTTY = isTerminal(stderr)
+
+	root := newRootCmd(app)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+
+	var outBuf *bytes.Buffer
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := app.configure(cmd); err != nil {
+			return err
+		}
+		if app.Global.Output != "" {
+			outBuf = &bytes.Buffer{}
+			app.Out = outBuf
+		}
+		return nil
+	}
+	err := root.ExecuteContext(context.Background())
+	if outBuf != nil && (err == nil || isGateOutcome(err)) {
+		if werr := writeFileAtomic(app.Global.Output, outBuf.Bytes(), 0o644); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		var r *reported
+		if !errors.As(err, &r) {
+			fmt.Fprintf(stderr, "stella: %s\n", oneLine(err.Error()))
+		}
+	}
+	return exitCode(err)
+}
+
+// isGateOutcome reports whether err only carries a gate verdict, in which
+// case the report is still complete and is written out.
+func isGateOutcome(err error) bool {
+	k := fail.KindOf(err)
+	var r *reported
+	if errors.As(err, &r) {
+		k = r.kind
+	}
+	return k == fail.Blocked || k == fail.Warned
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.ReplaceAll(s, "\n", "; ")
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "stella",
+		Short: "Compile and evaluate supply-chain policies, deterministically and offline",
+		Long: `stella compiles stella-dsl@1 policies into a hashed IR and evaluates them
+against frozen supply-chain inputs (SBOMs, OSV advisories, VEX, reachability,
+EPSS/KEV signals, exceptions). It keeps run history in SQLite, signs run
+manifests, moves through air gaps in signed bundles and governs policy
+versions with signed approvals.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fail.Wrap(fail.Invalid, err) })
+	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodeHelp())
+
+	f := root.PersistentFlags()
+	g := &app.Global
+	f.StringVar(&g.DB, "db", "", "SQLite database (default $XDG_DATA_HOME/stella/stella.db)")
+	f.StringVar(&g.Config, "config", "", "config file (default ./stella.yaml, then $XDG_CONFIG_HOME/stella/config.yaml)")
+	f.StringVar(&g.Format, "format", "", "output format: table|json|yaml|ndjson, and per command sarif|junit|openvex|html (default table on a TTY, json otherwise)")
+	f.StringVar(&g.Output, "output", "", "write the output to this file (written only if the command completes)")
+	f.StringVar(&g.Tenant, "tenant", "default", "tenant id")
+	f.BoolVar(&g.Sealed, "sealed", false, "sealed mode: refuse anything that would use the network (env STELLA_OFFLINE=1)")
+	f.BoolVar(&g.Sealed, "offline", false, "alias of --sealed")
+	f.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
+	f.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors")
+	f.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.StringVar(&g.LogFormat, "log-format", "text", "log format: text|json")
+
+	root.AddCommand(
+		newPolicyCmd(app),
+		newSnapshotCmd(app),
+		newInputsCmd(app),
+		newVersionCmd(app),
+		newCompletionCmd(app),
+	)
+	return root
+}
+
+// configure resolves the global flags with precedence flag > env > file and
+// sets up logging.
+func (a *App) configure(cmd *cobra.Command) error {
+	v := viper.New()
+	v.SetEnvPrefix("STELLA")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
+	v.AutomaticEnv()
+	flags := cmd.Flags()
+	cfg := a.Global.Config
+	if cfg == "" {
+		cfg = a.Getenv("STELLA_CONFIG")
+	}
+	if cfg != "" {
+		v.SetConfigFile(cfg)
+		if err := v.ReadInConfig(); err != nil {
+			return fail.New(fail.Invalid, "config %s: %v", cfg, err)
+		}
+	} else {
+		for _, p := range configCandidates(a.Getenv) {
+			if _, err := os.Stat(p); err == nil {
+				v.SetConfigFile(p)
+				if err := v.ReadInConfig(); err != nil {
+					return fail.New(fail.Invalid, "config %s: %v", p, err)
+				}
+				break
+			}
+		}
+	}
+	a.Config = v
+	// Global flags not given on the command line take env, then file values.
+	var ferr error
+	flags.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || !isGlobal(fl.Name) || fl.Name == "config" {
+			return
+		}
+		key := fl.Name
+		if key == "offline" {
+			return
+		}
+		if val := v.GetString(key); v.IsSet(key) && val != "" {
+			if err := fl.Value.Set(val); err != nil && ferr == nil {
+				ferr = fail.New(fail.Invalid, "%s: %v", key, err)
+			}
+		}
+	})
+	if ferr != nil {
+		return ferr
+	}
+	if off := a.Getenv("STELLA_OFFLINE"); off == "1" || off == "true" {
+		a.Global.Sealed = true
+	}
+	if a.Global.DB == "" {
+		a.Global.DB = defaultDB(a.Getenv)
+	}
+	switch a.Global.Format {
+	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html":
+	default:
+		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson)", a.Global.Format)
+	}
+	return a.setupLog()
+}
+
+var globalNames = map[string]bool{"db": true, "config": true, "format": true, "output": true, "tenant": true,
+	"sealed": true, "offline": true, "no-color": true, "quiet": true, "log-level": true, "log-format": true}
+
+func isGlobal(name string) bool { return globalNames[name] }
+
+func (a *App) setupLog() error {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(a.Global.LogLevel)); err != nil {
+		return fail.New(fail.Invalid, "unknown --log-level %q", a.Global.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch a.Global.LogFormat {
+	case "text":
+		a.Log = slog.New(slog.NewTextHandler(a.Err, opts))
+	case "json":
+		a.Log = slog.New(slog.NewJSONHandler(a.Err, opts))
+	default:
+		return fail.New(fail.Invalid, "unknown --log-format %q (want text or json)", a.Global.LogFormat)
+	}
+	return nil
+}
+
+func configCandidates(getenv func(string) string) []string {
+	c := []string{"stella.yaml"}
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		if home := getenv("HOME"); home != "" {
+			dir = filepath.Join(home, ".config")
+		}
+	}
+	if dir != "" {
+		c = append(c, filepath.Join(dir, "stella", "config.yaml"))
+	}
+	return c
+}
+
+func defaultDB(getenv func(string) string) string {
+	dir := getenv("XDG_DATA_HOME")
+	if dir == "" {
+		if home := getenv("HOME"); home != "" {
+			dir = filepath.Join(home, ".local", "share")
+		} else {
+			dir = "."
+		}
+	}
+	return filepath.Join(dir, "stella", "stella.db")
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames it
+// into place, so readers never see a partial file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".stella-*")
+	if err != nil {
+		return fail.New(fail.Invalid, "write %s: %v", path, err)
+	}
+	name := tmp.Name()
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(name, perm)
+	}
+	if werr == nil {
+		werr = os.Rename(name, path)
+	}
+	if werr != nil {
+		os.Remove(name)
+		return fail.New(fail.Invalid, "write %s: %v", path, werr)
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/stella-policy/stella/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"stella": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the end-to-end CLI scripts in testdata/script. Each runs
+// in its own $WORK with HOME and XDG directories inside it; $REPO is the
+// repository root and $DATA the shared real data (condition [data] tells
+// whether it is present). STELLA_UPDATE=1 rewrites cmp targets.
+func TestScripts(t *testing.T) {
+	root := testenv.RepoRoot()
+	data := testenv.DataDir()
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join(root, "testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("STELLA_UPDATE") != "",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("HOME", env.WorkDir)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
+			env.Setenv("REPO", root)
+			env.Setenv("DATA", data)
+			env.Setenv("NO_COLOR", "")
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "data" {
+				if data == "" && os.Getenv("CI") == "true" {
+					t.Fatal("CI=true requires the shared data for [data] scripts")
+				}
+				return data != "", nil
+			}
+			return false, nil
+		},
+	})
+}

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/buildinfo"
+)
+
+type versionOptions struct {
+	short bool
+}
+
+func newVersionCmd(app *App) *cobra.Command {
+	opts := &versionOptions{}
+	cmd := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, commit and Go version",
+		Args:  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runVersion(app, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.short, "short", false, "print only the version")
+	return cmd
+}
+
+func runVersion(app *App, opts *versionOptions) error {
+	info := buildinfo.Get()
+	if opts.short {
+		_, err := fmt.Fprintln(app.Out, info.Version)
+		return err
+	}
+	if app.Global.Format == "" {
+		// Plain text unless a format is asked for, TTY or not.
+		_, err := fmt.Fprintf(app.Out, "stella %s\ncommit %s\n%s %s\n", info.Version, info.Commit, info.GoVersion, info.Platform)
+		return err
+	}
+	return app.render(info, func(w io.Writer) error {
+		_, err := fmt.Fprintf(w, "stella %s\ncommit %s\n%s %s\n", info.Version, info.Commit, info.GoVersion, info.Platform)
+		return err
+	})
+}
