@@ -9,16 +9,22 @@
 // on input order.
 package model
 
-import "github.com/stella-policy/stella/internal/decimal"
+import (
+	"encoding/json"
+
+	"github.com/stella-policy/stella/internal/decimal"
+)
 
 // SBOM is one normalized SBOM document.
 type SBOM struct {
-	Format      string      `json:"format"`      // "cyclonedx" or "spdx"
-	SpecVersion string      `json:"specVersion"` // "1.4", "SPDX-2.3"
-	Name        string      `json:"name"`        // document or root component name
-	Digest      string      `json:"digest"`      // sha256: of the raw file
-	Components  []Component `json:"components"`  // sorted by Purl, then Ref
-	NoPurl      int         `json:"noPurl"`      // components kept without a purl
+	Format      string      `json:"format"`         // "cyclonedx" or "spdx"
+	SpecVersion string      `json:"specVersion"`    // "1.4", "SPDX-2.3"
+	Name        string      `json:"name"`           // document or root component name
+	Digest      string      `json:"digest"`         // sha256: of the normalized SBOM (docs/inputs.md), not of the raw file
+	Root        *Component  `json:"root,omitempty"` // what the SBOM describes (CycloneDX metadata.component, SPDX DESCRIBES); not in Components
+	Components  []Component `json:"components"`     // sorted by Purl, then Ref
+	NoPurl      int         `json:"noPurl"`         // components kept without a purl
+	Tags        []string    `json:"tags,omitempty"` // document-level tags (docs/inputs.md), sorted
 }
 
 // Component is one package of an SBOM.
@@ -71,13 +77,13 @@ type Severity struct {
 
 // Affected is one entry of an OSV affected[] list.
 type Affected struct {
-	Ecosystem         string   `json:"ecosystem"`
-	Name              string   `json:"name"`
-	Purl              string   `json:"purl,omitempty"`
-	Ranges            []Range  `json:"ranges,omitempty"`
-	Versions          []string `json:"versions,omitempty"`
-	EcosystemSpecific []byte   `json:"ecosystemSpecific,omitempty"` // canonical JSON, kept opaque
-	DatabaseSpecific  []byte   `json:"databaseSpecific,omitempty"`  // canonical JSON, kept opaque
+	Ecosystem         string          `json:"ecosystem"`
+	Name              string          `json:"name"`
+	Purl              string          `json:"purl,omitempty"`
+	Ranges            []Range         `json:"ranges,omitempty"`
+	Versions          []string        `json:"versions,omitempty"`
+	EcosystemSpecific json.RawMessage `json:"ecosystemSpecific,omitempty"` // canonical JSON, kept opaque
+	DatabaseSpecific  json.RawMessage `json:"databaseSpecific,omitempty"`  // canonical JSON, kept opaque
 }
 
 // Range is one OSV range.
@@ -134,6 +140,12 @@ type Product struct {
 	Purl   string `json:"purl,omitempty"`
 	CPE    string `json:"cpe,omitempty"`
 	BOMRef string `json:"bomRef,omitempty"` // CycloneDX bom-ref or BOM-Link
+	Name   string `json:"name,omitempty"`   // product name as the document gives it, for messages
+	// At most one of Version and Range narrows the product to some of its
+	// versions (CycloneDX affects[].versions, CSAF product_version and
+	// product_version_range branches); neither means every version.
+	Version string `json:"version,omitempty"`
+	Range   string `json:"range,omitempty"` // a vers range: "vers:semver/>=2.2.0|<=2.4.0"
 }
 
 // EPSS is an EPSS score file.
