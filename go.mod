@@ -4,6 +4,7 @@ go 1.26.3
 
 require (
 	charm.land/lipgloss/v2 v2.0.6
+	github.com/google/osv-scalibr v0.5.3
 	github.com/gowebpki/jcs v1.0.2
 	github.com/olekukonko/tablewriter v1.1.5
 	github.com/package-url/packageurl-go v0.1.7
