@@ -1,0 +1,170 @@
+package syntax
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// This file defines diagnostics, shared by the parser and the checker, and
+// their text rendering.
+
+// Severity grades a diagnostic.
+type Severity string
+
+// Severities, strongest first. An Error fails compilation. Blocking (only
+// dsl.rule.conflict) compiles but fails `policy lint` and blocks activation.
+// Warnings fail only `policy lint --strict`.
+const (
+	Error    Severity = "error"
+	Blocking Severity = "blocking"
+	Warning  Severity = "warning"
+	Info     Severity = "info"
+)
+
+func (s Severity) rank() int {
+	switch s {
+	case Error:
+		return 0
+	case Blocking:
+		return 1
+	case Warning:
+		return 2
+	}
+	return 3
+}
+
+// Diagnostic is one finding of the parser or checker about a source file.
+type Diagnostic struct {
+	File     string
+	Pos, End Pos // End may equal Pos for a point
+	Severity Severity
+	Code     string // stable dotted code, e.g. dsl.rule.missingBecause
+	Msg      string // lower case, no full stop
+}
+
+// String formats d as file:line:col: severity: message [code].
+func (d Diagnostic) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s: %s [%s]", d.File, d.Pos.Line, d.Pos.Col, d.Severity, d.Msg, d.Code)
+}
+
+type jsonDiagnostic struct {
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Col      int      `json:"col"`
+	EndLine  int      `json:"endLine"`
+	EndCol   int      `json:"endCol"`
+	Severity Severity `json:"severity"`
+	Code     string   `json:"code"`
+	Message  string   `json:"message"`
+}
+
+// MarshalJSON writes d as a flat object with line/col fields.
+func (d Diagnostic) MarshalJSON() ([]byte, error) {
+	return json.Marshal(jsonDiagnostic{d.File, d.Pos.Line, d.Pos.Col, d.End.Line, d.End.Col, d.Severity, d.Code, d.Msg})
+}
+
+// Sort orders diagnostics by file, position, severity, code and message.
+func Sort(ds []Diagnostic) {
+	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
+		return cmp.Or(
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Pos.Offset, b.Pos.Offset),
+			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
+			cmp.Compare(a.Code, b.Code),
+			cmp.Compare(a.Msg, b.Msg),
+		)
+	})
+}
+
+// Count returns how many diagnostics have severity s.
+func Count(ds []Diagnostic, s Severity) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == s {
+			n++
+		}
+	}
+	return n
+}
+
+// HasErrors reports whether any diagnostic is an Error.
+func HasErrors(ds []Diagnostic) bool { return Count(ds, Error) > 0 }
+
+// MaxShown is how many diagnostics Render prints before summarising.
+const MaxShown = 50
+
+// Render writes each diagnostic as
+//
+//	file:line:col: severity: message [code]
+//	    <the source line>
+//	    ^~~~
+//
+// with a caret under the start and tildes under the rest of the span on that
+// line. src is the file's source (nil prints no excerpt). After MaxShown
+// diagnostics it writes one "… and N more" line.
+func Render(w io.Writer, ds []Diagnostic, src []byte) error {
+	var b strings.Builder
+	for i, d := range ds {
+		if i == MaxShown {
+			fmt.Fprintf(&b, "%s: … and %d more diagnostics\n", d.File, len(ds)-i)
+			break
+		}
+		b.WriteString(d.String())
+		b.WriteByte('\n')
+		if line, ok := sourceLine(src, d.Pos); ok {
+			b.WriteString("    ")
+			b.WriteString(line)
+			b.WriteString("\n    ")
+			b.WriteString(caret(line, d))
+			b.WriteByte('\n')
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// sourceLine returns the line holding p, without its newline, with invalid
+// UTF-8 replaced so the excerpt is printable.
+func sourceLine(src []byte, p Pos) (string, bool) {
+	if src == nil || !p.IsValid() || p.Offset > len(src) {
+		return "", false
+	}
+	start := p.Offset
+	for start > 0 && src[start-1] != '\n' {
+		start--
+	}
+	end := p.Offset
+	for end < len(src) && src[end] != '\n' {
+		end++
+	}
+	line := strings.TrimRight(string(src[start:end]), "\r")
+	return strings.ToValidUTF8(line, "\uFFFD"), true
+}
+
+// caret builds the marker line: the line's tabs are kept so the caret lines up.
+func caret(line string, d Diagnostic) string {
+	var b strings.Builder
+	col := 1
+	for _, r := range line {
+		if col >= d.Pos.Col {
+			break
+		}
+		if r == '\t' {
+			b.WriteByte('\t')
+		} else {
+			b.WriteByte(' ')
+		}
+		col++
+	}
+	b.WriteByte('^')
+	if d.End.Line == d.Pos.Line {
+		n := min(d.End.Col, utf8.RuneCountInString(line)+1) - d.Pos.Col - 1
+		b.WriteString(strings.Repeat("~", max(n, 0)))
+	}
+	return b.String()
+}
