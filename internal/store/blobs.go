@@ -1,0 +1,51 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Media types of the blobs stella stores.
+const (
+	MediaIR        = "application/vnd.stella.ir+json"
+	MediaSourceMap = "application/vnd.stella.sourcemap+json"
+	MediaSource    = "text/x-stella"
+	MediaJSON      = "application/json"
+	MediaOctets    = "application/octet-stream"
+)
+
+// PutBlob stores data under its digest and returns the digest. Storing the
+// same bytes again is a no-op: blobs are deduplicated per tenant.
+func (t *Tx) PutBlob(ctx context.Context, mediaType string, data []byte) (string, error) {
+	d := canon.Digest(data)
+	if data == nil {
+		data = []byte{}
+	}
+	_, err := t.exec(ctx, `INSERT INTO blobs (tenant, digest, media_type, size, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, digest) DO NOTHING`, t.tenant, d, mediaType, len(data), data)
+	if err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// Blob returns the bytes stored under digest, after checking that they still
+// hash to it.
+func (t *Tx) Blob(ctx context.Context, digest string) ([]byte, error) {
+	var data []byte
+	err := t.queryRow(ctx, `SELECT data FROM blobs WHERE tenant = ? AND digest = ?`, t.tenant, digest).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail.New(fail.NotFound, "blob %s not found", digest)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if got := canon.Digest(data); got != digest {
+		return nil, fail.New(fail.Integrity, "blob %s: stored bytes hash to %s", digest, got)
+	}
+	return data, nil
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// CheckReport is the outcome of Check. Problems is empty when the database
+// is sound.
+type CheckReport struct {
+	Database     string   `json:"database"`
+	Tenant       string   `json:"tenant"`
+	Schema       int      `json:"schemaVersion"`
+	Integrity    string   `json:"integrity"` // "ok" or SQLite's first complaint
+	AuditEvents  int      `json:"auditEvents"`
+	Blobs        int      `json:"blobs"`
+	Explains     int      `json:"explains"`
+	Runs         int      `json:"runs"`
+	Findings     int      `json:"findings"`
+	Snapshots    int      `json:"snapshots"`
+	Problems     []string `json:"problems"`
+	problemLimit int
+}
+
+// OK reports whether Check found nothing wrong.
+func (r *CheckReport) OK() bool { return len(r.Problems) == 0 }
+
+func (r *CheckReport) add(format string, args ...any) {
+	if len(r.Problems) < r.problemLimit {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	} else if len(r.Problems) == r.problemLimit {
+		r.Problems = append(r.Problems, "… more problems not listed")
+	}
+}
+
+// Check verifies the database: SQLite's integrity_check and foreign keys,
+// the tenant's audit chain, every blob and explain trace against its
+// content address, and every run's findings and explains against the
+// digests in its record. It reads in one transaction and changes nothing.
+func (s *Store) Check(ctx context.Context) (*CheckReport, error) {
+	rep := &CheckReport{Database: s.path, Tenant: s.tenant, Problems: []string{}, problemLimit: 50}
+	err := s.View(ctx, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `PRAGMA user_version`).Scan(&rep.Schema); err != nil {
+			return err
+		}
+		rows, err := tx.query(ctx, `PRAGMA integrity_check`)
+		if err != nil {
+			return err
+		}
+		msgs, err := scanStrings(rows)
+		if err != nil {
+			return err
+		}
+		rep.Integrity = "ok"
+		if len(msgs) != 1 || msgs[0] != "ok" {
+			rep.Integrity = msgs[0]
+			for _, m := range msgs {
+				rep.add("integrity_check: %s", m)
+			}
+		}
+		fk, err := tx.query(ctx, `PRAGMA foreign_key_check`)
+		if err != nil {
+			return err
+		}
+		for fk.Next() {
+			var table, parent string
+			var rowid, idx any
+			if err := fk.Scan(&table, &rowid, &parent, &idx); err != nil {
+				fk.Close()
+				return err
+			}
+			rep.add("foreign key: a row of %s (rowid %v) refers to a missing %s row", table, rowid, parent)
+		}
+		fk.Close()
+
+		n, err := tx.VerifyChain(ctx)
+		rep.AuditEvents = n
+		if err != nil {
+			if !fail.Is(err, fail.Integrity) {
+				return err
+			}
+			rep.add("%v", err)
+		}
+		if err := tx.checkBlobs(ctx, rep); err != nil {
+			return err
+		}
+		if err := tx.checkExplains(ctx, rep); err != nil {
+			return err
+		}
+		if err := tx.checkRuns(ctx, rep); err != nil {
+			return err
+		}
+		return tx.queryRow(ctx, `SELECT count(*) FROM snapshots WHERE tenant = ?`, tx.tenant).Scan(&rep.Snapshots)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func (t *Tx) checkBlobs(ctx context.Context, rep *CheckReport) error {
+	rows, err := t.query(ctx, `SELECT digest, size, data FROM blobs WHERE tenant = ? ORDER BY digest`, t.tenant)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var size int64
+		var data []byte
+		if err := rows.Scan(&d, &size, &data); err != nil {
+			return err
+		}
+		rep.Blobs++
+		if got := canon.Digest(data); got != d {
+			rep.add("blob %s: content hashes to %s", d, got)
+		} else if int64(len(data)) != size {
+			rep.add("blob %s: size %d, recorded %d", d, len(data), size)
+		}
+	}
+	return rows.Err()
+}
+
+func (t *Tx) checkExplains(ctx context.Context, rep *CheckReport) error {
+	rows, err := t.query(ctx, `SELECT digest, data FROM explains WHERE tenant = ? ORDER BY digest`, t.tenant)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var data []byte
+		if err := rows.Scan(&d, &data); err != nil {
+			return err
+		}
+		rep.Explains++
+		if got := ExplainID(data); got != d {
+			rep.add("explain %s: content hashes to %s", d, got)
+		}
+	}
+	return rows.Err()
+}
+
+// checkRuns recomputes each succeeded run's findings and explains digests
+// from the stored rows, in finding order.
+func (t *Tx) checkRuns(ctx context.Context, rep *CheckReport) error {
+	runs, err := t.Runs(ctx, RunFilter{})
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		rep.Runs++
+		rows, err := t.query(ctx, `SELECT f.data, e.data FROM findings f
+			LEFT JOIN explains e ON e.tenant = f.tenant AND e.digest = f.explain_id
+			WHERE f.tenant = ? AND f.run_id = ? ORDER BY f.finding_id`, t.tenant, r.RunID)
+		if err != nil {
+			return err
+		}
+		fbuf, ebuf := bytes.NewBufferString("["), bytes.NewBufferString("[")
+		n := 0
+		for rows.Next() {
+			var fd, ed []byte
+			if err := rows.Scan(&fd, &ed); err != nil {
+				rows.Close()
+				return err
+			}
+			if n > 0 {
+				fbuf.WriteByte(',')
+				ebuf.WriteByte(',')
+			}
+			fbuf.Write(fd)
+			ebuf.Write(ed)
+			n++
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rep.Findings += n
+		if r.Status != StatusSucceeded {
+			continue
+		}
+		fbuf.WriteByte(']')
+		ebuf.WriteByte(']')
+		if n != r.Findings {
+			rep.add("run %s: %d findings stored, %d recorded", r.RunID, n, r.Findings)
+		}
+		if d := canon.Digest(fbuf.Bytes()); d != r.FindingsDigest {
+			rep.add("run %s: findings hash to %s, recorded %s", r.RunID, d, r.FindingsDigest)
+		}
+		if d := canon.Digest(ebuf.Bytes()); d != r.ExplainsDigest {
+			rep.add("run %s: explains hash to %s, recorded %s", r.RunID, d, r.ExplainsDigest)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,718 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/buildinfo"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// RecordSchema is the schemaVersion of a run record and the name of the
+// attestation predicate that carries it.
+const RecordSchema = "policy.run@1"
+
+// Run modes and statuses.
+const (
+	ModeRun      = "run"
+	ModeSimulate = "simulate"
+
+	StatusSucceeded = "succeeded"
+	StatusFailed    = "failed"
+)
+
+// RunRecord is the run record of DESIGN §7. It holds no wall-clock field
+// unless Timing is set, so that the same evaluation gives the same bytes on
+// any machine; the store keeps the times of a run in separate columns.
+type RunRecord struct {
+	SchemaVersion string        `json:"schemaVersion"`
+	RunID         string        `json:"runId"`
+	Tenant        string        `json:"tenantId"`
+	Mode          string        `json:"mode"`
+	Shadow        bool          `json:"shadow"`
+	Policy        RecordPolicy  `json:"policy"`
+	Inputs        RecordInputs  `json:"inputs"`
+	Status        string        `json:"status"`
+	Verdict       string        `json:"verdict,omitempty"`
+	Stats         RecordStats   `json:"stats"`
+	Outputs       RecordOutputs `json:"outputs"`
+	Engine        RecordEngine  `json:"engine"`
+	Error         string        `json:"error,omitempty"`
+	Timing        *RecordTiming `json:"timing,omitempty"`
+}
+
+// RecordPolicy identifies the evaluated policy version.
+type RecordPolicy struct {
+	PolicyID string `json:"policyId"`          // P-n, or the policy's own name for a file
+	Version  int    `json:"version,omitempty"` // 0 for a policy file
+	IRDigest string `json:"irDigest"`
+	Syntax   string `json:"syntax"`
+}
+
+// RecordInputs are the run's input cursors: the snapshot and the digest of
+// every input, the environment and the evaluation time.
+type RecordInputs struct {
+	engine.InputsRef
+	Env            []engine.KV `json:"env"`
+	EvaluationTime string      `json:"evaluationTime"`
+}
+
+// RecordStats size the run.
+type RecordStats struct {
+	Components      int                  `json:"components"`
+	Advisories      int                  `json:"advisories"`
+	Findings        int                  `json:"findings"`
+	ByVerdict       engine.VerdictCounts `json:"byVerdict"`
+	RulesFired      int                  `json:"rulesFired"` // rules that matched at least once
+	RuleEvaluations int                  `json:"ruleEvaluations"`
+	Unknowns        int                  `json:"unknowns"`
+}
+
+// RecordOutputs are the digests of the run's outputs (engine.Digests).
+type RecordOutputs struct {
+	Findings string `json:"findingsDigest"`
+	Explains string `json:"explainsDigest"`
+	Result   string `json:"resultDigest"`
+}
+
+// RecordEngine names the evaluator.
+type RecordEngine struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// RecordTiming carries wall-clock times, only when asked for.
+type RecordTiming struct {
+	StartedAt   string `json:"startedAt"`
+	CompletedAt string `json:"completedAt"`
+	DurationMS  int64  `json:"durationMs"`
+}
+
+// RunMeta is what a caller knows about a run besides the engine's result.
+type RunMeta struct {
+	Mode           string      // ModeRun or ModeSimulate
+	PolicyID       string      // P-n, or the policy's own name for a file
+	PolicyVersion  int         // 0 for a policy file
+	IR             []byte      // canonical IR bytes, stored so the run can be replayed
+	SnapshotID     string      // a stored snapshot, or "" for inputs frozen in memory
+	Shadow         bool        // findings recorded with enforced=false
+	Env            []engine.KV // sorted by key
+	EvaluationTime string      // RFC 3339 UTC
+	StartedAt      time.Time
+	CompletedAt    time.Time
+	Actor          string // who ran it, for the audit log ("cli" by default)
+	WithTiming     bool   // put the wall-clock times into the record
+}
+
+// RunID builds the run id run:<policyId>:<evaluation time>:<key> (DESIGN
+// §7). The key is 12 hex characters of the digest of everything that decides
+// the outputs (IR digest, inputs, env, evaluation time, shadow, mode and the
+// engine version), so running the same thing again gives the same id and is
+// recorded once.
+func RunID(m RunMeta, inputs string) string {
+	key := struct {
+		IR     string      `json:"ir"`
+		Inputs string      `json:"inputs"`
+		Env    []engine.KV `json:"env"`
+		Time   string      `json:"evaluationTime"`
+		Shadow bool        `json:"shadow"`
+		Mode   string      `json:"mode"`
+		Engine string      `json:"engine"`
+	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version}
+	_, d, _ := canon.DigestOf(key)
+	ts := "00010101T000000Z"
+	if t, err := time.Parse(time.RFC3339Nano, m.EvaluationTime); err == nil {
+		ts = t.UTC().Format("20060102T150405Z")
+	}
+	return "run:" + idPart(m.PolicyID) + ":" + ts + ":" + canon.Short(d, 12)
+}
+
+// idPart keeps a policy name usable inside a run id: anything but letters,
+// digits, '.', '_' and '-' becomes '-'.
+func idPart(s string) string {
+	if s == "" {
+		return "policy"
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// NewRecord builds the record of a completed evaluation.
+func NewRecord(tenant string, m RunMeta, res *engine.Result) *RunRecord {
+	inputsKey := m.SnapshotID
+	if inputsKey == "" {
+		inputsKey = res.Inputs.InputsHash
+	}
+	fired := 0
+	for _, r := range res.Summary.Rules {
+		if r.Matched > 0 {
+			fired++
+		}
+	}
+	rec := &RunRecord{
+		SchemaVersion: RecordSchema,
+		RunID:         RunID(m, inputsKey),
+		Tenant:        tenantOr(tenant),
+		Mode:          m.Mode,
+		Shadow:        m.Shadow,
+		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax},
+		Inputs:        RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status:        StatusSucceeded,
+		Verdict:       res.Verdict,
+		Stats: RecordStats{
+			Components:      res.Inputs.Counts.Components,
+			Advisories:      res.Inputs.Counts.Advisories,
+			Findings:        len(res.Findings),
+			ByVerdict:       res.Summary.ByVerdict,
+			RulesFired:      fired,
+			RuleEvaluations: res.Summary.RuleEvaluations,
+			Unknowns:        res.Summary.Unknowns,
+		},
+		Outputs: RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
+		Engine:  RecordEngine{Name: "stella", Version: buildinfo.Version},
+	}
+	if m.SnapshotID != "" {
+		rec.Inputs.SnapshotID = m.SnapshotID
+	}
+	rec.Timing = timing(m)
+	return rec
+}
+
+// FailedRecord builds the record of an evaluation that failed with cause.
+func FailedRecord(tenant string, m RunMeta, cause error) *RunRecord {
+	rec := &RunRecord{
+		SchemaVersion: RecordSchema,
+		RunID:         RunID(m, m.SnapshotID),
+		Tenant:        tenantOr(tenant),
+		Mode:          m.Mode,
+		Shadow:        m.Shadow,
+		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: "stella-dsl@1"},
+		Inputs:        RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status:        StatusFailed,
+		Engine:        RecordEngine{Name: "stella", Version: buildinfo.Version},
+		Error:         cause.Error(),
+	}
+	rec.Timing = timing(m)
+	return rec
+}
+
+func timing(m RunMeta) *RecordTiming {
+	if !m.WithTiming {
+		return nil
+	}
+	return &RecordTiming{StartedAt: timeText(m.StartedAt), CompletedAt: timeText(m.CompletedAt), DurationMS: m.CompletedAt.Sub(m.StartedAt).Milliseconds()}
+}
+
+func nonNilKV(kv []engine.KV) []engine.KV {
+	if kv == nil {
+		return []engine.KV{}
+	}
+	return kv
+}
+
+func tenantOr(t string) string {
+	if t == "" {
+		return DefaultTenant
+	}
+	return t
+}
+
+// Run is a stored run.
+type Run struct {
+	RunID          string          `json:"runId"`
+	PolicyID       string          `json:"policyId"`
+	PolicyVersion  int             `json:"policyVersion,omitempty"`
+	IRDigest       string          `json:"irDigest"`
+	Mode           string          `json:"mode"`
+	Shadow         bool            `json:"shadow"`
+	SnapshotID     string          `json:"snapshotId,omitempty"`
+	InputsHash     string          `json:"inputsHash"`
+	EvaluationTime string          `json:"evaluationTime"`
+	Status         string          `json:"status"`
+	Verdict        string          `json:"verdict,omitempty"`
+	Findings       int             `json:"findings"`
+	FindingsDigest string          `json:"findingsDigest,omitempty"`
+	ExplainsDigest string          `json:"explainsDigest,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	StartedAt      string          `json:"startedAt"`
+	CompletedAt    string          `json:"completedAt"`
+	DurationMS     int64           `json:"durationMs"`
+	Signed         bool            `json:"signed"`
+	Record         json.RawMessage `json:"record,omitempty"`
+	Attestation    json.RawMessage `json:"attestation,omitempty"`
+	result         []byte
+}
+
+// RecordRequest is everything RecordRun stores.
+type RecordRequest struct {
+	Meta        RunMeta
+	Record      *RunRecord
+	Result      *engine.Result // nil for a failed run
+	Attestation []byte         // DSSE envelope JSON, or nil when unsigned
+}
+
+// RecordRun stores a run in one transaction: the IR blob, the run row, its
+// findings and explain traces, and the audit events policy.run.started and
+// policy.run.completed (or policy.run.failed), plus policy.run.shadow for a
+// shadow run. Recording a run id that is already stored with the same
+// outputs only appends the audit events and reports existing=true; a stored
+// failure is replaced by a success.
+func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, existing bool, err error) {
+	rec := req.Record
+	if rec == nil {
+		return nil, false, fail.New(fail.Internal, "record run: no record")
+	}
+	rows, explains, err := findingRows(req.Result, rec)
+	if err != nil {
+		return nil, false, err
+	}
+	recBytes, err := canon.Marshal(rec)
+	if err != nil {
+		return nil, false, err
+	}
+	var resBytes []byte
+	if req.Result != nil {
+		head := *req.Result
+		head.Findings = nil
+		if resBytes, err = canon.Marshal(head); err != nil {
+			return nil, false, err
+		}
+	}
+	actor := req.Meta.Actor
+	if actor == "" {
+		actor = "cli"
+	}
+	err = s.Update(ctx, func(tx *Tx) error {
+		old, err := tx.Run(ctx, rec.RunID)
+		switch {
+		case err == nil:
+			existing = true
+		case !fail.Is(err, fail.NotFound):
+			return err
+		}
+		payload := auditPayload(rec)
+		if _, err := tx.Append(ctx, "policy.run.started", actor, rec.RunID, payload); err != nil {
+			return err
+		}
+		if existing {
+			switch {
+			case rec.Status == StatusFailed:
+				// A failed attempt never replaces a stored run.
+			case old.Status == StatusSucceeded:
+				if old.FindingsDigest != rec.Outputs.Findings || old.ExplainsDigest != rec.Outputs.Explains {
+					return fail.New(fail.Integrity, "run %s is already recorded with different outputs (findings %s, now %s): the evaluation is not reproducible", rec.RunID, old.FindingsDigest, rec.Outputs.Findings)
+				}
+			default: // a stored failure, now succeeded
+				if _, err := tx.exec(ctx, `DELETE FROM runs WHERE tenant = ? AND run_id = ?`, tx.tenant, rec.RunID); err != nil {
+					return err
+				}
+				existing = false
+			}
+		}
+		if !existing {
+			if err := tx.insertRun(ctx, req, recBytes, resBytes, rows, explains); err != nil {
+				return err
+			}
+		}
+		if rec.Status == StatusFailed {
+			_, err = tx.Append(ctx, "policy.run.failed", actor, rec.RunID, payload)
+			return err
+		}
+		if rec.Shadow {
+			if _, err := tx.Append(ctx, "policy.run.shadow", actor, rec.RunID, payload); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Append(ctx, "policy.run.completed", actor, rec.RunID, payload)
+		if err != nil {
+			return err
+		}
+		run, err = tx.Run(ctx, rec.RunID)
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return run, existing, nil
+}
+
+// auditPayload is what the policy.run.* events say about a run.
+func auditPayload(rec *RunRecord) map[string]any {
+	p := map[string]any{
+		"runId":      rec.RunID,
+		"policyId":   rec.Policy.PolicyID,
+		"irDigest":   rec.Policy.IRDigest,
+		"mode":       rec.Mode,
+		"shadow":     rec.Shadow,
+		"status":     rec.Status,
+		"inputsHash": rec.Inputs.InputsHash,
+	}
+	if rec.Policy.Version > 0 {
+		p["version"] = rec.Policy.Version
+	}
+	if rec.Inputs.SnapshotID != "" {
+		p["snapshotId"] = rec.Inputs.SnapshotID
+	}
+	if rec.Verdict != "" {
+		p["verdict"] = rec.Verdict
+		p["findingsDigest"] = rec.Outputs.Findings
+	}
+	if rec.Error != "" {
+		p["error"] = rec.Error
+	}
+	return p
+}
+
+type findingRow struct {
+	engine.Finding
+	data []byte
+}
+
+type explainRow struct {
+	id   string
+	data []byte
+}
+
+// findingRows encodes the findings (without traces) and the distinct traces,
+// and checks them against the digests the engine reported, so that the
+// stored rows are exactly what the record attests.
+func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow, error) {
+	if res == nil {
+		return nil, nil, nil
+	}
+	rows := make([]findingRow, len(res.Findings))
+	var explains []explainRow
+	seen := map[string]bool{}
+	fbuf := bytes.NewBufferString("[")
+	ebuf := bytes.NewBufferString("[")
+	for i, f := range res.Findings {
+		if f.Explain == nil {
+			return nil, nil, fail.New(fail.Internal, "record run: finding %s has no explain trace", f.FindingID)
+		}
+		if rec.Shadow && f.Enforced {
+			return nil, nil, fail.New(fail.Internal, "record run: shadow run with enforced finding %s", f.FindingID)
+		}
+		ex := f.Explain
+		f.Explain = nil
+		data, err := canon.Marshal(f)
+		if err != nil {
+			return nil, nil, err
+		}
+		exData, err := canon.Marshal(ex)
+		if err != nil {
+			return nil, nil, err
+		}
+		if id := ExplainID(exData); id != f.ExplainID || ex.ExplainID != f.ExplainID {
+			return nil, nil, fail.New(fail.Internal, "record run: finding %s: explain id %s does not match its trace (%s)", f.FindingID, f.ExplainID, id)
+		}
+		rows[i] = findingRow{Finding: f, data: data}
+		if !seen[f.ExplainID] {
+			seen[f.ExplainID] = true
+			explains = append(explains, explainRow{id: f.ExplainID, data: exData})
+		}
+		if i > 0 {
+			fbuf.WriteByte(',')
+			ebuf.WriteByte(',')
+		}
+		fbuf.Write(data)
+		ebuf.Write(exData)
+	}
+	fbuf.WriteByte(']')
+	ebuf.WriteByte(']')
+	if d := canon.Digest(fbuf.Bytes()); d != res.Digests.Findings {
+		return nil, nil, fail.New(fail.Internal, "record run: findings digest %s does not match the engine's %s", d, res.Digests.Findings)
+	}
+	if d := canon.Digest(ebuf.Bytes()); d != res.Digests.Explains {
+		return nil, nil, fail.New(fail.Internal, "record run: explains digest %s does not match the engine's %s", d, res.Digests.Explains)
+	}
+	return rows, explains, nil
+}
+
+// ExplainID recomputes the content address of a canonical explain trace:
+// the digest of the trace with its explainId field empty.
+func ExplainID(data []byte) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return ""
+	}
+	m["explainId"] = json.RawMessage(`""`)
+	b, err := canon.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return canon.Digest(b)
+}
+
+func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resBytes []byte, rows []findingRow, explains []explainRow) error {
+	rec, m := req.Record, req.Meta
+	irDigest, err := t.PutBlob(ctx, MediaIR, m.IR)
+	if err != nil {
+		return err
+	}
+	var version, snapshot, attestation, result any
+	if rec.Policy.Version > 0 {
+		version = rec.Policy.Version
+	}
+	if m.SnapshotID != "" {
+		snapshot = m.SnapshotID
+	}
+	if req.Attestation != nil {
+		attestation = req.Attestation
+	}
+	if resBytes != nil {
+		result = resBytes
+	}
+	_, err = t.exec(ctx, `INSERT INTO runs (tenant, run_id, policy_id, policy_version, ir_digest, mode, shadow, snapshot_id,
+		inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, record, result,
+		attestation, error, started_at, completed_at, duration_ms)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.tenant, rec.RunID, rec.Policy.PolicyID, version, irDigest, rec.Mode, boolInt(rec.Shadow), snapshot,
+		rec.Inputs.InputsHash, rec.Inputs.EvaluationTime, rec.Status, rec.Verdict, len(rows), rec.Outputs.Findings,
+		rec.Outputs.Explains, recBytes, result, attestation, rec.Error,
+		timeText(m.StartedAt), timeText(m.CompletedAt), m.CompletedAt.Sub(m.StartedAt).Milliseconds())
+	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") && m.SnapshotID != "" {
+			return fail.New(fail.NotFound, "snapshot %s is not stored; import it first", m.SnapshotID)
+		}
+		return err
+	}
+	for _, e := range explains {
+		if _, err := t.exec(ctx, `INSERT INTO explains (tenant, digest, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			t.tenant, e.id, e.data); err != nil {
+			return err
+		}
+	}
+	stmt, err := t.tx.PrepareContext(ctx, `INSERT INTO findings (tenant, run_id, finding_id, purl, advisory_id, vex_status,
+		verdict, severity_band, severity_score, rule, enforced, explain_id, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, f := range rows {
+		if _, err := stmt.ExecContext(ctx, t.tenant, rec.RunID, f.FindingID, f.Purl, f.AdvisoryID, f.VEXStatus, f.Verdict,
+			f.Severity.Band, f.Severity.Score.String(), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
+			return fmt.Errorf("finding %s: %w", f.FindingID, err)
+		}
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+const runColumns = `run_id, policy_id, coalesce(policy_version, 0), ir_digest, mode, shadow, coalesce(snapshot_id, ''),
+	inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, error,
+	started_at, completed_at, duration_ms, attestation IS NOT NULL`
+
+func scanRun(sc interface{ Scan(...any) error }, extra ...any) (*Run, error) {
+	var r Run
+	dest := []any{&r.RunID, &r.PolicyID, &r.PolicyVersion, &r.IRDigest, &r.Mode, &r.Shadow, &r.SnapshotID,
+		&r.InputsHash, &r.EvaluationTime, &r.Status, &r.Verdict, &r.Findings, &r.FindingsDigest, &r.ExplainsDigest, &r.Error,
+		&r.StartedAt, &r.CompletedAt, &r.DurationMS, &r.Signed}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Run returns a stored run with its record, result and attestation.
+func (t *Tx) Run(ctx context.Context, runID string) (*Run, error) {
+	var rec, res, att []byte
+	r, err := scanRun(t.queryRow(ctx, `SELECT `+runColumns+`, record, result, attestation FROM runs WHERE tenant = ? AND run_id = ?`,
+		t.tenant, runID), &rec, &res, &att)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail.New(fail.NotFound, "run %s not found (tenant %s; see `stella policy history`)", runID, t.tenant)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Record, r.result = rec, res
+	if att != nil {
+		r.Attestation = att
+	}
+	return r, nil
+}
+
+// RunFilter selects runs for history. Zero values select everything.
+type RunFilter struct {
+	PolicyID string // exact policy id
+	Status   string // succeeded or failed; or a verdict: passed, warned, blocked
+	Since    string // started at or after, RFC 3339
+	Limit    int
+}
+
+// Runs lists runs, newest first, without their records.
+func (t *Tx) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
+	q := `SELECT ` + runColumns + ` FROM runs WHERE tenant = ?`
+	args := []any{t.tenant}
+	if f.PolicyID != "" {
+		q += ` AND policy_id = ?`
+		args = append(args, f.PolicyID)
+	}
+	switch f.Status {
+	case "":
+	case StatusSucceeded, StatusFailed:
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	case engine.VerdictPassed, engine.VerdictWarned, engine.VerdictBlocked:
+		q += ` AND verdict = ?`
+		args = append(args, f.Status)
+	default:
+		return nil, fail.New(fail.Invalid, "unknown status %q (want succeeded, failed, passed, warned or blocked)", f.Status)
+	}
+	if f.Since != "" {
+		q += ` AND started_at >= ?`
+		args = append(args, f.Since)
+	}
+	q += ` ORDER BY started_at DESC, run_id DESC`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindingFilter selects findings of a run. Zero values select everything.
+type FindingFilter struct {
+	FindingID string
+	Purl      string // exact purl, or a prefix ending in "*"
+	Vuln      string // advisory id or alias
+}
+
+// Findings returns a run's findings, sorted by finding id, with their
+// explain traces when withExplains is set.
+func (t *Tx) Findings(ctx context.Context, runID string, f FindingFilter, withExplains bool) ([]engine.Finding, error) {
+	q := `SELECT f.data, ` + explainCol(withExplains) + ` FROM findings f
+		LEFT JOIN explains e ON e.tenant = f.tenant AND e.digest = f.explain_id
+		WHERE f.tenant = ? AND f.run_id = ?`
+	args := []any{t.tenant, runID}
+	if f.FindingID != "" {
+		q += ` AND f.finding_id = ?`
+		args = append(args, f.FindingID)
+	}
+	if f.Purl != "" {
+		if p, ok := strings.CutSuffix(f.Purl, "*"); ok {
+			q += ` AND f.purl LIKE ? ESCAPE '\'`
+			args = append(args, likeEscape(p)+"%")
+		} else {
+			q += ` AND f.purl = ?`
+			args = append(args, f.Purl)
+		}
+	}
+	q += ` ORDER BY f.finding_id`
+	rows, err := t.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []engine.Finding
+	for rows.Next() {
+		var data, ex []byte
+		if err := rows.Scan(&data, &ex); err != nil {
+			return nil, err
+		}
+		var fd engine.Finding
+		if err := json.Unmarshal(data, &fd); err != nil {
+			return nil, fail.New(fail.Integrity, "run %s: stored finding does not decode: %v", runID, err)
+		}
+		if f.Vuln != "" && fd.AdvisoryID != f.Vuln && !contains(fd.Aliases, f.Vuln) {
+			continue
+		}
+		if withExplains {
+			if ex == nil {
+				return nil, fail.New(fail.Integrity, "run %s: finding %s: explain trace %s is missing", runID, fd.FindingID, fd.ExplainID)
+			}
+			fd.Explain = new(engine.Explain)
+			if err := json.Unmarshal(ex, fd.Explain); err != nil {
+				return nil, fail.New(fail.Integrity, "run %s: explain %s does not decode: %v", runID, fd.ExplainID, err)
+			}
+		}
+		out = append(out, fd)
+	}
+	return out, rows.Err()
+}
+
+func explainCol(with bool) string {
+	if with {
+		return "e.data"
+	}
+	return "NULL"
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Result rebuilds the engine result of a succeeded run from its stored head
+// and findings (with explain traces), exactly as it was recorded.
+func (t *Tx) Result(ctx context.Context, r *Run) (*engine.Result, error) {
+	if r.result == nil {
+		full, err := t.Run(ctx, r.RunID)
+		if err != nil {
+			return nil, err
+		}
+		r = full
+	}
+	if r.result == nil {
+		return nil, fail.New(fail.NotFound, "run %s has no result (status %s)", r.RunID, r.Status)
+	}
+	var res engine.Result
+	if err := json.Unmarshal(r.result, &res); err != nil {
+		return nil, fail.New(fail.Integrity, "run %s: stored result does not decode: %v", r.RunID, err)
+	}
+	fs, err := t.Findings(ctx, r.RunID, FindingFilter{}, true)
+	if err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		fs = []engine.Finding{}
+	}
+	res.Findings = fs
+	return &res, nil
+}
+
+// RunIR returns the stored IR of a run.
+func (t *Tx) RunIR(ctx context.Context, r *Run) ([]byte, error) { return t.Blob(ctx, r.IRDigest) }
+
+// Explain returns one stored explain trace by its id.
+func (t *Tx) Explain(ctx context.Context, id string) ([]byte, error) {
+	var data []byte
+	err := t.queryRow(ctx, `SELECT data FROM explains WHERE tenant = ? AND digest = ?`, t.tenant, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fail.New(fail.NotFound, "explain %s not found", id)
+	}
+	return data, err
+}
