@@ -1,0 +1,206 @@
+// Package attest owns stella's signing keys, DSSE envelopes and in-toto
+// statements: key generation and PEM files, key ids, signing and offline
+// verification of policy.run@1 run manifests (and of any other statement
+// governance or bundles sign).
+//
+// A key id is "sha256:" followed by the lowercase hex SHA-256 of the DER
+// encoding of the public key's X.509 SubjectPublicKeyInfo — the bytes inside
+// the PUBLIC KEY PEM block, so `openssl pkey -pubin -outform DER | sha256sum`
+// reproduces it (docs/attestation.md). Signatures are made with
+// sigstore's signature package inside go-securesystemslib's DSSE envelope.
+package attest
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Key types.
+const (
+	Ed25519   = "ed25519"
+	ECDSAP256 = "ecdsa-p256"
+)
+
+// Key is a public key, with its private half when it can sign.
+type Key struct {
+	ID     string // sha256: of the DER SubjectPublicKeyInfo
+	Type   string // Ed25519 or ECDSAP256
+	Public crypto.PublicKey
+	signer crypto.Signer
+}
+
+// CanSign reports whether the key holds its private half.
+func (k *Key) CanSign() bool { return k.signer != nil }
+
+// Generate makes a new key of type typ (Ed25519 when empty).
+func Generate(typ string) (*Key, error) {
+	var s crypto.Signer
+	switch typ {
+	case Ed25519, "":
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		s = priv
+	case ECDSAP256:
+		priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		s = priv
+	default:
+		return nil, fail.New(fail.Invalid, "unknown key type %q (want %s or %s)", typ, Ed25519, ECDSAP256)
+	}
+	return fromSigner(s)
+}
+
+func fromSigner(s crypto.Signer) (*Key, error) {
+	k, err := fromPublic(s.Public())
+	if err != nil {
+		return nil, err
+	}
+	k.signer = s
+	return k, nil
+}
+
+func fromPublic(pub crypto.PublicKey) (*Key, error) {
+	var typ string
+	switch p := pub.(type) {
+	case ed25519.PublicKey:
+		typ = Ed25519
+	case *ecdsa.PublicKey:
+		if p.Curve != elliptic.P256() {
+			return nil, fail.New(fail.Invalid, "unsupported ECDSA curve %s (want P-256)", p.Curve.Params().Name)
+		}
+		typ = ECDSAP256
+	default:
+		return nil, fail.New(fail.Invalid, "unsupported key type %T (want ed25519 or ECDSA P-256)", pub)
+	}
+	id, err := KeyID(pub)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{ID: id, Type: typ, Public: pub}, nil
+}
+
+// KeyID returns the key id of pub.
+func KeyID(pub crypto.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fail.New(fail.Invalid, "public key: %v", err)
+	}
+	sum := sha256.Sum256(der)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// PublicPEM returns the public key as a PUBLIC KEY PEM block (PKIX).
+func (k *Key) PublicPEM() ([]byte, error) {
+	der, err := x509.MarshalPKIXPublicKey(k.Public)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
+
+// PrivatePEM returns the private key as an unencrypted PRIVATE KEY PEM block
+// (PKCS #8).
+func (k *Key) PrivatePEM() ([]byte, error) {
+	if k.signer == nil {
+		return nil, fail.New(fail.Invalid, "key %s has no private half", k.ID)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.signer)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// ParsePEM reads a key from PEM: a PRIVATE KEY (PKCS #8) gives a key that
+// can sign, a PUBLIC KEY (PKIX) one that can only verify. name is used in
+// messages. Errors never quote key material.
+func ParsePEM(name string, b []byte) (*Key, error) {
+	block, rest := pem.Decode(b)
+	if block == nil {
+		return nil, fail.New(fail.Invalid, "%s: not a PEM key file", name)
+	}
+	if len(trimSpace(rest)) > 0 {
+		return nil, fail.New(fail.Invalid, "%s: unexpected data after the PEM block", name)
+	}
+	switch block.Type {
+	case "PRIVATE KEY":
+		priv, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+		if err != nil {
+			return nil, fail.New(fail.Invalid, "%s: malformed PKCS #8 private key", name)
+		}
+		s, ok := priv.(crypto.Signer)
+		if !ok {
+			return nil, fail.New(fail.Invalid, "%s: unsupported private key type %T", name, priv)
+		}
+		k, err := fromSigner(s)
+		if err != nil {
+			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, err))
+		}
+		return k, nil
+	case "PUBLIC KEY":
+		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fail.New(fail.Invalid, "%s: malformed public key", name)
+		}
+		k, err := fromPublic(pub)
+		if err != nil {
+			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, err))
+		}
+		return k, nil
+	case "ENCRYPTED PRIVATE KEY", "ENCRYPTED SIGSTORE PRIVATE KEY":
+		return nil, fail.New(fail.Invalid, "%s: encrypted private keys are not supported; decrypt it first", name)
+	}
+	return nil, fail.New(fail.Invalid, "%s: PEM block %q is not a PRIVATE KEY or PUBLIC KEY", name, block.Type)
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	return b
+}
+
+// LoadFile reads a key file (ParsePEM). A missing file is NotFound; an
+// unreadable one Invalid.
+func LoadFile(path string) (*Key, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fail.New(fail.NotFound, "key file %s does not exist", path)
+		}
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fail.New(fail.Invalid, "key file %s: cannot read: %v", path, err)
+	}
+	return ParsePEM(path, b)
+}
+
+// sigstoreSigner returns the sigstore signer of a private key: Ed25519 over
+// the message, ECDSA P-256 over its SHA-256.
+func (k *Key) sigstoreSigner() (signature.SignerVerifier, error) {
+	return signature.LoadSignerVerifier(k.signer, crypto.SHA256)
+}
+
+func (k *Key) sigstoreVerifier() (signature.Verifier, error) {
+	return signature.LoadVerifier(k.Public, crypto.SHA256)
+}
