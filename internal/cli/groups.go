@@ -21,3 +21,15 @@ func newInputsCmd(app *App) *cobra.Command {
 	cmd.AddCommand()
 	return cmd
 }
+
+func newKeyCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "key", Short: "Generate, list and export signing keys (ed25519, ECDSA P-256)"}
+	cmd.AddCommand(newKeyGenerateCmd(app), newKeyListCmd(app), newKeyExportCmd(app))
+	return cmd
+}
+
+func newStoreCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "store", Short: "Maintain the SQLite database: retention and integrity"}
+	cmd.AddCommand(newStorePruneCmd(app), newStoreCheckCmd(app))
+	return cmd
+}

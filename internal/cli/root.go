@@ -168,6 +168,8 @@ versions with signed approvals.`,
 		newPolicyCmd(app),
 		newSnapshotCmd(app),
 		newInputsCmd(app),
+		newKeyCmd(app),
+		newStoreCmd(app),
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)

@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Helpers shared by the commands that use the store and keys.
+
+// openStore opens --db for --tenant. With mustExist, a missing database is
+// "not found" instead of being created, for commands that only read.
+func (a *App) openStore(ctx context.Context, mustExist bool) (*store.Store, error) {
+	return store.Open(ctx, a.Global.DB, a.Global.Tenant, store.Options{MustExist: mustExist})
+}
+
+// keysDir is where `key generate` writes key files by default: keys/ beside
+// the database (config keys.dir overrides it).
+func (a *App) keysDir() string {
+	if a.Config != nil {
+		if d := a.Config.GetString("keys.dir"); d != "" {
+			return d
+		}
+	}
+	return filepath.Join(filepath.Dir(a.Global.DB), "keys")
+}
+
+// loadSigningKey resolves --sign-key: a path to a private key file, or the
+// name of a key generated into the keys directory.
+func (a *App) loadSigningKey(ref string) (*attest.Key, error) {
+	path := ref
+	if !strings.ContainsAny(ref, `/\`) && !fileExists(ref) {
+		path = filepath.Join(a.keysDir(), ref+".key")
+	}
+	k, err := attest.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !k.CanSign() {
+		return nil, fail.New(fail.Invalid, "--sign-key %s is a public key; give the private key file", ref)
+	}
+	return k, nil
+}
+
+// loadTrustedKeys resolves --key values: key files (public or private), or
+// names and ids of keys registered in the database when it exists.
+func (a *App) loadTrustedKeys(ctx context.Context, refs []string) ([]*attest.Key, error) {
+	var keys []*attest.Key
+	var st *store.Store
+	defer func() {
+		if st != nil {
+			st.Close()
+		}
+	}()
+	for _, ref := range refs {
+		if fileExists(ref) || strings.ContainsAny(ref, `/\`) {
+			k, err := attest.LoadFile(ref)
+			if err != nil {
+				return nil, err
+			}
+			keys = append(keys, k)
+			continue
+		}
+		if st == nil {
+			var err error
+			if st, err = a.openStore(ctx, true); err != nil {
+				if fail.Is(err, fail.NotFound) {
+					return nil, fail.New(fail.NotFound, "key %q: no such file, and no database to look it up in", ref)
+				}
+				return nil, err
+			}
+		}
+		var rec store.Key
+		err := st.View(ctx, func(tx *store.Tx) error {
+			var err error
+			rec, err = tx.Key(ctx, ref)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		k, err := attest.ParsePEM("key "+rec.Name, []byte(rec.PublicPEM))
+		if err != nil {
+			return nil, err
+		}
+		if k.ID != rec.KeyID {
+			return nil, fail.New(fail.Integrity, "key %q: stored public key hashes to %s, registered as %s", ref, k.ID, rec.KeyID)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// parseAge reads a retention such as "365d", "12h" or "90m".
+func parseAge(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 {
+			return 0, fail.New(fail.Invalid, "--older-than %q: want a number of days like 365d", s)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fail.New(fail.Invalid, "--older-than %q: want a duration like 365d or 12h", s)
+	}
+	return d, nil
+}
+
+// validName accepts key names: letters, digits, '.', '_' and '-'.
+func validName(kind, n string) error {
+	if n == "" || len(n) > 64 || strings.HasPrefix(n, ".") {
+		return fail.New(fail.Invalid, "%s name %q: want 1-64 letters, digits, '.', '_' or '-'", kind, n)
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fail.New(fail.Invalid, "%s name %q: want 1-64 letters, digits, '.', '_' or '-'", kind, n)
+		}
+	}
+	return nil
+}
+
+// shortID abbreviates a digest for tables.
+func shortID(d string) string {
+	if len(d) > 19 {
+		return d[:19] + "…"
+	}
+	return d
+}
