@@ -310,8 +310,25 @@ var VEXJustifications = []string{
 	"vulnerable_code_not_present",
 }
 
-// ReachStates are the reachability lattice codes.
-var ReachStates = []string{"U", "SR", "SU", "RO", "RU", "CR", "CU", "X"}
+// ReachStates are the reachability lattice codes; ReachStateNames are their
+// long names, index for index (reach_state accepts either).
+var (
+	ReachStates     = []string{"U", "SR", "SU", "RO", "RU", "CR", "CU", "X"}
+	ReachStateNames = []string{"Unknown", "StaticallyReachable", "StaticallyUnreachable", "RuntimeObserved",
+		"RuntimeUnobserved", "ConfirmedReachable", "ConfirmedUnreachable", "Contested"}
+)
+
+// ReachStateCode normalizes a reachability state given as a code or a long
+// name, case-insensitively, to its code; ok is false for anything else. It is
+// what reach_state() computes.
+func ReachStateCode(s string) (code string, ok bool) {
+	for i, c := range ReachStates {
+		if strings.EqualFold(s, c) || strings.EqualFold(s, ReachStateNames[i]) {
+			return c, true
+		}
+	}
+	return "", false
+}
 
 // Bands are the severity bands in increasing order.
 var Bands = []string{"None", "Low", "Medium", "High", "Critical"}

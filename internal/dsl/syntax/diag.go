@@ -1,6 +1,7 @@
 package syntax
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -41,7 +42,7 @@ func (s Severity) rank() int {
 // Diagnostic is one finding of the parser or checker about a source file.
 type Diagnostic struct {
 	File     string
-	Pos, End Pos // End may equal Pos for a point
+	Pos, End Pos // End may equal Pos for a point; Offset is optional
 	Severity Severity
 	Code     string // stable dotted code, e.g. dsl.rule.missingBecause
 	Msg      string // lower case, no full stop
@@ -73,7 +74,8 @@ func Sort(ds []Diagnostic) {
 	slices.SortStableFunc(ds, func(a, b Diagnostic) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),
-			cmp.Compare(a.Pos.Offset, b.Pos.Offset),
+			cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Col, b.Pos.Col),
 			cmp.Compare(a.Severity.rank(), b.Severity.rank()),
 			cmp.Compare(a.Code, b.Code),
 			cmp.Compare(a.Msg, b.Msg),
@@ -128,21 +130,23 @@ func Render(w io.Writer, ds []Diagnostic, src []byte) error {
 	return err
 }
 
-// sourceLine returns the line holding p, without its newline, with invalid
+// sourceLine returns line p.Line of src, without its newline, with invalid
 // UTF-8 replaced so the excerpt is printable.
 func sourceLine(src []byte, p Pos) (string, bool) {
-	if src == nil || !p.IsValid() || p.Offset > len(src) {
+	if src == nil || !p.IsValid() {
 		return "", false
 	}
-	start := p.Offset
-	for start > 0 && src[start-1] != '\n' {
-		start--
+	for n := 1; n < p.Line; n++ {
+		i := bytes.IndexByte(src, '\n')
+		if i < 0 {
+			return "", false
+		}
+		src = src[i+1:]
 	}
-	end := p.Offset
-	for end < len(src) && src[end] != '\n' {
-		end++
+	if i := bytes.IndexByte(src, '\n'); i >= 0 {
+		src = src[:i]
 	}
-	line := strings.TrimRight(string(src[start:end]), "\r")
+	line := strings.TrimRight(string(src), "\r")
 	return strings.ToValidUTF8(line, "\uFFFD"), true
 }
 

@@ -1,0 +1,83 @@
+// Package dsl is the front door of the stella-dsl@1 compiler: Compile runs
+// the phases (syntax.Parse → check.Check → compile.Compile → check.Analyze)
+// and returns the IR, its source map and every diagnostic. The engine, the
+// store, governance and the CLI call this package; the phases live in
+// syntax, check and compile.
+package dsl
+
+import (
+	"fmt"
+
+	"github.com/stella-policy/stella/internal/dsl/check"
+	"github.com/stella-policy/stella/internal/dsl/compile"
+	"github.com/stella-policy/stella/internal/dsl/syntax"
+	"github.com/stella-policy/stella/internal/ir"
+)
+
+// Diagnostic is a positioned compiler message (see syntax.Diagnostic).
+type Diagnostic = syntax.Diagnostic
+
+// Severities of diagnostics.
+const (
+	Error    = syntax.Error
+	Blocking = syntax.Blocking
+	Warning  = syntax.Warning
+	Info     = syntax.Info
+)
+
+// Result is everything a compilation produces.
+type Result struct {
+	Policy    *ir.Policy    // nil when any diagnostic is an Error
+	SourceMap *ir.SourceMap // nil with Policy; its Digest is the IR's
+	IR        []byte        // canonical IR bytes (RFC 8785); nil with Policy
+	Digest    string        // "sha256:<hex>" of IR; "" with Policy
+	// Diagnostics are sorted by position. Errors fail compilation; Blocking
+	// (dsl.rule.conflict) compiles but fails lint and blocks activation;
+	// warnings fail only lint --strict.
+	Diagnostics []Diagnostic
+}
+
+// Compile compiles one policy source file. filename is used in
+// diagnostics and the source map. It never panics: an internal failure
+// becomes a dsl.internal diagnostic.
+func Compile(filename string, src []byte) (*ir.Policy, *ir.SourceMap, []Diagnostic) {
+	r := CompileResult(filename, src)
+	return r.Policy, r.SourceMap, r.Diagnostics
+}
+
+// CompileResult is Compile, also returning the canonical bytes and digest.
+func CompileResult(filename string, src []byte) (res *Result) {
+	res = &Result{}
+	defer func() {
+		if r := recover(); r != nil {
+			p := syntax.Pos{Line: 1, Col: 1}
+			res = &Result{Diagnostics: append(res.Diagnostics, Diagnostic{File: filename, Pos: p, End: p, Severity: Error,
+				Code: "dsl.internal", Msg: fmt.Sprintf("internal compiler error: %v", r)})}
+		}
+	}()
+	f, diags := syntax.Parse(filename, src)
+	if f.Policy != nil {
+		info, cd := check.Check(f)
+		diags = append(diags, cd...)
+		if !syntax.HasErrors(diags) {
+			p, sm := compile.Compile(f, info, src)
+			b, digest, err := ir.Digest(p)
+			if err != nil {
+				panic(err)
+			}
+			sm.Digest = digest
+			diags = append(diags, check.Analyze(filename, p, sm)...)
+			res.Policy, res.SourceMap, res.IR, res.Digest = p, sm, b, digest
+		}
+	}
+	syntax.Sort(diags)
+	res.Diagnostics = diags
+	return res
+}
+
+// HasErrors reports whether any diagnostic is an Error (compilation failed).
+func HasErrors(ds []Diagnostic) bool { return syntax.HasErrors(ds) }
+
+// HasBlocking reports whether any diagnostic is Blocking: the policy
+// compiles but must not be activated.
+func HasBlocking(ds []Diagnostic) bool { return syntax.Count(ds, syntax.Blocking) > 0 }
