@@ -91,6 +91,14 @@ func (s *Store) Check(ctx context.Context) (*CheckReport, error) {
 		if err := tx.checkExplains(ctx, rep); err != nil {
 			return err
 		}
+		var dangling int
+		if err := tx.queryRow(ctx, `SELECT count(*) FROM runs r WHERE r.tenant = ? AND r.source_map_digest IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.tenant = r.tenant AND b.digest = r.source_map_digest)`, tx.tenant).Scan(&dangling); err != nil {
+			return err
+		}
+		if dangling > 0 {
+			rep.add("%d run(s) refer to a missing source map blob", dangling)
+		}
 		if err := tx.checkRuns(ctx, rep); err != nil {
 			return err
 		}

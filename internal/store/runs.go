@@ -102,6 +102,7 @@ type RunMeta struct {
 	PolicyID       string      // P-n, or the policy's own name for a file
 	PolicyVersion  int         // 0 for a policy file
 	IR             []byte      // canonical IR bytes, stored so the run can be replayed
+	SourceMap      []byte      // the policy's source map (JSON), or nil
 	SnapshotID     string      // a stored snapshot, or "" for inputs frozen in memory
 	Shadow         bool        // findings recorded with enforced=false
 	Env            []engine.KV // sorted by key
@@ -231,28 +232,29 @@ func tenantOr(t string) string {
 
 // Run is a stored run.
 type Run struct {
-	RunID          string          `json:"runId"`
-	PolicyID       string          `json:"policyId"`
-	PolicyVersion  int             `json:"policyVersion,omitempty"`
-	IRDigest       string          `json:"irDigest"`
-	Mode           string          `json:"mode"`
-	Shadow         bool            `json:"shadow"`
-	SnapshotID     string          `json:"snapshotId,omitempty"`
-	InputsHash     string          `json:"inputsHash"`
-	EvaluationTime string          `json:"evaluationTime"`
-	Status         string          `json:"status"`
-	Verdict        string          `json:"verdict,omitempty"`
-	Findings       int             `json:"findings"`
-	FindingsDigest string          `json:"findingsDigest,omitempty"`
-	ExplainsDigest string          `json:"explainsDigest,omitempty"`
-	Error          string          `json:"error,omitempty"`
-	StartedAt      string          `json:"startedAt"`
-	CompletedAt    string          `json:"completedAt"`
-	DurationMS     int64           `json:"durationMs"`
-	Signed         bool            `json:"signed"`
-	Record         json.RawMessage `json:"record,omitempty"`
-	Attestation    json.RawMessage `json:"attestation,omitempty"`
-	result         []byte
+	RunID           string          `json:"runId"`
+	PolicyID        string          `json:"policyId"`
+	PolicyVersion   int             `json:"policyVersion,omitempty"`
+	IRDigest        string          `json:"irDigest"`
+	Mode            string          `json:"mode"`
+	Shadow          bool            `json:"shadow"`
+	SnapshotID      string          `json:"snapshotId,omitempty"`
+	InputsHash      string          `json:"inputsHash"`
+	EvaluationTime  string          `json:"evaluationTime"`
+	Status          string          `json:"status"`
+	Verdict         string          `json:"verdict,omitempty"`
+	Findings        int             `json:"findings"`
+	FindingsDigest  string          `json:"findingsDigest,omitempty"`
+	ExplainsDigest  string          `json:"explainsDigest,omitempty"`
+	Error           string          `json:"error,omitempty"`
+	StartedAt       string          `json:"startedAt"`
+	CompletedAt     string          `json:"completedAt"`
+	DurationMS      int64           `json:"durationMs"`
+	Signed          bool            `json:"signed"`
+	SourceMapDigest string          `json:"sourceMapDigest,omitempty"`
+	Record          json.RawMessage `json:"record,omitempty"`
+	Attestation     json.RawMessage `json:"attestation,omitempty"`
+	result          []byte
 }
 
 // RecordRequest is everything RecordRun stores.
@@ -461,7 +463,14 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	if err != nil {
 		return err
 	}
-	var version, snapshot, attestation, result any
+	var version, snapshot, attestation, result, sourceMap any
+	if m.SourceMap != nil {
+		d, err := t.PutBlob(ctx, MediaSourceMap, m.SourceMap)
+		if err != nil {
+			return err
+		}
+		sourceMap = d
+	}
 	if rec.Policy.Version > 0 {
 		version = rec.Policy.Version
 	}
@@ -476,12 +485,12 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	}
 	_, err = t.exec(ctx, `INSERT INTO runs (tenant, run_id, policy_id, policy_version, ir_digest, mode, shadow, snapshot_id,
 		inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, record, result,
-		attestation, error, started_at, completed_at, duration_ms)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		attestation, error, started_at, completed_at, duration_ms, source_map_digest)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.tenant, rec.RunID, rec.Policy.PolicyID, version, irDigest, rec.Mode, boolInt(rec.Shadow), snapshot,
 		rec.Inputs.InputsHash, rec.Inputs.EvaluationTime, rec.Status, rec.Verdict, len(rows), rec.Outputs.Findings,
 		rec.Outputs.Explains, recBytes, result, attestation, rec.Error,
-		timeText(m.StartedAt), timeText(m.CompletedAt), m.CompletedAt.Sub(m.StartedAt).Milliseconds())
+		timeText(m.StartedAt), timeText(m.CompletedAt), m.CompletedAt.Sub(m.StartedAt).Milliseconds(), sourceMap)
 	if err != nil {
 		if strings.Contains(err.Error(), "FOREIGN KEY") && m.SnapshotID != "" {
 			return fail.New(fail.NotFound, "snapshot %s is not stored; import it first", m.SnapshotID)
@@ -518,13 +527,13 @@ func boolInt(b bool) int {
 
 const runColumns = `run_id, policy_id, coalesce(policy_version, 0), ir_digest, mode, shadow, coalesce(snapshot_id, ''),
 	inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, error,
-	started_at, completed_at, duration_ms, attestation IS NOT NULL`
+	started_at, completed_at, duration_ms, attestation IS NOT NULL, coalesce(source_map_digest, '')`
 
 func scanRun(sc interface{ Scan(...any) error }, extra ...any) (*Run, error) {
 	var r Run
 	dest := []any{&r.RunID, &r.PolicyID, &r.PolicyVersion, &r.IRDigest, &r.Mode, &r.Shadow, &r.SnapshotID,
 		&r.InputsHash, &r.EvaluationTime, &r.Status, &r.Verdict, &r.Findings, &r.FindingsDigest, &r.ExplainsDigest, &r.Error,
-		&r.StartedAt, &r.CompletedAt, &r.DurationMS, &r.Signed}
+		&r.StartedAt, &r.CompletedAt, &r.DurationMS, &r.Signed, &r.SourceMapDigest}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -702,6 +711,14 @@ func (t *Tx) Result(ctx context.Context, r *Run) (*engine.Result, error) {
 	}
 	res.Findings = fs
 	return &res, nil
+}
+
+// RunSourceMap returns the stored source map of a run, or nil when it has none.
+func (t *Tx) RunSourceMap(ctx context.Context, r *Run) ([]byte, error) {
+	if r.SourceMapDigest == "" {
+		return nil, nil
+	}
+	return t.Blob(ctx, r.SourceMapDigest)
 }
 
 // RunIR returns the stored IR of a run.

@@ -428,7 +428,7 @@ func result(t *testing.T, n int, shadow bool) *engine.Result {
 }
 
 func meta(env string, shadow bool) RunMeta {
-	return RunMeta{Mode: ModeRun, PolicyID: "base", IR: []byte(`{"ir":1}`), Shadow: shadow,
+	return RunMeta{Mode: ModeRun, PolicyID: "base", IR: []byte(`{"ir":1}`), SourceMap: []byte(`{"file":"p.stella"}`), Shadow: shadow,
 		Env: []engine.KV{{Key: "exposure", Value: env}}, EvaluationTime: "2026-01-02T03:04:05Z",
 		StartedAt: clock(), CompletedAt: clock().Add(1500 * time.Millisecond)}
 }
