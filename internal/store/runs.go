@@ -511,11 +511,25 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	defer stmt.Close()
 	for _, f := range rows {
 		if _, err := stmt.ExecContext(ctx, t.tenant, rec.RunID, f.FindingID, f.Purl, f.AdvisoryID, f.VEXStatus, f.Verdict,
-			f.Severity.Band, f.Severity.Score.String(), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
+			f.Severity.Band, scoreText(f.data), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
 			return fmt.Errorf("finding %s: %w", f.FindingID, err)
 		}
 	}
 	return nil
+}
+
+// scoreText is the severity score of a canonical finding as written there:
+// a decimal, or "" when the score is unknown (null).
+func scoreText(finding []byte) string {
+	var f struct {
+		Severity struct {
+			Score json.RawMessage `json:"score"`
+		} `json:"severity"`
+	}
+	if json.Unmarshal(finding, &f) != nil || string(f.Severity.Score) == "null" {
+		return ""
+	}
+	return string(f.Severity.Score)
 }
 
 func boolInt(b bool) int {

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
-	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -409,9 +408,14 @@ func result(t *testing.T, n int, shadow bool) *engine.Result {
 			t.Fatal(err)
 		}
 		ex.ExplainID = id
-		f := engine.Finding{FindingID: ex.FindingID, Purl: fmt.Sprintf("pkg:npm/p%d@1.0.0", i), AdvisoryID: fmt.Sprintf("GHSA-%d", i),
-			Aliases: []string{fmt.Sprintf("CVE-2024-%d", i)}, VEXStatus: "affected", Verdict: "blocked", Enforced: !shadow,
-			Severity: engine.Severity{Band: "High", Score: decimal.MustParse("7.5")}, ExplainID: id}
+		// Built from JSON so the test does not depend on Go field shapes.
+		var f engine.Finding
+		js := fmt.Sprintf(`{"findingId":%q,"purl":"pkg:npm/p%d@1.0.0","advisoryId":"GHSA-%d","aliases":["CVE-2024-%d"],
+			"vexStatus":"affected","verdict":"blocked","enforced":%v,"severity":{"band":"High","score":7.5},"explainId":%q}`,
+			ex.FindingID, i, i, i, !shadow, id)
+		if err := json.Unmarshal([]byte(js), &f); err != nil {
+			t.Fatal(err)
+		}
 		fb, _ := canon.Marshal(f)
 		eb, _ := canon.Marshal(ex)
 		fs, es = append(fs, fb), append(es, eb)
