@@ -1,0 +1,508 @@
+package inputs
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// readCycloneDX reads a CycloneDX JSON document (spec 1.2–1.7) with
+// cyclonedx-go. As an SBOM it yields the components (nested ones included,
+// the metadata component as the SBOM's root) and any VEX analysis embedded
+// in its vulnerabilities; as VEX it yields only the statements.
+func readCycloneDX(d *doc, in *Input) error {
+	var bom cdx.BOM
+	if err := decodeJSON(d, &bom); err != nil {
+		return err
+	}
+	if bom.BOMFormat != cdx.BOMFormat {
+		return invalid("", d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
+	}
+	in.SpecVersion = bom.SpecVersion.String()
+	w := &warnings{d: d}
+	c := &cdxReader{d: d, bom: &bom, w: w, refs: map[string]*cdx.Component{}}
+	c.index()
+	var err error
+	in.VEX, err = c.vex()
+	if err != nil {
+		return err
+	}
+	if in.Kind == KindSBOM {
+		in.SBOM = c.sbom()
+	}
+	in.Warnings = append(in.Warnings, w.list...)
+	return nil
+}
+
+type cdxReader struct {
+	d    *doc
+	bom  *cdx.BOM
+	w    *warnings
+	refs map[string]*cdx.Component // bom-ref → component, the metadata component included
+}
+
+// index maps bom-refs to components for VEX product resolution.
+func (c *cdxReader) index() {
+	var walk func(cs *[]cdx.Component)
+	walk = func(cs *[]cdx.Component) {
+		if cs == nil {
+			return
+		}
+		for i := range *cs {
+			comp := &(*cs)[i]
+			if comp.BOMRef != "" {
+				c.refs[comp.BOMRef] = comp
+			}
+			walk(comp.Components)
+		}
+	}
+	if m := c.bom.Metadata; m != nil && m.Component != nil {
+		if m.Component.BOMRef != "" {
+			c.refs[m.Component.BOMRef] = m.Component
+		}
+		walk(m.Component.Components)
+	}
+	walk(c.bom.Components)
+}
+
+// sbom builds the normalized SBOM.
+func (c *cdxReader) sbom() *model.SBOM {
+	s := &model.SBOM{Format: string(CycloneDX), SpecVersion: c.bom.SpecVersion.String(), Components: []model.Component{}}
+	rootRef := ""
+	if m := c.bom.Metadata; m != nil {
+		if m.Component != nil {
+			root := c.component(m.Component, "/metadata/component", map[string]int{})
+			s.Root = &root
+			s.Name = m.Component.Name
+			if m.Component.Group != "" {
+				s.Name = m.Component.Group + "/" + m.Component.Name
+			}
+			rootRef = m.Component.BOMRef
+			s.Tags = append(s.Tags, root.Tags...)
+		}
+		s.Tags = append(s.Tags, tagsOf(nil, m.Properties)...)
+	}
+	if s.Name == "" {
+		s.Name = c.bom.SerialNumber
+	}
+	s.Tags = sortedSet(s.Tags)
+
+	rel := c.relations(rootRef)
+	seen := map[string]int{}
+	var walk func(cs *[]cdx.Component, at string, parentRel string)
+	walk = func(cs *[]cdx.Component, at string, parentRel string) {
+		if cs == nil {
+			return
+		}
+		for i := range *cs {
+			comp := &(*cs)[i]
+			p := fmt.Sprintf("%s/%d", at, i)
+			mc := c.component(comp, p, seen)
+			mc.Relation = parentRel
+			if r, ok := rel[comp.BOMRef]; ok && comp.BOMRef != "" {
+				mc.Relation = r
+			}
+			s.Components = append(s.Components, mc)
+			walk(comp.Components, p+"/components", mc.Relation)
+		}
+	}
+	walk(c.bom.Components, "/components", "")
+	finishSBOM(s, c.w)
+	return s
+}
+
+// relations computes direct/transitive for every bom-ref from the
+// dependency graph (graphRelations); without a graph it is empty.
+func (c *cdxReader) relations(rootRef string) map[string]string {
+	deps := map[string][]string{}
+	if c.bom.Dependencies != nil {
+		for _, d := range *c.bom.Dependencies {
+			if d.Dependencies != nil {
+				deps[d.Ref] = append(deps[d.Ref], *d.Dependencies...)
+			}
+		}
+	}
+	return graphRelations(rootRef, deps)
+}
+
+// graphRelations classifies the nodes of a dependency graph (node → nodes it
+// depends on): direct when the root depends on them, transitive when
+// reachable from the root only through others. When the root is not in the
+// graph (aggregate SBOMs of multi-module builds), the graph's own roots —
+// nodes nothing depends on — stand in for the root's dependencies.
+func graphRelations(root string, deps map[string][]string) map[string]string {
+	rel := map[string]string{}
+	direct, ok := deps[root]
+	if root == "" || !ok {
+		if len(deps) == 0 {
+			return rel
+		}
+		depended := map[string]bool{}
+		for _, ds := range deps {
+			for _, d := range ds {
+				depended[d] = true
+			}
+		}
+		direct = direct[:0]
+		for n := range deps {
+			if !depended[n] && n != root {
+				direct = append(direct, n)
+			}
+		}
+		slices.Sort(direct) // map order must not matter
+	}
+	queue := make([]string, 0, len(direct))
+	for _, r := range direct {
+		if r != root && rel[r] == "" {
+			rel[r] = "direct"
+			queue = append(queue, r)
+		}
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, r := range deps[n] {
+			if r != root && rel[r] == "" {
+				rel[r] = "transitive"
+				queue = append(queue, r)
+			}
+		}
+	}
+	return rel
+}
+
+// component normalizes one CycloneDX component. seen makes refs unique.
+func (c *cdxReader) component(comp *cdx.Component, at string, seen map[string]int) model.Component {
+	mc := model.Component{Scope: string(comp.Scope), Name: comp.Name, Namespace: comp.Group, Version: comp.Version}
+	if comp.PackageURL != "" {
+		if _, p, err := canonPurl(comp.PackageURL); err != nil {
+			c.w.add(at+"/purl", "%v; component kept without a purl", err)
+		} else {
+			fillFromPurl(&mc, p)
+		}
+	}
+	if comp.Licenses != nil {
+		var ls []string
+		for _, l := range *comp.Licenses {
+			switch {
+			case l.Expression != "":
+				ls = append(ls, l.Expression)
+			case l.License != nil && l.License.ID != "":
+				ls = append(ls, l.License.ID)
+			case l.License != nil && l.License.Name != "":
+				ls = append(ls, l.License.Name)
+			}
+		}
+		mc.Licenses = sortedSet(ls)
+	}
+	if comp.Properties != nil {
+		for _, p := range *comp.Properties {
+			mc.Properties = append(mc.Properties, model.Property{Name: p.Name, Value: p.Value})
+		}
+		sortProperties(mc.Properties)
+	}
+	mc.Tags = sortedSet(tagsOf(comp.Tags, comp.Properties))
+	mc.Ref = uniqueRef(seen, comp.BOMRef, mc.Purl, comp.Name, comp.Version)
+	return mc
+}
+
+// TagProperty is the property name whose values become tags (CycloneDX
+// components and metadata; a value may list several, comma-separated).
+const TagProperty = "stella:tag"
+
+func tagsOf(tags *[]string, props *[]cdx.Property) []string {
+	var out []string
+	if tags != nil {
+		out = append(out, *tags...)
+	}
+	if props != nil {
+		for _, p := range *props {
+			if p.Name == TagProperty {
+				out = append(out, strings.Split(p.Value, ",")...)
+			}
+		}
+	}
+	return out
+}
+
+// uniqueRef picks a component's ref: its bom-ref (or SPDXID), else its purl,
+// else name@version, made unique within the SBOM by a "#n" suffix.
+func uniqueRef(seen map[string]int, given, purl, name, version string) string {
+	ref := given
+	if ref == "" {
+		ref = purl
+	}
+	if ref == "" {
+		ref = name
+		if version != "" {
+			ref += "@" + version
+		}
+	}
+	seen[ref]++
+	if n := seen[ref]; n > 1 {
+		ref = fmt.Sprintf("%s#%d", ref, n)
+	}
+	return ref
+}
+
+// vex reads the VEX statements of the document's vulnerabilities.
+func (c *cdxReader) vex() ([]model.VEXStatement, error) {
+	if c.bom.Vulnerabilities == nil {
+		return nil, nil
+	}
+	docID := canonicalDocID(c.d)
+	if c.bom.SerialNumber != "" {
+		docID = fmt.Sprintf("%s/%d", c.bom.SerialNumber, c.bom.Version)
+	}
+	issuer := ""
+	docTime := ""
+	if m := c.bom.Metadata; m != nil {
+		issuer = orgName(m.Supplier, m.Manufacturer, m.Manufacture)
+		if issuer == "" && m.Authors != nil && len(*m.Authors) > 0 {
+			issuer = (*m.Authors)[0].Name
+		}
+		docTime = m.Timestamp
+	}
+	var out []model.VEXStatement
+	for i, v := range *c.bom.Vulnerabilities {
+		at := ptr("vulnerabilities", i)
+		if v.ID == "" {
+			return nil, invalid("", c.d.atPointer(at, "vulnerability without an id"))
+		}
+		base := model.VEXStatement{Format: string(CycloneDX), Document: docID, Issuer: issuer, Vulnerability: v.ID}
+		if v.References != nil {
+			for _, r := range *v.References {
+				if r.ID != v.ID {
+					base.Aliases = append(base.Aliases, r.ID)
+				}
+			}
+		}
+		ts := docTime
+		for _, t := range []string{v.Updated, v.Published} {
+			if t != "" {
+				ts = t
+				break
+			}
+		}
+		if a := v.Analysis; a != nil && a.LastUpdated != "" {
+			ts = a.LastUpdated
+		}
+		var err error
+		if base.Timestamp, err = normTime(ts); err != nil {
+			return nil, invalid("", c.d.atPointer(at, "%v", err))
+		}
+		sts, err := c.statements(base, v, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sts...)
+	}
+	return finishVEX(out), nil
+}
+
+// cdxStates maps CycloneDX analysis states to VEX statuses.
+var cdxStates = map[cdx.ImpactAnalysisState]string{
+	cdx.IASExploitable:          model.VEXAffected,
+	cdx.IASInTriage:             model.VEXUnderInvestigation,
+	cdx.IASNotAffected:          model.VEXNotAffected,
+	cdx.IASFalsePositive:        model.VEXNotAffected,
+	cdx.IASResolved:             model.VEXFixed,
+	cdx.IASResolvedWithPedigree: model.VEXFixed,
+}
+
+// cdxJustifications maps CycloneDX justifications to the OpenVEX vocabulary.
+var cdxJustifications = map[cdx.ImpactAnalysisJustification]string{
+	cdx.IAJCodeNotPresent:               "vulnerable_code_not_present",
+	cdx.IAJCodeNotReachable:             "vulnerable_code_not_in_execute_path",
+	cdx.IAJRequiresConfiguration:        "vulnerable_code_cannot_be_controlled_by_adversary",
+	cdx.IAJRequiresDependency:           "component_not_present",
+	cdx.IAJRequiresEnvironment:          "vulnerable_code_cannot_be_controlled_by_adversary",
+	cdx.IAJProtectedByCompiler:          "inline_mitigations_already_exist",
+	cdx.IAJProtectedAtRuntime:           "inline_mitigations_already_exist",
+	cdx.IAJProtectedAtPerimeter:         "inline_mitigations_already_exist",
+	cdx.IAJProtectedByMitigatingControl: "inline_mitigations_already_exist",
+}
+
+// cdxVersionStatus maps affects[].versions[].status, used only when a
+// vulnerability carries no analysis.
+var cdxVersionStatus = map[cdx.VulnerabilityStatus]string{
+	cdx.VulnerabilityStatusAffected:    model.VEXAffected,
+	cdx.VulnerabilityStatusNotAffected: model.VEXNotAffected,
+	cdx.VulnerabilityStatusUnknown:     model.VEXUnderInvestigation,
+}
+
+// statements turns one vulnerability into statements. With an analysis
+// state, one statement covers every affected product and version; without
+// one, the per-version statuses decide, one statement per status.
+func (c *cdxReader) statements(base model.VEXStatement, v cdx.Vulnerability, at string) ([]model.VEXStatement, error) {
+	var affects []cdx.Affects
+	if v.Affects != nil {
+		affects = *v.Affects
+	}
+	if a := v.Analysis; a != nil && a.State != "" {
+		st, ok := cdxStates[a.State]
+		if !ok {
+			return nil, invalid("", c.d.atPointer(at+"/analysis/state", "unknown analysis state %q", a.State))
+		}
+		s := base
+		s.Status = st
+		if a.Justification != "" {
+			j, ok := cdxJustifications[a.Justification]
+			if !ok {
+				return nil, invalid("", c.d.atPointer(at+"/analysis/justification", "unknown justification %q", a.Justification))
+			}
+			s.OriginalJustification = string(a.Justification)
+			if st == model.VEXNotAffected {
+				s.Justification = j
+			}
+		} else if a.State == cdx.IASFalsePositive {
+			s.OriginalJustification = string(cdx.IASFalsePositive)
+		}
+		if st == model.VEXNotAffected {
+			s.ImpactStatement = a.Detail
+		} else {
+			s.ActionStatement = actionText(a.Response, a.Detail)
+		}
+		s.ID = v.BOMRef
+		for j, af := range affects {
+			s.Products = append(s.Products, c.products(af, fmt.Sprintf("%s/affects/%d", at, j))...)
+		}
+		return []model.VEXStatement{s}, nil
+	}
+	byStatus := map[string][]model.Product{}
+	for j, af := range affects {
+		if af.Range == nil {
+			continue
+		}
+		for k, ver := range *af.Range {
+			st, ok := cdxVersionStatus[ver.Status]
+			if !ok {
+				continue
+			}
+			p := c.products(cdx.Affects{Ref: af.Ref, Range: &[]cdx.AffectedVersions{ver}}, fmt.Sprintf("%s/affects/%d/versions/%d", at, j, k))
+			byStatus[st] = append(byStatus[st], p...)
+		}
+	}
+	if len(byStatus) == 0 {
+		c.w.add(at, "vulnerability %s has no analysis and no version status; it is not a VEX statement and was ignored", v.ID)
+		return nil, nil
+	}
+	var out []model.VEXStatement
+	for _, st := range Statuses {
+		if ps := byStatus[st]; len(ps) > 0 {
+			s := base
+			s.Status = st
+			s.Products = ps
+			if v.BOMRef != "" {
+				s.ID = v.BOMRef + "#" + st
+			}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func actionText(resp *[]cdx.ImpactAnalysisResponse, detail string) string {
+	var rs []string
+	if resp != nil {
+		for _, r := range *resp {
+			rs = append(rs, string(r))
+		}
+	}
+	switch {
+	case len(rs) == 0:
+		return detail
+	case detail == "":
+		return strings.Join(rs, ", ")
+	}
+	return strings.Join(rs, ", ") + ": " + detail
+}
+
+// products resolves one affects entry to products: one per listed version or
+// range, or one for every version when none are listed.
+func (c *cdxReader) products(af cdx.Affects, at string) []model.Product {
+	base := c.resolve(af.Ref, at+"/ref")
+	if af.Range == nil || len(*af.Range) == 0 {
+		return []model.Product{base}
+	}
+	var out []model.Product
+	for _, v := range *af.Range {
+		p := base
+		p.Version, p.Range = v.Version, v.Range
+		out = append(out, p)
+	}
+	return out
+}
+
+// resolve turns an affects ref (a local bom-ref or a BOM-Link
+// "urn:cdx:serial/version#bom-ref") into a product, filling the purl, CPE and
+// name from the referenced component when this document has it, or the purl
+// from the ref itself when the ref is one.
+func (c *cdxReader) resolve(ref, at string) model.Product {
+	p := model.Product{BOMRef: ref}
+	local := ref
+	if isBOMLink(ref) {
+		body, frag, ok := strings.Cut(ref, "#")
+		local = ""
+		if ok {
+			if u, err := url.PathUnescape(frag); err == nil {
+				frag = u
+			}
+			if sameBOM(body, c.bom.SerialNumber) {
+				local = frag
+			} else if strings.HasPrefix(frag, "pkg:") {
+				p.Purl = c.w.purl(frag, at)
+			}
+		}
+	}
+	if comp := c.refs[local]; comp != nil && local != "" {
+		p.Name = comp.Name
+		p.CPE = comp.CPE
+		if comp.PackageURL != "" {
+			p.Purl = c.w.purl(comp.PackageURL, at)
+		}
+	} else if strings.HasPrefix(local, "pkg:") {
+		p.Purl = c.w.purl(local, at)
+	}
+	return p
+}
+
+func isBOMLink(ref string) bool {
+	return strings.HasPrefix(ref, "urn:cdx:") || strings.HasPrefix(ref, "urn:uuid:")
+}
+
+// sameBOM reports whether the BOM-Link body "urn:cdx:SERIAL/VERSION" names
+// the document with this serial number ("urn:uuid:SERIAL").
+func sameBOM(body, serial string) bool {
+	if serial == "" {
+		return false
+	}
+	s := strings.TrimPrefix(strings.TrimPrefix(body, "urn:cdx:"), "urn:uuid:")
+	s, _, _ = strings.Cut(s, "/")
+	return strings.EqualFold(s, strings.TrimPrefix(serial, "urn:uuid:"))
+}
+
+func orgName(es ...*cdx.OrganizationalEntity) string {
+	for _, e := range es {
+		if e != nil && e.Name != "" {
+			return e.Name
+		}
+	}
+	return ""
+}
+
+// canonicalDocID is the id of a document that names itself nowhere: the
+// digest of its canonical JSON, so whitespace and key order do not change it.
+func canonicalDocID(d *doc) string {
+	b, err := canon.Transform(d.data)
+	if err != nil {
+		b = d.data
+	}
+	return canon.Digest(b)
+}
