@@ -6,7 +6,7 @@ import "github.com/spf13/cobra"
 
 func newPolicyCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Lint, compile, simulate, run, explain and govern policies"}
-	cmd.AddCommand()
+	cmd.AddCommand(newPolicyLintCmd(app), newPolicyCompileCmd(app), newPolicyFmtCmd(app))
 	return cmd
 }
 

@@ -56,7 +56,9 @@ func CompileResult(filename string, src []byte) (res *Result) {
 		}
 	}()
 	f, diags := syntax.Parse(filename, src)
-	if f.Policy != nil {
+	// A tree with syntax errors has lost sections; checking it would report
+	// follow-on errors, so the checker runs only on a clean parse.
+	if f.Policy != nil && !syntax.HasErrors(diags) {
 		info, cd := check.Check(f)
 		diags = append(diags, cd...)
 		if !syntax.HasErrors(diags) {

@@ -47,19 +47,23 @@ func Analyze(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
 		r := &p.Rules[i]
 		when := toFormula(r.When, false)
 		rs := &sm.Rules[i]
-		if when.op == opFalse || disjoint(when, when) {
+		unsat := when.op == opFalse || disjoint(when, when)
+		if unsat {
 			a.report(rs.When, syntax.Warning, "dsl.rule.unreachable", "the condition of rule %s can never be true, so its then branch never runs", r.Name)
 		}
 		if r.Else != nil && when.op == opTrue {
 			a.report(rs.Else[0], syntax.Warning, "dsl.rule.unreachable", "the else branch of rule %s never runs: its condition is always true", r.Name)
 		}
-		if d, ok := decide(i, r.Then, rs.Then, when); ok {
+		switch d, ok := decide(i, r.Then, rs.Then, when); {
+		case unsat:
+			// The then branch never runs; it neither conflicts nor shadows.
+		case ok:
 			d.severity = setsSeverity(r.Then)
 			ds = append(ds, d)
-		} else if setsSeverity(r.Then) {
+		case setsSeverity(r.Then):
 			ds = append(ds, decision{rule: i, when: when, span: rs.Span, severity: true})
 		}
-		if r.Else != nil {
+		if r.Else != nil && when.op != opTrue {
 			notWhen := toFormula(r.When, true)
 			if d, ok := decide(i, r.Else, rs.Else, notWhen); ok {
 				d.severity = setsSeverity(r.Else)
