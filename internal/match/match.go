@@ -2,6 +2,26 @@
 // statements: which (component, advisory) pairs are affected, by which range,
 // with aliases folded, and which VEX statements attach to each pair — plus
 // the report of statements that attached to nothing.
+//
+// The API is one call:
+//
+//	res, err := match.Join(inputs, match.Options{})
+//
+// res.Pairs lists every affected (component, vulnerability) pair, sorted by
+// component purl then advisory id; each carries the primary advisory record,
+// the other ids of its alias group, the matched records, the range that
+// matched and the attached VEX statements (ordered by timestamp, issuer, id).
+// res.Unmatched is the VEX match report: every statement that attached to no
+// pair, with a reason (UnknownProduct, QualifierMismatch, VersionMismatch,
+// UnknownVulnerability) and a human-readable detail. res.Warnings counts what
+// was skipped (withdrawn advisories, GIT ranges, unevaluable ranges).
+//
+// Pairs point into the inputs (components, advisories, statements) and must
+// be treated as read-only; Join never modifies its inputs. The rules are
+// documented on Join and attachVEX and in docs/conformance.md. Matching uses
+// an index keyed by (ecosystem, normalized package name), so the cost grows
+// with the number of components and of advisories naming their packages, not
+// with their product.
 package match
 
 import "github.com/stella-policy/stella/internal/model"
@@ -11,6 +31,7 @@ type Pair struct {
 	Component *model.Component
 	Advisory  *model.Advisory // the primary record of the folded group
 	Aliases   []string        // every other id of the group (record ids and aliases), sorted
+	Records   []string        // ids of the group's advisory records that matched this component, sorted (Advisory.ID among them)
 	Range     string          // the range or versions-list entry that matched, for explain
 	VEX       []*model.VEXStatement
 }

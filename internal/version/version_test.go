@@ -125,3 +125,40 @@ func TestEvaluate(t *testing.T) {
 		})
 	}
 }
+
+func TestInVers(t *testing.T) {
+	tests := []struct {
+		r, v string
+		want bool
+	}{
+		{"vers:npm/>=1.0.0|<2.0.0", "1.5.0", true},
+		{"vers:npm/>=1.0.0|<2.0.0", "2.0.0", false},
+		{"vers:npm/>=1.0.0|<2.0.0", "0.9.0", false},
+		{"vers:npm/<2.0.0|>=1.0.0", "1.0.0", true},
+		{"vers:semver/>=2.2.0|<=2.4.0", "2.4.0", true},
+		{"vers:npm/<1.0.0", "0.1.0", true},
+		{"vers:npm/>=3.0.0", "9.0.0", true},
+		{"vers:npm/<1.0.0|>=3.0.0", "2.0.0", false},
+		{"vers:npm/<1.0.0|>=3.0.0", "3.1.0", true},
+		{"vers:npm/1.2.3|1.2.5", "1.2.5", true},
+		{"vers:npm/1.2.3|1.2.5", "1.2.4", false},
+		{"vers:npm/>=1.0.0|!=1.5.0|<2.0.0", "1.5.0", false},
+		{"vers:npm/!=1.5.0", "1.6.0", true},
+		{"vers:npm/*", "anything", true},
+		{"vers:pypi/>=1.0|<1.0.post2", "1.0.post1", true},
+		{"vers:deb/>=1:2.30-1", "2.31-1", false},
+		{"vers:maven/>=1.0|<2.0", "1.0.0.RELEASE", true},
+		{"vers:golang/>=v1.2.0|<v1.3.0", "v1.2.9", true},
+	}
+	for _, tt := range tests {
+		got, err := InVers(tt.r, tt.v)
+		if err != nil || got != tt.want {
+			t.Errorf("InVers(%q, %q) = %v, %v; want %v", tt.r, tt.v, got, err, tt.want)
+		}
+	}
+	for _, bad := range []string{"npm/>=1", "vers:npm", "vers:npm/", "vers:unknown/1.0", "vers:npm/>=", "vers:deb/>=x:1"} {
+		if _, err := InVers(bad, "1.0.0"); err == nil {
+			t.Errorf("InVers(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,279 @@
+package match
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/version"
+)
+
+// Options tunes a join.
+type Options struct {
+	// MaxProblems caps how many advisory ranges that could not be evaluated
+	// are listed one by one in Result.Warnings; the rest are counted.
+	// 0 means 20; a negative value lists none.
+	MaxProblems int
+}
+
+// entry locates one affected entry: Inputs.Advisories[adv].Affected[aff].
+type entry struct{ adv, aff int }
+
+// joiner holds the state of one join.
+type joiner struct {
+	in       *model.Inputs
+	opts     Options
+	index    map[string][]entry // by indexKey
+	groups   *groups
+	git      map[entry]int // GIT ranges per evaluated affected entry
+	problems map[string]bool
+}
+
+// Join matches every component of in's SBOMs with the advisories that affect
+// it and attaches the VEX statements. The rules (docs/conformance.md):
+//
+//   - an advisory affects a component when one of its affected entries names
+//     the component's OSV ecosystem (purl.EcosystemCovers) and package
+//     (purl.NormalizeName) and includes its version (version.Evaluate:
+//     SEMVER/ECOSYSTEM ranges and versions lists; GIT ranges are counted and
+//     ignored); withdrawn advisories are skipped and counted;
+//   - components without an ecosystem or package get them from their purl
+//     (the Pair then points at a filled copy, never at the input);
+//   - advisories that share an id or alias are one vulnerability: a
+//     component gets one Pair per such group, whose primary record is the
+//     matched record with a CVSS vector, else any matched record, the
+//     smallest id first; Aliases lists every other id of the group;
+//   - VEX statements attach per attachVEX; those that attach to nothing are
+//     reported in Result.Unmatched with the reason.
+//
+// Pairs are sorted by component purl, advisory id, component ref and SBOM;
+// Unmatched by statement id; Warnings alphabetically. in is not modified.
+func Join(in *model.Inputs, opts Options) (*Result, error) {
+	if in == nil {
+		return nil, fmt.Errorf("match: no inputs")
+	}
+	if opts.MaxProblems == 0 {
+		opts.MaxProblems = 20
+	}
+	j := &joiner{
+		in:       in,
+		opts:     opts,
+		index:    map[string][]entry{},
+		git:      map[entry]int{},
+		problems: map[string]bool{},
+	}
+	withdrawn := j.build()
+	res := &Result{}
+	for s := range in.SBOMs {
+		sb := &in.SBOMs[s]
+		for c := range sb.Components {
+			res.Pairs = j.matchComponent(&sb.Components[c], res.Pairs)
+		}
+	}
+	slices.SortFunc(res.Pairs, comparePairs)
+	res.Unmatched = attachVEX(in, res.Pairs)
+	res.Warnings = j.warnings(withdrawn)
+	return res, nil
+}
+
+func comparePairs(a, b Pair) int {
+	return cmp.Or(
+		strings.Compare(a.Component.Purl, b.Component.Purl),
+		strings.Compare(a.Advisory.ID, b.Advisory.ID),
+		strings.Compare(a.Component.Ref, b.Component.Ref),
+		strings.Compare(a.Component.SBOM, b.Component.SBOM),
+	)
+}
+
+// indexKey is the (base ecosystem, normalized package name) an affected
+// entry is indexed under and a component is looked up by.
+func indexKey(ecosystem, name string) string {
+	return purl.Base(ecosystem) + "\x00" + purl.NormalizeName(ecosystem, name)
+}
+
+// build indexes the affected entries of the advisories that are not
+// withdrawn and groups advisories by shared ids; it returns how many
+// advisories were withdrawn.
+func (j *joiner) build() int {
+	withdrawn := 0
+	j.groups = newGroups()
+	for a := range j.in.Advisories {
+		adv := &j.in.Advisories[a]
+		if adv.Withdrawn != "" {
+			withdrawn++
+			continue
+		}
+		j.groups.add(adv.ID, adv.Aliases)
+		for f := range adv.Affected {
+			aff := &adv.Affected[f]
+			eco, name := aff.Ecosystem, aff.Name
+			if (eco == "" || name == "") && aff.Purl != "" {
+				if p, err := purl.Parse(aff.Purl); err == nil {
+					eco, name, _ = purl.OSV(p)
+				}
+			}
+			if eco == "" || name == "" {
+				continue
+			}
+			k := indexKey(eco, name)
+			j.index[k] = append(j.index[k], entry{a, f})
+		}
+	}
+	return withdrawn
+}
+
+// identity returns the component to report, its OSV ecosystem and package
+// and the version to compare, filling what is missing from the purl.
+func identity(c *model.Component) (*model.Component, string, string, string) {
+	if (c.Ecosystem == "" || c.Package == "" || c.Version == "") && c.Purl != "" {
+		if p, err := purl.Parse(c.Purl); err == nil {
+			filled := *c
+			if eco, name, ok := purl.OSV(p); ok && (c.Ecosystem == "" || c.Package == "") {
+				filled.Ecosystem, filled.Package = eco, name
+			}
+			if filled.Version == "" {
+				filled.Version = purl.Version(p)
+			}
+			c = &filled
+		}
+	}
+	ver := c.Version
+	// The Go toolchain's own versions are "go1.21.3" in SBOMs, "1.21.3" in OSV.
+	if purl.Base(c.Ecosystem) == purl.Go && (c.Package == "stdlib" || c.Package == "toolchain") {
+		ver = strings.TrimPrefix(ver, "go")
+	}
+	return c, c.Ecosystem, c.Package, ver
+}
+
+// hit is one matched advisory record of a component.
+type hit struct {
+	adv int
+	rng string
+}
+
+func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
+	c, eco, pkg, ver := identity(orig)
+	if eco == "" || pkg == "" || ver == "" {
+		return pairs
+	}
+	cands := j.index[indexKey(eco, pkg)]
+	if len(cands) == 0 {
+		return pairs
+	}
+	var hits []hit
+	for _, e := range cands {
+		if n := len(hits); n > 0 && hits[n-1].adv == e.adv {
+			continue // this record already matched through an earlier entry
+		}
+		adv := &j.in.Advisories[e.adv]
+		aff := &adv.Affected[e.aff]
+		if !purl.EcosystemCovers(aff.Ecosystem, eco) && aff.Ecosystem != "" {
+			continue
+		}
+		out := version.Evaluate(eco, ver, aff)
+		if out.GitRanges > 0 {
+			j.git[e] = out.GitRanges
+		}
+		for _, p := range out.Problems {
+			j.problems[fmt.Sprintf("%s affected[%d] %s", adv.ID, e.aff, p)] = true
+		}
+		if out.Affected {
+			hits = append(hits, hit{e.adv, out.Range})
+		}
+	}
+	if len(hits) == 0 {
+		return pairs
+	}
+	// One Pair per group of records that share ids, in group order.
+	slices.SortStableFunc(hits, func(a, b hit) int {
+		return cmp.Compare(j.groups.of(j.in.Advisories[a.adv].ID), j.groups.of(j.in.Advisories[b.adv].ID))
+	})
+	for start := 0; start < len(hits); {
+		g := j.groups.of(j.in.Advisories[hits[start].adv].ID)
+		end := start + 1
+		for end < len(hits) && j.groups.of(j.in.Advisories[hits[end].adv].ID) == g {
+			end++
+		}
+		pairs = append(pairs, j.pair(c, hits[start:end]))
+		start = end
+	}
+	return pairs
+}
+
+// pair builds the Pair of one component and the matched records of one
+// group.
+func (j *joiner) pair(c *model.Component, hits []hit) Pair {
+	best := hits[0]
+	for _, h := range hits[1:] {
+		if j.better(h.adv, best.adv) {
+			best = h
+		}
+	}
+	primary := &j.in.Advisories[best.adv]
+	records := make([]string, len(hits))
+	for i, h := range hits {
+		records[i] = j.in.Advisories[h.adv].ID
+	}
+	slices.Sort(records)
+	var aliases []string
+	for _, id := range j.groups.membersOf(j.groups.of(primary.ID)) {
+		if id != primary.ID {
+			aliases = append(aliases, id)
+		}
+	}
+	return Pair{Component: c, Advisory: primary, Aliases: aliases, Records: records, Range: best.rng}
+}
+
+// better reports whether record a makes a better primary than record b: one
+// with a CVSS vector wins (it carries the severity), then the smaller id.
+func (j *joiner) better(a, b int) bool {
+	ca, cb := hasCVSS(&j.in.Advisories[a]), hasCVSS(&j.in.Advisories[b])
+	if ca != cb {
+		return ca
+	}
+	return j.in.Advisories[a].ID < j.in.Advisories[b].ID
+}
+
+func hasCVSS(a *model.Advisory) bool {
+	for _, s := range a.Severity {
+		if strings.HasPrefix(s.Type, "CVSS_") {
+			return true
+		}
+	}
+	return false
+}
+
+func (j *joiner) warnings(withdrawn int) []string {
+	var out []string
+	if withdrawn > 0 {
+		out = append(out, fmt.Sprintf("%d withdrawn advisories skipped", withdrawn))
+	}
+	if len(j.git) > 0 {
+		ranges := 0
+		advs := map[int]bool{}
+		for e, n := range j.git {
+			ranges += n
+			advs[e.adv] = true
+		}
+		out = append(out, fmt.Sprintf("%d GIT ranges ignored in %d advisories (GIT ranges order commits, not versions)", ranges, len(advs)))
+	}
+	probs := make([]string, 0, len(j.problems))
+	for p := range j.problems {
+		probs = append(probs, p)
+	}
+	slices.Sort(probs)
+	if len(probs) > 0 {
+		n := max(0, min(j.opts.MaxProblems, len(probs)))
+		for _, p := range probs[:n] {
+			out = append(out, "range not evaluated: "+p)
+		}
+		if rest := len(probs) - n; rest > 0 {
+			out = append(out, fmt.Sprintf("%d more ranges not evaluated", rest))
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -1,0 +1,207 @@
+package match
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/purl"
+)
+
+// comp builds a component from a purl the way the SBOM readers do.
+func comp(t *testing.T, s string) model.Component {
+	t.Helper()
+	p, err := purl.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := model.Component{Ref: s, Purl: p.String(), Type: p.Type, Namespace: p.Namespace, Name: p.Name, Version: purl.Version(p), SBOM: "sha256:sbom"}
+	c.Ecosystem, c.Package, _ = purl.OSV(p)
+	return c
+}
+
+func semver(events ...string) model.Range { return rng("SEMVER", events...) }
+func ecoRng(events ...string) model.Range { return rng("ECOSYSTEM", events...) }
+func rng(typ string, events ...string) model.Range {
+	r := model.Range{Type: typ}
+	for _, e := range events {
+		k, v, _ := strings.Cut(e, "=")
+		switch k {
+		case "introduced":
+			r.Events = append(r.Events, model.Event{Introduced: v})
+		case "fixed":
+			r.Events = append(r.Events, model.Event{Fixed: v})
+		case "last_affected":
+			r.Events = append(r.Events, model.Event{LastAffected: v})
+		}
+	}
+	return r
+}
+
+func adv(id string, aliases []string, affected ...model.Affected) model.Advisory {
+	return model.Advisory{ID: id, Aliases: aliases, Affected: affected}
+}
+
+func aff(eco, name string, ranges ...model.Range) model.Affected {
+	return model.Affected{Ecosystem: eco, Name: name, Ranges: ranges}
+}
+
+// rows renders pairs as "purl advisory [aliases] [records] range" lines.
+func rows(res *Result) []string {
+	var out []string
+	for _, p := range res.Pairs {
+		line := fmt.Sprintf("%s %s %v %v %s", p.Component.Purl, p.Advisory.ID, p.Aliases, p.Records, p.Range)
+		for _, s := range p.VEX {
+			line += " vex:" + s.ID
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+func TestJoinMatching(t *testing.T) {
+	withdrawn := adv("GHSA-wwww", nil, aff("npm", "lodash", semver("introduced=0")))
+	withdrawn.Withdrawn = "2024-01-01T00:00:00Z"
+	withCVSS := adv("GHSA-cccc", []string{"CVE-2021-1"}, aff("Go", "github.com/BurntSushi/toml", semver("introduced=0", "fixed=0.4.0")))
+	withCVSS.Severity = []model.Severity{{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}
+	in := &model.Inputs{
+		SBOMs: []model.SBOM{{Digest: "sha256:sbom", Components: []model.Component{
+			comp(t, "pkg:npm/lodash@4.17.20"),
+			comp(t, "pkg:npm/lodash@4.17.21"),
+			comp(t, "pkg:npm/%40babel/traverse@7.22.0"),
+			comp(t, "pkg:golang/github.com/BurntSushi/toml@v0.3.1"),
+			comp(t, "pkg:pypi/Django_Rest_Framework@3.9.0"),
+			comp(t, "pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10?type=jar"),
+			comp(t, "pkg:deb/debian/libc6@2.31-13?upstream=glibc&distro=debian-11"),
+			comp(t, "pkg:golang/stdlib@go1.20.1"),
+			{Ref: "no-eco", Purl: "pkg:npm/minimist@1.2.0", Name: "minimist", Version: "1.2.0"}, // filled from the purl
+			{Ref: "no-purl", Name: "left-pad", Version: "1.0.0"},
+		}}},
+		Advisories: []model.Advisory{
+			adv("GHSA-aaaa", []string{"CVE-2020-8203"}, aff("npm", "lodash", semver("introduced=0", "fixed=4.17.21"))),
+			adv("GHSA-bbbb", []string{"CVE-2023-45133"}, aff("npm", "@babel/traverse", semver("introduced=0", "fixed=7.23.2"))),
+			withCVSS,
+			adv("GO-2021-0001", []string{"CVE-2021-1", "GHSA-cccc"}, aff("Go", "github.com/BurntSushi/toml", semver("introduced=0", "fixed=0.4.0"))),
+			adv("GO-2022-0002", nil, aff("Go", "github.com/burntsushi/toml", semver("introduced=0"))), // other case: another module
+			adv("PYSEC-1", nil, aff("PyPI", "django-rest-framework", ecoRng("introduced=0", "fixed=3.9.1"))),
+			adv("GHSA-dddd", nil, aff("Maven", "com.fasterxml.jackson.core:jackson-databind", ecoRng("introduced=2.9.0", "fixed=2.9.10.1")),
+				aff("Maven", "com.fasterxml.jackson.core:jackson-databind", ecoRng("introduced=2.0.0", "fixed=2.6.7.3"))),
+			adv("DSA-1", nil, aff("Debian:11", "glibc", ecoRng("introduced=0", "fixed=2.31-13+deb11u3"))),
+			adv("DSA-2", nil, aff("Debian:12", "glibc", ecoRng("introduced=0", "fixed=2.36-9"))),
+			adv("GO-2023-0003", nil, aff("Go", "stdlib", semver("introduced=1.20.0", "fixed=1.20.2"))),
+			adv("GHSA-eeee", nil, aff("npm", "minimist", semver("introduced=0", "fixed=1.2.6"))),
+			adv("GHSA-gggg", nil, model.Affected{Ecosystem: "npm", Name: "lodash", Ranges: []model.Range{{Type: "GIT", Repo: "x", Events: []model.Event{{Introduced: "0"}, {Fixed: "abc"}}}}}),
+			withdrawn,
+		},
+	}
+	res, err := Join(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"pkg:deb/debian/libc6@2.31-13?distro=debian-11&upstream=glibc DSA-1 [] [DSA-1] ECOSYSTEM >=0 <2.31-13+deb11u3",
+		"pkg:golang/github.com/BurntSushi/toml@v0.3.1 GHSA-cccc [CVE-2021-1 GO-2021-0001] [GHSA-cccc GO-2021-0001] SEMVER >=0 <0.4.0",
+		"pkg:golang/stdlib@go1.20.1 GO-2023-0003 [] [GO-2023-0003] SEMVER >=1.20.0 <1.20.2",
+		"pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.10?type=jar GHSA-dddd [] [GHSA-dddd] ECOSYSTEM >=2.9.0 <2.9.10.1",
+		"pkg:npm/%40babel/traverse@7.22.0 GHSA-bbbb [CVE-2023-45133] [GHSA-bbbb] SEMVER >=0 <7.23.2",
+		"pkg:npm/lodash@4.17.20 GHSA-aaaa [CVE-2020-8203] [GHSA-aaaa] SEMVER >=0 <4.17.21",
+		"pkg:npm/minimist@1.2.0 GHSA-eeee [] [GHSA-eeee] SEMVER >=0 <1.2.6",
+		"pkg:pypi/django-rest-framework@3.9.0 PYSEC-1 [] [PYSEC-1] ECOSYSTEM >=0 <3.9.1",
+	}
+	if got := rows(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("pairs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantWarn := []string{
+		"1 GIT ranges ignored in 1 advisories (GIT ranges order commits, not versions)",
+		"1 withdrawn advisories skipped",
+	}
+	if !reflect.DeepEqual(res.Warnings, wantWarn) {
+		t.Errorf("warnings = %q, want %q", res.Warnings, wantWarn)
+	}
+	for _, p := range res.Pairs {
+		if p.Component.Purl == "pkg:npm/minimist@1.2.0" && (p.Component.Ecosystem != "npm" || p.Component.Package != "minimist") {
+			t.Errorf("component without ecosystem was not filled: %+v", p.Component)
+		}
+	}
+	if in.SBOMs[0].Components[8].Ecosystem != "" {
+		t.Error("Join modified its input")
+	}
+}
+
+func TestJoinPrimaryWithoutCVSS(t *testing.T) {
+	in := &model.Inputs{
+		SBOMs: []model.SBOM{{Components: []model.Component{comp(t, "pkg:npm/x@1.0.0")}}},
+		Advisories: []model.Advisory{
+			adv("GHSA-zzzz", []string{"CVE-1"}, aff("npm", "x", semver("introduced=0"))),
+			adv("CVE-1", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0"))),
+			adv("OSV-2", []string{"CVE-1"}),
+		},
+	}
+	res, err := Join(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"pkg:npm/x@1.0.0 CVE-1 [GHSA-zzzz OSV-2] [CVE-1 GHSA-zzzz] SEMVER >=0 <2.0.0"}
+	if got := rows(res); !reflect.DeepEqual(got, want) {
+		t.Errorf("pairs = %q, want %q", got, want)
+	}
+}
+
+func TestJoinProblems(t *testing.T) {
+	in := &model.Inputs{
+		SBOMs: []model.SBOM{{Components: []model.Component{comp(t, "pkg:deb/debian/bash@5.1-2?distro=debian-11")}}},
+		Advisories: []model.Advisory{
+			adv("DSA-1", nil, aff("Debian:11", "bash", ecoRng("introduced=0", "fixed=x:1"))),
+			adv("DSA-2", nil, aff("Debian:11", "bash", ecoRng("introduced=0", "fixed=y:1"))),
+		},
+	}
+	res, _ := Join(in, Options{MaxProblems: 1})
+	if len(res.Pairs) != 0 || len(res.Warnings) != 2 ||
+		!strings.HasPrefix(res.Warnings[1], "range not evaluated: DSA-1 affected[0] range 0:") ||
+		res.Warnings[0] != "1 more ranges not evaluated" {
+		t.Errorf("got %q, %d pairs", res.Warnings, len(res.Pairs))
+	}
+}
+
+// TestJoinDeterministic shuffles every input list: the result must not
+// change.
+func TestJoinDeterministic(t *testing.T) {
+	var comps []model.Component
+	var advs []model.Advisory
+	for i := range 40 {
+		comps = append(comps, comp(t, fmt.Sprintf("pkg:npm/p%d@1.%d.0", i%7, i)))
+		advs = append(advs, adv(fmt.Sprintf("GHSA-%03d", i), []string{fmt.Sprintf("CVE-%d", i%5)},
+			aff("npm", fmt.Sprintf("p%d", i%7), semver("introduced=1.0.0", fmt.Sprintf("fixed=1.%d.0", i)))))
+	}
+	stmts := []model.VEXStatement{
+		{ID: "s1", Vulnerability: "CVE-1", Products: []model.Product{{Purl: "pkg:npm/p1"}}, Status: "not_affected", Timestamp: "2024-02-01T00:00:00Z"},
+		{ID: "s2", Vulnerability: "CVE-1", Products: []model.Product{{Purl: "pkg:npm/p1"}}, Status: "affected", Timestamp: "2024-01-01T00:00:00Z"},
+		{ID: "s3", Vulnerability: "CVE-9", Products: []model.Product{{Purl: "pkg:npm/p1"}}, Status: "affected"},
+	}
+	base, err := Join(&model.Inputs{SBOMs: []model.SBOM{{Components: comps}}, Advisories: advs, VEX: stmts}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprint(rows(base), base.Warnings, len(base.Unmatched))
+	if len(base.Pairs) == 0 {
+		t.Fatal("no pairs")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10 {
+		c, a, s := slices.Clone(comps), slices.Clone(advs), slices.Clone(stmts)
+		r.Shuffle(len(c), func(i, j int) { c[i], c[j] = c[j], c[i] })
+		r.Shuffle(len(a), func(i, j int) { a[i], a[j] = a[j], a[i] })
+		r.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+		res, err := Join(&model.Inputs{SBOMs: []model.SBOM{{Components: c}}, Advisories: a, VEX: s}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(rows(res), res.Warnings, len(res.Unmatched)); got != want {
+			t.Fatalf("input order changed the result:\n%s\nwant:\n%s", got, want)
+		}
+	}
+}
