@@ -7,6 +7,7 @@ import "github.com/spf13/cobra"
 func newPolicyCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Lint, compile, simulate, run, explain and govern policies"}
 	cmd.AddCommand(newPolicyLintCmd(app), newPolicyCompileCmd(app), newPolicyFmtCmd(app))
+	cmd.AddCommand(policyHistoryCmds(app)...)
 	return cmd
 }
 
@@ -32,4 +33,12 @@ func newStoreCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "store", Short: "Maintain the SQLite database: retention and integrity"}
 	cmd.AddCommand(newStorePruneCmd(app), newStoreCheckCmd(app))
 	return cmd
+}
+
+// policyHistoryCmds are the policy subcommands over recorded runs.
+func policyHistoryCmds(app *App) []*cobra.Command {
+	return []*cobra.Command{
+		newPolicyHistoryCmd(app), newPolicyRunsCmd(app), newPolicyExplainCmd(app),
+		newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
+	}
 }

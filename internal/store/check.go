@@ -162,47 +162,60 @@ func (t *Tx) checkRuns(ctx context.Context, rep *CheckReport) error {
 	}
 	for _, r := range runs {
 		rep.Runs++
-		rows, err := t.query(ctx, `SELECT f.data, e.data FROM findings f
-			LEFT JOIN explains e ON e.tenant = f.tenant AND e.digest = f.explain_id
-			WHERE f.tenant = ? AND f.run_id = ? ORDER BY f.finding_id`, t.tenant, r.RunID)
+		fb, eb, n, err := t.RunOutputs(ctx, r.RunID)
 		if err != nil {
-			return err
-		}
-		fbuf, ebuf := bytes.NewBufferString("["), bytes.NewBufferString("[")
-		n := 0
-		for rows.Next() {
-			var fd, ed []byte
-			if err := rows.Scan(&fd, &ed); err != nil {
-				rows.Close()
-				return err
-			}
-			if n > 0 {
-				fbuf.WriteByte(',')
-				ebuf.WriteByte(',')
-			}
-			fbuf.Write(fd)
-			ebuf.Write(ed)
-			n++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		rep.Findings += n
 		if r.Status != StatusSucceeded {
 			continue
 		}
-		fbuf.WriteByte(']')
-		ebuf.WriteByte(']')
 		if n != r.Findings {
 			rep.add("run %s: %d findings stored, %d recorded", r.RunID, n, r.Findings)
 		}
-		if d := canon.Digest(fbuf.Bytes()); d != r.FindingsDigest {
+		if d := canon.Digest(fb); d != r.FindingsDigest {
 			rep.add("run %s: findings hash to %s, recorded %s", r.RunID, d, r.FindingsDigest)
 		}
-		if d := canon.Digest(ebuf.Bytes()); d != r.ExplainsDigest {
+		if d := canon.Digest(eb); d != r.ExplainsDigest {
 			rep.add("run %s: explains hash to %s, recorded %s", r.RunID, d, r.ExplainsDigest)
 		}
 	}
 	return nil
+}
+
+// RunOutputs returns a run's findings (without traces) and their explain
+// traces as the canonical JSON arrays the run's digests are over, rebuilt
+// from the stored rows in finding order, and the number of findings. A
+// missing trace leaves null in its place, so the digest will not match.
+func (t *Tx) RunOutputs(ctx context.Context, runID string) (findings, explains []byte, n int, err error) {
+	rows, err := t.query(ctx, `SELECT f.data, e.data FROM findings f
+		LEFT JOIN explains e ON e.tenant = f.tenant AND e.digest = f.explain_id
+		WHERE f.tenant = ? AND f.run_id = ? ORDER BY f.finding_id`, t.tenant, runID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer rows.Close()
+	fbuf, ebuf := bytes.NewBufferString("["), bytes.NewBufferString("[")
+	for rows.Next() {
+		var fd, ed []byte
+		if err := rows.Scan(&fd, &ed); err != nil {
+			return nil, nil, 0, err
+		}
+		if ed == nil {
+			ed = []byte("null")
+		}
+		if n > 0 {
+			fbuf.WriteByte(',')
+			ebuf.WriteByte(',')
+		}
+		fbuf.Write(fd)
+		ebuf.Write(ed)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, 0, err
+	}
+	fbuf.WriteByte(']')
+	ebuf.WriteByte(']')
+	return fbuf.Bytes(), ebuf.Bytes(), n, nil
 }

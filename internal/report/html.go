@@ -1,0 +1,165 @@
+// Package report owns stella's renderers of evaluation results for people
+// and other tools. This file renders explain traces as one self-contained
+// HTML page: no scripts, no external stylesheets, fonts or images, so an
+// auditor can open it offline and archive it as it is.
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/decimal"
+	"github.com/stella-policy/stella/internal/engine"
+)
+
+// ExplainPage is what ExplainHTML renders: a run and some of its findings
+// with their explain traces.
+type ExplainPage struct {
+	RunID          string
+	PolicyID       string
+	PolicyVersion  int
+	IRDigest       string
+	EvaluationTime string
+	Shadow         bool
+	Verdict        string
+	Findings       []engine.Finding
+}
+
+// ExplainHTML writes page as a self-contained HTML document. The output is
+// a pure function of page.
+func ExplainHTML(w io.Writer, page ExplainPage) error {
+	return explainTmpl.Execute(w, page)
+}
+
+var explainTmpl = template.Must(template.New("explain").Funcs(template.FuncMap{
+	"dec":   decText,
+	"yesno": YesNo,
+	"upper": strings.ToUpper,
+	"join":  strings.Join,
+	"mark": func(d string) string {
+		switch d {
+		case engine.DecisionMatched:
+			return "✓"
+		case engine.DecisionShadowed:
+			return "⊘"
+		}
+		return "✗"
+	},
+	"deciding": func(f engine.Finding, r engine.RuleTrace) bool {
+		return f.Explain != nil && r.Rule == f.Explain.Verdict.Rule && r.Decision == engine.DecisionMatched
+	},
+	"prio": func(p *int) string {
+		if p == nil {
+			return "–"
+		}
+		return fmt.Sprint(*p)
+	},
+}).Parse(explainHTML))
+
+// YesNo prints a flag that may be unknown (nil pointer): yes, no or unknown.
+func YesNo(v any) string {
+	switch b := v.(type) {
+	case bool:
+		if b {
+			return "yes"
+		}
+		return "no"
+	case *bool:
+		if b == nil {
+			return "unknown"
+		}
+		return YesNo(*b)
+	}
+	return fmt.Sprint(v)
+}
+
+// decText prints a decimal that may be absent (nil pointer) as "–".
+func decText(v any) string {
+	switch d := v.(type) {
+	case decimal.D:
+		return d.String()
+	case *decimal.D:
+		if d == nil {
+			return "–"
+		}
+		return d.String()
+	}
+	return fmt.Sprint(v)
+}
+
+const explainHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>stella explain {{.RunID}}</title>
+<style>
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;color:#1b1f24;padding:0 1em}
+h1{font-size:1.3em}h2{font-size:1.1em;margin:0}h3{font-size:1em;margin:1em 0 .3em}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+table{border-collapse:collapse;width:100%;margin:.3em 0}
+th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #d8dee4;vertical-align:top}
+th{background:#f6f8fa;font-weight:600}
+.finding{border:1px solid #d0d7de;border-radius:6px;padding:1em;margin:1.2em 0}
+.v-blocked{color:#b42318;font-weight:700}.v-warned{color:#9a6700;font-weight:700}
+.v-passed{color:#1a7f37;font-weight:700}.v-quieted,.v-ignored{color:#57606a;font-weight:700}
+tr.deciding td{background:#fff1f0;font-weight:600}
+tr.not_matched td,tr.shadowed td{color:#57606a}
+.meta td:first-child{width:11em;color:#57606a}
+.ops{margin:0;padding-left:1.2em;color:#57606a}
+.rejected{color:#9a6700}.counted{color:#1a7f37}
+footer{color:#57606a;margin-top:2em;font-size:.9em}
+</style>
+</head>
+<body>
+<h1>Explain: <span class="mono">{{.RunID}}</span></h1>
+<table class="meta">
+<tr><td>policy</td><td class="mono">{{.PolicyID}}{{if .PolicyVersion}}@{{.PolicyVersion}}{{end}}</td></tr>
+<tr><td>IR digest</td><td class="mono">{{.IRDigest}}</td></tr>
+<tr><td>evaluation time</td><td class="mono">{{.EvaluationTime}}</td></tr>
+<tr><td>run verdict</td><td><span class="v-{{.Verdict}}">{{upper .Verdict}}</span>{{if .Shadow}} — shadow run, findings not enforced{{end}}</td></tr>
+<tr><td>findings shown</td><td>{{len .Findings}}</td></tr>
+</table>
+{{range $f := .Findings}}{{with $f.Explain}}
+<section class="finding" id="{{$f.FindingID}}">
+<h2><span class="v-{{$f.Verdict}}">{{upper $f.Verdict}}</span> <span class="mono">{{$f.FindingID}}</span></h2>
+<table class="meta">
+<tr><td>component</td><td class="mono">{{$f.Purl}}{{if $f.Component.Scope}} ({{$f.Component.Scope}}){{end}}</td></tr>
+<tr><td>advisory</td><td class="mono">{{$f.AdvisoryID}}{{if $f.Aliases}} ({{join $f.Aliases ", "}}){{end}} · {{$f.Source}}{{if $f.Range}} · range {{$f.Range}}{{end}}{{if $f.FixedIn}} · fixed in {{join $f.FixedIn ", "}}{{end}}</td></tr>
+<tr><td>VEX status</td><td>{{$f.VEXStatus}}</td></tr>
+<tr><td>severity</td><td>{{$f.Severity.Band}} {{dec $f.Severity.Score}}{{if $f.Severity.Source}} ({{$f.Severity.Source}}){{end}} · risk {{dec $f.RiskScore}}</td></tr>
+<tr><td>decided by</td><td>{{if .Verdict.Rule}}<b class="mono">{{.Verdict.Rule}}</b> — {{end}}{{.Verdict.Rationale}}</td></tr>
+{{if not $f.Enforced}}<tr><td>enforced</td><td>no (shadow)</td></tr>{{end}}
+</table>
+<h3>Rule chain</h3>
+<table>
+<tr><th></th><th>rule</th><th>priority</th><th>decision</th><th>condition and operand values</th><th>actions</th></tr>
+{{range .RuleChain}}<tr class="{{.Decision}}{{if deciding $f .}} deciding{{end}}">
+<td>{{mark .Decision}}</td><td class="mono">{{.Rule}}{{if deciding $f .}} ◀ deciding{{end}}</td><td>{{prio .Priority}}</td><td>{{.Decision}}{{if eq .Branch "else"}} (else){{end}}</td>
+<td><code>{{.Condition.Text}}</code>{{if .Condition.Line}} <span class="mono">{{.Condition.File}}:{{.Condition.Line}}:{{.Condition.Col}}</span>{{end}}
+{{if .Operands}}<ul class="ops">{{range .Operands}}<li><code>{{.Expr}}</code> = <code>{{.Value.String}}</code></li>{{end}}</ul>{{end}}</td>
+<td>{{range .Actions}}<div><code>{{.Action}}{{if .Key}} {{.Key}}{{end}} {{.Value.String}}</code>{{if not .Applied}} (not applied){{end}}{{if .Note}} — {{.Note}}{{end}}</div>{{end}}</td>
+</tr>{{end}}
+</table>
+<h3>Evidence</h3>
+<table class="meta">
+<tr><td>advisory</td><td class="mono">{{.Evidence.Advisory.ID}} ({{.Evidence.Advisory.Source}}){{if .Evidence.Advisory.Tags}} tags {{join .Evidence.Advisory.Tags ", "}}{{end}}</td></tr>
+<tr><td>signals</td><td>KEV {{yesno .Evidence.Signals.KEV}}{{if .Evidence.Signals.KEVDateAdded}} (added {{.Evidence.Signals.KEVDateAdded}}){{end}} · EPSS {{dec .Evidence.Signals.EPSS}}{{if .Evidence.Signals.EPSSPercentile}} (percentile {{dec .Evidence.Signals.EPSSPercentile}}){{end}}</td></tr>
+<tr><td>reachability</td><td>{{.Evidence.Reachability.State}} {{dec .Evidence.Reachability.Score}} ({{.Evidence.Reachability.Scope}})</td></tr>
+<tr><td>VEX consensus</td><td>{{.Evidence.Consensus.Status}}{{if .Evidence.Consensus.Conflicts}} — {{len .Evidence.Consensus.Conflicts}} conflicting statement(s){{end}}</td></tr>
+<tr><td>severity</td><td>base {{dec .Severity.Base}} ({{.Severity.BaseSource}}){{range .Severity.Adjustments}} · {{.From}} {{dec .Delta}}{{end}} → {{dec .Severity.Final}} {{.Severity.Band}}</td></tr>
+{{range .Evidence.Exceptions}}<tr><td>exception</td><td class="mono">{{.ID}} {{.Effect}}: {{.State}}{{if .Detail}} ({{.Detail}}){{end}}</td></tr>{{end}}
+</table>
+{{if .VEXImpacts}}<h3>VEX statements</h3>
+<table><tr><th>statement</th><th>provider</th><th>status</th><th>justification</th><th>counted</th></tr>
+{{range .VEXImpacts}}<tr><td class="mono">{{.StatementID}}</td><td>{{.Provider}}</td><td>{{.Status}}</td><td>{{.Justification}}</td><td>{{if .Accepted}}<span class="counted">yes</span>{{else}}<span class="rejected">no</span>{{end}}{{if .Reason}} — {{.Reason}}{{end}}</td></tr>{{end}}
+</table>{{end}}
+{{if .Notes}}<h3>Notes</h3><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .WhatWouldChange}}<h3>What would change the verdict</h3><ul>{{range .WhatWouldChange}}<li>{{.}}</li>{{end}}</ul>{{end}}
+</section>
+{{end}}{{end}}
+<footer>Generated by stella from the stored run record; explain ids and digests in the JSON form (<code>stella policy explain --format json</code>) identify every trace.</footer>
+</body>
+</html>
+`
