@@ -170,6 +170,7 @@ versions with signed approvals.`,
 		newInputsCmd(app),
 		newKeyCmd(app),
 		newStoreCmd(app),
+		newCvssCmd(app),
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)

@@ -24,6 +24,7 @@ func newVersionCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&opts.short, "short", false, "print only the version")
+	cmd.AddCommand(newVersionCompareCmd(app))
 	return cmd
 }
 
