@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -610,5 +611,23 @@ func TestCorruptedDatabase(t *testing.T) {
 	}
 	if k := fail.KindOf(err); k != fail.Integrity {
 		t.Fatalf("kind %d: %v", k, err)
+	}
+}
+
+func BenchmarkRecordRun(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "b.db"), "", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	t := &testing.T{}
+	res := result(t, 400, false)
+	b.ResetTimer()
+	for i := range b.N {
+		m := meta(strconv.Itoa(i), false)
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
