@@ -57,10 +57,11 @@ type Profile struct {
 	RBrace Pos
 }
 
-// Imports is the reserved `imports …` section, kept only to be reported.
+// Imports is the reserved `imports VALUE` section, kept only to be
+// reported.
 type Imports struct {
 	KwPos Pos
-	End   Pos
+	Value Expr // a string, list or object literal
 }
 
 // Rule is `rule NAME [priority N] { when … then … [else …] [because "…"] }`.
@@ -88,7 +89,7 @@ func (b *Block) Span() Span { return Span{b.KwPos, after(b.RBrace)} }
 func (p *Profile) Span() Span { return Span{p.KwPos, after(p.RBrace)} }
 
 // Span implements Node.
-func (i *Imports) Span() Span { return Span{i.KwPos, i.End} }
+func (i *Imports) Span() Span { return Span{i.KwPos, i.Value.Span().End} }
 
 // Span implements Node.
 func (r *Rule) Span() Span { return Span{r.KwPos, after(r.RBrace)} }

@@ -62,6 +62,9 @@ func ParseLimits(file string, src []byte, limits Limits) (f *File, diags []Diagn
 	s := &scanner{file: file, src: src, limits: limits}
 	s.scan()
 	f.Comments = s.comments
+	if n := len(s.diags); n >= maxSyntaxErrors || n > 0 && s.diags[n-1].Code == "dsl.limit.tokens" {
+		return f, s.diags // parsing what is left would only add noise
+	}
 	p := &parser{file: file, toks: s.toks, limits: limits, diags: s.diags}
 	defer func() {
 		if r := recover(); r != nil {
@@ -309,27 +312,10 @@ func (p *parser) object() *ObjectLit {
 func (p *parser) imports() *Imports {
 	im := &Imports{KwPos: p.next().Pos}
 	switch p.tok().Kind {
-	case LBrace:
-		depth := 0
-		for {
-			t := p.next()
-			switch t.Kind {
-			case LBrace:
-				depth++
-			case RBrace:
-				depth--
-			case EOF:
-				p.failAt(t.Pos, t.End, "dsl.syntax.unexpected", "expected } to close imports, found end of file")
-			}
-			if depth == 0 {
-				im.End = t.End
-				break
-			}
-		}
-	case Str, LBrack:
-		im.End = p.value().Span().End
+	case Str, LBrack, LBrace:
+		im.Value = p.value()
 	default:
-		p.expected("a string, list or { block } after imports")
+		p.expected("a string or list after imports")
 	}
 	p.semi()
 	return im
@@ -586,13 +572,20 @@ func (p *parser) cmp() Expr {
 
 func (p *parser) postfix() Expr {
 	x := p.primary()
+	// Each step nests the tree one level deeper, so it counts against the
+	// depth limit like a parenthesis.
+	steps := 0
+	defer func() { p.depth -= steps }()
 	for {
+		if k := p.tok().Kind; k == Dot || k == LParen || k == LBrack {
+			p.enter()
+			steps++
+		}
 		switch p.tok().Kind {
 		case Dot:
 			dot := p.next().Pos
 			x = &MemberExpr{X: x, Dot: dot, Name: p.ident("a field name after .")}
 		case LParen:
-			p.enter()
 			c := &CallExpr{Fn: x, LParen: p.next().Pos}
 			for p.tok().Kind != RParen {
 				c.Args = append(c.Args, p.expr())
@@ -602,14 +595,11 @@ func (p *parser) postfix() Expr {
 				p.next()
 			}
 			c.RParen = p.expect(RParen).Pos
-			p.leave()
 			x = c
 		case LBrack:
-			p.enter()
 			ix := &IndexExpr{X: x, LBrack: p.next().Pos}
 			ix.Index = p.expr()
 			ix.RBrack = p.expect(RBrack).Pos
-			p.leave()
 			x = ix
 		default:
 			return x
@@ -639,15 +629,11 @@ func (p *parser) primary() Expr {
 		p.next()
 		return &Ident{NamePos: t.Pos, Name: t.Text}
 	case LParen:
-		p.enter()
-		defer p.leave()
 		pe := &ParenExpr{LParen: p.next().Pos}
 		pe.X = p.expr()
 		pe.RParen = p.expect(RParen).Pos
 		return pe
 	case LBrack:
-		p.enter()
-		defer p.leave()
 		l := &ListLit{LBrack: p.next().Pos}
 		for p.tok().Kind != RBrack {
 			l.Elems = append(l.Elems, p.expr())

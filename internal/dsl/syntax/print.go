@@ -177,7 +177,9 @@ func (p *printer) section(s Section) {
 		}
 		p.closeBrace(s.RBrace)
 	case *Imports:
-		p.write(s.KwPos, "imports") // reported by the checker; never printed from a valid file
+		p.write(s.KwPos, "imports")
+		p.sp()
+		p.expr(s.Value)
 	case *Rule:
 		p.rule(s)
 	}

@@ -37,6 +37,9 @@ type scanner struct {
 func (s *scanner) pos() Pos { return Pos{Line: s.line, Col: s.col, Offset: s.off} }
 
 func (s *scanner) errorf(p, end Pos, code, format string, args ...any) {
+	if len(s.diags) >= maxSyntaxErrors {
+		return
+	}
 	s.diags = append(s.diags, Diagnostic{File: s.file, Pos: p, End: end, Severity: Error, Code: code, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -84,6 +87,11 @@ func (s *scanner) scan() {
 		start := s.pos()
 		r, _ := s.peek()
 		if r < 0 {
+			s.toks = append(s.toks, Token{Kind: EOF, Pos: start, End: start})
+			return
+		}
+		if len(s.diags) >= maxSyntaxErrors {
+			// Too many lexical errors: the rest is unlikely to be a policy.
 			s.toks = append(s.toks, Token{Kind: EOF, Pos: start, End: start})
 			return
 		}

@@ -43,6 +43,8 @@ func Inspect(n Node, f func(Node) bool) {
 		if n.Because != nil {
 			Inspect(n.Because, f)
 		}
+	case *Imports:
+		Inspect(n.Value, f)
 	case *MapBlock:
 		Inspect(n.Name, f)
 		for _, e := range n.Entries {
