@@ -1,0 +1,208 @@
+package snapshot
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/purl"
+)
+
+// IndexSchema names the advisory index format.
+const IndexSchema = "stella.advisory-index/v1"
+
+// IndexDoc is the advisory index file (docs/inputs.md, "Advisory index"):
+// where each advisory's canonical JSON lies in advisories.json, and which
+// advisories name each (ecosystem, package).
+type IndexDoc struct {
+	Schema     string    `json:"schema"`
+	Data       string    `json:"data"`       // the file the records point into
+	Advisories []Record  `json:"advisories"` // in file order, which is id order
+	Packages   []Package `json:"packages"`   // sorted by base ecosystem, name, ecosystem
+}
+
+// Record locates one advisory in the data file.
+type Record struct {
+	ID     string `json:"id"`
+	Offset int64  `json:"offset"`
+	Length int64  `json:"length"`
+}
+
+// Package lists the advisories with an affected entry for one package.
+type Package struct {
+	Ecosystem  string `json:"ecosystem"`  // as the advisory writes it ("Go", "Debian:12")
+	Name       string `json:"name"`       // purl.NormalizeName of the affected package name
+	Advisories []int  `json:"advisories"` // positions in IndexDoc.Advisories, ascending
+}
+
+// buildIndex indexes advisories (sorted by id) whose records are recs.
+func buildIndex(advs []model.Advisory, recs []Record) *IndexDoc {
+	type key struct{ base, name, eco string }
+	byKey := map[key][]int{}
+	for i, a := range advs {
+		for _, af := range a.Affected {
+			if af.Ecosystem == "" || af.Name == "" {
+				continue
+			}
+			k := key{purl.Base(af.Ecosystem), purl.NormalizeName(af.Ecosystem, af.Name), af.Ecosystem}
+			if l := byKey[k]; len(l) == 0 || l[len(l)-1] != i {
+				byKey[k] = append(l, i)
+			}
+		}
+	}
+	doc := &IndexDoc{Schema: IndexSchema, Data: AdvisoriesFile, Advisories: recs, Packages: make([]Package, 0, len(byKey))}
+	if doc.Advisories == nil {
+		doc.Advisories = []Record{}
+	}
+	for k, l := range byKey {
+		doc.Packages = append(doc.Packages, Package{Ecosystem: k.eco, Name: k.name, Advisories: l})
+	}
+	slices.SortFunc(doc.Packages, comparePackages)
+	return doc
+}
+
+func comparePackages(a, b Package) int {
+	return cmp.Or(strings.Compare(purl.Base(a.Ecosystem), purl.Base(b.Ecosystem)), strings.Compare(a.Name, b.Name), strings.Compare(a.Ecosystem, b.Ecosystem))
+}
+
+// Index answers advisory lookups for a snapshot by reading only the
+// advisories asked for. It is safe for concurrent use.
+type Index struct {
+	doc  *IndexDoc
+	data io.ReaderAt
+	size int64
+
+	mu    sync.Mutex
+	cache map[int]*model.Advisory
+}
+
+type sizer interface{ Size() int64 }
+
+// openIndex checks an index against its data and returns it ready for
+// lookups.
+func openIndex(data io.ReaderAt, doc *IndexDoc) (*Index, error) {
+	if doc.Schema != IndexSchema || doc.Data != AdvisoriesFile {
+		return nil, fail.New(fail.Integrity, "advisory index: schema %q over %q, want %q over %q", doc.Schema, doc.Data, IndexSchema, AdvisoriesFile)
+	}
+	var size int64 = -1
+	if s, ok := data.(sizer); ok {
+		size = s.Size()
+	}
+	for i, r := range doc.Advisories {
+		if r.Offset < 1 || r.Length < 2 || size >= 0 && r.Offset+r.Length > size || i > 0 && doc.Advisories[i-1].ID >= r.ID {
+			return nil, fail.New(fail.Integrity, "advisory index: record %d (%s) is out of range or order", i, r.ID)
+		}
+	}
+	for _, p := range doc.Packages {
+		for _, j := range p.Advisories {
+			if j < 0 || j >= len(doc.Advisories) {
+				return nil, fail.New(fail.Integrity, "advisory index: package %s %s points at record %d of %d", p.Ecosystem, p.Name, j, len(doc.Advisories))
+			}
+		}
+	}
+	return &Index{doc: doc, data: data, size: size, cache: map[int]*model.Advisory{}}, nil
+}
+
+// Len is the number of advisories.
+func (x *Index) Len() int { return len(x.doc.Advisories) }
+
+// IDs lists the advisory ids, sorted.
+func (x *Index) IDs() []string {
+	ids := make([]string, len(x.doc.Advisories))
+	for i, r := range x.doc.Advisories {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// Packages lists the indexed packages.
+func (x *Index) Packages() []Package { return x.doc.Packages }
+
+// Lookup returns the advisories, sorted by id, with an affected entry for
+// package name in ecosystem: the name is compared after
+// purl.NormalizeName, and an ecosystem with a release ("Debian:12") also
+// finds entries that refine it, as purl.EcosystemCovers defines.
+func (x *Index) Lookup(ecosystem, name string) ([]*model.Advisory, error) {
+	base, norm := purl.Base(ecosystem), purl.NormalizeName(ecosystem, name)
+	ps := x.doc.Packages
+	i := sort.Search(len(ps), func(i int) bool {
+		return comparePackages(ps[i], Package{Ecosystem: base, Name: norm}) >= 0
+	})
+	var hits []int
+	for ; i < len(ps) && purl.Base(ps[i].Ecosystem) == base && ps[i].Name == norm; i++ {
+		if purl.EcosystemCovers(ps[i].Ecosystem, ecosystem) {
+			hits = append(hits, ps[i].Advisories...)
+		}
+	}
+	slices.Sort(hits)
+	hits = slices.Compact(hits)
+	out := make([]*model.Advisory, 0, len(hits))
+	for _, j := range hits {
+		a, err := x.record(j)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Get returns the advisory with this id, or nil.
+func (x *Index) Get(id string) (*model.Advisory, error) {
+	rs := x.doc.Advisories
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].ID >= id })
+	if i == len(rs) || rs[i].ID != id {
+		return nil, nil
+	}
+	return x.record(i)
+}
+
+// record reads and decodes advisory i once; the result is shared, so
+// callers must not modify it.
+func (x *Index) record(i int) (*model.Advisory, error) {
+	x.mu.Lock()
+	a, ok := x.cache[i]
+	x.mu.Unlock()
+	if ok {
+		return a, nil
+	}
+	r := x.doc.Advisories[i]
+	buf := make([]byte, r.Length)
+	if _, err := x.data.ReadAt(buf, r.Offset); err != nil {
+		return nil, fail.New(fail.Integrity, "advisory %s: read %s at %d: %v", r.ID, AdvisoriesFile, r.Offset, err)
+	}
+	a = new(model.Advisory)
+	if err := json.Unmarshal(buf, a); err != nil || a.ID != r.ID {
+		return nil, fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
+	}
+	x.mu.Lock()
+	x.cache[i] = a
+	x.mu.Unlock()
+	return a, nil
+}
+
+// All reads every advisory, in id order.
+func (x *Index) All() ([]model.Advisory, error) {
+	if x.size < 0 {
+		return nil, fmt.Errorf("advisory data of unknown size")
+	}
+	buf := make([]byte, x.size)
+	if _, err := x.data.ReadAt(buf, 0); err != nil && err != io.EOF {
+		return nil, fail.New(fail.Integrity, "read %s: %v", AdvisoriesFile, err)
+	}
+	var advs []model.Advisory
+	if err := json.Unmarshal(buf, &advs); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
+	}
+	if len(advs) != len(x.doc.Advisories) {
+		return nil, fail.New(fail.Integrity, "%s holds %d advisories, the index %d", AdvisoriesFile, len(advs), len(x.doc.Advisories))
+	}
+	return advs, nil
+}

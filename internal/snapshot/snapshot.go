@@ -1,0 +1,537 @@
+// Package snapshot owns frozen inputs: it reads a set of raw input files
+// (internal/inputs), merges and normalizes them, and freezes the result as a
+// content-addressed snapshot — a manifest plus canonical JSON files and an
+// advisory index — that can be written to a directory, loaded back and
+// verified, or built in memory for a one-off evaluation.
+//
+// A snapshot's id is the sha256 of the canonical JSON of its manifest
+// content: the normalized digests, counts and file digests of what was
+// frozen. It does not depend on file names, argument order, whitespace or key
+// order in the raw files, only on their meaning. The raw files' own digests,
+// paths and media types are recorded beside the content as provenance
+// (docs/inputs.md, "Snapshots").
+package snapshot
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// Schema names the manifest format.
+const Schema = "stella.snapshot/v1"
+
+// File names inside a snapshot.
+const (
+	ManifestFile   = "manifest.json"
+	AdvisoriesFile = "advisories.json"
+	IndexFile      = "advisories.index.json"
+	VEXFile        = "vex.json"
+	EPSSFile       = "epss.json"
+	KEVFile        = "kev.json"
+	ReachFile      = "reachability.json"
+	ExceptionsFile = "exceptions.json"
+	sbomDir        = "sboms"
+)
+
+// Manifest describes a snapshot. Content is what the id covers; Sources and
+// Warnings are provenance: where the content came from, as given.
+type Manifest struct {
+	Schema   string           `json:"schema"`
+	ID       string           `json:"id"`
+	Content  Content          `json:"content"`
+	Sources  []Source         `json:"sources,omitempty"`
+	Warnings []inputs.Problem `json:"warnings,omitempty"`
+}
+
+// Content is the identity of a snapshot: id = sha256 of its canonical JSON.
+type Content struct {
+	Inputs []Input `json:"inputs"` // sorted by kind, then digest
+	Files  []File  `json:"files"`  // sorted by path
+	Stats  Stats   `json:"stats"`
+}
+
+// Input is one frozen input, by what it means rather than how it was written.
+type Input struct {
+	Kind        inputs.Kind   `json:"kind"`
+	Format      inputs.Format `json:"format"`
+	SpecVersion string        `json:"specVersion,omitempty"`
+	Digest      string        `json:"digest"` // of the input's normalized content (docs/inputs.md)
+	Counts      inputs.Counts `json:"counts"`
+}
+
+// File is one content file of a snapshot.
+type File struct {
+	Path      string `json:"path"`
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+}
+
+// Source records one raw input as it was given.
+type Source struct {
+	Kind      inputs.Kind      `json:"kind"`
+	Path      string           `json:"path"`
+	Format    inputs.Format    `json:"format"`
+	MediaType string           `json:"mediaType"`
+	RawDigest string           `json:"rawDigest"`
+	Digest    string           `json:"digest"` // the normalized digest: the Input it became
+	Files     int              `json:"files"`
+	Warnings  []inputs.Problem `json:"warnings,omitempty"`
+	Skipped   []inputs.Problem `json:"skipped,omitempty"`
+}
+
+// Stats sizes a snapshot's content. Lists are sorted by name.
+type Stats struct {
+	SBOMs                 int     `json:"sboms"`
+	Components            int     `json:"components"`
+	NoPurl                int     `json:"noPurl"`
+	ComponentsByEcosystem []Count `json:"componentsByEcosystem"`
+	Advisories            int     `json:"advisories"`
+	Withdrawn             int     `json:"withdrawn"`
+	AdvisoriesByEcosystem []Count `json:"advisoriesByEcosystem"`
+	AdvisoriesBySource    []Count `json:"advisoriesBySource"`
+	VEX                   int     `json:"vex"`
+	VEXByStatus           []Count `json:"vexByStatus"`
+	VEXByFormat           []Count `json:"vexByFormat"`
+	EPSS                  int     `json:"epss"`
+	KEV                   int     `json:"kev"`
+	Reachability          int     `json:"reachability"`
+	Exceptions            int     `json:"exceptions"`
+	Skipped               int     `json:"skipped"`
+}
+
+// Count is a named count.
+type Count struct {
+	Name  string `json:"name"`
+	Count int    `json:"count"`
+}
+
+// Digests are the digests of a snapshot's normalized content by kind, each
+// the digest of the canonical JSON of that content (the content file), for
+// records that cite what was evaluated.
+type Digests struct {
+	SBOMs        []SBOMDigest `json:"sboms"` // sorted by digest
+	Advisories   string       `json:"advisories"`
+	VEX          string       `json:"vex"`
+	EPSS         string       `json:"epss,omitempty"`
+	KEV          string       `json:"kev,omitempty"`
+	Reachability string       `json:"reachability,omitempty"`
+	Exceptions   string       `json:"exceptions,omitempty"`
+}
+
+// SBOMDigest identifies one SBOM of a snapshot.
+type SBOMDigest struct {
+	Name       string `json:"name"`
+	Digest     string `json:"digest"` // model.SBOM.Digest
+	File       string `json:"file"`   // digest of its content file
+	Components int    `json:"components"`
+}
+
+// Snapshot is a frozen input set, in memory or loaded from a directory.
+type Snapshot struct {
+	Manifest Manifest
+	// Inputs is the normalized content. After Open, Advisories is nil: use
+	// Index, or LoadAdvisories to read them all.
+	Inputs  *model.Inputs
+	Index   *Index
+	Digests Digests
+
+	fsys  fs.FS             // where the files are, when opened
+	files map[string][]byte // the content files, when built in memory
+}
+
+// ID returns the snapshot id.
+func (s *Snapshot) ID() string { return s.Manifest.ID }
+
+// Spec names the raw inputs of a snapshot (the --sbom, --advisories, … flags).
+type Spec struct {
+	SBOMs        []string
+	Advisories   []string
+	VEX          []string
+	EPSS         string
+	KEV          string
+	Reachability []string
+	Exceptions   []string
+
+	SBOMFormat  inputs.Format // force a format instead of detecting it
+	VEXFormat   inputs.Format
+	SkipInvalid bool // leave out malformed OSV records
+	Limits      inputs.Limits
+	Progress    inputs.Progress
+}
+
+// Empty reports whether the spec names no inputs at all.
+func (sp *Spec) Empty() bool {
+	return len(sp.SBOMs)+len(sp.Advisories)+len(sp.VEX)+len(sp.Reachability)+len(sp.Exceptions) == 0 && sp.EPSS == "" && sp.KEV == ""
+}
+
+// FromFiles reads every input of spec and freezes them in memory: the
+// returned snapshot has the same id, content and digests that Create would
+// write, without touching the disk.
+func FromFiles(spec Spec) (*Snapshot, error) {
+	var read []*inputs.Input
+	add := func(kind inputs.Kind, f inputs.Format, paths ...string) error {
+		for _, p := range paths {
+			if p == "" {
+				continue
+			}
+			in, err := inputs.Read(p, inputs.Options{Kind: kind, Format: f, SkipInvalid: spec.SkipInvalid, Limits: spec.Limits, Progress: spec.Progress})
+			if err != nil {
+				return err
+			}
+			read = append(read, in)
+		}
+		return nil
+	}
+	for _, step := range []struct {
+		kind  inputs.Kind
+		f     inputs.Format
+		paths []string
+	}{
+		{inputs.KindSBOM, spec.SBOMFormat, spec.SBOMs},
+		{inputs.KindAdvisories, "", spec.Advisories},
+		{inputs.KindVEX, spec.VEXFormat, spec.VEX},
+		{inputs.KindEPSS, "", []string{spec.EPSS}},
+		{inputs.KindKEV, "", []string{spec.KEV}},
+		{inputs.KindReach, "", spec.Reachability},
+		{inputs.KindExceptions, "", spec.Exceptions},
+	} {
+		if err := add(step.kind, step.f, step.paths...); err != nil {
+			return nil, err
+		}
+	}
+	return Freeze(read)
+}
+
+// Freeze builds a snapshot from inputs that have already been read.
+func Freeze(read []*inputs.Input) (*Snapshot, error) {
+	b := &builder{files: map[string][]byte{}, inputs: &model.Inputs{SBOMs: []model.SBOM{}, Advisories: []model.Advisory{}, VEX: []model.VEXStatement{}}}
+	if err := b.build(read); err != nil {
+		return nil, err
+	}
+	return b.finish()
+}
+
+type builder struct {
+	files    map[string][]byte
+	media    map[string]string
+	inputs   *model.Inputs
+	content  Content
+	sources  []Source
+	warnings []inputs.Problem
+	digests  Digests
+	index    *Index
+}
+
+func (b *builder) build(read []*inputs.Input) error {
+	b.media = map[string]string{}
+	var advs []model.Advisory
+	var vex []model.VEXStatement
+	var reach []reachFrom
+	var excs []exceptionFrom
+	sbomSeen := map[string]bool{}
+	for _, in := range read {
+		src := Source{Kind: in.Kind, Path: in.Path, Format: in.Format, MediaType: in.MediaType, RawDigest: in.RawDigest,
+			Files: in.Files, Warnings: in.Warnings, Skipped: in.Skipped}
+		entry := Input{Kind: in.Kind, Format: in.Format, SpecVersion: in.SpecVersion, Counts: in.Counts()}
+		switch in.Kind {
+		case inputs.KindSBOM:
+			entry.Digest = in.SBOM.Digest
+			if sbomSeen[in.SBOM.Digest] {
+				b.warn(in.Path, "the same SBOM content as another input; frozen once")
+			} else {
+				sbomSeen[in.SBOM.Digest] = true
+				b.inputs.SBOMs = append(b.inputs.SBOMs, *in.SBOM)
+			}
+			vex = append(vex, in.VEX...) // embedded CycloneDX VEX
+		case inputs.KindAdvisories:
+			data, _ := encodeAdvisories(in.Advisories)
+			entry.Digest = canon.Digest(data)
+			advs = append(advs, in.Advisories...)
+		case inputs.KindVEX:
+			entry.Digest = digestOf(in.VEX)
+			vex = append(vex, in.VEX...)
+		case inputs.KindEPSS:
+			if b.inputs.EPSS != nil {
+				return fail.New(fail.Invalid, "%s: only one EPSS file can be frozen", in.Path)
+			}
+			entry.Digest = digestOf(in.EPSS)
+			b.inputs.EPSS = in.EPSS
+		case inputs.KindKEV:
+			if b.inputs.KEV != nil {
+				return fail.New(fail.Invalid, "%s: only one KEV catalog can be frozen", in.Path)
+			}
+			entry.Digest = digestOf(in.KEV)
+			b.inputs.KEV = in.KEV
+		case inputs.KindReach:
+			entry.Digest = digestOf(in.Reach)
+			for _, r := range in.Reach {
+				reach = append(reach, reachFrom{r, in.Path})
+			}
+		case inputs.KindExceptions:
+			entry.Digest = digestOf(in.Exceptions)
+			for _, e := range in.Exceptions {
+				excs = append(excs, exceptionFrom{e, in.Path})
+			}
+		}
+		src.Digest = entry.Digest
+		b.content.Inputs = append(b.content.Inputs, entry)
+		b.sources = append(b.sources, src)
+	}
+	var err error
+	advs, b.warnings = inputs.MergeAdvisories(advs, "advisories", b.warnings)
+	b.inputs.Advisories = advs
+	b.inputs.VEX = inputs.SortVEX(vex)
+	if b.inputs.Reach, err = mergeReach(reach); err != nil {
+		return err
+	}
+	if b.inputs.Exceptions, err = mergeExceptions(excs); err != nil {
+		return err
+	}
+	slices.SortFunc(b.inputs.SBOMs, func(x, y model.SBOM) int { return strings.Compare(x.Digest, y.Digest) })
+	return nil
+}
+
+func (b *builder) warn(file, format string, args ...any) {
+	b.warnings = append(b.warnings, inputs.Problem{File: file, Msg: fmt.Sprintf(format, args...)})
+}
+
+// finish writes the content files, the index and the manifest.
+func (b *builder) finish() (*Snapshot, error) {
+	in := b.inputs
+	for _, s := range in.SBOMs {
+		p := path.Join(sbomDir, canon.Short(s.Digest, 64)+".json")
+		d := b.put(p, "application/vnd.stella.sbom+json", mustCanon(s))
+		b.digests.SBOMs = append(b.digests.SBOMs, SBOMDigest{Name: s.Name, Digest: s.Digest, File: d, Components: len(s.Components)})
+	}
+	data, recs := encodeAdvisories(in.Advisories)
+	b.digests.Advisories = b.put(AdvisoriesFile, "application/vnd.stella.advisories+json", data)
+	idx := buildIndex(in.Advisories, recs)
+	b.put(IndexFile, "application/vnd.stella.advisory-index+json", mustCanon(idx))
+	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", mustCanon(in.VEX))
+	if in.EPSS != nil {
+		b.digests.EPSS = b.put(EPSSFile, "application/vnd.stella.epss+json", mustCanon(in.EPSS))
+	}
+	if in.KEV != nil {
+		b.digests.KEV = b.put(KEVFile, "application/vnd.stella.kev+json", mustCanon(in.KEV))
+	}
+	if in.Reach != nil {
+		b.digests.Reachability = b.put(ReachFile, "application/vnd.stella.reachability+json", mustCanon(in.Reach))
+	}
+	if in.Exceptions != nil {
+		b.digests.Exceptions = b.put(ExceptionsFile, "application/vnd.stella.exceptions+json", mustCanon(in.Exceptions))
+	}
+	c := &b.content
+	c.Stats = statsOf(in, b.sources)
+	slices.SortFunc(c.Inputs, func(x, y Input) int {
+		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest))
+	})
+	c.Inputs = slices.CompactFunc(c.Inputs, func(x, y Input) bool { return x.Kind == y.Kind && x.Digest == y.Digest })
+	slices.SortFunc(c.Files, func(x, y File) int { return strings.Compare(x.Path, y.Path) })
+	slices.SortFunc(b.sources, func(x, y Source) int {
+		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest), strings.Compare(x.Path, y.Path))
+	})
+	m := Manifest{Schema: Schema, ID: contentID(c), Content: *c, Sources: b.sources, Warnings: b.warnings}
+	x, err := openIndex(bytes.NewReader(b.files[AdvisoriesFile]), idx)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Manifest: m, Inputs: in, Index: x, Digests: b.digests, files: b.files}, nil
+}
+
+// put adds a content file and returns its digest.
+func (b *builder) put(p, media string, data []byte) string {
+	d := canon.Digest(data)
+	b.files[p] = data
+	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: int64(len(data))})
+	return d
+}
+
+// contentID is the snapshot id of content c.
+func contentID(c *Content) string { return canon.Digest(mustCanon(c)) }
+
+func mustCanon(v any) []byte {
+	b, err := canon.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("snapshot: canonical JSON of normalized content: %v", err)) // model values always encode
+	}
+	return b
+}
+
+func digestOf(v any) string { return canon.Digest(mustCanon(v)) }
+
+// encodeAdvisories returns the canonical JSON array of advisories, encoded in
+// parallel, and the byte range of each element: the JCS form of an array is
+// "[" + elements joined by "," + "]", so each element can be read alone.
+func encodeAdvisories(advs []model.Advisory) ([]byte, []Record) {
+	enc := make([][]byte, len(advs))
+	var wg sync.WaitGroup
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(advs)))
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(advs); i += workers {
+				enc[i] = appendAdvisory(nil, &advs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	size := 2
+	for _, e := range enc {
+		size += len(e) + 1
+	}
+	out := make([]byte, 0, size)
+	out = append(out, '[')
+	recs := make([]Record, len(advs))
+	for i, e := range enc {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		recs[i] = Record{ID: advs[i].ID, Offset: int64(len(out)), Length: int64(len(e))}
+		out = append(out, e...)
+	}
+	out = append(out, ']')
+	return out, recs
+}
+
+func kindOrder(k inputs.Kind) int { return slices.Index(inputs.Kinds, k) }
+
+type reachFrom struct {
+	r    model.Reach
+	file string
+}
+
+type exceptionFrom struct {
+	e    model.Exception
+	file string
+}
+
+// mergeReach merges reachability facts from several files: identical facts
+// are kept once, two different facts about the same purl and vulnerability
+// are an error.
+func mergeReach(rs []reachFrom) ([]model.Reach, error) {
+	if rs == nil {
+		return nil, nil
+	}
+	slices.SortStableFunc(rs, func(a, b reachFrom) int {
+		return cmp.Or(strings.Compare(a.r.Purl, b.r.Purl), strings.Compare(a.r.Vulnerability, b.r.Vulnerability))
+	})
+	out := make([]model.Reach, 0, len(rs))
+	for i, r := range rs {
+		if i > 0 && rs[i-1].r.Purl == r.r.Purl && rs[i-1].r.Vulnerability == r.r.Vulnerability {
+			if digestOf(rs[i-1].r) != digestOf(r.r) {
+				return nil, fail.New(fail.Invalid, "%s and %s give different reachability facts for %s %s", rs[i-1].file, r.file, r.r.Purl, r.r.Vulnerability)
+			}
+			continue
+		}
+		out = append(out, r.r)
+	}
+	return out, nil
+}
+
+// mergeExceptions merges exceptions from several files by id.
+func mergeExceptions(es []exceptionFrom) ([]model.Exception, error) {
+	if es == nil {
+		return nil, nil
+	}
+	slices.SortStableFunc(es, func(a, b exceptionFrom) int { return strings.Compare(a.e.ID, b.e.ID) })
+	out := make([]model.Exception, 0, len(es))
+	for i, e := range es {
+		if i > 0 && es[i-1].e.ID == e.e.ID {
+			if digestOf(es[i-1].e) != digestOf(e.e) {
+				return nil, fail.New(fail.Invalid, "%s and %s define exception %s differently", es[i-1].file, e.file, e.e.ID)
+			}
+			continue
+		}
+		out = append(out, e.e)
+	}
+	return out, nil
+}
+
+// statsOf counts the content by kind, ecosystem, source, status and format.
+func statsOf(in *model.Inputs, sources []Source) Stats {
+	st := Stats{SBOMs: len(in.SBOMs), Advisories: len(in.Advisories), VEX: len(in.VEX),
+		Reachability: len(in.Reach), Exceptions: len(in.Exceptions)}
+	comps, advEco, advSrc, vexStatus, vexFormat := counter{}, counter{}, counter{}, counter{}, counter{}
+	for _, s := range in.SBOMs {
+		st.Components += len(s.Components)
+		st.NoPurl += s.NoPurl
+		for _, c := range s.Components {
+			switch {
+			case c.Ecosystem != "":
+				comps[c.Ecosystem]++
+			case c.Type != "":
+				comps["purl:"+c.Type]++
+			default:
+				comps["(no purl)"]++
+			}
+		}
+	}
+	for _, a := range in.Advisories {
+		if a.Withdrawn != "" {
+			st.Withdrawn++
+		}
+		advSrc[a.Source]++
+		seen := map[string]bool{}
+		for _, af := range a.Affected {
+			if af.Ecosystem != "" && !seen[af.Ecosystem] {
+				seen[af.Ecosystem] = true
+				advEco[af.Ecosystem]++
+			}
+		}
+	}
+	for _, v := range in.VEX {
+		vexStatus[v.Status]++
+		vexFormat[v.Format]++
+	}
+	if in.EPSS != nil {
+		st.EPSS = len(in.EPSS.Scores)
+	}
+	if in.KEV != nil {
+		st.KEV = len(in.KEV.Entries)
+	}
+	for _, s := range sources {
+		st.Skipped += len(s.Skipped)
+	}
+	st.ComponentsByEcosystem, st.AdvisoriesByEcosystem, st.AdvisoriesBySource = comps.list(), advEco.list(), advSrc.list()
+	st.VEXByStatus, st.VEXByFormat = vexStatus.list(), vexFormat.list()
+	return st
+}
+
+type counter map[string]int
+
+func (c counter) list() []Count {
+	out := make([]Count, 0, len(c))
+	for k, n := range c {
+		out = append(out, Count{k, n})
+	}
+	slices.SortFunc(out, func(a, b Count) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// manifestBytes encodes a manifest for its file: indented JSON, without
+// HTML escaping, ending in a newline.
+func manifestBytes(m *Manifest) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}

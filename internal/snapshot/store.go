@@ -1,0 +1,346 @@
+package snapshot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// Create reads spec's inputs and writes the snapshot to dir.
+func Create(spec Spec, dir string) (*Snapshot, error) {
+	s, err := FromFiles(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Write(dir); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Write writes the snapshot to dir atomically: the files are written to a
+// temporary directory beside dir and renamed into place, so dir either does
+// not exist or holds the whole snapshot. Writing a snapshot into a directory
+// that already holds it is a no-op; any other non-empty dir is an error.
+func (s *Snapshot) Write(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fail.New(fail.Invalid, "%s exists and is not a directory", dir)
+		}
+		if m, err := readManifest(os.DirFS(dir)); err == nil && m.ID == s.ID() {
+			return nil
+		}
+		if ents, err := os.ReadDir(dir); err != nil || len(ents) > 0 {
+			return fail.New(fail.Invalid, "%s exists and is not empty; choose a new directory", dir)
+		}
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fail.New(fail.Invalid, "create %s: %v", parent, err)
+	}
+	tmp, err := os.MkdirTemp(parent, ".stella-snapshot-*")
+	if err != nil {
+		return fail.New(fail.Invalid, "create snapshot directory in %s: %v", parent, err)
+	}
+	files, err := s.Files()
+	if err == nil {
+		for _, f := range files {
+			if f.Path == ManifestFile {
+				f.Data = manifestBytes(&s.Manifest) // on disk, with provenance
+			}
+			p := filepath.Join(tmp, filepath.FromSlash(f.Path))
+			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+				err = os.WriteFile(p, f.Data, 0o644)
+			}
+			if err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o755)
+	}
+	if err == nil {
+		err = os.Rename(tmp, dir)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return fail.New(fail.Invalid, "write snapshot %s: %v", dir, err)
+	}
+	return nil
+}
+
+// FileData is a snapshot file with its bytes.
+type FileData struct {
+	Path      string
+	MediaType string
+	Data      []byte
+}
+
+// Files returns the files that make up the snapshot, for a store: the
+// manifest (without provenance, so the same snapshot always has the same
+// bytes) and every content file, sorted by path. Loading these files with
+// Open gives the same snapshot.
+func (s *Snapshot) Files() ([]FileData, error) {
+	m := Manifest{Schema: s.Manifest.Schema, ID: s.Manifest.ID, Content: s.Manifest.Content}
+	out := []FileData{{Path: ManifestFile, MediaType: "application/vnd.stella.snapshot+json", Data: manifestBytes(&m)}}
+	for _, f := range s.Manifest.Content.Files {
+		data, err := s.file(f.Path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, FileData{Path: f.Path, MediaType: f.MediaType, Data: data})
+	}
+	slices.SortFunc(out, func(a, b FileData) int { return strings.Compare(a.Path, b.Path) })
+	return out, nil
+}
+
+func (s *Snapshot) file(p string) ([]byte, error) {
+	if s.files != nil {
+		return s.files[p], nil
+	}
+	return fs.ReadFile(s.fsys, p)
+}
+
+// OpenDir opens the snapshot in dir (Open).
+func OpenDir(dir string) (*Snapshot, error) {
+	s, err := Open(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// Load opens the snapshot in dir and reads all of its advisories.
+func Load(dir string) (*Snapshot, error) {
+	s, err := OpenDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.LoadAdvisories(); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+// LoadFS opens the snapshot in fsys and reads all of its advisories.
+func LoadFS(fsys fs.FS) (*Snapshot, error) {
+	s, err := Open(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return s, s.LoadAdvisories()
+}
+
+// Open verifies and opens a snapshot: the manifest's id must be the digest
+// of its content, and every content file must have the digest and size the
+// manifest records (fail.Integrity otherwise). Everything but the advisories
+// is decoded; advisories are read through Index, or all at once by
+// LoadAdvisories.
+func Open(fsys fs.FS) (*Snapshot, error) {
+	m, err := readManifest(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if got := contentID(&m.Content); got != m.ID {
+		return nil, fail.New(fail.Integrity, "manifest id %s does not match its content (%s): the manifest was changed", m.ID, got)
+	}
+	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
+	var advData []byte
+	for _, f := range m.Content.Files {
+		if !fs.ValidPath(f.Path) || f.Path == ManifestFile {
+			return nil, fail.New(fail.Integrity, "manifest lists an invalid file path %q", f.Path)
+		}
+		data, err := fs.ReadFile(fsys, f.Path)
+		if err != nil {
+			return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+		}
+		if int64(len(data)) != f.Size || canon.Digest(data) != f.Digest {
+			return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+		}
+		if err := s.decode(f.Path, data); err != nil {
+			return nil, fail.New(fail.Integrity, "%s: %v", f.Path, err)
+		}
+		switch f.Path {
+		case AdvisoriesFile:
+			advData = data
+			s.Digests.Advisories = f.Digest
+		case VEXFile:
+			s.Digests.VEX = f.Digest
+		case EPSSFile:
+			s.Digests.EPSS = f.Digest
+		case KEVFile:
+			s.Digests.KEV = f.Digest
+		case ReachFile:
+			s.Digests.Reachability = f.Digest
+		case ExceptionsFile:
+			s.Digests.Exceptions = f.Digest
+		default:
+			if len(s.Inputs.SBOMs) > 0 && strings.HasPrefix(f.Path, sbomDir+"/") {
+				sb := s.Inputs.SBOMs[len(s.Inputs.SBOMs)-1]
+				s.Digests.SBOMs = append(s.Digests.SBOMs, SBOMDigest{Name: sb.Name, Digest: sb.Digest, File: f.Digest, Components: len(sb.Components)})
+			}
+		}
+	}
+	idxData, err := fs.ReadFile(fsys, IndexFile)
+	if err != nil || advData == nil {
+		return nil, fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile)
+	}
+	var doc IndexDoc
+	if err := json.Unmarshal(idxData, &doc); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", IndexFile, err)
+	}
+	if s.Index, err = openIndex(bytes.NewReader(advData), &doc); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(s.Inputs.SBOMs, func(a, b model.SBOM) int { return strings.Compare(a.Digest, b.Digest) })
+	slices.SortFunc(s.Digests.SBOMs, func(a, b SBOMDigest) int { return strings.Compare(a.Digest, b.Digest) })
+	return s, nil
+}
+
+// decode reads one content file into s.Inputs.
+func (s *Snapshot) decode(p string, data []byte) error {
+	in := s.Inputs
+	switch {
+	case p == AdvisoriesFile, p == IndexFile:
+		return nil
+	case p == VEXFile:
+		return json.Unmarshal(data, &in.VEX)
+	case p == EPSSFile:
+		return json.Unmarshal(data, &in.EPSS)
+	case p == KEVFile:
+		return json.Unmarshal(data, &in.KEV)
+	case p == ReachFile:
+		return json.Unmarshal(data, &in.Reach)
+	case p == ExceptionsFile:
+		return json.Unmarshal(data, &in.Exceptions)
+	case path.Dir(p) == sbomDir:
+		var sb model.SBOM
+		if err := json.Unmarshal(data, &sb); err != nil {
+			return err
+		}
+		in.SBOMs = append(in.SBOMs, sb)
+		return nil
+	}
+	return errors.New("unknown content file")
+}
+
+// LoadAdvisories reads every advisory into s.Inputs.Advisories.
+func (s *Snapshot) LoadAdvisories() error {
+	if s.Inputs.Advisories != nil {
+		return nil
+	}
+	advs, err := s.Index.All()
+	if err != nil {
+		return err
+	}
+	s.Inputs.Advisories = advs
+	return nil
+}
+
+func readManifest(fsys fs.FS) (*Manifest, error) {
+	data, err := fs.ReadFile(fsys, ManifestFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fail.New(fail.NotFound, "no %s: not a snapshot", ManifestFile)
+	}
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "%s: %v", ManifestFile, unwrap(err))
+	}
+	var m Manifest
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", ManifestFile, err)
+	}
+	if m.Schema != Schema {
+		return nil, fail.New(fail.Invalid, "%s: schema %q is not %q", ManifestFile, m.Schema, Schema)
+	}
+	return &m, nil
+}
+
+func unwrap(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Entry is a snapshot found in a directory of snapshots.
+type Entry struct {
+	ID       string   `json:"id"`
+	Path     string   `json:"path"`
+	Stats    Stats    `json:"stats"`
+	Sources  []Source `json:"sources,omitempty"`
+	Problems string   `json:"problem,omitempty"` // why the manifest could not be read
+}
+
+// List finds the snapshots directly under root (each a directory holding a
+// manifest), sorted by id. Only manifests are read; use OpenDir to verify.
+// A missing root holds no snapshots.
+func List(root string) ([]Entry, error) {
+	ents, err := os.ReadDir(root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "%s: %v", root, unwrap(err))
+	}
+	var out []Entry
+	for _, e := range ents {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		m, err := readManifest(os.DirFS(dir))
+		if fail.Is(err, fail.NotFound) {
+			continue
+		}
+		if err != nil {
+			out = append(out, Entry{Path: dir, Problems: err.Error()})
+			continue
+		}
+		out = append(out, Entry{ID: m.ID, Path: dir, Stats: m.Content.Stats, Sources: m.Sources})
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.ID+a.Path, b.ID+b.Path) })
+	return out, nil
+}
+
+// Resolve finds a snapshot directory: ref is a path to one, or a snapshot id
+// or a unique prefix of at least 8 hex digits (with or without "sha256:") of
+// one under root.
+func Resolve(root, ref string) (string, error) {
+	if _, err := os.Stat(filepath.Join(ref, ManifestFile)); err == nil {
+		return ref, nil
+	}
+	hex := strings.TrimPrefix(ref, canon.Prefix)
+	if len(hex) < 8 || strings.Trim(hex, "0123456789abcdef") != "" {
+		return "", fail.New(fail.NotFound, "snapshot %q not found: give a snapshot directory, or an id (at least 8 hex digits) of one in %s", ref, root)
+	}
+	ents, err := List(root)
+	if err != nil {
+		return "", err
+	}
+	var hits []Entry
+	for _, e := range ents {
+		if strings.HasPrefix(strings.TrimPrefix(e.ID, canon.Prefix), hex) {
+			hits = append(hits, e)
+		}
+	}
+	switch len(hits) {
+	case 0:
+		return "", fail.New(fail.NotFound, "snapshot %s not found in %s", ref, root)
+	case 1:
+		return hits[0].Path, nil
+	}
+	return "", fail.New(fail.Invalid, "snapshot prefix %s is ambiguous: %s, %s", ref, hits[0].ID, hits[1].ID)
+}
