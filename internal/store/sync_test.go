@@ -105,7 +105,10 @@ func TestChanges(t *testing.T) {
 		t.Fatalf("tenant other sees %d findings", len(p.Changes))
 	}
 	var pending int64
-	if err := s.View(ctx, func(tx *Tx) (err error) { pending, err = tx.PendingChanges(ctx, "findings", f.Changes[0].Seq); return err }); err != nil || pending != 2 {
+	if err := s.View(ctx, func(tx *Tx) (err error) {
+		pending, err = tx.PendingChanges(ctx, "findings", f.Changes[0].Seq)
+		return err
+	}); err != nil || pending != 2 {
 		t.Fatalf("pending %d, %v", pending, err)
 	}
 	if err := s.View(ctx, func(tx *Tx) error {
