@@ -5,14 +5,20 @@ import "slices"
 // groups is a union-find over vulnerability ids: advisory record ids and
 // their aliases. Two records that share any id are one vulnerability.
 type groups struct {
-	node    map[string]int // id → node
-	parent  []int
-	ids     []string         // node → id
-	members map[int][]string // root → sorted ids, built by the first membersOf
+	node   map[string]int // id → node
+	parent []int
+	ids    []string // node → id
+
+	// Built by the first membersOf: the nodes grouped by root (order), the
+	// start of each root's run in order (start[root]…start[root+1]), and the
+	// sorted ids of the groups asked for so far.
+	order   []int
+	start   []int
+	members map[int][]string
 }
 
-func newGroups() *groups {
-	return &groups{node: map[string]int{}}
+func newGroups(capacity int) *groups {
+	return &groups{node: make(map[string]int, capacity), parent: make([]int, 0, capacity), ids: make([]string, 0, capacity)}
 }
 
 func (g *groups) id(s string) int {
@@ -42,8 +48,7 @@ func (g *groups) add(id string, aliases []string) {
 			continue
 		}
 		if o := g.find(g.id(a)); o != r {
-			// The smaller node becomes the root, so roots do not depend on
-			// which of two groups was seen first within one add.
+			// The smaller node becomes the root.
 			if o < r {
 				r, o = o, r
 			}
@@ -60,15 +65,34 @@ func (g *groups) of(id string) int {
 // membersOf returns the sorted ids of a group. The first call freezes the
 // groups: add must not be called after it.
 func (g *groups) membersOf(root int) []string {
-	if g.members == nil {
+	if g.start == nil {
+		n := len(g.parent)
+		g.start = make([]int, n+1)
+		roots := make([]int, n)
+		for i := range n {
+			roots[i] = g.find(i)
+			g.start[roots[i]+1]++
+		}
+		for i := 1; i <= n; i++ {
+			g.start[i] += g.start[i-1]
+		}
+		next := slices.Clone(g.start[:n])
+		g.order = make([]int, n)
+		for i, r := range roots {
+			g.order[next[r]] = i
+			next[r]++
+		}
 		g.members = map[int][]string{}
-		for n, s := range g.ids {
-			r := g.find(n)
-			g.members[r] = append(g.members[r], s)
-		}
-		for _, m := range g.members {
-			slices.Sort(m)
-		}
 	}
-	return g.members[root]
+	if m, ok := g.members[root]; ok {
+		return m
+	}
+	nodes := g.order[g.start[root]:g.start[root+1]]
+	m := make([]string, len(nodes))
+	for i, n := range nodes {
+		m[i] = g.ids[n]
+	}
+	slices.Sort(m)
+	g.members[root] = m
+	return m
 }

@@ -26,10 +26,11 @@ type entry struct{ adv, aff int }
 type joiner struct {
 	in       *model.Inputs
 	opts     Options
-	index    map[string][]entry // by indexKey
+	index    map[key][]entry
 	groups   *groups
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
+	versions *version.Cache
 }
 
 // Join matches every component of in's SBOMs with the advisories that affect
@@ -61,9 +62,10 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	j := &joiner{
 		in:       in,
 		opts:     opts,
-		index:    map[string][]entry{},
+		index:    make(map[key][]entry, len(in.Advisories)),
 		git:      map[entry]int{},
 		problems: map[string]bool{},
+		versions: version.NewCache(),
 	}
 	withdrawn := j.build()
 	res := &Result{}
@@ -88,10 +90,12 @@ func comparePairs(a, b Pair) int {
 	)
 }
 
-// indexKey is the (base ecosystem, normalized package name) an affected
-// entry is indexed under and a component is looked up by.
-func indexKey(ecosystem, name string) string {
-	return purl.Base(ecosystem) + "\x00" + purl.NormalizeName(ecosystem, name)
+// key is the (base ecosystem, normalized package name) an affected entry is
+// indexed under and a component is looked up by.
+type key struct{ ecosystem, name string }
+
+func indexKey(ecosystem, name string) key {
+	return key{purl.Base(ecosystem), purl.NormalizeName(ecosystem, name)}
 }
 
 // build indexes the affected entries of the advisories that are not
@@ -99,7 +103,7 @@ func indexKey(ecosystem, name string) string {
 // advisories were withdrawn.
 func (j *joiner) build() int {
 	withdrawn := 0
-	j.groups = newGroups()
+	j.groups = newGroups(2 * len(j.in.Advisories))
 	for a := range j.in.Advisories {
 		adv := &j.in.Advisories[a]
 		if adv.Withdrawn != "" {
@@ -173,7 +177,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		if !purl.EcosystemCovers(aff.Ecosystem, eco) && aff.Ecosystem != "" {
 			continue
 		}
-		out := version.Evaluate(eco, ver, aff)
+		out := j.versions.Evaluate(eco, ver, aff)
 		if out.GitRanges > 0 {
 			j.git[e] = out.GitRanges
 		}

@@ -43,6 +43,43 @@ type Outcome struct {
 // Versions-list entries are compared as strings, except that a leading "v"
 // is ignored for Go and SEMVER-ordered packages ("v1.2.3" is "1.2.3").
 func Evaluate(eco, ver string, a *model.Affected) Outcome {
+	return (*Cache)(nil).Evaluate(eco, ver, a)
+}
+
+// Cache memoizes parsed versions across evaluations, which matters when
+// many components are matched against the same advisories. A nil *Cache
+// parses every time. It is not safe for concurrent use.
+type Cache struct {
+	m map[cacheKey]cached
+}
+
+type cacheKey struct{ order, s string }
+
+type cached struct {
+	v   V
+	err error
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache { return &Cache{m: map[cacheKey]cached{}} }
+
+// Parse is Parse through the cache; order is an ecosystem or "SEMVER".
+func (c *Cache) Parse(order, s string) (V, error) {
+	if c == nil {
+		return Parse(order, s)
+	}
+	base, _, _ := strings.Cut(order, ":")
+	k := cacheKey{base, s}
+	if e, ok := c.m[k]; ok {
+		return e.v, e.err
+	}
+	v, err := Parse(base, s)
+	c.m[k] = cached{v, err}
+	return v, err
+}
+
+// Evaluate is Evaluate with parsed versions taken from the cache.
+func (c *Cache) Evaluate(eco, ver string, a *model.Affected) Outcome {
 	var out Outcome
 	if s, ok := listed(eco, ver, a.Versions); ok {
 		out.Affected = true
@@ -71,7 +108,7 @@ func Evaluate(eco, ver string, a *model.Affected) Outcome {
 			continue
 		}
 		if parsed[k] == nil && perr[k] == nil {
-			v, err := Parse(order, ver)
+			v, err := c.Parse(order, ver)
 			if err != nil {
 				perr[k] = err
 			} else {
@@ -82,7 +119,7 @@ func Evaluate(eco, ver string, a *model.Affected) Outcome {
 			out.Problems = append(out.Problems, fmt.Sprintf("range %d: %v", i, perr[k]))
 			continue
 		}
-		desc, hit, err := inRange(order, *parsed[k], r.Events)
+		desc, hit, err := c.inRange(order, *parsed[k], r.Events)
 		if err != nil {
 			out.Problems = append(out.Problems, fmt.Sprintf("range %d: %v", i, err))
 			continue
@@ -132,7 +169,7 @@ const (
 
 // inRange evaluates one range's events for v and describes the interval
 // that contains it.
-func inRange(order string, v V, events []model.Event) (string, bool, error) {
+func (c *Cache) inRange(order string, v V, events []model.Event) (string, bool, error) {
 	evs := make([]event, 0, len(events))
 	for _, e := range events {
 		var ev event
@@ -152,7 +189,7 @@ func inRange(order string, v V, events []model.Event) (string, bool, error) {
 			continue
 		}
 		if !ev.zero {
-			pv, err := Parse(order, ev.raw)
+			pv, err := c.Parse(order, ev.raw)
 			if err != nil {
 				return "", false, err
 			}
