@@ -134,6 +134,7 @@ type BandCounts struct {
 	Medium   int `json:"medium"`
 	Low      int `json:"low"`
 	None     int `json:"none"`
+	Unknown  int `json:"unknown"`
 }
 
 // RuleStat says how often a rule matched and how often it decided a status.
@@ -172,12 +173,12 @@ type Finding struct {
 	VEXStatus    string        `json:"vexStatus"`
 	Verdict      string        `json:"verdict"`
 	Severity     Severity      `json:"severity"`
-	RiskScore    decimal.D     `json:"riskScore"`
-	Rule         string        `json:"rule"` // the rule that decided the status; "" when none did
+	RiskScore    *decimal.D    `json:"riskScore"` // 0–100; null when the severity is unknown
+	Rule         string        `json:"rule"`      // the rule that decided the status; "" when none did
 	Signals      Signals       `json:"signals"`
 	Reachability Reachability  `json:"reachability"`
 	Exception    *ExceptionRef `json:"exception,omitempty"` // the winning exception
-	Annotations  []KV          `json:"annotations"`         // in the order they were set; later keys replace earlier
+	Annotations  []Annotation  `json:"annotations"`         // in the order first set; a later value for a key replaces the earlier
 	Warnings     []string      `json:"warnings"`            // warn messages, in rule order
 	Unknowns     []string      `json:"unknowns"`            // signals that were missing, sorted
 	Enforced     bool          `json:"enforced"`            // false in shadow mode
@@ -193,17 +194,24 @@ type ComponentRef struct {
 	Relation string `json:"relation,omitempty"`
 }
 
+// Annotation is one `annotate KEY := VALUE` result.
+type Annotation struct {
+	Key   string `json:"key"`
+	Value Val    `json:"value"`
+	Rule  string `json:"rule"`
+}
+
 // Severity is the finding's effective severity.
 type Severity struct {
-	Band   string    `json:"band"`   // Critical, High, Medium, Low, None
-	Score  decimal.D `json:"score"`  // 0–10, 3 dp
-	Source string    `json:"source"` // CVSS_V4, CVSS_V3.1, CVSS_V3.0, CVSS_V2, database, rule, exception, none
-	Vector string    `json:"vector,omitempty"`
+	Band   string     `json:"band"`   // Critical, High, Medium, Low, None, or Unknown when there is no score
+	Score  *decimal.D `json:"score"`  // 0–10, 3 dp; null when unknown
+	Source string     `json:"source"` // where the base came from: cvss_v4, cvss_v3.1, cvss_v3.0, cvss_v2, database, or "" when unknown
+	Vector string     `json:"vector,omitempty"`
 }
 
 // Signals are the exploit signals joined to the finding.
 type Signals struct {
-	KEV            bool       `json:"kev"`
+	KEV            *bool      `json:"kev"` // null when no KEV catalog is among the inputs
 	KEVDateAdded   string     `json:"kevDateAdded,omitempty"`
 	EPSS           *decimal.D `json:"epss"`           // null when unknown
 	EPSSPercentile *decimal.D `json:"epssPercentile"` // null when unknown
@@ -212,10 +220,10 @@ type Signals struct {
 
 // Reachability is the reachability fact used for the finding.
 type Reachability struct {
-	State    string    `json:"state"` // U SR SU RO RU CR CU X
-	Score    decimal.D `json:"score"`
-	Scope    string    `json:"scope"` // vulnerability, component or none
-	Evidence []string  `json:"evidence,omitempty"`
+	State    string     `json:"state"` // U SR SU RO RU CR CU X; U when there is no fact
+	Score    *decimal.D `json:"score"` // null when there is no fact
+	Scope    string     `json:"scope"` // vulnerability, component or none
+	Evidence []string   `json:"evidence,omitempty"`
 }
 
 // ExceptionRef is an exception applied to a finding.
@@ -262,14 +270,14 @@ type Explain struct {
 
 // ExplainResult is the verdict part of a trace.
 type ExplainResult struct {
-	Status    string    `json:"status"` // the verdict
-	VEXStatus string    `json:"vexStatus"`
-	Severity  string    `json:"severity"` // band
-	Score     decimal.D `json:"score"`    // severity score
-	RiskScore decimal.D `json:"riskScore"`
-	Quiet     bool      `json:"quiet"`
-	Rule      string    `json:"rule"`
-	Rationale string    `json:"rationale"` // the deciding rule's because, or why nothing decided
+	Status    string     `json:"status"` // the verdict
+	VEXStatus string     `json:"vexStatus"`
+	Severity  string     `json:"severity"` // band
+	Score     *decimal.D `json:"score"`    // severity score
+	RiskScore *decimal.D `json:"riskScore"`
+	Quiet     bool       `json:"quiet"`
+	Rule      string     `json:"rule"`
+	Rationale string     `json:"rationale"` // the deciding rule's because, or why nothing decided
 }
 
 // RuleTrace records one rule's evaluation for a finding.
@@ -383,11 +391,11 @@ type VEXImpact struct {
 
 // SeverityTrace shows how the severity score was computed.
 type SeverityTrace struct {
-	Base        decimal.D    `json:"base"`
+	Base        *decimal.D   `json:"base"`
 	BaseSource  string       `json:"baseSource"`
 	Vector      string       `json:"vector,omitempty"`
 	Adjustments []Adjustment `json:"adjustments"` // in profile order
-	Final       decimal.D    `json:"final"`
+	Final       *decimal.D   `json:"final"`
 	Band        string       `json:"band"`
 }
 
@@ -402,8 +410,8 @@ type Adjustment struct {
 type RiskTrace struct {
 	Profile string     `json:"profile"`
 	Terms   []RiskTerm `json:"terms"`
-	Raw     decimal.D  `json:"raw"`
-	Score   decimal.D  `json:"score"`
+	Raw     *decimal.D `json:"raw"`
+	Score   *decimal.D `json:"score"`
 	Capped  string     `json:"capped,omitempty"` // why the score was capped, if it was
 }
 

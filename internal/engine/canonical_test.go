@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// TestCanonicalMatchesCanon holds the engine's direct canonical encoder to
+// canon.Marshal (RFC 8785 through encoding/json and jcs) on a full result
+// and on awkward strings.
+func TestCanonicalMatchesCanon(t *testing.T) {
+	fx := synthetic(300)
+	// Strings that need escaping, non-ASCII, and invalid UTF-8.
+	fx.pairs[0].Advisory.Summary = "quote \" backslash \\ tab \t nl \n cr \r bs \b ff \f nul \x00 unit \x1f del \x7f <&> é 😀 \u2028 bad \xff end"
+	fx.pairs[1].VEX = append(fx.pairs[1].VEX, &model.VEXStatement{ID: "ünïcode \"id\"", Issuer: "Ω", Status: "affected",
+		Vulnerability: "x", Timestamp: "2025-01-01T00:00:00Z"})
+	res, err := Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := canon.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := appendCanonical(nil, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		lo := max(0, i-80)
+		t.Fatalf("differs at byte %d:\n got  %s\n want %s", i, got[lo:min(len(got), i+80)], want[lo:min(len(want), i+80)])
+	}
+
+	// The digests are what their documentation says.
+	digests := res.Digests
+	res.Digests.Result = ""
+	if d := digestOf(t, res); d != digests.Result {
+		t.Errorf("result digest %s, want %s", digests.Result, d)
+	}
+	bare := make([]Finding, len(res.Findings))
+	ids := make([]string, len(res.Findings))
+	for i, f := range res.Findings {
+		f.Explain = nil
+		bare[i], ids[i] = f, f.ExplainID
+		x := *res.Findings[i].Explain
+		x.ExplainID = ""
+		if d := digestOf(t, x); d != f.ExplainID {
+			t.Fatalf("explain id %s, want %s", f.ExplainID, d)
+		}
+	}
+	if d := digestOf(t, bare); d != digests.Findings {
+		t.Errorf("findings digest %s, want %s", digests.Findings, d)
+	}
+	if d := digestOf(t, ids); d != digests.Explains {
+		t.Errorf("explains digest %s, want %s", digests.Explains, d)
+	}
+	// Normalized inputs (with their raw-JSON fields) encode the same way.
+	fx.inputs.Advisories = []model.Advisory{*fx.pairs[0].Advisory}
+	fx.inputs.Advisories[0].Affected[0].DatabaseSpecific = []byte(`{"b": 1, "a": [true, null, "x"]}`)
+	want, _ = canon.Marshal(&fx.inputs)
+	if got, err = appendCanonical(nil, &fx.inputs); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("inputs: %v\n got  %.300s\n want %.300s", err, got, want)
+	}
+}
+
+func digestOf(t *testing.T, v any) string {
+	t.Helper()
+	_, d, err := canon.DigestOf(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

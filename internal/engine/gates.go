@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"github.com/stella-policy/stella/internal/decimal"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// summarize counts the findings.
+func summarize(fs []Finding, p *program, stats []RuleStat, evals int) Summary {
+	s := Summary{Findings: len(fs), Rules: stats, RuleEvaluations: evals}
+	for i := range fs {
+		f := &fs[i]
+		switch f.Verdict {
+		case VerdictPassed:
+			s.ByVerdict.Passed++
+		case VerdictWarned:
+			s.ByVerdict.Warned++
+		case VerdictBlocked:
+			s.ByVerdict.Blocked++
+		case VerdictQuieted:
+			s.ByVerdict.Quieted++
+		case VerdictIgnored:
+			s.ByVerdict.Ignored++
+		}
+		switch f.VEXStatus {
+		case model.VEXAffected:
+			s.ByVEXStatus.Affected++
+		case model.VEXNotAffected:
+			s.ByVEXStatus.NotAffected++
+		case model.VEXFixed:
+			s.ByVEXStatus.Fixed++
+		case model.VEXUnderInvestigation:
+			s.ByVEXStatus.UnderInvestigation++
+		default:
+			s.ByVEXStatus.Unknown++
+		}
+		switch f.Severity.Band {
+		case "Critical":
+			s.BySeverity.Critical++
+		case "High":
+			s.BySeverity.High++
+		case "Medium":
+			s.BySeverity.Medium++
+		case "Low":
+			s.BySeverity.Low++
+		case "None":
+			s.BySeverity.None++
+		default:
+			s.BySeverity.Unknown++
+		}
+		if isUnknown(f) {
+			s.Unknowns++
+		}
+		if f.Exception != nil {
+			s.Exceptions++
+		}
+	}
+	if s.Rules == nil {
+		s.Rules = []RuleStat{}
+	}
+	return s
+}
+
+// Gate names, in the order a result lists them.
+const (
+	GateUnknowns    = "unknowns-budget"
+	GateScore       = "score-threshold"
+	GateKEV         = "kev-blocker"
+	GateEPSS        = "epss-threshold"
+	GateMaxCritical = "max-critical"
+	GateMaxHigh     = "max-high"
+	GateMaxMedium   = "max-medium"
+	GateNewFindings = "new-findings-only"
+)
+
+// gates evaluates the run-level gates the settings configure and the run
+// verdict: blocked when a gate blocks or an enforced finding is blocked
+// (under new_findings_only: a finding the baseline did not block), warned
+// when a gate warns or a finding is warned, else passed.
+func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
+	set := &p.set
+	gs := []Gate{}
+	count := func(pred func(*Finding) bool) (int, []string) {
+		n, ids := 0, []string{}
+		for i := range fs {
+			if pred(&fs[i]) {
+				n++
+				ids = append(ids, fs[i].FindingID)
+			}
+		}
+		return n, ids
+	}
+	cap := func(name string, limit *decimal.D, what string, pred func(*Finding) bool) {
+		if limit == nil {
+			return
+		}
+		n, ids := count(pred)
+		g := Gate{Name: name, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: *limit, Action: GateBlock, Findings: ids}
+		g.Message = plural(n, what) + ", at most " + limit.String() + " allowed"
+		if g.Observed > *limit {
+			g.Outcome = GateBlock
+		}
+		gs = append(gs, g)
+	}
+	decidedBy := func(setting string) func(*Finding) bool {
+		return func(f *Finding) bool { return f.Rule == setting }
+	}
+	open := func(f *Finding) bool { return f.Verdict == VerdictBlocked || f.Verdict == VerdictWarned }
+	band := func(b string) func(*Finding) bool {
+		return func(f *Finding) bool { return f.Severity.Band == b && open(f) }
+	}
+
+	cap(GateUnknowns, set.unknownsBudget, "finding with unknown severity, VEX status or reachability", func(f *Finding) bool {
+		return isUnknown(f) && f.Verdict != VerdictQuieted && f.Verdict != VerdictIgnored
+	})
+	trigger := func(name string, on bool, limit decimal.D, action, what, setting string) {
+		if !on {
+			return
+		}
+		n, ids := count(decidedBy(setting))
+		g := Gate{Name: name, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: limit, Action: action, Findings: ids,
+			Message: plural(n, "finding") + " " + what}
+		if n > 0 {
+			g.Outcome = action
+		}
+		gs = append(gs, g)
+	}
+	if set.scoreThreshold != nil {
+		trigger(GateScore, true, *set.scoreThreshold, GateBlock, "blocked by severity score ≥ "+set.scoreThreshold.String(), "settings.score_threshold")
+	}
+	trigger(GateKEV, set.blockKEV, decimal.Zero, GateBlock, "blocked as known exploited (KEV)", "settings.block_kev")
+	if set.epssThreshold != nil {
+		trigger(GateEPSS, true, *set.epssThreshold, GateWarn, "warned by EPSS ≥ "+set.epssThreshold.String(), "settings.epss_threshold")
+	}
+	cap(GateMaxCritical, set.maxCritical, "blocked or warned Critical finding", band("Critical"))
+	cap(GateMaxHigh, set.maxHigh, "blocked or warned High finding", band("High"))
+	cap(GateMaxMedium, set.maxMedium, "blocked or warned Medium finding", band("Medium"))
+
+	// Blocked findings the baseline did not block.
+	known := map[string]bool{}
+	if baseline != nil {
+		for i := range baseline.Findings {
+			if baseline.Findings[i].Verdict == VerdictBlocked {
+				known[baseline.Findings[i].FindingID] = true
+			}
+		}
+	}
+	isNew := func(f *Finding) bool { return f.Verdict == VerdictBlocked && !known[f.FindingID] }
+	if set.newFindingsOnly {
+		n, ids := count(isNew)
+		old, _ := count(func(f *Finding) bool { return f.Verdict == VerdictBlocked && known[f.FindingID] })
+		g := Gate{Name: GateNewFindings, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: decimal.Zero, Action: GateBlock, Findings: ids}
+		switch {
+		case baseline == nil:
+			g.Message = plural(n, "blocked finding") + "; no baseline given, so every one counts as new"
+		default:
+			g.Message = plural(n, "new blocked finding") + "; " + plural(old, "blocked finding") + " the baseline also blocked"
+		}
+		switch {
+		case n > 0:
+			g.Outcome = GateBlock
+		case old > 0:
+			g.Outcome = GateWarn
+		}
+		gs = append(gs, g)
+	}
+
+	verdict := VerdictPassed
+	for _, g := range gs {
+		switch {
+		case g.Outcome == GateBlock:
+			verdict = VerdictBlocked
+		case g.Outcome == GateWarn && verdict == VerdictPassed:
+			verdict = VerdictWarned
+		}
+	}
+	for i := range fs {
+		f := &fs[i]
+		switch {
+		case f.Verdict == VerdictBlocked && (!set.newFindingsOnly || isNew(f)):
+			verdict = VerdictBlocked
+		case (f.Verdict == VerdictWarned || f.Verdict == VerdictBlocked) && verdict == VerdictPassed:
+			verdict = VerdictWarned
+		}
+	}
+	return gs, verdict
+}

@@ -1,0 +1,200 @@
+package engine
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+func TestExceptions(t *testing.T) {
+	c := component("pkg:npm/lib@1.0.0", "1.0.0")
+	a := advisory("GHSA-1", "9.8", "CVE-2024-1")
+	block := policy(rule("block", nil, band(ir.OpGe, ref("severity", "normalized"), "High"), setStatus(str("blocked"))))
+	exc := func(id, effect, status, from, to string, vulns, purls []string) model.Exception {
+		return model.Exception{ID: id, Vulns: vulns, Purls: purls, Effect: effect, Status: status, Effective: from, Expires: to,
+			Owner: "team", Justification: "j", Severity: "Medium"}
+	}
+	in := []string{"CVE-2024-1"}
+	cases := []struct {
+		name    string
+		excs    []model.Exception
+		verdict string
+		band    string
+		winner  string
+		states  []string // id:state of every exception in scope
+	}{
+		{"none", nil, "blocked", "Critical", "", nil},
+		{"suppress inside its timebox quiets", []model.Exception{exc("E1", "suppress", "approved", "2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z", in, nil)},
+			"quieted", "Critical", "E1", []string{"E1:applied"}},
+		{"expired does not apply", []model.Exception{exc("E1", "suppress", "approved", "2025-01-01T00:00:00Z", "2025-05-01T00:00:00Z", in, nil)},
+			"blocked", "Critical", "", []string{"E1:expired"}},
+		{"expiring exactly at the evaluation time has expired", []model.Exception{exc("E1", "suppress", "approved", "", "2025-06-01T00:00:00Z", in, nil)},
+			"blocked", "Critical", "", []string{"E1:expired"}},
+		{"not yet effective", []model.Exception{exc("E1", "suppress", "approved", "2025-06-02T00:00:00Z", "2025-07-01T00:00:00Z", in, nil)},
+			"blocked", "Critical", "", []string{"E1:not_yet_effective"}},
+		{"not approved", []model.Exception{exc("E1", "suppress", "requested", "", "2025-07-01T00:00:00Z", in, nil)},
+			"blocked", "Critical", "", []string{"E1:not_approved"}},
+		{"out of scope", []model.Exception{exc("E1", "suppress", "approved", "", "2025-07-01T00:00:00Z", []string{"CVE-1999-1"}, nil)},
+			"blocked", "Critical", "", nil},
+		{"downgrade lowers the band before rules run", []model.Exception{exc("E1", "downgrade", "approved", "", "2025-07-01T00:00:00Z", nil, []string{"pkg:npm/lib"})},
+			"passed", "Medium", "E1", []string{"E1:applied"}},
+		{"defer turns a block into a warning", []model.Exception{exc("E1", "defer", "approved", "", "2025-07-01T00:00:00Z", in, nil)},
+			"warned", "Critical", "E1", []string{"E1:applied"}},
+		{"the more specific scope wins", []model.Exception{
+			exc("E1", "defer", "approved", "", "2025-07-01T00:00:00Z", in, []string{"pkg:npm/lib@1.0.0"}),
+			exc("E2", "suppress", "approved", "", "2025-07-01T00:00:00Z", nil, []string{"pkg:npm/*"})},
+			"warned", "Critical", "E1", []string{"E1:applied", "E2:outranked"}},
+		{"at equal scope the stronger effect wins", []model.Exception{
+			exc("E1", "defer", "approved", "", "2025-07-01T00:00:00Z", in, nil),
+			exc("E2", "suppress", "approved", "", "2025-08-01T00:00:00Z", in, nil)},
+			"quieted", "Critical", "E2", []string{"E1:outranked", "E2:applied"}},
+		{"then the earlier expiry", []model.Exception{
+			exc("E2", "suppress", "approved", "", "2025-08-01T00:00:00Z", in, nil),
+			exc("E1", "suppress", "approved", "", "2025-09-01T00:00:00Z", in, nil)},
+			"quieted", "Critical", "E2", []string{"E1:outranked", "E2:applied"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := one(t, block, pairOf(c, a), withInputs(func(in *model.Inputs) { in.Exceptions = tc.excs }))
+			winner := ""
+			if f.Exception != nil {
+				winner = f.Exception.ID
+			}
+			var states []string
+			for _, e := range f.Explain.Evidence.Exceptions {
+				states = append(states, e.ID+":"+e.State)
+			}
+			if f.Verdict != tc.verdict || f.Severity.Band != tc.band || winner != tc.winner || !slices.Equal(states, tc.states) {
+				t.Errorf("got %s %s winner %q states %v; want %s %s %q %v", f.Verdict, f.Severity.Band, winner, states,
+					tc.verdict, tc.band, tc.winner, tc.states)
+			}
+		})
+	}
+}
+
+func TestPurlPatterns(t *testing.T) {
+	cases := []struct {
+		pattern, purl string
+		want          int
+	}{
+		{"pkg:npm/lib@1.0.0", "pkg:npm/lib@1.0.0", 3},
+		{"pkg:npm/lib", "pkg:npm/lib@1.0.0", 2},
+		{"pkg:npm/lib", "pkg:npm/lib@1.0.0?arch=x", 2},
+		{"pkg:npm/lib@1.0.1", "pkg:npm/lib@1.0.0", 0},
+		{"pkg:npm/li", "pkg:npm/lib@1.0.0", 0},
+		{"pkg:maven/org.apache/*", "pkg:maven/org.apache/log4j-core@2.14.0", 1},
+		{"pkg:maven/org.apache/*", "pkg:maven/org.apachex/log4j@1", 0},
+		{"pkg:*/lib@1.0.0", "pkg:npm/lib@1.0.0", 1},
+		{"pkg:npm/@scope/x", "pkg:npm/%40scope/x@2", 0},
+	}
+	for _, tc := range cases {
+		if got := purlPatternMatch(tc.pattern, tc.purl); got != tc.want {
+			t.Errorf("purlPatternMatch(%q, %q) = %d, want %d", tc.pattern, tc.purl, got, tc.want)
+		}
+	}
+}
+
+// gateFixture has three findings: a blocked Critical, a warned High and a
+// passed Medium; the High one is in KEV and has an EPSS score.
+func gateFixture(settings ...ir.Field) fixture {
+	pol := policy(
+		rule("block_critical", prio(1), band(ir.OpGe, ref("severity", "normalized"), "Critical"), setStatus(str("blocked"))),
+		rule("warn_high", prio(2), band(ir.OpEq, ref("severity", "normalized"), "High"), warn("high")),
+	)
+	pol.Settings = settings
+	return fixture{
+		pol: pol,
+		pairs: []match.Pair{
+			pairOf(component("pkg:npm/a@1", "1"), advisory("GHSA-a", "9.8")),
+			pairOf(component("pkg:npm/b@1", "1"), advisory("GHSA-b", "7.5", "CVE-2024-2")),
+			pairOf(component("pkg:npm/c@1", "1"), advisory("GHSA-c", "5.0")),
+		},
+		inputs: model.Inputs{
+			KEV:  &model.KEV{Entries: []model.KEVEntry{{CVE: "CVE-2024-2", DateAdded: "2024-01-01"}}},
+			EPSS: &model.EPSS{Scores: []model.EPSSScore{{CVE: "CVE-2024-2", Score: decimalOf("0.9"), Percentile: decimalOf("0.99")}}},
+		},
+	}
+}
+
+func TestGates(t *testing.T) {
+	type g struct {
+		name, outcome, observed string
+	}
+	cases := []struct {
+		name     string
+		settings []ir.Field
+		verdict  string
+		gates    []g
+	}{
+		{"no gates: a blocked finding blocks the run", nil, "blocked", nil},
+		{"max_high within", []ir.Field{setting("max_high", vnum("1"))}, "blocked", []g{{GateMaxHigh, "pass", "1"}}},
+		{"max_high exceeded", []ir.Field{setting("max_high", vnum("0"))}, "blocked", []g{{GateMaxHigh, "block", "1"}}},
+		{"max_medium counts only blocked or warned findings", []ir.Field{setting("max_medium", vnum("0"))}, "blocked", []g{{GateMaxMedium, "pass", "0"}}},
+		{"unknowns budget: reachability is unknown everywhere", []ir.Field{setting("unknowns_budget", vnum("2"))}, "blocked", []g{{GateUnknowns, "block", "3"}}},
+		// warn does not decide the status, so settings still apply to the High finding.
+		{"score threshold blocks undecided findings", []ir.Field{setting("score_threshold", vnum("5"))}, "blocked", []g{{GateScore, "block", "2"}}},
+		{"score threshold above every undecided score", []ir.Field{setting("score_threshold", vnum("8"))}, "blocked", []g{{GateScore, "pass", "0"}}},
+		{"epss threshold warns", []ir.Field{setting("epss_threshold", vnum("0.5"))}, "blocked", []g{{GateEPSS, "warn", "1"}}},
+		{"kev blocker", []ir.Field{setting("block_kev", vbool(true))}, "blocked", []g{{GateKEV, "block", "1"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := gateFixture(tc.settings...).run(t)
+			var got []g
+			for _, gt := range res.Gates {
+				got = append(got, g{gt.Name, gt.Outcome, gt.Observed.String()})
+			}
+			if res.Verdict != tc.verdict || !slices.Equal(got, tc.gates) {
+				t.Errorf("verdict %s gates %v; want %s %v", res.Verdict, got, tc.verdict, tc.gates)
+			}
+		})
+	}
+}
+
+func TestGateBlocksRunWithoutBlockedFinding(t *testing.T) {
+	fx := gateFixture(setting("max_high", vnum("0")))
+	fx.pol.Rules = fx.pol.Rules[1:] // only warn_high: no finding is blocked
+	res := fx.run(t)
+	if res.Summary.ByVerdict.Blocked != 0 || res.Verdict != VerdictBlocked {
+		t.Fatalf("blocked findings %d, verdict %s; want 0 and blocked", res.Summary.ByVerdict.Blocked, res.Verdict)
+	}
+	fx = gateFixture()
+	fx.pol.Rules = fx.pol.Rules[1:]
+	if res := fx.run(t); res.Verdict != VerdictWarned {
+		t.Fatalf("verdict %s, want warned", res.Verdict)
+	}
+}
+
+func TestNewFindingsOnly(t *testing.T) {
+	fx := gateFixture(setting("new_findings_only", vbool(true)))
+	base := fx.run(t) // blocks GHSA-a
+	fx.at = at.Add(time.Hour)
+	res, err := Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, At: fx.at, Baseline: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := res.Gates[0]; g.Outcome != GateWarn || g.Observed != 0 || res.Verdict != VerdictWarned {
+		t.Errorf("known block: gate %+v, verdict %s; want warn, 0, warned", g, res.Verdict)
+	}
+	// A policy that also blocks High adds a new block.
+	fx.pol.Rules[1].Then = []ir.Action{setStatus(str("blocked"))}
+	res, err = Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, At: fx.at, Baseline: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := res.Gates[0]; g.Outcome != GateBlock || g.Observed != decimalOf("1") || res.Verdict != VerdictBlocked {
+		t.Errorf("new block: gate %+v, verdict %s; want block, 1, blocked", g, res.Verdict)
+	}
+}
+
+func TestShadow(t *testing.T) {
+	fx := gateFixture(setting("shadow", vbool(true)))
+	res := fx.run(t)
+	if !res.Shadow || res.Findings[0].Enforced {
+		t.Fatalf("shadow %v, enforced %v", res.Shadow, res.Findings[0].Enforced)
+	}
+}
