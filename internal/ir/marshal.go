@@ -47,6 +47,18 @@ func Decode(b []byte) (*Policy, error) {
 		if r.Priority != nil && *r.Priority < 0 {
 			return nil, fmt.Errorf("ir: rules[%d] %s: negative priority", i, r.Name)
 		}
+		if r.When.Op == "" {
+			return nil, fmt.Errorf("ir: rules[%d] %s: missing when", i, r.Name)
+		}
+	}
+	for i, pr := range p.Profiles {
+		for j, env := range pr.Envs {
+			for k, e := range env.Entries {
+				if e.When.Op == "" {
+					return nil, fmt.Errorf("ir: profiles[%d].env[%d].entries[%d]: missing when", i, j, k)
+				}
+			}
+		}
 	}
 	return &p, nil
 }
