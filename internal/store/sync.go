@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -163,3 +164,53 @@ func (t *Tx) SetSyncCursor(ctx context.Context, c SyncCursor) error {
 		c.Target, t.tenant, c.Table, c.Seq, c.Rows, timeText(t.s.Now()))
 	return err
 }
+
+// Chain checks the events of one audit chain in order as they stream past,
+// the way VerifyChain checks a whole stored chain: contiguous sequence
+// numbers from 1, each previous_hash equal to the event_hash before it,
+// canonical payloads and recomputed event hashes. sync uses it on events
+// before it uploads them and on the copies in PostgreSQL.
+type Chain struct {
+	tenant string
+	prev   string // event_hash of the last event added
+	next   int64  // the seq the next event must have
+}
+
+// NewChain starts checking tenant's chain at its first event.
+func NewChain(tenant string) *Chain { return &Chain{tenant: tenant, prev: GenesisHash, next: 1} }
+
+// ResumeChain continues checking tenant's chain after an event already
+// verified: the one with this seq and event hash.
+func ResumeChain(tenant string, seq int64, eventHash string) *Chain {
+	return &Chain{tenant: tenant, prev: eventHash, next: seq + 1}
+}
+
+// Add checks the next event. A break is a fail.Integrity error wrapping a
+// *ChainError; the chain stays at the last good event.
+func (c *Chain) Add(e Event) error {
+	broken := func(reason string) error {
+		return fail.Wrap(fail.Integrity, &ChainError{Seq: e.Seq, Reason: reason})
+	}
+	if e.Seq != c.next {
+		return broken(fmt.Sprintf("sequence gap: expected %d", c.next))
+	}
+	if e.PreviousHash != c.prev {
+		return broken("previous_hash does not match the hash of the event before it")
+	}
+	if p, err := canon.Transform(e.Payload); err != nil || string(p) != string(e.Payload) {
+		return broken("payload is not canonical JSON")
+	}
+	h, err := EventHash(c.tenant, e)
+	if err != nil {
+		return err
+	}
+	if h != e.EventHash {
+		return broken("event_hash does not match the event's content (the row was edited)")
+	}
+	c.prev, c.next = e.EventHash, e.Seq+1
+	return nil
+}
+
+// Head returns the seq and hash of the last event added (0 and GenesisHash
+// before the first).
+func (c *Chain) Head() (int64, string) { return c.next - 1, c.prev }

@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/stella-policy/stella/internal/fail"
 )
 
 func TestSiteID(t *testing.T) {
@@ -195,5 +198,56 @@ func TestSyncCursors(t *testing.T) {
 	}
 	if len(cs) != 2 || cs[0].Table != "findings" || cs[1].Seq != 7 || cs[1].Rows != 6 || cs[1].SyncedAt != "2026-03-01T12:00:00Z" {
 		t.Fatalf("cursors %+v", cs)
+	}
+}
+
+func TestChain(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), "acme")
+	var events []Event
+	if err := s.Update(ctx, func(tx *Tx) error {
+		for i := range 3 {
+			if _, err := tx.Append(ctx, "test.event", "cli", "s", map[string]int{"i": i}); err != nil {
+				return err
+			}
+		}
+		var err error
+		events, err = tx.Events(ctx, EventFilter{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := NewChain("acme")
+	for _, e := range events {
+		if err := c.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if seq, h := c.Head(); seq != 3 || h != events[2].EventHash {
+		t.Fatalf("head %d %s", seq, h)
+	}
+	if err := ResumeChain("acme", 2, events[1].EventHash).Add(events[2]); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+
+	edited := events[1]
+	edited.Actor = "mallory"
+	tests := []struct {
+		name  string
+		chain *Chain
+		e     Event
+		want  string
+	}{
+		{"edited", ResumeChain("acme", 1, events[0].EventHash), edited, "the row was edited"},
+		{"gap", NewChain("acme"), events[1], "sequence gap"},
+		{"relinked", ResumeChain("acme", 1, events[1].EventHash), events[1], "previous_hash"},
+		{"other tenant", NewChain("other"), events[0], "the row was edited"},
+	}
+	for _, tt := range tests {
+		err := tt.chain.Add(tt.e)
+		var ce *ChainError
+		if !fail.Is(err, fail.Integrity) || !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want an integrity error saying %q", tt.name, err, tt.want)
+		}
 	}
 }
