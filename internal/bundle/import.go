@@ -1,0 +1,301 @@
+package bundle
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// ImportOptions are the importing site's decisions.
+type ImportOptions struct {
+	Verify VerifyOptions
+	// Force imports a bundle whose sequence is not greater than the last
+	// one imported for its stream; Reason (required with Force) goes into
+	// the audit log.
+	Force     bool
+	Reason    string
+	Approvals Approvals
+	Actor     string // for the audit log (default "cli")
+}
+
+// ImportResult says what an import did.
+type ImportResult struct {
+	Report *Report `json:"verification"`
+	// Imported is false when this very bundle (same bundle id) had already
+	// been imported: nothing was changed.
+	Imported         bool     `json:"imported"`
+	Forced           bool     `json:"forced"`
+	Reason           string   `json:"reason,omitempty"`
+	PreviousSequence int64    `json:"previousSequence"` // the last sequence of the stream before; 0 for none
+	Policies         []string `json:"policiesAdded"`    // P-n@v newly stored
+	Snapshots        []string `json:"snapshotsAdded"`
+	Runs             []string `json:"runsAdded"`
+	Keys             []string `json:"keysAdded"` // key ids newly registered
+	AuditSeq         int64    `json:"auditSeq"`  // the bundle.imported event
+}
+
+// importedEvent is the payload of bundle.imported.
+type importedEvent struct {
+	BundleID         string   `json:"bundleId"`
+	Stream           string   `json:"stream"`
+	Sequence         int64    `json:"sequence"`
+	PreviousSequence int64    `json:"previousSequence"`
+	FileDigest       string   `json:"fileDigest"`
+	Manifest         string   `json:"manifest"`  // blob digest of manifest.json
+	Signature        string   `json:"signature"` // blob digest of manifest.dsse.json
+	Signers          []string `json:"signers"`
+	TimeAnchor       string   `json:"timeAnchor"`
+	TimeAnchorSource string   `json:"timeAnchorSource"`
+	Forced           bool     `json:"forced"`
+	Reason           string   `json:"reason,omitempty"`
+	Policies         []string `json:"policies"`
+	Snapshots        []string `json:"snapshots"`
+	Runs             []string `json:"runs"`
+}
+
+// Import verifies b (unless Verify already succeeded with the same
+// options) and stores its contents in one transaction: the trust roots as
+// known keys, the policy versions under their own ids and versions (with
+// their approvals re-verified by o.Approvals), the snapshots and the run
+// evidence, the manifest and its signature as blobs, and a bundle.imported
+// audit event. A bundle whose sequence is not greater than the last one
+// imported for its stream is refused (fail.Integrity) unless o.Force;
+// importing the same bundle again changes nothing and reports
+// Imported=false. Any failure leaves the store unchanged.
+func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*ImportResult, error) {
+	if o.Force && strings.TrimSpace(o.Reason) == "" {
+		return nil, fail.New(fail.Invalid, "--force needs --reason TEXT (it is recorded in the audit log)")
+	}
+	rep := b.report
+	if !b.verified {
+		var err error
+		if rep, err = b.Verify(ctx, o.Verify); err != nil {
+			return nil, err
+		}
+	}
+	m := b.Manifest
+	if err := checkTenant(m, st.Tenant()); err != nil {
+		return nil, err
+	}
+	if o.Actor == "" {
+		o.Actor = "cli"
+	}
+	res := &ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		*res = ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
+		prev, already, err := lastImported(ctx, tx, m)
+		if err != nil || already {
+			return err
+		}
+		res.PreviousSequence = prev.Sequence
+		if prev.Sequence > 0 && m.Sequence <= prev.Sequence {
+			if !o.Force {
+				return fail.New(fail.Integrity, "bundle %s: sequence %d of stream %q is not greater than %d, the last one imported (bundle %s): a replayed or older bundle; import it anyway with --force --reason TEXT",
+					b.Name, m.Sequence, m.Stream, prev.Sequence, prev.BundleID)
+			}
+			res.Forced, res.Reason = true, o.Reason
+		}
+		if err := b.store(ctx, tx, o, res); err != nil {
+			return err
+		}
+		mdig, err := tx.PutBlob(ctx, PayloadType, b.files[ManifestPath])
+		if err != nil {
+			return err
+		}
+		sdig, err := tx.PutBlob(ctx, MediaDSSE, b.files[SignaturePath])
+		if err != nil {
+			return err
+		}
+		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
+			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
+			FileDigest: b.Digest, Manifest: mdig, Signature: sdig, Signers: rep.Signers,
+			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, Forced: res.Forced, Reason: res.Reason,
+			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
+		})
+		if err != nil {
+			return err
+		}
+		res.Imported, res.AuditSeq = true, e.Seq
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// checkTenant refuses a bundle made for another tenant: its contents and
+// audit trail belong to that tenant.
+func checkTenant(m *Manifest, tenant string) error {
+	if m.Tenant != tenant {
+		return fail.New(fail.Invalid, "the bundle is for tenant %q, not %q; import it with --tenant %s", m.Tenant, tenant, m.Tenant)
+	}
+	return nil
+}
+
+// lastImported returns the bundle.imported event of the stream with the
+// highest sequence, and whether this very bundle was already imported.
+func lastImported(ctx context.Context, tx *store.Tx, m *Manifest) (last importedEvent, already bool, err error) {
+	events, err := tx.Events(ctx, store.EventFilter{Type: "bundle.imported", Subject: streamSubject(m.Stream)})
+	if err != nil {
+		return last, false, err
+	}
+	for _, e := range events {
+		var p importedEvent
+		if err := json.Unmarshal(e.Payload, &p); err != nil {
+			return last, false, fail.New(fail.Integrity, "audit event %d: %v", e.Seq, err)
+		}
+		if p.BundleID == m.BundleID {
+			return p, true, nil
+		}
+		if p.Sequence > last.Sequence {
+			last = p
+		}
+	}
+	return last, false, nil
+}
+
+// store writes the bundle's contents inside tx.
+func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *ImportResult) error {
+	m := b.Manifest
+	for _, t := range m.TrustRoots {
+		added, err := registerKey(ctx, tx, t, b.files[t.Path])
+		if err != nil {
+			return err
+		}
+		if added {
+			res.Keys = append(res.Keys, t.KeyID)
+		}
+	}
+	for _, p := range m.Policies {
+		pv := store.PolicyVersion{PolicyID: p.PolicyID, Version: p.Version, Name: p.Name, IRDigest: p.IRDigest,
+			SourceDigest: p.SourceDigest, SourceMapDigest: p.SourceMapDigest, Author: p.Author, CreatedAt: p.CreatedAt}
+		var sm []byte
+		if p.SourceMapDigest != "" {
+			sm = b.files[p.Dir+"sourcemap.json"]
+		}
+		created, err := tx.PutPolicyVersion(ctx, pv, b.files[p.Dir+"ir.json"], b.files[p.Dir+"policy.stella"], sm)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.Policies = append(res.Policies, p.Ref())
+		}
+		if len(p.Approvals) == 0 {
+			continue
+		}
+		envs := make([][]byte, len(p.Approvals))
+		for i, a := range p.Approvals {
+			envs[i] = b.files[a.Path]
+			if _, err := tx.PutBlob(ctx, MediaDSSE, envs[i]); err != nil {
+				return err
+			}
+		}
+		if o.Approvals != nil {
+			if err := o.Approvals.Accept(ctx, tx, pv, envs); err != nil {
+				return fail.Wrap(fail.KindOf(err), fmt.Errorf("policy %s: approval: %w", p.Ref(), err))
+			}
+		}
+	}
+	for _, s := range m.Snapshots {
+		var files []store.File
+		for _, p := range b.under(s.Dir) {
+			files = append(files, store.File{Path: strings.TrimPrefix(p, s.Dir), MediaType: mediaType(p), Data: b.files[p]})
+		}
+		created, err := tx.PutSnapshot(ctx, s.ID, "bundle "+m.BundleID, s.Summary, files)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.Snapshots = append(res.Snapshots, s.ID)
+		}
+	}
+	for _, r := range m.Runs {
+		req, err := b.runRequest(r, o.Actor)
+		if err != nil {
+			return fail.Wrap(fail.Integrity, fmt.Errorf("run %s: %w", r.RunID, err))
+		}
+		created, err := tx.ImportRun(ctx, req, o.Actor)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.Runs = append(res.Runs, r.RunID)
+		}
+	}
+	return nil
+}
+
+// registerKey makes a carried trust root a known key of the store (never a
+// trusted one: trust comes from the site's own configuration). A key
+// already known by id is left alone; a name already taken by another key
+// gets the key id's first hex digits appended.
+func registerKey(ctx context.Context, tx *store.Tx, t TrustRoot, pem []byte) (bool, error) {
+	if _, err := tx.Key(ctx, t.KeyID); err == nil {
+		return false, nil
+	} else if !fail.Is(err, fail.NotFound) {
+		return false, err
+	}
+	name := t.Name
+	if name == "" || strings.HasPrefix(name, "sha256:") {
+		name = "key-" + canon.Short(t.KeyID, 12)
+	}
+	if _, err := tx.Key(ctx, name); err == nil {
+		name += "-" + canon.Short(t.KeyID, 12)
+	}
+	return tx.PutKey(ctx, store.Key{KeyID: t.KeyID, Name: name, Type: t.Type, PublicPEM: string(pem)})
+}
+
+// runRequest rebuilds what ImportRun stores from a run's evidence files.
+func (b *Bundle) runRequest(r Run, actor string) (store.RecordRequest, error) {
+	var req store.RecordRequest
+	var rec store.RunRecord
+	if err := strictJSON(b.files[r.Dir+"record.json"], &rec); err != nil {
+		return req, fmt.Errorf("record.json: %w", err)
+	}
+	var row store.Run
+	if err := json.Unmarshal(b.files[r.Dir+"run.json"], &row); err != nil {
+		return req, fmt.Errorf("run.json: %w", err)
+	}
+	var res engine.Result
+	if err := json.Unmarshal(b.files[r.Dir+"result.json"], &res); err != nil {
+		return req, fmt.Errorf("result.json: %w", err)
+	}
+	ir, ok := b.files[r.Dir+"ir.json"]
+	if !ok {
+		return req, errors.New("ir.json is missing")
+	}
+	if rec.RunID != r.RunID || rec.Outputs.Findings != r.FindingsDigest || row.RunID != r.RunID || rec.Inputs.SnapshotID != r.SnapshotID {
+		return req, errors.New("the record does not match the manifest's run entry")
+	}
+	started, err1 := time.Parse(time.RFC3339, row.StartedAt)
+	completed, err2 := time.Parse(time.RFC3339, row.CompletedAt)
+	if err := errors.Join(err1, err2); err != nil {
+		return req, fmt.Errorf("run.json: %w", err)
+	}
+	req = store.RecordRequest{
+		Meta: store.RunMeta{
+			Mode: rec.Mode, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IR: ir,
+			SourceMap: b.files[r.Dir+"sourcemap.json"], SnapshotID: rec.Inputs.SnapshotID, Shadow: rec.Shadow,
+			Env: rec.Inputs.Env, EvaluationTime: rec.Inputs.EvaluationTime, StartedAt: started, CompletedAt: completed, Actor: actor,
+		},
+		Record:      &rec,
+		Result:      &res,
+		Attestation: b.files[r.Dir+"attestation.dsse.json"],
+	}
+	return req, nil
+}
+
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,433 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Bundle is a bundle read into memory. Its manifest and files are what the
+// archive says until Verify succeeds.
+type Bundle struct {
+	Name        string // the file it was read from, for messages
+	Digest      string // sha256: of the bundle file
+	Size        int64  // bytes of the bundle file
+	Compression string // Zstd or Gzip
+	// Manifest is the parsed manifest.json, or nil when it is missing or
+	// unreadable (Verify then fails; Inspect still lists the files).
+	Manifest    *Manifest
+	ManifestErr error // why Manifest is nil
+
+	files    map[string][]byte
+	order    []string // archive order
+	verified bool
+	report   *Report // of the successful Verify
+}
+
+// Open reads the bundle file at path (Read).
+func Open(path string, lim Limits) (*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fail.New(fail.NotFound, "bundle %s does not exist", path)
+		}
+		return nil, fail.New(fail.Invalid, "bundle %s: %v", path, unwrapPath(err))
+	}
+	defer f.Close()
+	b, err := Read(f, lim)
+	if err != nil {
+		return nil, fail.Wrap(fail.KindOf(err), fmt.Errorf("bundle %s: %w", path, err))
+	}
+	b.Name = path
+	return b, nil
+}
+
+// Read reads a bundle archive defensively (see Limits). It fails on a
+// malformed archive, never on a bad manifest, so that an unverifiable
+// bundle can still be inspected.
+func Read(r io.Reader, lim Limits) (*Bundle, error) {
+	h := sha256.New()
+	cnt := &counter{}
+	files, comp, err := readArchive(io.TeeReader(r, io.MultiWriter(h, cnt)), lim)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bundle{
+		Name:        "bundle",
+		Digest:      canon.Prefix + hex.EncodeToString(h.Sum(nil)),
+		Size:        cnt.n,
+		Compression: comp,
+		files:       make(map[string][]byte, len(files)),
+		order:       make([]string, len(files)),
+	}
+	for i, f := range files {
+		b.files[f.path] = f.data
+		b.order[i] = f.path
+	}
+	if raw, ok := b.files[ManifestPath]; !ok {
+		b.ManifestErr = fail.New(fail.Integrity, "no %s in the bundle", ManifestPath)
+	} else {
+		b.Manifest, b.ManifestErr = decodeManifest(raw)
+	}
+	return b, nil
+}
+
+type counter struct{ n int64 }
+
+func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// Files lists the archive members in archive order with their sizes and
+// digests, as found (not as the manifest claims).
+func (b *Bundle) Files() []Entry {
+	out := make([]Entry, len(b.order))
+	for i, p := range b.order {
+		out[i] = Entry{Path: p, SHA256: canon.Digest(b.files[p]), Size: int64(len(b.files[p]))}
+	}
+	return out
+}
+
+// File returns the bytes of an entry. Before Verify they are unverified.
+func (b *Bundle) File(p string) ([]byte, bool) {
+	d, ok := b.files[p]
+	return d, ok
+}
+
+// Verified reports whether Verify succeeded.
+func (b *Bundle) Verified() bool { return b.verified }
+
+// VerifyOptions are the importing site's trust decisions.
+type VerifyOptions struct {
+	// Trusted are the keys whose signature makes a bundle authentic: the
+	// site's own trust roots, never the ones inside the bundle.
+	Trusted []*attest.Key
+	// TimeAnchor is the time staleness is judged at. When zero, Now is read
+	// and the report says the system clock was used.
+	TimeAnchor time.Time
+	Now        func() time.Time
+}
+
+// MaxClockSkew is how far in the future of the time anchor createdAt may
+// be before the bundle is refused as not yet valid.
+const MaxClockSkew = 5 * time.Minute
+
+// Report is what Verify checked.
+type Report struct {
+	BundleID   string    `json:"bundleId"`
+	File       string    `json:"file"`
+	FileDigest string    `json:"fileDigest"`
+	Tenant     string    `json:"tenant"`
+	Stream     string    `json:"stream"`
+	Sequence   int64     `json:"sequence"`
+	Producer   Producer  `json:"producer"`
+	CreatedAt  string    `json:"createdAt"`
+	ValidUntil string    `json:"validUntil"`
+	TimeAnchor string    `json:"timeAnchor"`
+	AnchorFrom string    `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
+	Signers    []string  `json:"signers"`          // trusted key ids whose signatures verified
+	Entries    int       `json:"entries"`
+	MerkleRoot string    `json:"merkleRoot"`
+	Policies   []string  `json:"policies"`  // P-n@v
+	Snapshots  []string  `json:"snapshots"` // ids
+	Runs       []string  `json:"runs"`      // run ids
+	Warnings   []string  `json:"warnings"`
+	anchor     time.Time // unexported: for callers in this package
+}
+
+// Verify checks, in this order, and stops at the first failure (always
+// fail.Integrity): the DSSE signature of manifest.dsse.json by a trusted
+// key; that its payload is exactly manifest.json; the manifest itself
+// (format, bundle id, sorted unique safe paths); every entry's presence,
+// size and digest and that the archive holds nothing unlisted; the Merkle
+// root; the references between policies, snapshots, runs, trust roots and
+// entries; and staleness: validUntil must not be before the time anchor and
+// createdAt not after it (beyond MaxClockSkew).
+func (b *Bundle) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
+	rep, err := b.verify(ctx, o)
+	if err != nil {
+		return nil, fail.Wrap(fail.Integrity, fmt.Errorf("bundle %s: %w", b.Name, err))
+	}
+	b.verified, b.report = true, rep
+	return rep, nil
+}
+
+func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
+	sig, ok := b.files[SignaturePath]
+	if !ok {
+		return nil, fmt.Errorf("no %s: the bundle is unsigned", SignaturePath)
+	}
+	raw, ok := b.files[ManifestPath]
+	if !ok {
+		return nil, fmt.Errorf("no %s in the bundle", ManifestPath)
+	}
+	if len(o.Trusted) == 0 {
+		return nil, fmt.Errorf("no trust roots to verify the signature with (give --trust-root KEY or set bundle.trustRoots in the config)")
+	}
+	env, err := attest.ParseEnvelope(SignaturePath, sig)
+	if err != nil {
+		return nil, err
+	}
+	if env.PayloadType != PayloadType {
+		return nil, fmt.Errorf("%s: payload type %q is not %q", SignaturePath, env.PayloadType, PayloadType)
+	}
+	payload, signers, err := attest.Verify(ctx, env, o.Trusted)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SignaturePath, err)
+	}
+	if !bytes.Equal(payload, raw) {
+		return nil, fmt.Errorf("%s: the signature is valid but over a different manifest (signed %s, %s is %s)",
+			SignaturePath, canon.Digest(payload), ManifestPath, canon.Digest(raw))
+	}
+	if b.ManifestErr != nil {
+		return nil, b.ManifestErr
+	}
+	m := b.Manifest
+	id, err := BundleID(*m)
+	if err != nil {
+		return nil, err
+	}
+	if id != m.BundleID {
+		return nil, fmt.Errorf("%s: bundleId %s does not match its content (%s)", ManifestPath, m.BundleID, id)
+	}
+	if err := checkEntries(m.Entries); err != nil {
+		return nil, err
+	}
+	listed := make(map[string]bool, len(m.Entries))
+	for _, e := range m.Entries {
+		listed[e.Path] = true
+		data, ok := b.files[e.Path]
+		if !ok {
+			return nil, fmt.Errorf("%s lists %s, which is not in the archive", ManifestPath, e.Path)
+		}
+		if int64(len(data)) != e.Size {
+			return nil, fmt.Errorf("%s: size %d, the manifest says %d", e.Path, len(data), e.Size)
+		}
+		if d := canon.Digest(data); d != e.SHA256 {
+			return nil, fmt.Errorf("%s: sha256 %s does not match the manifest's %s", e.Path, d, e.SHA256)
+		}
+	}
+	for _, p := range b.order {
+		if p != ManifestPath && p != SignaturePath && !listed[p] {
+			return nil, fmt.Errorf("%s is in the archive but not listed in %s", p, ManifestPath)
+		}
+	}
+	if root := MerkleRoot(m.Entries); root != m.MerkleRoot {
+		return nil, fmt.Errorf("%s: merkleRoot %s does not match the entries (%s)", ManifestPath, m.MerkleRoot, root)
+	}
+	if err := b.checkRefs(m); err != nil {
+		return nil, err
+	}
+
+	rep := &Report{
+		BundleID: m.BundleID, File: b.Name, FileDigest: b.Digest, Tenant: m.Tenant, Stream: m.Stream, Sequence: m.Sequence,
+		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, Signers: signers,
+		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Warnings: []string{},
+	}
+	for _, p := range m.Policies {
+		rep.Policies = append(rep.Policies, p.Ref())
+	}
+	for _, s := range m.Snapshots {
+		rep.Snapshots = append(rep.Snapshots, s.ID)
+	}
+	for _, r := range m.Runs {
+		rep.Runs = append(rep.Runs, r.RunID)
+	}
+	anchor := o.TimeAnchor
+	rep.AnchorFrom = "time-anchor"
+	if anchor.IsZero() {
+		now := o.Now
+		if now == nil {
+			now = time.Now
+		}
+		anchor = now()
+		rep.AnchorFrom = "system-clock"
+		rep.Warnings = append(rep.Warnings, "no time anchor given: staleness was checked against the system clock")
+	}
+	anchor = anchor.UTC().Truncate(time.Second)
+	rep.anchor = anchor
+	rep.TimeAnchor = anchor.Format(time.RFC3339)
+	created, err := parseTime("createdAt", m.CreatedAt)
+	if err != nil {
+		return nil, err
+	}
+	until, err := parseTime("validUntil", m.ValidUntil)
+	if err != nil {
+		return nil, err
+	}
+	if until.Before(created) {
+		return nil, fmt.Errorf("%s: validUntil %s is before createdAt %s", ManifestPath, m.ValidUntil, m.CreatedAt)
+	}
+	if anchor.After(until) {
+		return nil, fmt.Errorf("stale: valid until %s, and the time anchor is %s (%s); get a newer bundle", m.ValidUntil, rep.TimeAnchor, rep.AnchorFrom)
+	}
+	if created.Sub(anchor) > MaxClockSkew {
+		return nil, fmt.Errorf("not yet valid: created at %s, after the time anchor %s (%s)", m.CreatedAt, rep.TimeAnchor, rep.AnchorFrom)
+	}
+	return rep, nil
+}
+
+// checkEntries checks the manifest's entry list: safe paths, sorted,
+// unique, sha256 digests, and never one of the manifest files.
+func checkEntries(es []Entry) error {
+	for i, e := range es {
+		if err := checkPath(e.Path); err != nil {
+			return fmt.Errorf("%s: entries[%d]: %v", ManifestPath, i, err)
+		}
+		if e.Path == ManifestPath || e.Path == SignaturePath {
+			return fmt.Errorf("%s: entries[%d]: %s cannot be an entry", ManifestPath, i, e.Path)
+		}
+		if i > 0 && es[i-1].Path >= e.Path {
+			return fmt.Errorf("%s: entries[%d] %s: not sorted by path or duplicated", ManifestPath, i, e.Path)
+		}
+		if !canon.ValidDigest(e.SHA256) {
+			return fmt.Errorf("%s: entries[%d] %s: malformed sha256 %q", ManifestPath, i, e.Path, e.SHA256)
+		}
+	}
+	return nil
+}
+
+// checkRefs checks that every policy, snapshot, run and trust root of the
+// manifest points at entries that exist and carry the digests it claims,
+// and that the lists are sorted and unique.
+func (b *Bundle) checkRefs(m *Manifest) error {
+	for i, p := range m.Policies {
+		if i > 0 && !policyLess(m.Policies[i-1], p) {
+			return fmt.Errorf("%s: policies[%d] %s: not sorted or duplicated", ManifestPath, i, p.Ref())
+		}
+		if p.Dir != PolicyDir(p.PolicyID, p.Version) {
+			return fmt.Errorf("%s: policies[%d]: dir %q is not %q", ManifestPath, i, p.Dir, PolicyDir(p.PolicyID, p.Version))
+		}
+		for _, f := range []struct{ name, digest string }{{"ir.json", p.IRDigest}, {"policy.stella", p.SourceDigest}, {"sourcemap.json", p.SourceMapDigest}} {
+			if f.digest == "" && f.name == "sourcemap.json" {
+				continue
+			}
+			if err := b.want(p.Dir+f.name, f.digest); err != nil {
+				return fmt.Errorf("policy %s: %w", p.Ref(), err)
+			}
+		}
+		for j, a := range p.Approvals {
+			if !strings.HasPrefix(a.Path, p.Dir+"approvals/") || (j > 0 && p.Approvals[j-1].Path >= a.Path) {
+				return fmt.Errorf("policy %s: approval %q: not under %sapprovals/, or not sorted", p.Ref(), a.Path, p.Dir)
+			}
+			if err := b.want(a.Path, ""); err != nil {
+				return fmt.Errorf("policy %s: %w", p.Ref(), err)
+			}
+		}
+	}
+	for i, s := range m.Snapshots {
+		if i > 0 && m.Snapshots[i-1].ID >= s.ID {
+			return fmt.Errorf("%s: snapshots[%d] %s: not sorted or duplicated", ManifestPath, i, s.ID)
+		}
+		if s.Dir != SnapshotDir(s.ID) {
+			return fmt.Errorf("%s: snapshot %s: dir %q is not %q", ManifestPath, s.ID, s.Dir, SnapshotDir(s.ID))
+		}
+		if n := len(b.under(s.Dir)); n != s.Files || n == 0 {
+			return fmt.Errorf("snapshot %s: %d files under %s, the manifest says %d", s.ID, n, s.Dir, s.Files)
+		}
+	}
+	for i, r := range m.Runs {
+		if i > 0 && m.Runs[i-1].RunID >= r.RunID {
+			return fmt.Errorf("%s: runs[%d] %s: not sorted or duplicated", ManifestPath, i, r.RunID)
+		}
+		if r.Dir != RunDir(r.RunID) {
+			return fmt.Errorf("%s: run %s: dir %q is not %q", ManifestPath, r.RunID, r.Dir, RunDir(r.RunID))
+		}
+		for _, name := range []string{"record.json", "run.json", "result.json"} {
+			if err := b.want(r.Dir+name, ""); err != nil {
+				return fmt.Errorf("run %s: %w", r.RunID, err)
+			}
+		}
+	}
+	for i, t := range m.TrustRoots {
+		if i > 0 && m.TrustRoots[i-1].KeyID >= t.KeyID {
+			return fmt.Errorf("%s: trustRoots[%d] %s: not sorted or duplicated", ManifestPath, i, t.KeyID)
+		}
+		if t.Path != TrustPath(t.KeyID) {
+			return fmt.Errorf("%s: trust root %s: path %q is not %q", ManifestPath, t.KeyID, t.Path, TrustPath(t.KeyID))
+		}
+		data, ok := b.files[t.Path]
+		if !ok {
+			return fmt.Errorf("trust root %s: %s is missing", t.KeyID, t.Path)
+		}
+		k, err := attest.ParsePEM(t.Path, data)
+		if err != nil {
+			return err
+		}
+		if k.ID != t.KeyID || k.CanSign() {
+			return fmt.Errorf("trust root %s: %s holds key %s (or a private key)", t.KeyID, t.Path, k.ID)
+		}
+	}
+	return nil
+}
+
+// want checks that p is an entry and, when digest is set, that it has it.
+func (b *Bundle) want(p, digest string) error {
+	data, ok := b.files[p]
+	if !ok {
+		return fmt.Errorf("%s is missing", p)
+	}
+	if digest != "" && canon.Digest(data) != digest {
+		return fmt.Errorf("%s: sha256 %s is not the manifest's %s", p, canon.Digest(data), digest)
+	}
+	return nil
+}
+
+// under returns the entries below dir, sorted.
+func (b *Bundle) under(dir string) []string {
+	var out []string
+	for _, p := range b.order {
+		if strings.HasPrefix(p, dir) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func policyLess(a, b Policy) bool {
+	if a.PolicyID != b.PolicyID {
+		return a.PolicyID < b.PolicyID
+	}
+	return a.Version < b.Version
+}
+
+// PolicyDir, SnapshotDir, RunDir and TrustPath are where a bundle keeps
+// each kind of content.
+func PolicyDir(id string, version int) string { return fmt.Sprintf("policies/%s/%d/", id, version) }
+
+// SnapshotDir is the directory of a snapshot's files.
+func SnapshotDir(id string) string { return "snapshots/" + strings.TrimPrefix(id, canon.Prefix) + "/" }
+
+// RunDir is the directory of a run's evidence; ':' is not portable in file
+// names, so it becomes '_'.
+func RunDir(id string) string { return "runs/" + strings.ReplaceAll(id, ":", "_") + "/" }
+
+// TrustPath is the PEM file of a trust root.
+func TrustPath(keyID string) string {
+	return "trust/" + strings.TrimPrefix(keyID, canon.Prefix) + ".pub"
+}
+
+func parseTime(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %s %q is not an RFC 3339 time", ManifestPath, field, s)
+	}
+	return t, nil
+}
+
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
