@@ -20,21 +20,24 @@ func sampleRun(t *testing.T, n int, k *Key) *Evidence {
 	t.Helper()
 	var fs, es []json.RawMessage
 	var rf []RunFinding
+	ids := []string{}
 	for i := range n {
 		ex, _ := canon.Marshal(map[string]any{"explainId": "", "findingId": fmt.Sprint("f", i), "ruleChain": []string{"r"}})
 		id := canon.Digest(ex)
 		ex, _ = canon.Marshal(map[string]any{"explainId": id, "findingId": fmt.Sprint("f", i), "ruleChain": []string{"r"}})
 		f, _ := canon.Marshal(map[string]any{"findingId": fmt.Sprint("f", i), "verdict": "blocked", "explainId": id})
 		fs, es = append(fs, f), append(es, ex)
+		ids = append(ids, id)
 		rf = append(rf, RunFinding{ID: fmt.Sprint("f", i), Digest: canon.Digest(f), ExplainID: id})
 	}
 	fb, _ := canon.Marshal(fs)
 	eb, _ := canon.Marshal(es)
+	idb, _ := canon.Marshal(ids)
 	ir := []byte(`{"irVersion":1}`)
 	rec, _ := canon.Marshal(map[string]any{"runId": "run:p:20260101T000000Z:abc", "status": "succeeded",
 		"policy":  map[string]string{"irDigest": canon.Digest(ir)},
-		"outputs": map[string]string{"findingsDigest": canon.Digest(fb), "explainsDigest": canon.Digest(eb)}})
-	payload, err := RunStatement(rec, RunSubjects(canon.Digest(fb), canon.Digest(eb), rf))
+		"outputs": map[string]string{"findingsDigest": canon.Digest(fb), "explainsDigest": canon.Digest(idb)}})
+	payload, err := RunStatement(rec, RunSubjects(canon.Digest(fb), canon.Digest(idb), rf))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,16 +108,15 @@ func VerifyRun(ctx context.Context, env *Envelope, trusted []*Key) (*VerifiedRun
 	return v, nil
 }
 
-// CheckOutputs checks findings and explains — the canonical JSON arrays
-// whose digests the record attests — against the statement: the aggregate
-// digests, each finding's subject, and each trace's content address. It
-// returns the number of findings.
+// CheckOutputs checks findings and explains — the canonical JSON arrays of
+// the findings without traces and of their traces, in finding order —
+// against the statement: the findings digest (over the findings array), the
+// explains digest (over the array of the findings' explain ids), each
+// finding's subject, and each trace's content address. It returns the
+// number of findings.
 func (v *VerifiedRun) CheckOutputs(findings, explains []byte) (int, error) {
 	if d := canon.Digest(findings); d != v.rec.Outputs.Findings {
 		return 0, fail.New(fail.Integrity, "findings hash to %s, the attestation says %s", d, v.rec.Outputs.Findings)
-	}
-	if d := canon.Digest(explains); d != v.rec.Outputs.Explains {
-		return 0, fail.New(fail.Integrity, "explains hash to %s, the attestation says %s", d, v.rec.Outputs.Explains)
 	}
 	var fs, es []json.RawMessage
 	if err := json.Unmarshal(findings, &fs); err != nil {
@@ -136,6 +135,7 @@ func (v *VerifiedRun) CheckOutputs(findings, explains []byte) (int, error) {
 	if len(want) != 2*len(fs) {
 		return 0, fail.New(fail.Integrity, "the statement names %d subjects for %d findings", len(want), len(fs))
 	}
+	ids := make([]string, len(fs))
 	for i := range fs {
 		var f struct {
 			ID        string `json:"findingId"`
@@ -153,6 +153,11 @@ func (v *VerifiedRun) CheckOutputs(findings, explains []byte) (int, error) {
 		if id := explainAddress(es[i]); id != f.ExplainID {
 			return 0, fail.New(fail.Integrity, "explain trace of finding %s hashes to %s, not its id %s", f.ID, id, f.ExplainID)
 		}
+		ids[i] = f.ExplainID
+	}
+	idList, _ := canon.Marshal(ids)
+	if d := canon.Digest(idList); d != v.rec.Outputs.Explains {
+		return 0, fail.New(fail.Integrity, "explain ids hash to %s, the attestation says %s", d, v.rec.Outputs.Explains)
 	}
 	return len(fs), nil
 }

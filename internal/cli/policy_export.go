@@ -57,9 +57,11 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have evidence to export", r.RunID, r.Status)
 		}
 		ev.Record = r.Record
-		if ev.Findings, ev.Explains, _, err = tx.RunOutputs(ctx, r.RunID); err != nil {
+		out, err := tx.RunOutputs(ctx, r.RunID)
+		if err != nil {
 			return err
 		}
+		ev.Findings, ev.Explains = out.Findings, out.Explains
 		if ev.IR, err = tx.RunIR(ctx, r); err != nil {
 			return err
 		}

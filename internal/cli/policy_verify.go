@@ -176,11 +176,11 @@ func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trus
 		if !bytes.Equal(r.Record, v.Record) {
 			return fail.New(fail.Integrity, "the stored record of %s differs from the attested one", r.RunID)
 		}
-		fb, eb, _, err := tx.RunOutputs(ctx, r.RunID)
+		out, err := tx.RunOutputs(ctx, r.RunID)
 		if err != nil {
 			return err
 		}
-		if rep.Findings, err = v.CheckOutputs(fb, eb); err != nil {
+		if rep.Findings, err = v.CheckOutputs(out.Findings, out.Explains); err != nil {
 			return fmt.Errorf("stored run: %w", err)
 		}
 		ir, err := tx.RunIR(ctx, r)

@@ -162,10 +162,11 @@ func (t *Tx) checkRuns(ctx context.Context, rep *CheckReport) error {
 	}
 	for _, r := range runs {
 		rep.Runs++
-		fb, eb, n, err := t.RunOutputs(ctx, r.RunID)
+		out, err := t.RunOutputs(ctx, r.RunID)
 		if err != nil {
 			return err
 		}
+		n := len(out.ExplainIDs)
 		rep.Findings += n
 		if r.Status != StatusSucceeded {
 			continue
@@ -173,49 +174,57 @@ func (t *Tx) checkRuns(ctx context.Context, rep *CheckReport) error {
 		if n != r.Findings {
 			rep.add("run %s: %d findings stored, %d recorded", r.RunID, n, r.Findings)
 		}
-		if d := canon.Digest(fb); d != r.FindingsDigest {
+		if d := canon.Digest(out.Findings); d != r.FindingsDigest {
 			rep.add("run %s: findings hash to %s, recorded %s", r.RunID, d, r.FindingsDigest)
 		}
-		if d := canon.Digest(eb); d != r.ExplainsDigest {
+		if d := ExplainsDigest(out.ExplainIDs); d != r.ExplainsDigest {
 			rep.add("run %s: explains hash to %s, recorded %s", r.RunID, d, r.ExplainsDigest)
 		}
 	}
 	return nil
 }
 
-// RunOutputs returns a run's findings (without traces) and their explain
-// traces as the canonical JSON arrays the run's digests are over, rebuilt
-// from the stored rows in finding order, and the number of findings. A
-// missing trace leaves null in its place, so the digest will not match.
-func (t *Tx) RunOutputs(ctx context.Context, runID string) (findings, explains []byte, n int, err error) {
-	rows, err := t.query(ctx, `SELECT f.data, e.data FROM findings f
+// RunOutput is a run's outputs as stored, in finding order.
+type RunOutput struct {
+	Findings   []byte   // canonical JSON array of the findings without traces: the findings digest covers it
+	Explains   []byte   // canonical JSON array of the traces
+	ExplainIDs []string // each finding's explain id: the explains digest covers them
+}
+
+// RunOutputs rebuilds a run's outputs from the stored rows. A missing trace
+// leaves null in its place, so its address will not match.
+func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
+	rows, err := t.query(ctx, `SELECT f.data, f.explain_id, e.data FROM findings f
 		LEFT JOIN explains e ON e.tenant = f.tenant AND e.digest = f.explain_id
 		WHERE f.tenant = ? AND f.run_id = ? ORDER BY f.finding_id`, t.tenant, runID)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
+	out := &RunOutput{ExplainIDs: []string{}}
 	fbuf, ebuf := bytes.NewBufferString("["), bytes.NewBufferString("[")
 	for rows.Next() {
 		var fd, ed []byte
-		if err := rows.Scan(&fd, &ed); err != nil {
-			return nil, nil, 0, err
+		var id string
+		if err := rows.Scan(&fd, &id, &ed); err != nil {
+			return nil, err
 		}
 		if ed == nil {
 			ed = []byte("null")
 		}
-		if n > 0 {
+		if len(out.ExplainIDs) > 0 {
 			fbuf.WriteByte(',')
 			ebuf.WriteByte(',')
 		}
 		fbuf.Write(fd)
 		ebuf.Write(ed)
-		n++
+		out.ExplainIDs = append(out.ExplainIDs, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	fbuf.WriteByte(']')
 	ebuf.WriteByte(']')
-	return fbuf.Bytes(), ebuf.Bytes(), n, nil
+	out.Findings, out.Explains = fbuf.Bytes(), ebuf.Bytes()
+	return out, nil
 }

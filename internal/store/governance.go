@@ -313,6 +313,7 @@ type RunQuery struct {
 	IRDigest string
 	Modes    []string // ModeRun, ModeSimulate
 	Shadow   *bool
+	Status   string // StatusSucceeded or StatusFailed
 	Since    string // started at or after, RFC 3339
 }
 
@@ -333,6 +334,10 @@ func (t *Tx) LatestRun(ctx context.Context, q RunQuery) (*Run, error) {
 	if q.Shadow != nil {
 		sqlq += ` AND shadow = ?`
 		args = append(args, boolInt(*q.Shadow))
+	}
+	if q.Status != "" {
+		sqlq += ` AND status = ?`
+		args = append(args, q.Status)
 	}
 	if q.Since != "" {
 		sqlq += ` AND started_at >= ?`

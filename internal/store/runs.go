@@ -398,7 +398,7 @@ func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow
 	var explains []explainRow
 	seen := map[string]bool{}
 	fbuf := bytes.NewBufferString("[")
-	ebuf := bytes.NewBufferString("[")
+	ids := make([]string, len(res.Findings))
 	for i, f := range res.Findings {
 		if f.Explain == nil {
 			return nil, nil, fail.New(fail.Internal, "record run: finding %s has no explain trace", f.FindingID)
@@ -420,26 +420,35 @@ func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow
 			return nil, nil, fail.New(fail.Internal, "record run: finding %s: explain id %s does not match its trace (%s)", f.FindingID, f.ExplainID, id)
 		}
 		rows[i] = findingRow{Finding: f, data: data}
+		ids[i] = f.ExplainID
 		if !seen[f.ExplainID] {
 			seen[f.ExplainID] = true
 			explains = append(explains, explainRow{id: f.ExplainID, data: exData})
 		}
 		if i > 0 {
 			fbuf.WriteByte(',')
-			ebuf.WriteByte(',')
 		}
 		fbuf.Write(data)
-		ebuf.Write(exData)
 	}
 	fbuf.WriteByte(']')
-	ebuf.WriteByte(']')
 	if d := canon.Digest(fbuf.Bytes()); d != res.Digests.Findings {
 		return nil, nil, fail.New(fail.Internal, "record run: findings digest %s does not match the engine's %s", d, res.Digests.Findings)
 	}
-	if d := canon.Digest(ebuf.Bytes()); d != res.Digests.Explains {
+	if d := ExplainsDigest(ids); d != res.Digests.Explains {
 		return nil, nil, fail.New(fail.Internal, "record run: explains digest %s does not match the engine's %s", d, res.Digests.Explains)
 	}
 	return rows, explains, nil
+}
+
+// ExplainsDigest is a run's explains digest: the digest of the canonical
+// JSON array of its findings' explain ids, in finding order. Each id is the
+// content address of its trace, so the digest covers every trace.
+func ExplainsDigest(ids []string) string {
+	if ids == nil {
+		ids = []string{}
+	}
+	b, _ := canon.Marshal(ids)
+	return canon.Digest(b)
 }
 
 // ExplainID recomputes the content address of a canonical explain trace:
