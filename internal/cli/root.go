@@ -171,6 +171,7 @@ versions with signed approvals.`,
 		newKeyCmd(app),
 		newStoreCmd(app),
 		newCvssCmd(app),
+		newMatchCmd(app),
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)
