@@ -99,6 +99,7 @@ policy, 7 inputs unfrozen.`,
 }
 
 func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyRunOptions) error {
+	started := time.Now()
 	if err := opts.refuseLoose(ctx, app); err != nil {
 		return err
 	}
@@ -153,7 +154,6 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
 	}
 
-	started := time.Now()
 	meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
 		SnapshotID: snap.ID(), Shadow: opts.shadow, Env: env, EvaluationTime: at.Format(time.RFC3339Nano), StartedAt: started,
 		WithTiming: opts.timestamps}
