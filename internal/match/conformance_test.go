@@ -188,3 +188,35 @@ func BenchmarkJoin(b *testing.B) {
 		}
 	}
 }
+
+// TestConformanceCycloneDXVEX joins CycloneDX's bom-examples BOM with the
+// shared advisories and its VEX document, whose statement names the
+// component by a BOM-Link to another BOM serial with a purl fragment: the
+// statement must attach to the CVE-2020-25649 finding (GHSA-288c-cq4h-88gq)
+// on jackson-databind and to nothing else.
+func TestConformanceCycloneDXVEX(t *testing.T) {
+	data := testenv.RequireData(t)
+	dir := filepath.Join(data, "vex", "cyclonedx", "bom-examples")
+	vex, err := inputs.Read(filepath.Join(dir, "vex.json"), inputs.Options{Kind: inputs.KindVEX})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &model.Inputs{SBOMs: []model.SBOM{readSBOM(t, filepath.Join(dir, "bom.json"))}, Advisories: readAdvisories(t, data), VEX: vex.VEX}
+	res, err := Join(in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unmatched) != 0 {
+		t.Errorf("unmatched statements: %+v", res.Unmatched)
+	}
+	var attached []string
+	for _, p := range res.Pairs {
+		for _, s := range p.VEX {
+			attached = append(attached, p.Component.Name+" "+p.Advisory.ID+" "+s.Status+" "+s.Justification)
+		}
+	}
+	want := []string{"jackson-databind GHSA-288c-cq4h-88gq not_affected vulnerable_code_not_in_execute_path"}
+	if !slices.Equal(attached, want) {
+		t.Errorf("attached = %q, want %q", attached, want)
+	}
+}
