@@ -24,7 +24,7 @@ type policyExplainOptions struct {
 func newPolicyExplainCmd(app *App) *cobra.Command {
 	opts := &policyExplainOptions{}
 	cmd := &cobra.Command{
-		Use:   "explain RUN [--finding ID | --purl P | --vuln V]",
+		Use:   "explain RUN|latest [--finding ID | --purl P | --vuln V]",
 		Short: "Explain each verdict of a stored run: rule chain, evidence, what would change it",
 		Long: `Explain why each finding of a stored run got its verdict: every rule in
 evaluation order (✓ matched, ✗ not matched, ⊘ shadowed) with its condition and
@@ -68,7 +68,11 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 	defer st.Close()
 	var doc explainDoc
 	err = st.View(ctx, func(tx *store.Tx) error {
-		r, err := tx.Run(ctx, runID)
+		id, err := tx.ResolveRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		r, err := tx.Run(ctx, id)
 		if err != nil {
 			return err
 		}

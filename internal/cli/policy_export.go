@@ -50,7 +50,11 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 	ev := &attest.Evidence{Keys: map[string][]byte{}}
 	var r *store.Run
 	err = st.View(ctx, func(tx *store.Tx) error {
-		if r, err = tx.Run(ctx, opts.run); err != nil {
+		id, err := tx.ResolveRun(ctx, opts.run)
+		if err != nil {
+			return err
+		}
+		if r, err = tx.Run(ctx, id); err != nil {
 			return err
 		}
 		if r.Status != store.StatusSucceeded {

@@ -19,7 +19,7 @@ import (
 
 func newPolicyReplayCmd(app *App) *cobra.Command {
 	return &cobra.Command{
-		Use:   "replay RUN",
+		Use:   "replay RUN|latest",
 		Short: "Re-evaluate a stored run from its frozen inputs and IR; compare the outputs",
 		Long: `Re-evaluate a recorded run from what the database froze for it — the stored
 IR and source map, the stored snapshot, the run's env, evaluation time and
@@ -68,7 +68,11 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	var out *store.RunOutput
 	pol := &loadedPolicy{}
 	err = st.View(ctx, func(tx *store.Tx) error {
-		if r, err = tx.Run(ctx, runID); err != nil {
+		id, err := tx.ResolveRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		if r, err = tx.Run(ctx, id); err != nil {
 			return err
 		}
 		if r.Status != store.StatusSucceeded {

@@ -78,7 +78,7 @@ policy, 7 inputs unfrozen.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.snapshot, "snapshot", "", "id (or unique prefix) of a snapshot imported with stella snapshot import")
+	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
@@ -300,6 +300,14 @@ func (lp *loadedPolicy) decode(name string) error {
 // as it is read, with all of its advisories.
 func loadStoredSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
 	var snap *snapshot.Snapshot
+	if isDir(ref) {
+		// A snapshot directory names the stored snapshot with its id.
+		s, err := snapshot.OpenDir(ref)
+		if err != nil {
+			return nil, err
+		}
+		ref = s.ID()
+	}
 	err := st.View(ctx, func(tx *store.Tx) error {
 		id, err := tx.ResolveSnapshot(ctx, ref)
 		if err != nil {

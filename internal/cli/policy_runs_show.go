@@ -39,7 +39,11 @@ func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 	defer st.Close()
 	var r *store.Run
 	if err := st.View(ctx, func(tx *store.Tx) error {
-		r, err = tx.Run(ctx, runID)
+		id, err := tx.ResolveRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		r, err = tx.Run(ctx, id)
 		return err
 	}); err != nil {
 		return err

@@ -98,6 +98,11 @@ func (a *App) loadTrustedKeys(ctx context.Context, refs []string) ([]*attest.Key
 	return keys, nil
 }
 
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
+
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil

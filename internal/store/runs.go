@@ -593,6 +593,36 @@ func (t *Tx) Run(ctx context.Context, runID string) (*Run, error) {
 	return r, nil
 }
 
+// ResolveRun returns the id of the run that ref names: a full run id,
+// "latest" (the tenant's most recently started run), or a unique prefix of
+// a run id.
+func (t *Tx) ResolveRun(ctx context.Context, ref string) (string, error) {
+	if ref == "latest" {
+		var id string
+		err := t.queryRow(ctx, `SELECT run_id FROM runs WHERE tenant = ? ORDER BY started_at DESC, rowid DESC LIMIT 1`, t.tenant).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", fail.New(fail.NotFound, "no runs recorded (tenant %s)", t.tenant)
+		}
+		return id, err
+	}
+	rows, err := t.query(ctx, `SELECT run_id FROM runs WHERE tenant = ? AND (run_id = ? OR run_id LIKE ? ESCAPE '\')
+		ORDER BY run_id = ? DESC, run_id LIMIT 2`, t.tenant, ref, likeEscape(ref)+"%", ref)
+	if err != nil {
+		return "", err
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case len(ids) == 0:
+		return "", fail.New(fail.NotFound, "run %s not found (tenant %s; see `stella policy history`)", ref, t.tenant)
+	case ids[0] == ref || len(ids) == 1:
+		return ids[0], nil
+	}
+	return "", fail.New(fail.Invalid, "run prefix %s is ambiguous: %s, %s…", ref, ids[0], ids[1])
+}
+
 // RunFilter selects runs for history. Zero values select everything.
 type RunFilter struct {
 	PolicyID string // exact policy id
