@@ -222,9 +222,11 @@ type formula struct {
 	dom  domain // opLeaf: the values of key that make the leaf true
 }
 
-// toFormula converts e (negated when neg) to negation normal form. In a
-// boolean context null counts as false, so the logic is two-valued and De
-// Morgan's laws hold; null is tracked in the leaves' domains.
+// toFormula converts e (negated when neg) to negation normal form. and, or
+// and not follow three-valued (Kleene) logic, where De Morgan's laws hold, and
+// a condition matches only when it is true; so a formula matches exactly when
+// its NNF does, each leaf standing for "this leaf is true", with null
+// tracked in the leaves' domains.
 func toFormula(e ir.Expr, neg bool) formula {
 	switch e.Op {
 	case ir.OpBool:
@@ -245,31 +247,41 @@ func toFormula(e ir.Expr, neg bool) formula {
 		}
 		return f
 	}
-	key, dom := leaf(e)
-	if neg {
+	key, dom, isCmp := leaf(e)
+	switch {
+	case !neg:
+	case isCmp:
+		// A comparison is never null: it is false, and its negation true,
+		// for every value outside dom, null included.
 		dom = dom.complement()
+	default:
+		// Any other boolean is three-valued: `not x` holds only when x is
+		// false, never when it is null.
+		dom = domain{kind: dSet, vals: []string{"b:false"}}
 	}
 	return formula{op: opLeaf, key: key, dom: dom}
 }
 
 // leaf turns a comparison of an operand with literals into a domain of that
-// operand; any other boolean expression X becomes "X is true".
-func leaf(e ir.Expr) (string, domain) {
-	if isCmp(e.Op) && len(e.Args) == 2 {
+// operand; any other expression X becomes "X is true" (a comparison that is
+// not of that shape is still two-valued, which isCmp reports).
+func leaf(e ir.Expr) (key string, dom domain, isCmp bool) {
+	isCmp = isComparison(e.Op)
+	if isCmp && len(e.Args) == 2 {
 		x, y, op := e.Args[0], e.Args[1], e.Op
 		if isLiteral(x) && !isLiteral(y) && op != ir.OpIn {
 			x, y, op = y, x, flip(op)
 		}
 		if !isLiteral(x) && isLiteral(y) {
 			if d, ok := compareDomain(op, e.Type, y); ok {
-				return ir.FormatExpr(x), d
+				return ir.FormatExpr(x), d, true
 			}
 		}
 	}
-	return ir.FormatExpr(e), domain{kind: dSet, vals: []string{"b:true"}}
+	return ir.FormatExpr(e), domain{kind: dSet, vals: []string{"b:true"}}, isCmp
 }
 
-func isCmp(op ir.Op) bool {
+func isComparison(op ir.Op) bool {
 	switch op {
 	case ir.OpEq, ir.OpNe, ir.OpLt, ir.OpLe, ir.OpGt, ir.OpGe, ir.OpIn:
 		return true
