@@ -13,13 +13,14 @@ func newPolicyCmd(app *App) *cobra.Command {
 
 func newSnapshotCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "snapshot", Short: "Freeze inputs into content-addressed snapshots"}
-	cmd.AddCommand()
+	cmd.AddCommand(newSnapshotCreateCmd(app), newSnapshotLsCmd(app), newSnapshotShowCmd(app))
+	cmd.AddCommand(newSnapshotImportCmd(app))
 	return cmd
 }
 
 func newInputsCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "inputs", Short: "Inspect input files (SBOM, OSV, VEX, signals)"}
-	cmd.AddCommand()
+	cmd.AddCommand(newInputsInspectCmd(app))
 	return cmd
 }
 
@@ -38,7 +39,7 @@ func newStoreCmd(app *App) *cobra.Command {
 // policyHistoryCmds are the policy subcommands over recorded runs.
 func policyHistoryCmds(app *App) []*cobra.Command {
 	return []*cobra.Command{
-		newPolicyHistoryCmd(app), newPolicyRunsCmd(app), newPolicyExplainCmd(app),
-		newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
+		newPolicyRunCmd(app), newPolicyHistoryCmd(app), newPolicyRunsCmd(app), newPolicyExplainCmd(app),
+		newPolicyReplayCmd(app), newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
 	}
 }

@@ -79,6 +79,12 @@ func detect(d *doc, want Kind) (Format, Kind, error) {
 	}
 	if f == "" {
 		msg := "unrecognized input format"
+		switch c := d.data[0]; {
+		case c == '[':
+			msg += " (a JSON array)"
+		case c == '"' || c == '-' || c >= '0' && c <= '9' || bytes.HasPrefix(d.data, []byte("true")) || bytes.HasPrefix(d.data, []byte("false")) || bytes.HasPrefix(d.data, []byte("null")):
+			msg += " (a JSON scalar, not an object)"
+		}
 		if want != "" {
 			msg += " for " + string(want) + " (expected " + expected(want) + ")"
 		}

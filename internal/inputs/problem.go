@@ -34,11 +34,21 @@ func (p Problem) String() string {
 	}
 	b.WriteString(": ")
 	if p.Pointer != "" {
-		b.WriteString(p.Pointer)
+		b.WriteString(shortPointer(p.Pointer))
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Msg)
 	return b.String()
+}
+
+// shortPointer abbreviates a pointer too long to read (deeply nested input).
+func shortPointer(p string) string {
+	const most = 80
+	if len(p) <= most {
+		return p
+	}
+	cut := strings.LastIndexByte(p[:most], '/')
+	return p[:cut] + "/…"
 }
 
 // maxShown is how many problems an Error message lists before "N more".
@@ -47,8 +57,8 @@ const maxShown = 5
 // Error is a rejected input: one or more problems. It has kind fail.Invalid
 // (exit code 2) when wrapped by Read.
 type Error struct {
-	Problems []Problem
-	Hint     string // what the user can do, e.g. "use --skip-invalid"
+	Problems []Problem `json:"problems"`
+	Hint     string    `json:"hint,omitempty"` // what the user can do, e.g. "use --skip-invalid"
 }
 
 func (e *Error) Error() string {
@@ -103,16 +113,24 @@ func (d *doc) pos(off int) (line, col int) {
 // at returns a problem at byte offset off, with the JSON pointer there.
 func (d *doc) at(off int, format string, args ...any) Problem {
 	line, col := d.pos(off)
-	return Problem{File: d.name, Line: line, Col: col, Pointer: pointerAt(d.data, off), Msg: fmt.Sprintf(format, args...)}
+	return Problem{File: d.name, Line: line, Col: col, Pointer: shortPointer(pointerAt(d.data, off)), Msg: fmt.Sprintf(format, args...)}
 }
 
-// atPointer returns a problem at the value named by the JSON pointer ptr.
+// atPointer returns a problem at the value named by the JSON pointer ptr,
+// or, for a missing member, at the nearest enclosing value that exists.
 func (d *doc) atPointer(ptr, format string, args ...any) Problem {
 	p := Problem{File: d.name, Pointer: ptr, Msg: fmt.Sprintf(format, args...)}
-	if off := offsetOf(d.data, ptr); off >= 0 {
-		p.Line, p.Col = d.pos(off)
+	for at := ptr; ; {
+		if off := offsetOf(d.data, at); off >= 0 {
+			p.Line, p.Col = d.pos(off)
+			return p
+		}
+		i := strings.LastIndexByte(at, '/')
+		if i < 0 {
+			return p
+		}
+		at = at[:i]
 	}
-	return p
 }
 
 // jsonProblem turns an encoding/json error into a positioned problem.
@@ -122,7 +140,8 @@ func (d *doc) jsonProblem(err error) Problem {
 	switch {
 	case errors.As(err, &se):
 		if strings.Contains(se.Error(), "unexpected end") {
-			return d.at(len(d.data), "invalid JSON: unexpected end of input (truncated file?)")
+			end := len(bytes.TrimRight(d.data, " \t\r\n"))
+			return d.at(end, "invalid JSON: unexpected end of input (truncated file?)")
 		}
 		return d.at(int(se.Offset)-1, "invalid JSON: %s", se.Error())
 	case errors.As(err, &te):
@@ -136,7 +155,11 @@ func (d *doc) jsonProblem(err error) Problem {
 		case reflect.Int, reflect.Int64, reflect.Float64:
 			want = "number"
 		}
-		return d.at(int(te.Offset)-1, "expected %s, found %s", want, te.Value)
+		p := d.at(int(te.Offset)-1, "expected %s, found %s", want, te.Value)
+		if off := offsetOf(d.data, p.Pointer); off >= 0 {
+			p.Line, p.Col = d.pos(off) // the start of the value, not its end
+		}
+		return p
 	}
 	return Problem{File: d.name, Msg: err.Error()}
 }

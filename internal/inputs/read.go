@@ -32,6 +32,11 @@ func Read(p string, opt Options) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c := d.data[0]; c == '{' || c == '[' {
+		if err := d.checkText(lim.MaxDepth); err != nil {
+			return nil, err
+		}
+	}
 	in := &Input{Path: p, RawDigest: raw, Files: 1, Kind: opt.Kind, Format: opt.Format}
 	if in.Format == "" {
 		if in.Format, in.Kind, err = detect(d, opt.Kind); err != nil {
@@ -39,11 +44,6 @@ func Read(p string, opt Options) (*Input, error) {
 		}
 	} else if in.Kind == "" {
 		in.Kind = formatKinds[in.Format][0]
-	}
-	if c := d.data[0]; c == '{' || c == '[' {
-		if err := d.checkText(lim.MaxDepth); err != nil {
-			return nil, err
-		}
 	}
 	if err := safely(d.name, func() error { return parse(d, in, opt) }); err != nil {
 		return nil, err

@@ -247,9 +247,9 @@ func (b *builder) build(read []*inputs.Input) error {
 		src := Source{Kind: in.Kind, Path: in.Path, Format: in.Format, MediaType: in.MediaType, RawDigest: in.RawDigest,
 			Files: in.Files, Warnings: in.Warnings, Skipped: in.Skipped}
 		entry := Input{Kind: in.Kind, Format: in.Format, SpecVersion: in.SpecVersion, Counts: in.Counts()}
+		entry.Digest = InputDigest(in)
 		switch in.Kind {
 		case inputs.KindSBOM:
-			entry.Digest = in.SBOM.Digest
 			if sbomSeen[in.SBOM.Digest] {
 				b.warn(in.Path, "the same SBOM content as another input; frozen once")
 			} else {
@@ -258,31 +258,24 @@ func (b *builder) build(read []*inputs.Input) error {
 			}
 			vex = append(vex, in.VEX...) // embedded CycloneDX VEX
 		case inputs.KindAdvisories:
-			data, _ := encodeAdvisories(in.Advisories)
-			entry.Digest = canon.Digest(data)
 			advs = append(advs, in.Advisories...)
 		case inputs.KindVEX:
-			entry.Digest = digestOf(in.VEX)
 			vex = append(vex, in.VEX...)
 		case inputs.KindEPSS:
 			if b.inputs.EPSS != nil {
 				return fail.New(fail.Invalid, "%s: only one EPSS file can be frozen", in.Path)
 			}
-			entry.Digest = digestOf(in.EPSS)
 			b.inputs.EPSS = in.EPSS
 		case inputs.KindKEV:
 			if b.inputs.KEV != nil {
 				return fail.New(fail.Invalid, "%s: only one KEV catalog can be frozen", in.Path)
 			}
-			entry.Digest = digestOf(in.KEV)
 			b.inputs.KEV = in.KEV
 		case inputs.KindReach:
-			entry.Digest = digestOf(in.Reach)
 			for _, r := range in.Reach {
 				reach = append(reach, reachFrom{r, in.Path})
 			}
 		case inputs.KindExceptions:
-			entry.Digest = digestOf(in.Exceptions)
 			for _, e := range in.Exceptions {
 				excs = append(excs, exceptionFrom{e, in.Path})
 			}
@@ -303,6 +296,31 @@ func (b *builder) build(read []*inputs.Input) error {
 	}
 	slices.SortFunc(b.inputs.SBOMs, func(x, y model.SBOM) int { return strings.Compare(x.Digest, y.Digest) })
 	return nil
+}
+
+// InputDigest is the normalized digest of one read input: the digest of the
+// canonical JSON of its content (for an SBOM, model.SBOM.Digest). It is what
+// a snapshot records for the input, and does not depend on how the raw file
+// was written.
+func InputDigest(in *inputs.Input) string {
+	switch in.Kind {
+	case inputs.KindSBOM:
+		return in.SBOM.Digest
+	case inputs.KindAdvisories:
+		data, _ := encodeAdvisories(in.Advisories)
+		return canon.Digest(data)
+	case inputs.KindVEX:
+		return digestOf(in.VEX)
+	case inputs.KindEPSS:
+		return digestOf(in.EPSS)
+	case inputs.KindKEV:
+		return digestOf(in.KEV)
+	case inputs.KindReach:
+		return digestOf(in.Reach)
+	case inputs.KindExceptions:
+		return digestOf(in.Exceptions)
+	}
+	return ""
 }
 
 func (b *builder) warn(file, format string, args ...any) {

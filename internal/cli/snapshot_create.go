@@ -1,0 +1,246 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+// inputFlags are the flags that name raw inputs, shared by the commands that
+// freeze or read them (snapshot create, policy simulate).
+type inputFlags struct {
+	sboms, advisories, vex, reach, exceptions []string
+	epss, kev                                 string
+	sbomFormat, vexFormat                     string
+	skipInvalid                               bool
+	maxInputSize                              int64
+}
+
+// AddFlags registers the input flags on fs.
+func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.sboms, "sbom", nil, "SBOM file, CycloneDX or SPDX JSON (repeatable)")
+	fs.StringArrayVar(&f.advisories, "advisories", nil, "OSV advisories: a file, a directory tree or a zip (repeatable)")
+	fs.StringArrayVar(&f.vex, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
+	fs.StringVar(&f.epss, "epss", "", "EPSS scores CSV (may be gzipped)")
+	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
+	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, "+inputs.ReachSchema+" JSON (repeatable)")
+	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable)")
+	fs.StringVar(&f.sbomFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
+	fs.StringVar(&f.vexFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
+	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
+	fs.Int64Var(&f.maxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
+}
+
+// spec turns the flags into a snapshot spec.
+func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
+	sp := snapshot.Spec{
+		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, EPSS: f.epss, KEV: f.kev,
+		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
+		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(),
+	}
+	if f.maxInputSize <= 0 {
+		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
+	}
+	var err error
+	if f.sbomFormat != "" {
+		if sp.SBOMFormat, err = inputs.ParseFormat(f.sbomFormat, inputs.KindSBOM); err != nil {
+			return sp, err
+		}
+	}
+	if f.vexFormat != "" {
+		if sp.VEXFormat, err = inputs.ParseFormat(f.vexFormat, inputs.KindVEX); err != nil {
+			return sp, err
+		}
+	}
+	return sp, nil
+}
+
+type snapshotCreateOptions struct {
+	in  inputFlags
+	dir string
+}
+
+func newSnapshotCreateCmd(app *App) *cobra.Command {
+	opts := &snapshotCreateOptions{}
+	cmd := &cobra.Command{
+		Use:   "create --sbom FILE… [--advisories PATH…] [--vex FILE…] [--epss FILE] [--kev FILE] [--reachability FILE…] [--exceptions FILE…] [-o DIR]",
+		Short: "Freeze inputs into a content-addressed snapshot and print its id",
+		Long: `Reads every input (formats are detected by content), normalizes it, and
+writes a snapshot directory: manifest.json, the normalized content as
+canonical JSON and an advisory index. The snapshot id is the sha256 of the
+canonical manifest content, so the same inputs give the same id whatever
+their order, file names or formatting.
+
+Without -o the snapshot is written to the snapshots directory beside the
+database (see "stella snapshot ls"). Nothing is written when an input is
+invalid (exit 2).`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runSnapshotCreate(app, opts)
+		},
+	}
+	opts.in.AddFlags(cmd.Flags())
+	cmd.Flags().StringVarP(&opts.dir, "out-dir", "o", "", "write the snapshot to this directory (default: <snapshots dir>/<id hex>)")
+	return cmd
+}
+
+// snapshotCreated is the result of snapshot create.
+type snapshotCreated struct {
+	ID       string           `json:"id"`
+	Path     string           `json:"path"`
+	Created  bool             `json:"created"` // false when the directory already held this snapshot
+	Stats    snapshot.Stats   `json:"stats"`
+	Warnings []inputs.Problem `json:"warnings,omitempty"`
+	Skipped  []inputs.Problem `json:"skipped,omitempty"`
+}
+
+func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
+	if len(opts.in.sboms) == 0 {
+		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
+	}
+	sp, err := opts.in.spec(app)
+	if err != nil {
+		return err
+	}
+	s, err := snapshot.FromFiles(sp)
+	if err != nil {
+		return err
+	}
+	dir := opts.dir
+	if dir == "" {
+		dir = filepath.Join(app.snapshotsDir(), canon.Short(s.ID(), 64))
+	}
+	existed := false
+	if o, err := snapshot.OpenDir(dir); err == nil && o.ID() == s.ID() {
+		existed = true
+	}
+	if err := s.Write(dir); err != nil {
+		return err
+	}
+	out := snapshotCreated{ID: s.ID(), Path: dir, Created: !existed, Stats: s.Manifest.Content.Stats, Warnings: s.Manifest.Warnings}
+	for _, src := range s.Manifest.Sources {
+		out.Warnings = append(out.Warnings, src.Warnings...)
+		out.Skipped = append(out.Skipped, src.Skipped...)
+	}
+	app.reportProblems("warning", out.Warnings)
+	app.reportProblems("skipped", out.Skipped)
+	if app.Global.Quiet && app.Format() == "table" {
+		_, err := fmt.Fprintln(app.Out, s.ID())
+		return err
+	}
+	return app.render(out, func(w io.Writer) error {
+		verb := "created"
+		if existed {
+			verb = "already present"
+		}
+		_, err := fmt.Fprintf(w, "%s\n%s in %s\n%s\n", s.ID(), verb, dir, statsLine(&out.Stats))
+		return err
+	})
+}
+
+// snapshotsDir is where snapshots live by default: snapshots/ beside the
+// database (config snapshots.dir overrides it).
+func (a *App) snapshotsDir() string {
+	if a.Config != nil {
+		if d := a.Config.GetString("snapshots.dir"); d != "" {
+			return d
+		}
+	}
+	return filepath.Join(filepath.Dir(a.Global.DB), "snapshots")
+}
+
+// reportProblems writes input warnings to stderr, one per line, unless --quiet.
+func (a *App) reportProblems(label string, ps []inputs.Problem) {
+	const most = 20
+	for i, p := range ps {
+		if i == most {
+			a.infof("%s: … and %d more (see --format json)", label, len(ps)-most)
+			break
+		}
+		a.infof("%s: %s", label, p)
+	}
+}
+
+// statsLine summarizes snapshot content in one line.
+func statsLine(st *snapshot.Stats) string {
+	n := func(k int, one, many string) string { return fmt.Sprintf("%d %s", k, plural(k, one, many)) }
+	sboms := fmt.Sprintf("%s (%s", n(st.SBOMs, "SBOM", "SBOMs"), n(st.Components, "component", "components"))
+	if st.NoPurl > 0 {
+		sboms += fmt.Sprintf(", %d without purl", st.NoPurl)
+	}
+	advs := n(st.Advisories, "advisory", "advisories")
+	if st.Withdrawn > 0 {
+		advs += fmt.Sprintf(" (%d withdrawn)", st.Withdrawn)
+	}
+	parts := []string{sboms + ")", advs, n(st.VEX, "VEX statement", "VEX statements")}
+	for _, x := range []struct {
+		k         int
+		one, many string
+	}{
+		{st.EPSS, "EPSS score", "EPSS scores"}, {st.KEV, "KEV entry", "KEV entries"},
+		{st.Reachability, "reachability fact", "reachability facts"}, {st.Exceptions, "exception", "exceptions"},
+		{st.Skipped, "skipped record", "skipped records"},
+	} {
+		if x.k > 0 {
+			parts = append(parts, n(x.k, x.one, x.many))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// progress returns a progress bar on stderr for long reads, or nil when
+// stderr is not a terminal or --quiet is set.
+func (a *App) progress() inputs.Progress {
+	if !a.ErrTTY || a.Global.Quiet {
+		return nil
+	}
+	return &progressBar{w: a.Err}
+}
+
+// progressBar adapts schollz/progressbar to inputs.Progress.
+type progressBar struct {
+	w   io.Writer
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar
+}
+
+func (p *progressBar) Start(what string, total int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bar = progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetVisibility(true))
+}
+
+func (p *progressBar) Add(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Add(n)
+	}
+}
+
+func (p *progressBar) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar = nil
+	}
+}

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+type snapshotLsOptions struct {
+	dir string
+}
+
+func newSnapshotLsCmd(app *App) *cobra.Command {
+	opts := &snapshotLsOptions{}
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List the snapshots in the snapshots directory",
+		Long: `Lists the snapshot directories under the snapshots directory (snapshots/
+beside the database, config snapshots.dir, or --dir), sorted by id. Only
+manifests are read; "stella snapshot show ID" verifies a snapshot.`,
+		Args: noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runSnapshotLs(app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.dir, "dir", "", "directory of snapshots (default: snapshots/ beside the database)")
+	return cmd
+}
+
+func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
+	root := opts.dir
+	if root == "" {
+		root = app.snapshotsDir()
+	}
+	es, err := snapshot.List(root)
+	if err != nil {
+		return err
+	}
+	if es == nil {
+		es = []snapshot.Entry{}
+	}
+	return app.render(es, func(w io.Writer) error {
+		if len(es) == 0 {
+			_, err := fmt.Fprintf(w, "no snapshots in %s\n", root)
+			return err
+		}
+		t := app.newTable(w, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")
+		for _, e := range es {
+			if e.Problems != "" {
+				t.Append("?", "", "", "", "", e.Path+": "+e.Problems)
+				continue
+			}
+			st := e.Stats
+			t.Append(canon.Short(e.ID, 12), st.SBOMs, st.Components, st.Advisories, st.VEX, e.Path)
+		}
+		return t.Render()
+	})
+}
