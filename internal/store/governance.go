@@ -117,6 +117,16 @@ func (t *Tx) NextPolicyID(ctx context.Context) (string, error) {
 	return "P-" + strconv.FormatInt(n.Int64+1, 10), nil
 }
 
+// NextSeq returns the seq the next audit event of the tenant will get.
+// Inside a write transaction nobody else can take it first.
+func (t *Tx) NextSeq(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	if err := t.queryRow(ctx, `SELECT max(seq) FROM audit_events WHERE tenant = ?`, t.tenant).Scan(&n); err != nil {
+		return 0, err
+	}
+	return n.Int64 + 1, nil
+}
+
 // Statement is one signed governance statement as stored.
 type Statement struct {
 	Digest    string `json:"digest"` // sha256 of Envelope

@@ -1,0 +1,398 @@
+package governance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// AuditReport is the outcome of VerifyAudit.
+type AuditReport struct {
+	Tenant       string   `json:"tenant"`
+	Events       int      `json:"events"`
+	Head         string   `json:"head"`       // the last event's hash (the genesis hash when empty)
+	Statements   int      `json:"statements"` // signed governance statements verified
+	Attestations int      `json:"attestations"`
+	Unverifiable []string `json:"unverifiable"` // run attestations signed by keys this site does not know
+}
+
+// eventRefs is the part of an audit payload that links a signed statement.
+type eventRefs struct {
+	Statement string `json:"statement"`
+	KeyID     string `json:"keyId"`
+	Action    string `json:"action"`   // policy.imported: the imported statement's action
+	IRDigest  string `json:"irDigest"` // policy events
+}
+
+// broken is an integrity failure at one event of the chain.
+func broken(e store.Event, format string, args ...any) error {
+	return fail.Wrap(fail.Integrity, &store.ChainError{Seq: e.Seq, Reason: e.Type + " " + e.Subject + ": " + fmt.Sprintf(format, args...)})
+}
+
+// checkStatement checks that event e, whose payload references a signed
+// statement, and the stored statement agree, and that the statement's
+// signature verifies with the public key it was stored with (which must
+// hash to the key id the event names).
+func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *store.Statement) error {
+	if st == nil {
+		return broken(e, "the signed statement %s it records is missing", refs.Statement)
+	}
+	if d := canon.Digest(st.Envelope); d != refs.Statement {
+		return broken(e, "the signed statement was edited: its envelope hashes to %s, the event recorded %s", d, refs.Statement)
+	}
+	if st.Seq != e.Seq || st.Subject != e.Subject {
+		return broken(e, "statement %s is filed under event %d, subject %s", shortKey(refs.Statement), st.Seq, st.Subject)
+	}
+	v, err := Signed{Envelope: st.Envelope, PublicKey: st.PublicPEM}.Verify(ctx)
+	if err != nil {
+		return broken(e, "signature check failed: %v", err)
+	}
+	if v.KeyID != refs.KeyID || st.KeyID != refs.KeyID {
+		return broken(e, "signed by %s, but the event names key %s", v.KeyID, refs.KeyID)
+	}
+	want := e.Type
+	if e.Type == ActionImported {
+		want = refs.Action
+	}
+	if v.Predicate.Action != want || st.Action != want {
+		return broken(e, "the statement says %s", v.Predicate.Action)
+	}
+	if e.Type != ActionImported && v.Predicate.Seq != e.Seq {
+		return broken(e, "the statement was signed for event %d", v.Predicate.Seq)
+	}
+	if refs.IRDigest != "" && v.SubjectDigest != refs.IRDigest {
+		return broken(e, "the statement is about IR %s, the event about %s", v.SubjectDigest, refs.IRDigest)
+	}
+	return nil
+}
+
+// VerifyAudit recomputes the tenant's audit chain and checks every signed
+// governance statement against the event that recorded it, then every run
+// attestation whose signer is known (keys registered in the store or in
+// trust). The first broken link is a fail.Integrity error wrapping a
+// *store.ChainError that names the event.
+func VerifyAudit(ctx context.Context, st *store.Store, trust *Trust) (*AuditReport, error) {
+	rep := &AuditReport{Tenant: st.Tenant(), Head: store.GenesisHash, Unverifiable: []string{}}
+	err := st.View(ctx, func(tx *store.Tx) error {
+		n, err := tx.VerifyChain(ctx)
+		if err != nil {
+			return err
+		}
+		rep.Events = n
+		events, err := tx.Events(ctx, store.EventFilter{})
+		if err != nil {
+			return err
+		}
+		stmts, err := tx.Statements(ctx, store.StatementFilter{})
+		if err != nil {
+			return err
+		}
+		byDigest := map[string]*store.Statement{}
+		for i := range stmts {
+			byDigest[stmts[i].Digest] = &stmts[i]
+		}
+		seen := map[string]bool{}
+		for _, e := range events {
+			rep.Head = e.EventHash
+			var refs eventRefs
+			if err := json.Unmarshal(e.Payload, &refs); err != nil || refs.Statement == "" {
+				continue // an event that records no statement (runs, trust edits, expiries)
+			}
+			if err := checkStatement(ctx, e, refs, byDigest[refs.Statement]); err != nil {
+				return err
+			}
+			seen[refs.Statement] = true
+			rep.Statements++
+		}
+		for _, s := range stmts {
+			if !seen[s.Digest] {
+				return fail.Wrap(fail.Integrity, &store.ChainError{Seq: s.Seq,
+					Reason: fmt.Sprintf("statement %s (%s %s) is recorded by no audit event: it was inserted behind the log's back", s.Digest, s.Action, s.Subject)})
+			}
+		}
+		return verifyAttestations(ctx, tx, trust, rep)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+// verifyAttestations checks the signature of every stored run attestation
+// whose key is known here; a run signed by an unknown key is listed as
+// unverifiable, a signature that fails with a known key is broken.
+func verifyAttestations(ctx context.Context, tx *store.Tx, trust *Trust, rep *AuditReport) error {
+	known := map[string]*attest.Key{}
+	if trust != nil {
+		for _, k := range trust.Keys() {
+			known[k.ID] = k
+		}
+	}
+	keys, err := tx.Keys(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		pk, err := attest.ParsePEM("key "+k.Name, []byte(k.PublicPEM))
+		if err != nil || pk.ID != k.KeyID {
+			return fail.New(fail.Integrity, "registered key %s (%s) does not match its stored public key", k.Name, k.KeyID)
+		}
+		known[pk.ID] = pk
+	}
+	runs, err := tx.Runs(ctx, store.RunFilter{})
+	if err != nil {
+		return err
+	}
+	for i := len(runs) - 1; i >= 0; i-- { // oldest first
+		if !runs[i].Signed {
+			continue
+		}
+		run, err := tx.Run(ctx, runs[i].RunID)
+		if err != nil {
+			return err
+		}
+		env, err := attest.ParseEnvelope("attestation of "+run.RunID, run.Attestation)
+		if err != nil {
+			return fail.Wrap(fail.Integrity, fmt.Errorf("run %s: %w", run.RunID, err))
+		}
+		var signers []*attest.Key
+		for _, s := range env.Signatures {
+			if k, ok := known[s.KeyID]; ok {
+				signers = append(signers, k)
+			}
+		}
+		if len(signers) == 0 {
+			rep.Unverifiable = append(rep.Unverifiable, run.RunID)
+			continue
+		}
+		v, err := attest.VerifyRun(ctx, env, signers)
+		if err != nil {
+			return fail.Wrap(fail.Integrity, fmt.Errorf("run %s: attestation: %w", run.RunID, err))
+		}
+		if v.RunID != run.RunID || v.IRDigest() != run.IRDigest || v.FindingsDigest() != run.FindingsDigest {
+			return fail.New(fail.Integrity, "run %s: the signed record (run %s, IR %s, findings %s) disagrees with the stored run",
+				run.RunID, v.RunID, v.IRDigest(), v.FindingsDigest())
+		}
+		rep.Attestations++
+	}
+	return nil
+}
+
+// ExportPredicateType is the predicate type of a signed audit export.
+const ExportPredicateType = "https://stella.dev/attestations/audit.export@1"
+
+// ExportRange is the stretch of the chain an export covers.
+type ExportRange struct {
+	Since  string `json:"since,omitempty"` // events at or after this time ("" = from the start)
+	From   int64  `json:"fromSeq"`
+	To     int64  `json:"toSeq"`
+	Anchor string `json:"anchor"` // previousHash of the first event (the hash it chains from)
+	Head   string `json:"head"`   // eventHash of the last event
+}
+
+// AuditExport is the predicate of a signed audit export: the events of a
+// stretch of the chain and every statement they record.
+type AuditExport struct {
+	Tenant     string            `json:"tenant"`
+	ExportedAt string            `json:"exportedAt"`
+	Exporter   ActorRef          `json:"exporter"`
+	Range      ExportRange       `json:"range"`
+	Events     []store.Event     `json:"events"`
+	Statements []ExportStatement `json:"statements"`
+	Retention  string            `json:"retention"` // the default window (seed 003 §5)
+}
+
+// ExportStatement is a signed statement in an export, with where it was
+// filed.
+type ExportStatement struct {
+	Seq     int64  `json:"seq"`
+	Subject string `json:"subject"`
+	Signed
+}
+
+// ExportAudit builds and signs an export of the events at or after since
+// ("" = all) for auditors, and records an audit.exported event (itself a
+// signed statement) after the exported stretch. The result is a Signed
+// document: the DSSE envelope and the exporter's public key.
+func (r *Registry) ExportAudit(ctx context.Context, a *Actor, since string) (*Signed, *ExportRange, error) {
+	if err := a.require(ActionAuditExported); err != nil {
+		return nil, nil, err
+	}
+	var out *Signed
+	var rng ExportRange
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.VerifyChain(ctx); err != nil {
+			return err // never sign a broken chain
+		}
+		events, err := tx.Events(ctx, store.EventFilter{Since: since})
+		if err != nil {
+			return err
+		}
+		if len(events) == 0 {
+			return fail.New(fail.NotFound, "no audit events since %s to export", since)
+		}
+		stmts, err := tx.Statements(ctx, store.StatementFilter{})
+		if err != nil {
+			return err
+		}
+		bySeq := map[int64][]store.Statement{}
+		for _, s := range stmts {
+			bySeq[s.Seq] = append(bySeq[s.Seq], s)
+		}
+		ex := AuditExport{Tenant: tx.Tenant(), ExportedAt: timeText(r.Store.Now()), Exporter: a.Ref(), Events: events,
+			Statements: []ExportStatement{}, Retention: FormatAge(DefaultAuditRetention)}
+		for _, e := range events {
+			for _, s := range bySeq[e.Seq] {
+				ex.Statements = append(ex.Statements, ExportStatement{Seq: s.Seq, Subject: s.Subject,
+					Signed: Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}})
+			}
+		}
+		rng = ExportRange{Since: since, From: events[0].Seq, To: events[len(events)-1].Seq, Anchor: events[0].PreviousHash,
+			Head: events[len(events)-1].EventHash}
+		ex.Range = rng
+		payload, err := attest.NewStatement(ExportPredicateType, []attest.Subject{attest.SubjectOf("audit:"+ex.Tenant, rng.Head)}, ex)
+		if err != nil {
+			return err
+		}
+		env, err := attest.Sign(ctx, attest.PayloadType, payload, a.Key)
+		if err != nil {
+			return err
+		}
+		b, err := attest.MarshalEnvelope(env)
+		if err != nil {
+			return err
+		}
+		pub, err := a.Key.PublicPEM()
+		if err != nil {
+			return err
+		}
+		out = &Signed{Envelope: trimNL(b), PublicKey: string(pub)}
+		p := r.predicate(a, ActionAuditExported)
+		p.Export = &rng
+		_, _, err = r.record(ctx, tx, a, p, rng.Head, map[string]any{"fromSeq": rng.From, "toSeq": rng.To, "head": rng.Head,
+			"export": canon.Digest(out.Envelope)})
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, &rng, nil
+}
+
+// ExportReport is the outcome of VerifyExport.
+type ExportReport struct {
+	Tenant     string      `json:"tenant"`
+	Exporter   ActorRef    `json:"exporter"`
+	ExportedAt string      `json:"exportedAt"`
+	Range      ExportRange `json:"range"`
+	Events     int         `json:"events"`
+	Statements int         `json:"statements"`
+	Trusted    bool        `json:"trusted"` // the exporter's key is in the trust config with policy:audit
+}
+
+// VerifyExport checks an audit export offline: the exporter's signature,
+// the chain of the exported events from the anchor to the head, and every
+// statement they record. With trust, the exporter must be a trusted key
+// holding policy:audit. Failures are fail.Integrity naming the event.
+func VerifyExport(ctx context.Context, name string, b []byte, trust *Trust) (*ExportReport, error) {
+	var doc Signed
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Envelope) == 0 {
+		return nil, fail.New(fail.Integrity, "%s: not a stella audit export (want {\"envelope\": …, \"publicKey\": …})", name)
+	}
+	key, err := attest.ParsePEM(name+": publicKey", []byte(doc.PublicKey))
+	if err != nil {
+		return nil, fail.Wrap(fail.Integrity, err)
+	}
+	env, err := attest.ParseEnvelope(name, doc.Envelope)
+	if err != nil {
+		return nil, err
+	}
+	payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
+	if err != nil {
+		return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", name, err))
+	}
+	stmt, err := attest.ParseStatement(payload, ExportPredicateType)
+	if err != nil {
+		return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", name, err))
+	}
+	var ex AuditExport
+	if err := json.Unmarshal(stmt.Predicate, &ex); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: export predicate does not decode: %v", name, err)
+	}
+	rep := &ExportReport{Tenant: ex.Tenant, Exporter: ex.Exporter, ExportedAt: ex.ExportedAt, Range: ex.Range, Events: len(ex.Events)}
+	if ex.Exporter.KeyID != key.ID {
+		return nil, fail.New(fail.Integrity, "%s: exporter key %s did not sign it (%s did)", name, ex.Exporter.KeyID, key.ID)
+	}
+	if trust != nil {
+		e, ok := trust.Lookup(key.ID)
+		if !ok || !e.Has(ScopePolicyAudit) {
+			return nil, fail.New(fail.Integrity, "%s: signed by %s, which the trust config does not trust with %s", name, key.ID, ScopePolicyAudit)
+		}
+		rep.Trusted = true
+	}
+	if len(ex.Events) == 0 || len(stmt.Subject) != 1 || stmt.Subject[0].Digest256() != ex.Range.Head {
+		return nil, fail.New(fail.Integrity, "%s: the export's subject is not its head hash", name)
+	}
+	stmts := map[string]*store.Statement{}
+	for i := range ex.Statements {
+		s := &ex.Statements[i]
+		v, err := s.Signed.Verify(ctx)
+		if err != nil {
+			return nil, fail.New(fail.Integrity, "%s: statement of event %d: %v", name, s.Seq, err)
+		}
+		stmts[v.Digest] = &store.Statement{Digest: v.Digest, Seq: s.Seq, Action: v.Predicate.Action, Subject: s.Subject,
+			KeyID: v.KeyID, PublicPEM: s.PublicKey, Envelope: s.Envelope}
+	}
+	prev := ex.Range.Anchor
+	for i, e := range ex.Events {
+		if i > 0 && e.Seq != ex.Events[i-1].Seq+1 {
+			return nil, broken(e, "sequence gap after event %d", ex.Events[i-1].Seq)
+		}
+		if e.PreviousHash != prev {
+			return nil, broken(e, "previous_hash does not match the hash of the event before it")
+		}
+		h, err := store.EventHash(ex.Tenant, e)
+		if err != nil || h != e.EventHash {
+			return nil, broken(e, "event_hash does not match the event's content (the event was edited)")
+		}
+		prev = e.EventHash
+		var refs eventRefs
+		if err := json.Unmarshal(e.Payload, &refs); err != nil || refs.Statement == "" {
+			continue
+		}
+		if err := checkStatement(ctx, e, refs, stmts[refs.Statement]); err != nil {
+			return nil, err
+		}
+		rep.Statements++
+	}
+	if prev != ex.Range.Head || ex.Events[0].Seq != ex.Range.From || ex.Events[len(ex.Events)-1].Seq != ex.Range.To {
+		return nil, fail.New(fail.Integrity, "%s: the events do not span the declared range %d–%d ending in %s", name, ex.Range.From, ex.Range.To, ex.Range.Head)
+	}
+	return rep, nil
+}
+
+// AuditSince turns --since into an event time bound: "" gives the default
+// retention window before now, "all" everything, an age ("30d") that long
+// before now, else an RFC 3339 time or a date.
+func AuditSince(s string, now time.Time, retention time.Duration) (string, error) {
+	switch s {
+	case "":
+		return timeText(now.Add(-retention)), nil
+	case "all":
+		return "", nil
+	}
+	if d, err := ParseAge(s); err == nil {
+		return timeText(now.Add(-d)), nil
+	}
+	t, err := parseWhen("--since", s)
+	if err != nil {
+		return "", err
+	}
+	return timeText(t), nil
+}

@@ -1,0 +1,675 @@
+package governance
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/dsl/syntax"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// The lifecycle of seed 003 and stellaops §7.1:
+//
+//	draft ──submit──▶ submitted ──approve (quorum)──▶ approved ──activate──▶ active ──archive──▶ archived
+//	  ▲                  │                               │                      ▲
+//	  └─request changes──┴───────────────────────────────┘          rollback ──┘ (from archived, with --incident)
+//
+// Versions are immutable; a change is a new draft version. At most one
+// version of a policy is active: activating another archives it.
+
+// Draft registers src (file names it in diagnostics) as the next version of
+// policyID, or of a new policy P-n when policyID is "". The result carries
+// the diagnostics; a source that does not compile is fail.Invalid and
+// registers nothing. Registering the same IR as the latest version changes
+// nothing (Action "unchanged").
+func (r *Registry) Draft(ctx context.Context, a *Actor, policyID, file string, src []byte) (*Transition, *dsl.Result, error) {
+	if err := a.require(ActionDrafted); err != nil {
+		return nil, nil, err
+	}
+	if policyID != "" {
+		if err := store.ValidPolicyID(policyID); err != nil {
+			return nil, nil, err
+		}
+	}
+	res := dsl.CompileResult(file, src)
+	if res.Policy == nil {
+		return nil, res, fail.New(fail.Invalid, "%s does not compile; nothing was registered", file)
+	}
+	sm, err := canon.Marshal(res.SourceMap)
+	if err != nil {
+		return nil, res, err
+	}
+	var t *Transition
+	err = r.Store.Update(ctx, func(tx *store.Tx) error {
+		id := policyID
+		if id == "" {
+			if id, err = tx.NextPolicyID(ctx); err != nil {
+				return err
+			}
+		} else if prev, err := tx.PolicyVersion(ctx, id, 0); err == nil && prev.Name != res.Policy.PolicyID {
+			return fail.New(fail.Invalid, "%s is policy %q; %s declares policy %q (register it under another id)", id, prev.Name, file, res.Policy.PolicyID)
+		}
+		pv, created, err := tx.AddPolicyVersion(ctx, store.NewVersion{PolicyID: id, Name: res.Policy.PolicyID, IR: res.IR,
+			Source: src, SourceMap: sm, Author: a.Entry.Principal})
+		if err != nil {
+			return err
+		}
+		v := &version{pv: pv}
+		if !created {
+			lc, err := tx.LifecycleOf(ctx, pv.PolicyID, pv.Version)
+			if err != nil {
+				return err
+			}
+			t = &Transition{Subject: v.String(), Action: "unchanged", State: lc.State, Actor: a.Ref(),
+				Warnings: []string{v.String() + " already holds this IR (" + pv.IRDigest + "); nothing was registered"}}
+			return nil
+		}
+		p := r.predicate(a, ActionDrafted)
+		p.Policy = v.ref()
+		st, ev, err := r.record(ctx, tx, a, p, pv.IRDigest, policyPayload(v))
+		if err != nil {
+			return err
+		}
+		if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: pv.PolicyID, Version: pv.Version, State: store.StateDraft}, ev.Seq); err != nil {
+			return err
+		}
+		t = &Transition{Subject: v.String(), Action: ActionDrafted, State: store.StateDraft, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
+		if n := blocking(res); n > 0 {
+			t.Warnings = append(t.Warnings, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": this version can be submitted and approved but not activated")
+		}
+		return nil
+	})
+	return t, res, err
+}
+
+// Submit asks for review of the latest draft (or P-n@v). The submit gate
+// (seed 003 §3): the source compiles to the registered IR without errors
+// and a succeeded simulation (or run) of that exact IR digest was recorded
+// within Settings.SimulationMaxAge. reviewers are principals with
+// policy:review other than the author.
+func (r *Registry) Submit(ctx context.Context, a *Actor, ref string, reviewers []string) (*Transition, error) {
+	if err := a.require(ActionSubmitted); err != nil {
+		return nil, err
+	}
+	reviewers = slices.Compact(slices.Sorted(slices.Values(reviewers)))
+	if len(reviewers) == 0 {
+		return nil, fail.New(fail.Invalid, "no reviewers: give --reviewers NAME,… (principals with %s)", ScopePolicyReview)
+	}
+	for _, rv := range reviewers {
+		known, granted := r.Trust.HasPrincipal(rv, ScopePolicyReview)
+		switch {
+		case !known:
+			return nil, fail.New(fail.Invalid, "reviewer %q is not a principal of the trust config", rv)
+		case !granted:
+			return nil, refuse(GuardScope, "missing scope %s: reviewer %s cannot review", ScopePolicyReview, rv)
+		case rv == a.Entry.Principal:
+			return nil, refuse(GuardSoD, "%s cannot review their own submission", rv)
+		}
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, ref, latest)
+		if err != nil {
+			return err
+		}
+		if v.lc.State != store.StateDraft {
+			return refuse(GuardState, "%s is %s; only a draft can be submitted", v, v.lc.State)
+		}
+		if slices.Contains(reviewers, v.pv.Author) {
+			return refuse(GuardSoD, "%s authored %s and cannot review it", v.pv.Author, v)
+		}
+		res, err := lint(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		sim, err := tx.LatestRun(ctx, store.RunQuery{IRDigest: v.pv.IRDigest, Modes: []string{store.ModeSimulate, store.ModeRun},
+			Status: store.StatusSucceeded, Since: r.since(r.Settings.SimulationMaxAge)})
+		if fail.Is(err, fail.NotFound) {
+			return refuse(GuardSimulation, "no succeeded simulation of %s (IR %s) was recorded in the last %s: run `stella policy simulate … --record` on it first",
+				v, v.pv.IRDigest, FormatAge(r.Settings.SimulationMaxAge))
+		}
+		if err != nil {
+			return err
+		}
+		p := r.predicate(a, ActionSubmitted)
+		p.Policy = v.ref()
+		p.Reviewers = reviewers
+		p.Lint = &LintSummary{Errors: 0, Blocking: blocking(res), Warnings: countSeverity(res, dsl.Warning)}
+		p.SimulationRun = sim.RunID
+		payload := policyPayload(v)
+		payload["reviewers"] = reviewers
+		payload["simulationRun"] = sim.RunID
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		req, err := tx.Append(ctx, ActionReviewRequested, a.Entry.Principal, v.String(),
+			map[string]any{"reviewers": reviewers, "submission": st.Digest})
+		if err != nil {
+			return err
+		}
+		if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: store.StateSubmitted, Reviewers: reviewers}, req.Seq); err != nil {
+			return err
+		}
+		t = &Transition{Subject: v.String(), Action: ActionSubmitted, State: store.StateSubmitted, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq, Evidence: sim.RunID}
+		if p.Lint.Blocking > 0 {
+			t.Warnings = append(t.Warnings, plural(p.Lint.Blocking, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": "+v.String()+" cannot be activated as it is")
+		}
+		return nil
+	})
+	return t, err
+}
+
+// Review records a reviewer's comment on a version, or, with
+// requestChanges, sends a submitted (or approved, not yet active) version
+// back to draft: its approvals no longer count and it must be submitted
+// again.
+func (r *Registry) Review(ctx context.Context, a *Actor, ref, comment string, requestChanges bool) (*Transition, error) {
+	action := ActionCommented
+	if requestChanges {
+		action = ActionChangesRequested
+	}
+	if err := a.require(action); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(comment) == "" {
+		return nil, fail.New(fail.Invalid, "a review needs --comment TEXT")
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, ref, latest)
+		if err != nil {
+			return err
+		}
+		state := v.lc.State
+		switch {
+		case requestChanges && state != store.StateSubmitted && state != store.StateApproved:
+			return refuse(GuardState, "%s is %s; changes can be requested only on a submitted or approved version", v, state)
+		case state == store.StateArchived:
+			return refuse(GuardState, "%s is archived", v)
+		}
+		p := r.predicate(a, action)
+		p.Policy = v.ref()
+		p.Comment = comment
+		payload := policyPayload(v)
+		payload["comment"] = comment
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		if requestChanges {
+			state = store.StateDraft
+			if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: state, Reviewers: v.lc.Reviewers}, ev.Seq); err != nil {
+				return err
+			}
+		}
+		t = &Transition{Subject: v.String(), Action: action, State: state, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
+		return nil
+	})
+	return t, err
+}
+
+// ApproveRequest is what an approver states.
+type ApproveRequest struct {
+	Note           string
+	Attachments    []File
+	AckSimulation  bool
+	AckDeterminism bool
+}
+
+// File is a named file's content.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Approve records an approval of a submitted version. Guards: the
+// approver holds policy:approve, neither drafted nor submitted the version,
+// has not approved it already, acknowledges the simulation and determinism
+// checks, and a succeeded simulation of the exact IR digest is on record.
+// The version becomes approved once the distinct approvals reach the
+// quorum.
+func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req ApproveRequest) (*Transition, error) {
+	if err := a.require(ActionApproved); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(req.Note) == "" {
+		return nil, fail.New(fail.Invalid, "an approval needs --note TEXT")
+	}
+	if !req.AckSimulation || !req.AckDeterminism {
+		var miss []string
+		if !req.AckSimulation {
+			miss = append(miss, "--ack-simulation")
+		}
+		if !req.AckDeterminism {
+			miss = append(miss, "--ack-determinism")
+		}
+		return nil, refuse(GuardAck, "the approver must acknowledge the simulation and determinism checks: give %s", strings.Join(miss, " and "))
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, ref, latest)
+		if err != nil {
+			return err
+		}
+		if v.lc.State != store.StateSubmitted && v.lc.State != store.StateApproved {
+			return refuse(GuardState, "%s is %s; only a submitted version can be approved", v, v.lc.State)
+		}
+		ss, err := statements(ctx, tx, v.String())
+		if err != nil {
+			return err
+		}
+		if err := r.checkNotAuthor(ctx, a, v, ss); err != nil {
+			return err
+		}
+		before, err := VerifyApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), ss)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(before.Approvers, a.Entry.Principal) {
+			return refuse(GuardQuorum, "%s has already approved %s; the quorum of %d needs distinct approvers", a.Entry.Principal, v, before.Quorum)
+		}
+		sim, err := tx.LatestRun(ctx, store.RunQuery{IRDigest: v.pv.IRDigest, Modes: []string{store.ModeSimulate, store.ModeRun}, Status: store.StatusSucceeded})
+		if fail.Is(err, fail.NotFound) {
+			return refuse(GuardSimulation, "no succeeded simulation of %s (IR %s) is on record to acknowledge", v, v.pv.IRDigest)
+		}
+		if err != nil {
+			return err
+		}
+		p := r.predicate(a, ActionApproved)
+		p.Policy = v.ref()
+		p.Note = req.Note
+		p.AckSimulation, p.AckDeterminism = true, true
+		p.SimulationRun = sim.RunID
+		for _, f := range req.Attachments {
+			d, err := tx.PutAttachment(ctx, f.Data)
+			if err != nil {
+				return err
+			}
+			p.Attachments = append(p.Attachments, Attachment{Name: f.Name, Digest: d, Size: len(f.Data)})
+		}
+		payload := policyPayload(v)
+		payload["note"] = req.Note
+		payload["simulationRun"] = sim.RunID
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		after, err := r.approvals(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		state := store.StateSubmitted
+		if after.Approved {
+			state = store.StateApproved
+		}
+		if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: state, Reviewers: v.lc.Reviewers}, ev.Seq); err != nil {
+			return err
+		}
+		t = &Transition{Subject: v.String(), Action: ActionApproved, State: state, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq, Approvals: after}
+		return nil
+	})
+	return t, err
+}
+
+// checkNotAuthor refuses an approval by whoever drafted or submitted the
+// version (by key, and by principal under the trust config).
+func (r *Registry) checkNotAuthor(ctx context.Context, a *Actor, v *version, ss []Signed) error {
+	if v.pv.Author == a.Entry.Principal {
+		return refuse(GuardSoD, "%s authored %s and cannot approve it", a.Entry.Principal, v)
+	}
+	for _, s := range ss {
+		sv, err := s.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		if sv.Predicate.Action != ActionDrafted && sv.Predicate.Action != ActionSubmitted {
+			continue
+		}
+		e, _ := r.Trust.Lookup(sv.KeyID)
+		if sv.KeyID == a.Key.ID || sv.Predicate.Actor.Principal == a.Entry.Principal || e != nil && e.Principal == a.Entry.Principal {
+			return refuse(GuardSoD, "%s %s %s and cannot approve it", a.Entry.Principal, strings.TrimPrefix(sv.Predicate.Action, "policy."), v)
+		}
+	}
+	return nil
+}
+
+// Activate makes an approved version the active one (P-n alone names the
+// newest approved version). Guards: policy:activate; the version is
+// approved and its approvals still reach the quorum under the trust config
+// in force; it has no BLOCKING rule conflict; and the latest full run of
+// its IR succeeded — or shadowRun names a succeeded shadow run of it. The
+// version that was active is archived (superseded).
+func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string) (*Transition, error) {
+	if err := a.require(ActionActivated); err != nil {
+		return nil, err
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, ref, newestIn(store.StateApproved))
+		if err != nil {
+			return err
+		}
+		rep, err := r.approvals(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		switch v.lc.State {
+		case store.StateApproved:
+			if !rep.Approved {
+				return refuse(GuardQuorum, "%s has %s of the %d required under the trust config in force%s", v,
+					plural(len(rep.Approvers), "valid approval", "valid approvals"), rep.Quorum, approverList(rep))
+			}
+		case store.StateSubmitted:
+			if len(rep.Approvers) > 0 {
+				return refuse(GuardQuorum, "%s has %d of %d required approvals%s; it is not approved", v, len(rep.Approvers), rep.Quorum, approverList(rep))
+			}
+			return refuse(GuardApproval, "%s is submitted and has no approval; only an approved version can be activated", v)
+		case store.StateActive:
+			return refuse(GuardState, "%s is already active", v)
+		default:
+			return refuse(GuardApproval, "%s is %s; only an approved version can be activated", v, v.lc.State)
+		}
+		res, err := lint(ctx, tx, v)
+		if err != nil {
+			return err
+		}
+		if n := blocking(res); n > 0 {
+			first := res.Diagnostics[slices.IndexFunc(res.Diagnostics, func(d dsl.Diagnostic) bool { return d.Severity == dsl.Blocking })]
+			return refuse(GuardConflicts, "%s has %s: %s", v, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
+		}
+		run, err := r.runEvidence(ctx, tx, v, shadowRun)
+		if err != nil {
+			return err
+		}
+		p := r.predicate(a, ActionActivated)
+		p.Policy = v.ref()
+		p.EvidenceRun = run.RunID
+		p.ShadowEvidence = run.Shadow
+		prev, err := activeVersion(ctx, tx, v.pv.PolicyID)
+		if err != nil {
+			return err
+		}
+		t = &Transition{Subject: v.String(), Action: ActionActivated, State: store.StateActive, Actor: a.Ref(), Evidence: run.RunID, Approvals: rep}
+		if prev != nil {
+			// Archive the superseded version first: one active version at a time.
+			ap := r.predicate(a, ActionArchived)
+			ap.Policy = prev.ref()
+			ap.Reason = "superseded by " + v.String()
+			payload := policyPayload(prev)
+			payload["reason"] = ap.Reason
+			_, ev, err := r.record(ctx, tx, a, ap, prev.pv.IRDigest, payload)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: prev.pv.PolicyID, Version: prev.pv.Version, State: store.StateArchived, Reviewers: prev.lc.Reviewers}, ev.Seq); err != nil {
+				return err
+			}
+			p.Superseded = prev.ref()
+			t.Superseded = prev.String()
+		}
+		payload := policyPayload(v)
+		payload["evidenceRun"] = run.RunID
+		payload["approvers"] = rep.Approvers
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		t.Statement, t.AuditSeq = st.Digest, ev.Seq
+		return tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: store.StateActive, Reviewers: v.lc.Reviewers}, ev.Seq)
+	})
+	return t, err
+}
+
+// runEvidence applies the run guard: the latest full (non-shadow) run of
+// the version's IR succeeded, or shadowRun is a succeeded shadow run of it.
+func (r *Registry) runEvidence(ctx context.Context, tx *store.Tx, v *version, shadowRun string) (*store.Run, error) {
+	if shadowRun != "" {
+		run, err := tx.Run(ctx, shadowRun)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case !run.Shadow:
+			return nil, refuse(GuardRun, "--shadow-evidence %s is not a shadow run", run.RunID)
+		case run.IRDigest != v.pv.IRDigest:
+			return nil, refuse(GuardRun, "--shadow-evidence %s evaluated IR %s, not %s's %s", run.RunID, run.IRDigest, v, v.pv.IRDigest)
+		case run.Status != store.StatusSucceeded:
+			return nil, refuse(GuardRun, "--shadow-evidence %s %s: %s", run.RunID, run.Status, run.Error)
+		}
+		return run, nil
+	}
+	full := false
+	run, err := tx.LatestRun(ctx, store.RunQuery{IRDigest: v.pv.IRDigest, Modes: []string{store.ModeRun}, Shadow: &full})
+	if fail.Is(err, fail.NotFound) {
+		return nil, refuse(GuardRun, "%s has no full run on record: run `stella policy run %s --snapshot …` (or give --shadow-evidence RUN of a shadow run)", v, v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if run.Status != store.StatusSucceeded {
+		return nil, refuse(GuardRun, "the latest full run of %s, %s, %s: %s", v, run.RunID, run.Status, run.Error)
+	}
+	return run, nil
+}
+
+// Archive retires a version (P-n alone names its active version). Guard
+// references: the active version of a policy cannot be archived while
+// another active policy depends on it (metadata depends_on) or a live
+// exception waives findings for it.
+func (r *Registry) Archive(ctx context.Context, a *Actor, ref, reason string) (*Transition, error) {
+	if err := a.require(ActionArchived); err != nil {
+		return nil, err
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, ref, newestIn(store.StateActive))
+		if err != nil {
+			return err
+		}
+		if v.lc.State == store.StateArchived {
+			return refuse(GuardState, "%s is already archived", v)
+		}
+		if v.lc.State == store.StateActive {
+			if err := r.checkReferences(ctx, tx, v.pv.PolicyID); err != nil {
+				return err
+			}
+		}
+		p := r.predicate(a, ActionArchived)
+		p.Policy = v.ref()
+		p.Reason = reason
+		payload := policyPayload(v)
+		payload["reason"] = reason
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		t = &Transition{Subject: v.String(), Action: ActionArchived, State: store.StateArchived, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
+		return tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: store.StateArchived, Reviewers: v.lc.Reviewers}, ev.Seq)
+	})
+	return t, err
+}
+
+// checkReferences refuses retiring policyID while another active policy
+// depends on it or a live exception (requested or approved, not expired)
+// is scoped to it.
+func (r *Registry) checkReferences(ctx context.Context, tx *store.Tx, policyID string) error {
+	ls, err := tx.Lifecycles(ctx, "")
+	if err != nil {
+		return err
+	}
+	var refs []string
+	for _, l := range ls {
+		if l.State != store.StateActive || l.PolicyID == policyID {
+			continue
+		}
+		deps, err := dependsOn(ctx, tx, l)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(deps, policyID) {
+			refs = append(refs, "active policy "+l.String()+" (depends_on)")
+		}
+	}
+	xs, err := tx.Exceptions(ctx, store.ExceptionFilter{})
+	if err != nil {
+		return err
+	}
+	now := timeText(r.Store.Now())
+	for _, x := range xs {
+		if x.PolicyID == policyID && x.Exception.Status != "revoked" && x.Exception.Expires > now {
+			refs = append(refs, "exception "+x.Exception.ID+" ("+x.Exception.Status+")")
+		}
+	}
+	if len(refs) > 0 {
+		return refuse(GuardReferences, "%s is referenced by %s; retire those first", policyID, strings.Join(refs, ", "))
+	}
+	return nil
+}
+
+// dependsOn reads the policy ids a version's metadata depends_on lists.
+func dependsOn(ctx context.Context, tx *store.Tx, l store.Lifecycle) ([]string, error) {
+	pv, err := tx.PolicyVersion(ctx, l.PolicyID, l.Version)
+	if err != nil {
+		return nil, err
+	}
+	b, err := tx.Blob(ctx, pv.IRDigest)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ir.Decode(b)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: stored IR does not decode: %v", pv, err)
+	}
+	val, ok := p.Metadata.Get("depends_on")
+	if !ok {
+		return nil, nil
+	}
+	var out []string
+	switch val.Kind {
+	case ir.ValString:
+		out = append(out, val.Str)
+	case ir.ValList:
+		for _, x := range val.List {
+			if x.Kind == ir.ValString {
+				out = append(out, x.Str)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Rollback makes an earlier version active again during an incident.
+// Guards: policy:activate; incident names the incident (required); the
+// target was active before (it passed the activation guards then). The
+// current active version is archived; one policy.rollback statement
+// records both.
+func (r *Registry) Rollback(ctx context.Context, a *Actor, policyID string, to int, incident string) (*Transition, error) {
+	if err := a.require(ActionRollback); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(incident) == "" {
+		return nil, refuse(GuardIncident, "a rollback requires --incident REF naming the incident it answers")
+	}
+	if to < 1 {
+		return nil, fail.New(fail.Invalid, "--to: want the version to return to (a number ≥ 1)")
+	}
+	var t *Transition
+	err := r.Store.Update(ctx, func(tx *store.Tx) error {
+		v, err := resolve(ctx, tx, policyString(policyID, to), latest)
+		if err != nil {
+			return err
+		}
+		if v.lc.State == store.StateActive {
+			return refuse(GuardState, "%s is already active", v)
+		}
+		was, err := tx.Statements(ctx, store.StatementFilter{Subject: v.String(), Action: ActionActivated})
+		if err != nil {
+			return err
+		}
+		back, err := tx.Statements(ctx, store.StatementFilter{Subject: v.String(), Action: ActionRollback})
+		if err != nil {
+			return err
+		}
+		if len(was) == 0 && len(back) == 0 {
+			return refuse(GuardState, "%s was never active; a rollback returns to a version that was (activate a new version instead)", v)
+		}
+		if _, err := lint(ctx, tx, v); err != nil {
+			return err
+		}
+		prev, err := activeVersion(ctx, tx, v.pv.PolicyID)
+		if err != nil {
+			return err
+		}
+		p := r.predicate(a, ActionRollback)
+		p.Policy = v.ref()
+		p.Incident = incident
+		payload := policyPayload(v)
+		payload["incident"] = incident
+		t = &Transition{Subject: v.String(), Action: ActionRollback, State: store.StateActive, Actor: a.Ref()}
+		if prev != nil {
+			p.Superseded = prev.ref()
+			payload["from"] = prev.String()
+			t.Superseded = prev.String()
+		}
+		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
+		if err != nil {
+			return err
+		}
+		t.Statement, t.AuditSeq = st.Digest, ev.Seq
+		if prev != nil {
+			if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: prev.pv.PolicyID, Version: prev.pv.Version, State: store.StateArchived, Reviewers: prev.lc.Reviewers}, ev.Seq); err != nil {
+				return err
+			}
+		}
+		return tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: store.StateActive, Reviewers: v.lc.Reviewers}, ev.Seq)
+	})
+	return t, err
+}
+
+// activeVersion returns the active version of a policy, or nil.
+func activeVersion(ctx context.Context, tx *store.Tx, policyID string) (*version, error) {
+	ls, err := tx.Lifecycles(ctx, policyID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if l.State == store.StateActive {
+			pv, err := tx.PolicyVersion(ctx, l.PolicyID, l.Version)
+			if err != nil {
+				return nil, err
+			}
+			return &version{pv: pv, lc: l}, nil
+		}
+	}
+	return nil, nil
+}
+
+// policyPayload is what every policy event says about its version.
+func policyPayload(v *version) map[string]any {
+	return map[string]any{"policyId": v.pv.PolicyID, "version": v.pv.Version, "irDigest": v.pv.IRDigest}
+}
+
+func approverList(rep *ApprovalReport) string {
+	if len(rep.Approvers) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(rep.Approvers, ", ") + ")"
+}
+
+func blocking(res *dsl.Result) int { return countSeverity(res, dsl.Blocking) }
+
+func countSeverity(res *dsl.Result, sev syntax.Severity) int {
+	n := 0
+	for _, d := range res.Diagnostics {
+		if d.Severity == sev {
+			n++
+		}
+	}
+	return n
+}

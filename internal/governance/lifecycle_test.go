@@ -1,0 +1,298 @@
+package governance
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// TestLifecycle walks a policy from draft to active with a quorum of two,
+// through every refusal on the way, then supersedes and rolls it back.
+func TestLifecycle(t *testing.T) {
+	w := newWorld(t, 2)
+	ctx, as := w.ctx, w.as
+	v1 := w.draft("", cleanPolicy)
+	if v1 != "P-1@1" || w.state(v1) != store.StateDraft {
+		t.Fatalf("draft %s is %s", v1, w.state(v1))
+	}
+
+	_, err := w.reg.Submit(ctx, as["alice"], "P-1", []string{"bob"})
+	refused(t, err, GuardSimulation, "no succeeded simulation of P-1@1")
+	w.run(v1, store.ModeSimulate, false, true) // a failed simulation is no evidence
+	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"bob"})
+	refused(t, err, GuardSimulation, "last 1d")
+	sim := w.run(v1, store.ModeSimulate, false, false)
+
+	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"carol"})
+	refused(t, err, GuardScope, "missing scope policy:review: reviewer carol")
+	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"nobody"})
+	if fail.KindOf(err) != fail.Invalid {
+		t.Fatalf("unknown reviewer: %v", err)
+	}
+	tr, err := w.reg.Submit(ctx, as["alice"], "P-1", []string{"bob"})
+	if err != nil || tr.State != store.StateSubmitted || tr.Evidence != sim {
+		t.Fatalf("submit: %+v %v", tr, err)
+	}
+	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"bob"})
+	refused(t, err, GuardState, "P-1@1 is submitted; only a draft can be submitted")
+
+	_, err = w.reg.Approve(ctx, as["alice"], "P-1", approve("mine"))
+	refused(t, err, GuardSoD, "alice authored P-1@1 and cannot approve it")
+	_, err = w.reg.Approve(ctx, as["bob"], "P-1", approve("lgtm"))
+	refused(t, err, GuardScope, "missing scope policy:approve: principal bob")
+	_, err = w.reg.Approve(ctx, as["carol"], "P-1", ApproveRequest{Note: "ok", AckSimulation: true})
+	refused(t, err, GuardAck, "--ack-determinism")
+
+	tr, err = w.reg.Approve(ctx, as["carol"], "P-1", approve("simulation reviewed"))
+	if err != nil || tr.State != store.StateSubmitted || !slices.Equal(tr.Approvals.Approvers, []string{"carol"}) || tr.Approvals.Approved {
+		t.Fatalf("first approval: %+v %v", tr, err)
+	}
+	_, err = w.reg.Approve(ctx, as["carol"], "P-1", approve("again"))
+	refused(t, err, GuardQuorum, "carol has already approved P-1@1; the quorum of 2 needs distinct approvers")
+
+	_, err = w.reg.Activate(ctx, as["bob"], "P-1", "")
+	refused(t, err, GuardQuorum, "P-1@1 has 1 of 2 required approvals (carol)")
+
+	tr, err = w.reg.Approve(ctx, as["dave"], "P-1", approve("determinism checked"))
+	if err != nil || tr.State != store.StateApproved || !slices.Equal(tr.Approvals.Approvers, []string{"carol", "dave"}) {
+		t.Fatalf("second approval: %+v %v", tr, err)
+	}
+
+	_, err = w.reg.Activate(ctx, as["carol"], "P-1", "")
+	refused(t, err, GuardScope, "missing scope policy:activate")
+	_, err = w.reg.Activate(ctx, as["bob"], "P-1", "")
+	refused(t, err, GuardRun, "P-1@1 has no full run on record")
+	w.run(v1, store.ModeRun, false, true)
+	_, err = w.reg.Activate(ctx, as["bob"], "P-1", "")
+	refused(t, err, GuardRun, "failed: snapshot unreadable")
+	full := w.run(v1, store.ModeRun, false, false)
+	tr, err = w.reg.Activate(ctx, as["bob"], "P-1", "")
+	if err != nil || tr.State != store.StateActive || tr.Evidence != full || tr.Superseded != "" {
+		t.Fatalf("activate: %+v %v", tr, err)
+	}
+	_, err = w.reg.Activate(ctx, as["bob"], "P-1@1", "")
+	refused(t, err, GuardState, "P-1@1 is already active")
+
+	// Version 2 supersedes version 1.
+	v2 := w.draft("P-1", cleanPolicyV2)
+	w.run(v2, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(ctx, as["alice"], v2, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.reg.Activate(ctx, as["bob"], v2, "")
+	refused(t, err, GuardApproval, "P-1@2 is submitted and has no approval")
+	for _, p := range []string{"carol", "dave"} {
+		if _, err := w.reg.Approve(ctx, as[p], v2, approve("ok")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.run(v2, store.ModeRun, false, false)
+	tr, err = w.reg.Activate(ctx, as["bob"], "P-1", "")
+	if err != nil || tr.Subject != "P-1@2" || tr.Superseded != "P-1@1" {
+		t.Fatalf("activate v2: %+v %v", tr, err)
+	}
+	if w.state(v1) != store.StateArchived || w.state(v2) != store.StateActive {
+		t.Fatalf("states after supersede: %s %s", w.state(v1), w.state(v2))
+	}
+
+	// Rollback needs an incident, and a version that was active.
+	_, err = w.reg.Rollback(ctx, as["bob"], "P-1", 1, "")
+	refused(t, err, GuardIncident, "--incident")
+	v3 := w.draft("P-1", strings.Replace(cleanPolicyV2, "High and", "All high and", 1))
+	_, err = w.reg.Rollback(ctx, as["bob"], "P-1", 3, "INC-7")
+	refused(t, err, GuardState, v3+" was never active")
+	tr, err = w.reg.Rollback(ctx, as["bob"], "P-1", 1, "INC-7")
+	if err != nil || tr.Subject != "P-1@1" || tr.Superseded != "P-1@2" {
+		t.Fatalf("rollback: %+v %v", tr, err)
+	}
+	if w.state(v1) != store.StateActive || w.state(v2) != store.StateArchived {
+		t.Fatalf("states after rollback: %s %s", w.state(v1), w.state(v2))
+	}
+
+	vs, err := w.reg.Versions(ctx, "P-1")
+	if err != nil || len(vs) != 3 {
+		t.Fatalf("versions: %v %v", vs, err)
+	}
+	if vs[0].State != store.StateActive || !slices.Equal(vs[0].Approvers, []string{"carol", "dave"}) || vs[0].Author != "alice" || vs[2].State != store.StateDraft {
+		t.Fatalf("versions: %+v", vs)
+	}
+	ps, err := w.reg.Status(ctx, "")
+	if err != nil || len(ps) != 1 || ps[0].Active == nil || ps[0].Active.Version != 1 || ps[0].Latest.Version != 3 || ps[0].Versions != 3 {
+		t.Fatalf("status: %+v %v", ps, err)
+	}
+
+	// Every transition is a verified statement in a sound chain.
+	rep, err := VerifyAudit(ctx, w.st, w.reg.Trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Statements != 13 {
+		t.Fatalf("audit: %+v", rep)
+	}
+}
+
+func TestActivationRefusesBlockingConflict(t *testing.T) {
+	w := newWorld(t, 1)
+	tr, res, err := w.reg.Draft(w.ctx, w.as["alice"], "", "conflict.stella", []byte(conflictPolicy))
+	if err != nil || len(tr.Warnings) != 1 || !strings.Contains(tr.Warnings[0], "1 BLOCKING rule conflict") {
+		t.Fatalf("draft: %+v %v %v", tr, err, res)
+	}
+	w.run(tr.Subject, store.ModeSimulate, false, false)
+	sub, err := w.reg.Submit(w.ctx, w.as["alice"], tr.Subject, []string{"bob"})
+	if err != nil || len(sub.Warnings) != 1 {
+		t.Fatalf("submit: %+v %v", sub, err)
+	}
+	if _, err := w.reg.Approve(w.ctx, w.as["carol"], tr.Subject, approve("ok")); err != nil {
+		t.Fatal(err)
+	}
+	w.run(tr.Subject, store.ModeRun, false, false)
+	_, err = w.reg.Activate(w.ctx, w.as["bob"], tr.Subject, "")
+	refused(t, err, GuardConflicts, "P-1@1:9:10: blocking: rules block_high (4:10) and pass_npm")
+}
+
+func TestShadowEvidence(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok")); err != nil {
+		t.Fatal(err)
+	}
+	full := w.run(ref, store.ModeRun, false, true) // the latest full run failed …
+	_, err := w.reg.Activate(w.ctx, w.as["bob"], ref, full)
+	refused(t, err, GuardRun, "is not a shadow run")
+	shadow := w.run(ref, store.ModeRun, true, false)
+	_, err = w.reg.Activate(w.ctx, w.as["bob"], ref, "run:nope")
+	if fail.KindOf(err) != fail.NotFound {
+		t.Fatalf("unknown shadow run: %v", err)
+	}
+	tr, err := w.reg.Activate(w.ctx, w.as["bob"], ref, shadow) // … but a shadow run succeeded
+	if err != nil || tr.Evidence != shadow {
+		t.Fatalf("activate on shadow evidence: %+v %v", tr, err)
+	}
+}
+
+func TestRequestChangesResetsApprovals(t *testing.T) {
+	w := newWorld(t, 2)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.reg.Review(w.ctx, w.as["bob"], ref, "", true)
+	if fail.KindOf(err) != fail.Invalid {
+		t.Fatalf("review without comment: %v", err)
+	}
+	tr, err := w.reg.Review(w.ctx, w.as["bob"], ref, "cover npm too", true)
+	if err != nil || tr.State != store.StateDraft {
+		t.Fatalf("request changes: %+v %v", tr, err)
+	}
+	if _, err := w.reg.Review(w.ctx, w.as["bob"], ref, "noted", false); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok"))
+	refused(t, err, GuardState, "P-1@1 is draft")
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	tr, err = w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok"))
+	if err != nil || !slices.Equal(tr.Approvals.Approvers, []string{"dave"}) || tr.State != store.StateSubmitted {
+		t.Fatalf("carol's approval of the earlier round still counts: %+v %v", tr.Approvals, err)
+	}
+}
+
+func TestSubmitNeedsAFreshSimulation(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	w.clock.advance(25 * time.Hour)
+	_, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"})
+	refused(t, err, GuardSimulation, "in the last 1d")
+	w.run(ref, store.ModeRun, true, false) // a shadow run of the same IR is a fresh record too
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTrustAndScopes(t *testing.T) {
+	w := newWorld(t, 1)
+	_, _, err := w.reg.Draft(w.ctx, w.as["bob"], "", "p.stella", []byte(cleanPolicy))
+	refused(t, err, GuardScope, "missing scope policy:author: principal bob")
+	stranger, _ := attest.Generate(attest.Ed25519)
+	_, err = w.reg.Actor(stranger)
+	refused(t, err, GuardTrust, "is not in")
+	pub, _ := stranger.PublicPEM()
+	pubOnly, _ := attest.ParsePEM("pub", pub)
+	if _, err := w.reg.Actor(pubOnly); fail.KindOf(err) != fail.Invalid {
+		t.Fatalf("acting with a public key: %v", err)
+	}
+	// Registering a file that does not compile registers nothing.
+	tr, res, err := w.reg.Draft(w.ctx, w.as["alice"], "", "bad.stella", []byte(`policy "x" syntax "stella-dsl@1" { rule r { when nope then status := "blocked" because "b" } }`))
+	if fail.KindOf(err) != fail.Invalid || tr != nil || len(res.Diagnostics) == 0 {
+		t.Fatalf("bad source: %+v %v", tr, err)
+	}
+	if ps, _ := w.reg.Status(w.ctx, ""); len(ps) != 0 {
+		t.Fatalf("a failed draft registered %+v", ps)
+	}
+	// The same source again is unchanged; another policy's name under P-1 is refused.
+	ref := w.draft("", cleanPolicy)
+	tr, _, err = w.reg.Draft(w.ctx, w.as["alice"], "P-1", "p.stella", []byte(cleanPolicy))
+	if err != nil || tr.Action != "unchanged" || tr.Subject != ref {
+		t.Fatalf("same draft again: %+v %v", tr, err)
+	}
+	_, _, err = w.reg.Draft(w.ctx, w.as["alice"], "P-1", "c.stella", []byte(conflictPolicy))
+	if fail.KindOf(err) != fail.Invalid || !strings.Contains(err.Error(), `P-1 is policy "Gate"`) {
+		t.Fatalf("renaming draft: %v", err)
+	}
+}
+
+func TestArchiveReferences(t *testing.T) {
+	w := newWorld(t, 1)
+	activate := func(id, src string) string {
+		ref := w.draft(id, src)
+		w.run(ref, store.ModeSimulate, false, false)
+		if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok")); err != nil {
+			t.Fatal(err)
+		}
+		w.run(ref, store.ModeRun, false, false)
+		if _, err := w.reg.Activate(w.ctx, w.as["bob"], ref, ""); err != nil {
+			t.Fatal(err)
+		}
+		return ref
+	}
+	base := activate("", cleanPolicy)
+	dependent := activate("", strings.Replace(strings.Replace(cleanPolicy, `"Gate"`, `"Overlay"`, 1), "{\n  rule", "{\n  metadata { depends_on = [\"P-1\"] }\n  rule", 1))
+	_, err := w.reg.Archive(w.ctx, w.as["bob"], "P-1", "retired")
+	refused(t, err, GuardReferences, "P-1 is referenced by active policy "+dependent+" (depends_on)")
+	if _, err := w.reg.Archive(w.ctx, w.as["bob"], "P-2", "retired"); err != nil {
+		t.Fatal(err)
+	}
+	// An exception scoped to P-1 also holds it.
+	_, _, err = w.reg.RequestException(w.ctx, w.as["alice"], ExceptionRequest{Vulns: []string{"CVE-2024-1"}, Effect: "suppress",
+		Justification: "vendor fix pending", Owner: "team-a", Expires: "30d", PolicyID: "P-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.reg.Archive(w.ctx, w.as["bob"], "P-1", "retired")
+	refused(t, err, GuardReferences, "exception EX-1 (requested)")
+	w.clock.advance(31 * 24 * time.Hour)
+	tr, err := w.reg.Archive(w.ctx, w.as["bob"], "P-1", "retired")
+	if err != nil || tr.Subject != base || w.state(base) != store.StateArchived {
+		t.Fatalf("archive after the exception expired: %+v %v", tr, err)
+	}
+	_, err = w.reg.Archive(w.ctx, w.as["bob"], base, "again")
+	refused(t, err, GuardState, "already archived")
+}

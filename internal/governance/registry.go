@@ -1,0 +1,247 @@
+package governance
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Registry applies governance to one tenant of a store under a trust
+// config and settings.
+type Registry struct {
+	Store    *store.Store
+	Trust    *Trust
+	Settings Settings
+}
+
+// Actor is a trusted principal acting through its private key.
+type Actor struct {
+	Entry *Entry
+	Key   *attest.Key
+}
+
+// Ref returns the actor as a statement names it.
+func (a *Actor) Ref() ActorRef { return ActorRef{KeyID: a.Key.ID, Principal: a.Entry.Principal} }
+
+// Actor resolves the key a command acts with: the acting principal is
+// whoever the trust config says holds it.
+func (r *Registry) Actor(key *attest.Key) (*Actor, error) {
+	if !key.CanSign() {
+		return nil, fail.New(fail.Invalid, "key %s is a public key; acting needs the private key (--key)", key.ID)
+	}
+	e, ok := r.Trust.Lookup(key.ID)
+	if !ok {
+		where := r.Trust.Path
+		if where == "" {
+			where = "the trust config"
+		}
+		return nil, refuse(GuardTrust, "key %s is not in %s, so no principal acts with it (see `stella trust add`)", key.ID, where)
+	}
+	return &Actor{Entry: e, Key: key}, nil
+}
+
+// require refuses the action unless the actor holds its scope.
+func (a *Actor) require(action string) error {
+	scope := ScopeFor(action)
+	if scope == "" || a.Entry.Has(scope) {
+		return nil
+	}
+	return refuse(GuardScope, "missing scope %s: principal %s (key %s) holds %s", scope, a.Entry.Principal,
+		shortKey(a.Key.ID), strings.Join(a.Entry.Scopes, ", "))
+}
+
+// Transition is the outcome of a state-changing action.
+type Transition struct {
+	Subject    string          `json:"subject"` // P-n@v or an exception id
+	Action     string          `json:"action"`
+	State      string          `json:"state"` // the subject's state afterwards
+	Actor      ActorRef        `json:"actor"`
+	Statement  string          `json:"statement,omitempty"` // the signed statement's digest
+	AuditSeq   int64           `json:"auditSeq,omitempty"`
+	Approvals  *ApprovalReport `json:"approvals,omitempty"`
+	Superseded string          `json:"superseded,omitempty"` // the version that stopped being active
+	Evidence   string          `json:"evidenceRun,omitempty"`
+	Warnings   []string        `json:"warnings,omitempty"`
+}
+
+// predicate starts the predicate of an action by a.
+func (r *Registry) predicate(a *Actor, action string) *Predicate {
+	return &Predicate{Action: action, Tenant: r.Store.Tenant(), At: timeText(r.Store.Now()), Actor: a.Ref()}
+}
+
+// record signs p as the statement of the next audit event, appends that
+// event (type p.Action) with a payload that references the statement by
+// digest, and stores the statement. It returns both.
+func (r *Registry) record(ctx context.Context, tx *store.Tx, a *Actor, p *Predicate, subjectDigest string, payload map[string]any) (*store.Statement, store.Event, error) {
+	seq, err := tx.NextSeq(ctx)
+	if err != nil {
+		return nil, store.Event{}, err
+	}
+	p.Seq = seq
+	s, err := sign(ctx, a.Key, p, subjectDigest)
+	if err != nil {
+		return nil, store.Event{}, err
+	}
+	return storeSigned(ctx, tx, p.Action, p.Action, p.subjectName(), a.Entry.Principal, a.Key.ID, s, payload)
+}
+
+// storeSigned appends the audit event of type typ that records a signed
+// statement of action (they differ only for imported statements) and
+// stores the statement with that event's seq.
+func storeSigned(ctx context.Context, tx *store.Tx, typ, action, subject, principal, keyID string, s Signed, payload map[string]any) (*store.Statement, store.Event, error) {
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	digest := canon.Digest(s.Envelope)
+	payload["statement"] = digest
+	payload["keyId"] = keyID
+	ev, err := tx.Append(ctx, typ, principal, subject, payload)
+	if err != nil {
+		return nil, store.Event{}, err
+	}
+	st := &store.Statement{Seq: ev.Seq, Action: action, Subject: subject, KeyID: keyID, Principal: principal,
+		PublicPEM: s.PublicKey, Envelope: s.Envelope}
+	if err := tx.PutStatement(ctx, st); err != nil {
+		return nil, store.Event{}, err
+	}
+	if st.Digest != digest {
+		return nil, store.Event{}, fail.New(fail.Internal, "statement digest changed while storing it")
+	}
+	return st, ev, nil
+}
+
+// version is a resolved policy version with its lifecycle.
+type version struct {
+	pv store.PolicyVersion
+	lc store.Lifecycle
+}
+
+func (v *version) String() string { return v.pv.String() }
+
+func (v *version) ref() *PolicyRef {
+	return &PolicyRef{ID: v.pv.PolicyID, Version: v.pv.Version, Name: v.pv.Name, IRDigest: v.pv.IRDigest, SourceDigest: v.pv.SourceDigest}
+}
+
+// pick chooses a version when a reference names only the policy.
+type pick func([]store.Lifecycle) (store.Lifecycle, bool)
+
+// latest picks the newest version.
+func latest(ls []store.Lifecycle) (store.Lifecycle, bool) { return ls[len(ls)-1], true }
+
+// newestIn picks the newest version in one of states, else the newest.
+func newestIn(states ...string) pick {
+	return func(ls []store.Lifecycle) (store.Lifecycle, bool) {
+		for i := len(ls) - 1; i >= 0; i-- {
+			if slices.Contains(states, ls[i].State) {
+				return ls[i], true
+			}
+		}
+		return latest(ls)
+	}
+}
+
+// resolve reads the version a reference (P-n or P-n@v) names.
+func resolve(ctx context.Context, tx *store.Tx, ref string, choose pick) (*version, error) {
+	id, v, ok, err := store.ParsePolicyRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fail.New(fail.Invalid, "%q is not a registered policy reference (want P-<n> or P-<n>@<version>)", ref)
+	}
+	ls, err := tx.Lifecycles(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ls) == 0 {
+		return nil, fail.New(fail.NotFound, "policy %s not found (see `stella policy status`)", id)
+	}
+	var lc store.Lifecycle
+	if v == 0 {
+		lc, _ = choose(ls)
+	} else {
+		i := slices.IndexFunc(ls, func(l store.Lifecycle) bool { return l.Version == v })
+		if i < 0 {
+			return nil, fail.New(fail.NotFound, "policy %s@%d not found (%s has versions 1 to %d)", id, v, id, ls[len(ls)-1].Version)
+		}
+		lc = ls[i]
+	}
+	pv, err := tx.PolicyVersion(ctx, id, lc.Version)
+	if err != nil {
+		return nil, err
+	}
+	return &version{pv: pv, lc: lc}, nil
+}
+
+// lint recompiles a version's stored source and checks that it still
+// compiles to the registered IR: the IR that is approved and activated is
+// the IR that was reviewed. A mismatch is an integrity failure
+// (policy_ir_hash_mismatch).
+func lint(ctx context.Context, tx *store.Tx, v *version) (*dsl.Result, error) {
+	src, err := tx.Blob(ctx, v.pv.SourceDigest)
+	if err != nil {
+		return nil, err
+	}
+	res := dsl.CompileResult(v.String(), src)
+	if dsl.HasErrors(res.Diagnostics) {
+		first := res.Diagnostics[slices.IndexFunc(res.Diagnostics, func(d dsl.Diagnostic) bool { return d.Severity == dsl.Error })]
+		return res, refuse(GuardLint, "%s does not compile: %s", v, first)
+	}
+	if res.Digest != v.pv.IRDigest {
+		return res, fail.New(fail.Integrity, "policy_ir_hash_mismatch: the source of %s compiles to %s but its registered IR is %s (registered by another stella version? register it again with `stella policy new`)",
+			v, res.Digest, v.pv.IRDigest)
+	}
+	return res, nil
+}
+
+// statements returns the signed statements about a version, in order.
+func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, error) {
+	rows, err := tx.Statements(ctx, store.StatementFilter{Subject: subject})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Signed, len(rows))
+	for i, s := range rows {
+		out[i] = Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}
+	}
+	return out, nil
+}
+
+// approvals counts the approvals of a version under the registry's trust
+// config and quorum.
+func (r *Registry) approvals(ctx context.Context, tx *store.Tx, v *version) (*ApprovalReport, error) {
+	ss, err := statements(ctx, tx, v.String())
+	if err != nil {
+		return nil, err
+	}
+	return VerifyApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), ss)
+}
+
+// since returns the wall-clock time d before now, as row text.
+func (r *Registry) since(d time.Duration) string { return timeText(r.Store.Now().Add(-d)) }
+
+func policyString(id string, v int) string { return id + "@" + strconv.Itoa(v) }
+
+// shortKey abbreviates a key id for messages.
+func shortKey(id string) string {
+	if len(id) > 19 {
+		return id[:19] + "…"
+	}
+	return id
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
