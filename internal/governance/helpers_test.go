@@ -51,9 +51,9 @@ const (
 // clock is a settable wall clock for the store.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time            { return c.t }
-func (c *clock) advance(d time.Duration)   { c.t = c.t.Add(d) }
-func newClock(s string) *clock             { t, _ := time.Parse(time.RFC3339, s); return &clock{t: t} }
+func (c *clock) now() time.Time              { return c.t }
+func (c *clock) advance(d time.Duration)     { c.t = c.t.Add(d) }
+func newClock(s string) *clock               { t, _ := time.Parse(time.RFC3339, s); return &clock{t: t} }
 func (c *clock) text(d time.Duration) string { return c.t.Add(d).UTC().Format(time.RFC3339) }
 
 // world is a store with a trust config of five principals: alice authors
