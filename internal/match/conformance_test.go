@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/inputs"
@@ -14,14 +15,28 @@ import (
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
-// readAdvisories reads every OSV record of the shared data set.
+var advisories struct {
+	once sync.Once
+	list []model.Advisory
+	err  error
+}
+
+// readAdvisories reads every OSV record of the shared data set, once per
+// test binary; callers must not modify the records.
 func readAdvisories(t testing.TB, data string) []model.Advisory {
 	t.Helper()
-	in, err := inputs.Read(filepath.Join(data, "osv"), inputs.Options{Kind: inputs.KindAdvisories})
-	if err != nil {
-		t.Fatal(err)
+	advisories.once.Do(func() {
+		in, err := inputs.Read(filepath.Join(data, "osv"), inputs.Options{Kind: inputs.KindAdvisories})
+		if err != nil {
+			advisories.err = err
+			return
+		}
+		advisories.list = in.Advisories
+	})
+	if advisories.err != nil {
+		t.Fatal(advisories.err)
 	}
-	return in.Advisories
+	return advisories.list
 }
 
 func readSBOM(t testing.TB, path string) model.SBOM {
