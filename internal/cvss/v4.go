@@ -228,12 +228,12 @@ func score4(m values) float64 {
 	// order; the first one that is at least as severe as the vector in every
 	// metric is the one to measure from.
 	var dist [15]float64
-	for _, x1 := range maxComposed.eq1[eq[0]] {
-		for _, x2 := range maxComposed.eq2[eq[1]] {
-			for _, x36 := range maxComposed.eq3[eq[2]][eq[5]] {
-				for _, x4 := range maxComposed.eq4[eq[3]] {
-					x5 := maxComposed.eq5[eq[4]]
-					dist = distances4(e, x1+x2+x36+x4+x5)
+	for _, x1 := range maxParts.eq1[eq[0]] {
+		for _, x2 := range maxParts.eq2[eq[1]] {
+			for _, x36 := range maxParts.eq3[eq[2]][eq[5]] {
+				for _, x4 := range maxParts.eq4[eq[3]] {
+					x5 := maxParts.eq5[eq[4]]
+					dist = distances4(e, x1, x2, x36, x4, x5)
 					if allNonNegative(dist) {
 						goto found
 					}
@@ -276,16 +276,59 @@ found:
 }
 
 // distances4 is, per metric, the severity level of the vector's value minus
-// that of the max vector's ("AV:N/PR:N/UI:N/…").
-func distances4(e vec4, top string) [15]float64 {
+// that of the max vector made of parts.
+func distances4(e vec4, parts ...maxPart) [15]float64 {
 	var d [15]float64
-	for part := range strings.SplitSeq(strings.TrimSuffix(top, "/"), "/") {
-		k, v, _ := strings.Cut(part, ":")
-		i := index(table4[:v4MAV], k)
-		d[i] = levels4[i][e[i]] - levels4[i][v]
+	for _, p := range parts {
+		for _, mv := range p {
+			d[mv.metric] = levels4[mv.metric][e[mv.metric]] - levels4[mv.metric][mv.value]
+		}
 	}
 	return d
 }
+
+// maxPart is one parsed fragment of a highest-severity vector
+// ("AV:N/PR:N/UI:N/").
+type maxPart []metricValue
+
+type metricValue struct {
+	metric int // index into table4
+	value  string
+}
+
+func parseMaxPart(s string) maxPart {
+	var p maxPart
+	for part := range strings.SplitSeq(strings.TrimSuffix(s, "/"), "/") {
+		k, v, _ := strings.Cut(part, ":")
+		p = append(p, metricValue{index(table4[:v4MAV], k), v})
+	}
+	return p
+}
+
+// maxParts is maxComposed parsed once.
+var maxParts = func() (m struct {
+	eq1, eq2, eq4 [3][]maxPart
+	eq3           [3][2][]maxPart
+	eq5           [3]maxPart
+}) {
+	parse := func(ss []string) []maxPart {
+		out := make([]maxPart, len(ss))
+		for i, s := range ss {
+			out[i] = parseMaxPart(s)
+		}
+		return out
+	}
+	for i := range 3 {
+		m.eq1[i] = parse(maxComposed.eq1[i])
+		m.eq2[i] = parse(maxComposed.eq2[i])
+		m.eq4[i] = parse(maxComposed.eq4[i])
+		m.eq5[i] = parseMaxPart(maxComposed.eq5[i])
+		for j := range 2 {
+			m.eq3[i][j] = parse(maxComposed.eq3[i][j])
+		}
+	}
+	return m
+}()
 
 func allNonNegative(d [15]float64) bool {
 	for _, x := range d {
