@@ -95,9 +95,16 @@ func runPolicyLint(app *App, opts *policyLintOptions) error {
 	return nil
 }
 
-// readPolicy reads a policy source file; failures are invalid input.
+// readPolicy reads a policy source file; failures are invalid input. It
+// reads at most one byte more than the parser accepts, so an oversized file
+// is reported (dsl.limit.fileSize) without being read whole.
 func readPolicy(file string) ([]byte, error) {
-	src, err := os.ReadFile(file)
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "read policy: %v", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, int64(syntax.DefaultLimits.MaxBytes)+1))
 	if err != nil {
 		return nil, fail.New(fail.Invalid, "read policy: %v", err)
 	}

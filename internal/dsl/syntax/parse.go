@@ -57,7 +57,7 @@ func ParseLimits(file string, src []byte, limits Limits) (f *File, diags []Diagn
 	if len(src) > limits.MaxBytes {
 		p := Pos{Line: 1, Col: 1}
 		return f, []Diagnostic{{File: file, Pos: p, End: p, Severity: Error, Code: "dsl.limit.fileSize",
-			Msg: fmt.Sprintf("file is %d bytes; the limit is %d", len(src), limits.MaxBytes)}}
+			Msg: fmt.Sprintf("file is larger than the limit of %d bytes", limits.MaxBytes)}}
 	}
 	s := &scanner{file: file, src: src, limits: limits}
 	s.scan()
