@@ -25,6 +25,10 @@ type ExplainPage struct {
 	Shadow         bool
 	Verdict        string
 	Findings       []engine.Finding
+	// A whole evaluation (HTML of a result) also shows its inputs, gates,
+	// summary and digests, and an overview of the findings; nil or empty
+	// leaves those sections out.
+	Result *engine.Result
 }
 
 // ExplainHTML writes page as a self-contained HTML document. The output is
@@ -49,6 +53,18 @@ var explainTmpl = template.Must(template.New("explain").Funcs(template.FuncMap{
 	},
 	"deciding": func(f engine.Finding, r engine.RuleTrace) bool {
 		return f.Explain != nil && r.Rule == f.Explain.Verdict.Rule && r.Decision == engine.DecisionMatched
+	},
+	"summary":   Summary,
+	"attention": ByAttention,
+	"pkg":       pkgText,
+	"gateClass": func(o string) string {
+		switch o {
+		case engine.GateBlock:
+			return "v-blocked"
+		case engine.GateWarn:
+			return "v-warned"
+		}
+		return "v-passed"
 	},
 	"prio": func(p *int) string {
 		if p == nil {
@@ -113,14 +129,39 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 </style>
 </head>
 <body>
-<h1>Explain: <span class="mono">{{.RunID}}</span></h1>
+{{if .RunID}}<h1>Explain: <span class="mono">{{.RunID}}</span></h1>{{else}}<h1>Evaluation: <span class="v-{{.Verdict}}">{{upper .Verdict}}</span></h1>{{end}}
 <table class="meta">
 <tr><td>policy</td><td class="mono">{{.PolicyID}}{{if .PolicyVersion}}@{{.PolicyVersion}}{{end}}</td></tr>
 <tr><td>IR digest</td><td class="mono">{{.IRDigest}}</td></tr>
 <tr><td>evaluation time</td><td class="mono">{{.EvaluationTime}}</td></tr>
 <tr><td>run verdict</td><td><span class="v-{{.Verdict}}">{{upper .Verdict}}</span>{{if .Shadow}} — shadow run, findings not enforced{{end}}</td></tr>
 <tr><td>findings shown</td><td>{{len .Findings}}</td></tr>
+{{with .Result}}<tr><td>summary</td><td>{{summary .}}</td></tr>
+<tr><td>env</td><td class="mono">{{range .Env}}{{.Key}}={{.Value}} {{else}}–{{end}}</td></tr>
+{{with .Inputs}}{{if .SnapshotID}}<tr><td>snapshot</td><td class="mono">{{.SnapshotID}}</td></tr>{{end}}
+{{range .SBOMs}}<tr><td>SBOM</td><td class="mono">{{.Name}} {{.Digest}} ({{.Components}} components)</td></tr>{{end}}
+<tr><td>advisories</td><td class="mono">{{.Advisories}} ({{.Counts.Advisories}})</td></tr>
+<tr><td>VEX</td><td class="mono">{{.VEX}} ({{.Counts.VEX}} statements)</td></tr>
+{{if .EPSS}}<tr><td>EPSS</td><td class="mono">{{.EPSS}} ({{.Counts.EPSS}})</td></tr>{{end}}
+{{if .KEV}}<tr><td>KEV</td><td class="mono">{{.KEV}} ({{.Counts.KEV}})</td></tr>{{end}}
+{{if .Reachability}}<tr><td>reachability</td><td class="mono">{{.Reachability}} ({{.Counts.Reachability}})</td></tr>{{end}}
+{{if .Exceptions}}<tr><td>exceptions</td><td class="mono">{{.Exceptions}} ({{.Counts.Exceptions}})</td></tr>{{end}}
+<tr><td>inputs hash</td><td class="mono">{{.InputsHash}}</td></tr>{{end}}
+<tr><td>digests</td><td class="mono">findings {{.Digests.Findings}}<br>explains {{.Digests.Explains}}<br>result {{.Digests.Result}}</td></tr>
+{{range .Warnings}}<tr><td>note</td><td>{{.}}</td></tr>{{end}}{{end}}
 </table>
+{{with .Result}}<h3>Gates</h3>
+{{if .Gates}}<table><tr><th>gate</th><th>outcome</th><th>observed</th><th>threshold</th><th></th></tr>
+{{range .Gates}}<tr><td class="mono">{{.Name}}</td><td class="{{gateClass .Outcome}}">{{.Outcome}}</td><td>{{dec .Observed}}</td><td>{{dec .Threshold}}</td><td>{{.Message}}</td></tr>{{end}}
+</table>{{else}}<p>No gates are configured in the policy's settings.</p>{{end}}
+<h3>Rules</h3>
+<table><tr><th>rule</th><th>matched</th><th>decided</th><th>shadowed</th></tr>
+{{range .Summary.Rules}}<tr><td class="mono">{{.Rule}}</td><td>{{.Matched}}</td><td>{{.Decided}}</td><td>{{.Shadowed}}</td></tr>{{end}}
+</table>
+<h3>Findings</h3>
+<table><tr><th>verdict</th><th>severity</th><th>package</th><th>advisory</th><th>VEX</th><th>rule</th></tr>
+{{range attention .Findings}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Severity.Band}} {{dec .Severity.Score}}</td><td class="mono"><a href="#{{.FindingID}}">{{pkg .}}</a></td><td class="mono">{{.AdvisoryID}}</td><td>{{.VEXStatus}}</td><td class="mono">{{.Rule}}</td></tr>{{end}}
+</table>{{end}}
 {{range $f := .Findings}}{{with $f.Explain}}
 <section class="finding" id="{{$f.FindingID}}">
 <h2><span class="v-{{$f.Verdict}}">{{upper $f.Verdict}}</span> <span class="mono">{{$f.FindingID}}</span></h2>
@@ -156,10 +197,12 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 {{range .VEXImpacts}}<tr><td class="mono">{{.StatementID}}</td><td>{{.Provider}}</td><td>{{.Status}}</td><td>{{.Justification}}</td><td>{{if .Accepted}}<span class="counted">yes</span>{{else}}<span class="rejected">no</span>{{end}}{{if .Reason}} — {{.Reason}}{{end}}</td></tr>{{end}}
 </table>{{end}}
 {{if .Notes}}<h3>Notes</h3><ul>{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Risk.Terms}}<h3>Risk score ({{.Risk.Profile}})</h3>
+<p>{{range .Risk.Terms}}{{.Signal}} {{dec .Value}} × {{dec .Weight}} = {{dec .Points}} · {{end}}score {{dec .Risk.Score}}{{if .Risk.Capped}} ({{.Risk.Capped}}){{end}}</p>{{end}}
 {{if .WhatWouldChange}}<h3>What would change the verdict</h3><ul>{{range .WhatWouldChange}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </section>
 {{end}}{{end}}
-<footer>Generated by stella from the stored run record; explain ids and digests in the JSON form (<code>stella policy explain --format json</code>) identify every trace.</footer>
+<footer>{{if .RunID}}Generated by stella from the stored run record; explain ids and digests in the JSON form (<code>stella policy explain --format json</code>) identify every trace.{{else}}Generated by stella from an evaluation result; the JSON form (<code>--format json</code>) carries the same data with every digest.{{end}}</footer>
 </body>
 </html>
 `

@@ -1,0 +1,139 @@
+package report
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/engine"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// JUnit writes one test suite per SBOM with a test case per finding (in
+// finding order): blocked findings fail, quieted and ignored ones are
+// skipped, warned ones pass with their warnings in system-out. A gate that
+// blocks adds a failing case to a "gates" suite.
+func JUnit(w io.Writer, r *engine.Result) error {
+	doc := junitSuites{Name: "stella policy " + r.Policy.ID}
+	bySBOM := map[string]int{}
+	var suites []junitSuite
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		k, ok := bySBOM[f.Component.SBOM]
+		if !ok {
+			k = len(suites)
+			bySBOM[f.Component.SBOM] = k
+			suites = append(suites, junitSuite{Name: sbomName(r, f.Component.SBOM), Timestamp: r.EvaluationTime,
+				Properties: []junitProperty{{"policyId", r.Policy.ID}, {"policyDigest", r.Policy.Digest}, {"sbom", f.Component.SBOM}}})
+		}
+		s := &suites[k]
+		c := junitCase{Name: f.AdvisoryID + " " + pkgText(f), Classname: f.Purl}
+		detail := fmt.Sprintf("finding %s\nseverity %s %s (VEX %s)\n", f.FindingID, f.Severity.Band, scoreText(f), f.VEXStatus)
+		if len(f.FixedIn) > 0 {
+			detail += "fixed in " + strings.Join(f.FixedIn, ", ") + "\n"
+		}
+		switch f.Verdict {
+		case engine.VerdictBlocked:
+			msg := "blocked"
+			if f.Rule != "" {
+				msg += " by " + f.Rule
+			}
+			if f.Explain != nil && f.Explain.Verdict.Rationale != "" {
+				msg += ": " + f.Explain.Verdict.Rationale
+			}
+			c.Failure = &junitMessage{Message: msg, Type: "blocked", Text: detail}
+			s.Failures++
+		case engine.VerdictQuieted, engine.VerdictIgnored:
+			c.Skipped = &junitMessage{Message: f.Verdict + " by " + cmpOr(f.Rule, "policy")}
+			s.Skipped++
+		default:
+			c.SystemOut = detail
+			for _, wn := range f.Warnings {
+				c.SystemOut += "warning: " + wn + "\n"
+			}
+		}
+		s.Tests++
+		s.Cases = append(s.Cases, c)
+	}
+	var gates junitSuite
+	gates.Name, gates.Timestamp = "gates", r.EvaluationTime
+	for _, g := range r.Gates {
+		c := junitCase{Name: g.Name, Classname: "gates"}
+		if g.Outcome == engine.GateBlock {
+			c.Failure = &junitMessage{Message: g.Message, Type: "gate"}
+			gates.Failures++
+		} else {
+			c.SystemOut = g.Outcome + ": " + g.Message + "\n"
+		}
+		gates.Tests++
+		gates.Cases = append(gates.Cases, c)
+	}
+	if gates.Tests > 0 {
+		suites = append(suites, gates)
+	}
+	for _, s := range suites {
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Skipped += s.Skipped
+	}
+	doc.Suites = suites
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// sbomName is the name of the SBOM with digest d, or d.
+func sbomName(r *engine.Result, d string) string {
+	for _, s := range r.Inputs.SBOMs {
+		if s.Digest == d && s.Name != "" {
+			return s.Name
+		}
+	}
+	return d
+}

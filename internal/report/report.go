@@ -1,0 +1,126 @@
+// Package report owns the renderings of an evaluation result: a table for
+// people, JSON and NDJSON for programs, SARIF 2.1.0 for code-scanning
+// dashboards, JUnit XML for CI test views, an OpenVEX document of the
+// decisions, and one self-contained HTML page for auditors; plus the table
+// of a baseline comparison (engine.Diff).
+//
+// Every renderer is deterministic: the same result gives the same bytes. No
+// renderer reads the clock; times come from the result. docs/output.md
+// documents each format.
+package report
+
+import (
+	"cmp"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Formats lists the formats Write accepts, in the order help texts list them.
+var Formats = []string{"table", "json", "ndjson", "sarif", "junit", "openvex", "html"}
+
+// Options tune the renderings.
+type Options struct {
+	// Color styles the table with ANSI colours (only on a terminal).
+	Color bool
+	// Tool is the producer name and version for SARIF and OpenVEX
+	// ("stella", "1.2.3").
+	ToolName, ToolVersion string
+	// Locate returns where a component is written: the SBOM file (a path
+	// or URI, relative to the working directory) and the 1-based line of
+	// the component in it (0 when unknown). SARIF locations use it; nil
+	// leaves the SBOM name as the location.
+	Locate func(f *engine.Finding) (uri string, line int)
+}
+
+// Write renders r in format.
+func Write(w io.Writer, format string, r *engine.Result, o Options) error {
+	switch format {
+	case "table":
+		return Table(w, r, o)
+	case "json":
+		return JSON(w, r)
+	case "ndjson":
+		return NDJSON(w, r)
+	case "sarif":
+		return SARIF(w, r, o)
+	case "junit":
+		return JUnit(w, r)
+	case "openvex":
+		return OpenVEX(w, r, o)
+	case "html":
+		return HTML(w, r)
+	}
+	return fail.New(fail.Invalid, "unknown report format %q (want %s)", format, strings.Join(Formats, ", "))
+}
+
+// JSON writes the full result, indented, without HTML escaping.
+func JSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// NDJSON writes one finding per line, in finding order, without its
+// explain trace (explainId names it; the json format carries the traces).
+func NDJSON(w io.Writer, r *engine.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, f := range r.Findings {
+		f.Explain = nil
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// verdictRank orders verdicts for people: what needs action first.
+var verdictRank = map[string]int{
+	engine.VerdictBlocked: 0,
+	engine.VerdictWarned:  1,
+	engine.VerdictQuieted: 2,
+	engine.VerdictIgnored: 3,
+	engine.VerdictPassed:  4,
+}
+
+// ByAttention returns the findings sorted by verdict (blocked first), then
+// severity score (highest first, unknown last), then finding id.
+func ByAttention(fs []engine.Finding) []*engine.Finding {
+	out := make([]*engine.Finding, len(fs))
+	for i := range fs {
+		out[i] = &fs[i]
+	}
+	slices.SortStableFunc(out, func(a, b *engine.Finding) int {
+		return cmp.Or(
+			cmp.Compare(verdictRank[a.Verdict], verdictRank[b.Verdict]),
+			cmpScore(b, a),
+			strings.Compare(a.FindingID, b.FindingID),
+		)
+	})
+	return out
+}
+
+func cmpScore(a, b *engine.Finding) int {
+	switch {
+	case a.Severity.Score == nil && b.Severity.Score == nil:
+		return 0
+	case a.Severity.Score == nil:
+		return -1
+	case b.Severity.Score == nil:
+		return 1
+	}
+	return a.Severity.Score.Cmp(*b.Severity.Score)
+}
+
+func scoreText(f *engine.Finding) string {
+	if f.Severity.Score == nil {
+		return "-"
+	}
+	return f.Severity.Score.String()
+}

@@ -1,0 +1,235 @@
+package report
+
+import (
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/engine"
+)
+
+// SARIF 2.1.0, hand-written: only the members stella fills, so the output
+// stays small and every member is deterministic.
+
+const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool              sarifTool        `json:"tool"`
+	AutomationDetails *sarifAutomation `json:"automationDetails,omitempty"`
+	Results           []sarifResult    `json:"results"`
+	Properties        map[string]any   `json:"properties,omitempty"`
+}
+
+type sarifAutomation struct {
+	ID string `json:"id"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name,omitempty"`
+	ShortDescription     sarifText      `json:"shortDescription"`
+	FullDescription      *sarifText     `json:"fullDescription,omitempty"`
+	Help                 *sarifText     `json:"help,omitempty"`
+	HelpURI              string         `json:"helpUri,omitempty"`
+	DefaultConfiguration sarifConfig    `json:"defaultConfiguration"`
+	Properties           sarifRuleProps `json:"properties"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	SecuritySeverity string   `json:"security-severity,omitempty"`
+	Tags             []string `json:"tags"`
+	Aliases          []string `json:"aliases,omitempty"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Suppressions        []sarifSuppress   `json:"suppressions,omitempty"`
+	Properties          sarifResultProps  `json:"properties"`
+}
+
+type sarifSuppress struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
+}
+
+type sarifResultProps struct {
+	FindingID string   `json:"findingId"`
+	Verdict   string   `json:"verdict"`
+	VEXStatus string   `json:"vexStatus"`
+	Severity  string   `json:"severity"`
+	Rule      string   `json:"rule,omitempty"`
+	ExplainID string   `json:"explainId,omitempty"`
+	FixedIn   []string `json:"fixedIn,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical  `json:"physicalLocation"`
+	LogicalLocations []sarifLogical `json:"logicalLocations"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogical struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+// sarifLevel maps a verdict to a result level: blocked is an error, warned
+// a warning, everything else a note (quieted and ignored findings are also
+// marked suppressed, passed ones carry their VEX status).
+func sarifLevel(v string) string {
+	switch v {
+	case engine.VerdictBlocked:
+		return "error"
+	case engine.VerdictWarned:
+		return "warning"
+	}
+	return "note"
+}
+
+// SARIF writes the result as a SARIF 2.1.0 log with one run: a rule per
+// advisory (with its security-severity, the highest severity score among
+// its findings), a result per finding located at the component in its SBOM,
+// with the finding id as a stable partial fingerprint.
+func SARIF(w io.Writer, r *engine.Result, o Options) error {
+	name := cmpOr(o.ToolName, "stella")
+	log := sarifLog{Schema: sarifSchema, Version: "2.1.0"}
+	run := sarifRun{
+		Tool:              sarifTool{Driver: sarifDriver{Name: name, Version: o.ToolVersion, Rules: []sarifRule{}}},
+		AutomationDetails: &sarifAutomation{ID: "stella/" + r.Policy.ID + "/"},
+		Results:           []sarifResult{},
+		Properties: map[string]any{
+			"policyId": r.Policy.ID, "policyDigest": r.Policy.Digest, "verdict": r.Verdict,
+			"evaluationTime": r.EvaluationTime, "inputsHash": r.Inputs.InputsHash, "resultDigest": r.Digests.Result,
+		},
+	}
+	// One rule per advisory, in advisory id order.
+	index := map[string]int{}
+	var ids []string
+	worst := map[string]*engine.Finding{}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if _, ok := worst[f.AdvisoryID]; !ok {
+			ids = append(ids, f.AdvisoryID)
+			worst[f.AdvisoryID] = f
+		} else if cmpScore(f, worst[f.AdvisoryID]) > 0 {
+			worst[f.AdvisoryID] = f
+		}
+	}
+	slices.Sort(ids)
+	for i, id := range ids {
+		f := worst[id]
+		index[id] = i
+		rule := sarifRule{
+			ID:                   id,
+			ShortDescription:     sarifText{Text: cmpOr(f.Summary, id)},
+			DefaultConfiguration: sarifConfig{Level: "warning"},
+			Properties:           sarifRuleProps{Tags: []string{"security", "vulnerability"}, Aliases: f.Aliases},
+		}
+		if f.Severity.Score != nil {
+			rule.Properties.SecuritySeverity = f.Severity.Score.String()
+		}
+		help := id + " (" + f.Source + ")"
+		if len(f.Aliases) > 0 {
+			help += ", also " + strings.Join(f.Aliases, ", ")
+		}
+		rule.Help = &sarifText{Text: help}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		msg := f.AdvisoryID + " in " + pkgText(f) + ": " + f.Verdict
+		if f.Rule != "" {
+			msg += " by rule " + f.Rule
+		}
+		msg += " (severity " + f.Severity.Band
+		if f.Severity.Score != nil {
+			msg += " " + f.Severity.Score.String()
+		}
+		msg += ", VEX " + f.VEXStatus + ")"
+		if len(f.FixedIn) > 0 {
+			msg += "; fixed in " + strings.Join(f.FixedIn, ", ")
+		}
+		uri, line := f.Component.SBOM, 0
+		if o.Locate != nil {
+			uri, line = o.Locate(f)
+		}
+		loc := sarifLocation{
+			PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}},
+			LogicalLocations: []sarifLogical{{Name: pkgText(f), FullyQualifiedName: f.Purl, Kind: "package"}},
+		}
+		if line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
+		}
+		res := sarifResult{
+			RuleID: f.AdvisoryID, RuleIndex: index[f.AdvisoryID], Level: sarifLevel(f.Verdict),
+			Message:             sarifText{Text: msg},
+			Locations:           []sarifLocation{loc},
+			PartialFingerprints: map[string]string{"stellaFinding/v1": f.FindingID},
+			Properties: sarifResultProps{FindingID: f.FindingID, Verdict: f.Verdict, VEXStatus: f.VEXStatus,
+				Severity: f.Severity.Band, Rule: f.Rule, ExplainID: f.ExplainID, FixedIn: f.FixedIn},
+		}
+		if f.Verdict == engine.VerdictQuieted || f.Verdict == engine.VerdictIgnored {
+			why := "quieted by policy"
+			if f.Exception != nil {
+				why = "exception " + f.Exception.ID + " (" + f.Exception.Effect + ") until " + f.Exception.Expires
+			} else if f.Rule != "" {
+				why = "rule " + f.Rule
+			}
+			res.Suppressions = []sarifSuppress{{Kind: "external", Status: "accepted", Justification: why}}
+		}
+		run.Results = append(run.Results, res)
+	}
+	log.Runs = []sarifRun{run}
+	return JSON(w, log)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

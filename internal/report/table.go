@@ -1,0 +1,209 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
+)
+
+// palette styles the table on a terminal; without colour it is the identity.
+type palette struct {
+	on                   bool
+	bad, warn, good, dim lipgloss.Style
+	bold                 lipgloss.Style
+}
+
+func newPalette(on bool) palette {
+	return palette{
+		on:   on,
+		bad:  lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
+		warn: lipgloss.NewStyle().Foreground(lipgloss.Yellow),
+		good: lipgloss.NewStyle().Foreground(lipgloss.Green),
+		dim:  lipgloss.NewStyle().Faint(true),
+		bold: lipgloss.NewStyle().Bold(true),
+	}
+}
+
+func (p palette) paint(st lipgloss.Style, s string) string {
+	if !p.on {
+		return s
+	}
+	return st.Render(s)
+}
+
+func (p palette) verdict(v string) string {
+	switch v {
+	case engine.VerdictBlocked:
+		return p.paint(p.bad, v)
+	case engine.VerdictWarned:
+		return p.paint(p.warn, v)
+	case engine.VerdictPassed:
+		return p.paint(p.good, v)
+	}
+	return p.paint(p.dim, v)
+}
+
+func newTable(w io.Writer, color bool, headers ...any) *tablewriter.Table {
+	sym := tw.NewSymbols(tw.StyleASCII)
+	if color {
+		sym = tw.NewSymbols(tw.StyleLight)
+	}
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: sym})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+	)
+	t.Header(headers...)
+	return t
+}
+
+// Table writes a summary line, the gates, and one row per finding sorted by
+// attention (ByAttention), with the rule that decided each.
+func Table(w io.Writer, r *engine.Result, o Options) error {
+	p := newPalette(o.Color)
+	if _, err := fmt.Fprintln(w, summaryLine(r, p)); err != nil {
+		return err
+	}
+	for _, g := range r.Gates {
+		mark := p.paint(p.good, "pass")
+		switch g.Outcome {
+		case engine.GateBlock:
+			mark = p.paint(p.bad, "BLOCK")
+		case engine.GateWarn:
+			mark = p.paint(p.warn, "warn")
+		}
+		if _, err := fmt.Fprintf(w, "gate %-18s %-5s %s\n", g.Name, mark, g.Message); err != nil {
+			return err
+		}
+	}
+	for _, warning := range r.Warnings {
+		if _, err := fmt.Fprintln(w, p.paint(p.dim, "note: "+warning)); err != nil {
+			return err
+		}
+	}
+	if len(r.Findings) == 0 {
+		_, err := fmt.Fprintln(w, "no findings")
+		return err
+	}
+	t := newTable(w, o.Color, "VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE")
+	for _, f := range ByAttention(r.Findings) {
+		rule := f.Rule
+		if rule == "" {
+			rule = "-"
+		}
+		if err := t.Append(p.verdict(f.Verdict), f.Severity.Band, scoreText(f), pkgText(f), f.AdvisoryID, f.VEXStatus, rule); err != nil {
+			return err
+		}
+	}
+	return t.Render()
+}
+
+// Summary is the one-line outcome of a result, without colour: verdict,
+// counts, policy and evaluation time.
+func Summary(r *engine.Result) string { return summaryLine(r, newPalette(false)) }
+
+func summaryLine(r *engine.Result, p palette) string {
+	v := r.Summary.ByVerdict
+	var counts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{v.Blocked, "blocked"}, {v.Warned, "warned"}, {v.Quieted, "quieted"}, {v.Ignored, "ignored"}, {v.Passed, "passed"}} {
+		if c.n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(counts) == 0 {
+		counts = []string{"0 findings"}
+	}
+	verdict := strings.ToUpper(r.Verdict)
+	switch r.Verdict {
+	case engine.VerdictBlocked:
+		verdict = p.paint(p.bad, verdict)
+	case engine.VerdictWarned:
+		verdict = p.paint(p.warn, verdict)
+	default:
+		verdict = p.paint(p.good, verdict)
+	}
+	shadow := ""
+	if r.Shadow {
+		shadow = " (shadow: not enforced)"
+	}
+	return fmt.Sprintf("%s%s: %s of %d findings · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
+		r.Summary.Findings, r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
+}
+
+func pkgText(f *engine.Finding) string {
+	if f.Version == "" {
+		return f.Name
+	}
+	return f.Name + "@" + f.Version
+}
+
+// DiffTable writes a baseline comparison: the summary, the per-rule impact
+// and one row per changed finding.
+func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
+	p := newPalette(o.Color)
+	s := d.Summary
+	fmt.Fprintf(w, "baseline %q %s: %s · candidate %q %s: %s\n", d.Baseline.Policy.ID, canon.Short(d.Baseline.Policy.Digest, 12),
+		p.verdict(d.Baseline.Verdict), d.Candidate.Policy.ID, canon.Short(d.Candidate.Policy.Digest, 12), p.verdict(d.Candidate.Verdict))
+	fmt.Fprintf(w, "%d added, %d removed, %d changed, %d unchanged; %d newly blocked, %d no longer blocked\n",
+		s.Added, s.Removed, s.Changed, s.Unchanged, s.NewBlocked, s.Unblocked)
+	if !d.SameInputs {
+		fmt.Fprintln(w, p.paint(p.warn, "note: the two results were evaluated on different inputs"))
+	}
+	for _, sh := range s.SeverityShifts {
+		fmt.Fprintf(w, "severity %s → %s: %d\n", sh.From, sh.To, sh.Count)
+	}
+	rt := newTable(w, o.Color, "RULE", "BASELINE MATCHED/DECIDED", "CANDIDATE MATCHED/DECIDED", "GAINED", "LOST")
+	for _, r := range d.Rules {
+		side := func(in bool, m, dec int) string {
+			if !in {
+				return "-"
+			}
+			return fmt.Sprintf("%d/%d", m, dec)
+		}
+		if err := rt.Append(r.Rule, side(r.InBaseline, r.BaselineMatched, r.BaselineDecided),
+			side(r.InCandidate, r.CandidateMatched, r.CandidateDecided), fmt.Sprint(r.Gained), fmt.Sprint(r.Lost)); err != nil {
+			return err
+		}
+	}
+	if err := rt.Render(); err != nil {
+		return err
+	}
+	if len(d.Changes) == 0 {
+		_, err := fmt.Fprintln(w, "no verdict changes")
+		return err
+	}
+	ct := newTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
+	arrow := func(a, b string) string {
+		switch {
+		case a == b:
+			return a
+		case a == "":
+			return b
+		case b == "":
+			return a
+		}
+		return a + " → " + b
+	}
+	for _, c := range d.Changes {
+		verdict := arrow(c.OldVerdict, c.NewVerdict)
+		if c.NewVerdict == engine.VerdictBlocked && c.OldVerdict != engine.VerdictBlocked {
+			verdict = p.paint(p.bad, verdict)
+		}
+		if err := ct.Append(c.Kind, c.Purl, c.AdvisoryID, verdict, arrow(c.OldSeverity, c.NewSeverity), arrow(c.OldRule, c.NewRule)); err != nil {
+			return err
+		}
+	}
+	return ct.Render()
+}
