@@ -214,7 +214,7 @@ func csafProducts(cd *csafDoc) map[string]model.Product {
 		for _, b := range bs {
 			v, r := version, rng
 			switch b.Category {
-			case "product_version":
+			case "product_version", "service_pack", "patch_level": // the latter two refine a version
 				v, r = b.Name, ""
 			case "product_version_range":
 				v, r = "", b.Name
