@@ -31,18 +31,19 @@ type Rejected struct {
 }
 
 // VerifyApprovals decides which approvals of the version ref count under
-// trust: stmts are every signed statement about the version in the order
+// trust. stmts are every signed statement about the version in the order
 // they were recorded (drafted, submitted, reviews, approvals, …), from the
-// local store or from a bundle. Every signature must verify (else
-// fail.Integrity: the record was tampered with). An approval counts when
-// it belongs to the current submission round (the last policy.submitted,
-// not followed by a request for changes), approves exactly ref's IR
-// digest, is signed by a key this trust config holds with policy:approve,
-// acknowledges the simulation and determinism checks, and comes from a
-// principal who neither drafted nor submitted the version; each principal
-// counts once. Approvals by keys the site does not trust are listed in
-// Rejected and never count: this is how approvals travelling in a bundle
-// are re-verified at import against the importing site's trust config.
+// local store or from a bundle. Every signature whose key is given must
+// verify, and every statement must be about ref's policy and IR digest;
+// anything else is fail.Integrity (the record was tampered with). An
+// approval counts when it belongs to the current submission round (after
+// the last policy.submitted, with no request for changes since), is signed
+// by a key this trust config holds with policy:approve, acknowledges the
+// simulation and determinism checks, and comes from a principal who
+// neither drafted nor submitted the version; each principal counts once.
+// The others are listed in Rejected and never count: this is how approvals
+// travelling in a bundle are re-verified at import against the importing
+// site's trust config.
 func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []Signed) (*ApprovalReport, error) {
 	if quorum < 1 {
 		quorum = DefaultQuorum
@@ -65,8 +66,8 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, rep.Policy, err))
 		}
 		p := &v.Predicate
-		if p.Policy == nil || p.Policy.ID != ref.ID {
-			return nil, fail.New(fail.Integrity, "statement %d (%s) is not about %s", i+1, v.Subject, ref.ID)
+		if p.Policy == nil || p.Policy.ID != ref.ID || p.Policy.IRDigest != ref.IRDigest {
+			return nil, fail.New(fail.Integrity, "statement %d (%s %s) is not about %s with IR %s", i+1, p.Action, v.Subject, ref.ID, ref.IRDigest)
 		}
 		switch p.Action {
 		case ActionDrafted, ActionSubmitted:
@@ -91,8 +92,6 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 		}
 		e, trusted := trust.Lookup(v.KeyID)
 		switch {
-		case p.Policy.IRDigest != ref.IRDigest:
-			rej("approves IR %s, not %s", p.Policy.IRDigest, ref.IRDigest)
 		case !trusted:
 			rej("key %s is not in this site's trust config", shortKey(v.KeyID))
 		case !e.Has(ScopePolicyApprove):

@@ -209,11 +209,13 @@ type AuditExport struct {
 }
 
 // ExportStatement is a signed statement in an export, with where it was
-// filed.
+// filed. The envelope is kept as a string so that canonicalizing the export
+// leaves its bytes, and so its digest, unchanged.
 type ExportStatement struct {
-	Seq     int64  `json:"seq"`
-	Subject string `json:"subject"`
-	Signed
+	Seq       int64  `json:"seq"`
+	Subject   string `json:"subject"`
+	Envelope  string `json:"envelope"`
+	PublicKey string `json:"publicKey"`
 }
 
 // ExportAudit builds and signs an export of the events at or after since
@@ -249,8 +251,7 @@ func (r *Registry) ExportAudit(ctx context.Context, a *Actor, since string) (*Si
 			Statements: []ExportStatement{}, Retention: FormatAge(DefaultAuditRetention)}
 		for _, e := range events {
 			for _, s := range bySeq[e.Seq] {
-				ex.Statements = append(ex.Statements, ExportStatement{Seq: s.Seq, Subject: s.Subject,
-					Signed: Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}})
+				ex.Statements = append(ex.Statements, ExportStatement{Seq: s.Seq, Subject: s.Subject, Envelope: string(s.Envelope), PublicKey: s.PublicPEM})
 			}
 		}
 		rng = ExportRange{Since: since, From: events[0].Seq, To: events[len(events)-1].Seq, Anchor: events[0].PreviousHash,
@@ -342,12 +343,12 @@ func VerifyExport(ctx context.Context, name string, b []byte, trust *Trust) (*Ex
 	stmts := map[string]*store.Statement{}
 	for i := range ex.Statements {
 		s := &ex.Statements[i]
-		v, err := s.Signed.Verify(ctx)
+		v, err := Signed{Envelope: []byte(s.Envelope), PublicKey: s.PublicKey}.Verify(ctx)
 		if err != nil {
 			return nil, fail.New(fail.Integrity, "%s: statement of event %d: %v", name, s.Seq, err)
 		}
 		stmts[v.Digest] = &store.Statement{Digest: v.Digest, Seq: s.Seq, Action: v.Predicate.Action, Subject: s.Subject,
-			KeyID: v.KeyID, PublicPEM: s.PublicKey, Envelope: s.Envelope}
+			KeyID: v.KeyID, PublicPEM: s.PublicKey, Envelope: []byte(s.Envelope)}
 	}
 	prev := ex.Range.Anchor
 	for i, e := range ex.Events {

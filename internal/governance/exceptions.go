@@ -119,7 +119,7 @@ func (r *Registry) RequestException(ctx context.Context, a *Actor, req Exception
 	if err := a.require(ActionExcRequested); err != nil {
 		return nil, nil, err
 	}
-	x, warnings, err := r.newException(req)
+	x, warnings, err := r.newException(req, a.Entry.Principal)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -161,8 +161,9 @@ func (r *Registry) RequestException(ctx context.Context, a *Actor, req Exception
 	return t, view, err
 }
 
-// newException validates a request into the exception's terms.
-func (r *Registry) newException(req ExceptionRequest) (model.Exception, []string, error) {
+// newException validates a request by principal a into the exception's
+// terms.
+func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception, []string, error) {
 	var warnings []string
 	vulns := cleanList(req.Vulns, true)
 	purls := cleanList(req.Purls, false) // a purl may contain a comma
@@ -210,7 +211,7 @@ func (r *Registry) newException(req ExceptionRequest) (model.Exception, []string
 		warnings = append(warnings, "the timebox ended at "+timeText(end)+": the exception applies only to evaluations dated inside it")
 	}
 	x := model.Exception{Vulns: vulns, Purls: purls, Effect: effect, Severity: sev, Control: control,
-		Justification: strings.TrimSpace(req.Justification), Owner: strings.TrimSpace(req.Owner), Status: ExceptionRequested,
+		Justification: strings.TrimSpace(req.Justification), Owner: strings.TrimSpace(req.Owner), Requester: a, Status: ExceptionRequested,
 		Created: timeText(now), Effective: timeText(start), Expires: timeText(end), Ticket: req.Ticket}
 	return x, warnings, nil
 }

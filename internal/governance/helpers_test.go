@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -199,3 +200,5 @@ func (w *world) state(ref string) string {
 	}
 	return s
 }
+
+func jsonOf(v any) ([]byte, error) { return json.Marshal(v) }
