@@ -36,6 +36,13 @@ func FuzzParse(f *testing.F) {
 		if len(diags) > 0 || file.Policy == nil {
 			return
 		}
+		Inspect(file, func(n Node) bool {
+			sp := n.Span()
+			if !sp.Start.IsValid() || sp.End.Offset < sp.Start.Offset || sp.End.Offset > len(src) {
+				t.Fatalf("%T has span %v–%v outside the %d-byte source", n, sp.Start, sp.End, len(src))
+			}
+			return true
+		})
 		out := Print(file)
 		f2, d2 := Parse("out", out)
 		if len(d2) > 0 {

@@ -20,9 +20,6 @@ func (p Pos) IsValid() bool { return p.Line > 0 }
 // String formats p as line:col.
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 
-// Before reports whether p comes before q.
-func (p Pos) Before(q Pos) bool { return p.Offset < q.Offset }
-
 // IR returns p without its offset, as the source map stores it.
 func (p Pos) IR() ir.Pos { return ir.Pos{Line: p.Line, Col: p.Col} }
 
