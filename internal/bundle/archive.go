@@ -130,15 +130,13 @@ type capReader struct {
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
-	if c.n <= 0 {
-		return 0, errTooBig
-	}
-	if int64(len(p)) > c.n {
-		p = p[:c.n+1] // one byte more, to tell "exactly at the limit" from "over"
+	// Read at most one byte more than allowed, to tell "exactly at the
+	// limit" from "over".
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
 	}
 	n, err := c.r.Read(p)
-	c.n -= int64(n)
-	if c.n < 0 {
+	if c.n -= int64(n); c.n < 0 {
 		return n, errTooBig
 	}
 	return n, err

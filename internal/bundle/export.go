@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -107,7 +108,7 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions) (*Exported, e
 	}
 	var out *Exported
 	err := st.Update(ctx, func(tx *store.Tx) error {
-		c := &collector{tx: tx, o: &o, files: map[string]file{}, keys: map[string]*TrustRoot{}}
+		c := &collector{tx: tx, o: &o, files: map[string]file{}, keys: map[string]*TrustRoot{}, media: map[string]string{}}
 		if err := c.collect(ctx); err != nil {
 			return err
 		}
@@ -172,6 +173,7 @@ type collector struct {
 	snapshots []Snapshot
 	runs      []Run
 	keys      map[string]*TrustRoot
+	media     map[string]string // entry media types known from a snapshot manifest
 	newest    time.Time
 	contentID string
 	reused    bool
@@ -301,6 +303,11 @@ func (c *collector) addSnapshot(ctx context.Context, id string) error {
 			return err
 		}
 		c.add(dir+f.Path, data)
+		if f.Path == snapshot.ManifestFile {
+			for p, mt := range snapshotMediaTypes(data) {
+				c.media[dir+p] = mt
+			}
+		}
 	}
 	summary, err := canon.Transform(orEmptyObject(sn.Summary))
 	if err != nil {
@@ -490,7 +497,11 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 		if err := checkPath(f.path); err != nil {
 			return nil, fail.New(fail.Invalid, "bundle entry: %v", err)
 		}
-		m.Entries = append(m.Entries, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mediaType(f.path)})
+		mt := c.media[f.path]
+		if mt == "" {
+			mt = mediaType(f.path)
+		}
+		m.Entries = append(m.Entries, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mt})
 	}
 	m.MerkleRoot = MerkleRoot(m.Entries)
 	var err error

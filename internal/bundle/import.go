@@ -206,9 +206,14 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		}
 	}
 	for _, s := range m.Snapshots {
+		media, err := b.openSnapshot(s)
+		if err != nil {
+			return err
+		}
 		var files []store.File
 		for _, p := range b.under(s.Dir) {
-			files = append(files, store.File{Path: strings.TrimPrefix(p, s.Dir), MediaType: mediaType(p), Data: b.files[p]})
+			rel := strings.TrimPrefix(p, s.Dir)
+			files = append(files, store.File{Path: rel, MediaType: media[rel], Data: b.files[p]})
 		}
 		created, err := tx.PutSnapshot(ctx, s.ID, "bundle "+m.BundleID, s.Summary, files)
 		if err != nil {

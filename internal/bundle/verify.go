@@ -15,6 +15,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // Bundle is a bundle read into memory. Its manifest and files are what the
@@ -301,6 +302,9 @@ func checkEntries(es []Entry) error {
 // and that the lists are sorted and unique.
 func (b *Bundle) checkRefs(m *Manifest) error {
 	for i, p := range m.Policies {
+		if err := store.ValidPolicyID(p.PolicyID); err != nil || p.Version < 1 {
+			return fmt.Errorf("%s: policies[%d]: %q version %d is not a registered policy version", ManifestPath, i, p.PolicyID, p.Version)
+		}
 		if i > 0 && !policyLess(m.Policies[i-1], p) {
 			return fmt.Errorf("%s: policies[%d] %s: not sorted or duplicated", ManifestPath, i, p.Ref())
 		}
@@ -331,8 +335,14 @@ func (b *Bundle) checkRefs(m *Manifest) error {
 		if s.Dir != SnapshotDir(s.ID) {
 			return fmt.Errorf("%s: snapshot %s: dir %q is not %q", ManifestPath, s.ID, s.Dir, SnapshotDir(s.ID))
 		}
+		if !canon.ValidDigest(s.ID) {
+			return fmt.Errorf("%s: snapshot id %q is not a sha256 digest", ManifestPath, s.ID)
+		}
 		if n := len(b.under(s.Dir)); n != s.Files || n == 0 {
 			return fmt.Errorf("snapshot %s: %d files under %s, the manifest says %d", s.ID, n, s.Dir, s.Files)
+		}
+		if _, err := b.openSnapshot(s); err != nil {
+			return err
 		}
 	}
 	for i, r := range m.Runs {
