@@ -121,6 +121,14 @@ func (t *Tx) PendingChanges(ctx context.Context, table string, after int64) (int
 	return n, err
 }
 
+// HasChanges reports whether the tenant's change log of table has entries
+// after seq.
+func (t *Tx) HasChanges(ctx context.Context, table string, after int64) (bool, error) {
+	var ok bool
+	err := t.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sync_log WHERE tbl = ? AND tenant = ? AND seq > ?)`, table, t.tenant, after).Scan(&ok)
+	return ok, err
+}
+
 // LastChange returns the seq of the newest change log entry of any table
 // and tenant (0 when the log is empty).
 func (t *Tx) LastChange(ctx context.Context) (int64, error) {

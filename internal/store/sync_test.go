@@ -114,6 +114,16 @@ func TestChanges(t *testing.T) {
 	}); err != nil || pending != 2 {
 		t.Fatalf("pending %d, %v", pending, err)
 	}
+	var more, none bool
+	if err := s.View(ctx, func(tx *Tx) (err error) {
+		if more, err = tx.HasChanges(ctx, "findings", rest.Last-1); err != nil {
+			return err
+		}
+		none, err = tx.HasChanges(ctx, "findings", rest.Last)
+		return err
+	}); err != nil || !more || none {
+		t.Fatalf("HasChanges before the last %v, after it %v (%v)", more, none, err)
+	}
 	if err := s.View(ctx, func(tx *Tx) error {
 		_, err := tx.Changes(ctx, ChangeQuery{Table: "keys; DROP TABLE runs", Limit: 1})
 		return err
