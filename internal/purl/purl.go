@@ -168,9 +168,15 @@ func (m Mismatch) String() string {
 // purl comp (DESIGN §6): type, namespace and name must be equal; a version
 // given in prod must equal comp's (a missing one matches every version);
 // every qualifier given in prod must be present in comp with the same value
-// (missing qualifiers match all); a given subpath must be equal.
+// (missing qualifiers match all); a given subpath must be equal. Go module
+// paths are compared case-insensitively here, because tools that follow the
+// library's lower-casing write them so in VEX documents.
 func Match(prod, comp PURL) Mismatch {
-	if prod.Type != comp.Type || prod.Namespace != comp.Namespace || prod.Name != comp.Name {
+	same := func(a, b string) bool { return a == b }
+	if prod.Type == "golang" {
+		same = strings.EqualFold
+	}
+	if prod.Type != comp.Type || !same(prod.Namespace, comp.Namespace) || !same(prod.Name, comp.Name) {
 		return OtherPackage
 	}
 	if prod.Version != "" && prod.Version != comp.Version {

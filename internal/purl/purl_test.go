@@ -218,6 +218,11 @@ func TestMatch(t *testing.T) {
 			t.Errorf("Match(%q, %q) = %v, want %v", tt.prod, comp, got, tt.want)
 		}
 	}
+	goComp, _ := Parse("pkg:golang/github.com/BurntSushi/toml@v0.3.1")
+	goProd, _ := Parse("pkg:golang/github.com/burntsushi/toml")
+	if got := Match(goProd, goComp); got != Matched {
+		t.Errorf("Match of a lower-cased Go module path = %v, want matched", got)
+	}
 	if s := OtherPackage.String(); s != "unknown_product" {
 		t.Errorf("OtherPackage.String() = %q", s)
 	}
