@@ -75,7 +75,10 @@ func TestFirstSync(t *testing.T) {
 
 	// The cursors are stored on both sides and agree.
 	var local []store.SyncCursor
-	if err := st.View(context.Background(), func(tx *store.Tx) (err error) { local, err = tx.SyncCursors(context.Background(), rep.Target); return err }); err != nil {
+	if err := st.View(context.Background(), func(tx *store.Tx) (err error) {
+		local, err = tx.SyncCursors(context.Background(), rep.Target)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	if len(local) != len(synced) {
