@@ -343,4 +343,3 @@ func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loaded
 	a.infof("stella: recorded simulation %s", out.Record.RunID)
 	return nil
 }
-

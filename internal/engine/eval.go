@@ -20,7 +20,8 @@ type findingInput struct {
 	ids        []string // the advisory id, then its aliases
 	aliases    []string
 	source     string
-	tags       []string
+	tags       []string // advisory tags, with "kev" from the KEV signal
+	compTags   []string // component tags, with its SBOM's document tags
 	fixedIn    []string
 	sig        Signals
 	kevKnown   bool // a KEV catalog is among the inputs
@@ -107,6 +108,13 @@ func (s *state) prepare(pair *match.Pair) {
 		s.f.tags = []string{}
 	}
 	s.f.fixedIn = fixedVersions(a, c)
+	s.f.compTags = c.Tags
+	if dt := p.sbomTags[c.SBOM]; len(dt) > 0 {
+		s.f.compTags = sortStrings(c.Tags, dt)
+	}
+	if s.f.compTags == nil {
+		s.f.compTags = []string{}
+	}
 
 	s.vex.reset(pair.VEX)
 	s.elem = nil

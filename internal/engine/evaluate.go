@@ -68,6 +68,11 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	prog.enforced = !shadow
 	var warnings []string
 	var w []string
+	prog.sbomTags = map[string][]string{}
+	for i := range req.Inputs.SBOMs {
+		sb := &req.Inputs.SBOMs[i]
+		prog.sbomTags[sb.Digest] = sb.Tags
+	}
 	prog.sig, w = newSignalIndex(req.Inputs)
 	warnings = append(warnings, w...)
 	xs, w := prepareExceptions(req.Inputs.Exceptions, at)

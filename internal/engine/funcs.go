@@ -79,7 +79,7 @@ var builtins = map[string]builtin{
 			if v.K != KStr {
 				return Null
 			}
-			if code, ok := reachCode(v.S); ok {
+			if code, ok := ir.ReachStateCode(v.S); ok {
 				return Str(code)
 			}
 			return Null
@@ -117,7 +117,7 @@ var builtins = map[string]builtin{
 	"sbom.has_tag": func(args []fn) fn {
 		return func(s *state) Val {
 			v := args[0](s)
-			return Bool(v.K == KStr && slices.Contains(s.f.comp.Tags, v.S))
+			return Bool(v.K == KStr && slices.Contains(s.f.compTags, v.S))
 		}
 	},
 	"vex.all": func(args []fn) fn {
@@ -173,21 +173,4 @@ func (c *compiler) call(e ir.Expr) (fn, error) {
 		return nil, err
 	}
 	return b(args), nil
-}
-
-// reachStates maps lattice state names and codes (lower-cased) to codes.
-var reachStates = map[string]string{
-	"u": "U", "unknown": "U",
-	"sr": "SR", "staticallyreachable": "SR",
-	"su": "SU", "staticallyunreachable": "SU",
-	"ro": "RO", "runtimeobserved": "RO",
-	"ru": "RU", "runtimeunobserved": "RU",
-	"cr": "CR", "confirmedreachable": "CR",
-	"cu": "CU", "confirmedunreachable": "CU",
-	"x": "X", "contested": "X",
-}
-
-func reachCode(s string) (string, bool) {
-	c, ok := reachStates[strings.ToLower(s)]
-	return c, ok
 }

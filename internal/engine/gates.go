@@ -90,13 +90,13 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 		}
 		return n, ids
 	}
-	cap := func(name string, limit *decimal.D, what string, pred func(*Finding) bool) {
+	cap := func(name string, limit *decimal.D, noun, what string, pred func(*Finding) bool) {
 		if limit == nil {
 			return
 		}
 		n, ids := count(pred)
 		g := Gate{Name: name, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: *limit, Action: GateBlock, Findings: ids}
-		g.Message = plural(n, what) + ", at most " + limit.String() + " allowed"
+		g.Message = plural(n, noun) + " " + what + ", at most " + limit.String() + " allowed"
 		if g.Observed > *limit {
 			g.Outcome = GateBlock
 		}
@@ -110,7 +110,7 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 		return func(f *Finding) bool { return f.Severity.Band == b && open(f) }
 	}
 
-	cap(GateUnknowns, set.unknownsBudget, "finding with unknown severity, VEX status or reachability", func(f *Finding) bool {
+	cap(GateUnknowns, set.unknownsBudget, "finding", "with unknown severity, VEX status or reachability", func(f *Finding) bool {
 		return isUnknown(f) && f.Verdict != VerdictQuieted && f.Verdict != VerdictIgnored
 	})
 	trigger := func(name string, on bool, limit decimal.D, action, what, setting string) {
@@ -132,9 +132,9 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 	if set.epssThreshold != nil {
 		trigger(GateEPSS, true, *set.epssThreshold, GateWarn, "warned by EPSS ≥ "+set.epssThreshold.String(), "settings.epss_threshold")
 	}
-	cap(GateMaxCritical, set.maxCritical, "blocked or warned Critical finding", band("Critical"))
-	cap(GateMaxHigh, set.maxHigh, "blocked or warned High finding", band("High"))
-	cap(GateMaxMedium, set.maxMedium, "blocked or warned Medium finding", band("Medium"))
+	cap(GateMaxCritical, set.maxCritical, "Critical finding", "blocked or warned", band("Critical"))
+	cap(GateMaxHigh, set.maxHigh, "High finding", "blocked or warned", band("High"))
+	cap(GateMaxMedium, set.maxMedium, "Medium finding", "blocked or warned", band("Medium"))
 
 	// Blocked findings the baseline did not block.
 	known := map[string]bool{}

@@ -21,6 +21,7 @@ type program struct {
 	atText   string
 	excs     *exceptionIndex
 	sig      *signalIndex
+	sbomTags map[string][]string // SBOM digest → document-level tags
 	explain  bool
 	enforced bool
 }

@@ -53,7 +53,7 @@ var fields = map[string]fn{
 	"sbom.name":      func(s *state) Val { return Str(componentName(s.f.comp)) },
 	"sbom.purl":      func(s *state) Val { return Str(s.f.comp.Purl) },
 	"sbom.scope":     func(s *state) Val { return optStr(s.f.comp.Scope) },
-	"sbom.tags":      func(s *state) Val { return strList(s.f.comp.Tags) },
+	"sbom.tags":      func(s *state) Val { return strList(s.f.compTags) },
 	"sbom.type":      func(s *state) Val { return Str(s.f.comp.Type) },
 	"sbom.version":   func(s *state) Val { return optStr(s.f.comp.Version) },
 

@@ -155,7 +155,7 @@ var Namespaces = []Namespace{
 			{Name: "name", Type: TString, Doc: "Package name (purl name, with namespace for ecosystems that use one, e.g. \"org.apache:log4j\"). Never null."},
 			{Name: "purl", Type: TString, Doc: "Canonical package URL. Never null for a finding (matching needs it)."},
 			{Name: "scope", Type: TString, Doc: "Dependency scope as the SBOM says: \"required\", \"optional\" or \"excluded\". Null when not given."},
-			{Name: "tags", Type: TList, Elem: TString, Doc: "Component tags (e.g. \"runtime:eol\"), from SBOM properties, sorted. Empty list when none."},
+			{Name: "tags", Type: TList, Elem: TString, Doc: "Component tags (e.g. \"runtime:eol\"), from SBOM properties, with the document-level tags of its SBOM (e.g. \"image:latest-tag\"), sorted. Empty list when none."},
 			{Name: "type", Type: TString, Doc: "Purl type (\"npm\", \"maven\", \"golang\", \"deb\", …). Never null."},
 			{Name: "version", Type: TString, Doc: "The component version. Null when the SBOM gives none."},
 		},
@@ -250,7 +250,9 @@ var Functions = []Func{
 	},
 	{
 		Name: "risk_score", Result: TNumber,
-		Doc: "The finding's risk score, 0–100: severity.score × 10 × (1 + 0.25·[signals.kev] + 0.5·signals.epss), " +
+		Doc: "The finding's risk score (profile risk@1, docs/dsl.md \"Risk score\"), 0–100: " +
+			"100 × (0.5·severity.score/10 + 0.2·signals.epss + 0.2·[signals.kev] + 0.1·reach), where reach is 1 for CR, 0.9 RO, 0.7 SR, 0.6 X, " +
+			"0.5 U or no fact, 0.3 RU, 0.2 SU, 0 CU; the weights can be set by `profile risk { cvss = … epss = … kev = … reachability = … }`. " +
 			"0 when the VEX status is not_affected or fixed, clamped to [0, 100], 3 decimal places; a null kev or epss counts as 0. Null when severity.score is null.",
 	},
 	{

@@ -96,10 +96,7 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 	}
 	t := newTable(w, o.Color, "VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE")
 	for _, f := range ByAttention(r.Findings) {
-		rule := f.Rule
-		if rule == "" {
-			rule = "-"
-		}
+		rule := ruleText(f)
 		if err := t.Append(p.verdict(f.Verdict), f.Severity.Band, scoreText(f), pkgText(f), f.AdvisoryID, f.VEXStatus, rule); err != nil {
 			return err
 		}
@@ -140,6 +137,20 @@ func summaryLine(r *engine.Result, p palette) string {
 	}
 	return fmt.Sprintf("%s%s: %s of %d findings · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
 		r.Summary.Findings, r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
+}
+
+// ruleText names what decided a finding: its rule (or setting) and the
+// exception that applied, if any.
+func ruleText(f *engine.Finding) string {
+	switch {
+	case f.Exception != nil && f.Rule != "":
+		return f.Rule + " + exception " + f.Exception.ID
+	case f.Exception != nil:
+		return "exception " + f.Exception.ID
+	case f.Rule != "":
+		return f.Rule
+	}
+	return "-"
 }
 
 func pkgText(f *engine.Finding) string {
