@@ -29,8 +29,9 @@ type Outcome struct {
 // Evaluate reports whether version ver of a component in ecosystem eco is
 // affected according to a, with OSV semantics:
 //
-//   - ver is affected when it equals an entry of a.Versions, or when any
-//     SEMVER or ECOSYSTEM range of a contains it;
+//   - ver is affected when any SEMVER or ECOSYSTEM range of a contains it
+//     (Range then describes that range's interval), or when it equals an
+//     entry of a.Versions (Range "versions X");
 //   - a range's events are sorted by version ("introduced: 0" first); walking
 //     them in order, introduced ≤ ver opens the range, and fixed ≤ ver,
 //     last_affected < ver or limit ≤ ver closes it; the state after the last
@@ -81,10 +82,6 @@ func (c *Cache) Parse(order, s string) (V, error) {
 // Evaluate is Evaluate with parsed versions taken from the cache.
 func (c *Cache) Evaluate(eco, ver string, a *model.Affected) Outcome {
 	var out Outcome
-	if s, ok := listed(eco, ver, a.Versions); ok {
-		out.Affected = true
-		out.Range = "versions " + s
-	}
 	var parsed [2]*V // by comparator: 0 SEMVER, 1 ECOSYSTEM
 	var perr [2]error
 	for i := range a.Ranges {
@@ -104,7 +101,7 @@ func (c *Cache) Evaluate(eco, ver string, a *model.Affected) Outcome {
 			continue
 		}
 		if out.Affected {
-			// Already decided; keep counting GIT ranges only.
+			// Already decided by an earlier range; keep counting GIT ranges.
 			continue
 		}
 		if parsed[k] == nil && perr[k] == nil {
@@ -127,6 +124,12 @@ func (c *Cache) Evaluate(eco, ver string, a *model.Affected) Outcome {
 		if hit {
 			out.Affected = true
 			out.Range = r.Type + " " + desc
+		}
+	}
+	if !out.Affected {
+		if s, ok := listed(eco, ver, a.Versions); ok {
+			out.Affected = true
+			out.Range = "versions " + s
 		}
 	}
 	return out
