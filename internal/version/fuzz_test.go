@@ -40,3 +40,19 @@ func FuzzCompare(f *testing.F) {
 		Evaluate(eco, b, &aff)
 	})
 }
+
+// FuzzInVers checks that no vers range or version panics InVers.
+func FuzzInVers(f *testing.F) {
+	for _, s := range [][2]string{
+		{"vers:npm/>=1.0.0|<2.0.0", "1.5.0"},
+		{"vers:deb/>=1:2.30-1|!=2.31-1", "2.31-1"},
+		{"vers:pypi/*", "1.0"},
+		{"vers:maven/1.0|%3E%3D2.0", "2.0"},
+		{"vers:semver/", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, r, v string) {
+		InVers(r, v)
+	})
+}
