@@ -137,7 +137,6 @@ func zipOf(t *testing.T, method uint16, files map[string]string) []byte {
 	return buf.Bytes()
 }
 
-
 const okRecord = `{"id": "GHSA-ok", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "npm", "name": "x"}, "versions": ["1.0.0"]}]}`
 
 func TestHostileZips(t *testing.T) {
