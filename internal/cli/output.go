@@ -19,7 +19,22 @@ import (
 // render writes v in the selected format. table draws the table form; when
 // nil, table falls back to JSON.
 func (a *App) render(v any, table func(w io.Writer) error) error {
-	switch f := a.Format(); f {
+	return a.renderAs(a.Format(), v, table)
+}
+
+// renderText is render for commands whose output is primarily for people
+// reading logs (diagnostics): the text form unless --format asks otherwise,
+// TTY or not.
+func (a *App) renderText(v any, text func(w io.Writer) error) error {
+	f := a.Global.Format
+	if f == "" {
+		f = "table"
+	}
+	return a.renderAs(f, v, text)
+}
+
+func (a *App) renderAs(f string, v any, table func(w io.Writer) error) error {
+	switch f {
 	case "json":
 		return writeJSON(a.Out, v)
 	case "ndjson":
