@@ -39,13 +39,17 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	SystemOut *junitText    `xml:"system-out,omitempty"`
 }
 
 type junitMessage struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
+}
+
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 // JUnit writes one test suite per SBOM with a test case per finding (in
@@ -86,23 +90,23 @@ func JUnit(w io.Writer, r *engine.Result) error {
 			c.Skipped = &junitMessage{Message: f.Verdict + " by " + cmpOr(f.Rule, "policy")}
 			s.Skipped++
 		default:
-			c.SystemOut = detail
 			for _, wn := range f.Warnings {
-				c.SystemOut += "warning: " + wn + "\n"
+				detail += "warning: " + wn + "\n"
 			}
+			c.SystemOut = &junitText{detail}
 		}
 		s.Tests++
 		s.Cases = append(s.Cases, c)
 	}
-	var gates junitSuite
-	gates.Name, gates.Timestamp = "gates", r.EvaluationTime
+	gates := junitSuite{Name: "gates", Timestamp: r.EvaluationTime,
+		Properties: []junitProperty{{"policyId", r.Policy.ID}, {"policyDigest", r.Policy.Digest}}}
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "gates"}
 		if g.Outcome == engine.GateBlock {
 			c.Failure = &junitMessage{Message: g.Message, Type: "gate"}
 			gates.Failures++
 		} else {
-			c.SystemOut = g.Outcome + ": " + g.Message + "\n"
+			c.SystemOut = &junitText{g.Outcome + ": " + g.Message + "\n"}
 		}
 		gates.Tests++
 		gates.Cases = append(gates.Cases, c)
