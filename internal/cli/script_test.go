@@ -7,6 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/stella-policy/stella/internal/pgtest"
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
@@ -19,10 +20,13 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end CLI scripts in testdata/script. Each runs
 // in its own $WORK with HOME and XDG directories inside it; $REPO is the
 // repository root and $DATA the shared real data (condition [data] tells
-// whether it is present). STELLA_UPDATE=1 rewrites cmp targets.
+// whether it is present). [pg] tells whether a PostgreSQL server is available
+// (internal/pgtest) and `pgdb NAME` creates a database on it, setting $NAME to
+// its connection string. STELLA_UPDATE=1 rewrites cmp targets.
 func TestScripts(t *testing.T) {
 	root := testenv.RepoRoot()
 	data := testenv.DataDir()
+	t.Cleanup(pgtest.Stop) // the server [pg] scripts started, if any
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join(root, "testdata", "script"),
 		RequireExplicitExec: true,
@@ -37,7 +41,11 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd},
 		Condition: func(cond string) (bool, error) {
+			if cond == "pg" {
+				return pgCondition()
+			}
 			if cond == "data" {
 				if data == "" && os.Getenv("CI") == "true" {
 					t.Fatal("CI=true requires the shared data for [data] scripts")

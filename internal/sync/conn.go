@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ import (
 // unreachable servers, dropped connections, a server starting up or out of
 // connections, serialization failures and deadlocks.
 type Retry struct {
-	Attempts int           // retries after the first failure; default 4
+	Attempts int           // retries after the first failure: 0 means 4, negative means none
 	Backoff  time.Duration // the first wait, doubled for each retry (at most 30s); default 500ms
 }
 
@@ -79,7 +80,10 @@ func parseDSN(dsn string) (*server, error) {
 	if !strings.HasPrefix(name, "/") {
 		name = net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
 	}
-	return &server{cfg: cfg, name: name + "/" + cfg.Database}, nil
+	if cfg.Database != "" {
+		name += "/" + cfg.Database
+	}
+	return &server{cfg: cfg, name: name}, nil
 }
 
 // connect opens one connection for tenant, retrying transient failures.
@@ -143,7 +147,14 @@ func describe(err error) string {
 	if errors.As(err, &pe) {
 		return pe.Message + " (SQLSTATE " + pe.Code + ")"
 	}
-	return err.Error()
+	// pgx reports each connection attempt (TLS, then plain) on its own line.
+	var lines []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }
 
 // transient reports whether retrying err may succeed.
