@@ -1,0 +1,211 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+const fixture = "../../testdata/simulate"
+
+// result evaluates the simulate fixture (testdata/simulate): five findings
+// covering blocked (KEV and Critical), warned, quieted by an exception and
+// passed, with VEX, EPSS, KEV, reachability and exceptions.
+func result(t *testing.T) *engine.Result {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(fixture, "policy.stella"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := dsl.CompileResult("policy.stella", src)
+	if res.Policy == nil {
+		t.Fatalf("compile: %v", res.Diagnostics)
+	}
+	p := func(n string) string { return filepath.Join(fixture, n) }
+	snap, err := snapshot.FromFiles(snapshot.Spec{SBOMs: []string{p("app.cdx.json")}, Advisories: []string{p("osv")},
+		VEX: []string{p("vex.openvex.json")}, KEV: p("kev.json"), EPSS: p("epss.csv"), Reachability: []string{p("reach.json")},
+		Exceptions: []string{p("exceptions.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := match.Join(snap.Inputs, match.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := engine.Evaluate(t.Context(), engine.Request{Policy: res.Policy, SourceMap: res.SourceMap, Digest: res.Digest,
+		Inputs: snap.Inputs, Match: m, Env: []engine.KV{{Key: "exposure", Value: "internet"}},
+		At: time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+var opts = Options{ToolName: "stella", ToolVersion: "test", Locate: func(f *engine.Finding) (string, int) {
+	return "testdata/simulate/app.cdx.json", 12
+}}
+
+func render(t *testing.T, format string, r *engine.Result) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, format, r, opts); err != nil {
+		t.Fatalf("%s: %v", format, err)
+	}
+	return buf.Bytes()
+}
+
+// TestGolden renders the fixture in every format. Checked by hand when the
+// goldens were written: the table sorts blocked before warned, quieted and
+// passed and Critical before lower bands, and names EXC-1 for the quieted
+// x/text finding; SARIF has one rule per advisory with security-severity
+// equal to the highest score of its findings, results located at the SBOM,
+// the quieted finding suppressed; JUnit fails the two blocked findings and
+// the max-critical gate, skips the quieted one; OpenVEX says not_affected
+// for requests (unreachable, no VEX justification, so an impact
+// statement), under_investigation for unknown; every format is sorted and
+// carries no wall-clock time.
+func TestGolden(t *testing.T) {
+	r := result(t)
+	for _, format := range Formats {
+		t.Run(format, func(t *testing.T) {
+			got := render(t, format, r)
+			if again := render(t, format, r); !bytes.Equal(got, again) {
+				t.Fatal("two renderings differ")
+			}
+			golden := filepath.Join("testdata", "golden."+format)
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from %s; rerun with -update and review the diff", format, golden)
+			}
+		})
+	}
+}
+
+func TestJUnitParses(t *testing.T) {
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Tests int    `xml:"tests,attr"`
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Failure *struct{} `xml:"failure"`
+				Skipped *struct{} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(render(t, "junit", result(t)), &doc); err != nil {
+		t.Fatalf("junit is not XML: %v", err)
+	}
+	cases, fails, skips := 0, 0, 0
+	for _, s := range doc.Suites {
+		if len(s.Cases) != s.Tests {
+			t.Errorf("suite %s: tests=%d but %d cases", s.Name, s.Tests, len(s.Cases))
+		}
+		for _, c := range s.Cases {
+			cases++
+			if c.Failure != nil {
+				fails++
+			}
+			if c.Skipped != nil {
+				skips++
+			}
+		}
+	}
+	if doc.Tests != cases || doc.Failures != fails || doc.Skipped != skips || cases != 7 || fails != 3 || skips != 1 {
+		t.Errorf("totals %d/%d/%d, cases %d/%d/%d; want 7 cases, 3 failures (2 blocked findings + max-critical), 1 skipped",
+			doc.Tests, doc.Failures, doc.Skipped, cases, fails, skips)
+	}
+}
+
+func TestOpenVEXValid(t *testing.T) {
+	var doc struct {
+		Context    string `json:"@context"`
+		ID         string `json:"@id"`
+		Author     string `json:"author"`
+		Timestamp  string `json:"timestamp"`
+		Version    int    `json:"version"`
+		Statements []struct {
+			Vulnerability struct {
+				Name string `json:"name"`
+			} `json:"vulnerability"`
+			Products []struct {
+				ID string `json:"@id"`
+			} `json:"products"`
+			Status          string `json:"status"`
+			Justification   string `json:"justification"`
+			ImpactStatement string `json:"impact_statement"`
+			ActionStatement string `json:"action_statement"`
+		} `json:"statements"`
+	}
+	if err := json.Unmarshal(render(t, "openvex", result(t)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Context != "https://openvex.dev/ns/v0.2.0" || doc.ID == "" || doc.Author == "" || doc.Version != 1 {
+		t.Errorf("document header %+v", doc)
+	}
+	if _, err := time.Parse(time.RFC3339, doc.Timestamp); err != nil {
+		t.Errorf("timestamp: %v", err)
+	}
+	justs := map[string]bool{"component_not_present": true, "vulnerable_code_not_present": true, "vulnerable_code_not_in_execute_path": true,
+		"vulnerable_code_cannot_be_controlled_by_adversary": true, "inline_mitigations_already_exist": true}
+	for i, s := range doc.Statements {
+		if s.Vulnerability.Name == "" || len(s.Products) == 0 || s.Products[0].ID == "" {
+			t.Errorf("statement %d: no vulnerability or product", i)
+		}
+		switch s.Status {
+		case "not_affected":
+			if s.Justification == "" && s.ImpactStatement == "" {
+				t.Errorf("statement %d: not_affected needs a justification or an impact statement", i)
+			}
+			if s.Justification != "" && !justs[s.Justification] {
+				t.Errorf("statement %d: justification %q", i, s.Justification)
+			}
+		case "affected":
+			if s.ActionStatement == "" {
+				t.Errorf("statement %d: affected needs an action statement", i)
+			}
+		case "fixed", "under_investigation":
+		default:
+			t.Errorf("statement %d: status %q is not an OpenVEX status", i, s.Status)
+		}
+	}
+}
+
+func TestHTMLSelfContained(t *testing.T) {
+	page := string(render(t, "html", result(t)))
+	for _, bad := range []string{"<script", "<link", "<img", "src=", "@import", "url("} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q: it must load nothing", bad)
+		}
+	}
+	for _, want := range []string{"<!DOCTYPE html>", "Rule chain", "What would change the verdict", "max-critical", "EXC-1", "block_kev"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
