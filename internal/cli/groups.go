@@ -9,6 +9,7 @@ func newPolicyCmd(app *App) *cobra.Command {
 	cmd.AddCommand(newPolicyLintCmd(app), newPolicyCompileCmd(app), newPolicyFmtCmd(app))
 	cmd.AddCommand(policyHistoryCmds(app)...)
 	cmd.AddCommand(newPolicySimulateCmd(app))
+	cmd.AddCommand(policyGovernanceCmds(app)...)
 	return cmd
 }
 
@@ -49,4 +50,32 @@ func policyHistoryCmds(app *App) []*cobra.Command {
 		newPolicyRunCmd(app), newPolicyHistoryCmd(app), newPolicyRunsCmd(app), newPolicyExplainCmd(app),
 		newPolicyReplayCmd(app), newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
 	}
+}
+
+// policyGovernanceCmds are the policy lifecycle subcommands (governance).
+func policyGovernanceCmds(app *App) []*cobra.Command {
+	return []*cobra.Command{
+		newPolicyNewCmd(app), newPolicySubmitCmd(app), newPolicyReviewCmd(app), newPolicyApproveCmd(app),
+		newPolicyActivateCmd(app), newPolicyArchiveCmd(app), newPolicyRollbackCmd(app), newPolicyVersionsCmd(app),
+		newPolicyStatusCmd(app),
+	}
+}
+
+func newTrustCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "trust", Short: "Edit the trust config: which keys act as which principals, with which scopes"}
+	cmd.AddCommand(newTrustAddCmd(app), newTrustLsCmd(app), newTrustRmCmd(app))
+	return cmd
+}
+
+func newExceptionCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "exception", Short: "Request, approve, revoke and list time-boxed exceptions (waivers)"}
+	cmd.AddCommand(newExceptionRequestCmd(app), newExceptionApproveCmd(app), newExceptionRevokeCmd(app),
+		newExceptionListCmd(app), newExceptionShowCmd(app), newExceptionExportCmd(app))
+	return cmd
+}
+
+func newAuditCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "Read, verify and export the hash-chained audit log"}
+	cmd.AddCommand(newAuditLogCmd(app), newAuditVerifyCmd(app), newAuditExportCmd(app))
+	return cmd
 }

@@ -25,7 +25,7 @@ func TestLifecycle(t *testing.T) {
 	refused(t, err, GuardSimulation, "no succeeded simulation of P-1@1")
 	w.run(v1, store.ModeSimulate, false, true) // a failed simulation is no evidence
 	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"bob"})
-	refused(t, err, GuardSimulation, "last 1d")
+	refused(t, err, GuardSimulation, "last 24h")
 	sim := w.run(v1, store.ModeSimulate, false, false)
 
 	_, err = w.reg.Submit(ctx, as["alice"], "P-1", []string{"carol"})
@@ -217,7 +217,7 @@ func TestSubmitNeedsAFreshSimulation(t *testing.T) {
 	w.run(ref, store.ModeSimulate, false, false)
 	w.clock.advance(25 * time.Hour)
 	_, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"})
-	refused(t, err, GuardSimulation, "in the last 1d")
+	refused(t, err, GuardSimulation, "in the last 24h")
 	w.run(ref, store.ModeRun, true, false) // a shadow run of the same IR is a fresh record too
 	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
 		t.Fatal(err)

@@ -53,8 +53,13 @@ type Trust struct {
 	Path     string  // the file, "" for a config built in memory
 	Entries  []Entry // in file order
 	Settings Settings
+	declared bool       // the file has a trust key
 	root     *yaml.Node // the document node, for editing
 }
+
+// Declared reports whether the file holds a trust list at all (possibly
+// empty): stella.yaml without one is not a trust config.
+func (t *Trust) Declared() bool { return t.declared }
 
 // NewTrust returns an empty trust config that Save writes to path.
 func NewTrust(path string) *Trust {
@@ -102,6 +107,7 @@ func ParseTrust(name string, b []byte) (*Trust, error) {
 		k, v := top.Content[i], top.Content[i+1]
 		switch k.Value {
 		case "trust":
+			t.declared = true
 			if err := t.parseEntries(name, v); err != nil {
 				return nil, err
 			}
@@ -386,6 +392,7 @@ func (t *Trust) trustSeq() *yaml.Node {
 	}
 	seq := &yaml.Node{Kind: yaml.SequenceNode}
 	top.Content = append(top.Content, scalar("trust", 0), seq)
+	t.declared = true
 	return seq
 }
 

@@ -156,7 +156,7 @@ func TestParseAge(t *testing.T) {
 			t.Errorf("ParseAge(%q) accepted", bad)
 		}
 	}
-	if FormatAge(48*time.Hour) != "2d" || FormatAge(90*time.Minute) != "1h30m0s" {
+	if FormatAge(48*time.Hour) != "2d" || FormatAge(24*time.Hour) != "24h" || FormatAge(90*time.Minute) != "1h30m" || FormatAge(90*time.Second) != "1m30s" {
 		t.Error("FormatAge")
 	}
 }

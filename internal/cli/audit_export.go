@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type auditExportOptions struct {
+	gov   govFlags
+	since string
+}
+
+func newAuditExportCmd(app *App) *cobra.Command {
+	opts := &auditExportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export [--since TS|AGE|all] --key KEY [--output FILE]",
+		Short: "Write a signed export of the audit log for auditors (policy:audit)",
+		Long: `Write the audit events at or after --since (default: the 365-day retention
+window of run history; "all" for everything), every governance statement they
+record, the hash the first event chains from and the head hash, as an in-toto
+statement (predicate audit.export@1) signed by the acting key, with its public
+key: {"envelope": DSSE, "publicKey": PEM}. A broken chain is never exported
+(exit 6). The export is itself recorded (audit.exported). Auditors check it
+with ` + "`stella audit verify --export FILE`" + `, no database needed.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAuditExport(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.since, "since", "", "first events to export: RFC 3339 time, date, age (90d) or all")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runAuditExport(ctx context.Context, app *App, opts *auditExportOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		since, err := governance.AuditSince(opts.since, reg.Store.Now(), governance.DefaultAuditRetention)
+		if err != nil {
+			return err
+		}
+		doc, rng, err := reg.ExportAudit(ctx, act, since)
+		if err != nil {
+			return err
+		}
+		app.infof("exported audit events %d to %d of tenant %s, head %s", rng.From, rng.To, reg.Store.Tenant(), rng.Head)
+		return writeJSON(app.Out, doc)
+	})
+}

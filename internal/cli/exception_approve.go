@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type exceptionApproveOptions struct {
+	gov  govFlags
+	id   string
+	note string
+}
+
+func newExceptionApproveCmd(app *App) *cobra.Command {
+	opts := &exceptionApproveOptions{}
+	cmd := &cobra.Command{
+		Use:   "approve EX-n [--note TEXT] --key KEY",
+		Short: "Approve a requested exception (exceptions:approve)",
+		Long: `Approve a requested exception with a signed statement over its terms. The
+requester cannot approve their own request (separation of duties), and an
+exception whose timebox has ended cannot be approved; both exit 3.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.id = args[0]
+			return runExceptionApprove(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.note, "note", "", "why it is accepted")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runExceptionApprove(ctx context.Context, app *App, opts *exceptionApproveOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.ApproveException(ctx, act, opts.id, opts.note)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type exceptionExportOptions struct {
+	policyID string
+}
+
+func newExceptionExportCmd(app *App) *cobra.Command {
+	opts := &exceptionExportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export [--policy P-n] [--output FILE]",
+		Short: "Write the approved exceptions as an exceptions file for simulate, run and snapshots",
+		Long: `Write every approved exception (for --policy P-n: those for every policy and
+those scoped to P-n) as a stella.exceptions/v1 JSON document, the input
+` + "`policy simulate --exceptions`" + ` and ` + "`snapshot create --exceptions`" + ` read. Expired
+exceptions are included: the engine compares each timebox with the
+evaluation time (--as-of) and lists expired ones as expired in the trace.
+Requested and revoked exceptions are left out.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runExceptionExport(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.policyID, "policy", "", "the registered policy the exceptions are for")
+	return cmd
+}
+
+func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOptions) error {
+	st, err := app.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	doc := governance.ExceptionsFile{Schema: governance.ExceptionsSchema}
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		doc.Exceptions, err = governance.EngineExceptions(ctx, tx, opts.policyID)
+		return err
+	}); err != nil {
+		return err
+	}
+	return writeJSON(app.Out, doc)
+}

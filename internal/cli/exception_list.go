@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type exceptionListOptions struct {
+	gov    govFlags
+	filter governance.ExceptionFilter
+}
+
+func newExceptionListCmd(app *App) *cobra.Command {
+	opts := &exceptionListOptions{}
+	cmd := &cobra.Command{
+		Use:     "list [--status requested|approved|expired|revoked] [--policy P-n]",
+		Aliases: []string{"ls"},
+		Short:   "List exceptions",
+		Long: `List exceptions by number. An approved exception whose timebox has ended
+shows as expired (and its expiry is recorded in the audit log once).`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runExceptionList(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.filter.State, "status", "", "only exceptions in this state")
+	cmd.Flags().StringVar(&opts.filter.PolicyID, "policy", "", "only exceptions that apply to this policy")
+	opts.gov.addTrustFlag(cmd)
+	return cmd
+}
+
+func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions) error {
+	reg, err := app.registry(ctx, &opts.gov, false)
+	if err != nil {
+		return err
+	}
+	defer reg.Store.Close()
+	xs, err := reg.ListExceptions(ctx, opts.filter)
+	if err != nil {
+		return err
+	}
+	return app.render(xs, func(w io.Writer) error {
+		t := app.newTable(w, "ID", "STATE", "EFFECT", "SCOPE", "OWNER", "EXPIRES")
+		for _, x := range xs {
+			effect := x.Effect
+			if arg := x.Severity + x.Control; arg != "" {
+				effect += ":" + arg
+			}
+			t.Append(x.ID, x.State, effect, strings.Join(append(append([]string{}, x.Vulns...), x.Purls...), " "), x.Owner, x.Expires)
+		}
+		return t.Render()
+	})
+}

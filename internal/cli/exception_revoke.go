@@ -1,0 +1,42 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type exceptionRevokeOptions struct {
+	gov    govFlags
+	id     string
+	reason string
+}
+
+func newExceptionRevokeCmd(app *App) *cobra.Command {
+	opts := &exceptionRevokeOptions{}
+	cmd := &cobra.Command{
+		Use:   "revoke EX-n --reason TEXT --key KEY",
+		Short: "End an exception before its expiry (exceptions:approve, or its requester)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.id = args[0]
+			return runExceptionRevoke(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.reason, "reason", "", "why it ends (required)")
+	cmd.MarkFlagRequired("reason")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runExceptionRevoke(ctx context.Context, app *App, opts *exceptionRevokeOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.RevokeException(ctx, act, opts.id, opts.reason)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}

@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+// Helpers shared by the governance commands (trust, the policy lifecycle,
+// exception, audit): where the trust config is, the site's settings, and
+// who is acting.
+
+// govFlags are the flags of every governance command.
+type govFlags struct {
+	key   string // the acting key (state-changing commands)
+	trust string // the trust config file
+}
+
+// addTrustFlag adds --trust.
+func (g *govFlags) addTrustFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&g.trust, "trust", "", "trust config file (default: config trust_file, ./trust.yaml, the trust section of stella.yaml, then $XDG_CONFIG_HOME/stella/trust.yaml)")
+}
+
+// addFlags adds --key and --trust to a state-changing command.
+func (g *govFlags) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&g.key, "key", "", "private key to act and sign with: a PEM file or the name of a key in the keys directory (default: config key); the acting principal is whoever the trust config says holds it")
+	g.addTrustFlag(cmd)
+}
+
+// trustFile resolves the trust config file: --trust, config trust_file (env
+// STELLA_TRUST_FILE), ./trust.yaml, the config file in use when it has a
+// trust section, else $XDG_CONFIG_HOME/stella/trust.yaml (which `trust
+// add` creates).
+func (a *App) trustFile(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if a.Config != nil {
+		if f := a.Config.GetString("trust_file"); f != "" {
+			return f
+		}
+	}
+	if fileExists("trust.yaml") {
+		return "trust.yaml"
+	}
+	if a.Config != nil {
+		if cfg := a.Config.ConfigFileUsed(); cfg != "" {
+			if t, err := governance.LoadTrust(cfg); err == nil && t.Declared() {
+				return cfg
+			}
+		}
+	}
+	dir := a.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		dir = filepath.Join(a.Getenv("HOME"), ".config")
+	}
+	return filepath.Join(dir, "stella", "trust.yaml")
+}
+
+// loadTrust reads the trust config with the site's settings applied. With
+// create, a missing file gives an empty config that Save creates.
+func (a *App) loadTrust(flag string, create bool) (*governance.Trust, error) {
+	path := a.trustFile(flag)
+	t, err := governance.LoadTrust(path)
+	if fail.Is(err, fail.NotFound) && create {
+		t, err = governance.NewTrust(path), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := a.applySettings(&t.Settings); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// applySettings lets the config (stella.yaml, env STELLA_GOVERNANCE_*)
+// override the trust file's governance settings.
+func (a *App) applySettings(s *governance.Settings) error {
+	if a.Config == nil {
+		return nil
+	}
+	get := func(key string) string {
+		if !a.Config.IsSet(key) {
+			return ""
+		}
+		return a.Config.GetString(key)
+	}
+	if v := get("governance.quorum"); v != "" {
+		q, err := governance.ParseQuorum(v)
+		if err != nil {
+			return fail.New(fail.Invalid, "governance.quorum: %v", err)
+		}
+		s.Quorum = q
+	}
+	for _, age := range []struct {
+		key string
+		dst *time.Duration
+	}{{"governance.exception_max_age", &s.ExceptionMaxAge}, {"governance.simulation_max_age", &s.SimulationMaxAge}} {
+		if v := get(age.key); v != "" {
+			d, err := governance.ParseAge(v)
+			if err != nil {
+				return fail.New(fail.Invalid, "%s: %v", age.key, err)
+			}
+			*age.dst = d
+		}
+	}
+	return nil
+}
+
+// registry opens the store and the trust config. The caller closes the
+// store.
+func (a *App) registry(ctx context.Context, g *govFlags, mustExist bool) (*governance.Registry, error) {
+	trust, err := a.loadTrust(g.trust, false)
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.openStore(ctx, mustExist)
+	if err != nil {
+		return nil, err
+	}
+	return &governance.Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
+}
+
+// actor resolves --key (or config key) to the acting principal.
+func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, error) {
+	ref := g.key
+	if ref == "" && a.Config != nil {
+		ref = a.Config.GetString("key")
+	}
+	if ref == "" {
+		return nil, fail.New(fail.Invalid, "no key to act with: give --key (a private key file, or the name of a key in %s); the acting principal is whoever the trust config says holds it", a.keysDir())
+	}
+	path := ref
+	if !strings.ContainsAny(ref, `/\`) && !fileExists(ref) {
+		path = filepath.Join(a.keysDir(), ref+".key")
+	}
+	k, err := attest.LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if !k.CanSign() {
+		return nil, fail.New(fail.Invalid, "--key %s is a public key; acting needs the private key file", ref)
+	}
+	return reg.Actor(k)
+}
+
+// govCommand runs fn with the registry and the acting principal, closing
+// the store afterwards.
+func (a *App) govCommand(ctx context.Context, g *govFlags, fn func(*governance.Registry, *governance.Actor) error) error {
+	reg, err := a.registry(ctx, g, false)
+	if err != nil {
+		return err
+	}
+	defer reg.Store.Close()
+	act, err := a.actor(reg, g)
+	if err != nil {
+		return err
+	}
+	return fn(reg, act)
+}
+
+// renderTransition prints the outcome of a state-changing command: warnings
+// on stderr, the transition on stdout.
+func (a *App) renderTransition(t *governance.Transition) error {
+	for _, w := range t.Warnings {
+		a.infof("warning: %s", w)
+	}
+	return a.render(t, func(w io.Writer) error {
+		st := a.styles()
+		fmt.Fprintf(w, "%s  %s by %s (%s)\n", st.paint(st.bold, t.Subject), t.Action, t.Actor.Principal, shortID(t.Actor.KeyID))
+		fmt.Fprintf(w, "  state       %s\n", t.State)
+		if t.Superseded != "" {
+			fmt.Fprintf(w, "  superseded  %s (now archived)\n", t.Superseded)
+		}
+		if t.Evidence != "" {
+			fmt.Fprintf(w, "  evidence    %s\n", t.Evidence)
+		}
+		if r := t.Approvals; r != nil {
+			fmt.Fprintf(w, "  approvals   %d of %d%s\n", len(r.Approvers), r.Quorum, list(": ", r.Approvers))
+		}
+		if t.Statement != "" {
+			fmt.Fprintf(w, "  statement   %s (audit event %d)\n", t.Statement, t.AuditSeq)
+		}
+		return nil
+	})
+}
+
+func list(prefix string, xs []string) string {
+	if len(xs) == 0 {
+		return ""
+	}
+	return prefix + strings.Join(xs, ", ")
+}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type policyApproveOptions struct {
+	gov            govFlags
+	ref            string
+	note           string
+	attach         []string
+	ackSimulation  bool
+	ackDeterminism bool
+}
+
+// maxAttachment bounds one approval attachment.
+const maxAttachment = 16 << 20
+
+func newPolicyApproveCmd(app *App) *cobra.Command {
+	opts := &policyApproveOptions{}
+	cmd := &cobra.Command{
+		Use:   "approve P-n[@v] --note TEXT [--attach FILE…] --ack-simulation --ack-determinism --key KEY",
+		Short: "Approve a submitted version (policy:approve)",
+		Long: `Record a signed approval of the submitted version of P-n (or version v).
+The approver acknowledges that the simulation and determinism checks were
+reviewed (--ack-simulation, --ack-determinism: both required and recorded),
+explains the decision (--note) and may attach evidence files (kept in the
+database by digest). The version becomes approved when approvals by distinct
+principals reach governance.quorum (default 1).
+
+Refused with exit 3: without policy:approve, by the version's author or
+submitter (separation of duties), a second approval by the same principal,
+without the acknowledgements, or when no simulation of the exact IR is on
+record.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ref = args[0]
+			return runPolicyApprove(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.note, "note", "", "why the version is approved")
+	f.StringArrayVar(&opts.attach, "attach", nil, "file to attach to the approval (repeatable)")
+	f.BoolVar(&opts.ackSimulation, "ack-simulation", false, "acknowledge that the simulation results were reviewed")
+	f.BoolVar(&opts.ackDeterminism, "ack-determinism", false, "acknowledge that the determinism check (replay) was reviewed")
+	cmd.MarkFlagRequired("note")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions) error {
+	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism}
+	for _, p := range opts.attach {
+		data, err := readAttachment(p)
+		if err != nil {
+			return err
+		}
+		req.Attachments = append(req.Attachments, governance.File{Name: filepath.Base(p), Data: data})
+	}
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.Approve(ctx, act, opts.ref, req)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}
+
+func readAttachment(p string) ([]byte, error) {
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fail.New(fail.Invalid, "--attach %s: no such file", p)
+	case err != nil:
+		return nil, fail.New(fail.Invalid, "--attach %s: %v", p, unwrapPath(err))
+	case !fi.Mode().IsRegular():
+		return nil, fail.New(fail.Invalid, "--attach %s: not a regular file", p)
+	case fi.Size() > maxAttachment:
+		return nil, fail.New(fail.Invalid, "--attach %s: %d bytes, more than the %d an attachment may have", p, fi.Size(), maxAttachment)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "--attach %s: %v", p, unwrapPath(err))
+	}
+	return data, nil
+}

@@ -1,0 +1,45 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type policyArchiveOptions struct {
+	gov    govFlags
+	ref    string
+	reason string
+}
+
+func newPolicyArchiveCmd(app *App) *cobra.Command {
+	opts := &policyArchiveOptions{}
+	cmd := &cobra.Command{
+		Use:   "archive P-n[@v] [--reason TEXT] --key KEY",
+		Short: "Retire a version (policy:operate)",
+		Long: `Archive the active version of P-n (or version v, in any state). The active
+version of a policy cannot be archived while another active policy depends on
+it (metadata depends_on = ["P-n"]) or a live exception is scoped to it: the
+references guard refuses with exit 3 and names them.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ref = args[0]
+			return runPolicyArchive(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.reason, "reason", "", "why it is retired (recorded)")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runPolicyArchive(ctx context.Context, app *App, opts *policyArchiveOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.Archive(ctx, act, opts.ref, opts.reason)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type policyReviewOptions struct {
+	gov            govFlags
+	ref            string
+	comment        string
+	requestChanges bool
+}
+
+func newPolicyReviewCmd(app *App) *cobra.Command {
+	opts := &policyReviewOptions{}
+	cmd := &cobra.Command{
+		Use:   "review P-n[@v] --comment TEXT [--request-changes] --key KEY",
+		Short: "Comment on a version, or send it back to draft (policy:review)",
+		Long: `Record a signed review comment on the latest version of P-n (or version v).
+With --request-changes the comment is the change asked for: a submitted or
+approved (not yet active) version returns to draft, its approvals stop
+counting, and it must be submitted again.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ref = args[0]
+			return runPolicyReview(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.comment, "comment", "", "the review comment")
+	f.BoolVar(&opts.requestChanges, "request-changes", false, "send the version back to draft")
+	cmd.MarkFlagRequired("comment")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runPolicyReview(ctx context.Context, app *App, opts *policyReviewOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.Review(ctx, act, opts.ref, opts.comment, opts.requestChanges)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}

@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type policyRollbackOptions struct {
+	gov      govFlags
+	id       string
+	to       int
+	incident string
+}
+
+func newPolicyRollbackCmd(app *App) *cobra.Command {
+	opts := &policyRollbackOptions{}
+	cmd := &cobra.Command{
+		Use:   "rollback P-n --to VERSION --incident REF --key KEY",
+		Short: "Return to an earlier active version during an incident (policy:activate)",
+		Long: `Make version VERSION of P-n active again and archive the current one. Only a
+version that was active before can be returned to, and only with --incident
+naming the incident (refused with exit 3 otherwise, guard incident). Records
+one signed policy.rollback statement.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.id = args[0]
+			return runPolicyRollback(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&opts.to, "to", 0, "the version to return to")
+	f.StringVar(&opts.incident, "incident", "", "the incident this rollback answers (required)")
+	cmd.MarkFlagRequired("to")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runPolicyRollback(ctx context.Context, app *App, opts *policyRollbackOptions) error {
+	if err := store.ValidPolicyID(opts.id); err != nil {
+		return fail.Wrap(fail.Invalid, err)
+	}
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.Rollback(ctx, act, opts.id, opts.to, opts.incident)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+type policySubmitOptions struct {
+	gov       govFlags
+	ref       string
+	reviewers []string
+}
+
+func newPolicySubmitCmd(app *App) *cobra.Command {
+	opts := &policySubmitOptions{}
+	cmd := &cobra.Command{
+		Use:   "submit P-n[@v] --reviewers NAME,… --key KEY",
+		Short: "Submit a draft for review (policy:author)",
+		Long: `Submit the latest draft of P-n (or version v) for review by the named
+principals, who must hold policy:review and may not be its author.
+
+The submit gate: the version's source still compiles to its registered IR
+without errors, and a succeeded simulation (or run) of that exact IR digest
+was recorded within governance.simulation_max_age (default 24h) — run
+` + "`stella policy simulate P-n@v … --record`" + ` first. Refusals exit 3 naming the guard.
+Records policy.submitted (signed) and policy.review.requested.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.ref = args[0]
+			return runPolicySubmit(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringSliceVar(&opts.reviewers, "reviewers", nil, "principals asked to review (comma-separated)")
+	cmd.MarkFlagRequired("reviewers")
+	opts.gov.addFlags(cmd)
+	return cmd
+}
+
+func runPolicySubmit(ctx context.Context, app *App, opts *policySubmitOptions) error {
+	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := reg.Submit(ctx, act, opts.ref, opts.reviewers)
+		if err != nil {
+			return err
+		}
+		return app.renderTransition(t)
+	})
+}
