@@ -32,6 +32,12 @@ func newKeyCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+func newBundleCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "bundle", Short: "Export, verify, inspect and import signed offline bundles for air-gapped sites"}
+	cmd.AddCommand(newBundleExportCmd(app), newBundleVerifyCmd(app), newBundleInspectCmd(app), newBundleImportCmd(app))
+	return cmd
+}
+
 func newStoreCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "store", Short: "Maintain the SQLite database: retention and integrity"}
 	cmd.AddCommand(newStorePruneCmd(app), newStoreCheckCmd(app))
@@ -48,7 +54,7 @@ func newSyncCmd(app *App) *cobra.Command {
 func policyHistoryCmds(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyRunCmd(app), newPolicyHistoryCmd(app), newPolicyRunsCmd(app), newPolicyExplainCmd(app),
-		newPolicyReplayCmd(app), newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
+		newPolicyReplayCmd(app), newPolicyDiffCmd(app), newPolicyMetricsCmd(app), newPolicyExportCmd(app), newPolicyVerifyCmd(app),
 	}
 }
 

@@ -33,6 +33,7 @@ type policyRunOptions struct {
 	failOn      string
 	timestamps  bool
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
+	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
@@ -50,7 +51,7 @@ var looseCursors = []struct{ flag, cursor string }{
 func newPolicyRunCmd(app *App) *cobra.Command {
 	opts := &policyRunOptions{loose: map[string]*[]string{}}
 	cmd := &cobra.Command{
-		Use:   "run POLICY --snapshot ID [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
+		Use:   "run POLICY --snapshot ID | run [POLICY] --sealed --bundle KIT [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
 		Short: "Evaluate a policy on a stored snapshot; record, sign and keep the run",
 		Long: `Evaluate POLICY — a policy file, or a registered P-n[@version] (latest
 version when none is given) — on a snapshot imported into the database, and
@@ -69,12 +70,22 @@ refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
 the wall clock. --shadow records findings with enforced=false and never
 fails the gate.
 
+With --bundle KIT (an offline bundle, docs/bundle.md) the bundle is verified
+against --trust-root keys and --time-anchor and imported first (unless it
+already was); POLICY (P-n or P-n@v) and --snapshot then choose among the
+bundle's own policy versions and snapshots, and may be left out when it
+holds one of each. With --sealed nothing may use the network.
+
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 4 unknown snapshot or
-policy, 7 inputs unfrozen.`,
-		Args: exactArgs(1),
+policy, 7 inputs unfrozen; with --bundle, 6 for a bundle that fails verification.`,
+		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyRun(cmd.Context(), app, args[0], opts)
+			ref := ""
+			if len(args) == 1 {
+				ref = args[0]
+			}
+			return runPolicyRun(cmd.Context(), app, ref, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -86,6 +97,7 @@ policy, 7 inputs unfrozen.`,
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
+	opts.bundle.register(f)
 	for _, l := range looseCursors {
 		if _, ok := opts.loose[l.flag]; ok {
 			continue
@@ -102,6 +114,14 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	started := time.Now()
 	if err := opts.refuseLoose(ctx, app); err != nil {
 		return err
+	}
+	if opts.bundle.path != "" {
+		var err error
+		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot); err != nil {
+			return err
+		}
+	} else if policyRef == "" {
+		return fail.New(fail.Invalid, "policy run needs POLICY (or --bundle KIT)")
 	}
 	if opts.snapshot == "" {
 		return app.inputsUnfrozen(ctx, "no --snapshot given", []string{"snapshot_id"})

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type bundleImportOptions struct {
+	bundleVerifyFlags
+	force      bool
+	reason     string
+	quarantine string
+}
+
+func newBundleImportCmd(app *App) *cobra.Command {
+	opts := &bundleImportOptions{}
+	cmd := &cobra.Command{
+		Use:   "import KIT [--trust-root PUB…] [--time-anchor TS] [--force --reason TEXT]",
+		Short: "Verify a bundle and store its contents in one transaction",
+		Long: `Verify the bundle KIT exactly as stella bundle verify does, then store
+everything it holds in one transaction: its keys (as known keys, never as
+trusted ones), the policy versions under their own ids and version numbers,
+their governance evidence (re-verified against this site's trust config:
+approvals by keys this site does not trust do not count), the snapshots,
+the run evidence, the manifest and its signature, and a bundle.imported
+audit event.
+
+Each bundle stream's sequence must grow: a bundle whose sequence is not
+greater than the last one imported for its stream is refused as a replay,
+unless --force --reason TEXT (the reason goes into the audit log).
+Importing the very same bundle again changes nothing.
+
+A bundle that fails verification or is refused is moved to the quarantine
+directory (--quarantine, default quarantine/ beside the database) as
+<dir>/<sha256 prefix>/<file> with a reason.txt; nothing else is written,
+and the database is not even created. Exit 6 for integrity failures.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBundleImport(cmd.Context(), app, args[0], opts)
+		},
+	}
+	f := cmd.Flags()
+	opts.register(f)
+	f.BoolVar(&opts.force, "force", false, "import even if the sequence is not greater than the last imported (needs --reason)")
+	f.StringVar(&opts.reason, "reason", "", "why --force is needed; recorded in the audit log")
+	f.StringVar(&opts.quarantine, "quarantine", "", "where refused bundles are moved (default quarantine/ beside the database)")
+	return cmd
+}
+
+// bundleImportOut is what import reports.
+type bundleImportOut struct {
+	*bundle.ImportResult
+	Approvals []*governance.ApprovalReport `json:"approvals"`
+}
+
+func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImportOptions) error {
+	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
+		return err
+	}
+	vo, lim, err := opts.options(ctx, app)
+	if err != nil {
+		return err
+	}
+	trust, err := app.bundleTrustConfig()
+	if err != nil {
+		return err
+	}
+	approvals := &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}
+	o := bundle.ImportOptions{Verify: vo, Force: opts.force, Reason: opts.reason, Approvals: approvals, Actor: "cli"}
+	q := opts.quarantine
+	if q == "" {
+		q = filepath.Join(filepath.Dir(app.Global.DB), "quarantine")
+	}
+	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
+	res, err := bundle.ImportFile(ctx, path, lim, open, o, q)
+	if err != nil {
+		return err
+	}
+	app.warnClock(res.Report)
+	out := bundleImportOut{ImportResult: res, Approvals: approvals.Reports}
+	if out.Approvals == nil {
+		out.Approvals = []*governance.ApprovalReport{}
+	}
+	return app.render(out, func(w io.Writer) error {
+		if !res.Imported {
+			fmt.Fprintf(w, "bundle %s (%s) was already imported: nothing changed\n", path, res.Report.BundleID)
+			return nil
+		}
+		if err := app.bundleReportTable(w, res.Report, "imported"); err != nil {
+			return err
+		}
+		if res.Forced {
+			fmt.Fprintf(w, "  FORCED      sequence %d after %d: %s\n", res.Report.Sequence, res.PreviousSequence, res.Reason)
+		}
+		for _, l := range []struct {
+			name string
+			list []string
+		}{{"new policies", res.Policies}, {"new snapshots", res.Snapshots}, {"new runs", res.Runs}, {"new keys", res.Keys}} {
+			if len(l.list) > 0 {
+				fmt.Fprintf(w, "  %-13s %s\n", l.name, strings.Join(l.list, ", "))
+			}
+		}
+		fmt.Fprintf(w, "  audit event %d (bundle.imported)\n", res.AuditSeq)
+		return nil
+	})
+}
