@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type policyDiffOptions struct {
+	snapshot string
+	env      []string
+	asOf     string
+	failOn   string
+}
+
+func newPolicyDiffCmd(app *App) *cobra.Command {
+	opts := &policyDiffOptions{}
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW --snapshot ID [--env k=v…] [--as-of TS]",
+		Short: "Verdict changes between two policy versions on one snapshot",
+		Long: `Evaluate two policies — files or registered P-n@v versions — on the same
+snapshot and report the findings whose verdict, VEX status or severity band
+changed, were added or removed, and what each rule does in each policy. The
+output is the same as policy simulate NEW --snapshot ID --baseline OLD.
+Nothing is recorded.
+
+The snapshot is one imported into the database, a snapshot directory, or a
+snapshot under the snapshots directory. Exit 0, or 20 with --fail-on
+new-blocked when NEW blocks a finding OLD did not.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyDiff(cmd.Context(), app, args[0], args[1], opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
+	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
+	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
+	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never")
+	return cmd
+}
+
+func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *policyDiffOptions) error {
+	if opts.snapshot == "" {
+		return fail.New(fail.Invalid, "policy diff needs --snapshot ID")
+	}
+	if opts.failOn != "never" && opts.failOn != "new-blocked" {
+		return fail.New(fail.Invalid, "--fail-on %q: want new-blocked or never", opts.failOn)
+	}
+	format := app.Format()
+	if !isSimulateFormat(format) {
+		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
+	}
+	var at time.Time
+	if opts.asOf != "" {
+		t, err := time.Parse(time.RFC3339, opts.asOf)
+		if err != nil {
+			return fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.asOf)
+		}
+		at = t.UTC()
+	}
+	env, err := parseEnv(opts.env)
+	if err != nil {
+		return err
+	}
+	var st *store.Store
+	if fileExists(app.Global.DB) || isRegistered(oldRef) || isRegistered(newRef) {
+		if st, err = app.openStore(ctx, true); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	base, err := app.loadPolicy(ctx, st, oldRef)
+	if err != nil {
+		return err
+	}
+	cand, err := app.loadPolicy(ctx, st, newRef)
+	if err != nil {
+		return err
+	}
+	snap, err := (&policySimulateOptions{snapshot: opts.snapshot}).inputs(ctx, app, st)
+	if err != nil {
+		return err
+	}
+	if at.IsZero() {
+		if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
+			return err
+		}
+		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
+	}
+	joined, err := match.Join(snap.Inputs, match.Options{})
+	if err != nil {
+		return err
+	}
+	req := engine.Request{Inputs: snap.Inputs, Match: joined, InputDigests: snapshotRef(snap), SnapshotID: snap.ID(), Env: env, At: at}
+	breq := req
+	breq.Policy, breq.SourceMap, breq.Digest = base.Policy, base.SourceMap, base.Digest
+	baseRes, err := engine.Evaluate(ctx, breq)
+	if err != nil {
+		return err
+	}
+	req.Policy, req.SourceMap, req.Digest, req.Baseline = cand.Policy, cand.SourceMap, cand.Digest, baseRes
+	res, err := engine.Evaluate(ctx, req)
+	if err != nil {
+		return err
+	}
+	diff := engine.Compare(baseRes, res)
+	if err := app.writeSimulation(format, snap, res, baseRes, diff); err != nil {
+		return err
+	}
+	s := diff.Summary
+	if format != "table" && !app.Global.Quiet {
+		fmt.Fprintln(app.Err, "stella: "+report.Summary(res))
+		fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d added, %d removed, %d newly blocked, %d no longer blocked\n",
+			s.Changed, s.Added, s.Removed, s.NewBlocked, s.Unblocked)
+	}
+	if opts.failOn == "new-blocked" && s.NewBlocked > 0 {
+		return exitWith(fail.Blocked)
+	}
+	return nil
+}
