@@ -49,7 +49,7 @@ func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry) (*AuditReport
 	r = r.withDefaults()
 	var rep *AuditReport
 	for n := 0; ; n++ {
-		conn, err := srv.connect(ctx, tenant, r)
+		conn, err := srv.connect(ctx, r)
 		if err != nil {
 			return nil, err
 		}

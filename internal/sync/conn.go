@@ -86,18 +86,12 @@ func parseDSN(dsn string) (*server, error) {
 	return &server{cfg: cfg, name: name}, nil
 }
 
-// connect opens one connection for tenant, retrying transient failures.
-// Row-level security of the shared schema shows a session the rows of its
-// stella.tenant.
-func (s *server) connect(ctx context.Context, tenant string, r Retry) (*pgx.Conn, error) {
+// connect opens one connection, retrying transient failures.
+func (s *server) connect(ctx context.Context, r Retry) (*pgx.Conn, error) {
 	for n := 0; ; n++ {
 		conn, err := pgx.ConnectConfig(ctx, s.cfg)
 		if err == nil {
-			_, err = conn.Exec(ctx, `SELECT set_config('stella.tenant', $1, false)`, tenant)
-			if err == nil {
-				return conn, nil
-			}
-			conn.Close(ctx)
+			return conn, nil
 		}
 		if !transient(err) || n >= r.Attempts || ctx.Err() != nil {
 			return nil, s.fail(err, n+1)
@@ -122,6 +116,9 @@ func (s *server) fail(err error, attempts int) error {
 			return fail.New(fail.Invalid, "postgres %s: %s", s.name, msg)
 		case pe.Code == "3D000": // invalid catalog name
 			return fail.New(fail.NotFound, "postgres %s: %s", s.name, msg)
+		case pe.Code == "42501": // insufficient privilege, row-level security
+			return fail.New(fail.Invalid, "postgres %s: %s; the role %s needs privileges on schema policy and, unless it owns the tables, "+
+				"a row in policy.tenant_grants for the tenant (docs/sync.md)", s.name, msg, s.cfg.User)
 		}
 	}
 	if transient(err) {

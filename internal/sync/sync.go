@@ -191,7 +191,7 @@ func (p *pusher) close() {
 func (p *pusher) retrying(ctx context.Context, step func(context.Context) error) error {
 	for n := 0; ; n++ {
 		if p.conn == nil {
-			conn, err := p.srv.connect(ctx, p.tenant, p.o.Retry)
+			conn, err := p.srv.connect(ctx, p.o.Retry)
 			if err != nil {
 				return err
 			}

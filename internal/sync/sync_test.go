@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -461,18 +462,32 @@ func TestTenantIsolation(t *testing.T) {
 	counts := func() string {
 		return fmt.Sprint(pgCount(t, reader, `SELECT count(*) FROM policy.runs`), " ",
 			pgCount(t, reader, `SELECT count(*) FROM policy.findings`), " ",
-			pgCount(t, reader, `SELECT count(*) FROM policy.audit_events WHERE tenant <> current_setting('stella.tenant', true)`))
+			pgCount(t, reader, `SELECT count(DISTINCT tenant) FROM policy.audit_events`))
+	}
+	grant := func(tenant string) {
+		if _, err := conn.Exec(ctx, `INSERT INTO policy.tenant_grants (role_name, tenant) VALUES ($1, $2)`, role, tenant); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got := counts(); got != "0 0 0" {
-		t.Fatalf("a reader without a tenant sees %s", got)
+		t.Fatalf("a reader granted no tenant sees %s runs/findings/tenants", got)
 	}
-	reader.Exec(ctx, `SET stella.tenant = 'globex'`)
-	if got := counts(); got != "1 4 0" {
-		t.Fatalf("globex sees %s runs/findings/foreign events", got)
+	grant("globex")
+	if got := counts(); got != "1 4 1" {
+		t.Fatalf("globex's reader sees %s runs/findings/tenants", got)
 	}
+	// Row-level security is the boundary: no session setting widens it, and
+	// the reader cannot write.
 	reader.Exec(ctx, `SET stella.tenant = 'acme'`)
-	if got := counts(); got != "2 5 0" {
-		t.Fatalf("acme sees %s runs/findings/foreign events", got)
+	if got := counts(); got != "1 4 1" {
+		t.Fatalf("after SET, globex's reader sees %s", got)
+	}
+	if _, err := reader.Exec(ctx, `DELETE FROM policy.runs`); err == nil {
+		t.Fatal("a reader deleted runs")
+	}
+	grant("acme")
+	if got := counts(); got != "3 9 2" {
+		t.Fatalf("a reader of both tenants sees %s", got)
 	}
 
 	// Audit verification is per tenant too.
@@ -486,6 +501,36 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	if ag.Events() != localCount(t, path, "audit_events", "globex") || aa.Events() != localCount(t, path, "audit_events", "acme") {
 		t.Fatalf("audit events: globex %d, acme %d", ag.Events(), aa.Events())
+	}
+
+	// A sync role that does not own the tables writes only its granted tenant.
+	writer := role + "_w"
+	if _, err := conn.Exec(ctx, fmt.Sprintf(`DROP ROLE IF EXISTS %[1]s; CREATE ROLE %[1]s LOGIN;
+		GRANT USAGE ON SCHEMA policy TO %[1]s; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA policy TO %[1]s;
+		INSERT INTO policy.tenant_grants (role_name, tenant) VALUES ('%[1]s', 'initech')`, writer)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			c.Exec(context.Background(), fmt.Sprintf(`DROP OWNED BY %[1]s; DROP ROLE %[1]s`, writer))
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(writer)
+	initech := openStore(t, path, "initech")
+	recordRun(t, initech, "ops", 1, "")
+	if rep, err := push(t, initech, u.String(), Options{}); err != nil || tableReport(t, rep, "runs").Inserted != 1 {
+		t.Fatalf("initech's writer: %v", err)
+	}
+	recordRun(t, globex, "more", 1, "")
+	_, err = push(t, globex, u.String(), Options{})
+	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "tenant_grants") {
+		t.Fatalf("initech's writer syncing globex: %v", err)
 	}
 }
 

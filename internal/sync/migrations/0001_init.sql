@@ -7,8 +7,16 @@
 -- sends the same key with other content is refused. Ids a site allocates
 -- itself (policy ids P-n, audit sequence numbers) are keyed by site.
 --
--- Row-level security isolates tenants for every role but the owner: a
--- reader sees the rows of the tenant named by `SET stella.tenant = '…'`.
+-- Row-level security isolates tenants for every role but the tables' owner
+-- (and superusers): another role sees, and may write, only the rows of the
+-- tenants granted to it, or to a role it is a member of, in
+-- policy.tenant_grants.
+
+CREATE TABLE policy.tenant_grants (
+	role_name name NOT NULL,
+	tenant    text NOT NULL,
+	PRIMARY KEY (role_name, tenant)
+);
 
 CREATE TABLE policy.meta (
 	key   text PRIMARY KEY,
@@ -182,22 +190,42 @@ CREATE TABLE policy.audit_events (
 CREATE INDEX audit_events_type ON policy.audit_events (tenant, type);
 
 ALTER TABLE policy.sync_cursors ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.sync_cursors USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.sync_cursors
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.policies ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.policies USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.policies
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.policy_versions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.policy_versions USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.policy_versions
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.snapshots ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.snapshots USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.snapshots
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.snapshot_files ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.snapshot_files USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.snapshot_files
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.blobs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.blobs USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.blobs
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.runs ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.runs USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.runs
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.explains ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.explains USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.explains
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.findings ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.findings USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.findings
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.audit_events ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.audit_events USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.audit_events
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));

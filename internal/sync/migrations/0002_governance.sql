@@ -62,10 +62,18 @@ CREATE TABLE policy.exceptions (
 CREATE INDEX exceptions_expires ON policy.exceptions (tenant, status, expires);
 
 ALTER TABLE policy.policy_lifecycle ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.policy_lifecycle USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.policy_lifecycle
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.governance_statements ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.governance_statements USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.governance_statements
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.governance_attachments ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.governance_attachments USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.governance_attachments
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 ALTER TABLE policy.exceptions ENABLE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON policy.exceptions USING (tenant = current_setting('stella.tenant', true));
+CREATE POLICY tenant_isolation ON policy.exceptions
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
