@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -20,8 +21,9 @@ func newSnapshotLsCmd(app *App) *cobra.Command {
 		Use:   "ls",
 		Short: "List the snapshots in the snapshots directory",
 		Long: `Lists the snapshot directories under the snapshots directory (snapshots/
-beside the database, config snapshots.dir, or --dir), sorted by id. Only
-manifests are read; "stella snapshot show ID" verifies a snapshot.`,
+beside the database, config snapshots.dir, or --dir), sorted by id, then the
+snapshots imported into the database (path db:FILE). Only manifests and
+stored summaries are read; "stella snapshot show ID" verifies a snapshot.`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return runSnapshotLs(app, opts)
@@ -40,12 +42,17 @@ func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
 	if err != nil {
 		return err
 	}
+	stored, err := app.storedSnapshotEntries(context.Background())
+	if err != nil {
+		return err
+	}
+	es = append(es, stored...)
 	if es == nil {
 		es = []snapshot.Entry{}
 	}
 	return app.render(es, func(w io.Writer) error {
 		if len(es) == 0 {
-			_, err := fmt.Fprintf(w, "no snapshots in %s\n", root)
+			_, err := fmt.Fprintf(w, "no snapshots in %s or the database\n", root)
 			return err
 		}
 		t := app.newTable(w, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -27,7 +29,8 @@ ecosystem, the records skipped when it was created, and the components that
 have no purl and so cannot match advisories.
 
 ID is a snapshot id or a unique prefix of at least 8 hex digits of one in the
-snapshots directory; DIR is a snapshot directory.`,
+snapshots directory or imported into the database; DIR is a snapshot
+directory.`,
 		Args: exactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			return runSnapshotShow(app, opts, args[0])
@@ -61,12 +64,17 @@ func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
 	if root == "" {
 		root = app.snapshotsDir()
 	}
+	var s *snapshot.Snapshot
 	dir, err := snapshot.Resolve(root, ref)
-	if err != nil {
+	if fail.Is(err, fail.NotFound) {
+		// Not a directory: perhaps a snapshot imported into the database.
+		if s, err = app.openStoredSnapshot(context.Background(), ref); err != nil {
+			return err
+		}
+		dir = app.storedPath()
+	} else if err != nil {
 		return err
-	}
-	s, err := snapshot.OpenDir(dir)
-	if err != nil {
+	} else if s, err = snapshot.OpenDir(dir); err != nil {
 		return err
 	}
 	m := s.Manifest
