@@ -210,6 +210,7 @@ type EvidenceReport struct {
 	EmbeddedKey bool     `json:"embeddedKey"` // verified with keys shipped inside the evidence
 	Findings    int      `json:"findings"`
 	IRDigest    string   `json:"irDigest"`
+	SnapshotID  string   `json:"snapshotId,omitempty"` // the input manifest's, when the evidence has one
 }
 
 // VerifyEvidence verifies an evidence archive offline: the attestation's
@@ -261,6 +262,34 @@ func VerifyEvidence(ctx context.Context, ev *Evidence, trusted []*Key) (*Evidenc
 	if err := v.CheckIR(ev.IR); err != nil {
 		return nil, err
 	}
+	if ev.InputManifest != nil {
+		if rep.SnapshotID, err = checkInputManifest(ev.InputManifest, v.rec.Inputs.SnapshotID); err != nil {
+			return nil, err
+		}
+	}
 	rep.RunID, rep.Signers, rep.Findings, rep.IRDigest = v.RunID, v.Signers, n, v.IRDigest()
 	return rep, nil
+}
+
+// checkInputManifest checks a snapshot manifest: its id must be the digest
+// of the canonical JSON of its content, and the snapshot the run used.
+func checkInputManifest(b []byte, want string) (string, error) {
+	var m struct {
+		ID      string          `json:"id"`
+		Content json.RawMessage `json:"content"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.Content == nil {
+		return "", fail.New(fail.Integrity, "inputs/manifest.json is not a snapshot manifest")
+	}
+	c, err := canon.Transform(m.Content)
+	if err != nil {
+		return "", fail.New(fail.Integrity, "inputs/manifest.json: %v", err)
+	}
+	if d := canon.Digest(c); d != m.ID {
+		return "", fail.New(fail.Integrity, "inputs/manifest.json: content hashes to %s, its id is %s", d, m.ID)
+	}
+	if want != "" && m.ID != want {
+		return "", fail.New(fail.Integrity, "inputs/manifest.json is snapshot %s, the run used %s", m.ID, want)
+	}
+	return m.ID, nil
 }

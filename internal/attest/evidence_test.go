@@ -191,3 +191,22 @@ func TestReadEvidenceHostile(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckInputManifest(t *testing.T) {
+	content := `{"files":[],"inputs":[]}`
+	id := canon.Digest([]byte(content))
+	good := []byte(`{"schema":"stella.snapshot/v1","id":"` + id + `","content":{"inputs":[],"files":[]}}`)
+	if got, err := checkInputManifest(good, id); err != nil || got != id {
+		t.Fatalf("good: %v", err)
+	}
+	tests := []struct{ name, in, want, msg string }{
+		{"other run", string(good), "sha256:" + strings.Repeat("0", 64), "the run used"},
+		{"edited content", strings.Replace(string(good), `"files":[]`, `"files":[1]`, 1), id, "content hashes to"},
+		{"not a manifest", `[1,2]`, id, "not a snapshot manifest"},
+	}
+	for _, tc := range tests {
+		if _, err := checkInputManifest([]byte(tc.in), tc.want); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
