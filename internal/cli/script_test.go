@@ -22,7 +22,8 @@ func TestMain(m *testing.M) {
 // repository root and $DATA the shared real data (condition [data] tells
 // whether it is present). [pg] tells whether a PostgreSQL server is available
 // (internal/pgtest) and `pgdb NAME` creates a database on it, setting $NAME to
-// its connection string. STELLA_UPDATE=1 rewrites cmp targets.
+// its connection string. `sqlexec DB SQL…` edits a database behind stella's
+// back (tampering tests). STELLA_UPDATE=1 rewrites cmp targets.
 func TestScripts(t *testing.T) {
 	root := testenv.RepoRoot()
 	data := testenv.DataDir()
@@ -41,7 +42,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "sqlexec": sqlexecCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {
 				return pgCondition()

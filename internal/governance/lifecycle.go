@@ -359,17 +359,13 @@ func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string
 		if err != nil {
 			return err
 		}
-		switch v.lc.State {
+		switch effectiveState(v.lc.State, rep) {
 		case store.StateApproved:
-			if !rep.Approved {
-				return refuse(GuardQuorum, "%s has %s of the %d required under the trust config in force%s", v,
-					plural(len(rep.Approvers), "valid approval", "valid approvals"), rep.Quorum, approverList(rep))
-			}
 		case store.StateSubmitted:
 			if len(rep.Approvers) > 0 {
 				return refuse(GuardQuorum, "%s has %d of %d required approvals%s; it is not approved", v, len(rep.Approvers), rep.Quorum, approverList(rep))
 			}
-			return refuse(GuardApproval, "%s is submitted and has no approval; only an approved version can be activated", v)
+			return refuse(GuardApproval, "%s is submitted and has no valid approval; only an approved version can be activated", v)
 		case store.StateActive:
 			return refuse(GuardState, "%s is already active", v)
 		default:
@@ -648,6 +644,21 @@ func activeVersion(ctx context.Context, tx *store.Tx, policyID string) (*version
 		}
 	}
 	return nil, nil
+}
+
+// effectiveState is what a version's statements add up to under the trust
+// config and quorum in force: a submitted version whose approvals reach the
+// quorum is approved (the quorum was lowered), an approved one whose
+// approvals no longer do is submitted again (the quorum was raised, or an
+// approver's key is no longer trusted).
+func effectiveState(stored string, rep *ApprovalReport) string {
+	switch {
+	case stored == store.StateSubmitted && rep.Approved:
+		return store.StateApproved
+	case stored == store.StateApproved && !rep.Approved:
+		return store.StateSubmitted
+	}
+	return stored
 }
 
 // policyPayload is what every policy event says about its version.

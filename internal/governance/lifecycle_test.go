@@ -85,7 +85,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = w.reg.Activate(ctx, as["bob"], v2, "")
-	refused(t, err, GuardApproval, "P-1@2 is submitted and has no approval")
+	refused(t, err, GuardApproval, "P-1@2 is submitted and has no valid approval")
 	for _, p := range []string{"carol", "dave"} {
 		if _, err := w.reg.Approve(ctx, as[p], v2, approve("ok")); err != nil {
 			t.Fatal(err)
@@ -295,4 +295,41 @@ func TestArchiveReferences(t *testing.T) {
 	}
 	_, err = w.reg.Archive(w.ctx, w.as["bob"], base, "again")
 	refused(t, err, GuardState, "already archived")
+}
+
+// TestQuorumInForce checks that approvals are counted under the quorum and
+// trust config in force at activation, not those at approval time.
+func TestQuorumInForce(t *testing.T) {
+	w := newWorld(t, 2)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok")); err != nil {
+		t.Fatal(err)
+	}
+	w.run(ref, store.ModeRun, false, false)
+	_, err := w.reg.Activate(w.ctx, w.as["bob"], ref, "")
+	refused(t, err, GuardQuorum, "1 of 2 required approvals (carol)")
+
+	w.reg.Settings.Quorum = 1 // the site lowers its quorum: carol's approval suffices
+	if vs, _ := w.reg.Versions(w.ctx, "P-1"); vs[0].State != store.StateApproved {
+		t.Fatalf("effective state %s", vs[0].State)
+	}
+	// carol's key is no longer trusted: her approval stops counting.
+	if _, err := w.reg.Trust.Remove("carol"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = w.reg.Activate(w.ctx, w.as["bob"], ref, "")
+	refused(t, err, GuardApproval, "has no valid approval")
+	if vs, _ := w.reg.Versions(w.ctx, "P-1"); vs[0].State != store.StateSubmitted || len(vs[0].Approvers) != 0 {
+		t.Fatalf("after distrusting carol: %+v", vs[0])
+	}
+	if _, err := w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if tr, err := w.reg.Activate(w.ctx, w.as["bob"], ref, ""); err != nil || tr.State != store.StateActive {
+		t.Fatalf("activate: %+v %v", tr, err)
+	}
 }

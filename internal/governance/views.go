@@ -7,7 +7,9 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// VersionView is one policy version as `policy versions` shows it.
+// VersionView is one policy version as `policy versions` shows it. Its
+// state is the effective one: approvals are counted under the trust config
+// and quorum in force.
 type VersionView struct {
 	PolicyID  string   `json:"policyId"`
 	Version   int      `json:"version"`
@@ -58,7 +60,7 @@ func (r *Registry) versionView(ctx context.Context, tx *store.Tx, l store.Lifecy
 	if err != nil {
 		return VersionView{}, err
 	}
-	return VersionView{PolicyID: pv.PolicyID, Version: pv.Version, Name: pv.Name, State: l.State, IRDigest: pv.IRDigest,
+	return VersionView{PolicyID: pv.PolicyID, Version: pv.Version, Name: pv.Name, State: effectiveState(l.State, rep), IRDigest: pv.IRDigest,
 		Author: pv.Author, CreatedAt: pv.CreatedAt, UpdatedAt: l.UpdatedAt, Reviewers: l.Reviewers, Approvers: rep.Approvers,
 		Quorum: rep.Quorum}, nil
 }
@@ -100,7 +102,7 @@ func (r *Registry) Status(ctx context.Context, policyID string) ([]PolicyStatus,
 			ps := &out[len(out)-1]
 			ps.Versions++
 			ps.Latest = vv
-			switch l.State {
+			switch vv.State {
 			case store.StateActive:
 				ps.Active = &vv
 			case store.StateSubmitted, store.StateApproved:
