@@ -16,12 +16,13 @@ import (
 type auditVerifyOptions struct {
 	gov    govFlags
 	export string
+	dsn    string
 }
 
 func newAuditVerifyCmd(app *App) *cobra.Command {
 	opts := &auditVerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify [--export FILE]",
+		Use:   "verify [--export FILE | --dsn URL]",
 		Short: "Recompute the audit chain and every signature (exit 6 on the first broken link)",
 		Long: `Verify the tenant's audit log: recompute every event's hash and its link to
 the one before, check every signed governance statement against the event that
@@ -34,18 +35,26 @@ keys are listed as unverifiable). The first broken link exits 6 and is named:
 With --export FILE, verify a signed audit export offline instead (no
 database needed): the exporter's signature — by a key the trust config holds
 with policy:audit, when a trust config is found —, the chain of the exported
-events from their anchor to their head, and every statement they record.`,
+events from their anchor to their head, and every statement they record.
+
+With --dsn URL, verify the tenant's audit chains as synced to PostgreSQL by
+` + "`stella sync postgres`" + `, one per site: sequence, links, canonical
+payloads and event hashes, from each site's first event (docs/sync.md).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAuditVerify(cmd.Context(), app, opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
+	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
 
 func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) error {
+	if opts.dsn != "" {
+		return runAuditVerifyPostgres(ctx, app, opts.dsn)
+	}
 	trust, err := app.loadTrust(opts.gov.trust, false)
 	if fail.Is(err, fail.NotFound) && opts.gov.trust == "" {
 		trust, err = nil, nil // no trust config here: verify with the keys the data carries
