@@ -205,7 +205,7 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 	}
 	if box := end.Sub(start); box > r.Settings.ExceptionMaxAge {
 		return model.Exception{}, nil, refuse(GuardExpiry, "the timebox %s → %s (%s) is longer than governance.exception_max_age %s: no perpetual waivers",
-			timeText(start), timeText(end), FormatAge(box.Round(time.Hour)), FormatAge(r.Settings.ExceptionMaxAge))
+			timeText(start), timeText(end), roughAge(box), FormatAge(r.Settings.ExceptionMaxAge))
 	}
 	if !end.After(now) {
 		warnings = append(warnings, "the timebox ended at "+timeText(end)+": the exception applies only to evaluations dated inside it")
@@ -214,6 +214,15 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 		Justification: strings.TrimSpace(req.Justification), Owner: strings.TrimSpace(req.Owner), Requester: a, Status: ExceptionRequested,
 		Created: timeText(now), Effective: timeText(start), Expires: timeText(end), Ticket: req.Ticket}
 	return x, warnings, nil
+}
+
+// roughAge rounds a duration for a message: to days from two days up, else
+// to minutes.
+func roughAge(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return FormatAge(d.Round(24 * time.Hour))
+	}
+	return FormatAge(d.Round(time.Minute))
 }
 
 // ApproveException approves a requested exception. Guards:
