@@ -173,11 +173,6 @@ type Spec struct {
 	Progress    inputs.Progress
 }
 
-// Empty reports whether the spec names no inputs at all.
-func (sp *Spec) Empty() bool {
-	return len(sp.SBOMs)+len(sp.Advisories)+len(sp.VEX)+len(sp.Reachability)+len(sp.Exceptions) == 0 && sp.EPSS == "" && sp.KEV == ""
-}
-
 // FromFiles reads every input of spec and freezes them in memory: the
 // returned snapshot has the same id, content and digests that Create would
 // write, without touching the disk.
