@@ -35,7 +35,7 @@ type Approvals interface {
 const (
 	RoleBundleSigner = "bundle:sign"
 	RoleRunSigner    = "run:sign"
-	RoleApprover     = "policy:approve"
+	RoleGovernance   = "governance:sign" // signed a governance statement the bundle carries
 )
 
 // ExportOptions select the contents of a bundle and how it is sealed.
@@ -271,7 +271,7 @@ func (c *collector) addPolicy(ctx context.Context, pv store.PolicyVersion) error
 			c.add(a.Path, e)
 			p.Approvals = append(p.Approvals, a)
 			for _, k := range a.KeyIDs {
-				if err := c.addKey(ctx, k, RoleApprover, nil); err != nil {
+				if err := c.addKey(ctx, k, RoleGovernance, nil); err != nil {
 					return err
 				}
 			}

@@ -21,7 +21,7 @@ func Guard(sealed bool, what string) error {
 	if !sealed {
 		return nil
 	}
-	return fail.New(fail.Sealed, "sealed mode: %s would use the network; it is refused (unset --sealed/--offline/STELLA_OFFLINE to allow it)", what)
+	return fail.New(fail.Sealed, "sealed mode: %s would use the network (--sealed, --offline or STELLA_OFFLINE=1 is set)", what)
 }
 
 // IsURL reports whether ref names a network location rather than a file.

@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 type bundleExportOptions struct {
@@ -27,6 +28,7 @@ type bundleExportOptions struct {
 	sequence    int64
 	compression string
 	out         string
+	trust       string
 }
 
 func newBundleExportCmd(app *App) *cobra.Command {
@@ -56,7 +58,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its latest version) or P-n@v (repeatable)")
-	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot id or unique prefix (repeatable)")
+	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
 	f.StringSliceVar(&opts.runs, "runs", nil, "recorded run ids to carry as evidence (repeatable, comma-separated)")
 	f.StringVar(&opts.signKey, "sign-key", "", "private key file or generated key name that signs the manifest (config signing.key)")
 	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
@@ -66,6 +68,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 	f.Int64Var(&opts.sequence, "sequence", 0, "sequence number in the stream (default: see above)")
 	f.StringVar(&opts.compression, "compression", "", "zstd or gzip (default: from the file name, else zstd)")
 	f.StringVarP(&opts.out, "out", "o", "", "the bundle file to write")
+	f.StringVar(&opts.trust, "trust", "", "trust config whose scopes are recorded as the roles of the bundle's keys (default: as the governance commands find it)")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
@@ -91,8 +94,18 @@ type bundleExportOut struct {
 }
 
 func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) error {
-	o := bundle.ExportOptions{Policies: opts.policies, Snapshots: opts.snapshots, Runs: opts.runs, Stream: opts.stream,
+	o := bundle.ExportOptions{Policies: opts.policies, Runs: opts.runs, Stream: opts.stream,
 		Sequence: opts.sequence, Compression: opts.compression}
+	for _, ref := range opts.snapshots {
+		if isDir(ref) { // a snapshot directory names the stored snapshot by its id
+			s, err := snapshot.OpenDir(ref)
+			if err != nil {
+				return err
+			}
+			ref = s.ID()
+		}
+		o.Snapshots = append(o.Snapshots, ref)
+	}
 	if o.Compression == "" {
 		o.Compression = bundle.Zstd
 		if strings.HasSuffix(opts.out, ".gz") || strings.HasSuffix(opts.out, ".tgz") {
@@ -124,7 +137,7 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	if o.Key, err = app.loadSigningKey(keyRef); err != nil {
 		return err
 	}
-	trust, err := app.bundleTrustConfig()
+	trust, err := app.bundleTrustConfig(opts.trust)
 	if err != nil {
 		return err
 	}
@@ -180,9 +193,9 @@ func parseValidity(s string) (time.Duration, error) {
 	return 0, fail.New(fail.Invalid, "--valid-for %q: want a positive number of days like 30d, or a duration like 72h", s)
 }
 
-// bundleTrustConfig returns this site's governance trust config (found as
-// the governance commands find it), or an empty one when there is none: it
+// bundleTrustConfig returns this site's governance trust config (--trust,
+// else found as the governance commands find it), or an empty one when there is none: it
 // then trusts nobody, and carried approvals do not count.
-func (a *App) bundleTrustConfig() (*governance.Trust, error) {
-	return a.loadTrust("", true)
+func (a *App) bundleTrustConfig(flag string) (*governance.Trust, error) {
+	return a.loadTrust(flag, true)
 }

@@ -50,6 +50,7 @@ and the database is not even created. Exit 6 for integrity failures.`,
 	}
 	f := cmd.Flags()
 	opts.register(f)
+	opts.registerTrust(f)
 	f.BoolVar(&opts.force, "force", false, "import even if the sequence is not greater than the last imported (needs --reason)")
 	f.StringVar(&opts.reason, "reason", "", "why --force is needed; recorded in the audit log")
 	f.StringVar(&opts.quarantine, "quarantine", "", "where refused bundles are moved (default quarantine/ beside the database)")
@@ -70,7 +71,7 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 	if err != nil {
 		return err
 	}
-	trust, err := app.bundleTrustConfig()
+	trust, err := app.bundleTrustConfig(opts.trust)
 	if err != nil {
 		return err
 	}
@@ -108,6 +109,20 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 			if len(l.list) > 0 {
 				fmt.Fprintf(w, "  %-13s %s\n", l.name, strings.Join(l.list, ", "))
 			}
+		}
+		for _, a := range out.Approvals {
+			state := "approved"
+			if !a.Approved {
+				state = "not approved here"
+			}
+			fmt.Fprintf(w, "  approvals   %s %s: %d of %d", a.Policy, state, len(a.Approvers), a.Quorum)
+			if len(a.Approvers) > 0 {
+				fmt.Fprintf(w, " (%s)", strings.Join(a.Approvers, ", "))
+			}
+			for _, r := range a.Rejected {
+				fmt.Fprintf(w, "; %s does not count: %s", r.Principal, r.Reason)
+			}
+			fmt.Fprintln(w)
 		}
 		fmt.Fprintf(w, "  audit event %d (bundle.imported)\n", res.AuditSeq)
 		return nil

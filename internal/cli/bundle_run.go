@@ -20,6 +20,7 @@ type bundleRunFlags struct {
 func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.path, "bundle", "", "evaluate a policy and snapshot of this offline bundle (verified and imported first; see stella bundle import)")
 	f.bundleVerifyFlags.register(fs)
+	f.registerTrust(fs)
 }
 
 // prepare verifies the bundle and imports it (a bundle already imported is
@@ -37,7 +38,7 @@ func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snaps
 	if err != nil {
 		return "", "", err
 	}
-	trust, err := app.bundleTrustConfig()
+	trust, err := app.bundleTrustConfig(f.trust)
 	if err != nil {
 		return "", "", err
 	}

@@ -21,12 +21,18 @@ type bundleVerifyFlags struct {
 	trustRoots []string
 	timeAnchor string
 	maxSize    string
+	trust      string // the governance trust config that re-verifies carried approvals
 }
 
 func (f *bundleVerifyFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	fs.StringVar(&f.timeAnchor, "time-anchor", "", "judge staleness at this RFC 3339 time (default: the system clock, with a warning)")
 	fs.StringVar(&f.maxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
+}
+
+// registerTrust adds --trust, for the commands that import.
+func (f *bundleVerifyFlags) registerTrust(fs *pflag.FlagSet) {
+	fs.StringVar(&f.trust, "trust", "", "governance trust config that carried approvals are re-verified against (default: as the governance commands find it)")
 }
 
 // options resolves the flags: trust roots from --trust-root and the config

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/sync"
 )
@@ -64,8 +65,8 @@ Tables, in the order they are sent:
 }
 
 func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) error {
-	if app.Global.Sealed {
-		return fail.New(fail.Sealed, "sync postgres needs the network; refused in sealed mode (--sealed or STELLA_OFFLINE=1)")
+	if err := bundle.Guard(app.Global.Sealed, "sync postgres (a connection to PostgreSQL)"); err != nil {
+		return err
 	}
 	if opts.batch < 1 {
 		return fail.New(fail.Invalid, "--batch must be at least 1, not %d", opts.batch)
