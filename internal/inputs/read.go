@@ -20,7 +20,7 @@ func Read(p string, opt Options) (*Input, error) {
 	if err != nil {
 		return nil, invalid("", Problem{File: p, Msg: unwrapPathError(err).Error()})
 	}
-	if fi.IsDir() || isZip(p) {
+	if fi.IsDir() || fi.Mode().IsRegular() && isZip(p) {
 		if !accepts(opt, OSV) {
 			what := "a directory"
 			if !fi.IsDir() {
@@ -30,7 +30,11 @@ func Read(p string, opt Options) (*Input, error) {
 		}
 		return readOSVSet(p, fi.IsDir(), opt, lim)
 	}
-	d, raw, err := readDoc(fileMember(p, fi.Size()), lim, true)
+	size := fi.Size()
+	if !fi.Mode().IsRegular() {
+		size = -1 // a pipe or device: its size says nothing
+	}
+	d, raw, err := readDoc(fileMember(p, size), lim, true)
 	if err != nil {
 		return nil, err
 	}

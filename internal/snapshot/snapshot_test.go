@@ -235,6 +235,15 @@ func TestOpenTampered(t *testing.T) {
 		{"missing file", func(dir string) { os.Remove(filepath.Join(dir, KEVFile)) }, fail.Integrity},
 		{"no manifest", func(dir string) { os.Remove(filepath.Join(dir, ManifestFile)) }, fail.NotFound},
 		{"provenance only", func(dir string) { replaceIn(t, filepath.Join(dir, ManifestFile), `"files": 3`, `"files": 4`) }, 0},
+		{"repeated file with a consistent id", func(dir string) {
+			m, err := readManifest(os.DirFS(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Content.Files = append(m.Content.Files, m.Content.Files[len(m.Content.Files)-1])
+			m.ID = contentID(&m.Content)
+			os.WriteFile(filepath.Join(dir, ManifestFile), manifestBytes(m), 0o644)
+		}, fail.Integrity},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "snap")

@@ -158,10 +158,12 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 	}
 	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
 	var advData []byte
+	seen := map[string]bool{}
 	for _, f := range m.Content.Files {
-		if !fs.ValidPath(f.Path) || f.Path == ManifestFile {
-			return nil, fail.New(fail.Integrity, "manifest lists an invalid file path %q", f.Path)
+		if !fs.ValidPath(f.Path) || f.Path == ManifestFile || seen[f.Path] {
+			return nil, fail.New(fail.Integrity, "manifest lists an invalid or repeated file path %q", f.Path)
 		}
+		seen[f.Path] = true
 		data, err := fs.ReadFile(fsys, f.Path)
 		if err != nil {
 			return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
