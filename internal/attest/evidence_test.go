@@ -210,3 +210,23 @@ func TestCheckInputManifest(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadEvidence(f *testing.F) {
+	k, _ := Generate(Ed25519)
+	var buf bytes.Buffer
+	WriteEvidence(&buf, "run:x", sampleRun(&testing.T{}, 2, k))
+	f.Add(buf.Bytes())
+	f.Add([]byte("not a tar"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ev, _, err := ReadEvidence("fuzz.tar", bytes.NewReader(b))
+		if err != nil {
+			if !fail.Is(err, fail.Integrity) {
+				t.Fatalf("kind %v", err)
+			}
+			return
+		}
+		if _, err := VerifyEvidence(context.Background(), ev, []*Key{k}); err != nil && !fail.Is(err, fail.Integrity) && !fail.Is(err, fail.Invalid) {
+			t.Fatalf("verify kind: %v", err)
+		}
+	})
+}
