@@ -203,7 +203,8 @@ func writeExplain(w io.Writer, s styles, f *engine.Finding) {
 			line = s.paint(s.dim, line)
 		}
 		fmt.Fprintf(w, "    %s\n", line)
-		cond := r.Condition.Text
+		// A condition written over several lines keeps its shape, indented.
+		cond := strings.ReplaceAll(r.Condition.Text, "\n", "\n             ")
 		if r.Condition.Line > 0 {
 			cond += fmt.Sprintf("  (%s:%d:%d)", r.Condition.File, r.Condition.Line, r.Condition.Col)
 		}

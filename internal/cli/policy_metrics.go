@@ -45,40 +45,40 @@ func runPolicyMetrics(ctx context.Context, app *App) error {
 	defer st.Close()
 	var runs []*store.Run
 	var unfrozen int
-	err = st.View(ctx, func(tx *store.Tx) error {
-		if runs, err = tx.Runs(ctx, store.RunFilter{}); err != nil {
-			return err
-		}
-		ev, err := tx.Events(ctx, store.EventFilter{Type: eventInputsUnfrozen})
-		unfrozen = len(ev)
-		return err
-	})
-	if err != nil {
-		return err
-	}
 	byStatus := map[string]int{store.StatusSucceeded: 0, store.StatusFailed: 0}
 	byVerdict := map[string]int{}
 	buckets := make([]int, len(durationBuckets))
 	var sum float64
 	shadow := 0
-	for _, r := range runs {
-		byStatus[r.Status]++
-		if r.Shadow {
-			shadow++
+	err = st.View(ctx, func(tx *store.Tx) error {
+		if runs, err = tx.Runs(ctx, store.RunFilter{}); err != nil {
+			return err
 		}
-		secs := float64(r.DurationMS) / 1000
-		sum += secs
-		for i, b := range durationBuckets {
-			if secs <= b {
-				buckets[i]++
+		ev, err := tx.Events(ctx, store.EventFilter{Type: eventInputsUnfrozen})
+		if err != nil {
+			return err
+		}
+		unfrozen = len(ev)
+		for _, r := range runs {
+			byStatus[r.Status]++
+			if r.Shadow {
+				shadow++
 			}
-		}
-		if r.Status == store.StatusSucceeded {
-			var rec store.RunRecord
-			full := r
-			if err := st.View(ctx, func(tx *store.Tx) error { full, err = tx.Run(ctx, r.RunID); return err }); err != nil {
+			secs := float64(r.DurationMS) / 1000
+			sum += secs
+			for i, b := range durationBuckets {
+				if secs <= b {
+					buckets[i]++
+				}
+			}
+			if r.Status != store.StatusSucceeded {
+				continue
+			}
+			full, err := tx.Run(ctx, r.RunID)
+			if err != nil {
 				return err
 			}
+			var rec store.RunRecord
 			if err := json.Unmarshal(full.Record, &rec); err != nil {
 				return err
 			}
@@ -89,6 +89,10 @@ func runPolicyMetrics(ctx context.Context, app *App) error {
 			byVerdict["quieted"] += v.Quieted
 			byVerdict["ignored"] += v.Ignored
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	w := app.Out
 	tenant := strconv.Quote(st.Tenant())
