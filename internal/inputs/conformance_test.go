@@ -169,6 +169,14 @@ func TestConformanceSignals(t *testing.T) {
 	if log4shell == nil || log4shell.DateAdded != "2021-12-10" || log4shell.KnownRansomwareUse != "Known" {
 		t.Errorf("CVE-2021-44228 entry = %+v", log4shell)
 	}
+	// The CSV form of the same catalog gives the same entries.
+	kevCSV, err := Read(filepath.Join(data, "signals", "kev", "known_exploited_vulnerabilities.csv"), Options{Kind: KindKEV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kevCSV.Format != KEVCSV || !slices.Equal(kevCSV.KEV.Entries, kev.KEV.Entries) {
+		t.Errorf("KEV CSV (%s, %d entries) differs from the JSON catalog", kevCSV.Format, len(kevCSV.KEV.Entries))
+	}
 	files, _ := filepath.Glob(filepath.Join(data, "signals", "epss", "*.csv"))
 	if len(files) != 1 {
 		t.Fatalf("EPSS files: %v", files)

@@ -141,6 +141,9 @@ func sniffFormat(d *doc) (Format, Kind, []string, error) {
 	if bytes.HasPrefix(first, []byte("#model_version")) || bytes.HasPrefix(first, []byte("cve,epss")) {
 		return EPSSCSV, KindEPSS, nil, nil
 	}
+	if bytes.HasPrefix(first, []byte("cveid,")) {
+		return KEVCSV, KindKEV, nil, nil
+	}
 	var node yaml.Node
 	if yaml.Unmarshal(b, &node) == nil && len(node.Content) == 1 {
 		top := node.Content[0]
@@ -226,7 +229,7 @@ func describe(f Format) string {
 		return "CSAF document"
 	case EPSSCSV:
 		return "EPSS score file"
-	case KEVJSON:
+	case KEVJSON, KEVCSV:
 		return "CISA KEV catalog"
 	case Reach:
 		return "stella reachability file"
@@ -254,7 +257,7 @@ func expected(k Kind) string {
 	case KindEPSS:
 		return "EPSS CSV, optionally gzipped"
 	case KindKEV:
-		return "CISA KEV JSON"
+		return "CISA KEV JSON (or its CSV form)"
 	case KindReach:
 		return ReachSchema + " JSON"
 	case KindExceptions:

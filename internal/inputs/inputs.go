@@ -49,6 +49,7 @@ const (
 	CSAF       Format = "csaf"
 	EPSSCSV    Format = "epss"
 	KEVJSON    Format = "kev"
+	KEVCSV     Format = "kev-csv"
 	Reach      Format = "stella-reachability"
 	Exceptions Format = "stella-exceptions"
 )
@@ -63,6 +64,7 @@ var formatKinds = map[Format][]Kind{
 	CSAF:       {KindVEX},
 	EPSSCSV:    {KindEPSS},
 	KEVJSON:    {KindKEV},
+	KEVCSV:     {KindKEV},
 	Reach:      {KindReach},
 	Exceptions: {KindExceptions},
 }
@@ -76,7 +78,7 @@ func ParseFormat(s string, k Kind) (Format, error) {
 		}
 	}
 	var names []string
-	for _, cand := range []Format{CycloneDX, SPDX, OSV, OpenVEX, CSAF, EPSSCSV, KEVJSON, Reach, Exceptions} {
+	for _, cand := range []Format{CycloneDX, SPDX, OSV, OpenVEX, CSAF, EPSSCSV, KEVJSON, KEVCSV, Reach, Exceptions} {
 		for _, fk := range formatKinds[cand] {
 			if k == "" || fk == k {
 				names = append(names, string(cand))

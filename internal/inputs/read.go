@@ -100,6 +100,8 @@ func parse(d *doc, in *Input, opt Options) error {
 		return readEPSS(d, in)
 	case KEVJSON:
 		return readKEV(d, in)
+	case KEVCSV:
+		return readKEVCSV(d, in)
 	case Reach:
 		return readReach(d, in)
 	case Exceptions:
@@ -146,7 +148,7 @@ func mediaOf(f Format) string {
 		return mediaOpenVEX
 	case CSAF:
 		return mediaCSAF
-	case EPSSCSV:
+	case EPSSCSV, KEVCSV:
 		return mediaCSV
 	case Reach:
 		return mediaReach

@@ -50,6 +50,7 @@ func TestDetect(t *testing.T) {
 		{`[{"id": "GHSA-1", "affected": []}]`, OSV, KindAdvisories},
 		{"#model_version:v1,score_date:2024-01-01T00:00:00Z\ncve,epss,percentile\n", EPSSCSV, KindEPSS},
 		{"cve,epss,percentile\nCVE-2024-0001,0.1,0.5\n", EPSSCSV, KindEPSS},
+		{"cveID,vendorProject,product,dateAdded\nCVE-2024-0001,a,b,2024-01-01\n", KEVCSV, KindKEV},
 	} {
 		d := &doc{name: "x", data: []byte(tt.doc)}
 		f, k, err := detect(d, "")
@@ -437,6 +438,12 @@ func TestKEV(t *testing.T) {
 	if k.DateReleased != "2024-01-01T12:00:00Z" || k.Entries[0].CVE != "CVE-2023-0001" || k.Entries[1].KnownRansomwareUse != "Known" || len(in.Warnings) != 1 {
 		t.Errorf("kev %+v %v", k, in.Warnings)
 	}
+	csvIn := read(t, "k.csv", "cveID,vendorProject,product,vulnerabilityName,dateAdded,dueDate,knownRansomwareCampaignUse\n"+
+		"CVE-2023-0002,x,\"y, z\",\"quoted, name\",2023-05-01,2023-05-22,Known\nCVE-2023-0001,a,b,c,2023-04-01,,Unknown\n", Options{})
+	if e := csvIn.KEV.Entries; len(e) != 2 || e[0].CVE != "CVE-2023-0001" || e[1].Product != "y, z" || e[1].DueDate != "2023-05-22" || len(csvIn.Warnings) != 1 {
+		t.Errorf("KEV CSV %+v", csvIn.KEV)
+	}
+	readErr(t, "k.csv", "cveID,dateAdded\nCVE-2023-0001,2023-01-01\nCVE-2023-0002,tomorrow\n", Options{}, `k.csv:3:1: dateAdded: invalid date "tomorrow"`)
 	readErr(t, "k.json", `{"catalogVersion": "1", "vulnerabilities": [{"cveID": "CVE-2023-0001", "dateAdded": "May 1"}]}`, Options{},
 		`k.json:1:\d+: /vulnerabilities/0/dateAdded: invalid date "May 1"`)
 	readErr(t, "k.json", `{"catalogVersion": "1", "vulnerabilities": [{"cveID": "CVE-2023-0001", "dateAdded": "2023-01-01"}, {"cveID": "CVE-2023-0001", "dateAdded": "2023-01-01"}]}`,

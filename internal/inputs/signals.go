@@ -3,8 +3,11 @@ package inputs
 import (
 	"bytes"
 	"cmp"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -119,23 +122,24 @@ func probability(s string) (decimal.D, error) {
 	return v, nil
 }
 
-type kevDoc struct {
-	CatalogVersion  string `json:"catalogVersion"`
-	DateReleased    string `json:"dateReleased"`
-	Count           *int   `json:"count"`
-	Vulnerabilities []struct {
-		CVE                string `json:"cveID"`
-		VendorProject      string `json:"vendorProject"`
-		Product            string `json:"product"`
-		DateAdded          string `json:"dateAdded"`
-		DueDate            string `json:"dueDate"`
-		KnownRansomwareUse string `json:"knownRansomwareCampaignUse"`
-	} `json:"vulnerabilities"`
+// kevEntry is one raw KEV entry and where it is, for messages.
+type kevEntry struct {
+	CVE                string `json:"cveID"`
+	VendorProject      string `json:"vendorProject"`
+	Product            string `json:"product"`
+	DateAdded          string `json:"dateAdded"`
+	DueDate            string `json:"dueDate"`
+	KnownRansomwareUse string `json:"knownRansomwareCampaignUse"`
 }
 
 // readKEV reads the CISA Known Exploited Vulnerabilities catalog (JSON).
 func readKEV(d *doc, in *Input) error {
-	var kd kevDoc
+	var kd struct {
+		CatalogVersion  string     `json:"catalogVersion"`
+		DateReleased    string     `json:"dateReleased"`
+		Count           *int       `json:"count"`
+		Vulnerabilities []kevEntry `json:"vulnerabilities"`
+	}
 	if err := decodeJSON(d, &kd); err != nil {
 		return err
 	}
@@ -147,36 +151,102 @@ func readKEV(d *doc, in *Input) error {
 	if err != nil {
 		return invalid("", d.atPointer("/dateReleased", "%v", err))
 	}
-	k := &model.KEV{CatalogVersion: kd.CatalogVersion, DateReleased: released, Entries: []model.KEVEntry{}}
-	seen := map[string]bool{}
-	for i, v := range kd.Vulnerabilities {
-		at := ptr("vulnerabilities", i)
-		if !cvePattern.MatchString(v.CVE) {
-			return invalid("", d.atPointer(at+"/cveID", "invalid CVE id %q", v.CVE))
-		}
-		if seen[v.CVE] {
-			return invalid("", d.atPointer(at+"/cveID", "duplicate entry for %s", v.CVE))
-		}
-		seen[v.CVE] = true
-		e := model.KEVEntry{CVE: v.CVE, VendorProject: v.VendorProject, Product: v.Product, KnownRansomwareUse: v.KnownRansomwareUse}
-		if e.DateAdded, err = normDate(v.DateAdded); err != nil {
-			return invalid("", d.atPointer(at+"/dateAdded", "%v", err))
-		}
-		if v.DueDate != "" {
-			if e.DueDate, err = normDate(v.DueDate); err != nil {
-				return invalid("", d.atPointer(at+"/dueDate", "%v", err))
-			}
-		}
-		k.Entries = append(k.Entries, e)
+	k := &model.KEV{CatalogVersion: kd.CatalogVersion, DateReleased: released}
+	if k.Entries, err = kevEntries(kd.Vulnerabilities, func(i int, field, msg string) Problem {
+		return d.atPointer(ptr("vulnerabilities", i, field), "%s", msg)
+	}); err != nil {
+		return err
 	}
 	if kd.Count != nil && *kd.Count != len(k.Entries) {
 		w.add("/count", "count says %d entries, the catalog has %d", *kd.Count, len(k.Entries))
 	}
-	slices.SortFunc(k.Entries, func(a, b model.KEVEntry) int { return strings.Compare(a.CVE, b.CVE) })
 	in.KEV = k
 	in.SpecVersion = k.CatalogVersion
 	in.Warnings = append(in.Warnings, w.list...)
 	return nil
+}
+
+// readKEVCSV reads the CSV form of the KEV catalog, which has the entries
+// but no catalog version or release date.
+func readKEVCSV(d *doc, in *Input) error {
+	r := csv.NewReader(bytes.NewReader(d.data))
+	r.ReuseRecord = false
+	header, err := r.Read()
+	if err != nil {
+		return invalid("", Problem{File: d.name, Line: d.skipLines + 1, Col: 1, Msg: "KEV CSV: " + err.Error()})
+	}
+	cols := map[string]int{}
+	for i, h := range header {
+		cols[strings.TrimSpace(h)] = i
+	}
+	if _, ok := cols["cveID"]; !ok {
+		return invalid("", Problem{File: d.name, Line: d.skipLines + 1, Col: 1, Msg: "KEV CSV without a cveID column"})
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := cols[name]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	var raw []kevEntry
+	var lines []int
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			line, col := 0, 0
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				line, col = pe.Line, pe.Column
+			}
+			return invalid("", Problem{File: d.name, Line: d.skipLines + line, Col: col, Msg: "KEV CSV: " + err.Error()})
+		}
+		line, _ := r.FieldPos(0)
+		lines = append(lines, d.skipLines+line)
+		raw = append(raw, kevEntry{CVE: get(rec, "cveID"), VendorProject: get(rec, "vendorProject"), Product: get(rec, "product"),
+			DateAdded: get(rec, "dateAdded"), DueDate: get(rec, "dueDate"), KnownRansomwareUse: get(rec, "knownRansomwareCampaignUse")})
+	}
+	k := &model.KEV{}
+	if k.Entries, err = kevEntries(raw, func(i int, field, msg string) Problem {
+		return Problem{File: d.name, Line: lines[i], Col: 1, Msg: field + ": " + msg}
+	}); err != nil {
+		return err
+	}
+	in.KEV = k
+	in.MediaType = mediaCSV
+	in.Warnings = append(in.Warnings, Problem{File: d.name, Msg: "the CSV form of the KEV catalog has no catalog version or release date; prefer the JSON form"})
+	return nil
+}
+
+// kevEntries checks and normalizes KEV entries, sorted by CVE; at locates a
+// problem with field of entry i.
+func kevEntries(raw []kevEntry, at func(i int, field, msg string) Problem) ([]model.KEVEntry, error) {
+	out := make([]model.KEVEntry, 0, len(raw))
+	seen := map[string]bool{}
+	for i, v := range raw {
+		if !cvePattern.MatchString(v.CVE) {
+			return nil, invalid("", at(i, "cveID", fmt.Sprintf("invalid CVE id %q", v.CVE)))
+		}
+		if seen[v.CVE] {
+			return nil, invalid("", at(i, "cveID", "duplicate entry for "+v.CVE))
+		}
+		seen[v.CVE] = true
+		e := model.KEVEntry{CVE: v.CVE, VendorProject: v.VendorProject, Product: v.Product, KnownRansomwareUse: v.KnownRansomwareUse}
+		var err error
+		if e.DateAdded, err = normDate(v.DateAdded); err != nil {
+			return nil, invalid("", at(i, "dateAdded", err.Error()))
+		}
+		if v.DueDate != "" {
+			if e.DueDate, err = normDate(v.DueDate); err != nil {
+				return nil, invalid("", at(i, "dueDate", err.Error()))
+			}
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b model.KEVEntry) int { return strings.Compare(a.CVE, b.CVE) })
+	return out, nil
 }
 
 type reachDoc struct {
