@@ -114,3 +114,8 @@ func FuzzExceptions(f *testing.F) {
 	testInput(f, "exceptions.yaml")
 	fuzzRead(f, Exceptions)
 }
+
+func FuzzKEVCSV(f *testing.F) {
+	f.Add([]byte("cveID,vendorProject,product,dateAdded,dueDate\nCVE-2024-0001,a,\"b, c\",2024-01-01,2024-01-22\n"))
+	fuzzRead(f, KEVCSV)
+}
