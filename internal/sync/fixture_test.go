@@ -48,7 +48,7 @@ func newSite(t *testing.T, tenant string) (*store.Store, string) {
 
 // result builds an engine result with n findings; salt changes their
 // content (and so the outputs digests) without changing the run id.
-func result(t *testing.T, n int, salt string) *engine.Result {
+func result(t testing.TB, n int, salt string) *engine.Result {
 	t.Helper()
 	res := &engine.Result{
 		SchemaVersion:  engine.SchemaVersion,

@@ -41,7 +41,7 @@ import (
 )
 
 // DefaultBatch is the number of rows per transaction when Options.Batch is 0.
-const DefaultBatch = 1000
+const DefaultBatch = 5000
 
 // maxBatchBytes bounds the bytes of row values read for one batch, so that
 // batches of large blobs stay small.

@@ -708,3 +708,42 @@ func TestProgress(t *testing.T) {
 		t.Fatalf("progress %s", got)
 	}
 }
+
+// BenchmarkPush measures a first sync of one run with 20,000 findings (and
+// as many explain traces) into an empty database; rows/s counts every row
+// sent.
+func BenchmarkPush(b *testing.B) {
+	ok, reason := pgtest.Available()
+	if !ok {
+		b.Skip(reason)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "stella.db"), "acme", store.Options{Now: clock})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	m := runMeta("bench")
+	res := result(b, 20000, "")
+	if _, _, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: store.NewRecord("acme", m, res), Result: res}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	var rows int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		dsn, drop, err := pgtest.NewDB(fmt.Sprintf("bench%d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		rep, err := Push(context.Background(), st, Options{DSN: dsn, Label: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Sent()
+		b.StopTimer()
+		drop()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
