@@ -219,7 +219,7 @@ func startLocal(bin string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "stella-pgtest-")
+	dir, err := os.MkdirTemp(tempBase(cred), "stella-pgtest-")
 	if err != nil {
 		return nil, err
 	}
@@ -318,6 +318,25 @@ func runPostgres(bin, dir, data string, port int, cred *credential) (stop func()
 			return nil, fmt.Errorf("postgres did not accept connections within 60s (%v): %s", err, lastLines(string(b), 10))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// tempBase is where the server's directory goes: the usual temporary
+// directory, unless the unprivileged user could not reach it (a TMPDIR
+// inside root's home), then /tmp.
+func tempBase(cred *credential) string {
+	base := os.TempDir()
+	if cred == nil {
+		return base
+	}
+	for d := base; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil || fi.Mode().Perm()&0o001 == 0 {
+			return "/tmp"
+		}
+		if d == filepath.Dir(d) {
+			return base
+		}
 	}
 }
 
