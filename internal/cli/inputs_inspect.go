@@ -67,7 +67,7 @@ func runInputsInspect(app *App, opts *inputsInspectOptions, files []string) erro
 	if opts.as != "" {
 		var err error
 		if format, err = inputs.ParseFormat(opts.as, kind); err != nil {
-			return err
+			return fmt.Errorf("--as: %w", err)
 		}
 	}
 	if opts.maxInputSize <= 0 {

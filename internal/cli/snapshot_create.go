@@ -56,12 +56,12 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	var err error
 	if f.sbomFormat != "" {
 		if sp.SBOMFormat, err = inputs.ParseFormat(f.sbomFormat, inputs.KindSBOM); err != nil {
-			return sp, err
+			return sp, fmt.Errorf("--sbom-format: %w", err)
 		}
 	}
 	if f.vexFormat != "" {
 		if sp.VEXFormat, err = inputs.ParseFormat(f.vexFormat, inputs.KindVEX); err != nil {
-			return sp, err
+			return sp, fmt.Errorf("--vex-format: %w", err)
 		}
 	}
 	return sp, nil

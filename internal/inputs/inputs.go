@@ -17,6 +17,7 @@
 package inputs
 
 import (
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 )
 
@@ -86,7 +87,11 @@ func ParseFormat(s string, k Kind) (Format, error) {
 			}
 		}
 	}
-	return "", invalid("", Problem{File: "--format", Msg: "unknown " + string(k) + " format " + quote(s) + " (want " + joinOr(names) + ")"})
+	what := "format"
+	if k != "" {
+		what = string(k) + " format"
+	}
+	return "", fail.New(fail.Invalid, "unknown %s %q (want %s)", what, s, joinOr(names))
 }
 
 // Options control how Read reads one input.
