@@ -4,19 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
 )
 
 type storePruneOptions struct {
 	olderThan string
+	before    string
 	dryRun    bool
 }
 
 func newStorePruneCmd(app *App) *cobra.Command {
 	opts := &storePruneOptions{}
 	cmd := &cobra.Command{
-		Use:   "prune [--older-than 365d] [--dry-run]",
+		Use:   "prune [--older-than 365d | --before TS] [--dry-run]",
 		Short: "Remove run history older than the retention period",
 		Long: `Remove the tenant's runs (with their findings) started before now minus
 --older-than, then the explain traces and blobs nothing refers to any more.
@@ -29,7 +33,9 @@ transaction and is recorded as a store.pruned audit event.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.olderThan, "older-than", "", "retention, e.g. 365d, 90d or 12h (default 365d)")
+	cmd.Flags().StringVar(&opts.before, "before", "", "remove runs started before this RFC 3339 time instead")
 	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "count what would be removed, change nothing")
+	cmd.MarkFlagsMutuallyExclusive("older-than", "before")
 	return cmd
 }
 
@@ -45,12 +51,21 @@ func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions) error
 	if err != nil {
 		return err
 	}
+	var cutoff time.Time
+	if opts.before != "" {
+		if cutoff, err = time.Parse(time.RFC3339, opts.before); err != nil {
+			return fail.New(fail.Invalid, "--before %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.before)
+		}
+	}
 	st, err := app.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rep, err := st.Prune(ctx, st.Now().Add(-d), opts.dryRun)
+	if cutoff.IsZero() {
+		cutoff = st.Now().Add(-d)
+	}
+	rep, err := st.Prune(ctx, cutoff, opts.dryRun)
 	if err != nil {
 		return err
 	}
