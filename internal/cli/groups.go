@@ -8,7 +8,7 @@ func newPolicyCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Lint, compile, simulate, run, explain and govern policies"}
 	cmd.AddCommand(newPolicyLintCmd(app), newPolicyCompileCmd(app), newPolicyFmtCmd(app))
 	cmd.AddCommand(policyHistoryCmds(app)...)
-	cmd.AddCommand(newPolicySimulateCmd(app))
+	cmd.AddCommand(newPolicySimulateCmd(app), newPolicyTestCmd(app))
 	cmd.AddCommand(policyGovernanceCmds(app)...)
 	return cmd
 }

@@ -1,0 +1,504 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+// Policy tests (`stella policy test DIR`): each case is a directory holding
+// a case.yaml, or a .txtar archive holding case.yaml and the files it
+// names. case.yaml names the policy (default: policy.stella in the case,
+// else in DIR), the inputs, env and evaluation time, and the expected
+// verdicts; docs/policy-test.md documents it.
+
+const caseFile = "case.yaml"
+
+// testCase is case.yaml.
+type testCase struct {
+	Policy       string            `yaml:"policy"`
+	SBOMs        []string          `yaml:"sbom"`
+	Advisories   []string          `yaml:"advisories"`
+	VEX          []string          `yaml:"vex"`
+	EPSS         string            `yaml:"epss"`
+	KEV          string            `yaml:"kev"`
+	Reachability []string          `yaml:"reachability"`
+	Exceptions   []string          `yaml:"exceptions"`
+	Env          map[string]string `yaml:"env"`
+	AsOf         string            `yaml:"asOf"`
+	Expect       expectation       `yaml:"expect"`
+}
+
+type expectation struct {
+	Verdict  string            `yaml:"verdict"`
+	Findings []expectedFinding `yaml:"findings"`
+	Gates    []expectedGate    `yaml:"gates"`
+	// Count, when set, is the exact number of findings.
+	Count *int `yaml:"count"`
+}
+
+// expectedFinding selects the findings of an advisory (id or alias),
+// optionally on one package (a purl; without a version it matches every
+// version), and states what they must be.
+type expectedFinding struct {
+	Advisory  string `yaml:"advisory"`
+	Purl      string `yaml:"purl"`
+	Verdict   string `yaml:"verdict"`
+	VEXStatus string `yaml:"vexStatus"`
+	Severity  string `yaml:"severity"`
+	Rule      string `yaml:"rule"`
+	Absent    bool   `yaml:"absent"` // the selector must match no finding
+}
+
+type expectedGate struct {
+	Name    string `yaml:"name"`
+	Outcome string `yaml:"outcome"`
+}
+
+// caseResult is one case's outcome (the JSON form of `policy test`).
+type caseResult struct {
+	Name     string   `json:"name"`
+	Policy   string   `json:"policy"`
+	Digest   string   `json:"policyDigest"`
+	Passed   bool     `json:"passed"`
+	Verdict  string   `json:"verdict"`
+	Findings int      `json:"findings"`
+	Failures []string `json:"failures"`
+}
+
+// ruleCoverage says which cases made each rule of a policy match.
+type ruleCoverage struct {
+	Policy    string         `json:"policy"`
+	Digest    string         `json:"policyDigest"`
+	Rules     []ruleCoverRow `json:"rules"`
+	Unmatched []string       `json:"unmatched"` // rules no case matched
+}
+
+type ruleCoverRow struct {
+	Rule    string   `json:"rule"`
+	Matched int      `json:"matched"` // findings it matched, over all cases
+	Cases   []string `json:"cases"`   // cases in which it matched, sorted
+}
+
+type testReport struct {
+	Dir      string         `json:"dir"`
+	Passed   int            `json:"passed"`
+	Failed   int            `json:"failed"`
+	Cases    []caseResult   `json:"cases"`
+	Coverage []ruleCoverage `json:"coverage"`
+}
+
+func newPolicyTestCmd(app *App) *cobra.Command {
+	var run string
+	cmd := &cobra.Command{
+		Use:   "test DIR",
+		Short: "Run policy unit tests: fixtures with expected verdicts, and rule coverage",
+		Long: `Run the policy test cases under DIR. A case is a directory holding a
+case.yaml, or a .txtar archive whose files include case.yaml. case.yaml names
+the policy (default: policy.stella in the case, else in DIR), the input files
+(sbom, advisories, vex, epss, kev, reachability, exceptions; paths relative to
+the case), env and asOf, and what to expect: the run verdict, findings by
+advisory (and purl) with their verdict, vexStatus, severity band or deciding
+rule, gate outcomes, a finding count.
+
+Prints pass or fail per case with the reasons, then the rule coverage of
+every policy: rules no case made match are listed. Exit 0 only when every
+case passes; 20 when one fails; 2 for a malformed case or policy.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyTest(cmd.Context(), app, args[0], run)
+		},
+	}
+	cmd.Flags().StringVar(&run, "run", "", "run only the cases whose name contains this string")
+	return cmd
+}
+
+func runPolicyTest(ctx context.Context, app *App, dir string, only string) error {
+	cases, err := findCases(dir)
+	if err != nil {
+		return err
+	}
+	if only != "" {
+		cases = slices.DeleteFunc(cases, func(c string) bool { return !strings.Contains(c, only) })
+	}
+	if len(cases) == 0 {
+		return fail.New(fail.Invalid, "%s: no test cases (directories with %s, or .txtar files)", dir, caseFile)
+	}
+	rep := &testReport{Dir: dir, Cases: []caseResult{}, Coverage: []ruleCoverage{}}
+	cov := map[string]*coverageAcc{}
+	var order []string
+	for _, c := range cases {
+		res, pol, err := runCase(ctx, dir, c)
+		if err != nil {
+			return err
+		}
+		if res.Passed {
+			rep.Passed++
+		} else {
+			rep.Failed++
+		}
+		rep.Cases = append(rep.Cases, res.caseResult)
+		acc, ok := cov[res.Digest]
+		if !ok {
+			acc = &coverageAcc{name: res.Policy, digest: res.Digest, rules: map[string]*ruleCoverRow{}}
+			for _, r := range pol.Rules {
+				acc.order = append(acc.order, r.Name)
+				acc.rules[r.Name] = &ruleCoverRow{Rule: r.Name, Cases: []string{}}
+			}
+			cov[res.Digest] = acc
+			order = append(order, res.Digest)
+		}
+		for _, st := range res.stats {
+			row := acc.rules[st.Rule]
+			if st.Matched > 0 {
+				row.Matched += st.Matched
+				row.Cases = append(row.Cases, res.Name)
+			}
+		}
+	}
+	for _, d := range order {
+		rep.Coverage = append(rep.Coverage, cov[d].report())
+	}
+	if err := app.render(rep, func(w io.Writer) error { return writeTestReport(w, app, rep) }); err != nil {
+		return err
+	}
+	if rep.Failed > 0 {
+		return exitWith(fail.Blocked)
+	}
+	return nil
+}
+
+type coverageAcc struct {
+	name, digest string
+	order        []string
+	rules        map[string]*ruleCoverRow
+}
+
+func (a *coverageAcc) report() ruleCoverage {
+	rc := ruleCoverage{Policy: a.name, Digest: a.digest, Rules: []ruleCoverRow{}, Unmatched: []string{}}
+	for _, n := range a.order {
+		row := a.rules[n]
+		slices.Sort(row.Cases)
+		rc.Rules = append(rc.Rules, *row)
+		if row.Matched == 0 {
+			rc.Unmatched = append(rc.Unmatched, n)
+		}
+	}
+	return rc
+}
+
+func writeTestReport(w io.Writer, app *App, rep *testReport) error {
+	st := app.styles()
+	for _, c := range rep.Cases {
+		mark := st.paint(st.good, "PASS")
+		if !c.Passed {
+			mark = st.paint(st.bad, "FAIL")
+		}
+		fmt.Fprintf(w, "%s %s (%s: %s, %d findings)\n", mark, c.Name, c.Policy, c.Verdict, c.Findings)
+		for _, f := range c.Failures {
+			fmt.Fprintf(w, "    %s\n", f)
+		}
+	}
+	for _, cv := range rep.Coverage {
+		covered := len(cv.Rules) - len(cv.Unmatched)
+		fmt.Fprintf(w, "coverage %q %s: %d of %d rules matched", cv.Policy, canon.Short(cv.Digest, 12), covered, len(cv.Rules))
+		if len(cv.Unmatched) > 0 {
+			fmt.Fprintf(w, "; never matched: %s", strings.Join(cv.Unmatched, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+	verdict := st.paint(st.good, "ok")
+	if rep.Failed > 0 {
+		verdict = st.paint(st.bad, "FAILED")
+	}
+	_, err := fmt.Fprintf(w, "%s: %d passed, %d failed\n", verdict, rep.Passed, rep.Failed)
+	return err
+}
+
+// findCases lists the cases under dir, sorted: directories (at any depth)
+// holding case.yaml, and .txtar files.
+func findCases(dir string) ([]string, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fail.New(fail.NotFound, "%s: %v", dir, unwrapPathErr(err))
+	}
+	if !fi.IsDir() {
+		return nil, fail.New(fail.Invalid, "%s is not a directory", dir)
+	}
+	var cases []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir() && strings.HasPrefix(d.Name(), ".") && p != dir:
+			return filepath.SkipDir
+		case !d.IsDir() && d.Name() == caseFile:
+			cases = append(cases, filepath.Dir(p))
+		case !d.IsDir() && strings.HasSuffix(d.Name(), ".txtar"):
+			cases = append(cases, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "%s: %v", dir, err)
+	}
+	slices.Sort(cases)
+	return cases, nil
+}
+
+func unwrapPathErr(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+type caseOutcome struct {
+	caseResult
+	stats []engine.RuleStat
+}
+
+// runCase runs one case. Errors are problems with the case itself (exit 2);
+// unmet expectations are failures in the result.
+func runCase(ctx context.Context, root, path string) (*caseOutcome, *ir.Policy, error) {
+	name, _ := filepath.Rel(root, path)
+	name = filepath.ToSlash(name)
+	caseDir := path
+	var manifest []byte
+	if strings.HasSuffix(path, ".txtar") {
+		tmp, data, err := extractTxtar(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer os.RemoveAll(tmp)
+		caseDir, manifest = tmp, data
+	} else {
+		var err error
+		if manifest, err = os.ReadFile(filepath.Join(path, caseFile)); err != nil {
+			return nil, nil, fail.New(fail.Invalid, "%s: %v", name, err)
+		}
+	}
+	var tc testCase
+	dec := yaml.NewDecoder(bytes.NewReader(manifest))
+	dec.KnownFields(true)
+	if err := dec.Decode(&tc); err != nil {
+		return nil, nil, fail.New(fail.Invalid, "%s: %s: %v", name, caseFile, err)
+	}
+	// Paths are relative to the case: its directory, or the directory of
+	// the .txtar for paths outside the archive.
+	base := path
+	if strings.HasSuffix(path, ".txtar") {
+		base = filepath.Dir(path)
+	}
+	resolve := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		if _, err := os.Stat(filepath.Join(caseDir, p)); err == nil {
+			return filepath.Join(caseDir, p)
+		}
+		return filepath.Join(base, p)
+	}
+	resolveAll := func(ps []string) []string {
+		out := make([]string, len(ps))
+		for i, p := range ps {
+			out[i] = resolve(p)
+		}
+		return out
+	}
+	polPath := tc.Policy
+	switch {
+	case polPath != "":
+		polPath = resolve(polPath)
+	case fileExists(filepath.Join(caseDir, "policy.stella")):
+		polPath = filepath.Join(caseDir, "policy.stella")
+	default:
+		polPath = filepath.Join(root, "policy.stella")
+	}
+	src, err := os.ReadFile(polPath)
+	if err != nil {
+		return nil, nil, fail.New(fail.Invalid, "%s: policy: %v", name, err)
+	}
+	comp := dsl.CompileResult(polPath, src)
+	if comp.Policy == nil {
+		return nil, nil, fail.New(fail.Invalid, "%s: policy %s does not compile: %s", name, polPath, firstError(comp.Diagnostics))
+	}
+	if len(tc.SBOMs) == 0 {
+		return nil, nil, fail.New(fail.Invalid, "%s: %s names no sbom", name, caseFile)
+	}
+	snap, err := snapshot.FromFiles(snapshot.Spec{SBOMs: resolveAll(tc.SBOMs), Advisories: resolveAll(tc.Advisories),
+		VEX: resolveAll(tc.VEX), EPSS: resolve(tc.EPSS), KEV: resolve(tc.KEV), Reachability: resolveAll(tc.Reachability),
+		Exceptions: resolveAll(tc.Exceptions)})
+	if err != nil {
+		return nil, nil, fail.New(fail.KindOf(err), "%s: %v", name, err)
+	}
+	var at time.Time
+	if tc.AsOf != "" {
+		if at, err = time.Parse(time.RFC3339, tc.AsOf); err != nil {
+			return nil, nil, fail.New(fail.Invalid, "%s: asOf %q is not an RFC 3339 time", name, tc.AsOf)
+		}
+	} else if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
+		return nil, nil, fail.New(fail.Invalid, "%s: %v", name, err)
+	}
+	var env []engine.KV
+	for k, v := range tc.Env {
+		env = append(env, engine.KV{Key: k, Value: v})
+	}
+	joined, err := match.Join(snap.Inputs, match.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := engine.Evaluate(ctx, engine.Request{Policy: comp.Policy, SourceMap: comp.SourceMap, Digest: comp.Digest,
+		Inputs: snap.Inputs, Match: joined, Env: env, At: at, NoExplain: true})
+	if err != nil {
+		return nil, nil, fail.New(fail.KindOf(err), "%s: %v", name, err)
+	}
+	out := &caseOutcome{caseResult: caseResult{Name: name, Policy: comp.Policy.PolicyID, Digest: comp.Digest,
+		Verdict: res.Verdict, Findings: len(res.Findings), Failures: check(&tc.Expect, res)}, stats: res.Summary.Rules}
+	out.Passed = len(out.Failures) == 0
+	return out, comp.Policy, nil
+}
+
+func firstError(ds []dsl.Diagnostic) string {
+	for _, d := range ds {
+		if d.Severity == dsl.Error {
+			return fmt.Sprintf("%d:%d: %s [%s]", d.Pos.Line, d.Pos.Col, d.Msg, d.Code)
+		}
+	}
+	return "errors"
+}
+
+// extractTxtar writes an archive's files to a temporary directory and
+// returns it with the contents of case.yaml.
+func extractTxtar(path string) (string, []byte, error) {
+	ar, err := txtar.ParseFile(path)
+	if err != nil {
+		return "", nil, fail.New(fail.Invalid, "%s: %v", path, err)
+	}
+	tmp, err := os.MkdirTemp("", "stella-test-")
+	if err != nil {
+		return "", nil, err
+	}
+	var manifest []byte
+	for _, f := range ar.Files {
+		clean := filepath.Clean(filepath.FromSlash(f.Name))
+		if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+			os.RemoveAll(tmp)
+			return "", nil, fail.New(fail.Invalid, "%s: file name %q leaves the archive", path, f.Name)
+		}
+		if f.Name == caseFile {
+			manifest = f.Data
+		}
+		dst := filepath.Join(tmp, clean)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			os.RemoveAll(tmp)
+			return "", nil, err
+		}
+		if err := os.WriteFile(dst, f.Data, 0o644); err != nil {
+			os.RemoveAll(tmp)
+			return "", nil, err
+		}
+	}
+	if manifest == nil {
+		os.RemoveAll(tmp)
+		return "", nil, fail.New(fail.Invalid, "%s: no %s in the archive", path, caseFile)
+	}
+	return tmp, manifest, nil
+}
+
+// check compares a result with the expectation and returns what is wrong.
+func check(e *expectation, r *engine.Result) []string {
+	out := []string{}
+	if e.Verdict != "" && e.Verdict != r.Verdict {
+		out = append(out, fmt.Sprintf("run verdict is %s, want %s", r.Verdict, e.Verdict))
+	}
+	if e.Count != nil && *e.Count != len(r.Findings) {
+		out = append(out, fmt.Sprintf("%d findings, want %d", len(r.Findings), *e.Count))
+	}
+	for _, want := range e.Findings {
+		sel := want.Advisory
+		if want.Purl != "" {
+			sel += " on " + want.Purl
+		}
+		var hits []*engine.Finding
+		for i := range r.Findings {
+			if selects(&want, &r.Findings[i]) {
+				hits = append(hits, &r.Findings[i])
+			}
+		}
+		switch {
+		case want.Absent && len(hits) > 0:
+			out = append(out, fmt.Sprintf("%s: want no finding, got %d", sel, len(hits)))
+			continue
+		case want.Absent:
+			continue
+		case len(hits) == 0:
+			out = append(out, fmt.Sprintf("%s: no such finding", sel))
+			continue
+		}
+		for _, f := range hits {
+			where := sel
+			if want.Purl == "" || !strings.Contains(want.Purl, "@") {
+				where += " (" + f.Purl + ")"
+			}
+			for _, c := range []struct{ what, got, want string }{
+				{"verdict", f.Verdict, want.Verdict},
+				{"vexStatus", f.VEXStatus, want.VEXStatus},
+				{"severity", f.Severity.Band, want.Severity},
+				{"rule", f.Rule, want.Rule},
+			} {
+				if c.want != "" && c.got != c.want {
+					out = append(out, fmt.Sprintf("%s: %s is %q, want %q", where, c.what, c.got, c.want))
+				}
+			}
+		}
+	}
+	for _, want := range e.Gates {
+		i := slices.IndexFunc(r.Gates, func(g engine.Gate) bool { return g.Name == want.Name })
+		switch {
+		case i < 0:
+			out = append(out, fmt.Sprintf("gate %s is not configured", want.Name))
+		case r.Gates[i].Outcome != want.Outcome:
+			out = append(out, fmt.Sprintf("gate %s is %s (%s), want %s", want.Name, r.Gates[i].Outcome, r.Gates[i].Message, want.Outcome))
+		}
+	}
+	return out
+}
+
+// selects reports whether an expectation's selector matches a finding: the
+// advisory id or an alias (case-insensitive), and the purl when given (a
+// purl without a version matches every version of the package).
+func selects(want *expectedFinding, f *engine.Finding) bool {
+	if !strings.EqualFold(want.Advisory, f.AdvisoryID) && !slices.ContainsFunc(f.Aliases, func(a string) bool { return strings.EqualFold(a, want.Advisory) }) {
+		return false
+	}
+	if want.Purl == "" {
+		return true
+	}
+	wp, err1 := purl.Parse(want.Purl)
+	fp, err2 := purl.Parse(f.Purl)
+	if err1 != nil || err2 != nil {
+		return want.Purl == f.Purl
+	}
+	return purl.Match(wp, fp) == purl.Matched
+}
