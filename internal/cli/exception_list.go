@@ -35,7 +35,7 @@ shows as expired (and its expiry is recorded in the audit log once).`,
 }
 
 func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, false)
+	reg, err := app.registry(ctx, &opts.gov, true)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ func newExceptionShowCmd(app *App) *cobra.Command {
 }
 
 func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, false)
+	reg, err := app.registry(ctx, &opts.gov, true)
 	if err != nil {
 		return err
 	}

@@ -117,10 +117,11 @@ func (a *App) applySettings(s *governance.Settings) error {
 	return nil
 }
 
-// registry opens the store and the trust config. The caller closes the
-// store.
+// registry opens the store and the trust config (a missing one trusts
+// nobody). With mustExist, a missing database is not found instead of
+// created. The caller closes the store.
 func (a *App) registry(ctx context.Context, g *govFlags, mustExist bool) (*governance.Registry, error) {
-	trust, err := a.loadTrust(g.trust, false)
+	trust, err := a.loadTrust(g.trust, true)
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ func (r *Registry) Actor(key *attest.Key) (*Actor, error) {
 		if where == "" {
 			where = "the trust config"
 		}
+		if len(r.Trust.Entries) == 0 {
+			return nil, refuse(GuardTrust, "%s trusts no key yet, so no principal acts with key %s (see `stella trust add`)", where, key.ID)
+		}
 		return nil, refuse(GuardTrust, "key %s is not in %s, so no principal acts with it (see `stella trust add`)", key.ID, where)
 	}
 	return &Actor{Entry: e, Key: key}, nil
