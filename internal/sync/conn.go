@@ -86,22 +86,6 @@ func parseDSN(dsn string) (*server, error) {
 	return &server{cfg: cfg, name: name}, nil
 }
 
-// connect opens one connection, retrying transient failures.
-func (s *server) connect(ctx context.Context, r Retry) (*pgx.Conn, error) {
-	for n := 0; ; n++ {
-		conn, err := pgx.ConnectConfig(ctx, s.cfg)
-		if err == nil {
-			return conn, nil
-		}
-		if !transient(err) || n >= r.Attempts || ctx.Err() != nil {
-			return nil, s.fail(err, n+1)
-		}
-		if werr := r.wait(ctx, n); werr != nil {
-			return nil, s.fail(werr, n+1)
-		}
-	}
-}
-
 // fail gives a PostgreSQL error its kind and a message naming the server.
 func (s *server) fail(err error, attempts int) error {
 	var fe *fail.Error

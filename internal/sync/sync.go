@@ -186,18 +186,18 @@ func (p *pusher) close() {
 	}
 }
 
-// retrying runs step on a live connection, reconnecting and running it
-// again after a transient failure, at most Retry.Attempts times in a row.
+// retrying runs step on a live connection, connecting first when needed;
+// after a transient failure (of the connection or the step) it reconnects
+// and runs step again, at most Retry.Attempts times in a row.
 func (p *pusher) retrying(ctx context.Context, step func(context.Context) error) error {
 	for n := 0; ; n++ {
+		var err error
 		if p.conn == nil {
-			conn, err := p.srv.connect(ctx, p.o.Retry)
-			if err != nil {
-				return err
-			}
-			p.conn = conn
+			p.conn, err = pgx.ConnectConfig(ctx, p.srv.cfg)
 		}
-		err := step(ctx)
+		if err == nil {
+			err = step(ctx)
+		}
 		if err == nil {
 			return nil
 		}

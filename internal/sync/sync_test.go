@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/pgtest"
@@ -746,4 +747,38 @@ func BenchmarkPush(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestRetriesTransientFailure: a batch that fails with a transient error
+// (here a serialization failure just before its commit) is retried on a new
+// connection, and nothing is sent twice; one that keeps failing gives up
+// with exit 10 after the retries.
+func TestRetriesTransientFailure(t *testing.T) {
+	dsn := pgtest.DB(t)
+	st, path := newSite(t, "acme")
+	recordRun(t, st, "a", 5, "")
+	failures := 0
+	flaky := func(table string, batch int) error {
+		if table == "findings" && batch == 1 && failures < 2 {
+			failures++
+			return &pgconn.PgError{Code: "40001", Message: "could not serialize access"}
+		}
+		return nil
+	}
+	rep := mustPush(t, st, dsn, Options{Batch: 2, beforeCommit: flaky})
+	if f := tableReport(t, rep, "findings"); failures != 2 || f.Sent != 5 || f.Inserted != 5 || f.Batches != 3 {
+		t.Fatalf("after %d failures: %+v", failures, f)
+	}
+	conn := pgConnect(t, dsn)
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.findings`); n != localCount(t, path, "findings", "acme") {
+		t.Fatalf("%d findings", n)
+	}
+
+	recordRun(t, st, "b", 1, "")
+	_, err := push(t, st, dsn, Options{Retry: Retry{Attempts: 2}, beforeCommit: func(string, int) error {
+		return &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+	}})
+	if !fail.Is(err, fail.Transient) || !strings.Contains(err.Error(), "deadlock detected") || !strings.Contains(err.Error(), "gave up after 3 attempts") {
+		t.Fatalf("persistent failure: %v", err)
+	}
 }
