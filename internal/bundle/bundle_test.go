@@ -290,12 +290,23 @@ func TestImportTenant(t *testing.T) {
 	open := func() (*store.Store, error) {
 		return store.Open(ctx, filepath.Join(dir, "b.db"), "other", store.Options{})
 	}
-	_, err := ImportFile(ctx, path, Limits{}, open, trusting(a.key), filepath.Join(dir, "q"))
+	o := trusting(a.key)
+	o.Tenant = "other"
+	_, err := ImportFile(ctx, path, Limits{}, open, o, filepath.Join(dir, "q"))
 	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "--tenant default") {
 		t.Fatalf("err %v, want Invalid naming --tenant", err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatal("a bundle for another tenant is not quarantined: it is fine")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b.db")); err == nil {
+		t.Fatal("the refused bundle opened the database")
+	}
+	// Without ImportOptions.Tenant, Import itself refuses it.
+	st := openStore(t, filepath.Join(dir, "c.db"), "other")
+	b, _ := Open(path, Limits{})
+	if _, err := Import(ctx, st, b, trusting(a.key)); !fail.Is(err, fail.Invalid) {
+		t.Fatalf("Import: %v, want Invalid", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,10 @@ type ImportOptions struct {
 	Reason    string
 	Approvals Approvals
 	Actor     string // for the audit log (default "cli")
+	// Tenant, when set, is the tenant the store will be opened for:
+	// ImportFile and PrepareRun refuse a bundle for another tenant before
+	// they open (and maybe create) the database.
+	Tenant string
 }
 
 // ImportResult says what an import did.
@@ -88,9 +93,9 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 	if o.Actor == "" {
 		o.Actor = "cli"
 	}
-	res := &ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
+	var res *ImportResult
 	err := st.Update(ctx, func(tx *store.Tx) error {
-		*res = ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
+		res = &ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
 		prev, already, err := lastImported(ctx, tx, m)
 		if err != nil || already {
 			return err
@@ -300,7 +305,7 @@ func (b *Bundle) runRequest(r Run, actor string) (store.RecordRequest, error) {
 }
 
 func strictJSON(b []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }

@@ -47,6 +47,11 @@ func importFile(ctx context.Context, path string, lim Limits, open func() (*stor
 	if _, err := b.Verify(ctx, o.Verify); err != nil {
 		return nil, err
 	}
+	if o.Tenant != "" {
+		if err := checkTenant(b.Manifest, o.Tenant); err != nil {
+			return nil, err
+		}
+	}
 	st, err := open()
 	if err != nil {
 		return nil, err

@@ -71,6 +71,11 @@ func PrepareRun(ctx context.Context, path string, lim Limits, open func() (*stor
 	if err != nil {
 		return nil, err
 	}
+	if o.Tenant != "" {
+		if err := checkTenant(b.Manifest, o.Tenant); err != nil {
+			return nil, err
+		}
+	}
 	st, err := open()
 	if err != nil {
 		return nil, err

@@ -124,25 +124,24 @@ const MaxClockSkew = 5 * time.Minute
 
 // Report is what Verify checked.
 type Report struct {
-	BundleID   string    `json:"bundleId"`
-	File       string    `json:"file"`
-	FileDigest string    `json:"fileDigest"`
-	Tenant     string    `json:"tenant"`
-	Stream     string    `json:"stream"`
-	Sequence   int64     `json:"sequence"`
-	Producer   Producer  `json:"producer"`
-	CreatedAt  string    `json:"createdAt"`
-	ValidUntil string    `json:"validUntil"`
-	TimeAnchor string    `json:"timeAnchor"`
-	AnchorFrom string    `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
-	Signers    []string  `json:"signers"`          // trusted key ids whose signatures verified
-	Entries    int       `json:"entries"`
-	MerkleRoot string    `json:"merkleRoot"`
-	Policies   []string  `json:"policies"`  // P-n@v
-	Snapshots  []string  `json:"snapshots"` // ids
-	Runs       []string  `json:"runs"`      // run ids
-	Warnings   []string  `json:"warnings"`
-	anchor     time.Time // unexported: for callers in this package
+	BundleID   string   `json:"bundleId"`
+	File       string   `json:"file"`
+	FileDigest string   `json:"fileDigest"`
+	Tenant     string   `json:"tenant"`
+	Stream     string   `json:"stream"`
+	Sequence   int64    `json:"sequence"`
+	Producer   Producer `json:"producer"`
+	CreatedAt  string   `json:"createdAt"`
+	ValidUntil string   `json:"validUntil"`
+	TimeAnchor string   `json:"timeAnchor"`
+	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
+	Signers    []string `json:"signers"`          // trusted key ids whose signatures verified
+	Entries    int      `json:"entries"`
+	MerkleRoot string   `json:"merkleRoot"`
+	Policies   []string `json:"policies"`  // P-n@v
+	Snapshots  []string `json:"snapshots"` // ids
+	Runs       []string `json:"runs"`      // run ids
+	Warnings   []string `json:"warnings"`
 }
 
 // Verify checks, in this order, and stops at the first failure (always
@@ -255,7 +254,6 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		rep.Warnings = append(rep.Warnings, "no time anchor given: staleness was checked against the system clock")
 	}
 	anchor = anchor.UTC().Truncate(time.Second)
-	rep.anchor = anchor
 	rep.TimeAnchor = anchor.Format(time.RFC3339)
 	created, err := parseTime("createdAt", m.CreatedAt)
 	if err != nil {

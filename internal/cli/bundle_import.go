@@ -76,7 +76,7 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 		return err
 	}
 	approvals := &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}
-	o := bundle.ImportOptions{Verify: vo, Force: opts.force, Reason: opts.reason, Approvals: approvals, Actor: "cli"}
+	o := bundle.ImportOptions{Verify: vo, Force: opts.force, Reason: opts.reason, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}
 	q := opts.quarantine
 	if q == "" {
 		q = filepath.Join(filepath.Dir(app.Global.DB), "quarantine")

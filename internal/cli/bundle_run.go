@@ -42,7 +42,8 @@ func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snaps
 	if err != nil {
 		return "", "", err
 	}
-	o := bundle.ImportOptions{Verify: vo, Approvals: &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, Actor: "cli"}
+	o := bundle.ImportOptions{Verify: vo, Approvals: &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, Actor: "cli",
+		Tenant: app.Global.Tenant}
 	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
 	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
 	if err != nil {
