@@ -14,18 +14,21 @@ import (
 
 // TestConformanceSBOMs reads every SBOM of the shared data and checks the
 // component counts. The expected numbers were derived independently of this
-// package, with python3 over the raw JSON:
+// package, with python3 over the raw JSON (run in data/sbom):
 //
-//	CycloneDX: every object in "components", recursively through nested
-//	"components" (the metadata.component subtree is the root, not counted);
-//	noPurl = those without a "purl".
-//	SPDX: every entry of "packages" except the single package the document
-//	DESCRIBES (documentDescribes, or a DESCRIBES/DESCRIBE relationship from
-//	the document's SPDXID); noPurl = those without a purl externalRef.
-//
-//	for f in cyclonedx/*.json:
-//	    def walk(cs): return sum(1 + walk(c.get('components', [])) for c in cs)
-//	    ...
+//	import json, glob
+//	for f in sorted(glob.glob('cyclonedx/*.json')):
+//	    d = json.load(open(f))
+//	    def walk(cs):  # nested components count; metadata.component is the root
+//	        return [c for x in cs for c in [x] + walk(x.get('components', []))]
+//	    cs = walk(d.get('components', []))
+//	    print(f, len(cs), sum(1 for c in cs if not c.get('purl')))
+//	for f in sorted(glob.glob('spdx/*.json')):
+//	    d = json.load(open(f))
+//	    roots = set(d.get('documentDescribes', [])) | {r['relatedSpdxElement'] for r in d.get('relationships', [])
+//	        if r['relationshipType'] in ('DESCRIBES', 'DESCRIBE') and r['spdxElementId'] == d['SPDXID']}
+//	    ps = [p for p in d['packages'] if not (len(roots) == 1 and p['SPDXID'] in roots)]
+//	    print(f, len(ps), sum(1 for p in ps if not any(e['referenceType'] == 'purl' for e in p.get('externalRefs', []))))
 //
 // The SPDX package counts agree with data/README.md minus the root
 // (newrelic: 3,952 packages = 3,951 components + the container image).
