@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
@@ -46,7 +49,37 @@ var publishedCases = []published{
 // quiets.
 var conformanceAt = time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
 
-func evaluatePublished(t testing.TB, data string, c published, parallel int) *engine.Result {
+// sharedInputs are read once for all the goldens: the OSV set, KEV, EPSS.
+var sharedInputs struct {
+	sync.Once
+	read []*inputs.Input
+	err  error
+}
+
+func readShared(data string) ([]*inputs.Input, error) {
+	sharedInputs.Do(func() {
+		epss, _ := filepath.Glob(filepath.Join(data, "signals", "epss", "*.csv"))
+		for _, f := range []struct {
+			path string
+			kind inputs.Kind
+		}{
+			{filepath.Join(data, "osv"), inputs.KindAdvisories},
+			{filepath.Join(data, "signals", "kev", "known_exploited_vulnerabilities.json"), inputs.KindKEV},
+			{epss[0], inputs.KindEPSS},
+		} {
+			in, err := inputs.Read(f.path, inputs.Options{Kind: f.kind})
+			if err != nil {
+				sharedInputs.err = err
+				return
+			}
+			sharedInputs.read = append(sharedInputs.read, in)
+		}
+	})
+	return sharedInputs.read, sharedInputs.err
+}
+
+// evaluatePublished evaluates one golden case with each parallelism given.
+func evaluatePublished(t testing.TB, data string, c published, parallel ...int) []*engine.Result {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(data, "policies", c.policy))
 	if err != nil {
@@ -56,15 +89,24 @@ func evaluatePublished(t testing.TB, data string, c published, parallel int) *en
 	if comp.Policy == nil {
 		t.Fatalf("%s does not compile: %v", c.policy, comp.Diagnostics)
 	}
-	var vex []string
-	for _, v := range c.vex {
-		vex = append(vex, filepath.Join(testenv.RepoRoot(), "testdata", "conformance", v))
+	read, err := readShared(data)
+	if err != nil {
+		t.Fatal(err)
 	}
-	epss, _ := filepath.Glob(filepath.Join(data, "signals", "epss", "*.csv"))
-	snap, err := snapshot.FromFiles(snapshot.Spec{
-		SBOMs: []string{filepath.Join(data, "sbom", c.sbom)}, Advisories: []string{filepath.Join(data, "osv")}, VEX: vex,
-		KEV: filepath.Join(data, "signals", "kev", "known_exploited_vulnerabilities.json"), EPSS: epss[0],
-	})
+	read = slices.Clone(read)
+	sbom, err := inputs.Read(filepath.Join(data, "sbom", c.sbom), inputs.Options{Kind: inputs.KindSBOM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read = append(read, sbom)
+	for _, v := range c.vex {
+		in, err := inputs.Read(filepath.Join(testenv.RepoRoot(), "testdata", "conformance", v), inputs.Options{Kind: inputs.KindVEX})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, in)
+	}
+	snap, err := snapshot.Freeze(read)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,13 +114,17 @@ func evaluatePublished(t testing.TB, data string, c published, parallel int) *en
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := engine.Evaluate(context.Background(), engine.Request{
-		Policy: comp.Policy, SourceMap: comp.SourceMap, Digest: comp.Digest, Inputs: snap.Inputs, Match: m,
-		Env: c.env, At: conformanceAt, Parallelism: parallel})
-	if err != nil {
-		t.Fatal(err)
+	var out []*engine.Result
+	for _, n := range parallel {
+		res, err := engine.Evaluate(context.Background(), engine.Request{
+			Policy: comp.Policy, SourceMap: comp.SourceMap, Digest: comp.Digest, Inputs: snap.Inputs, Match: m,
+			Env: c.env, At: conformanceAt, Parallelism: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, res)
 	}
-	return res
+	return out
 }
 
 // golden renders what is reviewed: the run-level outcome, and one line per
@@ -162,9 +208,10 @@ func TestConformancePublishedPolicies(t *testing.T) {
 	data := testenv.RequireData(t)
 	for _, c := range publishedCases {
 		t.Run(strings.TrimSuffix(c.policy, ".stella"), func(t *testing.T) {
-			r := evaluatePublished(t, data, c, 1)
-			if p := evaluatePublished(t, data, c, 8); p.Digests != r.Digests {
-				t.Fatalf("8 workers: digests %+v, sequential %+v", p.Digests, r.Digests)
+			rs := evaluatePublished(t, data, c, 1, 8)
+			r := rs[0]
+			if rs[1].Digests != r.Digests {
+				t.Fatalf("8 workers: digests %+v, sequential %+v", rs[1].Digests, r.Digests)
 			}
 			got := golden(c, r)
 			path := filepath.Join("testdata", "published", strings.TrimSuffix(c.policy, ".stella")+".golden")

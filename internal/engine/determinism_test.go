@@ -28,7 +28,7 @@ func evalBytes(t *testing.T, fx fixture, parallel int) []byte {
 // TestDeterminism: the same inputs in any order, evaluated with any number
 // of workers, give byte-identical results.
 func TestDeterminism(t *testing.T) {
-	base := synthetic(3000)
+	base := synthetic(1500)
 	want := evalBytes(t, base, 1)
 	r := rand.New(rand.NewPCG(7, 8))
 
