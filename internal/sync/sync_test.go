@@ -782,3 +782,52 @@ func TestRetriesTransientFailure(t *testing.T) {
 		t.Fatalf("persistent failure: %v", err)
 	}
 }
+
+// TestRestoredBackup: a site whose database was restored from a backup older
+// than its last sync starts the tables over (with a warning): rows the
+// shared database has are kept, new ones are sent, and an audit chain that
+// forked from the one already sent is refused.
+func TestRestoredBackup(t *testing.T) {
+	dsn := pgtest.DB(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "stella.db")
+	st := openStore(t, path, "acme")
+	recordRun(t, st, "a", 1, "")
+	st.Close()
+	backup, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, path, "acme")
+	recordRun(t, st, "b", 1, "")
+	recordRun(t, st, "c", 1, "")
+	mustPush(t, st, dsn, Options{})
+	st.Close()
+
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(path + suffix)
+	}
+	if err := os.WriteFile(path, backup, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st = openStore(t, path, "acme")
+	d := recordRun(t, st, "d", 1, "")
+	rep := mustPush(t, st, dsn, Options{Tables: []string{"runs", "findings"}})
+	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], "restored from a backup") {
+		t.Fatalf("warnings %q", rep.Warnings)
+	}
+	if r := tableReport(t, rep, "runs"); r.Sent != 2 || r.Inserted != 1 || r.Unchanged != 1 {
+		t.Fatalf("runs after the restore: %+v", r)
+	}
+	conn := pgConnect(t, dsn)
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = $1`, d); n != 1 {
+		t.Fatal("the run recorded after the restore was not sent")
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs`); n != 4 {
+		t.Fatalf("%d runs; the restore must not lose the ones already sent", n)
+	}
+	_, err = push(t, st, dsn, Options{Tables: []string{"audit_events"}})
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "audit event") {
+		t.Fatalf("forked audit chain: %v", err)
+	}
+}

@@ -109,7 +109,7 @@ func (p *pusher) conflicts(ctx context.Context, tx pgx.Tx, t *table) error {
 			"the same run id must give the same result: refusing to overwrite it", key, who, detail)
 	case "audit_events":
 		return fail.New(fail.Integrity, "audit event %s of site %s differs from the copy in PostgreSQL (sent by %s): "+
-			"the local audit log was rewritten, or another database shares this site id; refusing to overwrite it", key, p.site, who)
+			"the local audit log was rewritten or restored from an older backup, or another database shares this site id; refusing to overwrite it", key, p.site, who)
 	}
 	return fail.New(fail.Integrity, "%s %s is already in PostgreSQL with different content, sent by %s; refusing to overwrite it",
 		strings.TrimSuffix(t.name, "s"), key, who)
