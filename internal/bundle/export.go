@@ -42,7 +42,7 @@ const (
 type ExportOptions struct {
 	Policies  []string // P-n (latest version) or P-n@v
 	Snapshots []string // ids or unique prefixes of stored snapshots
-	Runs      []string // ids of succeeded runs; their policy version and snapshot come along
+	Runs      []string // succeeded runs (id, unique prefix or "latest"); their policy version and snapshot come along
 	Key       *attest.Key
 	// Stream names the bundle series (default: the tenant). Sequence is the
 	// bundle's number in it; 0 takes the sequence an earlier export of the
@@ -205,7 +205,11 @@ func (c *collector) collect(ctx context.Context) error {
 		return err
 	}
 	for _, ref := range c.o.Runs {
-		r, err := tx.Run(ctx, ref)
+		id, err := tx.ResolveRun(ctx, ref)
+		if err != nil {
+			return err
+		}
+		r, err := tx.Run(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -59,7 +59,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its latest version) or P-n@v (repeatable)")
 	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
-	f.StringSliceVar(&opts.runs, "runs", nil, "recorded run ids to carry as evidence (repeatable, comma-separated)")
+	f.StringSliceVar(&opts.runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
 	f.StringVar(&opts.signKey, "sign-key", "", "private key file or generated key name that signs the manifest (config signing.key)")
 	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
 	f.StringVar(&opts.validUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
