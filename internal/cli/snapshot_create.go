@@ -22,6 +22,7 @@ import (
 // freeze or read them (snapshot create, policy simulate).
 type inputFlags struct {
 	sboms, advisories, vex, reach, exceptions []string
+	signals                                   []string
 	epss, kev                                 string
 	sbomFormat, vexFormat                     string
 	skipInvalid                               bool
@@ -35,6 +36,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.vex, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
 	fs.StringVar(&f.epss, "epss", "", "EPSS scores CSV (may be gzipped)")
 	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
+	fs.StringArrayVar(&f.signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
 	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, "+inputs.ReachSchema+" JSON (repeatable)")
 	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable)")
 	fs.StringVar(&f.sbomFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
@@ -46,7 +48,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 // spec turns the flags into a snapshot spec.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	sp := snapshot.Spec{
-		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, EPSS: f.epss, KEV: f.kev,
+		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
 		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
 		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(),
 	}
@@ -75,7 +77,7 @@ type snapshotCreateOptions struct {
 func newSnapshotCreateCmd(app *App) *cobra.Command {
 	opts := &snapshotCreateOptions{}
 	cmd := &cobra.Command{
-		Use:   "create --sbom FILE… [--advisories PATH…] [--vex FILE…] [--epss FILE] [--kev FILE] [--reachability FILE…] [--exceptions FILE…] [-o DIR]",
+		Use:   "create --sbom FILE… [--advisories PATH…] [--vex FILE…] [--epss FILE] [--kev FILE] [--signals FILE…] [--reachability FILE…] [--exceptions FILE…] [-o DIR]",
 		Short: "Freeze inputs into a content-addressed snapshot and print its id",
 		Long: `Reads every input (formats are detected by content), normalizes it, and
 writes a snapshot directory: manifest.json, the normalized content as

@@ -163,6 +163,7 @@ type Spec struct {
 	VEX          []string
 	EPSS         string
 	KEV          string
+	Signals      []string // EPSS or KEV files, each detected by content
 	Reachability []string
 	Exceptions   []string
 
@@ -190,6 +191,16 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			read = append(read, in)
 		}
 		return nil
+	}
+	for _, p := range spec.Signals {
+		in, err := inputs.Read(p, inputs.Options{Limits: spec.Limits})
+		if err != nil {
+			return nil, err
+		}
+		if in.Kind != inputs.KindEPSS && in.Kind != inputs.KindKEV {
+			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", p, in.Kind)
+		}
+		read = append(read, in)
 	}
 	for _, step := range []struct {
 		kind  inputs.Kind
