@@ -114,6 +114,8 @@ const explainHTML = `<!DOCTYPE html>
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:72em;color:#1b1f24;padding:0 1em}
 h1{font-size:1.3em}h2{font-size:1.1em;margin:0}h3{font-size:1em;margin:1em 0 .3em}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em}
+td.mono,td .mono,td code{overflow-wrap:anywhere}
+td.rule{overflow-wrap:normal;white-space:nowrap}
 table{border-collapse:collapse;width:100%;margin:.3em 0}
 th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #d8dee4;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}
@@ -177,7 +179,7 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 <table>
 <tr><th></th><th>rule</th><th>priority</th><th>decision</th><th>condition and operand values</th><th>actions</th></tr>
 {{range .RuleChain}}<tr class="{{.Decision}}{{if deciding $f .}} deciding{{end}}">
-<td>{{mark .Decision}}</td><td class="mono">{{.Rule}}{{if deciding $f .}} ◀ deciding{{end}}</td><td>{{prio .Priority}}</td><td>{{.Decision}}{{if eq .Branch "else"}} (else){{end}}</td>
+<td>{{mark .Decision}}</td><td class="mono rule">{{.Rule}}{{if deciding $f .}} ◀ deciding{{end}}</td><td>{{prio .Priority}}</td><td>{{.Decision}}{{if eq .Branch "else"}} (else){{end}}</td>
 <td><code>{{.Condition.Text}}</code>{{if .Condition.Line}} <span class="mono">{{.Condition.File}}:{{.Condition.Line}}:{{.Condition.Col}}</span>{{end}}
 {{if .Operands}}<ul class="ops">{{range .Operands}}<li><code>{{.Expr}}</code> = <code>{{.Value.String}}</code></li>{{end}}</ul>{{end}}</td>
 <td>{{range .Actions}}<div><code>{{.Action}}{{if .Key}} {{.Key}}{{end}} {{.Value.String}}</code>{{if not .Applied}} (not applied){{end}}{{if .Note}} — {{.Note}}{{end}}</div>{{end}}</td>
