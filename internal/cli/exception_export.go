@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -39,12 +40,12 @@ func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOpti
 		return err
 	}
 	defer st.Close()
-	doc := governance.ExceptionsFile{Schema: governance.ExceptionsSchema}
+	var xs []model.Exception
 	if err := st.View(ctx, func(tx *store.Tx) error {
-		doc.Exceptions, err = governance.EngineExceptions(ctx, tx, opts.policyID)
+		xs, err = governance.EngineExceptions(ctx, tx, opts.policyID)
 		return err
 	}); err != nil {
 		return err
 	}
-	return writeJSON(app.Out, doc)
+	return writeJSON(app.Out, governance.NewExceptionsFile(xs))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -452,15 +453,17 @@ func EngineExceptions(ctx context.Context, tx *store.Tx, policyID string) ([]mod
 	return out, nil
 }
 
-// ExceptionsFile is the stella.exceptions/v1 document the input readers
-// read (docs/inputs.md).
+// ExceptionsFile is the exceptions document the input readers read
+// (inputs.ExceptionsSchema, docs/inputs.md).
 type ExceptionsFile struct {
 	Schema     string            `json:"schema"`
 	Exceptions []model.Exception `json:"exceptions"`
 }
 
-// ExceptionsSchema is the schema of an exceptions file.
-const ExceptionsSchema = "stella.exceptions/v1"
+// NewExceptionsFile wraps exceptions in an exceptions document.
+func NewExceptionsFile(xs []model.Exception) ExceptionsFile {
+	return ExceptionsFile{Schema: inputs.ExceptionsSchema, Exceptions: xs}
+}
 
 // cleanList trims, sorts and deduplicates a list, splitting items at
 // commas when split is set.

@@ -2,11 +2,13 @@ package governance
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -164,13 +166,32 @@ func TestExceptionRequestValidation(t *testing.T) {
 	}
 }
 
-// TestExceptionsFileReadsBack checks that exported exceptions are the
-// stella.exceptions/v1 document the engine's readers take.
-func TestExceptionsFileShape(t *testing.T) {
-	f := ExceptionsFile{Schema: ExceptionsSchema, Exceptions: []model.Exception{{ID: "EX-1", Vulns: []string{"CVE-1"}, Effect: "suppress",
-		Justification: "j", Owner: "o", Status: "approved", Expires: "2026-01-01T00:00:00Z"}}}
-	b, _ := json.Marshal(f)
-	if !strings.HasPrefix(string(b), `{"schema":"stella.exceptions/v1","exceptions":[{"id":"EX-1"`) {
-		t.Fatalf("%s", b)
+// TestExceptionsFileReadsBack checks that exported exceptions are exactly
+// what the input readers give the engine.
+func TestExceptionsFileReadsBack(t *testing.T) {
+	w := newWorld(t, 1)
+	for _, r := range []ExceptionRequest{
+		request("30d"),
+		{Purls: []string{"pkg:maven/org.apache/*"}, Effect: "downgrade:low", Justification: "j", Owner: "o", Expires: "2026-07-01", PolicyID: ""},
+	} {
+		tr, _, err := w.reg.RequestException(w.ctx, w.as["alice"], r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.reg.ApproveException(w.ctx, w.as["erin"], tr.Subject, "ok"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	xs := engineExceptions(t, w, "")
+	b, err := json.MarshalIndent(NewExceptionsFile(xs), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := inputs.ReadBytes("exceptions.json", b, inputs.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Kind != inputs.KindExceptions || !reflect.DeepEqual(in.Exceptions, xs) {
+		t.Fatalf("read back %s %+v\nwant %+v", in.Kind, in.Exceptions, xs)
 	}
 }
