@@ -54,8 +54,8 @@ type importedEvent struct {
 	Sequence         int64    `json:"sequence"`
 	PreviousSequence int64    `json:"previousSequence"`
 	FileDigest       string   `json:"fileDigest"`
-	Manifest         string   `json:"manifest"`  // blob digest of manifest.json
-	Signature        string   `json:"signature"` // blob digest of manifest.dsse.json
+	Manifest         string   `json:"manifest"`  // sha256 of manifest.json
+	Signature        string   `json:"signature"` // sha256 of manifest.dsse.json
 	Signers          []string `json:"signers"`
 	TimeAnchor       string   `json:"timeAnchor"`
 	TimeAnchorSource string   `json:"timeAnchorSource"`
@@ -66,12 +66,12 @@ type importedEvent struct {
 	Runs             []string `json:"runs"`
 }
 
-// Import verifies b (unless Verify already succeeded with the same
-// options) and stores its contents in one transaction: the trust roots as
-// known keys, the policy versions under their own ids and versions (with
-// their approvals re-verified by o.Approvals), the snapshots and the run
-// evidence, the manifest and its signature as blobs, and a bundle.imported
-// audit event. A bundle whose sequence is not greater than the last one
+// Import verifies b (unless it was verified already) and stores its
+// contents in one transaction: the trust roots as known keys, the policy
+// versions under their own ids and versions (with their governance
+// evidence re-verified and recorded by o.Approvals), the snapshots and the
+// run evidence, and a bundle.imported audit event naming the bundle, its
+// file, manifest and signature digests and what it held. A bundle whose sequence is not greater than the last one
 // imported for its stream is refused (fail.Integrity) unless o.Force;
 // importing the same bundle again changes nothing and reports
 // Imported=false. Any failure leaves the store unchanged.
@@ -111,17 +111,9 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 		if err := b.store(ctx, tx, o, res); err != nil {
 			return err
 		}
-		mdig, err := tx.PutBlob(ctx, PayloadType, b.files[ManifestPath])
-		if err != nil {
-			return err
-		}
-		sdig, err := tx.PutBlob(ctx, MediaDSSE, b.files[SignaturePath])
-		if err != nil {
-			return err
-		}
 		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
 			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
-			FileDigest: b.Digest, Manifest: mdig, Signature: sdig, Signers: rep.Signers,
+			FileDigest: b.Digest, Manifest: canon.Digest(b.files[ManifestPath]), Signature: canon.Digest(b.files[SignaturePath]), Signers: rep.Signers,
 			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, Forced: res.Forced, Reason: res.Reason,
 			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
@@ -200,9 +192,6 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		envs := make([][]byte, len(p.Approvals))
 		for i, a := range p.Approvals {
 			envs[i] = b.files[a.Path]
-			if _, err := tx.PutBlob(ctx, MediaDSSE, envs[i]); err != nil {
-				return err
-			}
 		}
 		if o.Approvals != nil {
 			if err := o.Approvals.Accept(ctx, tx, pv, envs); err != nil {
