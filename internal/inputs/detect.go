@@ -80,6 +80,10 @@ func detect(d *doc, want Kind) (Format, Kind, error) {
 	if f == "" {
 		msg := "unrecognized input format"
 		switch c := d.data[0]; {
+		case c == '<':
+			msg += " (XML: only the JSON forms of CycloneDX, SPDX and CSAF are read)"
+		case bytes.HasPrefix(d.data, []byte("SPDXVersion:")):
+			msg += " (SPDX tag-value: only SPDX JSON is read)"
 		case c == '[':
 			msg += " (a JSON array)"
 		case c == '"' || c == '-' || c >= '0' && c <= '9' || bytes.HasPrefix(d.data, []byte("true")) || bytes.HasPrefix(d.data, []byte("false")) || bytes.HasPrefix(d.data, []byte("null")):

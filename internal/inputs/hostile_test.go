@@ -66,6 +66,8 @@ func TestHostileDocuments(t *testing.T) {
 		{"empty.json", "", Options{}, `empty.json: empty input`},
 		{"spaces.json", " \n\t\r\n  ", Options{}, `spaces.json: empty input`},
 		{"unknown.json", `{"hello": "world"}`, Options{}, `unknown.json:1:1: unrecognized input format; top-level keys: hello`},
+		{"bom.xml", `<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"/>`, Options{}, `bom.xml:1:1: unrecognized input format \(XML: only the JSON forms`},
+		{"sbom.spdx", "SPDXVersion: SPDX-2.3\nDataLicense: CC0-1.0\n", Options{}, `sbom.spdx:1:1: unrecognized input format \(SPDX tag-value: only SPDX JSON is read\)`},
 		{"kind.json", `{"catalogVersion": "1", "vulnerabilities": []}`, Options{Kind: KindSBOM}, `kind.json: this is a CISA KEV catalog, not sbom`},
 		{"dup-keys.json", `{"id": "GHSA-1", "id": "GHSA-2", "affected": [{"package": {"ecosystem": "npm", "name": "x"}, "ecosystem_specific": {"a": 1, "a": 2}}]}`, Options{}, `dup-keys.json:1:\d+: /affected/0/ecosystem_specific: .*(?i:duplicate key)`},
 		{"yaml-bomb.yaml", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nexceptions: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n", Options{Kind: KindExceptions}, `yaml-bomb.yaml:1:1: unknown field "a"`},
