@@ -45,7 +45,7 @@ func readDoc(m member, lim Limits, gunzip bool) (*doc, string, error) {
 		if d, digest, ok, err := readSmall(rc, m, gunzip); ok || err != nil {
 			return d, digest, err
 		}
-		// A gzip file: start again on the streaming path.
+		// Gzip-compressed, or grown since it was measured: stream it instead.
 		rc.Close()
 		if rc, err = m.open(); err != nil {
 			return nil, "", invalid("", Problem{File: m.name, Msg: unwrapPathError(err).Error()})
@@ -96,7 +96,8 @@ func readDoc(m member, lim Limits, gunzip bool) (*doc, string, error) {
 const smallFile = 1 << 20
 
 // readSmall reads a small file of known size in one allocation. ok is false
-// when the file turns out to be gzip-compressed and must be streamed.
+// when the file turns out to be gzip-compressed, or longer than its size
+// said, and must be streamed.
 func readSmall(r io.Reader, m member, gunzip bool) (d *doc, digest string, ok bool, err error) {
 	buf := make([]byte, 0, m.size+1)
 	for len(buf) < cap(buf) {
