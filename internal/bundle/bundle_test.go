@@ -120,6 +120,10 @@ func TestExportSequence(t *testing.T) {
 	if next := exportSite(t, s, ExportOptions{Snapshots: []string{s.snapshot}}); next.Manifest.Sequence != 8 {
 		t.Fatalf("after 7: sequence %d, want 8", next.Manifest.Sequence)
 	}
+	// A number already used by other content is refused.
+	if _, err := Export(context.Background(), s.st, ExportOptions{Key: s.key, Policies: []string{"P-1"}, Sequence: 1}); !fail.Is(err, fail.Invalid) {
+		t.Fatalf("reusing sequence 1 for other content: %v", err)
+	}
 }
 
 func TestExportValidity(t *testing.T) {

@@ -537,6 +537,10 @@ func (c *collector) sequence(ctx context.Context) (int64, bool, error) {
 		if p.ContentID == c.contentID && (c.o.Sequence == 0 || c.o.Sequence == p.Sequence) {
 			return p.Sequence, true, nil
 		}
+		if c.o.Sequence == p.Sequence {
+			return 0, false, fail.New(fail.Invalid, "--sequence %d: stream %q already has a bundle %d with other content (%s); give each bundle its own number",
+				p.Sequence, c.o.Stream, p.Sequence, p.BundleID)
+		}
 		last = max(last, p.Sequence)
 	}
 	if c.o.Sequence > 0 {

@@ -178,7 +178,7 @@ func TestHostile(t *testing.T) {
 	sameSize := bytes.Repeat([]byte{' '}, len(snapFile.data))
 	// A bundle with other content, signed by the trusted key.
 	second := members(t, exportSite(t, a, ExportOptions{Policies: []string{"P-1"}}).Data)
-	older := exportSite(t, a, ExportOptions{Sequence: 1, ValidFor: 31 * 24 * time.Hour})
+	older := exportSite(t, a, ExportOptions{Sequence: 3, ValidFor: 31 * 24 * time.Hour})
 	newer := exportSite(t, a, ExportOptions{Sequence: 5})
 
 	small := Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20}
