@@ -80,7 +80,9 @@ func runInputsInspect(app *App, opts *inputsInspectOptions, files []string) erro
 			Limits: inputs.Limits{MaxFileBytes: opts.maxInputSize}, Progress: app.progress()})
 		if err != nil {
 			failed++
-			fmt.Fprintf(app.Err, "stella: %s\n", oneLine(err.Error()))
+			if app.inputError(err) == err {
+				fmt.Fprintf(app.Err, "stella: %s\n", oneLine(err.Error()))
+			}
 			var ie *inputs.Error
 			if !errors.As(err, &ie) {
 				ie = &inputs.Error{Problems: []inputs.Problem{{File: f, Msg: err.Error()}}}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -118,7 +119,7 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	}
 	s, err := snapshot.FromFiles(sp)
 	if err != nil {
-		return err
+		return app.inputError(err)
 	}
 	dir := opts.dir
 	if dir == "" {
@@ -161,6 +162,26 @@ func (a *App) snapshotsDir() string {
 		}
 	}
 	return filepath.Join(filepath.Dir(a.Global.DB), "snapshots")
+}
+
+// inputError prints an input error one problem per line (a malformed OSV
+// set can have many) and exits with its code; other errors pass through.
+func (a *App) inputError(err error) error {
+	var ie *inputs.Error
+	if !errors.As(err, &ie) {
+		return err
+	}
+	for i, p := range ie.Problems {
+		if i == 20 {
+			fmt.Fprintf(a.Err, "stella: … and %d more problems\n", len(ie.Problems)-i)
+			break
+		}
+		fmt.Fprintf(a.Err, "stella: %s\n", p)
+	}
+	if ie.Hint != "" {
+		fmt.Fprintf(a.Err, "stella: %s\n", ie.Hint)
+	}
+	return exitWith(fail.KindOf(err))
 }
 
 // reportProblems writes input warnings to stderr, one per line, unless --quiet.
