@@ -134,6 +134,16 @@ func without(ms []member, name string) []member {
 	return out
 }
 
+func withoutPrefix(ms []member, prefix string) []member {
+	var out []member
+	for _, m := range ms {
+		if !strings.HasPrefix(m.hdr.Name, prefix) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // firstUnder returns the first member whose path starts with prefix.
 func firstUnder(t testing.TB, ms []member, prefix string) member {
 	for _, m := range ms {
@@ -225,6 +235,7 @@ func TestHostile(t *testing.T) {
 		{name: "missing-entry", data: rawArchive(t, without(ms, snapFile.hdr.Name)), want: "not in the archive"},
 		{name: "extra-entry", data: rawArchive(t, append(ms, reg("policies/P-1/1/extra.txt", []byte("x")))), want: "not listed"},
 		{name: "extra-entry-in-snapshot-signed", data: rawArchive(t, resign(t, append(ms, reg(SnapshotDir(a.snapshot)+"extra.json", []byte("{}"))), a.key, func(m *Manifest) { m.Snapshots[0].Files++ })), want: "not a file of the snapshot"},
+		{name: "run-without-its-snapshot-signed", data: rawArchive(t, resign(t, withoutPrefix(ms, "snapshots/"), a.key, func(m *Manifest) { m.Snapshots = []Snapshot{} })), want: "not in the bundle"},
 		{name: "entry-too-big", data: rawArchive(t, append(ms, reg("snapshots/bomb/zeros", make([]byte, 2<<20)))), lim: small, want: "exceeds the entry size limit"},
 		{name: "bomb-total", data: rawArchive(t, bomb(8, 1<<20)), lim: small, want: "exceed the total size limit"},
 		{name: "bomb-entries", data: rawArchive(t, bomb(30, 1)), lim: Limits{MaxEntries: 20}, want: "more than 20 entries"},

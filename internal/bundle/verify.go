@@ -350,7 +350,10 @@ func (b *Bundle) checkRefs(m *Manifest) error {
 		if r.Dir != RunDir(r.RunID) {
 			return fmt.Errorf("%s: run %s: dir %q is not %q", ManifestPath, r.RunID, r.Dir, RunDir(r.RunID))
 		}
-		for _, name := range []string{"record.json", "run.json", "result.json"} {
+		if r.SnapshotID != "" && !hasSnapshot(m, r.SnapshotID) || r.PolicyVersion > 0 && !hasPolicy(m, r.PolicyID, r.PolicyVersion) {
+			return fmt.Errorf("run %s: its policy version or snapshot is not in the bundle", r.RunID)
+		}
+		for _, name := range []string{"record.json", "run.json", "result.json", "ir.json"} {
 			if err := b.want(r.Dir+name, ""); err != nil {
 				return fmt.Errorf("run %s: %w", r.RunID, err)
 			}
@@ -376,6 +379,24 @@ func (b *Bundle) checkRefs(m *Manifest) error {
 		}
 	}
 	return nil
+}
+
+func hasSnapshot(m *Manifest, id string) bool {
+	for _, s := range m.Snapshots {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func hasPolicy(m *Manifest, id string, version int) bool {
+	for _, p := range m.Policies {
+		if p.PolicyID == id && p.Version == version {
+			return true
+		}
+	}
+	return false
 }
 
 // want checks that p is an entry and, when digest is set, that it has it.
