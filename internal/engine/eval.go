@@ -382,13 +382,15 @@ func (s *state) settle() {
 			s.verdict, s.decidedBy = VerdictWarned, "settings.epss_threshold"
 			s.rationale = "EPSS " + s.f.sig.EPSS.String() + " ≥ epss_threshold " + set.epssThreshold.String()
 			s.warnings = append(s.warnings, s.rationale)
-		default:
+		case s.decidedBy != "":
+			// A rule set the VEX status (affected, under_investigation):
+			// the verdict is the default, the rule stays the decider.
 			s.verdict = set.defaultStatus
-			if set.defaultStatus == VerdictPassed {
-				s.rationale = "no rule decided the status"
-			} else {
-				s.decidedBy, s.rationale = "settings.default_status", "no rule decided the status; default_status is "+set.defaultStatus
-			}
+		case set.defaultStatus == VerdictPassed:
+			s.verdict, s.rationale = VerdictPassed, "no rule decided the status"
+		default:
+			s.verdict, s.decidedBy = set.defaultStatus, "settings.default_status"
+			s.rationale = "no rule decided the status; default_status is " + set.defaultStatus
 		}
 	}
 	if len(s.warnings) > 0 && s.verdict != VerdictBlocked && s.verdict != VerdictWarned {

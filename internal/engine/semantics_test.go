@@ -386,3 +386,21 @@ func TestSeverityBase(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusAffected: a rule that sets the VEX status to affected decides
+// the status (later status actions are shadowed) but not the verdict, which
+// the settings then give.
+func TestStatusAffected(t *testing.T) {
+	pol := policy(
+		rule("aff", prio(1), boolean(true), setStatus(str("affected"))),
+		rule("later", prio(2), boolean(true), setStatus(str("blocked"))),
+	)
+	pol.Settings = ir.Fields{setting("default_status", vstr("warned"))}
+	f := one(t, pol, pairOf(component("pkg:npm/lib@1.0.0", "1.0.0"), advisory("GHSA-1", "5.0")))
+	if f.VEXStatus != "affected" || f.Verdict != "warned" || f.Rule != "aff" || f.Explain.Verdict.Rationale != "because aff" {
+		t.Errorf("vex %s verdict %s rule %s rationale %q", f.VEXStatus, f.Verdict, f.Rule, f.Explain.Verdict.Rationale)
+	}
+	if got := decisions(f); !slices.Equal(got, []string{"aff:matched", "later:shadowed"}) {
+		t.Errorf("chain %v", got)
+	}
+}
