@@ -97,8 +97,14 @@ func sealedChild(t *testing.T, args ...string) (string, string, error) {
 // gives the findings digest of the run at A.
 func TestSealedRunOpensNoSocket(t *testing.T) {
 	// The control: the filter really kills a process that opens a socket.
-	_, _, err := sealedChild(t, "dial")
+	_, errs, err := sealedChild(t, "dial")
 	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 98 { // the filter could not be installed
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true requires seccomp: %s", errs)
+		}
+		t.Skipf("seccomp is not available here: %s", errs)
+	}
 	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
 		t.Fatalf("control child: %v, want it killed by SIGSYS (is seccomp available?)", err)
 	}
