@@ -38,9 +38,12 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	}
 	switch t := v.Type(); {
 	case t == valType:
+		if v.CanAddr() {
+			return appendVal(b, *v.Addr().Interface().(*Val))
+		}
 		return appendVal(b, v.Interface().(Val))
 	case t == decimalType:
-		return append(b, v.Interface().(decimal.D).String()...), nil
+		return append(b, decimal.D(v.Int()).String()...), nil
 	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implementsMarshaler(t):
 		raw, err := v.Interface().(json.Marshaler).MarshalJSON()
 		if err != nil {

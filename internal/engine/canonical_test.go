@@ -41,8 +41,14 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 
 	// The digests are what their documentation says.
 	digests := res.Digests
-	res.Digests.Result = ""
-	if d := digestOf(t, res); d != digests.Result {
+	shell := *res
+	shell.Digests.Result = ""
+	shell.Findings = make([]Finding, len(res.Findings))
+	for i, f := range res.Findings {
+		f.Explain = nil
+		shell.Findings[i] = f
+	}
+	if d := digestOf(t, &shell); d != digests.Result {
 		t.Errorf("result digest %s, want %s", digests.Result, d)
 	}
 	bare := make([]Finding, len(res.Findings))

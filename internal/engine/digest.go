@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
 	"slices"
 	"strings"
 
@@ -85,28 +83,33 @@ func counts(in *model.Inputs) InputCounts {
 //     explain traces, in finding order;
 //   - explains: the canonical JSON array of the explainIds, in finding
 //     order (each id is the digest of its trace);
-//   - result: the canonical JSON of the whole result with digests.result
-//     set to "".
+//   - result: the canonical JSON of the result with the findings' explain
+//     traces left out and digests.result set to "" — the traces are bound
+//     through digests.explains.
 //
-// Each is streamed into the hash, so no canonical copy of a large result is
-// held in memory.
+// Each finding is encoded once and streamed into both hashes, so no
+// canonical copy of a large result is held in memory.
 func (r *Result) seal() error {
+	r.Digests = Digests{}
 	var buf []byte
 	var err error
+	bare := func(j int) ([]byte, error) {
+		f := r.Findings[j]
+		f.Explain = nil
+		return appendCanonical(buf[:0], &f)
+	}
 	fh := sha256.New()
 	fh.Write([]byte{'['})
 	ids := make([]string, 0, len(r.Findings))
-	for i := range r.Findings {
-		f := r.Findings[i]
-		f.Explain = nil
-		if i > 0 {
+	for j := range r.Findings {
+		if j > 0 {
 			fh.Write([]byte{','})
 		}
-		if buf, err = appendCanonical(buf[:0], &f); err != nil {
+		if buf, err = bare(j); err != nil {
 			return fail.Wrap(fail.Internal, err)
 		}
 		fh.Write(buf)
-		ids = append(ids, f.ExplainID)
+		ids = append(ids, r.Findings[j].ExplainID)
 	}
 	fh.Write([]byte{']'})
 	r.Digests.Findings = canon.Prefix + hex.EncodeToString(fh.Sum(nil))
@@ -114,45 +117,35 @@ func (r *Result) seal() error {
 		return fail.Wrap(fail.Internal, err)
 	}
 	r.Digests.Explains = canon.Digest(buf)
-	r.Digests.Result = ""
-	rh := sha256.New()
-	if err := writeCanonical(rh, r, buf); err != nil {
-		return fail.Wrap(fail.Internal, err)
-	}
-	r.Digests.Result = canon.Prefix + hex.EncodeToString(rh.Sum(nil))
-	return nil
-}
 
-// writeCanonical writes the canonical JSON of r to w, finding by finding.
-func writeCanonical(w io.Writer, r *Result, buf []byte) error {
-	// The canonical result is the canonical result without findings with
-	// the findings array spliced in at its key: "findings" sorts after
-	// "evaluationTime" and before "gates", so split there.
+	// The result is the canonical result without findings with the bare
+	// findings spliced in at their key: "findings" sorts after
+	// "evaluationTime" and before "gates".
 	shell := *r
 	shell.Findings = nil
-	head, err := appendCanonical(buf[:0], &shell)
+	head, err := appendCanonical(nil, &shell)
 	if err != nil {
-		return err
+		return fail.Wrap(fail.Internal, err)
 	}
 	const key = `,"findings":null,`
 	i := bytes.Index(head, []byte(key))
 	if i < 0 {
-		return errors.New("canonical json: no findings member")
+		return fail.New(fail.Internal, "canonical json: no findings member")
 	}
-	rest := bytes.Clone(head[i+len(key)-1:])
-	w.Write(head[:i+len(key)-5])
-	w.Write([]byte{'['})
-	var fb []byte
+	rh := sha256.New()
+	rh.Write(head[:i+len(key)-5]) // up to and including `"findings":`
+	rh.Write([]byte{'['})
 	for j := range r.Findings {
 		if j > 0 {
-			w.Write([]byte{','})
+			rh.Write([]byte{','})
 		}
-		if fb, err = appendCanonical(fb[:0], &r.Findings[j]); err != nil {
-			return err
+		if buf, err = bare(j); err != nil {
+			return fail.Wrap(fail.Internal, err)
 		}
-		w.Write(fb)
+		rh.Write(buf)
 	}
-	w.Write([]byte{']'})
-	_, err = w.Write(rest)
-	return err
+	rh.Write([]byte{']'})
+	rh.Write(head[i+len(key)-1:]) // from the comma before "gates"
+	r.Digests.Result = canon.Prefix + hex.EncodeToString(rh.Sum(nil))
+	return nil
 }
