@@ -1,8 +1,8 @@
-// Package report owns stella's renderers of evaluation results for people
-// and other tools. This file renders explain traces as one self-contained
-// HTML page: no scripts, no external stylesheets, fonts or images, so an
-// auditor can open it offline and archive it as it is.
 package report
+
+// This file renders explain traces as one self-contained HTML page: no
+// scripts, no external stylesheets, fonts or images, so an auditor can open
+// it offline and archive it as it is.
 
 import (
 	"fmt"
