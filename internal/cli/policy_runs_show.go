@@ -24,13 +24,6 @@ func newPolicyRunsCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// runShow is the JSON form of `policy runs show`.
-type runShow struct {
-	*store.Run
-	Record      json.RawMessage `json:"record"`
-	Attestation json.RawMessage `json:"attestation,omitempty"`
-}
-
 func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 	st, err := app.openStore(ctx, true)
 	if err != nil {
@@ -52,8 +45,7 @@ func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 	if err := json.Unmarshal(r.Record, &rec); err != nil {
 		return err
 	}
-	out := runShow{Run: r, Record: r.Record, Attestation: r.Attestation}
-	return app.render(out, func(w io.Writer) error {
+	return app.render(r, func(w io.Writer) error {
 		s := app.styles()
 		policy := r.PolicyID
 		if r.PolicyVersion > 0 {

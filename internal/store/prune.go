@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -58,15 +59,11 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (Prune
 		_, err = tx.Append(ctx, "store.pruned", "cli", s.path, rep)
 		return err
 	})
-	if err == errDryRun {
+	if errors.Is(err, errDryRun) {
 		err = nil
 	}
 	return rep, err
 }
 
-type dryRunError struct{}
-
-func (dryRunError) Error() string { return "dry run" }
-
 // errDryRun rolls back a transaction whose effects were only counted.
-var errDryRun error = dryRunError{}
+var errDryRun = errors.New("dry run")

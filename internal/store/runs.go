@@ -14,6 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/ir"
 )
 
 // RecordSchema is the schemaVersion of a run record and the name of the
@@ -199,7 +200,7 @@ func FailedRecord(tenant string, m RunMeta, cause error) *RunRecord {
 		Tenant:        tenantOr(tenant),
 		Mode:          m.Mode,
 		Shadow:        m.Shadow,
-		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: "stella-dsl@1"},
+		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax},
 		Inputs:        RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
 		Status:        StatusFailed,
 		Engine:        RecordEngine{Name: "stella", Version: buildinfo.Version},
