@@ -219,11 +219,17 @@ func startLocal(bin string) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(tempBase(cred), "stella-pgtest-")
+	base := tempBase(cred)
+	sweep(base)
+	dir, err := os.MkdirTemp(base, dirPrefix)
 	if err != nil {
 		return nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		cleanup()
+		return nil, err
+	}
 	if err := cred.own(dir); err != nil {
 		cleanup()
 		return nil, err
@@ -318,6 +324,30 @@ func runPostgres(bin, dir, data string, port int, cred *credential) (stop func()
 			return nil, fmt.Errorf("postgres did not accept connections within 60s (%v): %s", err, lastLines(string(b), 10))
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+const (
+	dirPrefix = "stella-pgtest-"
+	ownerFile = "owner.pid" // the pid of the test process that made the directory
+)
+
+// sweep removes the directories of servers whose test process is gone (it
+// was killed before it could clean up; the server itself died with it).
+func sweep(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, dirPrefix+"*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			// Being created right now, or left by a run killed during setup.
+			if fi, err := os.Stat(d); err == nil && time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(d)
+			}
+			continue
+		}
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && !alive(pid) {
+			os.RemoveAll(d)
+		}
 	}
 }
 

@@ -67,3 +67,9 @@ func dieWithParent(cmd *exec.Cmd) {
 
 // interrupt asks the server for a fast shutdown.
 func interrupt(p *os.Process) { p.Signal(syscall.SIGINT) }
+
+// alive reports whether a process with this pid exists.
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}

@@ -15,3 +15,4 @@ func (c *credential) own(string) error   { return nil }
 func (c *credential) apply(*exec.Cmd)    {}
 func dieWithParent(*exec.Cmd)            {}
 func interrupt(p *os.Process)            { p.Signal(os.Interrupt) }
+func alive(int) bool                     { return true } // never sweep another process's directory
