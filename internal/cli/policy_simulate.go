@@ -146,10 +146,8 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		return err
 	}
 	req := engine.Request{Inputs: snap.Inputs, Match: joined, InputDigests: snapshotRef(snap), Env: env, At: at, Shadow: opts.shadow}
-	if snap.Manifest.ID != "" && opts.snapshot != "" {
-		req.SnapshotID = snap.ID()
-	} else {
-		req.InputDigests.SnapshotID = ""
+	if opts.snapshot != "" {
+		req.SnapshotID = snap.ID() // loose files frozen in memory have no stored snapshot
 	}
 	var baseRes *engine.Result
 	if base != nil {
