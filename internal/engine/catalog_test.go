@@ -160,3 +160,77 @@ func TestCatalogueImplemented(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctions checks each built-in's values and null behaviour on the
+// catalogue finding (severity 7.5 from a bare score, KEV, EPSS 0.5, CR
+// reachability, one not_affected statement).
+func TestFunctions(t *testing.T) {
+	s := catalogState(t)
+	c := &compiler{env: []KV{{Key: "exposure", Value: "internet"}}, policyID: "p", evalTime: "2025-06-01T00:00:00Z"}
+	cases := []struct {
+		name string
+		e    ir.Expr
+		want string
+	}{
+		{"coalesce skips nulls", call("coalesce", ref("env", "nope"), null(), str("x")), "x"},
+		{"coalesce of nulls", call("coalesce", ref("env", "nope"), null()), "null"},
+		{"exists", call("exists", ref("signals", "epss")), "true"},
+		{"exists null", call("exists", ref("env", "nope")), "false"},
+		{"lowercase", call("lowercase", str("MiXeD Ä")), "mixed ä"},
+		{"lowercase null", call("lowercase", null()), "null"},
+		{"normalize_cvss vector", call("normalize_cvss", str("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")), "9.8"},
+		{"normalize_cvss v4", call("normalize_cvss", str("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N")), "8.7"},
+		{"normalize_cvss clamps", call("normalize_cvss", num("12.5")), "10"},
+		{"normalize_cvss bad vector", call("normalize_cvss", str("CVSS:3.1/AV:N")), "null"},
+		{"percent_of", call("percent_of", num("1"), num("3")), "33.333"},
+		{"percent_of zero", call("percent_of", num("1"), num("0")), "null"},
+		{"reach_state name", call("reach_state", str("confirmedUnreachable")), "CU"},
+		{"reach_state code", call("reach_state", str("ro")), "RO"},
+		{"reach_state bad", call("reach_state", str("maybe")), "null"},
+		{"severity_band name", call("severity_band", str("hIgH")), "High"},
+		{"severity_band score", call("severity_band", num("8.999")), "High"},
+		{"severity_band zero", call("severity_band", num("0")), "None"},
+		{"severity_band low", call("severity_band", num("0.1")), "Low"},
+		{"severity_band bad", call("severity_band", str("urgent")), "null"},
+		{"cvss", call("cvss"), "7.5"},
+		// not_affected consensus: the risk score is 0.
+		{"risk_score", call("risk_score"), "0"},
+		{"advisory.has_tag kev", call("advisory.has_tag", str("kev")), "true"},
+		{"advisory.has_tag null", call("advisory.has_tag", null()), "false"},
+		{"sbom.has_tag", call("sbom.has_tag", str("runtime:eol")), "true"},
+		{"vex.any", call("vex.any", eq(elem("status"), str("not_affected"))), "true"},
+		{"vex.all", call("vex.all", eq(elem("issuer"), str("V"))), "true"},
+		{"vex.latest member", member(call("vex.latest"), "justification"), "component_not_present"},
+		{"member of null", member(call("vex.latest"), "timestamp"), "2025-01-01T00:00:00Z"},
+		{"index", index(ref("advisory", "aliases"), num("0")), "CVE-2024-1"},
+		{"index out of range", index(ref("advisory", "aliases"), num("5")), "null"},
+		{"index fractional", index(ref("advisory", "aliases"), num("0.5")), "null"},
+		{"run.timestamp", ref("run", "timestamp"), "2025-06-01T00:00:00Z"},
+		{"env is case-insensitive", ref("env", "EXPOSURE"), "internet"},
+		{"in with band type", cmpx(ir.OpIn, ir.CmpBand, ref("severity", "normalized"), list(str("critical"), str("HIGH"))), "true"},
+		{"time comparison", cmpx(ir.OpLt, ir.CmpTime, ref("advisory", "published"), str("2024-01-01T00:00:01+00:00")), "true"},
+		{"bad time compares false", cmpx(ir.OpLt, ir.CmpTime, ref("advisory", "published"), str("soon")), "false"},
+		{"any equality across types", cmpx(ir.OpEq, ir.CmpAny, num("1"), str("1")), "false"},
+		{"any inequality across types", cmpx(ir.OpNe, ir.CmpAny, num("1"), str("1")), "true"},
+		{"any ordering is false", cmpx(ir.OpLt, ir.CmpAny, num("1"), num("2")), "false"},
+	}
+	for _, tc := range cases {
+		f, err := c.expr(tc.e)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got := f(s).String(); got != tc.want {
+			t.Errorf("%s: %s = %s, want %s", tc.name, ir.FormatExpr(tc.e), got, tc.want)
+		}
+	}
+	// vex.all is false, never vacuously true, without statements.
+	s.vex.reset(nil)
+	all, err := c.expr(call("vex.all", boolean(true)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all(s).Truthy() {
+		t.Error("vex.all over no statements is true")
+	}
+}
