@@ -78,9 +78,6 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if r.Status != store.StatusSucceeded {
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have outputs to replay", r.RunID, r.Status)
 		}
-		if r.SnapshotID == "" {
-			return fail.New(fail.Invalid, "run %s was not evaluated on a stored snapshot; its inputs were not kept, so it cannot be replayed", r.RunID)
-		}
 		if pol.IR, err = tx.RunIR(ctx, r); err != nil {
 			return err
 		}
@@ -97,6 +94,10 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	if err := json.Unmarshal(r.Record, &rec); err != nil {
 		return fail.New(fail.Integrity, "run %s: stored record does not decode: %v", r.RunID, err)
 	}
+	snapID := rec.Inputs.SnapshotID
+	if snapID == "" {
+		return fail.New(fail.Invalid, "run %s was evaluated on loose input files, which were not kept; it cannot be replayed", r.RunID)
+	}
 	if err := pol.decode(r.RunID); err != nil {
 		return err
 	}
@@ -104,7 +105,10 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	if err != nil {
 		return fail.New(fail.Integrity, "run %s: stored evaluation time %q: %v", r.RunID, rec.Inputs.EvaluationTime, err)
 	}
-	snap, err := loadStoredSnapshot(ctx, st, r.SnapshotID)
+	snap, err := loadStoredSnapshot(ctx, st, snapID)
+	if fail.Is(err, fail.NotFound) {
+		return fail.New(fail.NotFound, "run %s was evaluated on snapshot %s, which is not in this database; import it (stella snapshot import DIR) to replay", r.RunID, snapID)
+	}
 	if err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ type RunMeta struct {
 	PolicyVersion  int         // 0 for a policy file
 	IR             []byte      // canonical IR bytes, stored so the run can be replayed
 	SourceMap      []byte      // the policy's source map (JSON), or nil
-	SnapshotID     string      // a stored snapshot, or "" for inputs frozen in memory
+	SnapshotID     string      // the snapshot evaluated (stored or a directory), or "" for inputs frozen in memory
 	Shadow         bool        // findings recorded with enforced=false
 	Env            []engine.KV // sorted by key
 	EvaluationTime string      // RFC 3339 UTC
@@ -497,7 +497,16 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 		version = rec.Policy.Version
 	}
 	if m.SnapshotID != "" {
-		snapshot = m.SnapshotID
+		// Only a stored snapshot is referenced (and so kept by prune); the
+		// record names the snapshot either way, and replay finds it once it
+		// is imported.
+		var n int
+		if err := t.queryRow(ctx, `SELECT count(*) FROM snapshots WHERE tenant = ? AND snapshot_id = ?`, t.tenant, m.SnapshotID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			snapshot = m.SnapshotID
+		}
 	}
 	if req.Attestation != nil {
 		attestation = req.Attestation
@@ -514,9 +523,6 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 		rec.Outputs.Explains, recBytes, result, attestation, rec.Error,
 		timeText(m.StartedAt), timeText(m.CompletedAt), m.CompletedAt.Sub(m.StartedAt).Milliseconds(), sourceMap)
 	if err != nil {
-		if strings.Contains(err.Error(), "FOREIGN KEY") && m.SnapshotID != "" {
-			return fail.New(fail.NotFound, "snapshot %s is not stored; import it first", m.SnapshotID)
-		}
 		return err
 	}
 	for _, e := range explains {
