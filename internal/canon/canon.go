@@ -34,8 +34,13 @@ func Marshal(v any) ([]byte, error) {
 }
 
 // Transform canonicalizes JSON text. Duplicate keys and invalid UTF-16
-// surrogates are errors.
+// surrogates are errors. Well-formed text takes a one-pass path
+// (transform.go); anything else goes to jcs.Transform, the reference, for
+// its error.
 func Transform(b []byte) ([]byte, error) {
+	if out, ok := canonicalize(b); ok {
+		return out, nil
+	}
 	out, err := jcs.Transform(b)
 	if err != nil {
 		return nil, fmt.Errorf("canonical json: %w", err)
