@@ -129,14 +129,6 @@ func (t *Tx) HasChanges(ctx context.Context, table string, after int64) (bool, e
 	return ok, err
 }
 
-// LastChange returns the seq of the newest change log entry of any table
-// and tenant (0 when the log is empty).
-func (t *Tx) LastChange(ctx context.Context) (int64, error) {
-	var n sql.NullInt64
-	err := t.queryRow(ctx, `SELECT max(seq) FROM sync_log`).Scan(&n)
-	return n.Int64, err
-}
-
 // SyncCursor is how far the syncs of one table to one shared database got.
 type SyncCursor struct {
 	Target   string `json:"target"` // the shared database's id

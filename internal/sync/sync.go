@@ -252,20 +252,28 @@ func (p *pusher) finish(ctx context.Context) error {
 	return err
 }
 
+// cursor is a table's committed position in this site's change log.
+type cursor struct {
+	seq     int64  // the last change log entry committed
+	lastRow string // the fingerprint of its row; "" when unknown
+	rows    int64  // rows sent so far
+}
+
 // remoteCursor reads the committed cursor of t for this site and tenant.
-func (p *pusher) remoteCursor(ctx context.Context, q querier, t *table, lock bool) (seq, rows int64, err error) {
+func (p *pusher) remoteCursor(ctx context.Context, q querier, t *table, lock bool) (cursor, error) {
+	var c cursor
 	if p.rep.Target == "" { // dry run before the schema exists
-		return 0, 0, nil
+		return c, nil
 	}
-	sql := `SELECT seq, rows_sent FROM policy.sync_cursors WHERE source_site = $1 AND tenant = $2 AND table_name = $3`
+	sql := `SELECT seq, last_row, rows_sent FROM policy.sync_cursors WHERE source_site = $1 AND tenant = $2 AND table_name = $3`
 	if lock {
 		sql += ` FOR UPDATE`
 	}
-	err = q.QueryRow(ctx, sql, p.site, p.tenant, t.name).Scan(&seq, &rows)
+	err := q.QueryRow(ctx, sql, p.site, p.tenant, t.name).Scan(&c.seq, &c.lastRow, &c.rows)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, nil
+		return cursor{}, nil
 	}
-	return seq, rows, err
+	return c, err
 }
 
 // table syncs one table: batch after batch until the change log has
@@ -273,20 +281,25 @@ func (p *pusher) remoteCursor(ctx context.Context, q querier, t *table, lock boo
 func (p *pusher) table(ctx context.Context, t *table) error {
 	tr := TableReport{Table: t.name}
 	defer func() { p.rep.Tables = append(p.rep.Tables, tr) }()
-	var cursor int64
+	var c cursor
 	err := p.retrying(ctx, func(ctx context.Context) (err error) {
-		cursor, _, err = p.remoteCursor(ctx, p.conn, t, false)
+		c, err = p.remoteCursor(ctx, p.conn, t, false)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	cursor, rescan, err := p.checkCursor(ctx, t, cursor)
+	rescan, err := p.diverged(ctx, t, c)
 	if err != nil {
 		return err
 	}
-	tr.Cursor = cursor
-	if err := p.st.View(ctx, func(tx *store.Tx) (err error) { tr.Pending, err = tx.PendingChanges(ctx, t.name, cursor); return err }); err != nil {
+	if !rescan {
+		tr.Cursor = c.seq
+	}
+	if err := p.st.View(ctx, func(tx *store.Tx) (err error) {
+		tr.Pending, err = tx.PendingChanges(ctx, t.name, tr.Cursor)
+		return err
+	}); err != nil {
 		return err
 	}
 	if p.o.DryRun {
@@ -312,21 +325,46 @@ func (p *pusher) table(ctx context.Context, t *table) error {
 	}
 }
 
-// checkCursor handles a cursor beyond the local change log: the database
-// was restored from a backup older than its last sync (or replaced by a
-// copy of another site's). The table starts over (rescan); rows the shared
-// database already has are kept, and different ones are refused.
-func (p *pusher) checkCursor(ctx context.Context, t *table, cursor int64) (int64, bool, error) {
-	var last int64
-	if err := p.st.View(ctx, func(tx *store.Tx) (err error) { last, err = tx.LastChange(ctx); return err }); err != nil {
-		return 0, false, err
+// diverged reports whether the local change log no longer agrees with the
+// cursor committed in PostgreSQL: the entry at the cursor is missing, or
+// is another table's, or its row is another one. That happens to a
+// database restored from a backup older than its last sync (or replaced by
+// a copy of another site's). The table is then sent again from the start,
+// with a warning: rows the shared database has are kept, new ones are
+// added, and different ones are refused.
+func (p *pusher) diverged(ctx context.Context, t *table, c cursor) (bool, error) {
+	if c.seq == 0 {
+		return false, nil
 	}
-	if cursor <= last {
-		return cursor, false, nil
+	var page *store.ChangePage
+	err := p.st.View(ctx, func(tx *store.Tx) (err error) {
+		page, err = tx.Changes(ctx, store.ChangeQuery{Table: t.name, After: c.seq - 1, Limit: 1})
+		return err
+	})
+	if err != nil {
+		return false, err
 	}
-	p.rep.Warnings = append(p.rep.Warnings, fmt.Sprintf("%s: PostgreSQL has this site's changes up to %d but the local change log ends at %d "+
-		"(restored from a backup?); sending the table again from the start", t.name, cursor, last))
-	return 0, true, nil
+	var why string
+	switch {
+	case len(page.Changes) == 0 || page.Changes[0].Seq != c.seq:
+		why = fmt.Sprintf("the local change log has no entry %d for it", c.seq)
+	case page.Changes[0].Values == nil || c.lastRow == "":
+		return false, nil // its row was deleted since (store prune): nothing to compare
+	default:
+		conv, err := newConverter(t, p.site, page.Columns)
+		if err != nil {
+			return false, err
+		}
+		if f := conv.fingerprint(page.Changes[0].Values); f != c.lastRow {
+			why = fmt.Sprintf("its entry %d is %s here but was %s when it was sent", c.seq, f, c.lastRow)
+		}
+	}
+	if why == "" {
+		return false, nil
+	}
+	p.rep.Warnings = append(p.rep.Warnings, fmt.Sprintf("%s: PostgreSQL has this site's changes up to %d, but %s "+
+		"(restored from a backup?); sending the table again from the start", t.name, c.seq, why))
+	return true, nil
 }
 
 // batch sends the next batch of t in one transaction; done reports that
@@ -340,30 +378,30 @@ func (p *pusher) batch(ctx context.Context, t *table, tr *TableReport, fromStart
 		return false, err
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `INSERT INTO policy.sync_cursors (source_site, tenant, table_name, seq, rows_sent)
-		VALUES ($1, $2, $3, 0, 0) ON CONFLICT DO NOTHING`, p.site, p.tenant, t.name); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO policy.sync_cursors (source_site, tenant, table_name, seq, last_row, rows_sent)
+		VALUES ($1, $2, $3, 0, '', 0) ON CONFLICT DO NOTHING`, p.site, p.tenant, t.name); err != nil {
 		return false, err
 	}
-	cursor, sentBefore, err := p.remoteCursor(ctx, tx, t, true)
+	c, err := p.remoteCursor(ctx, tx, t, true)
 	if err != nil {
 		return false, err
 	}
 	if fromStart {
-		cursor = tr.Cursor
+		c.seq = 0
 	}
 	var page *store.ChangePage
 	err = p.st.View(ctx, func(ltx *store.Tx) (err error) {
-		page, err = ltx.Changes(ctx, store.ChangeQuery{Table: t.name, After: cursor, Limit: p.o.Batch, MaxBytes: maxBatchBytes})
+		page, err = ltx.Changes(ctx, store.ChangeQuery{Table: t.name, After: c.seq, Limit: p.o.Batch, MaxBytes: maxBatchBytes})
 		return err
 	})
 	if err != nil {
 		return false, err
 	}
 	if len(page.Changes) == 0 {
-		tr.Cursor = cursor
+		tr.Cursor = c.seq
 		return true, tx.Commit(ctx)
 	}
-	rows, err := p.rows(t, page)
+	rows, lastRow, err := p.rows(t, page)
 	if err != nil {
 		return false, err
 	}
@@ -377,8 +415,8 @@ func (p *pusher) batch(ctx context.Context, t *table, tr *TableReport, fromStart
 		return false, err
 	}
 	sent := int64(len(rows))
-	if _, err := tx.Exec(ctx, `UPDATE policy.sync_cursors SET seq = $4, rows_sent = $5, updated_at = now()
-		WHERE source_site = $1 AND tenant = $2 AND table_name = $3`, p.site, p.tenant, t.name, page.Last, sentBefore+sent); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE policy.sync_cursors SET seq = $4, last_row = $5, rows_sent = $6, updated_at = now()
+		WHERE source_site = $1 AND tenant = $2 AND table_name = $3`, p.site, p.tenant, t.name, page.Last, lastRow, c.rows+sent); err != nil {
 		return false, err
 	}
 	if p.o.beforeCommit != nil {
@@ -396,7 +434,7 @@ func (p *pusher) batch(ctx context.Context, t *table, tr *TableReport, fromStart
 	tr.Updated += upd
 	tr.Unchanged += sent - ins - upd
 	err = p.st.Update(ctx, func(ltx *store.Tx) error {
-		return ltx.SetSyncCursor(ctx, store.SyncCursor{Target: p.rep.Target, Table: t.name, Seq: page.Last, Rows: sentBefore + sent})
+		return ltx.SetSyncCursor(ctx, store.SyncCursor{Target: p.rep.Target, Table: t.name, Seq: page.Last, Rows: c.rows + sent})
 	})
 	if err != nil {
 		return false, err
@@ -407,31 +445,35 @@ func (p *pusher) batch(ctx context.Context, t *table, tr *TableReport, fromStart
 	return false, nil
 }
 
-// rows converts a page's rows that still exist, once per key.
-func (p *pusher) rows(t *table, page *store.ChangePage) ([][]any, error) {
+// rows converts a page's rows that still exist, once per key, and returns
+// the fingerprint of the last entry's row ("" when it was deleted).
+func (p *pusher) rows(t *table, page *store.ChangePage) (rows [][]any, lastRow string, err error) {
 	conv, err := newConverter(t, p.site, page.Columns)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	seen := make(map[string]bool, len(page.Changes))
-	out := make([][]any, 0, len(page.Changes))
+	rows = make([][]any, 0, len(page.Changes))
 	for _, c := range page.Changes {
 		if c.Values == nil {
 			continue // deleted since it was logged
 		}
 		r, err := conv.convert(c.Values)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if r[0] != p.tenant {
-			return nil, fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, p.tenant, r[0])
+			return nil, "", fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, p.tenant, r[0])
 		}
 		k := conv.keyOf(r)
 		if seen[k] {
 			continue
 		}
 		seen[k] = true
-		out = append(out, r)
+		rows = append(rows, r)
 	}
-	return out, nil
+	if last := page.Changes[len(page.Changes)-1]; last.Values != nil {
+		lastRow = conv.fingerprint(last.Values)
+	}
+	return rows, lastRow, nil
 }

@@ -1,8 +1,11 @@
 package sync
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -232,6 +235,34 @@ func (c *converter) keyText(vals []any) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// fingerprint identifies a local row for the cursor check: its key and,
+// for immutable rows, a digest of the columns that must agree (an audit
+// event's seq alone would not tell two forks of a chain apart).
+func (c *converter) fingerprint(vals []any) string {
+	k := c.keyText(vals)
+	if c.t.kind != immutable {
+		return k
+	}
+	h := sha256.New()
+	for _, name := range c.t.compare {
+		for i, col := range c.t.cols {
+			if col.name != name {
+				continue
+			}
+			switch v := vals[c.idx[i]].(type) {
+			case string:
+				io.WriteString(h, v)
+			case []byte:
+				h.Write(v)
+			default:
+				fmt.Fprint(h, v)
+			}
+			h.Write([]byte{0})
+		}
+	}
+	return k + "@" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // keyOf is the identity of a converted row within a batch.

@@ -34,12 +34,16 @@ CREATE TABLE policy.sites (
 );
 
 -- seq is the last entry of the site's change log of table_name that is
--- committed here: a sync continues after it.
+-- committed here: a sync continues after it. last_row identifies that
+-- entry's row (its key, and a digest of its content where that never
+-- changes), so a site whose log no longer agrees (a database restored from
+-- an older backup, then written to) is recognised.
 CREATE TABLE policy.sync_cursors (
 	source_site text        NOT NULL,
 	tenant      text        NOT NULL,
 	table_name  text        NOT NULL,
 	seq         bigint      NOT NULL,
+	last_row    text        NOT NULL,
 	rows_sent   bigint      NOT NULL,
 	updated_at  timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (source_site, tenant, table_name)
