@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // These tests need no PostgreSQL.
@@ -206,5 +207,13 @@ func TestUpsertSQL(t *testing.T) {
 	}
 	if e := tableNamed("exceptions").upsertSQL(); !strings.Contains(e, "IS DISTINCT FROM") || strings.Contains(e, "source_site = EXCLUDED") {
 		t.Errorf("exceptions: %s", e)
+	}
+}
+
+// TestTablesLogged: every table sync sends is one whose changes the store
+// logs, and the other way round.
+func TestTablesLogged(t *testing.T) {
+	if got, want := strings.Join(TableNames(), " "), strings.Join(store.SyncTables, " "); got != want {
+		t.Fatalf("sync sends %s\nthe store logs %s", got, want)
 	}
 }
