@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -284,13 +285,13 @@ func convertValue(typ string, v any) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("want text, have %T", v)
 		}
-		return s, nil
+		return pgText(s), nil
 	case tBlobText:
 		switch b := v.(type) {
 		case []byte:
-			return string(b), nil
+			return pgText(string(b)), nil
 		case string:
-			return b, nil
+			return pgText(b), nil
 		}
 		return nil, fmt.Errorf("want JSON bytes, have %T", v)
 	case tBytea:
@@ -340,6 +341,17 @@ func convertValue(typ string, v any) (any, error) {
 		return envObject(v)
 	}
 	return nil, fmt.Errorf("unknown column type %s", typ)
+}
+
+// pgText makes s storable as PostgreSQL text, which cannot hold U+0000 or
+// invalid UTF-8: both become U+FFFD. Canonical JSON never has either, and
+// hashes over canonical JSON are unaffected (its encoder already wrote
+// invalid bytes as U+FFFD), so only raw text from hostile inputs changes.
+func pgText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // envObject extracts inputs.env ([{key, value}…], sorted by key) from a run

@@ -27,6 +27,8 @@ func TestConvertValue(t *testing.T) {
 		want string // fmt %v of the result, or "error: …" (a substring)
 	}{
 		{tText, "x", "x"},
+		{tText, "a\x00b\xffc", "a\uFFFDb\uFFFDc"},
+		{tBlobText, []byte("{\"k\":\"\xff\"}"), "{\"k\":\"\uFFFD\"}"},
 		{tText, nil, "<nil>"},
 		{tText, int64(1), "error: want text"},
 		{tBlobText, []byte(`{"a":1}`), `{"a":1}`},
