@@ -2,8 +2,12 @@ package synth
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
+
+// header is a rule's first line.
+var header = regexp.MustCompile(`^rule (\S+)(?: priority \d+)? \{`)
 
 // ruleTemplates are twenty rules in the style of the published example
 // policies, covering every namespace and action. In copies after the first
@@ -114,7 +118,9 @@ var ruleTemplates = []string{
 }
 
 // Policy returns a stella-dsl@1 policy of n rules: the twenty templates,
-// then copies of them with numbered names and shifted constants.
+// then copies of them with numbered names, shifted constants and a priority
+// of their own (a large policy orders its rules; the linter compares the
+// conditions of every two rules that share a priority).
 func Policy(n int) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `policy "Synthetic %d" syntax "stella-dsl@1" {
@@ -143,7 +149,11 @@ func Policy(n int) []byte {
 		if copyNo > 0 {
 			suffix = fmt.Sprintf("_%d", copyNo)
 		}
-		fmt.Fprintf(&b, "  "+ruleTemplates[i%len(ruleTemplates)]+"\n", copyNo, suffix, 80+copyNo%20, ecoNames[copyNo%len(ecoNames)])
+		r := fmt.Sprintf(ruleTemplates[i%len(ruleTemplates)], copyNo, suffix, 80+copyNo%20, ecoNames[copyNo%len(ecoNames)])
+		if copyNo > 0 {
+			r = header.ReplaceAllString(r, fmt.Sprintf("rule $1 priority %d {", 100+i))
+		}
+		b.WriteString("  " + r + "\n")
 	}
 	b.WriteString("}\n")
 	return []byte(b.String())
