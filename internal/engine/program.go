@@ -58,12 +58,12 @@ type settings struct {
 	maxMedium       *decimal.D
 	unknownsBudget  *decimal.D
 	newFindingsOnly bool
-	riskProfile     string
+	severityProfile     string
 	shadow          bool
 }
 
 func readSettings(fs ir.Fields) (settings, error) {
-	s := settings{defaultStatus: VerdictPassed, riskProfile: "severity"}
+	s := settings{defaultStatus: VerdictPassed, severityProfile: "severity"}
 	for _, f := range fs {
 		v := f.Value
 		num := func(dst **decimal.D) error {
@@ -106,11 +106,11 @@ func readSettings(fs ir.Fields) (settings, error) {
 			err = num(&s.maxMedium)
 		case "unknowns_budget":
 			err = num(&s.unknownsBudget)
-		case "risk_profile":
+		case "severity_profile":
 			if v.Kind != ir.ValString {
-				return s, errorf("settings.risk_profile must be a string")
+				return s, errorf("settings.severity_profile must be a string")
 			}
-			s.riskProfile = v.Str
+			s.severityProfile = v.Str
 		}
 		// Other keys are for other readers (the checker rejects unknown ones).
 		if err != nil {
@@ -146,9 +146,9 @@ func compileProgram(p *ir.Policy, sm *ir.SourceMap, c *compiler) (*program, erro
 	if prog.risk, err = riskWeightsOf(p); err != nil {
 		return nil, err
 	}
-	prog.prof.name = set.riskProfile
+	prog.prof.name = set.severityProfile
 	for _, pr := range p.Profiles {
-		if pr.Name != set.riskProfile {
+		if pr.Name != set.severityProfile {
 			continue
 		}
 		prog.prof.maps = pr.Maps

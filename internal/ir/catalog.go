@@ -291,8 +291,8 @@ var Settings = []Setting{
 	{Name: "max_high", Type: TNumber, Doc: "Gate: as max_critical, for band High."},
 	{Name: "max_medium", Type: TNumber, Doc: "Gate: as max_critical, for band Medium."},
 	{Name: "new_findings_only", Type: TBool, Doc: "Gate: with a baseline (simulate --baseline), only blocked findings the baseline did not block fail the run; blocked findings it also blocked only warn. Default false."},
-	{Name: "risk_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "score_threshold", Type: TNumber, Doc: "When set, a finding with severity.score ≥ threshold whose verdict no rule decided is blocked. 0–10."},
+	{Name: "severity_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "shadow", Type: TBool, Doc: "When true, runs of this policy are shadow runs: findings are recorded but not enforced (the gate never fails). Default false."},
 	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (null severity.score), VEX status or reachability state."},
 }

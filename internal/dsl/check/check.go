@@ -157,15 +157,15 @@ func (c *checker) policy(p *syntax.Policy) {
 	if metadata != nil {
 		c.metadata(metadata)
 	}
-	riskProfile := "severity"
+	severityProfile := "severity"
 	if settings != nil {
 		if name, ok := c.settings(settings, profiles); ok {
-			riskProfile = name
+			severityProfile = name
 		}
 	}
 	for _, s := range p.Sections {
-		if pr, ok := s.(*syntax.Profile); ok && profiles[pr.Name.Name] == pr && pr.Name.Name != riskProfile {
-			c.warnf(pr.Name, "dsl.profile.unused", "profile %s is never used: only the profile named by settings.risk_profile (default severity) adjusts severity", pr.Name.Name)
+		if pr, ok := s.(*syntax.Profile); ok && profiles[pr.Name.Name] == pr && pr.Name.Name != severityProfile && pr.Name.Name != "risk" {
+			c.warnf(pr.Name, "dsl.profile.unused", "profile %s is never used: only the profile named by settings.severity_profile (default severity) adjusts severity", pr.Name.Name)
 		}
 	}
 }
@@ -191,8 +191,8 @@ func (c *checker) metadata(b *syntax.Block) {
 	}
 }
 
-// settings checks the settings block and returns the risk_profile it names.
-func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile) (riskProfile string, named bool) {
+// settings checks the settings block and returns the severity_profile it names.
+func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile) (severityProfile string, named bool) {
 	seen := map[string]bool{}
 	names := make([]string, len(ir.Settings))
 	for i, s := range ir.Settings {
@@ -221,12 +221,12 @@ func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile)
 			if !slices.Contains(ir.Verdicts, s) {
 				c.errorf(kv.Value, "dsl.status.unknownValue", "default_status %s is not a verdict (%s)%s", ir.Quote(s), strings.Join(ir.Verdicts, ", "), didYouMean(s, ir.Verdicts))
 			}
-		case "risk_profile":
+		case "severity_profile":
 			s := kv.Value.(*syntax.StringLit).Value
 			if _, ok := profiles[s]; !ok {
-				c.errorf(kv.Value, "dsl.settings.badValue", "risk_profile names no profile of this policy: %s", ir.Quote(s))
+				c.errorf(kv.Value, "dsl.settings.badValue", "severity_profile names no profile of this policy: %s", ir.Quote(s))
 			}
-			riskProfile, named = s, true
+			severityProfile, named = s, true
 		case "epss_threshold", "score_threshold":
 			hi := decimal.One
 			if key == "score_threshold" {
@@ -241,7 +241,7 @@ func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile)
 			}
 		}
 	}
-	return riskProfile, named
+	return severityProfile, named
 }
 
 func (c *checker) profile(p *syntax.Profile) {
@@ -276,7 +276,29 @@ func (c *checker) profile(p *syntax.Profile) {
 		case *syntax.KV:
 			dup(it.Key)
 			c.value(it.Value)
+			if p.Name.Name == "risk" {
+				c.riskWeight(it)
+			}
 		}
+	}
+}
+
+// riskWeights are the scalars `profile risk` may set: the weights of the
+// risk score terms (docs/dsl.md "Risk score"), each a number in [0, 1].
+var riskWeights = []string{"cvss", "epss", "kev", "reachability"}
+
+func (c *checker) riskWeight(kv *syntax.KV) {
+	if !slices.Contains(riskWeights, kv.Key.Name) {
+		c.errorf(kv.Key, "dsl.profile.unknownWeight", "unknown risk weight %s (want cvss, epss, kev or reachability)%s", kv.Key.Name, didYouMean(kv.Key.Name, riskWeights))
+		return
+	}
+	n, ok := kv.Value.(*syntax.NumberLit)
+	if !ok {
+		c.errorf(kv.Value, "dsl.profile.badWeight", "risk weight %s must be a number in [0, 1]", kv.Key.Name)
+		return
+	}
+	if d := c.info.Nums[n]; d < 0 || d > decimal.One {
+		c.errorf(kv.Value, "dsl.profile.badWeight", "risk weight %s must be a number in [0, 1], got %s", kv.Key.Name, n.Raw)
 	}
 }
 
