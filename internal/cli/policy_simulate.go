@@ -240,10 +240,11 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		return nil, err
 	}
 	for _, s := range snap.Manifest.Sources {
-		app.reportProblems(s.Path, s.Warnings)
-		app.reportProblems(s.Path, s.Skipped)
+		// Each problem names its file already.
+		app.reportProblems("warning", s.Warnings)
+		app.reportProblems("skipped", s.Skipped)
 	}
-	app.reportProblems("inputs", snap.Manifest.Warnings)
+	app.reportProblems("warning", snap.Manifest.Warnings)
 	return snap, nil
 }
 
