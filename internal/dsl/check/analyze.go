@@ -155,37 +155,71 @@ func (a *analyzer) shadowed(p *ir.Policy, ds []decision) {
 	}
 }
 
-// conflicts reports pairs of overlapping decisions of equal rank that
-// disagree, and priority ties.
+// conflicts reports overlapping decisions of equal rank that disagree, and
+// priority ties. Each decision gets at most one conflict (the first blocking
+// one, else the first) and one tie, counting the other rules involved: a
+// rule set where every pair conflicts gives n diagnostics, not n².
 func (a *analyzer) conflicts(p *ir.Policy, ds []decision) {
 	for j, d2 := range ds {
 		r2 := &p.Rules[d2.rule]
-		for _, d1 := range ds[:j] {
+		var conflict, tie *decision
+		var sev syntax.Severity
+		conflicts, ties := 0, 0
+		for k := range ds[:j] {
+			d1 := &ds[k]
 			r1 := &p.Rules[d1.rule]
 			if d1.rule == d2.rule || !samePriority(r1, r2) || disjoint(d1.when, d2.when) {
 				continue
 			}
-			prio := "no priority"
-			if r1.Priority != nil {
-				prio = fmt.Sprintf("priority %d", *r1.Priority)
-			}
 			if d1.decides && d2.decides && (d1.status != d2.status || d1.computed != d2.computed) {
-				sev := syntax.Warning
+				s := syntax.Warning
 				if r1.Priority != nil && d1.status != "" && d2.status != "" {
-					sev = syntax.Blocking
+					s = syntax.Blocking
 				}
-				a.report(d2.span, sev, "dsl.rule.conflict",
-					"rules %s (%d:%d) and %s both have %s, may match the same finding and decide different statuses (%s vs %s); only their names order them",
-					r1.Name, d1.span.Start.Line, d1.span.Start.Col, r2.Name, prio, outcome(d1), outcome(d2))
+				if conflict == nil || s == syntax.Blocking && sev != syntax.Blocking {
+					conflict, sev = d1, s
+				}
+				conflicts++
 				continue
 			}
 			if r1.Priority != nil && (d1.decides && d2.decides || d1.severity && d2.severity) {
-				a.report(d2.span, syntax.Warning, "dsl.priority.tie",
-					"rules %s and %s both have %s and may match the same finding; their order is decided by name (%s first)",
-					r1.Name, r2.Name, prio, r1.Name)
+				if tie == nil {
+					tie = d1
+				}
+				ties++
 			}
 		}
+		if conflict != nil {
+			r1 := &p.Rules[conflict.rule]
+			a.report(d2.span, sev, "dsl.rule.conflict",
+				"rules %s (%d:%d) and %s both have %s, may match the same finding and decide different statuses (%s vs %s); only their names order them%s",
+				r1.Name, conflict.span.Start.Line, conflict.span.Start.Col, r2.Name, priority(r1), outcome(*conflict), outcome(d2), others(conflicts))
+		}
+		if tie != nil {
+			r1 := &p.Rules[tie.rule]
+			a.report(d2.span, syntax.Warning, "dsl.priority.tie",
+				"rules %s and %s both have %s and may match the same finding; their order is decided by name (%s first)%s",
+				r1.Name, r2.Name, priority(r1), r1.Name, others(ties))
+		}
 	}
+}
+
+func priority(r *ir.Rule) string {
+	if r.Priority == nil {
+		return "no priority"
+	}
+	return fmt.Sprintf("priority %d", *r.Priority)
+}
+
+// others says how many more earlier rules a conflict or tie involves.
+func others(n int) string {
+	switch n {
+	case 0, 1:
+		return ""
+	case 2:
+		return " (and 1 other rule)"
+	}
+	return fmt.Sprintf(" (and %d other rules)", n-1)
 }
 
 func samePriority(a, b *ir.Rule) bool {

@@ -280,16 +280,7 @@ func (c *compiler) expr(x syntax.Expr) ir.Expr {
 			if x.Op == "or" {
 				op = ir.OpOr
 			}
-			var args []ir.Expr
-			for _, side := range []syntax.Expr{x.X, x.Y} {
-				e := c.expr(side)
-				if e.Op == op {
-					args = append(args, e.Args...)
-				} else {
-					args = append(args, e)
-				}
-			}
-			return ir.Expr{Op: op, Args: args}
+			return ir.Expr{Op: op, Args: c.flatten(x, x.Op, nil)}
 		}
 		e := ir.Expr{Op: cmpOps[x.Op], Type: c.info.Cmp[x], Args: []ir.Expr{c.expr(x.X), c.expr(x.Y)}}
 		if x.Op == "not in" {
@@ -298,6 +289,24 @@ func (c *compiler) expr(x syntax.Expr) ir.Expr {
 		return e
 	}
 	panic("compile: unknown expression")
+}
+
+// flatten appends the operands of a chain of one logical operator (through
+// parentheses) to args, so that `a or (b or c)` lowers to one `or` of three.
+// It appends in place: copying the operands at every level of a long chain
+// would be quadratic.
+func (c *compiler) flatten(x syntax.Expr, op string, args []ir.Expr) []ir.Expr {
+	for {
+		p, ok := x.(*syntax.ParenExpr)
+		if !ok {
+			break
+		}
+		x = p.X
+	}
+	if b, ok := x.(*syntax.BinaryExpr); ok && b.Op == op {
+		return c.flatten(b.Y, op, c.flatten(b.X, op, args))
+	}
+	return append(args, c.expr(x))
 }
 
 func (c *compiler) exprs(xs []syntax.Expr) []ir.Expr {

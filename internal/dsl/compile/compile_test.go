@@ -1,6 +1,8 @@
 package compile_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -46,5 +48,27 @@ func TestLowering(t *testing.T) {
 	}
 	if s, _ := canon.Marshal(p.Settings); string(s) != `{"default_status":"warned","shadow":true}` {
 		t.Errorf("settings = %s", s)
+	}
+}
+
+// TestLongChain lowers a chain of 20,000 `or` operands to one `or` node; the
+// operands are appended in place, so this stays linear in the chain length.
+func TestLongChain(t *testing.T) {
+	const n = 20000
+	var b strings.Builder
+	b.WriteString(`policy "p" syntax "stella-dsl@1" { rule r { when `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(" or ")
+		}
+		fmt.Fprintf(&b, "(env.x == %q)", fmt.Sprint(i))
+	}
+	b.WriteString(` then warn because "b" } }`)
+	when := lower(t, b.String()).Rules[0].When
+	if when.Op != ir.OpOr || len(when.Args) != n {
+		t.Fatalf("when is %s with %d operands, want or with %d", when.Op, len(when.Args), n)
+	}
+	if last := when.Args[n-1].Args[1].Str; last != fmt.Sprint(n-1) {
+		t.Errorf("last operand compares with %q, want %q", last, fmt.Sprint(n-1))
 	}
 }
