@@ -438,9 +438,9 @@ func (c *checker) ordered(x *syntax.BinaryExpr, ta, tb Type) ir.CmpType {
 	switch {
 	case ta.T == ir.TNumber && (tb.T == ir.TNumber || tb.T == ir.TAny), tb.T == ir.TNumber && ta.T == ir.TAny:
 		return ir.CmpNumber
-	case ta.T == ir.TBand || tb.T == ir.TBand:
-		return ir.CmpBand // band against any
-	case ta.T == ir.TTime || tb.T == ir.TTime:
+	case ta.T == ir.TBand && tb.T == ir.TAny, tb.T == ir.TBand && ta.T == ir.TAny:
+		return ir.CmpBand
+	case ta.T == ir.TTime && tb.T == ir.TAny, tb.T == ir.TTime && ta.T == ir.TAny:
 		return ir.CmpTime
 	case ta.T == ir.TString && tb.T == ir.TString:
 		c.errorf(x, "dsl.type.mismatch", "strings are not ordered; compare numbers, bands or timestamps (severity_band(x) makes a band)")
