@@ -240,10 +240,20 @@ type builder struct {
 	warnings []inputs.Problem
 	digests  Digests
 	index    *Index
+	// advData and advRecs are the encoded advisories when a single input
+	// holds them all.
+	advData []byte
+	advRecs []Record
 }
 
 func (b *builder) build(read []*inputs.Input) error {
 	b.media = map[string]string{}
+	advInputs := 0
+	for _, in := range read {
+		if in.Kind == inputs.KindAdvisories {
+			advInputs++
+		}
+	}
 	var advs []model.Advisory
 	var vex []model.VEXStatement
 	var reach []reachFrom
@@ -253,7 +263,14 @@ func (b *builder) build(read []*inputs.Input) error {
 		src := Source{Kind: in.Kind, Path: in.Path, Format: in.Format, MediaType: in.MediaType, RawDigest: in.RawDigest,
 			Files: in.Files, Warnings: in.Warnings, Skipped: in.Skipped}
 		entry := Input{Kind: in.Kind, Format: in.Format, SpecVersion: in.SpecVersion, Counts: in.Counts()}
-		entry.Digest = InputDigest(in)
+		if in.Kind == inputs.KindAdvisories && advInputs == 1 {
+			// The only advisory input is the whole merged set (inputs.Read
+			// merges and sorts): encode it once, for its digest and its file.
+			b.advData, b.advRecs = encodeAdvisories(in.Advisories)
+			entry.Digest = canon.Digest(b.advData)
+		} else {
+			entry.Digest = InputDigest(in)
+		}
 		switch in.Kind {
 		case inputs.KindSBOM:
 			if sbomSeen[in.SBOM.Digest] {
@@ -341,7 +358,10 @@ func (b *builder) finish() (*Snapshot, error) {
 		d := b.put(p, "application/vnd.stella.sbom+json", mustCanon(s))
 		b.digests.SBOMs = append(b.digests.SBOMs, SBOMDigest{Name: s.Name, Digest: s.Digest, File: d, Components: len(s.Components)})
 	}
-	data, recs := encodeAdvisories(in.Advisories)
+	data, recs := b.advData, b.advRecs
+	if data == nil {
+		data, recs = encodeAdvisories(in.Advisories)
+	}
 	b.digests.Advisories = b.put(AdvisoriesFile, "application/vnd.stella.advisories+json", data)
 	idx := buildIndex(in.Advisories, recs)
 	b.put(IndexFile, "application/vnd.stella.advisory-index+json", mustCanon(idx))
