@@ -31,10 +31,13 @@ func crashChild(path string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	t := &testing.T{}
 	for i := 0; ; i++ {
 		m := meta(strconv.Itoa(i)+"-"+strconv.Itoa(os.Getpid()), false)
-		res := result(t, 400, false)
+		res, err := buildResult(400, false)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1

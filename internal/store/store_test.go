@@ -396,8 +396,17 @@ func TestConcurrentWriters(t *testing.T) {
 
 // result builds an engine result with n findings whose digests are computed
 // the way the engine documents them.
-func result(t *testing.T, n int, shadow bool) *engine.Result {
+func result(t testing.TB, n int, shadow bool) *engine.Result {
 	t.Helper()
+	res, err := buildResult(n, shadow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// buildResult is result for callers without a testing.TB (the crash child).
+func buildResult(n int, shadow bool) (*engine.Result, error) {
 	res := &engine.Result{
 		SchemaVersion:  engine.SchemaVersion,
 		Policy:         engine.PolicyRef{ID: "base", Digest: canon.Digest([]byte("ir")), Syntax: "stella-dsl@1"},
@@ -413,7 +422,7 @@ func result(t *testing.T, n int, shadow bool) *engine.Result {
 		ex := &engine.Explain{FindingID: fmt.Sprintf("finding:%03d", i), Verdict: engine.ExplainResult{Status: "blocked", Rule: "r"}}
 		_, id, err := canon.DigestOf(ex)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ex.ExplainID = id
 		// Built from JSON so the test does not depend on Go field shapes.
@@ -422,7 +431,7 @@ func result(t *testing.T, n int, shadow bool) *engine.Result {
 			"vexStatus":"affected","verdict":"blocked","enforced":%v,"severity":{"band":"High","score":7.5},"explainId":%q}`,
 			ex.FindingID, i, i, i, !shadow, id)
 		if err := json.Unmarshal([]byte(js), &f); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		fb, _ := canon.Marshal(f)
 		fs, ids = append(fs, fb), append(ids, id)
@@ -435,7 +444,7 @@ func result(t *testing.T, n int, shadow bool) *engine.Result {
 	if fs == nil {
 		res.Digests.Findings = canon.Digest([]byte("[]"))
 	}
-	return res
+	return res, nil
 }
 
 func meta(env string, shadow bool) RunMeta {
@@ -627,8 +636,7 @@ func BenchmarkRecordRun(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	t := &testing.T{}
-	res := result(t, 400, false)
+	res := result(b, 400, false)
 	b.ResetTimer()
 	for i := range b.N {
 		m := meta(strconv.Itoa(i), false)
