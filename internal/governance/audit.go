@@ -393,7 +393,7 @@ func AuditSince(s string, now time.Time, retention time.Duration) (string, error
 	}
 	t, err := parseWhen("--since", s)
 	if err != nil {
-		return "", err
+		return "", errWhenOrAge("--since", s)
 	}
 	return timeText(t), nil
 }

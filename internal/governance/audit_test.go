@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
@@ -169,5 +170,28 @@ func TestAuditExport(t *testing.T) {
 	tamper(t, w, "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
 	if _, _, err := w.reg.ExportAudit(w.ctx, w.as["erin"], ""); fail.KindOf(err) != fail.Integrity {
 		t.Fatalf("export of a broken chain: %v", err)
+	}
+}
+
+// TestAuditSince reads --since: nothing is the retention window, "all" is
+// everything, an age counts back from now, a time or date is itself.
+func TestAuditSince(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ in, want, err string }{
+		{"", "2025-03-01T12:00:00Z", ""},
+		{"all", "", ""},
+		{"30d", "2026-01-30T12:00:00Z", ""},
+		{"12h", "2026-03-01T00:00:00Z", ""},
+		{"2026-02-01", "2026-02-01T00:00:00Z", ""},
+		{"2026-02-01T08:00:00+02:00", "2026-02-01T06:00:00Z", ""},
+		{"yesterday", "", `--since "yesterday": want an RFC 3339 time (2026-03-01T00:00:00Z), a date (2026-03-01) or an age (30d, 12h)`},
+	} {
+		got, err := AuditSince(c.in, now, 365*24*time.Hour)
+		switch {
+		case c.err != "" && (err == nil || err.Error() != c.err || fail.KindOf(err) != fail.Invalid):
+			t.Errorf("AuditSince(%q): error %v, want %q (invalid)", c.in, err, c.err)
+		case c.err == "" && (err != nil || got != c.want):
+			t.Errorf("AuditSince(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
 	}
 }

@@ -105,6 +105,11 @@ func parseWhen(flag, s string) (time.Time, error) {
 	return time.Time{}, fail.New(fail.Invalid, "%s %q: want an RFC 3339 time (2026-03-01T00:00:00Z) or a date (2026-03-01)", flag, s)
 }
 
+// errWhenOrAge is the error for a flag that takes a time, a date or an age.
+func errWhenOrAge(flag, s string) error {
+	return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time (2026-03-01T00:00:00Z), a date (2026-03-01) or an age (30d, 12h)", flag, s)
+}
+
 // terms is what approval and revocation sign: the exception without its
 // status and approvers.
 func terms(e model.Exception) (string, error) {
@@ -199,7 +204,7 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 	if age, aerr := ParseAge(req.Expires); aerr == nil {
 		end = start.Add(age)
 	} else if end, err = parseWhen("--expires", req.Expires); err != nil {
-		return model.Exception{}, nil, err
+		return model.Exception{}, nil, errWhenOrAge("--expires", req.Expires)
 	}
 	if !end.After(start) {
 		return model.Exception{}, nil, fail.New(fail.Invalid, "--expires %s is not after the start of the timebox %s", timeText(end), timeText(start))
