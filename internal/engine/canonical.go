@@ -26,6 +26,14 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 	return appendValue(b, reflect.ValueOf(v))
 }
 
+// CanonicalJSON returns the bytes canon.Marshal(v) returns for a value of
+// this package's types (a Finding, an Explain, a Result…), encoded the fast
+// way the engine digests them: for callers that store what the engine
+// digested (internal/store).
+func CanonicalJSON(v any) ([]byte, error) {
+	return appendCanonical(nil, v)
+}
+
 var (
 	valType     = reflect.TypeFor[Val]()
 	decimalType = reflect.TypeFor[decimal.D]()

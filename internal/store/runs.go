@@ -409,11 +409,11 @@ func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow
 		}
 		ex := f.Explain
 		f.Explain = nil
-		data, err := canon.Marshal(f)
+		data, err := engine.CanonicalJSON(&f)
 		if err != nil {
 			return nil, nil, err
 		}
-		exData, err := canon.Marshal(ex)
+		exData, err := engine.CanonicalJSON(ex)
 		if err != nil {
 			return nil, nil, err
 		}

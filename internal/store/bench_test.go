@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/synth"
+)
+
+// benchAt is the evaluation time of the benchmark runs.
+var benchAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// evaluated caches synthetic evaluations across -count runs of a benchmark.
+var evaluated sync.Map // synth.Config → *synth.Evaluation
+
+func evaluation(b *testing.B, c synth.Config) *synth.Evaluation {
+	b.Helper()
+	if ev, ok := evaluated.Load(c); ok {
+		return ev.(*synth.Evaluation)
+	}
+	ev, err := synth.Evaluate(context.Background(), c, 20, benchAt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	evaluated.Store(c, ev)
+	return ev
+}
+
+// benchMeta is the run metadata of run i: each i is another run id.
+func benchMeta(ev *synth.Evaluation, i int) RunMeta {
+	return RunMeta{Mode: ModeRun, PolicyID: ev.Policy.Policy.PolicyID, IR: ev.Policy.IR,
+		Env:            []engine.KV{{Key: "exposure", Value: "internet"}, {Key: "run", Value: fmt.Sprint(i)}},
+		EvaluationTime: benchAt.Format(time.RFC3339), StartedAt: benchAt, CompletedAt: benchAt.Add(time.Second)}
+}
+
+// BenchmarkRecordRun100k persists a run of about 100k findings with their
+// explain traces (a synthetic 70k-component SBOM against 200k advisories,
+// 20 rules): what `stella policy run` does after evaluating. Target < 5 s.
+func BenchmarkRecordRun100k(b *testing.B) {
+	ev := evaluation(b, synth.Config{Seed: 1, Components: 70_000, Advisories: 200_000, Hit: 0.9})
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "b.db"), "", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	i := 0
+	for b.Loop() {
+		m := benchMeta(ev, i)
+		i++
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(ev.Result.Findings)), "findings/run")
+	b.ReportMetric(float64(i*len(ev.Result.Findings))/b.Elapsed().Seconds(), "findings/s")
+}
+
+// history is a database holding 10k recorded runs, built once per process.
+var history struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func historyDB(b *testing.B) string {
+	b.Helper()
+	history.once.Do(func() {
+		ev, err := synth.Evaluate(context.Background(), synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, 20, benchAt)
+		if err != nil {
+			history.err = err
+			return
+		}
+		history.path = filepath.Join(b.TempDir(), "history.db")
+		ctx := context.Background()
+		s, err := Open(ctx, history.path, "", Options{})
+		if err != nil {
+			history.err = err
+			return
+		}
+		defer s.Close()
+		for i := range 10_000 {
+			m := benchMeta(ev, i)
+			if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+				history.err = err
+				return
+			}
+		}
+	})
+	if history.err != nil {
+		b.Fatal(history.err)
+	}
+	return history.path
+}
+
+// BenchmarkHistory10k lists runs from a history of 10k, as `stella policy
+// history` does: the newest 50 (its default) and all of them. Target < 100 ms.
+func BenchmarkHistory10k(b *testing.B) {
+	path := historyDB(b)
+	ctx := context.Background()
+	for _, limit := range []int{50, 0} {
+		b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
+			for b.Loop() {
+				s, err := Open(ctx, path, "", Options{MustExist: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var runs []*Run
+				err = s.View(ctx, func(tx *Tx) error {
+					runs, err = tx.Runs(ctx, RunFilter{Limit: limit})
+					return err
+				})
+				s.Close()
+				if err != nil {
+					b.Fatal(err)
+				}
+				want := 10_000
+				if limit > 0 {
+					want = limit
+				}
+				if len(runs) != want {
+					b.Fatalf("%d runs, want %d", len(runs), want)
+				}
+			}
+		})
+	}
+}
