@@ -149,7 +149,10 @@ func (c *capReader) Read(p []byte) (int, error) {
 func readArchive(r io.Reader, lim Limits) (files []file, compression string, err error) {
 	lim = lim.withDefaults()
 	br := bufio.NewReader(r)
-	head, _ := br.Peek(4)
+	head, err := br.Peek(4)
+	if err != nil && err != io.EOF {
+		return nil, "", fail.New(fail.Invalid, "read: %v", unwrapPath(err))
+	}
 	var dr io.Reader
 	switch {
 	case bytes.HasPrefix(head, zstdMagic):

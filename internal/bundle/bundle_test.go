@@ -314,6 +314,36 @@ func TestImportTenant(t *testing.T) {
 	}
 }
 
+// TestImportNotAFile: a directory given as the bundle is a usage error
+// (exit 2) that names it; it is neither read nor quarantined, and no
+// database is opened.
+func TestImportNotAFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kit := filepath.Join(dir, "kit")
+	if err := os.Mkdir(kit, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(kit, Limits{}); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "kit is a directory, not a bundle file") {
+		t.Fatalf("Open: %v, want Invalid naming the directory", err)
+	}
+	open := func() (*store.Store, error) {
+		return store.Open(ctx, filepath.Join(dir, "b.db"), "default", store.Options{})
+	}
+	q := filepath.Join(dir, "q")
+	if _, err := ImportFile(ctx, kit, Limits{}, open, ImportOptions{}, q); !fail.Is(err, fail.Invalid) {
+		t.Fatalf("ImportFile: %v, want Invalid", err)
+	}
+	for _, p := range []string{q, filepath.Join(dir, "b.db")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+	if _, err := os.Stat(kit); err != nil {
+		t.Errorf("the directory was moved: %v", err)
+	}
+}
+
 func TestImportForce(t *testing.T) {
 	ctx := context.Background()
 	a := newSite(t, nil)

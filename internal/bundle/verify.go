@@ -46,12 +46,23 @@ func Open(path string, lim Limits) (*Bundle, error) {
 		return nil, fail.New(fail.Invalid, "bundle %s: %v", path, unwrapPath(err))
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		// Not a bundle's fault: usage (exit 2), and never quarantined.
+		return nil, fail.New(fail.Invalid, "bundle %s is a %s, not a bundle file", path, fileKind(fi.Mode()))
+	}
 	b, err := Read(f, lim)
 	if err != nil {
 		return nil, fail.Wrap(fail.KindOf(err), fmt.Errorf("bundle %s: %w", path, err))
 	}
 	b.Name = path
 	return b, nil
+}
+
+func fileKind(m os.FileMode) string {
+	if m.IsDir() {
+		return "directory"
+	}
+	return "special file (" + m.Type().String() + ")"
 }
 
 // Read reads a bundle archive defensively (see Limits). It fails on a
