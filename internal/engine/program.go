@@ -58,7 +58,7 @@ type settings struct {
 	maxMedium       *decimal.D
 	unknownsBudget  *decimal.D
 	newFindingsOnly bool
-	severityProfile     string
+	severityProfile string
 	shadow          bool
 }
 
