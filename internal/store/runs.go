@@ -315,7 +315,7 @@ func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, exi
 				// A failed attempt never replaces a stored run.
 			case old.Status == StatusSucceeded:
 				if old.FindingsDigest != rec.Outputs.Findings || old.ExplainsDigest != rec.Outputs.Explains {
-					return fail.New(fail.Integrity, "run %s is already recorded with different outputs (findings %s, now %s): the evaluation is not reproducible", rec.RunID, old.FindingsDigest, rec.Outputs.Findings)
+					return fail.New(fail.Integrity, "run %s is already recorded with different outputs (findings %s, now %s): the evaluation did not reproduce (a stella build with the same version but different code gives the same run id)", rec.RunID, old.FindingsDigest, rec.Outputs.Findings)
 				}
 			default: // a stored failure, now succeeded
 				if _, err := tx.exec(ctx, `DELETE FROM runs WHERE tenant = ? AND run_id = ?`, tx.tenant, rec.RunID); err != nil {
