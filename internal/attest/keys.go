@@ -1,7 +1,8 @@
 // Package attest owns stella's signing keys, DSSE envelopes and in-toto
 // statements: key generation and PEM files, key ids, signing and offline
 // verification of policy.run@1 run manifests (and of any other statement
-// governance or bundles sign).
+// governance or bundles sign), and the evidence archives of `policy export`
+// that verify with no database.
 //
 // A key id is "sha256:" followed by the lowercase hex SHA-256 of the DER
 // encoding of the public key's X.509 SubjectPublicKeyInfo — the bytes inside
