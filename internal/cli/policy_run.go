@@ -183,7 +183,9 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	meta.CompletedAt = time.Now()
 	if res != nil {
-		meta.Env = res.Env // normalized by the engine
+		// The engine normalizes env, and settings.shadow in the policy
+		// makes a run shadow without --shadow.
+		meta.Env, meta.Shadow = res.Env, res.Shadow
 	}
 	out, err := app.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, EvalErr: evalErr, SignKey: key, Attestation: opts.attestation})
 	if err != nil {
@@ -204,7 +206,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := app.render(runSummary(out), func(w io.Writer) error { return app.runSummaryTable(w, out) }); err != nil {
 		return err
 	}
-	return gateExit(res.Verdict, opts.failOn, opts.shadow)
+	return gateExit(res.Verdict, opts.failOn, res.Shadow)
 }
 
 // refuseLoose refuses loose input files with inputs_unfrozen.
