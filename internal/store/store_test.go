@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -643,5 +644,19 @@ func BenchmarkRecordRun(b *testing.B) {
 		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMemFS checks the stored-snapshot file system against the fs.FS
+// contract (fstest.TestFS walks, opens, reads and stats everything).
+func TestMemFS(t *testing.T) {
+	m := memFS{files: map[string][]byte{
+		"manifest.json":        []byte(`{}`),
+		"sboms/a.json":         []byte(`{"a":1}`),
+		"sboms/b.json":         []byte(`{"b":2}`),
+		"index/deep/file.json": []byte(`[]`),
+	}}
+	if err := fstest.TestFS(m, "manifest.json", "sboms/a.json", "sboms/b.json", "index/deep/file.json"); err != nil {
+		t.Fatal(err)
 	}
 }
