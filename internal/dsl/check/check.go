@@ -417,9 +417,14 @@ func (c *checker) statusValue(x syntax.Expr, t Type) {
 // severityValue checks the value of `severity :=` and `escalate to`: a
 // band, a band name or a 0–10 score.
 func (c *checker) severityValue(x syntax.Expr, t Type, what string) {
-	if s, ok := syntax.Unparen(x).(*syntax.StringLit); ok {
-		c.band(s)
+	switch v := syntax.Unparen(x).(type) {
+	case *syntax.StringLit:
+		c.band(v)
 		return
+	case *syntax.NumberLit:
+		if n := c.info.Nums[v]; n < 0 || n > decimal.Int(10) {
+			c.errorf(x, "dsl.literal.badNumber", "%s %s: a score is between 0 and 10", what, v.Raw)
+		}
 	}
 	switch t.T {
 	case ir.TBand, ir.TNumber, ir.TString, ir.TAny:
