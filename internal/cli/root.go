@@ -101,7 +101,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	err := root.ExecuteContext(context.Background())
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
-		if werr := writeFileAtomic(app.Global.Output, outBuf.Bytes(), 0o644); werr != nil && err == nil {
+		// A report that cannot be written outranks a gate verdict: the
+		// caller must not take a missing file for a complete run.
+		if werr := writeFileAtomic(app.Global.Output, outBuf.Bytes(), 0o644); werr != nil {
 			err = werr
 		}
 	}
