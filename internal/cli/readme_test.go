@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/testenv"
+)
+
+// TestREADME runs the README's "Build and run" block exactly as written (with
+// the freshly built binary as ./stella) in a scratch directory, so every
+// command the README shows keeps working.
+func TestREADME(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	root := testenv.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := readmeBlock(t, string(readme), "## Build and run")
+	if !strings.HasPrefix(block, "go build ./cmd/stella\n") {
+		t.Fatalf("the block must start with the build command:\n%s", block)
+	}
+	work := t.TempDir()
+	build := exec.Command("go", "build", "-o", filepath.Join(work, "stella"), "./cmd/stella")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	if err := os.Symlink(filepath.Join(root, "testdata"), filepath.Join(work, "testdata")); err != nil {
+		t.Fatal(err)
+	}
+	script := "set -euo pipefail\n" + strings.TrimPrefix(block, "go build ./cmd/stella\n")
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "HOME="+work, "XDG_DATA_HOME="+filepath.Join(work, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(work, "config"), "STELLA_DB=", "STELLA_CONFIG=", "NO_COLOR=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("README commands failed: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"sha256:", "exit 20", "decided by block_critical", "identical run:", "verified envelope"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("README output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// readmeBlock returns the first ```sh block after heading.
+func readmeBlock(t *testing.T, readme, heading string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(readme, heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %q", heading)
+	}
+	_, after, ok = strings.Cut(after, "```sh\n")
+	if !ok {
+		t.Fatalf("no sh block under %q", heading)
+	}
+	block, _, ok := strings.Cut(after, "```")
+	if !ok {
+		t.Fatal("unterminated block")
+	}
+	return block
+}
