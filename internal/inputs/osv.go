@@ -95,7 +95,7 @@ func parseOSV(d *doc) (advs []model.Advisory, probs, warns []Problem) {
 		}
 		for i, raw := range raws {
 			var rec osvRecord
-			if err := json.Unmarshal(raw, &rec); err != nil {
+			if err := unmarshalOSV(raw, &rec); err != nil {
 				p := d.jsonProblem(err)
 				if p.Pointer == "" {
 					p.Pointer = ptr(i)
@@ -115,7 +115,7 @@ func parseOSV(d *doc) (advs []model.Advisory, probs, warns []Problem) {
 		return nil, []Problem{d.at(0, "expected an OSV record (a JSON object) or an array of them")}, nil
 	}
 	var rec osvRecord
-	if err := json.Unmarshal(d.data, &rec); err != nil {
+	if err := unmarshalOSV(d.data, &rec); err != nil {
 		return nil, []Problem{d.jsonProblem(err)}, nil
 	}
 	a, ps, ws := normalizeOSV(d, &rec, "")
@@ -123,6 +123,16 @@ func parseOSV(d *doc) (advs []model.Advisory, probs, warns []Problem) {
 		return nil, ps, ws
 	}
 	return []model.Advisory{a}, nil, ws
+}
+
+// unmarshalOSV decodes one record: on the fast path when it can, else with
+// encoding/json (the reference, and the source of error positions).
+func unmarshalOSV(data []byte, rec *osvRecord) error {
+	if decodeOSV(data, rec) {
+		return nil
+	}
+	*rec = osvRecord{}
+	return json.Unmarshal(data, rec)
 }
 
 // normalizeOSV checks one record and converts it to the model. at is the
