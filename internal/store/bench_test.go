@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -61,41 +62,52 @@ func BenchmarkRecordRun100k(b *testing.B) {
 	b.ReportMetric(float64(i*len(ev.Result.Findings))/b.Elapsed().Seconds(), "findings/s")
 }
 
-// history is a database holding 10k recorded runs, built once per process.
+// history is the file of a database holding 10k recorded runs, built once
+// per process and written anew for each benchmark run.
 var history struct {
 	once sync.Once
-	path string
+	db   []byte
 	err  error
 }
 
 func historyDB(b *testing.B) string {
 	b.Helper()
 	history.once.Do(func() {
-		ev, err := synth.Evaluate(context.Background(), synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, 20, benchAt)
-		if err != nil {
-			history.err = err
-			return
-		}
-		history.path = filepath.Join(b.TempDir(), "history.db")
-		ctx := context.Background()
-		s, err := Open(ctx, history.path, "", Options{})
-		if err != nil {
-			history.err = err
-			return
-		}
-		defer s.Close()
-		for i := range 10_000 {
-			m := benchMeta(ev, i)
-			if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
-				history.err = err
-				return
-			}
-		}
+		history.db, history.err = seedHistory(filepath.Join(b.TempDir(), "seed.db"), 10_000)
 	})
 	if history.err != nil {
 		b.Fatal(history.err)
 	}
-	return history.path
+	p := filepath.Join(b.TempDir(), "history.db")
+	if err := os.WriteFile(p, history.db, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// seedHistory records n runs of a small synthetic evaluation (10 findings
+// each) and returns the closed database's bytes.
+func seedHistory(path string, n int) ([]byte, error) {
+	ev, err := synth.Evaluate(context.Background(), synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, 20, benchAt)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, path, "", Options{})
+	if err != nil {
+		return nil, err
+	}
+	for i := range n {
+		m := benchMeta(ev, i)
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if err := s.Close(); err != nil { // checkpoints the WAL into the file
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // BenchmarkHistory10k lists runs from a history of 10k, as `stella policy

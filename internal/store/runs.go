@@ -525,9 +525,13 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	if err != nil {
 		return err
 	}
+	ex, err := t.tx.PrepareContext(ctx, `INSERT INTO explains (tenant, digest, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ex.Close()
 	for _, e := range explains {
-		if _, err := t.exec(ctx, `INSERT INTO explains (tenant, digest, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			t.tenant, e.id, e.data); err != nil {
+		if _, err := ex.ExecContext(ctx, t.tenant, e.id, e.data); err != nil {
 			return err
 		}
 	}
