@@ -190,7 +190,7 @@ if [ "$quick" != 1 ]; then
   # The store: a policy run persisting ~100k findings, history over 10k runs.
   # Each run has another env value, so each is a new run that persists
   # every finding and explain trace.
-  gen store -components 50000 -advisories 150000 -vex 0 -rules 20 -hit 0.9
+  gen store -components 70000 -advisories 200000 -vex 0 -rules 20 -hit 0.9
   rm -rf "$out/snap-store" "$out/run.db"
   "$stella" -q snapshot create --sbom "$out/data/store/sbom.cdx.json" --advisories "$out/data/store/osv.zip" -o "$out/snap-store" >/dev/null
   "$stella" -q --db "$out/run.db" snapshot import "$out/snap-store" >/dev/null
