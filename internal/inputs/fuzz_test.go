@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"archive/zip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,4 +119,39 @@ func FuzzExceptions(f *testing.F) {
 func FuzzKEVCSV(f *testing.F) {
 	f.Add([]byte("cveID,vendorProject,product,dateAdded,dueDate\nCVE-2024-0001,a,\"b, c\",2024-01-01,2024-01-22\n"))
 	fuzzRead(f, KEVCSV)
+}
+
+// FuzzOSVZip reads arbitrary bytes as an OSV zip (the shape of osv.dev's
+// all.zip): member names, sizes and compression come from the archive, so
+// the zip container is hostile input too. Properties as for the readers.
+func FuzzOSVZip(f *testing.F) {
+	f.Add(zipOf(f, zip.Deflate, map[string]string{"a.json": okRecord, "dir/b.json": `[` + okRecord + `]`, "README.md": "x"}))
+	f.Add(zipOf(f, zip.Store, map[string]string{"a.json": okRecord}))
+	f.Add(zipOf(f, zip.Deflate, map[string]string{"../evil.json": okRecord}))
+	f.Add(zipOf(f, zip.Deflate, map[string]string{"a.json": okRecord, "dup/../a.json": okRecord}))
+	f.Add(zipOf(f, zip.Deflate, map[string]string{"big.json": `{"id": "B-1", "summary": "` + strings.Repeat("a", 1<<20) + `"}`}))
+	f.Add([]byte("PK\x03\x04"))
+	p := filepath.Join(f.TempDir(), "fuzz.zip") // one per fuzzing process
+	f.Fuzz(func(t *testing.T, data []byte) {
+		recoverPanics = false
+		defer func() { recoverPanics = true }()
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opt := Options{Kind: KindAdvisories, Limits: fuzzLimits}
+		in, err := Read(p, opt)
+		if err != nil {
+			if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "fuzz.zip") {
+				t.Fatalf("error of kind %d not naming the file: %v", fail.KindOf(err), err)
+			}
+			return
+		}
+		again, err := Read(p, opt)
+		if err != nil {
+			t.Fatalf("second read failed: %v", err)
+		}
+		if contentID(contentOf(in)) != contentID(contentOf(again)) {
+			t.Fatal("two reads of the same bytes differ")
+		}
+	})
 }

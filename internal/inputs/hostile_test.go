@@ -122,7 +122,7 @@ func TestGzipBomb(t *testing.T) {
 	wantInvalid(t, err, `bad.gz: invalid gzip data`)
 }
 
-func zipOf(t *testing.T, method uint16, files map[string]string) []byte {
+func zipOf(t testing.TB, method uint16, files map[string]string) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
