@@ -72,8 +72,8 @@ func members(t testing.TB, data []byte) []member {
 	return ms
 }
 
-// resign replaces the manifest of ms with edit(manifest), with entries,
-// Merkle root and bundle id recomputed from the members and signed by key:
+// resign replaces the manifest of ms: entries and Merkle root recomputed
+// from the members, then edit(manifest), then the bundle id, signed by key —
 // a bundle whose signature is valid, to show that the other checks hold on
 // their own.
 func resign(t testing.TB, ms []member, key *attest.Key, edit func(*Manifest)) []member {
@@ -97,10 +97,10 @@ func resign(t testing.TB, ms []member, key *attest.Key, edit func(*Manifest)) []
 		m.Entries = append(m.Entries, Entry{Path: x.hdr.Name, SHA256: canon.Digest(x.data), Size: int64(len(x.data)), MediaType: mediaType(x.hdr.Name)})
 	}
 	sort.Slice(m.Entries, func(i, j int) bool { return m.Entries[i].Path < m.Entries[j].Path })
-	if edit != nil {
-		edit(m)
-	}
 	m.MerkleRoot = MerkleRoot(m.Entries)
+	if edit != nil {
+		edit(m) // after the Merkle root: an edited entry or root must be caught
+	}
 	m.BundleID, _ = BundleID(*m)
 	raw, err := encodeManifest(*m)
 	if err != nil {
@@ -244,7 +244,8 @@ func TestHostile(t *testing.T) {
 		{name: "unsigned", data: rawArchive(t, without(ms, SignaturePath)), want: "unsigned"},
 		{name: "signature-over-other-manifest", data: rawArchive(t, replace(ms, SignaturePath, firstUnder(t, second, SignaturePath).data)), want: "over a different manifest"},
 		{name: "manifest-edited", data: rawArchive(t, replace(ms, ManifestPath, bytes.Replace(firstUnder(t, ms, ManifestPath).data, []byte(`"sequence":1`), []byte(`"sequence":9`), 1))), want: "over a different manifest"},
-		{name: "merkle-root", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.Entries[0].Size++ })), want: "size"},
+		{name: "entry-size-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.Entries[0].Size++ })), want: "size"},
+		{name: "merkle-root-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.MerkleRoot = canon.Digest([]byte("other")) })), want: "merkleRoot sha256:"},
 		{name: "stale", data: good.Data, anchor: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), want: "stale"},
 		{name: "not-yet-valid", data: good.Data, anchor: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), want: "not yet valid"},
 		{name: "replayed-sequence", data: older.Data, prior: newer.Data, want: "not greater than 5"},
