@@ -21,6 +21,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -304,6 +305,9 @@ func runCase(ctx context.Context, root, path string) (*caseOutcome, *ir.Policy, 
 	if err := dec.Decode(&tc); err != nil {
 		return nil, nil, fail.New(fail.Invalid, "%s: %s: %v", name, caseFile, err)
 	}
+	if err := tc.Expect.validate(); err != nil {
+		return nil, nil, fail.New(fail.Invalid, "%s: %s: %v", name, caseFile, err)
+	}
 	// Paths are relative to the case: its directory, or the directory of
 	// the .txtar for paths outside the archive.
 	base := path
@@ -424,6 +428,58 @@ func extractTxtar(path string) (string, []byte, error) {
 		return "", nil, fail.New(fail.Invalid, "%s: no %s in the archive", path, caseFile)
 	}
 	return tmp, manifest, nil
+}
+
+// validate checks the expected values against their vocabularies, so that a
+// misspelt value is a malformed case (exit 2), not a failure that can never
+// pass. Severity bands match in any case and are normalized ("critical" →
+// "Critical"), as everywhere else.
+func (e *expectation) validate() error {
+	oneOf := func(field, v string, allowed ...string) error {
+		if v == "" || slices.Contains(allowed, v) {
+			return nil
+		}
+		return fmt.Errorf("%s %q: want one of %s", field, v, strings.Join(allowed, ", "))
+	}
+	verdicts := []string{engine.VerdictPassed, engine.VerdictWarned, engine.VerdictBlocked, engine.VerdictQuieted, engine.VerdictIgnored}
+	if err := oneOf("expect.verdict", e.Verdict, verdicts[:3]...); err != nil {
+		return err
+	}
+	if e.Count != nil && *e.Count < 0 {
+		return fmt.Errorf("expect.count %d: want 0 or more", *e.Count)
+	}
+	for i := range e.Findings {
+		f := &e.Findings[i]
+		at := fmt.Sprintf("expect.findings[%d]", i)
+		if f.Advisory == "" {
+			return fmt.Errorf("%s: advisory is required (the advisory id or an alias)", at)
+		}
+		if err := oneOf(at+".verdict", f.Verdict, verdicts...); err != nil {
+			return err
+		}
+		if err := oneOf(at+".vexStatus", f.VEXStatus, model.VEXAffected, model.VEXNotAffected, model.VEXFixed,
+			model.VEXUnderInvestigation, model.VEXUnknown); err != nil {
+			return err
+		}
+		if f.Severity != "" {
+			if r, ok := ir.BandRank(f.Severity); ok {
+				f.Severity = ir.Bands[r]
+			} else if strings.EqualFold(f.Severity, "Unknown") {
+				f.Severity = "Unknown"
+			} else {
+				return fmt.Errorf("%s.severity %q: want one of %s or Unknown", at, f.Severity, strings.Join(ir.Bands, ", "))
+			}
+		}
+	}
+	for i, g := range e.Gates {
+		if g.Name == "" {
+			return fmt.Errorf("expect.gates[%d]: name is required", i)
+		}
+		if err := oneOf(fmt.Sprintf("expect.gates[%d].outcome", i), g.Outcome, engine.GatePass, engine.GateWarn, engine.GateBlock); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // check compares a result with the expectation and returns what is wrong.
