@@ -242,7 +242,7 @@ func (a *App) configure(cmd *cobra.Command) error {
 	switch a.Global.Format {
 	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html":
 	default:
-		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson)", a.Global.Format)
+		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex or html)", a.Global.Format)
 	}
 	return a.setupLog()
 }
