@@ -265,6 +265,19 @@ func TestOpenTampered(t *testing.T) {
 	}
 }
 
+// TestOpenDirFile: a file (such as a bundle) given where a snapshot
+// directory is expected is a usage error that says so.
+func TestOpenDirFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "kit.tar.zst")
+	if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenDir(p)
+	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "kit.tar.zst is a file, not a snapshot directory") {
+		t.Fatalf("got %v (kind %d), want Invalid saying it is a file", err, fail.KindOf(err))
+	}
+}
+
 func TestIndexLookup(t *testing.T) {
 	s := fromFiles(t, testSpec(testInputs))
 	x := s.Index

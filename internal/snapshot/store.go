@@ -115,6 +115,9 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 
 // OpenDir opens the snapshot in dir (Open).
 func OpenDir(dir string) (*Snapshot, error) {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
+	}
 	s, err := Open(os.DirFS(dir))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
