@@ -16,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
@@ -64,6 +65,13 @@ signed with --sign-key (a private key file, or the name of a key made with
 stella key generate; config signing.key). --attestation also writes it to a
 file. Without a key the run is recorded unsigned, with a warning.
 
+When a trust config is in force (--trust, else found as the governance
+commands find it: config trust_file, ./trust.yaml, …), a run is an action
+of the key that signs it (--sign-key, config signing.key, else config key):
+that key must be trusted and hold policy:run, or the run is refused with
+exit 3 naming the missing scope — an unsigned run too. Without a trust
+config (single-user local use) runs are not gated.
+
 Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
 --as-of defaults to the newest timestamp among the snapshot's inputs, never
@@ -77,8 +85,9 @@ bundle's own policy versions and snapshots, and may be left out when it
 holds one of each. With --sealed nothing may use the network.
 
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
-with --fail-on warned, 2 invalid policy or input, 4 unknown snapshot or
-policy, 7 inputs unfrozen; with --bundle, 6 for a bundle that fails verification.`,
+with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
+policy:run under a trust config), 4 unknown snapshot or policy, 7 inputs
+unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref := ""
@@ -98,6 +107,7 @@ policy, 7 inputs unfrozen; with --bundle, 6 for a bundle that fails verification
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
 	opts.bundle.register(f)
+	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
 	for _, l := range looseCursors {
 		if _, ok := opts.loose[l.flag]; ok {
 			continue
@@ -115,16 +125,8 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := opts.refuseLoose(ctx, app); err != nil {
 		return err
 	}
-	if opts.bundle.path != "" {
-		var err error
-		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot); err != nil {
-			return err
-		}
-	} else if policyRef == "" {
+	if opts.bundle.path == "" && policyRef == "" {
 		return fail.New(fail.Invalid, "policy run needs POLICY (or --bundle KIT)")
-	}
-	if opts.snapshot == "" {
-		return app.inputsUnfrozen(ctx, "no --snapshot given", []string{"snapshot_id"})
 	}
 	switch opts.failOn {
 	case "blocked", "warned", "never":
@@ -143,15 +145,20 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err != nil {
 		return err
 	}
-	var key *attest.Key
-	keyRef := opts.signKey
-	if keyRef == "" && app.Config != nil {
-		keyRef = app.Config.GetString("signing.key")
+	// Under a trust config the signing key acts: it must hold policy:run,
+	// checked before anything (a bundle import, the run) changes state.
+	act, err := app.authorizeRun(opts.bundle.trust, opts.signKey, governance.ScopePolicyRun)
+	if err != nil {
+		return err
 	}
-	if keyRef != "" {
-		if key, err = app.loadSigningKey(keyRef); err != nil {
+	key := act.Key
+	if opts.bundle.path != "" {
+		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot); err != nil {
 			return err
 		}
+	}
+	if opts.snapshot == "" {
+		return app.inputsUnfrozen(ctx, "no --snapshot given", []string{"snapshot_id"})
 	}
 
 	st, err := app.openStore(ctx, false)
@@ -176,7 +183,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 
 	meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
 		SnapshotID: snap.ID(), Shadow: opts.shadow, Env: env, EvaluationTime: at.Format(time.RFC3339Nano), StartedAt: started,
-		WithTiming: opts.timestamps}
+		WithTiming: opts.timestamps, Actor: act.Principal}
 	res, evalErr := evaluateSnapshot(ctx, pol, snap, env, at, opts.shadow)
 	if evalErr != nil && !isEvalFailure(evalErr) {
 		return evalErr

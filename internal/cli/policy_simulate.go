@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/report"
@@ -30,6 +31,7 @@ type policySimulateOptions struct {
 	shadow   bool
 	record   bool
 	signKey  string
+	trust    string
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -57,9 +59,16 @@ yaml, ndjson (one finding a line), sarif (2.1.0), junit, openvex and html
 (one self-contained page). See docs/output.md.
 
 Exit codes: 0 passed (or warned without --fail-on warned), 20 blocked,
-21 warned with --fail-on warned, 2 invalid policy or input, 4 unknown
+21 warned with --fail-on warned, 2 invalid policy or input, 3 --record
+refused (missing scope policy:simulate under a trust config), 4 unknown
 snapshot or policy. A shadow policy (settings shadow = true, or --shadow)
-never fails the gate.`,
+never fails the gate.
+
+--record stores the simulation as a run (mode simulate). When a trust
+config is in force, recording is an action of the key that signs it
+(--sign-key, config signing.key, else config key): it must be trusted and
+hold policy:simulate, or the command is refused with exit 3 before anything
+is evaluated. Without a trust config recording is not gated.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPolicySimulate(cmd.Context(), app, args[0], opts)
@@ -75,6 +84,7 @@ never fails the gate.`,
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
+	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
 }
 
@@ -113,6 +123,12 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		return err
 	}
 
+	var act *runActor
+	if opts.record {
+		if act, err = app.authorizeRun(opts.trust, opts.signKey, governance.ScopePolicySimulate); err != nil {
+			return err
+		}
+	}
 	var st *store.Store
 	needStore := opts.record || isRegistered(policyRef) || isRegistered(opts.baseline)
 	if needStore {
@@ -170,7 +186,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	}
 
 	if opts.record {
-		if err := app.recordSimulation(ctx, st, pol, res, req, started, opts.signKey); err != nil {
+		if err := app.recordSimulation(ctx, st, pol, res, req, started, act); err != nil {
 			return err
 		}
 	}
@@ -320,22 +336,12 @@ func cmpOrString(a, b string) string {
 }
 
 // recordSimulation stores the simulation as a run (mode simulate).
-func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loadedPolicy, res *engine.Result, req engine.Request, started time.Time, signKey string) error {
+// act signs it and is its actor (authorizeRun).
+func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loadedPolicy, res *engine.Result, req engine.Request, started time.Time, act *runActor) error {
 	meta := store.RunMeta{Mode: store.ModeSimulate, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
-		SnapshotID: req.SnapshotID, Shadow: res.Shadow, Env: res.Env, EvaluationTime: res.EvaluationTime, StartedAt: started}
-	ro := recordOptions{Meta: meta, Result: res}
-	keyRef := signKey
-	if keyRef == "" && a.Config != nil {
-		keyRef = a.Config.GetString("signing.key")
-	}
-	if keyRef != "" {
-		key, err := a.loadSigningKey(keyRef)
-		if err != nil {
-			return err
-		}
-		ro.SignKey = key
-	}
-	out, err := a.recordRun(ctx, st, ro)
+		SnapshotID: req.SnapshotID, Shadow: res.Shadow, Env: res.Env, EvaluationTime: res.EvaluationTime, StartedAt: started,
+		Actor: act.Principal}
+	out, err := a.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, SignKey: act.Key})
 	if err != nil {
 		return err
 	}

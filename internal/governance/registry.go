@@ -55,11 +55,42 @@ func (r *Registry) Actor(key *attest.Key) (*Actor, error) {
 // require refuses the action unless the actor holds its scope.
 func (a *Actor) require(action string) error {
 	scope := ScopeFor(action)
-	if scope == "" || a.Entry.Has(scope) {
+	if scope == "" {
+		return nil
+	}
+	return a.RequireScope(scope)
+}
+
+// RequireScope refuses (guard scope) unless the actor holds scope.
+func (a *Actor) RequireScope(scope string) error {
+	if a.Entry.Has(scope) {
 		return nil
 	}
 	return refuse(GuardScope, "missing scope %s: principal %s (key %s) holds %s", scope, a.Entry.Principal,
 		shortKey(a.Key.ID), strings.Join(a.Entry.Scopes, ", "))
+}
+
+// Authorize checks a state-changing command outside the lifecycle (policy
+// run needs policy:run, policy simulate --record policy:simulate): key must
+// be trusted and hold scope. A nil key is refused as well, naming the
+// scope; keyHint says how to give one. Under a trust config nobody acts
+// anonymously.
+func (r *Registry) Authorize(key *attest.Key, scope, keyHint string) (*Actor, error) {
+	if key == nil {
+		where := r.Trust.Path
+		if where == "" {
+			where = "the trust config"
+		}
+		return nil, refuse(GuardScope, "missing scope %s: %s is in force and no key acts for this command; %s", scope, where, keyHint)
+	}
+	a, err := r.Actor(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.RequireScope(scope); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // Transition is the outcome of a state-changing action.

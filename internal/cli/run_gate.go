@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+)
+
+// Who may record a run. Without a trust config (single-user local use)
+// anyone may; when one is in force, `policy run` is an action of the key
+// that signs it, which must hold policy:run, and `policy simulate --record`
+// one that holds policy:simulate (docs/governance.md).
+
+// trustInForce returns the trust config that governs this invocation: the
+// file --trust names (which must exist), else the first one the governance
+// commands would find; nil when there is none.
+func (a *App) trustInForce(flag string) (*governance.Trust, error) {
+	t, err := governance.LoadTrust(a.trustFile(flag))
+	if flag == "" && fail.Is(err, fail.NotFound) {
+		return nil, nil
+	}
+	return t, err
+}
+
+// runActor is the key a run is signed with and the principal it is
+// recorded for.
+type runActor struct {
+	Key       *attest.Key // nil: the run is recorded unsigned
+	Principal string      // the audit log's actor: "cli" without a trust config
+}
+
+// authorizeRun resolves the signing key of a command that records a run —
+// signKey, else config signing.key, else (under a trust config) config key —
+// and, when a trust config is in force, refuses with exit 3 unless that key
+// is trusted and holds scope.
+func (a *App) authorizeRun(trustFlag, signKey, scope string) (*runActor, error) {
+	trust, err := a.trustInForce(trustFlag)
+	if err != nil {
+		return nil, err
+	}
+	ref := signKey
+	if ref == "" && a.Config != nil {
+		ref = a.Config.GetString("signing.key")
+		if ref == "" && trust != nil {
+			ref = a.Config.GetString("key")
+		}
+	}
+	act := &runActor{Principal: "cli"}
+	if ref != "" {
+		if act.Key, err = a.loadSigningKey(ref); err != nil {
+			return nil, err
+		}
+	}
+	if trust == nil {
+		return act, nil
+	}
+	reg := &governance.Registry{Trust: trust, Settings: trust.Settings}
+	who, err := reg.Authorize(act.Key, scope, "give --sign-key K (a private key file, or the name of a generated key) whose key holds "+scope)
+	if err != nil {
+		return nil, err
+	}
+	act.Principal = who.Entry.Principal
+	return act, nil
+}
