@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -36,7 +37,9 @@ stored summaries are read; "stella snapshot show ID" verifies a snapshot.`,
 func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
 	root := opts.dir
 	if root == "" {
-		root = app.snapshotsDir()
+		root = app.snapshotsDir() // may not exist yet: no snapshots
+	} else if !isDir(root) {
+		return fail.New(fail.NotFound, "--dir %s: no such directory", root)
 	}
 	es, err := snapshot.List(root)
 	if err != nil {
