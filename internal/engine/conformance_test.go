@@ -327,3 +327,44 @@ func TestRuleDeclarationOrder(t *testing.T) {
 		t.Fatalf("results differ: %+v vs %+v", digests[0], digests[1])
 	}
 }
+
+// TestPolicyPathNotInResult: the same policy read from another directory, or
+// spelt another way, gives the same traces and digests; only its file name
+// is recorded.
+func TestPolicyPathNotInResult(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(), "testdata", "simulate")
+	src, err := os.ReadFile(filepath.Join(dir, "policy.stella"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.FromFiles(snapshot.Spec{SBOMs: []string{filepath.Join(dir, "app.cdx.json")},
+		Advisories: []string{filepath.Join(dir, "osv")}, VEX: []string{filepath.Join(dir, "vex.openvex.json")},
+		KEV: filepath.Join(dir, "kev.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := match.Join(snap.Inputs, match.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want engine.Digests
+	for i, name := range []string{"policy.stella", "./policy.stella", "/home/ci/repo/policy.stella", `C:\repo\policy.stella`} {
+		c := dsl.CompileResult(name, src)
+		if c.Policy == nil {
+			t.Fatalf("compile: %v", c.Diagnostics)
+		}
+		r, err := engine.Evaluate(context.Background(), engine.Request{Policy: c.Policy, SourceMap: c.SourceMap, Digest: c.Digest,
+			Inputs: snap.Inputs, Match: m, At: conformanceAt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := r.Findings[0].Explain.RuleChain[0].Condition.File; f != "policy.stella" {
+			t.Errorf("%s: condition file %q, want policy.stella", name, f)
+		}
+		if i == 0 {
+			want = r.Digests
+		} else if r.Digests != want {
+			t.Errorf("%s: digests %+v, want %+v as for policy.stella", name, r.Digests, want)
+		}
+	}
+}

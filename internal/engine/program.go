@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/decimal"
@@ -236,11 +237,21 @@ func condition(r *ir.Rule, i int, sm *ir.SourceMap) Condition {
 			// case it does not.
 			k := (i + j) % len(sm.Rules)
 			if rs := sm.Rules[k]; rs.Name == r.Name {
-				return Condition{Text: rs.WhenText, File: sm.File, Line: rs.When.Start.Line, Col: rs.When.Start.Col}
+				return Condition{Text: rs.WhenText, File: sourceName(sm.File), Line: rs.When.Start.Line, Col: rs.When.Start.Col}
 			}
 		}
 	}
 	return Condition{Text: ir.FormatExpr(r.When)}
+}
+
+// sourceName is the policy file's name without its directory: where a
+// policy was read from (./p.stella, /home/ci/repo/p.stella) must not change
+// a trace, and so the digests over the traces.
+func sourceName(p string) string {
+	if i := strings.LastIndexAny(p, `/\`); i >= 0 {
+		return p[i+1:]
+	}
+	return p
 }
 
 // collectOperands lists the sub-expressions of a condition whose values the
