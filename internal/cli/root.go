@@ -301,7 +301,8 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, ".stella-*")
 	if err != nil {
-		return fail.New(fail.Invalid, "write %s: %v", path, err)
+		// The temporary file's name means nothing to the user.
+		return fail.New(fail.Invalid, "write %s: %v", path, unwrapPathErr(err))
 	}
 	name := tmp.Name()
 	_, werr := tmp.Write(data)
