@@ -3,6 +3,8 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -154,14 +156,27 @@ func (t *Tx) checkExplains(ctx context.Context, rep *CheckReport) error {
 }
 
 // checkRuns recomputes each succeeded run's findings and explains digests
-// from the stored rows, in finding order.
+// from the stored rows, in finding order, and checks each run's record —
+// the attested predicate — against its row, its audit events and its
+// attestation (checkRecord).
 func (t *Tx) checkRuns(ctx context.Context, rep *CheckReport) error {
 	runs, err := t.Runs(ctx, RunFilter{})
 	if err != nil {
 		return err
 	}
+	events, err := t.runEvents(ctx)
+	if err != nil {
+		return err
+	}
 	for _, r := range runs {
 		rep.Runs++
+		full, err := t.Run(ctx, r.RunID)
+		if err != nil {
+			return err
+		}
+		for _, p := range checkRecord(full, events[r.RunID]) {
+			rep.add("run %s: %s", r.RunID, p)
+		}
 		out, err := t.RunOutputs(ctx, r.RunID)
 		if err != nil {
 			return err
@@ -227,4 +242,117 @@ func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
 	ebuf.WriteByte(']')
 	out.Findings, out.Explains = fbuf.Bytes(), ebuf.Bytes()
 	return out, nil
+}
+
+// runEvent is what a policy.run.completed, .imported or .failed audit
+// event says about a run (auditPayload).
+type runEvent struct {
+	Type           string `json:"-"`
+	IRDigest       string `json:"irDigest"`
+	InputsHash     string `json:"inputsHash"`
+	Status         string `json:"status"`
+	Verdict        string `json:"verdict"`
+	FindingsDigest string `json:"findingsDigest"`
+}
+
+// runEvents returns the audit events that recorded runs, by run id.
+func (t *Tx) runEvents(ctx context.Context) (map[string][]runEvent, error) {
+	evs, err := t.Events(ctx, EventFilter{Type: "policy.run."})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]runEvent{}
+	for _, e := range evs {
+		switch e.Type {
+		case "policy.run.completed", "policy.run.imported", "policy.run.failed":
+		default:
+			continue
+		}
+		var re runEvent
+		if json.Unmarshal(e.Payload, &re) != nil {
+			continue // VerifyChain reports a payload that is not JSON
+		}
+		re.Type = e.Type
+		out[e.Subject] = append(out[e.Subject], re)
+	}
+	return out, nil
+}
+
+// checkRecord checks a run's stored record, the predicate its attestation
+// signs, against the rest of what the database says about the run: it is
+// canonical JSON naming the row's run id, status, verdict, mode, shadow
+// flag, IR, inputs and output digests; an audit event (hash-chained)
+// recorded the same outputs; and the stored attestation's predicate is the
+// record. So an edited record, or a row edited to match, shows here; the
+// signature itself is checked by `stella policy verify`.
+func checkRecord(r *Run, events []runEvent) []string {
+	var problems []string
+	if c, err := canon.Transform(r.Record); err != nil || !bytes.Equal(c, r.Record) {
+		return []string{"the stored run record is not canonical JSON (edited?)"}
+	}
+	var rec RunRecord
+	if err := json.Unmarshal(r.Record, &rec); err != nil {
+		return []string{fmt.Sprintf("the stored run record does not decode: %v", err)}
+	}
+	for _, f := range []struct{ name, record, row string }{
+		{"run id", rec.RunID, r.RunID},
+		{"status", rec.Status, r.Status},
+		{"verdict", rec.Verdict, r.Verdict},
+		{"mode", rec.Mode, r.Mode},
+		{"shadow", fmt.Sprint(rec.Shadow), fmt.Sprint(r.Shadow)},
+		{"IR digest", rec.Policy.IRDigest, r.IRDigest},
+		{"inputs hash", rec.Inputs.InputsHash, r.InputsHash},
+		{"findings digest", rec.Outputs.Findings, r.FindingsDigest},
+		{"explains digest", rec.Outputs.Explains, r.ExplainsDigest},
+	} {
+		if f.record != f.row {
+			problems = append(problems, fmt.Sprintf("the record's %s is %q, the row's %q", f.name, f.record, f.row))
+		}
+	}
+	recorded := false
+	for _, e := range events {
+		if e.IRDigest == rec.Policy.IRDigest && e.InputsHash == rec.Inputs.InputsHash && e.Status == rec.Status &&
+			e.Verdict == rec.Verdict && e.FindingsDigest == rec.Outputs.Findings &&
+			(e.Type == "policy.run.failed") == (rec.Status == StatusFailed) {
+			recorded = true
+			break
+		}
+	}
+	if !recorded {
+		problems = append(problems, "no policy.run.completed/imported/failed audit event records this status, verdict and these digests (the run was edited?)")
+	}
+	if r.Attestation != nil {
+		if p := attestedRecord(r.Attestation); p == nil || !bytes.Equal(p, r.Record) {
+			problems = append(problems, "the attestation's predicate is not the stored record")
+		}
+	}
+	return problems
+}
+
+// attestedRecord returns the canonical predicate of a stored DSSE envelope
+// around an in-toto statement, or nil when it has none.
+func attestedRecord(envelope []byte) []byte {
+	var env struct {
+		Payload string `json:"payload"`
+	}
+	if json.Unmarshal(envelope, &env) != nil {
+		return nil
+	}
+	payload, err := base64.StdEncoding.DecodeString(env.Payload)
+	if err != nil {
+		if payload, err = base64.URLEncoding.DecodeString(env.Payload); err != nil {
+			return nil
+		}
+	}
+	var st struct {
+		Predicate json.RawMessage `json:"predicate"`
+	}
+	if json.Unmarshal(payload, &st) != nil || st.Predicate == nil {
+		return nil
+	}
+	c, err := canon.Transform(st.Predicate)
+	if err != nil {
+		return nil
+	}
+	return c
 }

@@ -463,7 +463,7 @@ func TestRecordRun(t *testing.T) {
 	if !strings.HasPrefix(rec.RunID, "run:base:20260102T030405Z:") || len(rec.RunID) != len("run:base:20260102T030405Z:")+12 {
 		t.Fatalf("run id %s", rec.RunID)
 	}
-	run, existing, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: rec, Result: res, Attestation: []byte(`{"payloadType":"x"}`)})
+	run, existing, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: rec, Result: res, Attestation: envelopeOf(t, rec)})
 	if err != nil || existing {
 		t.Fatalf("%v %v", err, existing)
 	}
