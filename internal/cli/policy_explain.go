@@ -91,7 +91,7 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 		doc.Findings = []engine.Finding{}
 	}
 	if len(doc.Findings) == 0 && (opts.finding != "" || opts.purl != "" || opts.vuln != "") {
-		return fail.New(fail.NotFound, "run %s has no finding matching %s", runID, filterText(opts))
+		return fail.New(fail.NotFound, "run %s has no finding matching %s", doc.RunID, filterText(opts))
 	}
 	switch app.Format() {
 	case "html":

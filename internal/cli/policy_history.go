@@ -41,6 +41,9 @@ warned, blocked).`,
 }
 
 func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions) error {
+	if opts.limit < 0 {
+		return fail.New(fail.Invalid, "--limit %d: want a number of runs, or 0 for all", opts.limit)
+	}
 	since := ""
 	if opts.since != "" {
 		t, err := time.Parse(time.RFC3339, opts.since)
