@@ -67,9 +67,11 @@ func (t *Tx) Changes(ctx context.Context, q ChangeQuery) (*ChangePage, error) {
 	if q.Limit <= 0 {
 		return nil, fail.New(fail.Invalid, "change query: limit must be positive")
 	}
-	// The table name is one of SyncTables, never user text.
+	// The table name is one of SyncTables, never user text. A logged row
+	// that was deleted (store prune) may have left its rowid to a new row,
+	// possibly another tenant's: only a row of this tenant is the entry's.
 	rows, err := t.query(ctx, `SELECT l.seq, r.rowid IS NOT NULL, r.* FROM sync_log l
-		LEFT JOIN `+q.Table+` r ON r.rowid = l.rid
+		LEFT JOIN `+q.Table+` r ON r.rowid = l.rid AND r.tenant = l.tenant
 		WHERE l.tbl = ? AND l.tenant = ? AND l.seq > ? ORDER BY l.seq LIMIT ?`, q.Table, t.tenant, q.After, q.Limit)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -129,6 +130,37 @@ func TestChanges(t *testing.T) {
 		return err
 	}); err == nil {
 		t.Fatal("an unknown table was accepted")
+	}
+}
+
+// TestChangesRowidReused: a pruned row's rowid taken by another tenant's
+// new row is not that tenant's change (it stopped `sync postgres`).
+func TestChangesRowidReused(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	a, b := open(t, path, "a"), open(t, path, "b")
+	record := func(s *Store, env string) {
+		m := meta(env, false)
+		res := result(t, 2, false)
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, res), Result: res}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(a, "a")
+	if _, err := a.Prune(ctx, time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC), false); err != nil {
+		t.Fatal(err)
+	}
+	record(b, "b") // takes the rowids a's pruned rows had
+	for _, table := range []string{"runs", "findings"} {
+		p := changes(t, a, table, 0, 10)
+		if len(p.Changes) == 0 {
+			t.Fatalf("%s: tenant a's log is empty", table)
+		}
+		for _, c := range p.Changes {
+			if c.Values != nil {
+				t.Errorf("%s: entry %d of tenant a reads a row of tenant %v", table, c.Seq, c.Values[0])
+			}
+		}
 	}
 }
 
