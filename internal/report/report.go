@@ -10,6 +10,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"io"
@@ -60,10 +62,57 @@ func Write(w io.Writer, format string, r *engine.Result, o Options) error {
 
 // JSON writes the full result, indented, without HTML escaping.
 func JSON(w io.Writer, v any) error {
+	if r, ok := v.(*engine.Result); ok && len(r.Findings) > 0 {
+		return streamResult(w, r)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// streamResult writes what JSON writes for a result with findings, one
+// finding at a time: encoding/json would hold the whole compact text and
+// its indented copy, several times the size of the output for a large
+// result (each finding carries its explain trace).
+func streamResult(w io.Writer, r *engine.Result) error {
+	shell := *r
+	shell.Findings = nil
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(&shell); err != nil {
+		return err
+	}
+	// A top-level member starts a line with two spaces; inside strings a
+	// newline is escaped, so this is the findings member.
+	const member = "\n  \"findings\": null"
+	at := bytes.Index(head.Bytes(), []byte(member))
+	if at < 0 {
+		return fail.New(fail.Internal, "json: no findings member in the result")
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head.Bytes()[:at+len(member)-len("null")])
+	bw.WriteString("[\n")
+	var elem bytes.Buffer
+	fenc := json.NewEncoder(&elem)
+	fenc.SetEscapeHTML(false)
+	fenc.SetIndent("    ", "  ") // elements of a top-level array
+	for i := range r.Findings {
+		elem.Reset()
+		if err := fenc.Encode(&r.Findings[i]); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",\n")
+		}
+		bw.WriteString("    ")
+		bw.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n  ]")
+	bw.Write(head.Bytes()[at+len(member):])
+	return bw.Flush()
 }
 
 // NDJSON writes one finding per line, in finding order, without its

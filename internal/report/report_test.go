@@ -209,3 +209,29 @@ func TestHTMLSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONStreamsLikeEncodingJSON: the result is written finding by
+// finding, with the bytes encoding/json's indenting encoder gives, for
+// results with and without findings.
+func TestJSONStreamsLikeEncodingJSON(t *testing.T) {
+	full := result(t)
+	empty := *full
+	empty.Findings = []engine.Finding{}
+	one := *full
+	one.Findings = full.Findings[:1]
+	for name, r := range map[string]*engine.Result{"full": full, "empty": &empty, "one": &one} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := JSON(&got, r); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%s: streamed JSON differs from encoding/json's", name)
+		}
+	}
+}
