@@ -62,6 +62,12 @@ type server struct {
 	name string
 }
 
+// DefaultConnectTimeout bounds each connection attempt when the connection
+// string sets no connect_timeout: a server that accepts the TCP connection
+// but never answers (hung, or a proxy in front of a dead one) would
+// otherwise stall a sync forever instead of being retried and reported.
+const DefaultConnectTimeout = 10 * time.Second
+
 // parseDSN reads a connection string (URL or key=value) without echoing it:
 // it may hold a password.
 func parseDSN(dsn string) (*server, error) {
@@ -75,6 +81,9 @@ func parseDSN(dsn string) (*server, error) {
 			msg += ": " + inner.Error()
 		}
 		return nil, fail.New(fail.Invalid, "--dsn: %s", msg)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
 	name := cfg.Host
 	if !strings.HasPrefix(name, "/") {

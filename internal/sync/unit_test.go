@@ -144,6 +144,60 @@ func TestParseDSN(t *testing.T) {
 	}
 }
 
+// TestConnectTimeout: each connection attempt is bounded, by default too,
+// so a server that accepts connections and never answers ends in retries
+// and exit 10 instead of a sync that hangs.
+func TestConnectTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		dsn  string
+		want time.Duration
+	}{
+		{"postgres://u@db/h", DefaultConnectTimeout},
+		{"host=db user=u dbname=h", DefaultConnectTimeout},
+		{"postgres://u@db/h?connect_timeout=3", 3 * time.Second},
+	} {
+		srv, err := parseDSN(tt.dsn)
+		if err != nil || srv.cfg.ConnectTimeout != tt.want {
+			t.Errorf("parseDSN(%q): connect timeout %v (%v), want %v", tt.dsn, srv.cfg.ConnectTimeout, err, tt.want)
+		}
+	}
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // accept, then say nothing
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	st, err := store.Open(context.Background(), t.TempDir()+"/s.db", "", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := time.Now()
+	_, err = Push(context.Background(), st, Options{DSN: "postgres://u@" + l.Addr().String() + "/db?sslmode=disable&connect_timeout=1",
+		Retry: Retry{Attempts: 1, Backoff: 10 * time.Millisecond}})
+	if !fail.Is(err, fail.Transient) || !strings.Contains(err.Error(), "gave up after 2 attempts") {
+		t.Fatalf("silent server: %v", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
 func TestTransient(t *testing.T) {
 	tests := []struct {
 		err  error
