@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
@@ -68,9 +71,17 @@ func (a *App) recordRun(ctx context.Context, st *store.Store, o recordOptions) (
 		return nil, err
 	}
 	out.Run, out.Existing = run, existing
-	if existing && run.Attestation != nil {
-		// The run was recorded before; its stored envelope is the one that
-		// attests the stored rows.
+	if existing {
+		// The run was recorded before: its stored envelope (or its absence)
+		// is what attests the stored rows.
+		if out.Envelope != nil && !bytes.Equal(out.Envelope, run.Attestation) {
+			if kept := signers(run.Attestation); kept == nil {
+				a.infof("stella: warning: run %s was recorded before, unsigned and with another record (--timestamps?); it stays unsigned", rec.RunID)
+			} else if !slices.Contains(kept, o.SignKey.ID) {
+				a.infof("stella: warning: run %s was recorded before and signed by %s; that attestation is kept, not one by %s",
+					rec.RunID, strings.Join(kept, ", "), o.SignKey.ID)
+			}
+		}
 		out.Envelope = run.Attestation
 	}
 	if o.Attestation != "" && out.Envelope != nil {
@@ -79,6 +90,23 @@ func (a *App) recordRun(ctx context.Context, st *store.Store, o recordOptions) (
 		}
 	}
 	return out, nil
+}
+
+// signers returns the key ids that signed a stored envelope, nil when
+// there is none.
+func signers(envelope []byte) []string {
+	if envelope == nil {
+		return nil
+	}
+	env, err := attest.ParseEnvelope("stored attestation", envelope)
+	if err != nil {
+		return []string{"an unreadable envelope"}
+	}
+	ids := make([]string, len(env.Signatures))
+	for i, sig := range env.Signatures {
+		ids[i] = sig.KeyID
+	}
+	return ids
 }
 
 // runStatement builds the canonical policy.run@1 statement of a run.

@@ -270,8 +270,9 @@ type RecordRequest struct {
 // findings and explain traces, and the audit events policy.run.started and
 // policy.run.completed (or policy.run.failed), plus policy.run.shadow for a
 // shadow run. Recording a run id that is already stored with the same
-// outputs only appends the audit events and reports existing=true; a stored
-// failure is replaced by a success.
+// outputs only appends the audit events (and stores the attestation when
+// the stored run has none and the record is the same) and reports
+// existing=true; a stored failure is replaced by a success.
 func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, existing bool, err error) {
 	rec := req.Record
 	if rec == nil {
@@ -316,6 +317,14 @@ func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, exi
 			case old.Status == StatusSucceeded:
 				if old.FindingsDigest != rec.Outputs.Findings || old.ExplainsDigest != rec.Outputs.Explains {
 					return fail.New(fail.Integrity, "run %s is already recorded with different outputs (findings %s, now %s): the evaluation did not reproduce (a stella build with the same version but different code gives the same run id)", rec.RunID, old.FindingsDigest, rec.Outputs.Findings)
+				}
+				// A run recorded unsigned is signed by the first recording
+				// that brings an attestation of the very same record.
+				if old.Attestation == nil && req.Attestation != nil && bytes.Equal(old.Record, recBytes) {
+					if _, err := tx.exec(ctx, `UPDATE runs SET attestation = ? WHERE tenant = ? AND run_id = ? AND attestation IS NULL`,
+						req.Attestation, tx.tenant, rec.RunID); err != nil {
+						return err
+					}
 				}
 			default: // a stored failure, now succeeded
 				if _, err := tx.exec(ctx, `DELETE FROM runs WHERE tenant = ? AND run_id = ?`, tx.tenant, rec.RunID); err != nil {
