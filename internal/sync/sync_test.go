@@ -315,6 +315,35 @@ func TestConflictingRunID(t *testing.T) {
 	}
 }
 
+// TestRunSignedLater: a run synced unsigned and signed later by its site
+// (store.RecordRun of the same record with an attestation) gets its
+// attestation in PostgreSQL too.
+func TestRunSignedLater(t *testing.T) {
+	dsn := pgtest.DB(t)
+	st, _ := newSite(t, "acme")
+	id := recordRun(t, st, "a", 2, "")
+	mustPush(t, st, dsn, Options{})
+	m := runMeta("a")
+	res := result(t, 2, "")
+	env := []byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`)
+	if _, existing, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: store.NewRecord(st.Tenant(), m, res), Result: res,
+		Attestation: env}); err != nil || !existing {
+		t.Fatalf("signing the recorded run: %v (existing %v)", err, existing)
+	}
+	rep := mustPush(t, st, dsn, Options{})
+	if r := tableReport(t, rep, "runs"); r.Sent != 1 || r.Updated != 1 {
+		t.Fatalf("runs: %+v", r)
+	}
+	conn := pgConnect(t, dsn)
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = $1 AND attestation IS NOT NULL`, id); n != 1 {
+		t.Fatal("the attestation did not reach PostgreSQL")
+	}
+	// Sending it again changes nothing.
+	if r := tableReport(t, mustPush(t, st, dsn, Options{}), "runs"); r.Sent != 0 {
+		t.Fatalf("runs sent again: %+v", r)
+	}
+}
+
 // TestFailedRunReplaced: a run stored as failed is replaced when the site
 // records it again as succeeded, as the local store does.
 func TestFailedRunReplaced(t *testing.T) {

@@ -56,8 +56,10 @@ func (t *table) upsertSQL() string {
 		action = fmt.Sprintf("DO UPDATE SET %s, synced_at = now() WHERE (%s) IS DISTINCT FROM (%s)",
 			strings.Join(sets, ", "), strings.Join(mine, ", "), strings.Join(theirs, ", "))
 	case runs:
-		// A stored failure gives way to a success, from any site.
-		action = fmt.Sprintf("DO UPDATE SET %s, synced_at = now() WHERE t.status = 'failed' AND EXCLUDED.status = 'succeeded'",
+		// A stored failure gives way to a success, from any site; a run
+		// its site recorded unsigned and signed later gets its attestation.
+		action = fmt.Sprintf("DO UPDATE SET %s, synced_at = now() WHERE t.status = 'failed' AND EXCLUDED.status = 'succeeded'"+
+			" OR t.attestation IS NULL AND EXCLUDED.attestation IS NOT NULL AND t.source_site = EXCLUDED.source_site AND t.record = EXCLUDED.record",
 			strings.Join(sets, ", "))
 	}
 	list := strings.Join(cols, ", ")
