@@ -15,9 +15,10 @@ func newStoreCheckCmd(app *App) *cobra.Command {
 		Use:   "check",
 		Short: "Verify the database: SQLite integrity, audit chain, content addresses, run digests",
 		Long: `Run SQLite's integrity_check and foreign_key_check, recompute the tenant's
-audit hash chain, every blob's and explain trace's content address, and every
-run's findings and explains digests. Exit 0 when all hold, 6 otherwise (each
-problem is listed).`,
+audit hash chain, every blob's and explain trace's content address, every
+run's findings and explains digests, and every run's record (the attested
+predicate) against its row, the audit event that recorded it and its stored
+attestation. Exit 0 when all hold, 6 otherwise (each problem is listed).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStoreCheck(cmd.Context(), app)
