@@ -73,7 +73,63 @@ func Analyze(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
 	}
 	a.shadowed(p, ds)
 	a.conflicts(p, ds)
+	a.lateSeverity(p, sm)
 	return a.diags
+}
+
+// lateSeverity reports dsl.rule.lateSeverity: a rule that changes severity
+// (severity :=, escalate) after an earlier rule already tested severity. The
+// earlier rule saw the old value, so, for example, a High finding escalated to
+// Critical by a rule without priority still passes a `block_critical priority 5`
+// rule that ran before it. The published baseline policy has this shape.
+//
+// The rule named is the first earlier one that tests severity and decides a
+// status, else the first that tests severity at all.
+func (a *analyzer) lateSeverity(p *ir.Policy, sm *ir.SourceMap) {
+	reader, decider := -1, -1
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		if decider >= 0 {
+			reader = decider
+		}
+		if reader >= 0 {
+			for _, br := range []struct {
+				as    []ir.Action
+				spans []ir.Span
+			}{{r.Then, sm.Rules[i].Then}, {r.Else, sm.Rules[i].Else}} {
+				for k, act := range br.as {
+					if act.Kind == ir.ActSeverity || act.Kind == ir.ActEscalate {
+						a.report(br.spans[k], syntax.Warning, "dsl.rule.lateSeverity",
+							"rule %s changes severity after rule %s already tested it, so %s does not see the change; give %s a priority below %s's to change severity first",
+							r.Name, p.Rules[reader].Name, p.Rules[reader].Name, r.Name, p.Rules[reader].Name)
+						break
+					}
+				}
+			}
+		}
+		if readsSeverity(r.When) {
+			if reader < 0 {
+				reader = i
+			}
+			_, thenDecides := decide(i, r.Then, sm.Rules[i].Then, formula{})
+			_, elseDecides := decide(i, r.Else, sm.Rules[i].Else, formula{})
+			if decider < 0 && (thenDecides || elseDecides) {
+				decider = i
+			}
+		}
+	}
+}
+
+// readsSeverity reports whether e reads the finding's severity: a severity.*
+// field, or risk_score(), which is computed from it.
+func readsSeverity(e ir.Expr) bool {
+	if e.Op == ir.OpRef && e.NS == "severity" || e.Op == ir.OpCall && e.Fn == "risk_score" {
+		return true
+	}
+	if e.X != nil && readsSeverity(*e.X) {
+		return true
+	}
+	return slices.ContainsFunc(e.Args, readsSeverity)
 }
 
 type analyzer struct {
