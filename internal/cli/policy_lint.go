@@ -72,7 +72,11 @@ func runPolicyLint(app *App, opts *policyLintOptions) error {
 	s.Blocking = syntax.Count(rep.Diagnostics, syntax.Blocking)
 	s.Warnings = syntax.Count(rep.Diagnostics, syntax.Warning)
 	s.Infos = syntax.Count(rep.Diagnostics, syntax.Info)
-	err := app.renderText(rep, func(w io.Writer) error {
+	var data any = rep
+	if app.Global.Format == "ndjson" {
+		data = rep.Diagnostics // one diagnostic a line
+	}
+	err := app.renderText(data, func(w io.Writer) error {
 		at := 0
 		for i := range opts.files {
 			if err := syntax.Render(w, rep.Diagnostics[at:at+counts[i]], srcs[i]); err != nil {
