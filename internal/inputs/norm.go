@@ -118,15 +118,27 @@ func finishVEX(ss []model.VEXStatement) []model.VEXStatement {
 func SortVEX(ss []model.VEXStatement) []model.VEXStatement {
 	type keyed struct {
 		st     model.VEXStatement
-		digest string
+		digest string // only computed where ids collide
 	}
 	ks := make([]keyed, len(ss))
 	for i, s := range ss {
-		ks[i] = keyed{s, contentID(s)}
+		ks[i] = keyed{st: s}
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		return cmp.Or(strings.Compare(a.st.ID, b.st.ID), strings.Compare(a.digest, b.digest))
-	})
+	slices.SortStableFunc(ks, func(a, b keyed) int { return strings.Compare(a.st.ID, b.st.ID) })
+	// Statements sharing an id are ordered by content digest.
+	for i := 0; i < len(ks); {
+		j := i + 1
+		for j < len(ks) && ks[j].st.ID == ks[i].st.ID {
+			j++
+		}
+		if j-i > 1 {
+			for k := i; k < j; k++ {
+				ks[k].digest = contentID(ks[k].st)
+			}
+			slices.SortFunc(ks[i:j], func(a, b keyed) int { return strings.Compare(a.digest, b.digest) })
+		}
+		i = j
+	}
 	out := make([]model.VEXStatement, 0, len(ks))
 	for i, k := range ks {
 		if i > 0 && ks[i-1].st.ID == k.st.ID {

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -244,6 +245,23 @@ type builder struct {
 	// holds them all.
 	advData []byte
 	advRecs []Record
+	vexFrom []encodedVEX // each VEX input's statements, encoded for its digest
+}
+
+type encodedVEX struct {
+	vex  []model.VEXStatement
+	data []byte
+}
+
+// vexBytes is the canonical JSON of the merged statements: the encoding of
+// the one input they all came from when there is one, else encoded anew.
+func (b *builder) vexBytes() []byte {
+	for _, e := range b.vexFrom {
+		if len(e.vex) == len(b.inputs.VEX) && reflect.DeepEqual(e.vex, b.inputs.VEX) {
+			return e.data
+		}
+	}
+	return mustCanon(b.inputs.VEX)
 }
 
 func (b *builder) build(read []*inputs.Input) error {
@@ -268,6 +286,10 @@ func (b *builder) build(read []*inputs.Input) error {
 			// merges and sorts): encode it once, for its digest and its file.
 			b.advData, b.advRecs = encodeAdvisories(in.Advisories)
 			entry.Digest = canon.Digest(b.advData)
+		} else if in.Kind == inputs.KindVEX {
+			data := mustCanon(in.VEX)
+			entry.Digest = canon.Digest(data)
+			b.vexFrom = append(b.vexFrom, encodedVEX{in.VEX, data})
 		} else {
 			entry.Digest = InputDigest(in)
 		}
@@ -365,7 +387,7 @@ func (b *builder) finish() (*Snapshot, error) {
 	b.digests.Advisories = b.put(AdvisoriesFile, "application/vnd.stella.advisories+json", data)
 	idx := buildIndex(in.Advisories, recs)
 	b.put(IndexFile, "application/vnd.stella.advisory-index+json", mustCanon(idx))
-	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", mustCanon(in.VEX))
+	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", b.vexBytes())
 	if in.EPSS != nil {
 		b.digests.EPSS = b.put(EPSSFile, "application/vnd.stella.epss+json", mustCanon(in.EPSS))
 	}
