@@ -179,29 +179,14 @@ type Spec struct {
 // returned snapshot has the same id, content and digests that Create would
 // write, without touching the disk.
 func FromFiles(spec Spec) (*Snapshot, error) {
-	var read []*inputs.Input
-	add := func(kind inputs.Kind, f inputs.Format, paths ...string) error {
-		for _, p := range paths {
-			if p == "" {
-				continue
-			}
-			in, err := inputs.Read(p, inputs.Options{Kind: kind, Format: f, SkipInvalid: spec.SkipInvalid, Limits: spec.Limits, Progress: spec.Progress})
-			if err != nil {
-				return err
-			}
-			read = append(read, in)
-		}
-		return nil
+	type job struct {
+		path   string
+		opt    inputs.Options
+		signal bool // --signals: EPSS or KEV, detected
 	}
+	var jobs []job
 	for _, p := range spec.Signals {
-		in, err := inputs.Read(p, inputs.Options{Limits: spec.Limits})
-		if err != nil {
-			return nil, err
-		}
-		if in.Kind != inputs.KindEPSS && in.Kind != inputs.KindKEV {
-			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", p, in.Kind)
-		}
-		read = append(read, in)
+		jobs = append(jobs, job{p, inputs.Options{Limits: spec.Limits}, true})
 	}
 	for _, step := range []struct {
 		kind  inputs.Kind
@@ -216,8 +201,36 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		{inputs.KindReach, "", spec.Reachability},
 		{inputs.KindExceptions, "", spec.Exceptions},
 	} {
-		if err := add(step.kind, step.f, step.paths...); err != nil {
-			return nil, err
+		for _, p := range step.paths {
+			if p != "" {
+				jobs = append(jobs, job{path: p, opt: inputs.Options{Kind: step.kind, Format: step.f, SkipInvalid: spec.SkipInvalid,
+					Limits: spec.Limits, Progress: spec.Progress}})
+			}
+		}
+	}
+	// The inputs are read at once (an SBOM parses on one core while an
+	// advisory directory fills the others), unless a progress bar shows
+	// them one by one; the first error in input order is reported.
+	read := make([]*inputs.Input, len(jobs))
+	errs := make([]error, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		if spec.Progress != nil {
+			read[i], errs[i] = inputs.Read(j.path, j.opt)
+			if errs[i] != nil {
+				break
+			}
+			continue
+		}
+		wg.Go(func() { read[i], errs[i] = inputs.Read(j.path, j.opt) })
+	}
+	wg.Wait()
+	for i, j := range jobs {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if in := read[i]; j.signal && in.Kind != inputs.KindEPSS && in.Kind != inputs.KindKEV {
+			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", j.path, in.Kind)
 		}
 	}
 	return Freeze(read)
