@@ -1,0 +1,61 @@
+package synth
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+// Evaluation is a synthetic input set taken through the pipeline
+// `stella policy simulate` runs: written, read and frozen, joined, and
+// evaluated by an n-rule policy.
+type Evaluation struct {
+	Snapshot *snapshot.Snapshot
+	Match    *match.Result
+	Policy   *dsl.Result
+	Env      []engine.KV
+	Result   *engine.Result
+}
+
+// Evaluate writes the set of c into a temporary directory, reads it back
+// and evaluates Policy(rules) over it at time at.
+func Evaluate(ctx context.Context, c Config, rules int, at time.Time) (*Evaluation, error) {
+	dir, err := os.MkdirTemp("", "synth")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	f, err := Write(dir, c, Zip)
+	if err != nil {
+		return nil, err
+	}
+	spec := snapshot.Spec{SBOMs: []string{f.SBOM}, Advisories: []string{f.Advisories}}
+	if f.VEX != "" {
+		spec.VEX = []string{f.VEX}
+	}
+	ev := &Evaluation{Env: []engine.KV{{Key: "exposure", Value: "internet"}}}
+	if ev.Snapshot, err = snapshot.FromFiles(spec); err != nil {
+		return nil, err
+	}
+	if ev.Match, err = match.Join(ev.Snapshot.Inputs, match.Options{}); err != nil {
+		return nil, err
+	}
+	ev.Policy = dsl.CompileResult("synthetic.stella", Policy(rules))
+	if ev.Policy.Policy == nil {
+		return nil, fmt.Errorf("the synthetic policy does not compile: %v", ev.Policy.Diagnostics)
+	}
+	ev.Result, err = ev.Evaluate(ctx, at)
+	return ev, err
+}
+
+// Evaluate evaluates the policy again, at time at.
+func (ev *Evaluation) Evaluate(ctx context.Context, at time.Time) (*engine.Result, error) {
+	return engine.Evaluate(ctx, engine.Request{Policy: ev.Policy.Policy, SourceMap: ev.Policy.SourceMap, Digest: ev.Policy.Digest,
+		Inputs: ev.Snapshot.Inputs, Match: ev.Match, Env: ev.Env, At: at})
+}
