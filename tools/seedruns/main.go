@@ -12,13 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/engine"
-	"github.com/stella-policy/stella/internal/match"
-	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/synth"
 )
@@ -38,47 +33,28 @@ func main() {
 }
 
 func run(ctx context.Context, db string, n int) error {
-	tmp, err := os.MkdirTemp("", "seedruns")
+	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	ev, err := synth.Evaluate(ctx, synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, 20, start)
 	if err != nil {
 		return err
-	}
-	defer os.RemoveAll(tmp)
-	files, err := synth.Write(filepath.Join(tmp, "in"), synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, synth.Zip)
-	if err != nil {
-		return err
-	}
-	snap, err := snapshot.FromFiles(snapshot.Spec{SBOMs: []string{files.SBOM}, Advisories: []string{files.Advisories}, VEX: []string{files.VEX}})
-	if err != nil {
-		return err
-	}
-	joined, err := match.Join(snap.Inputs, match.Options{})
-	if err != nil {
-		return err
-	}
-	pol := dsl.CompileResult("synthetic.stella", synth.Policy(20))
-	if pol.Policy == nil {
-		return fmt.Errorf("the synthetic policy does not compile: %v", pol.Diagnostics)
 	}
 	st, err := store.Open(ctx, db, "", store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	env := []engine.KV{{Key: "exposure", Value: "internet"}}
-	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		at := start.Add(time.Duration(i) * time.Hour)
-		res, err := engine.Evaluate(ctx, engine.Request{Policy: pol.Policy, SourceMap: pol.SourceMap, Digest: pol.Digest,
-			Inputs: snap.Inputs, Match: joined, Env: env, At: at, Parallelism: 1})
+		res, err := ev.Evaluate(ctx, at)
 		if err != nil {
 			return err
 		}
-		meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pol.Policy.PolicyID, IR: pol.IR, Env: env,
+		meta := store.RunMeta{Mode: store.ModeRun, PolicyID: ev.Policy.Policy.PolicyID, IR: ev.Policy.IR, Env: ev.Env,
 			EvaluationTime: at.Format(time.RFC3339), StartedAt: at, CompletedAt: at.Add(40 * time.Millisecond)}
 		if _, _, err := st.RecordRun(ctx, store.RecordRequest{Meta: meta, Record: store.NewRecord(st.Tenant(), meta, res), Result: res}); err != nil {
 			return err
 		}
 	}
-	fmt.Printf("%s: %d runs of %d findings each\n", db, n, len(joined.Pairs))
+	fmt.Printf("%s: %d runs of %d findings each\n", db, n, len(ev.Match.Pairs))
 	return nil
 }
