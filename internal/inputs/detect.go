@@ -112,8 +112,8 @@ func sniffFormat(d *doc) (Format, Kind, []string, error) {
 	b := d.data
 	switch b[0] {
 	case '{':
-		var s sniff
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := sniffJSON(b)
+		if err != nil {
 			return "", "", nil, invalid("", d.jsonProblem(err))
 		}
 		f, k := classify(&s)
