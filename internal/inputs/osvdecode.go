@@ -3,6 +3,8 @@ package inputs
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/stella-policy/stella/internal/model"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -700,4 +702,220 @@ func (p *osvParser) number() bool {
 	}
 	p.i = i
 	return true
+}
+
+// DecodeAdvisory decodes the JSON of a normalized advisory (the form
+// snapshots store: canonical model.Advisory) into a, as json.Unmarshal
+// does: on a one-pass fast path when the text has the expected shape, else
+// with encoding/json, whose result and errors are the reference
+// (FuzzDecodeAdvisory holds the two to the same values).
+func DecodeAdvisory(data []byte, a *model.Advisory) error {
+	p := &osvParser{b: data}
+	if p.advisory(a) {
+		if p.space(); p.i == len(p.b) {
+			return nil
+		}
+	}
+	*a = model.Advisory{}
+	return json.Unmarshal(data, a)
+}
+
+var (
+	advisoryNames = []string{"id", "aliases", "related", "source", "summary", "published", "modified", "withdrawn",
+		"severity", "databaseSeverity", "affected", "references", "tags", "file"}
+	modelAffectedNames = []string{"ecosystem", "name", "purl", "ranges", "versions", "ecosystemSpecific", "databaseSpecific"}
+)
+
+func (p *osvParser) advisory(a *model.Advisory) bool {
+	var m members
+	if !p.begin(&m, advisoryNames) {
+		return false
+	}
+	for p.next(&m) {
+		ok := true
+		switch string(m.key) {
+		case "id":
+			ok = p.string(&a.ID)
+		case "aliases":
+			ok = p.strings(&a.Aliases)
+		case "related":
+			ok = p.strings(&a.Related)
+		case "source":
+			ok = p.string(&a.Source)
+		case "summary":
+			ok = p.string(&a.Summary)
+		case "published":
+			ok = p.string(&a.Published)
+		case "modified":
+			ok = p.string(&a.Modified)
+		case "withdrawn":
+			ok = p.string(&a.Withdrawn)
+		case "severity":
+			ok = p.modelSeverities(&a.Severity)
+		case "databaseSeverity":
+			ok = p.string(&a.DBSeverity)
+		case "affected":
+			ok = p.modelAffecteds(&a.Affected)
+		case "references":
+			ok = p.modelReferences(&a.References)
+		case "tags":
+			ok = p.strings(&a.Tags)
+		case "file":
+			ok = p.string(&a.File)
+		default:
+			ok = p.unknown(&m)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return m.ok
+}
+
+func (p *osvParser) modelSeverities(out *[]model.Severity) bool {
+	var sev []osvSeverity
+	if !p.severities(&sev) {
+		return false
+	}
+	*out = make([]model.Severity, len(sev))
+	for i, s := range sev {
+		(*out)[i] = model.Severity{Type: s.Type, Score: s.Score}
+	}
+	return true
+}
+
+func (p *osvParser) modelReferences(out *[]model.Reference) bool {
+	var refs []osvReference
+	if !p.references(&refs) {
+		return false
+	}
+	*out = make([]model.Reference, len(refs))
+	for i, r := range refs {
+		(*out)[i] = model.Reference{Type: r.Type, URL: r.URL}
+	}
+	return true
+}
+
+func (p *osvParser) modelAffecteds(out *[]model.Affected) bool {
+	var e elements
+	if !p.beginArray(&e) {
+		return false
+	}
+	for p.nextElem(&e) {
+		*out = append(*out, model.Affected{})
+		af := &(*out)[len(*out)-1]
+		var m members
+		if !p.begin(&m, modelAffectedNames) {
+			return false
+		}
+		for p.next(&m) {
+			ok := true
+			switch string(m.key) {
+			case "ecosystem":
+				ok = p.string(&af.Ecosystem)
+			case "name":
+				ok = p.string(&af.Name)
+			case "purl":
+				ok = p.string(&af.Purl)
+			case "ranges":
+				ok = p.modelRanges(&af.Ranges)
+			case "versions":
+				ok = p.strings(&af.Versions)
+			case "ecosystemSpecific":
+				ok = p.raw(&af.EcosystemSpecific)
+			case "databaseSpecific":
+				ok = p.raw(&af.DatabaseSpecific)
+			default:
+				ok = p.unknown(&m)
+			}
+			if !ok {
+				return false
+			}
+		}
+		if !m.ok {
+			return false
+		}
+	}
+	if e.ok && *out == nil {
+		*out = []model.Affected{}
+	}
+	return e.ok
+}
+
+func (p *osvParser) modelRanges(out *[]model.Range) bool {
+	var e elements
+	if !p.beginArray(&e) {
+		return false
+	}
+	for p.nextElem(&e) {
+		*out = append(*out, model.Range{})
+		r := &(*out)[len(*out)-1]
+		var m members
+		if !p.begin(&m, rangeNames) {
+			return false
+		}
+		for p.next(&m) {
+			ok := true
+			switch string(m.key) {
+			case "type":
+				ok = p.string(&r.Type)
+			case "repo":
+				ok = p.string(&r.Repo)
+			case "events":
+				ok = p.modelEvents(&r.Events)
+			default:
+				ok = p.unknown(&m)
+			}
+			if !ok {
+				return false
+			}
+		}
+		if !m.ok {
+			return false
+		}
+	}
+	if e.ok && *out == nil {
+		*out = []model.Range{}
+	}
+	return e.ok
+}
+
+func (p *osvParser) modelEvents(out *[]model.Event) bool {
+	var e elements
+	if !p.beginArray(&e) {
+		return false
+	}
+	for p.nextElem(&e) {
+		*out = append(*out, model.Event{})
+		ev := &(*out)[len(*out)-1]
+		var m members
+		if !p.begin(&m, eventNames) {
+			return false
+		}
+		for p.next(&m) {
+			ok := true
+			switch string(m.key) {
+			case "introduced":
+				ok = p.string(&ev.Introduced)
+			case "fixed":
+				ok = p.string(&ev.Fixed)
+			case "last_affected":
+				ok = p.string(&ev.LastAffected)
+			case "limit":
+				ok = p.string(&ev.Limit)
+			default:
+				ok = p.unknown(&m)
+			}
+			if !ok {
+				return false
+			}
+		}
+		if !m.ok {
+			return false
+		}
+	}
+	if e.ok && *out == nil {
+		*out = []model.Event{}
+	}
+	return e.ok
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
@@ -157,4 +159,81 @@ func BenchmarkDecodeOSVEncodingJSON(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestConformanceDecodeAdvisory: every shared advisory, normalized and
+// encoded canonically (as snapshots store it) and by encoding/json, decodes
+// on the fast path to what json.Unmarshal gives.
+func TestConformanceDecodeAdvisory(t *testing.T) {
+	in, err := Read(filepath.Join(testenv.RequireData(t), "osv"), Options{Kind: KindAdvisories})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range in.Advisories {
+		c, err := canon.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := json.Marshal(a)
+		for _, b := range [][]byte{c, plain} {
+			if !checkDecodeAdvisory(t, b) {
+				t.Fatalf("%s: left to encoding/json", a.ID)
+			}
+		}
+	}
+}
+
+var advisoryCases = []string{
+	`{"id":"A","source":"GHSA","affected":[{"ecosystem":"npm","name":"x","ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1"}]}],
+	  "versions":["0.1"],"ecosystemSpecific":{"a":[1]},"databaseSpecific":{"b":"c"}}],"severity":[{"type":"CVSS_V3","score":"x"}],
+	  "references":[{"type":"WEB","url":"u"}],"tags":["kev"],"aliases":["CVE-1"],"related":[],"databaseSeverity":"HIGH","file":"f"}`,
+	`{"id":"A","affected":[]}`, `{"ID":"A"}`, `{"id":"A","id":"B"}`, `{"id":null}`, `{"affected":[{"ranges":[{"events":[{"fixed":null}]}]}]}`,
+	`{"affected":[{"ecosystemSpecific":null}]}`, `{"id":"A"}x`, `{"severity":[{"type":1}]}`, `{"extra":{"deep":[[{}]]},"id":"\u0041"}`,
+}
+
+func TestDecodeAdvisoryMatchesEncodingJSON(t *testing.T) {
+	fast := 0
+	for _, c := range advisoryCases {
+		if checkDecodeAdvisory(t, []byte(c)) {
+			fast++
+		}
+	}
+	if fast < 3 {
+		t.Errorf("the fast path decoded only %d cases", fast)
+	}
+}
+
+func FuzzDecodeAdvisory(f *testing.F) {
+	for _, c := range advisoryCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkDecodeAdvisory(t, b) })
+}
+
+// checkDecodeAdvisory compares DecodeAdvisory with json.Unmarshal on b and
+// reports whether the fast path took it.
+func checkDecodeAdvisory(t *testing.T, b []byte) bool {
+	t.Helper()
+	var got, want model.Advisory
+	p := &osvParser{b: b}
+	fast := p.advisory(&got)
+	if fast {
+		p.space()
+		fast = p.i == len(b)
+	}
+	werr := json.Unmarshal(b, &want)
+	if !fast {
+		var again model.Advisory
+		if err := DecodeAdvisory(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
+			t.Fatalf("%.200q: fallback differs from encoding/json", b)
+		}
+		return false
+	}
+	if werr != nil {
+		t.Fatalf("%.200q: fast path decoded what encoding/json rejects: %v", b, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%.200q:\n fast %+v\n json %+v", b, got, want)
+	}
+	return true
 }

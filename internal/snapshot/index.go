@@ -2,7 +2,6 @@ package snapshot
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -12,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 )
@@ -180,7 +180,7 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 		return nil, fail.New(fail.Integrity, "advisory %s: read %s at %d: %v", r.ID, AdvisoriesFile, r.Offset, err)
 	}
 	a = new(model.Advisory)
-	if err := json.Unmarshal(buf, a); err != nil || a.ID != r.ID {
+	if err := inputs.DecodeAdvisory(buf, a); err != nil || a.ID != r.ID {
 		return nil, fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
 	}
 	x.mu.Lock()
@@ -212,7 +212,7 @@ func (x *Index) All() ([]model.Advisory, error) {
 		wg.Go(func() {
 			for i := w; i < len(recs); i += workers {
 				r := recs[i]
-				if err := json.Unmarshal(buf[r.Offset:r.Offset+r.Length], &advs[i]); err != nil {
+				if err := inputs.DecodeAdvisory(buf[r.Offset:r.Offset+r.Length], &advs[i]); err != nil {
 					errs[i] = err
 				} else if advs[i].ID != r.ID {
 					errs[i] = fmt.Errorf("record %d is %s, the index says %s", i, advs[i].ID, r.ID)
