@@ -125,6 +125,30 @@ func parseOSV(d *doc) (advs []model.Advisory, probs, warns []Problem) {
 	return []model.Advisory{a}, nil, ws
 }
 
+// parseCheckedOSV is parseOSV of a single record for text the fast decoder
+// takes within maxDepth: such text is valid JSON, UTF-8 throughout (strings
+// are validated, and nothing but ASCII is accepted outside them) and nested
+// no deeper than maxDepth, so checkText has nothing to find. ok is false
+// when the caller must check the text and take the reference path.
+func parseCheckedOSV(d *doc, maxDepth int) (advs []model.Advisory, probs, warns []Problem, ok bool) {
+	if d.data[0] != '{' {
+		return nil, nil, nil, false
+	}
+	var rec osvRecord
+	p := &osvParser{b: d.data, max: maxDepth}
+	if !p.record(&rec) {
+		return nil, nil, nil, false
+	}
+	if p.space(); p.i != len(p.b) {
+		return nil, nil, nil, false
+	}
+	a, ps, ws := normalizeOSV(d, &rec, "")
+	if len(ps) > 0 {
+		return nil, ps, ws, true
+	}
+	return []model.Advisory{a}, nil, ws, true
+}
+
 // unmarshalOSV decodes one record: on the fast path when it can, else with
 // encoding/json (the reference, and the source of error positions).
 func unmarshalOSV(data []byte, rec *osvRecord) error {
@@ -460,6 +484,10 @@ func readOSVMember(m member, lim Limits) (r memberResult) {
 			return err
 		}
 		r.digest = digest
+		var ok bool
+		if r.advs, r.probs, r.warns, ok = parseCheckedOSV(d, lim.MaxDepth); ok {
+			return nil
+		}
 		if err := d.checkText(lim.MaxDepth); err != nil {
 			return err
 		}

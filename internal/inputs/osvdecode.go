@@ -27,8 +27,16 @@ func decodeOSV(data []byte, rec *osvRecord) bool {
 }
 
 type osvParser struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int // open arrays and objects
+	max   int // nesting allowed; 0: encoding/json's 10,000
+}
+
+// enter opens an array or object.
+func (p *osvParser) enter() bool {
+	p.depth++
+	return p.max == 0 && p.depth <= 10000 || p.depth <= p.max
 }
 
 func (p *osvParser) space() {
@@ -70,13 +78,14 @@ func (p *osvParser) begin(m *members, names []string) bool {
 		return false
 	}
 	p.i++
-	return true
+	return p.enter()
 }
 
 func (p *osvParser) next(m *members) bool {
 	c := p.peek()
 	if c == '}' {
 		p.i++
+		p.depth--
 		m.ok = true
 		return false
 	}
@@ -125,7 +134,7 @@ func (p *osvParser) unknown(m *members) bool {
 			return false
 		}
 	}
-	return p.skip(0)
+	return p.skip()
 }
 
 // elements iterates over an array's elements like members over an object.
@@ -140,13 +149,14 @@ func (p *osvParser) beginArray(e *elements) bool {
 		return false
 	}
 	p.i++
-	return true
+	return p.enter()
 }
 
 func (p *osvParser) nextElem(e *elements) bool {
 	c := p.peek()
 	if c == ']' {
 		p.i++
+		p.depth--
 		e.ok = true
 		return false
 	}
@@ -580,7 +590,7 @@ func (p *osvParser) raw(out *json.RawMessage) bool {
 	if p.i < len(p.b) && p.b[p.i] == 'n' {
 		return false
 	}
-	if !p.skip(0) {
+	if !p.skip() {
 		return false
 	}
 	*out = append(json.RawMessage(nil), p.b[start:p.i]...)
@@ -588,15 +598,16 @@ func (p *osvParser) raw(out *json.RawMessage) bool {
 }
 
 // skip passes over one well-formed value.
-func (p *osvParser) skip(depth int) bool {
-	if depth > 10000 {
-		return false
-	}
+func (p *osvParser) skip() bool {
 	switch c := p.peek(); {
 	case c == '{':
 		p.i++
+		if !p.enter() {
+			return false
+		}
 		if p.peek() == '}' {
 			p.i++
+			p.depth--
 			return true
 		}
 		for {
@@ -608,7 +619,7 @@ func (p *osvParser) skip(depth int) bool {
 				return false
 			}
 			p.i++
-			if !p.skip(depth + 1) {
+			if !p.skip() {
 				return false
 			}
 			switch p.peek() {
@@ -616,6 +627,7 @@ func (p *osvParser) skip(depth int) bool {
 				p.i++
 			case '}':
 				p.i++
+				p.depth--
 				return true
 			default:
 				return false
@@ -623,12 +635,16 @@ func (p *osvParser) skip(depth int) bool {
 		}
 	case c == '[':
 		p.i++
+		if !p.enter() {
+			return false
+		}
 		if p.peek() == ']' {
 			p.i++
+			p.depth--
 			return true
 		}
 		for {
-			if !p.skip(depth + 1) {
+			if !p.skip() {
 				return false
 			}
 			switch p.peek() {
@@ -636,6 +652,7 @@ func (p *osvParser) skip(depth int) bool {
 				p.i++
 			case ']':
 				p.i++
+				p.depth--
 				return true
 			default:
 				return false

@@ -95,7 +95,50 @@ func FuzzDecodeOSV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkDecodeOSV(t, b)
+		checkParseChecked(t, b, 8)
 	})
+}
+
+// TestParseCheckedOSV: the checked fast path takes only text checkText
+// accepts and gives what the reference path gives; text nested deeper than
+// the limit is left to checkText.
+func TestParseCheckedOSV(t *testing.T) {
+	fast := 0
+	for _, c := range osvDecodeCases {
+		if checkParseChecked(t, []byte(c), 128) {
+			fast++
+		}
+	}
+	if fast < 3 { // the others are malformed, or (one) start with a space readDoc would strip
+		t.Errorf("the checked fast path took only %d cases", fast)
+	}
+	deep := `{"id":"A","affected":[],"x":` + strings.Repeat("[", 4) + strings.Repeat("]", 4) + `}` // 5 deep
+	if checkParseChecked(t, []byte(deep), 4) {
+		t.Error("took text nested deeper than the limit")
+	}
+	if !checkParseChecked(t, []byte(deep), 5) {
+		t.Error("left text within the limit")
+	}
+}
+
+func checkParseChecked(t *testing.T, b []byte, maxDepth int) bool {
+	t.Helper()
+	if len(b) == 0 {
+		return false
+	}
+	d := &doc{name: "t.json", data: b}
+	advs, probs, warns, ok := parseCheckedOSV(d, maxDepth)
+	if !ok {
+		return false
+	}
+	if err := d.checkText(maxDepth); err != nil {
+		t.Fatalf("%.200q: the checked fast path took text checkText rejects: %v", b, err)
+	}
+	wa, wp, ww := parseOSV(d)
+	if !reflect.DeepEqual(advs, wa) || !reflect.DeepEqual(probs, wp) || !reflect.DeepEqual(warns, ww) {
+		t.Fatalf("%.200q: the checked fast path differs from parseOSV", b)
+	}
+	return true
 }
 
 // checkDecodeOSV compares the fast path with encoding/json on b and

@@ -35,7 +35,7 @@ func sniffTop(b []byte) (s sniff, ok bool) {
 		}
 		p.space()
 		start := p.i
-		if !p.skip(0) {
+		if !p.skip() {
 			return s, false
 		}
 		raw := b[start:p.i]
