@@ -17,11 +17,15 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: timeit COMMAND [ARG…]")
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] == "-v" { // as /usr/bin/time -v is called; the report is always the verbose one
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: timeit [-v] COMMAND [ARG…]")
 		os.Exit(2)
 	}
-	cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
 	err := cmd.Run()
@@ -33,6 +37,7 @@ func main() {
 		code = ee.ExitCode()
 	case err != nil:
 		fmt.Fprintln(os.Stderr, "timeit:", err)
+		fmt.Fprintln(os.Stderr, "\tExit status: 127")
 		os.Exit(127)
 	}
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
@@ -40,7 +45,7 @@ func main() {
 		ru = &syscall.Rusage{}
 	}
 	sec := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
-	fmt.Fprintf(os.Stderr, "\tCommand being timed: %q\n", os.Args[1:])
+	fmt.Fprintf(os.Stderr, "\tCommand being timed: %q\n", args)
 	fmt.Fprintf(os.Stderr, "\tUser time (seconds): %.3f\n", sec(ru.Utime))
 	fmt.Fprintf(os.Stderr, "\tSystem time (seconds): %.3f\n", sec(ru.Stime))
 	fmt.Fprintf(os.Stderr, "\tElapsed (wall clock) time (h:mm:ss or m:ss): %d:%06.3f\n", int(wall.Minutes()), wall.Seconds()-60*float64(int(wall.Minutes())))
