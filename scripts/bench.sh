@@ -168,6 +168,9 @@ for n in 1000 100000; do
   simulate_synth scale.components.$n comp$n
   gen adv$n -components 10000 -advisories $n -vex 1000 -rules 20
   simulate_synth scale.advisories.$n adv$n
+done
+for n in 10000 100000; do # 1k statements is the base
+  [ "$quick" = 1 ] && [ "$n" = 100000 ] && continue
   gen vex$n -components 10000 -advisories 10000 -vex $n -rules 20
   simulate_synth scale.vex.$n vex$n
 done
