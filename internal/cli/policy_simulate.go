@@ -234,10 +234,13 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 			return nil, fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")
 		}
 		dir, err := snapshot.Resolve(app.snapshotsDir(), o.snapshot)
-		if fail.Is(err, fail.NotFound) && st != nil {
+		if fail.Is(err, fail.NotFound) {
 			// Not a directory or a snapshot under the snapshots directory:
 			// perhaps one imported into the database.
-			return loadStoredSnapshot(ctx, st, o.snapshot)
+			if st != nil {
+				return loadStoredSnapshot(ctx, st, o.snapshot)
+			}
+			return app.openStoredSnapshot(ctx, o.snapshot)
 		}
 		if err != nil {
 			return nil, err
