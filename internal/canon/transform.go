@@ -281,46 +281,13 @@ func (c *canonicalizer) escaped(start int, ascii bool) (s []byte, _ bool, ok boo
 			c.pos++
 			return buf, ascii, true
 		case b == '\\':
-			if c.pos+1 >= len(c.in) {
+			var r rune
+			var ok bool
+			if buf, c.pos, r, ok = AppendEscape(buf, c.in, c.pos); !ok {
 				return nil, false, false
 			}
-			e := c.in[c.pos+1]
-			c.pos += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := c.hex4()
-				if !ok {
-					return nil, false, false
-				}
-				if utf16.IsSurrogate(r) {
-					if r > 0xDBFF || c.pos+1 >= len(c.in) || c.in[c.pos] != '\\' || c.in[c.pos+1] != 'u' {
-						return nil, false, false
-					}
-					c.pos += 2
-					lo, ok := c.hex4()
-					if !ok || lo < 0xDC00 || lo > 0xDFFF {
-						return nil, false, false
-					}
-					r = utf16.DecodeRune(r, lo)
-				}
-				if r >= utf8.RuneSelf {
-					ascii = false
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				return nil, false, false
+			if r >= utf8.RuneSelf {
+				ascii = false
 			}
 		case b < 0x20:
 			return nil, false, false
@@ -338,27 +305,6 @@ func (c *canonicalizer) escaped(start int, ascii bool) (s []byte, _ bool, ok boo
 		}
 	}
 	return nil, false, false
-}
-
-func (c *canonicalizer) hex4() (rune, bool) {
-	if c.pos+4 > len(c.in) {
-		return 0, false
-	}
-	var r rune
-	for _, b := range c.in[c.pos : c.pos+4] {
-		switch {
-		case '0' <= b && b <= '9':
-			r = r<<4 | rune(b-'0')
-		case 'a' <= b && b <= 'f':
-			r = r<<4 | rune(b-'a'+10)
-		case 'A' <= b && b <= 'F':
-			r = r<<4 | rune(b-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	c.pos += 4
-	return r, true
 }
 
 // quote writes s as a canonical string: only '"', '\\' and control

@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/model"
-	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -518,32 +518,9 @@ func (p *osvParser) escaped(start int) ([]byte, bool) {
 			p.i++
 			return buf, true
 		case c == '\\':
-			if p.i+1 >= len(p.b) {
-				return nil, false
-			}
-			e := p.b[p.i+1]
-			p.i += 2
-			switch e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, ok := p.hex4()
-				if !ok || utf16.IsSurrogate(r) {
-					return nil, false
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				return nil, false
+			var ok bool
+			if buf, p.i, _, ok = canon.AppendEscape(buf, p.b, p.i); !ok {
+				return nil, false // encoding/json decides what a bad escape means
 			}
 		case c < 0x20:
 			return nil, false
@@ -560,27 +537,6 @@ func (p *osvParser) escaped(start int) ([]byte, bool) {
 		}
 	}
 	return nil, false
-}
-
-func (p *osvParser) hex4() (rune, bool) {
-	if p.i+4 > len(p.b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range p.b[p.i : p.i+4] {
-		switch {
-		case '0' <= c && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case 'a' <= c && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case 'A' <= c && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	p.i += 4
-	return r, true
 }
 
 // raw captures a value's bytes, as json.RawMessage does (null gives up).
