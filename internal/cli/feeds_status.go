@@ -46,7 +46,7 @@ type feedStatus struct {
 	feeds.Meta
 	Age        string `json:"age"`
 	AgeSeconds int64  `json:"ageSeconds"`
-	Stale      bool   `json:"stale,omitempty"`    // older than --max-age
+	Stale      bool   `json:"stale,omitempty"`   // older than --max-age
 	Problem    string `json:"problem,omitempty"` // the blob does not match its metadata
 }
 
