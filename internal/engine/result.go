@@ -71,6 +71,7 @@ type InputsRef struct {
 	SBOMs        []SBOMRef   `json:"sboms"` // sorted by digest
 	Advisories   string      `json:"advisories"`
 	VEX          string      `json:"vex"`
+	NVD          string      `json:"nvd,omitempty"`
 	EPSS         string      `json:"epss,omitempty"`
 	KEV          string      `json:"kev,omitempty"`
 	Reachability string      `json:"reachability,omitempty"`
@@ -91,6 +92,7 @@ type InputCounts struct {
 	Components   int `json:"components"`
 	Advisories   int `json:"advisories"`
 	VEX          int `json:"vex"`
+	NVD          int `json:"nvd,omitempty"`
 	EPSS         int `json:"epss"`
 	KEV          int `json:"kev"`
 	Reachability int `json:"reachability"`
@@ -266,6 +268,7 @@ type Explain struct {
 	Risk            RiskTrace     `json:"risk"`
 	Notes           []string      `json:"notes"`           // expired ignores, unknown signals, …
 	WhatWouldChange []string      `json:"whatWouldChange"` // for blocked findings
+	Set             *SetTrace     `json:"set,omitempty"`   // only in the result of a policy set
 }
 
 // ExplainResult is the verdict part of a trace.
