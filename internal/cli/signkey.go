@@ -12,7 +12,8 @@ import (
 // The one key resolver of every command that signs (docs/attestation.md
 // "Where keys come from"). Precedence, first given wins:
 //
-//	--sign-key PATH|NAME          (--key in governance commands: deprecated)
+//	--sign-key PATH|NAME          (--key in governance commands: deprecated;
+//	                              env STELLA_SIGN_KEY or config sign-key may hold PEM text)
 //	--sign-key-env VAR            PEM text (or a path) in $VAR
 //	config signing.key            env STELLA_SIGNING_KEY: path, name or PEM text
 //	config key                    env STELLA_KEY: deprecated alias of signing.key
@@ -26,6 +27,7 @@ const defaultPassphraseEnv = "STELLA_KEY_PASSPHRASE"
 
 // signFlags are the key flags of a command that signs.
 type signFlags struct {
+	fs      *pflag.FlagSet
 	key     string // --sign-key
 	keyEnv  string // --sign-key-env
 	passEnv string // --passphrase-env
@@ -35,6 +37,7 @@ type signFlags struct {
 // add adds --sign-key (described by usage), --sign-key-env and
 // --passphrase-env to f.
 func (s *signFlags) add(f *pflag.FlagSet, usage string) {
+	s.fs = f
 	f.StringVar(&s.key, "sign-key", "", usage)
 	f.StringVar(&s.keyEnv, "sign-key-env", "", "name of an environment variable holding the private key's PEM text (instead of --sign-key; the key never appears in the process list)")
 	f.StringVar(&s.passEnv, "passphrase-env", "", "name of the environment variable holding an encrypted private key's passphrase (default "+defaultPassphraseEnv+")")
@@ -48,8 +51,14 @@ func (s *signFlags) addAlias(f *pflag.FlagSet) {
 
 // signingKey resolves the key to sign with; nil when none is given.
 func (a *App) signingKey(s *signFlags) (*attest.Key, error) {
+	// --sign-key set from STELLA_SIGN_KEY or the config file (docs/config.md)
+	// may hold PEM text: only a value on the command line shows in ps.
+	signKey := attest.Source{Name: "--sign-key", Value: s.key}
+	if s.fs != nil && !s.fs.Changed("sign-key") {
+		signKey = attest.Source{Name: envName("sign-key") + " (or config sign-key)", Value: s.key, ByValue: true}
+	}
 	srcs := []attest.Source{
-		{Name: "--sign-key", Value: s.key},
+		signKey,
 		{Name: "--key", Value: s.oldKey, Instead: "--sign-key (--key names a trusted public key)"},
 	}
 	if s.keyEnv != "" {
