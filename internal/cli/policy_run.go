@@ -385,6 +385,9 @@ func snapshotRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, sb := range d.SBOMs {
 		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
 	}
+	for _, f := range s.Manifest.Content.Feeds {
+		ref.Feeds = append(ref.Feeds, engine.FeedRef{Name: f.Name, URL: f.URL, FetchedAt: f.FetchedAt, Digest: f.Digest})
+	}
 	return ref
 }
 
