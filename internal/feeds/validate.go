@@ -130,4 +130,3 @@ func parseTime(s string) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
-
