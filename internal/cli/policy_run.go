@@ -388,6 +388,11 @@ func snapshotRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, f := range s.Manifest.Content.Feeds {
 		ref.Feeds = append(ref.Feeds, engine.FeedRef{Name: f.Name, URL: f.URL, FetchedAt: f.FetchedAt, Digest: f.Digest})
 	}
+	// The counts of the whole snapshot: Inputs may hold only the advisories
+	// the join can use (snapshot.Load).
+	st := s.Manifest.Content.Stats
+	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
+		Reachability: st.Reachability, Exceptions: st.Exceptions}
 	return ref
 }
 
