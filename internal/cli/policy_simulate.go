@@ -258,6 +258,9 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	if len(o.in.sboms) == 0 {
 		return nil, fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
+	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
+	}
 	spec, err := o.in.spec(app)
 	if err != nil {
 		return nil, err
@@ -265,6 +268,12 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	snap, err := snapshot.FromFiles(spec)
 	if err != nil {
 		return nil, err
+	}
+	if len(spec.Advisories) == 0 {
+		return nil, noAdvisoriesError(app, o.in.cacheDir)
+	}
+	if o.in.usedFeeds != nil {
+		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feedAges(o.in.usedFeeds, time.Now()))
 	}
 	for _, s := range snap.Manifest.Sources {
 		// Each problem names its file already.
