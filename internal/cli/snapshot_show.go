@@ -77,6 +77,9 @@ func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
 	} else if s, err = snapshot.OpenDir(dir); err != nil {
 		return err
 	}
+	if err := s.Index.Verify(); err != nil {
+		return fmt.Errorf("snapshot %s: %w", dir, err)
+	}
 	m := s.Manifest
 	out := snapshotShown{ID: m.ID, Path: dir, Inputs: m.Content.Inputs, Stats: m.Content.Stats, Digests: s.Digests,
 		Sources: m.Sources, Warnings: m.Warnings, NoPurl: []noPurlComponent{}}

@@ -424,7 +424,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest), strings.Compare(x.Path, y.Path))
 	})
 	m := Manifest{Schema: Schema, ID: contentID(c), Content: *c, Sources: b.sources, Warnings: b.warnings}
-	x, err := openIndex(bytes.NewReader(b.files[AdvisoriesFile]), idx)
+	x, err := openIndex(b.files[AdvisoriesFile], idx)
 	if err != nil {
 		return nil, err
 	}

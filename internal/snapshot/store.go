@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,7 +205,7 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 	if err := json.Unmarshal(idxData, &doc); err != nil {
 		return nil, fail.New(fail.Integrity, "%s: %v", IndexFile, err)
 	}
-	if s.Index, err = openIndex(bytes.NewReader(advData), &doc); err != nil {
+	if s.Index, err = openIndex(advData, &doc); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(s.Inputs.SBOMs, func(a, b model.SBOM) int { return strings.Compare(a.Digest, b.Digest) })
