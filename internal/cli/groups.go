@@ -63,7 +63,7 @@ func policyGovernanceCmds(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyNewCmd(app), newPolicySubmitCmd(app), newPolicyReviewCmd(app), newPolicyApproveCmd(app),
 		newPolicyActivateCmd(app), newPolicyArchiveCmd(app), newPolicyRollbackCmd(app), newPolicyVersionsCmd(app),
-		newPolicyStatusCmd(app),
+		newPolicyStatusCmd(app), newPolicyConflictsCmd(app), newPolicyDepsCmd(app),
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"golang.org/x/term"
 
@@ -156,7 +155,7 @@ versions with signed approvals.`,
 	g := &app.Global
 	f.StringVar(&g.DB, "db", "", "SQLite database (default $XDG_DATA_HOME/stella/stella.db)")
 	f.StringVar(&g.Config, "config", "", "config file (default ./stella.yaml, then $XDG_CONFIG_HOME/stella/config.yaml)")
-	f.StringVar(&g.Format, "format", "", "output format: table|json|yaml|ndjson, and per command sarif|junit|openvex|html (default table on a TTY, json otherwise)")
+	f.StringVar(&g.Format, "format", "", "output format: table|json|yaml|ndjson, and per command sarif|junit|openvex|html|dot|mermaid (default table on a TTY, json otherwise)")
 	f.StringVar(&g.Output, "output", "", "write the output to this file (written only if the command completes)")
 	f.StringVar(&g.Tenant, "tenant", "default", "tenant id")
 	f.BoolVar(&g.Sealed, "sealed", false, "sealed mode: refuse anything that would use the network (env STELLA_OFFLINE=1)")
@@ -192,7 +191,6 @@ func (a *App) configure(cmd *cobra.Command) error {
 	v.SetEnvPrefix("STELLA")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
 	v.AutomaticEnv()
-	flags := cmd.Flags()
 	cfg := a.Global.Config
 	if cfg == "" {
 		cfg = a.Getenv("STELLA_CONFIG")
@@ -214,24 +212,12 @@ func (a *App) configure(cmd *cobra.Command) error {
 		}
 	}
 	a.Config = v
-	// Global flags not given on the command line take env, then file values.
-	var ferr error
-	flags.VisitAll(func(fl *pflag.Flag) {
-		if fl.Changed || !isGlobal(fl.Name) || fl.Name == "config" {
-			return
-		}
-		key := fl.Name
-		if key == "offline" {
-			return
-		}
-		if val := v.GetString(key); v.IsSet(key) && val != "" {
-			if err := fl.Value.Set(val); err != nil && ferr == nil {
-				ferr = fail.New(fail.Invalid, "%s: %v", key, err)
-			}
-		}
-	})
-	if ferr != nil {
-		return ferr
+	// Flags not given on the command line take env, then file values.
+	if err := applyConfig(cmd, v); err != nil {
+		return err
+	}
+	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
+		warnUnknownKeys(a.Err, used, v, cmd.Root())
 	}
 	if off := a.Getenv("STELLA_OFFLINE"); off == "1" || off == "true" {
 		a.Global.Sealed = true
@@ -240,17 +226,12 @@ func (a *App) configure(cmd *cobra.Command) error {
 		a.Global.DB = defaultDB(a.Getenv)
 	}
 	switch a.Global.Format {
-	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html":
+	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "dot", "mermaid":
 	default:
-		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex or html)", a.Global.Format)
+		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, dot or mermaid)", a.Global.Format)
 	}
 	return a.setupLog()
 }
-
-var globalNames = map[string]bool{"db": true, "config": true, "format": true, "output": true, "tenant": true,
-	"sealed": true, "offline": true, "no-color": true, "quiet": true, "log-level": true, "log-format": true}
-
-func isGlobal(name string) bool { return globalNames[name] }
 
 func (a *App) setupLog() error {
 	var lvl slog.Level
