@@ -7,6 +7,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -16,6 +17,9 @@ import (
 type Spec struct {
 	Policy   *Policy
 	Baseline *Policy // also evaluated on the same inputs; the result is compared with it
+	// Set, instead of Policy, evaluates a policy set (docs/governance.md,
+	// "Evaluating a set"); Outcome.Set has its members.
+	Set []policyset.Member
 	// Inputs: a snapshot (a directory, or one stored in the database), or
 	// loose input files frozen in memory. Exactly one is set.
 	Snapshot *snapshot.Snapshot
@@ -43,8 +47,9 @@ type Outcome struct {
 	At       time.Time // the evaluation time
 	AtChosen bool      // At was chosen by Evaluate, not given
 	Result   *engine.Result
-	Baseline *engine.Result // with Spec.Baseline
-	Diff     *engine.Diff   // with Spec.Baseline
+	Baseline *engine.Result    // with Spec.Baseline
+	Diff     *engine.Diff      // with Spec.Baseline
+	Set      *policyset.Result // with Spec.Set; Result is its combined result
 	// Err is a failure of the evaluation itself (IsEvalFailure), which
 	// Record stores as a failed run; Evaluate returns it too.
 	Err       error
@@ -88,6 +93,15 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
 		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain}
+	if spec.Set != nil {
+		out.Set, err = policyset.Evaluate(ctx, policyset.Request{Members: spec.Set, Engine: req})
+		out.Completed = time.Now()
+		if err != nil {
+			return out, err
+		}
+		out.Result = out.Set.Result
+		return out, nil
+	}
 	if b := spec.Baseline; b != nil {
 		breq := req
 		breq.Policy, breq.SourceMap, breq.Digest = b.Policy, b.SourceMap, b.Digest
