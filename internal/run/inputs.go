@@ -125,5 +125,10 @@ func inputsRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, sb := range d.SBOMs {
 		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
 	}
+	// The counts of the whole snapshot: Inputs may hold only the advisories
+	// the join can use (snapshot.Load).
+	st := s.Manifest.Content.Stats
+	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
+		Reachability: st.Reachability, Exceptions: st.Exceptions}
 	return ref
 }
