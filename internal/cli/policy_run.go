@@ -25,7 +25,7 @@ type policyRunOptions struct {
 	env         []string
 	asOf        string
 	shadow      bool
-	signKey     string
+	sign        signFlags
 	attestation string
 	failOn      string
 	timestamps  bool
@@ -98,7 +98,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
-	f.StringVar(&opts.signKey, "sign-key", "", "private key file or generated key name to sign the run manifest")
+	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
@@ -139,7 +139,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	// Under a trust config the signing key acts: it must hold policy:run,
 	// checked before anything (a bundle import, the run) changes state.
-	act, err := app.authorizeRun(opts.bundle.trust, opts.signKey, governance.ScopePolicyRun)
+	act, err := app.authorizeRun(opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ type policySimulateOptions struct {
 	failOn   string
 	shadow   bool
 	record   bool
-	signKey  string
+	sign     signFlags
 	trust    string
 	set      string
 }
@@ -90,7 +90,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
-	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
+	opts.sign.add(f, "with --record: key to sign the run manifest")
 	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
 	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
@@ -129,7 +129,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 
 	var act *runActor
 	if opts.record {
-		if act, err = app.authorizeRun(opts.trust, opts.signKey, governance.ScopePolicySimulate); err != nil {
+		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
 		}
 	}
