@@ -210,9 +210,18 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	if len(o.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
+	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
+	}
 	files, err := o.in.spec(app)
 	if err != nil {
 		return err
+	}
+	if len(files.Advisories) == 0 {
+		return noAdvisoriesError(app, o.in.cacheDir)
+	}
+	if o.in.usedFeeds != nil {
+		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feedAges(o.in.usedFeeds, time.Now()))
 	}
 	spec.Files = &files
 	return nil

@@ -125,6 +125,9 @@ func inputsRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, sb := range d.SBOMs {
 		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
 	}
+	for _, f := range s.Manifest.Content.Feeds {
+		ref.Feeds = append(ref.Feeds, engine.FeedRef{Name: f.Name, URL: f.URL, FetchedAt: f.FetchedAt, Digest: f.Digest})
+	}
 	// The counts of the whole snapshot: Inputs may hold only the advisories
 	// the join can use (snapshot.Load).
 	st := s.Manifest.Content.Stats
