@@ -218,6 +218,9 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		return err
 	}
 	if len(files.Advisories) == 0 {
+		if _, err := snapshot.FromFiles(files); err != nil {
+			return err // a bad input file is named first
+		}
 		return noAdvisoriesError(app, o.in.cacheDir)
 	}
 	if o.in.usedFeeds != nil {
