@@ -255,12 +255,14 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref string) (*run
 	return p, nil
 }
 
-// record records an outcome (run.Record) and passes on its warnings.
+// record records an outcome (run.Record), then the lessons it teaches
+// (docs/lessons.md), and passes on its warnings.
 func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key *attest.Key) (*run.Recorded, error) {
 	rec, err := run.Record(ctx, st, out, key)
 	if err != nil {
 		return nil, err
 	}
+	a.recordLessons(ctx, st, rec.Record.RunID, out.Spec.Actor)
 	for _, w := range rec.Warnings {
 		a.infof("stella: warning: %s", w)
 	}
