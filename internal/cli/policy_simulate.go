@@ -236,10 +236,10 @@ func isRegistered(ref string) bool {
 
 // inputs freezes the loose input files in memory, or opens the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store) (*snapshot.Snapshot, error) {
-	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != ""
+	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != "" || len(o.in.feeds) > 0
 	if o.snapshot != "" {
 		if loose {
-			return nil, fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")
+			return nil, fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
 		}
 		dir, err := snapshot.Resolve(app.snapshotsDir(), o.snapshot)
 		if fail.Is(err, fail.NotFound) {
