@@ -78,11 +78,11 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		}
 		defer st.Close()
 	}
-	base, err := app.loadPolicy(ctx, st, oldRef)
+	base, err := app.loadPolicy(ctx, st, oldRef, store.PickLatest)
 	if err != nil {
 		return err
 	}
-	cand, err := app.loadPolicy(ctx, st, newRef)
+	cand, err := app.loadPolicy(ctx, st, newRef, store.PickLatest)
 	if err != nil {
 		return err
 	}

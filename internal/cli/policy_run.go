@@ -54,9 +54,9 @@ func newPolicyRunCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run POLICY --snapshot ID | run [POLICY] --sealed --bundle KIT [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
 		Short: "Evaluate a policy on a stored snapshot; record, sign and keep the run",
-		Long: `Evaluate POLICY — a policy file, or a registered P-n[@version] (latest
-version when none is given) — on a snapshot imported into the database, and
-record the run: the run record, every finding and explain trace, and the
+		Long: `Evaluate POLICY — a policy file, or a registered version: P-n (its active
+version), P-n@active, P-n@latest or P-n@N — on a snapshot imported into the
+database, and record the run: the run record, every finding and explain trace, and the
 audit events policy.run.started / completed / failed, in one transaction.
 
 The run is attested by a policy.run@1 in-toto statement (subjects: the
@@ -69,8 +69,13 @@ When a trust config is in force (--trust, else found as the governance
 commands find it: config trust_file, ./trust.yaml, …), a run is an action
 of the key that signs it (--sign-key, config signing.key, else config key):
 that key must be trusted and hold policy:run, or the run is refused with
-exit 3 naming the missing scope — an unsigned run too. Without a trust
-config (single-user local use) runs are not gated.
+exit 3 naming the missing scope — an unsigned run too. Such a governed site
+runs only versions approved or active there: any other version (or a policy
+file that is no such version) is refused with exit 3 naming its state and
+the missing approvals, unless --shadow (recorded with enforced=false). The
+record and its signed manifest carry the version's lifecycle state and the
+digest of its approval set. Without a trust config (single-user local use)
+runs are not gated.
 
 Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
@@ -86,7 +91,8 @@ holds one of each. With --sealed nothing may use the network.
 
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
-policy:run under a trust config), 4 unknown snapshot or policy, 7 inputs
+policy:run, or a version not approved here), 4 unknown snapshot or policy
+(or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -166,7 +172,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	defer st.Close()
-	pol, err := app.loadPolicy(ctx, st, policyRef)
+	pol, err := app.loadPolicy(ctx, st, policyRef, store.PickActive)
+	if err != nil {
+		return err
+	}
+	lifecycle, approvalSet, err := app.gateRun(ctx, st, act, pol, opts.shadow)
 	if err != nil {
 		return err
 	}
@@ -183,7 +193,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 
 	meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
 		SnapshotID: snap.ID(), Shadow: opts.shadow, Env: env, EvaluationTime: at.Format(time.RFC3339Nano), StartedAt: started,
-		WithTiming: opts.timestamps, Actor: act.Principal}
+		WithTiming: opts.timestamps, Actor: act.Principal, Lifecycle: lifecycle, ApprovalSet: approvalSet}
 	res, evalErr := evaluateSnapshot(ctx, pol, snap, env, at, opts.shadow)
 	if evalErr != nil && !isEvalFailure(evalErr) {
 		return evalErr
@@ -260,19 +270,20 @@ type loadedPolicy struct {
 	SourceMapJSON []byte
 }
 
-// loadPolicy resolves POLICY: a registered P-n[@version] in the store, or a
-// policy file compiled now (its diagnostics go to stderr).
-func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref string) (*loadedPolicy, error) {
-	id, version, registered, err := store.ParsePolicyRef(ref)
+// loadPolicy resolves POLICY: a registered P-n[@version|@active|@latest]
+// in the store (a bare P-n picks by dflt: store.PickActive or PickLatest),
+// or a policy file compiled now (its diagnostics go to stderr).
+func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*loadedPolicy, error) {
+	sel, registered, err := store.ParsePolicySel(ref)
 	if err != nil {
 		return nil, err
 	}
 	if registered && !fileExists(ref) {
 		var pv store.PolicyVersion
-		lp := &loadedPolicy{ID: id}
+		lp := &loadedPolicy{ID: sel.ID}
 		err := st.View(ctx, func(tx *store.Tx) error {
 			var err error
-			if pv, err = tx.PolicyVersion(ctx, id, version); err != nil {
+			if pv, err = tx.SelectVersion(ctx, sel, dflt); err != nil {
 				return err
 			}
 			if lp.IR, err = tx.Blob(ctx, pv.IRDigest); err != nil {

@@ -39,7 +39,8 @@ func newPolicySimulateCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "simulate POLICY (--sbom FILE… [--advisories P…] [--vex F…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
 		Short: "Evaluate a policy on inputs and gate on the verdict (CI)",
-		Long: `Evaluate POLICY — a .stella file, or a registered P-n[@version] — on loose
+		Long: `Evaluate POLICY — a .stella file, or a registered P-n (its active version),
+P-n@active, P-n@latest or P-n@N — on loose
 input files frozen in memory, or on a snapshot (a directory made by
 stella snapshot create, or the id of one under the snapshots directory),
 and print the findings with their verdicts. Nothing is stored unless
@@ -137,13 +138,13 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 		defer st.Close()
 	}
-	pol, err := app.loadPolicy(ctx, st, policyRef)
+	pol, err := app.loadPolicy(ctx, st, policyRef, store.PickActive)
 	if err != nil {
 		return err
 	}
 	var base *loadedPolicy
 	if opts.baseline != "" {
-		if base, err = app.loadPolicy(ctx, st, opts.baseline); err != nil {
+		if base, err = app.loadPolicy(ctx, st, opts.baseline, store.PickActive); err != nil {
 			return err
 		}
 	}
@@ -222,7 +223,7 @@ func isRegistered(ref string) bool {
 	if ref == "" || fileExists(ref) {
 		return false
 	}
-	_, _, ok, err := store.ParsePolicyRef(ref)
+	_, ok, err := store.ParsePolicySel(ref)
 	return err == nil && ok
 }
 
