@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"golang.org/x/term"
 
@@ -192,7 +191,6 @@ func (a *App) configure(cmd *cobra.Command) error {
 	v.SetEnvPrefix("STELLA")
 	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
 	v.AutomaticEnv()
-	flags := cmd.Flags()
 	cfg := a.Global.Config
 	if cfg == "" {
 		cfg = a.Getenv("STELLA_CONFIG")
@@ -214,24 +212,12 @@ func (a *App) configure(cmd *cobra.Command) error {
 		}
 	}
 	a.Config = v
-	// Global flags not given on the command line take env, then file values.
-	var ferr error
-	flags.VisitAll(func(fl *pflag.Flag) {
-		if fl.Changed || !isGlobal(fl.Name) || fl.Name == "config" {
-			return
-		}
-		key := fl.Name
-		if key == "offline" {
-			return
-		}
-		if val := v.GetString(key); v.IsSet(key) && val != "" {
-			if err := fl.Value.Set(val); err != nil && ferr == nil {
-				ferr = fail.New(fail.Invalid, "%s: %v", key, err)
-			}
-		}
-	})
-	if ferr != nil {
-		return ferr
+	// Flags not given on the command line take env, then file values.
+	if err := applyConfig(cmd, v); err != nil {
+		return err
+	}
+	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
+		warnUnknownKeys(a.Err, used, v, cmd.Root())
 	}
 	if off := a.Getenv("STELLA_OFFLINE"); off == "1" || off == "true" {
 		a.Global.Sealed = true
@@ -246,11 +232,6 @@ func (a *App) configure(cmd *cobra.Command) error {
 	}
 	return a.setupLog()
 }
-
-var globalNames = map[string]bool{"db": true, "config": true, "format": true, "output": true, "tenant": true,
-	"sealed": true, "offline": true, "no-color": true, "quiet": true, "log-level": true, "log-format": true}
-
-func isGlobal(name string) bool { return globalNames[name] }
 
 func (a *App) setupLog() error {
 	var lvl slog.Level

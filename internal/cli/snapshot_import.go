@@ -19,7 +19,8 @@ func newSnapshotImportCmd(app *App) *cobra.Command {
 		Short: "Store a snapshot directory in the database (verified, content-addressed)",
 		Long: `Verify the snapshot in DIR (made by stella snapshot create -o DIR): its id
 must be the digest of its manifest content and every file must match the
-manifest. Then store its files as content-addressed blobs, deduplicated
+manifest, and the advisory index must cover advisories.json exactly. Then
+store its files as content-addressed blobs, deduplicated
 against everything already stored, in one transaction. Importing the same
 snapshot again changes nothing. policy run --snapshot ID reads it from there.`,
 		Args: exactArgs(1),
@@ -41,6 +42,11 @@ func runSnapshotImport(ctx context.Context, app *App, dir string) error {
 	snap, err := snapshot.OpenDir(dir)
 	if err != nil {
 		return err
+	}
+	// Runs read advisories through the index: it must cover advisories.json
+	// exactly before the snapshot is stored (docs/inputs.md, "Advisory index").
+	if err := snap.Index.Verify(); err != nil {
+		return fmt.Errorf("snapshot %s: %w", dir, err)
 	}
 	files, err := snap.Files()
 	if err != nil {

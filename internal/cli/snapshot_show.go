@@ -77,6 +77,9 @@ func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
 	} else if s, err = snapshot.OpenDir(dir); err != nil {
 		return err
 	}
+	if err := s.Index.Verify(); err != nil {
+		return fmt.Errorf("snapshot %s: %w", dir, err)
+	}
 	m := s.Manifest
 	out := snapshotShown{ID: m.ID, Path: dir, Inputs: m.Content.Inputs, Stats: m.Content.Stats, Digests: s.Digests,
 		Sources: m.Sources, Warnings: m.Warnings, NoPurl: []noPurlComponent{}}
@@ -156,7 +159,7 @@ func countsText(c inputs.Counts) string {
 	}{
 		{c.Components, "component", "components"}, {c.NoPurl, "without purl", "without purl"},
 		{c.Advisories, "advisory", "advisories"}, {c.Withdrawn, "withdrawn", "withdrawn"},
-		{c.VEX, "statement", "statements"}, {c.EPSS, "score", "scores"}, {c.KEV, "entry", "entries"},
+		{c.VEX, "statement", "statements"}, {c.NVD, "CVE record", "CVE records"}, {c.EPSS, "score", "scores"}, {c.KEV, "entry", "entries"},
 		{c.Reachability, "fact", "facts"}, {c.Exceptions, "exception", "exceptions"}, {c.Skipped, "skipped", "skipped"},
 	} {
 		if x.n > 0 {

@@ -69,12 +69,43 @@ func CompileResult(filename string, src []byte) (res *Result) {
 			}
 			sm.Digest = digest
 			diags = append(diags, check.Analyze(filename, p, sm)...)
-			res.Policy, res.SourceMap, res.IR, res.Digest = p, sm, b, digest
+			md := setMetadata(filename, f, p)
+			diags = append(diags, md...)
+			if !syntax.HasErrors(md) {
+				res.Policy, res.SourceMap, res.IR, res.Digest = p, sm, b, digest
+			}
 		}
 	}
 	syntax.Sort(diags)
 	res.Diagnostics = diags
 	return res
+}
+
+// setMetadata checks the metadata keys a policy set reads, scope and
+// enforcement (docs/governance.md "Policy sets"), on the compiled values,
+// and places each error at the key's value in the source.
+func setMetadata(file string, f *syntax.File, p *ir.Policy) []Diagnostic {
+	var out []Diagnostic
+	at := func(key string, err error) {
+		for _, s := range f.Policy.Sections {
+			if b, ok := s.(*syntax.Block); ok && b.Keyword == "metadata" {
+				for _, kv := range b.Entries {
+					if kv.Key.Name == key {
+						sp := kv.Value.Span()
+						out = append(out, Diagnostic{File: file, Pos: sp.Start, End: sp.End, Severity: Error, Code: "dsl.metadata.badValue", Msg: err.Error()})
+						return
+					}
+				}
+			}
+		}
+	}
+	if _, err := ir.PolicyScope(p.Metadata); err != nil {
+		at("scope", err)
+	}
+	if _, err := ir.PolicyEnforcement(p); err != nil {
+		at("enforcement", err)
+	}
+	return out
 }
 
 // HasErrors reports whether any diagnostic is an Error (compilation failed).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/purl"
 )
 
 // Exception states in a trace.
@@ -105,7 +106,7 @@ func scopeMatch(x *model.Exception, ids []string, comp *model.Component) int {
 	if len(x.Purls) > 0 {
 		best := 0
 		for _, p := range x.Purls {
-			best = max(best, purlPatternMatch(p, comp.Purl))
+			best = max(best, purl.PatternMatch(p, comp.Purl))
 		}
 		if best == 0 {
 			return 0
@@ -113,53 +114,6 @@ func scopeMatch(x *model.Exception, ids []string, comp *model.Component) int {
 		spec += best
 	}
 	return spec
-}
-
-// purlPatternMatch matches an exception purl pattern against a component
-// purl. Qualifiers and subpath of the component are ignored; a pattern
-// without "@" matches every version. "*" matches any run of characters.
-func purlPatternMatch(pattern, p string) int {
-	target := p
-	if i := strings.IndexAny(target, "?#"); i >= 0 {
-		target = target[:i]
-	}
-	hasVersion := strings.Contains(pattern[strings.LastIndexByte(pattern, '/')+1:], "@")
-	if !hasVersion {
-		if i := strings.LastIndexByte(target, '@'); i > strings.LastIndexByte(target, '/') {
-			target = target[:i]
-		}
-	}
-	switch {
-	case strings.Contains(pattern, "*"):
-		if glob(pattern, target) {
-			return 1
-		}
-	case pattern == target && hasVersion:
-		return 3
-	case pattern == target:
-		return 2
-	}
-	return 0
-}
-
-// glob matches s against a pattern where "*" is any run of characters.
-func glob(pattern, s string) bool {
-	parts := strings.Split(pattern, "*")
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for i, part := range parts[1:] {
-		if i == len(parts)-2 {
-			return strings.HasSuffix(s, part)
-		}
-		j := strings.Index(s, part)
-		if j < 0 {
-			return false
-		}
-		s = s[j+len(part):]
-	}
-	return true
 }
 
 // exceptionIndex finds the exceptions that may cover a finding without

@@ -379,6 +379,9 @@ func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string
 			first := res.Diagnostics[slices.IndexFunc(res.Diagnostics, func(d dsl.Diagnostic) bool { return d.Severity == dsl.Blocking })]
 			return refuse(GuardConflicts, "%s has %s: %s", v, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
 		}
+		if err := checkSetConflicts(ctx, tx, v); err != nil {
+			return err
+		}
 		run, err := r.runEvidence(ctx, tx, v, shadowRun)
 		if err != nil {
 			return err
@@ -534,13 +537,9 @@ func dependsOn(ctx context.Context, tx *store.Tx, l store.Lifecycle) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	b, err := tx.Blob(ctx, pv.IRDigest)
+	p, err := storedIR(ctx, tx, pv)
 	if err != nil {
 		return nil, err
-	}
-	p, err := ir.Decode(b)
-	if err != nil {
-		return nil, fail.New(fail.Integrity, "%s: stored IR does not decode: %v", pv, err)
 	}
 	val, ok := p.Metadata.Get("depends_on")
 	if !ok {

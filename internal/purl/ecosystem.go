@@ -59,6 +59,14 @@ var languageEcosystems = map[string]string{
 	"swift":    SwiftURL,
 }
 
+// TypeEcosystem is the OSV ecosystem of a language purl type ("npm" →
+// "npm", "pypi" → "PyPI"); ok is false for other types, whose ecosystem
+// depends on more than the type.
+func TypeEcosystem(typ string) (string, bool) {
+	eco, ok := languageEcosystems[typ]
+	return eco, ok
+}
+
 // OSV maps a purl to the OSV ecosystem and package name that advisories use
 // for it. ok is false for purl types with no OSV ecosystem (oci, generic,
 // …). Operating-system packages get a release-qualified ecosystem from the

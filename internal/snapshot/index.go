@@ -3,7 +3,6 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"runtime"
 	"slices"
 	"sort"
@@ -77,38 +76,69 @@ func comparePackages(a, b Package) int {
 // advisories asked for. It is safe for concurrent use.
 type Index struct {
 	doc  *IndexDoc
-	data io.ReaderAt
-	size int64
+	data []byte // advisories.json
 
 	mu    sync.Mutex
 	cache map[int]*model.Advisory
 }
 
-type sizer interface{ Size() int64 }
-
 // openIndex checks an index against its data and returns it ready for
-// lookups.
-func openIndex(data io.ReaderAt, doc *IndexDoc) (*Index, error) {
+// lookups. The checks need no decoding: the records must tile data exactly
+// ("[" + records joined by "," + "]", in id order), and every package must
+// point at records that exist, in order. Verify checks the rest.
+func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
 	if doc.Schema != IndexSchema || doc.Data != AdvisoriesFile {
 		return nil, fail.New(fail.Integrity, "advisory index: schema %q over %q, want %q over %q", doc.Schema, doc.Data, IndexSchema, AdvisoriesFile)
 	}
-	var size int64 = -1
-	if s, ok := data.(sizer); ok {
-		size = s.Size()
-	}
 	for i, r := range doc.Advisories {
-		if r.Offset < 1 || r.Length < 2 || size >= 0 && r.Offset+r.Length > size || i > 0 && doc.Advisories[i-1].ID >= r.ID {
-			return nil, fail.New(fail.Integrity, "advisory index: record %d (%s) is out of range or order", i, r.ID)
+		if i > 0 && doc.Advisories[i-1].ID >= r.ID {
+			return nil, fail.New(fail.Integrity, "advisory index: record %d (%s) is out of id order", i, r.ID)
 		}
 	}
-	for _, p := range doc.Packages {
-		for _, j := range p.Advisories {
-			if j < 0 || j >= len(doc.Advisories) {
-				return nil, fail.New(fail.Integrity, "advisory index: package %s %s points at record %d of %d", p.Ecosystem, p.Name, j, len(doc.Advisories))
+	if at := tiles(data, doc.Advisories); at >= 0 {
+		return nil, fail.New(fail.Integrity, "advisory index does not cover %s exactly: %s", AdvisoriesFile, tileProblem(data, doc.Advisories, at))
+	}
+	for i, p := range doc.Packages {
+		if i > 0 && comparePackages(doc.Packages[i-1], p) >= 0 {
+			return nil, fail.New(fail.Integrity, "advisory index: package %s %s is out of order or repeated", p.Ecosystem, p.Name)
+		}
+		for k, j := range p.Advisories {
+			if j < 0 || j >= len(doc.Advisories) || k > 0 && p.Advisories[k-1] >= j {
+				return nil, fail.New(fail.Integrity, "advisory index: package %s %s points at record %d of %d, or out of order", p.Ecosystem, p.Name, j, len(doc.Advisories))
 			}
 		}
 	}
-	return &Index{doc: doc, data: data, size: size, cache: map[int]*model.Advisory{}}, nil
+	return &Index{doc: doc, data: data, cache: map[int]*model.Advisory{}}, nil
+}
+
+// Verify checks that the index is exactly the index of the data: every
+// record decodes to the advisory its entry names, and the packages are the
+// ones those advisories' affected entries name. It decodes every record,
+// so it is for import and inspection, not for every run.
+func (x *Index) Verify() error {
+	advs, err := x.All()
+	if err != nil {
+		return err
+	}
+	want := buildIndex(advs, x.doc.Advisories)
+	if slices.EqualFunc(want.Packages, x.doc.Packages, func(a, b Package) bool {
+		return a.Ecosystem == b.Ecosystem && a.Name == b.Name && slices.Equal(a.Advisories, b.Advisories)
+	}) {
+		return nil
+	}
+	for i := 0; ; i++ {
+		switch {
+		case i == len(want.Packages):
+			p := x.doc.Packages[i]
+			return fail.New(fail.Integrity, "advisory index lists package %s %s, which no advisory of %s names", p.Ecosystem, p.Name, AdvisoriesFile)
+		case i == len(x.doc.Packages) || want.Packages[i].Ecosystem != x.doc.Packages[i].Ecosystem || want.Packages[i].Name != x.doc.Packages[i].Name:
+			p := want.Packages[i]
+			return fail.New(fail.Integrity, "advisory index does not cover %s: package %s %s (%d advisories) is missing or misplaced", AdvisoriesFile, p.Ecosystem, p.Name, len(p.Advisories))
+		case !slices.Equal(want.Packages[i].Advisories, x.doc.Packages[i].Advisories):
+			p := want.Packages[i]
+			return fail.New(fail.Integrity, "advisory index does not cover %s: package %s %s lists the wrong advisories", AdvisoriesFile, p.Ecosystem, p.Name)
+		}
+	}
 }
 
 // Len is the number of advisories.
@@ -175,12 +205,8 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 		return a, nil
 	}
 	r := x.doc.Advisories[i]
-	buf := make([]byte, r.Length)
-	if _, err := x.data.ReadAt(buf, r.Offset); err != nil {
-		return nil, fail.New(fail.Integrity, "advisory %s: read %s at %d: %v", r.ID, AdvisoriesFile, r.Offset, err)
-	}
 	a = new(model.Advisory)
-	if err := inputs.DecodeAdvisory(buf, a); err != nil || a.ID != r.ID {
+	if err := inputs.DecodeAdvisory(x.data[r.Offset:r.Offset+r.Length], a); err != nil || a.ID != r.ID {
 		return nil, fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
 	}
 	x.mu.Lock()
@@ -190,20 +216,10 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 }
 
 // All reads every advisory, in id order. The file is the canonical array
-// "[" + records joined by "," + "]" at the offsets the index gives, so the
-// records are decoded in parallel; anything else in the file is refused.
+// "[" + records joined by "," + "]" at the offsets the index gives (checked
+// when the index was opened), so the records are decoded in parallel.
 func (x *Index) All() ([]model.Advisory, error) {
-	if x.size < 0 {
-		return nil, fmt.Errorf("advisory data of unknown size")
-	}
-	buf := make([]byte, x.size)
-	if _, err := x.data.ReadAt(buf, 0); err != nil && err != io.EOF {
-		return nil, fail.New(fail.Integrity, "read %s: %v", AdvisoriesFile, err)
-	}
-	recs := x.doc.Advisories
-	if !tiles(buf, recs) {
-		return nil, fail.New(fail.Integrity, "%s is not the array of the %d records its index lists", AdvisoriesFile, len(recs))
-	}
+	buf, recs := x.data, x.doc.Advisories
 	advs := make([]model.Advisory, len(recs))
 	errs := make([]error, len(recs))
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/256))
@@ -229,24 +245,48 @@ func (x *Index) All() ([]model.Advisory, error) {
 	return advs, nil
 }
 
-// tiles reports whether data is exactly "[" + the records at their offsets
-// joined by "," + "]".
-func tiles(data []byte, recs []Record) bool {
+// tiles checks that data is exactly "[" + the records at their offsets
+// joined by "," + "]". It returns -1 when it is, else the number of records
+// that were in place before the first difference.
+func tiles(data []byte, recs []Record) int {
 	at := int64(1)
 	if len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']' {
-		return false
+		return 0
 	}
 	for i, r := range recs {
 		if i > 0 {
 			if at >= int64(len(data)) || data[at] != ',' {
-				return false
+				return i
 			}
 			at++
 		}
 		if r.Offset != at || r.Length <= 0 || r.Offset+r.Length > int64(len(data))-1 {
-			return false
+			return i
 		}
 		at += r.Length
 	}
-	return at == int64(len(data))-1
+	if at != int64(len(data))-1 {
+		return len(recs)
+	}
+	return -1
+}
+
+// tileProblem says where tiles found the first difference.
+func tileProblem(data []byte, recs []Record, at int) string {
+	switch {
+	case len(data) < 2 || data[0] != '[' || data[len(data)-1] != ']':
+		return "the data is not a JSON array"
+	case at == len(recs):
+		return fmt.Sprintf("its %d records end at byte %d, the array at byte %d", len(recs), endOf(recs), len(data)-1)
+	}
+	r := recs[at]
+	return fmt.Sprintf("record %d (%s) at offset %d, length %d is not where the previous record ends", at, r.ID, r.Offset, r.Length)
+}
+
+func endOf(recs []Record) int64 {
+	if len(recs) == 0 {
+		return 1
+	}
+	r := recs[len(recs)-1]
+	return r.Offset + r.Length
 }

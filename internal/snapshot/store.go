@@ -1,7 +1,6 @@
 package snapshot
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -183,6 +182,8 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 			s.Digests.Advisories = f.Digest
 		case VEXFile:
 			s.Digests.VEX = f.Digest
+		case NVDFile:
+			s.Digests.NVD = f.Digest
 		case EPSSFile:
 			s.Digests.EPSS = f.Digest
 		case KEVFile:
@@ -206,7 +207,7 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 	if err := json.Unmarshal(idxData, &doc); err != nil {
 		return nil, fail.New(fail.Integrity, "%s: %v", IndexFile, err)
 	}
-	if s.Index, err = openIndex(bytes.NewReader(advData), &doc); err != nil {
+	if s.Index, err = openIndex(advData, &doc); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(s.Inputs.SBOMs, func(a, b model.SBOM) int { return strings.Compare(a.Digest, b.Digest) })
@@ -222,6 +223,8 @@ func (s *Snapshot) decode(p string, data []byte) error {
 		return nil
 	case p == VEXFile:
 		return json.Unmarshal(data, &in.VEX)
+	case p == NVDFile:
+		return json.Unmarshal(data, &in.NVD)
 	case p == EPSSFile:
 		return json.Unmarshal(data, &in.EPSS)
 	case p == KEVFile:

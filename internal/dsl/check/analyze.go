@@ -162,7 +162,10 @@ type decision struct {
 // decide finds the first status action of a branch.
 func decide(rule int, as []ir.Action, spans []ir.Span, when formula) (decision, bool) {
 	for k, act := range as {
-		d := decision{rule: rule, when: when, span: spans[k], decides: true}
+		d := decision{rule: rule, when: when, decides: true}
+		if k < len(spans) {
+			d.span = spans[k]
+		}
 		switch act.Kind {
 		case ir.ActStatus:
 			if act.Value.Op == ir.OpStr {
@@ -185,6 +188,29 @@ func decide(rule int, as []ir.Action, spans []ir.Span, when formula) (decision, 
 		return d, true
 	}
 	return decision{}, false
+}
+
+// Branch is a rule branch for analyses across policies (internal/policyset):
+// the rule's condition, negated for its else branch, and its actions.
+type Branch struct {
+	When    ir.Expr
+	Else    bool
+	Actions []ir.Action
+}
+
+// Status is the literal status the branch decides ("blocked", "quieted" for
+// ignore until a literal time, …), "" when it decides none or a computed
+// one.
+func (b Branch) Status() string {
+	d, _ := decide(0, b.Actions, nil, formula{})
+	return d.status
+}
+
+// MayOverlap reports whether two branches may run for the same finding: by
+// the conservative analysis above, false only when their conditions are
+// provably disjoint.
+func MayOverlap(a, b Branch) bool {
+	return !disjoint(toFormula(a.When, a.Else), toFormula(b.When, b.Else))
 }
 
 func setsSeverity(as []ir.Action) bool {

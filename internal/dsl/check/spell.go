@@ -24,6 +24,10 @@ func nearest(name string, candidates []string) (string, bool) {
 	return best, best != ""
 }
 
+// Nearest is nearest for other "did you mean" suggestions (the CLI's
+// config keys, docs/config.md).
+func Nearest(name string, candidates []string) (string, bool) { return nearest(name, candidates) }
+
 // didYouMean formats a suggestion suffix, or "" when there is none.
 func didYouMean(name string, candidates []string) string {
 	if s, ok := nearest(name, candidates); ok {

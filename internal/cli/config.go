@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+
+	dslcheck "github.com/stella-policy/stella/internal/dsl/check"
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Configuration of command flags (docs/config.md): every flag a command
+// takes can also come from the environment variable STELLA_<FLAG> (upper
+// case, '-' → '_') and from the config file key <flag>, with precedence
+// flag > env > file. A few keys are not flags (settingKeys); a config file
+// key that is neither is warned about, naming the nearest valid key.
+
+// settingKeys are the config keys that are not a flag of any command:
+// where they are read and what they mean is in docs/config.md.
+var settingKeys = []struct{ key, meaning string }{
+	{"key", "the private key governance commands act with when --key is not given (under a trust config also the key runs are signed with)"},
+	{"signing.key", "the private key runs and bundles are signed with when --sign-key is not given"},
+	{"trust_file", "the trust config file (docs/governance.md)"},
+	{"trust", "a trust list inside the config file (docs/governance.md)"},
+	{"governance.quorum", "overrides the trust config's approval quorum"},
+	{"governance.exception_max_age", "overrides the longest exception timebox"},
+	{"governance.simulation_max_age", "overrides how old an approval's simulation may be"},
+	{"bundle.trust_roots", "public keys trusted to sign bundles (list), added to --trust-root"},
+	{"snapshots.dir", "where snapshots made by snapshot create live"},
+	{"keys.dir", "where generated keys live"},
+	{"store.retention", "default --older-than of store prune"},
+}
+
+// notConfigurable are flags never taken from env or file: --config names
+// the file itself, --offline is an alias (STELLA_OFFLINE=1 has its own
+// meaning), --key is both a governance command's private key and a verify
+// command's trusted public key (config key means only the former), and
+// --trust names a trust config file while config trust is a trust list
+// (config trust_file is the file).
+var notConfigurable = map[string]bool{"help": true, "config": true, "offline": true, "key": true, "trust": true, "version": true}
+
+// configurable reports whether a flag may come from env and file.
+func configurable(fl *pflag.Flag) bool {
+	return !fl.Hidden && !notConfigurable[fl.Name]
+}
+
+// applyConfig sets every configurable flag of cmd that was not given on
+// the command line from the environment, then the config file.
+func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
+	var ferr error
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		if ferr != nil || fl.Changed || !configurable(fl) || !v.IsSet(fl.Name) {
+			return
+		}
+		if err := setFlag(fl, v.Get(fl.Name)); err != nil {
+			ferr = fail.New(fail.Invalid, "%s (from %s or the config file): %v", fl.Name, envName(fl.Name), err)
+		}
+	})
+	return ferr
+}
+
+// setFlag sets a flag from a config value: a string (from the environment;
+// a list flag takes whitespace-separated values) or a YAML scalar or list.
+func setFlag(fl *pflag.Flag, val any) error {
+	var list []string
+	switch x := val.(type) {
+	case []any:
+		for _, e := range x {
+			list = append(list, fmt.Sprint(e))
+		}
+	case []string:
+		list = x
+	case nil:
+		return nil
+	case time.Time:
+		// YAML reads an unquoted timestamp as a time.
+		return fl.Value.Set(x.UTC().Format(time.RFC3339Nano))
+	default:
+		s := fmt.Sprint(x)
+		if sv, ok := fl.Value.(pflag.SliceValue); ok {
+			return sv.Replace(strings.Fields(s))
+		}
+		if s == "" {
+			return nil
+		}
+		return fl.Value.Set(s)
+	}
+	if sv, ok := fl.Value.(pflag.SliceValue); ok {
+		return sv.Replace(list)
+	}
+	if len(list) != 1 {
+		return fmt.Errorf("takes one value, not a list of %d", len(list))
+	}
+	return fl.Value.Set(list[0])
+}
+
+// envName is the environment variable of a config key.
+func envName(key string) string {
+	return "STELLA_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(key))
+}
+
+// configKey is one key of the config file.
+type configKey struct {
+	Key      string
+	Env      string
+	Usage    string   // the flag's help (of the first command that has it), or the setting's meaning
+	Commands []string // command paths that take the flag; nil for settings and global flags
+	Global   bool
+}
+
+// configKeys lists every valid config key of the command tree, sorted.
+func configKeys(root *cobra.Command) []configKey {
+	byKey := map[string]*configKey{}
+	root.PersistentFlags().VisitAll(func(fl *pflag.Flag) {
+		if configurable(fl) {
+			byKey[fl.Name] = &configKey{Key: fl.Name, Env: envName(fl.Name), Usage: fl.Usage, Global: true}
+		}
+	})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Runnable() && !c.Hidden {
+			c.LocalNonPersistentFlags().VisitAll(func(fl *pflag.Flag) {
+				if !configurable(fl) {
+					return
+				}
+				k := byKey[fl.Name]
+				if k == nil {
+					k = &configKey{Key: fl.Name, Env: envName(fl.Name), Usage: fl.Usage}
+					byKey[fl.Name] = k
+				}
+				if !k.Global {
+					k.Commands = append(k.Commands, strings.TrimPrefix(c.CommandPath(), root.Name()+" "))
+				}
+			})
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	for _, s := range settingKeys {
+		if byKey[s.key] == nil {
+			byKey[s.key] = &configKey{Key: s.key, Env: envName(s.key), Usage: s.meaning}
+		}
+	}
+	out := make([]configKey, 0, len(byKey))
+	for _, k := range byKey {
+		sort.Strings(k.Commands)
+		out = append(out, *k)
+	}
+	slices.SortFunc(out, func(a, b configKey) int { return strings.Compare(a.Key, b.Key) })
+	return out
+}
+
+// warnUnknownKeys warns about config file keys that are neither a flag nor
+// a setting, naming the nearest valid key when one is a plausible typo.
+func warnUnknownKeys(w io.Writer, file string, v *viper.Viper, root *cobra.Command) {
+	valid := map[string]bool{}
+	var names []string
+	for _, k := range configKeys(root) {
+		valid[k.Key] = true
+		names = append(names, k.Key)
+	}
+	var unknown []string
+	for _, k := range v.AllKeys() {
+		top, _, _ := strings.Cut(k, ".")
+		if valid[k] || top == "trust" {
+			continue
+		}
+		unknown = append(unknown, k)
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		hint := ""
+		if n, ok := dslcheck.Nearest(strings.ReplaceAll(k, "_", "-"), names); ok {
+			hint = fmt.Sprintf(" (did you mean %q?)", n)
+		}
+		fmt.Fprintf(w, "stella: warning: config %s: unknown key %q%s\n", file, k, hint)
+	}
+}

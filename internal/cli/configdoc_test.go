@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/testenv"
+)
+
+// TestConfigReference keeps docs/config.md equal to the command tree: every
+// configurable flag and every setting, with its environment variable and the
+// commands that take it. Regenerate with:
+// go test ./internal/cli -run TestConfigReference -update-docs
+func TestConfigReference(t *testing.T) {
+	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
+	root := newRootCmd(app)
+	var b bytes.Buffer
+	b.WriteString(configDocHead)
+	b.WriteString("\n## Keys\n\n| key | environment | commands | meaning |\n|---|---|---|---|\n")
+	for _, k := range configKeys(root) {
+		cmds := "all (global)"
+		switch {
+		case !k.Global && k.Commands == nil:
+			cmds = "setting"
+		case !k.Global:
+			cmds = "`" + strings.Join(k.Commands, "`, `") + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", k.Key, k.Env, cmds, strings.ReplaceAll(k.Usage, "|", `\|`))
+	}
+	got := b.Bytes()
+	path := filepath.Join(testenv.RepoRoot(), "docs", "config.md")
+	if *updateDocs {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (generate it with -update-docs)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("docs/config.md is out of date with the command tree; run: go test ./internal/cli -run TestConfigReference -update-docs")
+	}
+}
+
+const configDocHead = `# Configuration
+
+Generated from the command tree by ` + "`go test ./internal/cli -run TestConfigReference -update-docs`" + `;
+a test fails when it differs.
+
+Every flag of every command (except ` + "`--config`, `--offline`, `--key`, `--trust`" + ` and hidden ones) can also be
+set by an environment variable and by a key of the config file. The first that is set wins:
+
+1. the flag on the command line;
+2. the environment variable ` + "`STELLA_<FLAG>`" + `: the flag's name upper-cased with ` + "`-`" + ` as ` + "`_`" + `
+   (` + "`--fail-on` → `STELLA_FAIL_ON`" + `); a list flag (` + "`--sbom`, `--env`" + `, …) takes whitespace-separated values;
+3. the config file: ` + "`--config FILE`" + ` (or ` + "`STELLA_CONFIG`" + `), else ` + "`./stella.yaml`" + `, else
+   ` + "`$XDG_CONFIG_HOME/stella/config.yaml`" + `. A key is the flag's name; a list flag takes a YAML list.
+
+` + "```yaml" + `
+# stella.yaml
+fail-on: new-blocked
+as-of: 2025-01-31T00:00:00Z
+format: markdown
+sign-key: ci
+env: [exposure=internet]
+signing:
+  key: ci
+` + "```" + `
+
+` + "```" + `
+STELLA_FAIL_ON=never stella policy simulate gate.stella --sbom app.cdx.json --advisories osv/
+` + "```" + `
+
+A key applies to every command that has the flag; commands without it ignore it. A key that is
+neither a flag nor a setting below is warned about on stderr, naming the nearest valid key when one is a plausible typo:
+
+` + "```" + `
+stella: warning: config stella.yaml: unknown key "fail_on" (did you mean "fail-on"?)
+` + "```" + `
+
+` + "`--key`" + ` is not taken from the config file: on governance commands it is the acting private key
+(whose config key is ` + "`key`" + `, read by those commands themselves), on verify commands a trusted public
+key, and one config value cannot mean both. ` + "`--trust`" + ` names a trust config file, whose config key is
+` + "`trust_file`" + ` (` + "`trust`" + ` in the config file is a trust list). ` + "`STELLA_OFFLINE=1`" + ` turns on ` + "`--sealed`" + `.
+`
