@@ -32,12 +32,13 @@ type policySimulateOptions struct {
 	record   bool
 	signKey  string
 	trust    string
+	set      string
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
 	opts := &policySimulateOptions{}
 	cmd := &cobra.Command{
-		Use:   "simulate POLICY (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
+		Use:   "simulate (POLICY | --set active|P-1,P-4…) (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
 		Short: "Evaluate a policy on inputs and gate on the verdict (CI)",
 		Long: `Evaluate POLICY — a .stella file, or a registered P-n (its active version),
 P-n@active, P-n@latest or P-n@N — on loose
@@ -70,8 +71,14 @@ config is in force, recording is an action of the key that signs it
 (--sign-key, config signing.key, else config key): it must be trusted and
 hold policy:simulate, or the command is refused with exit 3 before anything
 is evaluated. Without a trust config recording is not gated.`,
-		Args: exactArgs(1),
+		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.set != "" {
+				return runPolicySimulateSet(cmd.Context(), app, args, opts)
+			}
+			if len(args) == 0 {
+				return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
+			}
 			return runPolicySimulate(cmd.Context(), app, args[0], opts)
 		},
 	}
@@ -85,6 +92,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
+	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
 	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
 }

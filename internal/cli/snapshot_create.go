@@ -235,9 +235,10 @@ func (a *App) progress() inputs.Progress {
 
 // progressBar adapts schollz/progressbar to inputs.Progress.
 type progressBar struct {
-	w   io.Writer
-	mu  sync.Mutex
-	bar *progressbar.ProgressBar
+	w     io.Writer
+	bytes bool // counts bytes (a download), not files
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar
 }
 
 func (p *progressBar) Start(what string, total int) {
@@ -247,6 +248,7 @@ func (p *progressBar) Start(what string, total int) {
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
+		progressbar.OptionShowBytes(p.bytes),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetVisibility(true))
