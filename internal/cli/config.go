@@ -25,8 +25,8 @@ import (
 // settingKeys are the config keys that are not a flag of any command:
 // where they are read and what they mean is in docs/config.md.
 var settingKeys = []struct{ key, meaning string }{
-	{"key", "the private key governance commands act with when --key is not given (under a trust config also the key runs are signed with)"},
-	{"signing.key", "the private key runs and bundles are signed with when --sign-key is not given"},
+	{"key", "deprecated alias of signing.key (warns when used)"},
+	{"signing.key", "the private key every command that signs uses when --sign-key, --sign-key-env and sign-key are not given: a path, a key name or PEM text (docs/attestation.md)"},
 	{"trust_file", "the trust config file (docs/governance.md)"},
 	{"trust", "a trust list inside the config file (docs/governance.md)"},
 	{"governance.quorum", "overrides the trust config's approval quorum"},
@@ -36,6 +36,11 @@ var settingKeys = []struct{ key, meaning string }{
 	{"snapshots.dir", "where snapshots made by snapshot create live"},
 	{"keys.dir", "where generated keys live"},
 	{"store.retention", "default --older-than of store prune"},
+	{"feeds.cache_dir", "the feed cache (docs/feeds.md) when --cache-dir is not given"},
+	{"feeds.osv_url", "base URL of the OSV archives <Ecosystem>/all.zip when --osv-url is not given (a mirror)"},
+	{"feeds.kev_url", "URL of the KEV catalog when --kev-url is not given (a mirror)"},
+	{"feeds.epss_url", "URL of the EPSS scores when --epss-url is not given (a mirror)"},
+	{"feeds.nvd_url", "base URL of the NVD CVE 2.0 feeds when --nvd-url is not given (a mirror)"},
 }
 
 // notConfigurable are flags never taken from env or file: --config names

@@ -30,7 +30,7 @@ type policySimulateOptions struct {
 	failOn   string
 	shadow   bool
 	record   bool
-	signKey  string
+	sign     signFlags
 	trust    string
 	set      string
 }
@@ -91,7 +91,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
-	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
+	opts.sign.add(f, "with --record: key to sign the run manifest")
 	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
 	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
@@ -134,7 +134,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 
 	var act *runActor
 	if opts.record {
-		if act, err = app.authorizeRun(opts.trust, opts.signKey, governance.ScopePolicySimulate); err != nil {
+		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
 		}
 	}
@@ -259,6 +259,9 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	if len(o.in.sboms) == 0 {
 		return nil, fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
+	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
+	}
 	spec, err := o.in.spec(app)
 	if err != nil {
 		return nil, err
@@ -266,6 +269,12 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	snap, err := snapshot.FromFiles(spec)
 	if err != nil {
 		return nil, err
+	}
+	if len(spec.Advisories) == 0 {
+		return nil, noAdvisoriesError(app, o.in.cacheDir)
+	}
+	if o.in.usedFeeds != nil {
+		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feedAges(o.in.usedFeeds, time.Now()))
 	}
 	for _, s := range snap.Manifest.Sources {
 		// Each problem names its file already.

@@ -76,8 +76,19 @@ type InputsRef struct {
 	KEV          string      `json:"kev,omitempty"`
 	Reachability string      `json:"reachability,omitempty"`
 	Exceptions   string      `json:"exceptions,omitempty"`
+	Feeds        []FeedRef   `json:"feeds,omitempty"` // the cached feeds the snapshot was frozen from, by name
 	Counts       InputCounts `json:"counts"`
 	InputsHash   string      `json:"inputsHash"`
+}
+
+// FeedRef is the provenance of a feed the inputs were frozen from
+// (docs/feeds.md): where it was downloaded, when, and the digest of the
+// bytes as downloaded.
+type FeedRef struct {
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	FetchedAt string `json:"fetchedAt"`
+	Digest    string `json:"digest"`
 }
 
 // SBOMRef is one evaluated SBOM.
