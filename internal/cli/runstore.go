@@ -71,6 +71,7 @@ func (a *App) recordRun(ctx context.Context, st *store.Store, o recordOptions) (
 		return nil, err
 	}
 	out.Run, out.Existing = run, existing
+	a.recordLessons(ctx, st, rec.RunID, o.Meta.Actor)
 	if existing {
 		// The run was recorded before: its stored envelope (or its absence)
 		// is what attests the stored rows.
