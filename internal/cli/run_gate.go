@@ -6,6 +6,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -66,7 +67,7 @@ func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*ru
 // not approved or active here is refused unless shadow. It returns the
 // lifecycle state and approval-set digest the run records; without a trust
 // config, the stored state of a registered version and no approval set.
-func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *loadedPolicy, shadow bool) (state, approvalSet string, err error) {
+func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *run.Policy, shadow bool) (state, approvalSet string, err error) {
 	if act.Trust == nil {
 		if pol.Version == 0 {
 			return "", "", nil
