@@ -695,7 +695,7 @@ func DecodeAdvisory(data []byte, a *model.Advisory) error {
 
 var (
 	advisoryNames = []string{"id", "aliases", "related", "source", "summary", "published", "modified", "withdrawn",
-		"severity", "databaseSeverity", "affected", "references", "tags", "file"}
+		"severity", "databaseSeverity", "cwes", "affected", "references", "tags", "file"}
 	modelAffectedNames = []string{"ecosystem", "name", "purl", "ranges", "versions", "ecosystemSpecific", "databaseSpecific"}
 )
 
@@ -727,6 +727,8 @@ func (p *osvParser) advisory(a *model.Advisory) bool {
 			ok = p.modelSeverities(&a.Severity)
 		case "databaseSeverity":
 			ok = p.string(&a.DBSeverity)
+		case "cwes":
+			ok = p.strings(&a.CWEs)
 		case "affected":
 			ok = p.modelAffecteds(&a.Affected)
 		case "references":
