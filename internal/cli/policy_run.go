@@ -35,6 +35,7 @@ type policyRunOptions struct {
 	timestamps  bool
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
 	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
+	labels      []string             // --label (baseline.go)
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
@@ -107,6 +108,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
 	opts.bundle.register(f)
+	addLabelFlag(f, &opts.labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
 	for _, l := range looseCursors {
 		if _, ok := opts.loose[l.flag]; ok {
@@ -123,6 +125,9 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyRunOptions) error {
 	started := time.Now()
 	if err := opts.refuseLoose(ctx, app); err != nil {
+		return err
+	}
+	if err := checkLabels(opts.labels); err != nil {
 		return err
 	}
 	if opts.bundle.path == "" && policyRef == "" {
@@ -194,7 +199,8 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		// makes a run shadow without --shadow.
 		meta.Env, meta.Shadow = res.Env, res.Shadow
 	}
-	out, err := app.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, EvalErr: evalErr, SignKey: key, Attestation: opts.attestation})
+	out, err := app.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, EvalErr: evalErr, SignKey: key, Attestation: opts.attestation,
+		Labels: opts.labels, Components: inventoryJSON(snap)})
 	if err != nil {
 		return err
 	}

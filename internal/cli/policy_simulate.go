@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/buildinfo"
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
@@ -32,6 +33,8 @@ type policySimulateOptions struct {
 	record   bool
 	signKey  string
 	trust    string
+	base     baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
+	labels   []string
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -80,7 +83,9 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
-	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
+	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
+	opts.base.register(f)
+	addLabelFlag(f, &opts.labels)
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
@@ -97,14 +102,8 @@ type simulation struct {
 }
 
 func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *policySimulateOptions) error {
-	switch opts.failOn {
-	case "blocked", "warned", "never":
-	case "new-blocked":
-		if opts.baseline == "" {
-			return fail.New(fail.Invalid, "--fail-on new-blocked needs --baseline POLICY")
-		}
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned, never or new-blocked", opts.failOn)
+	if err := opts.checkBaselines(); err != nil {
+		return err
 	}
 	format := app.Format()
 	if !isSimulateFormat(format) {
@@ -130,7 +129,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	var st *store.Store
-	needStore := opts.record || isRegistered(policyRef) || isRegistered(opts.baseline)
+	needStore := opts.record || isRegistered(policyRef) || isRegistered(opts.baseline) || opts.base.run != ""
 	if needStore {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
 			return err
@@ -185,12 +184,18 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		diff = engine.Compare(baseRes, res)
 	}
 
-	if opts.record {
-		if err := app.recordSimulation(ctx, st, pol, res, req, started, act); err != nil {
+	var dl *delta.Delta
+	if opts.base.given() > 0 {
+		if dl, err = opts.base.compare(ctx, app, st, req, snap, res); err != nil {
 			return err
 		}
 	}
-	if err := app.writeSimulation(format, snap, res, baseRes, diff); err != nil {
+	if opts.record {
+		if err := app.recordSimulation(ctx, st, pol, res, req, started, act, opts.labels, snap); err != nil {
+			return err
+		}
+	}
+	if err := app.writeSimulation(format, snap, res, baseRes, diff, dl); err != nil {
 		return err
 	}
 	if format != "table" && !app.Global.Quiet {
@@ -199,6 +204,12 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 			s := diff.Summary
 			fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d newly blocked, %d no longer blocked\n", s.Changed, s.NewBlocked, s.Unblocked)
 		}
+		if dl != nil {
+			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(dl))
+		}
+	}
+	if dl != nil && (opts.failOn == "new-blocked" || opts.failOn == "new-warned") {
+		return deltaGate(dl, opts.failOn, res.Shadow)
 	}
 	if opts.failOn == "new-blocked" {
 		if res.Shadow || diff.Summary.NewBlocked == 0 {
@@ -268,11 +279,14 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 }
 
 // writeSimulation renders the outcome in format.
-func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base *engine.Result, diff *engine.Diff) error {
+func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base *engine.Result, diff *engine.Diff, dl *delta.Delta) error {
 	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(snap)}
 	switch format {
 	case "json", "yaml":
 		var v any = res
+		if dl != nil {
+			v = withDelta(res, dl)
+		}
 		if diff != nil {
 			v = simulation{SchemaVersion: "stella.simulation@1", Candidate: res, Baseline: base, Diff: diff}
 		}
@@ -287,6 +301,10 @@ func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base 
 		if diff != nil {
 			fmt.Fprintln(a.Out)
 			return report.DiffTable(a.Out, diff, opts)
+		}
+		if dl != nil {
+			fmt.Fprintln(a.Out)
+			return report.DeltaTable(a.Out, dl, opts)
 		}
 		return nil
 	}
@@ -340,11 +358,11 @@ func cmpOrString(a, b string) string {
 
 // recordSimulation stores the simulation as a run (mode simulate).
 // act signs it and is its actor (authorizeRun).
-func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loadedPolicy, res *engine.Result, req engine.Request, started time.Time, act *runActor) error {
+func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loadedPolicy, res *engine.Result, req engine.Request, started time.Time, act *runActor, labels []string, snap *snapshot.Snapshot) error {
 	meta := store.RunMeta{Mode: store.ModeSimulate, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
 		SnapshotID: req.SnapshotID, Shadow: res.Shadow, Env: res.Env, EvaluationTime: res.EvaluationTime, StartedAt: started,
 		Actor: act.Principal}
-	out, err := a.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, SignKey: act.Key})
+	out, err := a.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, SignKey: act.Key, Labels: labels, Components: inventoryJSON(snap)})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ type recordOptions struct {
 	EvalErr     error          // why it failed
 	SignKey     *attest.Key    // nil: the run is stored unsigned
 	Attestation string         // also write the envelope to this file
+	Labels      []string       // --label values
+	Components  []byte         // the component inventory (baseline.go)
 }
 
 // recorded is what recordRun stored.
@@ -66,7 +68,8 @@ func (a *App) recordRun(ctx context.Context, st *store.Store, o recordOptions) (
 			return nil, err
 		}
 	}
-	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: o.Meta, Record: rec, Result: o.Result, Attestation: out.Envelope})
+	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: o.Meta, Record: rec, Result: o.Result, Attestation: out.Envelope,
+		Labels: o.Labels, Components: o.Components})
 	if err != nil {
 		return nil, err
 	}

@@ -196,17 +196,6 @@ func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
 		return err
 	}
 	ct := newTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
-	arrow := func(a, b string) string {
-		switch {
-		case a == b:
-			return a
-		case a == "":
-			return b
-		case b == "":
-			return a
-		}
-		return a + " → " + b
-	}
 	for _, c := range d.Changes {
 		verdict := arrow(c.OldVerdict, c.NewVerdict)
 		if c.NewVerdict == engine.VerdictBlocked && c.OldVerdict != engine.VerdictBlocked {
