@@ -79,6 +79,23 @@ func TestSealedChild(t *testing.T) {
 	os.Exit(Main(args, os.Stdin, os.Stdout, os.Stderr))
 }
 
+// requireSeccomp runs the control: the filter really kills a process that
+// opens a socket. Without seccomp the test is skipped (failed with CI=true).
+func requireSeccomp(t *testing.T) {
+	t.Helper()
+	_, errs, err := sealedChild(t, "dial")
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 98 { // the filter could not be installed
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true requires seccomp: %s", errs)
+		}
+		t.Skipf("seccomp is not available here: %s", errs)
+	}
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
+		t.Fatalf("control child: %v, want it killed by SIGSYS (is seccomp available?)", err)
+	}
+}
+
 // sealedChild runs args in a child under the filter.
 func sealedChild(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
@@ -96,18 +113,7 @@ func sealedChild(t *testing.T, args ...string) (string, string, error) {
 // `policy run --sealed --bundle` in a process that cannot open a socket,
 // gives the findings digest of the run at A.
 func TestSealedRunOpensNoSocket(t *testing.T) {
-	// The control: the filter really kills a process that opens a socket.
-	_, errs, err := sealedChild(t, "dial")
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 98 { // the filter could not be installed
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true requires seccomp: %s", errs)
-		}
-		t.Skipf("seccomp is not available here: %s", errs)
-	}
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGSYS {
-		t.Fatalf("control child: %v, want it killed by SIGSYS (is seccomp available?)", err)
-	}
+	requireSeccomp(t)
 
 	s := newKitSite(t)
 	dbB := filepath.Join(s.dir, "b.db")

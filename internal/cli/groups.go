@@ -26,6 +26,12 @@ func newInputsCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+func newFeedsCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "feeds", Short: "Pull advisory and signal feeds (OSV, KEV, EPSS, NVD) into a local cache"}
+	cmd.AddCommand(newFeedsPullCmd(app), newFeedsStatusCmd(app))
+	return cmd
+}
+
 func newKeyCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "key", Short: "Generate, list and export signing keys (ed25519, ECDSA P-256)"}
 	cmd.AddCommand(newKeyGenerateCmd(app), newKeyListCmd(app), newKeyExportCmd(app))
@@ -63,7 +69,7 @@ func policyGovernanceCmds(app *App) []*cobra.Command {
 	return []*cobra.Command{
 		newPolicyNewCmd(app), newPolicySubmitCmd(app), newPolicyReviewCmd(app), newPolicyApproveCmd(app),
 		newPolicyActivateCmd(app), newPolicyArchiveCmd(app), newPolicyRollbackCmd(app), newPolicyVersionsCmd(app),
-		newPolicyStatusCmd(app),
+		newPolicyStatusCmd(app), newPolicyConflictsCmd(app), newPolicyDepsCmd(app),
 	}
 }
 

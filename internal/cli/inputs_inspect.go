@@ -118,6 +118,8 @@ func contentOf(in *inputs.Input) any {
 		return in.Advisories
 	case inputs.KindVEX:
 		return in.VEX
+	case inputs.KindNVD:
+		return in.NVD
 	case inputs.KindEPSS:
 		return in.EPSS
 	case inputs.KindKEV:

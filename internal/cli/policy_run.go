@@ -386,7 +386,7 @@ func isEvalFailure(err error) bool {
 // snapshotRef converts a snapshot's digests into the engine's input cursors.
 func snapshotRef(s *snapshot.Snapshot) *engine.InputsRef {
 	d := s.Digests
-	ref := &engine.InputsRef{SnapshotID: s.ID(), SBOMs: []engine.SBOMRef{}, Advisories: d.Advisories, VEX: d.VEX, EPSS: d.EPSS,
+	ref := &engine.InputsRef{SnapshotID: s.ID(), SBOMs: []engine.SBOMRef{}, Advisories: d.Advisories, VEX: d.VEX, NVD: d.NVD, EPSS: d.EPSS,
 		KEV: d.KEV, Reachability: d.Reachability, Exceptions: d.Exceptions}
 	for _, sb := range d.SBOMs {
 		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})

@@ -40,7 +40,7 @@ type policySimulateOptions struct {
 func newPolicySimulateCmd(app *App) *cobra.Command {
 	opts := &policySimulateOptions{}
 	cmd := &cobra.Command{
-		Use:   "simulate POLICY (--sbom FILE… [--advisories P…] [--vex F…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
+		Use:   "simulate POLICY (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
 		Short: "Evaluate a policy on inputs and gate on the verdict (CI)",
 		Long: `Evaluate POLICY — a .stella file, or a registered P-n[@version] — on loose
 input files frozen in memory, or on a snapshot (a directory made by
@@ -239,7 +239,7 @@ func isRegistered(ref string) bool {
 
 // inputs freezes the loose input files in memory, or opens the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store) (*snapshot.Snapshot, error) {
-	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != ""
+	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != ""
 	if o.snapshot != "" {
 		if loose {
 			return nil, fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")

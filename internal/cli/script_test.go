@@ -23,7 +23,9 @@ func TestMain(m *testing.M) {
 // whether it is present). [pg] tells whether a PostgreSQL server is available
 // (internal/pgtest) and `pgdb NAME` creates a database on it, setting $NAME to
 // its connection string. `sqlexec DB SQL…` edits a database behind stella's
-// back (tampering tests). STELLA_UPDATE=1 rewrites cmp targets.
+// back (tampering tests). `feedserver DIR` serves DIR over HTTP on loopback
+// as $FEEDS, and `osvzip ZIP FILE…` builds an osv.dev-style archive
+// (feeds_script_test.go). STELLA_UPDATE=1 rewrites cmp targets.
 func TestScripts(t *testing.T) {
 	root := testenv.RepoRoot()
 	data := testenv.DataDir()
@@ -42,7 +44,8 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "sqlexec": sqlexecCmd},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "sqlexec": sqlexecCmd,
+			"feedserver": feedserverCmd, "osvzip": osvzipCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {
 				return pgCondition()

@@ -23,7 +23,7 @@ import (
 // freeze or read them (snapshot create, policy simulate).
 type inputFlags struct {
 	sboms, advisories, vex, reach, exceptions []string
-	signals                                   []string
+	signals, nvd                              []string
 	epss, kev                                 string
 	sbomFormat, vexFormat                     string
 	skipInvalid                               bool
@@ -35,6 +35,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.sboms, "sbom", nil, "SBOM file, CycloneDX or SPDX JSON (repeatable)")
 	fs.StringArrayVar(&f.advisories, "advisories", nil, "OSV advisories: a file, a directory tree or a zip (repeatable)")
 	fs.StringArrayVar(&f.vex, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
+	fs.StringArrayVar(&f.nvd, "nvd", nil, "NVD CVE API 2.0 JSON for severity resolution: a file (may be gzipped) or a directory of them, as published (repeatable)")
 	fs.StringVar(&f.epss, "epss", "", "EPSS scores CSV (may be gzipped)")
 	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
 	fs.StringArrayVar(&f.signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
@@ -49,7 +50,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 // spec turns the flags into a snapshot spec.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	sp := snapshot.Spec{
-		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
+		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
 		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
 		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(),
 	}
@@ -78,7 +79,7 @@ type snapshotCreateOptions struct {
 func newSnapshotCreateCmd(app *App) *cobra.Command {
 	opts := &snapshotCreateOptions{}
 	cmd := &cobra.Command{
-		Use:   "create --sbom FILE… [--advisories PATH…] [--vex FILE…] [--epss FILE] [--kev FILE] [--signals FILE…] [--reachability FILE…] [--exceptions FILE…] [-o DIR]",
+		Use:   "create --sbom FILE… [--advisories PATH…] [--vex FILE…] [--nvd PATH…] [--epss FILE] [--kev FILE] [--signals FILE…] [--reachability FILE…] [--exceptions FILE…] [-o DIR]",
 		Short: "Freeze inputs into a content-addressed snapshot and print its id",
 		Long: `Reads every input (formats are detected by content), normalizes it, and
 writes a snapshot directory: manifest.json, the normalized content as
@@ -212,7 +213,7 @@ func statsLine(st *snapshot.Stats) string {
 		k         int
 		one, many string
 	}{
-		{st.EPSS, "EPSS score", "EPSS scores"}, {st.KEV, "KEV entry", "KEV entries"},
+		{st.NVD, "NVD CVE record", "NVD CVE records"}, {st.EPSS, "EPSS score", "EPSS scores"}, {st.KEV, "KEV entry", "KEV entries"},
 		{st.Reachability, "reachability fact", "reachability facts"}, {st.Exceptions, "exception", "exceptions"},
 		{st.Skipped, "skipped record", "skipped records"},
 	} {
@@ -234,9 +235,10 @@ func (a *App) progress() inputs.Progress {
 
 // progressBar adapts schollz/progressbar to inputs.Progress.
 type progressBar struct {
-	w   io.Writer
-	mu  sync.Mutex
-	bar *progressbar.ProgressBar
+	w     io.Writer
+	bytes bool // counts bytes (a download), not files
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar
 }
 
 func (p *progressBar) Start(what string, total int) {
@@ -246,6 +248,7 @@ func (p *progressBar) Start(what string, total int) {
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionShowCount(),
+		progressbar.OptionShowBytes(p.bytes),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetVisibility(true))

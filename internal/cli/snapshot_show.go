@@ -159,7 +159,7 @@ func countsText(c inputs.Counts) string {
 	}{
 		{c.Components, "component", "components"}, {c.NoPurl, "without purl", "without purl"},
 		{c.Advisories, "advisory", "advisories"}, {c.Withdrawn, "withdrawn", "withdrawn"},
-		{c.VEX, "statement", "statements"}, {c.EPSS, "score", "scores"}, {c.KEV, "entry", "entries"},
+		{c.VEX, "statement", "statements"}, {c.NVD, "CVE record", "CVE records"}, {c.EPSS, "score", "scores"}, {c.KEV, "entry", "entries"},
 		{c.Reachability, "fact", "facts"}, {c.Exceptions, "exception", "exceptions"}, {c.Skipped, "skipped", "skipped"},
 	} {
 		if x.n > 0 {

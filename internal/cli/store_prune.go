@@ -47,7 +47,7 @@ func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions) error
 	if age == "" {
 		age = "365d"
 	}
-	d, err := parseAge(age)
+	d, err := parseAge("--older-than", age)
 	if err != nil {
 		return err
 	}

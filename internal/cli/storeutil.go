@@ -108,18 +108,18 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// parseAge reads a retention such as "365d", "12h" or "90m".
-func parseAge(s string) (time.Duration, error) {
+// parseAge reads the value of flag, an age such as "365d", "12h" or "90m".
+func parseAge(flag, s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		d, err := strconv.Atoi(n)
 		if err != nil || d < 0 {
-			return 0, fail.New(fail.Invalid, "--older-than %q: want a number of days like 365d", s)
+			return 0, fail.New(fail.Invalid, "%s %q: want a number of days like 365d", flag, s)
 		}
 		return time.Duration(d) * 24 * time.Hour, nil
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fail.New(fail.Invalid, "--older-than %q: want a duration like 365d or 12h", s)
+		return 0, fail.New(fail.Invalid, "%s %q: want a duration like 365d or 12h", flag, s)
 	}
 	return d, nil
 }

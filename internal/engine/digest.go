@@ -36,6 +36,7 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 		}
 		ref.Advisories = digest(orEmpty(in.Advisories), true)
 		ref.VEX = digest(orEmpty(in.VEX), true)
+		ref.NVD = digest(in.NVD, len(in.NVD) > 0)
 		ref.EPSS = digest(in.EPSS, in.EPSS != nil)
 		ref.KEV = digest(in.KEV, in.KEV != nil)
 		ref.Reachability = digest(in.Reach, len(in.Reach) > 0)
@@ -64,7 +65,7 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 }
 
 func counts(in *model.Inputs) InputCounts {
-	c := InputCounts{Advisories: len(in.Advisories), VEX: len(in.VEX), Reachability: len(in.Reach), Exceptions: len(in.Exceptions)}
+	c := InputCounts{Advisories: len(in.Advisories), VEX: len(in.VEX), NVD: len(in.NVD), Reachability: len(in.Reach), Exceptions: len(in.Exceptions)}
 	for i := range in.SBOMs {
 		c.Components += len(in.SBOMs[i].Components)
 	}

@@ -71,6 +71,7 @@ type InputsRef struct {
 	SBOMs        []SBOMRef   `json:"sboms"` // sorted by digest
 	Advisories   string      `json:"advisories"`
 	VEX          string      `json:"vex"`
+	NVD          string      `json:"nvd,omitempty"`
 	EPSS         string      `json:"epss,omitempty"`
 	KEV          string      `json:"kev,omitempty"`
 	Reachability string      `json:"reachability,omitempty"`
@@ -91,6 +92,7 @@ type InputCounts struct {
 	Components   int `json:"components"`
 	Advisories   int `json:"advisories"`
 	VEX          int `json:"vex"`
+	NVD          int `json:"nvd,omitempty"`
 	EPSS         int `json:"epss"`
 	KEV          int `json:"kev"`
 	Reachability int `json:"reachability"`

@@ -9,7 +9,7 @@ import (
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -541,22 +541,7 @@ func dependsOn(ctx context.Context, tx *store.Tx, l store.Lifecycle) ([]string, 
 	if err != nil {
 		return nil, err
 	}
-	val, ok := p.Metadata.Get("depends_on")
-	if !ok {
-		return nil, nil
-	}
-	var out []string
-	switch val.Kind {
-	case ir.ValString:
-		out = append(out, val.Str)
-	case ir.ValList:
-		for _, x := range val.List {
-			if x.Kind == ir.ValString {
-				out = append(out, x.Str)
-			}
-		}
-	}
-	return out, nil
+	return policyset.DependsOn(p), nil
 }
 
 // Rollback makes an earlier version active again during an incident.

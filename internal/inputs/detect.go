@@ -62,6 +62,7 @@ type sniff struct {
 	Facts           present         `json:"facts"`
 	Components      nonEmpty        `json:"components"`
 	Vulnerabilities present         `json:"vulnerabilities"`
+	Format          str             `json:"format"`
 }
 
 // Schema names of stella's own formats (docs/inputs.md).
@@ -190,6 +191,8 @@ func classify(s *sniff) (Format, Kind) {
 		return CSAF, KindVEX
 	case bool(s.Statements) && (bool(s.Context) || bool(s.Author)):
 		return OpenVEX, KindVEX
+	case s.Format == "NVD_CVE" && bool(s.Vulnerabilities):
+		return NVDJSON, KindNVD
 	case bool(s.CatalogVersion) && bool(s.Vulnerabilities):
 		return KEVJSON, KindKEV
 	case s.Schema == ReachSchema || s.Schema == "" && bool(s.Facts):
@@ -235,6 +238,8 @@ func describe(f Format) string {
 		return "EPSS score file"
 	case KEVJSON, KEVCSV:
 		return "CISA KEV catalog"
+	case NVDJSON:
+		return "NVD CVE API 2.0 document"
 	case Reach:
 		return "stella reachability file"
 	case Exceptions:
@@ -262,6 +267,8 @@ func expected(k Kind) string {
 		return "EPSS CSV, optionally gzipped"
 	case KindKEV:
 		return "CISA KEV JSON (or its CSV form)"
+	case KindNVD:
+		return "NVD CVE API 2.0 JSON: a file (optionally gzipped) or a directory of them"
 	case KindReach:
 		return ReachSchema + " JSON"
 	case KindExceptions:

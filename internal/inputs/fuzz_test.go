@@ -61,7 +61,7 @@ func fuzzRead(f *testing.F, format Format) {
 
 // contentOf is everything a read produced, for comparing reads.
 func contentOf(in *Input) any {
-	return []any{in.Kind, in.Format, in.SpecVersion, in.SBOM, in.Advisories, in.VEX, in.EPSS, in.KEV, in.Reach, in.Exceptions, in.Warnings, in.Skipped}
+	return []any{in.Kind, in.Format, in.SpecVersion, in.SBOM, in.Advisories, in.VEX, in.NVD, in.EPSS, in.KEV, in.Reach, in.Exceptions, in.Warnings, in.Skipped}
 }
 
 func FuzzDetect(f *testing.F) {

@@ -29,6 +29,7 @@ const (
 	KindSBOM       Kind = "sbom"
 	KindAdvisories Kind = "advisories"
 	KindVEX        Kind = "vex"
+	KindNVD        Kind = "nvd"
 	KindEPSS       Kind = "epss"
 	KindKEV        Kind = "kev"
 	KindReach      Kind = "reachability"
@@ -36,7 +37,7 @@ const (
 )
 
 // Kinds lists every kind in snapshot order.
-var Kinds = []Kind{KindSBOM, KindAdvisories, KindVEX, KindEPSS, KindKEV, KindReach, KindExceptions}
+var Kinds = []Kind{KindSBOM, KindAdvisories, KindVEX, KindNVD, KindEPSS, KindKEV, KindReach, KindExceptions}
 
 // Format is a document format.
 type Format string
@@ -50,6 +51,7 @@ const (
 	CSAF       Format = "csaf"
 	EPSSCSV    Format = "epss"
 	KEVJSON    Format = "kev"
+	NVDJSON    Format = "nvd"
 	KEVCSV     Format = "kev-csv"
 	Reach      Format = "stella-reachability"
 	Exceptions Format = "stella-exceptions"
@@ -66,6 +68,7 @@ var formatKinds = map[Format][]Kind{
 	EPSSCSV:    {KindEPSS},
 	KEVJSON:    {KindKEV},
 	KEVCSV:     {KindKEV},
+	NVDJSON:    {KindNVD},
 	Reach:      {KindReach},
 	Exceptions: {KindExceptions},
 }
@@ -79,7 +82,7 @@ func ParseFormat(s string, k Kind) (Format, error) {
 		}
 	}
 	var names []string
-	for _, cand := range []Format{CycloneDX, SPDX, OSV, OpenVEX, CSAF, EPSSCSV, KEVJSON, KEVCSV, Reach, Exceptions} {
+	for _, cand := range []Format{CycloneDX, SPDX, OSV, OpenVEX, CSAF, NVDJSON, EPSSCSV, KEVJSON, KEVCSV, Reach, Exceptions} {
 		for _, fk := range formatKinds[cand] {
 			if k == "" || fk == k {
 				names = append(names, string(cand))
@@ -127,6 +130,7 @@ type Input struct {
 	SBOM       *model.SBOM          `json:"-"`
 	Advisories []model.Advisory     `json:"-"` // sorted by ID
 	VEX        []model.VEXStatement `json:"-"` // sorted by ID; for a CycloneDX SBOM, its embedded VEX
+	NVD        []model.NVDCVE       `json:"-"` // sorted by ID
 	EPSS       *model.EPSS          `json:"-"`
 	KEV        *model.KEV           `json:"-"`
 	Reach      []model.Reach        `json:"-"`
@@ -143,6 +147,7 @@ type Counts struct {
 	Advisories   int `json:"advisories,omitempty"`
 	Withdrawn    int `json:"withdrawn,omitempty"`
 	VEX          int `json:"vex,omitempty"`
+	NVD          int `json:"nvd,omitempty"`
 	EPSS         int `json:"epss,omitempty"`
 	KEV          int `json:"kev,omitempty"`
 	Reachability int `json:"reachability,omitempty"`
@@ -155,6 +160,7 @@ func (in *Input) Counts() Counts {
 	c := Counts{
 		Advisories:   len(in.Advisories),
 		VEX:          len(in.VEX),
+		NVD:          len(in.NVD),
 		Reachability: len(in.Reach),
 		Exceptions:   len(in.Exceptions),
 		Skipped:      len(in.Skipped),
@@ -224,6 +230,7 @@ const (
 	mediaOSV        = "application/vnd.osv+json"
 	mediaOpenVEX    = "application/openvex+json"
 	mediaCSAF       = "application/csaf+json"
+	mediaNVD        = "application/vnd.nist.nvd.cve+json"
 	mediaCSV        = "text/csv"
 	mediaJSON       = "application/json"
 	mediaReach      = "application/vnd.stella.reachability+json"

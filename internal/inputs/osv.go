@@ -326,6 +326,29 @@ func SourceOf(id string) string {
 	return strings.ToUpper(prefix)
 }
 
+// eachMember runs f(0) … f(n-1) on GOMAXPROCS workers, each taking the
+// next index, and returns when all are done.
+func eachMember(n int, f func(i int)) {
+	var next int
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 // MergeAdvisories sorts advisories by id and keeps one record per id: the
 // one modified last, or on a tie the one with the smaller content digest.
 // Dropped records that differ from the kept one are reported as warnings
@@ -425,29 +448,12 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 		prog.Start("reading "+p, len(ms))
 		defer prog.Finish()
 	}
-	var next int
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(ms)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(ms) {
-					return
-				}
-				results[i] = readOSVMember(ms[i], lim)
-				if prog != nil {
-					prog.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	eachMember(len(ms), func(i int) {
+		results[i] = readOSVMember(ms[i], lim)
+		if prog != nil {
+			prog.Add(1)
+		}
+	})
 
 	var advs []model.Advisory
 	var probs []Problem

@@ -20,6 +20,9 @@ func Read(p string, opt Options) (*Input, error) {
 	if err != nil {
 		return nil, invalid("", Problem{File: p, Msg: unwrapPathError(err).Error()})
 	}
+	if fi.IsDir() && opt.Kind == KindNVD {
+		return readNVDDir(p, lim)
+	}
 	if fi.IsDir() || fi.Mode().IsRegular() && isZip(p) {
 		if !accepts(opt, OSV) {
 			what := "a directory"
@@ -96,6 +99,8 @@ func parse(d *doc, in *Input, opt Options) error {
 		return readOpenVEX(d, in)
 	case CSAF:
 		return readCSAF(d, in)
+	case NVDJSON:
+		return readNVD(d, in)
 	case EPSSCSV:
 		return readEPSS(d, in)
 	case KEVJSON:
@@ -148,6 +153,8 @@ func mediaOf(f Format) string {
 		return mediaOpenVEX
 	case CSAF:
 		return mediaCSAF
+	case NVDJSON:
+		return mediaNVD
 	case EPSSCSV, KEVCSV:
 		return mediaCSV
 	case Reach:

@@ -51,6 +51,7 @@ func TestDetect(t *testing.T) {
 		{"#model_version:v1,score_date:2024-01-01T00:00:00Z\ncve,epss,percentile\n", EPSSCSV, KindEPSS},
 		{"cve,epss,percentile\nCVE-2024-0001,0.1,0.5\n", EPSSCSV, KindEPSS},
 		{"cveID,vendorProject,product,dateAdded\nCVE-2024-0001,a,b,2024-01-01\n", KEVCSV, KindKEV},
+		{`{"resultsPerPage": 0, "format": "NVD_CVE", "version": "2.0", "vulnerabilities": []}`, NVDJSON, KindNVD},
 	} {
 		d := &doc{name: "x", data: []byte(tt.doc)}
 		f, k, err := detect(d, "")

@@ -4,7 +4,7 @@ import "encoding/json"
 
 // sniffFields are the members detection reads, by their exact JSON names.
 var sniffFields = []string{"bomFormat", "spdxVersion", "@context", "statements", "author", "document", "catalogVersion",
-	"id", "affected", "modified", "schema_version", "schema", "exceptions", "effect", "facts", "components", "vulnerabilities"}
+	"id", "affected", "modified", "schema_version", "schema", "exceptions", "effect", "facts", "components", "vulnerabilities", "format"}
 
 // sniffTop fills s from the top-level members of the object b without
 // decoding the others: it passes over their values with the OSV decoder's
@@ -88,6 +88,8 @@ func set(s *sniff, key string, raw []byte) {
 		s.Components.UnmarshalJSON(raw)
 	case "vulnerabilities":
 		s.Vulnerabilities.UnmarshalJSON(raw)
+	case "format":
+		s.Format.UnmarshalJSON(raw)
 	}
 }
 

@@ -229,6 +229,12 @@ func fileMember(p string, size int64) member {
 // dirMembers lists the *.json files under dir, sorted by slash path,
 // skipping hidden directories and anything that is not a regular file.
 func dirMembers(dir string, lim Limits) ([]member, error) {
+	return walkMembers(dir, lim, func(name string) bool { return strings.EqualFold(path.Ext(name), ".json") })
+}
+
+// walkMembers lists the regular files under dir whose names want accepts,
+// sorted by slash path, skipping hidden directories.
+func walkMembers(dir string, lim Limits, want func(name string) bool) ([]member, error) {
 	var ms []member
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -241,7 +247,7 @@ func dirMembers(dir string, lim Limits) ([]member, error) {
 			}
 			return nil
 		}
-		if !e.Type().IsRegular() || !strings.EqualFold(path.Ext(name), ".json") {
+		if !e.Type().IsRegular() || !want(name) {
 			return nil
 		}
 		rel, err := filepath.Rel(dir, p)

@@ -235,12 +235,34 @@ type Exception struct {
 	Ticket        string   `json:"ticket,omitempty"`
 }
 
+// NVDCVE is one CVE record of the NVD CVE API 2.0, reduced to what severity
+// resolution and the advisory facts read (docs/inputs.md, "NVD").
+type NVDCVE struct {
+	ID           string      `json:"id"`
+	Published    string      `json:"published,omitempty"`    // RFC 3339 UTC
+	LastModified string      `json:"lastModified,omitempty"` // RFC 3339 UTC
+	Status       string      `json:"vulnStatus,omitempty"`   // Analyzed, Modified, Rejected, …
+	Metrics      []NVDMetric `json:"metrics,omitempty"`      // Primary before Secondary, then v4.0, v3.1, v3.0, v2; then source
+	CWEs         []string    `json:"cwes,omitempty"`         // CWE ids of its weaknesses, sorted
+}
+
+// NVDMetric is one CVSS metric of an NVD CVE record.
+type NVDMetric struct {
+	Source       string    `json:"source"`  // who scored it: "nvd@nist.gov", a CNA's address
+	Type         string    `json:"type"`    // Primary or Secondary
+	Version      string    `json:"version"` // "4.0", "3.1", "3.0", "2.0"
+	Vector       string    `json:"vector"`  // the vector string as given
+	BaseScore    decimal.D `json:"baseScore"`
+	BaseSeverity string    `json:"baseSeverity,omitempty"`
+}
+
 // Inputs is a complete, normalized input set: what a snapshot freezes and the
 // engine evaluates.
 type Inputs struct {
 	SBOMs      []SBOM         `json:"sboms"`
-	Advisories []Advisory     `json:"advisories"` // sorted by ID
-	VEX        []VEXStatement `json:"vex"`        // sorted by ID
+	Advisories []Advisory     `json:"advisories"`    // sorted by ID
+	VEX        []VEXStatement `json:"vex"`           // sorted by ID
+	NVD        []NVDCVE       `json:"nvd,omitempty"` // sorted by ID
 	EPSS       *EPSS          `json:"epss,omitempty"`
 	KEV        *KEV           `json:"kev,omitempty"`
 	Reach      []Reach        `json:"reachability,omitempty"`

@@ -40,6 +40,7 @@ const (
 	AdvisoriesFile = "advisories.json"
 	IndexFile      = "advisories.index.json"
 	VEXFile        = "vex.json"
+	NVDFile        = "nvd.json"
 	EPSSFile       = "epss.json"
 	KEVFile        = "kev.json"
 	ReachFile      = "reachability.json"
@@ -107,6 +108,7 @@ type Stats struct {
 	VEX                   int     `json:"vex"`
 	VEXByStatus           []Count `json:"vexByStatus"`
 	VEXByFormat           []Count `json:"vexByFormat"`
+	NVD                   int     `json:"nvd,omitempty"`
 	EPSS                  int     `json:"epss"`
 	KEV                   int     `json:"kev"`
 	Reachability          int     `json:"reachability"`
@@ -127,6 +129,7 @@ type Digests struct {
 	SBOMs        []SBOMDigest `json:"sboms"` // sorted by digest
 	Advisories   string       `json:"advisories"`
 	VEX          string       `json:"vex"`
+	NVD          string       `json:"nvd,omitempty"`
 	EPSS         string       `json:"epss,omitempty"`
 	KEV          string       `json:"kev,omitempty"`
 	Reachability string       `json:"reachability,omitempty"`
@@ -162,6 +165,7 @@ type Spec struct {
 	SBOMs        []string
 	Advisories   []string
 	VEX          []string
+	NVD          []string // NVD CVE API 2.0 files or directories of them
 	EPSS         string
 	KEV          string
 	Signals      []string // EPSS or KEV files, each detected by content
@@ -196,6 +200,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		{inputs.KindSBOM, spec.SBOMFormat, spec.SBOMs},
 		{inputs.KindAdvisories, "", spec.Advisories},
 		{inputs.KindVEX, spec.VEXFormat, spec.VEX},
+		{inputs.KindNVD, "", spec.NVD},
 		{inputs.KindEPSS, "", []string{spec.EPSS}},
 		{inputs.KindKEV, "", []string{spec.KEV}},
 		{inputs.KindReach, "", spec.Reachability},
@@ -287,6 +292,7 @@ func (b *builder) build(read []*inputs.Input) error {
 	}
 	var advs []model.Advisory
 	var vex []model.VEXStatement
+	var nvd []model.NVDCVE
 	var reach []reachFrom
 	var excs []exceptionFrom
 	sbomSeen := map[string]bool{}
@@ -319,6 +325,8 @@ func (b *builder) build(read []*inputs.Input) error {
 			advs = append(advs, in.Advisories...)
 		case inputs.KindVEX:
 			vex = append(vex, in.VEX...)
+		case inputs.KindNVD:
+			nvd = append(nvd, in.NVD...)
 		case inputs.KindEPSS:
 			if b.inputs.EPSS != nil {
 				return fail.New(fail.Invalid, "%s: only one EPSS file can be frozen", in.Path)
@@ -346,6 +354,9 @@ func (b *builder) build(read []*inputs.Input) error {
 	advs, b.warnings = inputs.MergeAdvisories(advs, "advisories", b.warnings)
 	b.inputs.Advisories = advs
 	b.inputs.VEX = inputs.SortVEX(vex)
+	if len(nvd) > 0 {
+		b.inputs.NVD, b.warnings = inputs.MergeNVD(nvd, "nvd", b.warnings)
+	}
 	if b.inputs.Reach, err = mergeReach(reach); err != nil {
 		return err
 	}
@@ -369,6 +380,8 @@ func InputDigest(in *inputs.Input) string {
 		return canon.Digest(data)
 	case inputs.KindVEX:
 		return digestOf(in.VEX)
+	case inputs.KindNVD:
+		return digestOf(in.NVD)
 	case inputs.KindEPSS:
 		return digestOf(in.EPSS)
 	case inputs.KindKEV:
@@ -401,6 +414,9 @@ func (b *builder) finish() (*Snapshot, error) {
 	idx := buildIndex(in.Advisories, recs)
 	b.put(IndexFile, "application/vnd.stella.advisory-index+json", mustCanon(idx))
 	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", b.vexBytes())
+	if len(in.NVD) > 0 {
+		b.digests.NVD = b.put(NVDFile, "application/vnd.stella.nvd+json", mustCanon(in.NVD))
+	}
 	if in.EPSS != nil {
 		b.digests.EPSS = b.put(EPSSFile, "application/vnd.stella.epss+json", mustCanon(in.EPSS))
 	}
@@ -577,6 +593,7 @@ func statsOf(in *model.Inputs, sources []Source) Stats {
 		vexStatus[v.Status]++
 		vexFormat[v.Format]++
 	}
+	st.NVD = len(in.NVD)
 	if in.EPSS != nil {
 		st.EPSS = len(in.EPSS.Scores)
 	}

@@ -182,6 +182,8 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 			s.Digests.Advisories = f.Digest
 		case VEXFile:
 			s.Digests.VEX = f.Digest
+		case NVDFile:
+			s.Digests.NVD = f.Digest
 		case EPSSFile:
 			s.Digests.EPSS = f.Digest
 		case KEVFile:
@@ -221,6 +223,8 @@ func (s *Snapshot) decode(p string, data []byte) error {
 		return nil
 	case p == VEXFile:
 		return json.Unmarshal(data, &in.VEX)
+	case p == NVDFile:
+		return json.Unmarshal(data, &in.NVD)
 	case p == EPSSFile:
 		return json.Unmarshal(data, &in.EPSS)
 	case p == KEVFile:

@@ -1,0 +1,248 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/feeds"
+	"github.com/stella-policy/stella/internal/inputs"
+)
+
+type feedsPullOptions struct {
+	cacheDir    string
+	osv, sboms  []string
+	nvd         []string
+	kev, epss   bool
+	urls        feeds.URLs
+	retries     int
+	timeout     time.Duration
+	maxSize     int64
+	allowShrink bool
+}
+
+func newFeedsPullCmd(app *App) *cobra.Command {
+	opts := &feedsPullOptions{}
+	cmd := &cobra.Command{
+		Use:   "pull [--osv ECOSYSTEM…|--osv auto --sbom FILE…] [--kev] [--epss] [--nvd YEAR…|--nvd recent]",
+		Short: "Download advisory and signal feeds into the local cache (the connected side)",
+		Long: `Downloads feeds into the feed cache ($XDG_CACHE_HOME/stella/feeds, --cache-dir):
+the osv.dev archive of each ecosystem (--osv PyPI --osv npm, or --osv auto
+--sbom FILE… for the ecosystems of the SBOMs' purls), the CISA KEV catalog
+(--kev), FIRST EPSS scores (--epss) and NVD CVE 2.0 feeds (--nvd 2024,
+--nvd recent). Without any of these, every feed already cached is pulled
+again.
+
+Each download goes to a temporary file and is validated (zip structure,
+size and compression-ratio limits, every record parses, a record count)
+before it atomically replaces the copy in force. A failed or corrupt
+download leaves the previous copy in force and exits non-zero naming the
+feed. Requests are conditional (ETag, If-Modified-Since): an unchanged feed
+is not downloaded again. Transient failures are retried with backoff.
+
+Locations (docs/feeds.md): --osv-url, --kev-url, --epss-url, --nvd-url, or
+env STELLA_FEEDS_OSV_URL … or config feeds.osv_url …, for a mirror.
+
+Exit codes: 0 every feed is current, 2 invalid usage, 4 a feed is not at
+its location (HTTP 404), 5 sealed mode (nothing is opened), 6 a download
+failed validation, 10 a transient failure persisted after the retries.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runFeedsPull(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.cacheDir, "cache-dir", "", "feed cache directory (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
+	f.StringArrayVar(&opts.osv, "osv", nil, "OSV ecosystem to pull, as osv.dev names it (repeatable), or auto with --sbom")
+	f.StringArrayVar(&opts.sboms, "sbom", nil, "with --osv auto: SBOM whose purls name the ecosystems (repeatable)")
+	f.BoolVar(&opts.kev, "kev", false, "pull the CISA KEV catalog")
+	f.BoolVar(&opts.epss, "epss", false, "pull FIRST EPSS scores")
+	f.StringArrayVar(&opts.nvd, "nvd", nil, "NVD CVE 2.0 feed to pull: a year, recent or modified (repeatable)")
+	f.StringVar(&opts.urls.OSV, "osv-url", "", "base URL under which <Ecosystem>/all.zip lives (default "+feeds.DefaultOSV+")")
+	f.StringVar(&opts.urls.KEV, "kev-url", "", "KEV catalog URL (default "+feeds.DefaultKEV+")")
+	f.StringVar(&opts.urls.EPSS, "epss-url", "", "EPSS scores URL (default "+feeds.DefaultEPSS+")")
+	f.StringVar(&opts.urls.NVD, "nvd-url", "", "base URL of the nvdcve-2.0-<feed>.json.gz files (default "+feeds.DefaultNVD+")")
+	f.IntVar(&opts.retries, "retries", 3, "attempts after the first on a transient failure")
+	f.DurationVar(&opts.timeout, "timeout", 60*time.Second, "give up on a source that sends nothing for this long")
+	f.Int64Var(&opts.maxSize, "max-size", 4<<30, "largest download accepted, in bytes")
+	f.BoolVar(&opts.allowShrink, "allow-shrink", false, "accept a download with less than half the records of the copy in force")
+	return cmd
+}
+
+// feedsPulled is the output of feeds pull.
+type feedsPulled struct {
+	CacheDir string         `json:"cacheDir"`
+	Feeds    []feeds.Result `json:"feeds"`
+}
+
+func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
+	if err := bundle.Guard(app.Global.Sealed, "feeds pull (downloading feeds)"); err != nil {
+		return err
+	}
+	cache := feeds.Open(app.feedCacheDir(opts.cacheDir))
+	srcs, err := opts.sources(app, cache)
+	if err != nil {
+		return err
+	}
+	cl := &feeds.Client{Retries: opts.retries, Timeout: opts.timeout, MaxSize: opts.maxSize, AllowShrink: opts.allowShrink}
+	if opts.retries == 0 {
+		cl.Retries = -1
+	}
+	if app.progress() != nil {
+		cl.Progress = &progressBar{w: app.Err, bytes: true}
+	}
+	res, perr := cache.Pull(ctx, cl, srcs)
+	for _, r := range res {
+		for _, w := range r.Warnings {
+			app.infof("warning: feed %s: %s", r.Name, w)
+		}
+	}
+	out := feedsPulled{CacheDir: cache.Root, Feeds: res}
+	if err := app.render(out, func(w io.Writer) error {
+		t := app.newTable(w, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
+		for _, r := range res {
+			if r.Meta == nil {
+				t.Append(r.Name, r.Outcome, "", "", "", "")
+				continue
+			}
+			m := r.Meta
+			t.Append(r.Name, r.Outcome, m.Records, cmpOrString(m.Newest, "-"), humanBytes(m.Size), canon.Short(m.Digest, 12))
+		}
+		return t.Render()
+	}); err != nil {
+		return err
+	}
+	return perr
+}
+
+// sources resolves the selected feeds, with the locations in force.
+func (o *feedsPullOptions) sources(app *App, cache *feeds.Cache) ([]feeds.Source, error) {
+	set := app.feedLocations(o.urls)
+	urls := feeds.Defaults()
+	for _, x := range []struct{ set, dst *string }{{&set.OSV, &urls.OSV}, {&set.KEV, &urls.KEV}, {&set.EPSS, &urls.EPSS}, {&set.NVD, &urls.NVD}} {
+		*x.dst = cmpOrString(*x.set, *x.dst)
+	}
+	osv := o.osv
+	if slices.Contains(osv, "auto") {
+		if len(osv) > 1 {
+			return nil, fail.New(fail.Invalid, "--osv auto takes the ecosystems from --sbom; do not name others beside it")
+		}
+		if len(o.sboms) == 0 {
+			return nil, fail.New(fail.Invalid, "--osv auto needs --sbom FILE…")
+		}
+		ecos, err := feeds.SBOMEcosystems(o.sboms, inputs.Limits{})
+		if err != nil {
+			return nil, app.inputError(err)
+		}
+		app.infof("stella: --osv auto: %d ecosystems from the SBOMs: %v", len(ecos), ecos)
+		osv = ecos
+	} else if len(o.sboms) > 0 {
+		return nil, fail.New(fail.Invalid, "--sbom is only for --osv auto")
+	}
+	var srcs []feeds.Source
+	for _, e := range osv {
+		s, err := feeds.OSVSource(urls.OSV, e)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s)
+	}
+	if o.kev {
+		srcs = append(srcs, feeds.Source{Name: "kev", Kind: feeds.KEV, URL: urls.KEV})
+	}
+	if o.epss {
+		srcs = append(srcs, feeds.Source{Name: "epss", Kind: feeds.EPSS, URL: urls.EPSS})
+	}
+	for _, n := range o.nvd {
+		s, err := feeds.NVDSource(urls.NVD, n)
+		if err != nil {
+			return nil, err
+		}
+		srcs = append(srcs, s)
+	}
+	if srcs != nil {
+		return srcs, nil
+	}
+	// Nothing named: every cached feed again, from where it came unless a
+	// location is set now.
+	cached, err := cache.List()
+	if err != nil {
+		return nil, err
+	}
+	if len(cached) == 0 {
+		return nil, fail.New(fail.Invalid, "the feed cache %s is empty: name feeds to pull (--osv ECOSYSTEM…|--osv auto --sbom FILE…, --kev, --epss, --nvd YEAR…)", cache.Root)
+	}
+	for _, m := range cached {
+		s := feeds.Source{Name: m.Name, Kind: m.Kind, URL: m.URL}
+		if set.Of(m.Kind) != "" {
+			if s, err = feeds.SourceOf(m.Name, set); err != nil {
+				return nil, err
+			}
+		}
+		srcs = append(srcs, s)
+	}
+	return srcs, nil
+}
+
+// feedCacheDir is the feed cache: flag, else config feeds.cache_dir (env
+// STELLA_FEEDS_CACHE_DIR), else $XDG_CACHE_HOME/stella/feeds.
+func (a *App) feedCacheDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if d := a.configString("feeds.cache_dir"); d != "" {
+		return d
+	}
+	return feeds.DefaultRoot(a.Getenv)
+}
+
+// feedLocations are the feed locations set for this command: each flag,
+// else config feeds.<kind>_url (env STELLA_FEEDS_<KIND>_URL); "" where
+// neither says.
+func (a *App) feedLocations(flags feeds.URLs) feeds.URLs {
+	var u feeds.URLs
+	for _, x := range []struct {
+		flag string
+		key  string
+		dst  *string
+	}{
+		{flags.OSV, "feeds.osv_url", &u.OSV}, {flags.KEV, "feeds.kev_url", &u.KEV},
+		{flags.EPSS, "feeds.epss_url", &u.EPSS}, {flags.NVD, "feeds.nvd_url", &u.NVD},
+	} {
+		if x.flag != "" {
+			*x.dst = x.flag
+		} else if v := a.configString(x.key); v != "" {
+			*x.dst = v
+		}
+	}
+	return u
+}
+
+// configString is a config value (file or STELLA_* env), or "".
+func (a *App) configString(key string) string {
+	if a.Config == nil {
+		return ""
+	}
+	return a.Config.GetString(key)
+}
+
+// humanBytes writes a size with a binary unit.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

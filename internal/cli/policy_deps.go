@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/policyset"
+)
+
+type policyDepsOptions struct {
+	active bool
+}
+
+func newPolicyDepsCmd(app *App) *cobra.Command {
+	opts := &policyDepsOptions{}
+	cmd := &cobra.Command{
+		Use:   "deps [POLICY…] [--active] [--format dot|mermaid|json|table]",
+		Short: "Show the dependency graph of policies: depends_on, shared scopes, shared gates and profiles",
+		Long: `Print the dependency graph of a set of policies (docs/governance.md
+"Dependencies"): EXPLICIT edges from metadata depends_on, IMPLICIT_SCOPE
+edges from a policy to each policy whose scope contains its own, and
+IMPLICIT_LIMIT edges between policies that gate the same setting or carry
+an identical profile on overlapping scopes.
+
+POLICY and --active as for policy conflicts (no POLICY: the active
+policies). --format dot (Graphviz), mermaid, json, or table (the edges).
+policy archive refuses to retire a policy an active policy depends on.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyDeps(cmd.Context(), app, args, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.active, "active", false, "include the tenant's active policies")
+	return cmd
+}
+
+func runPolicyDeps(ctx context.Context, app *App, refs []string, opts *policyDepsOptions) error {
+	ms, err := app.setMembers(ctx, refs, opts.active || len(refs) == 0)
+	if err != nil {
+		return err
+	}
+	g := policyset.Dependencies(ms)
+	switch f := app.Format(); f {
+	case "dot":
+		return g.WriteDOT(app.Out)
+	case "mermaid":
+		return g.WriteMermaid(app.Out)
+	case "table", "json", "yaml":
+		return app.render(g, func(w io.Writer) error {
+			t := app.newTable(w, "FROM", "TO", "KIND", "WHY")
+			for _, e := range g.Edges {
+				t.Append(e.From, e.To, e.Kind, e.Explanation)
+			}
+			return t.Render()
+		})
+	default:
+		return fail.New(fail.Invalid, "--format %s: policy deps writes dot, mermaid, json, yaml or table", f)
+	}
+}
