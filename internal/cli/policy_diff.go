@@ -124,7 +124,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		return err
 	}
 	diff := engine.Compare(baseRes, res)
-	if err := app.writeSimulation(format, snap, res, baseRes, diff, nil); err != nil {
+	if err := app.writeSimulation(format, snap, res, baseRes, diff, nil, ""); err != nil {
 		return err
 	}
 	s := diff.Summary

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,24 +19,26 @@ import (
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 type policySimulateOptions struct {
-	in       inputFlags
-	snapshot string
-	env      []string
-	asOf     string
-	baseline string
-	failOn   string
-	shadow   bool
-	record   bool
-	signKey  string
-	trust    string
-	base     baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
-	labels   []string
+	in        inputFlags
+	snapshot  string
+	env       []string
+	asOf      string
+	baseline  string
+	failOn    string
+	shadow    bool
+	record    bool
+	signKey   string
+	trust     string
+	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
+	labels    []string
+	sarifBase string
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -86,6 +90,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
 	opts.base.register(f)
 	addLabelFlag(f, &opts.labels)
+	f.StringVar(&opts.sarifBase, "sarif-base", "", "with --format sarif: the repository root; SBOM locations become relative to it (uriBaseId SRCROOT)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
@@ -195,7 +200,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 			return err
 		}
 	}
-	if err := app.writeSimulation(format, snap, res, baseRes, diff, dl); err != nil {
+	if err := app.writeSimulation(format, snap, res, baseRes, diff, dl, opts.sarifBase); err != nil {
 		return err
 	}
 	if format != "table" && !app.Global.Quiet {
@@ -222,7 +227,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 
 func isSimulateFormat(f string) bool {
 	switch f {
-	case "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html":
+	case "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "markdown":
 		return true
 	}
 	return false
@@ -279,8 +284,9 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 }
 
 // writeSimulation renders the outcome in format.
-func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base *engine.Result, diff *engine.Diff, dl *delta.Delta) error {
-	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(snap)}
+func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base *engine.Result, diff *engine.Diff, dl *delta.Delta, sarifBase string) error {
+	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(snap), Delta: dl,
+		SARIFBase: sarifBase, HelpURI: advisoryURL(snap)}
 	switch format {
 	case "json", "yaml":
 		var v any = res
@@ -346,6 +352,25 @@ func sbomLocator(snap *snapshot.Snapshot) func(f *engine.Finding) (string, int) 
 			}
 		}
 		return p, 0
+	}
+}
+
+// advisoryURL returns an advisory's reference for SARIF rules: its first
+// ADVISORY reference, else its first WEB one, else its OSV page.
+func advisoryURL(snap *snapshot.Snapshot) func(id string) string {
+	return func(id string) string {
+		advs := snap.Inputs.Advisories
+		i, ok := slices.BinarySearchFunc(advs, id, func(a model.Advisory, id string) int { return strings.Compare(a.ID, id) })
+		if ok {
+			for _, typ := range []string{"ADVISORY", "WEB"} {
+				for _, r := range advs[i].References {
+					if r.Type == typ && strings.HasPrefix(r.URL, "https://") {
+						return r.URL
+					}
+				}
+			}
+		}
+		return "https://osv.dev/vulnerability/" + url.PathEscape(id)
 	}
 }
 

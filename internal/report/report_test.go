@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/match"
@@ -56,7 +57,7 @@ func result(t *testing.T) *engine.Result {
 
 var opts = Options{ToolName: "stella", ToolVersion: "test", Locate: func(f *engine.Finding) (string, int) {
 	return "testdata/simulate/app.cdx.json", 12
-}}
+}, SARIFBase: ".", HelpURI: func(id string) string { return "https://osv.dev/vulnerability/" + id }}
 
 func render(t *testing.T, format string, r *engine.Result) []byte {
 	t.Helper()
@@ -233,5 +234,36 @@ func TestJSONStreamsLikeEncodingJSON(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: streamed JSON differs from encoding/json's", name)
 		}
+	}
+}
+
+// TestMarkdownDelta renders the markdown summary with a delta: the fixture
+// against a baseline without its first finding and with an older lodash.
+func TestMarkdownDelta(t *testing.T) {
+	r := result(t)
+	base := *r
+	base.Findings = r.Findings[1:]
+	d := delta.Compare(delta.Baseline{Kind: "run", Ref: "run:Shop-API-Gate:20240601T000000Z:0123456789ab"}, &base, r,
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.19"}},
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.20"}, {Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}})
+	o := opts
+	o.Delta = d
+	var buf bytes.Buffer
+	if err := Markdown(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "golden.delta.markdown")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("markdown with a delta differs from %s; rerun with -update and review the diff", golden)
 	}
 }
