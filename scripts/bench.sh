@@ -16,6 +16,8 @@
 #   BENCH_QUICK  1: only the real-data cases and the small synthetic ones
 #   BENCH_FILTER Go benchmark regexp (default .)
 #   STELLA_TESTDATA  the shared data (default ../shared/data)
+#   OSV_SCANNER  the peer binary (default osv-scanner): when it is on PATH,
+#                scripts/peer-osv-scanner.sh runs it beside stella
 #
 # Timings are never asserted: the table says whether each target was met on
 # this machine. Wall times on a shared machine are noisy; CPU time (user +
@@ -147,10 +149,12 @@ if [ -n "$data" ]; then
   measure compile.baseline "$stella" policy compile "$pol" --digest
   measure simulate.newrelic "$stella" policy simulate "$pol" --sbom "$nr" --advisories "$data/osv" --format json --fail-on never -q
   measure simulate.newrelic.floor "$out/bin/floor" "$nr" "$data/osv"
+  measure simulate.newrelic.mfloor "$out/bin/floor" -matching "$nr" "$data/osv"
   rm -rf "$out/snap-newrelic"
   "$stella" -q snapshot create --sbom "$nr" --advisories "$data/osv" -o "$out/snap-newrelic" >/dev/null
   measure simulate.newrelic.snapshot "$stella" policy simulate "$pol" --snapshot "$out/snap-newrelic" --format json --fail-on never -q
   measure simulate.newrelic.snapshot.floor "$out/bin/floor" "$out/snap-newrelic"
+  measure simulate.newrelic.snapshot.mfloor "$out/bin/floor" -matching "$nr" "$data/osv"
 else
   log "no shared data ($STELLA_TESTDATA): skipping the real-data cases"
 fi
@@ -222,8 +226,8 @@ table=$out/e2e.md
   echo
   echo "stripped static binary: $((size / 1024 / 1024)) MiB ($size bytes; target < 40 MiB)"
   echo
-  echo "| case | wall ms | user ms | sys ms | peak RSS MiB | floor wall ms | ÷ floor | target |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| case | wall ms | user ms | sys ms | peak RSS MiB | floor wall ms | ÷ floor | matching floor ms | ÷ matching floor | target |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   awk -F'\t' '
     BEGIN {
       t["version"]="< 20 ms"; t["compile.1000rules"]="< 100 ms"; t["simulate.newrelic"]="< 300 ms, < 150 MiB, ≤ 2× floor"
@@ -233,10 +237,11 @@ table=$out/e2e.md
     {name[NR]=$1; w[$1]=$2; u[$1]=$3; s[$1]=$4; m[$1]=$5; x[$1]=$6}
     END {
       for (i=1; i<=NR; i++) {
-        n=name[i]; if (n ~ /\.floor$/) continue
+        n=name[i]; if (n ~ /\.m?floor$/) continue
         f=w[n ".floor"]; r=(f>0 ? sprintf("%.2f", w[n]/f) : ""); fs=(f>0 ? sprintf("%.1f", f) : "")
+        g=w[n ".mfloor"]; r2=(g>0 ? sprintf("%.2f", w[n]/g) : ""); gs=(g>0 ? sprintf("%.1f", g) : "")
         note=t[n]; if (x[n]!=0) note=note " (exit " x[n] ")"
-        printf "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n", n, w[n], u[n], s[n], m[n], fs, r, note
+        printf "| %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s | %s |\n", n, w[n], u[n], s[n], m[n], fs, r, gs, r2, note
       }
     }' "$results"
   if [ -f "$out/data/big100000/.done" ]; then
@@ -245,5 +250,17 @@ table=$out/e2e.md
     awk -F'\t' '$1 ~ /^big\.[0-9]+$/ {sub("big.","",$1); printf "%s components: %s ms (user %s ms)\n", $1, $2, $3}' "$results"
   fi
 } >"$table"
+
+# --- the peer --------------------------------------------------------------
+
+if [ -z "$data" ]; then
+  echo "osv-scanner comparison skipped: no shared data" >>"$table"
+elif command -v "${OSV_SCANNER:-osv-scanner}" >/dev/null 2>&1; then
+  log "stella beside osv-scanner (scripts/peer-osv-scanner.sh)"
+  STELLA=$stella BENCH_OUT=$out PEER_RUNS=$runs ./scripts/peer-osv-scanner.sh >/dev/null
+  { echo; cat "$out/peer.md"; } >>"$table"
+else
+  printf '\nosv-scanner is not on PATH: the side-by-side comparison (scripts/peer-osv-scanner.sh) was skipped;\nbuild it outside the repository as that script says and run make bench again.\n' >>"$table"
+fi
 log "results: $table${count:+, $out/go-bench.txt}"
 cat "$table"

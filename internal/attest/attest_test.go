@@ -53,7 +53,7 @@ func TestParsePEMErrors(t *testing.T) {
 		{"not pem", "hello", "not a PEM key file"},
 		{"wrong block", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "is not a PRIVATE KEY"},
 		{"garbage key", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n", "malformed PKCS #8"},
-		{"encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "encrypted private keys"},
+		{"encrypted", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n", "needs a passphrase"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,9 +23,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/youmark/pkcs8"
 
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -132,8 +132,20 @@ func (k *Key) PrivatePEM() ([]byte, error) {
 
 // ParsePEM reads a key from PEM: a PRIVATE KEY (PKCS #8) gives a key that
 // can sign, a PUBLIC KEY (PKIX) one that can only verify. name is used in
-// messages. Errors never quote key material.
+// messages. Errors never quote key material. An ENCRYPTED PRIVATE KEY is
+// refused here: ParsePEMPassphrase reads it.
 func ParsePEM(name string, b []byte) (*Key, error) {
+	return ParsePEMPassphrase(name, b, nil)
+}
+
+// ErrPassphrase is wrapped by the error for an encrypted private key read
+// without a passphrase.
+var ErrPassphrase = errors.New("encrypted private key needs a passphrase")
+
+// ParsePEMPassphrase is ParsePEM that also reads an encrypted PKCS #8
+// private key (PBES2) with the passphrase pass returns; pass is called only
+// for an encrypted key, and nil means none is available.
+func ParsePEMPassphrase(name string, b []byte, pass func() ([]byte, error)) (*Key, error) {
 	block, rest := pem.Decode(b)
 	if block == nil {
 		return nil, fail.New(fail.Invalid, "%s: not a PEM key file", name)
@@ -147,15 +159,23 @@ func ParsePEM(name string, b []byte) (*Key, error) {
 		if err != nil {
 			return nil, fail.New(fail.Invalid, "%s: malformed PKCS #8 private key", name)
 		}
-		s, ok := priv.(crypto.Signer)
-		if !ok {
-			return nil, fail.New(fail.Invalid, "%s: unsupported private key type %T", name, priv)
+		return privateKey(name, priv)
+	case "ENCRYPTED PRIVATE KEY":
+		if pass == nil {
+			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, ErrPassphrase))
 		}
-		k, err := fromSigner(s)
+		pw, err := pass()
 		if err != nil {
-			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, err))
+			return nil, err
 		}
-		return k, nil
+		if len(pw) == 0 {
+			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, ErrPassphrase))
+		}
+		priv, _, err := pkcs8.ParsePrivateKey(block.Bytes, pw)
+		if err != nil {
+			return nil, fail.New(fail.Invalid, "%s: cannot decrypt the private key: wrong passphrase or unsupported encryption (want PKCS #8 PBES2)", name)
+		}
+		return privateKey(name, priv)
 	case "PUBLIC KEY":
 		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
 		if err != nil {
@@ -166,10 +186,42 @@ func ParsePEM(name string, b []byte) (*Key, error) {
 			return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, err))
 		}
 		return k, nil
-	case "ENCRYPTED PRIVATE KEY", "ENCRYPTED SIGSTORE PRIVATE KEY":
-		return nil, fail.New(fail.Invalid, "%s: encrypted private keys are not supported; decrypt it first", name)
+	case "ENCRYPTED SIGSTORE PRIVATE KEY":
+		return nil, fail.New(fail.Invalid, "%s: sigstore-encrypted private keys are not supported; convert it to PKCS #8", name)
 	}
 	return nil, fail.New(fail.Invalid, "%s: PEM block %q is not a PRIVATE KEY or PUBLIC KEY", name, block.Type)
+}
+
+func privateKey(name string, priv any) (*Key, error) {
+	s, ok := priv.(crypto.Signer)
+	if !ok {
+		return nil, fail.New(fail.Invalid, "%s: unsupported private key type %T", name, priv)
+	}
+	k, err := fromSigner(s)
+	if err != nil {
+		return nil, fail.Wrap(fail.Invalid, fmt.Errorf("%s: %w", name, err))
+	}
+	return k, nil
+}
+
+// EncryptedPEM returns the private key as an ENCRYPTED PRIVATE KEY PEM block:
+// PKCS #8 with PBES2 (scrypt N=2^15 r=8 p=1, AES-256-CBC), which
+// `openssl pkey -in K` also reads.
+func (k *Key) EncryptedPEM(passphrase []byte) ([]byte, error) {
+	if k.signer == nil {
+		return nil, fail.New(fail.Invalid, "key %s has no private half", k.ID)
+	}
+	if len(passphrase) == 0 {
+		return nil, fail.New(fail.Invalid, "empty passphrase")
+	}
+	der, err := pkcs8.MarshalPrivateKey(k.signer, passphrase, &pkcs8.Opts{
+		Cipher:  pkcs8.AES256CBC,
+		KDFOpts: pkcs8.ScryptOpts{CostParameter: 1 << 15, BlockSize: 8, ParallelizationParameter: 1, SaltSize: 16},
+	})
+	if err != nil {
+		return nil, fail.New(fail.Internal, "encrypt private key: %v", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: der}), nil
 }
 
 func trimSpace(b []byte) []byte {
@@ -177,23 +229,6 @@ func trimSpace(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
-}
-
-// LoadFile reads a key file (ParsePEM). A missing file is NotFound; an
-// unreadable one Invalid.
-func LoadFile(path string) (*Key, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fail.New(fail.NotFound, "key file %s does not exist", path)
-		}
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fail.New(fail.Invalid, "key file %s: cannot read: %v", path, err)
-	}
-	return ParsePEM(path, b)
 }
 
 // sigstoreSigner returns the sigstore signer of a private key: Ed25519 over

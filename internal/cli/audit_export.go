@@ -16,7 +16,7 @@ type auditExportOptions struct {
 func newAuditExportCmd(app *App) *cobra.Command {
 	opts := &auditExportOptions{}
 	cmd := &cobra.Command{
-		Use:   "export [--since TS|AGE|all] --key KEY [--output FILE]",
+		Use:   "export [--since TS|AGE|all] --sign-key KEY [--output FILE]",
 		Short: "Write a signed export of the audit log for auditors (policy:audit)",
 		Long: `Write the audit events at or after --since (default: the 365-day retention
 window of run history; "all" for everything), every governance statement they

@@ -20,7 +20,7 @@ type bundleExportOptions struct {
 	policies    []string
 	snapshots   []string
 	runs        []string
-	signKey     string
+	sign        signFlags
 	validFor    string
 	validUntil  string
 	createdAt   string
@@ -60,7 +60,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its latest version) or P-n@v (repeatable)")
 	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
 	f.StringSliceVar(&opts.runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
-	f.StringVar(&opts.signKey, "sign-key", "", "private key file or generated key name that signs the manifest (config signing.key)")
+	opts.sign.add(f, "private key file or generated key name that signs the manifest (config signing.key)")
 	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
 	f.StringVar(&opts.validUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
 	f.StringVar(&opts.createdAt, "created-at", "", "createdAt as an RFC 3339 time (default: the newest time in the contents)")
@@ -127,15 +127,11 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 			return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", t.flag, t.val)
 		}
 	}
-	keyRef := opts.signKey
-	if keyRef == "" && app.Config != nil {
-		keyRef = app.Config.GetString("signing.key")
-	}
-	if keyRef == "" {
-		return fail.New(fail.Invalid, "bundle export needs --sign-key (a bundle is always signed)")
-	}
-	if o.Key, err = app.loadSigningKey(keyRef); err != nil {
+	if o.Key, err = app.signingKey(&opts.sign); err != nil {
 		return err
+	}
+	if o.Key == nil {
+		return fail.New(fail.Invalid, "bundle export needs --sign-key (a bundle is always signed)")
 	}
 	trust, err := app.bundleTrustConfig(opts.trust)
 	if err != nil {

@@ -25,8 +25,8 @@ import (
 // settingKeys are the config keys that are not a flag of any command:
 // where they are read and what they mean is in docs/config.md.
 var settingKeys = []struct{ key, meaning string }{
-	{"key", "the private key governance commands act with when --key is not given (under a trust config also the key runs are signed with)"},
-	{"signing.key", "the private key runs and bundles are signed with when --sign-key is not given"},
+	{"key", "deprecated alias of signing.key (warns when used)"},
+	{"signing.key", "the private key every command that signs uses when --sign-key, --sign-key-env and sign-key are not given: a path, a key name or PEM text (docs/attestation.md)"},
 	{"trust_file", "the trust config file (docs/governance.md)"},
 	{"trust", "a trust list inside the config file (docs/governance.md)"},
 	{"governance.quorum", "overrides the trust config's approval quorum"},

@@ -17,7 +17,7 @@ type exceptionApproveOptions struct {
 func newExceptionApproveCmd(app *App) *cobra.Command {
 	opts := &exceptionApproveOptions{}
 	cmd := &cobra.Command{
-		Use:   "approve EX-n [--note TEXT] --key KEY",
+		Use:   "approve EX-n [--note TEXT] --sign-key KEY",
 		Short: "Approve a requested exception (exceptions:approve)",
 		Long: `Approve a requested exception with a signed statement over its terms. The
 requester cannot approve their own request (separation of duties), and an

@@ -12,6 +12,7 @@ import (
 
 type exceptionExportOptions struct {
 	policyID string
+	gov      govFlags
 }
 
 func newExceptionExportCmd(app *App) *cobra.Command {
@@ -24,25 +25,29 @@ those scoped to P-n) as a stella.exceptions/v1 JSON document, the input
 ` + "`policy simulate --exceptions`" + ` and ` + "`snapshot create --exceptions`" + ` read. Expired
 exceptions are included: the engine compares each timebox with the
 evaluation time (--as-of) and lists expired ones as expired in the trace.
-Requested and revoked exceptions are left out.`,
+Requested and revoked exceptions are left out, and so is an approval that
+the trust config in force does not hold with exceptions:approve. Each row
+is checked against its signed statements: a row edited in the database is
+refused (exit 6) naming it.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runExceptionExport(cmd.Context(), app, opts)
 		},
 	}
+	opts.gov.addTrustFlag(cmd)
 	cmd.Flags().StringVar(&opts.policyID, "policy", "", "the registered policy the exceptions are for")
 	return cmd
 }
 
 func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOptions) error {
-	st, err := app.openStore(ctx, true)
+	reg, err := app.registry(ctx, &opts.gov, true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer reg.Store.Close()
 	var xs []model.Exception
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		xs, err = governance.EngineExceptions(ctx, tx, opts.policyID)
+	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
+		xs, err = reg.EngineExceptions(ctx, tx, opts.policyID)
 		return err
 	}); err != nil {
 		return err

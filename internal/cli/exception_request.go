@@ -16,7 +16,7 @@ type exceptionRequestOptions struct {
 func newExceptionRequestCmd(app *App) *cobra.Command {
 	opts := &exceptionRequestOptions{}
 	cmd := &cobra.Command{
-		Use:   "request --vuln ID… --purl PATTERN… --effect EFFECT --justification TEXT --owner NAME --expires TS --key KEY",
+		Use:   "request --vuln ID… --purl PATTERN… --effect EFFECT --justification TEXT --owner NAME --expires TS --sign-key KEY",
 		Short: "Request a time-boxed exception (findings:read)",
 		Long: `Request an exception (a waiver) for findings of the given vulnerabilities
 (advisory ids or aliases) and/or components (purl patterns: "pkg:npm/lodash"

@@ -17,7 +17,7 @@ type exceptionRevokeOptions struct {
 func newExceptionRevokeCmd(app *App) *cobra.Command {
 	opts := &exceptionRevokeOptions{}
 	cmd := &cobra.Command{
-		Use:   "revoke EX-n --reason TEXT --key KEY",
+		Use:   "revoke EX-n --reason TEXT --sign-key KEY",
 		Short: "End an exception before its expiry (exceptions:approve, or its requester)",
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

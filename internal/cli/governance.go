@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 )
@@ -21,8 +20,8 @@ import (
 
 // govFlags are the flags of every governance command.
 type govFlags struct {
-	key   string // the acting key (state-changing commands)
-	trust string // the trust config file
+	sign  signFlags // the acting key (state-changing commands)
+	trust string    // the trust config file
 }
 
 // addTrustFlag adds --trust.
@@ -30,9 +29,11 @@ func (g *govFlags) addTrustFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&g.trust, "trust", "", "trust config file (default: config trust_file, ./trust.yaml, the trust section of stella.yaml, then $XDG_CONFIG_HOME/stella/trust.yaml)")
 }
 
-// addFlags adds --key and --trust to a state-changing command.
+// addFlags adds the signing key flags and --trust to a state-changing
+// command.
 func (g *govFlags) addFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&g.key, "key", "", "private key to act and sign with: a PEM file or the name of a key in the keys directory (default: config key); the acting principal is whoever the trust config says holds it")
+	g.sign.add(cmd.Flags(), "private key to act and sign with: a PEM file or the name of a key in the keys directory (default: config signing.key); the acting principal is whoever the trust config says holds it")
+	g.sign.addAlias(cmd.Flags())
 	g.addTrustFlag(cmd)
 }
 
@@ -132,25 +133,14 @@ func (a *App) registry(ctx context.Context, g *govFlags, mustExist bool) (*gover
 	return &governance.Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
 }
 
-// actor resolves --key (or config key) to the acting principal.
+// actor resolves the signing key (signingKey) to the acting principal.
 func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, error) {
-	ref := g.key
-	if ref == "" && a.Config != nil {
-		ref = a.Config.GetString("key")
-	}
-	if ref == "" {
-		return nil, fail.New(fail.Invalid, "no key to act with: give --key (a private key file, or the name of a key in %s); the acting principal is whoever the trust config says holds it", a.keysDir())
-	}
-	path := ref
-	if !strings.ContainsAny(ref, `/\`) && !fileExists(ref) {
-		path = filepath.Join(a.keysDir(), ref+".key")
-	}
-	k, err := attest.LoadFile(path)
+	k, err := a.signingKey(&g.sign)
 	if err != nil {
 		return nil, err
 	}
-	if !k.CanSign() {
-		return nil, fail.New(fail.Invalid, "--key %s is a public key; acting needs the private key file", ref)
+	if k == nil {
+		return nil, fail.New(fail.Invalid, "no key to act with: give --sign-key (a private key file, or the name of a key in %s) or --sign-key-env VAR; the acting principal is whoever the trust config says holds it", a.keysDir())
 	}
 	return reg.Actor(k)
 }

@@ -70,6 +70,7 @@ func policyGovernanceCmds(app *App) []*cobra.Command {
 		newPolicyNewCmd(app), newPolicySubmitCmd(app), newPolicyReviewCmd(app), newPolicyApproveCmd(app),
 		newPolicyActivateCmd(app), newPolicyArchiveCmd(app), newPolicyRollbackCmd(app), newPolicyVersionsCmd(app),
 		newPolicyStatusCmd(app), newPolicyConflictsCmd(app), newPolicyDepsCmd(app),
+		newPolicyViolationsCmd(app), newPolicyStateCmd(app),
 	}
 }
 

@@ -16,21 +16,27 @@ import (
 )
 
 type keyGenerateOptions struct {
-	name  string
-	typ   string
-	dir   string
-	force bool
+	name    string
+	typ     string
+	dir     string
+	force   bool
+	passEnv string
 }
 
 func newKeyGenerateCmd(app *App) *cobra.Command {
 	opts := &keyGenerateOptions{}
 	cmd := &cobra.Command{
-		Use:   "generate --name NAME [--type ed25519|ecdsa-p256] [--dir DIR]",
+		Use:   "generate --name NAME [--type ed25519|ecdsa-p256] [--dir DIR] [--passphrase-env VAR]",
 		Short: "Generate a signing key pair and register its public key",
-		Long: `Generate a key pair. The private key is written as an unencrypted PKCS #8
-PEM file NAME.key with mode 0600, the public key as NAME.pub (PKIX PEM), both
-in --dir (default: keys/ beside the database). The public key is registered
-in the database under NAME; the private key never enters it.
+		Long: `Generate a key pair. The private key is written as a PKCS #8 PEM file
+NAME.key with mode 0600 — encrypted (PBES2: scrypt, AES-256-CBC) with the
+passphrase in the environment variable --passphrase-env names — the public
+key as NAME.pub (PKIX PEM), both in --dir (default: keys/ beside the
+database). The public key is registered in the database under NAME; the
+private key never enters it. Existing files are refused; --force replaces
+them (a symlink is replaced, never followed). Commands that sign read an
+encrypted key's passphrase from --passphrase-env VAR (default
+STELLA_KEY_PASSPHRASE).
 
 The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
   openssl pkey -pubin -in NAME.pub -outform DER | sha256sum`,
@@ -43,7 +49,8 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 	f.StringVar(&opts.name, "name", "", "key name (letters, digits, '.', '_', '-')")
 	f.StringVar(&opts.typ, "type", attest.Ed25519, "key type: ed25519 or ecdsa-p256")
 	f.StringVar(&opts.dir, "dir", "", "directory for NAME.key and NAME.pub (default: keys/ beside the database)")
-	f.BoolVar(&opts.force, "force", false, "overwrite existing key files")
+	f.BoolVar(&opts.force, "force", false, "replace existing key files (a symlink is replaced, never followed)")
+	f.StringVar(&opts.passEnv, "passphrase-env", "", "encrypt the private key with the passphrase in this environment variable")
 	cmd.MarkFlagRequired("name")
 	return cmd
 }
@@ -54,6 +61,7 @@ type keyOut struct {
 	Type       string `json:"type"`
 	PrivateKey string `json:"privateKeyFile,omitempty"`
 	PublicKey  string `json:"publicKeyFile,omitempty"`
+	Encrypted  bool   `json:"encrypted,omitempty"`
 	CreatedAt  string `json:"createdAt,omitempty"`
 }
 
@@ -65,7 +73,16 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) err
 	if err != nil {
 		return err
 	}
-	priv, err := k.PrivatePEM()
+	var priv []byte
+	if opts.passEnv != "" {
+		pass := app.Getenv(opts.passEnv)
+		if pass == "" {
+			return fail.New(fail.Invalid, "--passphrase-env %s: the environment variable is empty or unset", opts.passEnv)
+		}
+		priv, err = k.EncryptedPEM([]byte(pass))
+	} else {
+		priv, err = k.PrivatePEM()
+	}
 	if err != nil {
 		return err
 	}
@@ -97,10 +114,10 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) err
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fail.New(fail.Internal, "key directory %s: %v", dir, unwrapPath(err))
 		}
-		if err := writeKeyFile(privPath, priv, 0o600, opts.force); err != nil {
+		if err := attest.WriteKeyFile(privPath, priv, 0o600, opts.force); err != nil {
 			return err
 		}
-		if err := writeKeyFile(pubPath, pub, 0o644, opts.force); err != nil {
+		if err := attest.WriteKeyFile(pubPath, pub, 0o644, opts.force); err != nil {
 			os.Remove(privPath)
 			return err
 		}
@@ -110,39 +127,15 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) err
 		return err
 	}
 	app.Log.Info("key generated", "keyId", k.ID, "name", opts.name, "type", k.Type)
-	out := keyOut{KeyID: k.ID, Name: opts.name, Type: k.Type, PrivateKey: privPath, PublicKey: pubPath}
+	out := keyOut{KeyID: k.ID, Name: opts.name, Type: k.Type, PrivateKey: privPath, PublicKey: pubPath, Encrypted: opts.passEnv != ""}
 	return app.render(out, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600)\n  public   %s\n", k.Type, opts.name, k.ID, privPath, pubPath)
+		enc := ""
+		if out.Encrypted {
+			enc = ", encrypted"
+		}
+		_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", k.Type, opts.name, k.ID, privPath, enc, pubPath)
 		return err
 	})
-}
-
-// writeKeyFile creates path with perm, refusing to replace an existing file
-// unless force.
-func writeKeyFile(path string, data []byte, perm os.FileMode, force bool) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, perm)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fail.New(fail.Invalid, "%s already exists (use --force to overwrite, or another --name)", path)
-		}
-		return fail.New(fail.Internal, "write %s: %v", path, unwrapPath(err))
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(path, perm) // an existing file keeps its mode on O_TRUNC
-	}
-	if werr != nil {
-		os.Remove(path)
-		return fail.New(fail.Internal, "write %s: %v", path, unwrapPath(werr))
-	}
-	return nil
 }
 
 func unwrapPath(err error) error {

@@ -17,7 +17,7 @@ type policyActivateOptions struct {
 func newPolicyActivateCmd(app *App) *cobra.Command {
 	opts := &policyActivateOptions{}
 	cmd := &cobra.Command{
-		Use:   "activate P-n[@v] [--shadow-evidence RUN] --key KEY",
+		Use:   "activate P-n[@v] [--shadow-evidence RUN] --sign-key KEY",
 		Short: "Make an approved version the active one (policy:activate)",
 		Long: `Activate the newest approved version of P-n (or version v); the version that
 was active is archived (superseded).

@@ -27,7 +27,7 @@ const maxAttachment = 16 << 20
 func newPolicyApproveCmd(app *App) *cobra.Command {
 	opts := &policyApproveOptions{}
 	cmd := &cobra.Command{
-		Use:   "approve P-n[@v] --note TEXT [--attach FILE…] --ack-simulation --ack-determinism --key KEY",
+		Use:   "approve P-n[@v] --note TEXT [--attach FILE…] --ack-simulation --ack-determinism --sign-key KEY",
 		Short: "Approve a submitted version (policy:approve)",
 		Long: `Record a signed approval of the submitted version of P-n (or version v).
 The approver acknowledges that the simulation and determinism checks were

@@ -17,7 +17,7 @@ type policyArchiveOptions struct {
 func newPolicyArchiveCmd(app *App) *cobra.Command {
 	opts := &policyArchiveOptions{}
 	cmd := &cobra.Command{
-		Use:   "archive P-n[@v] [--reason TEXT] --key KEY",
+		Use:   "archive P-n[@v] [--reason TEXT] --sign-key KEY",
 		Short: "Retire a version (policy:operate)",
 		Long: `Archive the active version of P-n (or version v, in any state). The active
 version of a policy cannot be archived while another active policy depends on

@@ -112,6 +112,7 @@ func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]pol
 		if err != nil {
 			return nil, fail.New(fail.Invalid, "%v", err)
 		}
+		m.SourceMap = lp.SourceMap
 		ms = append(ms, m)
 	}
 	if active {

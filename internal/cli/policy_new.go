@@ -19,7 +19,7 @@ type policyNewOptions struct {
 func newPolicyNewCmd(app *App) *cobra.Command {
 	opts := &policyNewOptions{}
 	cmd := &cobra.Command{
-		Use:   "new [--id P-n] FILE --key KEY",
+		Use:   "new [--id P-n] FILE --sign-key KEY",
 		Short: "Register a policy file as a new draft version (policy:author)",
 		Long: `Compile FILE and register it as the next immutable version of policy P-n
 (a new policy with the next free id when --id is not given), in state draft.

@@ -18,7 +18,7 @@ type policyReviewOptions struct {
 func newPolicyReviewCmd(app *App) *cobra.Command {
 	opts := &policyReviewOptions{}
 	cmd := &cobra.Command{
-		Use:   "review P-n[@v] --comment TEXT [--request-changes] --key KEY",
+		Use:   "review P-n[@v] --comment TEXT [--request-changes] --sign-key KEY",
 		Short: "Comment on a version, or send it back to draft (policy:review)",
 		Long: `Record a signed review comment on the latest version of P-n (or version v).
 With --request-changes the comment is the change asked for: a submitted or

@@ -20,7 +20,7 @@ type policyRollbackOptions struct {
 func newPolicyRollbackCmd(app *App) *cobra.Command {
 	opts := &policyRollbackOptions{}
 	cmd := &cobra.Command{
-		Use:   "rollback P-n --to VERSION --incident REF --key KEY",
+		Use:   "rollback P-n --to VERSION --incident REF --sign-key KEY",
 		Short: "Return to an earlier active version during an incident (policy:activate)",
 		Long: `Make version VERSION of P-n active again and archive the current one. Only a
 version that was active before can be returned to, and only with --incident

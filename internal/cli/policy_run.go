@@ -29,7 +29,7 @@ type policyRunOptions struct {
 	env         []string
 	asOf        string
 	shadow      bool
-	signKey     string
+	sign        signFlags
 	attestation string
 	failOn      string
 	timestamps  bool
@@ -103,7 +103,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
-	f.StringVar(&opts.signKey, "sign-key", "", "private key file or generated key name to sign the run manifest")
+	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
@@ -152,7 +152,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	// Under a trust config the signing key acts: it must hold policy:run,
 	// checked before anything (a bundle import, the run) changes state.
-	act, err := app.authorizeRun(opts.bundle.trust, opts.signKey, governance.ScopePolicyRun)
+	act, err := app.authorizeRun(opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
 	if err != nil {
 		return err
 	}
@@ -391,6 +391,11 @@ func snapshotRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, sb := range d.SBOMs {
 		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
 	}
+	// The counts of the whole snapshot: Inputs may hold only the advisories
+	// the join can use (snapshot.Load).
+	st := s.Manifest.Content.Stats
+	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
+		Reachability: st.Reachability, Exceptions: st.Exceptions}
 	return ref
 }
 

@@ -34,8 +34,9 @@ type policySimulateOptions struct {
 	failOn    string
 	shadow    bool
 	record    bool
-	signKey   string
+	sign      signFlags
 	trust     string
+	set       string
 	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
 	labels    []string
 	sarifBase string
@@ -44,7 +45,7 @@ type policySimulateOptions struct {
 func newPolicySimulateCmd(app *App) *cobra.Command {
 	opts := &policySimulateOptions{}
 	cmd := &cobra.Command{
-		Use:   "simulate POLICY (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
+		Use:   "simulate (POLICY | --set active|P-1,P-4…) (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
 		Short: "Evaluate a policy on inputs and gate on the verdict (CI)",
 		Long: `Evaluate POLICY — a .stella file, or a registered P-n[@version] — on loose
 input files frozen in memory, or on a snapshot (a directory made by
@@ -76,8 +77,14 @@ config is in force, recording is an action of the key that signs it
 (--sign-key, config signing.key, else config key): it must be trusted and
 hold policy:simulate, or the command is refused with exit 3 before anything
 is evaluated. Without a trust config recording is not gated.`,
-		Args: exactArgs(1),
+		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.set != "" {
+				return runPolicySimulateSet(cmd.Context(), app, args, opts)
+			}
+			if len(args) == 0 {
+				return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
+			}
 			return runPolicySimulate(cmd.Context(), app, args[0], opts)
 		},
 	}
@@ -93,7 +100,8 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.sarifBase, "sarif-base", "", "with --format sarif: the repository root; SBOM locations become relative to it (uriBaseId SRCROOT)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
-	f.StringVar(&opts.signKey, "sign-key", "", "with --record: key to sign the run manifest")
+	opts.sign.add(f, "with --record: key to sign the run manifest")
+	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
 	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
 }
@@ -129,7 +137,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 
 	var act *runActor
 	if opts.record {
-		if act, err = app.authorizeRun(opts.trust, opts.signKey, governance.ScopePolicySimulate); err != nil {
+		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
 		}
 	}

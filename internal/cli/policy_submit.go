@@ -17,7 +17,7 @@ type policySubmitOptions struct {
 func newPolicySubmitCmd(app *App) *cobra.Command {
 	opts := &policySubmitOptions{}
 	cmd := &cobra.Command{
-		Use:   "submit P-n[@v] --reviewers NAME,… --key KEY",
+		Use:   "submit P-n[@v] --reviewers NAME,… --sign-key KEY",
 		Short: "Submit a draft for review (policy:author)",
 		Long: `Submit the latest draft of P-n (or version v) for review by the named
 principals, who must hold policy:review and may not be its author.

@@ -29,27 +29,17 @@ type runActor struct {
 	Principal string      // the audit log's actor: "cli" without a trust config
 }
 
-// authorizeRun resolves the signing key of a command that records a run —
-// signKey, else config signing.key, else (under a trust config) config key —
-// and, when a trust config is in force, refuses with exit 3 unless that key
-// is trusted and holds scope.
-func (a *App) authorizeRun(trustFlag, signKey, scope string) (*runActor, error) {
+// authorizeRun resolves the signing key of a command that records a run
+// (signingKey) and, when a trust config is in force, refuses with exit 3
+// unless that key is trusted and holds scope.
+func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*runActor, error) {
 	trust, err := a.trustInForce(trustFlag)
 	if err != nil {
 		return nil, err
 	}
-	ref := signKey
-	if ref == "" && a.Config != nil {
-		ref = a.Config.GetString("signing.key")
-		if ref == "" && trust != nil {
-			ref = a.Config.GetString("key")
-		}
-	}
 	act := &runActor{Principal: "cli"}
-	if ref != "" {
-		if act.Key, err = a.loadSigningKey(ref); err != nil {
-			return nil, err
-		}
+	if act.Key, err = a.signingKey(sign); err != nil {
+		return nil, err
 	}
 	if trust == nil {
 		return act, nil

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 func newStoreCheckCmd(app *App) *cobra.Command {
@@ -18,7 +20,8 @@ func newStoreCheckCmd(app *App) *cobra.Command {
 audit hash chain, every blob's and explain trace's content address, every
 run's findings and explains digests, and every run's record (the attested
 predicate) against its row, the audit event that recorded it and its stored
-attestation. Exit 0 when all hold, 6 otherwise (each problem is listed).`,
+attestation, and every governance row (exceptions) against its signed
+statements. Exit 0 when all hold, 6 otherwise (each problem is listed).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStoreCheck(cmd.Context(), app)
@@ -34,6 +37,15 @@ func runStoreCheck(ctx context.Context, app *App) error {
 	defer st.Close()
 	rep, err := st.Check(ctx)
 	if err != nil {
+		return err
+	}
+	// Governance rows are checked against their signed statements here, not
+	// in store, which must not import governance (docs/architecture.md).
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		problems, err := governance.CheckRows(ctx, tx)
+		rep.Problems = append(rep.Problems, problems...)
+		return err
+	}); err != nil {
 		return err
 	}
 	err = app.render(rep, func(w io.Writer) error {

@@ -32,23 +32,6 @@ func (a *App) keysDir() string {
 	return filepath.Join(filepath.Dir(a.Global.DB), "keys")
 }
 
-// loadSigningKey resolves --sign-key: a path to a private key file, or the
-// name of a key generated into the keys directory.
-func (a *App) loadSigningKey(ref string) (*attest.Key, error) {
-	path := ref
-	if !strings.ContainsAny(ref, `/\`) && !fileExists(ref) {
-		path = filepath.Join(a.keysDir(), ref+".key")
-	}
-	k, err := attest.LoadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if !k.CanSign() {
-		return nil, fail.New(fail.Invalid, "--sign-key %s is a public key; give the private key file", ref)
-	}
-	return k, nil
-}
-
 // loadTrustedKeys resolves --key values: key files (public or private), or
 // names and ids of keys registered in the database when it exists.
 func (a *App) loadTrustedKeys(ctx context.Context, refs []string) ([]*attest.Key, error) {
@@ -60,6 +43,9 @@ func (a *App) loadTrustedKeys(ctx context.Context, refs []string) ([]*attest.Key
 		}
 	}()
 	for _, ref := range refs {
+		if attest.LooksLikeKey(ref) {
+			return nil, fail.New(fail.Invalid, "--key was given a key by value; pass a public key file, or the name or id of a registered key")
+		}
 		if fileExists(ref) || strings.ContainsAny(ref, `/\`) {
 			k, err := attest.LoadFile(ref)
 			if err != nil {

@@ -12,8 +12,9 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// inputsRef identifies the inputs: the caller's digests when it has them (a
-// snapshot), else digests of the canonical JSON of each normalized input;
+// inputsRef identifies the inputs: the caller's digests (and counts) when it
+// has them (a snapshot, whose Inputs may hold only the advisories the join
+// can use), else digests of the canonical JSON of each normalized input;
 // then InputsHash over all of them, the env and the evaluation time.
 func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 	in := req.Inputs
@@ -50,7 +51,9 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 	}
 	slices.SortFunc(ref.SBOMs, func(a, b SBOMRef) int { return strings.Compare(a.Digest, b.Digest) })
 	ref.SnapshotID = req.SnapshotID
-	ref.Counts = counts(in)
+	if req.InputDigests == nil || req.InputDigests.Counts == (InputCounts{}) {
+		ref.Counts = counts(in)
+	}
 	ref.InputsHash = ""
 	b, err := appendCanonical(nil, struct {
 		Inputs         InputsRef `json:"inputs"`

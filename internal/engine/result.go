@@ -268,6 +268,7 @@ type Explain struct {
 	Risk            RiskTrace     `json:"risk"`
 	Notes           []string      `json:"notes"`           // expired ignores, unknown signals, …
 	WhatWouldChange []string      `json:"whatWouldChange"` // for blocked findings
+	Set             *SetTrace     `json:"set,omitempty"`   // only in the result of a policy set
 }
 
 // ExplainResult is the verdict part of a trace.

@@ -34,7 +34,9 @@ type Rejected struct {
 // trust. stmts are every signed statement about the version in the order
 // they were recorded (drafted, submitted, reviews, approvals, …), from the
 // local store or from a bundle. Every signature whose key is given must
-// verify, and every statement must be about ref's policy and IR digest;
+// verify, and every statement must be about ref's policy, version and IR
+// digest (its subject is P-n@v, so an approval of one version replayed
+// onto another with the same IR never counts);
 // anything else is fail.Integrity (the record was tampered with). An
 // approval counts when it belongs to the current submission round (after
 // the last policy.submitted, with no request for changes since), is signed
@@ -66,8 +68,8 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, rep.Policy, err))
 		}
 		p := &v.Predicate
-		if p.Policy == nil || p.Policy.ID != ref.ID || p.Policy.IRDigest != ref.IRDigest {
-			return nil, fail.New(fail.Integrity, "statement %d (%s %s) is not about %s with IR %s", i+1, p.Action, v.Subject, ref.ID, ref.IRDigest)
+		if p.Policy == nil || p.Policy.ID != ref.ID || p.Policy.Version != ref.Version || p.Policy.IRDigest != ref.IRDigest {
+			return nil, fail.New(fail.Integrity, "statement %d (%s %s) is not about %s with IR %s", i+1, p.Action, v.Subject, rep.Policy, ref.IRDigest)
 		}
 		switch p.Action {
 		case ActionDrafted, ActionSubmitted:

@@ -53,6 +53,9 @@ func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *stor
 	if err != nil {
 		return broken(e, "signature check failed: %v", err)
 	}
+	if st.Principal != v.Predicate.Actor.Principal || e.Actor != v.Predicate.Actor.Principal {
+		return broken(e, "the statement was signed by principal %s, the row names principal %s and the event %s", v.Predicate.Actor.Principal, st.Principal, e.Actor)
+	}
 	if v.KeyID != refs.KeyID || st.KeyID != refs.KeyID {
 		return broken(e, "signed by %s, but the event names key %s", v.KeyID, refs.KeyID)
 	}
@@ -115,6 +118,13 @@ func VerifyAudit(ctx context.Context, st *store.Store, trust *Trust) (*AuditRepo
 				return fail.Wrap(fail.Integrity, &store.ChainError{Seq: s.Seq,
 					Reason: fmt.Sprintf("statement %s (%s %s) is recorded by no audit event: it was inserted behind the log's back", s.Digest, s.Action, s.Subject)})
 			}
+		}
+		problems, err := CheckRows(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return fail.New(fail.Integrity, "%s", problems[0])
 		}
 		return verifyAttestations(ctx, tx, trust, rep)
 	})
@@ -348,7 +358,7 @@ func VerifyExport(ctx context.Context, name string, b []byte, trust *Trust) (*Ex
 			return nil, fail.New(fail.Integrity, "%s: statement of event %d: %v", name, s.Seq, err)
 		}
 		stmts[v.Digest] = &store.Statement{Digest: v.Digest, Seq: s.Seq, Action: v.Predicate.Action, Subject: s.Subject,
-			KeyID: v.KeyID, PublicPEM: s.PublicKey, Envelope: []byte(s.Envelope)}
+			KeyID: v.KeyID, Principal: v.Predicate.Actor.Principal, PublicPEM: s.PublicKey, Envelope: []byte(s.Envelope)}
 	}
 	prev := ex.Range.Anchor
 	for i, e := range ex.Events {

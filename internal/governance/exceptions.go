@@ -28,6 +28,9 @@ const (
 	ExceptionApproved  = model.ExceptionApproved
 	ExceptionRevoked   = model.ExceptionRevoked
 	ExceptionExpired   = "expired"
+	// ExceptionUntrusted: approved by a key the trust config in force does
+	// not hold with exceptions:approve; it never reaches a run.
+	ExceptionUntrusted = "untrusted"
 )
 
 // ExceptionRequest is what a requester asks for.
@@ -152,6 +155,7 @@ func (r *Registry) RequestException(ctx context.Context, a *Actor, req Exception
 		p := r.predicate(a, ActionExcRequested)
 		p.ExceptionID = id
 		p.Exception = &x
+		p.ForPolicy = req.PolicyID
 		st, ev, err := r.record(ctx, tx, a, p, d, map[string]any{"exceptionId": id, "terms": d, "expires": x.Expires, "effect": x.Effect})
 		if err != nil {
 			return err
@@ -161,7 +165,7 @@ func (r *Registry) RequestException(ctx context.Context, a *Actor, req Exception
 			return err
 		}
 		t = &Transition{Subject: id, Action: ActionExcRequested, State: ExceptionRequested, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq, Warnings: warnings}
-		view = r.view(row)
+		view = r.view(row, nil)
 		return nil
 	})
 	return t, view, err
@@ -247,6 +251,9 @@ func (r *Registry) ApproveException(ctx context.Context, a *Actor, id, note stri
 		if err != nil {
 			return err
 		}
+		if _, err := r.checkException(ctx, tx, &row); err != nil {
+			return err
+		}
 		x := row.Exception
 		if x.Status != ExceptionRequested {
 			return refuse(GuardState, "%s is %s; only a requested exception can be approved", id, x.Status)
@@ -273,7 +280,7 @@ func (r *Registry) ApproveException(ctx context.Context, a *Actor, id, note stri
 		if err := tx.PutException(ctx, &row); err != nil {
 			return err
 		}
-		t = &Transition{Subject: id, Action: ActionExcApproved, State: r.view(&row).State, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
+		t = &Transition{Subject: id, Action: ActionExcApproved, State: r.view(&row, nil).State, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
 		return nil
 	})
 	return t, err
@@ -311,6 +318,9 @@ func (r *Registry) RevokeException(ctx context.Context, a *Actor, id, reason str
 		}
 		row, err := tx.Exception(ctx, id)
 		if err != nil {
+			return err
+		}
+		if _, err := r.checkException(ctx, tx, &row); err != nil {
 			return err
 		}
 		x := row.Exception
@@ -391,7 +401,11 @@ func (r *Registry) ListExceptions(ctx context.Context, f ExceptionFilter) ([]Exc
 			return err
 		}
 		for i := range rows {
-			if v := r.view(&rows[i]); f.State == "" || v.State == f.State {
+			d, err := r.checkException(ctx, tx, &rows[i])
+			if err != nil {
+				return err
+			}
+			if v := r.view(&rows[i], d); f.State == "" || v.State == f.State {
 				out = append(out, *v)
 			}
 		}
@@ -411,7 +425,11 @@ func (r *Registry) ShowException(ctx context.Context, id string) (*ExceptionView
 		if err != nil {
 			return err
 		}
-		v = r.view(&row)
+		d, err := r.checkException(ctx, tx, &row)
+		if err != nil {
+			return err
+		}
+		v = r.view(&row, d)
 		ss, err := tx.Statements(ctx, store.StatementFilter{Subject: id})
 		if err != nil {
 			return err
@@ -429,8 +447,13 @@ func (r *Registry) ShowException(ctx context.Context, id string) (*ExceptionView
 	return v, err
 }
 
-func (r *Registry) view(row *store.ExceptionRow) *ExceptionView {
+// view presents row; d, when given, is its checked derivation, whose
+// approval counts only when trusted.
+func (r *Registry) view(row *store.ExceptionRow, d *derivedException) *ExceptionView {
 	v := &ExceptionView{Exception: row.Exception, State: row.Exception.Status, PolicyID: row.PolicyID, UpdatedAt: row.UpdatedAt}
+	if d != nil && v.State == ExceptionApproved && !r.trusted(d) {
+		v.State = ExceptionUntrusted
+	}
 	if v.State == ExceptionApproved && v.Expires <= timeText(r.Store.Now()) {
 		v.State = ExceptionExpired
 	}
@@ -442,14 +465,21 @@ func (r *Registry) view(row *store.ExceptionRow) *ExceptionView {
 // exceptions that are not scoped to one policy), as model.Exception values
 // sorted by id. Expired ones are included: the engine compares each
 // timebox with the evaluation time and lists the expired ones as expired.
-func EngineExceptions(ctx context.Context, tx *store.Tx, policyID string) ([]model.Exception, error) {
-	rows, err := tx.Exceptions(ctx, store.ExceptionFilter{Status: ExceptionApproved, PolicyID: policyID})
+// Every row is checked against its signed statements (a mismatch is
+// fail.Integrity) and only trusted approvals count.
+func (r *Registry) EngineExceptions(ctx context.Context, tx *store.Tx, policyID string) ([]model.Exception, error) {
+	rows, err := tx.Exceptions(ctx, store.ExceptionFilter{PolicyID: policyID})
 	if err != nil {
 		return nil, err
 	}
 	out := []model.Exception{}
-	for _, row := range rows {
-		if policyID == "" && row.PolicyID != "" {
+	for i := range rows {
+		row := &rows[i]
+		d, err := r.checkException(ctx, tx, row)
+		if err != nil {
+			return nil, err
+		}
+		if !r.trusted(d) || policyID == "" && row.PolicyID != "" {
 			continue
 		}
 		out = append(out, row.Exception)

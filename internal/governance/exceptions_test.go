@@ -112,7 +112,7 @@ func engineExceptions(t *testing.T, w *world, policyID string) []model.Exception
 	var out []model.Exception
 	err := w.st.View(w.ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = EngineExceptions(w.ctx, tx, policyID)
+		out, err = w.reg.EngineExceptions(w.ctx, tx, policyID)
 		return err
 	})
 	if err != nil {

@@ -244,8 +244,13 @@ func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, er
 		return nil, err
 	}
 	out := make([]Signed, len(rows))
-	for i, s := range rows {
-		out[i] = Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}
+	for i := range rows {
+		// A statement counts only as recorded in the audit chain: the event
+		// it is filed under must record it (docs/governance.md "Threat model").
+		if _, err := ChainedStatement(ctx, tx, &rows[i]); err != nil {
+			return nil, fail.Wrap(fail.Integrity, err)
+		}
+		out[i] = Signed{Envelope: rows[i].Envelope, PublicKey: rows[i].PublicPEM}
 	}
 	return out, nil
 }

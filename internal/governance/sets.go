@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
@@ -104,4 +105,61 @@ func checkSetConflicts(ctx context.Context, tx *store.Tx, v *version) error {
 		return refuse(GuardConflicts, "%s would conflict with the active policies: %s", v, strings.Join(bad, "; "))
 	}
 	return nil
+}
+
+// State is the tenant's policy governance at a glance (docs/runs.md
+// "Violations and state").
+type State struct {
+	Tenant         string         `json:"tenant"`
+	At             string         `json:"at"`
+	Policies       int            `json:"policies"`
+	Active         int            `json:"active"`
+	Drafts         int            `json:"drafts"`
+	PendingReview  int            `json:"pendingReview"` // submitted, and approved but not active
+	Conflicts      map[string]int `json:"conflicts"`     // among the active policies, by severity
+	Window         string         `json:"window"`
+	Violations     int            `json:"violations"` // finding identities blocked or warned in the window
+	Blocked        int            `json:"blocked"`
+	LessonsPending int            `json:"lessonsPending"`
+}
+
+// TenantState computes State; window is how far back violations count.
+func TenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.Duration) (*State, error) {
+	st := &State{Tenant: tx.Tenant(), At: timeText(now), Window: FormatAge(window),
+		Conflicts: map[string]int{policyset.Blocking: 0, policyset.Warning: 0}}
+	ls, err := tx.Lifecycles(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, l := range ls {
+		ids[l.PolicyID] = true
+		switch l.State {
+		case store.StateActive:
+			st.Active++
+		case store.StateDraft:
+			st.Drafts++
+		case store.StateSubmitted, store.StateApproved:
+			st.PendingReview++
+		}
+	}
+	st.Policies = len(ids)
+	ms, err := ActiveMembers(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range policyset.Conflicts(ms) {
+		st.Conflicts[c.Severity]++
+	}
+	vs, err := tx.Violations(ctx, store.ViolationQuery{Since: timeText(now.Add(-window))})
+	if err != nil {
+		return nil, err
+	}
+	st.Violations = len(vs)
+	for _, v := range vs {
+		if v.Verdict == "blocked" {
+			st.Blocked++
+		}
+	}
+	return st, nil
 }

@@ -76,6 +76,7 @@ type Predicate struct {
 	Policy      *PolicyRef       `json:"policy,omitempty"`
 	ExceptionID string           `json:"exceptionId,omitempty"` // every exception action
 	Exception   *model.Exception `json:"exception,omitempty"`   // the terms, on request
+	ForPolicy   string           `json:"forPolicy,omitempty"`   // exception request: the one policy it waives for
 
 	Reviewers      []string     `json:"reviewers,omitempty"`      // submitted
 	Lint           *LintSummary `json:"lint,omitempty"`           // submitted

@@ -892,3 +892,67 @@ func (p *osvParser) modelEvents(out *[]model.Event) bool {
 	}
 	return e.ok
 }
+
+// AdvisoryHead is what an advisory store needs of a normalized advisory
+// to choose which records an evaluation reads: its ids, whether it is
+// withdrawn and its timestamps — everything but the affected packages,
+// which the store's index already holds.
+type AdvisoryHead struct {
+	ID        string
+	Aliases   []string
+	Withdrawn string
+	Modified  string
+	Published string
+}
+
+// DecodeAdvisoryHead decodes the head of a normalized advisory (the form
+// snapshots store), passing over the other members without building them.
+// For every text DecodeAdvisory accepts it gives the same id, aliases,
+// withdrawn, modified and published values (FuzzDecodeAdvisory holds it to
+// that); text it cannot take on its one-pass path is decoded in full.
+func DecodeAdvisoryHead(data []byte, h *AdvisoryHead) error {
+	p := &osvParser{b: data}
+	if p.advisoryHead(h) {
+		if p.space(); p.i == len(p.b) {
+			return nil
+		}
+	}
+	var a model.Advisory
+	if err := DecodeAdvisory(data, &a); err != nil {
+		*h = AdvisoryHead{}
+		return err
+	}
+	*h = AdvisoryHead{ID: a.ID, Aliases: a.Aliases, Withdrawn: a.Withdrawn, Modified: a.Modified, Published: a.Published}
+	return nil
+}
+
+func (p *osvParser) advisoryHead(h *AdvisoryHead) bool {
+	*h = AdvisoryHead{}
+	var m members
+	if !p.begin(&m, advisoryNames) {
+		return false
+	}
+	for p.next(&m) {
+		ok := true
+		switch string(m.key) {
+		case "id":
+			ok = p.string(&h.ID)
+		case "aliases":
+			ok = p.strings(&h.Aliases)
+		case "withdrawn":
+			ok = p.string(&h.Withdrawn)
+		case "modified":
+			ok = p.string(&h.Modified)
+		case "published":
+			ok = p.string(&h.Published)
+		case "related", "source", "summary", "severity", "databaseSeverity", "affected", "references", "tags", "file":
+			ok = p.peek() != 'n' && p.skip() // a null would leave the field as it is: decode it in full
+		default:
+			ok = p.unknown(&m)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return m.ok
+}

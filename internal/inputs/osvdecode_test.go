@@ -270,6 +270,9 @@ func checkDecodeAdvisory(t *testing.T, b []byte) bool {
 		if err := DecodeAdvisory(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
 			t.Fatalf("%.200q: fallback differs from encoding/json", b)
 		}
+		if werr == nil {
+			checkHead(t, b, &want)
+		}
 		return false
 	}
 	if werr != nil {
@@ -278,5 +281,19 @@ func checkDecodeAdvisory(t *testing.T, b []byte) bool {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%.200q:\n fast %+v\n json %+v", b, got, want)
 	}
+	checkHead(t, b, &want)
 	return true
+}
+
+// checkHead compares DecodeAdvisoryHead on b with the advisory
+// encoding/json decoded from it.
+func checkHead(t *testing.T, b []byte, want *model.Advisory) {
+	t.Helper()
+	var h AdvisoryHead
+	if err := DecodeAdvisoryHead(b, &h); err != nil {
+		t.Fatalf("%.200q: DecodeAdvisoryHead: %v", b, err)
+	}
+	if wh := (AdvisoryHead{ID: want.ID, Aliases: want.Aliases, Withdrawn: want.Withdrawn, Modified: want.Modified, Published: want.Published}); !reflect.DeepEqual(h, wh) {
+		t.Fatalf("%.200q:\n head %+v\n json %+v", b, h, wh)
+	}
 }

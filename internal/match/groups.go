@@ -96,3 +96,17 @@ func (g *groups) membersOf(root int) []string {
 	g.members[root] = m
 	return m
 }
+
+// Groups folds advisory ids and aliases into vulnerabilities exactly as
+// Join does, for an advisory store that must read whole groups
+// (snapshot.Index.Select).
+type Groups struct{ g *groups }
+
+// NewGroups returns empty groups sized for about capacity ids.
+func NewGroups(capacity int) *Groups { return &Groups{newGroups(capacity)} }
+
+// Add records that id and its aliases name one vulnerability.
+func (g *Groups) Add(id string, aliases []string) { g.g.add(id, aliases) }
+
+// Of returns the group of an id that was added.
+func (g *Groups) Of(id string) int { return g.g.of(id) }

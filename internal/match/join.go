@@ -129,6 +129,15 @@ func (j *joiner) build() int {
 	return withdrawn
 }
 
+// Target returns the OSV ecosystem and package name a component is matched
+// under: its own, or those of its purl when it lacks them ("" when it has
+// neither). An advisory store uses it to read only the records a join can
+// match.
+func Target(c *model.Component) (ecosystem, name string) {
+	_, ecosystem, name, _ = identity(c)
+	return ecosystem, name
+}
+
 // identity returns the component to report, its OSV ecosystem and package
 // and the version to compare, filling what is missing from the purl.
 func identity(c *model.Component) (*model.Component, string, string, string) {

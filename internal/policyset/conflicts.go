@@ -15,8 +15,11 @@ type Member struct {
 	Ref    string // P-n@v, or the file it was read from
 	Digest string // IR digest
 	Policy *ir.Policy
-	Scope  ir.Scope
-	Mode   string // ir.Enforce*
+	// SourceMap, when known, puts condition text and positions into the
+	// explain traces of a set evaluation.
+	SourceMap *ir.SourceMap
+	Scope     ir.Scope
+	Mode      string // ir.Enforce*
 }
 
 // NewMember reads a policy's scope and enforcement mode.

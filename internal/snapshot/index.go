@@ -3,7 +3,6 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +79,10 @@ type Index struct {
 
 	mu    sync.Mutex
 	cache map[int]*model.Advisory
+
+	headsOnce sync.Once
+	headsList []inputs.AdvisoryHead
+	headsErr  error
 }
 
 // openIndex checks an index against its data and returns it ready for
@@ -219,30 +222,11 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 // "[" + records joined by "," + "]" at the offsets the index gives (checked
 // when the index was opened), so the records are decoded in parallel.
 func (x *Index) All() ([]model.Advisory, error) {
-	buf, recs := x.data, x.doc.Advisories
-	advs := make([]model.Advisory, len(recs))
-	errs := make([]error, len(recs))
-	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/256))
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(recs); i += workers {
-				r := recs[i]
-				if err := inputs.DecodeAdvisory(buf[r.Offset:r.Offset+r.Length], &advs[i]); err != nil {
-					errs[i] = err
-				} else if advs[i].ID != r.ID {
-					errs[i] = fmt.Errorf("record %d is %s, the index says %s", i, advs[i].ID, r.ID)
-				}
-			}
-		})
+	all := make([]int, len(x.doc.Advisories))
+	for i := range all {
+		all[i] = i
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
-		}
-	}
-	return advs, nil
+	return x.decode(all)
 }
 
 // tiles checks that data is exactly "[" + the records at their offsets

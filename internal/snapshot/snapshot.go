@@ -148,7 +148,7 @@ type SBOMDigest struct {
 type Snapshot struct {
 	Manifest Manifest
 	// Inputs is the normalized content. After Open, Advisories is nil: use
-	// Index, or LoadAdvisories to read them all.
+	// Index, or LoadMatching to read those an evaluation needs.
 	Inputs  *model.Inputs
 	Index   *Index
 	Digests Digests

@@ -124,32 +124,32 @@ func OpenDir(dir string) (*Snapshot, error) {
 	return s, nil
 }
 
-// Load opens the snapshot in dir and reads all of its advisories.
+// Load opens the snapshot in dir for an evaluation: it reads the
+// advisories its SBOMs can use (LoadMatching).
 func Load(dir string) (*Snapshot, error) {
 	s, err := OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.LoadAdvisories(); err != nil {
+	if err := s.LoadMatching(); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
 	}
 	return s, nil
 }
 
-// LoadFS opens the snapshot in fsys and reads all of its advisories.
+// LoadFS opens the snapshot in fsys for an evaluation (Load).
 func LoadFS(fsys fs.FS) (*Snapshot, error) {
 	s, err := Open(fsys)
 	if err != nil {
 		return nil, err
 	}
-	return s, s.LoadAdvisories()
+	return s, s.LoadMatching()
 }
 
 // Open verifies and opens a snapshot: the manifest's id must be the digest
 // of its content, and every content file must have the digest and size the
 // manifest records (fail.Integrity otherwise). Everything but the advisories
-// is decoded; advisories are read through Index, or all at once by
-// LoadAdvisories.
+// is decoded; advisories are read through Index (LoadMatching).
 func Open(fsys fs.FS) (*Snapshot, error) {
 	m, err := readManifest(fsys)
 	if err != nil {
@@ -244,12 +244,15 @@ func (s *Snapshot) decode(p string, data []byte) error {
 	return errors.New("unknown content file")
 }
 
-// LoadAdvisories reads every advisory into s.Inputs.Advisories.
-func (s *Snapshot) LoadAdvisories() error {
+// LoadMatching reads into s.Inputs.Advisories the advisories an evaluation
+// of the snapshot's SBOMs needs (Index.Select) rather than all of them: a
+// join over them is the join over all. The manifest's Stats and Digests —
+// and Counts — still describe the whole set.
+func (s *Snapshot) LoadMatching() error {
 	if s.Inputs.Advisories != nil {
 		return nil
 	}
-	advs, err := s.Index.All()
+	advs, err := s.Index.Select(s.Inputs.SBOMs)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type policyStateOptions struct {
+	window string
+}
+
+func newPolicyStateCmd(app *App) *cobra.Command {
+	opts := &policyStateOptions{}
+	cmd := &cobra.Command{
+		Use:   "state [--window 24h]",
+		Short: "Summarize the tenant's policies: active, pending review, conflicts, violations, lessons",
+		Long: `Print the tenant's policy state (docs/runs.md "Violations and state"):
+registered policies, active versions, drafts, versions pending review
+(submitted or approved, not active), conflicts among the active policies
+by severity, violations (finding identities blocked or warned) in runs
+started within --window, and lessons pending. --format json for dashboards.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyState(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.window, "window", "24h", "how far back violations count (24h, 7d)")
+	return cmd
+}
+
+func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions) error {
+	window, err := parseAge("--window", opts.window)
+	if err != nil {
+		return err
+	}
+	st, err := app.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var s *governance.State
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		s, err = governance.TenantState(ctx, tx, st.Now(), window)
+		return err
+	}); err != nil {
+		return err
+	}
+	return app.render(s, func(w io.Writer) error {
+		t := app.newTable(w, "TENANT", "POLICIES", "ACTIVE", "DRAFTS", "PENDING REVIEW", "CONFLICTS", "VIOLATIONS "+s.Window, "LESSONS PENDING")
+		t.Append(s.Tenant, fmt.Sprint(s.Policies), fmt.Sprint(s.Active), fmt.Sprint(s.Drafts), fmt.Sprint(s.PendingReview),
+			fmt.Sprintf("%d BLOCKING, %d WARNING", s.Conflicts["BLOCKING"], s.Conflicts["WARNING"]),
+			fmt.Sprintf("%d (%d blocked)", s.Violations, s.Blocked), fmt.Sprint(s.LessonsPending))
+		return t.Render()
+	})
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+type policyViolationsOptions struct {
+	since       string
+	severityMin string
+	source      string
+	policy      string
+}
+
+func newPolicyViolationsCmd(app *App) *cobra.Command {
+	opts := &policyViolationsOptions{}
+	cmd := &cobra.Command{
+		Use:   "violations [--since AGE|TS] [--severity-min BAND] [--source run|simulate|shadow] [--policy P]",
+		Short: "List blocked and warned findings across recorded runs, one line per finding",
+		Long: `List the findings recorded runs blocked or warned, de-duplicated by finding
+identity (SBOM, component, advisory: the finding id), with the worst
+verdict, first and last seen, how many runs saw it, in which policies and
+sources (docs/runs.md "Violations and state").
+
+--since an age (24h, 7d) or an RFC 3339 time: only runs started since;
+--severity-min Critical|High|Medium|Low|None keeps that band and above
+(findings of unknown severity are always kept); --source run (full runs),
+simulate (recorded simulations) or shadow (shadow runs and simulations);
+--policy a policy id (P-n, or the name of a policy run from a file).`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPolicyViolations(cmd.Context(), app, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.since, "since", "", "only runs started at or after this time or age (24h, 7d)")
+	f.StringVar(&opts.severityMin, "severity-min", "", "lowest severity band to list: Critical, High, Medium, Low or None")
+	f.StringVar(&opts.source, "source", "", "run, simulate or shadow")
+	f.StringVar(&opts.policy, "policy", "", "only runs of this policy")
+	return cmd
+}
+
+var bandOrder = []string{"Critical", "High", "Medium", "Low", "None"}
+
+// violationQuery turns the flags into a store query.
+func (o *policyViolationsOptions) query(st *store.Store) (store.ViolationQuery, error) {
+	q := store.ViolationQuery{Source: o.source, PolicyID: o.policy}
+	if o.since != "" {
+		s, err := governance.AuditSince(o.since, st.Now(), 0)
+		if err != nil {
+			return q, err
+		}
+		q.Since = s
+	}
+	if o.severityMin != "" {
+		i := slices.IndexFunc(bandOrder, func(b string) bool { return strings.EqualFold(b, o.severityMin) })
+		if i < 0 {
+			return q, fail.New(fail.Invalid, "--severity-min %q: want %s", o.severityMin, strings.Join(bandOrder, ", "))
+		}
+		q.Bands = bandOrder[:i+1]
+	}
+	switch o.source {
+	case "", store.SourceRun, store.SourceSimulate, store.SourceShadow:
+	default:
+		return q, fail.New(fail.Invalid, "--source %q: want run, simulate or shadow", o.source)
+	}
+	return q, nil
+}
+
+func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions) error {
+	st, err := app.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q, err := opts.query(st)
+	if err != nil {
+		return err
+	}
+	var vs []store.Violation
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		vs, err = tx.Violations(ctx, q)
+		return err
+	}); err != nil {
+		return err
+	}
+	if vs == nil {
+		vs = []store.Violation{}
+	}
+	return app.render(vs, func(w io.Writer) error {
+		t := app.newTable(w, "VERDICT", "SEVERITY", "PURL", "ADVISORY", "RUNS", "FIRST SEEN", "LAST SEEN", "POLICIES", "SOURCES")
+		for _, v := range vs {
+			t.Append(v.Verdict, v.Severity, v.Purl, v.AdvisoryID, fmt.Sprint(v.Runs), v.FirstSeen, v.LastSeen, strings.Join(v.Policies, ","), strings.Join(v.Sources, ","))
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%d violations\n", len(vs))
+		return err
+	})
+}

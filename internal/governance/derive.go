@@ -1,0 +1,182 @@
+package governance
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Rows are caches, statements the authority (docs/governance.md "Threat
+// model"). An exception row is checked against its signed statements every
+// time it is read: its terms must be those a verified exception.requested
+// statement recorded, its status and approvers what the verified approval
+// and revocation statements over exactly those terms add up to, counting
+// an approval only when its key is in the trust config in force with
+// exceptions:approve. Each statement must be the one its audit event
+// records. A row that disagrees is a fail.Integrity error naming it. An
+// approval counts only while its key is in the trust config in force with
+// exceptions:approve (trusted): an approval signed by any other key — one
+// an attacker made — is listed as requested and never reaches a run.
+
+// ChainedStatement loads the statement with digest d and checks that the
+// audit event it is filed under records it and is itself intact. It
+// returns the verified statement.
+func ChainedStatement(ctx context.Context, tx *store.Tx, s *store.Statement) (*Verified, error) {
+	evs, err := tx.Events(ctx, store.EventFilter{SinceSeq: s.Seq - 1, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(evs) == 0 || evs[0].Seq != s.Seq {
+		return nil, fail.New(fail.Integrity, "statement %s (%s %s): audit event %d that records it is missing", shortKey(s.Digest), s.Action, s.Subject, s.Seq)
+	}
+	e := evs[0]
+	if h, err := store.EventHash(tx.Tenant(), e); err != nil || h != e.EventHash {
+		return nil, fail.New(fail.Integrity, "audit event %d (%s %s) was edited: its hash does not match its content", e.Seq, e.Type, e.Subject)
+	}
+	var refs eventRefs
+	if err := json.Unmarshal(e.Payload, &refs); err != nil {
+		return nil, fail.New(fail.Integrity, "audit event %d: payload does not decode", e.Seq)
+	}
+	if err := checkStatement(ctx, e, refs, s); err != nil {
+		return nil, err
+	}
+	return Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}.Verify(ctx)
+}
+
+// derivedException is an exception as its statements say it is.
+type derivedException struct {
+	x           model.Exception
+	policyID    string
+	approvalKey string // the key of the approval that counts
+}
+
+// deriveException rebuilds exception id from its statements.
+func (r *Registry) deriveException(ctx context.Context, tx *store.Tx, id string) (*derivedException, error) {
+	ss, err := tx.Statements(ctx, store.StatementFilter{Subject: id})
+	if err != nil {
+		return nil, err
+	}
+	var d *derivedException
+	var termsDigest string
+	for i := range ss {
+		s := &ss[i]
+		v, err := ChainedStatement(ctx, tx, s)
+		if err != nil {
+			return nil, fail.Wrap(fail.Integrity, err)
+		}
+		p := &v.Predicate
+		if p.ExceptionID != id {
+			return nil, fail.New(fail.Integrity, "exception %s: statement %s is about %q", id, shortKey(s.Digest), p.ExceptionID)
+		}
+		switch p.Action {
+		case ActionExcRequested:
+			if d != nil || p.Exception == nil {
+				return nil, fail.New(fail.Integrity, "exception %s: statement %s is a second or empty request", id, shortKey(s.Digest))
+			}
+			x := *p.Exception
+			x.ID, x.Status, x.Approvers = id, ExceptionRequested, nil
+			if termsDigest, err = terms(x); err != nil {
+				return nil, err
+			}
+			if v.SubjectDigest != termsDigest {
+				return nil, fail.New(fail.Integrity, "exception %s: the request statement signs terms %s, its predicate hashes to %s", id, v.SubjectDigest, termsDigest)
+			}
+			d = &derivedException{x: x, policyID: p.ForPolicy}
+		case ActionExcApproved, ActionExcRevoked:
+			if d == nil || p.TermsDigest != termsDigest {
+				continue // about other terms than the request's: proves nothing
+			}
+			if p.Action == ActionExcRevoked {
+				d.x.Status = ExceptionRevoked
+				continue
+			}
+			if d.x.Status != ExceptionRequested {
+				continue
+			}
+			d.x.Status = ExceptionApproved
+			d.x.Approvers = []string{p.Actor.Principal}
+			d.approvalKey = v.KeyID
+		}
+	}
+	if d == nil {
+		return nil, fail.New(fail.Integrity, "exception %s: no signed request statement: the row was inserted behind the log's back", id)
+	}
+	return d, nil
+}
+
+// trusted reports whether the approval that counts is signed by a key the
+// trust config in force holds with exceptions:approve, for a principal
+// other than the requester.
+func (r *Registry) trusted(d *derivedException) bool {
+	if d.x.Status != ExceptionApproved || r.Trust == nil {
+		return false
+	}
+	e, ok := r.Trust.Lookup(d.approvalKey)
+	return ok && e.Has(ScopeExceptionApprove) && e.Principal != d.x.Requester
+}
+
+// checkException compares row with what its statements say and returns
+// the derivation.
+func (r *Registry) checkException(ctx context.Context, tx *store.Tx, row *store.ExceptionRow) (*derivedException, error) {
+	d, err := r.deriveException(ctx, tx, row.Exception.ID)
+	if err != nil {
+		return nil, err
+	}
+	got, err := canon.Marshal(row.Exception)
+	if err != nil {
+		return nil, err
+	}
+	want, err := canon.Marshal(d.x)
+	if err != nil {
+		return nil, err
+	}
+	if string(got) != string(want) {
+		return nil, fail.New(fail.Integrity, "exception %s: the stored row (status %s) disagrees with its signed statements (status %s): the row was edited; run `stella audit verify`",
+			row.Exception.ID, row.Exception.Status, d.x.Status)
+	}
+	if d.policyID != "" && row.PolicyID != d.policyID {
+		return nil, fail.New(fail.Integrity, "exception %s: the stored row applies to %q, the signed request to %s only", row.Exception.ID, row.PolicyID, d.policyID)
+	}
+	return d, nil
+}
+
+// CheckRows checks every row the tenant's governance derives from
+// statements — exceptions — against them, for `audit verify` and `store
+// check`, and returns one problem per row that disagrees.
+func CheckRows(ctx context.Context, tx *store.Tx) ([]string, error) {
+	r := &Registry{}
+	rows, err := tx.Exceptions(ctx, store.ExceptionFilter{})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b store.ExceptionRow) int { return cmpID(a.Exception.ID, b.Exception.ID) })
+	var problems []string
+	for i := range rows {
+		if _, err := r.checkException(ctx, tx, &rows[i]); err != nil {
+			if !fail.Is(err, fail.Integrity) {
+				return nil, err
+			}
+			problems = append(problems, err.Error())
+		}
+	}
+	return problems, nil
+}
+
+// cmpID orders ids like EX-2 before EX-10.
+func cmpID(a, b string) int {
+	if len(a) != len(b) {
+		return len(a) - len(b)
+	}
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,223 @@
+package policyset
+
+import (
+	"context"
+	"slices"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/match"
+)
+
+// SetVersion names the JSON shape of a set result.
+const SetVersion = "stella.set@1"
+
+// Result is the outcome of evaluating a policy set: the combined result
+// (every format renders it as it renders one policy's) and the set.
+type Result struct {
+	*engine.Result
+	Set Info `json:"set"`
+}
+
+// Info describes the set and each member's part.
+type Info struct {
+	Schema    string       `json:"schema"`
+	Digest    string       `json:"digest"` // over the members' refs, IR digests and modes
+	Members   []MemberInfo `json:"members"`
+	Uncovered int          `json:"uncovered"` // findings no evaluated member's scope covers (not in the result)
+}
+
+// MemberInfo is one member of an evaluated set.
+type MemberInfo struct {
+	Policy      string `json:"policy"`
+	Name        string `json:"name"`
+	Digest      string `json:"digest"`
+	Enforcement string `json:"enforcement"`
+	Scope       string `json:"scope"`
+	Applies     bool   `json:"applies"`           // enabled and the run's env is in scope
+	Findings    int    `json:"findings"`          // findings in its scope
+	Verdict     string `json:"verdict,omitempty"` // its own run verdict, when it applies
+	Decided     int    `json:"decided"`           // findings whose set verdict is its verdict
+}
+
+// Request is a set evaluation: the members in set order and the engine
+// request every member shares (its Policy fields are filled per member).
+type Request struct {
+	Members []Member
+	Engine  engine.Request
+}
+
+// Evaluate evaluates every member whose scope the run's env matches (and
+// that is not disabled) on the findings its component scope covers, then
+// combines: per finding, the most restrictive verdict among the enforcing
+// members (enforce, warn — whose blocks count as warnings) decides, the
+// first such member in set order on a tie; audit members are traced but
+// never decide unless no enforcing member covers the finding (then the
+// finding is not enforced). Gates of enforcing members count (a warn
+// member's blocking gate warns). Deterministic: a pure function of req.
+func Evaluate(ctx context.Context, req Request) (*Result, error) {
+	env := map[string]string{}
+	norm, err := engine.NormalizeEnv(req.Engine.Env)
+	if err != nil {
+		return nil, err
+	}
+	for _, kv := range norm {
+		env[kv.Key] = kv.Value
+	}
+	tags := map[string][]string{}
+	for _, sb := range req.Engine.Inputs.SBOMs {
+		tags[sb.Digest] = sb.Tags
+	}
+	out := &Result{Set: Info{Schema: SetVersion, Members: []MemberInfo{}}}
+	results := make([]*engine.Result, len(req.Members))
+	type ref struct {
+		Policy, Digest, Enforcement string
+	}
+	var refs []ref
+	for i, m := range req.Members {
+		refs = append(refs, ref{m.Ref, m.Digest, m.Mode})
+		mi := MemberInfo{Policy: m.Ref, Name: m.Policy.PolicyID, Digest: m.Digest, Enforcement: m.Mode, Scope: m.Scope.String()}
+		if m.Mode != ir.EnforceDisabled && EnvMatches(m.Scope, env) {
+			mi.Applies = true
+			r := req.Engine
+			r.Policy, r.SourceMap, r.Digest = m.Policy, m.SourceMap, m.Digest
+			r.Shadow = m.Mode == ir.EnforceAudit
+			mr := *req.Engine.Match
+			mr.Pairs = slices.DeleteFunc(slices.Clone(mr.Pairs), func(p match.Pair) bool {
+				c := p.Component
+				return !ComponentMatches(m.Scope, c.Purl, slices.Concat(c.Tags, tags[c.SBOM]), c.Ecosystem)
+			})
+			r.Match = &mr
+			res, err := engine.Evaluate(ctx, r)
+			if err != nil {
+				return nil, err
+			}
+			results[i] = res
+			mi.Findings, mi.Verdict = len(res.Findings), res.Verdict
+		}
+		out.Set.Members = append(out.Set.Members, mi)
+	}
+	_, digest, err := canon.DigestOf(refs)
+	if err != nil {
+		return nil, err
+	}
+	out.Set.Digest = digest
+
+	// Every finding id any member evaluated, with each member's finding.
+	byID := map[string][]*engine.Finding{}
+	var ids []string
+	for i, res := range results {
+		if res == nil {
+			continue
+		}
+		for j := range res.Findings {
+			f := &res.Findings[j]
+			if byID[f.FindingID] == nil {
+				byID[f.FindingID] = make([]*engine.Finding, len(results))
+				ids = append(ids, f.FindingID)
+			}
+			byID[f.FindingID][i] = f
+		}
+	}
+	slices.Sort(ids)
+	out.Set.Uncovered = len(req.Engine.Match.Pairs) - len(ids)
+
+	var base *engine.Result
+	for _, r := range results {
+		if r != nil {
+			base = r
+			break
+		}
+	}
+	comb := &engine.Result{SchemaVersion: engine.SchemaVersion, Findings: []engine.Finding{}, Gates: []engine.Gate{}, VEXMatchReport: []engine.VEXUnmatched{}, Warnings: []string{}}
+	if base != nil {
+		comb.Inputs, comb.Env, comb.EvaluationTime = base.Inputs, base.Env, base.EvaluationTime
+		comb.VEXMatchReport, comb.Warnings = base.VEXMatchReport, base.Warnings
+	}
+	comb.Policy = engine.PolicyRef{ID: "set", Digest: digest, Syntax: ir.Syntax, Profile: engine.RiskProfile}
+	verdict := engine.VerdictPassed
+	raise := func(v string) {
+		if verdictRank(v) > verdictRank(verdict) && (v == engine.VerdictBlocked || v == engine.VerdictWarned) {
+			verdict = v
+		}
+	}
+	for _, id := range ids {
+		fs := byID[id]
+		win, winV := -1, ""
+		trace := &engine.SetTrace{}
+		for i, f := range fs {
+			m := req.Members[i]
+			d := engine.SetDecision{Policy: m.Ref, Digest: m.Digest, Enforcement: m.Mode, InScope: f != nil, Counts: m.enforcing()}
+			if f != nil {
+				d.Verdict, d.Rule = effective(m.Mode, f.Verdict), f.Rule
+				switch {
+				case win < 0,
+					m.enforcing() && !req.Members[win].enforcing(),
+					m.enforcing() && verdictRank(d.Verdict) > verdictRank(winV):
+					win, winV = i, d.Verdict
+				}
+			}
+			trace.Policies = append(trace.Policies, d)
+		}
+		wm := req.Members[win]
+		trace.DecidedBy = wm.Ref
+		f := *fs[win]
+		f.Verdict = winV
+		f.Enforced = wm.enforcing()
+		if f.Rule != "" {
+			f.Rule = wm.Ref + " " + f.Rule
+		} else {
+			f.Rule = wm.Ref
+		}
+		if f.Explain != nil {
+			x := *f.Explain
+			x.Set = trace
+			x.Verdict.Status = winV
+			if err := x.Reseal(); err != nil {
+				return nil, err
+			}
+			f.Explain, f.ExplainID = &x, x.ExplainID
+		}
+		out.Set.Members[win].Decided++
+		if f.Enforced {
+			raise(f.Verdict)
+		}
+		comb.Findings = append(comb.Findings, f)
+	}
+	for i, res := range results {
+		m := req.Members[i]
+		if res == nil || !m.enforcing() {
+			continue
+		}
+		for _, g := range res.Gates {
+			g.Name = m.Ref + " " + g.Name
+			if m.Mode == ir.EnforceWarn && g.Outcome == engine.GateBlock {
+				g.Outcome = engine.GateWarn
+			}
+			switch g.Outcome {
+			case engine.GateBlock:
+				raise(engine.VerdictBlocked)
+			case engine.GateWarn:
+				raise(engine.VerdictWarned)
+			}
+			comb.Gates = append(comb.Gates, g)
+		}
+	}
+	comb.Verdict = verdict
+	comb.Summary = engine.Summarize(comb.Findings)
+	if err := comb.Seal(); err != nil {
+		return nil, err
+	}
+	out.Result = comb
+	return out, nil
+}
+
+// effective is a member's verdict under its enforcement mode: a warn
+// member's block is a warning.
+func effective(mode, verdict string) string {
+	if mode == ir.EnforceWarn && verdict == engine.VerdictBlocked {
+		return engine.VerdictWarned
+	}
+	return verdict
+}

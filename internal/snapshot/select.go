@@ -1,0 +1,182 @@
+package snapshot
+
+import (
+	"bytes"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/purl"
+)
+
+// Select returns the advisories, in id order, that an evaluation of sboms
+// needs — decoding only those (docs/performance.md, "The advisory store"):
+//
+//   - every record the index lists for a component's (ecosystem, package),
+//     and every record that may name a package by purl alone (an affected
+//     entry with an empty ecosystem or name), so match.Join finds the same
+//     candidates as over all records;
+//   - every record of the alias group of any of those (records sharing an id
+//     or alias, withdrawn ones aside, as match.Join folds them), so a pair's
+//     aliases, its primary record and severity resolution across the group
+//     are the same;
+//   - every withdrawn record, so the join counts them;
+//   - the records with the newest modified and published times, so the
+//     default evaluation time is the same.
+//
+// Only the records' heads (ids, aliases, withdrawn, timestamps) are decoded
+// to choose; they are read once per index. The join, the engine and the
+// result are then byte-identical to evaluating every advisory
+// (TestConformanceSharedPins); counts and digests of the whole set come from
+// the manifest.
+func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
+	heads, err := x.heads()
+	if err != nil {
+		return nil, err
+	}
+	recs := x.doc.Advisories
+	want := make([]bool, len(recs))
+	ps := x.doc.Packages
+	for i := range sboms {
+		for c := range sboms[i].Components {
+			eco, name := match.Target(&sboms[i].Components[c])
+			if eco == "" || name == "" {
+				continue
+			}
+			base, norm := purl.Base(eco), purl.NormalizeName(eco, name)
+			k := sort.Search(len(ps), func(k int) bool { return comparePackages(ps[k], Package{Ecosystem: base, Name: norm}) >= 0 })
+			for ; k < len(ps) && purl.Base(ps[k].Ecosystem) == base && ps[k].Name == norm; k++ {
+				for _, j := range ps[k].Advisories {
+					want[j] = true
+				}
+			}
+		}
+	}
+	for _, s := range [][]byte{[]byte(`"ecosystem":""`), []byte(`"name":""`)} {
+		for at, rest := 0, x.data; ; {
+			k := bytes.Index(rest, s)
+			if k < 0 {
+				break
+			}
+			at += k
+			if j := sort.Search(len(recs), func(j int) bool { return recs[j].Offset+recs[j].Length > int64(at) }); j < len(recs) {
+				want[j] = true
+			}
+			at += len(s)
+			rest = x.data[at:]
+		}
+	}
+	var newestMod, newestPub time.Time
+	for _, h := range heads {
+		newestMod, newestPub = later(newestMod, h.Modified), later(newestPub, h.Published)
+	}
+	g := match.NewGroups(2 * len(recs))
+	for j, h := range heads {
+		switch {
+		case h.Withdrawn != "":
+			want[j] = true
+			continue
+		case !newestMod.IsZero() && parseTime(h.Modified).Equal(newestMod), !newestPub.IsZero() && parseTime(h.Published).Equal(newestPub):
+			want[j] = true
+		}
+		g.Add(h.ID, h.Aliases)
+	}
+	groups := map[int]bool{}
+	for j, h := range heads {
+		if want[j] && h.Withdrawn == "" {
+			groups[g.Of(h.ID)] = true
+		}
+	}
+	var pick []int
+	for j, h := range heads {
+		if want[j] || h.Withdrawn == "" && groups[g.Of(h.ID)] {
+			pick = append(pick, j)
+		}
+	}
+	return x.decode(pick)
+}
+
+// heads decodes the head of every record once.
+func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
+	x.headsOnce.Do(func() {
+		recs := x.doc.Advisories
+		hs := make([]inputs.AdvisoryHead, len(recs))
+		x.headsErr = x.parallel(len(recs), func(i int) error {
+			r := recs[i]
+			if err := inputs.DecodeAdvisoryHead(x.data[r.Offset:r.Offset+r.Length], &hs[i]); err != nil || hs[i].ID != r.ID {
+				return fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
+			}
+			return nil
+		})
+		x.headsList = hs
+	})
+	return x.headsList, x.headsErr
+}
+
+// decode decodes the records at positions pick (ascending), in parallel.
+func (x *Index) decode(pick []int) ([]model.Advisory, error) {
+	recs := x.doc.Advisories
+	advs := make([]model.Advisory, len(pick))
+	err := x.parallel(len(pick), func(i int) error {
+		r := recs[pick[i]]
+		if err := inputs.DecodeAdvisory(x.data[r.Offset:r.Offset+r.Length], &advs[i]); err != nil {
+			return fail.New(fail.Integrity, "%s: record %d (%s): %v", AdvisoriesFile, pick[i], r.ID, err)
+		} else if advs[i].ID != r.ID {
+			return fail.New(fail.Integrity, "%s: record %d is %s, the index says %s", AdvisoriesFile, pick[i], advs[i].ID, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return advs, nil
+}
+
+// parallel runs f(0…n-1) on GOMAXPROCS workers and returns the error of the
+// smallest i that failed.
+func (x *Index) parallel(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/256))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				errs[i] = f(i)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseTime reads a timestamp as the default evaluation time does: RFC
+// 3339, else a bare date; zero when it is neither.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, s); err != nil {
+			return time.Time{}
+		}
+	}
+	return t
+}
+
+func later(t time.Time, s string) time.Time {
+	if u := parseTime(s); u.After(t) {
+		return u
+	}
+	return t
+}

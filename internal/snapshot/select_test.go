@@ -1,0 +1,78 @@
+package snapshot
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/testenv"
+)
+
+// TestSelect: Select reads the records a component's package names, the
+// records that may name a package by purl only, every record of their alias
+// groups (transitively, withdrawn ones aside), every withdrawn record and the
+// newest ones — and nothing else.
+func TestSelect(t *testing.T) {
+	aff := func(eco, name string) []model.Affected { return []model.Affected{{Ecosystem: eco, Name: name}} }
+	advs := []model.Advisory{
+		{ID: "A-1", Source: "A", Aliases: []string{"CVE-1"}, Affected: aff("npm", "left-pad"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "B-1", Source: "B", Aliases: []string{"CVE-1", "CVE-2"}, Affected: aff("Go", "example.com/m"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "C-1", Source: "C", Aliases: []string{"CVE-2"}, Affected: aff("PyPI", "x"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "D-1", Source: "D", Aliases: []string{"CVE-3"}, Affected: aff("PyPI", "y"), Withdrawn: "2024-01-01T00:00:00Z"},
+		{ID: "E-1", Source: "E", Aliases: []string{"CVE-3"}, Affected: aff("PyPI", "z"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "F-1", Source: "F", Affected: []model.Affected{{Purl: "pkg:npm/other"}}, Modified: "2024-01-01T00:00:00Z"},
+		{ID: "G-1", Source: "G", Affected: aff("npm", "unused"), Modified: "2025-06-01T00:00:00.5Z"},
+		{ID: "H-1", Source: "H", Affected: aff("npm", "unused"), Published: "2025-06-02"},
+		{ID: "I-1", Source: "I", Affected: aff("npm", "unused"), Modified: "2025-06-01T00:00:00Z"},
+	}
+	data, recs := encodeAdvisories(advs)
+	x, err := openIndex(data, buildIndex(advs, recs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := model.SBOM{Components: []model.Component{{Purl: "pkg:npm/left-pad@1.0.0"}}}
+	got, err := x.Select([]model.SBOM{sb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range got {
+		ids = append(ids, a.ID)
+	}
+	if want := "A-1,B-1,C-1,D-1,F-1,G-1,H-1"; strings.Join(ids, ",") != want {
+		t.Errorf("Select = %s, want %s", strings.Join(ids, ","), want)
+	}
+	if !reflect.DeepEqual(got[1], advs[1]) {
+		t.Errorf("B-1 = %+v", got[1])
+	}
+}
+
+// TestConformanceSelect: over the shared data, the join of every shared SBOM
+// with the advisories Select reads is the join with all of them.
+func TestConformanceSelect(t *testing.T) {
+	data := testenv.RequireData(t)
+	sboms, _ := filepath.Glob(filepath.Join(data, "sbom", "*", "*.json"))
+	s := fromFiles(t, Spec{SBOMs: sboms, Advisories: []string{filepath.Join(data, "osv")}})
+	all := s.Inputs.Advisories
+	for _, sb := range s.Inputs.SBOMs {
+		sel, err := s.Index.Select([]model.SBOM{sb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := match.Join(&model.Inputs{SBOMs: []model.SBOM{sb}, Advisories: all}, match.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, err := match.Join(&model.Inputs{SBOMs: []model.SBOM{sb}, Advisories: sel}, match.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(full, part) {
+			t.Errorf("%s: the join over %d selected advisories differs from the join over all %d", sb.Name, len(sel), len(all))
+		}
+		t.Logf("%s: %d components, %d pairs, %d of %d advisories read", sb.Name, len(sb.Components), len(full.Pairs), len(sel), len(all))
+	}
+}
