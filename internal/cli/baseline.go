@@ -12,9 +12,9 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -61,59 +61,55 @@ func checkLabels(labels []string) error {
 	return nil
 }
 
-// inventoryJSON is the stored form of a component inventory.
-func inventoryJSON(in *snapshot.Snapshot) []byte {
-	b, _ := json.Marshal(delta.Inventory(in.Inputs))
-	return b
-}
-
-// compare evaluates the baseline (req is the candidate's request; its
-// policy, env, time and shadow are kept) and returns the delta.
-func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, req engine.Request, snap *snapshot.Snapshot, res *engine.Result) (*delta.Delta, error) {
-	candInv := delta.Inventory(snap.Inputs)
-	switch {
-	case b.run != "":
+// compare evaluates the baseline with the candidate's policy, env, time
+// and shadow flag (out is the candidate's outcome) and returns the delta.
+func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, out *run.Outcome) (*delta.Delta, error) {
+	res, candInv := out.Result, delta.Inventory(out.Snapshot.Inputs)
+	if b.run != "" {
 		base, inv, id, err := storedBaseline(ctx, app, st, b.run)
 		if err != nil {
 			return nil, err
 		}
 		return delta.Compare(delta.Baseline{Kind: "run", Ref: id}, base, res, inv, candInv), nil
-	case b.snapshot != "":
-		bs, err := (&policySimulateOptions{snapshot: b.snapshot}).inputs(ctx, app, st)
-		if err != nil {
-			return nil, err
-		}
-		base, err := evaluateBaseline(ctx, req, bs.Inputs, snapshotRef(bs), bs.ID())
-		if err != nil {
-			return nil, err
-		}
-		return delta.Compare(delta.Baseline{Kind: "snapshot", Ref: bs.ID()}, base, res, delta.Inventory(bs.Inputs), candInv), nil
 	}
-	in, err := inputs.Read(b.sbom, inputs.Options{Kind: inputs.KindSBOM})
+	spec := run.Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow}
+	bl := delta.Baseline{Kind: "snapshot", Ref: b.snapshot}
+	if b.snapshot != "" {
+		snap, err := app.findSnapshot(ctx, st, b.snapshot)
+		if err != nil {
+			return nil, err
+		}
+		spec.Snapshot, bl.Ref = snap, snap.ID()
+	} else {
+		snap, err := withSBOM(app, out.Snapshot, b.sbom)
+		if err != nil {
+			return nil, err
+		}
+		spec.Snapshot, bl = snap, delta.Baseline{Kind: "sbom", Ref: b.sbom}
+	}
+	bo, err := run.Evaluate(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return delta.Compare(bl, bo.Result, res, delta.Inventory(bo.Snapshot.Inputs), candInv), nil
+}
+
+// withSBOM is snap with its SBOMs replaced by the SBOM file path: the same
+// advisories, VEX, signals, reachability and exceptions, other software.
+// It is no stored snapshot, so it has no id.
+func withSBOM(app *App, snap *snapshot.Snapshot, path string) (*snapshot.Snapshot, error) {
+	in, err := inputs.Read(path, inputs.Options{Kind: inputs.KindSBOM})
 	if err != nil {
 		return nil, err
 	}
 	app.reportProblems("warning", in.Warnings)
-	bin := *snap.Inputs
-	bin.SBOMs = []model.SBOM{*in.SBOM}
-	ref := *snapshotRef(snap)
-	ref.SnapshotID = ""
-	ref.SBOMs = []engine.SBOMRef{{Name: in.SBOM.Name, Digest: in.SBOM.Digest, Components: len(in.SBOM.Components)}}
-	base, err := evaluateBaseline(ctx, req, &bin, &ref, "")
-	if err != nil {
-		return nil, err
-	}
-	return delta.Compare(delta.Baseline{Kind: "sbom", Ref: b.sbom}, base, res, delta.Inventory(&bin), candInv), nil
-}
-
-// evaluateBaseline evaluates the candidate's policy on other inputs.
-func evaluateBaseline(ctx context.Context, req engine.Request, in *model.Inputs, ref *engine.InputsRef, snapshotID string) (*engine.Result, error) {
-	m, err := match.Join(in, match.Options{})
-	if err != nil {
-		return nil, err
-	}
-	req.Inputs, req.Match, req.InputDigests, req.SnapshotID, req.Baseline = in, m, ref, snapshotID, nil
-	return engine.Evaluate(ctx, req)
+	cp := *snap
+	content := *snap.Inputs
+	content.SBOMs = []model.SBOM{*in.SBOM}
+	cp.Inputs = &content
+	cp.Manifest.ID = ""
+	cp.Digests.SBOMs = []snapshot.SBOMDigest{{Name: in.SBOM.Name, Digest: in.SBOM.Digest, Components: len(in.SBOM.Components)}}
+	return &cp, nil
 }
 
 // storedBaseline loads a recorded run's result and component inventory
@@ -128,19 +124,19 @@ func storedBaseline(ctx context.Context, app *App, st *store.Store, ref string) 
 	}
 	var res *engine.Result
 	var inv []delta.Component
-	var run *store.Run
+	var rn *store.Run
 	err := st.View(ctx, func(tx *store.Tx) error {
 		id, err := tx.ResolveBaselineRun(ctx, ref)
 		if err != nil {
 			return err
 		}
-		if run, err = tx.Run(ctx, id); err != nil {
+		if rn, err = tx.Run(ctx, id); err != nil {
 			return err
 		}
-		if run.Status != store.StatusSucceeded {
+		if rn.Status != store.StatusSucceeded {
 			return fail.New(fail.Invalid, "run %s failed; it cannot be a baseline", id)
 		}
-		if res, err = tx.Result(ctx, run); err != nil {
+		if res, err = tx.Result(ctx, rn); err != nil {
 			return err
 		}
 		data, err := tx.RunComponents(ctx, id)
@@ -155,15 +151,15 @@ func storedBaseline(ctx context.Context, app *App, st *store.Store, ref string) 
 	if err != nil {
 		return nil, nil, "", err
 	}
-	if inv == nil && run.SnapshotID != "" {
-		if snap, err := loadStoredSnapshot(ctx, st, run.SnapshotID); err == nil {
+	if inv == nil && rn.SnapshotID != "" {
+		if snap, err := run.StoredSnapshot(ctx, st, rn.SnapshotID); err == nil {
 			inv = delta.Inventory(snap.Inputs)
 		}
 	}
 	if inv == nil {
-		app.infof("stella: warning: run %s has no component inventory; the delta lists no component changes", run.RunID)
+		app.infof("stella: warning: run %s has no component inventory; the delta lists no component changes", rn.RunID)
 	}
-	return res, inv, run.RunID, nil
+	return res, inv, rn.RunID, nil
 }
 
 // deltaGate is the exit of --fail-on new-blocked|new-warned against a delta.

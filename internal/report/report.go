@@ -38,6 +38,11 @@ type Options struct {
 	// the component in it (0 when unknown). SARIF locations use it; nil
 	// leaves the SBOM name as the location.
 	Locate func(f *engine.Finding) (uri string, line int)
+	// Width is the terminal width the table must fit (0: no limit): long
+	// cells are cut with an ellipsis, rows are never wrapped.
+	Width int
+	// Show keeps only the table rows of these verdicts (nil: all).
+	Show []string
 	// SARIFBase is the repository root SARIF artifact locations are made
 	// relative to (uriBaseId SRCROOT); "" leaves them as Locate says.
 	SARIFBase string

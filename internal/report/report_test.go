@@ -137,8 +137,8 @@ func TestJUnitParses(t *testing.T) {
 			}
 		}
 	}
-	if doc.Tests != cases || doc.Failures != fails || doc.Skipped != skips || cases != 7 || fails != 3 || skips != 1 {
-		t.Errorf("totals %d/%d/%d, cases %d/%d/%d; want 7 cases, 3 failures (2 blocked findings + max-critical), 1 skipped",
+	if doc.Tests != cases || doc.Failures != fails || doc.Skipped != skips || cases != 8 || fails != 3 || skips != 1 {
+		t.Errorf("totals %d/%d/%d, cases %d/%d/%d; want 8 cases (one the severity-unknown note), 3 failures (2 blocked findings + max-critical), 1 skipped",
 			doc.Tests, doc.Failures, doc.Skipped, cases, fails, skips)
 	}
 }
@@ -265,5 +265,70 @@ func TestMarkdownDelta(t *testing.T) {
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
 		t.Errorf("markdown with a delta differs from %s; rerun with -update and review the diff", golden)
+	}
+}
+
+// TestTableWidth renders the table for a 100-column terminal: every table
+// line fits, long cells end in an ellipsis, no row wraps (one line per
+// finding), FIXED-IN is there; golden.table100.
+func TestTableWidth(t *testing.T) {
+	r := result(t)
+	o := opts
+	o.Width = 100
+	var buf bytes.Buffer
+	if err := Table(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "|") && !strings.HasPrefix(line, "+") {
+			continue
+		}
+		if n := len([]rune(line)); n > 100 {
+			t.Errorf("%d columns: %s", n, line)
+		}
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| VERDICT") {
+			rows++
+		}
+	}
+	if rows != len(r.Findings) {
+		t.Errorf("%d table rows for %d findings: a row wrapped or went missing", rows, len(r.Findings))
+	}
+	if !strings.Contains(buf.String(), "…") || !strings.Contains(buf.String(), "FIXED-IN") {
+		t.Errorf("want truncated cells and a FIXED-IN column:\n%s", buf.String())
+	}
+	golden := filepath.Join("testdata", "golden.table100")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("table at 100 columns differs from %s; rerun with -update and review the diff", golden)
+	}
+}
+
+// TestTableGroupsInstances: identical instances of one component (same
+// purl, advisory and decision at two places) are one row with a line that
+// names where they are.
+func TestTableGroupsInstances(t *testing.T) {
+	r := result(t)
+	dup := r.Findings[0]
+	dup.FindingID += "x"
+	dup.Component.Ref = "other-ref"
+	r.Findings = append(r.Findings, dup)
+	var buf bytes.Buffer
+	if err := Table(&buf, r, opts); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, dup.AdvisoryID) != 2 || !strings.Contains(out, pkgText(&dup)+" ×2") ||
+		!strings.Contains(out, ": 2 instances at ") || !strings.Contains(out, "other-ref") {
+		t.Errorf("want one grouped row and an instances line:\n%s", out)
 	}
 }
