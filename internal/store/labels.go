@@ -11,7 +11,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 )
 
-// Run labels and component inventories (migration 0006, docs/runs.md
+// Run labels and component inventories (migration 0007, docs/runs.md
 // "Labels and baselines").
 
 // labelRE is what a label may be: a branch or release name.

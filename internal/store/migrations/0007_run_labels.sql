@@ -1,4 +1,4 @@
--- 0006: run labels and component inventories, for baselines
+-- 0007: run labels and component inventories, for baselines
 -- (docs/runs.md "Labels and baselines"). A label (main, release/1.4) is not
 -- part of a run's id: recording the same run again with another label adds
 -- it; labelled_at (wall clock) orders `latest:LABEL`. components is the
