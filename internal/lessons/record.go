@@ -18,8 +18,9 @@ const (
 	EventReactivated = "lesson.reactivated"
 )
 
-// load reads what the detector knows about a stored run.
-func load(ctx context.Context, tx *store.Tx, r *store.Run) (Run, error) {
+// load reads what the detector knows about a stored run; with findings
+// false only its label (the previous-run search compares labels first).
+func load(ctx context.Context, tx *store.Tx, r *store.Run, findings bool) (Run, error) {
 	run := Run{ID: r.RunID, PolicyID: r.PolicyID, Version: r.PolicyVersion, EvaluationTime: r.EvaluationTime, Status: r.Status, Error: r.Error,
 		Verdict: r.Verdict, Verdicts: map[string]string{}}
 	if r.Status != store.StatusSucceeded {
@@ -36,6 +37,9 @@ func load(ctx context.Context, tx *store.Tx, r *store.Run) (Run, error) {
 	}
 	slices.Sort(names)
 	run.Label = strings.Join(slices.Compact(names), ",")
+	if !findings {
+		return run, nil
+	}
 	fs, err := tx.Findings(ctx, r.RunID, store.FindingFilter{}, false)
 	if err != nil {
 		return run, err
@@ -61,7 +65,7 @@ func Record(ctx context.Context, tx *store.Tx, runID, actor string) ([]store.Les
 	if r.Shadow {
 		return nil, nil
 	}
-	run, err := load(ctx, tx, r)
+	run, err := load(ctx, tx, r, true)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +108,7 @@ func previous(ctx context.Context, tx *store.Tx, run Run) (*Run, error) {
 			continue
 		}
 		if best == nil || r.EvaluationTime > best.EvaluationTime || r.EvaluationTime == best.EvaluationTime && r.RunID > best.RunID {
-			p, err := load(ctx, tx, r)
+			p, err := load(ctx, tx, r, false)
 			if err != nil {
 				return nil, err
 			}
@@ -116,6 +120,6 @@ func previous(ctx context.Context, tx *store.Tx, run Run) (*Run, error) {
 	if best == nil {
 		return nil, nil
 	}
-	p, err := load(ctx, tx, best)
+	p, err := load(ctx, tx, best, true)
 	return &p, err
 }
