@@ -29,6 +29,7 @@ type policySimulateOptions struct {
 	baseline string
 	failOn   string
 	shadow   bool
+	expectIR string // --expect-ir-digest
 	record   bool
 	sign     signFlags
 	trust    string
@@ -90,6 +91,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
+	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	opts.sign.add(f, "with --record: key to sign the run manifest")
 	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
@@ -144,6 +146,9 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	}
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+		return err
+	}
+	if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
 		return err
 	}
 	if opts.baseline != "" {
