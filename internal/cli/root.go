@@ -20,6 +20,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/stella-policy/stella/internal/atomicfile"
+	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -127,9 +128,16 @@ func isGateOutcome(err error) bool {
 	return k == fail.Blocked || k == fail.Warned
 }
 
+// oneLine joins the non-blank lines of an error message with "; " (cobra's
+// "unknown command … Did you mean this?" has blank lines and tabs).
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	return strings.ReplaceAll(s, "\n", "; ")
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func isTerminal(w io.Writer) bool {
@@ -148,7 +156,9 @@ manifests, moves through air gaps in signed bundles and governs policy
 versions with signed approvals.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       buildinfo.Get().Version,
 	}
+	root.SetVersionTemplate("stella {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fail.Wrap(fail.Invalid, err) })
 	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodeHelp())
 
