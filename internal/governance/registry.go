@@ -192,7 +192,7 @@ func resolve(ctx context.Context, tx *store.Tx, ref string, choose pick) (*versi
 	if !ok {
 		return nil, fail.New(fail.Invalid, "%q is not a registered policy reference (want P-<n> or P-<n>@<version>)", ref)
 	}
-	ls, err := tx.Lifecycles(ctx, id)
+	ls, err := Lifecycles(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
