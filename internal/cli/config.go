@@ -36,6 +36,11 @@ var settingKeys = []struct{ key, meaning string }{
 	{"snapshots.dir", "where snapshots made by snapshot create live"},
 	{"keys.dir", "where generated keys live"},
 	{"store.retention", "default --older-than of store prune"},
+	{"feeds.cache_dir", "the feed cache (docs/feeds.md) when --cache-dir is not given"},
+	{"feeds.osv_url", "base URL of the OSV archives <Ecosystem>/all.zip when --osv-url is not given (a mirror)"},
+	{"feeds.kev_url", "URL of the KEV catalog when --kev-url is not given (a mirror)"},
+	{"feeds.epss_url", "URL of the EPSS scores when --epss-url is not given (a mirror)"},
+	{"feeds.nvd_url", "base URL of the NVD CVE 2.0 feeds when --nvd-url is not given (a mirror)"},
 }
 
 // notConfigurable are flags never taken from env or file: --config names

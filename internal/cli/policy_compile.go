@@ -42,7 +42,7 @@ nothing is written and the exit status is 2. The IR schema is in docs/ir.md.`,
 }
 
 func runPolicyCompile(app *App, opts *policyCompileOptions) error {
-	src, err := readPolicy(opts.file)
+	src, err := dsl.ReadFile(opts.file)
 	if err != nil {
 		return err
 	}

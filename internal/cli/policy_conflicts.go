@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/policyset"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -89,7 +90,7 @@ func runPolicyConflicts(ctx context.Context, app *App, refs []string, opts *poli
 // the other policies.
 func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]policyset.Member, error) {
 	var st *store.Store
-	if active || slices.ContainsFunc(refs, isRegistered) {
+	if active || slices.ContainsFunc(refs, run.IsRegistered) {
 		var err error
 		if st, err = a.openStore(ctx, true); err != nil {
 			return nil, err

@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -59,61 +57,37 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	var at time.Time
-	if opts.asOf != "" {
-		t, err := time.Parse(time.RFC3339, opts.asOf)
-		if err != nil {
-			return fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.asOf)
-		}
-		at = t.UTC()
+	at, err := run.ParseAsOf(opts.asOf)
+	if err != nil {
+		return err
 	}
-	env, err := parseEnv(opts.env)
+	env, err := run.ParseEnv(opts.env)
 	if err != nil {
 		return err
 	}
 	var st *store.Store
-	if fileExists(app.Global.DB) || isRegistered(oldRef) || isRegistered(newRef) {
+	if fileExists(app.Global.DB) || run.IsRegistered(oldRef) || run.IsRegistered(newRef) {
 		if st, err = app.openStore(ctx, true); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
-	base, err := app.loadPolicy(ctx, st, oldRef)
+	spec := run.Spec{Env: env, At: at}
+	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef); err != nil {
+		return err
+	}
+	if spec.Policy, err = app.loadPolicy(ctx, st, newRef); err != nil {
+		return err
+	}
+	if spec.Snapshot, err = app.findSnapshot(ctx, st, opts.snapshot); err != nil {
+		return err
+	}
+	out, err := app.evaluate(ctx, spec)
 	if err != nil {
 		return err
 	}
-	cand, err := app.loadPolicy(ctx, st, newRef)
-	if err != nil {
-		return err
-	}
-	snap, err := (&policySimulateOptions{snapshot: opts.snapshot}).inputs(ctx, app, st)
-	if err != nil {
-		return err
-	}
-	if at.IsZero() {
-		if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
-			return err
-		}
-		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
-	}
-	joined, err := match.Join(snap.Inputs, match.Options{})
-	if err != nil {
-		return err
-	}
-	req := engine.Request{Inputs: snap.Inputs, Match: joined, InputDigests: snapshotRef(snap), SnapshotID: snap.ID(), Env: env, At: at}
-	breq := req
-	breq.Policy, breq.SourceMap, breq.Digest = base.Policy, base.SourceMap, base.Digest
-	baseRes, err := engine.Evaluate(ctx, breq)
-	if err != nil {
-		return err
-	}
-	req.Policy, req.SourceMap, req.Digest, req.Baseline = cand.Policy, cand.SourceMap, cand.Digest, baseRes
-	res, err := engine.Evaluate(ctx, req)
-	if err != nil {
-		return err
-	}
-	diff := engine.Compare(baseRes, res)
-	if err := app.writeSimulation(format, snap, res, baseRes, diff); err != nil {
+	res, diff := out.Result, out.Diff
+	if err := app.writeSimulation(format, out); err != nil {
 		return err
 	}
 	s := diff.Summary

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -57,6 +58,7 @@ type explainDoc struct {
 	EvaluationTime string           `json:"evaluationTime"`
 	Shadow         bool             `json:"shadow"`
 	Verdict        string           `json:"verdict"`
+	Feeds          []engine.FeedRef `json:"feeds,omitempty"` // the feeds the inputs were frozen from (docs/feeds.md)
 	Findings       []engine.Finding `json:"findings"`
 }
 
@@ -80,7 +82,7 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 			return fail.New(fail.NotFound, "run %s %s and has no findings to explain: %s", r.RunID, r.Status, r.Error)
 		}
 		doc = explainDoc{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
-			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict}
+			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: recordFeeds(r.Record)}
 		doc.Findings, err = tx.Findings(ctx, r.RunID, store.FindingFilter{FindingID: opts.finding, Purl: opts.purl, Vuln: opts.vuln}, true)
 		return err
 	})
@@ -105,6 +107,19 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 	return app.render(doc, func(w io.Writer) error { return app.explainTable(w, &doc) })
 }
 
+// recordFeeds reads the feed provenance of a run record (inputs.feeds).
+func recordFeeds(record []byte) []engine.FeedRef {
+	var rec struct {
+		Inputs struct {
+			Feeds []engine.FeedRef `json:"feeds"`
+		} `json:"inputs"`
+	}
+	if json.Unmarshal(record, &rec) != nil {
+		return nil
+	}
+	return rec.Inputs.Feeds
+}
+
 func filterText(o *policyExplainOptions) string {
 	switch {
 	case o.finding != "":
@@ -127,6 +142,9 @@ func (a *App) explainTable(w io.Writer, doc *explainDoc) error {
 		policy = fmt.Sprintf("%s@%d", doc.PolicyID, doc.PolicyVersion)
 	}
 	fmt.Fprintf(w, "%s  policy %s  evaluated at %s  verdict %s%s\n", s.paint(s.bold, doc.RunID), policy, doc.EvaluationTime, verdictText(s, doc.Verdict), shadow)
+	for _, f := range doc.Feeds {
+		fmt.Fprintf(w, "feed %s  from %s  fetched %s  %s\n", f.Name, f.URL, f.FetchedAt, f.Digest)
+	}
 	if len(doc.Findings) == 0 {
 		fmt.Fprintln(w, "no findings")
 		return nil

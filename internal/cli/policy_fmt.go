@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -42,7 +43,7 @@ With -w it rewrites files that change; with --check it lists them and exits
 func runPolicyFmt(app *App, opts *policyFmtOptions) error {
 	bad, changed := false, false
 	for _, file := range opts.files {
-		src, err := readPolicy(file)
+		src, err := dsl.ReadFile(file)
 		if err != nil {
 			return err
 		}

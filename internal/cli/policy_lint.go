@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +57,7 @@ func runPolicyLint(app *App, opts *policyLintOptions) error {
 	srcs := make([][]byte, len(opts.files))
 	counts := make([]int, len(opts.files))
 	for i, file := range opts.files {
-		src, err := readPolicy(file)
+		src, err := dsl.ReadFile(file)
 		if err != nil {
 			return err
 		}
@@ -97,22 +96,6 @@ func runPolicyLint(app *App, opts *policyLintOptions) error {
 		return exitWith(fail.Invalid)
 	}
 	return nil
-}
-
-// readPolicy reads a policy source file; failures are invalid input. It
-// reads at most one byte more than the parser accepts, so an oversized file
-// is reported (dsl.limit.fileSize) without being read whole.
-func readPolicy(file string) ([]byte, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fail.New(fail.Invalid, "read policy: %v", err)
-	}
-	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, int64(syntax.DefaultLimits.MaxBytes)+1))
-	if err != nil {
-		return nil, fail.New(fail.Invalid, "read policy: %v", err)
-	}
-	return src, nil
 }
 
 func plural(n int, one, many string) string {

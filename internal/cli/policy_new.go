@@ -40,7 +40,7 @@ nothing.`,
 }
 
 func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions) error {
-	src, err := readPolicy(opts.file)
+	src, err := dsl.ReadFile(opts.file)
 	if err != nil {
 		return err
 	}

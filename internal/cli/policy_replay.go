@@ -14,6 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -66,7 +67,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	defer st.Close()
 	var r *store.Run
 	var out *store.RunOutput
-	pol := &loadedPolicy{}
+	var irBytes, sourceMap []byte
 	err = st.View(ctx, func(tx *store.Tx) error {
 		id, err := tx.ResolveRun(ctx, runID)
 		if err != nil {
@@ -78,10 +79,10 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if r.Status != store.StatusSucceeded {
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have outputs to replay", r.RunID, r.Status)
 		}
-		if pol.IR, err = tx.RunIR(ctx, r); err != nil {
+		if irBytes, err = tx.RunIR(ctx, r); err != nil {
 			return err
 		}
-		if pol.SourceMapJSON, err = tx.RunSourceMap(ctx, r); err != nil {
+		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
 			return err
 		}
 		out, err = tx.RunOutputs(ctx, r.RunID)
@@ -98,24 +99,26 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	if snapID == "" {
 		return fail.New(fail.Invalid, "run %s was evaluated on loose input files, which were not kept; it cannot be replayed", r.RunID)
 	}
-	if err := pol.decode(r.RunID); err != nil {
+	pol, err := run.DecodePolicy(r.RunID, irBytes, sourceMap)
+	if err != nil {
 		return err
 	}
 	at, err := time.Parse(time.RFC3339Nano, rec.Inputs.EvaluationTime)
 	if err != nil {
 		return fail.New(fail.Integrity, "run %s: stored evaluation time %q: %v", r.RunID, rec.Inputs.EvaluationTime, err)
 	}
-	snap, err := loadStoredSnapshot(ctx, st, snapID)
+	snap, err := run.StoredSnapshot(ctx, st, snapID)
 	if fail.Is(err, fail.NotFound) {
 		return fail.New(fail.NotFound, "run %s was evaluated on snapshot %s, which is not in this database; import it (stella snapshot import DIR) to replay", r.RunID, snapID)
 	}
 	if err != nil {
 		return err
 	}
-	res, err := evaluateSnapshot(ctx, pol, snap, rec.Inputs.Env, at, rec.Shadow)
+	ev, err := run.Evaluate(ctx, run.Spec{Policy: pol, Snapshot: snap, Env: rec.Inputs.Env, At: at, Shadow: rec.Shadow})
 	if err != nil {
 		return err
 	}
+	res := ev.Result
 	rep := replayReport{
 		RunID:    r.RunID,
 		Original: replayDigests{Findings: r.Findings, FindingsDigest: r.FindingsDigest, ExplainsDigest: r.ExplainsDigest},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,17 +9,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"errors"
 	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/ir"
-	"github.com/stella-policy/stella/internal/match"
-	"github.com/stella-policy/stella/internal/model"
-	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -133,15 +129,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	var at time.Time
-	if opts.asOf != "" {
-		t, err := time.Parse(time.RFC3339, opts.asOf)
-		if err != nil {
-			return fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.asOf)
-		}
-		at = t.UTC()
+	at, err := run.ParseAsOf(opts.asOf)
+	if err != nil {
+		return err
 	}
-	env, err := parseEnv(opts.env)
+	env, err := run.ParseEnv(opts.env)
 	if err != nil {
 		return err
 	}
@@ -166,44 +158,32 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	defer st.Close()
-	pol, err := app.loadPolicy(ctx, st, policyRef)
-	if err != nil {
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started}
+	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef); err != nil {
 		return err
 	}
-	snap, err := loadStoredSnapshot(ctx, st, opts.snapshot)
-	if err != nil {
+	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
 		return err
 	}
-	if at.IsZero() {
-		if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
-			return err
-		}
-		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
-	}
-
-	meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
-		SnapshotID: snap.ID(), Shadow: opts.shadow, Env: env, EvaluationTime: at.Format(time.RFC3339Nano), StartedAt: started,
-		WithTiming: opts.timestamps, Actor: act.Principal}
-	res, evalErr := evaluateSnapshot(ctx, pol, snap, env, at, opts.shadow)
-	if evalErr != nil && !isEvalFailure(evalErr) {
+	ev, evalErr := app.evaluate(ctx, spec)
+	if evalErr != nil && (ev == nil || ev.Err == nil) {
 		return evalErr
 	}
-	meta.CompletedAt = time.Now()
-	if res != nil {
-		// The engine normalizes env, and settings.shadow in the policy
-		// makes a run shadow without --shadow.
-		meta.Env, meta.Shadow = res.Env, res.Shadow
-	}
-	out, err := app.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, EvalErr: evalErr, SignKey: key, Attestation: opts.attestation})
+	out, err := app.record(ctx, st, ev, key)
 	if err != nil {
 		return err
+	}
+	if opts.attestation != "" && out.Envelope != nil {
+		if err := writeFileAtomic(opts.attestation, out.Envelope, 0o644); err != nil {
+			return err
+		}
 	}
 	rec := out.Record
 	app.Log.Info("policy run", "runId", rec.RunID, "policyId", rec.Policy.PolicyID, "version", rec.Policy.Version,
 		"irDigest", rec.Policy.IRDigest, "tenant", st.Tenant(), "shadow", rec.Shadow, "snapshotId", rec.Inputs.SnapshotID,
 		"inputsHash", rec.Inputs.InputsHash, "sbomDigests", sbomDigests(rec), "advisoriesDigest", rec.Inputs.Advisories,
 		"vexDigest", rec.Inputs.VEX, "status", rec.Status, "verdict", rec.Verdict, "signed", out.Envelope != nil,
-		"durationMs", meta.CompletedAt.Sub(started).Milliseconds())
+		"durationMs", ev.Completed.Sub(started).Milliseconds())
 	if evalErr != nil {
 		return fail.New(fail.KindOf(evalErr), "run %s failed: %v", rec.RunID, evalErr)
 	}
@@ -213,7 +193,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := app.render(runSummary(out), func(w io.Writer) error { return app.runSummaryTable(w, out) }); err != nil {
 		return err
 	}
-	return gateExit(res.Verdict, opts.failOn, res.Shadow)
+	return gateExit(ev.Result.Verdict, opts.failOn, ev.Result.Shadow)
 }
 
 // refuseLoose refuses loose input files with inputs_unfrozen.
@@ -235,6 +215,10 @@ func (o *policyRunOptions) refuseLoose(ctx context.Context, app *App) error {
 	return app.inputsUnfrozen(ctx, "loose input files given ("+strings.Join(given, ", ")+")", cursors)
 }
 
+// eventInputsUnfrozen is the audit event of a run refused for loose inputs
+// (docs/runs.md); policy_inputs_unfrozen_total counts them.
+const eventInputsUnfrozen = "policy.inputs_unfrozen"
+
 // inputsUnfrozen records a policy.inputs_unfrozen event (best effort) and
 // returns the exit-7 error naming the cursors the run is missing.
 func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) error {
@@ -249,206 +233,40 @@ func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) 
 		why, strings.Join(cursors, ", "))
 }
 
-// loadedPolicy is a policy ready to evaluate and to record.
-type loadedPolicy struct {
-	ID            string // P-n, or the policy's own name for a file
-	Version       int    // 0 for a file
-	IR            []byte // canonical
-	Digest        string
-	Policy        *ir.Policy
-	SourceMap     *ir.SourceMap
-	SourceMapJSON []byte
-}
-
-// loadPolicy resolves POLICY: a registered P-n[@version] in the store, or a
-// policy file compiled now (its diagnostics go to stderr).
-func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref string) (*loadedPolicy, error) {
-	id, version, registered, err := store.ParsePolicyRef(ref)
-	if err != nil {
-		return nil, err
-	}
-	if registered && !fileExists(ref) {
-		var pv store.PolicyVersion
-		lp := &loadedPolicy{ID: id}
-		err := st.View(ctx, func(tx *store.Tx) error {
-			var err error
-			if pv, err = tx.PolicyVersion(ctx, id, version); err != nil {
-				return err
-			}
-			if lp.IR, err = tx.Blob(ctx, pv.IRDigest); err != nil {
-				return err
-			}
-			if pv.SourceMapDigest != "" {
-				lp.SourceMapJSON, err = tx.Blob(ctx, pv.SourceMapDigest)
-			}
-			return err
-		})
-		if err != nil {
+// loadPolicy resolves POLICY (run.LoadPolicy), rendering the compiler's
+// diagnostics of a policy file to stderr.
+func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref string) (*run.Policy, error) {
+	p, err := run.LoadPolicy(ctx, st, ref)
+	var ce *run.CompileError
+	switch {
+	case errors.As(err, &ce):
+		if err := syntax.Render(a.Err, ce.Diagnostics, ce.Source); err != nil {
 			return nil, err
 		}
-		lp.Version = pv.Version
-		return lp, lp.decode(ref)
-	}
-	src, err := readPolicy(ref)
-	if err != nil {
-		return nil, err
-	}
-	res := dsl.CompileResult(ref, src)
-	if len(res.Diagnostics) > 0 && !(a.Global.Quiet && !dsl.HasErrors(res.Diagnostics)) {
-		if err := syntax.Render(a.Err, res.Diagnostics, src); err != nil {
-			return nil, err
-		}
-	}
-	if res.Policy == nil {
 		return nil, exitWith(fail.Invalid)
-	}
-	sm, err := canon.Marshal(res.SourceMap)
-	if err != nil {
+	case err != nil:
 		return nil, err
 	}
-	return &loadedPolicy{ID: res.Policy.PolicyID, IR: res.IR, Digest: res.Digest, Policy: res.Policy, SourceMap: res.SourceMap, SourceMapJSON: sm}, nil
-}
-
-// decode reads the stored IR and source map of a policy.
-func (lp *loadedPolicy) decode(name string) error {
-	p, err := ir.Decode(lp.IR)
-	if err != nil {
-		return fail.New(fail.Integrity, "%s: stored IR: %v", name, err)
-	}
-	lp.Policy, lp.Digest = p, canon.Digest(lp.IR)
-	if lp.SourceMapJSON != nil {
-		lp.SourceMap = new(ir.SourceMap)
-		if err := json.Unmarshal(lp.SourceMapJSON, lp.SourceMap); err != nil {
-			return fail.New(fail.Integrity, "%s: stored source map: %v", name, err)
-		}
-	}
-	return nil
-}
-
-// loadStoredSnapshot opens a snapshot stored in the database, verifying it
-// as it is read, with all of its advisories.
-func loadStoredSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
-	var snap *snapshot.Snapshot
-	if isDir(ref) {
-		// A snapshot directory names the stored snapshot with its id.
-		s, err := snapshot.OpenDir(ref)
-		if err != nil {
+	if len(p.Diagnostics) > 0 && !(a.Global.Quiet && !dsl.HasErrors(p.Diagnostics)) {
+		if err := syntax.Render(a.Err, p.Diagnostics, p.Source); err != nil {
 			return nil, err
 		}
-		ref = s.ID()
 	}
-	err := st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveSnapshot(ctx, ref)
-		if err != nil {
-			return err
-		}
-		fsys, err := tx.SnapshotFS(ctx, id)
-		if err != nil {
-			return err
-		}
-		if snap, err = snapshot.LoadFS(fsys); err != nil {
-			return fmt.Errorf("snapshot %s: %w", id, err)
-		}
-		if snap.ID() != id {
-			return fail.New(fail.Integrity, "snapshot %s: stored manifest has id %s", id, snap.ID())
-		}
-		return nil
-	})
-	return snap, err
+	return p, nil
 }
 
-// evaluateSnapshot joins the snapshot and evaluates the policy on it.
-func evaluateSnapshot(ctx context.Context, pol *loadedPolicy, snap *snapshot.Snapshot, env []engine.KV, at time.Time, shadow bool) (*engine.Result, error) {
-	m, err := match.Join(snap.Inputs, match.Options{})
+// record records an outcome (run.Record), then the lessons it teaches
+// (docs/lessons.md), and passes on its warnings.
+func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key *attest.Key) (*run.Recorded, error) {
+	rec, err := run.Record(ctx, st, out, key)
 	if err != nil {
 		return nil, err
 	}
-	return engine.Evaluate(ctx, engine.Request{
-		Policy: pol.Policy, SourceMap: pol.SourceMap, Digest: pol.Digest,
-		Inputs: snap.Inputs, Match: m, InputDigests: snapshotRef(snap), SnapshotID: snap.ID(),
-		Env: env, At: at, Shadow: shadow,
-	})
-}
-
-// isEvalFailure tells a failure of the evaluation itself, recorded as a
-// failed run, from a problem with the request, which records nothing.
-func isEvalFailure(err error) bool {
-	k := fail.KindOf(err)
-	return k == fail.Internal || k == fail.Transient
-}
-
-// snapshotRef converts a snapshot's digests into the engine's input cursors.
-func snapshotRef(s *snapshot.Snapshot) *engine.InputsRef {
-	d := s.Digests
-	ref := &engine.InputsRef{SnapshotID: s.ID(), SBOMs: []engine.SBOMRef{}, Advisories: d.Advisories, VEX: d.VEX, NVD: d.NVD, EPSS: d.EPSS,
-		KEV: d.KEV, Reachability: d.Reachability, Exceptions: d.Exceptions}
-	for _, sb := range d.SBOMs {
-		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
+	a.recordLessons(ctx, st, rec.Record.RunID, out.Spec.Actor)
+	for _, w := range rec.Warnings {
+		a.infof("stella: warning: %s", w)
 	}
-	// The counts of the whole snapshot: Inputs may hold only the advisories
-	// the join can use (snapshot.Load).
-	st := s.Manifest.Content.Stats
-	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
-		Reachability: st.Reachability, Exceptions: st.Exceptions}
-	return ref
-}
-
-// parseEnv reads --env k=v values; the engine normalizes and checks them.
-func parseEnv(vals []string) ([]engine.KV, error) {
-	var env []engine.KV
-	for _, v := range vals {
-		k, val, ok := strings.Cut(v, "=")
-		if !ok || k == "" {
-			return nil, fail.New(fail.Invalid, "--env %q: want key=value", v)
-		}
-		env = append(env, engine.KV{Key: k, Value: val})
-	}
-	out, err := engine.NormalizeEnv(env)
-	if err != nil {
-		return nil, fail.Wrap(fail.Invalid, err)
-	}
-	if out == nil {
-		out = []engine.KV{}
-	}
-	return out, nil
-}
-
-// defaultEvaluationTime is the newest timestamp among the inputs: advisory
-// modified/published times, VEX statement times, the EPSS score date, the
-// KEV release date. Never the wall clock, so a run is reproducible.
-func defaultEvaluationTime(in *model.Inputs) (time.Time, error) {
-	var newest time.Time
-	consider := func(s string) {
-		if s == "" {
-			return
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			if t, err = time.Parse(time.DateOnly, s); err != nil {
-				return
-			}
-		}
-		if t.After(newest) {
-			newest = t
-		}
-	}
-	for i := range in.Advisories {
-		consider(in.Advisories[i].Modified)
-		consider(in.Advisories[i].Published)
-	}
-	for i := range in.VEX {
-		consider(in.VEX[i].Timestamp)
-	}
-	if in.EPSS != nil {
-		consider(in.EPSS.ScoreDate)
-	}
-	if in.KEV != nil {
-		consider(in.KEV.DateReleased)
-	}
-	if newest.IsZero() {
-		return newest, fail.New(fail.Invalid, "the inputs carry no timestamp to evaluate at; give --as-of")
-	}
-	return newest.UTC().Truncate(time.Second), nil
+	return rec, nil
 }
 
 // gateExit maps a run verdict to the exit contract of policy simulate.
@@ -492,7 +310,7 @@ type runSummaryOut struct {
 	Signer         string               `json:"signer,omitempty"`
 }
 
-func runSummary(out *recorded) runSummaryOut {
+func runSummary(out *run.Recorded) runSummaryOut {
 	rec := out.Record
 	s := runSummaryOut{RunID: rec.RunID, Existing: out.Existing, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version,
 		IRDigest: rec.Policy.IRDigest, SnapshotID: rec.Inputs.SnapshotID, EvaluationTime: rec.Inputs.EvaluationTime,
@@ -506,7 +324,7 @@ func runSummary(out *recorded) runSummaryOut {
 	return s
 }
 
-func (a *App) runSummaryTable(w io.Writer, out *recorded) error {
+func (a *App) runSummaryTable(w io.Writer, out *run.Recorded) error {
 	s := runSummary(out)
 	st := a.styles()
 	again := ""

@@ -15,8 +15,8 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -118,15 +118,11 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	var at time.Time
-	if opts.asOf != "" {
-		t, err := time.Parse(time.RFC3339, opts.asOf)
-		if err != nil {
-			return fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.asOf)
-		}
-		at = t.UTC()
+	at, err := run.ParseAsOf(opts.asOf)
+	if err != nil {
+		return err
 	}
-	env, err := parseEnv(opts.env)
+	env, err := run.ParseEnv(opts.env)
 	if err != nil {
 		return err
 	}
@@ -138,67 +134,41 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	var st *store.Store
-	needStore := opts.record || isRegistered(policyRef) || isRegistered(opts.baseline)
+	needStore := opts.record || run.IsRegistered(policyRef) || run.IsRegistered(opts.baseline)
 	if needStore {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
-	pol, err := app.loadPolicy(ctx, st, policyRef)
-	if err != nil {
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate}
+	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef); err != nil {
 		return err
 	}
-	var base *loadedPolicy
 	if opts.baseline != "" {
-		if base, err = app.loadPolicy(ctx, st, opts.baseline); err != nil {
+		if spec.Baseline, err = app.loadPolicy(ctx, st, opts.baseline); err != nil {
 			return err
 		}
 	}
-	snap, err := opts.inputs(ctx, app, st)
+	if err := opts.inputs(ctx, app, st, &spec); err != nil {
+		return err
+	}
+	if act != nil {
+		spec.Actor = act.Principal
+	}
+	out, err := app.evaluate(ctx, spec)
 	if err != nil {
 		return err
 	}
-	if at.IsZero() {
-		if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
-			return err
-		}
-		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
-	}
-	joined, err := match.Join(snap.Inputs, match.Options{})
-	if err != nil {
-		return err
-	}
-	req := engine.Request{Inputs: snap.Inputs, Match: joined, InputDigests: snapshotRef(snap), Env: env, At: at, Shadow: opts.shadow}
-	if opts.snapshot != "" {
-		req.SnapshotID = snap.ID() // loose files frozen in memory have no stored snapshot
-	}
-	var baseRes *engine.Result
-	if base != nil {
-		breq := req
-		breq.Policy, breq.SourceMap, breq.Digest = base.Policy, base.SourceMap, base.Digest
-		if baseRes, err = engine.Evaluate(ctx, breq); err != nil {
-			return err
-		}
-		req.Baseline = baseRes
-	}
-	req.Policy, req.SourceMap, req.Digest = pol.Policy, pol.SourceMap, pol.Digest
-	started := time.Now()
-	res, err := engine.Evaluate(ctx, req)
-	if err != nil {
-		return err
-	}
-	var diff *engine.Diff
-	if baseRes != nil {
-		diff = engine.Compare(baseRes, res)
-	}
-
+	res, diff := out.Result, out.Diff
 	if opts.record {
-		if err := app.recordSimulation(ctx, st, pol, res, req, started, act); err != nil {
+		rec, err := app.record(ctx, st, out, act.Key)
+		if err != nil {
 			return err
 		}
+		app.infof("stella: recorded simulation %s", rec.Record.RunID)
 	}
-	if err := app.writeSimulation(format, snap, res, baseRes, diff); err != nil {
+	if err := app.writeSimulation(format, out); err != nil {
 		return err
 	}
 	if format != "table" && !app.Global.Quiet {
@@ -225,59 +195,84 @@ func isSimulateFormat(f string) bool {
 	return false
 }
 
-// isRegistered tells a registered policy reference (P-n[@v]) from a file.
-func isRegistered(ref string) bool {
-	if ref == "" || fileExists(ref) {
-		return false
-	}
-	_, _, ok, err := store.ParsePolicyRef(ref)
-	return err == nil && ok
-}
-
-// inputs freezes the loose input files in memory, or opens the snapshot.
-func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store) (*snapshot.Snapshot, error) {
+// inputs sets the inputs of spec: the loose input files, frozen in memory
+// by Evaluate, or the snapshot.
+func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
 	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != ""
 	if o.snapshot != "" {
 		if loose {
-			return nil, fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")
+			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")
 		}
-		dir, err := snapshot.Resolve(app.snapshotsDir(), o.snapshot)
-		if fail.Is(err, fail.NotFound) {
-			// Not a directory or a snapshot under the snapshots directory:
-			// perhaps one imported into the database.
-			if st != nil {
-				return loadStoredSnapshot(ctx, st, o.snapshot)
-			}
-			return app.openStoredSnapshot(ctx, o.snapshot)
-		}
-		if err != nil {
-			return nil, err
-		}
-		return snapshot.Load(dir)
+		var err error
+		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
+		return err
 	}
 	if len(o.in.sboms) == 0 {
-		return nil, fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
+		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
-	spec, err := o.in.spec(app)
+	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
+	}
+	files, err := o.in.spec(app)
+	if err != nil {
+		return err
+	}
+	if len(files.Advisories) == 0 {
+		if _, err := snapshot.FromFiles(files); err != nil {
+			return err // a bad input file is named first
+		}
+		return noAdvisoriesError(app, o.in.cacheDir)
+	}
+	if o.in.usedFeeds != nil {
+		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feedAges(o.in.usedFeeds, time.Now()))
+	}
+	spec.Files = &files
+	return nil
+}
+
+// findSnapshot opens a snapshot directory, a snapshot under the snapshots
+// directory, or one imported into the database (st, when open).
+func (a *App) findSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
+	dir, err := snapshot.Resolve(a.snapshotsDir(), ref)
+	if fail.Is(err, fail.NotFound) {
+		// Not a directory or a snapshot under the snapshots directory:
+		// perhaps one imported into the database.
+		if st != nil {
+			return run.StoredSnapshot(ctx, st, ref)
+		}
+		return a.openStoredSnapshot(ctx, ref)
+	}
 	if err != nil {
 		return nil, err
 	}
-	snap, err := snapshot.FromFiles(spec)
-	if err != nil {
+	return snapshot.Load(dir)
+}
+
+// evaluate evaluates spec, telling the user what they should know on the
+// way: the warnings of loose input files, the evaluation time chosen.
+func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error) {
+	out, err := run.Evaluate(ctx, spec)
+	if out == nil {
 		return nil, err
 	}
-	for _, s := range snap.Manifest.Sources {
-		// Each problem names its file already.
-		app.reportProblems("warning", s.Warnings)
-		app.reportProblems("skipped", s.Skipped)
+	if spec.Files != nil {
+		for _, s := range out.Snapshot.Manifest.Sources {
+			// Each problem names its file already.
+			a.reportProblems("warning", s.Warnings)
+			a.reportProblems("skipped", s.Skipped)
+		}
+		a.reportProblems("warning", out.Snapshot.Manifest.Warnings)
 	}
-	app.reportProblems("warning", snap.Manifest.Warnings)
-	return snap, nil
+	if out.AtChosen && !out.At.IsZero() {
+		a.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", out.At.Format(time.RFC3339))
+	}
+	return out, err
 }
 
 // writeSimulation renders the outcome in format.
-func (a *App) writeSimulation(format string, snap *snapshot.Snapshot, res, base *engine.Result, diff *engine.Diff) error {
-	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(snap)}
+func (a *App) writeSimulation(format string, out *run.Outcome) error {
+	res, base, diff := out.Result, out.Baseline, out.Diff
+	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(out.Snapshot)}
 	switch format {
 	case "json", "yaml":
 		var v any = res
@@ -344,18 +339,4 @@ func cmpOrString(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// recordSimulation stores the simulation as a run (mode simulate).
-// act signs it and is its actor (authorizeRun).
-func (a *App) recordSimulation(ctx context.Context, st *store.Store, pol *loadedPolicy, res *engine.Result, req engine.Request, started time.Time, act *runActor) error {
-	meta := store.RunMeta{Mode: store.ModeSimulate, PolicyID: pol.ID, PolicyVersion: pol.Version, IR: pol.IR, SourceMap: pol.SourceMapJSON,
-		SnapshotID: req.SnapshotID, Shadow: res.Shadow, Env: res.Env, EvaluationTime: res.EvaluationTime, StartedAt: started,
-		Actor: act.Principal}
-	out, err := a.recordRun(ctx, st, recordOptions{Meta: meta, Result: res, SignKey: act.Key})
-	if err != nil {
-		return err
-	}
-	a.infof("stella: recorded simulation %s", out.Record.RunID)
-	return nil
 }

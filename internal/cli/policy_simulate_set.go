@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // runPolicySimulateSet evaluates a policy set (--set active, or a
@@ -34,15 +32,11 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	var at time.Time
-	if opts.asOf != "" {
-		t, err := time.Parse(time.RFC3339, opts.asOf)
-		if err != nil {
-			return fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.asOf)
-		}
-		at = t.UTC()
+	at, err := run.ParseAsOf(opts.asOf)
+	if err != nil {
+		return err
 	}
-	env, err := parseEnv(opts.env)
+	env, err := run.ParseEnv(opts.env)
 	if err != nil {
 		return err
 	}
@@ -61,35 +55,22 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	snap, err := opts.inputs(ctx, app, nil)
+	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow}
+	if err := opts.inputs(ctx, app, nil, &spec); err != nil {
+		return err
+	}
+	out, err := app.evaluate(ctx, spec)
 	if err != nil {
 		return err
 	}
-	if at.IsZero() {
-		if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
-			return err
-		}
-		app.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", at.Format(time.RFC3339))
-	}
-	joined, err := match.Join(snap.Inputs, match.Options{})
-	if err != nil {
-		return err
-	}
-	req := engine.Request{Inputs: snap.Inputs, Match: joined, InputDigests: snapshotRef(snap), Env: env, At: at, Shadow: opts.shadow}
-	if opts.snapshot != "" {
-		req.SnapshotID = snap.ID()
-	}
-	res, err := policyset.Evaluate(ctx, policyset.Request{Members: ms, Engine: req})
-	if err != nil {
-		return err
-	}
+	res := out.Set
 	switch format {
 	case "json":
 		err = report.JSON(app.Out, res)
 	case "yaml":
 		err = writeYAML(app.Out, res)
 	default:
-		err = app.writeSimulation(format, snap, res.Result, nil, nil)
+		err = app.writeSimulation(format, out)
 		if err == nil && format == "table" {
 			err = writeSetMembers(app, res)
 		}

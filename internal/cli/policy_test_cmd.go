@@ -3,13 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/spf13/cobra"
@@ -20,9 +20,9 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
-	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -343,40 +343,33 @@ func runCase(ctx context.Context, root, path string) (*caseOutcome, *ir.Policy, 
 	if err != nil {
 		return nil, nil, fail.New(fail.Invalid, "%s: policy: %v", name, err)
 	}
-	comp := dsl.CompileResult(polPath, src)
-	if comp.Policy == nil {
-		return nil, nil, fail.New(fail.Invalid, "%s: policy %s does not compile: %s", name, polPath, firstError(comp.Diagnostics))
+	pol, err := run.Compile(polPath, src)
+	var ce *run.CompileError
+	if errors.As(err, &ce) {
+		return nil, nil, fail.New(fail.Invalid, "%s: policy %s does not compile: %s", name, polPath, firstError(ce.Diagnostics))
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(tc.SBOMs) == 0 {
 		return nil, nil, fail.New(fail.Invalid, "%s: %s names no sbom", name, caseFile)
 	}
-	snap, err := snapshot.FromFiles(snapshot.Spec{SBOMs: resolveAll(tc.SBOMs), Advisories: resolveAll(tc.Advisories),
-		VEX: resolveAll(tc.VEX), EPSS: resolve(tc.EPSS), KEV: resolve(tc.KEV), Reachability: resolveAll(tc.Reachability),
-		Exceptions: resolveAll(tc.Exceptions)})
+	at, err := run.ParseAsOf(tc.AsOf)
 	if err != nil {
-		return nil, nil, fail.New(fail.KindOf(err), "%s: %v", name, err)
-	}
-	var at time.Time
-	if tc.AsOf != "" {
-		if at, err = time.Parse(time.RFC3339, tc.AsOf); err != nil {
-			return nil, nil, fail.New(fail.Invalid, "%s: asOf %q is not an RFC 3339 time", name, tc.AsOf)
-		}
-	} else if at, err = defaultEvaluationTime(snap.Inputs); err != nil {
-		return nil, nil, fail.New(fail.Invalid, "%s: %v", name, err)
+		return nil, nil, fail.New(fail.Invalid, "%s: asOf %q is not an RFC 3339 time", name, tc.AsOf)
 	}
 	var env []engine.KV
 	for k, v := range tc.Env {
 		env = append(env, engine.KV{Key: k, Value: v})
 	}
-	joined, err := match.Join(snap.Inputs, match.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := engine.Evaluate(ctx, engine.Request{Policy: comp.Policy, SourceMap: comp.SourceMap, Digest: comp.Digest,
-		Inputs: snap.Inputs, Match: joined, Env: env, At: at, NoExplain: true})
+	ev, err := run.Evaluate(ctx, run.Spec{Policy: pol, Env: env, At: at, NoExplain: true,
+		Files: &snapshot.Spec{SBOMs: resolveAll(tc.SBOMs), Advisories: resolveAll(tc.Advisories),
+			VEX: resolveAll(tc.VEX), EPSS: resolve(tc.EPSS), KEV: resolve(tc.KEV), Reachability: resolveAll(tc.Reachability),
+			Exceptions: resolveAll(tc.Exceptions)}})
 	if err != nil {
 		return nil, nil, fail.New(fail.KindOf(err), "%s: %v", name, err)
 	}
+	res, comp := ev.Result, pol
 	out := &caseOutcome{caseResult: caseResult{Name: name, Policy: comp.Policy.PolicyID, Digest: comp.Digest,
 		Verdict: res.Verdict, Findings: len(res.Findings), Failures: check(&tc.Expect, res)}, stats: res.Summary.Rules}
 	out.Passed = len(out.Failures) == 0

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -28,6 +29,9 @@ type inputFlags struct {
 	sbomFormat, vexFormat                     string
 	skipInvalid                               bool
 	maxInputSize                              int64
+	feeds                                     []string // cached feeds (docs/feeds.md)
+	cacheDir                                  string
+	usedFeeds                                 []feeds.Meta // the cached feeds spec read
 }
 
 // AddFlags registers the input flags on fs.
@@ -45,6 +49,9 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.vexFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
 	fs.Int64Var(&f.maxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
+	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
+	fs.Lookup("feeds").NoOptDefVal = feedsAll
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
 // spec turns the flags into a snapshot spec.
@@ -58,6 +65,9 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
 	}
 	var err error
+	if f.usedFeeds, err = f.addFeeds(app, &sp); err != nil {
+		return sp, err
+	}
 	if f.sbomFormat != "" {
 		if sp.SBOMFormat, err = inputs.ParseFormat(f.sbomFormat, inputs.KindSBOM); err != nil {
 			return sp, fmt.Errorf("--sbom-format: %w", err)

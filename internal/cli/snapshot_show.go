@@ -48,6 +48,7 @@ type snapshotShown struct {
 	Stats    snapshot.Stats    `json:"stats"`
 	Digests  snapshot.Digests  `json:"digests"`
 	Sources  []snapshot.Source `json:"sources"`
+	Feeds    []snapshot.Feed   `json:"feeds,omitempty"` // provenance of cached feeds frozen in (docs/feeds.md)
 	Warnings []inputs.Problem  `json:"warnings,omitempty"`
 	NoPurl   []noPurlComponent `json:"componentsWithoutPurl"`
 }
@@ -82,7 +83,7 @@ func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
 	}
 	m := s.Manifest
 	out := snapshotShown{ID: m.ID, Path: dir, Inputs: m.Content.Inputs, Stats: m.Content.Stats, Digests: s.Digests,
-		Sources: m.Sources, Warnings: m.Warnings, NoPurl: []noPurlComponent{}}
+		Sources: m.Sources, Feeds: m.Content.Feeds, Warnings: m.Warnings, NoPurl: []noPurlComponent{}}
 	if out.Sources == nil {
 		out.Sources = []snapshot.Source{}
 	}
@@ -111,6 +112,16 @@ func showSnapshotTable(app *App, w io.Writer, out *snapshotShown) error {
 	}
 	if err := t.Render(); err != nil {
 		return err
+	}
+	if len(out.Feeds) > 0 {
+		fmt.Fprintf(w, "\nfrozen from the feed cache:\n")
+		ft := app.newTable(w, "FEED", "RECORDS", "NEWEST", "FETCHED", "DIGEST", "SOURCE")
+		for _, f := range out.Feeds {
+			ft.Append(f.Name, f.Records, cmpOrString(f.Newest, "-"), f.FetchedAt, canon.Short(f.Digest, 12), f.URL)
+		}
+		if err := ft.Render(); err != nil {
+			return err
+		}
 	}
 	for _, g := range []struct {
 		title string

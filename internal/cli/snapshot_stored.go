@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -55,5 +56,5 @@ func (a *App) openStoredSnapshot(ctx context.Context, ref string) (*snapshot.Sna
 		return nil, err
 	}
 	defer st.Close()
-	return loadStoredSnapshot(ctx, st, ref)
+	return run.StoredSnapshot(ctx, st, ref)
 }

@@ -7,10 +7,13 @@ package dsl
 
 import (
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/stella-policy/stella/internal/dsl/check"
 	"github.com/stella-policy/stella/internal/dsl/compile"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 )
 
@@ -114,3 +117,19 @@ func HasErrors(ds []Diagnostic) bool { return syntax.HasErrors(ds) }
 // HasBlocking reports whether any diagnostic is Blocking: the policy
 // compiles but must not be activated.
 func HasBlocking(ds []Diagnostic) bool { return syntax.Count(ds, syntax.Blocking) > 0 }
+
+// ReadFile reads a policy source file; failures are invalid input. It
+// reads at most one byte more than the parser accepts, so an oversized file
+// is reported (dsl.limit.fileSize) without being read whole.
+func ReadFile(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "read policy: %v", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, int64(syntax.DefaultLimits.MaxBytes)+1))
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "read policy: %v", err)
+	}
+	return src, nil
+}

@@ -123,7 +123,7 @@ func (s *state) prepare(pair *match.Pair) {
 	s.quiet = false
 
 	s.exc, s.excEvidence, s.excBuf = p.excs.selectException(s.f.ids, c, s.excBuf)
-	s.sev = baseSeverity(a)
+	s.sev = resolveSeverity(a, pair.Group, s.f.ids, p.nvd)
 	s.adjustSeverity(&p.prof)
 	if s.exc != nil && s.exc.e.Effect == model.EffectDowngrade && s.sev.known && s.exc.downBand < s.sev.band {
 		from := s.sev.bandName()

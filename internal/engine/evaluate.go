@@ -75,6 +75,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		sb := &req.Inputs.SBOMs[i]
 		prog.sbomTags[sb.Digest] = sb.Tags
 	}
+	prog.nvd = req.Inputs.NVD
 	prog.sig, w = newSignalIndex(req.Inputs)
 	warnings = append(warnings, w...)
 	xs, w := prepareExceptions(req.Inputs.Exceptions, at)

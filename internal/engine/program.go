@@ -22,6 +22,7 @@ type program struct {
 	atText   string
 	excs     *exceptionIndex
 	sig      *signalIndex
+	nvd      []model.NVDCVE      // sorted by id
 	sbomTags map[string][]string // SBOM digest → document-level tags
 	explain  bool
 	enforced bool

@@ -75,8 +75,12 @@ var fields = map[string]fn{
 		}
 		return Num(s.sev.score)
 	},
-	"severity.source": func(s *state) Val { return optStr(s.sev.source) },
-	"severity.vector": func(s *state) Val { return optStr(s.sev.vector) },
+	"severity.qualitative": func(s *state) Val { return Bool(s.sev.qualitative) },
+	"severity.record":      func(s *state) Val { return optStr(s.sev.record) },
+	"severity.source":      func(s *state) Val { return optStr(s.sev.source) },
+	"severity.step":        func(s *state) Val { return Str(s.sev.step) },
+	"severity.unknown":     func(s *state) Val { return Bool(!s.sev.baseKnown) },
+	"severity.vector":      func(s *state) Val { return optStr(s.sev.vector) },
 
 	"signals.epss":            func(s *state) Val { return optNum(s.f.sig.EPSS) },
 	"signals.epss_percentile": func(s *state) Val { return optNum(s.f.sig.EPSSPercentile) },

@@ -76,8 +76,19 @@ type InputsRef struct {
 	KEV          string      `json:"kev,omitempty"`
 	Reachability string      `json:"reachability,omitempty"`
 	Exceptions   string      `json:"exceptions,omitempty"`
+	Feeds        []FeedRef   `json:"feeds,omitempty"` // the cached feeds the snapshot was frozen from, by name
 	Counts       InputCounts `json:"counts"`
 	InputsHash   string      `json:"inputsHash"`
+}
+
+// FeedRef is the provenance of a feed the inputs were frozen from
+// (docs/feeds.md): where it was downloaded, when, and the digest of the
+// bytes as downloaded.
+type FeedRef struct {
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	FetchedAt string `json:"fetchedAt"`
+	Digest    string `json:"digest"`
 }
 
 // SBOMRef is one evaluated SBOM.
@@ -137,6 +148,18 @@ type BandCounts struct {
 	Low      int `json:"low"`
 	None     int `json:"none"`
 	Unknown  int `json:"unknown"`
+}
+
+// BandCount is the number of findings of one severity band.
+type BandCount struct {
+	Band  string // Critical, High, Medium, Low, None, Unknown
+	Count int
+}
+
+// List returns the counts in band order, most severe first, Unknown last:
+// the order every report prints them in.
+func (b BandCounts) List() []BandCount {
+	return []BandCount{{"Critical", b.Critical}, {"High", b.High}, {"Medium", b.Medium}, {"Low", b.Low}, {"None", b.None}, {"Unknown", b.Unknown}}
 }
 
 // RuleStat says how often a rule matched and how often it decided a status.
@@ -203,12 +226,17 @@ type Annotation struct {
 	Rule  string `json:"rule"`
 }
 
-// Severity is the finding's effective severity.
+// Severity is the finding's effective severity and where its base came
+// from (docs/dsl.md "Severity resolution").
 type Severity struct {
-	Band   string     `json:"band"`   // Critical, High, Medium, Low, None, or Unknown when there is no score
-	Score  *decimal.D `json:"score"`  // 0–10, 3 dp; null when unknown
-	Source string     `json:"source"` // where the base came from: cvss_v4, cvss_v3.1, cvss_v3.0, cvss_v2, database, or "" when unknown
-	Vector string     `json:"vector,omitempty"`
+	Band        string     `json:"band"`   // Critical, High, Medium, Low, None, or Unknown when there is no score
+	Score       *decimal.D `json:"score"`  // 0–10, 3 dp; null when unknown
+	Source      string     `json:"source"` // what the base is: cvss_v4, cvss_v3.1, cvss_v3.0, cvss_v2, qualitative, or "" when unknown
+	Vector      string     `json:"vector,omitempty"`
+	Label       string     `json:"label,omitempty"`  // the qualitative label, when source is qualitative
+	Record      string     `json:"record,omitempty"` // the record the base came from: an advisory id, or "NVD CVE-…"
+	Step        string     `json:"step"`             // the resolution step that found it: advisory, alias, nvd, qualitative, unknown
+	Qualitative bool       `json:"qualitative,omitempty"`
 }
 
 // Signals are the exploit signals joined to the finding.
@@ -397,6 +425,9 @@ type SeverityTrace struct {
 	Base        *decimal.D   `json:"base"`
 	BaseSource  string       `json:"baseSource"`
 	Vector      string       `json:"vector,omitempty"`
+	Record      string       `json:"record,omitempty"`
+	Step        string       `json:"step"`
+	Resolution  []string     `json:"resolution"`  // each step tried, in order, and what it found`
 	Adjustments []Adjustment `json:"adjustments"` // in profile order
 	Final       *decimal.D   `json:"final"`
 	Band        string       `json:"band"`

@@ -370,18 +370,71 @@ func TestSeverityBase(t *testing.T) {
 		{"v3.0 over v2", []model.Severity{v2, v30}, "", "7.5", "cvss_v3.0"},
 		{"v2 alone", []model.Severity{v2}, "LOW", "7.5", "cvss_v2"},
 		{"an unparsable vector is skipped", []model.Severity{bad, v30}, "", "7.5", "cvss_v3.0"},
-		{"database word without CVSS", nil, "moderate", "4", "database"},
+		{"database word without CVSS", nil, "moderate", "4", "qualitative"},
+		{"a distro priority", []model.Severity{{Type: "Ubuntu", Score: "high"}}, "", "7", "qualitative"},
 		{"nothing", []model.Severity{bad}, "", "", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := baseSeverity(&model.Advisory{ID: "X", Severity: tc.sev, DBSeverity: tc.db})
+			s := resolveSeverity(&model.Advisory{ID: "X", Severity: tc.sev, DBSeverity: tc.db}, nil, []string{"X"}, nil)
 			score := ""
 			if s.baseKnown {
 				score = s.base.String()
 			}
 			if score != tc.score || s.source != tc.source {
 				t.Errorf("base %q from %q, want %q from %q", score, s.source, tc.score, tc.source)
+			}
+		})
+	}
+}
+
+// TestSeverityResolution: the steps in order — own CVSS, an alias record's
+// CVSS, NVD, a qualitative label — and the provenance each leaves.
+func TestSeverityResolution(t *testing.T) {
+	v31 := model.Severity{Type: "CVSS_V3", Score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"} // 9.8
+	v30 := model.Severity{Type: "CVSS_V3", Score: "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"} // 7.5
+	goRec := &model.Advisory{ID: "GO-2026-1", Aliases: []string{"CVE-2026-1001", "GHSA-aaaa"}}
+	ghsa := &model.Advisory{ID: "GHSA-aaaa", Severity: []model.Severity{v30}, DBSeverity: "HIGH"}
+	ghsaLabel := &model.Advisory{ID: "GHSA-aaaa", DBSeverity: "CRITICAL"}
+	pysec := &model.Advisory{ID: "PYSEC-1", Severity: []model.Severity{v31}}
+	nvd := []model.NVDCVE{
+		{ID: "CVE-2026-1001", Metrics: []model.NVDMetric{
+			{Source: "nvd@nist.gov", Type: "Primary", Version: "3.1", Vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:L/I:N/A:N"}, // 5.3
+			{Source: "cna@example.org", Type: "Secondary", Version: "4.0", Vector: "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N"},
+		}},
+		{ID: "CVE-2026-2002", Status: "Rejected", Metrics: []model.NVDMetric{{Type: "Primary", Version: "3.1", Vector: v31.Score}}},
+	}
+	ids := []string{"GO-2026-1", "CVE-2026-1001", "GHSA-aaaa"}
+	cases := []struct {
+		name         string
+		group        []*model.Advisory
+		nvd          []model.NVDCVE
+		ids          []string
+		step, record string
+		source       string
+		score        string
+	}{
+		{"alias record's CVSS", []*model.Advisory{ghsa, goRec}, nvd, ids, StepAlias, "GHSA-aaaa", "cvss_v3.0", "7.5"},
+		{"the most specific alias CVSS wins", []*model.Advisory{ghsa, goRec, pysec}, nvd, ids, StepAlias, "PYSEC-1", "cvss_v3.1", "9.8"},
+		{"NVD Primary before a Secondary v4.0", []*model.Advisory{goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
+		{"a label after NVD", []*model.Advisory{ghsaLabel, goRec}, nil, ids, StepQualitative, "GHSA-aaaa", "qualitative", "9"},
+		{"NVD before an alias label", []*model.Advisory{ghsaLabel, goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
+		{"a rejected CVE does not count", []*model.Advisory{goRec}, nvd, []string{"GO-2026-1", "CVE-2026-2002"}, StepUnknown, "", "", ""},
+		{"unknown", []*model.Advisory{goRec}, nil, ids, StepUnknown, "", "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := resolveSeverity(goRec, tc.group, tc.ids, tc.nvd)
+			score := ""
+			if s.baseKnown {
+				score = s.base.String()
+			}
+			if s.step != tc.step || s.record != tc.record || s.source != tc.source || score != tc.score {
+				t.Errorf("step %q record %q source %q score %q, want %q %q %q %q\n%v",
+					s.step, s.record, s.source, score, tc.step, tc.record, tc.source, tc.score, s.resolution)
+			}
+			if s.qualitative != (tc.step == StepQualitative) || len(s.resolution) == 0 {
+				t.Errorf("qualitative %v, resolution %v", s.qualitative, s.resolution)
 			}
 		})
 	}

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/cvss"
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
@@ -35,25 +37,43 @@ func bandOf(score decimal.D) int {
 	return bandNone
 }
 
-// dbSeverity is the base score of an OSV database_specific.severity word,
-// used only when the advisory has no CVSS vector.
-var dbSeverity = map[string]decimal.D{
-	"CRITICAL": decimal.Int(9),
-	"HIGH":     decimal.Int(7),
-	"MODERATE": decimal.Int(4),
-	"MEDIUM":   decimal.Int(4),
-	"LOW":      decimal.MustParse("0.1"),
+// qualitative maps a qualitative label (GHSA database_specific.severity, a
+// distro priority) to its band representative: the band's floor, never a
+// score the label does not state (docs/dsl.md "Severity resolution").
+var qualitative = map[string]decimal.D{
+	"CRITICAL":   decimal.Int(9),
+	"HIGH":       decimal.Int(7),
+	"IMPORTANT":  decimal.Int(7), // Red Hat
+	"MODERATE":   decimal.Int(4),
+	"MEDIUM":     decimal.Int(4),
+	"LOW":        decimal.MustParse("0.1"),
+	"NEGLIGIBLE": decimal.MustParse("0.1"), // Ubuntu: still a finding, so Low, never None
 }
 
-// sevState is a finding's severity while rules run: the base from the
-// advisory, then profile deltas, then rule actions and a downgrade exception.
+// Resolution steps, in the order they are tried.
+const (
+	StepAdvisory    = "advisory"    // the advisory's own CVSS
+	StepAlias       = "alias"       // the CVSS of another record of its alias group
+	StepNVD         = "nvd"         // NVD's CVSS for a CVE id of the group
+	StepQualitative = "qualitative" // a qualitative label of the advisory or its group
+	StepUnknown     = "unknown"     // nothing to go by
+)
+
+// sevState is a finding's severity while rules run: the base from
+// resolution, then profile deltas, then rule actions and a downgrade
+// exception.
 type sevState struct {
-	baseKnown bool
-	base      decimal.D
-	source    string // cvss_v4, cvss_v3.1, cvss_v3.0, cvss_v2, database
-	vector    string
-	cvssKnown bool // base came from a CVSS vector (cvss())
-	cvss      decimal.D
+	baseKnown   bool
+	base        decimal.D
+	source      string // cvss_v4, cvss_v3.1, cvss_v3.0, cvss_v2, qualitative
+	vector      string
+	label       string // the qualitative label, as given
+	record      string // the record the base came from: an advisory id, or "NVD CVE-…"
+	step        string // StepAdvisory … StepUnknown
+	resolution  []string
+	cvssKnown   bool // base came from a CVSS vector (cvss())
+	cvss        decimal.D
+	qualitative bool
 
 	known bool
 	score decimal.D
@@ -78,38 +98,158 @@ func cvssRank(typ, vector string) (rank int, source string) {
 	return 0, ""
 }
 
-// baseSeverity picks the advisory's most specific CVSS (v4.0 > v3.1 > v3.0 >
-// v2; among entries of one version the first that scores), else its
-// database severity word.
-func baseSeverity(adv *model.Advisory) sevState {
-	var s sevState
-	best := 0
+// scored is one CVSS that scores.
+type scored struct {
+	rank        int
+	score, base decimal.D
+	source      string
+	vector      string
+	bare        bool // a bare number in place of a vector
+}
+
+// bestCVSS picks a record's most specific CVSS (v4.0 > v3.1 > v3.0 > v2;
+// among entries of one version the first that scores); ok is false when
+// none scores.
+func bestCVSS(adv *model.Advisory) (best scored, ok bool) {
 	for _, e := range adv.Severity {
 		rank, source := cvssRank(e.Type, e.Score)
-		if rank <= best {
+		if rank <= best.rank {
 			continue
 		}
-		score, base, vector, ok := decimal.D(0), decimal.D(0), "", false
+		c := scored{rank: rank, source: source}
 		if d, err := decimal.Parse(e.Score); err == nil {
-			score, ok = d.Clamp(decimal.Zero, decimal.Ten).Round3(), true // a bare number in place of a vector
-			base = score
+			c.score, c.bare = d.Clamp(decimal.Zero, decimal.Ten).Round3(), true
+			c.base = c.score
 		} else {
-			score, base, ok = scoreVector(e.Score)
-			vector = e.Score
+			var okv bool
+			if c.score, c.base, okv = scoreVector(e.Score); !okv {
+				continue
+			}
+			c.vector = e.Score
 		}
-		if !ok {
+		best, ok = c, true
+	}
+	return best, ok
+}
+
+// labelOf returns a record's qualitative label: database_specific.severity,
+// else a distro priority among its severity entries (Ubuntu, Debian, …).
+func labelOf(adv *model.Advisory) (string, decimal.D, bool) {
+	if d, ok := qualitative[strings.ToUpper(strings.TrimSpace(adv.DBSeverity))]; ok {
+		return adv.DBSeverity, d, true
+	}
+	for _, e := range adv.Severity {
+		if strings.HasPrefix(strings.ToUpper(e.Type), "CVSS_") {
 			continue
 		}
-		best = rank
-		s.baseKnown, s.base, s.source, s.vector = true, score, source, vector
-		s.cvssKnown, s.cvss = true, base
-	}
-	if !s.baseKnown {
-		if d, ok := dbSeverity[strings.ToUpper(adv.DBSeverity)]; ok {
-			s.baseKnown, s.base, s.source = true, d, "database"
+		if d, ok := qualitative[strings.ToUpper(strings.TrimSpace(e.Score))]; ok {
+			return e.Type + " " + e.Score, d, true
 		}
 	}
+	return "", 0, false
+}
+
+var nvdSource = map[string]string{"4.0": "cvss_v4", "3.1": "cvss_v3.1", "3.0": "cvss_v3.0", "2.0": "cvss_v2"}
+
+// resolveSeverity finds a finding's base severity in the documented order
+// (docs/dsl.md "Severity resolution"): the advisory's own CVSS; the CVSS of
+// another record of its alias group (the most specific version, then the
+// smallest id); NVD's CVSS for a CVE id of the group (Primary before
+// Secondary, then the most specific version; the smallest CVE id first);
+// a qualitative label of the advisory, then of its group's records (by id),
+// mapped to its band's floor. Each step tried is recorded in resolution.
+func resolveSeverity(a *model.Advisory, group []*model.Advisory, ids []string, nvd []model.NVDCVE) sevState {
+	s := sevState{step: StepUnknown}
+	set := func(step, record string, c scored, why string) {
+		s.baseKnown, s.base, s.source, s.vector = true, c.score, c.source, c.vector
+		s.cvssKnown, s.cvss = true, c.base
+		s.step, s.record = step, record
+		what := c.vector
+		if c.bare {
+			what = c.source + " score " + c.score.String()
+		}
+		s.resolution = append(s.resolution, step+": "+record+" "+what+" → "+c.score.String()+" ("+why+")")
+	}
+	if c, ok := bestCVSS(a); ok {
+		set(StepAdvisory, a.ID, c, "the advisory's own most specific CVSS")
+		return s
+	}
+	s.resolution = append(s.resolution, StepAdvisory+": "+a.ID+" has no CVSS that scores")
+
+	var alias *model.Advisory
+	var best scored
+	for _, r := range group {
+		if r.ID == a.ID {
+			continue
+		}
+		if c, ok := bestCVSS(r); ok && c.rank > best.rank {
+			alias, best = r, c
+		}
+	}
+	if alias != nil {
+		set(StepAlias, alias.ID, best, "CVSS of an alias record, the most specific version")
+		return s
+	}
+	s.resolution = append(s.resolution, StepAlias+": no other record of the alias group has a CVSS that scores")
+
+	if len(nvd) > 0 {
+		for _, id := range sortedCVEs(ids) {
+			i, ok := slices.BinarySearchFunc(nvd, id, func(c model.NVDCVE, id string) int { return strings.Compare(c.ID, id) })
+			if !ok {
+				continue
+			}
+			rec := &nvd[i]
+			if rec.Status == "Rejected" {
+				s.resolution = append(s.resolution, StepNVD+": "+id+" is rejected by NVD")
+				continue
+			}
+			for _, m := range rec.Metrics {
+				sc, err := cvss.ParseVersion(m.Version, m.Vector)
+				if err != nil {
+					continue
+				}
+				set(StepNVD, "NVD "+id, scored{score: sc.Score, base: sc.Base, source: nvdSource[m.Version], vector: m.Vector},
+					"NVD "+m.Type+" metric by "+m.Source)
+				return s
+			}
+		}
+		s.resolution = append(s.resolution, StepNVD+": no NVD record with a CVSS for "+cveList(ids))
+	} else {
+		s.resolution = append(s.resolution, StepNVD+": no NVD input")
+	}
+
+	for _, r := range append([]*model.Advisory{a}, group...) {
+		if r != a && r.ID == a.ID {
+			continue
+		}
+		if label, d, ok := labelOf(r); ok {
+			s.baseKnown, s.base, s.source, s.label = true, d, "qualitative", label
+			s.step, s.record, s.qualitative = StepQualitative, r.ID, true
+			s.resolution = append(s.resolution, StepQualitative+": "+r.ID+" label "+label+" → "+d.String()+" (band representative, no CVSS anywhere)")
+			return s
+		}
+	}
+	s.resolution = append(s.resolution, StepQualitative+": no qualitative label; the severity is unknown")
 	return s
+}
+
+// sortedCVEs returns the CVE ids among ids, sorted.
+func sortedCVEs(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if strings.HasPrefix(id, "CVE-") {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func cveList(ids []string) string {
+	if cves := sortedCVEs(ids); len(cves) > 0 {
+		return strings.Join(cves, ", ")
+	}
+	return "the group (it has no CVE id)"
 }
 
 // profile is the compiled severity profile.

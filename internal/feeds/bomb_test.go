@@ -125,11 +125,11 @@ func FuzzValidate(f *testing.F) {
 func TestNVDValidation(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ name, doc, msg string }{
-		{"wrong format", `{"format":"X","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-1"}}]}`, "not an NVD CVE 2.0 feed"},
-		{"missing id", `{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{}}]}`, "no cve.id"},
-		{"total mismatch", `{"format":"NVD_CVE","version":"2.0","totalResults":3,"vulnerabilities":[{"cve":{"id":"CVE-1"}}]}`, "truncated?"},
-		{"truncated", `{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-1"}}`, "EOF (truncated?)"},
-		{"array", `[]`, "want a JSON object"},
+		{"wrong format", `{"format":"X","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2024-0001"}}]}`, "nvd/2024:1:1: unrecognized input format"},
+		{"missing id", `{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{}}]}`, `/vulnerabilities/0/cve/id: invalid CVE id ""`},
+		{"truncated", `{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2024-0001"}}`, "truncated"},
+		{"empty", `{"format":"NVD_CVE","version":"2.0","vulnerabilities":[]}`, "holds no records"},
+		{"array", `[]`, "unrecognized input format"},
 	} {
 		p := filepath.Join(dir, c.name)
 		os.WriteFile(p, gz(t, c.doc), 0o644)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 // MetaSchema names the metadata format of a cached feed.
@@ -205,4 +206,39 @@ func (c *Cache) dropUnused(blob string) {
 		}
 	}
 	os.Remove(filepath.Join(c.Root, filepath.FromSlash(blob)))
+}
+
+// Select returns the cached feeds to freeze: every one when names is empty,
+// else the named ones (a feed not in the cache is an error naming `stella
+// feeds pull`). Each blob is re-hashed against its metadata first.
+func (c *Cache) Select(names []string) ([]Meta, error) {
+	var out []Meta
+	if len(names) == 0 {
+		all, err := c.List()
+		if err != nil {
+			return nil, err
+		}
+		out = all
+	}
+	for _, n := range names {
+		m, err := c.Get(n)
+		if err != nil {
+			return nil, err
+		}
+		if m == nil {
+			return nil, fail.New(fail.NotFound, "feed %s is not in the cache %s; pull it with `stella feeds pull`", n, c.Root)
+		}
+		out = append(out, *m)
+	}
+	for i := range out {
+		if err := c.Verify(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Provenance is what a snapshot records about the feed (docs/feeds.md).
+func (m *Meta) Provenance() snapshot.Feed {
+	return snapshot.Feed{Name: m.Name, URL: m.URL, FetchedAt: m.FetchedAt, Digest: m.Digest, Records: m.Records, Newest: m.Newest}
 }

@@ -1,10 +1,6 @@
 package feeds
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,8 +24,8 @@ type Checked struct {
 // lim: an OSV archive is a zip whose members are all OSV records (names,
 // sizes and compression ratios checked before anything is decompressed —
 // docs/inputs.md, "Bad input"), KEV and EPSS parse as what they claim, an NVD
-// feed is a (gzipped) NVD CVE 2.0 document; each must hold at least one
-// record. name replaces p in messages. A failure has kind fail.Integrity.
+// feed is a (gzipped) NVD CVE 2.0 document (internal/inputs reads each);
+// each must hold at least one record. name replaces p in messages. A failure has kind fail.Integrity.
 func Validate(k Kind, p, name string, lim inputs.Limits) (*Checked, error) {
 	c, err := validate(k, p, lim)
 	if err != nil {
@@ -81,7 +77,15 @@ func validate(k Kind, p string, lim inputs.Limits) (*Checked, error) {
 		}
 		return &Checked{Records: len(in.EPSS.Scores), MediaType: in.MediaType, Newest: newer("", in.EPSS.ScoreDate), Warnings: problems(in)}, nil
 	case NVD:
-		return validateNVD(p, lim)
+		in, err := inputs.Read(p, inputs.Options{Kind: inputs.KindNVD, Limits: lim})
+		if err != nil {
+			return nil, err
+		}
+		c := &Checked{Records: len(in.NVD), MediaType: in.MediaType, Warnings: problems(in)}
+		for i := range in.NVD {
+			c.Newest = newer(c.Newest, in.NVD[i].LastModified)
+		}
+		return c, nil
 	}
 	return nil, fmt.Errorf("unknown feed kind %q", k)
 }
@@ -125,122 +129,4 @@ func parseTime(s string) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// validateNVD checks an NVD CVE 2.0 feed structurally, streaming it: a JSON
-// object with format NVD_CVE, version 2.0 and a vulnerabilities array whose
-// every element has a cve.id; totalResults, when given, must match. Memory
-// stays bounded whatever the size of the feed. (The NVD reader that turns
-// the feed into severities belongs to internal/inputs.)
-func validateNVD(p string, lim inputs.Limits) (*Checked, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	c := &Checked{MediaType: "application/json"}
-	br := bufio.NewReaderSize(f, 64<<10)
-	var r io.Reader = br
-	if m, _ := br.Peek(2); bytes.Equal(m, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%s: invalid gzip data: %v", p, err)
-		}
-		zr.Multistream(false)
-		c.MediaType = "application/gzip"
-		// A ratio limit like the readers' (docs/inputs.md), on the stream.
-		most := max(fi.Size()*lim.MaxRatio, 1<<20)
-		r = &capReader{r: zr, left: most, what: fmt.Sprintf("%s: expands more than %d:1; refusing a likely decompression bomb", p, lim.MaxRatio)}
-	}
-	dec := json.NewDecoder(r)
-	at := func(what string, err error) error {
-		return fmt.Errorf("%s: byte %d: %s%w", p, dec.InputOffset(), what, err)
-	}
-	if t, err := dec.Token(); err != nil {
-		return nil, at("not an NVD CVE 2.0 feed: ", err)
-	} else if t != json.Delim('{') {
-		return nil, fmt.Errorf("%s: not an NVD CVE 2.0 feed (want a JSON object)", p)
-	}
-	var format, version string
-	total := -1
-	seen := false
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, at("invalid JSON: ", err)
-		}
-		switch t {
-		case "format":
-			err = dec.Decode(&format)
-		case "version":
-			err = dec.Decode(&version)
-		case "totalResults":
-			err = dec.Decode(&total)
-		case "vulnerabilities":
-			seen = true
-			err = nvdVulns(dec, c)
-		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip)
-		}
-		if err != nil {
-			return nil, at(fmt.Sprintf("/%s: ", t), err)
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, at("invalid JSON: ", err)
-	}
-	if format != "NVD_CVE" || version != "2.0" || !seen {
-		return nil, fmt.Errorf("%s: not an NVD CVE 2.0 feed (format %q, version %q, vulnerabilities present: %v)", p, format, version, seen)
-	}
-	if total >= 0 && total != c.Records {
-		return nil, fmt.Errorf("%s: totalResults is %d but the feed holds %d vulnerabilities (truncated?)", p, total, c.Records)
-	}
-	return c, nil
-}
-
-func nvdVulns(dec *json.Decoder, c *Checked) error {
-	if t, err := dec.Token(); err != nil {
-		return err
-	} else if t != json.Delim('[') {
-		return errors.New("expected an array")
-	}
-	for dec.More() {
-		var v struct {
-			CVE struct {
-				ID           string `json:"id"`
-				LastModified string `json:"lastModified"`
-			} `json:"cve"`
-		}
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("element %d: %v", c.Records, err)
-		}
-		if v.CVE.ID == "" {
-			return fmt.Errorf("element %d: no cve.id", c.Records)
-		}
-		c.Records++
-		c.Newest = newer(c.Newest, v.CVE.LastModified)
-	}
-	_, err := dec.Token()
-	return err
-}
-
-// capReader fails once more than left bytes have been read through it.
-type capReader struct {
-	r    io.Reader
-	left int64
-	what string
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		return n, fmt.Errorf("%s", c.what)
-	}
-	return n, err
 }

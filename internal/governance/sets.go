@@ -155,6 +155,11 @@ func TenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.D
 	if err != nil {
 		return nil, err
 	}
+	pending, err := tx.Lessons(ctx, store.LessonFilter{Status: store.LessonPending})
+	if err != nil {
+		return nil, err
+	}
+	st.LessonsPending = len(pending)
 	st.Violations = len(vs)
 	for _, v := range vs {
 		if v.Verdict == "blocked" {

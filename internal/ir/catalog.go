@@ -162,15 +162,21 @@ var Namespaces = []Namespace{
 	},
 	{
 		Name: "severity",
-		Doc: "The finding's severity. Base score = the advisory's most specific CVSS (v4.0 > v3.1 > v3.0 > v2) or, without one, " +
-			"the database severity word (CRITICAL 9.0, HIGH 7.0, MODERATE/MEDIUM 4.0, LOW 0.1); then the severity profile's map and env deltas " +
-			"are added and the sum clamped to [0, 10] (decimal, 3 places).",
+		Doc: "The finding's severity. The base is resolved in order (docs/dsl.md \"Severity resolution\"): the advisory's own most specific CVSS " +
+			"(v4.0 > v3.1 > v3.0 > v2); else the CVSS of another record of its alias group; else NVD's CVSS for a CVE id of the group (--nvd); " +
+			"else a qualitative label (GHSA database_specific.severity, a distro priority) as its band's floor (CRITICAL 9.0, HIGH 7.0, " +
+			"MODERATE/MEDIUM 4.0, LOW 0.1); else it is unknown. Then the severity profile's map and env deltas are added and the sum clamped " +
+			"to [0, 10] (decimal, 3 places).",
 		Attrs: []Attr{
-			{Name: "base", Type: TNumber, Doc: "The base score before profile adjustments, 0–10. Null when the advisory has no CVSS and no database severity."},
+			{Name: "base", Type: TNumber, Doc: "The base score before profile adjustments, 0–10. Null when the severity is unknown."},
 			{Name: "normalized", Type: TBand, Doc: "Band of score: Critical ≥ 9, High ≥ 7, Medium ≥ 4, Low > 0, None = 0. Compares by band order. Null when score is null."},
-			{Name: "score", Type: TNumber, Doc: "The adjusted score, 0–10, 3 decimal places. Null when base is null."},
-			{Name: "source", Type: TString, Doc: "Where base came from: \"cvss_v4\", \"cvss_v3.1\", \"cvss_v3.0\", \"cvss_v2\" or \"database\". Null when base is null."},
-			{Name: "vector", Type: TString, Doc: "The CVSS vector base was computed from. Null when base is null or came from the database word."},
+			{Name: "qualitative", Type: TBool, Doc: "True when the base is a qualitative label's band representative, not a CVSS score. Never null."},
+			{Name: "record", Type: TString, Doc: "The record the base came from: the advisory id, another record of its alias group (\"GHSA-…\"), or \"NVD CVE-…\". Null when unknown."},
+			{Name: "score", Type: TNumber, Doc: "The adjusted score, 0–10, 3 decimal places. Null when base is null (and no rule set one)."},
+			{Name: "source", Type: TString, Doc: "What the base is: \"cvss_v4\", \"cvss_v3.1\", \"cvss_v3.0\", \"cvss_v2\" or \"qualitative\". Null when base is null."},
+			{Name: "step", Type: TString, Doc: "The resolution step that found the base: \"advisory\", \"alias\", \"nvd\", \"qualitative\", or \"unknown\". Never null."},
+			{Name: "unknown", Type: TBool, Doc: "True when no step found a base severity: no CVSS in the advisory, its alias group or NVD and no qualitative label. Never null."},
+			{Name: "vector", Type: TString, Doc: "The CVSS vector base was computed from. Null when base is null or came from a label."},
 		},
 	},
 	{

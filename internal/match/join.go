@@ -27,6 +27,7 @@ type joiner struct {
 	in       *model.Inputs
 	opts     Options
 	index    map[key][]entry
+	byID     map[string]int // advisory id → index, withdrawn ones left out
 	groups   *groups
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
@@ -63,6 +64,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		in:       in,
 		opts:     opts,
 		index:    make(map[key][]entry, len(in.Advisories)),
+		byID:     make(map[string]int, len(in.Advisories)),
 		git:      map[entry]int{},
 		problems: map[string]bool{},
 		versions: version.NewCache(),
@@ -111,6 +113,7 @@ func (j *joiner) build() int {
 			continue
 		}
 		j.groups.add(adv.ID, adv.Aliases)
+		j.byID[adv.ID] = a
 		for f := range adv.Affected {
 			aff := &adv.Affected[f]
 			eco, name := aff.Ecosystem, aff.Name
@@ -232,12 +235,16 @@ func (j *joiner) pair(c *model.Component, hits []hit) Pair {
 	}
 	slices.Sort(records)
 	var aliases []string
+	var group []*model.Advisory
 	for _, id := range j.groups.membersOf(j.groups.of(primary.ID)) {
 		if id != primary.ID {
 			aliases = append(aliases, id)
 		}
+		if a, ok := j.byID[id]; ok {
+			group = append(group, &j.in.Advisories[a])
+		}
 	}
-	return Pair{Component: c, Advisory: primary, Aliases: aliases, Records: records, Range: best.rng}
+	return Pair{Component: c, Advisory: primary, Aliases: aliases, Records: records, Group: group, Range: best.rng}
 }
 
 // better reports whether record a makes a better primary than record b: one

@@ -32,8 +32,13 @@ type Pair struct {
 	Advisory  *model.Advisory // the primary record of the folded group
 	Aliases   []string        // every other id of the group (record ids and aliases), sorted
 	Records   []string        // ids of the group's advisory records that matched this component, sorted (Advisory.ID among them)
-	Range     string          // the range or versions-list entry that matched, for explain
-	VEX       []*model.VEXStatement
+	// Group is every advisory record of the inputs in the alias group,
+	// matched or not (withdrawn ones left out), sorted by id: where
+	// severity resolution looks for another record's CVSS or label
+	// (docs/dsl.md "Severity resolution").
+	Group []*model.Advisory
+	Range string // the range or versions-list entry that matched, for explain
+	VEX   []*model.VEXStatement
 }
 
 // Unmatched is a VEX statement that attached to no pair, and why.

@@ -82,7 +82,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 			mi.Applies = true
 			r := req.Engine
 			r.Policy, r.SourceMap, r.Digest = m.Policy, m.SourceMap, m.Digest
-			r.Shadow = m.Mode == ir.EnforceAudit
+			r.Shadow = r.Shadow || m.Mode == ir.EnforceAudit
 			mr := *req.Engine.Match
 			mr.Pairs = slices.DeleteFunc(slices.Clone(mr.Pairs), func(p match.Pair) bool {
 				c := p.Component
@@ -164,7 +164,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		trace.DecidedBy = wm.Ref
 		f := *fs[win]
 		f.Verdict = winV
-		f.Enforced = wm.enforcing()
+		f.Enforced = wm.enforcing() && !req.Engine.Shadow
 		if f.Rule != "" {
 			f.Rule = wm.Ref + " " + f.Rule
 		} else {
@@ -205,6 +205,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	comb.Verdict = verdict
+	comb.Shadow = req.Engine.Shadow
 	comb.Summary = engine.Summarize(comb.Findings)
 	if err := comb.Seal(); err != nil {
 		return nil, err

@@ -54,9 +54,10 @@ var explainTmpl = template.Must(template.New("explain").Funcs(template.FuncMap{
 	"deciding": func(f engine.Finding, r engine.RuleTrace) bool {
 		return f.Explain != nil && r.Rule == f.Explain.Verdict.Rule && r.Decision == engine.DecisionMatched
 	},
-	"summary":   Summary,
-	"attention": ByAttention,
-	"pkg":       pkgText,
+	"summary":        Summary,
+	"severityCounts": SeverityCounts,
+	"attention":      ByAttention,
+	"pkg":            pkgText,
 	"gateClass": func(o string) string {
 		switch o {
 		case engine.GateBlock:
@@ -139,6 +140,7 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 <tr><td>run verdict</td><td><span class="v-{{.Verdict}}">{{upper .Verdict}}</span>{{if .Shadow}} — shadow run, findings not enforced{{end}}</td></tr>
 <tr><td>findings shown</td><td>{{len .Findings}}</td></tr>
 {{with .Result}}<tr><td>summary</td><td>{{summary .}}</td></tr>
+<tr><td>by severity</td><td>{{severityCounts .}}</td></tr>
 <tr><td>env</td><td class="mono">{{range .Env}}{{.Key}}={{.Value}} {{else}}–{{end}}</td></tr>
 {{with .Inputs}}{{if .SnapshotID}}<tr><td>snapshot</td><td class="mono">{{.SnapshotID}}</td></tr>{{end}}
 {{range .SBOMs}}<tr><td>SBOM</td><td class="mono">{{.Name}} {{.Digest}} ({{.Components}} components)</td></tr>{{end}}

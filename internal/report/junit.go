@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/stella-policy/stella/internal/engine"
@@ -100,6 +101,9 @@ func JUnit(w io.Writer, r *engine.Result) error {
 	}
 	gates := junitSuite{Name: "gates", Timestamp: r.EvaluationTime,
 		Properties: []junitProperty{{"policyId", r.Policy.ID}, {"policyDigest", r.Policy.Digest}}}
+	for _, b := range r.Summary.BySeverity.List() {
+		gates.Properties = append(gates.Properties, junitProperty{"severity." + strings.ToLower(b.Band), strconv.Itoa(b.Count)})
+	}
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "gates"}
 		if g.Outcome == engine.GateBlock {
@@ -110,6 +114,12 @@ func JUnit(w io.Writer, r *engine.Result) error {
 		}
 		gates.Tests++
 		gates.Cases = append(gates.Cases, c)
+	}
+	if n := r.Summary.BySeverity.Unknown; n > 0 {
+		// Not a failure (the policy decides that), but never silent.
+		gates.Tests++
+		gates.Cases = append(gates.Cases, junitCase{Name: "severity-unknown", Classname: "gates",
+			SystemOut: &junitText{fmt.Sprintf("%d findings of unknown severity (by severity: %s)\n", n, SeverityCounts(r))}})
 	}
 	if gates.Tests > 0 {
 		suites = append(suites, gates)

@@ -144,6 +144,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		Properties: map[string]any{
 			"policyId": r.Policy.ID, "policyDigest": r.Policy.Digest, "verdict": r.Verdict,
 			"evaluationTime": r.EvaluationTime, "inputsHash": r.Inputs.InputsHash, "resultDigest": r.Digests.Result,
+			"bySeverity": r.Summary.BySeverity, "unknownSeverity": r.Summary.BySeverity.Unknown,
 		},
 	}
 	// One rule per advisory, in advisory id order.

@@ -101,7 +101,34 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 			return err
 		}
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, "by severity: "+SeverityCounts(r))
+	return err
+}
+
+// SeverityCounts lists the findings per severity band, unknown included:
+// "1 Critical, 2 High, 0 Medium, 0 Low, 0 None, 3 unknown".
+func SeverityCounts(r *engine.Result) string {
+	var parts []string
+	for _, b := range r.Summary.BySeverity.List() {
+		name := b.Band
+		if name == "Unknown" {
+			name = "unknown"
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", b.Count, name))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// unknownText is what a summary line says after the counts when findings
+// have an unknown severity: they pass a policy that tests only severity.
+func unknownText(r *engine.Result) string {
+	if n := r.Summary.BySeverity.Unknown; n > 0 {
+		return fmt.Sprintf(", %d of unknown severity", n)
+	}
+	return ""
 }
 
 // Summary is the one-line outcome of a result, without colour: verdict,
@@ -135,8 +162,8 @@ func summaryLine(r *engine.Result, p palette) string {
 	if r.Shadow {
 		shadow = " (shadow: not enforced)"
 	}
-	return fmt.Sprintf("%s%s: %s of %d findings · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
-		r.Summary.Findings, r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
+	return fmt.Sprintf("%s%s: %s of %d findings%s · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
+		r.Summary.Findings, unknownText(r), r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
 }
 
 // ruleText names what decided a finding: its rule (or setting) and the

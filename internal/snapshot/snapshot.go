@@ -63,6 +63,20 @@ type Content struct {
 	Inputs []Input `json:"inputs"` // sorted by kind, then digest
 	Files  []File  `json:"files"`  // sorted by path
 	Stats  Stats   `json:"stats"`
+	Feeds  []Feed  `json:"feeds,omitempty"` // sorted by name; only in snapshots frozen from the feed cache
+}
+
+// Feed is the provenance of a cached feed frozen into a snapshot
+// (docs/feeds.md): where it came from, when, and the digest of the bytes as
+// downloaded. It is part of the content, so it travels with the snapshot
+// into the database and bundles and cannot be edited unnoticed.
+type Feed struct {
+	Name      string `json:"name"` // osv/PyPI, kev, epss, nvd/2024
+	URL       string `json:"url"`
+	FetchedAt string `json:"fetchedAt"` // RFC 3339 UTC
+	Digest    string `json:"digest"`    // sha256 of the feed as downloaded
+	Records   int    `json:"records"`
+	Newest    string `json:"newest,omitempty"` // the newest record's modified time
 }
 
 // Input is one frozen input, by what it means rather than how it was written.
@@ -176,6 +190,7 @@ type Spec struct {
 	VEXFormat   inputs.Format
 	SkipInvalid bool // leave out malformed OSV records
 	Limits      inputs.Limits
+	Feeds       []Feed // provenance of inputs read from the feed cache
 	Progress    inputs.Progress
 }
 
@@ -238,12 +253,15 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", j.path, in.Kind)
 		}
 	}
-	return Freeze(read)
+	return freeze(read, spec.Feeds)
 }
 
 // Freeze builds a snapshot from inputs that have already been read.
-func Freeze(read []*inputs.Input) (*Snapshot, error) {
+func Freeze(read []*inputs.Input) (*Snapshot, error) { return freeze(read, nil) }
+
+func freeze(read []*inputs.Input, feeds []Feed) (*Snapshot, error) {
 	b := &builder{files: map[string][]byte{}, inputs: &model.Inputs{SBOMs: []model.SBOM{}, Advisories: []model.Advisory{}, VEX: []model.VEXStatement{}}}
+	b.content.Feeds = slices.SortedFunc(slices.Values(feeds), func(x, y Feed) int { return strings.Compare(x.Name, y.Name) })
 	if err := b.build(read); err != nil {
 		return nil, err
 	}

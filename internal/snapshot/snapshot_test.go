@@ -554,3 +554,32 @@ func readTree(t *testing.T, dir string) map[string]string {
 	})
 	return out
 }
+
+// TestFeedProvenance: a snapshot frozen from the feed cache records each
+// feed's provenance in its content (so its id covers it, and it survives the
+// store and bundles), sorted by name; without feeds the manifest has no
+// feeds member at all, so the ids of such snapshots do not change.
+func TestFeedProvenance(t *testing.T) {
+	plain := fromFiles(t, testSpec(testInputs))
+	if data, _ := plain.Files(); bytes.Contains(data[0].Data, []byte(`"feeds"`)) {
+		t.Fatal("a snapshot without feeds has a feeds member")
+	}
+	sp := testSpec(testInputs)
+	sp.Feeds = []Feed{{Name: "kev", URL: "https://x/kev.json", FetchedAt: "2024-07-01T00:00:00Z", Digest: "sha256:01", Records: 1},
+		{Name: "epss", URL: "https://x/epss.csv.gz", FetchedAt: "2024-07-01T00:00:00Z", Digest: "sha256:02", Records: 3}}
+	fed := fromFiles(t, sp)
+	if fed.ID() == plain.ID() {
+		t.Fatal("feed provenance does not change the id")
+	}
+	if got := fed.Manifest.Content.Feeds; len(got) != 2 || got[0].Name != "epss" || got[1].Name != "kev" {
+		t.Fatalf("feeds %+v, want sorted by name", got)
+	}
+	dir := filepath.Join(t.TempDir(), "s")
+	if err := fed.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	back, err := OpenDir(dir)
+	if err != nil || back.ID() != fed.ID() || len(back.Manifest.Content.Feeds) != 2 {
+		t.Fatalf("reopened: %v %+v", err, back)
+	}
+}

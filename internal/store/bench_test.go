@@ -1,4 +1,4 @@
-package store
+package store_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/synth"
 )
 
@@ -33,8 +34,8 @@ func evaluation(b *testing.B, c synth.Config) *synth.Evaluation {
 }
 
 // benchMeta is the run metadata of run i: each i is another run id.
-func benchMeta(ev *synth.Evaluation, i int) RunMeta {
-	return RunMeta{Mode: ModeRun, PolicyID: ev.Policy.Policy.PolicyID, IR: ev.Policy.IR,
+func benchMeta(ev *synth.Evaluation, i int) store.RunMeta {
+	return store.RunMeta{Mode: store.ModeRun, PolicyID: ev.Policy.Policy.PolicyID, IR: ev.Policy.IR,
 		Env:            []engine.KV{{Key: "exposure", Value: "internet"}, {Key: "run", Value: fmt.Sprint(i)}},
 		EvaluationTime: benchAt.Format(time.RFC3339), StartedAt: benchAt, CompletedAt: benchAt.Add(time.Second)}
 }
@@ -45,7 +46,7 @@ func benchMeta(ev *synth.Evaluation, i int) RunMeta {
 func BenchmarkRecordRun100k(b *testing.B) {
 	ev := evaluation(b, synth.Config{Seed: 1, Components: 70_000, Advisories: 200_000, Hit: 0.9})
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "b.db"), "", Options{})
+	s, err := store.Open(ctx, filepath.Join(b.TempDir(), "b.db"), "", store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func BenchmarkRecordRun100k(b *testing.B) {
 	for b.Loop() {
 		m := benchMeta(ev, i)
 		i++
-		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: store.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -93,13 +94,13 @@ func seedHistory(path string, n int) ([]byte, error) {
 		return nil, err
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, path, "", Options{})
+	s, err := store.Open(ctx, path, "", store.Options{})
 	if err != nil {
 		return nil, err
 	}
 	for i := range n {
 		m := benchMeta(ev, i)
-		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: store.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -118,13 +119,13 @@ func BenchmarkHistory10k(b *testing.B) {
 	for _, limit := range []int{50, 0} {
 		b.Run(fmt.Sprintf("limit=%d", limit), func(b *testing.B) {
 			for b.Loop() {
-				s, err := Open(ctx, path, "", Options{MustExist: true})
+				s, err := store.Open(ctx, path, "", store.Options{MustExist: true})
 				if err != nil {
 					b.Fatal(err)
 				}
-				var runs []*Run
-				err = s.View(ctx, func(tx *Tx) error {
-					runs, err = tx.Runs(ctx, RunFilter{Limit: limit})
+				var runs []*store.Run
+				err = s.View(ctx, func(tx *store.Tx) error {
+					runs, err = tx.Runs(ctx, store.RunFilter{Limit: limit})
 					return err
 				})
 				s.Close()

@@ -6,9 +6,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -18,7 +18,7 @@ import (
 type Evaluation struct {
 	Snapshot *snapshot.Snapshot
 	Match    *match.Result
-	Policy   *dsl.Result
+	Policy   *run.Policy
 	Env      []engine.KV
 	Result   *engine.Result
 }
@@ -43,19 +43,23 @@ func Evaluate(ctx context.Context, c Config, rules int, at time.Time) (*Evaluati
 	if ev.Snapshot, err = snapshot.FromFiles(spec); err != nil {
 		return nil, err
 	}
-	if ev.Match, err = match.Join(ev.Snapshot.Inputs, match.Options{}); err != nil {
+	src := Policy(rules)
+	if ev.Policy, err = run.Compile("synthetic.stella", src); err != nil {
+		return nil, fmt.Errorf("the synthetic policy does not compile: %v", err)
+	}
+	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at})
+	if err != nil {
 		return nil, err
 	}
-	ev.Policy = dsl.CompileResult("synthetic.stella", Policy(rules))
-	if ev.Policy.Policy == nil {
-		return nil, fmt.Errorf("the synthetic policy does not compile: %v", ev.Policy.Diagnostics)
-	}
-	ev.Result, err = ev.Evaluate(ctx, at)
-	return ev, err
+	ev.Match, ev.Result = out.Match, out.Result
+	return ev, nil
 }
 
 // Evaluate evaluates the policy again, at time at.
 func (ev *Evaluation) Evaluate(ctx context.Context, at time.Time) (*engine.Result, error) {
-	return engine.Evaluate(ctx, engine.Request{Policy: ev.Policy.Policy, SourceMap: ev.Policy.SourceMap, Digest: ev.Policy.Digest,
-		Inputs: ev.Snapshot.Inputs, Match: ev.Match, Env: ev.Env, At: at})
+	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at})
+	if err != nil {
+		return nil, err
+	}
+	return out.Result, nil
 }

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+func newLessonsCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{Use: "lessons", Short: "Lessons learned from recorded runs: list, show, convert to a draft, defer, dismiss, reactivate"}
+	cmd.AddCommand(newLessonsLsCmd(app), newLessonsShowCmd(app), newLessonsConvertCmd(app),
+		newLessonsMoveCmd(app, "defer"), newLessonsMoveCmd(app, "dismiss"), newLessonsMoveCmd(app, "reactivate"))
+	return cmd
+}
+
+type lessonsLsOptions struct {
+	status, typ string
+}
+
+func newLessonsLsCmd(app *App) *cobra.Command {
+	opts := &lessonsLsOptions{}
+	cmd := &cobra.Command{
+		Use:   "ls [--status S] [--type T]",
+		Short: "List lessons",
+		Long: `List the tenant's lessons (docs/lessons.md): failure, near_threshold and
+critical_success, recorded after every recorded run; --status pending,
+converted_to_draft, deferred or dismissed; --type one of the three.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLessonsLs(cmd.Context(), app, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.status, "status", "", "pending, converted_to_draft, deferred or dismissed")
+	cmd.Flags().StringVar(&opts.typ, "type", "", "failure, near_threshold or critical_success")
+	return cmd
+}
+
+func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
+	st, err := app.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var ls []store.Lesson
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		ls, err = tx.Lessons(ctx, store.LessonFilter{Status: opts.status, Type: opts.typ})
+		return err
+	}); err != nil {
+		return err
+	}
+	if ls == nil {
+		ls = []store.Lesson{}
+	}
+	return app.render(ls, func(w io.Writer) error {
+		t := app.newTable(w, "LESSON", "TYPE", "STATUS", "POLICY", "SEVERITY", "GATE", "BAND", "EVALUATED", "TITLE")
+		for _, l := range ls {
+			t.Append(l.ID, l.Type, l.Status, l.PolicyID, l.Severity, l.Gate, l.Band, l.EvaluationTime, l.Title)
+		}
+		return t.Render()
+	})
+}
+
+// recordLessons runs the lessons detector after a recorded run. The run
+// stays recorded if this fails: the failure is a warning.
+func (a *App) recordLessons(ctx context.Context, st *store.Store, runID, actor string) {
+	if actor == "" {
+		actor = "cli"
+	}
+	var ls []store.Lesson
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		ls, err = lessons.Record(ctx, tx, runID, actor)
+		return err
+	})
+	if err != nil {
+		a.infof("stella: warning: no lessons recorded for %s: %v", runID, err)
+		return
+	}
+	for _, l := range ls {
+		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
+	}
+}
+
+// lessonRef checks a lesson id argument.
+func lessonRef(s string) (string, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "L-%d", &n); err != nil || n < 1 || fmt.Sprintf("L-%d", n) != s {
+		return "", fail.New(fail.Invalid, "%q is not a lesson id (want L-<n>)", s)
+	}
+	return s, nil
+}

@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/store"
+)
+
+func newLessonsShowCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show L-n",
+		Short: "Show a lesson: what happened, the proposed action, the evidence",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLessonsShow(cmd.Context(), app, args[0])
+		},
+	}
+}
+
+func runLessonsShow(ctx context.Context, app *App, ref string) error {
+	id, err := lessonRef(ref)
+	if err != nil {
+		return err
+	}
+	st, err := app.openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var l store.Lesson
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		l, err = tx.Lesson(ctx, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	return app.render(l, func(w io.Writer) error {
+		fmt.Fprintf(w, "%s  %s  %s\n  %s\n", l.ID, l.Type, l.Status, l.Title)
+		fmt.Fprintf(w, "  run        %s (%s, evaluated %s)\n", l.SourceRun, l.PolicyID, l.EvaluationTime)
+		for _, kv := range [][2]string{{"severity", l.Severity}, {"gate", l.Gate}, {"band", l.Band}, {"label", l.Label}, {"draft", l.Draft},
+			{"deferred", l.DeferredUntil}, {"reason", l.Reason}} {
+			if kv[1] != "" {
+				fmt.Fprintf(w, "  %-10s %s\n", kv[0], kv[1])
+			}
+		}
+		fmt.Fprintf(w, "  what       %s\n  proposed   %s\n  evidence   %s\n", l.Description, l.ProposedAction, l.Evidence)
+		return nil
+	})
+}

@@ -1,0 +1,160 @@
+package run
+
+import (
+	"context"
+	"time"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/policyset"
+	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Spec is everything one evaluation needs, as the command line (or a test
+// case, or a stored run) gives it.
+type Spec struct {
+	Policy   *Policy
+	Baseline *Policy // also evaluated on the same inputs; the result is compared with it
+	// Set, instead of Policy, evaluates a policy set (docs/governance.md,
+	// "Evaluating a set"); Outcome.Set has its members.
+	Set []policyset.Member
+	// Inputs: a snapshot (a directory, or one stored in the database), or
+	// loose input files frozen in memory. Exactly one is set.
+	Snapshot *snapshot.Snapshot
+	Files    *snapshot.Spec
+	Env      []engine.KV // ParseEnv; the engine normalizes it again
+	// At is the evaluation time (--as-of, or a stored run's); zero lets
+	// Evaluate choose it (evaluationTime).
+	At        time.Time
+	Shadow    bool
+	NoExplain bool // verdicts only (policy test)
+
+	// How the evaluation is recorded (Record).
+	Mode    string    // store.ModeRun or store.ModeSimulate
+	Actor   string    // who ran it, for the audit log ("cli" when empty)
+	Timing  bool      // put the wall-clock start and end into the signed record
+	Started time.Time // when the command started (zero: when Evaluate did)
+}
+
+// Outcome is what Evaluate did: as far as it got when it fails after the
+// inputs are loaded, so the caller can still report their warnings.
+type Outcome struct {
+	Spec     Spec
+	Snapshot *snapshot.Snapshot // the evaluated inputs
+	Match    *match.Result
+	At       time.Time // the evaluation time
+	AtChosen bool      // At was chosen by Evaluate, not given
+	Result   *engine.Result
+	Baseline *engine.Result    // with Spec.Baseline
+	Diff     *engine.Diff      // with Spec.Baseline
+	Set      *policyset.Result // with Spec.Set; Result is its combined result
+	// Err is a failure of the evaluation itself (IsEvalFailure), which
+	// Record stores as a failed run; Evaluate returns it too.
+	Err       error
+	Completed time.Time // wall clock, for the store's timing columns
+}
+
+// SnapshotID is the stored snapshot the outcome was evaluated on; "" for
+// loose files frozen in memory.
+func (o *Outcome) SnapshotID() string {
+	if o.Spec.Files != nil || o.Snapshot == nil {
+		return ""
+	}
+	return o.Snapshot.ID()
+}
+
+// Evaluate freezes (or takes) the inputs, chooses the evaluation time,
+// joins, and evaluates the baseline, then the policy, on one join. The
+// outcome is non-nil once the inputs are loaded, also with an error.
+func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
+	if spec.Started.IsZero() {
+		spec.Started = time.Now()
+	}
+	out := &Outcome{Spec: spec, Snapshot: spec.Snapshot}
+	if spec.Files != nil {
+		snap, err := snapshot.FromFiles(*spec.Files)
+		if err != nil {
+			return nil, err
+		}
+		out.Snapshot = snap
+	}
+	if out.Snapshot == nil {
+		return nil, fail.New(fail.Internal, "run: no inputs to evaluate")
+	}
+	at, chosen, err := evaluationTime(spec, out.Snapshot)
+	if err != nil {
+		return out, err
+	}
+	out.At, out.AtChosen = at, chosen
+	if out.Match, err = match.Join(out.Snapshot.Inputs, match.Options{}); err != nil {
+		return out, err
+	}
+	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
+		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain}
+	if spec.Set != nil {
+		out.Set, err = policyset.Evaluate(ctx, policyset.Request{Members: spec.Set, Engine: req})
+		out.Completed = time.Now()
+		if err != nil {
+			return out, err
+		}
+		out.Result = out.Set.Result
+		return out, nil
+	}
+	if b := spec.Baseline; b != nil {
+		breq := req
+		breq.Policy, breq.SourceMap, breq.Digest = b.Policy, b.SourceMap, b.Digest
+		if out.Baseline, err = engine.Evaluate(ctx, breq); err != nil {
+			return out, err
+		}
+		req.Baseline = out.Baseline
+	}
+	p := spec.Policy
+	req.Policy, req.SourceMap, req.Digest = p.Policy, p.SourceMap, p.Digest
+	out.Result, err = engine.Evaluate(ctx, req)
+	out.Completed = time.Now()
+	if err != nil {
+		if IsEvalFailure(err) {
+			out.Err = err
+		}
+		return out, err
+	}
+	if out.Baseline != nil {
+		out.Diff = engine.Compare(out.Baseline, out.Result)
+	}
+	return out, nil
+}
+
+// evaluationTime is the one place the evaluation time is chosen
+// (docs/runs.md, --as-of): the given one, else the newest timestamp among
+// the inputs. chosen says it was not given; the caller tells the user.
+func evaluationTime(spec Spec, snap *snapshot.Snapshot) (at time.Time, chosen bool, err error) {
+	if !spec.At.IsZero() {
+		return spec.At.UTC(), false, nil
+	}
+	at, err = DefaultTime(snap.Inputs)
+	return at, true, err
+}
+
+// IsEvalFailure tells a failure of the evaluation itself, recorded as a
+// failed run, from a problem with the request, which records nothing.
+func IsEvalFailure(err error) bool {
+	k := fail.KindOf(err)
+	return k == fail.Internal || k == fail.Transient
+}
+
+// meta is what the store keeps about the run besides the result.
+func (o *Outcome) meta() store.RunMeta {
+	s := o.Spec
+	m := store.RunMeta{Mode: s.Mode, PolicyID: s.Policy.ID, PolicyVersion: s.Policy.Version, IR: s.Policy.IR,
+		SourceMap: s.Policy.SourceMapJSON, SnapshotID: o.SnapshotID(), Shadow: s.Shadow, Env: s.Env,
+		EvaluationTime: o.At.Format(time.RFC3339Nano), StartedAt: s.Started, CompletedAt: o.Completed,
+		Actor: s.Actor, WithTiming: s.Timing}
+	if o.Result != nil {
+		// The engine normalizes env, and settings.shadow in the policy
+		// makes a run shadow without --shadow.
+		m.Env, m.Shadow, m.EvaluationTime = o.Result.Env, o.Result.Shadow, o.Result.EvaluationTime
+	}
+	return m
+}

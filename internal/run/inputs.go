@@ -1,0 +1,137 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// StoredSnapshot opens a snapshot stored in the database, verifying it as
+// it is read, with all of its advisories. ref is its id (or a unique
+// prefix), or a snapshot directory naming it.
+func StoredSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
+	var snap *snapshot.Snapshot
+	if fi, err := os.Stat(ref); err == nil && fi.IsDir() {
+		s, err := snapshot.OpenDir(ref)
+		if err != nil {
+			return nil, err
+		}
+		ref = s.ID()
+	}
+	err := st.View(ctx, func(tx *store.Tx) error {
+		id, err := tx.ResolveSnapshot(ctx, ref)
+		if err != nil {
+			return err
+		}
+		fsys, err := tx.SnapshotFS(ctx, id)
+		if err != nil {
+			return err
+		}
+		if snap, err = snapshot.LoadFS(fsys); err != nil {
+			return fmt.Errorf("snapshot %s: %w", id, err)
+		}
+		if snap.ID() != id {
+			return fail.New(fail.Integrity, "snapshot %s: stored manifest has id %s", id, snap.ID())
+		}
+		return nil
+	})
+	return snap, err
+}
+
+// ParseAsOf reads --as-of: an RFC 3339 time, in UTC. "" is the zero time
+// (Evaluate then chooses the evaluation time).
+func ParseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", s)
+	}
+	return t.UTC(), nil
+}
+
+// ParseEnv reads --env k=v values, normalized by the engine's rules.
+func ParseEnv(vals []string) ([]engine.KV, error) {
+	var env []engine.KV
+	for _, v := range vals {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, fail.New(fail.Invalid, "--env %q: want key=value", v)
+		}
+		env = append(env, engine.KV{Key: k, Value: val})
+	}
+	out, err := engine.NormalizeEnv(env)
+	if err != nil {
+		return nil, fail.Wrap(fail.Invalid, err)
+	}
+	if out == nil {
+		out = []engine.KV{}
+	}
+	return out, nil
+}
+
+// DefaultTime is the newest timestamp among the inputs: advisory
+// modified/published times, VEX statement times, the EPSS score date, the
+// KEV release date. Never the wall clock, so a run is reproducible.
+func DefaultTime(in *model.Inputs) (time.Time, error) {
+	var newest time.Time
+	consider := func(s string) {
+		if s == "" {
+			return
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			if t, err = time.Parse(time.DateOnly, s); err != nil {
+				return
+			}
+		}
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	for i := range in.Advisories {
+		consider(in.Advisories[i].Modified)
+		consider(in.Advisories[i].Published)
+	}
+	for i := range in.VEX {
+		consider(in.VEX[i].Timestamp)
+	}
+	if in.EPSS != nil {
+		consider(in.EPSS.ScoreDate)
+	}
+	if in.KEV != nil {
+		consider(in.KEV.DateReleased)
+	}
+	if newest.IsZero() {
+		return newest, fail.New(fail.Invalid, "the inputs carry no timestamp to evaluate at; give --as-of")
+	}
+	return newest.UTC().Truncate(time.Second), nil
+}
+
+// inputsRef converts a snapshot's digests into the engine's input cursors.
+func inputsRef(s *snapshot.Snapshot) *engine.InputsRef {
+	d := s.Digests
+	ref := &engine.InputsRef{SnapshotID: s.ID(), SBOMs: []engine.SBOMRef{}, Advisories: d.Advisories, VEX: d.VEX, NVD: d.NVD, EPSS: d.EPSS,
+		KEV: d.KEV, Reachability: d.Reachability, Exceptions: d.Exceptions}
+	for _, sb := range d.SBOMs {
+		ref.SBOMs = append(ref.SBOMs, engine.SBOMRef{Name: sb.Name, Digest: sb.Digest, Components: sb.Components})
+	}
+	for _, f := range s.Manifest.Content.Feeds {
+		ref.Feeds = append(ref.Feeds, engine.FeedRef{Name: f.Name, URL: f.URL, FetchedAt: f.FetchedAt, Digest: f.Digest})
+	}
+	// The counts of the whole snapshot: Inputs may hold only the advisories
+	// the join can use (snapshot.Load).
+	st := s.Manifest.Content.Stats
+	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
+		Reachability: st.Reachability, Exceptions: st.Exceptions}
+	return ref
+}
