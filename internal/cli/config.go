@@ -48,8 +48,10 @@ var settingKeys = []struct{ key, meaning string }{
 // meaning), --key is both a governance command's private key and a verify
 // command's trusted public key (config key means only the former), and
 // --trust names a trust config file while config trust is a trust list
-// (config trust_file is the file).
-var notConfigurable = map[string]bool{"help": true, "config": true, "offline": true, "key": true, "trust": true, "version": true}
+// (config trust_file is the file); --feeds selects cached feeds while
+// config feeds is the section of feed settings (feeds.osv_url, …).
+var notConfigurable = map[string]bool{"help": true, "config": true, "offline": true, "key": true, "trust": true, "version": true,
+	"feeds": true}
 
 // configurable reports whether a flag may come from env and file.
 func configurable(fl *pflag.Flag) bool {

@@ -198,10 +198,10 @@ func isSimulateFormat(f string) bool {
 // inputs sets the inputs of spec: the loose input files, frozen in memory
 // by Evaluate, or the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
-	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != ""
+	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != "" || len(o.in.feeds) > 0
 	if o.snapshot != "" {
 		if loose {
-			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, …) exclude each other")
+			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
 		}
 		var err error
 		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)

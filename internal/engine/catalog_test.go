@@ -30,6 +30,7 @@ func catalogState(t *testing.T) *state {
 	comp.Relation, comp.Scope, comp.Licenses, comp.Tags = "direct", "required", []string{"MIT"}, []string{"runtime:eol"}
 	adv := advisory("GHSA-1", "7.5", "CVE-2024-1")
 	adv.Published, adv.Modified, adv.Summary = "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "bad"
+	adv.Withdrawn = "2024-02-01T00:00:00Z" // a finding never has one, but the field must read it
 	s.prepare(&match.Pair{Component: comp, Advisory: adv, Aliases: []string{"CVE-2024-1"},
 		VEX: []*model.VEXStatement{{ID: "s1", Format: "openvex", Document: "d", Issuer: "V", Timestamp: "2025-01-01T00:00:00Z",
 			Vulnerability: "GHSA-1", Status: "not_affected", Justification: "component_not_present",
@@ -125,6 +126,8 @@ func TestCatalogueImplemented(t *testing.T) {
 		"vex.any":          {eq(elem("status"), str("not_affected"))},
 		"vex.all":          {eq(elem("status"), str("not_affected"))},
 		"coalesce":         {null(), str("x")},
+		"age_days":         {str("2024-01-01T00:00:00Z")},
+		"days_until":       {str("2026-01-01")},
 	}
 	for _, fn := range ir.Functions {
 		if _, ok := builtins[fn.Name]; !ok {

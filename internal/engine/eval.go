@@ -4,31 +4,35 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/version"
 )
 
 // findingInput is what a finding is about: fixed before any rule runs.
 type findingInput struct {
-	id         string
-	comp       *model.Component
-	adv        *model.Advisory
-	rng        string
-	ids        []string // the advisory id, then its aliases
-	aliases    []string
-	source     string
-	tags       []string // advisory tags, with "kev" from the KEV signal
-	compTags   []string // component tags, with its SBOM's document tags
-	fixedIn    []string
-	sig        Signals
-	kevKnown   bool // a KEV catalog is among the inputs
-	isKEV      bool
-	kev        *model.KEVEntry
-	reach      *model.Reach
-	reachScope string
+	id           string
+	comp         *model.Component
+	adv          *model.Advisory
+	rng          string
+	ids          []string // the advisory id, then its aliases
+	aliases      []string
+	source       string
+	tags         []string // advisory tags, with "kev" from the KEV signal
+	compTags     []string // component tags, with its SBOM's document tags
+	fixedIn      []string
+	fixAvailable Val // advisory.fix_available
+	cwes         []string
+	sig          Signals
+	kevKnown     bool // a KEV catalog is among the inputs
+	isKEV        bool
+	kev          *model.KEVEntry
+	reach        *model.Reach
+	reachScope   string
 }
 
 // state is one finding under evaluation. A worker reuses one state for all
@@ -108,6 +112,8 @@ func (s *state) prepare(pair *match.Pair) {
 		s.f.tags = []string{}
 	}
 	s.f.fixedIn = fixedVersions(a, c)
+	s.f.fixAvailable = fixAvailable(c, s.f.fixedIn)
+	s.f.cwes = cwesOf(pair.Group, a, s.f.ids, p.nvd)
 	s.f.compTags = c.Tags
 	if dt := p.sbomTags[c.SBOM]; len(dt) > 0 {
 		s.f.compTags = sortStrings(c.Tags, dt)
@@ -166,6 +172,54 @@ func fixedVersions(a *model.Advisory, c *model.Component) []string {
 		}
 	}
 	return out
+}
+
+// fixAvailable is advisory.fix_available: whether a fixed version orders
+// after the installed one in the component's ecosystem; null when either
+// cannot be ordered.
+func fixAvailable(c *model.Component, fixed []string) Val {
+	if len(fixed) == 0 {
+		return Bool(false)
+	}
+	if c.Version == "" || c.Ecosystem == "" {
+		return Null
+	}
+	installed := c.Version
+	if purl.Base(c.Ecosystem) == purl.Go && (c.Package == "stdlib" || c.Package == "toolchain") {
+		installed = strings.TrimPrefix(installed, "go")
+	}
+	known := false
+	for _, f := range fixed {
+		n, err := version.Compare(c.Ecosystem, f, installed)
+		if err != nil {
+			continue
+		}
+		known = true
+		if n > 0 {
+			return Bool(true)
+		}
+	}
+	if !known {
+		return Null
+	}
+	return Bool(false)
+}
+
+// cwesOf is advisory.cwes: the CWE ids of the advisory and the records of
+// its alias group, and of the NVD records of its CVE ids, sorted.
+func cwesOf(group []*model.Advisory, a *model.Advisory, ids []string, nvd []model.NVDCVE) []string {
+	var out []string
+	out = append(out, a.CWEs...)
+	for _, r := range group {
+		out = append(out, r.CWEs...)
+	}
+	for _, id := range sortedCVEs(ids) {
+		if i, ok := slices.BinarySearchFunc(nvd, id, func(c model.NVDCVE, id string) int { return strings.Compare(c.ID, id) }); ok {
+			out = append(out, nvd[i].CWEs...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // run evaluates the rules in order, then settings, then the exception.

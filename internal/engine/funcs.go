@@ -3,6 +3,7 @@ package engine
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/ir"
@@ -16,6 +17,12 @@ type builtin func(args []fn) fn
 
 // builtins implements every function of the catalogue.
 var builtins = map[string]builtin{
+	"age_days": func(args []fn) fn {
+		return func(s *state) Val { return daysBetween(args[0](s), s.p.at, false) }
+	},
+	"days_until": func(args []fn) fn {
+		return func(s *state) Val { return daysBetween(args[0](s), s.p.at, true) }
+	},
 	"coalesce": func(args []fn) fn {
 		return func(s *state) Val {
 			for _, a := range args {
@@ -173,4 +180,25 @@ func (c *compiler) call(e ir.Expr) (fn, error) {
 		return nil, err
 	}
 	return b(args), nil
+}
+
+// daysBetween is age_days (t to at) or, with until, days_until (at to t):
+// whole days, rounded down; null for a value that is not a time.
+func daysBetween(v Val, at time.Time, until bool) Val {
+	if v.K != KStr {
+		return Null
+	}
+	t, ok := parseTime(v.S)
+	if !ok {
+		return Null
+	}
+	d := at.Sub(t)
+	if until {
+		d = -d
+	}
+	days := int64(d / (24 * time.Hour))
+	if d < 0 && d%(24*time.Hour) != 0 {
+		days-- // round down, not towards zero
+	}
+	return Num(decimal.Int(days))
 }

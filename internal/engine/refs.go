@@ -12,7 +12,30 @@ import (
 // fields implements every namespace field of the catalogue except env and
 // run, whose values are constants of the run (see compiler.ref).
 var fields = map[string]fn{
-	"advisory.aliases":   func(s *state) Val { return strList(s.f.aliases) },
+	"advisory.aliases":       func(s *state) Val { return strList(s.f.aliases) },
+	"advisory.cwes":          func(s *state) Val { return strList(s.f.cwes) },
+	"advisory.fix_available": func(s *state) Val { return s.f.fixAvailable },
+	"advisory.fixed_in":      func(s *state) Val { return strList(s.f.fixedIn) },
+	"advisory.withdrawn":     func(s *state) Val { return optStr(s.f.adv.Withdrawn) },
+
+	"kev.date_added": func(s *state) Val {
+		if s.f.kev == nil {
+			return Null
+		}
+		return optStr(s.f.kev.DateAdded)
+	},
+	"kev.due_date": func(s *state) Val {
+		if s.f.kev == nil {
+			return Null
+		}
+		return optStr(s.f.kev.DueDate)
+	},
+	"kev.ransomware": func(s *state) Val {
+		if s.f.kev == nil {
+			return Null
+		}
+		return Bool(strings.EqualFold(s.f.kev.KnownRansomwareUse, "Known"))
+	},
 	"advisory.id":        func(s *state) Val { return Str(s.f.adv.ID) },
 	"advisory.modified":  func(s *state) Val { return optStr(s.f.adv.Modified) },
 	"advisory.published": func(s *state) Val { return optStr(s.f.adv.Published) },

@@ -457,3 +457,47 @@ func TestStatusAffected(t *testing.T) {
 		t.Errorf("chain %v", got)
 	}
 }
+
+// TestDays: age_days and days_until count whole days against the
+// evaluation time, rounded down; dates are midnight UTC.
+func TestDays(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		t     string
+		until bool
+		want  string
+	}{
+		{"2026-11-01T12:00:00Z", false, "30"},
+		{"2026-11-01T12:00:01Z", false, "29"},
+		{"2026-12-01", false, "0"},
+		{"2026-12-02", false, "-1"},
+		{"2026-12-02", true, "0"},
+		{"2026-11-30", true, "-2"},
+		{"not a time", true, "null"},
+	} {
+		if got := daysBetween(Str(tc.t), at, tc.until).String(); got != tc.want {
+			t.Errorf("days(%s, until %v) = %s, want %s", tc.t, tc.until, got, tc.want)
+		}
+	}
+}
+
+// TestFixAvailable: a fixed version greater than the installed one, ordered
+// per ecosystem.
+func TestFixAvailable(t *testing.T) {
+	for _, tc := range []struct {
+		eco, version string
+		fixed        []string
+		want         string
+	}{
+		{"Go", "v1.0.0", []string{"1.0.1"}, "true"},
+		{"Go", "v1.2.0", []string{"1.0.1"}, "false"},
+		{"PyPI", "2.25.0", []string{"2.3.0", "2.31.0"}, "true"},
+		{"npm", "1.0.0", nil, "false"},
+		{"npm", "", []string{"1.0.1"}, "null"},
+	} {
+		c := &model.Component{Ecosystem: tc.eco, Version: tc.version}
+		if got := fixAvailable(c, tc.fixed).String(); got != tc.want {
+			t.Errorf("%s %s fixed %v: %s, want %s", tc.eco, tc.version, tc.fixed, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,5 +265,48 @@ func TestSourcesAndNames(t *testing.T) {
 	}
 	if got := Ecosystems([]string{"Debian:12", "PyPI", "", "Ubuntu:22.04:LTS", "Debian:11", "npm"}); strings.Join(got, ",") != "Debian,PyPI,Ubuntu,npm" {
 		t.Fatal(got)
+	}
+}
+
+// TestUnchangedWithoutValidators: a source that sends neither ETag nor
+// Last-Modified is downloaded again, and the same bytes only refresh
+// checkedAt.
+func TestUnchangedWithoutValidators(t *testing.T) {
+	data := []byte(kevJSON)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") != "" || r.Header.Get("If-Modified-Since") != "" {
+			t.Errorf("conditional request without validators: %v", r.Header)
+		}
+		w.Write(data)
+	}))
+	defer srv.Close()
+	cache := Open(t.TempDir())
+	src := []Source{{Name: "kev", Kind: KEV, URL: srv.URL}}
+	if rs, err := cache.Pull(context.Background(), testClient(), src); err != nil || rs[0].Outcome != Downloaded {
+		t.Fatalf("%+v %v", rs, err)
+	}
+	cl := testClient()
+	cl.Now = func() time.Time { return fixedNow().Add(time.Hour) }
+	rs, err := cache.Pull(context.Background(), cl, src)
+	if err != nil || rs[0].Outcome != Unchanged || rs[0].Meta.FetchedAt != "2024-07-02T00:00:00Z" || rs[0].Meta.CheckedAt != "2024-07-02T01:00:00Z" {
+		t.Fatalf("%+v %v", rs[0].Meta, err)
+	}
+}
+
+// TestRefusesDowngradeRedirect: an https source redirecting to plain http
+// is refused (exit 2), not followed.
+func TestRefusesDowngradeRedirect(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte(kevJSON)) }))
+	defer plain.Close()
+	tls := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/kev.json", http.StatusFound)
+	}))
+	defer tls.Close()
+	cl := testClient()
+	cl.HTTP = tls.Client()
+	cl.HTTP.CheckRedirect = noDowngrade
+	_, err := Open(t.TempDir()).Pull(context.Background(), cl, []Source{{Name: "kev", Kind: KEV, URL: tls.URL + "/kev.json"}})
+	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "refusing a redirect from https") {
+		t.Fatalf("err = %v", err)
 	}
 }

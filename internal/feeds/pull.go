@@ -88,13 +88,15 @@ func (cl *Client) defaults() *Client {
 	return &c
 }
 
+var errDowngrade = errors.New("refusing a redirect from https to")
+
 // noDowngrade refuses a redirect from https to plain http.
 func noDowngrade(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 {
 		return errors.New("stopped after 10 redirects")
 	}
 	if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
-		return fmt.Errorf("refusing a redirect from https to %s", req.URL.Redacted())
+		return fmt.Errorf("%w %s", errDowngrade, req.URL.Redacted())
 	}
 	return nil
 }
@@ -105,6 +107,7 @@ func noDowngrade(req *http.Request, via []*http.Request) error {
 // may succeed), else the kind of the first other failure.
 func (c *Cache) Pull(ctx context.Context, cl *Client, srcs []Source) ([]Result, error) {
 	cl = cl.defaults()
+	c.sweep(cl.Now())
 	var out []Result
 	var errs []string
 	kind := fail.Kind(0)
@@ -122,6 +125,18 @@ func (c *Cache) Pull(ctx context.Context, cl *Client, srcs []Source) ([]Result, 
 		return out, fail.New(kind, "%s", strings.Join(errs, "; "))
 	}
 	return out, nil
+}
+
+// sweep removes downloads an interrupted pull left in tmp/ (older than a
+// day, so that a concurrent pull's file is never touched).
+func (c *Cache) sweep(now time.Time) {
+	dir := filepath.Join(c.Root, "tmp")
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) > 24*time.Hour {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 func (c *Cache) pull(ctx context.Context, cl *Client, s Source) Result {
@@ -258,7 +273,7 @@ func (c *Cache) fetch(ctx context.Context, cl *Client, s Source, cond *Meta) (*d
 	}
 	resp, err := cl.HTTP.Do(req)
 	if err != nil {
-		if strings.Contains(err.Error(), "refusing a redirect") {
+		if errors.Is(err, errDowngrade) {
 			return nil, fail.Wrap(fail.Invalid, err)
 		}
 		return nil, stalled(err)

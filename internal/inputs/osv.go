@@ -201,10 +201,20 @@ func normalizeOSV(d *doc, r *osvRecord, at string) (model.Advisory, []Problem, [
 	if len(r.DatabaseSpecific) > 0 {
 		var ds struct {
 			Severity any `json:"severity"`
+			CWEs     any `json:"cwe_ids"`
 		}
 		if json.Unmarshal(r.DatabaseSpecific, &ds) == nil {
 			if s, ok := ds.Severity.(string); ok {
 				a.DBSeverity = s
+			}
+			if l, ok := ds.CWEs.([]any); ok {
+				var cwes []string
+				for _, c := range l {
+					if s, ok := c.(string); ok && strings.HasPrefix(s, "CWE-") {
+						cwes = append(cwes, s)
+					}
+				}
+				a.CWEs = slices.Compact(sortedSet(cwes))
 			}
 		}
 	}

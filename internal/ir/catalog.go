@@ -112,12 +112,16 @@ var Namespaces = []Namespace{
 		Doc:  "The advisory (OSV record) of the finding, after alias folding.",
 		Attrs: []Attr{
 			{Name: "aliases", Type: TList, Elem: TString, Doc: "Other identifiers of the advisory (CVE, GHSA, …), sorted. Empty list when none; never null."},
+			{Name: "cwes", Type: TList, Elem: TString, Doc: "CWE ids (\"CWE-79\") from database_specific.cwe_ids of the advisory and its alias-group records, and from NVD weaknesses of its CVE ids, sorted. Empty list when none; never null."},
+			{Name: "fix_available", Type: TBool, Doc: "True when a version in fixed_in is greater than the installed version (ordered per ecosystem). False when there is none. Null when the installed version or a fixed version cannot be ordered."},
+			{Name: "fixed_in", Type: TList, Elem: TString, Doc: "The versions that fix this component's affected range: the fixed events of the advisory's affected entries for the component's package, in the advisory's order. Empty list when none; never null."},
 			{Name: "id", Type: TString, Doc: "The advisory id as published (\"GHSA-…\", \"CVE-…\", \"GO-…\"). Never null."},
 			{Name: "modified", Type: TTime, Doc: "When the advisory was last modified. Null when the record does not say."},
 			{Name: "published", Type: TTime, Doc: "When the advisory was published. Null when the record does not say."},
 			{Name: "source", Type: TString, Doc: "The database the advisory comes from, derived from its id prefix (\"GHSA\", \"GO\", \"PYSEC\", \"OSV\", …); the key that profile maps match with `source \"…\"`. Never null."},
 			{Name: "summary", Type: TString, Doc: "The one-line summary. Null when the record has none."},
 			{Name: "tags", Type: TList, Elem: TString, Doc: "Advisory tags, sorted; \"kev\" is added when the KEV signal lists the advisory id or an alias. Empty list when none."},
+			{Name: "withdrawn", Type: TTime, Doc: "When the advisory was withdrawn. The join skips withdrawn records, so for a finding it is null unless a rule runs over one in a policy test."},
 		},
 	},
 	{
@@ -127,6 +131,15 @@ var Namespaces = []Namespace{
 			"Values are strings; an undefined key is null.",
 		Open:     true,
 		OpenType: TString,
+	},
+	{
+		Name: "kev",
+		Doc:  "The CISA KEV entry of the advisory, looked up by its id and then its aliases. Every field is null when no KEV catalog is an input or it does not list the advisory (see signals.kev).",
+		Attrs: []Attr{
+			{Name: "date_added", Type: TTime, Doc: "When CISA added it to KEV (a date). Null when not listed."},
+			{Name: "due_date", Type: TTime, Doc: "The remediation due date for US federal agencies (a date). Null when not listed or the entry has none."},
+			{Name: "ransomware", Type: TBool, Doc: "True when the entry says \"Known\" ransomware campaign use, false otherwise. Null when not listed."},
+		},
 	},
 	{
 		Name: "reachability",
@@ -227,12 +240,20 @@ var Objects = []Object{
 // each group in name order.
 var Functions = []Func{
 	{
+		Name: "age_days", Params: []Param{{Name: "t", Type: TTime}}, Min: 1, Result: TNumber,
+		Doc: "Whole days from t to the evaluation time (run.timestamp), rounded down: age_days(advisory.published) > 30 is \"published more than 30 days ago\". Negative when t is later. Null for null or an unparsable time.",
+	},
+	{
 		Name: "coalesce", Params: []Param{{Name: "value", Type: TAny}}, Min: 2, Variadic: true, Result: TAny, Unify: true,
 		Doc: "The first argument that is not null, else null. Arguments after it are not evaluated.",
 	},
 	{
 		Name: "cvss", Result: TNumber,
 		Doc: "The CVSS base score (0–10) of the advisory's most specific vector (v4.0 > v3.1 > v3.0 > v2), before profile adjustments. Null when the advisory has no CVSS vector.",
+	},
+	{
+		Name: "days_until", Params: []Param{{Name: "t", Type: TTime}}, Min: 1, Result: TNumber,
+		Doc: "Whole days from the evaluation time to t, rounded down: days_until(kev.due_date) < 0 is \"past its due date\". Null for null or an unparsable time.",
 	},
 	{
 		Name: "exists", Params: []Param{{Name: "value", Type: TAny}}, Min: 1, Result: TBool,

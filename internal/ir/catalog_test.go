@@ -61,7 +61,7 @@ func TestCatalogWellFormed(t *testing.T) {
 		len(builtins)+len(methods) != len(Functions) || Functions[len(builtins)-1].Name != builtins[len(builtins)-1] {
 		t.Errorf("functions not ordered: builtins then methods, each sorted")
 	}
-	want := []string{"coalesce", "cvss", "exists", "lowercase", "normalize_cvss", "percent_of", "reach_state", "risk_score", "severity_band"}
+	want := []string{"age_days", "coalesce", "cvss", "days_until", "exists", "lowercase", "normalize_cvss", "percent_of", "reach_state", "risk_score", "severity_band"}
 	if !slices.Equal(builtins, want) {
 		t.Errorf("builtins = %v, want %v", builtins, want)
 	}

@@ -63,6 +63,7 @@ type Advisory struct {
 	Withdrawn  string      `json:"withdrawn,omitempty"`
 	Severity   []Severity  `json:"severity,omitempty"`         // CVSS vectors as given
 	DBSeverity string      `json:"databaseSeverity,omitempty"` // word from database_specific.severity
+	CWEs       []string    `json:"cwes,omitempty"`             // database_specific.cwe_ids, sorted
 	Affected   []Affected  `json:"affected"`
 	References []Reference `json:"references,omitempty"`
 	Tags       []string    `json:"tags,omitempty"` // e.g. "kev" (added by signals), sorted

@@ -28,6 +28,7 @@ func appendAdvisory(b []byte, a *model.Advisory) []byte {
 		b = append(b, ']')
 	}
 	b = appendStrings(b, `,"aliases":`, a.Aliases)
+	b = appendStrings(b, `,"cwes":`, a.CWEs)
 	b = appendField(b, `,"databaseSeverity":`, a.DBSeverity)
 	b = appendField(b, `,"file":`, a.File)
 	b = append(b, `,"id":`...)

@@ -32,7 +32,7 @@ func TestAdvisoryJSONFields(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{model.Advisory{}, []string{"affected", "aliases", "databaseSeverity", "file", "id", "modified", "published", "references", "related", "severity", "source", "summary", "tags", "withdrawn"}},
+		{model.Advisory{}, []string{"affected", "aliases", "cwes", "databaseSeverity", "file", "id", "modified", "published", "references", "related", "severity", "source", "summary", "tags", "withdrawn"}},
 		{model.Affected{}, []string{"databaseSpecific", "ecosystem", "ecosystemSpecific", "name", "purl", "ranges", "versions"}},
 		{model.Range{}, []string{"events", "repo", "type"}},
 		{model.Event{}, []string{"fixed", "introduced", "last_affected", "limit"}},

@@ -46,3 +46,36 @@ func BenchmarkOpenLookup(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoad opens the newrelic snapshot for a run: verify the files,
+// decode the SBOM, and read the advisories the join needs (Index.Select);
+// /all reads every advisory instead, as runs did before the store.
+func BenchmarkLoad(b *testing.B) {
+	data := testenv.RequireData(b)
+	sp := Spec{SBOMs: []string{filepath.Join(data, "sbom", "spdx", "trivy-newrelic_synthetics-minion-runner.spdx.json")},
+		Advisories: []string{filepath.Join(data, "osv")}}
+	dir := filepath.Join(b.TempDir(), "snap")
+	if _, err := Create(sp, dir); err != nil {
+		b.Fatal(err)
+	}
+	for _, all := range []bool{false, true} {
+		name := "select"
+		if all {
+			name = "all"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := OpenDir(dir)
+				if err == nil && all {
+					_, err = s.Index.All()
+				} else if err == nil {
+					err = s.LoadMatching()
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

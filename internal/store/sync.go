@@ -19,7 +19,7 @@ import (
 var SyncTables = []string{
 	"policies", "policy_versions", "policy_lifecycle", "snapshots", "snapshot_files", "blobs",
 	"runs", "explains", "findings", "governance_statements", "governance_attachments", "exceptions",
-	"audit_events",
+	"lessons", "audit_events",
 }
 
 // SiteID returns the stable id of this database: 32 hex characters chosen

@@ -132,6 +132,11 @@ func populate(t *testing.T, st *store.Store, team string) {
 		if _, err := tx.PutSnapshot(ctx, "sha256:snap-"+team, "test", nil, []store.File{{Path: "sbom.json", Data: []byte(`{"team":"` + team + `"}`)}}); err != nil {
 			return err
 		}
+		if _, _, err := tx.AddLesson(ctx, store.Lesson{Type: "failure", Severity: "High", SourceRun: "run:P-1:" + team, PolicyID: "P-1",
+			EvaluationTime: "2026-03-01T00:00:00Z", Title: "P-1 blocked 1 finding", Description: "blocked", ProposedAction: "a rule",
+			Evidence: []byte(`{"run":"run:P-1"}`)}); err != nil {
+			return err
+		}
 		return tx.PutException(ctx, &store.ExceptionRow{Exception: model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
 			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}})
 	})

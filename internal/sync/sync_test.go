@@ -24,7 +24,7 @@ import (
 
 // synced are the tables a default sync sends (no blobs).
 var synced = []string{"policies", "policy_versions", "policy_lifecycle", "snapshots", "snapshot_files", "runs", "explains",
-	"findings", "governance_statements", "exceptions", "audit_events"}
+	"findings", "governance_statements", "exceptions", "lessons", "audit_events"}
 
 func TestFirstSync(t *testing.T) {
 	dsn := pgtest.DB(t)

@@ -98,6 +98,10 @@ var tables = []*table{
 	{name: "exceptions", kind: owned, key: []string{"tenant", "source_site", "exception_id"},
 		cols: cols("tenant exception_id status policy_id", tText, "expires", tTime, "data", tText,
 			"created_at updated_at", tTime, "expired_seq", tInt)},
+	{name: "lessons", kind: owned, key: []string{"tenant", "source_site", "lesson_id"},
+		cols: cols("tenant lesson_id type severity source_run policy_id", tText, "policy_version", tInt, "evaluation_time", tTime,
+			"gate band label title description proposed_action", tText, "evidence", tBlobText,
+			"status draft deferred_until reason", tText, "created_at updated_at", tTime)},
 	{name: "audit_events", kind: immutable, key: []string{"tenant", "source_site", "seq"}, compare: []string{"event_hash"},
 		cols: cols("tenant", tText, "seq", tInt, "type at actor subject payload previous_hash event_hash", tText)},
 }

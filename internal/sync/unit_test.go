@@ -102,7 +102,7 @@ func TestSelectTables(t *testing.T) {
 		withBlobs bool
 		want      string
 	}{
-		{nil, false, "policies,policy_versions,policy_lifecycle,snapshots,snapshot_files,runs,explains,findings,governance_statements,exceptions,audit_events"},
+		{nil, false, "policies,policy_versions,policy_lifecycle,snapshots,snapshot_files,runs,explains,findings,governance_statements,exceptions,lessons,audit_events"},
 		{nil, true, strings.Join(TableNames(), ",")},
 		{[]string{"findings", "runs"}, false, "runs,findings"}, // always in sync order
 		{[]string{"blobs"}, false, "blobs"},

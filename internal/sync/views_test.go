@@ -43,12 +43,12 @@ func TestViolationViews(t *testing.T) {
 	if n := pgCount(t, conn, `SELECT count(*) FROM policy.violations WHERE tenant = 'acme'`); n != int64(len(local)) {
 		t.Errorf("%d violations in PostgreSQL, %d local", n, len(local))
 	}
-	var policies, pending int64
-	if err := conn.QueryRow(ctx, `SELECT policies, pending_review FROM policy.policy_state WHERE tenant = 'acme' AND source_site = $1`, rep.Site).
-		Scan(&policies, &pending); err != nil {
+	var policies, pending, lessons int64
+	if err := conn.QueryRow(ctx, `SELECT policies, pending_review, lessons_pending FROM policy.policy_state WHERE tenant = 'acme' AND source_site = $1`, rep.Site).
+		Scan(&policies, &pending, &lessons); err != nil {
 		t.Fatal(err)
 	}
-	if policies != 1 || pending != 1 {
-		t.Errorf("policy_state: %d policies, %d pending review; want 1, 1", policies, pending)
+	if policies != 1 || pending != 1 || lessons != 1 {
+		t.Errorf("policy_state: %d policies, %d pending review, %d lessons pending; want 1, 1, 1", policies, pending, lessons)
 	}
 }

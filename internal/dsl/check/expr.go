@@ -178,8 +178,9 @@ func (c *checker) member(x *syntax.MemberExpr, sc *scope) Type {
 		}
 		a, ok := ns.Attr(x.Name.Name)
 		if !ok {
-			c.errorf(x.Name, "dsl.ref.unknownField", "unknown field %s.%s%s", id.Name, x.Name.Name,
-				qualified(id.Name, x.Name.Name, slices.Concat(attrNames(ns.Attrs), methodNames(id.Name))))
+			names := slices.Concat(attrNames(ns.Attrs), methodNames(id.Name))
+			c.errorf(x.Name, "dsl.ref.unknownField", "unknown field %s.%s%s (%s has: %s)", id.Name, x.Name.Name,
+				qualified(id.Name, x.Name.Name, names), id.Name, strings.Join(attrNames(ns.Attrs), ", "))
 			return bad
 		}
 		c.info.Refs[x] = Ref{Kind: RefField, NS: id.Name, Name: a.Name}

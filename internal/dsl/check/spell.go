@@ -7,8 +7,9 @@ import (
 // This file finds the nearest name for "did you mean" suggestions.
 
 // nearest returns the candidate closest to name by edit distance (ignoring
-// case), if it is close enough to be a plausible typo; ties go to the
-// earliest candidate, so callers pass candidates in a fixed order.
+// case), if it is close enough to be a plausible typo, else the first that
+// starts with name; ties go to the earliest candidate, so callers pass
+// candidates in a fixed order.
 func nearest(name string, candidates []string) (string, bool) {
 	limit := min(3, 1+len(name)/4)
 	best, bestD := "", limit+1
@@ -19,6 +20,14 @@ func nearest(name string, candidates []string) (string, bool) {
 		}
 		if d := distance(lname, strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
+		}
+	}
+	if best == "" && len(name) >= 3 {
+		// A truncated name ("fixed" for "fixed_in") is a plausible slip too.
+		for _, c := range candidates {
+			if strings.HasPrefix(strings.ToLower(c), lname) {
+				return c, true
+			}
 		}
 	}
 	return best, best != ""
