@@ -206,18 +206,45 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 
 // EvidenceReport is what VerifyEvidence established.
 type EvidenceReport struct {
-	RunID       string   `json:"runId"`
-	Signers     []string `json:"signers"`
-	EmbeddedKey bool     `json:"embeddedKey"` // verified with keys shipped inside the evidence
-	Findings    int      `json:"findings"`
-	IRDigest    string   `json:"irDigest"`
-	SnapshotID  string   `json:"snapshotId,omitempty"` // the input manifest's, when the evidence has one
+	RunID      string   `json:"runId"`
+	Signers    []string `json:"signers"`
+	Findings   int      `json:"findings"`
+	IRDigest   string   `json:"irDigest"`
+	SnapshotID string   `json:"snapshotId,omitempty"` // the input manifest's, when the evidence has one
+}
+
+// EmbeddedKeys returns the public keys an evidence archive ships, checked
+// against their file names. Verifying with them proves the archive is
+// intact, not who signed it.
+func EmbeddedKeys(ev *Evidence) ([]*Key, error) {
+	ids := make([]string, 0, len(ev.Keys))
+	for id := range ev.Keys {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	var keys []*Key
+	for _, id := range ids {
+		k, err := ParsePEM("keys/"+id, ev.Keys[id])
+		if err != nil {
+			return nil, fail.Wrap(fail.Integrity, err)
+		}
+		if k.ID != id {
+			return nil, fail.New(fail.Integrity, "embedded key file for %s holds key %s", id, k.ID)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, fail.New(fail.Integrity, "the evidence ships no public key")
+	}
+	return keys, nil
 }
 
 // VerifyEvidence verifies an evidence archive offline: the attestation's
-// signature (by a trusted key; with no trusted keys, by a key shipped in
-// the archive, which proves consistency but not who signed), that the
-// attested record is run.json, and every output and the IR against it.
+// signature by one of the trusted keys, that the attested record is
+// run.json, and every output and the IR against it. With no trusted key it
+// fails (fail.Integrity, "no trusted key given"): the keys the archive
+// ships prove nothing about who signed it. A caller that wants that weaker
+// check anyway passes EmbeddedKeys(ev), and says so.
 func VerifyEvidence(ctx context.Context, ev *Evidence, trusted []*Key) (*EvidenceReport, error) {
 	if ev.Envelope == nil {
 		return nil, fail.New(fail.Integrity, "the evidence has no attestation (the run was not signed)")
@@ -226,28 +253,10 @@ func VerifyEvidence(ctx context.Context, ev *Evidence, trusted []*Key) (*Evidenc
 	if err != nil {
 		return nil, err
 	}
-	rep := &EvidenceReport{}
 	if len(trusted) == 0 {
-		rep.EmbeddedKey = true
-		ids := make([]string, 0, len(ev.Keys))
-		for id := range ev.Keys {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			k, err := ParsePEM("keys/"+id, ev.Keys[id])
-			if err != nil {
-				return nil, fail.Wrap(fail.Integrity, err)
-			}
-			if k.ID != id {
-				return nil, fail.New(fail.Integrity, "embedded key file for %s holds key %s", id, k.ID)
-			}
-			trusted = append(trusted, k)
-		}
-		if len(trusted) == 0 {
-			return nil, fail.New(fail.Invalid, "the evidence ships no public key; give --key PUB")
-		}
+		return nil, fail.New(fail.Integrity, "no trusted key given: the archive could have been re-signed by anyone")
 	}
+	rep := &EvidenceReport{}
 	v, err := VerifyRun(ctx, env, trusted)
 	if err != nil {
 		return nil, err

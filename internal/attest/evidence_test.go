@@ -69,12 +69,18 @@ func TestEvidenceRoundTrip(t *testing.T) {
 		t.Fatal(err, runID)
 	}
 	rep, err := VerifyEvidence(ctx, got, []*Key{pub})
-	if err != nil || rep.Findings != 3 || rep.EmbeddedKey || rep.Signers[0] != k.ID {
+	if err != nil || rep.Findings != 3 || rep.Signers[0] != k.ID {
 		t.Fatalf("%+v %v", rep, err)
 	}
-	rep, err = VerifyEvidence(ctx, got, nil)
-	if err != nil || !rep.EmbeddedKey {
-		t.Fatalf("embedded: %+v %v", rep, err)
+	if _, err := VerifyEvidence(ctx, got, nil); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "no trusted key given") {
+		t.Fatalf("no key: %v", err)
+	}
+	embedded, err := EmbeddedKeys(got)
+	if err != nil || len(embedded) != 1 || embedded[0].ID != k.ID {
+		t.Fatalf("embedded keys: %v %v", embedded, err)
+	}
+	if _, err := VerifyEvidence(ctx, got, embedded); err != nil {
+		t.Fatalf("embedded: %v", err)
 	}
 	other, _ := Generate(Ed25519)
 	if _, err := VerifyEvidence(ctx, got, []*Key{other}); !fail.Is(err, fail.Integrity) {
@@ -149,7 +155,10 @@ func TestEvidenceTamper(t *testing.T) {
 			tampered := rewrite(t, buf.Bytes(), tc.path, flip, tc.fix)
 			ev, _, err := ReadEvidence("e.tar", bytes.NewReader(tampered))
 			if err == nil {
-				_, err = VerifyEvidence(ctx, ev, nil)
+				var keys []*Key
+				if keys, err = EmbeddedKeys(ev); err == nil {
+					_, err = VerifyEvidence(ctx, ev, keys)
+				}
 			}
 			if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("got %v", err)

@@ -26,7 +26,7 @@ func exportSite(t testing.TB, s *site, o ExportOptions) *Exported {
 		o.Key = s.key
 	}
 	if o.Policies == nil && o.Snapshots == nil && o.Runs == nil {
-		o.Policies, o.Snapshots, o.Runs = []string{"P-1"}, []string{s.snapshot}, []string{s.run}
+		o.Policies, o.Snapshots, o.Runs = []string{"P-1@latest"}, []string{s.snapshot}, []string{s.run}
 	}
 	ex, err := Export(context.Background(), s.st, o)
 	if err != nil {
@@ -78,7 +78,7 @@ func TestExportDeterministic(t *testing.T) {
 		}
 	}
 	// Argument order and duplicates do not matter either.
-	c := exportSite(t, s, ExportOptions{Runs: []string{s.run, s.run}, Snapshots: []string{s.snapshot[:20]}, Policies: []string{"P-1@1", "P-1"}})
+	c := exportSite(t, s, ExportOptions{Runs: []string{s.run, s.run}, Snapshots: []string{s.snapshot[:20]}, Policies: []string{"P-1@1", "P-1@latest"}})
 	if d := exportSite(t, s, ExportOptions{}); !bytes.Equal(c.Data, d.Data) {
 		t.Fatal("the same content selected differently gives different bytes")
 	}
@@ -105,7 +105,7 @@ func TestExportSequence(t *testing.T) {
 	if first.Manifest.Sequence != 1 {
 		t.Fatalf("first sequence %d, want 1", first.Manifest.Sequence)
 	}
-	other := exportSite(t, s, ExportOptions{Policies: []string{"P-1"}})
+	other := exportSite(t, s, ExportOptions{Policies: []string{"P-1@latest"}})
 	if other.Manifest.Sequence != 2 || other.Reused {
 		t.Fatalf("new content: sequence %d reused=%v, want 2 false", other.Manifest.Sequence, other.Reused)
 	}
@@ -121,7 +121,7 @@ func TestExportSequence(t *testing.T) {
 		t.Fatalf("after 7: sequence %d, want 8", next.Manifest.Sequence)
 	}
 	// A number already used by other content is refused.
-	if _, err := Export(context.Background(), s.st, ExportOptions{Key: s.key, Policies: []string{"P-1"}, Sequence: 1}); !fail.Is(err, fail.Invalid) {
+	if _, err := Export(context.Background(), s.st, ExportOptions{Key: s.key, Policies: []string{"P-1@latest"}, Sequence: 1}); !fail.Is(err, fail.Invalid) {
 		t.Fatalf("reusing sequence 1 for other content: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestExportValidity(t *testing.T) {
 	} {
 		o.Key = s.key
 		if len(o.Policies) == 0 {
-			o.Policies = []string{"P-1"}
+			o.Policies = []string{"P-1@latest"}
 		}
 		if _, err := Export(context.Background(), s.st, o); !fail.Is(err, fail.Invalid) {
 			t.Errorf("%+v: err %v, want Invalid", o, err)

@@ -218,14 +218,14 @@ func (c *collector) collect(ctx context.Context) error {
 		}
 	}
 	for _, ref := range c.o.Policies {
-		id, v, ok, err := store.ParsePolicyRef(ref)
+		sel, ok, err := store.ParsePolicySel(ref)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return fail.New(fail.Invalid, "--policy %q: want a registered policy P-n or P-n@v", ref)
+			return fail.New(fail.Invalid, "--policy %q: want a registered policy P-n (its active version), P-n@v, P-n@active or P-n@latest", ref)
 		}
-		pv, err := tx.PolicyVersion(ctx, id, v)
+		pv, err := tx.SelectVersion(ctx, sel, store.PickActive)
 		if err != nil {
 			return err
 		}

@@ -229,7 +229,7 @@ func TestHostile(t *testing.T) {
 	snapFile := firstUnder(t, ms, "snapshots/")
 	sameSize := bytes.Repeat([]byte{' '}, len(snapFile.data))
 	// A bundle with other content, signed by the trusted key.
-	second := members(t, exportSite(t, a, ExportOptions{Policies: []string{"P-1"}}).Data)
+	second := members(t, exportSite(t, a, ExportOptions{Policies: []string{"P-1@latest"}}).Data)
 	older := exportSite(t, a, ExportOptions{Sequence: 3, ValidFor: 31 * 24 * time.Hour})
 	newer := exportSite(t, a, ExportOptions{Sequence: 5})
 

@@ -123,6 +123,10 @@ type VerifyOptions struct {
 	// Trusted are the keys whose signature makes a bundle authentic: the
 	// site's own trust roots, never the ones inside the bundle.
 	Trusted []*attest.Key
+	// EmbeddedKeys, with no Trusted key, verifies the signature with the
+	// keys the bundle carries in trust/: that proves the bundle intact, not
+	// who made it (bundle verify --insecure-embedded-key; never an import).
+	EmbeddedKeys bool
 	// TimeAnchor is the time staleness is judged at. When zero, Now is read
 	// and the report says the system clock was used.
 	TimeAnchor time.Time
@@ -153,6 +157,8 @@ type Report struct {
 	Snapshots  []string `json:"snapshots"` // ids
 	Runs       []string `json:"runs"`      // run ids
 	Warnings   []string `json:"warnings"`
+	// EmbeddedKey: the signature was checked with a key the bundle carries.
+	EmbeddedKey bool `json:"embeddedKey,omitempty"`
 }
 
 // Verify checks, in this order, and stops at the first failure (always
@@ -181,8 +187,18 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if !ok {
 		return nil, fmt.Errorf("no %s in the bundle", ManifestPath)
 	}
+	embedded := false
+	if len(o.Trusted) == 0 && o.EmbeddedKeys && b.Manifest != nil {
+		for _, t := range b.Manifest.TrustRoots {
+			k, err := attest.ParsePEM(t.Path, b.files[t.Path])
+			if err != nil {
+				return nil, err
+			}
+			o.Trusted, embedded = append(o.Trusted, k), true
+		}
+	}
 	if len(o.Trusted) == 0 {
-		return nil, fmt.Errorf("no trust roots to verify the signature with (give --trust-root KEY or set bundle.trustRoots in the config)")
+		return nil, fmt.Errorf("no trusted key given: pass --trust-root PUB, set bundle.trust_roots, or keep the signer in the trust config; the keys a bundle carries are never trusted")
 	}
 	env, err := attest.ParseEnvelope(SignaturePath, sig)
 	if err != nil {
@@ -243,6 +259,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		BundleID: m.BundleID, File: b.Name, FileDigest: b.Digest, Tenant: m.Tenant, Stream: m.Stream, Sequence: m.Sequence,
 		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, Signers: signers,
 		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Warnings: []string{},
+		EmbeddedKey: embedded,
 	}
 	for _, p := range m.Policies {
 		rep.Policies = append(rep.Policies, p.Ref())

@@ -57,7 +57,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its latest version) or P-n@v (repeatable)")
+	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its active version), P-n@active, P-n@latest or P-n@v (repeatable)")
 	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
 	f.StringSliceVar(&opts.runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
 	opts.sign.add(f, "private key file or generated key name that signs the manifest (config signing.key)")

@@ -78,9 +78,9 @@ func newKitSite(t *testing.T) *kitSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.findings = runFindings(t, mustStella(t, "policy", "run", "P-1", "--snapshot", s.snapshot, "--db", s.db, "--sign-key", s.key(),
+	s.findings = runFindings(t, mustStella(t, "policy", "run", "P-1@latest", "--snapshot", s.snapshot, "--db", s.db, "--sign-key", s.key(),
 		"--as-of", "2024-03-10T00:00:00Z", "--fail-on", "never", "--format", "json"))
-	mustStella(t, "bundle", "export", "--db", s.db, "--policy", "P-1", "--snapshot", s.snapshot, "--sign-key", s.key(), "-o", s.kit)
+	mustStella(t, "bundle", "export", "--db", s.db, "--policy", "P-1@latest", "--snapshot", s.snapshot, "--sign-key", s.key(), "-o", s.kit)
 	return s
 }
 

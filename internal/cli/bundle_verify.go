@@ -13,12 +13,14 @@ import (
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 )
 
 // bundleVerifyFlags are the flags of every command that verifies a bundle:
 // the site's trust roots, the time anchor and the size limit.
 type bundleVerifyFlags struct {
 	trustRoots []string
+	embedded   bool // --insecure-embedded-key (bundle verify only)
 	timeAnchor string
 	maxSize    string
 	trust      string // the governance trust config that re-verifies carried approvals
@@ -49,13 +51,20 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 			return o, lim, err
 		}
 	}
-	if len(refs) > 0 {
-		keys, err := app.loadTrustedKeys(ctx, refs)
-		if err != nil {
+	// The keys of the trust config in force are trusted too; a --trust
+	// file an import is about to create has none.
+	var trust *governance.Trust
+	if f.trust == "" || fileExists(f.trust) {
+		var err error
+		if trust, err = app.trustInForce(f.trust); err != nil {
 			return o, lim, err
 		}
-		o.Trusted = keys
 	}
+	keys, err := app.trustedVerifyKeys(ctx, refs, trust)
+	if err != nil {
+		return o, lim, err
+	}
+	o.Trusted, o.EmbeddedKeys = keys, f.embedded
 	if f.timeAnchor != "" {
 		t, err := time.Parse(time.RFC3339, f.timeAnchor)
 		if err != nil {
@@ -127,6 +136,7 @@ Exit 6 on any failure.`,
 		},
 	}
 	opts.register(cmd.Flags())
+	cmd.Flags().BoolVar(&opts.embedded, "insecure-embedded-key", false, "with no trusted key, verify with the keys the bundle carries: proves it intact, not who made it")
 	return cmd
 }
 
@@ -147,7 +157,12 @@ func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVer
 		return err
 	}
 	app.warnClock(rep)
-	return app.render(rep, func(w io.Writer) error { return app.bundleReportTable(w, rep, "verified") })
+	status := "verified"
+	if rep.EmbeddedKey {
+		app.infof("stella: "+embeddedWarning, path)
+		status = "verified with its own key (insecure)"
+	}
+	return app.render(rep, func(w io.Writer) error { return app.bundleReportTable(w, rep, status) })
 }
 
 // bundleReportTable prints a verification report.

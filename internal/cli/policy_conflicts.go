@@ -100,7 +100,7 @@ func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]pol
 	var ms []policyset.Member
 	ids := map[string]bool{}
 	for _, ref := range refs {
-		lp, err := a.loadPolicy(ctx, st, ref)
+		lp, err := a.loadPolicy(ctx, st, ref, store.PickLatest)
 		if err != nil {
 			return nil, err
 		}

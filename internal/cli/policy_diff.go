@@ -73,10 +73,10 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		defer st.Close()
 	}
 	spec := run.Spec{Env: env, At: at}
-	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef); err != nil {
+	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef, store.PickLatest); err != nil {
 		return err
 	}
-	if spec.Policy, err = app.loadPolicy(ctx, st, newRef); err != nil {
+	if spec.Policy, err = app.loadPolicy(ctx, st, newRef, store.PickLatest); err != nil {
 		return err
 	}
 	if spec.Snapshot, err = app.findSnapshot(ctx, st, opts.snapshot); err != nil {

@@ -50,9 +50,9 @@ func newPolicyRunCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run POLICY --snapshot ID | run [POLICY] --sealed --bundle KIT [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
 		Short: "Evaluate a policy on a stored snapshot; record, sign and keep the run",
-		Long: `Evaluate POLICY — a policy file, or a registered P-n[@version] (latest
-version when none is given) — on a snapshot imported into the database, and
-record the run: the run record, every finding and explain trace, and the
+		Long: `Evaluate POLICY — a policy file, or a registered version: P-n (its active
+version), P-n@active, P-n@latest or P-n@N — on a snapshot imported into the
+database, and record the run: the run record, every finding and explain trace, and the
 audit events policy.run.started / completed / failed, in one transaction.
 
 The run is attested by a policy.run@1 in-toto statement (subjects: the
@@ -65,8 +65,13 @@ When a trust config is in force (--trust, else found as the governance
 commands find it: config trust_file, ./trust.yaml, …), a run is an action
 of the key that signs it (--sign-key, config signing.key, else config key):
 that key must be trusted and hold policy:run, or the run is refused with
-exit 3 naming the missing scope — an unsigned run too. Without a trust
-config (single-user local use) runs are not gated.
+exit 3 naming the missing scope — an unsigned run too. Such a governed site
+runs only versions approved or active there: any other version (or a policy
+file that is no such version) is refused with exit 3 naming its state and
+the missing approvals, unless --shadow (recorded with enforced=false). The
+record and its signed manifest carry the version's lifecycle state and the
+digest of its approval set. Without a trust config (single-user local use)
+runs are not gated.
 
 Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
@@ -82,7 +87,8 @@ holds one of each. With --sealed nothing may use the network.
 
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
-policy:run under a trust config), 4 unknown snapshot or policy, 7 inputs
+policy:run, or a version not approved here), 4 unknown snapshot or policy
+(or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -159,7 +165,10 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	defer st.Close()
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started}
-	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef); err != nil {
+	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+		return err
+	}
+	if spec.Lifecycle, spec.ApprovalSet, err = app.gateRun(ctx, st, act, spec.Policy, opts.shadow); err != nil {
 		return err
 	}
 	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
@@ -235,8 +244,8 @@ func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) 
 
 // loadPolicy resolves POLICY (run.LoadPolicy), rendering the compiler's
 // diagnostics of a policy file to stderr.
-func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref string) (*run.Policy, error) {
-	p, err := run.LoadPolicy(ctx, st, ref)
+func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*run.Policy, error) {
+	p, err := run.LoadPolicy(ctx, st, ref, dflt)
 	var ce *run.CompileError
 	switch {
 	case errors.As(err, &ce):

@@ -40,7 +40,8 @@ func newPolicySimulateCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "simulate (POLICY | --set active|P-1,P-4…) (--sbom FILE… [--advisories P…] [--vex F…] [--nvd P…] [--epss F] [--kev F] [--reachability F…] [--exceptions F…] | --snapshot ID|DIR) [--env k=v…] [--as-of TS] [--baseline POLICY] [--fail-on blocked|warned|never|new-blocked]",
 		Short: "Evaluate a policy on inputs and gate on the verdict (CI)",
-		Long: `Evaluate POLICY — a .stella file, or a registered P-n[@version] — on loose
+		Long: `Evaluate POLICY — a .stella file, or a registered P-n (its active version),
+P-n@active, P-n@latest or P-n@N — on loose
 input files frozen in memory, or on a snapshot (a directory made by
 stella snapshot create, or the id of one under the snapshots directory),
 and print the findings with their verdicts. Nothing is stored unless
@@ -142,11 +143,11 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		defer st.Close()
 	}
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate}
-	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef); err != nil {
+	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}
 	if opts.baseline != "" {
-		if spec.Baseline, err = app.loadPolicy(ctx, st, opts.baseline); err != nil {
+		if spec.Baseline, err = app.loadPolicy(ctx, st, opts.baseline, store.PickActive); err != nil {
 			return err
 		}
 	}

@@ -13,38 +13,52 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyVerifyOptions struct {
-	keys []string
+	keys     []string
+	roots    []string
+	trust    string
+	embedded bool
 }
 
 func newPolicyVerifyCmd(app *App) *cobra.Command {
 	opts := &policyVerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify FILE|evidence.tar [--key PUB…]",
+		Use:   "verify FILE|evidence.tar (--key PUB… | --trust-root PUB… | a trust config | --insecure-embedded-key)",
 		Short: "Verify a signed run manifest or an exported evidence archive, offline",
 		Long: `Verify a policy.run@1 DSSE envelope (from policy run --attestation) or an
 evidence archive (from policy export).
 
-An envelope must be signed by one of the --key public keys (files, or names
-or ids of keys registered in the database; with no --key, every registered
-key is trusted). When the database holds the run, its stored record,
+The signature must be by a key you trust: a --key or --trust-root public key
+(a PEM file, or the name or id of a key registered in the database), or a
+key of the trust config in force (--trust, else found as the governance
+commands find it). Keys merely registered in the database (bundle imports
+register the keys they carry) and keys shipped inside an archive are not
+trusted. With no trusted key, verification fails with exit 6 ("no trusted
+key given"); --insecure-embedded-key checks an evidence archive against the
+key it ships instead, which proves it intact but not who signed it (the
+output says so, on stdout and stderr).
+
+When the database holds the run of an envelope, its stored record,
 findings, explain traces and IR are checked against the attested digests.
-
 An evidence archive needs no database: every entry, the signature, the
-record and every finding, trace and the IR are checked. With no --key, the
-signature is checked with the public key shipped in the archive, which
-proves the archive is intact but not who signed it (the output says so).
+record and every finding, trace and the IR are checked.
 
-Exit 0 when everything verifies, 6 on any mismatch, 2 for unusable keys.`,
+Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
+2 for unusable keys.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPolicyVerify(cmd.Context(), app, args[0], opts)
 		},
 	}
-	cmd.Flags().StringArrayVar(&opts.keys, "key", nil, "trusted public key: a PEM file, or a registered key name or id (repeatable)")
+	f := cmd.Flags()
+	f.StringArrayVar(&opts.keys, "key", nil, "trusted public key: a PEM file, or a registered key name or id (repeatable)")
+	f.StringArrayVar(&opts.roots, "trust-root", nil, "trusted public key, as --key (repeatable)")
+	f.StringVar(&opts.trust, "trust", "", "trust config whose keys are trusted (default: as the governance commands find it)")
+	f.BoolVar(&opts.embedded, "insecure-embedded-key", false, "verify an evidence archive with the key it ships: proves it intact, not who signed it")
 	return cmd
 }
 
@@ -60,6 +74,9 @@ type verifyReport struct {
 	StoredRun   string   `json:"storedRun"` // checked, absent, or no database
 }
 
+// embeddedWarning is what --insecure-embedded-key prints.
+const embeddedWarning = "warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it"
+
 func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVerifyOptions) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -68,33 +85,54 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		}
 		return fail.New(fail.Invalid, "%s: cannot read: %v", path, unwrapPath(err))
 	}
-	trusted, err := app.loadTrustedKeys(ctx, opts.keys)
+	trust, err := app.trustInForce(opts.trust)
+	if err != nil {
+		return err
+	}
+	trusted, err := app.trustedVerifyKeys(ctx, append(append([]string(nil), opts.keys...), opts.roots...), trust)
 	if err != nil {
 		return err
 	}
 	rep := verifyReport{File: path, Signers: []string{}}
 	if isEnvelope(data) {
 		rep.Kind = "envelope"
+		if opts.embedded {
+			return fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
+		}
+		if len(trusted) == 0 {
+			return fail.New(fail.Integrity, "%s: verification failed: no trusted key given: pass --key PUB or --trust-root PUB, or keep the signer in the trust config", path)
+		}
 		err = app.verifyEnvelope(ctx, path, data, trusted, &rep)
 	} else {
 		rep.Kind = "evidence"
 		var ev *attest.Evidence
 		ev, _, err = attest.ReadEvidence(path, bytes.NewReader(data))
+		if err == nil && len(trusted) == 0 && opts.embedded {
+			trusted, err = attest.EmbeddedKeys(ev)
+			rep.EmbeddedKey = true
+		}
 		if err == nil {
 			var er *attest.EvidenceReport
 			if er, err = attest.VerifyEvidence(ctx, ev, trusted); err == nil {
-				rep.RunID, rep.Signers, rep.EmbeddedKey, rep.Findings = er.RunID, er.Signers, er.EmbeddedKey, er.Findings
+				rep.RunID, rep.Signers, rep.Findings = er.RunID, er.Signers, er.Findings
 				rep.StoredRun = "not needed"
 			}
 		}
 	}
 	if err != nil {
 		if fail.Is(err, fail.Integrity) {
-			return fail.New(fail.Integrity, "%s: verification failed: %v", path, err)
+			hint := ""
+			if len(trusted) == 0 {
+				hint = "; pass --key PUB or --trust-root PUB (or --insecure-embedded-key to check only that the archive is intact)"
+			}
+			return fail.New(fail.Integrity, "%s: verification failed: %v%s", path, err, hint)
 		}
 		return err
 	}
 	rep.Verified = true
+	if rep.EmbeddedKey {
+		app.infof("stella: "+embeddedWarning, path)
+	}
 	app.Log.Info("verified", "file", path, "runId", rep.RunID, "signers", strings.Join(rep.Signers, ","))
 	return app.render(rep, func(w io.Writer) error {
 		s := app.styles()
@@ -102,7 +140,7 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		for _, id := range rep.Signers {
 			trust := "trusted key"
 			if rep.EmbeddedKey {
-				trust = "key shipped in the archive — not independently trusted; pass --key to pin it"
+				trust = "INSECURE: key shipped in the archive, not independently trusted"
 			}
 			fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
 		}
@@ -111,6 +149,26 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		}
 		return nil
 	})
+}
+
+// trustedVerifyKeys are the keys a verification trusts: refs (--key,
+// --trust-root: files, or registered key names or ids) and the keys of the
+// trust config in force (nil for none). Keys merely registered in the
+// database are not among them.
+func (a *App) trustedVerifyKeys(ctx context.Context, refs []string, trust *governance.Trust) ([]*attest.Key, error) {
+	var keys []*attest.Key
+	if len(refs) > 0 {
+		var err error
+		if keys, err = a.loadTrustedKeys(ctx, refs); err != nil {
+			return nil, err
+		}
+	}
+	if trust != nil {
+		for _, e := range trust.Entries {
+			keys = append(keys, e.Key)
+		}
+	}
+	return keys, nil
 }
 
 func isEnvelope(b []byte) bool {
@@ -131,28 +189,6 @@ func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trus
 			return err
 		}
 		defer st.Close()
-	}
-	if len(trusted) == 0 {
-		if st == nil {
-			return fail.New(fail.Invalid, "no trusted keys: give --key PUB (there is no database with registered keys)")
-		}
-		err := st.View(ctx, func(tx *store.Tx) error {
-			keys, err := tx.Keys(ctx)
-			for _, k := range keys {
-				pk, perr := attest.ParsePEM("key "+k.Name, []byte(k.PublicPEM))
-				if perr != nil {
-					return perr
-				}
-				trusted = append(trusted, pk)
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if len(trusted) == 0 {
-			return fail.New(fail.Invalid, "no trusted keys: give --key PUB (the database has no registered keys)")
-		}
 	}
 	v, err := attest.VerifyRun(ctx, env, trusted)
 	if err != nil {

@@ -1,9 +1,13 @@
 package cli
 
 import (
+	"context"
+
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // Who may record a run. Without a trust config (single-user local use)
@@ -19,14 +23,18 @@ func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 	if flag == "" && fail.Is(err, fail.NotFound) {
 		return nil, nil
 	}
-	return t, err
+	if err != nil {
+		return nil, err
+	}
+	return t, a.applySettings(&t.Settings)
 }
 
 // runActor is the key a run is signed with and the principal it is
 // recorded for.
 type runActor struct {
-	Key       *attest.Key // nil: the run is recorded unsigned
-	Principal string      // the audit log's actor: "cli" without a trust config
+	Key       *attest.Key       // nil: the run is recorded unsigned
+	Principal string            // the audit log's actor: "cli" without a trust config
+	Trust     *governance.Trust // the trust config in force, nil for none
 }
 
 // authorizeRun resolves the signing key of a command that records a run
@@ -44,6 +52,7 @@ func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*ru
 	if trust == nil {
 		return act, nil
 	}
+	act.Trust = trust
 	reg := &governance.Registry{Trust: trust, Settings: trust.Settings}
 	who, err := reg.Authorize(act.Key, scope, "give --sign-key K (a private key file, or the name of a generated key) whose key holds "+scope)
 	if err != nil {
@@ -51,4 +60,44 @@ func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*ru
 	}
 	act.Principal = who.Entry.Principal
 	return act, nil
+}
+
+// gateRun applies the governance of the site to the version a run
+// evaluates (governance.GateRun): under a trust config a version that is
+// not approved or active here is refused unless shadow. It returns the
+// lifecycle state and approval-set digest the run records; without a trust
+// config, the stored state of a registered version and no approval set.
+func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *run.Policy, shadow bool) (state, approvalSet string, err error) {
+	if act.Trust == nil {
+		if pol.Version == 0 {
+			return "", "", nil
+		}
+		err := st.View(ctx, func(tx *store.Tx) error {
+			l, err := tx.LifecycleOf(ctx, pol.ID, pol.Version)
+			if err == nil {
+				err = governance.CheckLifecycle(ctx, tx, l)
+			}
+			state = l.State
+			return err
+		})
+		return state, "", err
+	}
+	reg := &governance.Registry{Store: st, Trust: act.Trust, Settings: act.Trust.Settings}
+	var g *governance.RunGate
+	err = st.View(ctx, func(tx *store.Tx) error {
+		var pv *store.PolicyVersion
+		if pol.Version > 0 {
+			v, err := tx.PolicyVersion(ctx, pol.ID, pol.Version)
+			if err != nil {
+				return err
+			}
+			pv = &v
+		}
+		g, err = reg.GateRun(ctx, tx, pv, pol.Digest, shadow)
+		return err
+	})
+	if err != nil {
+		return "", "", err
+	}
+	return g.State, g.ApprovalSet, nil
 }

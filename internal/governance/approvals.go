@@ -21,6 +21,7 @@ type ApprovalReport struct {
 	Approvers []string   `json:"approvers"` // distinct principals whose approvals count, sorted
 	Rejected  []Rejected `json:"rejected"`  // approvals that do not count, and why
 	Approved  bool       `json:"approved"`  // len(Approvers) >= Quorum
+	counted   []string   // the envelope digests of the approvals that count (SetDigest)
 }
 
 // Rejected is an approval that does not count.
@@ -106,6 +107,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 			rej("%s already approved; the quorum counts distinct principals", e.Principal)
 		default:
 			rep.Approvers = append(rep.Approvers, e.Principal)
+			rep.counted = append(rep.counted, v.Digest)
 		}
 	}
 	slices.Sort(rep.Approvers)

@@ -40,10 +40,7 @@ func (r *Registry) Actor(key *attest.Key) (*Actor, error) {
 	}
 	e, ok := r.Trust.Lookup(key.ID)
 	if !ok {
-		where := r.Trust.Path
-		if where == "" {
-			where = "the trust config"
-		}
+		where := trustName(r.Trust)
 		if len(r.Trust.Entries) == 0 {
 			return nil, refuse(GuardTrust, "%s trusts no key yet, so no principal acts with key %s (see `stella trust add`)", where, key.ID)
 		}
@@ -77,10 +74,7 @@ func (a *Actor) RequireScope(scope string) error {
 // anonymously.
 func (r *Registry) Authorize(key *attest.Key, scope, keyHint string) (*Actor, error) {
 	if key == nil {
-		where := r.Trust.Path
-		if where == "" {
-			where = "the trust config"
-		}
+		where := trustName(r.Trust)
 		return nil, refuse(GuardScope, "missing scope %s: %s is in force and no key acts for this command; %s", scope, where, keyHint)
 	}
 	a, err := r.Actor(key)
@@ -183,33 +177,44 @@ func newestIn(states ...string) pick {
 	}
 }
 
-// resolve reads the version a reference (P-n or P-n@v) names.
+// resolve reads the version a reference names: P-n@N, P-n@latest,
+// P-n@active, or a bare P-n, which choose picks.
 func resolve(ctx context.Context, tx *store.Tx, ref string, choose pick) (*version, error) {
-	id, v, ok, err := store.ParsePolicyRef(ref)
+	sel, ok, err := store.ParsePolicySel(ref)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fail.New(fail.Invalid, "%q is not a registered policy reference (want P-<n> or P-<n>@<version>)", ref)
+		return nil, fail.New(fail.Invalid, "%q is not a registered policy reference (want P-<n>, P-<n>@<version>, P-<n>@active or P-<n>@latest)", ref)
 	}
-	ls, err := Lifecycles(ctx, tx, id)
+	ls, err := Lifecycles(ctx, tx, sel.ID)
 	if err != nil {
 		return nil, err
 	}
 	if len(ls) == 0 {
-		return nil, fail.New(fail.NotFound, "policy %s not found (see `stella policy status`)", id)
+		return nil, fail.New(fail.NotFound, "policy %s not found (see `stella policy status`)", sel.ID)
 	}
 	var lc store.Lifecycle
-	if v == 0 {
+	switch {
+	case sel.Pick == store.PickActive:
+		pv, err := tx.SelectVersion(ctx, sel, store.PickActive)
+		if err != nil {
+			return nil, err
+		}
+		sel.Version = pv.Version
+	case sel.Pick == store.PickLatest:
+		sel.Version = ls[len(ls)-1].Version
+	}
+	if sel.Version == 0 {
 		lc, _ = choose(ls)
 	} else {
-		i := slices.IndexFunc(ls, func(l store.Lifecycle) bool { return l.Version == v })
+		i := slices.IndexFunc(ls, func(l store.Lifecycle) bool { return l.Version == sel.Version })
 		if i < 0 {
-			return nil, fail.New(fail.NotFound, "policy %s@%d not found (%s has versions 1 to %d)", id, v, id, ls[len(ls)-1].Version)
+			return nil, fail.New(fail.NotFound, "policy %s@%d not found (%s has versions 1 to %d)", sel.ID, sel.Version, sel.ID, ls[len(ls)-1].Version)
 		}
 		lc = ls[i]
 	}
-	pv, err := tx.PolicyVersion(ctx, id, lc.Version)
+	pv, err := tx.PolicyVersion(ctx, sel.ID, lc.Version)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,10 @@ type Spec struct {
 	Actor   string    // who ran it, for the audit log ("cli" when empty)
 	Timing  bool      // put the wall-clock start and end into the signed record
 	Started time.Time // when the command started (zero: when Evaluate did)
+	// Lifecycle and ApprovalSet are the governance of the site about the
+	// version (governance.GateRun), carried by the record.
+	Lifecycle   string
+	ApprovalSet string
 }
 
 // Outcome is what Evaluate did: as far as it got when it fails after the
@@ -150,7 +154,7 @@ func (o *Outcome) meta() store.RunMeta {
 	m := store.RunMeta{Mode: s.Mode, PolicyID: s.Policy.ID, PolicyVersion: s.Policy.Version, IR: s.Policy.IR,
 		SourceMap: s.Policy.SourceMapJSON, SnapshotID: o.SnapshotID(), Shadow: s.Shadow, Env: s.Env,
 		EvaluationTime: o.At.Format(time.RFC3339Nano), StartedAt: s.Started, CompletedAt: o.Completed,
-		Actor: s.Actor, WithTiming: s.Timing}
+		Actor: s.Actor, WithTiming: s.Timing, Lifecycle: s.Lifecycle, ApprovalSet: s.ApprovalSet}
 	if o.Result != nil {
 		// The engine normalizes env, and settings.shadow in the policy
 		// makes a run shadow without --shadow.

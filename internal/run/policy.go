@@ -37,10 +37,12 @@ type CompileError struct {
 
 func (e *CompileError) Error() string { return fmt.Sprintf("%s: the policy does not compile", e.File) }
 
-// LoadPolicy resolves ref: a registered P-n[@version] in st (a file of that
-// name wins), or a policy file compiled now. st may be nil for a file.
-func LoadPolicy(ctx context.Context, st *store.Store, ref string) (*Policy, error) {
-	id, version, registered, err := store.ParsePolicyRef(ref)
+// LoadPolicy resolves ref: a registered P-n, P-n@N, P-n@active or
+// P-n@latest in st (a bare P-n picks by dflt: store.PickActive or
+// PickLatest; docs/governance.md "Which version runs"; a file of that name
+// wins), or a policy file compiled now. st may be nil for a file.
+func LoadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*Policy, error) {
+	sel, registered, err := store.ParsePolicySel(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +60,7 @@ func LoadPolicy(ctx context.Context, st *store.Store, ref string) (*Policy, erro
 	var irBytes, sm []byte
 	err = st.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if pv, err = tx.PolicyVersion(ctx, id, version); err != nil {
+		if pv, err = tx.SelectVersion(ctx, sel, dflt); err != nil {
 			return err
 		}
 		if irBytes, err = tx.Blob(ctx, pv.IRDigest); err != nil {
@@ -76,7 +78,7 @@ func LoadPolicy(ctx context.Context, st *store.Store, ref string) (*Policy, erro
 	if err != nil {
 		return nil, err
 	}
-	p.ID, p.Version = id, pv.Version
+	p.ID, p.Version = sel.ID, pv.Version
 	return p, nil
 }
 

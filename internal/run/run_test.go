@@ -23,7 +23,7 @@ func files() *snapshot.Spec {
 
 func policy(t *testing.T) *run.Policy {
 	t.Helper()
-	p, err := run.LoadPolicy(context.Background(), nil, data+"policy.stella")
+	p, err := run.LoadPolicy(context.Background(), nil, data+"policy.stella", store.PickLatest)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,21 +130,105 @@ func ValidPolicyID(id string) error {
 	return nil
 }
 
-// ParsePolicyRef splits "P-n" or "P-n@v" into id and version (0 = latest).
-// ok is false when ref does not look like a registered policy reference.
-func ParsePolicyRef(ref string) (id string, version int, ok bool, err error) {
+// Version selectors (docs/governance.md "Which version"): P-n@active is
+// the version active at this site, P-n@latest the newest registered.
+const (
+	PickActive = "active"
+	PickLatest = "latest"
+)
+
+// PolicySel is a parsed reference to a registered policy: P-n (Version 0,
+// Pick ""), P-n@N, P-n@active or P-n@latest.
+type PolicySel struct {
+	ID      string
+	Version int    // > 0 for P-n@N
+	Pick    string // PickActive, PickLatest, or "" (a number, or nothing)
+}
+
+// String formats the selector as it was written.
+func (s PolicySel) String() string {
+	switch {
+	case s.Version > 0:
+		return fmt.Sprintf("%s@%d", s.ID, s.Version)
+	case s.Pick != "":
+		return s.ID + "@" + s.Pick
+	}
+	return s.ID
+}
+
+// ParsePolicySel reads P-n, P-n@N, P-n@active or P-n@latest. ok is false
+// when ref does not look like a registered policy reference.
+func ParsePolicySel(ref string) (sel PolicySel, ok bool, err error) {
 	id, vs, hasV := strings.Cut(ref, "@")
 	if ValidPolicyID(id) != nil {
-		return "", 0, false, nil
+		return sel, false, nil
 	}
+	sel.ID = id
 	if !hasV {
-		return id, 0, true, nil
+		return sel, true, nil
+	}
+	if vs == PickActive || vs == PickLatest {
+		sel.Pick = vs
+		return sel, true, nil
 	}
 	v, err := strconv.Atoi(vs)
 	if err != nil || v < 1 {
-		return "", 0, true, fail.New(fail.Invalid, "policy %q: version must be a positive number", ref)
+		return PolicySel{}, true, fail.New(fail.Invalid, "policy %q: after @ want a version number, active or latest", ref)
 	}
-	return id, v, true, nil
+	sel.Version = v
+	return sel, true, nil
+}
+
+// ParsePolicyRef splits "P-n", "P-n@v" or "P-n@latest" into id and version
+// (0 = the command's default, see SelectVersion). ok is false when ref does
+// not look like a registered policy reference. P-n@active needs the
+// lifecycle: use ParsePolicySel and SelectVersion.
+func ParsePolicyRef(ref string) (id string, version int, ok bool, err error) {
+	sel, ok, err := ParsePolicySel(ref)
+	if !ok || err != nil {
+		return "", 0, ok, err
+	}
+	if sel.Pick == PickActive {
+		return "", 0, true, fail.New(fail.Invalid, "policy %q: @active is not accepted here; name the version (P-n@N)", ref)
+	}
+	return sel.ID, sel.Version, true, nil
+}
+
+// SelectVersion resolves a selector to a registered version: P-n@N that
+// version, P-n@latest the newest, P-n@active the active one; a bare P-n
+// picks by dflt (PickActive or PickLatest). With no active version the
+// error (not found) says so and lists every version with its state.
+func (t *Tx) SelectVersion(ctx context.Context, sel PolicySel, dflt string) (PolicyVersion, error) {
+	pick := sel.Pick
+	if pick == "" && sel.Version == 0 {
+		pick = dflt
+	}
+	switch {
+	case sel.Version > 0:
+		return t.PolicyVersion(ctx, sel.ID, sel.Version)
+	case pick != PickActive:
+		return t.PolicyVersion(ctx, sel.ID, 0)
+	}
+	ls, err := t.Lifecycles(ctx, sel.ID)
+	if err != nil {
+		return PolicyVersion{}, err
+	}
+	if len(ls) == 0 {
+		return PolicyVersion{}, fail.New(fail.NotFound, "policy %s not found", sel.ID)
+	}
+	states := make([]string, len(ls))
+	for i, l := range ls {
+		if l.State == StateActive {
+			return t.PolicyVersion(ctx, l.PolicyID, l.Version)
+		}
+		states[i] = fmt.Sprintf("%s@%d %s", l.PolicyID, l.Version, l.State)
+	}
+	how := "a bare " + sel.ID + " means its active version"
+	if sel.Pick == PickActive {
+		how = sel.ID + "@active names it"
+	}
+	return PolicyVersion{}, fail.New(fail.NotFound, "policy %s has no active version (%s): %s; name one as %s@N or %s@latest",
+		sel.ID, how, strings.Join(states, ", "), sel.ID, sel.ID)
 }
 
 // String formats a version as P-n@v.

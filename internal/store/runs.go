@@ -56,6 +56,12 @@ type RecordPolicy struct {
 	Version  int    `json:"version,omitempty"` // 0 for a policy file
 	IRDigest string `json:"irDigest"`
 	Syntax   string `json:"syntax"`
+	// Lifecycle is the version's state at the site when it ran (effective
+	// under the trust config in force), ApprovalSet the digest of the
+	// approvals that counted (docs/governance.md); both empty for a policy
+	// file outside governance.
+	Lifecycle   string `json:"lifecycle,omitempty"`
+	ApprovalSet string `json:"approvalSet,omitempty"`
 }
 
 // RecordInputs are the run's input cursors: the snapshot and the digest of
@@ -112,6 +118,8 @@ type RunMeta struct {
 	CompletedAt    time.Time
 	Actor          string // who ran it, for the audit log ("cli" by default)
 	WithTiming     bool   // put the wall-clock times into the record
+	Lifecycle      string // the version's lifecycle state here (RecordPolicy)
+	ApprovalSet    string // the digest of its counted approvals (RecordPolicy)
 }
 
 // RunID builds the run id run:<policyId>:<evaluation time>:<key> (DESIGN
@@ -169,10 +177,11 @@ func NewRecord(tenant string, m RunMeta, res *engine.Result) *RunRecord {
 		Tenant:        tenantOr(tenant),
 		Mode:          m.Mode,
 		Shadow:        m.Shadow,
-		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax},
-		Inputs:        RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status:        StatusSucceeded,
-		Verdict:       res.Verdict,
+		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax,
+			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
+		Inputs:  RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status:  StatusSucceeded,
+		Verdict: res.Verdict,
 		Stats: RecordStats{
 			Components:      res.Inputs.Counts.Components,
 			Advisories:      res.Inputs.Counts.Advisories,
@@ -200,11 +209,12 @@ func FailedRecord(tenant string, m RunMeta, cause error) *RunRecord {
 		Tenant:        tenantOr(tenant),
 		Mode:          m.Mode,
 		Shadow:        m.Shadow,
-		Policy:        RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax},
-		Inputs:        RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status:        StatusFailed,
-		Engine:        RecordEngine{Name: "stella", Version: buildinfo.Version},
-		Error:         cause.Error(),
+		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax,
+			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
+		Inputs: RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status: StatusFailed,
+		Engine: RecordEngine{Name: "stella", Version: buildinfo.Version},
+		Error:  cause.Error(),
 	}
 	rec.Timing = timing(m)
 	return rec

@@ -1,0 +1,133 @@
+package governance
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// RunGate is what the site's governance says about the policy version a run
+// evaluates (docs/governance.md "Runs at a governed site"). The run record
+// and its signed manifest carry State and ApprovalSet.
+type RunGate struct {
+	Policy      string          `json:"policy,omitempty"` // P-n@v; "" for a policy file no registered version matches
+	State       string          `json:"state"`            // the effective lifecycle state here
+	ApprovalSet string          `json:"approvalSet,omitempty"`
+	Approvals   *ApprovalReport `json:"approvals,omitempty"`
+}
+
+// Runnable reports whether the state lets a version run enforced at a
+// governed site.
+func Runnable(state string) bool { return state == store.StateApproved || state == store.StateActive }
+
+// GateRun decides whether a run of the policy with IR irDigest may be
+// enforced at this site. pv is the registered version the run names (nil
+// for a policy file: the registered version with the same IR is looked up,
+// the active one first). The version's state is the effective one under
+// the trust config and quorum in force. Unless shadow (the run is recorded
+// with enforced=false), a version that is not approved or active is
+// refused (guard approval, exit 3) naming its state and what its approvals
+// lack.
+func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVersion, irDigest string, shadow bool) (*RunGate, error) {
+	v, err := r.runVersion(ctx, tx, pv, irDigest)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		if shadow {
+			return &RunGate{State: store.StateDraft}, nil
+		}
+		return nil, refuse(GuardApproval, "this site is governed (%s) and no registered version has IR %s, so it was never approved here; register it (`stella policy new`), have it approved, or run it with --shadow (recorded, not enforced)",
+			trustName(r.Trust), irDigest)
+	}
+	rep, err := r.approvals(ctx, tx, v)
+	if err != nil {
+		return nil, err
+	}
+	g := &RunGate{Policy: v.String(), State: effectiveState(v.lc.State, rep), ApprovalSet: rep.SetDigest(), Approvals: rep}
+	if shadow || Runnable(g.State) {
+		return g, nil
+	}
+	missing := rep.Quorum - len(rep.Approvers)
+	why := []string{plural(len(rep.Approvers), "approval", "approvals") + " of " + plural(rep.Quorum, "required", "required") + approverList(rep)}
+	if missing > 0 {
+		why = append(why, "missing "+plural(missing, "approval", "approvals"))
+	}
+	for _, rj := range rep.Rejected {
+		why = append(why, "not counted: "+rj.Reason)
+	}
+	if g.State == store.StateArchived {
+		why = append(why, "it was retired")
+	}
+	return nil, refuse(GuardApproval, "%s is %s at this site, not approved or active (%s); only an approved or active version runs enforced where %s is in force — run it with --shadow to record it unenforced",
+		v, g.State, strings.Join(why, "; "), trustName(r.Trust))
+}
+
+// runVersion is the version a run names, or for a file the registered
+// version with its IR (active first, then approved, then the newest).
+func (r *Registry) runVersion(ctx context.Context, tx *store.Tx, pv *store.PolicyVersion, irDigest string) (*version, error) {
+	if pv != nil {
+		lc, err := tx.LifecycleOf(ctx, pv.PolicyID, pv.Version)
+		if err != nil {
+			return nil, err
+		}
+		if err := CheckLifecycle(ctx, tx, lc); err != nil {
+			return nil, err
+		}
+		return &version{pv: *pv, lc: lc}, nil
+	}
+	ls, err := Lifecycles(ctx, tx, "")
+	if err != nil {
+		return nil, err
+	}
+	var found []*version
+	for _, l := range ls {
+		p, err := tx.PolicyVersion(ctx, l.PolicyID, l.Version)
+		if err != nil {
+			return nil, err
+		}
+		if p.IRDigest == irDigest {
+			found = append(found, &version{pv: p, lc: l})
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	for _, state := range []string{store.StateActive, store.StateApproved} {
+		if i := slices.IndexFunc(found, func(v *version) bool { return v.lc.State == state }); i >= 0 {
+			return found[i], nil
+		}
+	}
+	return found[len(found)-1], nil
+}
+
+// SetDigest is the digest of the approval set: the canonical JSON of the
+// version, its IR digest and the sorted digests of the signed approvals
+// that count. "" when none counts.
+func (rep *ApprovalReport) SetDigest() string {
+	if len(rep.counted) == 0 {
+		return ""
+	}
+	ds := slices.Clone(rep.counted)
+	slices.Sort(ds)
+	_, d, err := canon.DigestOf(struct {
+		Policy     string   `json:"policy"`
+		IRDigest   string   `json:"irDigest"`
+		Statements []string `json:"statements"`
+	}{rep.Policy, rep.IRDigest, ds})
+	if err != nil {
+		return ""
+	}
+	return d
+}
+
+// trustName names the trust config in messages.
+func trustName(t *Trust) string {
+	if t.Path == "" {
+		return "the trust config"
+	}
+	return t.Path
+}
