@@ -12,9 +12,10 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// inputsRef identifies the inputs: the caller's digests (and counts) when it
-// has them (a snapshot, whose Inputs may hold only the advisories the join
-// can use), else digests of the canonical JSON of each normalized input;
+// inputsRef identifies the inputs: the caller's digests (and advisory
+// count) when it has them (a snapshot, whose Inputs may hold only the
+// advisories the join can use), else digests of the canonical JSON of each
+// normalized input;
 // then InputsHash over all of them, the env and the evaluation time.
 func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 	in := req.Inputs
@@ -51,8 +52,10 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 	}
 	slices.SortFunc(ref.SBOMs, func(a, b SBOMRef) int { return strings.Compare(a.Digest, b.Digest) })
 	ref.SnapshotID = req.SnapshotID
-	if req.InputDigests == nil || req.InputDigests.Counts == (InputCounts{}) {
-		ref.Counts = counts(in)
+	ref.Counts = counts(in)
+	if req.InputDigests != nil && req.InputDigests.Counts.Advisories > 0 {
+		// A snapshot's Inputs may hold only the advisories the join can use.
+		ref.Counts.Advisories = req.InputDigests.Counts.Advisories
 	}
 	ref.InputsHash = ""
 	b, err := appendCanonical(nil, struct {

@@ -25,9 +25,9 @@ type Request struct {
 	// itself, so that a baseline and a candidate policy share one join.
 	Match *match.Result
 	// InputDigests, when set (a snapshot knows them), replaces the digests
-	// the engine would compute over the normalized inputs, and its Counts,
-	// when set, the counts (a snapshot's Inputs may hold only the advisories
-	// the join can use: snapshot.Index.Select).
+	// the engine would compute over the normalized inputs, and its
+	// Counts.Advisories, when set, the advisory count (a snapshot's Inputs
+	// may hold only the advisories the join can use: snapshot.Index.Select).
 	InputDigests *InputsRef
 	SnapshotID   string
 	Env          []KV      // keys are lower-cased; duplicates are an error

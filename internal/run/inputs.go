@@ -128,10 +128,8 @@ func inputsRef(s *snapshot.Snapshot) *engine.InputsRef {
 	for _, f := range s.Manifest.Content.Feeds {
 		ref.Feeds = append(ref.Feeds, engine.FeedRef{Name: f.Name, URL: f.URL, FetchedAt: f.FetchedAt, Digest: f.Digest})
 	}
-	// The counts of the whole snapshot: Inputs may hold only the advisories
-	// the join can use (snapshot.Load).
-	st := s.Manifest.Content.Stats
-	ref.Counts = engine.InputCounts{Components: st.Components, Advisories: st.Advisories, VEX: st.VEX, EPSS: st.EPSS, KEV: st.KEV,
-		Reachability: st.Reachability, Exceptions: st.Exceptions}
+	// The advisory count of the whole snapshot: Inputs may hold only the
+	// advisories the join can use (snapshot.Load).
+	ref.Counts.Advisories = s.Manifest.Content.Stats.Advisories
 	return ref
 }
