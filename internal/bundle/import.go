@@ -97,10 +97,13 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 	err := st.Update(ctx, func(tx *store.Tx) error {
 		res = &ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
 		prev, already, err := lastImported(ctx, tx, m)
-		if err != nil || already {
+		if err != nil {
 			return err
 		}
 		res.PreviousSequence = prev.Sequence
+		if already {
+			return nil
+		}
 		if prev.Sequence > 0 && m.Sequence <= prev.Sequence {
 			if !o.Force {
 				return fail.New(fail.Integrity, "bundle %s: sequence %d of stream %q is not greater than %d, the last one imported (bundle %s): a replayed or older bundle; import it anyway with --force --reason TEXT",
@@ -138,8 +141,9 @@ func checkTenant(m *Manifest, tenant string) error {
 	return nil
 }
 
-// lastImported returns the bundle.imported event of the stream with the
-// highest sequence, and whether this very bundle was already imported.
+// lastImported returns the bundle.imported event of another bundle of the
+// stream with the highest sequence, and whether this very bundle was
+// already imported.
 func lastImported(ctx context.Context, tx *store.Tx, m *Manifest) (last importedEvent, already bool, err error) {
 	events, err := tx.Events(ctx, store.EventFilter{Type: "bundle.imported", Subject: streamSubject(m.Stream)})
 	if err != nil {
@@ -151,13 +155,14 @@ func lastImported(ctx context.Context, tx *store.Tx, m *Manifest) (last imported
 			return last, false, fail.New(fail.Integrity, "audit event %d: %v", e.Seq, err)
 		}
 		if p.BundleID == m.BundleID {
-			return p, true, nil
+			already = true
+			continue
 		}
 		if p.Sequence > last.Sequence {
 			last = p
 		}
 	}
-	return last, false, nil
+	return last, already, nil
 }
 
 // store writes the bundle's contents inside tx.

@@ -84,6 +84,10 @@ func PrepareRun(ctx context.Context, path string, lim Limits, open func() (*stor
 	if t.Import, err = Import(ctx, st, b, o); err != nil {
 		return nil, err
 	}
+	if prev := t.Import.PreviousSequence; !t.Import.Imported && prev > b.Manifest.Sequence {
+		return nil, fail.New(fail.Integrity, "bundle %s: sequence %d of stream %q is older than %d, the last one imported here: a sealed run evaluates the stream's newest bundle, not a replayed older one",
+			b.Name, b.Manifest.Sequence, b.Manifest.Stream, prev)
+	}
 	return t, nil
 }
 

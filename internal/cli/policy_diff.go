@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +42,7 @@ new-blocked when NEW blocks a finding OLD did not.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
+	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never")
 	return cmd
 }
@@ -57,7 +58,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	at, err := run.ParseAsOf(opts.asOf)
+	at, err := run.ParseAsOf(opts.asOf, time.Now())
 	if err != nil {
 		return err
 	}

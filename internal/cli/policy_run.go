@@ -75,8 +75,9 @@ runs are not gated.
 
 Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
---as-of defaults to the newest timestamp among the snapshot's inputs, never
-the wall clock. --shadow records findings with enforced=false and never
+The evaluation time is --as-of, else the wall clock (UTC, whole seconds);
+--as-of inputs uses the newest timestamp among the snapshot's inputs. It is
+recorded in the run and its signed manifest, and replay uses it. --shadow records findings with enforced=false and never
 fails the gate.
 
 With --bundle KIT (an offline bundle, docs/bundle.md) the bundle is verified
@@ -102,7 +103,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
+	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
 	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
@@ -135,7 +136,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	at, err := run.ParseAsOf(opts.asOf)
+	at, err := run.ParseAsOf(opts.asOf, time.Now())
 	if err != nil {
 		return err
 	}

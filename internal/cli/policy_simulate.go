@@ -47,9 +47,10 @@ stella snapshot create, or the id of one under the snapshots directory),
 and print the findings with their verdicts. Nothing is stored unless
 --record is given.
 
-The evaluation time is --as-of, else the newest timestamp among the inputs
-(never the wall clock; stderr says which was used), so a simulation is
-reproducible: the same inputs give byte-identical output.
+The evaluation time is --as-of, else the wall clock (UTC, whole seconds), so
+expired waivers and ignore-until windows end by the calendar; --as-of inputs
+uses the newest timestamp among the inputs (stderr says so). The same inputs
+at the same time give byte-identical output.
 
 --baseline POLICY evaluates a second policy on the same inputs and reports
 added / removed / changed / unchanged findings (old → new verdict and
@@ -86,7 +87,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	opts.in.AddFlags(f)
 	f.StringVar(&opts.snapshot, "snapshot", "", "evaluate a snapshot instead of loose files: its directory, or its id (unique prefix) under the snapshots directory")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339 (default: the newest timestamp among the inputs)")
+	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
@@ -119,7 +120,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	at, err := run.ParseAsOf(opts.asOf)
+	at, err := run.ParseAsOf(opts.asOf, time.Now())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policyset"
@@ -32,7 +33,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	at, err := run.ParseAsOf(opts.asOf)
+	at, err := run.ParseAsOf(opts.asOf, time.Now())
 	if err != nil {
 		return err
 	}

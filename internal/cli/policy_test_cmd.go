@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/spf13/cobra"
@@ -354,7 +355,13 @@ func runCase(ctx context.Context, root, path string) (*caseOutcome, *ir.Policy, 
 	if len(tc.SBOMs) == 0 {
 		return nil, nil, fail.New(fail.Invalid, "%s: %s names no sbom", name, caseFile)
 	}
-	at, err := run.ParseAsOf(tc.AsOf)
+	// A test case is a fixture: without asOf it is evaluated at the
+	// newest input timestamp, never at the clock, so it passes tomorrow too.
+	asOf := tc.AsOf
+	if asOf == "" {
+		asOf = run.AsOfInputs
+	}
+	at, err := run.ParseAsOf(asOf, time.Time{})
 	if err != nil {
 		return nil, nil, fail.New(fail.Invalid, "%s: asOf %q is not an RFC 3339 time", name, tc.AsOf)
 	}

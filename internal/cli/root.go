@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/viper"
 	"golang.org/x/term"
 
+	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -280,27 +281,8 @@ func defaultDB(getenv func(string) string) string {
 // writeFileAtomic writes data to a temporary file beside path and renames it
 // into place, so readers never see a partial file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".stella-*")
-	if err != nil {
-		// The temporary file's name means nothing to the user.
+	if err := atomicfile.Write(path, data, perm); err != nil {
 		return fail.New(fail.Invalid, "write %s: %v", path, unwrapPathErr(err))
-	}
-	name := tmp.Name()
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(name, perm)
-	}
-	if werr == nil {
-		werr = os.Rename(name, path)
-	}
-	if werr != nil {
-		os.Remove(name)
-		return fail.New(fail.Invalid, "write %s: %v", path, werr)
 	}
 	return nil
 }

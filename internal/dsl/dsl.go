@@ -1,5 +1,5 @@
 // Package dsl is the front door of the stella-dsl@1 compiler: Compile runs
-// the phases (syntax.Parse → check.Check → compile.Compile → check.Analyze)
+// the phases (syntax.Parse → check.Check → compile.Compile → lint.Lint)
 // and returns the IR, its source map and every diagnostic. The engine, the
 // store, governance and the CLI call this package; the phases live in
 // syntax, check and compile.
@@ -12,6 +12,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/dsl/check"
 	"github.com/stella-policy/stella/internal/dsl/compile"
+	"github.com/stella-policy/stella/internal/dsl/lint"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
@@ -71,7 +72,7 @@ func CompileResult(filename string, src []byte) (res *Result) {
 				panic(err)
 			}
 			sm.Digest = digest
-			diags = append(diags, check.Analyze(filename, p, sm)...)
+			diags = append(diags, lint.Lint(filename, p, sm)...)
 			md := setMetadata(filename, f, p)
 			diags = append(diags, md...)
 			if !syntax.HasErrors(md) {

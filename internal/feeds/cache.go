@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/snapshot"
@@ -172,23 +173,8 @@ func (c *Cache) writeMeta(m *Meta) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fail.New(fail.Internal, "feed cache: %v", err)
 	}
-	f, err := os.CreateTemp(filepath.Dir(p), ".meta-*")
-	if err != nil {
-		return fail.New(fail.Internal, "feed cache: %v", err)
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(f.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(f.Name(), p)
-	}
-	if werr != nil {
-		os.Remove(f.Name())
-		return fail.New(fail.Internal, "feed cache: write %s: %v", p, werr)
+	if err := atomicfile.Write(p, data, 0o644); err != nil {
+		return fail.New(fail.Internal, "feed cache: write %s: %v", p, err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -437,23 +438,8 @@ func (t *Trust) Save() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail.New(fail.Invalid, "trust config %s: %v", t.Path, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".trust-*")
-	if err != nil {
+	if err := atomicfile.Write(t.Path, b, perm); err != nil {
 		return fail.New(fail.Invalid, "trust config %s: %v", t.Path, err)
-	}
-	_, werr := tmp.Write(b)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), perm)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), t.Path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fail.New(fail.Invalid, "trust config %s: %v", t.Path, werr)
 	}
 	return nil
 }

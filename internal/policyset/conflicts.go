@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/decimal"
-	"github.com/stella-policy/stella/internal/dsl/check"
+	"github.com/stella-policy/stella/internal/dsl/lint"
 	"github.com/stella-policy/stella/internal/ir"
 )
 
@@ -240,7 +240,7 @@ func verdictRank(s string) int {
 // branch is one status decision of a rule.
 type branch struct {
 	rule   *ir.Rule
-	b      check.Branch
+	b      lint.Branch
 	status string
 	until  string // ignore until a literal time
 }
@@ -249,7 +249,7 @@ func branches(p *ir.Policy) []branch {
 	var out []branch
 	for i := range p.Rules {
 		r := &p.Rules[i]
-		for _, b := range []check.Branch{{When: r.When, Actions: r.Then}, {When: r.When, Else: true, Actions: r.Else}} {
+		for _, b := range []lint.Branch{{When: r.When, Actions: r.Then}, {When: r.When, Else: true, Actions: r.Else}} {
 			st := b.Status()
 			if st == "" {
 				continue
@@ -285,7 +285,7 @@ func rulesAcross(a, b Member) []Conflict {
 	ba, bb := branches(a.Policy), branches(b.Policy)
 	for _, x := range ba {
 		for _, y := range bb {
-			if x.status == y.status && x.until == y.until || !check.MayOverlap(x.b, y.b) {
+			if x.status == y.status && x.until == y.until || !lint.MayOverlap(x.b, y.b) {
 				continue
 			}
 			if x.until != "" || y.until != "" {
@@ -342,7 +342,7 @@ func priorityWithin(m Member) []Conflict {
 				hi, lo = y, x
 			}
 			rh, rl := verdictRank(hi.status), verdictRank(lo.status)
-			if rh == 0 || rl == 0 || (rh == 5) == (rl == 5) || !check.MayOverlap(x.b, y.b) {
+			if rh == 0 || rl == 0 || (rh == 5) == (rl == 5) || !lint.MayOverlap(x.b, y.b) {
 				continue
 			}
 			out = append(out, Conflict{Type: PriorityOverride, Severity: Warning, PolicyA: m.Ref, PolicyB: m.Ref, Subject: hi.rule.Name + " / " + lo.rule.Name,

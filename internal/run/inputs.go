@@ -46,18 +46,28 @@ func StoredSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot
 	return snap, err
 }
 
-// ParseAsOf reads --as-of: an RFC 3339 time, in UTC. "" is the zero time
-// (Evaluate then chooses the evaluation time).
-func ParseAsOf(s string) (time.Time, error) {
-	if s == "" {
+// ParseAsOf reads --as-of (docs/runs.md "Evaluation time"): "" is the
+// invocation's wall-clock time now, in UTC and whole seconds; "inputs" is
+// the zero time, for which Evaluate chooses the newest timestamp among the
+// inputs; anything else must be an RFC 3339 time. now is read once, by the
+// CLI: nothing below it reads a clock.
+func ParseAsOf(s string, now time.Time) (time.Time, error) {
+	switch s {
+	case "":
+		return now.UTC().Truncate(time.Second), nil
+	case AsOfInputs:
 		return time.Time{}, nil
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", s)
+		return time.Time{}, fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z, or \"inputs\" for the newest input timestamp", s)
 	}
 	return t.UTC(), nil
 }
+
+// AsOfInputs is the --as-of value that evaluates at the newest timestamp
+// among the inputs (the default before the wall clock was).
+const AsOfInputs = "inputs"
 
 // ParseEnv reads --env k=v values, normalized by the engine's rules.
 func ParseEnv(vals []string) ([]engine.KV, error) {

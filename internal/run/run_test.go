@@ -88,11 +88,12 @@ func TestParseAsOf(t *testing.T) {
 		want time.Time
 		err  bool
 	}{
-		{"", time.Time{}, false},
+		{"", time.Date(2026, 12, 5, 13, 30, 7, 0, time.UTC), false},
+		{"inputs", time.Time{}, false},
 		{"2025-01-31T01:00:00+01:00", time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC), false},
 		{"2025-01-31", time.Time{}, true},
 	} {
-		got, err := run.ParseAsOf(tc.in)
+		got, err := run.ParseAsOf(tc.in, time.Date(2026, 12, 5, 14, 30, 7, 999, time.FixedZone("CET", 3600)))
 		if (err != nil) != tc.err || !got.Equal(tc.want) {
 			t.Errorf("ParseAsOf(%q) = %v, %v", tc.in, got, err)
 		}

@@ -4,13 +4,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/migrations"
 )
 
 // Migrations are the files migrations/NNNN_name.sql, applied in order. The
@@ -21,50 +17,17 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their numbers must
-// run 1, 2, 3… without gaps; anything else is a build mistake.
-func migrations() []migration {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		panic(err)
-	}
-	var ms []migration
-	for _, f := range files {
-		base := path.Base(f)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			panic("store: migration file name must be NNNN_name.sql: " + base)
-		}
-		b, err := migrationFS.ReadFile(f)
-		if err != nil {
-			panic(err)
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			panic(fmt.Sprintf("store: migration %s: want number %d", m.name, i+1))
-		}
-	}
-	return ms
-}
+// steps returns the embedded migrations in order (migrations.Load).
+func steps() []migrations.Migration { return migrations.Load(migrationFS, "store") }
 
 // SchemaVersion is the schema version this binary writes.
-func SchemaVersion() int { return len(migrations()) }
+func SchemaVersion() int { return len(steps()) }
 
 // migrate applies the missing migrations, each in its own immediate
 // transaction that re-reads user_version, so concurrent processes opening a
 // new database apply every step exactly once.
 func (s *Store) migrate(ctx context.Context) error {
-	ms := migrations()
+	ms := steps()
 	cur, err := s.userVersion(ctx)
 	if err != nil {
 		return err
@@ -86,13 +49,13 @@ func (s *Store) migrate(ctx context.Context) error {
 				return nil
 			}
 			m := ms[v]
-			if _, err := tx.exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+			if _, err := tx.exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.exec(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+			if _, err := tx.exec(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.Version)); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			cur = m.version
+			cur = m.Version
 			return nil
 		})
 		if err != nil {

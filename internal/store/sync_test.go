@@ -197,14 +197,14 @@ func TestSyncBackfill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range migrations() {
-		if m.name >= "0004" {
+	for _, m := range steps() {
+		if m.Name >= "0004" {
 			break
 		}
-		if _, err := db.Exec(m.sql); err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+		if _, err := db.Exec(m.SQL); err != nil {
+			t.Fatalf("%s: %v", m.Name, err)
 		}
-		if _, err := db.Exec("PRAGMA user_version = " + m.name[:4]); err != nil {
+		if _, err := db.Exec("PRAGMA user_version = " + m.Name[:4]); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,15 +4,11 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/migrations"
 )
 
 // Migrations of the shared schema are the files migrations/NNNN_name.sql,
@@ -22,44 +18,11 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in order. Their numbers run 1,
-// 2, 3… without gaps; anything else is a build mistake.
-func migrations() []migration {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		panic(err)
-	}
-	var ms []migration
-	for _, f := range files {
-		base := path.Base(f)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			panic("sync: migration file name must be NNNN_name.sql: " + base)
-		}
-		b, err := migrationFS.ReadFile(f)
-		if err != nil {
-			panic(err)
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			panic(fmt.Sprintf("sync: migration %s: want number %d", m.name, i+1))
-		}
-	}
-	return ms
-}
+// steps returns the embedded migrations in order (migrations.Load).
+func steps() []migrations.Migration { return migrations.Load(migrationFS, "sync") }
 
 // SchemaVersion is the version of the shared schema this binary writes.
-func SchemaVersion() int { return len(migrations()) }
+func SchemaVersion() int { return len(steps()) }
 
 // migrateLock is the key of the advisory lock that serialises migrations
 // of concurrent syncs ("stella" in ASCII).
@@ -89,7 +52,7 @@ type querier interface {
 // real sync) in one transaction and returns the versions before and after.
 // A schema newer than this binary knows is refused.
 func migrate(ctx context.Context, conn *pgx.Conn, upto int) (from, to int, err error) {
-	ms := migrations()[:upto]
+	ms := steps()[:upto]
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -115,10 +78,10 @@ func migrate(ctx context.Context, conn *pgx.Conn, upto int) (from, to int, err e
 		return from, from, err
 	}
 	for _, m := range ms[min(from, len(ms)):] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return from, from, fmt.Errorf("migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return from, from, fmt.Errorf("migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO policy.schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO policy.schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
 			return from, from, err
 		}
 	}

@@ -242,13 +242,13 @@ func TestTransient(t *testing.T) {
 }
 
 func TestMigrationsNumbered(t *testing.T) {
-	ms := migrations()
+	ms := steps()
 	if len(ms) != SchemaVersion() || SchemaVersion() < 2 {
 		t.Fatalf("%d migrations", len(ms))
 	}
 	for i, m := range ms {
-		if m.version != i+1 || !strings.HasPrefix(m.name, fmt.Sprintf("%04d_", i+1)) {
-			t.Errorf("migration %d is %s", i+1, m.name)
+		if m.Version != i+1 || !strings.HasPrefix(m.Name, fmt.Sprintf("%04d_", i+1)) {
+			t.Errorf("migration %d is %s", i+1, m.Name)
 		}
 	}
 }

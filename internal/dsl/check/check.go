@@ -3,9 +3,8 @@
 // (namespaces, fields, functions, predicate scopes), gives every expression a
 // static type, decides how each comparison compares (band, time, number, …),
 // validates literals (timestamps, bands, statuses, numbers), and reports lint
-// findings with stable dotted codes. Analyze adds the rule-set lints that
-// need the compiled, ordered rules: shadowed and unreachable rules, priority
-// ties and status conflicts.
+// findings with stable dotted codes. The rule-set lints that need the
+// compiled, ordered rules are the next phase, internal/dsl/lint.
 //
 // Resolution works in one pass over the tree. A bare identifier is a field of
 // the element in scope (inside a predicate argument such as the one of

@@ -124,8 +124,8 @@ func (c *compiler) rule(s *syntax.Rule, src []byte) (ir.Rule, ir.RuleSource) {
 	when := s.When.Span()
 	rs := ir.RuleSource{
 		Name:     r.Name,
-		Span:     s.Span().IR(),
-		When:     when.IR(),
+		Span:     irSpan(s.Span()),
+		When:     irSpan(when),
 		WhenText: string(src[when.Start.Offset:when.End.Offset]),
 		Then:     spans(s.Then),
 		Else:     spans(s.Else),
@@ -139,7 +139,7 @@ func spans(as []syntax.Action) []ir.Span {
 	}
 	out := make([]ir.Span, len(as))
 	for i, a := range as {
-		out[i] = a.Span().IR()
+		out[i] = irSpan(a.Span())
 	}
 	return out
 }
@@ -318,4 +318,9 @@ func (c *compiler) exprs(xs []syntax.Expr) []ir.Expr {
 		out[i] = c.expr(x)
 	}
 	return out
+}
+
+// irSpan is a span as the source map stores it: positions without offsets.
+func irSpan(s syntax.Span) ir.Span {
+	return ir.Span{Start: ir.Pos{Line: s.Start.Line, Col: s.Start.Col}, End: ir.Pos{Line: s.End.Line, Col: s.End.Col}}
 }

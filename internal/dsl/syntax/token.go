@@ -2,8 +2,6 @@ package syntax
 
 import (
 	"fmt"
-
-	"github.com/stella-policy/stella/internal/ir"
 )
 
 // This file defines positions and tokens.
@@ -20,16 +18,10 @@ func (p Pos) IsValid() bool { return p.Line > 0 }
 // String formats p as line:col.
 func (p Pos) String() string { return fmt.Sprintf("%d:%d", p.Line, p.Col) }
 
-// IR returns p without its offset, as the source map stores it.
-func (p Pos) IR() ir.Pos { return ir.Pos{Line: p.Line, Col: p.Col} }
-
 // Span is the half-open source range [Start, End) of a node.
 type Span struct {
 	Start, End Pos
 }
-
-// IR returns the span as the source map stores it.
-func (s Span) IR() ir.Span { return ir.Span{Start: s.Start.IR(), End: s.End.IR()} }
 
 // Kind is the kind of a token.
 type Kind int

@@ -1,4 +1,8 @@
-package check
+// Package lint owns the rule-set lints, the last phase of the compiler
+// (syntax → check → compile → lint, docs/architecture.md): it reads the
+// compiled IR and its source map and reports unreachable, shadowed and
+// conflicting rules and priority ties (docs/dsl.md).
+package lint
 
 import (
 	"fmt"
@@ -10,8 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/ir"
 )
 
-// This file holds the rule-set lints, which look at the compiled rules in
-// evaluation order:
+// The rule-set lints look at the compiled rules in evaluation order:
 //
 //   - dsl.rule.unreachable: a condition that can never hold (so the then
 //     branch never runs), or an else branch under a condition that always
@@ -38,9 +41,9 @@ import (
 // conservative the other way: a rule is reported as shadowed only when the
 // implication is certain.
 
-// Analyze runs the rule-set lints over a compiled policy; sm gives the
+// Lint runs the rule-set lints over a compiled policy; sm gives the
 // positions (its rules are in the same order as p.Rules).
-func Analyze(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
+func Lint(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
 	a := &analyzer{file: file}
 	var ds []decision
 	for i := range p.Rules {

@@ -9,12 +9,15 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// fn is a compiled expression: it reads the finding being evaluated from s.
-// Expressions are compiled once per run into a tree of closures, so the per-
+// The planner (docs/architecture.md): before a run, every IR expression is
+// planned into a closure over the finding being evaluated, once per run.
+//
+// fn is a planned expression: it reads the finding being evaluated from s.
+// Expressions are planned once per run into a tree of closures, so the per-
 // finding cost is a few indirect calls, not a walk over the IR.
 type fn func(s *state) Val
 
-// compiler turns IR expressions into closures. Names are resolved against
+// compiler is the planner: it turns IR expressions into closures. Names are resolved against
 // the catalogue (internal/ir/catalog.go) at compile time; env and run fields
 // are constants of the run and compile to literals.
 type compiler struct {
