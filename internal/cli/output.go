@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
+	"strconv"
 
 	"charm.land/lipgloss/v2"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
 	"github.com/stella-policy/stella/internal/fail"
@@ -138,6 +141,20 @@ func (s styles) paint(st lipgloss.Style, text string) string {
 		return text
 	}
 	return st.Render(text)
+}
+
+// termWidth is the width tables must fit: $COLUMNS when set, else the
+// terminal's width when stdout is one, else 0 (no limit).
+func (a *App) termWidth() int {
+	if n, err := strconv.Atoi(a.Getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := a.Out.(*os.File); ok && a.OutTTY {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 0
 }
 
 // infof writes a progress or status line to stderr unless --quiet.

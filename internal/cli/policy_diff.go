@@ -23,8 +23,8 @@ type policyDiffOptions struct {
 func newPolicyDiffCmd(app *App) *cobra.Command {
 	opts := &policyDiffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff OLD NEW --snapshot ID [--env k=v…] [--as-of TS]",
-		Short: "Verdict changes between two policy versions on one snapshot",
+		Use:   "diff OLD NEW --snapshot ID [--env k=v…] [--as-of TS] | diff RUN_A RUN_B",
+		Short: "Verdict changes between two policy versions on one snapshot, or the delta between two recorded runs",
 		Long: `Evaluate two policies — files or registered P-n@v versions — on the same
 snapshot and report the findings whose verdict, VEX status or severity band
 changed, were added or removed, and what each rule does in each policy. The
@@ -33,7 +33,15 @@ Nothing is recorded.
 
 The snapshot is one imported into the database, a snapshot directory, or a
 snapshot under the snapshots directory. Exit 0, or 20 with --fail-on
-new-blocked when NEW blocks a finding OLD did not.`,
+new-blocked when NEW blocks a finding OLD did not.
+
+When both arguments name recorded runs (run:… ids or prefixes, latest,
+or latest:LABEL) and no --snapshot is given, the output is the delta of RUN_B
+against RUN_A, as simulate --baseline-run RUN_A writes it: components
+added, removed and upgraded, findings new, fixed, unchanged and with a
+changed verdict (docs/runs.md "Diff"). --fail-on new-blocked exits 20 when
+RUN_B blocks a finding RUN_A did not block; new-warned also 21 for a newly
+warned one.`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPolicyDiff(cmd.Context(), app, args[0], args[1], opts)
@@ -43,13 +51,16 @@ new-blocked when NEW blocks a finding OLD did not.`,
 	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never")
+	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never; between runs also new-warned")
 	return cmd
 }
 
 func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *policyDiffOptions) error {
+	if opts.snapshot == "" && isRunRef(oldRef) && isRunRef(newRef) {
+		return runDiffRuns(ctx, app, oldRef, newRef, opts.failOn)
+	}
 	if opts.snapshot == "" {
-		return fail.New(fail.Invalid, "policy diff needs --snapshot ID")
+		return fail.New(fail.Invalid, "policy diff needs --snapshot ID to compare two policies (or two runs: run ids, latest or latest:LABEL)")
 	}
 	if opts.failOn != "never" && opts.failOn != "new-blocked" {
 		return fail.New(fail.Invalid, "--fail-on %q: want new-blocked or never", opts.failOn)
@@ -88,7 +99,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		return err
 	}
 	res, diff := out.Result, out.Diff
-	if err := app.writeSimulation(format, out); err != nil {
+	if err := app.writeSimulation(format, out, simView{}); err != nil {
 		return err
 	}
 	s := diff.Summary

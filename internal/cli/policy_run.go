@@ -28,6 +28,7 @@ type policyRunOptions struct {
 	sign        signFlags
 	attestation string
 	failOn      string
+	labels      []string // --label (baseline.go)
 	timestamps  bool
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
 	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
@@ -110,6 +111,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
 	opts.bundle.register(f)
+	addLabelFlag(f, &opts.labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
 	for _, l := range looseCursors {
 		if _, ok := opts.loose[l.flag]; ok {
@@ -130,6 +132,9 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	if opts.bundle.path == "" && policyRef == "" {
 		return fail.New(fail.Invalid, "policy run needs POLICY (or --bundle KIT)")
+	}
+	if err := checkLabels(opts.labels); err != nil {
+		return err
 	}
 	switch opts.failOn {
 	case "blocked", "warned", "never":
@@ -165,7 +170,8 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	defer st.Close()
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started}
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
+		Labels: opts.labels}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}

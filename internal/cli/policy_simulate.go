@@ -4,17 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/buildinfo"
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
@@ -22,17 +26,21 @@ import (
 )
 
 type policySimulateOptions struct {
-	in       inputFlags
-	snapshot string
-	env      []string
-	asOf     string
-	baseline string
-	failOn   string
-	shadow   bool
-	record   bool
-	sign     signFlags
-	trust    string
-	set      string
+	in        inputFlags
+	snapshot  string
+	env       []string
+	asOf      string
+	baseline  string
+	failOn    string
+	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
+	labels    []string
+	sarifBase string
+	show      []string
+	shadow    bool
+	record    bool
+	sign      signFlags
+	trust     string
+	set       string
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -89,7 +97,11 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
-	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never, or new-blocked (needs --baseline)")
+	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
+	opts.base.register(f)
+	addLabelFlag(f, &opts.labels)
+	f.StringSliceVar(&opts.show, "show", nil, "table: show only findings with these verdicts, e.g. blocked,warned")
+	f.StringVar(&opts.sarifBase, "sarif-base", "", "with --format sarif: the repository root; SBOM locations become relative to it (uriBaseId SRCROOT)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	opts.sign.add(f, "with --record: key to sign the run manifest")
@@ -107,14 +119,8 @@ type simulation struct {
 }
 
 func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *policySimulateOptions) error {
-	switch opts.failOn {
-	case "blocked", "warned", "never":
-	case "new-blocked":
-		if opts.baseline == "" {
-			return fail.New(fail.Invalid, "--fail-on new-blocked needs --baseline POLICY")
-		}
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned, never or new-blocked", opts.failOn)
+	if err := opts.checkBaselines(); err != nil {
+		return err
 	}
 	format := app.Format()
 	if !isSimulateFormat(format) {
@@ -136,14 +142,14 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	var st *store.Store
-	needStore := opts.record || run.IsRegistered(policyRef) || run.IsRegistered(opts.baseline)
+	needStore := opts.record || run.IsRegistered(policyRef) || run.IsRegistered(opts.baseline) || opts.base.run != ""
 	if needStore {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate}
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate, Labels: opts.labels}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}
@@ -163,6 +169,13 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		return err
 	}
 	res, diff := out.Result, out.Diff
+	view := simView{sarifBase: opts.sarifBase, show: opts.show}
+	if opts.base.given() > 0 {
+		if view.delta, err = opts.base.compare(ctx, app, st, out); err != nil {
+			return err
+		}
+	}
+	dl := view.delta
 	if opts.record {
 		rec, err := app.record(ctx, st, out, act.Key)
 		if err != nil {
@@ -170,7 +183,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 		app.infof("stella: recorded simulation %s", rec.Record.RunID)
 	}
-	if err := app.writeSimulation(format, out); err != nil {
+	if err := app.writeSimulation(format, out, view); err != nil {
 		return err
 	}
 	if format != "table" && !app.Global.Quiet {
@@ -179,6 +192,12 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 			s := diff.Summary
 			fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d newly blocked, %d no longer blocked\n", s.Changed, s.NewBlocked, s.Unblocked)
 		}
+		if dl != nil {
+			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(dl))
+		}
+	}
+	if dl != nil && (opts.failOn == "new-blocked" || opts.failOn == "new-warned") {
+		return deltaGate(dl, opts.failOn, res.Shadow)
 	}
 	if opts.failOn == "new-blocked" {
 		if res.Shadow || diff.Summary.NewBlocked == 0 {
@@ -191,7 +210,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 
 func isSimulateFormat(f string) bool {
 	switch f {
-	case "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html":
+	case "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "markdown":
 		return true
 	}
 	return false
@@ -271,13 +290,25 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	return out, err
 }
 
+// simView is how a simulation is shown besides its format: the delta
+// against a baseline, --sarif-base, --show.
+type simView struct {
+	delta     *delta.Delta
+	sarifBase string
+	show      []string
+}
+
 // writeSimulation renders the outcome in format.
-func (a *App) writeSimulation(format string, out *run.Outcome) error {
+func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
 	res, base, diff := out.Result, out.Baseline, out.Diff
-	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(out.Snapshot)}
+	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(out.Snapshot),
+		Delta: view.delta, SARIFBase: view.sarifBase, HelpURI: advisoryURL(out.Snapshot), Width: a.termWidth(), Show: view.show}
 	switch format {
 	case "json", "yaml":
 		var v any = res
+		if view.delta != nil {
+			v = withDelta(res, view.delta)
+		}
 		if diff != nil {
 			v = simulation{SchemaVersion: "stella.simulation@1", Candidate: res, Baseline: base, Diff: diff}
 		}
@@ -292,6 +323,10 @@ func (a *App) writeSimulation(format string, out *run.Outcome) error {
 		if diff != nil {
 			fmt.Fprintln(a.Out)
 			return report.DiffTable(a.Out, diff, opts)
+		}
+		if view.delta != nil {
+			fmt.Fprintln(a.Out)
+			return report.DeltaTable(a.Out, view.delta, opts)
 		}
 		return nil
 	}
@@ -333,6 +368,25 @@ func sbomLocator(snap *snapshot.Snapshot) func(f *engine.Finding) (string, int) 
 			}
 		}
 		return p, 0
+	}
+}
+
+// advisoryURL returns an advisory's reference for SARIF rules: its first
+// ADVISORY reference, else its first WEB one, else its OSV page.
+func advisoryURL(snap *snapshot.Snapshot) func(id string) string {
+	return func(id string) string {
+		advs := snap.Inputs.Advisories
+		i, ok := slices.BinarySearchFunc(advs, id, func(a model.Advisory, id string) int { return strings.Compare(a.ID, id) })
+		if ok {
+			for _, typ := range []string{"ADVISORY", "WEB"} {
+				for _, r := range advs[i].References {
+					if r.Type == typ && strings.HasPrefix(r.URL, "https://") {
+						return r.URL
+					}
+				}
+			}
+		}
+		return "https://osv.dev/vulnerability/" + url.PathEscape(id)
 	}
 }
 

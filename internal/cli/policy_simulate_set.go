@@ -71,7 +71,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	case "yaml":
 		err = writeYAML(app.Out, res)
 	default:
-		err = app.writeSimulation(format, out)
+		err = app.writeSimulation(format, out, simView{sarifBase: opts.sarifBase, show: opts.show})
 		if err == nil && format == "table" {
 			err = writeSetMembers(app, res)
 		}

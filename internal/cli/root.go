@@ -156,7 +156,7 @@ versions with signed approvals.`,
 	g := &app.Global
 	f.StringVar(&g.DB, "db", "", "SQLite database (default $XDG_DATA_HOME/stella/stella.db)")
 	f.StringVar(&g.Config, "config", "", "config file (default ./stella.yaml, then $XDG_CONFIG_HOME/stella/config.yaml)")
-	f.StringVar(&g.Format, "format", "", "output format: table|json|yaml|ndjson, and per command sarif|junit|openvex|html|dot|mermaid (default table on a TTY, json otherwise)")
+	f.StringVar(&g.Format, "format", "", "output format: table|json|yaml|ndjson, and per command sarif|junit|openvex|html|markdown|dot|mermaid (default table on a TTY, json otherwise)")
 	f.StringVar(&g.Output, "output", "", "write the output to this file (written only if the command completes)")
 	f.StringVar(&g.Tenant, "tenant", "default", "tenant id")
 	f.BoolVar(&g.Sealed, "sealed", false, "sealed mode: refuse anything that would use the network (env STELLA_OFFLINE=1)")
@@ -228,9 +228,9 @@ func (a *App) configure(cmd *cobra.Command) error {
 		a.Global.DB = defaultDB(a.Getenv)
 	}
 	switch a.Global.Format {
-	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "dot", "mermaid":
+	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "markdown", "dot", "mermaid":
 	default:
-		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, dot or mermaid)", a.Global.Format)
+		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, markdown, dot or mermaid)", a.Global.Format)
 	}
 	return a.setupLog()
 }

@@ -18,12 +18,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
 // Formats lists the formats Write accepts, in the order help texts list them.
-var Formats = []string{"table", "json", "ndjson", "sarif", "junit", "openvex", "html"}
+var Formats = []string{"table", "json", "ndjson", "sarif", "junit", "openvex", "html", "markdown"}
 
 // Options tune the renderings.
 type Options struct {
@@ -37,6 +38,19 @@ type Options struct {
 	// the component in it (0 when unknown). SARIF locations use it; nil
 	// leaves the SBOM name as the location.
 	Locate func(f *engine.Finding) (uri string, line int)
+	// Width is the terminal width the table must fit (0: no limit): long
+	// cells are cut with an ellipsis, rows are never wrapped.
+	Width int
+	// Show keeps only the table rows of these verdicts (nil: all).
+	Show []string
+	// SARIFBase is the repository root SARIF artifact locations are made
+	// relative to (uriBaseId SRCROOT); "" leaves them as Locate says.
+	SARIFBase string
+	// HelpURI returns an advisory's reference URL for its SARIF rule.
+	HelpURI func(advisoryID string) string
+	// Delta is the result's delta against a baseline, when there is one;
+	// the markdown summary includes it.
+	Delta *delta.Delta
 }
 
 // Write renders r in format.
@@ -56,6 +70,8 @@ func Write(w io.Writer, format string, r *engine.Result, o Options) error {
 		return OpenVEX(w, r, o)
 	case "html":
 		return HTML(w, r)
+	case "markdown":
+		return Markdown(w, r, o)
 	}
 	return fail.New(fail.Invalid, "unknown report format %q (want %s)", format, strings.Join(Formats, ", "))
 }

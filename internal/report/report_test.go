@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/match"
@@ -56,7 +57,7 @@ func result(t *testing.T) *engine.Result {
 
 var opts = Options{ToolName: "stella", ToolVersion: "test", Locate: func(f *engine.Finding) (string, int) {
 	return "testdata/simulate/app.cdx.json", 12
-}}
+}, SARIFBase: ".", HelpURI: func(id string) string { return "https://osv.dev/vulnerability/" + id }}
 
 func render(t *testing.T, format string, r *engine.Result) []byte {
 	t.Helper()
@@ -233,5 +234,101 @@ func TestJSONStreamsLikeEncodingJSON(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Errorf("%s: streamed JSON differs from encoding/json's", name)
 		}
+	}
+}
+
+// TestMarkdownDelta renders the markdown summary with a delta: the fixture
+// against a baseline without its first finding and with an older lodash.
+func TestMarkdownDelta(t *testing.T) {
+	r := result(t)
+	base := *r
+	base.Findings = r.Findings[1:]
+	d := delta.Compare(delta.Baseline{Kind: "run", Ref: "run:Shop-API-Gate:20240601T000000Z:0123456789ab"}, &base, r,
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.19"}},
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.20"}, {Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}})
+	o := opts
+	o.Delta = d
+	var buf bytes.Buffer
+	if err := Markdown(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "golden.delta.markdown")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("markdown with a delta differs from %s; rerun with -update and review the diff", golden)
+	}
+}
+
+// TestTableWidth renders the table for a 100-column terminal: every table
+// line fits, long cells end in an ellipsis, no row wraps (one line per
+// finding), FIXED-IN is there; golden.table100.
+func TestTableWidth(t *testing.T) {
+	r := result(t)
+	o := opts
+	o.Width = 100
+	var buf bytes.Buffer
+	if err := Table(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "|") && !strings.HasPrefix(line, "+") {
+			continue
+		}
+		if n := len([]rune(line)); n > 100 {
+			t.Errorf("%d columns: %s", n, line)
+		}
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| VERDICT") {
+			rows++
+		}
+	}
+	if rows != len(r.Findings) {
+		t.Errorf("%d table rows for %d findings: a row wrapped or went missing", rows, len(r.Findings))
+	}
+	if !strings.Contains(buf.String(), "…") || !strings.Contains(buf.String(), "FIXED-IN") {
+		t.Errorf("want truncated cells and a FIXED-IN column:\n%s", buf.String())
+	}
+	golden := filepath.Join("testdata", "golden.table100")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), want) {
+		t.Errorf("table at 100 columns differs from %s; rerun with -update and review the diff", golden)
+	}
+}
+
+// TestTableGroupsInstances: identical instances of one component (same
+// purl, advisory and decision at two places) are one row with a line that
+// names where they are.
+func TestTableGroupsInstances(t *testing.T) {
+	r := result(t)
+	dup := r.Findings[0]
+	dup.FindingID += "x"
+	dup.Component.Ref = "other-ref"
+	r.Findings = append(r.Findings, dup)
+	var buf bytes.Buffer
+	if err := Table(&buf, r, opts); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, dup.AdvisoryID) != 2 || !strings.Contains(out, pkgText(&dup)+" ×2") ||
+		!strings.Contains(out, ": 2 instances at ") || !strings.Contains(out, "other-ref") {
+		t.Errorf("want one grouped row and an instances line:\n%s", out)
 	}
 }

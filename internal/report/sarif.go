@@ -2,6 +2,8 @@ package report
 
 import (
 	"io"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -13,6 +15,13 @@ import (
 
 const sarifSchema = "https://json.schemastore.org/sarif-2.1.0.json"
 
+// InformationURI is where stella is documented: SARIF's
+// tool.driver.informationUri.
+const InformationURI = "https://github.com/stella-policy/stella"
+
+// sarifBaseID names the --sarif-base directory in artifact locations.
+const sarifBaseID = "SRCROOT"
+
 type sarifLog struct {
 	Schema  string     `json:"$schema"`
 	Version string     `json:"version"`
@@ -20,10 +29,18 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool              sarifTool        `json:"tool"`
-	AutomationDetails *sarifAutomation `json:"automationDetails,omitempty"`
-	Results           []sarifResult    `json:"results"`
-	Properties        map[string]any   `json:"properties,omitempty"`
+	Tool              sarifTool            `json:"tool"`
+	OriginalURIBases  map[string]sarifBase `json:"originalUriBaseIds,omitempty"`
+	AutomationDetails *sarifAutomation     `json:"automationDetails,omitempty"`
+	Results           []sarifResult        `json:"results"`
+	Properties        map[string]any       `json:"properties,omitempty"`
+}
+
+// sarifBase describes a uriBaseId; its uri is left out so the log does
+// not depend on where it was made (code-scanning tools resolve it to the
+// repository root).
+type sarifBase struct {
+	Description sarifText `json:"description"`
 }
 
 type sarifAutomation struct {
@@ -104,7 +121,8 @@ type sarifPhysical struct {
 }
 
 type sarifArtifact struct {
-	URI string `json:"uri"`
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
 }
 
 type sarifRegion struct {
@@ -138,7 +156,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 	name := cmpOr(o.ToolName, "stella")
 	log := sarifLog{Schema: sarifSchema, Version: "2.1.0"}
 	run := sarifRun{
-		Tool:              sarifTool{Driver: sarifDriver{Name: name, Version: o.ToolVersion, Rules: []sarifRule{}}},
+		Tool:              sarifTool{Driver: sarifDriver{Name: name, Version: o.ToolVersion, InformationURI: InformationURI, Rules: []sarifRule{}}},
 		AutomationDetails: &sarifAutomation{ID: "stella/" + r.Policy.ID + "/"},
 		Results:           []sarifResult{},
 		Properties: map[string]any{
@@ -178,6 +196,9 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			help += ", also " + strings.Join(f.Aliases, ", ")
 		}
 		rule.Help = &sarifText{Text: help}
+		if o.HelpURI != nil {
+			rule.HelpURI = o.HelpURI(id)
+		}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
 	}
 	for i := range r.Findings {
@@ -198,8 +219,15 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		if o.Locate != nil {
 			uri, line = o.Locate(f)
 		}
+		art := sarifArtifact{URI: uri}
+		if o.SARIFBase != "" {
+			if rel, ok := relativeURI(o.SARIFBase, uri); ok {
+				art = sarifArtifact{URI: rel, URIBaseID: sarifBaseID}
+				run.OriginalURIBases = map[string]sarifBase{sarifBaseID: {Description: sarifText{Text: "the repository root (--sarif-base)"}}}
+			}
+		}
 		loc := sarifLocation{
-			PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}},
+			PhysicalLocation: sarifPhysical{ArtifactLocation: art},
 			LogicalLocations: []sarifLogical{{Name: pkgText(f), FullyQualifiedName: f.Purl, Kind: "package"}},
 		}
 		if line > 0 {
@@ -233,4 +261,19 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// relativeURI is path as a URI reference relative to base (both file
+// paths), when path lies inside base.
+func relativeURI(base, path string) (string, bool) {
+	ab, err1 := filepath.Abs(base)
+	ap, err2 := filepath.Abs(path)
+	if err1 != nil || err2 != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(ab, ap)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return (&url.URL{Path: filepath.ToSlash(rel)}).String(), true
 }

@@ -3,7 +3,9 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/olekukonko/tablewriter"
@@ -94,18 +96,36 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 		_, err := fmt.Fprintln(w, "no findings")
 		return err
 	}
-	t := newTable(w, o.Color, "VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE")
-	for _, f := range ByAttention(r.Findings) {
-		rule := ruleText(f)
-		if err := t.Append(p.verdict(f.Verdict), f.Severity.Band, scoreText(f), pkgText(f), f.AdvisoryID, f.VEXStatus, rule); err != nil {
+	rows, groups := findingRows(r.Findings, o.Show)
+	if len(rows) == 0 {
+		_, err := fmt.Fprintf(w, "no findings shown (--show %s)\n", strings.Join(o.Show, ","))
+		return err
+	}
+	headers := []string{"VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE", "FIXED-IN"}
+	fit(headers, rows, o.Width, []shrinkable{{3, 24}, {6, 14}, {5, 12}, {7, 10}, {4, 19}})
+	t := newTable(w, o.Color, toAny(headers)...)
+	for _, row := range rows {
+		row[0] = p.verdict(row[0])
+		if err := t.Append(toAny(row)...); err != nil {
 			return err
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "by severity: "+SeverityCounts(r))
-	return err
+	for _, g := range groups {
+		if _, err := fmt.Fprintln(w, clip(g, o.Width)); err != nil {
+			return err
+		}
+	}
+	if _, err := fmt.Fprintln(w, "by severity: "+SeverityCounts(r)); err != nil {
+		return err
+	}
+	if len(rows) > footerRows {
+		_, err := fmt.Fprintln(w, summaryLine(r, p))
+		return err
+	}
+	return nil
 }
 
 // SeverityCounts lists the findings per severity band, unknown included:
@@ -129,6 +149,135 @@ func unknownText(r *engine.Result) string {
 		return fmt.Sprintf(", %d of unknown severity", n)
 	}
 	return ""
+}
+
+// footerRows is how long a table must be for the summary line to be
+// repeated after it.
+const footerRows = 20
+
+// findingRows are the table rows of the findings a --show filter keeps, by
+// attention; identical instances of one component (same purl, advisory and
+// decision, in other SBOMs or locations) are one row, with a line naming
+// their locations.
+func findingRows(fs []engine.Finding, show []string) (rows [][]string, groups []string) {
+	type group struct {
+		row  []string
+		locs []string
+	}
+	var order []*group
+	byKey := map[string]*group{}
+	for _, f := range ByAttention(fs) {
+		if len(show) > 0 && !slices.Contains(show, f.Verdict) {
+			continue
+		}
+		row := []string{f.Verdict, f.Severity.Band, scoreText(f), pkgText(f), f.AdvisoryID, f.VEXStatus, ruleText(f), fixedText(f.FixedIn)}
+		key := strings.Join(row, "\x00") + "\x00" + f.Purl
+		loc := canon.Short(f.Component.SBOM, 12) + " " + f.Component.Ref
+		if g, ok := byKey[key]; ok {
+			g.locs = append(g.locs, loc)
+			continue
+		}
+		g := &group{row: row, locs: []string{loc}}
+		byKey[key] = g
+		order = append(order, g)
+	}
+	for _, g := range order {
+		if n := len(g.locs); n > 1 {
+			g.row[3] += fmt.Sprintf(" ×%d", n)
+			groups = append(groups, fmt.Sprintf("%s %s: %d instances at %s", g.row[3][:strings.LastIndex(g.row[3], " ×")], g.row[4], n, strings.Join(g.locs, ", ")))
+		}
+		rows = append(rows, g.row)
+	}
+	return rows, groups
+}
+
+// shrinkable is a column that gives way when a table is too wide, down to
+// floor in a first round, then further.
+type shrinkable struct{ col, floor int }
+
+// fit shrinks columns until a table of rows fits in width characters,
+// truncating cells with an ellipsis; rows are never wrapped. Columns give
+// way in the order of shrink, each first to its floor; then the widest
+// shrinks first, the last of shrink only when no other can. width 0 means
+// no limit.
+func fit(headers []string, rows [][]string, width int, shrink []shrinkable) {
+	if width <= 0 {
+		return
+	}
+	ws := make([]int, len(headers))
+	for i, h := range headers {
+		ws[i] = textWidth(h)
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			ws[i] = max(ws[i], textWidth(c))
+		}
+	}
+	over := 1 - width
+	for _, x := range ws {
+		over += x + 3 // "| " + cell + " "
+	}
+	for _, sh := range shrink {
+		if over <= 0 {
+			break
+		}
+		take := min(over, max(ws[sh.col]-sh.floor, 0))
+		ws[sh.col] -= take
+		over -= take
+	}
+	const least = 6
+	for over > 0 {
+		// The last column in shrink order (the identifier) waits until the
+		// others are as narrow as they get.
+		best := -1
+		for k, sh := range shrink {
+			i := sh.col
+			if k == len(shrink)-1 && best >= 0 {
+				break
+			}
+			if ws[i] > max(least, textWidth(headers[i])) && (best < 0 || ws[i] > ws[best]) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break // as narrow as it gets
+		}
+		ws[best]--
+		over--
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = truncate(row[i], ws[i])
+		}
+	}
+}
+
+// clip truncates a line to width (0: no limit).
+func clip(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	return truncate(s, width)
+}
+
+// truncate shortens s to n display characters, ending in an ellipsis.
+func truncate(s string, n int) string {
+	if textWidth(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max(n-1, 0)]) + "…"
+}
+
+// textWidth is the display width of plain text (one column a rune).
+func textWidth(s string) int { return utf8.RuneCountInString(s) }
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // Summary is the one-line outcome of a result, without colour: verdict,
@@ -223,17 +372,6 @@ func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
 		return err
 	}
 	ct := newTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
-	arrow := func(a, b string) string {
-		switch {
-		case a == b:
-			return a
-		case a == "":
-			return b
-		case b == "":
-			return a
-		}
-		return a + " → " + b
-	}
 	for _, c := range d.Changes {
 		verdict := arrow(c.OldVerdict, c.NewVerdict)
 		if c.NewVerdict == engine.VerdictBlocked && c.OldVerdict != engine.VerdictBlocked {

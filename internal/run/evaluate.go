@@ -36,6 +36,7 @@ type Spec struct {
 	Actor   string    // who ran it, for the audit log ("cli" when empty)
 	Timing  bool      // put the wall-clock start and end into the signed record
 	Started time.Time // when the command started (zero: when Evaluate did)
+	Labels  []string  // run labels (--label, docs/runs.md "Labels and baselines")
 	// Lifecycle and ApprovalSet are the governance of the site about the
 	// version (governance.GateRun), carried by the record.
 	Lifecycle   string

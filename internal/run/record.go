@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -54,7 +55,12 @@ func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (
 			return nil, err
 		}
 	}
-	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: rec, Result: o.Result, Attestation: out.Envelope})
+	inv, err := json.Marshal(delta.Inventory(o.Snapshot.Inputs))
+	if err != nil {
+		return nil, err
+	}
+	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: rec, Result: o.Result, Attestation: out.Envelope,
+		Labels: o.Spec.Labels, Components: inv})
 	if err != nil {
 		return nil, err
 	}

@@ -274,6 +274,8 @@ type RecordRequest struct {
 	Record      *RunRecord
 	Result      *engine.Result // nil for a failed run
 	Attestation []byte         // DSSE envelope JSON, or nil when unsigned
+	Labels      []string       // run labels (ValidLabel), added also to an existing run
+	Components  []byte         // the component inventory (JSON), kept unless the run has one
 }
 
 // RecordRun stores a run in one transaction: the IR blob, the run row, its
@@ -350,6 +352,12 @@ func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, exi
 		}
 		if rec.Status == StatusFailed {
 			_, err = tx.Append(ctx, "policy.run.failed", actor, rec.RunID, payload)
+			return err
+		}
+		if err := tx.putLabels(ctx, rec.RunID, req.Labels, time.Now()); err != nil {
+			return err
+		}
+		if err := tx.putComponents(ctx, rec.RunID, req.Components); err != nil {
 			return err
 		}
 		if rec.Shadow {

@@ -120,6 +120,16 @@ func writeDB(out string, paths []string) error {
 			return err
 		}
 	}
+	// osv-scanner also loads a GIT database (commit ranges), even when empty.
+	if _, ok := byEco["GIT"]; !ok {
+		dir := filepath.Join(out, "osv-scalibr", "GIT")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "all.zip"), emptyZip(), 0o644); err != nil {
+			return err
+		}
+	}
 	for eco, recs := range byEco {
 		slices.SortFunc(recs, func(a, b record) int { return strings.Compare(a.name, b.name) })
 		dir := filepath.Join(out, "osv-scalibr", eco)
