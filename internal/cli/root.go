@@ -282,7 +282,11 @@ func defaultDB(getenv func(string) string) string {
 // into place, so readers never see a partial file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := atomicfile.Write(path, data, perm); err != nil {
-		return fail.New(fail.Invalid, "write %s: %v", path, unwrapPathErr(err))
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // atomicfile names path; the message does too
+		}
+		return fail.New(fail.Invalid, "write %s: %v", path, err)
 	}
 	return nil
 }
