@@ -30,6 +30,7 @@ type policyRunOptions struct {
 	failOn      string
 	labels      []string // --label (baseline.go)
 	timestamps  bool
+	expectIR    string               // --expect-ir-digest
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
 	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
 }
@@ -110,6 +111,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
+	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
 	opts.bundle.register(f)
 	addLabelFlag(f, &opts.labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
@@ -173,6 +175,9 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
 		Labels: opts.labels}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+		return err
+	}
+	if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
 		return err
 	}
 	if spec.Lifecycle, spec.ApprovalSet, err = app.gateRun(ctx, st, act, spec.Policy, opts.shadow); err != nil {

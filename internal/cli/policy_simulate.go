@@ -37,6 +37,7 @@ type policySimulateOptions struct {
 	sarifBase string
 	show      []string
 	shadow    bool
+	expectIR  string // --expect-ir-digest
 	record    bool
 	sign      signFlags
 	trust     string
@@ -103,6 +104,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringSliceVar(&opts.show, "show", nil, "table: show only findings with these verdicts, e.g. blocked,warned")
 	f.StringVar(&opts.sarifBase, "sarif-base", "", "with --format sarif: the repository root; SBOM locations become relative to it (uriBaseId SRCROOT)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
+	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
 	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	opts.sign.add(f, "with --record: key to sign the run manifest")
 	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
@@ -151,6 +153,9 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	}
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate, Labels: opts.labels}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+		return err
+	}
+	if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
 		return err
 	}
 	if opts.baseline != "" {

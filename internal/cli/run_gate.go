@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
@@ -100,4 +101,18 @@ func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *
 		return "", "", err
 	}
 	return g.State, g.ApprovalSet, nil
+}
+
+// expectIRDigest refuses (integrity, exit 6) a policy whose IR digest is not
+// want (--expect-ir-digest: pin the IR an approval covered); "" checks
+// nothing.
+func expectIRDigest(p *run.Policy, want string) error {
+	if want == "" || p.Digest == want {
+		return nil
+	}
+	name := p.ID
+	if p.Version > 0 {
+		name = fmt.Sprintf("%s@%d", p.ID, p.Version)
+	}
+	return fail.New(fail.Integrity, "policy_ir_hash_mismatch: %s has IR %s, not the expected %s (--expect-ir-digest)", name, p.Digest, want)
 }
