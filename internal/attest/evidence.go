@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
@@ -100,24 +99,22 @@ func WriteEvidence(w io.Writer, runID string, ev *Evidence) error {
 	if err != nil {
 		return err
 	}
-	tw := tar.NewWriter(w)
-	put := func(name string, data []byte) error {
-		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		_, err := tw.Write(data)
-		return err
+	return canon.WriteTar(w, evidenceEntries(mb, files))
+}
+
+// evidenceEntries orders an evidence archive: manifest.json, then the
+// files by path.
+func evidenceEntries(manifest []byte, files map[string][]byte) []canon.TarEntry {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
 	}
-	if err := put("manifest.json", mb); err != nil {
-		return err
-	}
+	sort.Strings(paths)
+	out := []canon.TarEntry{{Name: "manifest.json", Data: manifest}}
 	for _, p := range paths {
-		if err := put(p, files[p]); err != nil {
-			return err
-		}
+		out = append(out, canon.TarEntry{Name: p, Data: files[p]})
 	}
-	return tw.Close()
+	return out
 }
 
 // ReadEvidence reads an evidence tar, refusing anything but regular files
@@ -128,7 +125,8 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 	bad := func(format string, args ...any) error {
 		return fail.New(fail.Integrity, "%s: %s", name, fmt.Sprintf(format, args...))
 	}
-	tr := tar.NewReader(r)
+	th := canon.NewTarHash()
+	tr := tar.NewReader(th.Reader(r))
 	files := map[string][]byte{}
 	total := 0
 	for {
@@ -163,6 +161,9 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 		return nil, "", bad("no manifest.json (not a stella evidence archive)")
 	}
 	delete(files, "manifest.json")
+	if err := th.Check(name, evidenceEntries(mb, files)); err != nil {
+		return nil, "", err
+	}
 	var man evidenceManifest
 	dec := json.NewDecoder(bytes.NewReader(mb))
 	dec.DisallowUnknownFields()

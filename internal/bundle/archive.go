@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -59,27 +60,14 @@ func writeArchive(w io.Writer, c string, files []file) error {
 	default:
 		return fail.New(fail.Invalid, "unknown compression %q (want zstd or gzip)", c)
 	}
-	tw := tar.NewWriter(cw)
+	entries := make([]canon.TarEntry, len(sorted))
 	for i, f := range sorted {
 		if i > 0 && sorted[i-1].path == f.path {
 			return fail.New(fail.Internal, "bundle: duplicate entry %s", f.path)
 		}
-		hdr := &tar.Header{
-			Typeflag: tar.TypeReg,
-			Name:     f.path,
-			Mode:     0o644,
-			Size:     int64(len(f.data)),
-			ModTime:  time.Unix(0, 0),
-			Format:   tar.FormatPAX,
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return err
-		}
+		entries[i] = canon.TarEntry{Name: f.path, Data: f.data}
 	}
-	if err := tw.Close(); err != nil {
+	if err := canon.WriteTar(cw, entries); err != nil {
 		return err
 	}
 	return cw.Close()
@@ -179,7 +167,8 @@ func readArchive(r io.Reader, lim Limits) (files []file, compression string, err
 	// Headers and padding cost at most 3 blocks per member (PAX header,
 	// header, padding) beyond the data itself.
 	cr := &capReader{r: dr, n: lim.MaxTotalSize + int64(lim.MaxEntries+2)*3*512 + maxTrailer}
-	tr := tar.NewReader(cr)
+	th := canon.NewTarHash()
+	tr := tar.NewReader(th.Reader(cr))
 	seen := map[string]bool{}
 	var total int64
 	for {
@@ -225,6 +214,16 @@ func readArchive(r io.Reader, lim Limits) (files []file, compression string, err
 			return nil, "", fail.New(fail.Integrity, "%s: truncated (%d of %d bytes)", where, buf.Len(), hdr.Size)
 		}
 		files = append(files, file{path: hdr.Name, data: buf.Bytes()})
+	}
+	// The tar must be the canonical encoding of its entries (docs/bundle.md):
+	// no header field or padding may carry anything else. (Entries that are
+	// out of order or not listed are refused by the manifest check.)
+	canonical := make([]canon.TarEntry, len(files))
+	for i, f := range files {
+		canonical[i] = canon.TarEntry{Name: f.path, Data: f.data}
+	}
+	if err := th.Check("tar", canonical); err != nil {
+		return nil, "", err
 	}
 	// Read to the end of the compressed stream: its checksum is checked
 	// there, and only zero padding may follow the tar.

@@ -57,6 +57,48 @@ func rawArchive(t testing.TB, ms []member) []byte {
 	return buf.Bytes()
 }
 
+// withHeader returns ms with edit applied to every header.
+func withHeader(ms []member, edit func(*tar.Header)) []member {
+	out := make([]member, len(ms))
+	for i, m := range ms {
+		out[i] = m
+		edit(&out[i].hdr)
+	}
+	return out
+}
+
+// padGarbage writes ms as a canonical tar, puts a non-zero byte into the
+// padding after the first member whose size is not a multiple of 512, and
+// compresses it: the header checksums stay valid.
+func padGarbage(t testing.TB, ms []member) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	entries := make([]canon.TarEntry, len(ms))
+	for i, m := range ms {
+		entries[i] = canon.TarEntry{Name: m.hdr.Name, Data: m.data}
+	}
+	if err := canon.WriteTar(&raw, entries); err != nil {
+		t.Fatal(err)
+	}
+	b := raw.Bytes()
+	off := 0
+	for _, m := range ms {
+		if len(m.hdr.Name) > 100 {
+			t.Skip("long names need PAX headers")
+		}
+		off += 512 + len(m.data)
+		if len(m.data)%512 != 0 {
+			b[off] = 'x'
+			break
+		}
+	}
+	var buf bytes.Buffer
+	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
 // members returns the members of a good bundle, sorted by path.
 func members(t testing.TB, data []byte) []member {
 	t.Helper()
@@ -246,6 +288,11 @@ func TestHostile(t *testing.T) {
 		{name: "manifest-edited", data: rawArchive(t, replace(ms, ManifestPath, bytes.Replace(firstUnder(t, ms, ManifestPath).data, []byte(`"sequence":1`), []byte(`"sequence":9`), 1))), want: "over a different manifest"},
 		{name: "entry-size-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.Entries[0].Size++ })), want: "size"},
 		{name: "merkle-root-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.MerkleRoot = canon.Digest([]byte("other")) })), want: "merkleRoot sha256:"},
+		{name: "setuid-mode", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Mode = 0o4755 })), want: "not in canonical form"},
+		{name: "mtime", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.ModTime = time.Unix(1700000000, 0) })), want: "not in canonical form"},
+		{name: "uid-gid", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Uid, h.Gid = 1000, 1000 })), want: "not in canonical form"},
+		{name: "uname", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Uname, h.Gname = "mallory", "staff" })), want: "not in canonical form"},
+		{name: "padding-garbage", data: padGarbage(t, ms), want: "not in canonical form"},
 		{name: "stale", data: good.Data, anchor: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), want: "stale"},
 		{name: "not-yet-valid", data: good.Data, anchor: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), want: "not yet valid"},
 		{name: "replayed-sequence", data: older.Data, prior: newer.Data, want: "not greater than 5"},

@@ -75,6 +75,9 @@ func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *
 		}
 		err := st.View(ctx, func(tx *store.Tx) error {
 			l, err := tx.LifecycleOf(ctx, pol.ID, pol.Version)
+			if err == nil {
+				err = governance.CheckLifecycle(ctx, tx, l)
+			}
 			state = l.State
 			return err
 		})

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
@@ -83,6 +85,18 @@ func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) e
 		return err
 	}
 	defer st.Close()
+	// Governance rows are pushed only when they agree with their signed
+	// statements (docs/governance.md "Threat model"): a row edited in the
+	// database never reaches PostgreSQL.
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		problems, err := governance.CheckRows(ctx, tx)
+		if err == nil && len(problems) > 0 {
+			err = fail.New(fail.Integrity, "not syncing: %s", problems[0])
+		}
+		return err
+	}); err != nil {
+		return err
+	}
 	retry := sync.Retry{Attempts: opts.retries}
 	if opts.retries == 0 {
 		retry.Attempts = -1 // Retry's zero value means the default

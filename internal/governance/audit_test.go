@@ -77,7 +77,7 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 		}, 4, "sequence gap"},
 		{"last audit row deleted", func(*world) []string {
 			return []string{"DELETE FROM audit_events WHERE seq = 6"}
-		}, 6, "recorded by no audit event"},
+		}, 5, "events were deleted from the tail"},
 		{"signature edited", func(*world) []string {
 			return []string{`UPDATE governance_statements SET envelope = CAST(replace(CAST(envelope AS TEXT), '"sig":"', '"sig":"AAAA') AS BLOB) WHERE seq = 6`}
 		}, 6, "the signed statement was edited"},

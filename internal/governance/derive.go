@@ -3,6 +3,7 @@ package governance
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -146,7 +147,7 @@ func (r *Registry) checkException(ctx context.Context, tx *store.Tx, row *store.
 }
 
 // CheckRows checks every row the tenant's governance derives from
-// statements — exceptions — against them, for `audit verify` and `store
+// statements — lifecycle states and exceptions — against them, for `audit verify` and `store
 // check`, and returns one problem per row that disagrees.
 func CheckRows(ctx context.Context, tx *store.Tx) ([]string, error) {
 	r := &Registry{}
@@ -156,6 +157,18 @@ func CheckRows(ctx context.Context, tx *store.Tx) ([]string, error) {
 	}
 	slices.SortFunc(rows, func(a, b store.ExceptionRow) int { return cmpID(a.Exception.ID, b.Exception.ID) })
 	var problems []string
+	ls, err := tx.Lifecycles(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if err := CheckLifecycle(ctx, tx, l); err != nil {
+			if !fail.Is(err, fail.Integrity) {
+				return nil, err
+			}
+			problems = append(problems, err.Error())
+		}
+	}
 	for i := range rows {
 		if _, err := r.checkException(ctx, tx, &rows[i]); err != nil {
 			if !fail.Is(err, fail.Integrity) {
@@ -179,4 +192,116 @@ func cmpID(a, b string) int {
 		return 1
 	}
 	return 0
+}
+
+// A lifecycle row is checked against the audit event that set it
+// (updated_by) and the events since: the event must be about the version
+// and be a transition that ends in the row's state, the statement it
+// records must be the one stored and signed, and no later transition of
+// the version may exist. `UPDATE policy_lifecycle SET state='active'`
+// therefore fails every read (exit 6 naming the version).
+
+// endsIn lists, per audit event type about a version, the states that
+// event can leave the version in.
+var endsIn = map[string][]string{
+	ActionDrafted:          {store.StateDraft},
+	ActionReviewRequested:  {store.StateSubmitted},
+	ActionChangesRequested: {store.StateDraft},
+	ActionApproved:         {store.StateSubmitted, store.StateApproved},
+	ActionActivated:        {store.StateActive},
+	ActionArchived:         {store.StateArchived},
+	ActionRollback:         {store.StateActive},
+	ActionImported:         {store.StateDraft, store.StateSubmitted, store.StateApproved},
+}
+
+// Lifecycles returns the lifecycle of every version of policyID (all
+// policies when ""), each checked against the audit chain (CheckLifecycle).
+func Lifecycles(ctx context.Context, tx *store.Tx, policyID string) ([]store.Lifecycle, error) {
+	ls, err := tx.Lifecycles(ctx, policyID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range ls {
+		if err := CheckLifecycle(ctx, tx, l); err != nil {
+			return nil, err
+		}
+	}
+	return ls, nil
+}
+
+// CheckLifecycle checks one lifecycle row; a mismatch is fail.Integrity.
+func CheckLifecycle(ctx context.Context, tx *store.Tx, l store.Lifecycle) error {
+	subj := policyString(l.PolicyID, l.Version)
+	bad := func(format string, args ...any) error {
+		return fail.New(fail.Integrity, "policy %s: lifecycle state %s %s: the row was edited; run `stella audit verify`", subj, l.State, fmt.Sprintf(format, args...))
+	}
+	if l.UpdatedBy == 0 {
+		if l.State != store.StateDraft {
+			return bad("names no audit event")
+		}
+		return nil
+	}
+	evs, err := tx.Events(ctx, store.EventFilter{SinceSeq: l.UpdatedBy - 1, Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 || evs[0].Seq != l.UpdatedBy {
+		return bad("names audit event %d, which does not exist", l.UpdatedBy)
+	}
+	e := evs[0]
+	if h, err := store.EventHash(tx.Tenant(), e); err != nil || h != e.EventHash {
+		return bad("names audit event %d, which was edited", e.Seq)
+	}
+	var refs struct {
+		Statement string `json:"statement"`
+		From      string `json:"from"`
+	}
+	if err := json.Unmarshal(e.Payload, &refs); err != nil {
+		return bad("names audit event %d, whose payload does not decode", e.Seq)
+	}
+	ok := false
+	switch {
+	case e.Subject == subj:
+		ok = slices.Contains(endsIn[e.Type], l.State)
+	case e.Type == ActionRollback && refs.From == subj:
+		ok = l.State == store.StateArchived
+	}
+	if !ok {
+		return bad("is not what audit event %d (%s %s) leaves it in", e.Seq, e.Type, e.Subject)
+	}
+	if refs.Statement != "" {
+		ss, err := tx.Statements(ctx, store.StatementFilter{Digest: refs.Statement})
+		if err != nil {
+			return err
+		}
+		if len(ss) != 1 {
+			return bad("rests on statement %s, which is missing", shortKey(refs.Statement))
+		}
+		if _, err := ChainedStatement(ctx, tx, &ss[0]); err != nil {
+			return fail.Wrap(fail.Integrity, err)
+		}
+	}
+	later, err := tx.Events(ctx, store.EventFilter{Subject: subj, SinceSeq: l.UpdatedBy})
+	if err != nil {
+		return err
+	}
+	settled := l.State == store.StateActive || l.State == store.StateArchived
+	for _, x := range later {
+		if _, changes := endsIn[x.Type]; changes && !(x.Type == ActionImported && settled) {
+			return bad("is older than audit event %d (%s)", x.Seq, x.Type)
+		}
+	}
+	rbs, err := tx.Events(ctx, store.EventFilter{Type: ActionRollback, SinceSeq: l.UpdatedBy})
+	if err != nil {
+		return err
+	}
+	for _, x := range rbs {
+		var p struct {
+			From string `json:"from"`
+		}
+		if json.Unmarshal(x.Payload, &p) == nil && p.From == subj {
+			return bad("is older than audit event %d (%s from it)", x.Seq, x.Type)
+		}
+	}
+	return nil
 }

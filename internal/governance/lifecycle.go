@@ -498,7 +498,7 @@ func (r *Registry) Archive(ctx context.Context, a *Actor, ref, reason string) (*
 // depends on it or a live exception (requested or approved, not expired)
 // is scoped to it.
 func (r *Registry) checkReferences(ctx context.Context, tx *store.Tx, policyID string) error {
-	ls, err := tx.Lifecycles(ctx, "")
+	ls, err := Lifecycles(ctx, tx, "")
 	if err != nil {
 		return err
 	}
@@ -614,7 +614,7 @@ func (r *Registry) Rollback(ctx context.Context, a *Actor, policyID string, to i
 
 // activeVersion returns the active version of a policy, or nil.
 func activeVersion(ctx context.Context, tx *store.Tx, policyID string) (*version, error) {
-	ls, err := tx.Lifecycles(ctx, policyID)
+	ls, err := Lifecycles(ctx, tx, policyID)
 	if err != nil {
 		return nil, err
 	}

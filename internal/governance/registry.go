@@ -187,7 +187,7 @@ func resolve(ctx context.Context, tx *store.Tx, ref string, choose pick) (*versi
 	if !ok {
 		return nil, fail.New(fail.Invalid, "%q is not a registered policy reference (want P-<n>, P-<n>@<version>, P-<n>@active or P-<n>@latest)", ref)
 	}
-	ls, err := tx.Lifecycles(ctx, sel.ID)
+	ls, err := Lifecycles(ctx, tx, sel.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -74,9 +74,12 @@ func (r *Registry) runVersion(ctx context.Context, tx *store.Tx, pv *store.Polic
 		if err != nil {
 			return nil, err
 		}
+		if err := CheckLifecycle(ctx, tx, lc); err != nil {
+			return nil, err
+		}
 		return &version{pv: *pv, lc: lc}, nil
 	}
-	ls, err := tx.Lifecycles(ctx, "")
+	ls, err := Lifecycles(ctx, tx, "")
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // ActiveMembers returns the tenant's active policy versions as members of
 // a policy set (docs/governance.md "Policy sets"), by policy id.
 func ActiveMembers(ctx context.Context, tx *store.Tx) ([]policyset.Member, error) {
-	ls, err := tx.Lifecycles(ctx, "")
+	ls, err := Lifecycles(ctx, tx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +127,7 @@ type State struct {
 func TenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.Duration) (*State, error) {
 	st := &State{Tenant: tx.Tenant(), At: timeText(now), Window: FormatAge(window),
 		Conflicts: map[string]int{policyset.Blocking: 0, policyset.Warning: 0}}
-	ls, err := tx.Lifecycles(ctx, "")
+	ls, err := Lifecycles(ctx, tx, "")
 	if err != nil {
 		return nil, err
 	}

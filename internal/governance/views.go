@@ -31,7 +31,7 @@ func (r *Registry) Versions(ctx context.Context, policyID string) ([]VersionView
 	}
 	var out []VersionView
 	err := r.Store.View(ctx, func(tx *store.Tx) error {
-		ls, err := tx.Lifecycles(ctx, policyID)
+		ls, err := Lifecycles(ctx, tx, policyID)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (r *Registry) Status(ctx context.Context, policyID string) ([]PolicyStatus,
 	}
 	out := []PolicyStatus{}
 	err := r.Store.View(ctx, func(tx *store.Tx) error {
-		ls, err := tx.Lifecycles(ctx, policyID)
+		ls, err := Lifecycles(ctx, tx, policyID)
 		if err != nil {
 			return err
 		}

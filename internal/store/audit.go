@@ -84,6 +84,7 @@ func (t *Tx) Append(ctx context.Context, typ, actor, subject string, payload any
 	if err != nil {
 		return Event{}, err
 	}
+	t.head = &e
 	return e, nil
 }
 
@@ -179,6 +180,12 @@ func (t *Tx) VerifyChain(ctx context.Context) (int, error) {
 			return i, fail.Wrap(fail.Integrity, &ChainError{Seq: e.Seq, Reason: "event_hash does not match the event's content (the row was edited)"})
 		}
 		prev = e.EventHash
+	}
+	if err := t.checkAnchor(events); err != nil {
+		return len(events), err
+	}
+	if err := t.checkRunEvents(ctx, events); err != nil {
+		return len(events), err
 	}
 	return len(events), nil
 }

@@ -161,6 +161,7 @@ type Tx struct {
 	tx     *sql.Tx
 	s      *Store
 	tenant string
+	head   *Event // the last event this transaction appended
 }
 
 // Tenant returns the transaction's tenant.
@@ -189,12 +190,16 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(*Tx) error) (er
 			panic(p)
 		}
 	}()
-	if err := fn(&Tx{tx: tx, s: s, tenant: s.tenant}); err != nil {
+	t := &Tx{tx: tx, s: s, tenant: s.tenant}
+	if err := fn(t); err != nil {
 		tx.Rollback()
 		return s.wrap("", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return s.wrap("commit", err)
+	}
+	if t.head != nil {
+		return s.writeAnchor(t.head)
 	}
 	return nil
 }

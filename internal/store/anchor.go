@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// The head anchor (docs/store.md "Audit log"): after every transaction
+// that appends audit events the store writes the tenant's last event
+// (seq, eventHash) to a file beside the database, DB.head. VerifyChain
+// compares the chain with it, so deleting events from the tail — which
+// leaves a chain that verifies on its own — is detected, as long as the
+// attacker cannot also write the anchor file. A database without an
+// anchor (older, or copied elsewhere) verifies as before.
+
+// anchorSchema names the anchor file's format.
+const anchorSchema = "stella.audit-head/v1"
+
+// anchorFile is the anchor's on-disk form: the head of each tenant's chain.
+type anchorFile struct {
+	Schema  string                `json:"schema"`
+	Tenants map[string]anchorHead `json:"tenants"`
+}
+
+type anchorHead struct {
+	Seq       int64  `json:"seq"`
+	EventHash string `json:"eventHash"`
+}
+
+// AnchorPath returns the anchor file of the database, "" for none.
+func (s *Store) AnchorPath() string {
+	if s.path == "" || s.path == ":memory:" {
+		return ""
+	}
+	return s.path + ".head"
+}
+
+func (s *Store) readAnchor() (*anchorFile, error) {
+	a := &anchorFile{Schema: anchorSchema, Tenants: map[string]anchorHead{}}
+	p := s.AnchorPath()
+	if p == "" {
+		return a, nil
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return a, nil
+	}
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "audit head anchor %s: %v", p, err)
+	}
+	if err := json.Unmarshal(b, a); err != nil || a.Schema != anchorSchema || a.Tenants == nil {
+		return nil, fail.New(fail.Integrity, "audit head anchor %s: not a %s document", p, anchorSchema)
+	}
+	return a, nil
+}
+
+// writeAnchor records e as the head of the tenant's chain unless the
+// anchor already holds a later event (another process got there first).
+func (s *Store) writeAnchor(e *Event) error {
+	p := s.AnchorPath()
+	if p == "" {
+		return nil
+	}
+	a, err := s.readAnchor()
+	if err != nil {
+		return err
+	}
+	if cur, ok := a.Tenants[s.tenant]; ok && cur.Seq >= e.Seq {
+		return nil
+	}
+	a.Tenants[s.tenant] = anchorHead{Seq: e.Seq, EventHash: e.EventHash}
+	b, err := json.MarshalIndent(a, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(p), ".stella-head-*")
+	if err != nil {
+		return fail.New(fail.Internal, "write %s: %v", p, err)
+	}
+	_, werr := tmp.Write(append(b, '\n'))
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), p)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fail.New(fail.Internal, "write %s: %v", p, werr)
+	}
+	return nil
+}
+
+// checkAnchor compares the verified chain events with the anchor.
+func (t *Tx) checkAnchor(events []Event) error {
+	a, err := t.s.readAnchor()
+	if err != nil {
+		return err
+	}
+	h, ok := a.Tenants[t.tenant]
+	if !ok {
+		return nil
+	}
+	if int64(len(events)) < h.Seq {
+		return fail.Wrap(fail.Integrity, &ChainError{Seq: int64(len(events)), Reason: fmt.Sprintf(
+			"the chain ends at event %d but its head anchor %s records event %d: events were deleted from the tail", len(events), t.s.AnchorPath(), h.Seq)})
+	}
+	if h.Seq > 0 && events[h.Seq-1].EventHash != h.EventHash {
+		return fail.Wrap(fail.Integrity, &ChainError{Seq: h.Seq, Reason: fmt.Sprintf(
+			"event %d differs from the head anchor %s: the chain was rewritten from there", h.Seq, t.s.AnchorPath())})
+	}
+	return nil
+}
+
+// checkRunEvents checks that every run an audit event says was recorded
+// still exists. A run recorded before a store.pruned event may have been
+// pruned (the event counts runs, it does not list them), so only runs
+// recorded after the last prune are held to this.
+func (t *Tx) checkRunEvents(ctx context.Context, events []Event) error {
+	for i := len(events) - 1; i >= 0; i-- {
+		e := events[i]
+		switch e.Type {
+		case "store.pruned":
+			return nil
+		case "policy.run.completed", "policy.run.failed", "policy.run.imported":
+			var n int
+			if err := t.queryRow(ctx, `SELECT count(*) FROM runs WHERE tenant = ? AND run_id = ?`, t.tenant, e.Subject).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return fail.Wrap(fail.Integrity, &ChainError{Seq: e.Seq, Reason: fmt.Sprintf("%s %s: the run is missing from the database (deleted behind the log's back)", e.Type, e.Subject)})
+			}
+		}
+	}
+	return nil
+}
