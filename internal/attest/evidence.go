@@ -162,7 +162,7 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 	}
 	delete(files, "manifest.json")
 	if err := th.Check(name, evidenceEntries(mb, files)); err != nil {
-		return nil, "", err
+		return nil, "", fail.Wrap(fail.Integrity, err)
 	}
 	var man evidenceManifest
 	dec := json.NewDecoder(bytes.NewReader(mb))

@@ -223,7 +223,7 @@ func readArchive(r io.Reader, lim Limits) (files []file, compression string, err
 		canonical[i] = canon.TarEntry{Name: f.path, Data: f.data}
 	}
 	if err := th.Check("tar", canonical); err != nil {
-		return nil, "", err
+		return nil, "", fail.Wrap(fail.Integrity, err)
 	}
 	// Read to the end of the compressed stream: its checksum is checked
 	// there, and only zero padding may follow the tar.

@@ -3,11 +3,10 @@ package canon
 import (
 	"archive/tar"
 	"crypto/sha256"
+	"fmt"
 	"hash"
 	"io"
 	"time"
-
-	"github.com/stella-policy/stella/internal/fail"
 )
 
 // Canonical tar (docs/bundle.md "Archive format"): bundles and evidence
@@ -50,14 +49,15 @@ func NewTarHash() *TarHash { return &TarHash{h: sha256.New()} }
 func (t *TarHash) Reader(r io.Reader) io.Reader { return io.TeeReader(r, t.h) }
 
 // Check compares the hashed bytes with the canonical tar of entries; a
-// difference is fail.Integrity naming what it means.
+// difference is an error naming what it means (callers report it as an
+// integrity failure).
 func (t *TarHash) Check(name string, entries []TarEntry) error {
 	c := sha256.New()
 	if err := WriteTar(c, entries); err != nil {
-		return fail.New(fail.Integrity, "%s: %v", name, err)
+		return fmt.Errorf("%s: %v", name, err)
 	}
 	if string(c.Sum(nil)) != string(t.h.Sum(nil)) {
-		return fail.New(fail.Integrity, "%s: the tar is not in canonical form (entries sorted, mode 0644, uid/gid 0, empty user/group names, mtime 0, no extra header records, zero padding): its metadata was changed", name)
+		return fmt.Errorf("%s: the tar is not in canonical form (entries sorted, mode 0644, uid/gid 0, empty user/group names, mtime 0, no extra header records, zero padding): its metadata was changed", name)
 	}
 	return nil
 }
