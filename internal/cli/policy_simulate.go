@@ -124,15 +124,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if err := opts.checkBaselines(); err != nil {
 		return err
 	}
-	format := app.Format()
-	if !isSimulateFormat(format) {
-		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
-	}
-	at, err := run.ParseAsOf(opts.asOf, time.Now())
-	if err != nil {
-		return err
-	}
-	env, err := run.ParseEnv(opts.env)
+	format, at, env, err := opts.prepare(app)
 	if err != nil {
 		return err
 	}
@@ -211,6 +203,22 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		return exitWith(fail.Blocked)
 	}
 	return gateExit(res.Verdict, opts.failOn, res.Shadow)
+}
+
+// prepare checks the output format and parses --as-of (against the wall
+// clock, read here once) and --env: the steps every simulation takes first.
+func (o *policySimulateOptions) prepare(app *App) (format string, at time.Time, env []engine.KV, err error) {
+	format = app.Format()
+	if !isSimulateFormat(format) {
+		return "", time.Time{}, nil, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
+	}
+	if at, err = run.ParseAsOf(o.asOf, time.Now()); err != nil {
+		return "", time.Time{}, nil, err
+	}
+	if env, err = run.ParseEnv(o.env); err != nil {
+		return "", time.Time{}, nil, err
+	}
+	return format, at, env, nil
 }
 
 func isSimulateFormat(f string) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policyset"
@@ -29,15 +28,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	format := app.Format()
-	if !isSimulateFormat(format) {
-		return fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
-	}
-	at, err := run.ParseAsOf(opts.asOf, time.Now())
-	if err != nil {
-		return err
-	}
-	env, err := run.ParseEnv(opts.env)
+	format, at, env, err := opts.prepare(app)
 	if err != nil {
 		return err
 	}
