@@ -31,7 +31,10 @@ type Recorded struct {
 // signed with key (nil: unsigned), the rows and the audit events, in one
 // transaction (docs/runs.md, docs/attestation.md).
 func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (*Recorded, error) {
-	m := o.meta()
+	m, err := o.meta()
+	if err != nil {
+		return nil, err
+	}
 	if m.CompletedAt.IsZero() {
 		m.CompletedAt = time.Now()
 	}
