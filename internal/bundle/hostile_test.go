@@ -41,6 +41,16 @@ func rawArchive(t testing.TB, ms []member) []byte {
 	var buf bytes.Buffer
 	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
 	tw := tar.NewWriter(zw)
+	writeMembers(t, tw, ms)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func writeMembers(t testing.TB, tw *tar.Writer, ms []member) {
+	t.Helper()
 	for _, m := range ms {
 		h := m.hdr
 		if err := tw.WriteHeader(&h); err != nil {
@@ -50,11 +60,6 @@ func rawArchive(t testing.TB, ms []member) []byte {
 			t.Fatal(err)
 		}
 	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
-	return buf.Bytes()
 }
 
 // headerOnly writes ms, then the header of an entry name of size bytes
@@ -64,11 +69,7 @@ func headerOnly(t testing.TB, ms []member, name string, size int64) []byte {
 	var buf bytes.Buffer
 	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
 	tw := tar.NewWriter(zw)
-	for _, m := range ms {
-		h := m.hdr
-		tw.WriteHeader(&h)
-		tw.Write(m.data)
-	}
+	writeMembers(t, tw, ms)
 	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size}); err != nil {
 		t.Fatal(err)
 	}
