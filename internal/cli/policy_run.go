@@ -11,6 +11,7 @@ import (
 
 	"errors"
 	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/engine"
@@ -172,6 +173,13 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	defer st.Close()
+	// The clock may not go behind a signed time anchor imported here; an
+	// explicit --as-of is the operator's own, recorded choice.
+	if opts.asOf == "" {
+		if err := bundle.CheckClock(ctx, st, time.Now()); err != nil {
+			return err
+		}
+	}
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
 		Labels: opts.labels}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {

@@ -10,11 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/ir"
 )
 
 // RecordSchema is the schemaVersion of a run record and the name of the
@@ -30,7 +28,8 @@ const (
 	StatusFailed    = "failed"
 )
 
-// RunRecord is the run record of DESIGN §7. It holds no wall-clock field
+// RunRecord is the run record (docs/runs.md), built by internal/run
+// (run.NewRecord) and stored as it is. It holds no wall-clock field
 // unless Timing is set, so that the same evaluation gives the same bytes on
 // any machine; the store keeps the times of a run in separate columns.
 type RunRecord struct {
@@ -120,125 +119,6 @@ type RunMeta struct {
 	WithTiming     bool   // put the wall-clock times into the record
 	Lifecycle      string // the version's lifecycle state here (RecordPolicy)
 	ApprovalSet    string // the digest of its counted approvals (RecordPolicy)
-}
-
-// RunID builds the run id run:<policyId>:<evaluation time>:<key> (DESIGN
-// §7). The key is 12 hex characters of the digest of everything that decides
-// the outputs (IR digest, inputs, env, evaluation time, shadow, mode and the
-// engine version), so running the same thing again gives the same id and is
-// recorded once.
-func RunID(m RunMeta, inputs string) string {
-	key := struct {
-		IR     string      `json:"ir"`
-		Inputs string      `json:"inputs"`
-		Env    []engine.KV `json:"env"`
-		Time   string      `json:"evaluationTime"`
-		Shadow bool        `json:"shadow"`
-		Mode   string      `json:"mode"`
-		Engine string      `json:"engine"`
-	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version}
-	_, d, _ := canon.DigestOf(key)
-	ts := "00010101T000000Z"
-	if t, err := time.Parse(time.RFC3339Nano, m.EvaluationTime); err == nil {
-		ts = t.UTC().Format("20060102T150405Z")
-	}
-	return "run:" + idPart(m.PolicyID) + ":" + ts + ":" + canon.Short(d, 12)
-}
-
-// idPart keeps a policy name usable inside a run id: anything but letters,
-// digits, '.', '_' and '-' becomes '-'.
-func idPart(s string) string {
-	if s == "" {
-		return "policy"
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
-			return r
-		}
-		return '-'
-	}, s)
-}
-
-// NewRecord builds the record of a completed evaluation.
-func NewRecord(tenant string, m RunMeta, res *engine.Result) *RunRecord {
-	inputsKey := m.SnapshotID
-	if inputsKey == "" {
-		inputsKey = res.Inputs.InputsHash
-	}
-	fired := 0
-	for _, r := range res.Summary.Rules {
-		if r.Matched > 0 {
-			fired++
-		}
-	}
-	rec := &RunRecord{
-		SchemaVersion: RecordSchema,
-		RunID:         RunID(m, inputsKey),
-		Tenant:        tenantOr(tenant),
-		Mode:          m.Mode,
-		Shadow:        m.Shadow,
-		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax,
-			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
-		Inputs:  RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status:  StatusSucceeded,
-		Verdict: res.Verdict,
-		Stats: RecordStats{
-			Components:      res.Inputs.Counts.Components,
-			Advisories:      res.Inputs.Counts.Advisories,
-			Findings:        len(res.Findings),
-			ByVerdict:       res.Summary.ByVerdict,
-			RulesFired:      fired,
-			RuleEvaluations: res.Summary.RuleEvaluations,
-			Unknowns:        res.Summary.Unknowns,
-		},
-		Outputs: RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
-		Engine:  RecordEngine{Name: "stella", Version: buildinfo.Version},
-	}
-	if m.SnapshotID != "" {
-		rec.Inputs.SnapshotID = m.SnapshotID
-	}
-	rec.Timing = timing(m)
-	return rec
-}
-
-// FailedRecord builds the record of an evaluation that failed with cause.
-func FailedRecord(tenant string, m RunMeta, cause error) *RunRecord {
-	rec := &RunRecord{
-		SchemaVersion: RecordSchema,
-		RunID:         RunID(m, m.SnapshotID),
-		Tenant:        tenantOr(tenant),
-		Mode:          m.Mode,
-		Shadow:        m.Shadow,
-		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax,
-			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
-		Inputs: RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status: StatusFailed,
-		Engine: RecordEngine{Name: "stella", Version: buildinfo.Version},
-		Error:  cause.Error(),
-	}
-	rec.Timing = timing(m)
-	return rec
-}
-
-func timing(m RunMeta) *RecordTiming {
-	if !m.WithTiming {
-		return nil
-	}
-	return &RecordTiming{StartedAt: timeText(m.StartedAt), CompletedAt: timeText(m.CompletedAt), DurationMS: m.CompletedAt.Sub(m.StartedAt).Milliseconds()}
-}
-
-func nonNilKV(kv []engine.KV) []engine.KV {
-	if kv == nil {
-		return []engine.KV{}
-	}
-	return kv
-}
-
-func tenantOr(t string) string {
-	if t == "" {
-		return DefaultTenant
-	}
-	return t
 }
 
 // Run is a stored run.
