@@ -331,6 +331,12 @@ func (c *collector) addRun(ctx context.Context, r *store.Run) error {
 	if r.Status != store.StatusSucceeded {
 		return fail.New(fail.Invalid, "run %s %s; only succeeded runs can be bundled", r.RunID, r.Status)
 	}
+	var rec struct {
+		Set json.RawMessage `json:"set"`
+	}
+	if json.Unmarshal(r.Record, &rec) == nil && rec.Set != nil {
+		return fail.New(fail.Invalid, "run %s evaluated a policy set; a bundle carries runs of one policy version", r.RunID)
+	}
 	dir := RunDir(r.RunID)
 	for _, x := range c.runs {
 		if x.RunID == r.RunID {
