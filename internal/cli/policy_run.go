@@ -39,7 +39,7 @@ type policyRunOptions struct {
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
-// needs instead (seed 002 §3, §6).
+// needs instead (docs/runs.md "A run, end to end").
 var looseCursors = []struct{ flag, cursor string }{
 	{"sbom", "sbom_digest"},
 	{"advisories", "advisory_snapshot"},
