@@ -52,8 +52,13 @@ type ExportOptions struct {
 	// CreatedAt defaults to the newest time found in the contents (policy
 	// version createdAt, snapshot importedAt, run completedAt): never the
 	// clock. ValidUntil defaults to CreatedAt + ValidFor (default 30 days).
-	CreatedAt   time.Time
-	ValidUntil  time.Time
+	CreatedAt  time.Time
+	ValidUntil time.Time
+	// TimeAnchor is the exporter's clock, signed into the manifest; the
+	// caller reads the clock (the CLI: now, or --time-anchor). Zero takes
+	// createdAt. It is part of the content: the same content with another
+	// anchor is another bundle with its own sequence number.
+	TimeAnchor  time.Time
 	ValidFor    time.Duration
 	Compression string // Zstd (default) or Gzip
 	Approvals   Approvals
@@ -326,6 +331,12 @@ func (c *collector) addRun(ctx context.Context, r *store.Run) error {
 	if r.Status != store.StatusSucceeded {
 		return fail.New(fail.Invalid, "run %s %s; only succeeded runs can be bundled", r.RunID, r.Status)
 	}
+	var rec struct {
+		Set json.RawMessage `json:"set"`
+	}
+	if json.Unmarshal(r.Record, &rec) == nil && rec.Set != nil {
+		return fail.New(fail.Invalid, "run %s evaluated a policy set; a bundle carries runs of one policy version", r.RunID)
+	}
 	dir := RunDir(r.RunID)
 	for _, x := range c.runs {
 		if x.RunID == r.RunID {
@@ -481,12 +492,19 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 	if !until.After(created) {
 		return nil, fail.New(fail.Invalid, "validUntil %s is not after createdAt %s", until.Format(time.RFC3339), created.Format(time.RFC3339))
 	}
+	anchor := o.TimeAnchor.UTC().Truncate(time.Second)
+	if o.TimeAnchor.IsZero() {
+		anchor = created
+	}
+	if anchor.Before(created) {
+		return nil, fail.New(fail.Invalid, "time anchor %s is before createdAt %s: the exporter's clock is behind its own contents", anchor.Format(time.RFC3339), created.Format(time.RFC3339))
+	}
 	sort.Slice(c.policies, func(i, j int) bool { return policyLess(c.policies[i], c.policies[j]) })
 	sort.Slice(c.snapshots, func(i, j int) bool { return c.snapshots[i].ID < c.snapshots[j].ID })
 	sort.Slice(c.runs, func(i, j int) bool { return c.runs[i].RunID < c.runs[j].RunID })
 	m := &Manifest{
 		Format: Format, Producer: Producer{Name: "stella", Version: buildinfo.Version}, Tenant: c.tx.Tenant(),
-		Stream: o.Stream, CreatedAt: created.Format(time.RFC3339), ValidUntil: until.Format(time.RFC3339),
+		Stream: o.Stream, CreatedAt: created.Format(time.RFC3339), ValidUntil: until.Format(time.RFC3339), TimeAnchor: anchor.Format(time.RFC3339),
 		Policies: nonNil(c.policies), Snapshots: nonNil(c.snapshots), Runs: nonNil(c.runs), TrustRoots: []TrustRoot{}, Entries: []Entry{},
 	}
 	ids := make([]string, 0, len(c.keys))

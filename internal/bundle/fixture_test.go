@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/testenv"
@@ -160,7 +161,7 @@ func evaluate(t testing.TB, st *store.Store, pv store.PolicyVersion, key *attest
 	}
 	meta := store.RunMeta{Mode: store.ModeRun, PolicyID: pv.PolicyID, PolicyVersion: pv.Version, IR: irBytes, SourceMap: sm,
 		SnapshotID: snap.ID(), Env: []engine.KV{}, EvaluationTime: at.Format(time.RFC3339), StartedAt: clock(), CompletedAt: clock().Add(time.Second)}
-	rec := store.NewRecord(st.Tenant(), meta, res)
+	rec := run.NewRecord(st.Tenant(), meta, res)
 	recJSON, err := json.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,8 @@ type importedEvent struct {
 	Signers          []string `json:"signers"`
 	TimeAnchor       string   `json:"timeAnchor"`
 	TimeAnchorSource string   `json:"timeAnchorSource"`
+	SignedAnchor     string   `json:"signedTimeAnchor"` // the manifest's timeAnchor
+	ValidUntil       string   `json:"validUntil"`
 	Forced           bool     `json:"forced"`
 	Reason           string   `json:"reason,omitempty"`
 	Policies         []string `json:"policies"`
@@ -117,7 +119,7 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
 			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
 			FileDigest: b.Digest, Manifest: canon.Digest(b.files[ManifestPath]), Signature: canon.Digest(b.files[SignaturePath]), Signers: rep.Signers,
-			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, Forced: res.Forced, Reason: res.Reason,
+			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Forced: res.Forced, Reason: res.Reason,
 			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		if err != nil {

@@ -133,9 +133,14 @@ type VerifyOptions struct {
 	Now        func() time.Time
 }
 
-// MaxClockSkew is how far in the future of the time anchor createdAt may
-// be before the bundle is refused as not yet valid.
+// MaxClockSkew is how far in the future of the time anchor createdAt (or
+// the bundle's signed time anchor) may be before the bundle is refused as
+// not yet valid.
 const MaxClockSkew = 5 * time.Minute
+
+// ExpiryWarning is how close to its validUntil a bundle is reported as
+// expiring soon (docs/bundle.md, "Time anchors").
+const ExpiryWarning = 7 * 24 * time.Hour
 
 // Report is what Verify checked.
 type Report struct {
@@ -150,7 +155,14 @@ type Report struct {
 	ValidUntil string   `json:"validUntil"`
 	TimeAnchor string   `json:"timeAnchor"`
 	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
-	Signers    []string `json:"signers"`          // trusted key ids whose signatures verified
+	// SignedAnchor is the exporter's clock signed into the manifest.
+	SignedAnchor string `json:"signedTimeAnchor"`
+	// DaysLeft is the whole days from the time anchor to validUntil.
+	DaysLeft int `json:"daysLeft"`
+	// Expiring is the warning for a bundle that expires within
+	// ExpiryWarning of the time anchor (also in Warnings).
+	Expiring   string   `json:"expiring,omitempty"`
+	Signers    []string `json:"signers"` // trusted key ids whose signatures verified
 	Entries    int      `json:"entries"`
 	MerkleRoot string   `json:"merkleRoot"`
 	Policies   []string `json:"policies"`  // P-n@v
@@ -257,7 +269,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 
 	rep := &Report{
 		BundleID: m.BundleID, File: b.Name, FileDigest: b.Digest, Tenant: m.Tenant, Stream: m.Stream, Sequence: m.Sequence,
-		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, Signers: signers,
+		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, SignedAnchor: m.TimeAnchor, Signers: signers,
 		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Warnings: []string{},
 		EmbeddedKey: embedded,
 	}
@@ -300,7 +312,41 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if created.Sub(anchor) > MaxClockSkew {
 		return nil, fmt.Errorf("not yet valid: created at %s, after the time anchor %s (%s)", m.CreatedAt, rep.TimeAnchor, rep.AnchorFrom)
 	}
+	signed, err := parseTime("timeAnchor", m.TimeAnchor)
+	if err != nil {
+		return nil, err
+	}
+	if signed.Before(created) {
+		return nil, fmt.Errorf("%s: timeAnchor %s is before createdAt %s", ManifestPath, m.TimeAnchor, m.CreatedAt)
+	}
+	if signed.Sub(anchor) > MaxClockSkew {
+		return nil, fmt.Errorf("not yet valid: signed at %s (its time anchor), after the time it is checked at, %s (%s): this clock is behind the exporter's", m.TimeAnchor, rep.TimeAnchor, rep.AnchorFrom)
+	}
+	left := until.Sub(anchor)
+	rep.DaysLeft = int(left / (24 * time.Hour))
+	if left < ExpiryWarning {
+		rep.Expiring = ExpiryMessage(m.Stream, m.Sequence, m.ValidUntil, left)
+		rep.Warnings = append(rep.Warnings, rep.Expiring)
+	}
 	return rep, nil
+}
+
+// ExpiryMessage is the warning for a bundle that expires within
+// ExpiryWarning: left is the time from the time anchor to validUntil.
+func ExpiryMessage(stream string, seq int64, validUntil string, left time.Duration) string {
+	return fmt.Sprintf("bundle %d of stream %q expires in %s (valid until %s): import a newer one before then", seq, stream, humanDays(left), validUntil)
+}
+
+// humanDays says a duration in days, or hours below one day.
+func humanDays(d time.Duration) string {
+	if d >= 24*time.Hour {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return fmt.Sprintf("%dh", int(d/time.Hour))
 }
 
 // checkEntries checks the manifest's entry list: safe paths, sorted,

@@ -196,6 +196,28 @@ func writeExplain(w io.Writer, s styles, f *engine.Finding) {
 	} else {
 		fmt.Fprintf(w, "  decided by no rule — %s\n", ex.Verdict.Rationale)
 	}
+	if set := ex.Set; set != nil {
+		// A policy set's finding: each member's decision, and which decided
+		// (docs/governance.md "Evaluating a set").
+		fmt.Fprintf(w, "  %s  decided by %s\n", s.paint(s.bold, "policy set"), s.paint(s.bold, set.DecidedBy))
+		for _, d := range set.Policies {
+			what := "out of scope"
+			if d.InScope {
+				what = d.Verdict
+				if d.Rule != "" {
+					what += " by " + d.Rule
+				}
+			}
+			if !d.Counts {
+				what += " (traced only)"
+			}
+			mark := " "
+			if d.Policy == set.DecidedBy {
+				mark = "◀"
+			}
+			fmt.Fprintf(w, "    %s %s [%s]  %s\n", mark, d.Policy, d.Enforcement, what)
+		}
+	}
 
 	fmt.Fprintf(w, "  %s\n", s.paint(s.bold, "rule chain"))
 	for _, r := range ex.RuleChain {

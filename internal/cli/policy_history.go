@@ -33,7 +33,7 @@ warned, blocked).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.policy, "policy", "", "only runs of this policy id (P-n, or a policy file's own name)")
+	f.StringVar(&opts.policy, "policy", "", "only runs of this policy id (P-n, or a policy file's own name), including the set runs it was a member of")
 	f.StringVar(&opts.status, "status", "", "only runs with this status or verdict")
 	f.StringVar(&opts.since, "since", "", "only runs started at or after this RFC 3339 time")
 	f.IntVar(&opts.limit, "limit", 50, "at most this many runs (0: all)")

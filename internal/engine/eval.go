@@ -19,6 +19,7 @@ type findingInput struct {
 	comp         *model.Component
 	adv          *model.Advisory
 	rng          string
+	fold         bool     // matched case-insensitively (match.Pair.CaseInsensitive)
 	ids          []string // the advisory id, then its aliases
 	aliases      []string
 	source       string
@@ -96,6 +97,7 @@ func (s *state) prepare(pair *match.Pair) {
 		comp:    c,
 		adv:     a,
 		rng:     pair.Range,
+		fold:    pair.CaseInsensitive,
 		aliases: pair.Aliases,
 		source:  advisorySource(a),
 	}
@@ -111,7 +113,7 @@ func (s *state) prepare(pair *match.Pair) {
 	if s.f.tags == nil {
 		s.f.tags = []string{}
 	}
-	s.f.fixedIn = fixedVersions(a, c)
+	s.f.fixedIn = fixedVersions(a, c, s.f.fold)
 	s.f.fixAvailable = fixAvailable(c, s.f.fixedIn)
 	s.f.cwes = cwesOf(pair.Group, a, s.f.ids, p.nvd)
 	s.f.compTags = c.Tags
@@ -155,12 +157,15 @@ func advisorySource(a *model.Advisory) string {
 }
 
 // fixedVersions lists the fixed events of the advisory's affected entries
-// for the component's package, in the order the advisory gives them.
-func fixedVersions(a *model.Advisory, c *model.Component) []string {
+// for the component's package, in the order the advisory gives them; fold
+// compares the package names case-insensitively (a case-insensitive match).
+func fixedVersions(a *model.Advisory, c *model.Component, fold bool) []string {
 	var out []string
 	for _, af := range a.Affected {
-		if c.Ecosystem == "" || !purl.EcosystemCovers(af.Ecosystem, c.Ecosystem) ||
-			purl.NormalizeName(af.Ecosystem, af.Name) != purl.NormalizeName(c.Ecosystem, c.Package) {
+		if c.Ecosystem == "" || !purl.EcosystemCovers(af.Ecosystem, c.Ecosystem) {
+			continue
+		}
+		if an, cn := purl.NormalizeName(af.Ecosystem, af.Name), purl.NormalizeName(c.Ecosystem, c.Package); an != cn && !(fold && strings.EqualFold(an, cn)) {
 			continue
 		}
 		for _, r := range af.Ranges {

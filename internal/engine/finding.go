@@ -21,20 +21,21 @@ func (s *state) finding() Finding {
 		reach.State, reach.Score, reach.Evidence = f.reach.State, &score, f.reach.Evidence
 	}
 	out := Finding{
-		FindingID:  f.id,
-		Purl:       c.Purl,
-		Component:  ComponentRef{SBOM: c.SBOM, Ref: c.Ref, Scope: c.Scope, Relation: c.Relation},
-		Ecosystem:  c.Ecosystem,
-		Name:       componentName(c),
-		Version:    c.Version,
-		AdvisoryID: a.ID,
-		Aliases:    f.aliases,
-		Source:     f.source,
-		Summary:    a.Summary,
-		Range:      f.rng,
-		FixedIn:    f.fixedIn,
-		VEXStatus:  vs,
-		Verdict:    s.verdict,
+		FindingID:              f.id,
+		Purl:                   c.Purl,
+		Component:              ComponentRef{SBOM: c.SBOM, Ref: c.Ref, Scope: c.Scope, Relation: c.Relation},
+		Ecosystem:              c.Ecosystem,
+		Name:                   componentName(c),
+		Version:                c.Version,
+		AdvisoryID:             a.ID,
+		Aliases:                f.aliases,
+		Source:                 f.source,
+		Summary:                a.Summary,
+		Range:                  f.rng,
+		MatchedCaseInsensitive: f.fold,
+		FixedIn:                f.fixedIn,
+		VEXStatus:              vs,
+		Verdict:                s.verdict,
 		Severity: Severity{Band: s.sev.bandName(), Score: s.sev.scorePtr(), Source: s.sev.source, Vector: s.sev.vector,
 			Label: s.sev.label, Record: s.sev.record, Step: s.sev.step, Qualitative: s.sev.qualitative},
 		RiskScore:    risk.Score,
@@ -110,7 +111,7 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 		Evidence: Evidence{
 			Advisory: AdvisoryEvidence{
 				ID: s.f.adv.ID, Source: s.f.source, Aliases: s.f.aliases, Published: s.f.adv.Published,
-				Modified: s.f.adv.Modified, Range: s.f.rng, FixedIn: s.f.fixedIn, Tags: s.f.tags,
+				Modified: s.f.adv.Modified, Range: s.f.rng, MatchedCaseInsensitive: s.f.fold, FixedIn: s.f.fixedIn, Tags: s.f.tags,
 			},
 			VEX:          make([]VEXEvidence, len(s.vex.all)),
 			Consensus:    cons,
@@ -151,6 +152,10 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 			imp.Reason = "counts; superseded by a later statement"
 		}
 		x.VEXImpacts[i] = imp
+	}
+	if s.f.fold {
+		x.Notes = append(x.Notes, "matched case-insensitively: the SBOM's Go module path "+s.f.comp.Package+
+			" is all lowercase and the advisory names a path that differs only in case")
 	}
 	for _, u := range f.Unknowns {
 		x.Notes = append(x.Notes, "unknown: "+unknownText[u])

@@ -183,32 +183,35 @@ type Gate struct {
 
 // Finding is one component affected by one advisory, with its decision.
 type Finding struct {
-	FindingID    string        `json:"findingId"`
-	Purl         string        `json:"purl"`
-	Component    ComponentRef  `json:"component"`
-	Ecosystem    string        `json:"ecosystem"`
-	Name         string        `json:"name"`
-	Version      string        `json:"version"`
-	AdvisoryID   string        `json:"advisoryId"`
-	Aliases      []string      `json:"aliases"`
-	Source       string        `json:"source"` // advisory source (GHSA, GO, PYSEC, …)
-	Summary      string        `json:"summary,omitempty"`
-	Range        string        `json:"range,omitempty"`   // the range that matched
-	FixedIn      []string      `json:"fixedIn,omitempty"` // versions that fix it, from the advisory
-	VEXStatus    string        `json:"vexStatus"`
-	Verdict      string        `json:"verdict"`
-	Severity     Severity      `json:"severity"`
-	RiskScore    *decimal.D    `json:"riskScore"` // 0–100; null when the severity is unknown
-	Rule         string        `json:"rule"`      // the rule that decided the status; "" when none did
-	Signals      Signals       `json:"signals"`
-	Reachability Reachability  `json:"reachability"`
-	Exception    *ExceptionRef `json:"exception,omitempty"` // the winning exception
-	Annotations  []Annotation  `json:"annotations"`         // in the order first set; a later value for a key replaces the earlier
-	Warnings     []string      `json:"warnings"`            // warn messages, in rule order
-	Unknowns     []string      `json:"unknowns"`            // signals that were missing, sorted
-	Enforced     bool          `json:"enforced"`            // false in shadow mode
-	ExplainID    string        `json:"explainId"`
-	Explain      *Explain      `json:"explain,omitempty"`
+	FindingID  string       `json:"findingId"`
+	Purl       string       `json:"purl"`
+	Component  ComponentRef `json:"component"`
+	Ecosystem  string       `json:"ecosystem"`
+	Name       string       `json:"name"`
+	Version    string       `json:"version"`
+	AdvisoryID string       `json:"advisoryId"`
+	Aliases    []string     `json:"aliases"`
+	Source     string       `json:"source"` // advisory source (GHSA, GO, PYSEC, …)
+	Summary    string       `json:"summary,omitempty"`
+	Range      string       `json:"range,omitempty"` // the range that matched
+	// MatchedCaseInsensitive: the component's Go module path matched the
+	// advisory's only case-insensitively (docs/conformance.md "Go module paths").
+	MatchedCaseInsensitive bool          `json:"matchedCaseInsensitive,omitempty"`
+	FixedIn                []string      `json:"fixedIn,omitempty"` // versions that fix it, from the advisory
+	VEXStatus              string        `json:"vexStatus"`
+	Verdict                string        `json:"verdict"`
+	Severity               Severity      `json:"severity"`
+	RiskScore              *decimal.D    `json:"riskScore"` // 0–100; null when the severity is unknown
+	Rule                   string        `json:"rule"`      // the rule that decided the status; "" when none did
+	Signals                Signals       `json:"signals"`
+	Reachability           Reachability  `json:"reachability"`
+	Exception              *ExceptionRef `json:"exception,omitempty"` // the winning exception
+	Annotations            []Annotation  `json:"annotations"`         // in the order first set; a later value for a key replaces the earlier
+	Warnings               []string      `json:"warnings"`            // warn messages, in rule order
+	Unknowns               []string      `json:"unknowns"`            // signals that were missing, sorted
+	Enforced               bool          `json:"enforced"`            // false in shadow mode
+	ExplainID              string        `json:"explainId"`
+	Explain                *Explain      `json:"explain,omitempty"`
 }
 
 // ComponentRef locates a component in its SBOM.
@@ -358,15 +361,17 @@ type Evidence struct {
 
 // AdvisoryEvidence describes the matched advisory.
 type AdvisoryEvidence struct {
-	ID        string     `json:"id"`
-	Source    string     `json:"source"`
-	Aliases   []string   `json:"aliases"`
-	Published string     `json:"published,omitempty"`
-	Modified  string     `json:"modified,omitempty"`
-	Range     string     `json:"range,omitempty"`
-	FixedIn   []string   `json:"fixedIn,omitempty"`
-	Severity  []SevEntry `json:"severity,omitempty"`
-	Tags      []string   `json:"tags"`
+	ID        string   `json:"id"`
+	Source    string   `json:"source"`
+	Aliases   []string `json:"aliases"`
+	Published string   `json:"published,omitempty"`
+	Modified  string   `json:"modified,omitempty"`
+	Range     string   `json:"range,omitempty"`
+	// MatchedCaseInsensitive as on the finding.
+	MatchedCaseInsensitive bool       `json:"matchedCaseInsensitive,omitempty"`
+	FixedIn                []string   `json:"fixedIn,omitempty"`
+	Severity               []SevEntry `json:"severity,omitempty"`
+	Tags                   []string   `json:"tags"`
 }
 
 // SevEntry is one severity entry of the advisory.

@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -152,14 +153,14 @@ func (w *world) run(ref, mode string, shadow, failed bool) string {
 		EvaluationTime: w.clock.text(0), StartedAt: w.clock.now(), CompletedAt: w.clock.now()}
 	var req store.RecordRequest
 	if failed {
-		req = store.RecordRequest{Meta: m, Record: store.FailedRecord(w.st.Tenant(), m, errors.New("snapshot unreadable"))}
+		req = store.RecordRequest{Meta: m, Record: run.FailedRecord(w.st.Tenant(), m, errors.New("snapshot unreadable"))}
 	} else {
 		res := &engine.Result{SchemaVersion: engine.SchemaVersion, Policy: engine.PolicyRef{ID: id, Digest: canon.Digest(ir), Syntax: "stella-dsl@1"},
 			Inputs: engine.InputsRef{SBOMs: []engine.SBOMRef{}, InputsHash: canon.Digest([]byte(mode + w.clock.text(0)))},
 			Env:    []engine.KV{}, EvaluationTime: w.clock.text(0), Shadow: shadow, Verdict: engine.VerdictPassed, Findings: []engine.Finding{}}
 		res.Digests.Findings = canon.Digest([]byte("[]"))
 		res.Digests.Explains = store.ExplainsDigest(nil)
-		req = store.RecordRequest{Meta: m, Record: store.NewRecord(w.st.Tenant(), m, res), Result: res}
+		req = store.RecordRequest{Meta: m, Record: run.NewRecord(w.st.Tenant(), m, res), Result: res}
 	}
 	if _, _, err := w.st.RecordRun(w.ctx, req); err != nil {
 		w.t.Fatalf("record run: %v", err)

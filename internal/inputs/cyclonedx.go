@@ -185,6 +185,7 @@ func (c *cdxReader) component(comp *cdx.Component, at string, seen map[string]in
 			c.w.add(at+"/purl", "%v; component kept without a purl", err)
 		} else {
 			fillFromPurl(&mc, p)
+			c.w.goModuleCase(&mc, comp.Name, comp.Group+"/"+comp.Name)
 		}
 	}
 	if comp.Licenses != nil {

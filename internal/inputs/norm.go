@@ -175,8 +175,27 @@ func vexProduct(id string, w *warnings, at string) model.Product {
 
 // warnings collects a reader's warnings for one document.
 type warnings struct {
-	d    *doc
-	list []Problem
+	d      *doc
+	list   []Problem
+	goCase []string // Go module paths whose case came from the SBOM's package name (goModuleCase)
+}
+
+// goModuleCase restores a Go module path that the SBOM generator lowercased
+// in the purl (Go paths are case-sensitive): when the component's package is
+// all lowercase and one of the names the SBOM gives it (SPDX name, CycloneDX
+// name or group/name) spells the same path with capitals, that spelling is
+// the package matched (docs/conformance.md "Go module paths").
+func (w *warnings) goModuleCase(c *model.Component, names ...string) {
+	if purl.Base(c.Ecosystem) != purl.Go || c.Package != strings.ToLower(c.Package) {
+		return
+	}
+	for _, n := range names {
+		if n != c.Package && strings.EqualFold(n, c.Package) {
+			c.Package = n
+			w.goCase = append(w.goCase, n)
+			return
+		}
+	}
 }
 
 func (w *warnings) add(ptr, format string, args ...any) {

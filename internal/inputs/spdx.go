@@ -146,6 +146,7 @@ func readSPDX(d *doc, in *Input) error {
 				w.add(fmt.Sprintf("%s/externalRefs/%d/referenceLocator", at, j), "%v; component kept without a purl", err)
 			} else {
 				fillFromPurl(&c, pu)
+				w.goModuleCase(&c, p.Name)
 			}
 		}
 		if l := spdxLicense(p.LicenseConcluded); l != "" {
@@ -193,6 +194,17 @@ func finishSBOM(s *model.SBOM, w *warnings) {
 			s.NoPurl++
 			refs = append(refs, c.Ref)
 		}
+	}
+	if n := len(w.goCase); n > 0 {
+		paths := slices.Sorted(slices.Values(w.goCase))
+		if n > 5 {
+			paths = append(paths[:5], "…")
+		}
+		what := "1 Go purl has"
+		if n > 1 {
+			what = fmt.Sprintf("%d Go purls have", n)
+		}
+		w.add("", "%s a lowercased module path; matched under the case of the package name: %s", what, strings.Join(paths, ", "))
 	}
 	if s.NoPurl > 0 {
 		if len(refs) > 5 {

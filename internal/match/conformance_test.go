@@ -2,8 +2,10 @@ package match
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -233,5 +235,129 @@ func TestConformanceCycloneDXVEX(t *testing.T) {
 	want := []string{"jackson-databind GHSA-288c-cq4h-88gq not_affected vulnerable_code_not_in_execute_path"}
 	if !slices.Equal(attached, want) {
 		t.Errorf("attached = %q, want %q", attached, want)
+	}
+}
+
+// TestConformanceLowercasedGoPurls takes the shared SBOMs with Go modules
+// whose paths have capitals and lowercases their purls the way some
+// generators do (docs/conformance.md "Go module paths"). With the SBOM's
+// package names intact, the readers restore the case and the join finds
+// exactly the original pairs; with the names lowercased too, the
+// case-insensitive fallback finds them again, marked CaseInsensitive.
+func TestConformanceLowercasedGoPurls(t *testing.T) {
+	data := testenv.RequireData(t)
+	advs := readAdvisories(t, data)
+	goPurl := regexp.MustCompile(`pkg:golang/[^"@]*`)
+	lowerKeys := func(keys []string) []string {
+		for i, k := range keys {
+			keys[i] = goPurl.ReplaceAllStringFunc(k, strings.ToLower)
+		}
+		slices.Sort(keys)
+		return keys
+	}
+	for _, tc := range []struct {
+		file     string
+		restored int // Go components whose path the reader restored
+		folded   int // pairs found only case-insensitively once the names are lowercased too
+	}{
+		{"cyclonedx/proton-bridge-1.8.0.cdx.json", 22, 0},
+		{"cyclonedx/harp-0.2.10-darwin-amd64.cdx.json", 14, 0},
+		{"spdx/syft-grype-0.32.0-release.spdx.json", 38, 0},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			path := filepath.Join(data, "sbom", tc.file)
+			join := func(sb model.SBOM) *Result {
+				res, err := Join(&model.Inputs{SBOMs: []model.SBOM{sb}, Advisories: advs}, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return res
+			}
+			orig := join(readSBOM(t, path))
+			want := lowerKeys(pairKeys(orig))
+
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := inputs.ReadBytes(tc.file, []byte(goPurl.ReplaceAllStringFunc(string(raw), strings.ToLower)), inputs.Options{Kind: inputs.KindSBOM})
+			if err != nil {
+				t.Fatal(err)
+			}
+			restored := 0
+			for _, c := range in.SBOM.Components {
+				if c.Ecosystem == purl.Go && c.Package != strings.ToLower(c.Package) {
+					restored++
+				}
+			}
+			if restored != tc.restored {
+				t.Errorf("%d Go paths restored from the package names, want %d", restored, tc.restored)
+			}
+			named := join(*in.SBOM)
+			if got := pairKeys(named); !slices.Equal(got, want) {
+				t.Errorf("lowercased purls, names intact: %d pairs, want the original %d", len(got), len(want))
+			}
+			for _, p := range named.Pairs {
+				if p.CaseInsensitive {
+					t.Errorf("%s %s matched case-insensitively though the name gives the case", p.Component.Purl, p.Advisory.ID)
+				}
+			}
+
+			bare := readSBOM(t, path)
+			for i := range bare.Components {
+				c := &bare.Components[i]
+				if c.Ecosystem == purl.Go {
+					c.Purl, c.Package = goPurl.ReplaceAllStringFunc(c.Purl, strings.ToLower), strings.ToLower(c.Package)
+				}
+			}
+			folded := join(bare)
+			if got := pairKeys(folded); !slices.Equal(got, want) {
+				t.Errorf("lowercased purls and names: %d pairs, want the original %d", len(got), len(want))
+			}
+			n := 0
+			for _, p := range folded.Pairs {
+				if p.CaseInsensitive {
+					n++
+				}
+			}
+			if n != tc.folded {
+				t.Errorf("%d pairs matched case-insensitively, want %d", n, tc.folded)
+			}
+		})
+	}
+}
+
+// TestConformanceGoNTLMSSP is the case from the field: a container SBOM
+// whose generator wrote pkg:golang/github.com/azure/go-ntlmssp for
+// github.com/Azure/go-ntlmssp. Against the shared advisories, GO-2026-5543
+// (fixed in 0.1.1) is found from the SPDX package name's case, and — with no
+// name to go by — case-insensitively.
+func TestConformanceGoNTLMSSP(t *testing.T) {
+	data := testenv.RequireData(t)
+	advs := readAdvisories(t, data)
+	for _, tc := range []struct{ name, fold string }{
+		{"github.com/Azure/go-ntlmssp", "false"},
+		{"github.com/azure/go-ntlmssp", "true"},
+	} {
+		doc := `{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","name":"rancher","packages":[
+  {"SPDXID":"SPDXRef-ntlm","name":"` + tc.name + `","versionInfo":"v0.0.0-20221128193559-754e69321358",
+   "externalRefs":[{"referenceCategory":"PACKAGE-MANAGER","referenceType":"purl",
+     "referenceLocator":"pkg:golang/github.com/azure/go-ntlmssp@v0.0.0-20221128193559-754e69321358"}]}]}`
+		in, err := inputs.ReadBytes("rancher.spdx.json", []byte(doc), inputs.Options{Kind: inputs.KindSBOM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Join(&model.Inputs{SBOMs: []model.SBOM{*in.SBOM}, Advisories: advs}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range res.Pairs {
+			got = append(got, fmt.Sprintf("%s %v %s %t", p.Advisory.ID, p.Aliases, p.Range, p.CaseInsensitive))
+		}
+		want := []string{"GO-2026-5543 [CVE-2026-32952 GHSA-pjcq-xvwq-hhpj] SEMVER >=0 <0.1.1 " + tc.fold}
+		if !slices.Equal(got, want) {
+			t.Errorf("name %s: pairs %q, want %q", tc.name, got, want)
+		}
 	}
 }

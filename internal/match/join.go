@@ -27,7 +27,8 @@ type joiner struct {
 	in       *model.Inputs
 	opts     Options
 	index    map[key][]entry
-	byID     map[string]int // advisory id → index, withdrawn ones left out
+	fold     map[string][]entry // Go entries by lowercased module path (CaseInsensitive)
+	byID     map[string]int     // advisory id → index, withdrawn ones left out
 	groups   *groups
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
@@ -44,6 +45,11 @@ type joiner struct {
 //     ignored); withdrawn advisories are skipped and counted;
 //   - components without an ecosystem or package get them from their purl
 //     (the Pair then points at a filled copy, never at the input);
+//   - a Go module path that is all lowercase may have been lowercased by
+//     the SBOM generator (Go paths are case-sensitive; the SBOM readers
+//     already take the original case from the package name when the SBOM
+//     gives it): it also matches entries whose path differs only in case,
+//     and a Pair found only that way is marked CaseInsensitive;
 //   - advisories that share an id or alias are one vulnerability: a
 //     component gets one Pair per such group, whose primary record is the
 //     matched record with a CVSS vector, else any matched record, the
@@ -64,6 +70,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		in:       in,
 		opts:     opts,
 		index:    make(map[key][]entry, len(in.Advisories)),
+		fold:     map[string][]entry{},
 		byID:     make(map[string]int, len(in.Advisories)),
 		git:      map[entry]int{},
 		problems: map[string]bool{},
@@ -127,6 +134,10 @@ func (j *joiner) build() int {
 			}
 			k := indexKey(eco, name)
 			j.index[k] = append(j.index[k], entry{a, f})
+			if k.ecosystem == purl.Go && k.name != strings.ToLower(k.name) {
+				l := strings.ToLower(k.name)
+				j.fold[l] = append(j.fold[l], entry{a, f})
+			}
 		}
 	}
 	return withdrawn
@@ -139,6 +150,15 @@ func (j *joiner) build() int {
 func Target(c *model.Component) (ecosystem, name string) {
 	_, ecosystem, name, _ = identity(c)
 	return ecosystem, name
+}
+
+// CaseInsensitive reports whether a component of this OSV ecosystem and
+// package is also matched against advisory entries whose package differs
+// only in case: a Go module path that is all lowercase, as some SBOM
+// generators write every purl (docs/conformance.md "Go module paths").
+// An advisory store uses it to read the same candidates as Join.
+func CaseInsensitive(ecosystem, name string) bool {
+	return purl.Base(ecosystem) == purl.Go && name == strings.ToLower(name)
 }
 
 // identity returns the component to report, its OSV ecosystem and package
@@ -166,8 +186,9 @@ func identity(c *model.Component) (*model.Component, string, string, string) {
 
 // hit is one matched advisory record of a component.
 type hit struct {
-	adv int
-	rng string
+	adv  int
+	rng  string
+	fold bool // matched only through a path that differs in case
 }
 
 func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
@@ -176,12 +197,18 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		return pairs
 	}
 	cands := j.index[indexKey(eco, pkg)]
+	exact := len(cands)
+	if CaseInsensitive(eco, pkg) {
+		if more := j.fold[pkg]; len(more) > 0 {
+			cands = append(slices.Clip(cands), more...)
+		}
+	}
 	if len(cands) == 0 {
 		return pairs
 	}
 	var hits []hit
-	for _, e := range cands {
-		if n := len(hits); n > 0 && hits[n-1].adv == e.adv {
+	for i, e := range cands {
+		if slices.ContainsFunc(hits, func(h hit) bool { return h.adv == e.adv }) {
 			continue // this record already matched through an earlier entry
 		}
 		adv := &j.in.Advisories[e.adv]
@@ -197,7 +224,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 			j.problems[fmt.Sprintf("%s affected[%d] %s", adv.ID, e.aff, p)] = true
 		}
 		if out.Affected {
-			hits = append(hits, hit{e.adv, out.Range})
+			hits = append(hits, hit{e.adv, out.Range, i >= exact})
 		}
 	}
 	if len(hits) == 0 {
@@ -234,6 +261,7 @@ func (j *joiner) pair(c *model.Component, hits []hit) Pair {
 		records[i] = j.in.Advisories[h.adv].ID
 	}
 	slices.Sort(records)
+	fold := !slices.ContainsFunc(hits, func(h hit) bool { return !h.fold })
 	var aliases []string
 	var group []*model.Advisory
 	for _, id := range j.groups.membersOf(j.groups.of(primary.ID)) {
@@ -244,7 +272,7 @@ func (j *joiner) pair(c *model.Component, hits []hit) Pair {
 			group = append(group, &j.in.Advisories[a])
 		}
 	}
-	return Pair{Component: c, Advisory: primary, Aliases: aliases, Records: records, Group: group, Range: best.rng}
+	return Pair{Component: c, Advisory: primary, Aliases: aliases, Records: records, Group: group, Range: best.rng, CaseInsensitive: fold}
 }
 
 // better reports whether record a makes a better primary than record b: one

@@ -205,3 +205,40 @@ func TestJoinDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinGoCase: an all-lowercase Go module path (a generator lowercased
+// the purl) also matches the path with capitals, marked CaseInsensitive; a
+// path with capitals matches only itself, Go paths being case-sensitive.
+func TestJoinGoCase(t *testing.T) {
+	ntlm := adv("GO-2026-5543", []string{"GHSA-pjcq"}, aff("Go", "github.com/Azure/go-ntlmssp", semver("introduced=0", "fixed=0.1.1")))
+	both := adv("GO-1", nil, aff("Go", "github.com/x/Nginx-UI", semver("introduced=0")), aff("Go", "github.com/x/nginx-ui", semver("introduced=0")))
+	upper := adv("GO-2", nil, aff("Go", "github.com/x/Nginx-UI", semver("introduced=0")))
+	for _, tc := range []struct {
+		purl string
+		want []string
+	}{
+		{"pkg:golang/github.com/azure/go-ntlmssp@v0.1.0", []string{"GO-2026-5543 true"}},
+		{"pkg:golang/github.com/Azure/go-ntlmssp@v0.1.0", []string{"GO-2026-5543 false"}},
+		{"pkg:golang/github.com/azure/go-ntlmssp@v0.1.1", nil},
+		{"pkg:golang/github.com/AZURE/go-ntlmssp@v0.1.0", nil},
+		{"pkg:golang/github.com/x/nginx-ui@v1.0.0", []string{"GO-1 false", "GO-2 true"}},
+		{"pkg:golang/github.com/x/Nginx-UI@v1.0.0", []string{"GO-1 false", "GO-2 false"}},
+		{"pkg:npm/github.com/azure/go-ntlmssp@0.1.0", nil},
+	} {
+		in := &model.Inputs{
+			SBOMs:      []model.SBOM{{Digest: "sha256:sbom", Components: []model.Component{comp(t, tc.purl)}}},
+			Advisories: []model.Advisory{ntlm, both, upper},
+		}
+		res, err := Join(in, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range res.Pairs {
+			got = append(got, fmt.Sprintf("%s %t", p.Advisory.ID, p.CaseInsensitive))
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.purl, got, tc.want)
+		}
+	}
+}

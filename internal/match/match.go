@@ -38,7 +38,11 @@ type Pair struct {
 	// (docs/dsl.md "Severity resolution").
 	Group []*model.Advisory
 	Range string // the range or versions-list entry that matched, for explain
-	VEX   []*model.VEXStatement
+	// CaseInsensitive is set when every matched record names the package
+	// with a module path that differs from the component's only in case
+	// (Join: a lowercased Go path).
+	CaseInsensitive bool
+	VEX             []*model.VEXStatement
 }
 
 // Unmatched is a VEX statement that attached to no pair, and why.

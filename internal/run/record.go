@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -31,15 +33,18 @@ type Recorded struct {
 // signed with key (nil: unsigned), the rows and the audit events, in one
 // transaction (docs/runs.md, docs/attestation.md).
 func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (*Recorded, error) {
-	m := o.meta()
+	m, err := o.meta()
+	if err != nil {
+		return nil, err
+	}
 	if m.CompletedAt.IsZero() {
 		m.CompletedAt = time.Now()
 	}
 	var rec *store.RunRecord
 	if o.Result != nil {
-		rec = store.NewRecord(st.Tenant(), m, o.Result)
+		rec = NewRecord(st.Tenant(), m, o.Result)
 	} else {
-		rec = store.FailedRecord(st.Tenant(), m, o.Err)
+		rec = FailedRecord(st.Tenant(), m, o.Err)
 	}
 	out := &Recorded{Record: rec}
 	if key != nil && o.Result != nil {
@@ -116,3 +121,127 @@ func statement(rec *store.RunRecord, res *engine.Result) ([]byte, error) {
 	}
 	return attest.RunStatement(json.RawMessage(recJSON), attest.RunSubjects(rec.Outputs.Findings, rec.Outputs.Explains, fs))
 }
+
+// RunID builds the run id run:<policyId>:<evaluation time>:<key>
+// (docs/runs.md "A run, end to end"). The key is 12 hex characters of the digest of everything that decides
+// the outputs (IR digest, inputs, env, evaluation time, shadow, mode and the
+// engine version), so running the same thing again gives the same id and is
+// recorded once.
+func RunID(m store.RunMeta, inputs string) string {
+	key := struct {
+		IR     string      `json:"ir"`
+		Inputs string      `json:"inputs"`
+		Env    []engine.KV `json:"env"`
+		Time   string      `json:"evaluationTime"`
+		Shadow bool        `json:"shadow"`
+		Mode   string      `json:"mode"`
+		Engine string      `json:"engine"`
+	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version}
+	_, d, _ := canon.DigestOf(key)
+	ts := "00010101T000000Z"
+	if t, err := time.Parse(time.RFC3339Nano, m.EvaluationTime); err == nil {
+		ts = t.UTC().Format("20060102T150405Z")
+	}
+	return "run:" + idPart(m.PolicyID) + ":" + ts + ":" + canon.Short(d, 12)
+}
+
+// idPart keeps a policy name usable inside a run id: anything but letters,
+// digits, '.', '_' and '-' becomes '-'.
+func idPart(s string) string {
+	if s == "" {
+		return "policy"
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// NewRecord builds the record of a completed evaluation: the predicate of
+// its policy.run@1 statement, stored by the store as it is.
+func NewRecord(tenant string, m store.RunMeta, res *engine.Result) *store.RunRecord {
+	inputsKey := m.SnapshotID
+	if inputsKey == "" {
+		inputsKey = res.Inputs.InputsHash
+	}
+	fired := 0
+	for _, r := range res.Summary.Rules {
+		if r.Matched > 0 {
+			fired++
+		}
+	}
+	rec := &store.RunRecord{
+		SchemaVersion: store.RecordSchema,
+		RunID:         RunID(m, inputsKey),
+		Tenant:        tenantOr(tenant),
+		Mode:          m.Mode,
+		Shadow:        m.Shadow,
+		Policy: store.RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax,
+			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
+		Inputs:  store.RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status:  store.StatusSucceeded,
+		Verdict: res.Verdict,
+		Stats: store.RecordStats{
+			Components:      res.Inputs.Counts.Components,
+			Advisories:      res.Inputs.Counts.Advisories,
+			Findings:        len(res.Findings),
+			ByVerdict:       res.Summary.ByVerdict,
+			RulesFired:      fired,
+			RuleEvaluations: res.Summary.RuleEvaluations,
+			Unknowns:        res.Summary.Unknowns,
+		},
+		Outputs: store.RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
+		Engine:  store.RecordEngine{Name: "stella", Version: buildinfo.Version},
+		Set:     m.Set,
+	}
+	if m.SnapshotID != "" {
+		rec.Inputs.SnapshotID = m.SnapshotID
+	}
+	rec.Timing = timing(m)
+	return rec
+}
+
+// FailedRecord builds the record of an evaluation that failed with cause.
+func FailedRecord(tenant string, m store.RunMeta, cause error) *store.RunRecord {
+	rec := &store.RunRecord{
+		SchemaVersion: store.RecordSchema,
+		RunID:         RunID(m, m.SnapshotID),
+		Tenant:        tenantOr(tenant),
+		Mode:          m.Mode,
+		Shadow:        m.Shadow,
+		Policy: store.RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax,
+			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
+		Inputs: store.RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
+		Status: store.StatusFailed,
+		Engine: store.RecordEngine{Name: "stella", Version: buildinfo.Version},
+		Error:  cause.Error(),
+		Set:    m.Set,
+	}
+	rec.Timing = timing(m)
+	return rec
+}
+
+func timing(m store.RunMeta) *store.RecordTiming {
+	if !m.WithTiming {
+		return nil
+	}
+	return &store.RecordTiming{StartedAt: rfc3339(m.StartedAt), CompletedAt: rfc3339(m.CompletedAt), DurationMS: m.CompletedAt.Sub(m.StartedAt).Milliseconds()}
+}
+
+func nonNilKV(kv []engine.KV) []engine.KV {
+	if kv == nil {
+		return []engine.KV{}
+	}
+	return kv
+}
+
+func tenantOr(t string) string {
+	if t == "" {
+		return store.DefaultTenant
+	}
+	return t
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }

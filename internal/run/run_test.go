@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
@@ -129,5 +131,75 @@ func TestRecord(t *testing.T) {
 	}
 	if !again.Existing || again.Record.RunID != first.Record.RunID || !bytes.Equal(again.Envelope, first.Envelope) {
 		t.Fatalf("second recording: existing %v, run %s (first %s)", again.Existing, again.Record.RunID, first.Record.RunID)
+	}
+}
+
+func TestRecordSet(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), "", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	set := []run.Member{{Policy: policy(t), Ref: "a.stella"}, {Policy: policy(t), Ref: "b.stella"}}
+	out, err := run.Evaluate(ctx, run.Spec{Set: set, Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := run.Record(ctx, st, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec.Record
+	if r.Policy.PolicyID != run.SetPolicyID || r.Set == nil || r.Policy.IRDigest != r.Set.Digest || r.Set.Digest != out.Set.Set.Digest {
+		t.Fatalf("record policy %+v, set %+v; evaluated set %s", r.Policy, r.Set, out.Set.Set.Digest)
+	}
+	if len(r.Set.Members) != 2 || r.Set.Members[1].Policy != "b.stella" || r.Set.Members[0].IRDigest != set[0].Digest ||
+		r.Set.Members[0].SourceMapDigest == "" || !r.Set.Members[0].Applies {
+		t.Fatalf("members %+v", r.Set.Members)
+	}
+	again, err := run.LoadSet(ctx, st, r.RunID, r.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := run.Evaluate(ctx, run.Spec{Set: again, Files: files(), At: out.At})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Result.Digests != out.Result.Digests {
+		t.Fatalf("replayed set: %+v, recorded %+v", ev.Result.Digests, out.Result.Digests)
+	}
+}
+
+// TestRunID: the run id is run:<policy>:<evaluation time>:<12 hex> and
+// changes with everything that decides the outputs.
+func TestRunID(t *testing.T) {
+	base := store.RunMeta{Mode: store.ModeRun, PolicyID: "base", IR: []byte(`{"ir":1}`),
+		Env: []engine.KV{{Key: "exposure", Value: "internet"}}, EvaluationTime: "2026-01-02T03:04:05Z"}
+	id := run.RunID(base, "sha256:in")
+	if !strings.HasPrefix(id, "run:base:20260102T030405Z:") || len(id) != len("run:base:20260102T030405Z:")+12 {
+		t.Fatalf("run id %s", id)
+	}
+	tests := []struct {
+		name   string
+		change func(m *store.RunMeta) string
+	}{
+		{"env", func(m *store.RunMeta) string {
+			m.Env = []engine.KV{{Key: "exposure", Value: "internal"}}
+			return "sha256:in"
+		}},
+		{"inputs", func(m *store.RunMeta) string { return "sha256:other" }},
+		{"shadow", func(m *store.RunMeta) string { m.Shadow = true; return "sha256:in" }},
+		{"mode", func(m *store.RunMeta) string { m.Mode = store.ModeSimulate; return "sha256:in" }},
+		{"IR", func(m *store.RunMeta) string { m.IR = []byte(`{"ir":2}`); return "sha256:in" }},
+	}
+	for _, tt := range tests {
+		m := base
+		if got := run.RunID(m, tt.change(&m)); got == id {
+			t.Errorf("%s does not change the run id %s", tt.name, got)
+		}
+	}
+	if got := run.RunID(store.RunMeta{PolicyID: "a b/c", EvaluationTime: "x"}, ""); !strings.HasPrefix(got, "run:a-b-c:00010101T000000Z:") {
+		t.Errorf("odd policy name and time: %s", got)
 	}
 }

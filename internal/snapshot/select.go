@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +19,8 @@ import (
 // needs — decoding only those (docs/performance.md, "The advisory store"):
 //
 //   - every record the index lists for a component's (ecosystem, package),
+//     and for an all-lowercase Go path also those of the paths that differ
+//     only in case (match.CaseInsensitive),
 //     and every record that may name a package by purl alone (an affected
 //     entry with an empty ecosystem or name), so match.Join finds the same
 //     candidates as over all records;
@@ -42,6 +45,7 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 	recs := x.doc.Advisories
 	want := make([]bool, len(recs))
 	ps := x.doc.Packages
+	var fold map[string][]int // Go packages with capitals, by lowercased path
 	for i := range sboms {
 		for c := range sboms[i].Components {
 			eco, name := match.Target(&sboms[i].Components[c])
@@ -53,6 +57,16 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 			for ; k < len(ps) && purl.Base(ps[k].Ecosystem) == base && ps[k].Name == norm; k++ {
 				for _, j := range ps[k].Advisories {
 					want[j] = true
+				}
+			}
+			if match.CaseInsensitive(eco, norm) {
+				if fold == nil {
+					fold = foldedGo(ps)
+				}
+				for _, k := range fold[norm] {
+					for _, j := range ps[k].Advisories {
+						want[j] = true
+					}
 				}
 			}
 		}
@@ -99,6 +113,20 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 		}
 	}
 	return x.decode(pick)
+}
+
+// foldedGo indexes the Go packages whose path has capitals by the lowercased
+// path: the entries match.Join also tries for an all-lowercase Go path.
+func foldedGo(ps []Package) map[string][]int {
+	m := map[string][]int{}
+	for k, p := range ps {
+		if purl.Base(p.Ecosystem) == purl.Go {
+			if l := strings.ToLower(p.Name); l != p.Name {
+				m[l] = append(m[l], k)
+			}
+		}
+	}
+	return m
 }
 
 // heads decodes the head of every record once.

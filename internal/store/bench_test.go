@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/synth"
 )
@@ -55,7 +56,7 @@ func BenchmarkRecordRun100k(b *testing.B) {
 	for b.Loop() {
 		m := benchMeta(ev, i)
 		i++
-		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: store.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: run.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -100,7 +101,7 @@ func seedHistory(path string, n int) ([]byte, error) {
 	}
 	for i := range n {
 		m := benchMeta(ev, i)
-		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: store.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
+		if _, _, err := s.RecordRun(ctx, store.RecordRequest{Meta: m, Record: run.NewRecord(s.Tenant(), m, ev.Result), Result: ev.Result}); err != nil {
 			s.Close()
 			return nil, err
 		}

@@ -45,7 +45,7 @@ func TestCheckRunRecord(t *testing.T) {
 			s := open(t, filepath.Join(t.TempDir(), "s.db"), "")
 			m := meta("internet", false)
 			res := result(t, 3, false)
-			rec := NewRecord(s.Tenant(), m, res)
+			rec := record(m, res)
 			if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: rec, Result: res, Attestation: envelopeOf(t, rec)}); err != nil {
 				t.Fatal(err)
 			}

@@ -38,7 +38,7 @@ func crashChild(path string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

@@ -10,11 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/ir"
 )
 
 // RecordSchema is the schemaVersion of a run record and the name of the
@@ -30,7 +28,8 @@ const (
 	StatusFailed    = "failed"
 )
 
-// RunRecord is the run record of DESIGN §7. It holds no wall-clock field
+// RunRecord is the run record (docs/runs.md), built by internal/run
+// (run.NewRecord) and stored as it is. It holds no wall-clock field
 // unless Timing is set, so that the same evaluation gives the same bytes on
 // any machine; the store keeps the times of a run in separate columns.
 type RunRecord struct {
@@ -48,6 +47,31 @@ type RunRecord struct {
 	Engine        RecordEngine  `json:"engine"`
 	Error         string        `json:"error,omitempty"`
 	Timing        *RecordTiming `json:"timing,omitempty"`
+	// Set lists the members of a policy set run; Policy is then
+	// {policyId: "set", irDigest: the set's digest}.
+	Set *RecordSet `json:"set,omitempty"`
+}
+
+// RecordSet is the policy set a run evaluated (docs/governance.md,
+// "Recording a set"): every member's version, IR digest and enforcement
+// mode, in set order.
+type RecordSet struct {
+	Digest  string         `json:"digest"` // policyset.Digest
+	Members []RecordMember `json:"members"`
+}
+
+// RecordMember is one policy of a recorded set.
+type RecordMember struct {
+	Policy          string `json:"policy"`            // as the set names it: P-n@v, or the file
+	PolicyID        string `json:"policyId"`          // P-n, or the policy's own name for a file
+	Version         int    `json:"version,omitempty"` // 0 for a policy file
+	IRDigest        string `json:"irDigest"`
+	SourceMapDigest string `json:"sourceMapDigest,omitempty"`
+	Enforcement     string `json:"enforcement"`
+	Scope           string `json:"scope"`
+	Applies         bool   `json:"applies"` // evaluated: not disabled, and the run's env in its scope
+	Lifecycle       string `json:"lifecycle,omitempty"`
+	ApprovalSet     string `json:"approvalSet,omitempty"`
 }
 
 // RecordPolicy identifies the evaluated policy version.
@@ -120,125 +144,12 @@ type RunMeta struct {
 	WithTiming     bool   // put the wall-clock times into the record
 	Lifecycle      string // the version's lifecycle state here (RecordPolicy)
 	ApprovalSet    string // the digest of its counted approvals (RecordPolicy)
-}
-
-// RunID builds the run id run:<policyId>:<evaluation time>:<key> (DESIGN
-// §7). The key is 12 hex characters of the digest of everything that decides
-// the outputs (IR digest, inputs, env, evaluation time, shadow, mode and the
-// engine version), so running the same thing again gives the same id and is
-// recorded once.
-func RunID(m RunMeta, inputs string) string {
-	key := struct {
-		IR     string      `json:"ir"`
-		Inputs string      `json:"inputs"`
-		Env    []engine.KV `json:"env"`
-		Time   string      `json:"evaluationTime"`
-		Shadow bool        `json:"shadow"`
-		Mode   string      `json:"mode"`
-		Engine string      `json:"engine"`
-	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version}
-	_, d, _ := canon.DigestOf(key)
-	ts := "00010101T000000Z"
-	if t, err := time.Parse(time.RFC3339Nano, m.EvaluationTime); err == nil {
-		ts = t.UTC().Format("20060102T150405Z")
-	}
-	return "run:" + idPart(m.PolicyID) + ":" + ts + ":" + canon.Short(d, 12)
-}
-
-// idPart keeps a policy name usable inside a run id: anything but letters,
-// digits, '.', '_' and '-' becomes '-'.
-func idPart(s string) string {
-	if s == "" {
-		return "policy"
-	}
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
-			return r
-		}
-		return '-'
-	}, s)
-}
-
-// NewRecord builds the record of a completed evaluation.
-func NewRecord(tenant string, m RunMeta, res *engine.Result) *RunRecord {
-	inputsKey := m.SnapshotID
-	if inputsKey == "" {
-		inputsKey = res.Inputs.InputsHash
-	}
-	fired := 0
-	for _, r := range res.Summary.Rules {
-		if r.Matched > 0 {
-			fired++
-		}
-	}
-	rec := &RunRecord{
-		SchemaVersion: RecordSchema,
-		RunID:         RunID(m, inputsKey),
-		Tenant:        tenantOr(tenant),
-		Mode:          m.Mode,
-		Shadow:        m.Shadow,
-		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: res.Policy.Syntax,
-			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
-		Inputs:  RecordInputs{InputsRef: res.Inputs, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status:  StatusSucceeded,
-		Verdict: res.Verdict,
-		Stats: RecordStats{
-			Components:      res.Inputs.Counts.Components,
-			Advisories:      res.Inputs.Counts.Advisories,
-			Findings:        len(res.Findings),
-			ByVerdict:       res.Summary.ByVerdict,
-			RulesFired:      fired,
-			RuleEvaluations: res.Summary.RuleEvaluations,
-			Unknowns:        res.Summary.Unknowns,
-		},
-		Outputs: RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
-		Engine:  RecordEngine{Name: "stella", Version: buildinfo.Version},
-	}
-	if m.SnapshotID != "" {
-		rec.Inputs.SnapshotID = m.SnapshotID
-	}
-	rec.Timing = timing(m)
-	return rec
-}
-
-// FailedRecord builds the record of an evaluation that failed with cause.
-func FailedRecord(tenant string, m RunMeta, cause error) *RunRecord {
-	rec := &RunRecord{
-		SchemaVersion: RecordSchema,
-		RunID:         RunID(m, m.SnapshotID),
-		Tenant:        tenantOr(tenant),
-		Mode:          m.Mode,
-		Shadow:        m.Shadow,
-		Policy: RecordPolicy{PolicyID: m.PolicyID, Version: m.PolicyVersion, IRDigest: canon.Digest(m.IR), Syntax: ir.Syntax,
-			Lifecycle: m.Lifecycle, ApprovalSet: m.ApprovalSet},
-		Inputs: RecordInputs{InputsRef: engine.InputsRef{SnapshotID: m.SnapshotID, SBOMs: []engine.SBOMRef{}}, Env: nonNilKV(m.Env), EvaluationTime: m.EvaluationTime},
-		Status: StatusFailed,
-		Engine: RecordEngine{Name: "stella", Version: buildinfo.Version},
-		Error:  cause.Error(),
-	}
-	rec.Timing = timing(m)
-	return rec
-}
-
-func timing(m RunMeta) *RecordTiming {
-	if !m.WithTiming {
-		return nil
-	}
-	return &RecordTiming{StartedAt: timeText(m.StartedAt), CompletedAt: timeText(m.CompletedAt), DurationMS: m.CompletedAt.Sub(m.StartedAt).Milliseconds()}
-}
-
-func nonNilKV(kv []engine.KV) []engine.KV {
-	if kv == nil {
-		return []engine.KV{}
-	}
-	return kv
-}
-
-func tenantOr(t string) string {
-	if t == "" {
-		return DefaultTenant
-	}
-	return t
+	// Set, for a policy set run: its members; IR is then the set's
+	// canonical member list (policyset.Digest) and SetIR, SetSourceMaps
+	// are each member's IR and source map (nil when none), in set order.
+	Set           *RecordSet
+	SetIR         [][]byte
+	SetSourceMaps [][]byte
 }
 
 // Run is a stored run.
@@ -508,7 +419,11 @@ func explainIDFast(data []byte, id string) string {
 
 func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resBytes []byte, rows []findingRow, explains []explainRow) error {
 	rec, m := req.Record, req.Meta
-	irDigest, err := t.PutBlob(ctx, MediaIR, m.IR)
+	media := MediaIR
+	if m.Set != nil {
+		media = MediaSet
+	}
+	irDigest, err := t.PutBlob(ctx, media, m.IR)
 	if err != nil {
 		return err
 	}
@@ -572,6 +487,41 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 		if _, err := stmt.ExecContext(ctx, t.tenant, rec.RunID, f.FindingID, f.Purl, f.AdvisoryID, f.VEXStatus, f.Verdict,
 			f.Severity.Band, scoreText(f.data), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
 			return fmt.Errorf("finding %s: %w", f.FindingID, err)
+		}
+	}
+	return t.insertSetMembers(ctx, rec.RunID, m)
+}
+
+// insertSetMembers stores the members of a set run and their IR and source
+// maps (migration 0008).
+func (t *Tx) insertSetMembers(ctx context.Context, runID string, m RunMeta) error {
+	if m.Set == nil {
+		return nil
+	}
+	if len(m.SetIR) != len(m.Set.Members) || len(m.SetSourceMaps) != len(m.Set.Members) {
+		return fail.New(fail.Internal, "record run: %d set members, %d IRs, %d source maps", len(m.Set.Members), len(m.SetIR), len(m.SetSourceMaps))
+	}
+	for i, mb := range m.Set.Members {
+		d, err := t.PutBlob(ctx, MediaIR, m.SetIR[i])
+		if err != nil {
+			return err
+		}
+		if d != mb.IRDigest {
+			return fail.New(fail.Internal, "record run: member %s: IR digest %s, recorded %s", mb.Policy, d, mb.IRDigest)
+		}
+		var version, sourceMap any
+		if mb.Version > 0 {
+			version = mb.Version
+		}
+		if m.SetSourceMaps[i] != nil {
+			if sourceMap, err = t.PutBlob(ctx, MediaSourceMap, m.SetSourceMaps[i]); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `INSERT INTO run_set_members (tenant, run_id, position, policy_id, policy_version, ir_digest,
+			source_map_digest, enforcement) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.tenant, runID, i, mb.PolicyID, version, mb.IRDigest, sourceMap, mb.Enforcement); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -663,7 +613,7 @@ func (t *Tx) ResolveRun(ctx context.Context, ref string) (string, error) {
 
 // RunFilter selects runs for history. Zero values select everything.
 type RunFilter struct {
-	PolicyID string // exact policy id
+	PolicyID string // exact policy id; also the set runs it was a member of
 	Status   string // succeeded or failed; or a verdict: passed, warned, blocked
 	Since    string // started at or after, RFC 3339
 	Limit    int
@@ -674,8 +624,9 @@ func (t *Tx) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
 	q := `SELECT ` + runColumns + ` FROM runs WHERE tenant = ?`
 	args := []any{t.tenant}
 	if f.PolicyID != "" {
-		q += ` AND policy_id = ?`
-		args = append(args, f.PolicyID)
+		q += ` AND (policy_id = ? OR EXISTS (SELECT 1 FROM run_set_members m
+			WHERE m.tenant = runs.tenant AND m.run_id = runs.run_id AND m.policy_id = ?))`
+		args = append(args, f.PolicyID, f.PolicyID)
 	}
 	switch f.Status {
 	case "":

@@ -448,6 +448,31 @@ func buildResult(n int, shadow bool) (*engine.Result, error) {
 	return res, nil
 }
 
+// record is a run record for res as internal/run builds it (run.NewRecord,
+// tested there), with the fields the store persists and checks: its run id
+// differs with env, shadow flag and mode.
+func record(m RunMeta, res *engine.Result) *RunRecord {
+	rec := failedRecord(m, nil)
+	rec.Status, rec.Verdict, rec.Error = StatusSucceeded, res.Verdict, ""
+	rec.Inputs.InputsRef = res.Inputs
+	rec.Stats = RecordStats{Findings: len(res.Findings), ByVerdict: res.Summary.ByVerdict}
+	rec.Outputs = RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result}
+	return rec
+}
+
+// failedRecord is the record of a run that failed with cause.
+func failedRecord(m RunMeta, cause error) *RunRecord {
+	_, key, _ := canon.DigestOf([]any{m.Env, m.Shadow, m.Mode})
+	rec := &RunRecord{SchemaVersion: RecordSchema, RunID: "run:" + m.PolicyID + ":" + m.EvaluationTime + ":" + canon.Short(key, 12),
+		Tenant: DefaultTenant, Mode: m.Mode, Shadow: m.Shadow, Status: StatusFailed,
+		Policy: RecordPolicy{PolicyID: m.PolicyID, IRDigest: canon.Digest(m.IR), Syntax: "stella-dsl@1"},
+		Inputs: RecordInputs{InputsRef: engine.InputsRef{SBOMs: []engine.SBOMRef{}}, Env: m.Env, EvaluationTime: m.EvaluationTime}}
+	if cause != nil {
+		rec.Error = cause.Error()
+	}
+	return rec
+}
+
 func meta(env string, shadow bool) RunMeta {
 	return RunMeta{Mode: ModeRun, PolicyID: "base", IR: []byte(`{"ir":1}`), SourceMap: []byte(`{"file":"p.stella"}`), Shadow: shadow,
 		Env: []engine.KV{{Key: "exposure", Value: env}}, EvaluationTime: "2026-01-02T03:04:05Z",
@@ -459,10 +484,7 @@ func TestRecordRun(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "s.db"), "")
 	m := meta("internet", false)
 	res := result(t, 3, false)
-	rec := NewRecord(s.Tenant(), m, res)
-	if !strings.HasPrefix(rec.RunID, "run:base:20260102T030405Z:") || len(rec.RunID) != len("run:base:20260102T030405Z:")+12 {
-		t.Fatalf("run id %s", rec.RunID)
-	}
+	rec := record(m, res)
 	run, existing, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: rec, Result: res, Attestation: envelopeOf(t, rec)})
 	if err != nil || existing {
 		t.Fatalf("%v %v", err, existing)
@@ -476,7 +498,7 @@ func TestRecordRun(t *testing.T) {
 	}
 	// Different env: a different run.
 	m2 := meta("internal", false)
-	rec2 := NewRecord(s.Tenant(), m2, res)
+	rec2 := record(m2, res)
 	if rec2.RunID == rec.RunID {
 		t.Fatal("env does not change the run id")
 	}
@@ -485,7 +507,7 @@ func TestRecordRun(t *testing.T) {
 	}
 	// A failed run.
 	m3 := meta("dmz", false)
-	frec := FailedRecord(s.Tenant(), m3, fmt.Errorf("step budget exceeded"))
+	frec := failedRecord(m3, fmt.Errorf("step budget exceeded"))
 	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m3, Record: frec}); err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +576,7 @@ func TestRecordRunRejectsWrongDigests(t *testing.T) {
 	res := result(t, 2, false)
 	res.Digests.Findings = canon.Digest([]byte("other"))
 	m := meta("x", false)
-	_, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res})
+	_, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res})
 	if err == nil || !strings.Contains(err.Error(), "findings digest") {
 		t.Fatalf("got %v", err)
 	}
@@ -574,12 +596,12 @@ func TestPrune(t *testing.T) {
 	oldM.StartedAt, oldM.CompletedAt = now.AddDate(-2, 0, 0), now.AddDate(-2, 0, 0)
 	oldM.IR = []byte(`{"ir":"old"}`)
 	res := result(t, 2, false)
-	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: oldM, Record: NewRecord("", oldM, res), Result: res}); err != nil {
+	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: oldM, Record: record(oldM, res), Result: res}); err != nil {
 		t.Fatal(err)
 	}
 	newM := meta("new", false)
 	res2 := result(t, 1, false)
-	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: newM, Record: NewRecord("", newM, res2), Result: res2}); err != nil {
+	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: newM, Record: record(newM, res2), Result: res2}); err != nil {
 		t.Fatal(err)
 	}
 	dry, err := s.Prune(ctx, now.Add(-DefaultRetention), true)
@@ -602,7 +624,7 @@ func TestCorruptedDatabase(t *testing.T) {
 	s := open(t, path, "")
 	res := result(t, 50, false)
 	m := meta("x", false)
-	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
+	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}); err != nil {
 		t.Fatal(err)
 	}
 	s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -641,7 +663,7 @@ func BenchmarkRecordRun(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		m := meta(strconv.Itoa(i), false)
-		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord("", m, res), Result: res}); err != nil {
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}); err != nil {
 			b.Fatal(err)
 		}
 	}

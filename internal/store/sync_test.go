@@ -65,7 +65,7 @@ func TestChanges(t *testing.T) {
 	s := open(t, path, "")
 	m := meta("internet", false)
 	res := result(t, 3, false)
-	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, res), Result: res}); err != nil {
+	if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -142,7 +142,7 @@ func TestChangesRowidReused(t *testing.T) {
 	record := func(s *Store, env string) {
 		m := meta(env, false)
 		res := result(t, 2, false)
-		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: NewRecord(s.Tenant(), m, res), Result: res}); err != nil {
+		if _, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}); err != nil {
 			t.Fatal(err)
 		}
 	}

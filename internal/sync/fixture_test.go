@@ -16,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/pgtest"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -100,7 +101,7 @@ func recordRun(t *testing.T, st *store.Store, team string, n int, salt string) s
 	t.Helper()
 	m := runMeta(team)
 	res := result(t, n, salt)
-	rec := store.NewRecord(st.Tenant(), m, res)
+	rec := run.NewRecord(st.Tenant(), m, res)
 	if _, _, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: rec, Result: res}); err != nil {
 		t.Fatal(err)
 	}

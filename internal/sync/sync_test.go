@@ -19,6 +19,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/pgtest"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -326,7 +327,7 @@ func TestRunSignedLater(t *testing.T) {
 	m := runMeta("a")
 	res := result(t, 2, "")
 	env := []byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`)
-	if _, existing, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: store.NewRecord(st.Tenant(), m, res), Result: res,
+	if _, existing, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: run.NewRecord(st.Tenant(), m, res), Result: res,
 		Attestation: env}); err != nil || !existing {
 		t.Fatalf("signing the recorded run: %v (existing %v)", err, existing)
 	}
@@ -352,13 +353,13 @@ func TestFailedRunReplaced(t *testing.T) {
 	st, _ := newSite(t, "acme")
 	m := runMeta("x")
 	m.SnapshotID = ""
-	failed := store.FailedRecord(st.Tenant(), m, errors.New("advisories unreadable"))
+	failed := run.FailedRecord(st.Tenant(), m, errors.New("advisories unreadable"))
 	if _, _, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: failed}); err != nil {
 		t.Fatal(err)
 	}
 	mustPush(t, st, dsn, Options{})
 	res := result(t, 2, "")
-	rec := store.NewRecord(st.Tenant(), m, res)
+	rec := run.NewRecord(st.Tenant(), m, res)
 	rec.RunID = failed.RunID
 	if _, _, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: rec, Result: res}); err != nil {
 		t.Fatal(err)
@@ -754,7 +755,7 @@ func BenchmarkPush(b *testing.B) {
 	defer st.Close()
 	m := runMeta("bench")
 	res := result(b, 20000, "")
-	if _, _, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: store.NewRecord("acme", m, res), Result: res}); err != nil {
+	if _, _, err := st.RecordRun(context.Background(), store.RecordRequest{Meta: m, Record: run.NewRecord("acme", m, res), Result: res}); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()

@@ -14,6 +14,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/synth"
 )
@@ -26,13 +27,13 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: seedruns -db FILE [-runs N]")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), *db, *runs); err != nil {
+	if err := seed(context.Background(), *db, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "seedruns:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, db string, n int) error {
+func seed(ctx context.Context, db string, n int) error {
 	start := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	ev, err := synth.Evaluate(ctx, synth.Config{Seed: 1, Components: 40, Advisories: 80, VEX: 4, Hit: 0.3}, 20, start)
 	if err != nil {
@@ -51,7 +52,7 @@ func run(ctx context.Context, db string, n int) error {
 		}
 		meta := store.RunMeta{Mode: store.ModeRun, PolicyID: ev.Policy.Policy.PolicyID, IR: ev.Policy.IR, Env: ev.Env,
 			EvaluationTime: at.Format(time.RFC3339), StartedAt: at, CompletedAt: at.Add(40 * time.Millisecond)}
-		if _, _, err := st.RecordRun(ctx, store.RecordRequest{Meta: meta, Record: store.NewRecord(st.Tenant(), meta, res), Result: res}); err != nil {
+		if _, _, err := st.RecordRun(ctx, store.RecordRequest{Meta: meta, Record: run.NewRecord(st.Tenant(), meta, res), Result: res}); err != nil {
 			return err
 		}
 	}
