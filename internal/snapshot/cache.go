@@ -53,6 +53,7 @@ type frozenSet struct {
 	Inputs   []frozenInput    `json:"inputs"`             // in the order given
 	Warnings []inputs.Problem `json:"warnings,omitempty"` // of merging them
 	Stats    advStats         `json:"stats"`
+	Select   *selection       `json:"select"` // the index's, saved when the set is cached
 
 	data, index             []byte    // advisories.json, advisories.index.json
 	dataDigest, indexDigest string    // theirs
@@ -169,6 +170,9 @@ func (c *advCache) get() *frozenSet {
 		return nil
 	}
 	s := m.Set
+	if sel := s.Select; sel != nil && (len(sel.Group) != len(doc.Advisories) || slices.ContainsFunc(sel.Always, func(j int) bool { return j < 0 || j >= len(sel.Group) })) {
+		return nil
+	}
 	s.data, s.index, s.doc = data[0], data[1], &doc
 	s.dataDigest, s.indexDigest = m.Files[0].Digest, m.Files[1].Digest
 	return s

@@ -69,8 +69,13 @@ func TestCache(t *testing.T) {
 		if !reflect.DeepEqual(mg, mw) {
 			t.Fatalf("%s: the join differs", what)
 		}
-		if cache, _ = openCache(&spec); cache.get() == nil {
+		cache, _ = openCache(&spec)
+		set := cache.get()
+		if set == nil {
 			t.Fatalf("%s: nothing cached after the run", what)
+		}
+		if sel, err := want.Index.selection(); err != nil || !reflect.DeepEqual(set.Select, sel) {
+			t.Fatalf("%s: cached selection %+v, from the records' heads %+v (%v)", what, set.Select, sel, err)
 		}
 	}
 	same("first run", false)

@@ -269,6 +269,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	}
 	s, set, err := freeze(read, spec.Feeds, cached)
 	if err == nil && cache != nil && cached == nil {
+		set.Select = selectionOf(headsOf(s.Inputs.Advisories), set.data, set.doc.Advisories)
 		cache.put(set)
 	}
 	return s, err
@@ -525,6 +526,7 @@ func (b *builder) finish() (*Snapshot, error) {
 	}
 	if b.cached != nil {
 		// Only what the SBOMs can match, as from a snapshot (Load).
+		x.sel = set.Select
 		if in.Advisories, err = x.Select(in.SBOMs); err != nil {
 			return nil, err
 		}
