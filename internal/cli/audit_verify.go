@@ -59,7 +59,7 @@ payloads and event hashes, from each site's first event (docs/sync.md).`,
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
 	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
 	cmd.Flags().StringArrayVar(&opts.checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
-	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign checkpoints: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
+	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
