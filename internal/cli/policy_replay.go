@@ -85,7 +85,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
 			return err
 		}
-		out, err = tx.RunOutputs(ctx, r.RunID)
+		out, err = tx.VerifiedOutputs(ctx, r)
 		return err
 	})
 	if err != nil {

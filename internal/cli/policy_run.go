@@ -17,6 +17,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -393,7 +394,7 @@ func (a *App) runSummaryTable(w io.Writer, out *run.Recorded) error {
 		}
 	}
 	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
-	fmt.Fprintf(w, "  verdict   %s%s\n", verdictText(st, s.Verdict), shadow)
+	fmt.Fprintf(w, "  verdict   %s%s\n", report.VerdictText(s.Verdict, st.color), shadow)
 	v := s.ByVerdict
 	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
 	if s.Signed {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -317,7 +318,7 @@ func auditPayload(rec *RunRecord) map[string]any {
 }
 
 type findingRow struct {
-	engine.Finding
+	*engine.Finding
 	data []byte
 }
 
@@ -326,9 +327,11 @@ type explainRow struct {
 	data []byte
 }
 
-// findingRows encodes the findings (without traces) and the distinct traces,
-// and checks them against the digests the engine reported, so that the
-// stored rows are exactly what the record attests.
+// findingRows takes the findings (without traces) and the distinct traces
+// as the engine encoded them (engine.Finding.Canonical, Explain.Canonical):
+// the store writes the bytes the digests were computed over as they are.
+// Their ids and digests are re-checked where stored runs are read back
+// (Check, VerifiedOutputs), not here.
 func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow, error) {
 	if res == nil {
 		return nil, nil, nil
@@ -336,45 +339,27 @@ func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow
 	rows := make([]findingRow, len(res.Findings))
 	var explains []explainRow
 	seen := map[string]bool{}
-	fbuf := bytes.NewBufferString("[")
-	ids := make([]string, len(res.Findings))
-	for i, f := range res.Findings {
+	for i := range res.Findings {
+		f := &res.Findings[i]
 		if f.Explain == nil {
 			return nil, nil, fail.New(fail.Internal, "record run: finding %s has no explain trace", f.FindingID)
 		}
 		if rec.Shadow && f.Enforced {
 			return nil, nil, fail.New(fail.Internal, "record run: shadow run with enforced finding %s", f.FindingID)
 		}
-		ex := f.Explain
-		f.Explain = nil
-		data, err := engine.CanonicalJSON(&f)
+		data, err := f.Canonical()
 		if err != nil {
 			return nil, nil, err
-		}
-		exData, err := engine.CanonicalJSON(ex)
-		if err != nil {
-			return nil, nil, err
-		}
-		if id := explainIDFast(exData, f.ExplainID); id != f.ExplainID || ex.ExplainID != f.ExplainID {
-			return nil, nil, fail.New(fail.Internal, "record run: finding %s: explain id %s does not match its trace (%s)", f.FindingID, f.ExplainID, id)
 		}
 		rows[i] = findingRow{Finding: f, data: data}
-		ids[i] = f.ExplainID
 		if !seen[f.ExplainID] {
 			seen[f.ExplainID] = true
+			exData, err := f.Explain.Canonical()
+			if err != nil {
+				return nil, nil, err
+			}
 			explains = append(explains, explainRow{id: f.ExplainID, data: exData})
 		}
-		if i > 0 {
-			fbuf.WriteByte(',')
-		}
-		fbuf.Write(data)
-	}
-	fbuf.WriteByte(']')
-	if d := canon.Digest(fbuf.Bytes()); d != res.Digests.Findings {
-		return nil, nil, fail.New(fail.Internal, "record run: findings digest %s does not match the engine's %s", d, res.Digests.Findings)
-	}
-	if d := ExplainsDigest(ids); d != res.Digests.Explains {
-		return nil, nil, fail.New(fail.Internal, "record run: explains digest %s does not match the engine's %s", d, res.Digests.Explains)
 	}
 	return rows, explains, nil
 }
@@ -485,7 +470,7 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	defer stmt.Close()
 	for _, f := range rows {
 		if _, err := stmt.ExecContext(ctx, t.tenant, rec.RunID, f.FindingID, f.Purl, f.AdvisoryID, f.VEXStatus, f.Verdict,
-			f.Severity.Band, scoreText(f.data), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
+			f.Severity.Band, scoreText(f.Severity.Score), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
 			return fmt.Errorf("finding %s: %w", f.FindingID, err)
 		}
 	}
@@ -527,18 +512,13 @@ func (t *Tx) insertSetMembers(ctx context.Context, runID string, m RunMeta) erro
 	return nil
 }
 
-// scoreText is the severity score of a canonical finding as written there:
-// a decimal, or "" when the score is unknown (null).
-func scoreText(finding []byte) string {
-	var f struct {
-		Severity struct {
-			Score json.RawMessage `json:"score"`
-		} `json:"severity"`
-	}
-	if json.Unmarshal(finding, &f) != nil || string(f.Severity.Score) == "null" {
+// scoreText is the severity score as the canonical finding writes it: a
+// decimal, or "" when the score is unknown (null).
+func scoreText(score *decimal.D) string {
+	if score == nil {
 		return ""
 	}
-	return string(f.Severity.Score)
+	return score.String()
 }
 
 func boolInt(b bool) int {
