@@ -255,6 +255,10 @@ func TestHostile(t *testing.T) {
 	newer := exportSite(t, a, ExportOptions{Sequence: 5})
 
 	small := Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20}
+	// A checkpoint claiming a later head, signed by a key the site does not
+	// trust; one of another tenant, signed by the trusted key.
+	forged, _ := SignCheckpoint(context.Background(), store.Checkpoint{Schema: store.CheckpointSchema, Tenant: "default", Seq: 99, EventHash: canon.Digest(nil)}, other)
+	foreign, _ := SignCheckpoint(context.Background(), store.Checkpoint{Schema: store.CheckpointSchema, Tenant: "other", Seq: 1, EventHash: canon.Digest(nil)}, a.key)
 	bomb := func(n int, size int) []member {
 		var out []member
 		for i := range n {
@@ -312,6 +316,8 @@ func TestHostile(t *testing.T) {
 		{name: "out-of-order", data: rawArchive(t, append([]member{ms[1], ms[0]}, ms[2:]...)), want: "not in path order"},
 		{name: "size-lie", data: rawArchive(t, replace(ms, snapFile.hdr.Name, append(sameSize, ' '))), want: "refused before reading it"},
 		{name: "unlisted-body-never-read", data: headerOnly(t, ms, "zz/bomb", 1<<30), want: "not listed in manifest.json: refused before reading it"},
+		{name: "checkpoint-untrusted-signer", data: rawArchive(t, resign(t, replace(ms, CheckpointPath, forged), a.key, nil)), want: "no signature by a trusted key"},
+		{name: "checkpoint-other-tenant", data: rawArchive(t, resign(t, replace(ms, CheckpointPath, foreign), a.key, nil)), want: `a checkpoint of tenant "other"`},
 		{name: "setuid-mode", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Mode = 0o4755 })), want: "not in canonical form"},
 		{name: "mtime", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.ModTime = time.Unix(1700000000, 0) })), want: "not in canonical form"},
 		{name: "uid-gid", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Uid, h.Gid = 1000, 1000 })), want: "not in canonical form"},

@@ -36,15 +36,17 @@ type ImportResult struct {
 	Report *Report `json:"verification"`
 	// Imported is false when this very bundle (same bundle id) had already
 	// been imported: nothing was changed.
-	Imported         bool     `json:"imported"`
-	Forced           bool     `json:"forced"`
-	Reason           string   `json:"reason,omitempty"`
-	PreviousSequence int64    `json:"previousSequence"` // the last sequence of the stream before; 0 for none
-	Policies         []string `json:"policiesAdded"`    // P-n@v newly stored
-	Snapshots        []string `json:"snapshotsAdded"`
-	Runs             []string `json:"runsAdded"`
-	Keys             []string `json:"keysAdded"` // key ids newly registered
-	AuditSeq         int64    `json:"auditSeq"`  // the bundle.imported event
+	Imported bool `json:"imported"`
+	// Checkpoint is the producer's signed audit head the bundle carried.
+	Checkpoint       *store.Checkpoint `json:"checkpoint,omitempty"`
+	Forced           bool              `json:"forced"`
+	Reason           string            `json:"reason,omitempty"`
+	PreviousSequence int64             `json:"previousSequence"` // the last sequence of the stream before; 0 for none
+	Policies         []string          `json:"policiesAdded"`    // P-n@v newly stored
+	Snapshots        []string          `json:"snapshotsAdded"`
+	Runs             []string          `json:"runsAdded"`
+	Keys             []string          `json:"keysAdded"` // key ids newly registered
+	AuditSeq         int64             `json:"auditSeq"`  // the bundle.imported event
 }
 
 // importedEvent is the payload of bundle.imported.
@@ -61,11 +63,13 @@ type importedEvent struct {
 	TimeAnchorSource string   `json:"timeAnchorSource"`
 	SignedAnchor     string   `json:"signedTimeAnchor"` // the manifest's timeAnchor
 	ValidUntil       string   `json:"validUntil"`
-	Forced           bool     `json:"forced"`
-	Reason           string   `json:"reason,omitempty"`
-	Policies         []string `json:"policies"`
-	Snapshots        []string `json:"snapshots"`
-	Runs             []string `json:"runs"`
+	// Checkpoint is the producer's signed audit head the bundle carried.
+	Checkpoint *store.Checkpoint `json:"checkpoint,omitempty"`
+	Forced     bool              `json:"forced"`
+	Reason     string            `json:"reason,omitempty"`
+	Policies   []string          `json:"policies"`
+	Snapshots  []string          `json:"snapshots"`
+	Runs       []string          `json:"runs"`
 }
 
 // Import verifies b (unless it was verified already) and stores its
@@ -119,7 +123,7 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
 			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
 			FileDigest: b.Digest, Manifest: canon.Digest(b.bytes(ManifestPath)), Signature: canon.Digest(b.bytes(SignaturePath)), Signers: rep.Signers,
-			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Forced: res.Forced, Reason: res.Reason,
+			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Checkpoint: rep.Checkpoint, Forced: res.Forced, Reason: res.Reason,
 			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		if err != nil {

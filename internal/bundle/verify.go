@@ -192,6 +192,10 @@ type Report struct {
 	Snapshots  []string `json:"snapshots"` // ids
 	Runs       []string `json:"runs"`      // run ids
 	Warnings   []string `json:"warnings"`
+	// Checkpoint is the producer's audit head at export (docs/bundle.md
+	// "Audit checkpoint"), signed by a trusted key; nil for a bundle that
+	// carries none.
+	Checkpoint *store.Checkpoint `json:"auditCheckpoint,omitempty"`
 	// EmbeddedKey: the signature was checked with a key the bundle carries.
 	EmbeddedKey bool `json:"embeddedKey,omitempty"`
 }
@@ -289,12 +293,21 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if err := b.checkRefs(m); err != nil {
 		return nil, err
 	}
+	var checkpoint *store.Checkpoint
+	if data, ok := b.File(CheckpointPath); ok {
+		if checkpoint, _, err = OpenCheckpoint(ctx, CheckpointPath, data, o.Trusted); err != nil {
+			return nil, err
+		}
+		if checkpoint.Tenant != m.Tenant {
+			return nil, fmt.Errorf("%s: a checkpoint of tenant %q in a bundle of tenant %q", CheckpointPath, checkpoint.Tenant, m.Tenant)
+		}
+	}
 
 	rep := &Report{
 		BundleID: m.BundleID, File: b.Name, FileDigest: b.Digest, Tenant: m.Tenant, Stream: m.Stream, Sequence: m.Sequence,
 		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, SignedAnchor: m.TimeAnchor, Signers: signers,
 		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Warnings: []string{},
-		EmbeddedKey: embedded,
+		EmbeddedKey: embedded, Checkpoint: checkpoint,
 	}
 	for _, p := range m.Policies {
 		rep.Policies = append(rep.Policies, p.Ref())

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -83,7 +84,7 @@ func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions)
 			if r.Shadow {
 				mode += " (shadow)"
 			}
-			t.Append(r.RunID, policy, mode, r.Status, verdictText(s, r.Verdict), fmt.Sprint(r.Findings), r.StartedAt,
+			t.Append(r.RunID, policy, mode, r.Status, report.VerdictText(r.Verdict, s.color), fmt.Sprint(r.Findings), r.StartedAt,
 				(time.Duration(r.DurationMS) * time.Millisecond).String())
 		}
 		return t.Render()

@@ -16,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -37,7 +38,7 @@ type policyRunOptions struct {
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
-// needs instead (seed 002 §3, §6).
+// needs instead (docs/runs.md "A run, end to end").
 var looseCursors = []struct{ flag, cursor string }{
 	{"sbom", "sbom_digest"},
 	{"advisories", "advisory_snapshot"},
@@ -392,7 +393,7 @@ func (a *App) runSummaryTable(w io.Writer, out *run.Recorded) error {
 		}
 	}
 	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
-	fmt.Fprintf(w, "  verdict   %s%s\n", verdictText(st, s.Verdict), shadow)
+	fmt.Fprintf(w, "  verdict   %s%s\n", report.VerdictText(s.Verdict, st.color), shadow)
 	v := s.ByVerdict
 	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
 	if s.Signed {

@@ -39,7 +39,7 @@ type App struct {
 	Getenv func(string) string
 }
 
-// Globals are the flags every command accepts (DESIGN §3).
+// Globals are the flags every command accepts (docs/cli.md "Global flags").
 type Globals struct {
 	DB        string
 	Config    string
