@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
@@ -60,7 +59,7 @@ func TestReplayDifference(t *testing.T) {
 	if code != int(fail.Integrity) {
 		t.Fatalf("exit %d, want 6\n%s%s", code, out.String(), errb.String())
 	}
-	var rep run.Replayed
+	var rep replayReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}

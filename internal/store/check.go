@@ -248,9 +248,8 @@ func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
 
 // VerifiedOutputs is RunOutputs for a succeeded run, checked against what
 // the run recorded: its findings and explains digests and the content
-// address of every trace. Export reads a run's outputs through it (replay
-// compares the recorded digests with re-evaluated ones); recording writes
-// the engine's bytes without re-checking them.
+// address of every trace. Replay and export read a run's outputs through
+// it; recording writes the engine's bytes without re-checking them.
 func (t *Tx) VerifiedOutputs(ctx context.Context, r *Run) (*RunOutput, error) {
 	out, err := t.RunOutputs(ctx, r.RunID)
 	if err != nil {
