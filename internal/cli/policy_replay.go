@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -15,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -101,6 +103,10 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have outputs to replay", r.RunID, r.Status)
 		}
 		if irBytes, err = tx.RunIR(ctx, r); err != nil {
+			var bm *store.BlobMismatch
+			if errors.As(err, &bm) && bm.Digest == r.IRDigest {
+				return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: r.PolicyID, Version: r.PolicyVersion, Want: bm.Digest, Got: bm.Got, Reason: governance.IRStored})
+			}
 			return err
 		}
 		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
