@@ -144,7 +144,7 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions) (*Exported, e
 		}
 		_, err = tx.Append(ctx, "bundle.exported", o.Actor, streamSubject(o.Stream), exportedEvent{
 			BundleID: m.BundleID, ContentID: c.contentID, Stream: m.Stream, Sequence: m.Sequence,
-			Signer: o.Key.ID, Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
+			Signer: o.Key.ID, Checkpoint: c.checkpoint, Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		return err
 	})
@@ -157,14 +157,17 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions) (*Exported, e
 // exportedEvent is the payload of bundle.exported. ContentID identifies
 // the content without the sequence, to give a re-export the same number.
 type exportedEvent struct {
-	BundleID  string   `json:"bundleId"`
-	ContentID string   `json:"contentId"`
-	Stream    string   `json:"stream"`
-	Sequence  int64    `json:"sequence"`
-	Signer    string   `json:"signer"`
-	Policies  []string `json:"policies"`
-	Snapshots []string `json:"snapshots"`
-	Runs      []string `json:"runs"`
+	BundleID  string `json:"bundleId"`
+	ContentID string `json:"contentId"`
+	Stream    string `json:"stream"`
+	Sequence  int64  `json:"sequence"`
+	Signer    string `json:"signer"`
+	// Checkpoint is the audit head the bundle carries (absent before
+	// bundles carried one).
+	Checkpoint *store.Checkpoint `json:"checkpoint,omitempty"`
+	Policies   []string          `json:"policies"`
+	Snapshots  []string          `json:"snapshots"`
+	Runs       []string          `json:"runs"`
 }
 
 func streamSubject(stream string) string { return "bundle-stream:" + stream }
@@ -182,6 +185,9 @@ type collector struct {
 	newest    time.Time
 	contentID string
 	reused    bool
+	// checkpoint is the audit head the bundle carries: the one recorded by
+	// the export whose content is reused, else the head now.
+	checkpoint *store.Checkpoint
 }
 
 func (c *collector) add(p string, data []byte) {
@@ -330,6 +336,12 @@ func (c *collector) addSnapshot(ctx context.Context, id string) error {
 func (c *collector) addRun(ctx context.Context, r *store.Run) error {
 	if r.Status != store.StatusSucceeded {
 		return fail.New(fail.Invalid, "run %s %s; only succeeded runs can be bundled", r.RunID, r.Status)
+	}
+	var rec struct {
+		Set json.RawMessage `json:"set"`
+	}
+	if json.Unmarshal(r.Record, &rec) == nil && rec.Set != nil {
+		return fail.New(fail.Invalid, "run %s evaluated a policy set; a bundle carries runs of one policy version", r.RunID)
 	}
 	dir := RunDir(r.RunID)
 	for _, x := range c.runs {
@@ -509,6 +521,42 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 	for _, id := range ids {
 		m.TrustRoots = append(m.TrustRoots, *c.keys[id])
 	}
+	var err error
+	if m.Entries, err = c.entries(); err != nil {
+		return nil, err
+	}
+	m.MerkleRoot = MerkleRoot(m.Entries)
+	if c.contentID, err = BundleID(*m); err != nil { // sequence 0: the content alone, no checkpoint
+		return nil, err
+	}
+	if m.Sequence, c.reused, err = c.sequence(ctx); err != nil {
+		return nil, err
+	}
+	if c.checkpoint == nil {
+		h, err := c.tx.Head(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.checkpoint = &h
+	}
+	env, err := SignCheckpoint(ctx, *c.checkpoint, o.Key)
+	if err != nil {
+		return nil, err
+	}
+	c.add(CheckpointPath, env)
+	if m.Entries, err = c.entries(); err != nil {
+		return nil, err
+	}
+	m.MerkleRoot = MerkleRoot(m.Entries)
+	if m.BundleID, err = BundleID(*m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// entries lists the collected files as manifest entries, by path.
+func (c *collector) entries() ([]Entry, error) {
+	out := []Entry{}
 	for _, f := range c.list() {
 		if err := checkPath(f.path); err != nil {
 			return nil, fail.New(fail.Invalid, "bundle entry: %v", err)
@@ -517,20 +565,9 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 		if mt == "" {
 			mt = mediaType(f.path)
 		}
-		m.Entries = append(m.Entries, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mt})
+		out = append(out, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mt})
 	}
-	m.MerkleRoot = MerkleRoot(m.Entries)
-	var err error
-	if c.contentID, err = BundleID(*m); err != nil { // sequence 0: the content alone
-		return nil, err
-	}
-	if m.Sequence, c.reused, err = c.sequence(ctx); err != nil {
-		return nil, err
-	}
-	if m.BundleID, err = BundleID(*m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return out, nil
 }
 
 // sequence picks the bundle's sequence number from the exports of its
@@ -547,6 +584,7 @@ func (c *collector) sequence(ctx context.Context) (int64, bool, error) {
 			return 0, false, fail.New(fail.Integrity, "audit event %d: %v", e.Seq, err)
 		}
 		if p.ContentID == c.contentID && (c.o.Sequence == 0 || c.o.Sequence == p.Sequence) {
+			c.checkpoint = p.Checkpoint
 			return p.Sequence, true, nil
 		}
 		if c.o.Sequence == p.Sequence {

@@ -159,6 +159,7 @@ func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVer
 	if err != nil {
 		return err
 	}
+	defer b.Close()
 	rep, err := b.Verify(ctx, vo)
 	if err != nil {
 		return err

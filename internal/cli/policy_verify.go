@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -83,6 +84,11 @@ type verifyReport struct {
 	Inputs          int      `json:"inputs,omitempty"`
 	Source          bool     `json:"source,omitempty"`
 	Warnings        []string `json:"warnings,omitempty"`
+	// Policy and IRDigest are what the attested record says ran; Set its
+	// members, for a policy set run (envelopes only).
+	Policy   string           `json:"policy,omitempty"`
+	IRDigest string           `json:"irDigest,omitempty"`
+	Set      *store.RecordSet `json:"set,omitempty"`
 }
 
 // embeddedWarning is what --insecure-embedded-key prints.
@@ -165,6 +171,14 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		if rep.Kind == "evidence" {
 			fmt.Fprintf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, map[bool]string{true: "compiles to the attested IR", false: "not in the archive"}[rep.Source])
 		}
+		if rep.Policy != "" {
+			fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
+		}
+		if rep.Set != nil {
+			for _, m := range rep.Set.Members {
+				fmt.Fprintf(w, "    %s\n", setMemberLine(m))
+			}
+		}
 		if rep.StoredRun != "" {
 			fmt.Fprintf(w, "  stored run: %s\n", rep.StoredRun)
 		}
@@ -217,6 +231,14 @@ func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trus
 	}
 	rep.RunID, rep.Signers = v.RunID, v.Signers
 	rep.Findings = len(v.Statement.Subject)/2 - 1
+	var rec store.RunRecord
+	if err := json.Unmarshal(v.Record, &rec); err != nil {
+		return fail.New(fail.Integrity, "%s: the attested record does not decode: %v", path, err)
+	}
+	rep.Policy, rep.IRDigest, rep.Set = rec.Policy.PolicyID, rec.Policy.IRDigest, rec.Set
+	if rec.Policy.Version > 0 {
+		rep.Policy = fmt.Sprintf("%s@%d", rec.Policy.PolicyID, rec.Policy.Version)
+	}
 	if st == nil {
 		rep.StoredRun = "no database"
 		return nil

@@ -194,6 +194,7 @@ versions with signed approvals.`,
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)
+	app.completions(root)
 	return root
 }
 

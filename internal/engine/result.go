@@ -212,6 +212,8 @@ type Finding struct {
 	Enforced               bool          `json:"enforced"`            // false in shadow mode
 	ExplainID              string        `json:"explainId"`
 	Explain                *Explain      `json:"explain,omitempty"`
+
+	canonical []byte // the finding's canonical JSON without Explain, set by seal (Canonical)
 }
 
 // ComponentRef locates a component in its SBOM.
@@ -300,6 +302,8 @@ type Explain struct {
 	Notes           []string      `json:"notes"`           // expired ignores, unknown signals, …
 	WhatWouldChange []string      `json:"whatWouldChange"` // for blocked findings
 	Set             *SetTrace     `json:"set,omitempty"`   // only in the result of a policy set
+
+	canonical []byte // the trace's canonical JSON, set with its id (Canonical)
 }
 
 // ExplainResult is the verdict part of a trace.

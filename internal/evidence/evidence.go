@@ -37,7 +37,7 @@ func Build(ctx context.Context, tx *store.Tx, id string) (*attest.Evidence, *sto
 		return nil, nil, fail.New(fail.Invalid, "run %s %s; only succeeded runs have evidence to export", r.RunID, r.Status)
 	}
 	ev := &attest.Evidence{Record: r.Record, Keys: map[string][]byte{}, Inputs: map[string][]byte{}}
-	out, err := tx.RunOutputs(ctx, r.RunID)
+	out, err := tx.VerifiedOutputs(ctx, r)
 	if err != nil {
 		return nil, nil, err
 	}
