@@ -117,9 +117,20 @@ type Summary struct {
 	ByVEXStatus     VEXCounts     `json:"byVexStatus"`
 	BySeverity      BandCounts    `json:"bySeverity"`
 	Rules           []RuleStat    `json:"rules"`    // in evaluation order
-	Unknowns        int           `json:"unknowns"` // findings with unknown VEX status or reachability
+	Unknowns        int           `json:"unknowns"` // findings with an unknown severity, VEX status or reachability
+	UnknownsByKind  UnknownCounts `json:"unknownsByKind"`
 	RuleEvaluations int           `json:"ruleEvaluations"`
 	Exceptions      int           `json:"exceptionsApplied"`
+}
+
+// UnknownCounts counts findings per missing signal (Finding.Unknowns); a
+// finding lacking several counts once under each.
+type UnknownCounts struct {
+	Severity     int `json:"severity"`
+	VEX          int `json:"vex"`
+	Reachability int `json:"reachability"`
+	EPSS         int `json:"epss"`
+	KEV          int `json:"kev"`
 }
 
 // VerdictCounts counts findings per verdict.

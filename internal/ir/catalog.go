@@ -321,7 +321,10 @@ var Settings = []Setting{
 	{Name: "score_threshold", Type: TNumber, Doc: "When set, a finding with severity.score ≥ threshold whose verdict no rule decided is blocked. 0–10."},
 	{Name: "severity_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "shadow", Type: TBool, Doc: "When true, runs of this policy are shadow runs: findings are recorded but not enforced (the gate never fails). Default false."},
-	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (null severity.score), VEX status or reachability state."},
+	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (severity.unknown)."},
+	{Name: "unknowns_budget_epss", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings without an EPSS score."},
+	{Name: "unknowns_budget_reachability", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings whose reachability is unknown (no fact, or state U)."},
+	{Name: "unknowns_budget_vex", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings whose VEX status is unknown."},
 }
 
 // Verdicts are the values of a finding's verdict axis.
