@@ -47,7 +47,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow}
+	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge}
 	if err := opts.inputs(ctx, app, nil, &spec); err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ const (
 // verdict: blocked when a gate blocks or an enforced finding is blocked
 // (under new_findings_only: a finding the baseline did not block), warned
 // when a gate warns or a finding is warned, else passed.
-func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
+func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gate, string) {
 	set := &p.set
 	gs := []Gate{}
 	count := func(pred func(*Finding) bool) (int, []string) {
@@ -190,6 +190,10 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 			g.Outcome = GateWarn
 		}
 		gs = append(gs, g)
+	}
+
+	if set.maxFeedAge != nil {
+		gs = append(gs, feedAgeGate(fresh, *set.maxFeedAge))
 	}
 
 	verdict := VerdictPassed

@@ -62,6 +62,7 @@ type settings struct {
 	unknownsVEX     *decimal.D
 	unknownsReach   *decimal.D
 	unknownsEPSS    *decimal.D
+	maxFeedAge      *decimal.D // days
 	newFindingsOnly bool
 	severityProfile string
 	shadow          bool
@@ -117,6 +118,8 @@ func readSettings(fs ir.Fields) (settings, error) {
 			err = num(&s.unknownsReach)
 		case "unknowns_budget_epss":
 			err = num(&s.unknownsEPSS)
+		case "max_feed_age_days":
+			err = num(&s.maxFeedAge)
 		case "severity_profile":
 			if v.Kind != ir.ValString {
 				return s, errorf("settings.severity_profile must be a string")

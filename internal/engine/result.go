@@ -51,7 +51,12 @@ type Result struct {
 	Findings       []Finding      `json:"findings"` // sorted by findingId
 	VEXMatchReport []VEXUnmatched `json:"vexMatchReport"`
 	Warnings       []string       `json:"warnings"` // input-level warnings, sorted
-	Digests        Digests        `json:"digests"`
+	Freshness      *Freshness     `json:"freshness"`
+	// Notices are the warnings that depend on the evaluation time — stale
+	// advisory data, exceptions expiring soon or expired in scope — which
+	// the CLI also prints on stderr. They are among Warnings; not encoded.
+	Notices []string `json:"-"`
+	Digests Digests  `json:"digests"`
 }
 
 // PolicyRef identifies the evaluated policy.
