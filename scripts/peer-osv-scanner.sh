@@ -15,7 +15,9 @@
 #       --format json --all-vulns --all-packages
 #
 # stella runs `policy simulate` with the baseline policy on the SBOM itself
-# against the OSV directory (loose files) and, for newrelic, a snapshot.
+# against the OSV directory (loose files, through the frozen-advisory cache
+# the warm-up run fills; for newrelic also with the cache off, ".cold") and,
+# for newrelic, a snapshot.
 # Each pair runs PEER_RUNS times after a warm-up, A B A B …; the table gives
 # the medians of wall time and peak RSS and the median of the per-pair wall
 # ratios stella ÷ osv-scanner.
@@ -48,6 +50,7 @@ db=$out/peer/db
 rm -rf "$db"
 "$out/bin/peerdb" db "$db" "$data/osv"
 export HOME=$out/peer/home XDG_DATA_HOME=$out/peer/home/data XDG_CACHE_HOME=$out/peer/home/cache NO_COLOR=1
+export STELLA_INPUTS_CACHE_DIR=$out/peer/frozen
 mkdir -p "$HOME"
 pol=$data/policies/baseline.stella
 timer=/usr/bin/time
@@ -84,7 +87,7 @@ pair() {
   [ ${#args[@]} -gt 0 ] || args=(--sbom "$sbom" --advisories "$data/osv")
   local pkgs=$out/peer/$name.pkgs.json
   "$out/bin/peerdb" pkgs "$sbom" "$db" >"$pkgs"
-  local a=("$stella" policy simulate "$pol" "${args[@]}" --format json --fail-on never -q)
+  local a=(${STELLA_ENV:+env "$STELLA_ENV"} "$stella" policy simulate "$pol" "${args[@]}" --format json --fail-on never -q)
   local b=("$peer" scan source --offline --local-db-path "$db" -L "osv-scanner:$pkgs" --format json --all-vulns --all-packages)
   "${a[@]}" >/dev/null 2>&1 || true
   "${b[@]}" >"$out/peer/$name.osv-scanner.json" 2>"$out/peer/$name.osv-scanner.err" || true
@@ -103,6 +106,7 @@ pair() {
 
 nr=$data/sbom/spdx/trivy-newrelic_synthetics-minion-runner.spdx.json
 pair newrelic "$nr"
+STELLA_ENV=STELLA_INPUTS_CACHE_DIR=off pair newrelic.cold "$nr"
 rm -rf "$out/peer/snap-newrelic"
 "$stella" -q snapshot create --sbom "$nr" --advisories "$data/osv" -o "$out/peer/snap-newrelic" >/dev/null
 pair newrelic.snapshot "$nr" --snapshot "$out/peer/snap-newrelic"

@@ -125,13 +125,17 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 	bad := func(format string, args ...any) error {
 		return fail.New(fail.Integrity, "%s: %s", name, fmt.Sprintf(format, args...))
 	}
-	th := canon.NewTarHash()
-	tr := tar.NewReader(th.Reader(r))
+	tc := canon.NewTarCheck(r, name)
+	tr := tar.NewReader(tc)
 	files := map[string][]byte{}
 	total := 0
+	prev := ""
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			if err := tc.End(); err != nil {
+				return nil, "", fail.Wrap(fail.Integrity, err)
+			}
 			break
 		}
 		if err != nil {
@@ -149,6 +153,18 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 		if hdr.Size > maxEvidenceEntry || total+int(hdr.Size) > maxEvidenceTotal {
 			return nil, "", bad("entry %q is too large", hdr.Name)
 		}
+		// manifest.json first, then the files by path (evidenceEntries).
+		switch first := len(files) == 0; {
+		case first && hdr.Name != "manifest.json":
+			return nil, "", bad("no manifest.json first (not a stella evidence archive)")
+		case !first && hdr.Name <= prev:
+			return nil, "", bad("entry %q is out of order (manifest.json first, then the files sorted by path)", hdr.Name)
+		case !first:
+			prev = hdr.Name
+		}
+		if err := tc.Entry(hdr.Name, hdr.Size); err != nil {
+			return nil, "", fail.Wrap(fail.Integrity, err)
+		}
 		data, err := io.ReadAll(io.LimitReader(tr, hdr.Size))
 		if err != nil || int64(len(data)) != hdr.Size {
 			return nil, "", bad("entry %q is truncated", hdr.Name)
@@ -161,9 +177,6 @@ func ReadEvidence(name string, r io.Reader) (*Evidence, string, error) {
 		return nil, "", bad("no manifest.json (not a stella evidence archive)")
 	}
 	delete(files, "manifest.json")
-	if err := th.Check(name, evidenceEntries(mb, files)); err != nil {
-		return nil, "", fail.Wrap(fail.Integrity, err)
-	}
 	var man evidenceManifest
 	dec := json.NewDecoder(bytes.NewReader(mb))
 	dec.DisallowUnknownFields()

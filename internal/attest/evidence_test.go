@@ -172,6 +172,7 @@ func TestReadEvidenceHostile(t *testing.T) {
 		var b bytes.Buffer
 		tw := tar.NewWriter(&b)
 		for _, h := range entries {
+			h.Mode = 0o644 // canonical, so that the check named fails first
 			tw.WriteHeader(h)
 			if h.Typeflag == tar.TypeReg {
 				tw.Write(bytes.Repeat([]byte("x"), int(h.Size)))
@@ -188,7 +189,8 @@ func TestReadEvidenceHostile(t *testing.T) {
 		{"not tar", []byte("hello world, not a tar at all"), "not a readable tar"},
 		{"traversal", mk(&tar.Header{Name: "../evil", Typeflag: tar.TypeReg, Size: 1}), "unsafe path"},
 		{"symlink", mk(&tar.Header{Name: "a", Typeflag: tar.TypeSymlink, Linkname: "/etc/passwd"}), "not a regular file"},
-		{"duplicate", mk(&tar.Header{Name: "a", Typeflag: tar.TypeReg, Size: 1}, &tar.Header{Name: "a", Typeflag: tar.TypeReg, Size: 1}), "duplicate"},
+		{"duplicate", mk(&tar.Header{Name: "manifest.json", Typeflag: tar.TypeReg, Size: 1}, &tar.Header{Name: "manifest.json", Typeflag: tar.TypeReg, Size: 1}), "duplicate"},
+		{"out of order", mk(&tar.Header{Name: "manifest.json", Typeflag: tar.TypeReg, Size: 1}, &tar.Header{Name: "b", Typeflag: tar.TypeReg, Size: 1}, &tar.Header{Name: "a", Typeflag: tar.TypeReg, Size: 1}), "out of order"},
 		{"no manifest", mk(&tar.Header{Name: "a", Typeflag: tar.TypeReg, Size: 1}), "no manifest.json"},
 	}
 	for _, tc := range tests {

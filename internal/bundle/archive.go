@@ -5,9 +5,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"time"
 
@@ -130,118 +133,189 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readArchive reads a compressed tar defensively and returns its files in
-// archive order. Anything but a well-formed archive of uniquely and safely
-// named regular files within the limits is an Integrity error naming the
-// member; nothing is written anywhere.
-func readArchive(r io.Reader, lim Limits) (files []file, compression string, err error) {
+// maxZstdWindow bounds the zstd window a bundle may use, which is what the
+// decoder holds in memory (Export uses 8 MiB).
+const maxZstdWindow = 16 << 20
+
+// maxManifestSize bounds manifest.json and manifest.dsse.json, the only
+// entries Read keeps in memory (a manifest of DefaultMaxEntries entries is
+// about 20 MB).
+const maxManifestSize = 32 << 20
+
+// part is one archive member as read: its size and digest, and its bytes
+// either in memory (the manifest files) or at off in the bundle's spool.
+type part struct {
+	size   int64
+	digest string
+	data   []byte
+	off    int64
+}
+
+// readArchive reads a compressed tar defensively into b, streaming
+// (docs/bundle.md "Reading a bundle"): each member's header is checked
+// before its data is read — a regular file with a safe, unique name, in
+// path order, within the limits, in canonical form and, once manifest.json
+// has been read (it sorts before every content entry), listed there with
+// that size — so an unlisted or oversized entry is refused before a byte of
+// its body is decompressed. Bodies go to a spool file (unlinked at once),
+// hashed on the way; only the manifest files stay in memory. Anything but
+// a well-formed archive is an Integrity error naming the member.
+func readArchive(r io.Reader, lim Limits, b *Bundle) (err error) {
 	lim = lim.withDefaults()
 	br := bufio.NewReader(r)
 	head, err := br.Peek(4)
 	if err != nil && err != io.EOF {
-		return nil, "", fail.New(fail.Invalid, "read: %v", unwrapPath(err))
+		return fail.New(fail.Invalid, "read: %v", unwrapPath(err))
 	}
 	var dr io.Reader
 	switch {
 	case bytes.HasPrefix(head, zstdMagic):
-		compression = Zstd
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(256<<20))
+		b.Compression = Zstd
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(maxZstdWindow), zstd.WithDecoderLowmem(true))
 		if err != nil {
-			return nil, "", fail.New(fail.Integrity, "zstd: %v", err)
+			return fail.New(fail.Integrity, "zstd: %v", err)
 		}
 		defer zr.Close()
 		dr = zr
 	case bytes.HasPrefix(head, gzipMagic):
-		compression = Gzip
+		b.Compression = Gzip
 		gr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, "", fail.New(fail.Integrity, "gzip: %v", err)
+			return fail.New(fail.Integrity, "gzip: %v", err)
 		}
 		gr.Multistream(false)
 		dr = gr
 	case len(head) == 0:
-		return nil, "", fail.New(fail.Integrity, "empty file")
+		return fail.New(fail.Integrity, "empty file")
 	default:
-		return nil, "", fail.New(fail.Integrity, "not a bundle: neither zstd nor gzip compressed")
+		return fail.New(fail.Integrity, "not a bundle: neither zstd nor gzip compressed")
 	}
 	// Headers and padding cost at most 3 blocks per member (PAX header,
 	// header, padding) beyond the data itself.
 	cr := &capReader{r: dr, n: lim.MaxTotalSize + int64(lim.MaxEntries+2)*3*512 + maxTrailer}
-	th := canon.NewTarHash()
-	tr := tar.NewReader(th.Reader(cr))
-	seen := map[string]bool{}
+	tc := canon.NewTarCheck(cr, "tar")
+	tr := tar.NewReader(tc)
+	var listed map[string]Entry // from manifest.json, once read and decoded
 	var total int64
+	prev := ""
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
+			if err := tc.End(); err != nil {
+				return fail.Wrap(fail.Integrity, err)
+			}
 			break
 		}
 		if err != nil {
-			return nil, "", archiveErr(err, len(files))
+			return archiveErr(err, len(b.order))
 		}
-		where := fmt.Sprintf("entry %d %q", len(files)+1, hdr.Name)
+		where := fmt.Sprintf("entry %d %q", len(b.order)+1, hdr.Name)
 		switch hdr.Typeflag {
 		case tar.TypeReg:
 		case tar.TypeSymlink, tar.TypeLink:
-			return nil, "", fail.New(fail.Integrity, "%s: links are not allowed in a bundle (link to %q)", where, hdr.Linkname)
+			return fail.New(fail.Integrity, "%s: links are not allowed in a bundle (link to %q)", where, hdr.Linkname)
 		default:
-			return nil, "", fail.New(fail.Integrity, "%s: only regular files are allowed in a bundle (type %q)", where, hdr.Typeflag)
+			return fail.New(fail.Integrity, "%s: only regular files are allowed in a bundle (type %q)", where, hdr.Typeflag)
 		}
 		if err := checkPath(hdr.Name); err != nil {
-			return nil, "", fail.New(fail.Integrity, "entry %d: %v", len(files)+1, err)
+			return fail.New(fail.Integrity, "entry %d: %v", len(b.order)+1, err)
 		}
-		if seen[hdr.Name] {
-			return nil, "", fail.New(fail.Integrity, "%s: duplicate path", where)
+		if _, dup := b.files[hdr.Name]; dup {
+			return fail.New(fail.Integrity, "%s: duplicate path", where)
 		}
-		seen[hdr.Name] = true
-		if len(files) == lim.MaxEntries {
-			return nil, "", fail.New(fail.Integrity, "more than %d entries (limit)", lim.MaxEntries)
+		if len(b.order) == lim.MaxEntries {
+			return fail.New(fail.Integrity, "more than %d entries (limit)", lim.MaxEntries)
 		}
-		if hdr.Size < 0 || hdr.Size > lim.MaxEntrySize {
-			return nil, "", fail.New(fail.Integrity, "%s: %d bytes exceeds the entry size limit of %d", where, hdr.Size, lim.MaxEntrySize)
+		manifestFile := hdr.Name == ManifestPath || hdr.Name == SignaturePath
+		switch {
+		case hdr.Size < 0 || hdr.Size > lim.MaxEntrySize:
+			return fail.New(fail.Integrity, "%s: %d bytes exceeds the entry size limit of %d", where, hdr.Size, lim.MaxEntrySize)
+		case manifestFile && hdr.Size > maxManifestSize:
+			return fail.New(fail.Integrity, "%s: %d bytes exceeds the manifest size limit of %d", where, hdr.Size, maxManifestSize)
 		}
 		if total += hdr.Size; total > lim.MaxTotalSize {
-			return nil, "", fail.New(fail.Integrity, "%s: the entries exceed the total size limit of %d bytes", where, lim.MaxTotalSize)
+			return fail.New(fail.Integrity, "%s: the entries exceed the total size limit of %d bytes", where, lim.MaxTotalSize)
 		}
-		// Grow the buffer as data arrives: a header claiming a large size
-		// over a truncated stream allocates only what is really there.
-		var buf bytes.Buffer
-		buf.Grow(int(min(hdr.Size, 1<<20)))
-		if _, err := buf.ReadFrom(tr); err != nil {
-			return nil, "", archiveErr(fmt.Errorf("%s: %w", where, err), len(files))
+		if e, ok := listed[hdr.Name]; listed != nil && !manifestFile && (!ok || e.Size != hdr.Size) {
+			if !ok {
+				return fail.New(fail.Integrity, "%s: not listed in %s: refused before reading it", where, ManifestPath)
+			}
+			return fail.New(fail.Integrity, "%s: size %d, %s lists %d: refused before reading it", where, hdr.Size, ManifestPath, e.Size)
 		}
-		if int64(buf.Len()) != hdr.Size {
-			return nil, "", fail.New(fail.Integrity, "%s: truncated (%d of %d bytes)", where, buf.Len(), hdr.Size)
+		if hdr.Name <= prev {
+			return fail.New(fail.Integrity, "%s: not in path order (after %q): the tar is not in canonical form", where, prev)
 		}
-		files = append(files, file{path: hdr.Name, data: buf.Bytes()})
-	}
-	// The tar must be the canonical encoding of its entries (docs/bundle.md):
-	// no header field or padding may carry anything else. (Entries that are
-	// out of order or not listed are refused by the manifest check.)
-	canonical := make([]canon.TarEntry, len(files))
-	for i, f := range files {
-		canonical[i] = canon.TarEntry{Name: f.path, Data: f.data}
-	}
-	if err := th.Check("tar", canonical); err != nil {
-		return nil, "", fail.Wrap(fail.Integrity, err)
+		prev = hdr.Name
+		if err := tc.Entry(hdr.Name, hdr.Size); err != nil {
+			return fail.Wrap(fail.Integrity, err)
+		}
+		m := &part{size: hdr.Size}
+		h := sha256.New()
+		var n int64
+		if manifestFile {
+			var buf bytes.Buffer
+			n, err = io.Copy(&buf, io.TeeReader(tr, h))
+			m.data = buf.Bytes()
+		} else {
+			if m.off, err = b.spoolEnd(); err != nil {
+				return err
+			}
+			n, err = io.Copy(io.MultiWriter(b.spool, h), tr)
+		}
+		if err != nil {
+			return archiveErr(fmt.Errorf("%s: %w", where, err), len(b.order))
+		}
+		if n != hdr.Size {
+			return fail.New(fail.Integrity, "%s: truncated (%d of %d bytes)", where, n, hdr.Size)
+		}
+		m.digest = canon.Prefix + hex.EncodeToString(h.Sum(nil))
+		b.files[hdr.Name] = m
+		b.order = append(b.order, hdr.Name)
+		if hdr.Name == ManifestPath {
+			if b.Manifest, b.ManifestErr = decodeManifest(m.data); b.ManifestErr == nil {
+				listed = make(map[string]Entry, len(b.Manifest.Entries))
+				for _, e := range b.Manifest.Entries {
+					listed[e.Path] = e
+				}
+			}
+		}
 	}
 	// Read to the end of the compressed stream: its checksum is checked
 	// there, and only zero padding may follow the tar.
 	n, err := io.Copy(zeroCheck{}, io.LimitReader(cr, maxTrailer+1))
 	switch {
 	case errors.Is(err, errNonZero):
-		return nil, "", fail.New(fail.Integrity, "data after the end of the tar archive")
+		return fail.New(fail.Integrity, "data after the end of the tar archive")
 	case err != nil:
-		return nil, "", archiveErr(err, len(files))
+		return archiveErr(err, len(b.order))
 	case n > maxTrailer:
-		return nil, "", fail.New(fail.Integrity, "more than %d bytes of padding after the end of the tar archive", maxTrailer)
+		return fail.New(fail.Integrity, "more than %d bytes of padding after the end of the tar archive", maxTrailer)
 	}
 	// The zstd decoder reads every frame to the end of the file; the gzip
 	// reader stops after one member, so check that nothing follows it.
 	if _, err := br.ReadByte(); err != io.EOF {
-		return nil, "", fail.New(fail.Integrity, "data after the end of the compressed stream")
+		return fail.New(fail.Integrity, "data after the end of the compressed stream")
 	}
-	return files, compression, nil
+	return nil
+}
+
+// spoolEnd returns the end of the spool file, creating it on first use in
+// the temporary directory and unlinking it at once: it goes away with the
+// process or Close, whatever happens.
+func (b *Bundle) spoolEnd() (int64, error) {
+	if b.spool == nil {
+		f, err := os.CreateTemp("", "stella-bundle-*.spool")
+		if err != nil {
+			return 0, fail.New(fail.Internal, "bundle spool: %v", err)
+		}
+		os.Remove(f.Name())
+		b.spool = f
+	}
+	off, err := b.spool.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, fail.New(fail.Internal, "bundle spool: %v", err)
+	}
+	return off, nil
 }
 
 // archiveErr names a reading failure: truncation, a bomb, or corruption.

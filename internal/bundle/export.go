@@ -52,8 +52,13 @@ type ExportOptions struct {
 	// CreatedAt defaults to the newest time found in the contents (policy
 	// version createdAt, snapshot importedAt, run completedAt): never the
 	// clock. ValidUntil defaults to CreatedAt + ValidFor (default 30 days).
-	CreatedAt   time.Time
-	ValidUntil  time.Time
+	CreatedAt  time.Time
+	ValidUntil time.Time
+	// TimeAnchor is the exporter's clock, signed into the manifest; the
+	// caller reads the clock (the CLI: now, or --time-anchor). Zero takes
+	// createdAt. It is part of the content: the same content with another
+	// anchor is another bundle with its own sequence number.
+	TimeAnchor  time.Time
 	ValidFor    time.Duration
 	Compression string // Zstd (default) or Gzip
 	Approvals   Approvals
@@ -139,7 +144,7 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions) (*Exported, e
 		}
 		_, err = tx.Append(ctx, "bundle.exported", o.Actor, streamSubject(o.Stream), exportedEvent{
 			BundleID: m.BundleID, ContentID: c.contentID, Stream: m.Stream, Sequence: m.Sequence,
-			Signer: o.Key.ID, Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
+			Signer: o.Key.ID, Checkpoint: c.checkpoint, Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		return err
 	})
@@ -152,14 +157,17 @@ func Export(ctx context.Context, st *store.Store, o ExportOptions) (*Exported, e
 // exportedEvent is the payload of bundle.exported. ContentID identifies
 // the content without the sequence, to give a re-export the same number.
 type exportedEvent struct {
-	BundleID  string   `json:"bundleId"`
-	ContentID string   `json:"contentId"`
-	Stream    string   `json:"stream"`
-	Sequence  int64    `json:"sequence"`
-	Signer    string   `json:"signer"`
-	Policies  []string `json:"policies"`
-	Snapshots []string `json:"snapshots"`
-	Runs      []string `json:"runs"`
+	BundleID  string `json:"bundleId"`
+	ContentID string `json:"contentId"`
+	Stream    string `json:"stream"`
+	Sequence  int64  `json:"sequence"`
+	Signer    string `json:"signer"`
+	// Checkpoint is the audit head the bundle carries (absent before
+	// bundles carried one).
+	Checkpoint *store.Checkpoint `json:"checkpoint,omitempty"`
+	Policies   []string          `json:"policies"`
+	Snapshots  []string          `json:"snapshots"`
+	Runs       []string          `json:"runs"`
 }
 
 func streamSubject(stream string) string { return "bundle-stream:" + stream }
@@ -177,6 +185,9 @@ type collector struct {
 	newest    time.Time
 	contentID string
 	reused    bool
+	// checkpoint is the audit head the bundle carries: the one recorded by
+	// the export whose content is reused, else the head now.
+	checkpoint *store.Checkpoint
 }
 
 func (c *collector) add(p string, data []byte) {
@@ -325,6 +336,12 @@ func (c *collector) addSnapshot(ctx context.Context, id string) error {
 func (c *collector) addRun(ctx context.Context, r *store.Run) error {
 	if r.Status != store.StatusSucceeded {
 		return fail.New(fail.Invalid, "run %s %s; only succeeded runs can be bundled", r.RunID, r.Status)
+	}
+	var rec struct {
+		Set json.RawMessage `json:"set"`
+	}
+	if json.Unmarshal(r.Record, &rec) == nil && rec.Set != nil {
+		return fail.New(fail.Invalid, "run %s evaluated a policy set; a bundle carries runs of one policy version", r.RunID)
 	}
 	dir := RunDir(r.RunID)
 	for _, x := range c.runs {
@@ -481,12 +498,19 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 	if !until.After(created) {
 		return nil, fail.New(fail.Invalid, "validUntil %s is not after createdAt %s", until.Format(time.RFC3339), created.Format(time.RFC3339))
 	}
+	anchor := o.TimeAnchor.UTC().Truncate(time.Second)
+	if o.TimeAnchor.IsZero() {
+		anchor = created
+	}
+	if anchor.Before(created) {
+		return nil, fail.New(fail.Invalid, "time anchor %s is before createdAt %s: the exporter's clock is behind its own contents", anchor.Format(time.RFC3339), created.Format(time.RFC3339))
+	}
 	sort.Slice(c.policies, func(i, j int) bool { return policyLess(c.policies[i], c.policies[j]) })
 	sort.Slice(c.snapshots, func(i, j int) bool { return c.snapshots[i].ID < c.snapshots[j].ID })
 	sort.Slice(c.runs, func(i, j int) bool { return c.runs[i].RunID < c.runs[j].RunID })
 	m := &Manifest{
 		Format: Format, Producer: Producer{Name: "stella", Version: buildinfo.Version}, Tenant: c.tx.Tenant(),
-		Stream: o.Stream, CreatedAt: created.Format(time.RFC3339), ValidUntil: until.Format(time.RFC3339),
+		Stream: o.Stream, CreatedAt: created.Format(time.RFC3339), ValidUntil: until.Format(time.RFC3339), TimeAnchor: anchor.Format(time.RFC3339),
 		Policies: nonNil(c.policies), Snapshots: nonNil(c.snapshots), Runs: nonNil(c.runs), TrustRoots: []TrustRoot{}, Entries: []Entry{},
 	}
 	ids := make([]string, 0, len(c.keys))
@@ -497,6 +521,42 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 	for _, id := range ids {
 		m.TrustRoots = append(m.TrustRoots, *c.keys[id])
 	}
+	var err error
+	if m.Entries, err = c.entries(); err != nil {
+		return nil, err
+	}
+	m.MerkleRoot = MerkleRoot(m.Entries)
+	if c.contentID, err = BundleID(*m); err != nil { // sequence 0: the content alone, no checkpoint
+		return nil, err
+	}
+	if m.Sequence, c.reused, err = c.sequence(ctx); err != nil {
+		return nil, err
+	}
+	if c.checkpoint == nil {
+		h, err := c.tx.Head(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.checkpoint = &h
+	}
+	env, err := SignCheckpoint(ctx, *c.checkpoint, o.Key)
+	if err != nil {
+		return nil, err
+	}
+	c.add(CheckpointPath, env)
+	if m.Entries, err = c.entries(); err != nil {
+		return nil, err
+	}
+	m.MerkleRoot = MerkleRoot(m.Entries)
+	if m.BundleID, err = BundleID(*m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// entries lists the collected files as manifest entries, by path.
+func (c *collector) entries() ([]Entry, error) {
+	out := []Entry{}
 	for _, f := range c.list() {
 		if err := checkPath(f.path); err != nil {
 			return nil, fail.New(fail.Invalid, "bundle entry: %v", err)
@@ -505,20 +565,9 @@ func (c *collector) manifest(ctx context.Context) (*Manifest, error) {
 		if mt == "" {
 			mt = mediaType(f.path)
 		}
-		m.Entries = append(m.Entries, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mt})
+		out = append(out, Entry{Path: f.path, SHA256: canon.Digest(f.data), Size: int64(len(f.data)), MediaType: mt})
 	}
-	m.MerkleRoot = MerkleRoot(m.Entries)
-	var err error
-	if c.contentID, err = BundleID(*m); err != nil { // sequence 0: the content alone
-		return nil, err
-	}
-	if m.Sequence, c.reused, err = c.sequence(ctx); err != nil {
-		return nil, err
-	}
-	if m.BundleID, err = BundleID(*m); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return out, nil
 }
 
 // sequence picks the bundle's sequence number from the exports of its
@@ -535,6 +584,7 @@ func (c *collector) sequence(ctx context.Context) (int64, bool, error) {
 			return 0, false, fail.New(fail.Integrity, "audit event %d: %v", e.Seq, err)
 		}
 		if p.ContentID == c.contentID && (c.o.Sequence == 0 || c.o.Sequence == p.Sequence) {
+			c.checkpoint = p.Checkpoint
 			return p.Sequence, true, nil
 		}
 		if c.o.Sequence == p.Sequence {

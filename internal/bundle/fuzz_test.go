@@ -43,7 +43,7 @@ func miniBundle(t testing.TB, c string) []byte {
 	dir := PolicyDir("P-1", 1)
 	files := []file{{dir + "ir.json", ir}, {dir + "policy.stella", src}, {TrustPath(k.ID), pub}}
 	m := Manifest{Format: Format, Producer: Producer{Name: "stella", Version: "fuzz"}, Tenant: "default", Stream: "default", Sequence: 1,
-		CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-04-01T00:00:00Z",
+		CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-04-01T00:00:00Z", TimeAnchor: "2026-03-01T00:00:00Z",
 		Policies: []Policy{{PolicyID: "P-1", Version: 1, Name: "x", IRDigest: canon.Digest(ir), SourceDigest: canon.Digest(src),
 			CreatedAt: "2026-03-01T00:00:00Z", Dir: dir, Approvals: []Approval{}}},
 		Snapshots: []Snapshot{}, Runs: []Run{},

@@ -41,6 +41,16 @@ func rawArchive(t testing.TB, ms []member) []byte {
 	var buf bytes.Buffer
 	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
 	tw := tar.NewWriter(zw)
+	writeMembers(t, tw, ms)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func writeMembers(t testing.TB, tw *tar.Writer, ms []member) {
+	t.Helper()
 	for _, m := range ms {
 		h := m.hdr
 		if err := tw.WriteHeader(&h); err != nil {
@@ -50,7 +60,17 @@ func rawArchive(t testing.TB, ms []member) []byte {
 			t.Fatal(err)
 		}
 	}
-	if err := tw.Close(); err != nil {
+}
+
+// headerOnly writes ms, then the header of an entry name of size bytes
+// and nothing more: a reader that read the body would report truncation.
+func headerOnly(t testing.TB, ms []member, name string, size int64) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw, _ := zstd.NewWriter(&buf, zstd.WithEncoderConcurrency(1))
+	tw := tar.NewWriter(zw)
+	writeMembers(t, tw, ms)
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size}); err != nil {
 		t.Fatal(err)
 	}
 	zw.Close()
@@ -153,6 +173,7 @@ func resign(t testing.TB, ms []member, key *attest.Key, edit func(*Manifest)) []
 		t.Fatal(err)
 	}
 	sig, _ := attest.MarshalEnvelope(env)
+	sort.Slice(rest, func(i, j int) bool { return rest[i].hdr.Name < rest[j].hdr.Name })
 	return append([]member{reg(SignaturePath, sig), reg(ManifestPath, raw)}, rest...)
 }
 
@@ -234,6 +255,10 @@ func TestHostile(t *testing.T) {
 	newer := exportSite(t, a, ExportOptions{Sequence: 5})
 
 	small := Limits{MaxEntrySize: 1 << 20, MaxTotalSize: 4 << 20}
+	// A checkpoint claiming a later head, signed by a key the site does not
+	// trust; one of another tenant, signed by the trusted key.
+	forged, _ := SignCheckpoint(context.Background(), store.Checkpoint{Schema: store.CheckpointSchema, Tenant: "default", Seq: 99, EventHash: canon.Digest(nil)}, other)
+	foreign, _ := SignCheckpoint(context.Background(), store.Checkpoint{Schema: store.CheckpointSchema, Tenant: "other", Seq: 1, EventHash: canon.Digest(nil)}, a.key)
 	bomb := func(n int, size int) []member {
 		var out []member
 		for i := range n {
@@ -288,6 +313,11 @@ func TestHostile(t *testing.T) {
 		{name: "manifest-edited", data: rawArchive(t, replace(ms, ManifestPath, bytes.Replace(firstUnder(t, ms, ManifestPath).data, []byte(`"sequence":1`), []byte(`"sequence":9`), 1))), want: "over a different manifest"},
 		{name: "entry-size-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.Entries[0].Size++ })), want: "size"},
 		{name: "merkle-root-signed", data: rawArchive(t, resign(t, ms, a.key, func(m *Manifest) { m.MerkleRoot = canon.Digest([]byte("other")) })), want: "merkleRoot sha256:"},
+		{name: "out-of-order", data: rawArchive(t, append([]member{ms[1], ms[0]}, ms[2:]...)), want: "not in path order"},
+		{name: "size-lie", data: rawArchive(t, replace(ms, snapFile.hdr.Name, append(sameSize, ' '))), want: "refused before reading it"},
+		{name: "unlisted-body-never-read", data: headerOnly(t, ms, "zz/bomb", 1<<30), want: "not listed in manifest.json: refused before reading it"},
+		{name: "checkpoint-untrusted-signer", data: rawArchive(t, resign(t, replace(ms, CheckpointPath, forged), a.key, nil)), want: "no signature by a trusted key"},
+		{name: "checkpoint-other-tenant", data: rawArchive(t, resign(t, replace(ms, CheckpointPath, foreign), a.key, nil)), want: `a checkpoint of tenant "other"`},
 		{name: "setuid-mode", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Mode = 0o4755 })), want: "not in canonical form"},
 		{name: "mtime", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.ModTime = time.Unix(1700000000, 0) })), want: "not in canonical form"},
 		{name: "uid-gid", data: rawArchive(t, withHeader(ms, func(h *tar.Header) { h.Uid, h.Gid = 1000, 1000 })), want: "not in canonical form"},

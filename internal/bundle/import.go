@@ -36,15 +36,17 @@ type ImportResult struct {
 	Report *Report `json:"verification"`
 	// Imported is false when this very bundle (same bundle id) had already
 	// been imported: nothing was changed.
-	Imported         bool     `json:"imported"`
-	Forced           bool     `json:"forced"`
-	Reason           string   `json:"reason,omitempty"`
-	PreviousSequence int64    `json:"previousSequence"` // the last sequence of the stream before; 0 for none
-	Policies         []string `json:"policiesAdded"`    // P-n@v newly stored
-	Snapshots        []string `json:"snapshotsAdded"`
-	Runs             []string `json:"runsAdded"`
-	Keys             []string `json:"keysAdded"` // key ids newly registered
-	AuditSeq         int64    `json:"auditSeq"`  // the bundle.imported event
+	Imported bool `json:"imported"`
+	// Checkpoint is the producer's signed audit head the bundle carried.
+	Checkpoint       *store.Checkpoint `json:"checkpoint,omitempty"`
+	Forced           bool              `json:"forced"`
+	Reason           string            `json:"reason,omitempty"`
+	PreviousSequence int64             `json:"previousSequence"` // the last sequence of the stream before; 0 for none
+	Policies         []string          `json:"policiesAdded"`    // P-n@v newly stored
+	Snapshots        []string          `json:"snapshotsAdded"`
+	Runs             []string          `json:"runsAdded"`
+	Keys             []string          `json:"keysAdded"` // key ids newly registered
+	AuditSeq         int64             `json:"auditSeq"`  // the bundle.imported event
 }
 
 // importedEvent is the payload of bundle.imported.
@@ -59,11 +61,15 @@ type importedEvent struct {
 	Signers          []string `json:"signers"`
 	TimeAnchor       string   `json:"timeAnchor"`
 	TimeAnchorSource string   `json:"timeAnchorSource"`
-	Forced           bool     `json:"forced"`
-	Reason           string   `json:"reason,omitempty"`
-	Policies         []string `json:"policies"`
-	Snapshots        []string `json:"snapshots"`
-	Runs             []string `json:"runs"`
+	SignedAnchor     string   `json:"signedTimeAnchor"` // the manifest's timeAnchor
+	ValidUntil       string   `json:"validUntil"`
+	// Checkpoint is the producer's signed audit head the bundle carried.
+	Checkpoint *store.Checkpoint `json:"checkpoint,omitempty"`
+	Forced     bool              `json:"forced"`
+	Reason     string            `json:"reason,omitempty"`
+	Policies   []string          `json:"policies"`
+	Snapshots  []string          `json:"snapshots"`
+	Runs       []string          `json:"runs"`
 }
 
 // Import verifies b (unless it was verified already) and stores its
@@ -116,8 +122,8 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 		}
 		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
 			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
-			FileDigest: b.Digest, Manifest: canon.Digest(b.files[ManifestPath]), Signature: canon.Digest(b.files[SignaturePath]), Signers: rep.Signers,
-			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, Forced: res.Forced, Reason: res.Reason,
+			FileDigest: b.Digest, Manifest: canon.Digest(b.bytes(ManifestPath)), Signature: canon.Digest(b.bytes(SignaturePath)), Signers: rep.Signers,
+			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Checkpoint: rep.Checkpoint, Forced: res.Forced, Reason: res.Reason,
 			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		if err != nil {
@@ -169,7 +175,7 @@ func lastImported(ctx context.Context, tx *store.Tx, m *Manifest) (last imported
 func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *ImportResult) error {
 	m := b.Manifest
 	for _, t := range m.TrustRoots {
-		added, err := registerKey(ctx, tx, t, b.files[t.Path])
+		added, err := registerKey(ctx, tx, t, b.bytes(t.Path))
 		if err != nil {
 			return err
 		}
@@ -182,9 +188,9 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 			SourceDigest: p.SourceDigest, SourceMapDigest: p.SourceMapDigest, Author: p.Author, CreatedAt: p.CreatedAt}
 		var sm []byte
 		if p.SourceMapDigest != "" {
-			sm = b.files[p.Dir+"sourcemap.json"]
+			sm = b.bytes(p.Dir + "sourcemap.json")
 		}
-		created, err := tx.PutPolicyVersion(ctx, pv, b.files[p.Dir+"ir.json"], b.files[p.Dir+"policy.stella"], sm)
+		created, err := tx.PutPolicyVersion(ctx, pv, b.bytes(p.Dir+"ir.json"), b.bytes(p.Dir+"policy.stella"), sm)
 		if err != nil {
 			return err
 		}
@@ -196,7 +202,7 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		}
 		envs := make([][]byte, len(p.Approvals))
 		for i, a := range p.Approvals {
-			envs[i] = b.files[a.Path]
+			envs[i] = b.bytes(a.Path)
 		}
 		if o.Approvals != nil {
 			if err := o.Approvals.Accept(ctx, tx, pv, envs); err != nil {
@@ -212,7 +218,7 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		var files []store.File
 		for _, p := range b.under(s.Dir) {
 			rel := strings.TrimPrefix(p, s.Dir)
-			files = append(files, store.File{Path: rel, MediaType: media[rel], Data: b.files[p]})
+			files = append(files, store.File{Path: rel, MediaType: media[rel], Data: b.bytes(p)})
 		}
 		created, err := tx.PutSnapshot(ctx, s.ID, "bundle "+m.BundleID, s.Summary, files)
 		if err != nil {
@@ -262,18 +268,18 @@ func registerKey(ctx context.Context, tx *store.Tx, t TrustRoot, pem []byte) (bo
 func (b *Bundle) runRequest(r Run, actor string) (store.RecordRequest, error) {
 	var req store.RecordRequest
 	var rec store.RunRecord
-	if err := strictJSON(b.files[r.Dir+"record.json"], &rec); err != nil {
+	if err := strictJSON(b.bytes(r.Dir+"record.json"), &rec); err != nil {
 		return req, fmt.Errorf("record.json: %w", err)
 	}
 	var row store.Run
-	if err := json.Unmarshal(b.files[r.Dir+"run.json"], &row); err != nil {
+	if err := json.Unmarshal(b.bytes(r.Dir+"run.json"), &row); err != nil {
 		return req, fmt.Errorf("run.json: %w", err)
 	}
 	var res engine.Result
-	if err := json.Unmarshal(b.files[r.Dir+"result.json"], &res); err != nil {
+	if err := json.Unmarshal(b.bytes(r.Dir+"result.json"), &res); err != nil {
 		return req, fmt.Errorf("result.json: %w", err)
 	}
-	ir, ok := b.files[r.Dir+"ir.json"]
+	ir, ok := b.File(r.Dir + "ir.json")
 	if !ok {
 		return req, errors.New("ir.json is missing")
 	}
@@ -288,12 +294,12 @@ func (b *Bundle) runRequest(r Run, actor string) (store.RecordRequest, error) {
 	req = store.RecordRequest{
 		Meta: store.RunMeta{
 			Mode: rec.Mode, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IR: ir,
-			SourceMap: b.files[r.Dir+"sourcemap.json"], SnapshotID: rec.Inputs.SnapshotID, Shadow: rec.Shadow,
+			SourceMap: b.bytes(r.Dir + "sourcemap.json"), SnapshotID: rec.Inputs.SnapshotID, Shadow: rec.Shadow,
 			Env: rec.Inputs.Env, EvaluationTime: rec.Inputs.EvaluationTime, StartedAt: started, CompletedAt: completed, Actor: actor,
 		},
 		Record:      &rec,
 		Result:      &res,
-		Attestation: b.files[r.Dir+"attestation.dsse.json"],
+		Attestation: b.bytes(r.Dir + "attestation.dsse.json"),
 	}
 	return req, nil
 }

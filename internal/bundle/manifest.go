@@ -42,10 +42,14 @@ type Manifest struct {
 	// Stream names a series of bundles from one producer; Sequence grows by
 	// at least one with every bundle of the stream, and an importing site
 	// refuses a sequence not greater than the last one it imported.
-	Stream     string      `json:"stream"`
-	Sequence   int64       `json:"sequence"`
-	CreatedAt  string      `json:"createdAt"`  // RFC 3339 UTC
-	ValidUntil string      `json:"validUntil"` // RFC 3339 UTC
+	Stream     string `json:"stream"`
+	Sequence   int64  `json:"sequence"`
+	CreatedAt  string `json:"createdAt"`  // RFC 3339 UTC
+	ValidUntil string `json:"validUntil"` // RFC 3339 UTC
+	// TimeAnchor is the exporter's clock when it signed the bundle (RFC
+	// 3339 UTC): a signed lower bound on the time at any site that holds
+	// the bundle (docs/bundle.md, "Time anchors").
+	TimeAnchor string      `json:"timeAnchor"`
 	Policies   []Policy    `json:"policies"`   // by policy id, then version
 	Snapshots  []Snapshot  `json:"snapshots"`  // by id
 	Runs       []Run       `json:"runs"`       // by run id

@@ -44,6 +44,7 @@ func importFile(ctx context.Context, path string, lim Limits, open func() (*stor
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close()
 	if _, err := b.Verify(ctx, o.Verify); err != nil {
 		return nil, err
 	}

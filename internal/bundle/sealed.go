@@ -64,6 +64,7 @@ func PrepareRun(ctx context.Context, path string, lim Limits, open func() (*stor
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close()
 	if _, err := b.Verify(ctx, o.Verify); err != nil {
 		return nil, err
 	}

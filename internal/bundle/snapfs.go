@@ -22,7 +22,7 @@ const snapshotMedia = "application/vnd.stella.snapshot+json"
 func (b *Bundle) openSnapshot(s Snapshot) (map[string]string, error) {
 	fsys := dirFS{}
 	for _, p := range b.under(s.Dir) {
-		fsys[strings.TrimPrefix(p, s.Dir)] = b.files[p]
+		fsys[strings.TrimPrefix(p, s.Dir)] = b.bytes(p)
 	}
 	sn, err := snapshot.Open(fsys)
 	if err != nil {

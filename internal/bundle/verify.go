@@ -30,8 +30,9 @@ type Bundle struct {
 	Manifest    *Manifest
 	ManifestErr error // why Manifest is nil
 
-	files    map[string][]byte
+	files    map[string]*part
 	order    []string // archive order
+	spool    *os.File // the entries' bodies (readArchive), or nil
 	verified bool
 	report   *Report // of the successful Verify
 }
@@ -65,34 +66,35 @@ func fileKind(m os.FileMode) string {
 	return "special file (" + m.Type().String() + ")"
 }
 
-// Read reads a bundle archive defensively (see Limits). It fails on a
-// malformed archive, never on a bad manifest, so that an unverifiable
-// bundle can still be inspected.
+// Read reads a bundle archive defensively (see Limits and readArchive). It
+// fails on a malformed archive or an entry manifest.json does not list,
+// never on a manifest it cannot decode, so that an unverifiable bundle can
+// still be inspected.
 func Read(r io.Reader, lim Limits) (*Bundle, error) {
 	h := sha256.New()
 	cnt := &counter{}
-	files, comp, err := readArchive(io.TeeReader(r, io.MultiWriter(h, cnt)), lim)
-	if err != nil {
+	b := &Bundle{Name: "bundle", files: map[string]*part{}}
+	if err := readArchive(io.TeeReader(r, io.MultiWriter(h, cnt)), lim, b); err != nil {
+		b.Close()
 		return nil, err
 	}
-	b := &Bundle{
-		Name:        "bundle",
-		Digest:      canon.Prefix + hex.EncodeToString(h.Sum(nil)),
-		Size:        cnt.n,
-		Compression: comp,
-		files:       make(map[string][]byte, len(files)),
-		order:       make([]string, len(files)),
-	}
-	for i, f := range files {
-		b.files[f.path] = f.data
-		b.order[i] = f.path
-	}
-	if raw, ok := b.files[ManifestPath]; !ok {
+	b.Digest = canon.Prefix + hex.EncodeToString(h.Sum(nil))
+	b.Size = cnt.n
+	if _, ok := b.files[ManifestPath]; !ok {
 		b.ManifestErr = fail.New(fail.Integrity, "no %s in the bundle", ManifestPath)
-	} else {
-		b.Manifest, b.ManifestErr = decodeManifest(raw)
 	}
 	return b, nil
+}
+
+// Close releases the spool holding the entries' bodies. File returns
+// nothing after it.
+func (b *Bundle) Close() error {
+	if b.spool == nil {
+		return nil
+	}
+	err := b.spool.Close()
+	b.spool = nil
+	return err
 }
 
 type counter struct{ n int64 }
@@ -104,15 +106,36 @@ func (c *counter) Write(p []byte) (int, error) { c.n += int64(len(p)); return le
 func (b *Bundle) Files() []Entry {
 	out := make([]Entry, len(b.order))
 	for i, p := range b.order {
-		out[i] = Entry{Path: p, SHA256: canon.Digest(b.files[p]), Size: int64(len(b.files[p]))}
+		out[i] = Entry{Path: p, SHA256: b.files[p].digest, Size: b.files[p].size}
 	}
 	return out
 }
 
-// File returns the bytes of an entry. Before Verify they are unverified.
+// File returns the bytes of an entry, read from the spool. Before Verify
+// they are unverified.
 func (b *Bundle) File(p string) ([]byte, bool) {
-	d, ok := b.files[p]
-	return d, ok
+	m, ok := b.files[p]
+	switch {
+	case !ok:
+		return nil, false
+	case m.data != nil:
+		return m.data, true
+	case m.size == 0:
+		return []byte{}, true
+	case b.spool == nil:
+		return nil, false
+	}
+	d := make([]byte, m.size)
+	if _, err := b.spool.ReadAt(d, m.off); err != nil {
+		return nil, false
+	}
+	return d, true
+}
+
+// bytes returns the bytes of an entry, nil when there is none.
+func (b *Bundle) bytes(p string) []byte {
+	d, _ := b.File(p)
+	return d
 }
 
 // Verified reports whether Verify succeeded.
@@ -133,9 +156,14 @@ type VerifyOptions struct {
 	Now        func() time.Time
 }
 
-// MaxClockSkew is how far in the future of the time anchor createdAt may
-// be before the bundle is refused as not yet valid.
+// MaxClockSkew is how far in the future of the time anchor createdAt (or
+// the bundle's signed time anchor) may be before the bundle is refused as
+// not yet valid.
 const MaxClockSkew = 5 * time.Minute
+
+// ExpiryWarning is how close to its validUntil a bundle is reported as
+// expiring soon (docs/bundle.md, "Time anchors").
+const ExpiryWarning = 7 * 24 * time.Hour
 
 // Report is what Verify checked.
 type Report struct {
@@ -150,13 +178,24 @@ type Report struct {
 	ValidUntil string   `json:"validUntil"`
 	TimeAnchor string   `json:"timeAnchor"`
 	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
-	Signers    []string `json:"signers"`          // trusted key ids whose signatures verified
+	// SignedAnchor is the exporter's clock signed into the manifest.
+	SignedAnchor string `json:"signedTimeAnchor"`
+	// DaysLeft is the whole days from the time anchor to validUntil.
+	DaysLeft int `json:"daysLeft"`
+	// Expiring is the warning for a bundle that expires within
+	// ExpiryWarning of the time anchor (also in Warnings).
+	Expiring   string   `json:"expiring,omitempty"`
+	Signers    []string `json:"signers"` // trusted key ids whose signatures verified
 	Entries    int      `json:"entries"`
 	MerkleRoot string   `json:"merkleRoot"`
 	Policies   []string `json:"policies"`  // P-n@v
 	Snapshots  []string `json:"snapshots"` // ids
 	Runs       []string `json:"runs"`      // run ids
 	Warnings   []string `json:"warnings"`
+	// Checkpoint is the producer's audit head at export (docs/bundle.md
+	// "Audit checkpoint"), signed by a trusted key; nil for a bundle that
+	// carries none.
+	Checkpoint *store.Checkpoint `json:"auditCheckpoint,omitempty"`
 	// EmbeddedKey: the signature was checked with a key the bundle carries.
 	EmbeddedKey bool `json:"embeddedKey,omitempty"`
 }
@@ -179,18 +218,18 @@ func (b *Bundle) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 }
 
 func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
-	sig, ok := b.files[SignaturePath]
+	sig, ok := b.File(SignaturePath)
 	if !ok {
 		return nil, fmt.Errorf("no %s: the bundle is unsigned", SignaturePath)
 	}
-	raw, ok := b.files[ManifestPath]
+	raw, ok := b.File(ManifestPath)
 	if !ok {
 		return nil, fmt.Errorf("no %s in the bundle", ManifestPath)
 	}
 	embedded := false
 	if len(o.Trusted) == 0 && o.EmbeddedKeys && b.Manifest != nil {
 		for _, t := range b.Manifest.TrustRoots {
-			k, err := attest.ParsePEM(t.Path, b.files[t.Path])
+			k, err := attest.ParsePEM(t.Path, b.bytes(t.Path))
 			if err != nil {
 				return nil, err
 			}
@@ -232,15 +271,15 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	listed := make(map[string]bool, len(m.Entries))
 	for _, e := range m.Entries {
 		listed[e.Path] = true
-		data, ok := b.files[e.Path]
+		f, ok := b.files[e.Path]
 		if !ok {
 			return nil, fmt.Errorf("%s lists %s, which is not in the archive", ManifestPath, e.Path)
 		}
-		if int64(len(data)) != e.Size {
-			return nil, fmt.Errorf("%s: size %d, the manifest says %d", e.Path, len(data), e.Size)
+		if f.size != e.Size {
+			return nil, fmt.Errorf("%s: size %d, the manifest says %d", e.Path, f.size, e.Size)
 		}
-		if d := canon.Digest(data); d != e.SHA256 {
-			return nil, fmt.Errorf("%s: sha256 %s does not match the manifest's %s", e.Path, d, e.SHA256)
+		if f.digest != e.SHA256 {
+			return nil, fmt.Errorf("%s: sha256 %s does not match the manifest's %s", e.Path, f.digest, e.SHA256)
 		}
 	}
 	for _, p := range b.order {
@@ -254,12 +293,21 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if err := b.checkRefs(m); err != nil {
 		return nil, err
 	}
+	var checkpoint *store.Checkpoint
+	if data, ok := b.File(CheckpointPath); ok {
+		if checkpoint, _, err = OpenCheckpoint(ctx, CheckpointPath, data, o.Trusted); err != nil {
+			return nil, err
+		}
+		if checkpoint.Tenant != m.Tenant {
+			return nil, fmt.Errorf("%s: a checkpoint of tenant %q in a bundle of tenant %q", CheckpointPath, checkpoint.Tenant, m.Tenant)
+		}
+	}
 
 	rep := &Report{
 		BundleID: m.BundleID, File: b.Name, FileDigest: b.Digest, Tenant: m.Tenant, Stream: m.Stream, Sequence: m.Sequence,
-		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, Signers: signers,
+		Producer: m.Producer, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil, SignedAnchor: m.TimeAnchor, Signers: signers,
 		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Warnings: []string{},
-		EmbeddedKey: embedded,
+		EmbeddedKey: embedded, Checkpoint: checkpoint,
 	}
 	for _, p := range m.Policies {
 		rep.Policies = append(rep.Policies, p.Ref())
@@ -300,7 +348,41 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if created.Sub(anchor) > MaxClockSkew {
 		return nil, fmt.Errorf("not yet valid: created at %s, after the time anchor %s (%s)", m.CreatedAt, rep.TimeAnchor, rep.AnchorFrom)
 	}
+	signed, err := parseTime("timeAnchor", m.TimeAnchor)
+	if err != nil {
+		return nil, err
+	}
+	if signed.Before(created) {
+		return nil, fmt.Errorf("%s: timeAnchor %s is before createdAt %s", ManifestPath, m.TimeAnchor, m.CreatedAt)
+	}
+	if signed.Sub(anchor) > MaxClockSkew {
+		return nil, fmt.Errorf("not yet valid: signed at %s (its time anchor), after the time it is checked at, %s (%s): this clock is behind the exporter's", m.TimeAnchor, rep.TimeAnchor, rep.AnchorFrom)
+	}
+	left := until.Sub(anchor)
+	rep.DaysLeft = int(left / (24 * time.Hour))
+	if left < ExpiryWarning {
+		rep.Expiring = ExpiryMessage(m.Stream, m.Sequence, m.ValidUntil, left)
+		rep.Warnings = append(rep.Warnings, rep.Expiring)
+	}
 	return rep, nil
+}
+
+// ExpiryMessage is the warning for a bundle that expires within
+// ExpiryWarning: left is the time from the time anchor to validUntil.
+func ExpiryMessage(stream string, seq int64, validUntil string, left time.Duration) string {
+	return fmt.Sprintf("bundle %d of stream %q expires in %s (valid until %s): import a newer one before then", seq, stream, humanDays(left), validUntil)
+}
+
+// humanDays says a duration in days, or hours below one day.
+func humanDays(d time.Duration) string {
+	if d >= 24*time.Hour {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	return fmt.Sprintf("%dh", int(d/time.Hour))
 }
 
 // checkEntries checks the manifest's entry list: safe paths, sorted,
@@ -394,7 +476,7 @@ func (b *Bundle) checkRefs(m *Manifest) error {
 		if t.Path != TrustPath(t.KeyID) {
 			return fmt.Errorf("%s: trust root %s: path %q is not %q", ManifestPath, t.KeyID, t.Path, TrustPath(t.KeyID))
 		}
-		data, ok := b.files[t.Path]
+		data, ok := b.File(t.Path)
 		if !ok {
 			return fmt.Errorf("trust root %s: %s is missing", t.KeyID, t.Path)
 		}
@@ -429,12 +511,12 @@ func hasPolicy(m *Manifest, id string, version int) bool {
 
 // want checks that p is an entry and, when digest is set, that it has it.
 func (b *Bundle) want(p, digest string) error {
-	data, ok := b.files[p]
+	f, ok := b.files[p]
 	if !ok {
 		return fmt.Errorf("%s is missing", p)
 	}
-	if digest != "" && canon.Digest(data) != digest {
-		return fmt.Errorf("%s: sha256 %s is not the manifest's %s", p, canon.Digest(data), digest)
+	if digest != "" && f.digest != digest {
+		return fmt.Errorf("%s: sha256 %s is not the manifest's %s", p, f.digest, digest)
 	}
 	return nil
 }

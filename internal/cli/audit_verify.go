@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,20 +10,24 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 type auditVerifyOptions struct {
-	gov    govFlags
-	export string
-	dsn    string
+	gov         govFlags
+	export      string
+	dsn         string
+	checkpoints []string
+	trustRoots  []string
 }
 
 func newAuditVerifyCmd(app *App) *cobra.Command {
 	opts := &auditVerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify [--export FILE | --dsn URL]",
+		Use:   "verify [--export FILE | --dsn URL | --checkpoint FILE…]",
 		Short: "Recompute the audit chain and every signature (exit 6 on the first broken link)",
 		Long: `Verify the tenant's audit log: recompute every event's hash and its link to
 the one before, check every signed governance statement against the event that
@@ -31,6 +36,12 @@ exists outside the log, then verify every run attestation signed by a key this
 site knows (keys in the database or the trust config; runs signed by unknown
 keys are listed as unverifiable). The first broken link exits 6 and is named:
 "audit chain broken at event N: …".
+
+With --checkpoint FILE (a bundle this site exported, or a signed checkpoint
+taken out of one, site/audit-checkpoint.dsse.json), also check that the chain
+still holds the head the checkpoint records, signed by a --trust-root key or
+a key of the trust config: events deleted from the tail are detected even
+when the head anchor beside the database was rewritten too (docs/store.md).
 
 With --export FILE, verify a signed audit export offline instead (no
 database needed): the exporter's signature — by a key the trust config holds
@@ -47,6 +58,8 @@ payloads and event hashes, from each site's first event (docs/sync.md).`,
 	}
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
 	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
+	cmd.Flags().StringArrayVar(&opts.checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
@@ -74,6 +87,11 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 	if err != nil {
 		return err
 	}
+	if len(opts.checkpoints) > 0 {
+		if rep.Checkpoints, err = checkCheckpoints(ctx, app, st, opts, trust); err != nil {
+			return err
+		}
+	}
 	return app.render(rep, func(w io.Writer) error {
 		fmt.Fprintf(w, "audit chain of tenant %s: ok\n", rep.Tenant)
 		fmt.Fprintf(w, "  events        %d\n", rep.Events)
@@ -84,8 +102,65 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 			fmt.Fprintf(w, ", %d signed by keys unknown here", n)
 		}
 		fmt.Fprintln(w)
+		for _, c := range rep.Checkpoints {
+			fmt.Fprintf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
+		}
 		return nil
 	})
+}
+
+// checkCheckpoints checks the chain against each --checkpoint: a bundle's
+// site/audit-checkpoint.dsse.json or a checkpoint envelope, signed by a
+// trusted key.
+func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *auditVerifyOptions, trust *governance.Trust) ([]store.Checkpoint, error) {
+	refs := append([]string(nil), opts.trustRoots...)
+	if app.Config != nil {
+		refs = append(refs, app.Config.GetStringSlice("bundle.trust_roots")...)
+	}
+	keys, err := app.trustedVerifyKeys(ctx, refs, trust)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.Checkpoint
+	for _, path := range opts.checkpoints {
+		data, name, err := checkpointFile(path)
+		if err != nil {
+			return nil, err
+		}
+		c, _, err := bundle.OpenCheckpoint(ctx, name, data, keys)
+		if err != nil {
+			return nil, err
+		}
+		if err := st.View(ctx, func(tx *store.Tx) error { return tx.CheckCheckpoint(ctx, *c) }); err != nil {
+			return nil, fail.Wrap(fail.KindOf(err), fmt.Errorf("%s: %w", name, err))
+		}
+		out = append(out, *c)
+	}
+	return out, nil
+}
+
+// checkpointFile reads a checkpoint envelope, or the one a bundle carries.
+func checkpointFile(path string) ([]byte, string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, "", fail.New(fail.NotFound, "checkpoint %s does not exist", path)
+		}
+		return nil, "", fail.New(fail.Invalid, "checkpoint %s: %v", path, unwrapPath(err))
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
+		return data, path, nil
+	}
+	b, err := bundle.Read(bytes.NewReader(data), bundle.Limits{})
+	if err != nil {
+		return nil, "", fail.Wrap(fail.KindOf(err), fmt.Errorf("bundle %s: %w", path, err))
+	}
+	defer b.Close()
+	cp, ok := b.File(bundle.CheckpointPath)
+	if !ok {
+		return nil, "", fail.New(fail.Integrity, "bundle %s carries no %s (exported before bundles carried checkpoints)", path, bundle.CheckpointPath)
+	}
+	return cp, path + ":" + bundle.CheckpointPath, nil
 }
 
 func verifyExportFile(ctx context.Context, app *App, path string, trust *governance.Trust) error {

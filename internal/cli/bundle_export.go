@@ -24,6 +24,7 @@ type bundleExportOptions struct {
 	validFor    string
 	validUntil  string
 	createdAt   string
+	anchor      string
 	stream      string
 	sequence    int64
 	compression string
@@ -50,7 +51,12 @@ the same content again gives the same bytes (with an ed25519 key), and the
 same sequence number: --sequence defaults to the number an earlier export
 of this content got, else one more than the stream's last export
 (bundle.exported audit events). createdAt defaults to the newest time in
-the contents, never the clock; validUntil to createdAt + --valid-for.`,
+the contents, never the clock; validUntil to createdAt + --valid-for.
+
+The manifest carries a signed time anchor: this machine's clock at export
+(or --time-anchor). An importing site's time may not go behind it. The
+anchor is part of the content, so the same content exported again gives
+the same bytes and sequence only with the same --time-anchor.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runBundleExport(cmd.Context(), app, opts)
@@ -64,6 +70,7 @@ the contents, never the clock; validUntil to createdAt + --valid-for.`,
 	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
 	f.StringVar(&opts.validUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
 	f.StringVar(&opts.createdAt, "created-at", "", "createdAt as an RFC 3339 time (default: the newest time in the contents)")
+	f.StringVar(&opts.anchor, "time-anchor", "", "the signed time anchor, RFC 3339 (default: this machine's clock)")
 	f.StringVar(&opts.stream, "stream", "", "bundle stream name (default: the tenant)")
 	f.Int64Var(&opts.sequence, "sequence", 0, "sequence number in the stream (default: see above)")
 	f.StringVar(&opts.compression, "compression", "", "zstd or gzip (default: from the file name, else zstd)")
@@ -85,6 +92,7 @@ type bundleExportOut struct {
 	Reused      bool     `json:"sequenceReused"`
 	CreatedAt   string   `json:"createdAt"`
 	ValidUntil  string   `json:"validUntil"`
+	TimeAnchor  string   `json:"timeAnchor"`
 	Entries     int      `json:"entries"`
 	MerkleRoot  string   `json:"merkleRoot"`
 	Policies    []string `json:"policies"`
@@ -119,13 +127,16 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	for _, t := range []struct {
 		flag, val string
 		dst       *time.Time
-	}{{"--valid-until", opts.validUntil, &o.ValidUntil}, {"--created-at", opts.createdAt, &o.CreatedAt}} {
+	}{{"--valid-until", opts.validUntil, &o.ValidUntil}, {"--created-at", opts.createdAt, &o.CreatedAt}, {"--time-anchor", opts.anchor, &o.TimeAnchor}} {
 		if t.val == "" {
 			continue
 		}
 		if *t.dst, err = time.Parse(time.RFC3339, t.val); err != nil {
 			return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", t.flag, t.val)
 		}
+	}
+	if o.TimeAnchor.IsZero() {
+		o.TimeAnchor = time.Now()
 	}
 	if o.Key, err = app.signingKey(&opts.sign); err != nil {
 		return err
@@ -154,7 +165,7 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	m := ex.Manifest
 	out := bundleExportOut{File: opts.out, FileDigest: canon.Digest(ex.Data), Bytes: len(ex.Data), Compression: o.Compression,
 		BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, Reused: ex.Reused, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil,
-		Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Signer: o.Key.ID}
+		TimeAnchor: m.TimeAnchor, Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Signer: o.Key.ID}
 	for _, p := range m.Policies {
 		out.Policies = append(out.Policies, p.Ref())
 	}
@@ -170,8 +181,8 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 			again = " (same content as an earlier export: same sequence, same bytes)"
 		}
 		fmt.Fprintf(w, "wrote %s (%d bytes, %s)%s\n", out.File, out.Bytes, out.Compression, again)
-		fmt.Fprintf(w, "  id         %s\n  file       %s\n  stream     %s, sequence %d\n  valid      %s … %s\n  entries    %d, merkle root %s\n  signed by  %s\n",
-			out.BundleID, out.FileDigest, out.Stream, out.Sequence, out.CreatedAt, out.ValidUntil, out.Entries, out.MerkleRoot, out.Signer)
+		fmt.Fprintf(w, "  id         %s\n  file       %s\n  stream     %s, sequence %d\n  valid      %s … %s\n  anchor     %s\n  entries    %d, merkle root %s\n  signed by  %s\n",
+			out.BundleID, out.FileDigest, out.Stream, out.Sequence, out.CreatedAt, out.ValidUntil, out.TimeAnchor, out.Entries, out.MerkleRoot, out.Signer)
 		return nil
 	})
 }

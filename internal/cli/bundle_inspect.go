@@ -74,6 +74,7 @@ func runBundleInspect(ctx context.Context, app *App, path string, opts *bundleIn
 	if err != nil {
 		return err
 	}
+	defer b.Close()
 	out := bundleInspectOut{Notice: unverifiedNotice, File: path, FileDigest: b.Digest, Bytes: b.Size, Compression: b.Compression,
 		Manifest: b.Manifest, Files: []inspectFile{}}
 	listed := map[string]bundle.Entry{}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/testenv"
@@ -102,7 +103,12 @@ func runFindings(t *testing.T, out string) string {
 func TestBundleCLIExportDeterministic(t *testing.T) {
 	s := newKitSite(t)
 	again := filepath.Join(s.dir, "again.tar.zst")
-	out := mustStella(t, "bundle", "export", "--db", s.db, "--policy", "P-1@1", "--snapshot", s.snapshot[:16], "--sign-key", s.key(), "-o", again, "--format", "json")
+	kit, err := bundle.Open(s.kit, bundle.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := mustStella(t, "bundle", "export", "--db", s.db, "--policy", "P-1@1", "--snapshot", s.snapshot[:16], "--sign-key", s.key(), "-o", again, "--format", "json",
+		"--time-anchor", kit.Manifest.TimeAnchor)
 	if !strings.Contains(out, `"sequenceReused": true`) {
 		t.Errorf("second export: %s", out)
 	}

@@ -82,10 +82,17 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 	return o, lim, nil
 }
 
-// warnClock says when staleness was judged by the system clock.
+// warnClock says when staleness was judged by the system clock, and when
+// the bundle expires within 7 days.
 func (a *App) warnClock(rep *bundle.Report) {
-	if rep != nil && rep.AnchorFrom == "system-clock" {
+	if rep == nil {
+		return
+	}
+	if rep.AnchorFrom == "system-clock" {
 		a.infof("stella: warning: no --time-anchor given: staleness was checked against the system clock (%s)", rep.TimeAnchor)
+	}
+	if rep.Expiring != "" {
+		a.infof("stella: warning: %s", rep.Expiring)
 	}
 }
 
@@ -152,6 +159,7 @@ func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVer
 	if err != nil {
 		return err
 	}
+	defer b.Close()
 	rep, err := b.Verify(ctx, vo)
 	if err != nil {
 		return err
@@ -172,7 +180,8 @@ func (a *App) bundleReportTable(w io.Writer, rep *bundle.Report, status string) 
 	fmt.Fprintf(w, "  id          %s\n  file        %s\n", rep.BundleID, rep.FileDigest)
 	fmt.Fprintf(w, "  stream      %s, sequence %d (tenant %s)\n", rep.Stream, rep.Sequence, rep.Tenant)
 	fmt.Fprintf(w, "  producer    %s %s\n", rep.Producer.Name, rep.Producer.Version)
-	fmt.Fprintf(w, "  valid       %s … %s (checked at %s, %s)\n", rep.CreatedAt, rep.ValidUntil, rep.TimeAnchor, rep.AnchorFrom)
+	fmt.Fprintf(w, "  valid       %s … %s (checked at %s, %s: %d days left)\n", rep.CreatedAt, rep.ValidUntil, rep.TimeAnchor, rep.AnchorFrom, rep.DaysLeft)
+	fmt.Fprintf(w, "  anchor      %s (the exporter's clock, signed)\n", rep.SignedAnchor)
 	fmt.Fprintf(w, "  signed by   %s\n", strings.Join(rep.Signers, ", "))
 	fmt.Fprintf(w, "  entries     %d, merkle root %s\n", rep.Entries, rep.MerkleRoot)
 	for _, l := range []struct {

@@ -40,7 +40,7 @@ func newKeyCmd(app *App) *cobra.Command {
 
 func newBundleCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "bundle", Short: "Export, verify, inspect and import signed offline bundles for air-gapped sites"}
-	cmd.AddCommand(newBundleExportCmd(app), newBundleVerifyCmd(app), newBundleInspectCmd(app), newBundleImportCmd(app))
+	cmd.AddCommand(newBundleExportCmd(app), newBundleVerifyCmd(app), newBundleInspectCmd(app), newBundleImportCmd(app), newBundleStatusCmd(app))
 	return cmd
 }
 

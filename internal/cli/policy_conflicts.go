@@ -85,36 +85,47 @@ func runPolicyConflicts(ctx context.Context, app *App, refs []string, opts *poli
 	})
 }
 
-// setMembers loads the policies of a set: each ref (a file, or a
-// registered P-n[@v]) and, with active, the tenant's active versions of
-// the other policies.
+// setMembers loads the policies of a set (setPolicies, picking the latest
+// version of a bare P-n) with their scopes and enforcement modes.
 func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]policyset.Member, error) {
-	var st *store.Store
-	if active || slices.ContainsFunc(refs, run.IsRegistered) {
+	ps, err := a.setPolicies(ctx, nil, refs, active, store.PickLatest)
+	if err != nil {
+		return nil, err
+	}
+	return run.SetMembers(ps)
+}
+
+// setPolicies loads the policies of a set: each ref (a file, or a
+// registered P-n[@v], a bare P-n picked by dflt) and, with active, the
+// tenant's active versions of the other policies. st may be nil: it is
+// opened when needed.
+func (a *App) setPolicies(ctx context.Context, st *store.Store, refs []string, active bool, dflt string) ([]run.Member, error) {
+	if st == nil && (active || slices.ContainsFunc(refs, run.IsRegistered)) {
 		var err error
 		if st, err = a.openStore(ctx, true); err != nil {
 			return nil, err
 		}
 		defer st.Close()
 	}
-	var ms []policyset.Member
+	var ms []run.Member
 	ids := map[string]bool{}
-	for _, ref := range refs {
-		lp, err := a.loadPolicy(ctx, st, ref, store.PickLatest)
+	add := func(ref string) error {
+		lp, err := a.loadPolicy(ctx, st, ref, dflt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		name := ref
 		if lp.Version > 0 {
 			name = fmt.Sprintf("%s@%d", lp.ID, lp.Version)
 			ids[lp.ID] = true
 		}
-		m, err := policyset.NewMember(name, lp.Digest, lp.Policy)
-		if err != nil {
-			return nil, fail.New(fail.Invalid, "%v", err)
+		ms = append(ms, run.Member{Policy: lp, Ref: name})
+		return nil
+	}
+	for _, ref := range refs {
+		if err := add(ref); err != nil {
+			return nil, err
 		}
-		m.SourceMap = lp.SourceMap
-		ms = append(ms, m)
 	}
 	if active {
 		var act []policyset.Member
@@ -128,7 +139,9 @@ func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]pol
 		}
 		for _, m := range act {
 			if id, _, _ := strings.Cut(m.Ref, "@"); !ids[id] {
-				ms = append(ms, m)
+				if err := add(m.Ref); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

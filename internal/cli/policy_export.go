@@ -61,7 +61,7 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have evidence to export", r.RunID, r.Status)
 		}
 		ev.Record = r.Record
-		out, err := tx.RunOutputs(ctx, r.RunID)
+		out, err := tx.VerifiedOutputs(ctx, r)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -33,7 +34,7 @@ warned, blocked).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.policy, "policy", "", "only runs of this policy id (P-n, or a policy file's own name)")
+	f.StringVar(&opts.policy, "policy", "", "only runs of this policy id (P-n, or a policy file's own name), including the set runs it was a member of")
 	f.StringVar(&opts.status, "status", "", "only runs with this status or verdict")
 	f.StringVar(&opts.since, "since", "", "only runs started at or after this RFC 3339 time")
 	f.IntVar(&opts.limit, "limit", 50, "at most this many runs (0: all)")
@@ -83,7 +84,7 @@ func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions)
 			if r.Shadow {
 				mode += " (shadow)"
 			}
-			t.Append(r.RunID, policy, mode, r.Status, verdictText(s, r.Verdict), fmt.Sprint(r.Findings), r.StartedAt,
+			t.Append(r.RunID, policy, mode, r.Status, report.VerdictText(r.Verdict, s.color), fmt.Sprint(r.Findings), r.StartedAt,
 				(time.Duration(r.DurationMS) * time.Millisecond).String())
 		}
 		return t.Render()

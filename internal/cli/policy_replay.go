@@ -85,7 +85,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
 			return err
 		}
-		out, err = tx.RunOutputs(ctx, r.RunID)
+		out, err = tx.VerifiedOutputs(ctx, r)
 		return err
 	})
 	if err != nil {
@@ -99,7 +99,12 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	if snapID == "" {
 		return fail.New(fail.Invalid, "run %s was evaluated on loose input files, which were not kept; it cannot be replayed", r.RunID)
 	}
-	pol, err := run.DecodePolicy(r.RunID, irBytes, sourceMap)
+	spec := run.Spec{Env: rec.Inputs.Env, Shadow: rec.Shadow}
+	if rec.Set != nil {
+		spec.Set, err = run.LoadSet(ctx, st, r.RunID, rec.Set)
+	} else {
+		spec.Policy, err = run.DecodePolicy(r.RunID, irBytes, sourceMap)
+	}
 	if err != nil {
 		return err
 	}
@@ -114,7 +119,8 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	if err != nil {
 		return err
 	}
-	ev, err := run.Evaluate(ctx, run.Spec{Policy: pol, Snapshot: snap, Env: rec.Inputs.Env, At: at, Shadow: rec.Shadow})
+	spec.Snapshot, spec.At = snap, at
+	ev, err := run.Evaluate(ctx, spec)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,12 @@ import (
 
 	"errors"
 	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -32,12 +33,13 @@ type policyRunOptions struct {
 	labels      []string // --label (baseline.go)
 	timestamps  bool
 	expectIR    string               // --expect-ir-digest
+	set         string               // --set active|P-1,P-4 (policy_run_set.go)
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
 	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
-// needs instead (seed 002 §3, §6).
+// needs instead (docs/runs.md "A run, end to end").
 var looseCursors = []struct{ flag, cursor string }{
 	{"sbom", "sbom_digest"},
 	{"advisories", "advisory_snapshot"},
@@ -51,7 +53,7 @@ var looseCursors = []struct{ flag, cursor string }{
 func newPolicyRunCmd(app *App) *cobra.Command {
 	opts := &policyRunOptions{loose: map[string]*[]string{}}
 	cmd := &cobra.Command{
-		Use:   "run POLICY --snapshot ID | run [POLICY] --sealed --bundle KIT [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
+		Use:   "run (POLICY | --set active|P-1,P-4…) --snapshot ID | run [POLICY] --sealed --bundle KIT [--env k=v…] [--as-of TS] [--shadow] [--sign-key K] [--attestation FILE]",
 		Short: "Evaluate a policy on a stored snapshot; record, sign and keep the run",
 		Long: `Evaluate POLICY — a policy file, or a registered version: P-n (its active
 version), P-n@active, P-n@latest or P-n@N — on a snapshot imported into the
@@ -82,6 +84,11 @@ The evaluation time is --as-of, else the wall clock (UTC, whole seconds);
 --as-of inputs uses the newest timestamp among the snapshot's inputs. It is
 recorded in the run and its signed manifest, and replay uses it. --shadow records findings with enforced=false and never
 fails the gate.
+
+--set active|P-1,P-4 runs a policy set instead of POLICY (docs/governance.md
+"Recording a set"): one run whose record and signed manifest list every
+member's version, IR digest and enforcement mode; under a trust config each
+enforcing member must be approved or active here.
 
 With --bundle KIT (an offline bundle, docs/bundle.md) the bundle is verified
 against --trust-root keys and --time-anchor and imported first (unless it
@@ -114,6 +121,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
 	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
 	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
+	f.StringVar(&opts.set, "set", "", "run a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (P-n: its active version); docs/governance.md")
 	opts.bundle.register(f)
 	addLabelFlag(f, &opts.labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
@@ -134,8 +142,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := opts.refuseLoose(ctx, app); err != nil {
 		return err
 	}
-	if opts.bundle.path == "" && policyRef == "" {
-		return fail.New(fail.Invalid, "policy run needs POLICY (or --bundle KIT)")
+	if err := opts.checkSet(policyRef); err != nil {
+		return err
+	}
+	if opts.bundle.path == "" && policyRef == "" && opts.set == "" {
+		return fail.New(fail.Invalid, "policy run needs POLICY (or --set, or --bundle KIT)")
 	}
 	if err := checkLabels(opts.labels); err != nil {
 		return err
@@ -178,16 +189,29 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	defer st.Close()
+	// The clock may not go behind a signed time anchor imported here; an
+	// explicit --as-of is the operator's own, recorded choice.
+	if opts.asOf == "" {
+		if err := bundle.CheckClock(ctx, st, time.Now()); err != nil {
+			return err
+		}
+	}
 	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: feedAge, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
 		Labels: opts.labels}
-	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
-		return err
-	}
-	if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
-		return err
-	}
-	if spec.Lifecycle, spec.ApprovalSet, err = app.gateRun(ctx, st, act, spec.Policy, opts.shadow); err != nil {
-		return err
+	if opts.set != "" {
+		if spec.Set, err = app.runSetPolicies(ctx, st, act, opts); err != nil {
+			return err
+		}
+	} else {
+		if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+			return err
+		}
+		if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
+			return err
+		}
+		if spec.Lifecycle, spec.ApprovalSet, err = app.gateRun(ctx, st, act, spec.Policy, opts.shadow); err != nil {
+			return err
+		}
 	}
 	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
 		return err
@@ -267,7 +291,7 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 	var ce *run.CompileError
 	switch {
 	case errors.As(err, &ce):
-		if err := syntax.Render(a.Err, ce.Diagnostics, ce.Source); err != nil {
+		if err := a.diagnostics(ce.Diagnostics, ce.Source); err != nil {
 			return nil, err
 		}
 		return nil, exitWith(fail.Invalid)
@@ -275,7 +299,7 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 		return nil, err
 	}
 	if len(p.Diagnostics) > 0 && !(a.Global.Quiet && !dsl.HasErrors(p.Diagnostics)) {
-		if err := syntax.Render(a.Err, p.Diagnostics, p.Source); err != nil {
+		if err := a.diagnostics(p.Diagnostics, p.Source); err != nil {
 			return nil, err
 		}
 	}
@@ -335,6 +359,7 @@ type runSummaryOut struct {
 	ExplainsDigest string               `json:"explainsDigest"`
 	Signed         bool                 `json:"signed"`
 	Signer         string               `json:"signer,omitempty"`
+	Set            *store.RecordSet     `json:"set,omitempty"` // the members of a set run
 }
 
 func runSummary(out *run.Recorded) runSummaryOut {
@@ -342,7 +367,7 @@ func runSummary(out *run.Recorded) runSummaryOut {
 	s := runSummaryOut{RunID: rec.RunID, Existing: out.Existing, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version,
 		IRDigest: rec.Policy.IRDigest, SnapshotID: rec.Inputs.SnapshotID, EvaluationTime: rec.Inputs.EvaluationTime,
 		Shadow: rec.Shadow, Verdict: rec.Verdict, Findings: rec.Stats.Findings, ByVerdict: rec.Stats.ByVerdict,
-		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: out.Envelope != nil}
+		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: out.Envelope != nil, Set: rec.Set}
 	if out.Envelope != nil {
 		if env, err := attest.ParseEnvelope("envelope", out.Envelope); err == nil && len(env.Signatures) > 0 {
 			s.Signer = env.Signatures[0].KeyID
@@ -367,8 +392,14 @@ func (a *App) runSummaryTable(w io.Writer, out *run.Recorded) error {
 	if s.Shadow {
 		shadow = " (shadow: not enforced)"
 	}
-	fmt.Fprintf(w, "  policy    %s %s\n  snapshot  %s\n  evaluated %s\n", policy, s.IRDigest, s.SnapshotID, s.EvaluationTime)
-	fmt.Fprintf(w, "  verdict   %s%s\n", verdictText(st, s.Verdict), shadow)
+	fmt.Fprintf(w, "  policy    %s %s\n", policy, s.IRDigest)
+	if s.Set != nil {
+		for _, m := range s.Set.Members {
+			fmt.Fprintf(w, "    %s\n", setMemberLine(m))
+		}
+	}
+	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
+	fmt.Fprintf(w, "  verdict   %s%s\n", report.VerdictText(s.Verdict, st.color), shadow)
 	v := s.ByVerdict
 	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
 	if s.Signed {

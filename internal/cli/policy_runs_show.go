@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -57,8 +58,8 @@ func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 			{"ir digest", r.IRDigest},
 			{"mode", fmt.Sprintf("%s, shadow %v", r.Mode, r.Shadow)},
 			{"status", r.Status},
-			{"verdict", verdictText(s, r.Verdict)},
-			{"snapshot", orDash(r.SnapshotID)},
+			{"verdict", report.VerdictText(r.Verdict, s.color)},
+			{"snapshot", report.Dash(r.SnapshotID)},
 			{"inputs hash", r.InputsHash},
 			{"evaluation time", r.EvaluationTime},
 			{"started", r.StartedAt},
@@ -67,8 +68,8 @@ func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 				rec.Stats.ByVerdict.Passed, rec.Stats.ByVerdict.Warned, rec.Stats.ByVerdict.Blocked, rec.Stats.ByVerdict.Quieted, rec.Stats.ByVerdict.Ignored)},
 			{"rules fired", fmt.Sprint(rec.Stats.RulesFired)},
 			{"unknowns", fmt.Sprint(rec.Stats.Unknowns)},
-			{"findings digest", orDash(r.FindingsDigest)},
-			{"explains digest", orDash(r.ExplainsDigest)},
+			{"findings digest", report.Dash(r.FindingsDigest)},
+			{"explains digest", report.Dash(r.ExplainsDigest)},
 			{"signed", fmt.Sprint(r.Signed)},
 		}
 		for _, kv := range rec.Inputs.Env {

@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // runPolicySimulateSet evaluates a policy set (--set active, or a
@@ -18,42 +20,62 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	switch {
 	case len(args) > 0:
 		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
-	case opts.baseline != "" || opts.failOn == "new-blocked":
-		return fail.New(fail.Invalid, "--baseline and --fail-on new-blocked do not apply to --set")
-	case opts.record:
-		return fail.New(fail.Invalid, "--record does not apply to --set yet: a recorded run holds one policy")
+	case opts.baseline != "" || opts.base.given() > 0 || strings.HasPrefix(opts.failOn, "new-"):
+		return fail.New(fail.Invalid, "baselines (--baseline…, --fail-on new-blocked|new-warned) do not apply to --set")
+	case opts.expectIR != "":
+		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
 	}
 	switch opts.failOn {
 	case "blocked", "warned", "never":
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
+	if len(opts.labels) > 0 && !opts.record {
+		return fail.New(fail.Invalid, "--label labels a recorded run: add --record")
+	}
+	if err := checkLabels(opts.labels); err != nil {
+		return err
+	}
 	format, at, env, err := opts.prepare(app)
 	if err != nil {
 		return err
 	}
-	var refs []string
-	if opts.set != "active" {
-		for _, r := range strings.Split(opts.set, ",") {
-			if r = strings.TrimSpace(r); r != "" {
-				refs = append(refs, r)
-			}
-		}
-		if len(refs) == 0 {
-			return fail.New(fail.Invalid, "--set %q: want active, or policies P-1,P-4 (files or registered)", opts.set)
-		}
-	}
-	ms, err := app.setMembers(ctx, refs, opts.set == "active")
+	refs, active, err := setRefs(opts.set)
 	if err != nil {
 		return err
 	}
-	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge}
-	if err := opts.inputs(ctx, app, nil, &spec); err != nil {
+	var act *runActor
+	var st *store.Store
+	if opts.record {
+		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
+			return err
+		}
+		if st, err = app.openStore(ctx, false); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	ms, err := app.setPolicies(ctx, st, refs, active, store.PickLatest)
+	if err != nil {
+		return err
+	}
+	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge, Mode: store.ModeSimulate, Labels: opts.labels}
+	if act != nil {
+		spec.Actor = act.Principal
+	}
+	if err := opts.inputs(ctx, app, st, &spec); err != nil {
 		return err
 	}
 	out, err := app.evaluate(ctx, spec)
 	if err != nil {
 		return err
+	}
+	if opts.record {
+		rec, err := app.record(ctx, st, out, act.Key)
+		if err != nil {
+			return err
+		}
+		app.infof("stella: recorded simulation %s", rec.Record.RunID)
 	}
 	res := out.Set
 	switch format {
@@ -74,6 +96,22 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 		fmt.Fprintln(app.Err, "stella: "+report.Summary(res.Result))
 	}
 	return gateExit(res.Verdict, opts.failOn, opts.shadow)
+}
+
+// setRefs reads --set: "active", or a comma-separated list of policies.
+func setRefs(set string) (refs []string, active bool, err error) {
+	if set == "active" {
+		return nil, true, nil
+	}
+	for _, r := range strings.Split(set, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, false, fail.New(fail.Invalid, "--set %q: want active, or policies P-1,P-4 (files or registered)", set)
+	}
+	return refs, false, nil
 }
 
 // writeSetMembers lists the members of an evaluated set under the table.

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -72,6 +73,11 @@ type verifyReport struct {
 	EmbeddedKey bool     `json:"embeddedKey,omitempty"`
 	Findings    int      `json:"findings"`
 	StoredRun   string   `json:"storedRun"` // checked, absent, or no database
+	// Policy and IRDigest are what the attested record says ran; Set its
+	// members, for a policy set run (envelopes only).
+	Policy   string           `json:"policy,omitempty"`
+	IRDigest string           `json:"irDigest,omitempty"`
+	Set      *store.RecordSet `json:"set,omitempty"`
 }
 
 // embeddedWarning is what --insecure-embedded-key prints.
@@ -144,6 +150,14 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 			}
 			fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
 		}
+		if rep.Policy != "" {
+			fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
+		}
+		if rep.Set != nil {
+			for _, m := range rep.Set.Members {
+				fmt.Fprintf(w, "    %s\n", setMemberLine(m))
+			}
+		}
 		if rep.StoredRun != "" {
 			fmt.Fprintf(w, "  stored run: %s\n", rep.StoredRun)
 		}
@@ -196,6 +210,14 @@ func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trus
 	}
 	rep.RunID, rep.Signers = v.RunID, v.Signers
 	rep.Findings = len(v.Statement.Subject)/2 - 1
+	var rec store.RunRecord
+	if err := json.Unmarshal(v.Record, &rec); err != nil {
+		return fail.New(fail.Integrity, "%s: the attested record does not decode: %v", path, err)
+	}
+	rep.Policy, rep.IRDigest, rep.Set = rec.Policy.PolicyID, rec.Policy.IRDigest, rec.Set
+	if rec.Policy.Version > 0 {
+		rep.Policy = fmt.Sprintf("%s@%d", rec.Policy.PolicyID, rec.Policy.Version)
+	}
 	if st == nil {
 		rep.StoredRun = "no database"
 		return nil

@@ -227,6 +227,10 @@ func (d D) Float() float64 { return float64(d) / Scale }
 // MarshalJSON writes d as a JSON number in its shortest exact form.
 func (d D) MarshalJSON() ([]byte, error) { return []byte(d.String()), nil }
 
+// AppendCanonical appends d's canonical JSON (its MarshalJSON bytes, which
+// are canonical) for canon.Append.
+func (d D) AppendCanonical(b []byte) ([]byte, error) { return append(b, d.String()...), nil }
+
 // UnmarshalJSON reads a JSON number or a numeric string.
 func (d *D) UnmarshalJSON(b []byte) error {
 	s := strings.Trim(string(b), `"`)

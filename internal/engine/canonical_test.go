@@ -9,9 +9,10 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// TestCanonicalMatchesCanon holds the engine's direct canonical encoder to
-// canon.Marshal (RFC 8785 through encoding/json and jcs) on a full result
-// and on awkward strings.
+// TestCanonicalMatchesCanon holds canon.Append, the encoder the engine
+// digests with, to canon.Marshal (RFC 8785 through encoding/json and jcs)
+// on a full result and on awkward strings, and the canonical bytes findings
+// and traces carry to their canon.Marshal bytes.
 func TestCanonicalMatchesCanon(t *testing.T) {
 	fx := synthetic(300)
 	// Strings that need escaping, non-ASCII, and invalid UTF-8.
@@ -26,7 +27,7 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := appendCanonical(nil, res)
+	got, err := canon.Append(nil, res)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +63,18 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 			t.Fatalf("explain id %s, want %s", f.ExplainID, d)
 		}
 	}
+	// The bytes the findings and traces carry are their canonical JSON.
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		wantX, _ := canon.Marshal(f.Explain)
+		if got, err := f.Explain.Canonical(); err != nil || !bytes.Equal(got, wantX) {
+			t.Fatalf("finding %d: trace bytes %v\n got  %.200s\n want %.200s", i, err, got, wantX)
+		}
+		wantF, _ := canon.Marshal(bare[i])
+		if got, err := f.Canonical(); err != nil || !bytes.Equal(got, wantF) {
+			t.Fatalf("finding %d: bytes %v\n got  %.200s\n want %.200s", i, err, got, wantF)
+		}
+	}
 	if d := digestOf(t, bare); d != digests.Findings {
 		t.Errorf("findings digest %s, want %s", digests.Findings, d)
 	}
@@ -72,7 +85,7 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 	fx.inputs.Advisories = []model.Advisory{*fx.pairs[0].Advisory}
 	fx.inputs.Advisories[0].Affected[0].DatabaseSpecific = []byte(`{"b": 1, "a": [true, null, "x"]}`)
 	want, _ = canon.Marshal(&fx.inputs)
-	if got, err = appendCanonical(nil, &fx.inputs); err != nil || !bytes.Equal(got, want) {
+	if got, err = canon.Append(nil, &fx.inputs); err != nil || !bytes.Equal(got, want) {
 		t.Errorf("inputs: %v\n got  %.300s\n want %.300s", err, got, want)
 	}
 }

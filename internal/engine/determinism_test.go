@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
@@ -18,7 +19,7 @@ func evalBytes(t *testing.T, fx fixture, parallel int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := appendCanonical(nil, res)
+	b, err := canon.Append(nil, res)
 	if err != nil {
 		t.Fatal(err)
 	}

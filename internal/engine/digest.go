@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"slices"
 	"strings"
 
@@ -33,7 +34,7 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 			if !present || err != nil {
 				return ""
 			}
-			buf, err = appendCanonical(buf[:0], v)
+			buf, err = canon.Append(buf[:0], v)
 			return canon.Digest(buf)
 		}
 		ref.Advisories = digest(orEmpty(in.Advisories), true)
@@ -58,7 +59,7 @@ func inputsRef(req Request, env []KV, at string) (InputsRef, error) {
 		ref.Counts.Advisories = req.InputDigests.Counts.Advisories
 	}
 	ref.InputsHash = ""
-	b, err := appendCanonical(nil, struct {
+	b, err := canon.Append(nil, struct {
 		Inputs         InputsRef `json:"inputs"`
 		Env            []KV      `json:"env"`
 		EvaluationTime string    `json:"evaluationTime"`
@@ -94,33 +95,34 @@ func counts(in *model.Inputs) InputCounts {
 //     traces left out and digests.result set to "" — the traces are bound
 //     through digests.explains.
 //
-// Each finding is encoded once and streamed into both hashes, so no
-// canonical copy of a large result is held in memory.
+// Each finding is encoded once, into one buffer whose pieces the findings
+// keep as their canonical bytes (Finding.Canonical), and streamed from there
+// into both hashes.
 func (r *Result) seal() error {
 	r.Digests = Digests{}
-	var buf []byte
+	var arena []byte
+	ends := make([]int, len(r.Findings))
 	var err error
-	bare := func(j int) ([]byte, error) {
-		f := r.Findings[j]
-		f.Explain = nil
-		return appendCanonical(buf[:0], &f)
-	}
-	fh := sha256.New()
-	fh.Write([]byte{'['})
-	ids := make([]string, 0, len(r.Findings))
 	for j := range r.Findings {
-		if j > 0 {
-			fh.Write([]byte{','})
-		}
-		if buf, err = bare(j); err != nil {
+		f := r.Findings[j]
+		f.Explain, f.canonical = nil, nil
+		if arena, err = canon.Append(arena, &f); err != nil {
 			return fail.Wrap(fail.Internal, err)
 		}
-		fh.Write(buf)
+		ends[j] = len(arena)
+	}
+	ids := make([]string, 0, len(r.Findings))
+	start := 0
+	for j := range r.Findings {
+		r.Findings[j].canonical = arena[start:ends[j]:ends[j]]
+		start = ends[j]
 		ids = append(ids, r.Findings[j].ExplainID)
 	}
-	fh.Write([]byte{']'})
+	fh := sha256.New()
+	r.writeFindings(fh)
 	r.Digests.Findings = canon.Prefix + hex.EncodeToString(fh.Sum(nil))
-	if buf, err = appendCanonical(buf[:0], ids); err != nil {
+	buf, err := canon.Append(nil, ids)
+	if err != nil {
 		return fail.Wrap(fail.Internal, err)
 	}
 	r.Digests.Explains = canon.Digest(buf)
@@ -130,7 +132,7 @@ func (r *Result) seal() error {
 	// "evaluationTime" and before "gates".
 	shell := *r
 	shell.Findings = nil
-	head, err := appendCanonical(nil, &shell)
+	head, err := canon.Append(nil, &shell)
 	if err != nil {
 		return fail.Wrap(fail.Internal, err)
 	}
@@ -141,18 +143,21 @@ func (r *Result) seal() error {
 	}
 	rh := sha256.New()
 	rh.Write(head[:i+len(key)-5]) // up to and including `"findings":`
-	rh.Write([]byte{'['})
-	for j := range r.Findings {
-		if j > 0 {
-			rh.Write([]byte{','})
-		}
-		if buf, err = bare(j); err != nil {
-			return fail.Wrap(fail.Internal, err)
-		}
-		rh.Write(buf)
-	}
-	rh.Write([]byte{']'})
+	r.writeFindings(rh)
 	rh.Write(head[i+len(key)-1:]) // from the comma before "gates"
 	r.Digests.Result = canon.Prefix + hex.EncodeToString(rh.Sum(nil))
 	return nil
+}
+
+// writeFindings writes the canonical JSON array of the findings without
+// their traces.
+func (r *Result) writeFindings(w io.Writer) {
+	w.Write([]byte{'['})
+	for j := range r.Findings {
+		if j > 0 {
+			w.Write([]byte{','})
+		}
+		w.Write(r.Findings[j].canonical)
+	}
+	w.Write([]byte{']'})
 }

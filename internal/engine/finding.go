@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
 )
@@ -166,14 +165,11 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 	if f.Verdict == VerdictBlocked {
 		x.WhatWouldChange = s.whatWouldChange(f)
 	}
-	// The id is over the trace with an empty id.
-	b, err := appendCanonical(s.buf[:0], x)
-	if err != nil {
+	var err error
+	if s.buf, err = x.seal(s.buf); err != nil {
 		// Every field is plain data of supported types.
 		panic(err)
 	}
-	s.buf = b
-	x.ExplainID = canon.Digest(b)
 	return x
 }
 

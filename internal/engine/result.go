@@ -8,7 +8,7 @@ import (
 // on any incompatible change to that shape.
 const SchemaVersion = "stella.result@1"
 
-// Run-level and finding verdicts (DESIGN §4).
+// Run-level and finding verdicts (docs/dsl.md "4. Evaluation").
 const (
 	VerdictPassed  = "passed"
 	VerdictWarned  = "warned"
@@ -228,6 +228,8 @@ type Finding struct {
 	Enforced               bool          `json:"enforced"`            // false in shadow mode
 	ExplainID              string        `json:"explainId"`
 	Explain                *Explain      `json:"explain,omitempty"`
+
+	canonical []byte // the finding's canonical JSON without Explain, set by seal (Canonical)
 }
 
 // ComponentRef locates a component in its SBOM.
@@ -303,7 +305,8 @@ type Digests struct {
 	Result   string `json:"result"`
 }
 
-// Explain is the trace of one finding's decision (stellaops §3.7).
+// Explain is the trace of one finding's decision (docs/output.md "Explain
+// traces").
 type Explain struct {
 	ExplainID       string        `json:"explainId"` // digest of the trace with this field empty
 	FindingID       string        `json:"findingId"`
@@ -316,6 +319,8 @@ type Explain struct {
 	Notes           []string      `json:"notes"`           // expired ignores, unknown signals, …
 	WhatWouldChange []string      `json:"whatWouldChange"` // for blocked findings
 	Set             *SetTrace     `json:"set,omitempty"`   // only in the result of a policy set
+
+	canonical []byte // the trace's canonical JSON, set with its id (Canonical)
 }
 
 // ExplainResult is the verdict part of a trace.

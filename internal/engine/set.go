@@ -1,7 +1,5 @@
 package engine
 
-import "github.com/stella-policy/stella/internal/canon"
-
 // SetTrace is the part of an explain trace a policy set adds
 // (docs/governance.md "Policy sets"): every policy of the set, what it
 // decided for the finding, and which one decided.
@@ -30,13 +28,9 @@ func Summarize(fs []Finding) Summary { return summarize(fs, nil, nil, 0) }
 // Seal recomputes a combined result's digests (see Digests).
 func (r *Result) Seal() error { return r.seal() }
 
-// Reseal recomputes an explain trace's id after it was changed.
+// Reseal recomputes an explain trace's id and canonical bytes after it was
+// changed.
 func (x *Explain) Reseal() error {
-	x.ExplainID = ""
-	b, err := appendCanonical(nil, x)
-	if err != nil {
-		return err
-	}
-	x.ExplainID = canon.Digest(b)
-	return nil
+	_, err := x.seal(nil)
+	return err
 }

@@ -3,8 +3,10 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/model"
 )
@@ -50,6 +52,38 @@ func stmtVal(s *model.VEXStatement) Val {
 // Truthy reports whether v is the boolean true. Anything else, null
 // included, is false: a condition over missing data does not hold.
 func (v Val) Truthy() bool { return v.K == KBool && v.B }
+
+// AppendCanonical appends v's canonical JSON for canon.Append: what
+// canonicalizing MarshalJSON's output gives, written directly.
+func (v Val) AppendCanonical(b []byte) ([]byte, error) {
+	switch v.K {
+	case KStr:
+		return canon.AppendString(b, v.S), nil
+	case KNum:
+		return append(b, v.N.String()...), nil
+	case KBool:
+		return strconv.AppendBool(b, v.B), nil
+	case KList:
+		b = append(b, '[')
+		for i, e := range v.L {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = e.AppendCanonical(b); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case KStmt:
+		b = append(b, `{"statementId":`...)
+		b = canon.AppendString(b, v.Stmt.ID)
+		b = append(b, `,"status":`...)
+		b = canon.AppendString(b, v.Stmt.Status)
+		return append(b, '}'), nil
+	}
+	return append(b, "null"...), nil
+}
 
 // MarshalJSON writes v as plain JSON; a statement is written as its id.
 func (v Val) MarshalJSON() ([]byte, error) {

@@ -20,6 +20,9 @@ type AuditReport struct {
 	Statements   int      `json:"statements"` // signed governance statements verified
 	Attestations int      `json:"attestations"`
 	Unverifiable []string `json:"unverifiable"` // run attestations signed by keys this site does not know
+	// Checkpoints are the signed audit heads the chain was checked against
+	// (audit verify --checkpoint).
+	Checkpoints []store.Checkpoint `json:"checkpoints,omitempty"`
 }
 
 // eventRefs is the part of an audit payload that links a signed statement.
@@ -215,7 +218,7 @@ type AuditExport struct {
 	Range      ExportRange       `json:"range"`
 	Events     []store.Event     `json:"events"`
 	Statements []ExportStatement `json:"statements"`
-	Retention  string            `json:"retention"` // the default window (seed 003 §5)
+	Retention  string            `json:"retention"` // the default window (docs/store.md "Maintenance")
 }
 
 // ExportStatement is a signed statement in an export, with where it was

@@ -71,12 +71,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	}
 	out := &Result{Set: Info{Schema: SetVersion, Members: []MemberInfo{}}}
 	results := make([]*engine.Result, len(req.Members))
-	type ref struct {
-		Policy, Digest, Enforcement string
-	}
-	var refs []ref
 	for i, m := range req.Members {
-		refs = append(refs, ref{m.Ref, m.Digest, m.Mode})
 		mi := MemberInfo{Policy: m.Ref, Name: m.Policy.PolicyID, Digest: m.Digest, Enforcement: m.Mode, Scope: m.Scope.String()}
 		if m.Mode != ir.EnforceDisabled && EnvMatches(m.Scope, env) {
 			mi.Applies = true
@@ -98,7 +93,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 		out.Set.Members = append(out.Set.Members, mi)
 	}
-	_, digest, err := canon.DigestOf(refs)
+	_, digest, err := Digest(req.Members)
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +208,20 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	}
 	out.Result = comb
 	return out, nil
+}
+
+// Digest is the identity of a set: the canonical JSON list of its members'
+// references, IR digests and enforcement modes, in set order, and its
+// digest (Info.Digest; a recorded set run stores the bytes as its policy).
+func Digest(members []Member) ([]byte, string, error) {
+	type ref struct {
+		Policy, Digest, Enforcement string
+	}
+	refs := make([]ref, len(members))
+	for i, m := range members {
+		refs[i] = ref{m.Ref, m.Digest, m.Mode}
+	}
+	return canon.DigestOf(refs)
 }
 
 // effective is a member's verdict under its enforcement mode: a warn

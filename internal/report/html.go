@@ -14,21 +14,23 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 )
 
-// ExplainPage is what ExplainHTML renders: a run and some of its findings
-// with their explain traces.
+// ExplainPage is a run and some of its findings with their explain traces:
+// what `policy explain` shows (its JSON form), ExplainTable and ExplainHTML
+// render.
 type ExplainPage struct {
-	RunID          string
-	PolicyID       string
-	PolicyVersion  int
-	IRDigest       string
-	EvaluationTime string
-	Shadow         bool
-	Verdict        string
-	Findings       []engine.Finding
+	RunID          string           `json:"runId"`
+	PolicyID       string           `json:"policyId"`
+	PolicyVersion  int              `json:"policyVersion,omitempty"`
+	IRDigest       string           `json:"irDigest"`
+	EvaluationTime string           `json:"evaluationTime"`
+	Shadow         bool             `json:"shadow"`
+	Verdict        string           `json:"verdict"`
+	Feeds          []engine.FeedRef `json:"feeds,omitempty"` // the feeds the inputs were frozen from (docs/feeds.md)
+	Findings       []engine.Finding `json:"findings"`
 	// A whole evaluation (HTML of a result) also shows its inputs, gates,
 	// summary and digests, and an overview of the findings; nil or empty
 	// leaves those sections out.
-	Result *engine.Result
+	Result *engine.Result `json:"-"`
 }
 
 // ExplainHTML writes page as a self-contained HTML document. The output is

@@ -68,6 +68,26 @@ func render(t *testing.T, format string, r *engine.Result) []byte {
 	return buf.Bytes()
 }
 
+// checkGolden compares got with testdata/name, or writes it there with
+// -update.
+func checkGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	golden := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs; rerun with -update and review the diff", golden)
+	}
+}
+
 // TestGolden renders the fixture in every format. Checked by hand when the
 // goldens were written: the table sorts blocked before warned, quieted and
 // passed and Critical before lower bands, and names EXC-1 for the quieted
@@ -86,20 +106,7 @@ func TestGolden(t *testing.T) {
 			if again := render(t, format, r); !bytes.Equal(got, again) {
 				t.Fatal("two renderings differ")
 			}
-			golden := filepath.Join("testdata", "golden."+format)
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from %s; rerun with -update and review the diff", format, golden)
-			}
+			checkGolden(t, "golden."+format, got)
 		})
 	}
 }
@@ -252,20 +259,7 @@ func TestMarkdownDelta(t *testing.T) {
 	if err := Markdown(&buf, r, o); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "golden.delta.markdown")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("markdown with a delta differs from %s; rerun with -update and review the diff", golden)
-	}
+	checkGolden(t, "golden.delta.markdown", buf.Bytes())
 }
 
 // TestTableWidth renders the table for a 100-column terminal: every table
@@ -297,20 +291,7 @@ func TestTableWidth(t *testing.T) {
 	if !strings.Contains(buf.String(), "…") || !strings.Contains(buf.String(), "FIXED-IN") {
 		t.Errorf("want truncated cells and a FIXED-IN column:\n%s", buf.String())
 	}
-	golden := filepath.Join("testdata", "golden.table100")
-	if *update {
-		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("table at 100 columns differs from %s; rerun with -update and review the diff", golden)
-	}
+	checkGolden(t, "golden.table100", buf.Bytes())
 }
 
 // TestTableGroupsInstances: identical instances of one component (same

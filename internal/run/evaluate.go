@@ -18,8 +18,9 @@ type Spec struct {
 	Policy   *Policy
 	Baseline *Policy // also evaluated on the same inputs; the result is compared with it
 	// Set, instead of Policy, evaluates a policy set (docs/governance.md,
-	// "Evaluating a set"); Outcome.Set has its members.
-	Set []policyset.Member
+	// "Evaluating a set"); Outcome.Set has its members, and Record lists
+	// every member in the record ("Recording a set").
+	Set []Member
 	// Inputs: a snapshot (a directory, or one stored in the database), or
 	// loose input files frozen in memory. Exactly one is set.
 	Snapshot *snapshot.Snapshot
@@ -102,9 +103,16 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
 		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge}
 	if spec.Set != nil {
-		out.Set, err = policyset.Evaluate(ctx, policyset.Request{Members: spec.Set, Engine: req})
+		ms, err := SetMembers(spec.Set)
+		if err != nil {
+			return out, err
+		}
+		out.Set, err = policyset.Evaluate(ctx, policyset.Request{Members: ms, Engine: req})
 		out.Completed = time.Now()
 		if err != nil {
+			if IsEvalFailure(err) {
+				out.Err = err
+			}
 			return out, err
 		}
 		out.Result = out.Set.Result
@@ -153,16 +161,23 @@ func IsEvalFailure(err error) bool {
 }
 
 // meta is what the store keeps about the run besides the result.
-func (o *Outcome) meta() store.RunMeta {
+func (o *Outcome) meta() (store.RunMeta, error) {
 	s := o.Spec
-	m := store.RunMeta{Mode: s.Mode, PolicyID: s.Policy.ID, PolicyVersion: s.Policy.Version, IR: s.Policy.IR,
-		SourceMap: s.Policy.SourceMapJSON, SnapshotID: o.SnapshotID(), Shadow: s.Shadow, Env: s.Env,
+	m := store.RunMeta{Mode: s.Mode, SnapshotID: o.SnapshotID(), Shadow: s.Shadow, Env: s.Env,
 		EvaluationTime: o.At.Format(time.RFC3339Nano), StartedAt: s.Started, CompletedAt: o.Completed,
-		Actor: s.Actor, WithTiming: s.Timing, Lifecycle: s.Lifecycle, ApprovalSet: s.ApprovalSet}
+		Actor: s.Actor, WithTiming: s.Timing}
+	if s.Set != nil {
+		if err := o.setMeta(&m); err != nil {
+			return m, err
+		}
+	} else {
+		m.PolicyID, m.PolicyVersion, m.IR, m.SourceMap = s.Policy.ID, s.Policy.Version, s.Policy.IR, s.Policy.SourceMapJSON
+		m.Lifecycle, m.ApprovalSet = s.Lifecycle, s.ApprovalSet
+	}
 	if o.Result != nil {
 		// The engine normalizes env, and settings.shadow in the policy
 		// makes a run shadow without --shadow.
 		m.Env, m.Shadow, m.EvaluationTime = o.Result.Env, o.Result.Shadow, o.Result.EvaluationTime
 	}
-	return m
+	return m, nil
 }

@@ -33,7 +33,10 @@ type Recorded struct {
 // signed with key (nil: unsigned), the rows and the audit events, in one
 // transaction (docs/runs.md, docs/attestation.md).
 func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (*Recorded, error) {
-	m := o.meta()
+	m, err := o.meta()
+	if err != nil {
+		return nil, err
+	}
 	if m.CompletedAt.IsZero() {
 		m.CompletedAt = time.Now()
 	}
@@ -191,6 +194,7 @@ func NewRecord(tenant string, m store.RunMeta, res *engine.Result) *store.RunRec
 		},
 		Outputs: store.RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
 		Engine:  store.RecordEngine{Name: "stella", Version: buildinfo.Version},
+		Set:     m.Set,
 	}
 	if m.SnapshotID != "" {
 		rec.Inputs.SnapshotID = m.SnapshotID
@@ -213,6 +217,7 @@ func FailedRecord(tenant string, m store.RunMeta, cause error) *store.RunRecord 
 		Status: store.StatusFailed,
 		Engine: store.RecordEngine{Name: "stella", Version: buildinfo.Version},
 		Error:  cause.Error(),
+		Set:    m.Set,
 	}
 	rec.Timing = timing(m)
 	return rec

@@ -134,6 +134,43 @@ func TestRecord(t *testing.T) {
 	}
 }
 
+func TestRecordSet(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), "", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	set := []run.Member{{Policy: policy(t), Ref: "a.stella"}, {Policy: policy(t), Ref: "b.stella"}}
+	out, err := run.Evaluate(ctx, run.Spec{Set: set, Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := run.Record(ctx, st, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rec.Record
+	if r.Policy.PolicyID != run.SetPolicyID || r.Set == nil || r.Policy.IRDigest != r.Set.Digest || r.Set.Digest != out.Set.Set.Digest {
+		t.Fatalf("record policy %+v, set %+v; evaluated set %s", r.Policy, r.Set, out.Set.Set.Digest)
+	}
+	if len(r.Set.Members) != 2 || r.Set.Members[1].Policy != "b.stella" || r.Set.Members[0].IRDigest != set[0].Digest ||
+		r.Set.Members[0].SourceMapDigest == "" || !r.Set.Members[0].Applies {
+		t.Fatalf("members %+v", r.Set.Members)
+	}
+	again, err := run.LoadSet(ctx, st, r.RunID, r.Set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := run.Evaluate(ctx, run.Spec{Set: again, Files: files(), At: out.At})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Result.Digests != out.Result.Digests {
+		t.Fatalf("replayed set: %+v, recorded %+v", ev.Result.Digests, out.Result.Digests)
+	}
+}
+
 // TestRunID: the run id is run:<policy>:<evaluation time>:<12 hex> and
 // changes with everything that decides the outputs.
 func TestRunID(t *testing.T) {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,6 +138,61 @@ func (t *Tx) checkRunEvents(ctx context.Context, events []Event) error {
 				return fail.Wrap(fail.Integrity, &ChainError{Seq: e.Seq, Reason: fmt.Sprintf("%s %s: the run is missing from the database (deleted behind the log's back)", e.Type, e.Subject)})
 			}
 		}
+	}
+	return nil
+}
+
+// Checkpoint is the head of a tenant's audit chain as a statement: signed
+// (bundle.SignCheckpoint) it leaves the site inside every bundle, and
+// CheckCheckpoint later proves that the chain still holds that event —
+// detecting a truncated tail even when the attacker also rewrote the head
+// anchor (docs/store.md "Audit log").
+type Checkpoint struct {
+	Schema    string `json:"schema"` // CheckpointSchema
+	Tenant    string `json:"tenant"`
+	Seq       int64  `json:"seq"`       // 0: the empty chain
+	EventHash string `json:"eventHash"` // of event Seq; GenesisHash for the empty chain
+	At        string `json:"at"`        // the event's time (no clock is read)
+}
+
+// CheckpointSchema names the Checkpoint format.
+const CheckpointSchema = "stella.audit-checkpoint@1"
+
+// Head returns the checkpoint of the tenant's last audit event.
+func (t *Tx) Head(ctx context.Context) (Checkpoint, error) {
+	c := Checkpoint{Schema: CheckpointSchema, Tenant: t.tenant, EventHash: GenesisHash}
+	err := t.queryRow(ctx, `SELECT seq, event_hash, at FROM audit_events WHERE tenant = ? ORDER BY seq DESC LIMIT 1`, t.tenant).Scan(&c.Seq, &c.EventHash, &c.At)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	return c, err
+}
+
+// CheckCheckpoint checks that the tenant's chain still holds the event a
+// checkpoint names; a chain that ends before it, or has another event
+// there, is an Integrity error.
+func (t *Tx) CheckCheckpoint(ctx context.Context, c Checkpoint) error {
+	if c.Schema != CheckpointSchema || c.Tenant != t.tenant {
+		return fail.New(fail.Integrity, "checkpoint of tenant %q (%s): this database holds tenant %q", c.Tenant, c.Schema, t.tenant)
+	}
+	if c.Seq == 0 {
+		return nil
+	}
+	var hash string
+	err := t.queryRow(ctx, `SELECT event_hash FROM audit_events WHERE tenant = ? AND seq = ?`, t.tenant, c.Seq).Scan(&hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var n int64
+		if err := t.queryRow(ctx, `SELECT count(*) FROM audit_events WHERE tenant = ?`, t.tenant).Scan(&n); err != nil {
+			return err
+		}
+		return fail.Wrap(fail.Integrity, &ChainError{Seq: n, Reason: fmt.Sprintf(
+			"the chain ends at event %d but a signed checkpoint records event %d (%s): events were deleted from the tail", n, c.Seq, c.EventHash)})
+	case err != nil:
+		return err
+	case hash != c.EventHash:
+		return fail.Wrap(fail.Integrity, &ChainError{Seq: c.Seq, Reason: fmt.Sprintf(
+			"event %d is %s, a signed checkpoint records %s: the chain was rewritten from there", c.Seq, hash, c.EventHash)})
 	}
 	return nil
 }

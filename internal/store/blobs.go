@@ -13,6 +13,7 @@ import (
 const (
 	MediaIR        = "application/vnd.stella.ir+json"
 	MediaSourceMap = "application/vnd.stella.sourcemap+json"
+	MediaSet       = "application/vnd.stella.set+json" // a set run's members (policyset.Digest)
 	MediaSource    = "text/x-stella"
 	MediaJSON      = "application/json"
 	MediaOctets    = "application/octet-stream"

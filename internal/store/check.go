@@ -204,6 +204,7 @@ type RunOutput struct {
 	Findings   []byte   // canonical JSON array of the findings without traces: the findings digest covers it
 	Explains   []byte   // canonical JSON array of the traces
 	ExplainIDs []string // each finding's explain id: the explains digest covers them
+	traces     [][]byte // each finding's trace, as in Explains
 }
 
 // RunOutputs rebuilds a run's outputs from the stored rows. A missing trace
@@ -234,6 +235,7 @@ func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
 		fbuf.Write(fd)
 		ebuf.Write(ed)
 		out.ExplainIDs = append(out.ExplainIDs, id)
+		out.traces = append(out.traces, ed)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -241,6 +243,29 @@ func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
 	fbuf.WriteByte(']')
 	ebuf.WriteByte(']')
 	out.Findings, out.Explains = fbuf.Bytes(), ebuf.Bytes()
+	return out, nil
+}
+
+// VerifiedOutputs is RunOutputs for a succeeded run, checked against what
+// the run recorded: its findings and explains digests and the content
+// address of every trace. Replay and export read a run's outputs through
+// it; recording writes the engine's bytes without re-checking them.
+func (t *Tx) VerifiedOutputs(ctx context.Context, r *Run) (*RunOutput, error) {
+	out, err := t.RunOutputs(ctx, r.RunID)
+	if err != nil {
+		return nil, err
+	}
+	if d := canon.Digest(out.Findings); d != r.FindingsDigest {
+		return nil, fail.New(fail.Integrity, "run %s: stored findings hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.FindingsDigest)
+	}
+	if d := ExplainsDigest(out.ExplainIDs); d != r.ExplainsDigest {
+		return nil, fail.New(fail.Integrity, "run %s: stored explains hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.ExplainsDigest)
+	}
+	for i, tr := range out.traces {
+		if id := out.ExplainIDs[i]; explainIDFast(tr, id) != id {
+			return nil, fail.New(fail.Integrity, "run %s: explain trace %s does not hash to its id (see `stella store check`)", r.RunID, id)
+		}
+	}
 	return out, nil
 }
 

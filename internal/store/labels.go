@@ -99,3 +99,12 @@ func (t *Tx) ResolveBaselineRun(ctx context.Context, ref string) (string, error)
 	}
 	return id, err
 }
+
+// Labels returns every run label of the tenant, sorted.
+func (t *Tx) Labels(ctx context.Context) ([]string, error) {
+	rows, err := t.query(ctx, `SELECT DISTINCT label FROM run_labels WHERE tenant = ? ORDER BY label`, t.tenant)
+	if err != nil {
+		return nil, err
+	}
+	return scanStrings(rows)
+}

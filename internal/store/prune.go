@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// DefaultRetention is how long run history is kept by default (seed 003 §5).
+// DefaultRetention is how long run history is kept by default (docs/store.md
+// "Maintenance").
 const DefaultRetention = 365 * 24 * time.Hour
 
 // PruneReport counts what Prune removed (or would remove, in a dry run).
@@ -47,6 +48,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (Prune
 		res, err = tx.exec(ctx, `DELETE FROM blobs WHERE tenant = ?
 			AND NOT EXISTS (SELECT 1 FROM snapshot_files f WHERE f.tenant = blobs.tenant AND f.digest = blobs.digest)
 			AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.tenant = blobs.tenant AND blobs.digest IN (r.ir_digest, r.source_map_digest))
+			AND NOT EXISTS (SELECT 1 FROM run_set_members m WHERE m.tenant = blobs.tenant AND blobs.digest IN (m.ir_digest, m.source_map_digest))
 			AND NOT EXISTS (SELECT 1 FROM policy_versions v WHERE v.tenant = blobs.tenant
 				AND blobs.digest IN (v.ir_digest, v.source_digest, v.source_map_digest))`, tn)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -47,6 +48,31 @@ type RunRecord struct {
 	Engine        RecordEngine  `json:"engine"`
 	Error         string        `json:"error,omitempty"`
 	Timing        *RecordTiming `json:"timing,omitempty"`
+	// Set lists the members of a policy set run; Policy is then
+	// {policyId: "set", irDigest: the set's digest}.
+	Set *RecordSet `json:"set,omitempty"`
+}
+
+// RecordSet is the policy set a run evaluated (docs/governance.md,
+// "Recording a set"): every member's version, IR digest and enforcement
+// mode, in set order.
+type RecordSet struct {
+	Digest  string         `json:"digest"` // policyset.Digest
+	Members []RecordMember `json:"members"`
+}
+
+// RecordMember is one policy of a recorded set.
+type RecordMember struct {
+	Policy          string `json:"policy"`            // as the set names it: P-n@v, or the file
+	PolicyID        string `json:"policyId"`          // P-n, or the policy's own name for a file
+	Version         int    `json:"version,omitempty"` // 0 for a policy file
+	IRDigest        string `json:"irDigest"`
+	SourceMapDigest string `json:"sourceMapDigest,omitempty"`
+	Enforcement     string `json:"enforcement"`
+	Scope           string `json:"scope"`
+	Applies         bool   `json:"applies"` // evaluated: not disabled, and the run's env in its scope
+	Lifecycle       string `json:"lifecycle,omitempty"`
+	ApprovalSet     string `json:"approvalSet,omitempty"`
 }
 
 // RecordPolicy identifies the evaluated policy version.
@@ -119,6 +145,12 @@ type RunMeta struct {
 	WithTiming     bool   // put the wall-clock times into the record
 	Lifecycle      string // the version's lifecycle state here (RecordPolicy)
 	ApprovalSet    string // the digest of its counted approvals (RecordPolicy)
+	// Set, for a policy set run: its members; IR is then the set's
+	// canonical member list (policyset.Digest) and SetIR, SetSourceMaps
+	// are each member's IR and source map (nil when none), in set order.
+	Set           *RecordSet
+	SetIR         [][]byte
+	SetSourceMaps [][]byte
 }
 
 // Run is a stored run.
@@ -286,7 +318,7 @@ func auditPayload(rec *RunRecord) map[string]any {
 }
 
 type findingRow struct {
-	engine.Finding
+	*engine.Finding
 	data []byte
 }
 
@@ -295,9 +327,11 @@ type explainRow struct {
 	data []byte
 }
 
-// findingRows encodes the findings (without traces) and the distinct traces,
-// and checks them against the digests the engine reported, so that the
-// stored rows are exactly what the record attests.
+// findingRows takes the findings (without traces) and the distinct traces
+// as the engine encoded them (engine.Finding.Canonical, Explain.Canonical):
+// the store writes the bytes the digests were computed over as they are.
+// Their ids and digests are re-checked where stored runs are read back
+// (Check, VerifiedOutputs), not here.
 func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow, error) {
 	if res == nil {
 		return nil, nil, nil
@@ -305,45 +339,27 @@ func findingRows(res *engine.Result, rec *RunRecord) ([]findingRow, []explainRow
 	rows := make([]findingRow, len(res.Findings))
 	var explains []explainRow
 	seen := map[string]bool{}
-	fbuf := bytes.NewBufferString("[")
-	ids := make([]string, len(res.Findings))
-	for i, f := range res.Findings {
+	for i := range res.Findings {
+		f := &res.Findings[i]
 		if f.Explain == nil {
 			return nil, nil, fail.New(fail.Internal, "record run: finding %s has no explain trace", f.FindingID)
 		}
 		if rec.Shadow && f.Enforced {
 			return nil, nil, fail.New(fail.Internal, "record run: shadow run with enforced finding %s", f.FindingID)
 		}
-		ex := f.Explain
-		f.Explain = nil
-		data, err := engine.CanonicalJSON(&f)
+		data, err := f.Canonical()
 		if err != nil {
 			return nil, nil, err
-		}
-		exData, err := engine.CanonicalJSON(ex)
-		if err != nil {
-			return nil, nil, err
-		}
-		if id := explainIDFast(exData, f.ExplainID); id != f.ExplainID || ex.ExplainID != f.ExplainID {
-			return nil, nil, fail.New(fail.Internal, "record run: finding %s: explain id %s does not match its trace (%s)", f.FindingID, f.ExplainID, id)
 		}
 		rows[i] = findingRow{Finding: f, data: data}
-		ids[i] = f.ExplainID
 		if !seen[f.ExplainID] {
 			seen[f.ExplainID] = true
+			exData, err := f.Explain.Canonical()
+			if err != nil {
+				return nil, nil, err
+			}
 			explains = append(explains, explainRow{id: f.ExplainID, data: exData})
 		}
-		if i > 0 {
-			fbuf.WriteByte(',')
-		}
-		fbuf.Write(data)
-	}
-	fbuf.WriteByte(']')
-	if d := canon.Digest(fbuf.Bytes()); d != res.Digests.Findings {
-		return nil, nil, fail.New(fail.Internal, "record run: findings digest %s does not match the engine's %s", d, res.Digests.Findings)
-	}
-	if d := ExplainsDigest(ids); d != res.Digests.Explains {
-		return nil, nil, fail.New(fail.Internal, "record run: explains digest %s does not match the engine's %s", d, res.Digests.Explains)
 	}
 	return rows, explains, nil
 }
@@ -388,7 +404,11 @@ func explainIDFast(data []byte, id string) string {
 
 func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resBytes []byte, rows []findingRow, explains []explainRow) error {
 	rec, m := req.Record, req.Meta
-	irDigest, err := t.PutBlob(ctx, MediaIR, m.IR)
+	media := MediaIR
+	if m.Set != nil {
+		media = MediaSet
+	}
+	irDigest, err := t.PutBlob(ctx, media, m.IR)
 	if err != nil {
 		return err
 	}
@@ -450,25 +470,55 @@ func (t *Tx) insertRun(ctx context.Context, req RecordRequest, recBytes, resByte
 	defer stmt.Close()
 	for _, f := range rows {
 		if _, err := stmt.ExecContext(ctx, t.tenant, rec.RunID, f.FindingID, f.Purl, f.AdvisoryID, f.VEXStatus, f.Verdict,
-			f.Severity.Band, scoreText(f.data), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
+			f.Severity.Band, scoreText(f.Severity.Score), f.Rule, boolInt(f.Enforced), f.ExplainID, f.data); err != nil {
 			return fmt.Errorf("finding %s: %w", f.FindingID, err)
+		}
+	}
+	return t.insertSetMembers(ctx, rec.RunID, m)
+}
+
+// insertSetMembers stores the members of a set run and their IR and source
+// maps (migration 0008).
+func (t *Tx) insertSetMembers(ctx context.Context, runID string, m RunMeta) error {
+	if m.Set == nil {
+		return nil
+	}
+	if len(m.SetIR) != len(m.Set.Members) || len(m.SetSourceMaps) != len(m.Set.Members) {
+		return fail.New(fail.Internal, "record run: %d set members, %d IRs, %d source maps", len(m.Set.Members), len(m.SetIR), len(m.SetSourceMaps))
+	}
+	for i, mb := range m.Set.Members {
+		d, err := t.PutBlob(ctx, MediaIR, m.SetIR[i])
+		if err != nil {
+			return err
+		}
+		if d != mb.IRDigest {
+			return fail.New(fail.Internal, "record run: member %s: IR digest %s, recorded %s", mb.Policy, d, mb.IRDigest)
+		}
+		var version, sourceMap any
+		if mb.Version > 0 {
+			version = mb.Version
+		}
+		if m.SetSourceMaps[i] != nil {
+			if sourceMap, err = t.PutBlob(ctx, MediaSourceMap, m.SetSourceMaps[i]); err != nil {
+				return err
+			}
+		}
+		if _, err := t.exec(ctx, `INSERT INTO run_set_members (tenant, run_id, position, policy_id, policy_version, ir_digest,
+			source_map_digest, enforcement) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.tenant, runID, i, mb.PolicyID, version, mb.IRDigest, sourceMap, mb.Enforcement); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// scoreText is the severity score of a canonical finding as written there:
-// a decimal, or "" when the score is unknown (null).
-func scoreText(finding []byte) string {
-	var f struct {
-		Severity struct {
-			Score json.RawMessage `json:"score"`
-		} `json:"severity"`
-	}
-	if json.Unmarshal(finding, &f) != nil || string(f.Severity.Score) == "null" {
+// scoreText is the severity score as the canonical finding writes it: a
+// decimal, or "" when the score is unknown (null).
+func scoreText(score *decimal.D) string {
+	if score == nil {
 		return ""
 	}
-	return string(f.Severity.Score)
+	return score.String()
 }
 
 func boolInt(b bool) int {
@@ -543,7 +593,7 @@ func (t *Tx) ResolveRun(ctx context.Context, ref string) (string, error) {
 
 // RunFilter selects runs for history. Zero values select everything.
 type RunFilter struct {
-	PolicyID string // exact policy id
+	PolicyID string // exact policy id; also the set runs it was a member of
 	Status   string // succeeded or failed; or a verdict: passed, warned, blocked
 	Since    string // started at or after, RFC 3339
 	Limit    int
@@ -554,8 +604,9 @@ func (t *Tx) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
 	q := `SELECT ` + runColumns + ` FROM runs WHERE tenant = ?`
 	args := []any{t.tenant}
 	if f.PolicyID != "" {
-		q += ` AND policy_id = ?`
-		args = append(args, f.PolicyID)
+		q += ` AND (policy_id = ? OR EXISTS (SELECT 1 FROM run_set_members m
+			WHERE m.tenant = runs.tenant AND m.run_id = runs.run_id AND m.policy_id = ?))`
+		args = append(args, f.PolicyID, f.PolicyID)
 	}
 	switch f.Status {
 	case "":

@@ -570,20 +570,59 @@ func TestRecordRun(t *testing.T) {
 	}
 }
 
-func TestRecordRunRejectsWrongDigests(t *testing.T) {
+// TestVerifiedOutputs: recording writes the engine's bytes without
+// re-checking them; a run whose stored outputs do not match its recorded
+// digests or whose trace does not match its id is reported by Check and
+// refused by VerifiedOutputs (replay, export).
+func TestVerifiedOutputs(t *testing.T) {
 	ctx := context.Background()
-	s := open(t, filepath.Join(t.TempDir(), "s.db"), "")
-	res := result(t, 2, false)
-	res.Digests.Findings = canon.Digest([]byte("other"))
-	m := meta("x", false)
-	_, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res})
-	if err == nil || !strings.Contains(err.Error(), "findings digest") {
-		t.Fatalf("got %v", err)
+	tests := []struct {
+		name  string
+		edit  func(s *Store, res *engine.Result)
+		check string // what Check reports
+		read  string // VerifiedOutputs' error
+	}{
+		{"as recorded", func(*Store, *engine.Result) {}, "", ""},
+		{"wrong findings digest", func(_ *Store, res *engine.Result) { res.Digests.Findings = canon.Digest([]byte("other")) },
+			"findings hash to", "stored findings hash to"},
+		{"wrong explains digest", func(_ *Store, res *engine.Result) { res.Digests.Explains = canon.Digest([]byte("other")) },
+			"explains hash to", "stored explains hash to"},
+		{"trace edited", func(s *Store, _ *engine.Result) {
+			if _, err := s.db.Exec(`UPDATE explains SET data = CAST(replace(CAST(data AS TEXT), '"blocked"', '"passed"') AS BLOB)`); err != nil {
+				t.Fatal(err)
+			}
+		}, "content hashes to", "does not hash to its id"},
 	}
-	var n int
-	s.db.QueryRow(`SELECT count(*) FROM runs`).Scan(&n)
-	if n != 0 {
-		t.Fatal("a rejected run was stored")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t, filepath.Join(t.TempDir(), "s.db"), "")
+			res := result(t, 2, false)
+			m := meta("x", false)
+			if !strings.HasPrefix(tt.name, "trace") {
+				tt.edit(s, res)
+			}
+			run, _, err := s.RecordRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(tt.name, "trace") {
+				tt.edit(s, res)
+			}
+			rep, err := s.Check(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(rep.Problems, "\n"); tt.check == "" && got != "" || !strings.Contains(got, tt.check) {
+				t.Errorf("check: %q, want %q", got, tt.check)
+			}
+			err = s.View(ctx, func(tx *Tx) error {
+				_, err := tx.VerifiedOutputs(ctx, run)
+				return err
+			})
+			if tt.read == "" && err != nil || tt.read != "" && (!fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), tt.read)) {
+				t.Errorf("verified outputs: %v, want %q", err, tt.read)
+			}
+		})
 	}
 }
 

@@ -5,14 +5,27 @@
 //	go run ./tools/gen -components 100000 -advisories 200000 -vex 10000 -out /tmp/big
 //
 // The same flags always write byte-identical files.
+//
+//	go run ./tools/gen -bundle-bomb kit.tar.zst -out /tmp/bomb
+//
+// writes /tmp/bomb/bomb.tar.zst instead: the bundle kit.tar.zst with two
+// entries it does not list, each 1 GiB − 1 MiB of zeros, after its own — the
+// bundle bomb of docs/performance.md (about 90 KB compressed).
 package main
 
 import (
+	"archive/tar"
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/synth"
 )
 
@@ -22,6 +35,7 @@ func main() {
 		out    = flag.String("out", "", "directory to write (required)")
 		layout = flag.String("layout", "zip", "advisories as a zip (osv.zip) or a directory (osv/)")
 		rules  = flag.Int("rules", 20, "rules of the policy written to policy.stella (0: none)")
+		bomb   = flag.String("bundle-bomb", "", "write DIR/bomb.tar.zst: this bundle plus two unlisted entries of zeros, and nothing else")
 	)
 	flag.Uint64Var(&c.Seed, "seed", 1, "seed of the generator")
 	flag.IntVar(&c.Components, "components", 1000, "SBOM components")
@@ -29,7 +43,13 @@ func main() {
 	flag.IntVar(&c.VEX, "vex", 100, "OpenVEX statements (0: no VEX file)")
 	flag.Float64Var(&c.Hit, "hit", 0.1, "fraction of advisories naming a package of the SBOM")
 	flag.Parse()
-	if err := run(*out, c, *layout, *rules); err != nil {
+	err := error(nil)
+	if *bomb != "" {
+		err = bundleBomb(*bomb, *out)
+	} else {
+		err = run(*out, c, *layout, *rules)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(2)
 	}
@@ -67,4 +87,63 @@ func run(out string, c synth.Config, layout string, rules int) error {
 		fmt.Println(p)
 	}
 	return nil
+}
+
+// bundleBomb writes out/bomb.tar.zst: the entries of the bundle kit, then
+// two unlisted entries of 1 GiB − 1 MiB of zeros, in canonical tar form,
+// zstd-compressed.
+func bundleBomb(kit, out string) error {
+	b, err := bundle.Open(kit, bundle.Limits{})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(out, "bomb.tar.zst"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw, err := zstd.NewWriter(f, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(zw)
+	const size = 1<<30 - 1<<20
+	put := func(name string, size int64, r io.Reader) error {
+		if err := tw.WriteHeader(canon.TarHeader(name, size)); err != nil {
+			return err
+		}
+		_, err := io.CopyN(tw, r, size)
+		return err
+	}
+	for _, e := range b.Files() {
+		data, _ := b.File(e.Path)
+		if err := put(e.Path, e.Size, bytes.NewReader(data)); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{"zz/bomb-1", "zz/bomb-2"} {
+		if err := put(name, size, zeros{}); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	fmt.Println(f.Name())
+	return f.Close()
+}
+
+// zeros reads as an endless run of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -1,0 +1,94 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// TestTimeAnchors: the exporter's clock is signed into the manifest; a
+// verifier behind it refuses the bundle; expiry within 7 days warns;
+// import records the latest anchor per stream; a clock behind it is
+// refused.
+func TestTimeAnchors(t *testing.T) {
+	ctx := context.Background()
+	a := newSite(t, nil)
+	signed := time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)
+	first := exportSite(t, a, ExportOptions{TimeAnchor: signed})
+	if first.Manifest.TimeAnchor != "2026-03-12T00:00:00Z" {
+		t.Fatalf("timeAnchor %q", first.Manifest.TimeAnchor)
+	}
+	if dflt := exportSite(t, a, ExportOptions{}).Manifest; dflt.TimeAnchor != dflt.CreatedAt {
+		t.Fatalf("default anchor %s, want createdAt %s", dflt.TimeAnchor, dflt.CreatedAt)
+	}
+	// Another anchor is another bundle: a new sequence.
+	if again := exportSite(t, a, ExportOptions{TimeAnchor: signed.Add(time.Hour)}); again.Reused || again.Manifest.Sequence == first.Manifest.Sequence {
+		t.Fatalf("a new anchor reused sequence %d", again.Manifest.Sequence)
+	}
+	if _, err := Export(ctx, a.st, ExportOptions{Key: a.key, Policies: []string{"P-1@latest"}, TimeAnchor: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}); !fail.Is(err, fail.Invalid) {
+		t.Fatalf("anchor before createdAt: %v", err)
+	}
+
+	verify := func(at time.Time) (*Report, error) {
+		b, err := Read(bytes.NewReader(first.Data), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Verify(ctx, VerifyOptions{Trusted: publicOnly(a.key), TimeAnchor: at})
+	}
+	if _, err := verify(signed.Add(-time.Hour)); err == nil || !strings.Contains(err.Error(), "this clock is behind the exporter's") {
+		t.Fatalf("verified an hour before its anchor: %v", err)
+	}
+	rep, err := verify(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SignedAnchor != first.Manifest.TimeAnchor || rep.DaysLeft != 19 || rep.Expiring != "" {
+		t.Fatalf("report %+v", rep)
+	}
+	rep, err = verify(time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.DaysLeft != 3 || !strings.Contains(rep.Expiring, `bundle 1 of stream "default" expires in 3 days (valid until 2026-03-31T12:00:01Z)`) {
+		t.Fatalf("expiring report %+v", rep)
+	}
+
+	// Two imports of the stream: status names the highest sequence and
+	// the latest anchor.
+	second := exportSite(t, a, ExportOptions{Sequence: 9, TimeAnchor: signed.Add(48 * time.Hour)})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "b.db")
+	open := func() (*store.Store, error) { return store.Open(ctx, db, "", store.Options{Now: clock}) }
+	for i, ex := range []*Exported{first, second} {
+		o := trusting(a.key)
+		o.Verify.TimeAnchor = signed.Add(72 * time.Hour)
+		if _, err := ImportFile(ctx, writeFile(t, dir, "kit"+string(rune('1'+i))+".tar.zst", ex.Data), Limits{}, open, o, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := openStore(t, db, "")
+	var streams []StreamStatus
+	st.View(ctx, func(tx *store.Tx) error {
+		streams, err = Streams(ctx, tx)
+		return err
+	})
+	if err != nil || len(streams) != 1 {
+		t.Fatalf("streams %+v, %v", streams, err)
+	}
+	if s := streams[0]; s.Stream != "default" || s.Sequence != 9 || s.Imports != 2 || s.TimeAnchor != "2026-03-14T00:00:00Z" || s.BundleID != second.Manifest.BundleID {
+		t.Fatalf("stream status %+v", s)
+	}
+	if err := CheckClock(ctx, st, signed.Add(47*time.Hour)); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "is behind the signed time anchor 2026-03-14T00:00:00Z") {
+		t.Fatalf("clock behind the anchor: %v", err)
+	}
+	if err := CheckClock(ctx, st, signed.Add(48*time.Hour+time.Minute)); err != nil {
+		t.Fatalf("clock after the anchor: %v", err)
+	}
+}

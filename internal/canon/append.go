@@ -1,0 +1,226 @@
+package canon
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Appender is a type that writes its own canonical JSON (engine values,
+// decimals); Append calls it instead of encoding the value.
+type Appender interface {
+	AppendCanonical(b []byte) ([]byte, error)
+}
+
+// Append appends the RFC 8785 canonical JSON of v: the bytes Marshal
+// produces, written directly from the Go value instead of by re-parsing
+// encoding/json output, which is an order of magnitude faster on large
+// values (an engine result, its traces). It handles structs with json
+// tags, pointers, slices, strings, bools, integers, Appenders, and
+// json.Marshalers (whose output is canonicalized); maps and floats are not
+// supported — use Marshal. TestAppendMatchesMarshal (and the engine's
+// TestCanonicalMatchesCanon on a whole result) hold it to Marshal.
+func Append(b []byte, v any) ([]byte, error) {
+	return appendValue(b, reflect.ValueOf(v))
+}
+
+var (
+	appender  = reflect.TypeFor[Appender]()
+	marshaler = reflect.TypeFor[json.Marshaler]()
+)
+
+func appendValue(b []byte, v reflect.Value) ([]byte, error) {
+	if !v.IsValid() {
+		return append(b, "null"...), nil
+	}
+	switch t := v.Type(); {
+	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, appender):
+		return v.Interface().(Appender).AppendCanonical(b)
+	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, marshaler):
+		raw, err := v.Interface().(json.Marshaler).MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		c, err := Transform(raw)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, c...), nil
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return append(b, "null"...), nil
+		}
+		return appendValue(b, v.Elem())
+	case reflect.Struct:
+		return appendStruct(b, v)
+	case reflect.Slice:
+		if v.IsNil() {
+			return append(b, "null"...), nil
+		}
+		fallthrough
+	case reflect.Array:
+		b = append(b, '[')
+		for i := range v.Len() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendValue(b, v.Index(i)); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case reflect.String:
+		return AppendString(b, v.String()), nil
+	case reflect.Bool:
+		return strconv.AppendBool(b, v.Bool()), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.AppendInt(b, v.Int(), 10), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.AppendUint(b, v.Uint(), 10), nil
+	}
+	return nil, fmt.Errorf("canonical json: unsupported type %s", v.Type())
+}
+
+type implKey struct{ t, iface reflect.Type }
+
+var implemented sync.Map // implKey → bool
+
+// implements reports whether t implements iface (Appender: it writes its
+// own canonical bytes; json.Marshaler: its output is canonicalized).
+func implements(t, iface reflect.Type) bool {
+	k := implKey{t, iface}
+	if ok, found := implemented.Load(k); found {
+		return ok.(bool)
+	}
+	ok := t.Implements(iface)
+	implemented.Store(k, ok)
+	return ok
+}
+
+// field is one JSON member of a struct type.
+type field struct {
+	name      string
+	quoted    []byte // `"name":`
+	index     int
+	omitEmpty bool
+}
+
+var structFields sync.Map // reflect.Type → []field, in canonical key order
+
+func fieldsOf(t reflect.Type) []field {
+	if fs, ok := structFields.Load(t); ok {
+		return fs.([]field)
+	}
+	var fs []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if name == "" {
+			name = sf.Name
+		}
+		fs = append(fs, field{name: name, quoted: append(AppendString(nil, name), ':'), index: i,
+			omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty")})
+	}
+	// RFC 8785 orders keys by their UTF-16 code units.
+	slices.SortFunc(fs, func(a, b field) int {
+		return slices.Compare(utf16.Encode([]rune(a.name)), utf16.Encode([]rune(b.name)))
+	})
+	structFields.Store(t, fs)
+	return fs
+}
+
+func appendStruct(b []byte, v reflect.Value) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.Field(f.index)
+		if f.omitEmpty && isEmpty(fv) {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, f.quoted...)
+		var err error
+		if b, err = appendValue(b, fv); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// isEmpty is encoding/json's omitempty test.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool:
+		return !v.Bool()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return v.Int() == 0
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return v.Uint() == 0
+	case reflect.Interface, reflect.Pointer:
+		return v.IsNil()
+	}
+	return false
+}
+
+// AppendString appends s as an RFC 8785 string: `"` and `\` escaped, the
+// control characters as \b \t \n \f \r or \u00xx, everything else as is.
+// Invalid UTF-8 becomes U+FFFD, as encoding/json writes it.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c >= 0x20:
+				b = append(b, c)
+			case c == '\b':
+				b = append(b, '\\', 'b')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\f':
+				b = append(b, '\\', 'f')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b = append(b, "\uFFFD"...)
+		} else {
+			b = append(b, s[i:i+n]...)
+		}
+		i += n
+	}
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"

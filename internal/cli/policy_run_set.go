@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// checkSet refuses what --set does not combine with.
+func (o *policyRunOptions) checkSet(policyRef string) error {
+	switch {
+	case o.set == "":
+		return nil
+	case policyRef != "":
+		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
+	case o.bundle.path != "":
+		return fail.New(fail.Invalid, "--set does not apply to --bundle: a bundle runs one policy version")
+	case o.expectIR != "":
+		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
+	}
+	return nil
+}
+
+// runSetPolicies loads the members of `policy run --set` (a bare P-n: its
+// active version) and applies the site's governance to each
+// (docs/governance.md "Recording a set"): under a trust config every
+// member must be approved or active here, unless the run is a shadow run
+// or the member only audits (audit, disabled: it never enforces).
+func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor, opts *policyRunOptions) ([]run.Member, error) {
+	refs, active, err := setRefs(opts.set)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := a.setPolicies(ctx, st, refs, active, store.PickActive)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms {
+		m := &ms[i]
+		mode, err := ir.PolicyEnforcement(m.Policy.Policy)
+		if err != nil {
+			return nil, fail.New(fail.Invalid, "%s: %v", m.Ref, err)
+		}
+		shadow := opts.shadow || mode == ir.EnforceAudit || mode == ir.EnforceDisabled
+		if m.Lifecycle, m.ApprovalSet, err = a.gateRun(ctx, st, act, m.Policy, shadow); err != nil {
+			return nil, fmt.Errorf("set member %s: %w", m.Ref, err)
+		}
+	}
+	return ms, nil
+}
+
+// setMemberLine describes a member of a recorded set run in one line.
+func setMemberLine(m store.RecordMember) string {
+	s := fmt.Sprintf("%s %s %s scope %s", m.Policy, m.IRDigest, m.Enforcement, m.Scope)
+	if !m.Applies {
+		s += " (did not apply)"
+	}
+	if m.Lifecycle != "" {
+		s += " " + m.Lifecycle
+	}
+	return s
+}
