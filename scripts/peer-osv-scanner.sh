@@ -15,7 +15,9 @@
 #       --format json --all-vulns --all-packages
 #
 # stella runs `policy simulate` with the baseline policy on the SBOM itself
-# against the OSV directory (loose files) and, for newrelic, a snapshot.
+# against the OSV directory (loose files, through the frozen-advisory cache
+# the warm-up run fills; for newrelic also with the cache off, ".cold") and,
+# for newrelic, a snapshot.
 # Each pair runs PEER_RUNS times after a warm-up, A B A B …; the table gives
 # the medians of wall time and peak RSS and the median of the per-pair wall
 # ratios stella ÷ osv-scanner.
@@ -48,6 +50,7 @@ db=$out/peer/db
 rm -rf "$db"
 "$out/bin/peerdb" db "$db" "$data/osv"
 export HOME=$out/peer/home XDG_DATA_HOME=$out/peer/home/data XDG_CACHE_HOME=$out/peer/home/cache NO_COLOR=1
+export STELLA_INPUTS_CACHE_DIR=$out/peer/frozen
 mkdir -p "$HOME"
 pol=$data/policies/baseline.stella
 timer=/usr/bin/time
@@ -84,7 +87,7 @@ pair() {
   [ ${#args[@]} -gt 0 ] || args=(--sbom "$sbom" --advisories "$data/osv")
   local pkgs=$out/peer/$name.pkgs.json
   "$out/bin/peerdb" pkgs "$sbom" "$db" >"$pkgs"
-  local a=("$stella" policy simulate "$pol" "${args[@]}" --format json --fail-on never -q)
+  local a=(${STELLA_ENV:+env "$STELLA_ENV"} "$stella" policy simulate "$pol" "${args[@]}" --format json --fail-on never -q)
   local b=("$peer" scan source --offline --local-db-path "$db" -L "osv-scanner:$pkgs" --format json --all-vulns --all-packages)
   "${a[@]}" >/dev/null 2>&1 || true
   "${b[@]}" >"$out/peer/$name.osv-scanner.json" 2>"$out/peer/$name.osv-scanner.err" || true
@@ -103,9 +106,33 @@ pair() {
 
 nr=$data/sbom/spdx/trivy-newrelic_synthetics-minion-runner.spdx.json
 pair newrelic "$nr"
+STELLA_ENV=STELLA_INPUTS_CACHE_DIR=off pair newrelic.cold "$nr"
 rm -rf "$out/peer/snap-newrelic"
 "$stella" -q snapshot create --sbom "$nr" --advisories "$data/osv" -o "$out/peer/snap-newrelic" >/dev/null
 pair newrelic.snapshot "$nr" --snapshot "$out/peer/snap-newrelic"
+# The same records from the feed cache: the per-ecosystem zips of the
+# peer's database pulled by `stella feeds pull` from a loopback server
+# (python3's http.server; the row is left out without python3).
+if command -v python3 >/dev/null 2>&1; then
+  port=${PEER_PORT:-18765}
+  python3 -m http.server --bind 127.0.0.1 --directory "$db/osv-scalibr" "$port" >/dev/null 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  sleep 1
+  rm -rf "$out/peer/feeds"
+  # Every ecosystem with records (the empty zips peerdb writes for
+  # osv-scanner are not feeds): the same 7,553 records as the directory.
+  ecos=()
+  for z in "$db"/osv-scalibr/*/all.zip; do
+    [ "$(wc -c <"$z")" -gt 22 ] && ecos+=(--osv "$(basename "$(dirname "$z")")")
+  done
+  if "$stella" -q feeds pull "${ecos[@]}" --osv-url "http://127.0.0.1:$port" --cache-dir "$out/peer/feeds" >/dev/null; then
+    pair newrelic.feeds "$nr" --sbom "$nr" --feeds --cache-dir "$out/peer/feeds"
+  else
+    echo "peer-osv-scanner: feeds pull from the loopback server failed; no feed-cache row" >&2
+  fi
+  kill $server 2>/dev/null || true
+fi
 pair juice-shop "$data/sbom/cyclonedx/juice-shop-11.1.2.cdx.json"
 pair keycloak "$data/sbom/cyclonedx/keycloak-10.0.2.cdx.json"
 pair syft-grype "$data/sbom/spdx/syft-grype-0.32.0-release.spdx.json"

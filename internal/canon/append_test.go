@@ -28,7 +28,9 @@ type appendOuter struct {
 
 type cents int
 
-func (c cents) AppendCanonical(b []byte) ([]byte, error) { return append(b, '"', 'c', byte('0'+c), '"'), nil }
+func (c cents) AppendCanonical(b []byte) ([]byte, error) {
+	return append(b, '"', 'c', byte('0'+c), '"'), nil
+}
 
 // TestAppendMatchesMarshal: Append writes what Marshal does, for each kind
 // of value it supports, and lets an Appender write itself.

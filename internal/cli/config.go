@@ -37,6 +37,7 @@ var settingKeys = []struct{ key, meaning string }{
 	{"keys.dir", "where generated keys live"},
 	{"store.retention", "default --older-than of store prune"},
 	{"feeds.cache_dir", "the feed cache (docs/feeds.md) when --cache-dir is not given"},
+	{"inputs.cache_dir", "the frozen-advisory cache of loose --advisories and cached feeds (docs/performance.md, \"The advisory store\"; default $XDG_CACHE_HOME/stella/frozen); off: freeze every run anew"},
 	{"feeds.osv_url", "base URL of the OSV archives <Ecosystem>/all.zip when --osv-url is not given (a mirror)"},
 	{"feeds.kev_url", "URL of the KEV catalog when --kev-url is not given (a mirror)"},
 	{"feeds.epss_url", "URL of the EPSS scores when --epss-url is not given (a mirror)"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -201,6 +202,20 @@ func (a *App) feedCacheDir(flag string) string {
 		return d
 	}
 	return feeds.DefaultRoot(a.Getenv)
+}
+
+// frozenCacheDir is the frozen-advisory cache (docs/performance.md, "The
+// advisory store"): config inputs.cache_dir (env STELLA_INPUTS_CACHE_DIR),
+// else $XDG_CACHE_HOME/stella/frozen; "" when it is off.
+func (a *App) frozenCacheDir() string {
+	switch d := a.configString("inputs.cache_dir"); d {
+	case "off":
+		return ""
+	case "":
+		return filepath.Join(filepath.Dir(feeds.DefaultRoot(a.Getenv)), "frozen")
+	default:
+		return d
+	}
 }
 
 // feedLocations are the feed locations set for this command: each flag,

@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/lessons"
@@ -74,7 +73,7 @@ func runLessonsConvert(ctx context.Context, app *App, ref string, opts *lessonsC
 		}
 		t, res, err := reg.Draft(ctx, act, l.PolicyID, file, next)
 		if res != nil && len(res.Diagnostics) > 0 && !app.Global.Quiet {
-			if rerr := syntax.Render(app.Err, res.Diagnostics, next); rerr != nil {
+			if rerr := app.diagnostics(res.Diagnostics, next); rerr != nil {
 				return rerr
 			}
 		}

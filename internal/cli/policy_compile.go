@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -48,7 +47,7 @@ func runPolicyCompile(app *App, opts *policyCompileOptions) error {
 	}
 	res := dsl.CompileResult(opts.file, src)
 	if len(res.Diagnostics) > 0 && !(app.Global.Quiet && !dsl.HasErrors(res.Diagnostics)) {
-		if err := syntax.Render(app.Err, res.Diagnostics, src); err != nil {
+		if err := app.diagnostics(res.Diagnostics, src); err != nil {
 			return err
 		}
 	}

@@ -49,7 +49,7 @@ func runPolicyFmt(app *App, opts *policyFmtOptions) error {
 		}
 		f, diags := syntax.Parse(file, src)
 		if syntax.HasErrors(diags) {
-			if err := syntax.Render(app.Err, diags, src); err != nil {
+			if err := app.diagnostics(diags, src); err != nil {
 				return err
 			}
 			bad = true

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/governance"
 )
 
@@ -47,7 +46,7 @@ func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions) error {
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
 		t, res, err := reg.Draft(ctx, act, opts.id, opts.file, src)
 		if res != nil && len(res.Diagnostics) > 0 && !(app.Global.Quiet && !dsl.HasErrors(res.Diagnostics)) {
-			if rerr := syntax.Render(app.Err, res.Diagnostics, src); rerr != nil {
+			if rerr := app.diagnostics(res.Diagnostics, src); rerr != nil {
 				return rerr
 			}
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
@@ -39,7 +38,7 @@ type policyRunOptions struct {
 }
 
 // looseCursors maps each loose-input flag to the input cursor a frozen run
-// needs instead (seed 002 §3, §6).
+// needs instead (docs/runs.md "A run, end to end").
 var looseCursors = []struct{ flag, cursor string }{
 	{"sbom", "sbom_digest"},
 	{"advisories", "advisory_snapshot"},
@@ -283,10 +282,11 @@ func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) 
 // diagnostics of a policy file to stderr.
 func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*run.Policy, error) {
 	p, err := run.LoadPolicy(ctx, st, ref, dflt)
+	err = storedIRMismatch(ctx, st, err, ref, dflt)
 	var ce *run.CompileError
 	switch {
 	case errors.As(err, &ce):
-		if err := syntax.Render(a.Err, ce.Diagnostics, ce.Source); err != nil {
+		if err := a.diagnostics(ce.Diagnostics, ce.Source); err != nil {
 			return nil, err
 		}
 		return nil, exitWith(fail.Invalid)
@@ -294,7 +294,7 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 		return nil, err
 	}
 	if len(p.Diagnostics) > 0 && !(a.Global.Quiet && !dsl.HasErrors(p.Diagnostics)) {
-		if err := syntax.Render(a.Err, p.Diagnostics, p.Source); err != nil {
+		if err := a.diagnostics(p.Diagnostics, p.Source); err != nil {
 			return nil, err
 		}
 	}

@@ -39,7 +39,7 @@ type App struct {
 	Getenv func(string) string
 }
 
-// Globals are the flags every command accepts (DESIGN §3).
+// Globals are the flags every command accepts (docs/cli.md "Global flags").
 type Globals struct {
 	DB        string
 	Config    string
@@ -101,6 +101,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return nil
 	}
 	err := root.ExecuteContext(context.Background())
+	app.auditIRMismatch(err)
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
 		// A report that cannot be written outranks a gate verdict: the
 		// caller must not take a missing file for a complete run.
@@ -108,13 +109,36 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			err = werr
 		}
 	}
+	j, _ := app.Err.(*jsonStderr)
+	if j == nil && (app.Global.LogFormat == "json" || app.Getenv("STELLA_LOG_FORMAT") == "json" || jsonLogArg(args)) {
+		j = newJSONStderr(stderr) // the command failed before its flags were resolved
+	}
 	if err != nil {
 		var r *reported
 		if !errors.As(err, &r) {
-			fmt.Fprintf(stderr, "stella: %s\n", oneLine(err.Error()))
+			if j != nil {
+				j.Flush()
+				j.record(slog.LevelError, oneLine(err.Error()), "exitCode", exitCode(err))
+			} else {
+				fmt.Fprintf(stderr, "stella: %s\n", oneLine(err.Error()))
+			}
 		}
 	}
+	if j != nil {
+		j.Flush()
+	}
 	return exitCode(err)
+}
+
+// jsonLogArg reports whether the command line asks for --log-format json,
+// for an error found before the flags are resolved (an unknown command).
+func jsonLogArg(args []string) bool {
+	for i, a := range args {
+		if a == "--log-format=json" || a == "--log-format" && i+1 < len(args) && args[i+1] == "json" {
+			return true
+		}
+	}
+	return false
 }
 
 // isGateOutcome reports whether err only carries a gate verdict, in which
@@ -174,7 +198,7 @@ versions with signed approvals.`,
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
 	f.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors")
 	f.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
-	f.StringVar(&g.LogFormat, "log-format", "text", "log format: text|json")
+	f.StringVar(&g.LogFormat, "log-format", "text", "stderr format: text, or json (every stderr line — logs, warnings, diagnostics, the error — one JSON object)")
 
 	root.AddCommand(
 		newPolicyCmd(app),
@@ -229,6 +253,9 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if err := applyConfig(cmd, v); err != nil {
 		return err
 	}
+	if _, ok := a.Err.(*jsonStderr); !ok && a.Global.LogFormat == "json" {
+		a.Err = newJSONStderr(a.Err)
+	}
 	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
 		warnUnknownKeys(a.Err, used, v, cmd.Root())
 	}
@@ -256,7 +283,7 @@ func (a *App) setupLog() error {
 	case "text":
 		a.Log = slog.New(slog.NewTextHandler(a.Err, opts))
 	case "json":
-		a.Log = slog.New(slog.NewJSONHandler(a.Err, opts))
+		a.Log = slog.New(slog.NewJSONHandler(a.Err.(*jsonStderr).w, opts))
 	default:
 		return fail.New(fail.Invalid, "unknown --log-format %q (want text or json)", a.Global.LogFormat)
 	}

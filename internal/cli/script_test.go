@@ -12,6 +12,12 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// In-process tests keep no frozen-advisory cache in the user's cache
+	// directory; the tests of the cache give it one (shared_pins_test.go).
+	// Scripts run with their own $HOME/.cache.
+	if os.Getenv("STELLA_INPUTS_CACHE_DIR") == "" {
+		os.Setenv("STELLA_INPUTS_CACHE_DIR", "off")
+	}
 	testscript.Main(m, map[string]func(){
 		"stella": func() { os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
 	})
@@ -39,6 +45,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local", "share"))
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("REPO", root)
 			env.Setenv("DATA", data)
 			env.Setenv("NO_COLOR", "")

@@ -40,7 +40,9 @@ type pin struct {
 // testdata/shared-pins.json. Reading advisories through an index, or any
 // other change of how inputs are read, must leave them byte-identical
 // (docs/performance.md); a change of meaning rewrites the file with
-// -update-pins and shows in review.
+// -update-pins and shows in review. Loose files are evaluated with the
+// frozen-advisory cache off and on (the first SBOM fills it, the others read
+// it); both outputs must be byte-identical.
 func TestConformanceSharedPins(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the shared OSV set twice per SBOM")
@@ -61,12 +63,23 @@ func TestConformanceSharedPins(t *testing.T) {
 	policy := filepath.Join(data, "policies", "baseline.stella")
 	osv := filepath.Join(data, "osv")
 	tmp := t.TempDir()
+	cache := filepath.Join(tmp, "cache")
 	var got []pin
 	for i, name := range sboms {
 		sbom := filepath.Join(data, "sbom", filepath.FromSlash(name))
 		common := []string{"policy", "simulate", policy, "--as-of", "2026-01-01T00:00:00Z", "--env", "exposure=internet",
 			"--format", "json", "--fail-on", "never", "-q"}
-		res := simulateJSON(t, append(common, "--sbom", sbom, "--advisories", osv))
+		loose := append(common, "--sbom", sbom, "--advisories", osv)
+		t.Setenv("STELLA_INPUTS_CACHE_DIR", "off")
+		fresh := runStella(t, nil, loose...)
+		t.Setenv("STELLA_INPUTS_CACHE_DIR", cache)
+		if cached := runStella(t, nil, loose...); cached != fresh {
+			t.Errorf("%s: loose files through the frozen-advisory cache (run %d) give another result than without it", name, i+1)
+		}
+		var res simulateResult
+		if err := json.Unmarshal([]byte(fresh), &res); err != nil {
+			t.Fatal(err)
+		}
 		p := pin{SBOM: name, Findings: len(res.Findings), Verdict: res.Verdict, Advisories: res.Inputs.Advisories, InputsHash: res.Inputs.InputsHash}
 		p.Components = res.Inputs.Counts.Components
 		p.Digests = res.Digests

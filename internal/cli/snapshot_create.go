@@ -59,7 +59,7 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	sp := snapshot.Spec{
 		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
 		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
-		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(),
+		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(), Cache: app.frozenCacheDir(),
 	}
 	if f.maxInputSize <= 0 {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")

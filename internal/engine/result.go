@@ -8,7 +8,7 @@ import (
 // on any incompatible change to that shape.
 const SchemaVersion = "stella.result@1"
 
-// Run-level and finding verdicts (DESIGN §4).
+// Run-level and finding verdicts (docs/dsl.md "4. Evaluation").
 const (
 	VerdictPassed  = "passed"
 	VerdictWarned  = "warned"
@@ -289,7 +289,8 @@ type Digests struct {
 	Result   string `json:"result"`
 }
 
-// Explain is the trace of one finding's decision (stellaops §3.7).
+// Explain is the trace of one finding's decision (docs/output.md "Explain
+// traces").
 type Explain struct {
 	ExplainID       string        `json:"explainId"` // digest of the trace with this field empty
 	FindingID       string        `json:"findingId"`

@@ -24,7 +24,7 @@ func withInputs(f func(*model.Inputs)) func(*fixture) {
 
 func withAt(t time.Time) func(*fixture) { return func(fx *fixture) { fx.at = t } }
 
-// TestSemantics checks each rule of DESIGN §4 on one finding.
+// TestSemantics checks each rule of docs/dsl.md "4. Evaluation" on one finding.
 func TestSemantics(t *testing.T) {
 	critical := advisory("GHSA-1", "9.8")
 	high := advisory("GHSA-1", "7.5")

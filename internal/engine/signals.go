@@ -137,7 +137,8 @@ func joinReach(rs []*model.Reach) *model.Reach {
 }
 
 // reachJoin is the join table of the reachability lattice for the states
-// between U and X (stellaops §3.5); the table is symmetric.
+// between U and X (docs/dsl.md "Signals and reachability"); the table is
+// symmetric.
 var reachJoin = map[[2]string]string{
 	{"SR", "SU"}: "X", {"SR", "RO"}: "CR", {"SR", "RU"}: "X", {"SR", "CR"}: "CR", {"SR", "CU"}: "X",
 	{"SU", "RO"}: "X", {"SU", "RU"}: "CU", {"SU", "CR"}: "X", {"SU", "CU"}: "CU",

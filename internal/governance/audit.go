@@ -218,7 +218,7 @@ type AuditExport struct {
 	Range      ExportRange       `json:"range"`
 	Events     []store.Event     `json:"events"`
 	Statements []ExportStatement `json:"statements"`
-	Retention  string            `json:"retention"` // the default window (seed 003 §5)
+	Retention  string            `json:"retention"` // the default window (docs/store.md "Maintenance")
 }
 
 // ExportStatement is a signed statement in an export, with where it was

@@ -13,7 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// Exceptions (waivers, DESIGN §8): requested by one principal, approved by
+// Exceptions (waivers, docs/governance.md "Exceptions"): requested by one principal, approved by
 // another, always time-boxed. The engine applies an approved exception
 // only inside its timebox [effective, expires) at the run's evaluation
 // time, so an exception that expired is still listed (as expired) in the

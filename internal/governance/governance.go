@@ -86,7 +86,7 @@ const (
 	DefaultExceptionMaxAge  = 365 * 24 * time.Hour
 	DefaultSimulationMaxAge = 24 * time.Hour
 	// DefaultAuditRetention is how far back `audit export` reaches by
-	// default: the run-history retention of seed 003 §5.
+	// default: the run-history retention (docs/store.md "Maintenance").
 	DefaultAuditRetention = 365 * 24 * time.Hour
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// The lifecycle of seed 003 and stellaops §7.1:
+// The lifecycle (docs/governance.md "Lifecycle"):
 //
 //	draft ──submit──▶ submitted ──approve (quorum)──▶ approved ──activate──▶ active ──archive──▶ archived
 //	  ▲                  │                               │                      ▲
@@ -88,7 +88,7 @@ func (r *Registry) Draft(ctx context.Context, a *Actor, policyID, file string, s
 }
 
 // Submit asks for review of the latest draft (or P-n@v). The submit gate
-// (seed 003 §3): the source compiles to the registered IR without errors
+// (docs/governance.md "Lifecycle"): the source compiles to the registered IR without errors
 // and a succeeded simulation (or run) of that exact IR digest was recorded
 // within Settings.SimulationMaxAge. reviewers are principals with
 // policy:review other than the author.

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Scopes a trust config grants to keys (seed 003 §2, stellaops §7.2).
+// Scopes a trust config grants to keys (docs/governance.md "Scopes").
 const (
 	ScopePolicyRead       = "policy:read"        // view policies, versions, runs
 	ScopePolicyAuthor     = "policy:author"      // create drafts, submit them

@@ -9,7 +9,7 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// CSAF 2.0 is read with a minimal hand-written model (libraries.md §16):
+// CSAF 2.0 is read with a minimal hand-written model (docs/inputs.md "VEX"):
 // the product tree is flattened to product_id → product (name, purl, CPE,
 // version or version range), product groups are expanded, and each
 // vulnerability's product_status sets become statements whose

@@ -27,8 +27,9 @@ type member struct {
 	name  string // for messages: the input path, plus "/member" inside a directory or zip
 	rel   string // path inside the directory or zip ("" for a plain file)
 	open  func() (io.ReadCloser, error)
-	size  int64 // declared size, or -1
-	csize int64 // compressed size of a zip member, or -1
+	size  int64       // declared size, or -1
+	csize int64       // compressed size of a zip member, or -1
+	stat  fs.FileInfo // a directory member's lstat (Fingerprint)
 }
 
 // readDoc reads a member into memory within the limits: leading whitespace
@@ -233,9 +234,11 @@ func dirMembers(dir string, lim Limits) ([]member, error) {
 }
 
 // walkMembers lists the regular files under dir whose names want accepts,
-// sorted by slash path, skipping hidden directories.
+// sorted by slash path, skipping hidden directories. Their sizes are read
+// (lstat) on GOMAXPROCS goroutines once the walk has listed them.
 func walkMembers(dir string, lim Limits, want func(name string) bool) ([]member, error) {
 	var ms []member
+	var ents []fs.DirEntry
 	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -257,16 +260,29 @@ func walkMembers(dir string, lim Limits, want func(name string) bool) ([]member,
 		if len(ms) == lim.MaxFiles {
 			return invalid("", Problem{File: dir, Msg: fmt.Sprintf("more than %d files", lim.MaxFiles)})
 		}
-		fi, err := e.Info()
-		if err != nil {
-			return err
-		}
 		ms = append(ms, member{
-			name: p, rel: filepath.ToSlash(rel), size: fi.Size(), csize: -1,
+			name: p, rel: filepath.ToSlash(rel), csize: -1,
 			open: func() (io.ReadCloser, error) { return os.Open(p) },
 		})
+		ents = append(ents, e)
 		return nil
 	})
+	if err == nil {
+		errs := make([]error, len(ms))
+		eachMember(len(ms), func(i int) {
+			fi, err := ents[i].Info()
+			if err == nil {
+				ms[i].size, ms[i].stat = fi.Size(), fi
+			}
+			errs[i] = err
+		})
+		for _, e := range errs {
+			if e != nil {
+				err = e
+				break
+			}
+		}
+	}
 	if err != nil {
 		var fe *fail.Error
 		if errors.As(err, &fe) {

@@ -67,8 +67,11 @@ var (
 // root, and dependency relationships decide direct/transitive.
 func readSPDX(d *doc, in *Input) error {
 	var sd spdxDoc
-	if err := decodeJSON(d, &sd); err != nil {
-		return err
+	if !decodeSPDX(d.data, &sd) {
+		sd = spdxDoc{}
+		if err := decodeJSON(d, &sd); err != nil {
+			return err
+		}
 	}
 	v := sd.SPDXVersion
 	switch {

@@ -78,7 +78,7 @@ type Rule struct {
 // ActionKind names an action.
 type ActionKind string
 
-// The actions of DESIGN §4.
+// The actions (docs/ir.md "Actions").
 const (
 	ActStatus     ActionKind = "status"     // status := Value
 	ActSeverity   ActionKind = "severity"   // severity := Value

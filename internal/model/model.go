@@ -202,7 +202,7 @@ type Reach struct {
 	Evidence      []string  `json:"evidence,omitempty"`
 }
 
-// Exception effects (DESIGN §8).
+// Exception effects (docs/dsl.md "Exceptions").
 const (
 	EffectSuppress       = "suppress"
 	EffectDefer          = "defer"

@@ -165,7 +165,7 @@ func (m Mismatch) String() string {
 }
 
 // Match reports whether the VEX product purl prod identifies the component
-// purl comp (DESIGN §6): type, namespace and name must be equal; a version
+// purl comp (docs/inputs.md "Purls in VEX products"): type, namespace and name must be equal; a version
 // given in prod must equal comp's (a missing one matches every version);
 // every qualifier given in prod must be present in comp with the same value
 // (missing qualifiers match all); a given subpath must be equal. Go module

@@ -83,6 +83,10 @@ type Index struct {
 	headsOnce sync.Once
 	headsList []inputs.AdvisoryHead
 	headsErr  error
+
+	selOnce sync.Once
+	sel     *selection
+	selErr  error
 }
 
 // openIndex checks an index against its data and returns it ready for

@@ -38,12 +38,11 @@ import (
 // (TestConformanceSharedPins); counts and digests of the whole set come from
 // the manifest.
 func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
-	heads, err := x.heads()
+	sel, err := x.selection()
 	if err != nil {
 		return nil, err
 	}
-	recs := x.doc.Advisories
-	want := make([]bool, len(recs))
+	want := make([]bool, len(x.doc.Advisories))
 	ps := x.doc.Packages
 	var fold map[string][]int // Go packages with capitals, by lowercased path
 	for i := range sboms {
@@ -71,44 +70,18 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 			}
 		}
 	}
-	for _, s := range [][]byte{[]byte(`"ecosystem":""`), []byte(`"name":""`)} {
-		for at, rest := 0, x.data; ; {
-			k := bytes.Index(rest, s)
-			if k < 0 {
-				break
-			}
-			at += k
-			if j := sort.Search(len(recs), func(j int) bool { return recs[j].Offset+recs[j].Length > int64(at) }); j < len(recs) {
-				want[j] = true
-			}
-			at += len(s)
-			rest = x.data[at:]
-		}
-	}
-	var newestMod, newestPub time.Time
-	for _, h := range heads {
-		newestMod, newestPub = later(newestMod, h.Modified), later(newestPub, h.Published)
-	}
-	g := match.NewGroups(2 * len(recs))
-	for j, h := range heads {
-		switch {
-		case h.Withdrawn != "":
-			want[j] = true
-			continue
-		case !newestMod.IsZero() && parseTime(h.Modified).Equal(newestMod), !newestPub.IsZero() && parseTime(h.Published).Equal(newestPub):
-			want[j] = true
-		}
-		g.Add(h.ID, h.Aliases)
+	for _, j := range sel.Always {
+		want[j] = true
 	}
 	groups := map[int]bool{}
-	for j, h := range heads {
-		if want[j] && h.Withdrawn == "" {
-			groups[g.Of(h.ID)] = true
+	for j, g := range sel.Group {
+		if want[j] && g >= 0 {
+			groups[g] = true
 		}
 	}
 	var pick []int
-	for j, h := range heads {
-		if want[j] || h.Withdrawn == "" && groups[g.Of(h.ID)] {
+	for j, g := range sel.Group {
+		if want[j] || g >= 0 && groups[g] {
 			pick = append(pick, j)
 		}
 	}
@@ -127,6 +100,86 @@ func foldedGo(ps []Package) map[string][]int {
 		}
 	}
 	return m
+}
+
+// selection is what Select needs of every record besides the index.
+type selection struct {
+	// Always are the records read whatever the SBOMs: those that may name
+	// a package by purl alone, the withdrawn ones, the newest ones.
+	Always []int `json:"always"`
+	// Group is each record's alias group (match.Groups over the records
+	// that are not withdrawn); -1 for a withdrawn record.
+	Group []int `json:"group"`
+}
+
+// selection returns the index's selection: the one it was given (a cached
+// frozen set keeps it), else one worked out from the records' heads.
+func (x *Index) selection() (*selection, error) {
+	x.selOnce.Do(func() {
+		if x.sel != nil {
+			return
+		}
+		var heads []inputs.AdvisoryHead
+		if heads, x.selErr = x.heads(); x.selErr == nil {
+			x.sel = selectionOf(heads, x.data, x.doc.Advisories)
+		}
+	})
+	return x.sel, x.selErr
+}
+
+// headsOf are the heads of decoded advisories.
+func headsOf(advs []model.Advisory) []inputs.AdvisoryHead {
+	hs := make([]inputs.AdvisoryHead, len(advs))
+	for i, a := range advs {
+		hs[i] = inputs.AdvisoryHead{ID: a.ID, Aliases: a.Aliases, Withdrawn: a.Withdrawn, Modified: a.Modified, Published: a.Published}
+	}
+	return hs
+}
+
+// selectionOf works out the selection of the records recs in data, whose
+// heads are heads.
+func selectionOf(heads []inputs.AdvisoryHead, data []byte, recs []Record) *selection {
+	always := make([]bool, len(recs))
+	for _, s := range [][]byte{[]byte(`"ecosystem":""`), []byte(`"name":""`)} {
+		for at, rest := 0, data; ; {
+			k := bytes.Index(rest, s)
+			if k < 0 {
+				break
+			}
+			at += k
+			if j := sort.Search(len(recs), func(j int) bool { return recs[j].Offset+recs[j].Length > int64(at) }); j < len(recs) {
+				always[j] = true
+			}
+			at += len(s)
+			rest = data[at:]
+		}
+	}
+	var newestMod, newestPub time.Time
+	for _, h := range heads {
+		newestMod, newestPub = later(newestMod, h.Modified), later(newestPub, h.Published)
+	}
+	g := match.NewGroups(2 * len(recs))
+	for j, h := range heads {
+		switch {
+		case h.Withdrawn != "":
+			always[j] = true
+			continue
+		case !newestMod.IsZero() && parseTime(h.Modified).Equal(newestMod), !newestPub.IsZero() && parseTime(h.Published).Equal(newestPub):
+			always[j] = true
+		}
+		g.Add(h.ID, h.Aliases)
+	}
+	sel := &selection{Always: []int{}, Group: make([]int, len(heads))}
+	for j, h := range heads {
+		if always[j] {
+			sel.Always = append(sel.Always, j)
+		}
+		sel.Group[j] = -1
+		if h.Withdrawn == "" {
+			sel.Group[j] = g.Of(h.ID)
+		}
+	}
+	return sel
 }
 
 // heads decodes the head of every record once.

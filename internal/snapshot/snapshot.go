@@ -192,12 +192,23 @@ type Spec struct {
 	Limits      inputs.Limits
 	Feeds       []Feed // provenance of inputs read from the feed cache
 	Progress    inputs.Progress
+	// Cache is the directory of the frozen-advisory cache (cache.go); ""
+	// freezes the advisories anew every time.
+	Cache string
 }
 
 // FromFiles reads every input of spec and freezes them in memory: the
 // returned snapshot has the same id, content and digests that Create would
 // write, without touching the disk.
 func FromFiles(spec Spec) (*Snapshot, error) {
+	cache, err := openCache(&spec)
+	if err != nil {
+		return nil, err
+	}
+	var cached *frozenSet
+	if cache != nil {
+		cached = cache.get()
+	}
 	type job struct {
 		path   string
 		opt    inputs.Options
@@ -221,6 +232,9 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		{inputs.KindReach, "", spec.Reachability},
 		{inputs.KindExceptions, "", spec.Exceptions},
 	} {
+		if step.kind == inputs.KindAdvisories && cached != nil {
+			continue
+		}
 		for _, p := range step.paths {
 			if p != "" {
 				jobs = append(jobs, job{path: p, opt: inputs.Options{Kind: step.kind, Format: step.f, SkipInvalid: spec.SkipInvalid,
@@ -253,19 +267,35 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", j.path, in.Kind)
 		}
 	}
-	return freeze(read, spec.Feeds)
+	s, set, err := freeze(read, spec.Feeds, cached)
+	if err == nil && cache != nil && cached == nil {
+		set.Select = selectionOf(headsOf(s.Inputs.Advisories), set.data, set.doc.Advisories)
+		cache.put(set)
+	}
+	return s, err
 }
 
 // Freeze builds a snapshot from inputs that have already been read.
-func Freeze(read []*inputs.Input) (*Snapshot, error) { return freeze(read, nil) }
+func Freeze(read []*inputs.Input) (*Snapshot, error) {
+	s, _, err := freeze(read, nil, nil)
+	return s, err
+}
 
-func freeze(read []*inputs.Input, feeds []Feed) (*Snapshot, error) {
-	b := &builder{files: map[string][]byte{}, inputs: &model.Inputs{SBOMs: []model.SBOM{}, Advisories: []model.Advisory{}, VEX: []model.VEXStatement{}}}
+// freeze builds a snapshot from inputs that have been read, and from the
+// frozen set of the advisory inputs when it was cached (then read holds
+// none of them). It returns the frozen set of the advisory inputs too.
+func freeze(read []*inputs.Input, feeds []Feed, cached *frozenSet) (*Snapshot, *frozenSet, error) {
+	b := &builder{files: map[string][]byte{}, inputs: &model.Inputs{SBOMs: []model.SBOM{}, Advisories: []model.Advisory{}, VEX: []model.VEXStatement{}},
+		cached: cached, set: cached}
+	if b.set == nil {
+		b.set = &frozenSet{}
+	}
 	b.content.Feeds = slices.SortedFunc(slices.Values(feeds), func(x, y Feed) int { return strings.Compare(x.Name, y.Name) })
 	if err := b.build(read); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return b.finish()
+	s, err := b.finish()
+	return s, b.set, err
 }
 
 type builder struct {
@@ -282,6 +312,9 @@ type builder struct {
 	advData []byte
 	advRecs []Record
 	vexFrom []encodedVEX // each VEX input's statements, encoded for its digest
+	// cached is the frozen set of the advisory inputs when it was cached;
+	// set is that, or the one being built.
+	cached, set *frozenSet
 }
 
 type encodedVEX struct {
@@ -364,12 +397,27 @@ func (b *builder) build(read []*inputs.Input) error {
 				excs = append(excs, exceptionFrom{e, in.Path})
 			}
 		}
-		src.Digest = entry.Digest
-		b.content.Inputs = append(b.content.Inputs, entry)
-		b.sources = append(b.sources, src)
+		if in.Kind == inputs.KindAdvisories {
+			r := *in
+			r.Advisories = nil
+			b.set.Inputs = append(b.set.Inputs, frozenInput{Read: r, Digest: entry.Digest, Counts: entry.Counts})
+		}
+		b.add(src, entry)
 	}
 	var err error
-	advs, b.warnings = inputs.MergeAdvisories(advs, "advisories", b.warnings)
+	if b.cached != nil {
+		for _, f := range b.cached.Inputs {
+			in := &f.Read
+			b.add(Source{Kind: in.Kind, Path: in.Path, Format: in.Format, MediaType: in.MediaType, RawDigest: in.RawDigest,
+				Files: in.Files, Warnings: in.Warnings, Skipped: in.Skipped},
+				Input{Kind: in.Kind, Format: in.Format, SpecVersion: in.SpecVersion, Digest: f.Digest, Counts: f.Counts})
+		}
+		b.warnings = append(b.warnings, b.cached.Warnings...)
+	} else {
+		n := len(b.warnings)
+		advs, b.warnings = inputs.MergeAdvisories(advs, "advisories", b.warnings)
+		b.set.Warnings = slices.Clone(b.warnings[n:])
+	}
 	b.inputs.Advisories = advs
 	b.inputs.VEX = inputs.SortVEX(vex)
 	if len(nvd) > 0 {
@@ -383,6 +431,13 @@ func (b *builder) build(read []*inputs.Input) error {
 	}
 	slices.SortFunc(b.inputs.SBOMs, func(x, y model.SBOM) int { return strings.Compare(x.Digest, y.Digest) })
 	return nil
+}
+
+// add adds one frozen input and its source.
+func (b *builder) add(src Source, entry Input) {
+	src.Digest = entry.Digest
+	b.content.Inputs = append(b.content.Inputs, entry)
+	b.sources = append(b.sources, src)
 }
 
 // InputDigest is the normalized digest of one read input: the digest of the
@@ -424,13 +479,20 @@ func (b *builder) finish() (*Snapshot, error) {
 		d := b.put(p, "application/vnd.stella.sbom+json", mustCanon(s))
 		b.digests.SBOMs = append(b.digests.SBOMs, SBOMDigest{Name: s.Name, Digest: s.Digest, File: d, Components: len(s.Components)})
 	}
-	data, recs := b.advData, b.advRecs
-	if data == nil {
-		data, recs = encodeAdvisories(in.Advisories)
+	set := b.set
+	if b.cached == nil {
+		data, recs := b.advData, b.advRecs
+		if data == nil {
+			data, recs = encodeAdvisories(in.Advisories)
+		}
+		set.doc = buildIndex(in.Advisories, recs)
+		set.data, set.index, set.Stats = data, mustCanon(set.doc), advisoryStats(in.Advisories)
 	}
-	b.digests.Advisories = b.put(AdvisoriesFile, "application/vnd.stella.advisories+json", data)
-	idx := buildIndex(in.Advisories, recs)
-	b.put(IndexFile, "application/vnd.stella.advisory-index+json", mustCanon(idx))
+	if set.dataDigest == "" {
+		set.dataDigest, set.indexDigest = canon.Digest(set.data), canon.Digest(set.index)
+	}
+	b.digests.Advisories = b.putDigested(AdvisoriesFile, "application/vnd.stella.advisories+json", set.data, set.dataDigest)
+	b.putDigested(IndexFile, "application/vnd.stella.advisory-index+json", set.index, set.indexDigest)
 	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", b.vexBytes())
 	if len(in.NVD) > 0 {
 		b.digests.NVD = b.put(NVDFile, "application/vnd.stella.nvd+json", mustCanon(in.NVD))
@@ -448,7 +510,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		b.digests.Exceptions = b.put(ExceptionsFile, "application/vnd.stella.exceptions+json", mustCanon(in.Exceptions))
 	}
 	c := &b.content
-	c.Stats = statsOf(in, b.sources)
+	c.Stats = statsOf(in, b.sources, set.Stats)
 	slices.SortFunc(c.Inputs, func(x, y Input) int {
 		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest))
 	})
@@ -458,16 +520,27 @@ func (b *builder) finish() (*Snapshot, error) {
 		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest), strings.Compare(x.Path, y.Path))
 	})
 	m := Manifest{Schema: Schema, ID: contentID(c), Content: *c, Sources: b.sources, Warnings: b.warnings}
-	x, err := openIndex(b.files[AdvisoriesFile], idx)
+	x, err := openIndex(set.data, set.doc)
 	if err != nil {
 		return nil, err
+	}
+	if b.cached != nil {
+		// Only what the SBOMs can match, as from a snapshot (Load).
+		x.sel = set.Select
+		if in.Advisories, err = x.Select(in.SBOMs); err != nil {
+			return nil, err
+		}
 	}
 	return &Snapshot{Manifest: m, Inputs: in, Index: x, Digests: b.digests, files: b.files}, nil
 }
 
 // put adds a content file and returns its digest.
 func (b *builder) put(p, media string, data []byte) string {
-	d := canon.Digest(data)
+	return b.putDigested(p, media, data, canon.Digest(data))
+}
+
+// putDigested adds a content file whose digest d is known.
+func (b *builder) putDigested(p, media string, data []byte, d string) string {
 	b.files[p] = data
 	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: int64(len(data))})
 	return d
@@ -575,11 +648,13 @@ func mergeExceptions(es []exceptionFrom) ([]model.Exception, error) {
 	return out, nil
 }
 
-// statsOf counts the content by kind, ecosystem, source, status and format.
-func statsOf(in *model.Inputs, sources []Source) Stats {
-	st := Stats{SBOMs: len(in.SBOMs), Advisories: len(in.Advisories), VEX: len(in.VEX),
-		Reachability: len(in.Reach), Exceptions: len(in.Exceptions)}
-	comps, advEco, advSrc, vexStatus, vexFormat := counter{}, counter{}, counter{}, counter{}, counter{}
+// statsOf counts the content by kind, ecosystem, source, status and format;
+// adv are the advisories' figures (advisoryStats).
+func statsOf(in *model.Inputs, sources []Source, adv advStats) Stats {
+	st := Stats{SBOMs: len(in.SBOMs), Advisories: adv.Advisories, Withdrawn: adv.Withdrawn, VEX: len(in.VEX),
+		Reachability: len(in.Reach), Exceptions: len(in.Exceptions),
+		AdvisoriesByEcosystem: adv.ByEcosystem, AdvisoriesBySource: adv.BySource}
+	comps, vexStatus, vexFormat := counter{}, counter{}, counter{}
 	for _, s := range in.SBOMs {
 		st.Components += len(s.Components)
 		st.NoPurl += s.NoPurl
@@ -591,19 +666,6 @@ func statsOf(in *model.Inputs, sources []Source) Stats {
 				comps["purl:"+c.Type]++
 			default:
 				comps["(no purl)"]++
-			}
-		}
-	}
-	for _, a := range in.Advisories {
-		if a.Withdrawn != "" {
-			st.Withdrawn++
-		}
-		advSrc[a.Source]++
-		seen := map[string]bool{}
-		for _, af := range a.Affected {
-			if af.Ecosystem != "" && !seen[af.Ecosystem] {
-				seen[af.Ecosystem] = true
-				advEco[af.Ecosystem]++
 			}
 		}
 	}
@@ -621,8 +683,30 @@ func statsOf(in *model.Inputs, sources []Source) Stats {
 	for _, s := range sources {
 		st.Skipped += len(s.Skipped)
 	}
-	st.ComponentsByEcosystem, st.AdvisoriesByEcosystem, st.AdvisoriesBySource = comps.list(), advEco.list(), advSrc.list()
+	st.ComponentsByEcosystem = comps.list()
 	st.VEXByStatus, st.VEXByFormat = vexStatus.list(), vexFormat.list()
+	return st
+}
+
+// advisoryStats counts advisories, withdrawn ones, and advisories by
+// ecosystem and by source.
+func advisoryStats(advs []model.Advisory) advStats {
+	st := advStats{Advisories: len(advs)}
+	eco, src := counter{}, counter{}
+	for _, a := range advs {
+		if a.Withdrawn != "" {
+			st.Withdrawn++
+		}
+		src[a.Source]++
+		seen := map[string]bool{}
+		for _, af := range a.Affected {
+			if af.Ecosystem != "" && !seen[af.Ecosystem] {
+				seen[af.Ecosystem] = true
+				eco[af.Ecosystem]++
+			}
+		}
+	}
+	st.ByEcosystem, st.BySource = eco.list(), src.list()
 	return st
 }
 

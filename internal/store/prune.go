@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// DefaultRetention is how long run history is kept by default (seed 003 §5).
+// DefaultRetention is how long run history is kept by default (docs/store.md
+// "Maintenance").
 const DefaultRetention = 365 * 24 * time.Hour
 
 // PruneReport counts what Prune removed (or would remove, in a dry run).

@@ -89,7 +89,7 @@ func Open(ctx context.Context, path, tenant string, o Options) (*Store, error) {
 		return nil, fail.New(fail.Internal, "database %s: %v", path, err)
 	}
 	// One connection: a CLI process needs no more, and it makes the process a
-	// single writer (libraries.md §2).
+	// single writer (docs/store.md "Guarantees").
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, tenant: tenant, now: o.Now}
 	if err := db.PingContext(ctx); err != nil {
@@ -262,7 +262,7 @@ func unwrapPathErr(err error) error {
 }
 
 // validTenant accepts tenant ids of the form [a-z0-9_-]{1,64}
-// (stellaops §5.4).
+// (docs/sync.md "Tenants and access").
 func validTenant(t string) error {
 	if len(t) > 64 {
 		return fail.New(fail.Invalid, "tenant %q: longer than 64 characters", t)

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/stella-policy/stella/internal/dsl/syntax"
+)
+
+// jsonStderr is stderr under --log-format json (docs/output.md "stderr"):
+// every line written to it becomes one JSON object, {"time", "level",
+// "msg"}, the shape of the log records beside them. "stella: " is left out
+// of msg; a "warning: " prefix makes the level WARN; the indented lines
+// that continue a message (an excerpt, a list) keep its level.
+type jsonStderr struct {
+	mu   sync.Mutex
+	w    io.Writer // the stream itself, where the logger writes its records
+	log  *slog.Logger
+	buf  []byte
+	last slog.Level
+}
+
+func newJSONStderr(w io.Writer) *jsonStderr {
+	return &jsonStderr{w: w, log: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+}
+
+func (j *jsonStderr) Write(p []byte) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.buf = append(j.buf, p...)
+	for {
+		i := bytes.IndexByte(j.buf, '\n')
+		if i < 0 {
+			break
+		}
+		j.line(string(j.buf[:i]))
+		j.buf = j.buf[i+1:]
+	}
+	return len(p), nil
+}
+
+// Flush writes a last line that has no newline.
+func (j *jsonStderr) Flush() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if len(j.buf) > 0 {
+		j.line(string(j.buf))
+		j.buf = nil
+	}
+}
+
+func (j *jsonStderr) line(l string) {
+	l = strings.TrimRight(l, "\r")
+	if strings.TrimSpace(l) == "" {
+		return
+	}
+	lvl, msg := slog.LevelInfo, strings.TrimPrefix(l, "stella: ")
+	switch {
+	case l[0] == ' ' || l[0] == '\t':
+		lvl = j.last
+	case strings.HasPrefix(msg, "warning: "):
+		lvl, msg = slog.LevelWarn, strings.TrimPrefix(msg, "warning: ")
+	case strings.HasPrefix(msg, "error: "):
+		lvl, msg = slog.LevelError, strings.TrimPrefix(msg, "error: ")
+	}
+	j.last = lvl
+	j.log.Log(context.Background(), lvl, msg)
+}
+
+// record writes one object with attributes (the final error, a
+// diagnostic).
+func (j *jsonStderr) record(lvl slog.Level, msg string, attrs ...any) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.log.Log(context.Background(), lvl, msg, attrs...)
+}
+
+// diagnostics renders compiler diagnostics on stderr: file:line:col:
+// message with the source line and a caret, or under --log-format json one
+// object per diagnostic with its file, line, col, severity and code.
+func (a *App) diagnostics(ds []syntax.Diagnostic, src []byte) error {
+	j, ok := a.Err.(*jsonStderr)
+	if !ok {
+		return syntax.Render(a.Err, ds, src)
+	}
+	for _, d := range ds {
+		lvl := slog.LevelInfo
+		switch d.Severity {
+		case syntax.Error, syntax.Blocking:
+			lvl = slog.LevelError
+		case syntax.Warning:
+			lvl = slog.LevelWarn
+		}
+		j.record(lvl, d.Msg, "file", d.File, "line", d.Pos.Line, "col", d.Pos.Col, "severity", string(d.Severity), "code", d.Code)
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+package inputs
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Fingerprint identifies the files an advisory input path reads by their
+// metadata alone, without reading them: for a directory, every *.json file
+// Read would read (the same walk), for a file or zip the file itself, each
+// with its size, modification and change times, inode and device. Changing,
+// adding, removing or replacing a file changes the fingerprint; the change
+// time (ctime) cannot be set back by an ordinary user, so a file rewritten
+// with its old size and mtime still changes it. newest is the latest mtime
+// or ctime seen: a file changed within the timestamp granularity of a
+// fingerprint taken just before could keep its ctime, so a cache keyed by
+// fingerprints must not trust entries whose files are that new
+// (docs/performance.md, "The advisory store"). ok is false where the
+// platform gives no change time or inode: nothing can be cached there.
+func Fingerprint(p string, lim Limits) (fp string, newest time.Time, ok bool, err error) {
+	lim = lim.withDefaults()
+	fi, err := os.Stat(p)
+	if err != nil {
+		return "", time.Time{}, false, invalid("", Problem{File: p, Msg: unwrapPathError(err).Error()})
+	}
+	h := sha256.New()
+	add := func(rel string, fi os.FileInfo) bool {
+		st, ok := statOf(fi)
+		if !ok {
+			return false
+		}
+		fmt.Fprintf(h, "%q %d %d %d %d %d %o\n", rel, fi.Size(), st.mtime.UnixNano(), st.ctime.UnixNano(), st.ino, st.dev, uint32(fi.Mode()))
+		newest = latest(newest, st.mtime, st.ctime)
+		return true
+	}
+	if !add("", fi) {
+		return "", time.Time{}, false, nil
+	}
+	if fi.IsDir() {
+		ms, err := dirMembers(p, lim)
+		if err != nil {
+			return "", time.Time{}, false, err
+		}
+		for _, m := range ms {
+			if !add(m.rel, m.stat) {
+				return "", time.Time{}, false, nil
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), newest, true, nil
+}
+
+// fileStat is what Fingerprint needs beyond os.FileInfo.
+type fileStat struct {
+	mtime, ctime time.Time
+	ino, dev     uint64
+}
+
+func latest(t time.Time, us ...time.Time) time.Time {
+	for _, u := range us {
+		if u.After(t) {
+			t = u
+		}
+	}
+	return t
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package inputs
+
+import "os"
+
+// statOf has no change time or inode to give outside Linux: Fingerprint
+// reports ok false, and nothing is cached.
+func statOf(os.FileInfo) (fileStat, bool) { return fileStat{}, false }

@@ -1,0 +1,224 @@
+package snapshot
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/inputs"
+)
+
+// The frozen-advisory cache (docs/performance.md, "The advisory store"):
+// freezing loose advisory inputs — reading, decoding, normalizing and
+// canonically encoding every record — is most of the cost of a run over
+// them, and gives the same frozen set every time the files are the same. So
+// FromFiles keeps the frozen set of the advisory inputs of a Spec (the
+// canonical advisories.json, its index, and what the manifest says about
+// them) in Spec.Cache, and a later run whose inputs have the same
+// fingerprint (inputs.Fingerprint) reads the set from there and decodes
+// only the records its SBOMs can match (Index.Select), as a run from a
+// snapshot does. The result is byte-identical either way: the cache only
+// skips work whose output it holds.
+
+// cacheSchema names the format of a cache entry; a change in how stella
+// reads or freezes advisories that the executable's identity would not
+// show must bump it.
+const cacheSchema = "stella.frozen-advisories/v1"
+
+// cacheMeta is meta.json of a cache entry.
+type cacheMeta struct {
+	Schema string `json:"schema"`
+	// Exe is the executable that froze the set: a rebuilt stella may read
+	// or normalize differently, so it freezes again.
+	Exe         string       `json:"exe"`
+	Fingerprint []string     `json:"fingerprint"` // inputs.Fingerprint of each input
+	Set         *frozenSet   `json:"set"`
+	Files       [2]cacheFile `json:"files"` // advisories.json, advisories.index.json
+}
+
+type cacheFile struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"`
+	Size   int64  `json:"size"`
+}
+
+// frozenSet is what freezing a list of advisory inputs contributes to a
+// snapshot besides the records themselves.
+type frozenSet struct {
+	Inputs   []frozenInput    `json:"inputs"`             // in the order given
+	Warnings []inputs.Problem `json:"warnings,omitempty"` // of merging them
+	Stats    advStats         `json:"stats"`
+	Select   *selection       `json:"select"` // the index's, saved when the set is cached
+
+	data, index             []byte    // advisories.json, advisories.index.json
+	dataDigest, indexDigest string    // theirs
+	doc                     *IndexDoc // index, decoded
+}
+
+// frozenInput is one advisory input as the manifest records it.
+type frozenInput struct {
+	Read   inputs.Input  `json:"read"` // without its records
+	Digest string        `json:"digest"`
+	Counts inputs.Counts `json:"counts"`
+}
+
+// advStats are the advisory figures of Stats.
+type advStats struct {
+	Advisories  int     `json:"advisories"`
+	Withdrawn   int     `json:"withdrawn"`
+	ByEcosystem []Count `json:"byEcosystem"`
+	BySource    []Count `json:"bySource"`
+}
+
+// advCache is the cache entry of one Spec's advisory inputs.
+type advCache struct {
+	dir    string   // the entry
+	print  []string // the inputs' fingerprints, taken before they are read
+	newest time.Time
+}
+
+// openCache finds where the advisory inputs of spec are cached and
+// fingerprints them; nil when spec caches nothing or the platform cannot
+// fingerprint files.
+func openCache(spec *Spec) (*advCache, error) {
+	if spec.Cache == "" || len(spec.Advisories) == 0 {
+		return nil, nil
+	}
+	exe := exeID()
+	if exe == "" {
+		return nil, nil
+	}
+	type keyInput struct{ Path, Abs string }
+	key := struct {
+		Schema      string
+		Inputs      []keyInput
+		SkipInvalid bool
+		Limits      inputs.Limits
+	}{Schema: cacheSchema, SkipInvalid: spec.SkipInvalid, Limits: spec.Limits}
+	c := &advCache{}
+	for _, p := range spec.Advisories {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, nil
+		}
+		key.Inputs = append(key.Inputs, keyInput{p, abs})
+		fp, newest, ok, err := inputs.Fingerprint(p, spec.Limits)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, nil
+		}
+		c.print = append(c.print, fp)
+		if newest.After(c.newest) {
+			c.newest = newest
+		}
+	}
+	k, err := json.Marshal(key)
+	if err != nil {
+		return nil, nil
+	}
+	d := canon.Digest(k)[len(canon.Prefix):]
+	c.dir = filepath.Join(spec.Cache, d[:2], d)
+	return c, nil
+}
+
+// exeID identifies the running executable by its path, size and
+// modification time; "" when it cannot be found.
+var exeID = sync.OnceValue(func() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s %d %d", p, fi.Size(), fi.ModTime().UnixNano())
+})
+
+// get returns the cached set when the entry was frozen by this executable
+// from inputs with the same fingerprints and its files are intact; nil
+// otherwise.
+func (c *advCache) get() *frozenSet {
+	raw, err := os.ReadFile(filepath.Join(c.dir, "meta.json"))
+	if err != nil {
+		return nil
+	}
+	var m cacheMeta
+	if json.Unmarshal(raw, &m) != nil || m.Schema != cacheSchema || m.Exe != exeID() || m.Set == nil || !slices.Equal(m.Fingerprint, c.print) {
+		return nil
+	}
+	var data [2][]byte
+	var wg sync.WaitGroup
+	for i, f := range m.Files {
+		wg.Go(func() {
+			b, err := os.ReadFile(filepath.Join(c.dir, f.Path))
+			if err == nil && int64(len(b)) == f.Size && canon.Digest(b) == f.Digest {
+				data[i] = b
+			}
+		})
+	}
+	wg.Wait()
+	var doc IndexDoc
+	if data[0] == nil || data[1] == nil || json.Unmarshal(data[1], &doc) != nil {
+		return nil
+	}
+	s := m.Set
+	if sel := s.Select; sel != nil && (len(sel.Group) != len(doc.Advisories) || slices.ContainsFunc(sel.Always, func(j int) bool { return j < 0 || j >= len(sel.Group) })) {
+		return nil
+	}
+	s.data, s.index, s.doc = data[0], data[1], &doc
+	s.dataDigest, s.indexDigest = m.Files[0].Digest, m.Files[1].Digest
+	return s
+}
+
+// put stores set as the entry, replacing any other, unless a fingerprinted
+// file changed so recently that a later change within the same timestamp
+// tick could go unseen. The cache is best effort: a failure to write it
+// changes nothing but the next run's speed.
+func (c *advCache) put(set *frozenSet) {
+	m := cacheMeta{Schema: cacheSchema, Exe: exeID(), Fingerprint: c.print, Set: set,
+		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, int64(len(set.data))}, {IndexFile, set.indexDigest, int64(len(set.index))}}}
+	meta, err := json.Marshal(m)
+	if err != nil {
+		return
+	}
+	parent := filepath.Dir(c.dir)
+	if os.MkdirAll(parent, 0o700) != nil {
+		return
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-*")
+	if err != nil {
+		return
+	}
+	defer os.RemoveAll(tmp)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{AdvisoriesFile, set.data}, {IndexFile, set.index}, {"meta.json", meta}} {
+		if os.WriteFile(filepath.Join(tmp, f.name), f.data, 0o600) != nil {
+			return
+		}
+	}
+	// The file system's clock, not stella's, says how recent "recent" is.
+	fi, err := os.Stat(filepath.Join(tmp, "meta.json"))
+	if err != nil || !c.newest.Before(fi.ModTime().Add(-racyWindow)) {
+		return
+	}
+	old := tmp + ".old"
+	os.Rename(c.dir, old)
+	if os.Rename(tmp, c.dir) == nil {
+		os.RemoveAll(old)
+	}
+}
+
+// racyWindow is how much older than the cache entry every input file must
+// be for the entry to be kept: far more than any file system's timestamp
+// granularity.
+var racyWindow = 2 * time.Second
