@@ -288,6 +288,7 @@ func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) 
 // diagnostics of a policy file to stderr.
 func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*run.Policy, error) {
 	p, err := run.LoadPolicy(ctx, st, ref, dflt)
+	err = storedIRMismatch(ctx, st, err, ref, dflt)
 	var ce *run.CompileError
 	switch {
 	case errors.As(err, &ce):
