@@ -1,12 +1,8 @@
 package bundle
 
 import (
-	"bytes"
 	"encoding/json"
-	"io/fs"
-	"path"
 	"strings"
-	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/snapshot"
@@ -20,7 +16,7 @@ const snapshotMedia = "application/vnd.stella.snapshot+json"
 // and every file matches the manifest, and returns it with the media type
 // of each file (by path inside the snapshot).
 func (b *Bundle) openSnapshot(s Snapshot) (map[string]string, error) {
-	fsys := dirFS{}
+	fsys := snapshot.MemFS{}
 	for _, p := range b.under(s.Dir) {
 		fsys[strings.TrimPrefix(p, s.Dir)] = b.bytes(p)
 	}
@@ -58,39 +54,3 @@ func snapshotMediaTypes(manifest []byte) map[string]string {
 	}
 	return media
 }
-
-// dirFS is a read-only fs.FS of whole files in memory, enough for
-// snapshot.Open, which reads files by name only.
-type dirFS map[string][]byte
-
-func (d dirFS) Open(name string) (fs.File, error) {
-	data, ok := d[name]
-	if !ok || !fs.ValidPath(name) {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
-	}
-	return &memFile{Reader: bytes.NewReader(data), name: path.Base(name), size: int64(len(data))}, nil
-}
-
-// ReadFile implements fs.ReadFileFS.
-func (d dirFS) ReadFile(name string) ([]byte, error) {
-	data, ok := d[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
-	}
-	return append([]byte(nil), data...), nil
-}
-
-type memFile struct {
-	*bytes.Reader
-	name string
-	size int64
-}
-
-func (f *memFile) Stat() (fs.FileInfo, error) { return f, nil }
-func (f *memFile) Close() error               { return nil }
-func (f *memFile) Name() string               { return f.name }
-func (f *memFile) Size() int64                { return f.size }
-func (f *memFile) Mode() fs.FileMode          { return 0o444 }
-func (f *memFile) ModTime() time.Time         { return time.Time{} }
-func (f *memFile) IsDir() bool                { return false }
-func (f *memFile) Sys() any                   { return nil }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -13,31 +14,53 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
+type policyReplayOptions struct {
+	evidence evidenceFlags
+}
+
 func newPolicyReplayCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:   "replay RUN|latest",
-		Short: "Re-evaluate a stored run from its frozen inputs and IR; compare the outputs",
+	opts := &policyReplayOptions{}
+	cmd := &cobra.Command{
+		Use:   "replay RUN|latest|evidence.tar [--key PUB]",
+		Short: "Re-evaluate a stored run (or an evidence archive) from its frozen inputs and IR; compare the outputs",
 		Long: `Re-evaluate a recorded run from what the database froze for it — the stored
 IR and source map, the stored snapshot, the run's env, evaluation time and
 shadow flag — and compare the findings and explain digests with the
 original. Exit 0 when they are identical, 6 on any difference, showing the
 first differing finding. The outcome is recorded as a policy.run.replayed
-audit event; the run itself is not changed.`,
+audit event; the run itself is not changed.
+
+Given an evidence archive (policy export --run) instead, the replay needs
+no database and opens none: the archive's IR is evaluated on its own
+normalized inputs with the recorded env, time and shadow flag, and compared
+with its recorded digests. With --key (or a trust config in force) the
+archive is verified first, as policy verify does (exit 6 on failure);
+without, it is only checked against its own manifest, and the output says
+UNVERIFIED.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if evidence.IsArchive(args[0]) {
+				return runEvidenceReplay(cmd.Context(), app, args[0], opts)
+			}
 			return runPolicyReplay(cmd.Context(), app, args[0])
 		},
 	}
+	opts.evidence.register(cmd.Flags())
+	return cmd
 }
 
 // replayReport is the output of `policy replay`.
 type replayReport struct {
 	RunID     string         `json:"runId"`
+	Evidence  string         `json:"evidence,omitempty"` // the archive replayed, when not a stored run
+	Verified  *bool          `json:"verified,omitempty"` // evidence only: checked against a trusted key`
 	Identical bool           `json:"identical"`
 	Original  replayDigests  `json:"original"`
 	Replay    replayDigests  `json:"replay"`
@@ -80,12 +103,16 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 			return fail.New(fail.Invalid, "run %s %s; only succeeded runs have outputs to replay", r.RunID, r.Status)
 		}
 		if irBytes, err = tx.RunIR(ctx, r); err != nil {
+			var bm *store.BlobMismatch
+			if errors.As(err, &bm) && bm.Digest == r.IRDigest {
+				return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: r.PolicyID, Version: r.PolicyVersion, Want: bm.Digest, Got: bm.Got, Reason: governance.IRStored})
+			}
 			return err
 		}
 		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
 			return err
 		}
-		out, err = tx.VerifiedOutputs(ctx, r)
+		out, err = tx.RunOutputs(ctx, r.RunID)
 		return err
 	})
 	if err != nil {
@@ -161,6 +188,40 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		app.infof("stella: replay of %s differs from the recorded run: %s", r.RunID, where)
 		return exitWith(fail.Integrity)
 	}
+	return out.Verify(r)
+}
+
+// runEvidenceReplay replays an evidence archive with no database.
+func runEvidenceReplay(ctx context.Context, app *App, path string, opts *policyReplayOptions) error {
+	a, verified, err := opts.evidence.open(ctx, app, path)
+	if err != nil {
+		return err
+	}
+	ev, err := a.Replay(ctx)
+	if err != nil {
+		return err
+	}
+	res, rec := ev.Result, a.Record
+	rep := replayReport{
+		RunID: a.RunID, Evidence: path, Verified: &verified,
+		Original: replayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains},
+		Replay:   replayDigests{Findings: len(res.Findings), FindingsDigest: res.Digests.Findings, ExplainsDigest: res.Digests.Explains},
+	}
+	rep.Identical = rep.Original == rep.Replay
+	if !rep.Identical {
+		if rep.First, err = firstDifference(&store.RunOutput{Findings: a.Evidence.Findings, Explains: a.Evidence.Explains}, res); err != nil {
+			return fail.New(fail.Integrity, "%s: findings.json: %v", path, err)
+		}
+	}
+	app.Log.Info("policy replay", "evidence", path, "runId", rep.RunID, "identical", rep.Identical, "verified", verified,
+		"findingsDigest", rep.Replay.FindingsDigest, "explainsDigest", rep.Replay.ExplainsDigest)
+	if err := app.render(rep, func(w io.Writer) error { return app.replayTable(w, &rep) }); err != nil {
+		return err
+	}
+	if !rep.Identical {
+		app.infof("stella: replay of %s (%s) differs from the recorded run", rep.RunID, path)
+		return exitWith(fail.Integrity)
+	}
 	return nil
 }
 
@@ -234,6 +295,13 @@ func diffFields(a, b []byte) []string {
 
 func (a *App) replayTable(w io.Writer, rep *replayReport) error {
 	s := a.styles()
+	if rep.Evidence != "" {
+		state := "UNVERIFIED (no trusted key given)"
+		if rep.Verified != nil && *rep.Verified {
+			state = "verified"
+		}
+		fmt.Fprintf(w, "evidence %s, %s, replayed with no database\n", rep.Evidence, state)
+	}
 	if rep.Identical {
 		fmt.Fprintf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, "identical"), rep.RunID,
 			rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)

@@ -11,8 +11,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
@@ -45,8 +47,11 @@ output says so, on stdout and stderr).
 
 When the database holds the run of an envelope, its stored record,
 findings, explain traces and IR are checked against the attested digests.
-An evidence archive needs no database: every entry, the signature, the
-record and every finding, trace and the IR are checked.
+An evidence archive needs no database: every entry, the run signature, the
+record and every finding, trace and the IR are checked, each input file
+against the snapshot manifest, the policy source by compiling it to the
+attested IR, and the archive manifest's own signature (policy export
+--sign-key) by a trusted key.
 
 Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 2 for unusable keys.`,
@@ -73,6 +78,12 @@ type verifyReport struct {
 	EmbeddedKey bool     `json:"embeddedKey,omitempty"`
 	Findings    int      `json:"findings"`
 	StoredRun   string   `json:"storedRun"` // checked, absent, or no database
+	// Evidence only: the keys that signed the archive's manifest, the
+	// number of input files checked, whether it holds the policy source.
+	ManifestSigners []string `json:"manifestSigners,omitempty"`
+	Inputs          int      `json:"inputs,omitempty"`
+	Source          bool     `json:"source,omitempty"`
+	Warnings        []string `json:"warnings,omitempty"`
 	// Policy and IRDigest are what the attested record says ran; Set its
 	// members, for a policy set run (envelopes only).
 	Policy   string           `json:"policy,omitempty"`
@@ -111,16 +122,17 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		err = app.verifyEnvelope(ctx, path, data, trusted, &rep)
 	} else {
 		rep.Kind = "evidence"
-		var ev *attest.Evidence
-		ev, _, err = attest.ReadEvidence(path, bytes.NewReader(data))
+		var a *evidence.Archive
+		a, err = evidence.Open(path)
 		if err == nil && len(trusted) == 0 && opts.embedded {
-			trusted, err = attest.EmbeddedKeys(ev)
+			trusted, err = attest.EmbeddedKeys(a.Evidence)
 			rep.EmbeddedKey = true
 		}
 		if err == nil {
 			var er *attest.EvidenceReport
-			if er, err = attest.VerifyEvidence(ctx, ev, trusted); err == nil {
+			if er, err = a.Verify(ctx, trusted); err == nil {
 				rep.RunID, rep.Signers, rep.Findings = er.RunID, er.Signers, er.Findings
+				rep.ManifestSigners, rep.Inputs, rep.Source, rep.Warnings = er.ManifestSigners, er.Inputs, a.Evidence.Source != nil, er.Warnings
 				rep.StoredRun = "not needed"
 			}
 		}
@@ -139,6 +151,9 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)
 	}
+	for _, w := range rep.Warnings {
+		app.infof("stella: warning: %s: %s", path, w)
+	}
 	app.Log.Info("verified", "file", path, "runId", rep.RunID, "signers", strings.Join(rep.Signers, ","))
 	return app.render(rep, func(w io.Writer) error {
 		s := app.styles()
@@ -149,6 +164,12 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 				trust = "INSECURE: key shipped in the archive, not independently trusted"
 			}
 			fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
+		}
+		for _, id := range rep.ManifestSigners {
+			fmt.Fprintf(w, "  archive manifest signed by %s (every entry: source, IR, source map, inputs, record)\n", id)
+		}
+		if rep.Kind == "evidence" {
+			fmt.Fprintf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, map[bool]string{true: "compiles to the attested IR", false: "not in the archive"}[rep.Source])
 		}
 		if rep.Policy != "" {
 			fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
@@ -251,4 +272,41 @@ func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trus
 		rep.StoredRun = "checked: record, findings, explains and IR match"
 		return nil
 	})
+}
+
+// evidenceFlags are the flags of the commands that read an evidence
+// archive in place of a stored run (replay, explain): the keys it is
+// verified against first.
+type evidenceFlags struct {
+	keys []string
+}
+
+func (f *evidenceFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.keys, "key", nil, "with an evidence archive: trusted public key to verify it against first (a PEM file, or a registered key name or id; repeatable)")
+}
+
+// open reads the evidence archive at path and verifies it as policy verify
+// does when a trusted key is given (--key, or the trust config in force);
+// without one it warns that the archive is unverified and reports false.
+func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*evidence.Archive, bool, error) {
+	a, err := evidence.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	trust, err := app.trustInForce("")
+	if err != nil {
+		return nil, false, err
+	}
+	trusted, err := app.trustedVerifyKeys(ctx, f.keys, trust)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(trusted) == 0 {
+		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
+		return a, false, nil
+	}
+	if _, err := a.Verify(ctx, trusted); err != nil {
+		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
+	}
+	return a, true, nil
 }

@@ -101,6 +101,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return nil
 	}
 	err := root.ExecuteContext(context.Background())
+	app.auditIRMismatch(err)
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
 		// A report that cannot be written outranks a gate verdict: the
 		// caller must not take a missing file for a complete run.

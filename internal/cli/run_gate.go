@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"errors"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
@@ -110,9 +110,47 @@ func expectIRDigest(p *run.Policy, want string) error {
 	if want == "" || p.Digest == want {
 		return nil
 	}
-	name := p.ID
-	if p.Version > 0 {
-		name = fmt.Sprintf("%s@%d", p.ID, p.Version)
+	return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: p.ID, Version: p.Version, Want: want, Got: p.Digest, Reason: governance.IRExpected})
+}
+
+// storedIRMismatch turns a stored blob that fails its digest into the IR
+// mismatch it is when the blob is the IR of policy ref (dflt as for
+// run.LoadPolicy); any other error is returned as it is.
+func storedIRMismatch(ctx context.Context, st *store.Store, err error, ref, dflt string) error {
+	var bm *store.BlobMismatch
+	if !errors.As(err, &bm) || !run.IsRegistered(ref) {
+		return err
 	}
-	return fail.New(fail.Integrity, "policy_ir_hash_mismatch: %s has IR %s, not the expected %s (--expect-ir-digest)", name, p.Digest, want)
+	sel, ok, perr := store.ParsePolicySel(ref)
+	if perr != nil || !ok {
+		return err
+	}
+	var pv store.PolicyVersion
+	if st.View(ctx, func(tx *store.Tx) error {
+		var err error
+		pv, err = tx.SelectVersion(ctx, sel, dflt)
+		return err
+	}) != nil || pv.IRDigest != bm.Digest {
+		return err
+	}
+	return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: pv.PolicyID, Version: pv.Version, Want: bm.Digest, Got: bm.Got, Reason: governance.IRStored})
+}
+
+// auditIRMismatch records the policy.ir_hash_mismatch audit event when a
+// command failed on an IR that fails its digest (docs/governance.md, "IR
+// digests"); best effort, after the command's own transaction rolled back.
+func (a *App) auditIRMismatch(err error) {
+	var m *governance.IRMismatch
+	if !errors.As(err, &m) || a.Global.DB == "" || !fileExists(a.Global.DB) {
+		return
+	}
+	ctx := context.Background()
+	st, err := a.openStore(ctx, true)
+	if err != nil {
+		return
+	}
+	defer st.Close()
+	if err := governance.RecordIRMismatch(ctx, st, "cli", m); err != nil {
+		a.infof("stella: warning: could not record %s: %v", governance.EventIRHashMismatch, err)
+	}
 }

@@ -39,6 +39,10 @@ type Request struct {
 	// Baseline is an earlier result over the same inputs; settings
 	// new_findings_only uses it to tell new blocks from known ones.
 	Baseline *Result
+	// MaxFeedAge is the age of the newest advisory modified time beyond
+	// which the result warns that the advisory data is stale (--max-feed-age;
+	// 0: never). settings.max_feed_age_days is the gate that blocks.
+	MaxFeedAge time.Duration
 	// NoExplain skips explain traces: Finding.Explain is nil and ExplainID
 	// empty. For callers that need only verdicts (baseline diffs, policy
 	// tests); everything else in the result is the same.
@@ -81,8 +85,16 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	xs, w := prepareExceptions(req.Inputs.Exceptions, at)
 	prog.excs = newExceptionIndex(xs)
 	warnings = append(warnings, w...)
+	notices := w
 	warnings = append(warnings, req.Match.Warnings...)
+	fresh, w := freshness(req.Inputs.Advisories, at, req.MaxFeedAge)
+	warnings = append(warnings, w...)
+	notices = append(notices, w...)
 
+	if work := int64(len(prog.rules)) * int64(len(req.Match.Pairs)); work > MaxRuleEvaluations {
+		return nil, fail.New(fail.Invalid, "policy %s: evaluation cost limit: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
+			req.Policy.PolicyID, len(prog.rules), len(req.Match.Pairs), work, int64(MaxRuleEvaluations))
+	}
 	findings, stats, evals, err := prog.evaluateAll(ctx, req.Match.Pairs, req.Parallelism)
 	if err != nil {
 		return nil, err
@@ -93,6 +105,10 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 				findings[i].Purl, findings[i].AdvisoryID, findings[i].Component.Ref)
 		}
 	}
+
+	w = prog.excs.expiredInScope(findings)
+	warnings = append(warnings, w...)
+	notices = append(notices, w...)
 
 	digest := req.Digest
 	if digest == "" {
@@ -109,6 +125,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		Findings:       findings,
 		VEXMatchReport: vexReport(req.Match.Unmatched),
 		Warnings:       sortStrings(warnings),
+		Notices:        sortStrings(notices),
 	}
 	if res.Warnings == nil {
 		res.Warnings = []string{}
@@ -117,12 +134,19 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.Summary = summarize(findings, prog, stats, evals)
-	res.Gates, res.Verdict = prog.gates(findings, req.Baseline)
+	res.Freshness = fresh
+	res.Gates, res.Verdict = prog.gates(findings, req.Baseline, fresh)
 	if err := res.seal(); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
+
+// MaxRuleEvaluations caps the work of one evaluation, rules × findings:
+// every rule runs on every finding and, with explain traces, leaves a trace
+// entry, so memory and time follow the product (20 rules × 100k findings
+// is 2M; docs/performance.md "Bounds").
+const MaxRuleEvaluations = 5_000_000
 
 // NormalizeEnv lower-cases keys, sorts by key and rejects duplicates.
 func NormalizeEnv(env []KV) ([]KV, error) {

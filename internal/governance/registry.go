@@ -236,8 +236,7 @@ func lint(ctx context.Context, tx *store.Tx, v *version) (*dsl.Result, error) {
 		return res, refuse(GuardLint, "%s does not compile: %s", v, first)
 	}
 	if res.Digest != v.pv.IRDigest {
-		return res, fail.New(fail.Integrity, "policy_ir_hash_mismatch: the source of %s compiles to %s but its registered IR is %s (registered by another stella version? register it again with `stella policy new`)",
-			v, res.Digest, v.pv.IRDigest)
+		return res, fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: v.pv.PolicyID, Version: v.pv.Version, Want: v.pv.IRDigest, Got: res.Digest, Reason: IRFromSource})
 	}
 	return res, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
@@ -46,7 +47,17 @@ func (t *Tx) Blob(ctx context.Context, digest string) ([]byte, error) {
 		return nil, err
 	}
 	if got := canon.Digest(data); got != digest {
-		return nil, fail.New(fail.Integrity, "blob %s: stored bytes hash to %s", digest, got)
+		return nil, fail.Wrap(fail.Integrity, &BlobMismatch{Digest: digest, Got: got})
 	}
 	return data, nil
+}
+
+// BlobMismatch is a stored blob whose bytes do not hash to its digest.
+type BlobMismatch struct {
+	Digest string // the digest it is stored under
+	Got    string // what its bytes hash to
+}
+
+func (e *BlobMismatch) Error() string {
+	return fmt.Sprintf("blob %s: stored bytes hash to %s", e.Digest, e.Got)
 }

@@ -650,6 +650,22 @@ type FindingFilter struct {
 	Vuln      string // advisory id or alias
 }
 
+// Match reports whether the filter keeps finding fd (what Findings selects
+// in SQL, for findings held in memory).
+func (f FindingFilter) Match(fd engine.Finding) bool {
+	if f.FindingID != "" && fd.FindingID != f.FindingID {
+		return false
+	}
+	if p, ok := strings.CutSuffix(f.Purl, "*"); ok {
+		if !strings.HasPrefix(fd.Purl, p) {
+			return false
+		}
+	} else if f.Purl != "" && fd.Purl != f.Purl {
+		return false
+	}
+	return f.Vuln == "" || fd.AdvisoryID == f.Vuln || contains(fd.Aliases, f.Vuln)
+}
+
 // Findings returns a run's findings, sorted by finding id, with their
 // explain traces when withExplains is set.
 func (t *Tx) Findings(ctx context.Context, runID string, f FindingFilter, withExplains bool) ([]engine.Finding, error) {
