@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -281,6 +282,10 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		if err != nil {
 			return err
 		}
+		replay, err := identicalReplay(ctx, tx, sim)
+		if err != nil {
+			return err
+		}
 		p := r.predicate(a, ActionApproved)
 		p.Policy = v.ref()
 		p.Note = req.Note
@@ -296,6 +301,7 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		payload := policyPayload(v)
 		payload["note"] = req.Note
 		payload["simulationRun"] = sim.RunID
+		payload["replayEvent"] = replay
 		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
 		if err != nil {
 			return err
@@ -648,6 +654,41 @@ func effectiveState(stored string, rep *ApprovalReport) string {
 // policyPayload is what every policy event says about its version.
 func policyPayload(v *version) map[string]any {
 	return map[string]any{"policyId": v.pv.PolicyID, "version": v.pv.Version, "irDigest": v.pv.IRDigest}
+}
+
+// EventRunReplayed is the audit event `policy replay` records for a
+// stored run: payload runId, identical, findingsDigest, explainsDigest
+// and, when it differed, firstDifference.
+const EventRunReplayed = "policy.run.replayed"
+
+// identicalReplay returns the seq of the last policy.run.replayed event of
+// the simulation sim, which must say the replay was identical to it: the
+// approver's determinism acknowledgement rests on it
+// (docs/governance.md, "Lifecycle"). Otherwise the approval is refused
+// (GuardReplay) naming the run to replay.
+func identicalReplay(ctx context.Context, tx *store.Tx, sim *store.Run) (int64, error) {
+	if sim.SnapshotID == "" {
+		return 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s, which was evaluated on loose input files and cannot be replayed: record a simulation on a snapshot (stella snapshot create + import, then policy simulate --snapshot ID --record), replay it, then approve", sim.RunID)
+	}
+	events, err := tx.Events(ctx, store.EventFilter{Type: EventRunReplayed, Subject: sim.RunID})
+	if err != nil {
+		return 0, err
+	}
+	if len(events) == 0 {
+		return 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s: run `stella policy replay %s` first", sim.RunID, sim.RunID)
+	}
+	last := events[len(events)-1]
+	var p struct {
+		Identical      bool   `json:"identical"`
+		FindingsDigest string `json:"findingsDigest"`
+	}
+	if err := json.Unmarshal(last.Payload, &p); err != nil {
+		return 0, fail.New(fail.Integrity, "audit event %d: %v", last.Seq, err)
+	}
+	if !p.Identical || p.FindingsDigest != sim.FindingsDigest {
+		return 0, refuse(GuardReplay, "the last replay of the recorded simulation %s (audit event %d) was not identical: its outputs are not reproducible, so determinism cannot be acknowledged", sim.RunID, last.Seq)
+	}
+	return last.Seq, nil
 }
 
 func approverList(rep *ApprovalReport) string {
