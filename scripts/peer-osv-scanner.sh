@@ -110,6 +110,29 @@ STELLA_ENV=STELLA_INPUTS_CACHE_DIR=off pair newrelic.cold "$nr"
 rm -rf "$out/peer/snap-newrelic"
 "$stella" -q snapshot create --sbom "$nr" --advisories "$data/osv" -o "$out/peer/snap-newrelic" >/dev/null
 pair newrelic.snapshot "$nr" --snapshot "$out/peer/snap-newrelic"
+# The same records from the feed cache: the per-ecosystem zips of the
+# peer's database pulled by `stella feeds pull` from a loopback server
+# (python3's http.server; the row is left out without python3).
+if command -v python3 >/dev/null 2>&1; then
+  port=${PEER_PORT:-18765}
+  python3 -m http.server --bind 127.0.0.1 --directory "$db/osv-scalibr" "$port" >/dev/null 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null || true' EXIT
+  sleep 1
+  rm -rf "$out/peer/feeds"
+  # Every ecosystem with records (the empty zips peerdb writes for
+  # osv-scanner are not feeds): the same 7,553 records as the directory.
+  ecos=()
+  for z in "$db"/osv-scalibr/*/all.zip; do
+    [ "$(wc -c <"$z")" -gt 22 ] && ecos+=(--osv "$(basename "$(dirname "$z")")")
+  done
+  if "$stella" -q feeds pull "${ecos[@]}" --osv-url "http://127.0.0.1:$port" --cache-dir "$out/peer/feeds" >/dev/null; then
+    pair newrelic.feeds "$nr" --sbom "$nr" --feeds --cache-dir "$out/peer/feeds"
+  else
+    echo "peer-osv-scanner: feeds pull from the loopback server failed; no feed-cache row" >&2
+  fi
+  kill $server 2>/dev/null || true
+fi
 pair juice-shop "$data/sbom/cyclonedx/juice-shop-11.1.2.cdx.json"
 pair keycloak "$data/sbom/cyclonedx/keycloak-10.0.2.cdx.json"
 pair syft-grype "$data/sbom/spdx/syft-grype-0.32.0-release.spdx.json"

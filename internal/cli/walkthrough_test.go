@@ -14,7 +14,8 @@ import (
 )
 
 // TestWalkthroughs enforces docs/architecture.md "Walkthroughs": every
-// ```sh block of docs/*.md that runs stella is either mirrored by a
+// ```sh block of docs/*.md that runs stella (and every transcript, a plain
+// block with "$ stella …" lines) is either mirrored by a
 // testscript — named by a <!-- mirror: testdata/script/NAME.txtar --> line
 // just above the block — which runs each of its stella commands, in order,
 // with every argument the doc shows (the script may add flags such as
@@ -44,7 +45,7 @@ func TestWalkthroughs(t *testing.T) {
 			case len(b.cmds) == 0:
 				continue
 			case b.marker == "":
-				t.Errorf("%s: a ```sh block runs stella but names no mirror: put <!-- mirror: testdata/script/NAME.txtar --> (or <!-- not run: WHY -->) on the line above it", where)
+				t.Errorf("%s: a block runs stella but names no mirror: put <!-- mirror: testdata/script/NAME.txtar --> (or <!-- not run: WHY -->) on the line above it", where)
 				continue
 			case strings.HasPrefix(b.marker, "not run:"):
 				continue
@@ -105,7 +106,10 @@ func shBlocks(md string) []shBlock {
 		for i++; i < len(lines) && !strings.HasPrefix(strings.TrimSpace(lines[i]), "```"); i++ {
 			body = append(body, lines[i])
 		}
-		if lang := strings.TrimPrefix(fence, "```"); lang != "sh" && lang != "bash" {
+		// A ```sh block is commands; a plain block is a transcript whose
+		// commands are its "$ stella …" lines.
+		lang := strings.TrimPrefix(fence, "```")
+		if lang != "sh" && lang != "bash" && lang != "" {
 			continue
 		}
 		b := shBlock{line: start + 1}
@@ -120,6 +124,12 @@ func shBlocks(md string) []shBlock {
 			for strings.HasSuffix(l, `\`) && j+1 < len(body) {
 				j++
 				l = strings.TrimSuffix(l, `\`) + " " + strings.TrimSpace(body[j])
+			}
+			if lang == "" {
+				var ok bool
+				if l, ok = strings.CutPrefix(l, "$ "); !ok {
+					continue
+				}
 			}
 			if args := shellWords(l); len(args) > 0 && args[0] == "stella" {
 				b.cmds = append(b.cmds, docCommand{line: start + 2 + first, args: args})
@@ -233,6 +243,9 @@ func runsDoc(script, doc []string) bool {
 // sameWord matches a doc's argument with a script's: equal, or a path the
 // script gives under $REPO, $WORK or another directory.
 func sameWord(script, doc string) bool {
+	if strings.HasPrefix(doc, "/") && strings.HasSuffix(script, doc) {
+		return true // an absolute path of the doc, under the script's $WORK
+	}
 	s := strings.TrimSuffix(script, "/")
 	d := strings.TrimSuffix(doc, "/")
 	for _, p := range []string{"$REPO/", "$WORK/", "./"} {

@@ -83,6 +83,10 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	warnings = append(warnings, w...)
 	warnings = append(warnings, req.Match.Warnings...)
 
+	if work := int64(len(prog.rules)) * int64(len(req.Match.Pairs)); work > MaxRuleEvaluations {
+		return nil, fail.New(fail.Invalid, "policy %s: evaluation cost limit: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
+			req.Policy.PolicyID, len(prog.rules), len(req.Match.Pairs), work, int64(MaxRuleEvaluations))
+	}
 	findings, stats, evals, err := prog.evaluateAll(ctx, req.Match.Pairs, req.Parallelism)
 	if err != nil {
 		return nil, err
@@ -123,6 +127,12 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	}
 	return res, nil
 }
+
+// MaxRuleEvaluations caps the work of one evaluation, rules × findings:
+// every rule runs on every finding and, with explain traces, leaves a trace
+// entry, so memory and time follow the product (20 rules × 100k findings
+// is 2M; docs/performance.md "Bounds").
+const MaxRuleEvaluations = 5_000_000
 
 // NormalizeEnv lower-cases keys, sorts by key and rejects duplicates.
 func NormalizeEnv(env []KV) ([]KV, error) {

@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
@@ -174,5 +178,24 @@ func TestShadow(t *testing.T) {
 	res := fx.run(t)
 	if !res.Shadow || res.Findings[0].Enforced {
 		t.Fatalf("shadow %v, enforced %v", res.Shadow, res.Findings[0].Enforced)
+	}
+}
+
+// TestCostLimit: rules × findings over MaxRuleEvaluations is refused before
+// any rule runs, exit 2, naming the limit (issue 20 row 8).
+func TestCostLimit(t *testing.T) {
+	c := component("pkg:npm/lib@1.0.0", "1.0.0")
+	a := advisory("GHSA-1", "9.8")
+	var rules []ir.Rule
+	for i := range 1000 {
+		rules = append(rules, rule(fmt.Sprintf("r%d", i), nil, band(ir.OpGe, ref("severity", "normalized"), "High"), setStatus(str("blocked"))))
+	}
+	pairs := make([]match.Pair, MaxRuleEvaluations/1000+1)
+	for i := range pairs {
+		pairs[i] = pairOf(c, a)
+	}
+	_, err := Evaluate(context.Background(), Request{Policy: policy(rules...), Inputs: &model.Inputs{}, Match: &match.Result{Pairs: pairs}, At: at})
+	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "evaluation cost limit: 1000 rules × 5001 findings = 5001000 rule evaluations, over the limit of 5000000") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
@@ -36,46 +37,50 @@ type ExplainPage struct {
 // ExplainHTML writes page as a self-contained HTML document. The output is
 // a pure function of page.
 func ExplainHTML(w io.Writer, page ExplainPage) error {
-	return explainTmpl.Execute(w, page)
+	return explainTmpl().Execute(w, page)
 }
 
-var explainTmpl = template.Must(template.New("explain").Funcs(template.FuncMap{
-	"dec":   decText,
-	"yesno": YesNo,
-	"upper": strings.ToUpper,
-	"join":  strings.Join,
-	"mark": func(d string) string {
-		switch d {
-		case engine.DecisionMatched:
-			return "✓"
-		case engine.DecisionShadowed:
-			return "⊘"
-		}
-		return "✗"
-	},
-	"deciding": func(f engine.Finding, r engine.RuleTrace) bool {
-		return f.Explain != nil && r.Rule == f.Explain.Verdict.Rule && r.Decision == engine.DecisionMatched
-	},
-	"summary":        Summary,
-	"severityCounts": SeverityCounts,
-	"attention":      ByAttention,
-	"pkg":            pkgText,
-	"gateClass": func(o string) string {
-		switch o {
-		case engine.GateBlock:
-			return "v-blocked"
-		case engine.GateWarn:
-			return "v-warned"
-		}
-		return "v-passed"
-	},
-	"prio": func(p *int) string {
-		if p == nil {
-			return "–"
-		}
-		return fmt.Sprint(*p)
-	},
-}).Parse(explainHTML))
+// explainTmpl is parsed when first used, not at start-up: most commands
+// never render HTML (docs/performance.md, start-up).
+var explainTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("explain").Funcs(template.FuncMap{
+		"dec":   decText,
+		"yesno": YesNo,
+		"upper": strings.ToUpper,
+		"join":  strings.Join,
+		"mark": func(d string) string {
+			switch d {
+			case engine.DecisionMatched:
+				return "✓"
+			case engine.DecisionShadowed:
+				return "⊘"
+			}
+			return "✗"
+		},
+		"deciding": func(f engine.Finding, r engine.RuleTrace) bool {
+			return f.Explain != nil && r.Rule == f.Explain.Verdict.Rule && r.Decision == engine.DecisionMatched
+		},
+		"summary":        Summary,
+		"severityCounts": SeverityCounts,
+		"attention":      ByAttention,
+		"pkg":            pkgText,
+		"gateClass": func(o string) string {
+			switch o {
+			case engine.GateBlock:
+				return "v-blocked"
+			case engine.GateWarn:
+				return "v-warned"
+			}
+			return "v-passed"
+		},
+		"prio": func(p *int) string {
+			if p == nil {
+				return "–"
+			}
+			return fmt.Sprint(*p)
+		},
+	}).Parse(explainHTML))
+})
 
 // YesNo prints a flag that may be unknown (nil pointer): yes, no or unknown.
 func YesNo(v any) string {

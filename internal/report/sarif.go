@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 )
 
@@ -91,8 +92,13 @@ type sarifResult struct {
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Suppressions        []sarifSuppress   `json:"suppressions,omitempty"`
+	BaselineState       string            `json:"baselineState,omitempty"` // with a delta: new, unchanged or updated
 	Properties          sarifResultProps  `json:"properties"`
 }
+
+// baselineStates maps a delta's change kinds to SARIF's baselineState
+// (docs/output.md "SARIF"): a finding whose verdict changed is "updated".
+var baselineStates = map[string]string{delta.New: "new", delta.Unchanged: "unchanged", delta.VerdictChanged: "updated"}
 
 type sarifSuppress struct {
 	Kind          string `json:"kind"`
@@ -201,6 +207,14 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		}
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
 	}
+	state := map[string]string{} // finding id → baselineState, with a delta
+	if o.Delta != nil {
+		for _, c := range o.Delta.Findings {
+			if c.FindingID != "" {
+				state[c.FindingID] = baselineStates[c.Kind]
+			}
+		}
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		msg := f.AdvisoryID + " in " + pkgText(f) + ": " + f.Verdict
@@ -238,6 +252,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			Message:             sarifText{Text: msg},
 			Locations:           []sarifLocation{loc},
 			PartialFingerprints: map[string]string{"stellaFinding/v1": f.FindingID},
+			BaselineState:       state[f.FindingID],
 			Properties: sarifResultProps{FindingID: f.FindingID, Verdict: f.Verdict, VEXStatus: f.VEXStatus,
 				Severity: f.Severity.Band, Rule: f.Rule, ExplainID: f.ExplainID, FixedIn: f.FixedIn},
 		}

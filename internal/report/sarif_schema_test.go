@@ -1,13 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
 	gosarif "github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
+	"github.com/stella-policy/stella/internal/delta"
 )
 
 // TestSARIFValidates validates the SARIF log against the OASIS SARIF 2.1.0
@@ -15,9 +19,22 @@ import (
 // go-sarif's model of the schema and validated, and every member the log
 // has must survive that reading, so a member the schema does not define
 // (dropped by the model) fails too. The golden log has relative artifact
-// uris under --sarif-base (uriBaseId SRCROOT), informationUri and helpUri.
+// uris under --sarif-base (uriBaseId SRCROOT), informationUri and helpUri;
+// with a delta, each result's baselineState.
 func TestSARIFValidates(t *testing.T) {
-	raw := render(t, "sarif", result(t))
+	r := result(t)
+	// With a delta (the fixture against a baseline without its first
+	// finding and with the second one warned): results carry baselineState.
+	base := *r
+	base.Findings = slices.Clone(r.Findings[1:])
+	base.Findings[0].Verdict = "warned"
+	o := opts
+	o.Delta = delta.Compare(delta.Baseline{Kind: "run", Ref: "run:x"}, &base, r, nil, nil)
+	var buf bytes.Buffer
+	if err := Write(&buf, "sarif", r, o); err != nil {
+		t.Fatal(err)
+	}
+	raw := buf.Bytes()
 	rep, err := gosarif.FromBytes(raw)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +75,17 @@ func TestSARIFValidates(t *testing.T) {
 	art := loc["physicalLocation"].(map[string]any)["artifactLocation"].(map[string]any)
 	if art["uri"] != "testdata/simulate/app.cdx.json" || art["uriBaseId"] != sarifBaseID {
 		t.Errorf("artifactLocation = %v, want the relative uri with uriBaseId %s", art, sarifBaseID)
+	}
+	var states []string
+	for _, res := range run["results"].([]any) {
+		states = append(states, fmt.Sprint(res.(map[string]any)["baselineState"]))
+	}
+	want := []string{"new", "updated"}
+	for range r.Findings[2:] {
+		want = append(want, "unchanged")
+	}
+	if !slices.Equal(states, want) {
+		t.Errorf("baselineState = %v, want %v", states, want)
 	}
 }
 

@@ -40,6 +40,7 @@ type parser struct {
 	toks   []Token
 	i      int
 	depth  int
+	rules  int
 	limits Limits
 	diags  []Diagnostic
 	nerr   int
@@ -228,6 +229,9 @@ func (p *parser) section() Section {
 		case "profile":
 			return p.profile()
 		case "rule":
+			if p.rules++; p.limits.MaxRules > 0 && p.rules > p.limits.MaxRules {
+				p.fail("dsl.limit.rules", "too many rules: the limit is %d (evaluation cost grows with rules × findings)", p.limits.MaxRules)
+			}
 			return p.rule()
 		case "imports":
 			return p.imports()

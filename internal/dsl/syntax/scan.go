@@ -16,11 +16,16 @@ type Limits struct {
 	MaxBytes  int // source size
 	MaxTokens int // tokens, comments excluded
 	MaxDepth  int // nesting of expressions, lists and objects
+	// MaxRules bounds the rules: the lint phase compares rules pairwise and
+	// evaluation runs every rule on every finding, so the cost grows with
+	// the rule count, not the file size (docs/performance.md "Bounds").
+	MaxRules int
 }
 
 // DefaultLimits are generous for hand-written policies: a 1,000-rule
-// generated policy uses about a tenth of them.
-var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxTokens: 500_000, MaxDepth: 64}
+// generated policy uses about a tenth of the byte and token limits and half
+// the rule limit.
+var DefaultLimits = Limits{MaxBytes: 4 << 20, MaxTokens: 500_000, MaxDepth: 64, MaxRules: 2_000}
 
 type scanner struct {
 	file     string

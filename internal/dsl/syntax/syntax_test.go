@@ -267,6 +267,10 @@ func TestLimits(t *testing.T) {
 	if len(diags) != 1 || diags[0].Code != "dsl.limit.tokens" || diags[0].Pos.Line != 1 {
 		t.Errorf("tokens: %v", diags)
 	}
+	many := `policy "p" syntax "stella-dsl@1" {` + strings.Repeat("\n  rule r { when true then warn because \"b\" }", DefaultLimits.MaxRules+1) + "\n}"
+	if _, diags = Parse("t", []byte(many)); len(diags) != 1 || diags[0].Code != "dsl.limit.rules" || diags[0].Pos.Line != DefaultLimits.MaxRules+2 {
+		t.Errorf("rules: %v", diags)
+	}
 	deepList := `policy "p" syntax "stella-dsl@1" { metadata { x = ` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + ` } }`
 	if _, diags = Parse("t", []byte(deepList)); len(diags) != 1 || diags[0].Code != "dsl.limit.depth" {
 		t.Errorf("deep list: %v", diags)
