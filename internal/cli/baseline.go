@@ -72,7 +72,7 @@ func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, 
 		}
 		return delta.Compare(delta.Baseline{Kind: "run", Ref: id}, base, res, inv, candInv), nil
 	}
-	spec := run.Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow}
+	spec := run.Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge}
 	bl := delta.Baseline{Kind: "snapshot", Ref: b.snapshot}
 	if b.snapshot != "" {
 		snap, err := app.findSnapshot(ctx, st, b.snapshot)

@@ -136,12 +136,18 @@ func (a *App) argCompletion(c *cobra.Command) func(*cobra.Command, []string, str
 	if len(words) < 2 {
 		return nil
 	}
-	switch strings.Trim(words[1], "([])…") {
+	arg := strings.Trim(words[1], "([])…")
+	first, _, _ := strings.Cut(arg, "|")
+	switch first {
 	case "POLICY", "P-n", "P-n[@v", "OLD":
 		return a.completeFrom(completePolicies, cobra.ShellCompDirectiveDefault)
-	case "RUN|latest", "RUN", "RUN_A":
-		return a.completeFrom(completeRuns, cobra.ShellCompDirectiveNoFileComp)
-	case "ID|DIR":
+	case "RUN", "RUN_A":
+		dir := cobra.ShellCompDirectiveNoFileComp
+		if strings.Contains(arg, ".tar") {
+			dir = cobra.ShellCompDirectiveDefault // an evidence archive too
+		}
+		return a.completeFrom(completeRuns, dir)
+	case "ID":
 		return a.completeFrom(completeSnapshots, cobra.ShellCompDirectiveDefault)
 	}
 	return nil

@@ -17,6 +17,7 @@ type policyDiffOptions struct {
 	snapshot string
 	env      []string
 	asOf     string
+	maxAge   string // --max-feed-age
 	failOn   string
 }
 
@@ -51,6 +52,7 @@ warned one.`,
 	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
+	addMaxFeedAgeFlag(f, &opts.maxAge)
 	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never; between runs also new-warned")
 	return cmd
 }
@@ -77,6 +79,10 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if err != nil {
 		return err
 	}
+	feedAge, err := parseAge("--max-feed-age", opts.maxAge)
+	if err != nil {
+		return err
+	}
 	var st *store.Store
 	if fileExists(app.Global.DB) || run.IsRegistered(oldRef) || run.IsRegistered(newRef) {
 		if st, err = app.openStore(ctx, true); err != nil {
@@ -84,7 +90,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at}
+	spec := run.Spec{Env: env, At: at, MaxFeedAge: feedAge}
 	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef, store.PickLatest); err != nil {
 		return err
 	}

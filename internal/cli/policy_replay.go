@@ -112,7 +112,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if sourceMap, err = tx.RunSourceMap(ctx, r); err != nil {
 			return err
 		}
-		out, err = tx.VerifiedOutputs(ctx, r)
+		out, err = tx.RunOutputs(ctx, r.RunID)
 		return err
 	})
 	if err != nil {
@@ -188,7 +188,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		app.infof("stella: replay of %s differs from the recorded run: %s", r.RunID, where)
 		return exitWith(fail.Integrity)
 	}
-	return nil
+	return out.Verify(r)
 }
 
 // runEvidenceReplay replays an evidence archive with no database.

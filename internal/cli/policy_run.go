@@ -25,6 +25,7 @@ type policyRunOptions struct {
 	snapshot    string
 	env         []string
 	asOf        string
+	maxAge      string // --max-feed-age
 	shadow      bool
 	sign        signFlags
 	attestation string
@@ -113,6 +114,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
+	addMaxFeedAgeFlag(f, &opts.maxAge)
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
 	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
@@ -162,6 +164,10 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err != nil {
 		return err
 	}
+	feedAge, err := parseAge("--max-feed-age", opts.maxAge)
+	if err != nil {
+		return err
+	}
 	// Under a trust config the signing key acts: it must hold policy:run,
 	// checked before anything (a bundle import, the run) changes state.
 	act, err := app.authorizeRun(opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
@@ -190,7 +196,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 			return err
 		}
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: feedAge, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
 		Labels: opts.labels}
 	if opts.set != "" {
 		if spec.Set, err = app.runSetPolicies(ctx, st, act, opts); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/delta"
@@ -30,6 +31,8 @@ type policySimulateOptions struct {
 	snapshot  string
 	env       []string
 	asOf      string
+	maxAge    string        // --max-feed-age
+	feedAge   time.Duration // --max-feed-age, parsed by prepare
 	baseline  string
 	failOn    string
 	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
@@ -97,6 +100,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f.StringVar(&opts.snapshot, "snapshot", "", "evaluate a snapshot instead of loose files: its directory, or its id (unique prefix) under the snapshots directory")
 	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
+	addMaxFeedAgeFlag(f, &opts.maxAge)
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
 	opts.base.register(f)
@@ -143,7 +147,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate, Labels: opts.labels}
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate, Labels: opts.labels, MaxFeedAge: opts.feedAge}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}
@@ -216,6 +220,9 @@ func (o *policySimulateOptions) prepare(app *App) (format string, at time.Time, 
 		return "", time.Time{}, nil, err
 	}
 	if env, err = run.ParseEnv(o.env); err != nil {
+		return "", time.Time{}, nil, err
+	}
+	if o.feedAge, err = parseAge("--max-feed-age", o.maxAge); err != nil {
 		return "", time.Time{}, nil, err
 	}
 	return format, at, env, nil
@@ -300,7 +307,17 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	if out.AtChosen && !out.At.IsZero() {
 		a.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", out.At.Format(time.RFC3339))
 	}
+	if out.Result != nil {
+		for _, n := range out.Result.Notices {
+			a.infof("stella: warning: %s", n)
+		}
+	}
 	return out, err
+}
+
+// addMaxFeedAgeFlag registers --max-feed-age (docs/output.md "Freshness").
+func addMaxFeedAgeFlag(f *pflag.FlagSet, dst *string) {
+	f.StringVar(dst, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
 }
 
 // simView is how a simulation is shown besides its format: the delta

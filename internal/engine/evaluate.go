@@ -39,6 +39,10 @@ type Request struct {
 	// Baseline is an earlier result over the same inputs; settings
 	// new_findings_only uses it to tell new blocks from known ones.
 	Baseline *Result
+	// MaxFeedAge is the age of the newest advisory modified time beyond
+	// which the result warns that the advisory data is stale (--max-feed-age;
+	// 0: never). settings.max_feed_age_days is the gate that blocks.
+	MaxFeedAge time.Duration
 	// NoExplain skips explain traces: Finding.Explain is nil and ExplainID
 	// empty. For callers that need only verdicts (baseline diffs, policy
 	// tests); everything else in the result is the same.
@@ -81,7 +85,11 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	xs, w := prepareExceptions(req.Inputs.Exceptions, at)
 	prog.excs = newExceptionIndex(xs)
 	warnings = append(warnings, w...)
+	notices := w
 	warnings = append(warnings, req.Match.Warnings...)
+	fresh, w := freshness(req.Inputs.Advisories, at, req.MaxFeedAge)
+	warnings = append(warnings, w...)
+	notices = append(notices, w...)
 
 	if work := int64(len(prog.rules)) * int64(len(req.Match.Pairs)); work > MaxRuleEvaluations {
 		return nil, fail.New(fail.Invalid, "policy %s: evaluation cost limit: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
@@ -98,6 +106,10 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 
+	w = prog.excs.expiredInScope(findings)
+	warnings = append(warnings, w...)
+	notices = append(notices, w...)
+
 	digest := req.Digest
 	if digest == "" {
 		if _, digest, err = ir.Digest(req.Policy); err != nil {
@@ -113,6 +125,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		Findings:       findings,
 		VEXMatchReport: vexReport(req.Match.Unmatched),
 		Warnings:       sortStrings(warnings),
+		Notices:        sortStrings(notices),
 	}
 	if res.Warnings == nil {
 		res.Warnings = []string{}
@@ -121,7 +134,8 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.Summary = summarize(findings, prog, stats, evals)
-	res.Gates, res.Verdict = prog.gates(findings, req.Baseline)
+	res.Freshness = fresh
+	res.Gates, res.Verdict = prog.gates(findings, req.Baseline, fresh)
 	if err := res.seal(); err != nil {
 		return nil, err
 	}

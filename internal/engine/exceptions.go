@@ -38,6 +38,10 @@ type exception struct {
 	downBand int
 }
 
+// expiringSoon is how close to its expiry an exception in force is warned
+// about (docs/dsl.md "Exceptions").
+const expiringSoon = 14 * 24 * time.Hour
+
 // prepareExceptions decides, once per run, which exceptions can apply at
 // the evaluation time: only approved ones inside their timebox
 // [effective (or created), expires). The rest are kept so that findings in
@@ -65,6 +69,10 @@ func prepareExceptions(in []model.Exception, at time.Time) ([]exception, []strin
 			x.state, x.detail = excExpired, "expired at "+e.Expires
 		case okStart && at.Before(st):
 			x.state, x.detail = excNotYetEffective, "effective from "+start
+		case exp.Sub(at) <= expiringSoon:
+			days := int((exp.Sub(at) + 24*time.Hour - 1) / (24 * time.Hour))
+			warnings = append(warnings, "exception "+e.ID+" expires "+e.Expires+", in "+plural(days, "day")+
+				" (within "+itoa(int(expiringSoon/(24*time.Hour)))+"): renew it or fix what it waives")
 		}
 		x.expires = exp
 		if e.Effect == model.EffectDowngrade && x.state == "" {
@@ -208,4 +216,39 @@ func exceptionRef(x *exception) *ExceptionRef {
 	e := x.e
 	return &ExceptionRef{ID: e.ID, Effect: e.Effect, Severity: e.Severity, Control: e.Control,
 		Owner: e.Owner, Expires: e.Expires, Justification: e.Justification}
+}
+
+// expiredInScope warns about each exception that was skipped because it has
+// expired although it covers findings of this run: the waiver ended and what
+// it waived counts again.
+func (ix *exceptionIndex) expiredInScope(fs []Finding) []string {
+	skipped := make([]int, len(ix.xs))
+	expired := false
+	for i := range ix.xs {
+		expired = expired || ix.xs[i].state == excExpired
+	}
+	if !expired {
+		return nil
+	}
+	var buf []int
+	var ids []string
+	for i := range fs {
+		f := &fs[i]
+		ids = append(append(ids[:0], f.AdvisoryID), f.Aliases...)
+		comp := model.Component{Purl: f.Purl}
+		buf = ix.candidates(ids, buf)
+		for _, k := range buf {
+			if ix.xs[k].state == excExpired && scopeMatch(ix.xs[k].e, ids, &comp) > 0 {
+				skipped[k]++
+			}
+		}
+	}
+	var out []string
+	for k, n := range skipped {
+		if n > 0 {
+			e := ix.xs[k].e
+			out = append(out, "exception "+e.ID+" expired "+e.Expires+" and was not applied to "+plural(n, "finding")+" it covers")
+		}
+	}
+	return out
 }

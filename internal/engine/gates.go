@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/model"
 )
@@ -51,6 +53,20 @@ func summarize(fs []Finding, p *program, stats []RuleStat, evals int) Summary {
 		if isUnknown(f) {
 			s.Unknowns++
 		}
+		for _, u := range f.Unknowns {
+			switch u {
+			case "severity":
+				s.UnknownsByKind.Severity++
+			case "vex":
+				s.UnknownsByKind.VEX++
+			case "reachability":
+				s.UnknownsByKind.Reachability++
+			case "epss":
+				s.UnknownsByKind.EPSS++
+			case "kev":
+				s.UnknownsByKind.KEV++
+			}
+		}
 		if f.Exception != nil {
 			s.Exceptions++
 		}
@@ -63,21 +79,24 @@ func summarize(fs []Finding, p *program, stats []RuleStat, evals int) Summary {
 
 // Gate names, in the order a result lists them.
 const (
-	GateUnknowns    = "unknowns-budget"
-	GateScore       = "score-threshold"
-	GateKEV         = "kev-blocker"
-	GateEPSS        = "epss-threshold"
-	GateMaxCritical = "max-critical"
-	GateMaxHigh     = "max-high"
-	GateMaxMedium   = "max-medium"
-	GateNewFindings = "new-findings-only"
+	GateUnknowns      = "unknowns-budget" // unknown severity
+	GateUnknownsVEX   = "unknowns-budget-vex"
+	GateUnknownsReach = "unknowns-budget-reachability"
+	GateUnknownsEPSS  = "unknowns-budget-epss"
+	GateScore         = "score-threshold"
+	GateKEV           = "kev-blocker"
+	GateEPSS          = "epss-threshold"
+	GateMaxCritical   = "max-critical"
+	GateMaxHigh       = "max-high"
+	GateMaxMedium     = "max-medium"
+	GateNewFindings   = "new-findings-only"
 )
 
 // gates evaluates the run-level gates the settings configure and the run
 // verdict: blocked when a gate blocks or an enforced finding is blocked
 // (under new_findings_only: a finding the baseline did not block), warned
 // when a gate warns or a finding is warned, else passed.
-func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
+func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gate, string) {
 	set := &p.set
 	gs := []Gate{}
 	count := func(pred func(*Finding) bool) (int, []string) {
@@ -110,9 +129,17 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 		return func(f *Finding) bool { return f.Severity.Band == b && open(f) }
 	}
 
-	cap(GateUnknowns, set.unknownsBudget, "finding", "with unknown severity, VEX status or reachability", func(f *Finding) bool {
-		return isUnknown(f) && f.Verdict != VerdictQuieted && f.Verdict != VerdictIgnored
-	})
+	// The unknowns budgets, one per kind: findings not quieted or ignored
+	// that lack it (Finding.Unknowns).
+	unknown := func(kind string) func(*Finding) bool {
+		return func(f *Finding) bool {
+			return slices.Contains(f.Unknowns, kind) && f.Verdict != VerdictQuieted && f.Verdict != VerdictIgnored
+		}
+	}
+	cap(GateUnknowns, set.unknownsBudget, "finding", "with unknown severity", unknown("severity"))
+	cap(GateUnknownsVEX, set.unknownsVEX, "finding", "with unknown VEX status", unknown("vex"))
+	cap(GateUnknownsReach, set.unknownsReach, "finding", "with unknown reachability", unknown("reachability"))
+	cap(GateUnknownsEPSS, set.unknownsEPSS, "finding", "without an EPSS score", unknown("epss"))
 	trigger := func(name string, on bool, limit decimal.D, action, what, setting string) {
 		if !on {
 			return
@@ -163,6 +190,10 @@ func (p *program) gates(fs []Finding, baseline *Result) ([]Gate, string) {
 			g.Outcome = GateWarn
 		}
 		gs = append(gs, g)
+	}
+
+	if set.maxFeedAge != nil {
+		gs = append(gs, feedAgeGate(fresh, *set.maxFeedAge))
 	}
 
 	verdict := VerdictPassed

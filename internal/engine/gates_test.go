@@ -80,8 +80,9 @@ func TestExceptions(t *testing.T) {
 	}
 }
 
-// gateFixture has three findings: a blocked Critical, a warned High and a
-// passed Medium; the High one is in KEV and has an EPSS score.
+// gateFixture has four findings: a blocked Critical, a warned High, a
+// passed Medium and a passed one of unknown severity; the High one is in KEV
+// and has an EPSS score; none has a VEX statement or reachability fact.
 func gateFixture(settings ...ir.Field) fixture {
 	pol := policy(
 		rule("block_critical", prio(1), band(ir.OpGe, ref("severity", "normalized"), "Critical"), setStatus(str("blocked"))),
@@ -94,6 +95,7 @@ func gateFixture(settings ...ir.Field) fixture {
 			pairOf(component("pkg:npm/a@1", "1"), advisory("GHSA-a", "9.8")),
 			pairOf(component("pkg:npm/b@1", "1"), advisory("GHSA-b", "7.5", "CVE-2024-2")),
 			pairOf(component("pkg:npm/c@1", "1"), advisory("GHSA-c", "5.0")),
+			pairOf(component("pkg:npm/d@1", "1"), advisory("GO-d", "")),
 		},
 		inputs: model.Inputs{
 			KEV:  &model.KEV{Entries: []model.KEVEntry{{CVE: "CVE-2024-2", DateAdded: "2024-01-01"}}},
@@ -116,7 +118,13 @@ func TestGates(t *testing.T) {
 		{"max_high within", []ir.Field{setting("max_high", vnum("1"))}, "blocked", []g{{GateMaxHigh, "pass", "1"}}},
 		{"max_high exceeded", []ir.Field{setting("max_high", vnum("0"))}, "blocked", []g{{GateMaxHigh, "block", "1"}}},
 		{"max_medium counts only blocked or warned findings", []ir.Field{setting("max_medium", vnum("0"))}, "blocked", []g{{GateMaxMedium, "pass", "0"}}},
-		{"unknowns budget: reachability is unknown everywhere", []ir.Field{setting("unknowns_budget", vnum("2"))}, "blocked", []g{{GateUnknowns, "block", "3"}}},
+		// unknowns_budget counts unknown severity; the other kinds have their own budgets.
+		{"unknowns budget: one unknown severity, none allowed", []ir.Field{setting("unknowns_budget", vnum("0"))}, "blocked", []g{{GateUnknowns, "block", "1"}}},
+		{"unknowns budget: one unknown severity allowed", []ir.Field{setting("unknowns_budget", vnum("1"))}, "blocked", []g{{GateUnknowns, "pass", "1"}}},
+		{"unknowns budgets per kind, in gate order", []ir.Field{
+			setting("unknowns_budget_epss", vnum("2")), setting("unknowns_budget_reachability", vnum("3")),
+			setting("unknowns_budget_vex", vnum("10")), setting("unknowns_budget", vnum("5")),
+		}, "blocked", []g{{GateUnknowns, "pass", "1"}, {GateUnknownsVEX, "pass", "4"}, {GateUnknownsReach, "block", "4"}, {GateUnknownsEPSS, "block", "3"}}},
 		// warn does not decide the status, so settings still apply to the High finding.
 		{"score threshold blocks undecided findings", []ir.Field{setting("score_threshold", vnum("5"))}, "blocked", []g{{GateScore, "block", "2"}}},
 		{"score threshold above every undecided score", []ir.Field{setting("score_threshold", vnum("8"))}, "blocked", []g{{GateScore, "pass", "0"}}},

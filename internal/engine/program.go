@@ -58,7 +58,11 @@ type settings struct {
 	maxCritical     *decimal.D
 	maxHigh         *decimal.D
 	maxMedium       *decimal.D
-	unknownsBudget  *decimal.D
+	unknownsBudget  *decimal.D // unknown severity
+	unknownsVEX     *decimal.D
+	unknownsReach   *decimal.D
+	unknownsEPSS    *decimal.D
+	maxFeedAge      *decimal.D // days
 	newFindingsOnly bool
 	severityProfile string
 	shadow          bool
@@ -108,6 +112,14 @@ func readSettings(fs ir.Fields) (settings, error) {
 			err = num(&s.maxMedium)
 		case "unknowns_budget":
 			err = num(&s.unknownsBudget)
+		case "unknowns_budget_vex":
+			err = num(&s.unknownsVEX)
+		case "unknowns_budget_reachability":
+			err = num(&s.unknownsReach)
+		case "unknowns_budget_epss":
+			err = num(&s.unknownsEPSS)
+		case "max_feed_age_days":
+			err = num(&s.maxFeedAge)
 		case "severity_profile":
 			if v.Kind != ir.ValString {
 				return s, errorf("settings.severity_profile must be a string")

@@ -51,7 +51,12 @@ type Result struct {
 	Findings       []Finding      `json:"findings"` // sorted by findingId
 	VEXMatchReport []VEXUnmatched `json:"vexMatchReport"`
 	Warnings       []string       `json:"warnings"` // input-level warnings, sorted
-	Digests        Digests        `json:"digests"`
+	Freshness      *Freshness     `json:"freshness"`
+	// Notices are the warnings that depend on the evaluation time — stale
+	// advisory data, exceptions expiring soon or expired in scope — which
+	// the CLI also prints on stderr. They are among Warnings; not encoded.
+	Notices []string `json:"-"`
+	Digests Digests  `json:"digests"`
 }
 
 // PolicyRef identifies the evaluated policy.
@@ -117,9 +122,20 @@ type Summary struct {
 	ByVEXStatus     VEXCounts     `json:"byVexStatus"`
 	BySeverity      BandCounts    `json:"bySeverity"`
 	Rules           []RuleStat    `json:"rules"`    // in evaluation order
-	Unknowns        int           `json:"unknowns"` // findings with unknown VEX status or reachability
+	Unknowns        int           `json:"unknowns"` // findings with an unknown severity, VEX status or reachability
+	UnknownsByKind  UnknownCounts `json:"unknownsByKind"`
 	RuleEvaluations int           `json:"ruleEvaluations"`
 	Exceptions      int           `json:"exceptionsApplied"`
+}
+
+// UnknownCounts counts findings per missing signal (Finding.Unknowns); a
+// finding lacking several counts once under each.
+type UnknownCounts struct {
+	Severity     int `json:"severity"`
+	VEX          int `json:"vex"`
+	Reachability int `json:"reachability"`
+	EPSS         int `json:"epss"`
+	KEV          int `json:"kev"`
 }
 
 // VerdictCounts counts findings per verdict.

@@ -315,13 +315,17 @@ var Settings = []Setting{
 	{Name: "default_status", Type: TString, Doc: "The verdict of a finding no rule decided: passed, warned, blocked, quieted or ignored. Default passed."},
 	{Name: "epss_threshold", Type: TNumber, Doc: "When set, a finding with signals.epss ≥ threshold whose verdict no rule decided is warned. 0–1."},
 	{Name: "max_critical", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings of band Critical have verdict blocked or warned."},
+	{Name: "max_feed_age_days", Type: TNumber, Doc: "Gate: the run is blocked when the newest advisory modified time among the inputs is more than this many whole days before the evaluation time, or when no advisory has one."},
 	{Name: "max_high", Type: TNumber, Doc: "Gate: as max_critical, for band High."},
 	{Name: "max_medium", Type: TNumber, Doc: "Gate: as max_critical, for band Medium."},
 	{Name: "new_findings_only", Type: TBool, Doc: "Gate: with a baseline (simulate --baseline), only blocked findings the baseline did not block fail the run; blocked findings it also blocked only warn. Default false."},
 	{Name: "score_threshold", Type: TNumber, Doc: "When set, a finding with severity.score ≥ threshold whose verdict no rule decided is blocked. 0–10."},
 	{Name: "severity_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "shadow", Type: TBool, Doc: "When true, runs of this policy are shadow runs: findings are recorded but not enforced (the gate never fails). Default false."},
-	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (null severity.score), VEX status or reachability state."},
+	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (severity.unknown)."},
+	{Name: "unknowns_budget_epss", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings without an EPSS score."},
+	{Name: "unknowns_budget_reachability", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings whose reachability is unknown (no fact, or state U)."},
+	{Name: "unknowns_budget_vex", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings whose VEX status is unknown."},
 }
 
 // Verdicts are the values of a finding's verdict axis.

@@ -51,7 +51,8 @@ var bands = []struct {
 }{{decimal.Int(95), "95-100"}, {decimal.Int(90), "90-95"}, {decimal.Int(85), "85-90"}}
 
 // countGates are the gates whose threshold is a count the run uses up.
-var countGates = []string{engine.GateUnknowns, engine.GateMaxCritical, engine.GateMaxHigh, engine.GateMaxMedium}
+var countGates = []string{engine.GateUnknowns, engine.GateUnknownsVEX, engine.GateUnknownsReach, engine.GateUnknownsEPSS,
+	engine.GateMaxCritical, engine.GateMaxHigh, engine.GateMaxMedium}
 
 // Detect returns the lessons run teaches (at most one per type), given
 // prev — the latest earlier run of the same policy and label, or nil — and

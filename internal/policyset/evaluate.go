@@ -129,6 +129,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	if base != nil {
 		comb.Inputs, comb.Env, comb.EvaluationTime = base.Inputs, base.Env, base.EvaluationTime
 		comb.VEXMatchReport, comb.Warnings = base.VEXMatchReport, base.Warnings
+		comb.Freshness, comb.Notices = base.Freshness, base.Notices
 	}
 	comb.Policy = engine.PolicyRef{ID: "set", Digest: digest, Syntax: ir.Syntax, Profile: engine.RiskProfile}
 	verdict := engine.VerdictPassed

@@ -31,6 +31,9 @@ type Spec struct {
 	At        time.Time
 	Shadow    bool
 	NoExplain bool // verdicts only (policy test)
+	// MaxFeedAge: warn when the newest advisory is older than this at the
+	// evaluation time (--max-feed-age, default 7 days; 0: never).
+	MaxFeedAge time.Duration
 
 	// How the evaluation is recorded (Record).
 	Mode    string    // store.ModeRun or store.ModeSimulate
@@ -98,7 +101,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		return out, err
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
-		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain}
+		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge}
 	if spec.Set != nil {
 		ms, err := SetMembers(spec.Set)
 		if err != nil {

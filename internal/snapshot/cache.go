@@ -1,8 +1,11 @@
 package snapshot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,7 +58,9 @@ type frozenSet struct {
 	Stats    advStats         `json:"stats"`
 	Select   *selection       `json:"select"` // the index's, saved when the set is cached
 
-	data, index             []byte    // advisories.json, advisories.index.json
+	data, index             []byte    // advisories.json (nil when cached: file), advisories.index.json
+	file                    *os.File  // a cached advisories.json
+	size                    int64     // of advisories.json
 	dataDigest, indexDigest string    // theirs
 	doc                     *IndexDoc // index, decoded
 }
@@ -154,26 +159,33 @@ func (c *advCache) get() *frozenSet {
 	if json.Unmarshal(raw, &m) != nil || m.Schema != cacheSchema || m.Exe != exeID() || m.Set == nil || !slices.Equal(m.Fingerprint, c.print) {
 		return nil
 	}
-	var data [2][]byte
-	var wg sync.WaitGroup
-	for i, f := range m.Files {
-		wg.Go(func() {
-			b, err := os.ReadFile(filepath.Join(c.dir, f.Path))
-			if err == nil && int64(len(b)) == f.Size && canon.Digest(b) == f.Digest {
-				data[i] = b
-			}
-		})
+	// advisories.json is hashed as it is read and then read again only at
+	// the records an evaluation selects; the index is kept.
+	f, err := os.Open(filepath.Join(c.dir, m.Files[0].Path))
+	if err != nil {
+		return nil
 	}
+	var index []byte
+	var indexOK bool
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		b, err := os.ReadFile(filepath.Join(c.dir, m.Files[1].Path))
+		index, indexOK = b, err == nil && int64(len(b)) == m.Files[1].Size && canon.Digest(b) == m.Files[1].Digest
+	})
+	h := sha256.New()
+	n, err := io.Copy(h, f)
 	wg.Wait()
 	var doc IndexDoc
-	if data[0] == nil || data[1] == nil || json.Unmarshal(data[1], &doc) != nil {
+	if err != nil || n != m.Files[0].Size || canon.Prefix+hex.EncodeToString(h.Sum(nil)) != m.Files[0].Digest || !indexOK || json.Unmarshal(index, &doc) != nil {
+		f.Close()
 		return nil
 	}
 	s := m.Set
-	if sel := s.Select; sel != nil && (len(sel.Group) != len(doc.Advisories) || slices.ContainsFunc(sel.Always, func(j int) bool { return j < 0 || j >= len(sel.Group) })) {
+	if sel := s.Select; sel == nil || len(sel.Group) != len(doc.Advisories) || slices.ContainsFunc(sel.Always, func(j int) bool { return j < 0 || j >= len(sel.Group) }) {
+		f.Close()
 		return nil
 	}
-	s.data, s.index, s.doc = data[0], data[1], &doc
+	s.file, s.size, s.index, s.doc = f, n, index, &doc
 	s.dataDigest, s.indexDigest = m.Files[0].Digest, m.Files[1].Digest
 	return s
 }
@@ -184,7 +196,7 @@ func (c *advCache) get() *frozenSet {
 // changes nothing but the next run's speed.
 func (c *advCache) put(set *frozenSet) {
 	m := cacheMeta{Schema: cacheSchema, Exe: exeID(), Fingerprint: c.print, Set: set,
-		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, int64(len(set.data))}, {IndexFile, set.indexDigest, int64(len(set.index))}}}
+		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, set.size}, {IndexFile, set.indexDigest, int64(len(set.index))}}}
 	meta, err := json.Marshal(m)
 	if err != nil {
 		return

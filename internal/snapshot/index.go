@@ -3,6 +3,7 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -75,7 +76,10 @@ func comparePackages(a, b Package) int {
 // advisories asked for. It is safe for concurrent use.
 type Index struct {
 	doc  *IndexDoc
-	data []byte // advisories.json
+	data []byte // advisories.json, when it is in memory
+	// file is advisories.json on disk when data is nil (a frozen set read
+	// from the cache): records are read from it at their offsets.
+	file *os.File
 
 	mu    sync.Mutex
 	cache map[int]*model.Advisory
@@ -116,6 +120,39 @@ func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
 		}
 	}
 	return &Index{doc: doc, data: data, cache: map[int]*model.Advisory{}}, nil
+}
+
+// openIndexFile opens an index over a data file of size bytes without
+// reading it: its digest was checked as it was hashed (advCache.get), so
+// only the offsets are checked to tile it ("[" + records joined by "," +
+// "]"); a record that does not decode to its id is an error when read.
+func openIndexFile(f *os.File, size int64, doc *IndexDoc) (*Index, error) {
+	at := int64(1)
+	for i, r := range doc.Advisories {
+		if i > 0 {
+			at++
+		}
+		if r.Offset != at || r.Length <= 0 || i > 0 && doc.Advisories[i-1].ID >= r.ID {
+			return nil, fail.New(fail.Integrity, "advisory index: record %d (%s) is out of place", i, r.ID)
+		}
+		at += r.Length
+	}
+	if at != size-1 || size < 2 {
+		return nil, fail.New(fail.Integrity, "advisory index does not cover %s exactly", AdvisoriesFile)
+	}
+	return &Index{doc: doc, file: f, cache: map[int]*model.Advisory{}}, nil
+}
+
+// bytesOf returns the text of record r.
+func (x *Index) bytesOf(r Record) ([]byte, error) {
+	if x.data != nil {
+		return x.data[r.Offset : r.Offset+r.Length], nil
+	}
+	b := make([]byte, r.Length)
+	if _, err := x.file.ReadAt(b, r.Offset); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, r.ID, err)
+	}
+	return b, nil
 }
 
 // Verify checks that the index is exactly the index of the data: every
@@ -213,7 +250,11 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 	}
 	r := x.doc.Advisories[i]
 	a = new(model.Advisory)
-	if err := inputs.DecodeAdvisory(x.data[r.Offset:r.Offset+r.Length], a); err != nil || a.ID != r.ID {
+	b, err := x.bytesOf(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := inputs.DecodeAdvisory(b, a); err != nil || a.ID != r.ID {
 		return nil, fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
 	}
 	x.mu.Lock()

@@ -189,7 +189,11 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 		hs := make([]inputs.AdvisoryHead, len(recs))
 		x.headsErr = x.parallel(len(recs), func(i int) error {
 			r := recs[i]
-			if err := inputs.DecodeAdvisoryHead(x.data[r.Offset:r.Offset+r.Length], &hs[i]); err != nil || hs[i].ID != r.ID {
+			b, err := x.bytesOf(r)
+			if err != nil {
+				return err
+			}
+			if err := inputs.DecodeAdvisoryHead(b, &hs[i]); err != nil || hs[i].ID != r.ID {
 				return fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
 			}
 			return nil
@@ -205,7 +209,11 @@ func (x *Index) decode(pick []int) ([]model.Advisory, error) {
 	advs := make([]model.Advisory, len(pick))
 	err := x.parallel(len(pick), func(i int) error {
 		r := recs[pick[i]]
-		if err := inputs.DecodeAdvisory(x.data[r.Offset:r.Offset+r.Length], &advs[i]); err != nil {
+		b, err := x.bytesOf(r)
+		if err != nil {
+			return err
+		}
+		if err := inputs.DecodeAdvisory(b, &advs[i]); err != nil {
 			return fail.New(fail.Integrity, "%s: record %d (%s): %v", AdvisoriesFile, pick[i], r.ID, err)
 		} else if advs[i].ID != r.ID {
 			return fail.New(fail.Integrity, "%s: record %d is %s, the index says %s", AdvisoriesFile, pick[i], advs[i].ID, r.ID)

@@ -486,13 +486,13 @@ func (b *builder) finish() (*Snapshot, error) {
 			data, recs = encodeAdvisories(in.Advisories)
 		}
 		set.doc = buildIndex(in.Advisories, recs)
-		set.data, set.index, set.Stats = data, mustCanon(set.doc), advisoryStats(in.Advisories)
+		set.data, set.size, set.index, set.Stats = data, int64(len(data)), mustCanon(set.doc), advisoryStats(in.Advisories)
 	}
 	if set.dataDigest == "" {
 		set.dataDigest, set.indexDigest = canon.Digest(set.data), canon.Digest(set.index)
 	}
-	b.digests.Advisories = b.putDigested(AdvisoriesFile, "application/vnd.stella.advisories+json", set.data, set.dataDigest)
-	b.putDigested(IndexFile, "application/vnd.stella.advisory-index+json", set.index, set.indexDigest)
+	b.digests.Advisories = b.putDigested(AdvisoriesFile, "application/vnd.stella.advisories+json", set.data, set.size, set.dataDigest)
+	b.putDigested(IndexFile, "application/vnd.stella.advisory-index+json", set.index, int64(len(set.index)), set.indexDigest)
 	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", b.vexBytes())
 	if len(in.NVD) > 0 {
 		b.digests.NVD = b.put(NVDFile, "application/vnd.stella.nvd+json", mustCanon(in.NVD))
@@ -520,7 +520,13 @@ func (b *builder) finish() (*Snapshot, error) {
 		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest), strings.Compare(x.Path, y.Path))
 	})
 	m := Manifest{Schema: Schema, ID: contentID(c), Content: *c, Sources: b.sources, Warnings: b.warnings}
-	x, err := openIndex(set.data, set.doc)
+	var x *Index
+	var err error
+	if set.file != nil {
+		x, err = openIndexFile(set.file, set.size, set.doc)
+	} else {
+		x, err = openIndex(set.data, set.doc)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -536,13 +542,15 @@ func (b *builder) finish() (*Snapshot, error) {
 
 // put adds a content file and returns its digest.
 func (b *builder) put(p, media string, data []byte) string {
-	return b.putDigested(p, media, data, canon.Digest(data))
+	return b.putDigested(p, media, data, int64(len(data)), canon.Digest(data))
 }
 
-// putDigested adds a content file whose digest d is known.
-func (b *builder) putDigested(p, media string, data []byte, d string) string {
+// putDigested adds a content file whose size and digest d are known; data
+// is nil for a cached advisories.json, which is read from its file when a
+// snapshot's files are asked for (Snapshot.file).
+func (b *builder) putDigested(p, media string, data []byte, size int64, d string) string {
 	b.files[p] = data
-	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: int64(len(data))})
+	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: size})
 	return d
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -106,6 +107,14 @@ func (s *Snapshot) Files() ([]FileData, error) {
 }
 
 func (s *Snapshot) file(p string) ([]byte, error) {
+	if s.files != nil && s.files[p] == nil && p == AdvisoriesFile && s.Index.file != nil {
+		// A frozen set read from the cache: its file, checked again.
+		data, err := io.ReadAll(io.NewSectionReader(s.Index.file, 0, 1<<62))
+		if err != nil || canon.Digest(data) != s.Digests.Advisories {
+			return nil, fail.New(fail.Integrity, "the cached %s changed while in use", AdvisoriesFile)
+		}
+		return data, nil
+	}
 	if s.files != nil {
 		return s.files[p], nil
 	}

@@ -247,26 +247,35 @@ func (t *Tx) RunOutputs(ctx context.Context, runID string) (*RunOutput, error) {
 }
 
 // VerifiedOutputs is RunOutputs for a succeeded run, checked against what
-// the run recorded: its findings and explains digests and the content
-// address of every trace. Replay and export read a run's outputs through
-// it; recording writes the engine's bytes without re-checking them.
+// the run recorded (Verify). Export reads a run's outputs through it;
+// recording writes the engine's bytes without re-checking them.
 func (t *Tx) VerifiedOutputs(ctx context.Context, r *Run) (*RunOutput, error) {
 	out, err := t.RunOutputs(ctx, r.RunID)
 	if err != nil {
 		return nil, err
 	}
+	if err := out.Verify(r); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Verify checks stored outputs against what run r recorded: its findings
+// and explains digests and the content address of every trace. Replay
+// compares first, so a tampered finding is named, then verifies.
+func (out *RunOutput) Verify(r *Run) error {
 	if d := canon.Digest(out.Findings); d != r.FindingsDigest {
-		return nil, fail.New(fail.Integrity, "run %s: stored findings hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.FindingsDigest)
+		return fail.New(fail.Integrity, "run %s: stored findings hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.FindingsDigest)
 	}
 	if d := ExplainsDigest(out.ExplainIDs); d != r.ExplainsDigest {
-		return nil, fail.New(fail.Integrity, "run %s: stored explains hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.ExplainsDigest)
+		return fail.New(fail.Integrity, "run %s: stored explains hash to %s, recorded %s (see `stella store check`)", r.RunID, d, r.ExplainsDigest)
 	}
 	for i, tr := range out.traces {
 		if id := out.ExplainIDs[i]; explainIDFast(tr, id) != id {
-			return nil, fail.New(fail.Integrity, "run %s: explain trace %s does not hash to its id (see `stella store check`)", r.RunID, id)
+			return fail.New(fail.Integrity, "run %s: explain trace %s does not hash to its id (see `stella store check`)", r.RunID, id)
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // runEvent is what a policy.run.completed, .imported or .failed audit

@@ -77,6 +77,7 @@ func Lint(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
 	a.shadowed(p, ds)
 	a.conflicts(p, ds)
 	a.lateSeverity(p, sm)
+	a.unknownSeverity(p, sm)
 	return a.diags
 }
 
@@ -121,6 +122,58 @@ func (a *analyzer) lateSeverity(p *ir.Policy, sm *ir.SourceMap) {
 			}
 		}
 	}
+}
+
+// unknownSeverity reports dsl.policy.unknownSeverity: a rule blocks by
+// severity, but nothing in the policy handles a finding whose severity is
+// unknown — comparisons with its null score are false, so it passes
+// (docs/dsl.md "Severity resolution"). Handling is a condition that reads
+// severity.unknown or severity.step, the unknowns_budget gate, or a
+// default_status that does not pass.
+func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap) {
+	for _, f := range p.Settings {
+		switch {
+		case f.Key == "unknowns_budget":
+			return
+		case f.Key == "default_status" && f.Value.Kind == ir.ValString && f.Value.Str != "passed":
+			return
+		}
+	}
+	blocker := -1
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		if readsUnknownSeverity(r.When) {
+			return
+		}
+		if blocker < 0 && readsSeverity(r.When) && (blocks(r.Then) || blocks(r.Else)) {
+			blocker = i
+		}
+	}
+	if blocker < 0 {
+		return
+	}
+	r := &p.Rules[blocker]
+	a.report(sm.Rules[blocker].When, syntax.Warning, "dsl.policy.unknownSeverity",
+		"findings of unknown severity pass this policy: rule %s blocks by severity, but no rule tests severity.unknown and no unknowns_budget is set", r.Name)
+}
+
+// blocks reports whether a branch sets the status to "blocked".
+func blocks(as []ir.Action) bool {
+	return slices.ContainsFunc(as, func(act ir.Action) bool {
+		return act.Kind == ir.ActStatus && act.Value != nil && act.Value.Op == ir.OpStr && act.Value.Str == "blocked"
+	})
+}
+
+// readsUnknownSeverity reports whether e reads severity.unknown or
+// severity.step (whose value "unknown" says the same).
+func readsUnknownSeverity(e ir.Expr) bool {
+	if e.Op == ir.OpRef && e.NS == "severity" && (e.Name == "unknown" || e.Name == "step") {
+		return true
+	}
+	if e.X != nil && readsUnknownSeverity(*e.X) {
+		return true
+	}
+	return slices.ContainsFunc(e.Args, readsUnknownSeverity)
 }
 
 // readsSeverity reports whether e reads the finding's severity: a severity.*

@@ -1,0 +1,81 @@
+package engine
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/stella-policy/stella/internal/decimal"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// GateFeedAge is the gate of settings.max_feed_age_days.
+const GateFeedAge = "feed-age"
+
+// Freshness is how old the advisory data is at the evaluation time
+// (docs/output.md "Freshness"): the age of the newest advisory modified
+// time among the inputs.
+type Freshness struct {
+	NewestModified string `json:"newestModified,omitempty"` // "" when no advisory has a modified time
+	AgeDays        int    `json:"ageDays"`                  // whole days from it to the evaluation time; 0 when it is later
+	MaxAge         string `json:"maxAge,omitempty"`         // the warning limit (--max-feed-age: "7d", "36h"); "" when none
+	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
+}
+
+// freshness computes the Freshness of advs at the evaluation time and the
+// warning when the data is older than maxAge (0: no limit).
+func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Freshness, []string) {
+	var newest time.Time
+	for i := range advs {
+		if t, ok := parseTime(advs[i].Modified); ok && t.Year() > 1 && t.After(newest) {
+			newest = t
+		}
+	}
+	f := &Freshness{}
+	if maxAge > 0 {
+		f.MaxAge = formatAge(maxAge)
+	}
+	if newest.IsZero() {
+		if len(advs) == 0 {
+			return f, nil // nothing to match, nothing stale
+		}
+		f.Stale = maxAge > 0
+		if !f.Stale {
+			return f, nil
+		}
+		return f, []string{"advisory data of unknown age: no advisory has a modified time"}
+	}
+	f.NewestModified = newest.Format(time.RFC3339Nano)
+	age := at.Sub(newest)
+	f.AgeDays = max(0, int(age/(24*time.Hour)))
+	if maxAge <= 0 || age <= maxAge {
+		return f, nil
+	}
+	f.Stale = true
+	return f, []string{"advisory data is stale: the newest advisory was modified " + f.NewestModified + ", " +
+		plural(f.AgeDays, "day") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
+}
+
+// formatAge writes a duration as whole days ("7d") when it is one, else in
+// Go's notation ("36h0m0s").
+func formatAge(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	return d.String()
+}
+
+// feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the
+// newest advisory is more whole days old than the limit, and when no advisory
+// says how old it is.
+func feedAgeGate(f *Freshness, limit decimal.D) Gate {
+	g := Gate{Name: GateFeedAge, Outcome: GatePass, Observed: decimal.Int(int64(f.AgeDays)), Threshold: limit, Action: GateBlock}
+	if f.NewestModified == "" {
+		g.Outcome, g.Message = GateBlock, "no advisory among the inputs has a modified time, so the age of the advisory data is unknown"
+		return g
+	}
+	g.Message = "advisory data is " + plural(f.AgeDays, "day") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"
+	if g.Observed > limit {
+		g.Outcome = GateBlock
+	}
+	return g
+}

@@ -1,0 +1,118 @@
+package engine
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+func TestFreshness(t *testing.T) {
+	advs := func(modified ...string) []model.Advisory {
+		var out []model.Advisory
+		for i, m := range modified {
+			out = append(out, model.Advisory{ID: "A-" + itoa(i), Modified: m})
+		}
+		return out
+	}
+	week := 7 * 24 * time.Hour
+	cases := []struct {
+		name   string
+		advs   []model.Advisory
+		maxAge time.Duration
+		want   Freshness
+		warns  int
+	}{
+		{"fresh: 2 days old", advs("2025-05-20T00:00:00Z", "2025-05-30T00:00:00Z"), week, Freshness{"2025-05-30T00:00:00Z", 2, "7d", false}, 0},
+		{"exactly the limit is not stale", advs("2025-05-25T00:00:00Z"), week, Freshness{"2025-05-25T00:00:00Z", 7, "7d", false}, 0},
+		{"a second over the limit is stale", advs("2025-05-24T23:59:59Z"), week, Freshness{"2025-05-24T23:59:59Z", 7, "7d", true}, 1},
+		{"36h limit", advs("2025-05-30T00:00:00Z"), 36 * time.Hour, Freshness{"2025-05-30T00:00:00Z", 2, "36h0m0s", true}, 1},
+		{"no limit never warns", advs("2020-01-01T00:00:00Z"), 0, Freshness{"2020-01-01T00:00:00Z", 1978, "", false}, 0},
+		{"modified after the evaluation time: age 0", advs("2025-07-01T00:00:00Z"), week, Freshness{"2025-07-01T00:00:00Z", 0, "7d", false}, 0},
+		{"the zero time of some records is ignored", advs("0001-01-01T00:00:00Z", "2025-05-31T00:00:00Z"), week, Freshness{"2025-05-31T00:00:00Z", 1, "7d", false}, 0},
+		{"no modified time: unknown age, stale", advs("", "0001-01-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 1},
+		{"no advisories", nil, week, Freshness{"", 0, "7d", false}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, w := freshness(tc.advs, at, tc.maxAge)
+			if *f != tc.want || len(w) != tc.warns {
+				t.Errorf("freshness %+v, warnings %q; want %+v, %d warnings", *f, w, tc.want, tc.warns)
+			}
+		})
+	}
+}
+
+// TestFeedAgeGate: settings.max_feed_age_days blocks a run on data older
+// than the limit, and on data whose age cannot be told.
+func TestFeedAgeGate(t *testing.T) {
+	pol := policy(rule("noop", prio(1), band(ir.OpGe, ref("severity", "normalized"), "Critical"), warn("x")))
+	cases := []struct {
+		name, limit, modified, outcome, observed, verdict string
+	}{
+		{"fresh enough", "10", "2025-05-25T00:00:00Z", "pass", "7", "passed"},
+		{"too old", "5", "2025-05-25T00:00:00Z", "block", "7", "blocked"},
+		{"no modified time", "30", "", "block", "0", "blocked"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := *pol
+			p.Settings = []ir.Field{setting("max_feed_age_days", vnum(tc.limit))}
+			fx := fixture{pol: &p, inputs: model.Inputs{Advisories: []model.Advisory{{ID: "GHSA-1", Modified: tc.modified}}}}
+			res := fx.run(t)
+			if len(res.Gates) != 1 {
+				t.Fatalf("gates %+v", res.Gates)
+			}
+			g := res.Gates[0]
+			if g.Name != GateFeedAge || g.Outcome != tc.outcome || g.Observed.String() != tc.observed || res.Verdict != tc.verdict {
+				t.Errorf("gate %+v verdict %s; want %s observed %s, verdict %s", g, res.Verdict, tc.outcome, tc.observed, tc.verdict)
+			}
+		})
+	}
+}
+
+// TestExceptionExpiryWarnings: an exception in force that expires within 14
+// days warns; one that has expired warns when it covers findings of the run.
+func TestExceptionExpiryWarnings(t *testing.T) {
+	exc := func(id, expires string, vulns ...string) model.Exception {
+		return model.Exception{ID: id, Vulns: vulns, Effect: model.EffectSuppress, Status: model.ExceptionApproved,
+			Effective: "2025-01-01T00:00:00Z", Expires: expires}
+	}
+	pol := policy(rule("noop", prio(1), band(ir.OpGe, ref("severity", "normalized"), "Critical"), warn("x")))
+	pairs := []match.Pair{
+		pairOf(component("pkg:npm/a@1", "1"), advisory("GHSA-a", "9.8")),
+		pairOf(component("pkg:npm/b@1", "1"), advisory("GHSA-b", "7.5")),
+	}
+	cases := []struct {
+		name string
+		excs []model.Exception
+		want []string
+	}{
+		{"expires in 5 days", []model.Exception{exc("E1", "2025-06-06T00:00:00Z", "GHSA-a")},
+			[]string{"exception E1 expires 2025-06-06T00:00:00Z, in 5 days (within 14): renew it or fix what it waives"}},
+		{"expires in 14 days exactly", []model.Exception{exc("E1", "2025-06-15T00:00:00Z", "GHSA-a")},
+			[]string{"exception E1 expires 2025-06-15T00:00:00Z, in 14 days (within 14): renew it or fix what it waives"}},
+		{"expires in a few hours", []model.Exception{exc("E1", "2025-06-01T06:00:00Z", "GHSA-a")},
+			[]string{"exception E1 expires 2025-06-01T06:00:00Z, in 1 day (within 14): renew it or fix what it waives"}},
+		{"expires in 15 days: quiet", []model.Exception{exc("E1", "2025-06-16T00:00:00Z", "GHSA-a")}, nil},
+		{"expired, in scope of both findings", []model.Exception{exc("E1", "2025-05-31T00:00:00Z", "GHSA-a", "GHSA-b")},
+			[]string{"exception E1 expired 2025-05-31T00:00:00Z and was not applied to 2 findings it covers"}},
+		{"expired at the evaluation time", []model.Exception{exc("E1", "2025-06-01T00:00:00Z", "GHSA-a")},
+			[]string{"exception E1 expired 2025-06-01T00:00:00Z and was not applied to 1 finding it covers"}},
+		{"expired, covering nothing of this run: quiet", []model.Exception{exc("E1", "2025-05-31T00:00:00Z", "GHSA-zzz")}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := fixture{pol: pol, pairs: pairs, inputs: model.Inputs{Exceptions: tc.excs}}.run(t)
+			if !slices.Equal(res.Warnings, tc.want) && !(len(tc.want) == 0 && len(res.Warnings) == 0) {
+				t.Errorf("warnings %q, want %q", res.Warnings, tc.want)
+			}
+			if !slices.Equal(res.Notices, res.Warnings) {
+				t.Errorf("notices %q, want the warnings %q", res.Notices, res.Warnings)
+			}
+		})
+	}
+}
