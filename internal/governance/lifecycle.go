@@ -282,7 +282,7 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		if err != nil {
 			return err
 		}
-		replay, err := identicalReplay(ctx, tx, sim)
+		sim, replay, err := replayedRun(ctx, tx, v.pv.IRDigest, sim)
 		if err != nil {
 			return err
 		}
@@ -661,34 +661,52 @@ func policyPayload(v *version) map[string]any {
 // and, when it differed, firstDifference.
 const EventRunReplayed = "policy.run.replayed"
 
-// identicalReplay returns the seq of the last policy.run.replayed event of
-// the simulation sim, which must say the replay was identical to it: the
-// approver's determinism acknowledgement rests on it
-// (docs/governance.md, "Lifecycle"). Otherwise the approval is refused
-// (GuardReplay) naming the run to replay.
-func identicalReplay(ctx context.Context, tx *store.Tx, sim *store.Run) (int64, error) {
-	if sim.SnapshotID == "" {
-		return 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s, which was evaluated on loose input files and cannot be replayed: record a simulation on a snapshot (stella snapshot create + import, then policy simulate --snapshot ID --record), replay it, then approve", sim.RunID)
-	}
-	events, err := tx.Events(ctx, store.EventFilter{Type: EventRunReplayed, Subject: sim.RunID})
+// replayedRun finds the run the approver's determinism acknowledgement
+// rests on (docs/governance.md, "Lifecycle"): the most recently replayed
+// succeeded simulation or run of the IR whose last policy.run.replayed
+// event says the replay was identical to it. It returns that run and the
+// event's seq. With none, the approval is refused (GuardReplay), naming
+// latest — the newest simulation of the IR — and what it lacks.
+func replayedRun(ctx context.Context, tx *store.Tx, irDigest string, latest *store.Run) (*store.Run, int64, error) {
+	events, err := tx.Events(ctx, store.EventFilter{Type: EventRunReplayed})
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
-	if len(events) == 0 {
-		return 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s: run `stella policy replay %s` first", sim.RunID, sim.RunID)
+	seen := map[string]bool{}
+	for i := len(events) - 1; i >= 0; i-- {
+		var p struct {
+			RunID          string `json:"runId"`
+			Identical      bool   `json:"identical"`
+			FindingsDigest string `json:"findingsDigest"`
+		}
+		if err := json.Unmarshal(events[i].Payload, &p); err != nil {
+			return nil, 0, fail.New(fail.Integrity, "audit event %d: %v", events[i].Seq, err)
+		}
+		if seen[p.RunID] { // only a run's last replay counts
+			continue
+		}
+		seen[p.RunID] = true
+		if p.RunID == latest.RunID && (!p.Identical || p.FindingsDigest != latest.FindingsDigest) {
+			return nil, 0, refuse(GuardReplay, "the last replay of the recorded simulation %s (audit event %d) was not identical: its outputs are not reproducible, so determinism cannot be acknowledged", latest.RunID, events[i].Seq)
+		}
+		if !p.Identical {
+			continue
+		}
+		r, err := tx.Run(ctx, p.RunID)
+		if fail.Is(err, fail.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if r.IRDigest == irDigest && r.Status == store.StatusSucceeded && (r.Mode == store.ModeSimulate || r.Mode == store.ModeRun) && r.FindingsDigest == p.FindingsDigest {
+			return r, events[i].Seq, nil
+		}
 	}
-	last := events[len(events)-1]
-	var p struct {
-		Identical      bool   `json:"identical"`
-		FindingsDigest string `json:"findingsDigest"`
+	if latest.SnapshotID == "" {
+		return nil, 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s, which was evaluated on loose input files and cannot be replayed: record a simulation on a snapshot (stella snapshot create + import, then policy simulate --snapshot ID --record), replay it, then approve", latest.RunID)
 	}
-	if err := json.Unmarshal(last.Payload, &p); err != nil {
-		return 0, fail.New(fail.Integrity, "audit event %d: %v", last.Seq, err)
-	}
-	if !p.Identical || p.FindingsDigest != sim.FindingsDigest {
-		return 0, refuse(GuardReplay, "the last replay of the recorded simulation %s (audit event %d) was not identical: its outputs are not reproducible, so determinism cannot be acknowledged", sim.RunID, last.Seq)
-	}
-	return last.Seq, nil
+	return nil, 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s: run `stella policy replay %s` first", latest.RunID, latest.RunID)
 }
 
 func approverList(rep *ApprovalReport) string {

@@ -346,7 +346,7 @@ func TestApproveNeedsReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok"))
-	refused(t, err, GuardReplay, "needs an identical replay of the recorded simulation "+sim+": run `stella policy replay "+sim+"` first")
+	refused(t, err, GuardReplay, "needs an identical replay of the recorded simulation "+sim+", which was evaluated on loose input files")
 	w.replayed(sim, "sha256:"+strings.Repeat("0", 64))
 	_, err = w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok"))
 	refused(t, err, GuardReplay, "was not identical")
