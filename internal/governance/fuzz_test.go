@@ -5,6 +5,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -52,6 +54,47 @@ func FuzzVerifyExport(f *testing.F) {
 		}
 		if err == nil && !bytes.Contains(b, []byte("envelope")) {
 			t.Fatal("accepted an export without an envelope")
+		}
+	})
+}
+
+// FuzzVerifyApprovals: statements whose payload is arbitrary bytes, signed
+// by a trusted approver (so the bytes get past the signature), and an
+// arbitrary envelope beside them never panic VerifyApprovals; an approval
+// counts only for the exact policy id, version and IR digest asked about.
+func FuzzVerifyApprovals(f *testing.F) {
+	ctx := context.Background()
+	key, _ := attest.Generate(attest.Ed25519)
+	pem, _ := key.PublicPEM()
+	trust := NewTrust("")
+	if _, err := trust.Add("alice", key, []string{"policy:approve"}); err != nil {
+		f.Fatal(err)
+	}
+	ref := &PolicyRef{ID: "P-1", Version: 1, IRDigest: canon.Digest([]byte("ir"))}
+	p := &Predicate{Action: ActionApproved, Tenant: "default", Seq: 3, At: "2026-01-01T00:00:00Z",
+		Actor: ActorRef{KeyID: key.ID, Principal: "alice"}, Policy: ref, AckSimulation: true, AckDeterminism: true}
+	seed, err := attest.NewStatement(PredicateType, []attest.Subject{attest.SubjectOf(p.subjectName(), ref.IRDigest)}, p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed, []byte(`{}`))
+	f.Add([]byte(`{"predicateType":"`+PredicateType+`","predicate":{"action":"approved","policy":{"id":"P-1","version":2}}}`), []byte(`null`))
+	f.Fuzz(func(t *testing.T, payload, raw []byte) {
+		env, err := attest.Sign(ctx, attest.PayloadType, payload, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := attest.MarshalEnvelope(env)
+		stmts := []Signed{{Envelope: b, PublicKey: string(pem)}, {Envelope: raw, PublicKey: string(pem)}}
+		rep, err := VerifyApprovals(ctx, trust, 1, ref, stmts)
+		if err != nil {
+			return
+		}
+		if rep == nil {
+			t.Fatal("no report and no error")
+		}
+		if !bytes.Contains(payload, []byte(ref.IRDigest)) && len(rep.Approvers) > 0 {
+			t.Fatalf("an approval not naming %s counted", ref.IRDigest)
 		}
 	})
 }

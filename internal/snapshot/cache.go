@@ -58,9 +58,11 @@ type frozenSet struct {
 	Stats    advStats         `json:"stats"`
 	Select   *selection       `json:"select"` // the index's, saved when the set is cached
 
-	data, index             []byte    // advisories.json (nil when cached: file), advisories.index.json
-	file                    *os.File  // a cached advisories.json
-	size                    int64     // of advisories.json
+	data, index             []byte   // advisories.json (nil when cached: file), advisories.index.json
+	file                    *os.File // a cached advisories.json
+	size                    int64    // of advisories.json
+	indexPath               string   // a cached advisories.index.json, whose text index then leaves out
+	indexSize               int64
 	dataDigest, indexDigest string    // theirs
 	doc                     *IndexDoc // index, decoded
 }
@@ -185,7 +187,8 @@ func (c *advCache) get() *frozenSet {
 		f.Close()
 		return nil
 	}
-	s.file, s.size, s.index, s.doc = f, n, index, &doc
+	// The index is decoded and its text dropped: Files() reads it again.
+	s.file, s.size, s.indexPath, s.indexSize, s.doc = f, n, filepath.Join(c.dir, m.Files[1].Path), int64(len(index)), &doc
 	s.dataDigest, s.indexDigest = m.Files[0].Digest, m.Files[1].Digest
 	return s
 }

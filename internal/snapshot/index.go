@@ -80,6 +80,9 @@ type Index struct {
 	// file is advisories.json on disk when data is nil (a frozen set read
 	// from the cache): records are read from it at their offsets.
 	file *os.File
+	// indexPath is the index file when its text is not kept (a frozen set
+	// read from the cache).
+	indexPath string
 
 	mu    sync.Mutex
 	cache map[int]*model.Advisory

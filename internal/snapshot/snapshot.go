@@ -492,7 +492,10 @@ func (b *builder) finish() (*Snapshot, error) {
 		set.dataDigest, set.indexDigest = canon.Digest(set.data), canon.Digest(set.index)
 	}
 	b.digests.Advisories = b.putDigested(AdvisoriesFile, "application/vnd.stella.advisories+json", set.data, set.size, set.dataDigest)
-	b.putDigested(IndexFile, "application/vnd.stella.advisory-index+json", set.index, int64(len(set.index)), set.indexDigest)
+	if set.indexPath == "" {
+		set.indexSize = int64(len(set.index))
+	}
+	b.putDigested(IndexFile, "application/vnd.stella.advisory-index+json", set.index, set.indexSize, set.indexDigest)
 	b.digests.VEX = b.put(VEXFile, "application/vnd.stella.vex+json", b.vexBytes())
 	if len(in.NVD) > 0 {
 		b.digests.NVD = b.put(NVDFile, "application/vnd.stella.nvd+json", mustCanon(in.NVD))
@@ -537,6 +540,7 @@ func (b *builder) finish() (*Snapshot, error) {
 			return nil, err
 		}
 	}
+	x.indexPath = set.indexPath
 	return &Snapshot{Manifest: m, Inputs: in, Index: x, Digests: b.digests, files: b.files}, nil
 }
 

@@ -107,11 +107,18 @@ func (s *Snapshot) Files() ([]FileData, error) {
 }
 
 func (s *Snapshot) file(p string) ([]byte, error) {
-	if s.files != nil && s.files[p] == nil && p == AdvisoriesFile && s.Index.file != nil {
-		// A frozen set read from the cache: its file, checked again.
-		data, err := io.ReadAll(io.NewSectionReader(s.Index.file, 0, 1<<62))
-		if err != nil || canon.Digest(data) != s.Digests.Advisories {
-			return nil, fail.New(fail.Integrity, "the cached %s changed while in use", AdvisoriesFile)
+	if s.files != nil && s.files[p] == nil && (p == AdvisoriesFile && s.Index.file != nil || p == IndexFile && s.Index.indexPath != "") {
+		// A frozen set read from the cache: its files, checked again.
+		var data []byte
+		var err error
+		if p == AdvisoriesFile {
+			data, err = io.ReadAll(io.NewSectionReader(s.Index.file, 0, 1<<62))
+		} else {
+			data, err = os.ReadFile(s.Index.indexPath)
+		}
+		i := slices.IndexFunc(s.Manifest.Content.Files, func(f File) bool { return f.Path == p })
+		if err != nil || i < 0 || canon.Digest(data) != s.Manifest.Content.Files[i].Digest {
+			return nil, fail.New(fail.Integrity, "the cached %s changed while in use", p)
 		}
 		return data, nil
 	}
