@@ -39,19 +39,26 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	if !v.IsValid() {
 		return append(b, "null"...), nil
 	}
-	switch t := v.Type(); {
-	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, appender):
-		return v.Interface().(Appender).AppendCanonical(b)
-	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, marshaler):
-		raw, err := v.Interface().(json.Marshaler).MarshalJSON()
-		if err != nil {
-			return nil, err
+	if k := v.Kind(); k != reflect.Pointer && k != reflect.Interface {
+		switch encoderOf(v.Type()) {
+		case byAppender:
+			if v.CanAddr() {
+				// A pointer in an interface does not allocate; a copy of
+				// the value would.
+				return v.Addr().Interface().(Appender).AppendCanonical(b)
+			}
+			return v.Interface().(Appender).AppendCanonical(b)
+		case byMarshaler:
+			raw, err := v.Interface().(json.Marshaler).MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			c, err := Transform(raw)
+			if err != nil {
+				return nil, err
+			}
+			return append(b, c...), nil
 		}
-		c, err := Transform(raw)
-		if err != nil {
-			return nil, err
-		}
-		return append(b, c...), nil
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
@@ -90,20 +97,32 @@ func appendValue(b []byte, v reflect.Value) ([]byte, error) {
 	return nil, fmt.Errorf("canonical json: unsupported type %s", v.Type())
 }
 
-type implKey struct{ t, iface reflect.Type }
+// encoder says how Append writes a value of a type that is not a pointer
+// or interface: by reflection, by its AppendCanonical, or by canonicalizing
+// its MarshalJSON output.
+type encoder uint8
 
-var implemented sync.Map // implKey → bool
+const (
+	byReflection encoder = iota
+	byAppender
+	byMarshaler
+)
 
-// implements reports whether t implements iface (Appender: it writes its
-// own canonical bytes; json.Marshaler: its output is canonicalized).
-func implements(t, iface reflect.Type) bool {
-	k := implKey{t, iface}
-	if ok, found := implemented.Load(k); found {
-		return ok.(bool)
+var encoders sync.Map // reflect.Type → encoder
+
+func encoderOf(t reflect.Type) encoder {
+	if e, ok := encoders.Load(t); ok {
+		return e.(encoder)
 	}
-	ok := t.Implements(iface)
-	implemented.Store(k, ok)
-	return ok
+	e := byReflection
+	switch {
+	case t.Implements(appender):
+		e = byAppender
+	case t.Implements(marshaler):
+		e = byMarshaler
+	}
+	encoders.Store(t, e)
+	return e
 }
 
 // field is one JSON member of a struct type.

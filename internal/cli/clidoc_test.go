@@ -63,8 +63,14 @@ func TestCLIReference(t *testing.T) {
 	b.Write(toc.Bytes())
 	b.WriteString("\n")
 	b.Write(body.Bytes())
-	got := b.Bytes()
-	path := filepath.Join(testenv.RepoRoot(), "docs", "cli.md")
+	checkDoc(t, "cli.md", "TestCLIReference", b.Bytes())
+}
+
+// checkDoc compares a generated reference with docs/name, or writes it
+// there with -update-docs.
+func checkDoc(t *testing.T, name, test string, got []byte) {
+	t.Helper()
+	path := filepath.Join(testenv.RepoRoot(), "docs", name)
 	if *updateDocs {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -76,7 +82,7 @@ func TestCLIReference(t *testing.T) {
 		t.Fatalf("%v (generate it with -update-docs)", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("docs/cli.md is out of date with the command tree; run: go test ./internal/cli -run TestCLIReference -update-docs")
+		t.Errorf("docs/%s is out of date with the command tree; run: go test ./internal/cli -run %s -update-docs", name, test)
 	}
 }
 

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/stella-policy/stella/internal/testenv"
 )
 
 // TestConfigReference keeps docs/config.md equal to the command tree: every
@@ -32,21 +28,7 @@ func TestConfigReference(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s |\n", k.Key, k.Env, cmds, strings.ReplaceAll(k.Usage, "|", `\|`))
 	}
-	got := b.Bytes()
-	path := filepath.Join(testenv.RepoRoot(), "docs", "config.md")
-	if *updateDocs {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (generate it with -update-docs)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("docs/config.md is out of date with the command tree; run: go test ./internal/cli -run TestConfigReference -update-docs")
-	}
+	checkDoc(t, "config.md", "TestConfigReference", b.Bytes())
 }
 
 const configDocHead = `# Configuration
