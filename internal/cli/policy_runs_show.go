@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -71,6 +72,14 @@ func runPolicyRunsShow(ctx context.Context, app *App, runID string) error {
 			{"findings digest", report.Dash(r.FindingsDigest)},
 			{"explains digest", report.Dash(r.ExplainsDigest)},
 			{"signed", fmt.Sprint(r.Signed)},
+		}
+		if rec.Set != nil {
+			// A set run: each member, after the set's digest.
+			var ms [][2]string
+			for _, m := range rec.Set.Members {
+				ms = append(ms, [2]string{"set member", setMemberLine(m)})
+			}
+			rows = slices.Insert(rows, 3, ms...)
 		}
 		for _, kv := range rec.Inputs.Env {
 			rows = append(rows, [2]string{"env " + kv.Key, kv.Value})
