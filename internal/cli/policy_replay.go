@@ -169,7 +169,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		if rep.First != nil {
 			payload["firstDifference"] = rep.First.FindingID
 		}
-		_, err := tx.Append(ctx, "policy.run.replayed", "cli", r.RunID, payload)
+		_, err := tx.Append(ctx, governance.EventRunReplayed, "cli", r.RunID, payload)
 		return err
 	})
 	if err != nil {

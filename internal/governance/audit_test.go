@@ -13,8 +13,8 @@ import (
 )
 
 // approvedWorld returns a world where P-1@1 went draft → submitted →
-// approved (events: drafted 1, simulation run 2-3, submitted 4, review
-// requested 5, approved 6).
+// approved (events: drafted 1, simulation run 2-3, its replay 4,
+// submitted 5, review requested 6, approved 7).
 func approvedWorld(t *testing.T) *world {
 	w := newWorld(t, 1)
 	ref := w.draft("", cleanPolicy)
@@ -51,7 +51,7 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 	forged := func(w *world) string {
 		// A statement signed by a stranger, carrying the stranger's key.
 		k, _ := attest.Generate(attest.Ed25519)
-		p := &Predicate{Action: ActionApproved, Tenant: "default", Seq: 6, At: "2026-06-01T12:00:00Z",
+		p := &Predicate{Action: ActionApproved, Tenant: "default", Seq: 7, At: "2026-06-01T12:00:00Z",
 			Actor: ActorRef{KeyID: k.ID, Principal: "carol"}, Policy: &PolicyRef{ID: "P-1", Version: 1, IRDigest: w.irDigest("P-1@1")},
 			AckSimulation: true, AckDeterminism: true}
 		s, err := sign(w.ctx, k, p, p.Policy.IRDigest)
@@ -67,31 +67,31 @@ func TestVerifyAuditDetectsTampering(t *testing.T) {
 		want string
 	}{
 		{"audit actor edited", func(*world) []string {
-			return []string{"UPDATE audit_events SET actor = 'mallory' WHERE seq = 4"}
-		}, 4, "event_hash does not match"},
-		{"audit payload edited", func(*world) []string {
-			return []string{`UPDATE audit_events SET payload = replace(payload, '"bob"', '"carol"') WHERE seq = 5`}
+			return []string{"UPDATE audit_events SET actor = 'mallory' WHERE seq = 5"}
 		}, 5, "event_hash does not match"},
+		{"audit payload edited", func(*world) []string {
+			return []string{`UPDATE audit_events SET payload = replace(payload, '"bob"', '"carol"') WHERE seq = 6`}
+		}, 6, "event_hash does not match"},
 		{"audit row deleted", func(*world) []string {
 			return []string{"DELETE FROM audit_events WHERE seq = 3"}
 		}, 4, "sequence gap"},
 		{"last audit row deleted", func(*world) []string {
-			return []string{"DELETE FROM audit_events WHERE seq = 6"}
-		}, 5, "events were deleted from the tail"},
+			return []string{"DELETE FROM audit_events WHERE seq = 7"}
+		}, 6, "events were deleted from the tail"},
 		{"signature edited", func(*world) []string {
-			return []string{`UPDATE governance_statements SET envelope = CAST(replace(CAST(envelope AS TEXT), '"sig":"', '"sig":"AAAA') AS BLOB) WHERE seq = 6`}
-		}, 6, "the signed statement was edited"},
+			return []string{`UPDATE governance_statements SET envelope = CAST(replace(CAST(envelope AS TEXT), '"sig":"', '"sig":"AAAA') AS BLOB) WHERE seq = 7`}
+		}, 7, "the signed statement was edited"},
 		{"statement replaced by a forgery", func(w *world) []string {
-			return []string{"UPDATE governance_statements SET envelope = " + forged(w) + " WHERE seq = 6"}
-		}, 6, "the signed statement was edited"},
+			return []string{"UPDATE governance_statements SET envelope = " + forged(w) + " WHERE seq = 7"}
+		}, 7, "the signed statement was edited"},
 		{"public key swapped", func(w *world) []string {
 			k, _ := attest.Generate(attest.Ed25519)
-			return []string{"UPDATE governance_statements SET public_pem = '" + pemOf(t, k) + "' WHERE seq = 4"}
-		}, 4, "signature check failed"},
+			return []string{"UPDATE governance_statements SET public_pem = '" + pemOf(t, k) + "' WHERE seq = 5"}
+		}, 5, "signature check failed"},
 		{"statement inserted", func(w *world) []string {
 			return []string{"INSERT INTO governance_statements (tenant, digest, seq, action, subject, key_id, principal, public_pem, envelope) " +
-				"VALUES ('default', 'sha256:00', 6, 'policy.approved', 'P-1@1', 'k', 'dave', '', " + forged(w) + ")"}
-		}, 6, "recorded by no audit event"},
+				"VALUES ('default', 'sha256:00', 7, 'policy.approved', 'P-1@1', 'k', 'dave', '', " + forged(w) + ")"}
+		}, 7, "recorded by no audit event"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := approvedWorld(t)
@@ -125,7 +125,7 @@ func TestAuditExport(t *testing.T) {
 	_, _, err := w.reg.ExportAudit(w.ctx, w.as["alice"], "")
 	refused(t, err, GuardScope, "missing scope policy:audit")
 	doc, rng, err := w.reg.ExportAudit(w.ctx, w.as["erin"], "")
-	if err != nil || rng.From != 1 || rng.To != 6 || rng.Anchor != store.GenesisHash {
+	if err != nil || rng.From != 1 || rng.To != 7 || rng.Anchor != store.GenesisHash {
 		t.Fatalf("export: %+v %v", rng, err)
 	}
 	b, err := jsonOf(doc)
@@ -133,11 +133,11 @@ func TestAuditExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := VerifyExport(w.ctx, "audit.json", b, w.reg.Trust)
-	if err != nil || rep.Events != 6 || rep.Statements != 3 || !rep.Trusted || rep.Exporter.Principal != "erin" {
+	if err != nil || rep.Events != 7 || rep.Statements != 3 || !rep.Trusted || rep.Exporter.Principal != "erin" {
 		t.Fatalf("verify export: %+v %v", rep, err)
 	}
 	// The export itself is in the log, as a signed statement.
-	if rep, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil || rep.Events != 7 || rep.Statements != 4 {
+	if rep, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil || rep.Events != 8 || rep.Statements != 4 {
 		t.Fatalf("after export: %+v %v", rep, err)
 	}
 	// A later export from a point in time chains from the event before it.
@@ -146,7 +146,7 @@ func TestAuditExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc2, rng2, err := w.reg.ExportAudit(w.ctx, w.as["erin"], w.clock.text(0))
-	if err != nil || rng2.From != 8 || rng2.To != 8 {
+	if err != nil || rng2.From != 9 || rng2.To != 9 {
 		t.Fatalf("second export: %+v %v", rng2, err)
 	}
 	b2, _ := jsonOf(doc2)

@@ -37,6 +37,7 @@ const (
 	GuardState      = "state"                // the transition does not start from this state
 	GuardApproval   = "approval"             // activating a version that is not approved
 	GuardSimulation = "simulation"           // no (fresh) simulation record of the exact IR digest
+	GuardReplay     = "replay"               // approval without an identical recorded replay of the simulation
 	GuardLint       = "lint"                 // the source does not compile cleanly
 	GuardConflicts  = "conflicts"            // BLOCKING dsl.rule.conflict diagnostics
 	GuardRun        = "run-evidence"         // the latest full run did not succeed; bad shadow evidence

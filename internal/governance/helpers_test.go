@@ -70,6 +70,9 @@ type world struct {
 	reg   *Registry
 	keys  map[string]*attest.Key
 	as    map[string]*Actor
+	// noReplay: run does not record an identical replay of each
+	// succeeded run (approval needs one).
+	noReplay bool
 }
 
 var roles = map[string][]string{
@@ -165,8 +168,24 @@ func (w *world) run(ref, mode string, shadow, failed bool) string {
 	if _, _, err := w.st.RecordRun(w.ctx, req); err != nil {
 		w.t.Fatalf("record run: %v", err)
 	}
+	if !failed && !w.noReplay {
+		w.replayed(req.Record.RunID, req.Record.Outputs.Findings)
+	}
 	w.clock.advance(time.Second)
 	return req.Record.RunID
+}
+
+// replayed records what `policy replay` records for runID: an event
+// saying it replayed to findings.
+func (w *world) replayed(runID, findings string) {
+	w.t.Helper()
+	err := w.st.Update(w.ctx, func(tx *store.Tx) error {
+		_, err := tx.Append(w.ctx, EventRunReplayed, "cli", runID, map[string]any{"runId": runID, "identical": true, "findingsDigest": findings})
+		return err
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 func approve(note string) ApproveRequest {

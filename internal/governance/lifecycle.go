@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -281,6 +282,10 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		if err != nil {
 			return err
 		}
+		sim, replay, err := replayedRun(ctx, tx, v.pv.IRDigest, sim)
+		if err != nil {
+			return err
+		}
 		p := r.predicate(a, ActionApproved)
 		p.Policy = v.ref()
 		p.Note = req.Note
@@ -296,6 +301,7 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		payload := policyPayload(v)
 		payload["note"] = req.Note
 		payload["simulationRun"] = sim.RunID
+		payload["replayEvent"] = replay
 		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
 		if err != nil {
 			return err
@@ -648,6 +654,59 @@ func effectiveState(stored string, rep *ApprovalReport) string {
 // policyPayload is what every policy event says about its version.
 func policyPayload(v *version) map[string]any {
 	return map[string]any{"policyId": v.pv.PolicyID, "version": v.pv.Version, "irDigest": v.pv.IRDigest}
+}
+
+// EventRunReplayed is the audit event `policy replay` records for a
+// stored run: payload runId, identical, findingsDigest, explainsDigest
+// and, when it differed, firstDifference.
+const EventRunReplayed = "policy.run.replayed"
+
+// replayedRun finds the run the approver's determinism acknowledgement
+// rests on (docs/governance.md, "Lifecycle"): the most recently replayed
+// succeeded simulation or run of the IR whose last policy.run.replayed
+// event says the replay was identical to it. It returns that run and the
+// event's seq. With none, the approval is refused (GuardReplay), naming
+// latest — the newest simulation of the IR — and what it lacks.
+func replayedRun(ctx context.Context, tx *store.Tx, irDigest string, latest *store.Run) (*store.Run, int64, error) {
+	events, err := tx.Events(ctx, store.EventFilter{Type: EventRunReplayed})
+	if err != nil {
+		return nil, 0, err
+	}
+	seen := map[string]bool{}
+	for i := len(events) - 1; i >= 0; i-- {
+		var p struct {
+			RunID          string `json:"runId"`
+			Identical      bool   `json:"identical"`
+			FindingsDigest string `json:"findingsDigest"`
+		}
+		if err := json.Unmarshal(events[i].Payload, &p); err != nil {
+			return nil, 0, fail.New(fail.Integrity, "audit event %d: %v", events[i].Seq, err)
+		}
+		if seen[p.RunID] { // only a run's last replay counts
+			continue
+		}
+		seen[p.RunID] = true
+		if p.RunID == latest.RunID && (!p.Identical || p.FindingsDigest != latest.FindingsDigest) {
+			return nil, 0, refuse(GuardReplay, "the last replay of the recorded simulation %s (audit event %d) was not identical: its outputs are not reproducible, so determinism cannot be acknowledged", latest.RunID, events[i].Seq)
+		}
+		if !p.Identical {
+			continue
+		}
+		r, err := tx.Run(ctx, p.RunID)
+		if fail.Is(err, fail.NotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if r.IRDigest == irDigest && r.Status == store.StatusSucceeded && (r.Mode == store.ModeSimulate || r.Mode == store.ModeRun) && r.FindingsDigest == p.FindingsDigest {
+			return r, events[i].Seq, nil
+		}
+	}
+	if latest.SnapshotID == "" {
+		return nil, 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s, which was evaluated on loose input files and cannot be replayed: record a simulation on a snapshot (stella snapshot create + import, then policy simulate --snapshot ID --record), replay it, then approve", latest.RunID)
+	}
+	return nil, 0, refuse(GuardReplay, "the determinism acknowledgement needs an identical replay of the recorded simulation %s: run `stella policy replay %s` first", latest.RunID, latest.RunID)
 }
 
 func approverList(rep *ApprovalReport) string {

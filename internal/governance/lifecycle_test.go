@@ -333,3 +333,31 @@ func TestQuorumInForce(t *testing.T) {
 		t.Fatalf("activate: %+v %v", tr, err)
 	}
 }
+
+// TestApproveNeedsReplay: the determinism acknowledgement needs an
+// identical recorded replay of the simulation (exit 3 naming the run
+// otherwise); a replay that differed does not count.
+func TestApproveNeedsReplay(t *testing.T) {
+	w := newWorld(t, 1)
+	w.noReplay = true
+	ref := w.draft("", cleanPolicy)
+	sim := w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok"))
+	refused(t, err, GuardReplay, "needs an identical replay of the recorded simulation "+sim+", which was evaluated on loose input files")
+	w.replayed(sim, "sha256:"+strings.Repeat("0", 64))
+	_, err = w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok"))
+	refused(t, err, GuardReplay, "was not identical")
+	var findings string
+	w.st.View(w.ctx, func(tx *store.Tx) error {
+		r, err := tx.Run(w.ctx, sim)
+		findings = r.FindingsDigest
+		return err
+	})
+	w.replayed(sim, findings)
+	if tr, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok")); err != nil || tr.State != store.StateApproved {
+		t.Fatalf("approve after an identical replay: %+v %v", tr, err)
+	}
+}
