@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,18 +69,29 @@ func NewTrust(path string) *Trust {
 	return &Trust{Path: path, Settings: DefaultSettings()}
 }
 
-// LoadTrust reads a trust config file. A missing file is fail.NotFound.
+// LoadTrust reads a trust config file. A missing file is fail.NotFound; a
+// file that group or others may write is refused (fail.Integrity): whoever
+// can write it can grant themselves any scope (docs/governance.md "Threat
+// model"). The mode is checked on the file that is read.
 func LoadTrust(path string) (*Trust, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fail.New(fail.NotFound, "trust config %s does not exist (create it with `stella trust add`)", path)
 		}
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fail.New(fail.Invalid, "trust config %s: cannot read: %v", path, err)
+		return nil, fail.New(fail.Invalid, "trust config %s: cannot read: %v", path, unwrapPathErr(err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "trust config %s: cannot read: %v", path, unwrapPathErr(err))
+	}
+	if perm := fi.Mode().Perm(); perm&0o022 != 0 && runtime.GOOS != "windows" {
+		return nil, fail.New(fail.Integrity, "trust config %s is writable by group or others (mode %04o): whoever can write it can grant themselves any scope; refused — make it writable by its owner only (chmod go-w %s)", path, perm, path)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fail.New(fail.Invalid, "trust config %s: cannot read: %v", path, unwrapPathErr(err))
 	}
 	t, err := ParseTrust(path, b)
 	if err != nil {
@@ -86,6 +99,14 @@ func LoadTrust(path string) (*Trust, error) {
 	}
 	t.Path = path
 	return t, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // ParseTrust reads a trust config; name is used in messages. Every problem
