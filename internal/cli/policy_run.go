@@ -196,7 +196,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 			return err
 		}
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: feedAge, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: feedAge, Record: true, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
 		Labels: opts.labels}
 	if opts.set != "" {
 		if spec.Set, err = app.runSetPolicies(ctx, st, act, opts); err != nil {

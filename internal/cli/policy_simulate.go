@@ -147,7 +147,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Mode: store.ModeSimulate, Labels: opts.labels, MaxFeedAge: opts.feedAge}
+	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Record: opts.record, Mode: store.ModeSimulate, Labels: opts.labels, MaxFeedAge: opts.feedAge}
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}

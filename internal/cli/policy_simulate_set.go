@@ -59,7 +59,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge, Mode: store.ModeSimulate, Labels: opts.labels}
+	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge, Record: opts.record, Mode: store.ModeSimulate, Labels: opts.labels}
 	if act != nil {
 		spec.Actor = act.Principal
 	}

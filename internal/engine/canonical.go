@@ -10,8 +10,8 @@ import (
 // by the engine, when it computes their ids and digests (docs/output.md
 // "Digests"); Finding.Canonical and Explain.Canonical hand the same bytes
 // to whoever stores or exports them (internal/store), which writes them as
-// they are. Findings and traces decoded from JSON have none cached and are
-// encoded on demand.
+// they are. A result evaluated without Request.Keep, and findings and traces
+// decoded from JSON, have none kept and are encoded on demand.
 
 // explainIDKey is the explainId member with an empty value, as the id is
 // computed over it. Canonical JSON escapes every quote inside a string, so
@@ -19,9 +19,9 @@ import (
 var explainIDKey = []byte(`"explainId":""`)
 
 // seal computes the trace's id, the digest of its canonical JSON with the
-// id empty, and keeps its canonical bytes with the id in place. buf is
-// scratch space, returned for reuse.
-func (x *Explain) seal(buf []byte) ([]byte, error) {
+// id empty, and, when keep is set, keeps its canonical bytes with the id in
+// place. buf is scratch space, returned for reuse.
+func (x *Explain) seal(buf []byte, keep bool) ([]byte, error) {
 	x.ExplainID = ""
 	buf, err := canon.Append(buf[:0], x)
 	if err != nil {
@@ -29,7 +29,7 @@ func (x *Explain) seal(buf []byte) ([]byte, error) {
 	}
 	x.ExplainID = canon.Digest(buf)
 	i := bytes.Index(buf, explainIDKey)
-	if i < 0 {
+	if !keep || i < 0 {
 		x.canonical = nil
 		return buf, nil
 	}

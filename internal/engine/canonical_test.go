@@ -19,7 +19,7 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 	fx.pairs[0].Advisory.Summary = "quote \" backslash \\ tab \t nl \n cr \r bs \b ff \f nul \x00 unit \x1f del \x7f <&> é 😀 \u2028 bad \xff end"
 	fx.pairs[1].VEX = append(fx.pairs[1].VEX, &model.VEXStatement{ID: "ünïcode \"id\"", Issuer: "Ω", Status: "affected",
 		Vulnerability: "x", Timestamp: "2025-01-01T00:00:00Z"})
-	res, err := Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: at})
+	res, err := Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: at, Keep: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,25 @@ func TestCanonicalMatchesCanon(t *testing.T) {
 			t.Fatalf("explain id %s, want %s", f.ExplainID, d)
 		}
 	}
-	// The bytes the findings and traces carry are their canonical JSON.
+	// The bytes the findings and traces carry are their canonical JSON;
+	// without Keep they carry none and encode on demand to the same bytes.
+	lean, err := Evaluate(t.Context(), Request{Policy: fx.pol, Inputs: &fx.inputs, Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: at})
+	if err != nil || lean.Digests != res.Digests {
+		t.Fatalf("without Keep: %v, digests %+v, want %+v", err, lean.Digests, res.Digests)
+	}
+	for i := range res.Findings {
+		f, l := &res.Findings[i], &lean.Findings[i]
+		if f.canonical == nil || f.Explain.canonical == nil || l.canonical != nil || l.Explain.canonical != nil {
+			t.Fatalf("finding %d: kept bytes with Keep %v/%v, without %v/%v", i, f.canonical != nil, f.Explain.canonical != nil, l.canonical != nil, l.Explain.canonical != nil)
+		}
+		lb, _ := l.Canonical()
+		fb, _ := f.Canonical()
+		lx, _ := l.Explain.Canonical()
+		fx, _ := f.Explain.Canonical()
+		if !bytes.Equal(lb, fb) || !bytes.Equal(lx, fx) {
+			t.Fatalf("finding %d: bytes encoded on demand differ from the kept ones", i)
+		}
+	}
 	for i := range res.Findings {
 		f := &res.Findings[i]
 		wantX, _ := canon.Marshal(f.Explain)

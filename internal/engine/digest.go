@@ -95,9 +95,9 @@ func counts(in *model.Inputs) InputCounts {
 //     traces left out and digests.result set to "" — the traces are bound
 //     through digests.explains.
 //
-// Each finding is encoded once, into one buffer whose pieces the findings
-// keep as their canonical bytes (Finding.Canonical), and streamed from there
-// into both hashes.
+// Each finding is encoded once, into one buffer streamed from there into
+// both hashes, whose pieces the findings keep as their canonical bytes
+// (Finding.Canonical) when the request asked for them (Request.Keep).
 func (r *Result) seal() error {
 	r.Digests = Digests{}
 	var arena []byte
@@ -117,6 +117,14 @@ func (r *Result) seal() error {
 		r.Findings[j].canonical = arena[start:ends[j]:ends[j]]
 		start = ends[j]
 		ids = append(ids, r.Findings[j].ExplainID)
+	}
+	if !r.keep {
+		// Dropped once hashed (Request.Keep).
+		defer func() {
+			for j := range r.Findings {
+				r.Findings[j].canonical = nil
+			}
+		}()
 	}
 	fh := sha256.New()
 	r.writeFindings(fh)

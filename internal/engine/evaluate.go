@@ -47,6 +47,12 @@ type Request struct {
 	// empty. For callers that need only verdicts (baseline diffs, policy
 	// tests); everything else in the result is the same.
 	NoExplain bool
+	// Keep makes the result carry the canonical bytes of its findings and
+	// traces as they were encoded for the digests (Finding.Canonical,
+	// Explain.Canonical), for a caller that stores them (internal/run when
+	// the outcome is recorded). Without it the bytes are dropped once
+	// hashed, so a result held only for rendering costs no extra memory.
+	Keep bool
 }
 
 // Evaluate runs req.Policy over req.Match and returns the result. Errors
@@ -69,7 +75,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		return nil, fail.New(fail.Invalid, "policy %s: %v", req.Policy.PolicyID, err)
 	}
 	prog.at, prog.atText = at, c.evalTime
-	prog.explain = !req.NoExplain
+	prog.explain, prog.keep = !req.NoExplain, req.Keep
 	shadow := req.Shadow || prog.set.shadow
 	prog.enforced = !shadow
 	var warnings []string
@@ -136,6 +142,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	res.Summary = summarize(findings, prog, stats, evals)
 	res.Freshness = fresh
 	res.Gates, res.Verdict = prog.gates(findings, req.Baseline, fresh)
+	res.keep = req.Keep
 	if err := res.seal(); err != nil {
 		return nil, err
 	}

@@ -166,7 +166,7 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 		x.WhatWouldChange = s.whatWouldChange(f)
 	}
 	var err error
-	if s.buf, err = x.seal(s.buf); err != nil {
+	if s.buf, err = x.seal(s.buf, s.p.keep); err != nil {
 		// Every field is plain data of supported types.
 		panic(err)
 	}

@@ -25,6 +25,7 @@ type program struct {
 	nvd      []model.NVDCVE      // sorted by id
 	sbomTags map[string][]string // SBOM digest → document-level tags
 	explain  bool
+	keep     bool // keep canonical bytes (Request.Keep)
 	enforced bool
 }
 

@@ -57,6 +57,8 @@ type Result struct {
 	// the CLI also prints on stderr. They are among Warnings; not encoded.
 	Notices []string `json:"-"`
 	Digests Digests  `json:"digests"`
+
+	keep bool // the findings keep their canonical bytes after seal (Request.Keep)
 }
 
 // PolicyRef identifies the evaluated policy.

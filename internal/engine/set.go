@@ -31,6 +31,6 @@ func (r *Result) Seal() error { return r.seal() }
 // Reseal recomputes an explain trace's id and canonical bytes after it was
 // changed.
 func (x *Explain) Reseal() error {
-	_, err := x.seal(nil)
+	_, err := x.seal(nil, x.canonical != nil)
 	return err
 }

@@ -35,7 +35,10 @@ type Spec struct {
 	// evaluation time (--max-feed-age, default 7 days; 0: never).
 	MaxFeedAge time.Duration
 
-	// How the evaluation is recorded (Record).
+	// How the evaluation is recorded (Record). Record says it will be: the
+	// result then carries the canonical bytes the store writes
+	// (engine.Request.Keep); without it they are not kept.
+	Record  bool
 	Mode    string    // store.ModeRun or store.ModeSimulate
 	Actor   string    // who ran it, for the audit log ("cli" when empty)
 	Timing  bool      // put the wall-clock start and end into the signed record
@@ -101,7 +104,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		return out, err
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
-		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge}
+		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record}
 	if spec.Set != nil {
 		ms, err := SetMembers(spec.Set)
 		if err != nil {

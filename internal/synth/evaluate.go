@@ -47,7 +47,7 @@ func Evaluate(ctx context.Context, c Config, rules int, at time.Time) (*Evaluati
 	if ev.Policy, err = run.Compile("synthetic.stella", src); err != nil {
 		return nil, fmt.Errorf("the synthetic policy does not compile: %v", err)
 	}
-	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at})
+	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at, Record: true})
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +57,7 @@ func Evaluate(ctx context.Context, c Config, rules int, at time.Time) (*Evaluati
 
 // Evaluate evaluates the policy again, at time at.
 func (ev *Evaluation) Evaluate(ctx context.Context, at time.Time) (*engine.Result, error) {
-	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at})
+	out, err := run.Evaluate(ctx, run.Spec{Policy: ev.Policy, Snapshot: ev.Snapshot, Env: ev.Env, At: at, Record: true})
 	if err != nil {
 		return nil, err
 	}
