@@ -1,7 +1,10 @@
 package inputs
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"slices"
 	"strings"
@@ -15,19 +18,29 @@ import (
 // readCycloneDX reads a CycloneDX JSON document (spec 1.2–1.7) with
 // cyclonedx-go. As an SBOM it yields the components (nested ones included,
 // the metadata component as the SBOM's root) and any VEX analysis embedded
-// in its vulnerabilities; as VEX it yields only the statements.
+// in its vulnerabilities; as VEX it yields only the statements. The
+// components array is decoded one element at a time, each normalized and
+// dropped, so memory follows the model, not cyclonedx-go's tree
+// (docs/performance.md "Bounds"); a document that does not decode that way
+// is decoded whole, for the positioned error.
 func readCycloneDX(d *doc, in *Input) error {
 	var bom cdx.BOM
-	if err := decodeJSON(d, &bom); err != nil {
-		return err
+	w := &warnings{d: d}
+	c := &cdxReader{d: d, bom: &bom, w: w, refs: map[string]cdxRef{}}
+	if !c.stream() {
+		bom = cdx.BOM{}
+		w = &warnings{d: d}
+		c = &cdxReader{d: d, bom: &bom, w: w, refs: map[string]cdxRef{}}
+		if err := decodeJSON(d, &bom); err != nil {
+			return err
+		}
+		c.walk(bom.Components, "/components", -1)
 	}
 	if bom.BOMFormat != cdx.BOMFormat {
 		return invalid("", d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
 	}
 	in.SpecVersion = bom.SpecVersion.String()
-	w := &warnings{d: d}
-	c := &cdxReader{d: d, bom: &bom, w: w, refs: map[string]*cdx.Component{}}
-	c.index()
+	c.indexMetadata()
 	var err error
 	in.VEX, err = c.vex()
 	if err != nil {
@@ -42,42 +55,139 @@ func readCycloneDX(d *doc, in *Input) error {
 
 type cdxReader struct {
 	d    *doc
-	bom  *cdx.BOM
+	bom  *cdx.BOM // without its components, which are in comps
 	w    *warnings
-	refs map[string]*cdx.Component // bom-ref → component, the metadata component included
+	refs map[string]cdxRef // bom-ref → component, the metadata component included
+
+	comps   []model.Component // in document order; Ref not yet unique, Relation not yet set
+	given   []string          // each component's bom-ref
+	parents []int             // the index in comps of each component's parent, -1 at the top
 }
 
-// index maps bom-refs to components for VEX product resolution.
-func (c *cdxReader) index() {
-	var walk func(cs *[]cdx.Component)
-	walk = func(cs *[]cdx.Component) {
-		if cs == nil {
-			return
+// cdxRef is what VEX product resolution needs of a component.
+type cdxRef struct{ name, cpe, purl string }
+
+// stream decodes the document into c.bom, but the components array element
+// by element into c.comps. false: the document is not a JSON object that
+// decodes this way (the whole decode reports why), or names components twice.
+func (c *cdxReader) stream() bool {
+	dec := json.NewDecoder(bytes.NewReader(c.d.data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	rest := []byte{'{'}
+	seen := false
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return false
 		}
-		for i := range *cs {
-			comp := &(*cs)[i]
-			if comp.BOMRef != "" {
-				c.refs[comp.BOMRef] = comp
+		if strings.EqualFold(key, "components") { // encoding/json matches keys so
+			if seen {
+				return false
 			}
-			walk(comp.Components)
+			seen = true
+			if !c.streamComponents(dec) {
+				return false
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return false
+		}
+		if len(rest) > 1 {
+			rest = append(rest, ',')
+		}
+		k, _ := json.Marshal(key)
+		rest = append(append(append(rest, k...), ':'), raw...)
+	}
+	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
+		return false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return false
+	}
+	return json.Unmarshal(append(rest, '}'), c.bom) == nil
+}
+
+// streamComponents decodes the components array (or null) one element at a
+// time.
+func (c *cdxReader) streamComponents(dec *json.Decoder) bool {
+	t, err := dec.Token()
+	if err != nil {
+		return false
+	}
+	if t == nil {
+		return true
+	}
+	if t != json.Delim('[') {
+		return false
+	}
+	for i := 0; dec.More(); i++ {
+		var comp cdx.Component
+		if err := dec.Decode(&comp); err != nil {
+			return false
+		}
+		c.add(&comp, fmt.Sprintf("/components/%d", i), -1)
+	}
+	t, err = dec.Token()
+	return err == nil && t == json.Delim(']')
+}
+
+// walk adds components and the components nested in them.
+func (c *cdxReader) walk(cs *[]cdx.Component, at string, parent int) {
+	if cs == nil {
+		return
+	}
+	for i := range *cs {
+		c.add(&(*cs)[i], fmt.Sprintf("%s/%d", at, i), parent)
+	}
+}
+
+// add normalizes one component, indexes its bom-ref for VEX product
+// resolution and adds its nested components after it.
+func (c *cdxReader) add(comp *cdx.Component, at string, parent int) {
+	if comp.BOMRef != "" {
+		c.refs[comp.BOMRef] = cdxRef{name: comp.Name, cpe: comp.CPE, purl: comp.PackageURL}
+	}
+	n := len(c.comps)
+	c.comps = append(c.comps, c.component(comp, at))
+	c.given = append(c.given, comp.BOMRef)
+	c.parents = append(c.parents, parent)
+	c.walk(comp.Components, at+"/components", n)
+}
+
+// indexMetadata indexes the metadata component and those nested in it,
+// which VEX may name but which are not components of the SBOM; a bom-ref
+// the components use keeps the component's entry.
+func (c *cdxReader) indexMetadata() {
+	var walk func(comp *cdx.Component)
+	walk = func(comp *cdx.Component) {
+		if _, ok := c.refs[comp.BOMRef]; comp.BOMRef != "" && !ok {
+			c.refs[comp.BOMRef] = cdxRef{name: comp.Name, cpe: comp.CPE, purl: comp.PackageURL}
+		}
+		if comp.Components != nil {
+			for i := range *comp.Components {
+				walk(&(*comp.Components)[i])
+			}
 		}
 	}
 	if m := c.bom.Metadata; m != nil && m.Component != nil {
-		if m.Component.BOMRef != "" {
-			c.refs[m.Component.BOMRef] = m.Component
-		}
-		walk(m.Component.Components)
+		walk(m.Component) // the components' own entries take precedence
 	}
-	walk(c.bom.Components)
 }
 
 // sbom builds the normalized SBOM.
 func (c *cdxReader) sbom() *model.SBOM {
 	s := &model.SBOM{Format: string(CycloneDX), SpecVersion: c.bom.SpecVersion.String(), Components: []model.Component{}}
 	rootRef := ""
+	seen := map[string]int{}
 	if m := c.bom.Metadata; m != nil {
 		if m.Component != nil {
-			root := c.component(m.Component, "/metadata/component", map[string]int{})
+			root := c.component(m.Component, "/metadata/component")
+			root.Ref = uniqueRef(seen, root.Ref, "", "", "")
 			s.Root = &root
 			s.Name = m.Component.Name
 			if m.Component.Group != "" {
@@ -94,25 +204,18 @@ func (c *cdxReader) sbom() *model.SBOM {
 	s.Tags = sortedSet(s.Tags)
 
 	rel := c.relations(rootRef)
-	seen := map[string]int{}
-	var walk func(cs *[]cdx.Component, at string, parentRel string)
-	walk = func(cs *[]cdx.Component, at string, parentRel string) {
-		if cs == nil {
-			return
+	for i := range c.comps {
+		mc := &c.comps[i]
+		mc.Ref = uniqueRef(seen, mc.Ref, "", "", "")
+		if p := c.parents[i]; p >= 0 {
+			mc.Relation = c.comps[p].Relation
 		}
-		for i := range *cs {
-			comp := &(*cs)[i]
-			p := fmt.Sprintf("%s/%d", at, i)
-			mc := c.component(comp, p, seen)
-			mc.Relation = parentRel
-			if r, ok := rel[comp.BOMRef]; ok && comp.BOMRef != "" {
-				mc.Relation = r
-			}
-			s.Components = append(s.Components, mc)
-			walk(comp.Components, p+"/components", mc.Relation)
+		if r, ok := rel[c.given[i]]; ok && c.given[i] != "" {
+			mc.Relation = r
 		}
 	}
-	walk(c.bom.Components, "/components", "")
+	s.Components = append(s.Components, c.comps...)
+	c.comps, c.given, c.parents = nil, nil, nil
 	finishSBOM(s, c.w)
 	return s
 }
@@ -177,8 +280,9 @@ func graphRelations(root string, deps map[string][]string) map[string]string {
 	return rel
 }
 
-// component normalizes one CycloneDX component. seen makes refs unique.
-func (c *cdxReader) component(comp *cdx.Component, at string, seen map[string]int) model.Component {
+// component normalizes one CycloneDX component; its ref is made unique
+// within the SBOM later (uniqueRef).
+func (c *cdxReader) component(comp *cdx.Component, at string) model.Component {
 	mc := model.Component{Scope: string(comp.Scope), Name: comp.Name, Namespace: comp.Group, Version: comp.Version}
 	if comp.PackageURL != "" {
 		if _, p, err := canonPurl(comp.PackageURL); err != nil {
@@ -209,7 +313,7 @@ func (c *cdxReader) component(comp *cdx.Component, at string, seen map[string]in
 		sortProperties(mc.Properties)
 	}
 	mc.Tags = sortedSet(tagsOf(comp.Tags, comp.Properties))
-	mc.Ref = uniqueRef(seen, comp.BOMRef, mc.Purl, comp.Name, comp.Version)
+	mc.Ref = uniqueRef(map[string]int{}, comp.BOMRef, mc.Purl, comp.Name, comp.Version)
 	return mc
 }
 
@@ -462,11 +566,11 @@ func (c *cdxReader) resolve(ref, at string) model.Product {
 			}
 		}
 	}
-	if comp := c.refs[local]; comp != nil && local != "" {
-		p.Name = comp.Name
-		p.CPE = comp.CPE
-		if comp.PackageURL != "" {
-			p.Purl = c.w.purl(comp.PackageURL, at)
+	if comp, ok := c.refs[local]; ok && local != "" {
+		p.Name = comp.name
+		p.CPE = comp.cpe
+		if comp.purl != "" {
+			p.Purl = c.w.purl(comp.purl, at)
 		}
 	} else if strings.HasPrefix(local, "pkg:") {
 		p.Purl = c.w.purl(local, at)
