@@ -214,7 +214,9 @@ func (c *cdxReader) sbom() *model.SBOM {
 			mc.Relation = r
 		}
 	}
-	s.Components = append(s.Components, c.comps...)
+	if c.comps != nil {
+		s.Components = c.comps
+	}
 	c.comps, c.given, c.parents = nil, nil, nil
 	finishSBOM(s, c.w)
 	return s

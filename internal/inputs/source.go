@@ -74,7 +74,11 @@ func readDoc(m member, lim Limits, gunzip bool) (*doc, string, error) {
 	if err := skipSpace(body, d); err != nil {
 		return nil, "", wrapReadErr(m.name, err)
 	}
-	data, err := io.ReadAll(body)
+	hint := int64(-1) // a file of known size is read into one allocation
+	if !d.gz && m.size <= lim.MaxFileBytes {
+		hint = m.size
+	}
+	data, err := readAll(body, hint)
 	if err != nil {
 		return nil, "", wrapReadErr(m.name, err)
 	}
@@ -90,6 +94,29 @@ func readDoc(m member, lim Limits, gunzip bool) (*doc, string, error) {
 	}
 	d.data = data
 	return d, canon.Prefix + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readAll is io.ReadAll starting from size bytes (when size ≥ 0), so that a
+// large file costs its size once, not the garbage of doubling a buffer up to
+// it (docs/performance.md "Bounds").
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // smallFile is the size up to which a file of known size is read in one
