@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,8 +20,11 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
@@ -44,7 +51,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
 	fs.StringArrayVar(&f.signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
 	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, "+inputs.ReachSchema+" JSON (repeatable)")
-	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable)")
+	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable); snapshot create also takes \"approved\": the database's approved, unexpired exceptions")
 	fs.StringVar(&f.sbomFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
 	fs.StringVar(&f.vexFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
@@ -97,6 +104,12 @@ canonical JSON and an advisory index. The snapshot id is the sha256 of the
 canonical manifest content, so the same inputs give the same id whatever
 their order, file names or formatting.
 
+--exceptions approved freezes the tenant's currently approved, unexpired
+exceptions from the database (those a trust config in force counts, not
+scoped to one policy: a snapshot serves every policy) with their
+approvers; a bundle of the snapshot carries them (docs/governance.md,
+"How exceptions reach evaluations").
+
 Without -o the snapshot is written to the snapshots directory beside the
 database (see "stella snapshot ls"). Nothing is written when an input is
 invalid (exit 2).`,
@@ -108,6 +121,51 @@ invalid (exit 2).`,
 	opts.in.AddFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&opts.dir, "out-dir", "o", "", "write the snapshot to this directory (default: <snapshots dir>/<id hex>)")
 	return cmd
+}
+
+// approvedExceptions replaces the value "approved" among --exceptions with
+// a file of the tenant's approved exceptions (governance EngineExceptions
+// for no particular policy) unexpired at now, written to a temporary
+// directory that cleanup removes.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(), error) {
+	i := slices.Index(files, "approved")
+	if i < 0 {
+		return files, func() {}, nil
+	}
+	ctx := context.Background()
+	reg, err := a.registry(ctx, &govFlags{}, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer reg.Store.Close()
+	var xs []model.Exception
+	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
+		xs, err = reg.EngineExceptions(ctx, tx, "")
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	at := now.UTC().Format(time.RFC3339)
+	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
+	dir, err := os.MkdirTemp("", "stella-exceptions-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	path := filepath.Join(dir, "approved-exceptions.json")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
+	out := slices.Clone(files)
+	out[i] = path
+	return out, cleanup, nil
 }
 
 // snapshotCreated is the result of snapshot create.
@@ -124,6 +182,12 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
+	frozen, cleanup, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	opts.in.exceptions = frozen
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err
