@@ -31,7 +31,9 @@ func TestMain(m *testing.M) {
 // its connection string. `sqlexec DB SQL…` edits a database behind stella's
 // back (tampering tests). `feedserver DIR` serves DIR over HTTP on loopback
 // as $FEEDS, and `osvzip ZIP FILE…` builds an osv.dev-style archive
-// (feeds_script_test.go). STELLA_UPDATE=1 rewrites cmp targets.
+// (feeds_script_test.go). `gencost DIR RULES FINDINGS` writes a policy and
+// inputs of a chosen evaluation cost (bounds_script_test.go).
+// STELLA_UPDATE=1 rewrites cmp targets.
 func TestScripts(t *testing.T) {
 	root := testenv.RepoRoot()
 	data := testenv.DataDir()
@@ -52,7 +54,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "sqlexec": sqlexecCmd,
-			"feedserver": feedserverCmd, "osvzip": osvzipCmd},
+			"feedserver": feedserverCmd, "osvzip": osvzipCmd, "gencost": gencostCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {
 				return pgCondition()

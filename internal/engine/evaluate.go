@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"runtime"
 	"slices"
 	"strings"
@@ -98,8 +99,8 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	notices = append(notices, w...)
 
 	if work := int64(len(prog.rules)) * int64(len(req.Match.Pairs)); work > MaxRuleEvaluations {
-		return nil, fail.New(fail.Invalid, "policy %s: evaluation cost limit: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
-			req.Policy.PolicyID, len(prog.rules), len(req.Match.Pairs), work, int64(MaxRuleEvaluations))
+		return nil, fail.New(fail.Invalid, "policy %s: %w: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
+			req.Policy.PolicyID, ErrCostLimit, len(prog.rules), len(req.Match.Pairs), work, int64(MaxRuleEvaluations))
 	}
 	findings, stats, evals, err := prog.evaluateAll(ctx, req.Match.Pairs, req.Parallelism)
 	if err != nil {
@@ -154,6 +155,10 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 // entry, so memory and time follow the product (20 rules × 100k findings
 // is 2M; docs/performance.md "Bounds").
 const MaxRuleEvaluations = 5_000_000
+
+// ErrCostLimit is wrapped by the error of an evaluation refused by
+// MaxRuleEvaluations (exit 2, docs/exit-codes.md).
+var ErrCostLimit = errors.New("evaluation cost limit")
 
 // NormalizeEnv lower-cases keys, sorts by key and rejects duplicates.
 func NormalizeEnv(env []KV) ([]KV, error) {

@@ -125,7 +125,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		breq := req
 		breq.Policy, breq.SourceMap, breq.Digest = b.Policy, b.SourceMap, b.Digest
 		if out.Baseline, err = engine.Evaluate(ctx, breq); err != nil {
-			return out, err
+			return out, b.named(err)
 		}
 		req.Baseline = out.Baseline
 	}
@@ -134,6 +134,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	out.Result, err = engine.Evaluate(ctx, req)
 	out.Completed = time.Now()
 	if err != nil {
+		err = p.named(err)
 		if IsEvalFailure(err) {
 			out.Err = err
 		}

@@ -3,11 +3,13 @@ package run
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/store"
@@ -17,6 +19,7 @@ import (
 type Policy struct {
 	ID            string // P-n, or the policy's own name for a file
 	Version       int    // 0 for a file
+	File          string // the policy file compiled, "" for a stored version
 	IR            []byte // canonical
 	Digest        string
 	Policy        *ir.Policy
@@ -93,8 +96,17 @@ func Compile(name string, src []byte) (*Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Policy{ID: res.Policy.PolicyID, IR: res.IR, Digest: res.Digest, Policy: res.Policy, SourceMap: res.SourceMap,
+	return &Policy{ID: res.Policy.PolicyID, File: name, IR: res.IR, Digest: res.Digest, Policy: res.Policy, SourceMap: res.SourceMap,
 		SourceMapJSON: sm, Source: src, Diagnostics: res.Diagnostics}, nil
+}
+
+// named prefixes an evaluation refused by the cost limit with the policy
+// file, so the refusal names the file to split (docs/exit-codes.md).
+func (p *Policy) named(err error) error {
+	if p.File == "" || !errors.Is(err, engine.ErrCostLimit) {
+		return err
+	}
+	return fail.New(fail.Invalid, "%s: %w", p.File, err)
 }
 
 // DecodePolicy reads a stored IR and source map (nil when there is none);
