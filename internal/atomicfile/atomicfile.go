@@ -11,8 +11,16 @@ import (
 )
 
 // Write writes data to path atomically with permissions perm. The error
-// names path, never the temporary file.
+// names path, never the temporary file. A path that names something other
+// than a regular file (/dev/null, /dev/stdout, a pipe) is written to as it
+// is: renaming over it would replace the device with a file.
 func Write(path string, data []byte, perm os.FileMode) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return &os.PathError{Op: "write", Path: path, Err: errors.New("is a directory")}
+		}
+		return writeThrough(path, data)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".stella-*")
 	if err != nil {
 		var pe *os.PathError
@@ -37,4 +45,18 @@ func Write(path string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	return nil
+}
+
+// writeThrough writes data to an existing non-regular file without
+// creating or replacing it.
+func writeThrough(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -48,3 +48,21 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("temporary files left: %v", left)
 	}
 }
+
+// TestWriteDevice: a device or a pipe is written to, never replaced by a
+// file (as root, renaming over /dev/null succeeds and breaks the machine).
+func TestWriteDevice(t *testing.T) {
+	if err := Write(os.DevNull, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s is now %v (%v)", os.DevNull, fi.Mode(), err)
+	}
+	dir := t.TempDir()
+	if err := Write(dir, []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("writing over a directory: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(os.DevNull), ".stella-*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+}

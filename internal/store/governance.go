@@ -180,16 +180,9 @@ func (t *Tx) Statements(ctx context.Context, f StatementFilter) ([]Statement, er
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Statement
-	for rows.Next() {
-		var s Statement
-		if err := rows.Scan(&s.Digest, &s.Seq, &s.Action, &s.Subject, &s.KeyID, &s.Principal, &s.PublicPEM, &s.Envelope); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return scanRows(rows, func(s *Statement) []any {
+		return []any{&s.Digest, &s.Seq, &s.Action, &s.Subject, &s.KeyID, &s.Principal, &s.PublicPEM, &s.Envelope}
+	})
 }
 
 // PutAttachment stores an approval attachment and returns its digest.

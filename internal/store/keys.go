@@ -60,14 +60,5 @@ func (t *Tx) Keys(ctx context.Context) ([]Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Key
-	for rows.Next() {
-		var k Key
-		if err := rows.Scan(&k.KeyID, &k.Name, &k.Type, &k.PublicPEM, &k.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return scanRows(rows, func(k *Key) []any { return []any{&k.KeyID, &k.Name, &k.Type, &k.PublicPEM, &k.CreatedAt} })
 }

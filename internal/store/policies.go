@@ -109,16 +109,9 @@ func (t *Tx) PolicyVersions(ctx context.Context, policyID string) ([]PolicyVersi
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []PolicyVersion
-	for rows.Next() {
-		var pv PolicyVersion
-		if err := rows.Scan(&pv.PolicyID, &pv.Version, &pv.Name, &pv.IRDigest, &pv.SourceDigest, &pv.SourceMapDigest, &pv.Author, &pv.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, pv)
-	}
-	return out, rows.Err()
+	return scanRows(rows, func(pv *PolicyVersion) []any {
+		return []any{&pv.PolicyID, &pv.Version, &pv.Name, &pv.IRDigest, &pv.SourceDigest, &pv.SourceMapDigest, &pv.Author, &pv.CreatedAt}
+	})
 }
 
 // ValidPolicyID accepts registered policy ids: "P-" and a positive number.

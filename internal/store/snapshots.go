@@ -216,14 +216,20 @@ func likeEscape(s string) string {
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
+	return scanRows(rows, func(s *string) []any { return []any{s} })
+}
+
+// scanRows reads every row into a T; dest names the fields each column
+// goes into.
+func scanRows[T any](rows *sql.Rows, dest func(*T) []any) ([]T, error) {
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var v T
+		if err := rows.Scan(dest(&v)...); err != nil {
 			return nil, err
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
