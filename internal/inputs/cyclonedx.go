@@ -59,17 +59,19 @@ type cdxReader struct {
 	w    *warnings
 	refs map[string]cdxRef // bom-ref → component, the metadata component included
 
-	comps   []model.Component // in document order; Ref not yet unique, Relation not yet set
-	given   []string          // each component's bom-ref
-	parents []int             // the index in comps of each component's parent, -1 at the top
+	comps   []model.Component   // in document order; Ref not yet unique, Relation not yet set
+	given   []string            // each component's bom-ref
+	parents []int               // the index in comps of each component's parent, -1 at the top
+	deps    map[string][]string // the dependency graph, when streamed
 }
 
 // cdxRef is what VEX product resolution needs of a component.
 type cdxRef struct{ name, cpe, purl string }
 
-// stream decodes the document into c.bom, but the components array element
-// by element into c.comps. false: the document is not a JSON object that
-// decodes this way (the whole decode reports why), or names components twice.
+// stream decodes the document into c.bom, but the components and
+// dependencies arrays element by element into c.comps and c.deps. false: the
+// document is not a JSON object that decodes this way (the whole decode
+// reports why), or names components or dependencies twice.
 func (c *cdxReader) stream() bool {
 	dec := json.NewDecoder(bytes.NewReader(c.d.data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
@@ -89,6 +91,12 @@ func (c *cdxReader) stream() bool {
 			}
 			seen = true
 			if !c.streamComponents(dec) {
+				return false
+			}
+			continue
+		}
+		if strings.EqualFold(key, "dependencies") {
+			if c.deps != nil || !c.streamDependencies(dec) {
 				return false
 			}
 			continue
@@ -131,6 +139,31 @@ func (c *cdxReader) streamComponents(dec *json.Decoder) bool {
 			return false
 		}
 		c.add(&comp, fmt.Sprintf("/components/%d", i), -1)
+	}
+	t, err = dec.Token()
+	return err == nil && t == json.Delim(']')
+}
+
+// streamDependencies decodes the dependencies array (or null) one element
+// at a time into c.deps.
+func (c *cdxReader) streamDependencies(dec *json.Decoder) bool {
+	c.deps = map[string][]string{}
+	t, err := dec.Token()
+	if err != nil {
+		return false
+	}
+	if t == nil {
+		return true
+	}
+	if t != json.Delim('[') {
+		return false
+	}
+	for dec.More() {
+		var d cdx.Dependency
+		if err := dec.Decode(&d); err != nil {
+			return false
+		}
+		c.depend(d)
 	}
 	t, err = dec.Token()
 	return err == nil && t == json.Delim(']')
@@ -225,15 +258,22 @@ func (c *cdxReader) sbom() *model.SBOM {
 // relations computes direct/transitive for every bom-ref from the
 // dependency graph (graphRelations); without a graph it is empty.
 func (c *cdxReader) relations(rootRef string) map[string]string {
-	deps := map[string][]string{}
-	if c.bom.Dependencies != nil {
-		for _, d := range *c.bom.Dependencies {
-			if d.Dependencies != nil {
-				deps[d.Ref] = append(deps[d.Ref], *d.Dependencies...)
+	if c.deps == nil {
+		c.deps = map[string][]string{}
+		if c.bom.Dependencies != nil {
+			for _, d := range *c.bom.Dependencies {
+				c.depend(d)
 			}
 		}
 	}
-	return graphRelations(rootRef, deps)
+	return graphRelations(rootRef, c.deps)
+}
+
+// depend adds one entry of the dependency graph.
+func (c *cdxReader) depend(d cdx.Dependency) {
+	if d.Dependencies != nil {
+		c.deps[d.Ref] = append(c.deps[d.Ref], *d.Dependencies...)
+	}
 }
 
 // graphRelations classifies the nodes of a dependency graph (node → nodes it

@@ -84,6 +84,12 @@ func sortedSet(ss []string) []string {
 // contentID returns the digest of v's canonical JSON: the id of a statement
 // or document that has none of its own.
 func contentID(v any) string {
+	// canon.Append writes the canonical bytes straight from the value: one
+	// buffer instead of encoding/json's output and its canonical copy
+	// (docs/performance.md "Bounds"); Marshal for what Append does not take.
+	if b, err := canon.Append(nil, v); err == nil {
+		return canon.Digest(b)
+	}
 	_, d, err := canon.DigestOf(v)
 	if err != nil {
 		panic(fmt.Sprintf("canonical JSON of normalized content: %v", err)) // model values always encode
