@@ -53,3 +53,24 @@ func TestCycloneDXStream(t *testing.T) {
 		})
 	}
 }
+
+// TestPurlLimit: a purl over MaxPurlBytes is not parsed; the component is
+// kept without one, with a warning naming the limit.
+func TestPurlLimit(t *testing.T) {
+	long := "pkg:npm/lib@1.0.0?x=" + strings.Repeat("a", MaxPurlBytes)
+	doc := `{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "lib", "version": "1.0.0", "purl": "` + long + `"}]}`
+	in, err := ReadBytes("t.cdx.json", []byte(doc), Options{Kind: KindSBOM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := in.SBOM.Components[0]; c.Purl != "" || in.SBOM.NoPurl != 1 {
+		t.Fatalf("purl %.40q, noPurl %d", c.Purl, in.SBOM.NoPurl)
+	}
+	var msgs []string
+	for _, w := range in.Warnings {
+		msgs = append(msgs, w.Msg)
+	}
+	if !strings.Contains(strings.Join(msgs, "\n"), "over the limit of 65536; component kept without a purl") {
+		t.Fatalf("warnings %q", msgs)
+	}
+}

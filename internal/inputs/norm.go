@@ -48,12 +48,20 @@ func normDate(s string) (string, error) {
 // canonPurl returns the canonical form of a purl, or an error saying what is
 // wrong with it.
 func canonPurl(s string) (string, purl.PURL, error) {
+	if len(s) > MaxPurlBytes {
+		return "", purl.PURL{}, fmt.Errorf("purl of %d bytes is over the limit of %d", len(s), MaxPurlBytes)
+	}
 	p, err := purl.Parse(strings.TrimSpace(s))
 	if err != nil {
 		return "", purl.PURL{}, err
 	}
 	return p.String(), p, nil
 }
+
+// MaxPurlBytes bounds one purl: a longer one is not parsed (its component
+// is kept without a purl, with a warning), so that a hostile purl costs its
+// bytes once, not once per copy made while normalizing it (docs/inputs.md).
+const MaxPurlBytes = 64 << 10
 
 // fillFromPurl sets a component's package identity from its purl: the purl
 // parts, the OSV ecosystem and package name (internal/purl) and the version
