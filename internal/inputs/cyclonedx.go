@@ -123,31 +123,34 @@ func (c *cdxReader) stream() bool {
 // streamComponents decodes the components array (or null) one element at a
 // time.
 func (c *cdxReader) streamComponents(dec *json.Decoder) bool {
-	t, err := dec.Token()
-	if err != nil {
-		return false
-	}
-	if t == nil {
-		return true
-	}
-	if t != json.Delim('[') {
-		return false
-	}
-	for i := 0; dec.More(); i++ {
+	i := 0
+	return streamArray(dec, func() bool {
 		var comp cdx.Component
 		if err := dec.Decode(&comp); err != nil {
 			return false
 		}
 		c.add(&comp, fmt.Sprintf("/components/%d", i), -1)
-	}
-	t, err = dec.Token()
-	return err == nil && t == json.Delim(']')
+		i++
+		return true
+	})
 }
 
 // streamDependencies decodes the dependencies array (or null) one element
 // at a time into c.deps.
 func (c *cdxReader) streamDependencies(dec *json.Decoder) bool {
 	c.deps = map[string][]string{}
+	return streamArray(dec, func() bool {
+		var d cdx.Dependency
+		if err := dec.Decode(&d); err != nil {
+			return false
+		}
+		c.depend(d)
+		return true
+	})
+}
+
+// streamArray reads an array (or null), decoding each element with elem.
+func streamArray(dec *json.Decoder, elem func() bool) bool {
 	t, err := dec.Token()
 	if err != nil {
 		return false
@@ -159,11 +162,9 @@ func (c *cdxReader) streamDependencies(dec *json.Decoder) bool {
 		return false
 	}
 	for dec.More() {
-		var d cdx.Dependency
-		if err := dec.Decode(&d); err != nil {
+		if !elem() {
 			return false
 		}
-		c.depend(d)
 	}
 	t, err = dec.Token()
 	return err == nil && t == json.Delim(']')
