@@ -12,10 +12,11 @@ import (
 
 // Write writes data to path atomically with permissions perm. The error
 // names path, never the temporary file. A path that names something other
-// than a regular file (/dev/null, /dev/stdout, a pipe) is written to as it
-// is: renaming over it would replace the device with a file.
+// than a regular file — a device (/dev/null), a pipe, a symbolic link
+// (/dev/stdout, a link to the real output) — is written through as it is:
+// renaming over it would replace the device or the link with a file.
 func Write(path string, data []byte, perm os.FileMode) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
 		if fi.IsDir() {
 			return &os.PathError{Op: "write", Path: path, Err: errors.New("is a directory")}
 		}

@@ -49,8 +49,8 @@ func TestWrite(t *testing.T) {
 	}
 }
 
-// TestWriteDevice: a device or a pipe is written to, never replaced by a
-// file (as root, renaming over /dev/null succeeds and breaks the machine).
+// TestWriteDevice: a device or a symbolic link is written through, never
+// replaced by a file (as root, renaming over /dev/null succeeds and breaks the machine).
 func TestWriteDevice(t *testing.T) {
 	if err := Write(os.DevNull, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
@@ -59,6 +59,22 @@ func TestWriteDevice(t *testing.T) {
 		t.Fatalf("%s is now %v (%v)", os.DevNull, fi.Mode(), err)
 	}
 	dir := t.TempDir()
+	target, link := filepath.Join(dir, "target.json"), filepath.Join(dir, "link.json")
+	if err := os.WriteFile(target, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(link, []byte("new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v (%v)", fi.Mode(), err)
+	}
+	if b, _ := os.ReadFile(target); string(b) != "new" {
+		t.Fatalf("target holds %q", b)
+	}
 	if err := Write(dir, []byte("x"), 0o644); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Fatalf("writing over a directory: %v", err)
 	}
