@@ -57,7 +57,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
 	fs.Int64Var(&f.maxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
 	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
-	fs.Lookup("feeds").NoOptDefVal = feedsAll
+	fs.Lookup("feeds").NoOptDefVal = feeds.All
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
@@ -72,7 +72,7 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
 	}
 	var err error
-	if f.usedFeeds, err = f.addFeeds(app, &sp); err != nil {
+	if f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp); err != nil {
 		return sp, err
 	}
 	if f.sbomFormat != "" {
