@@ -40,7 +40,7 @@ func SnapshotList(w io.Writer, es []snapshot.Entry, root string, o Options) erro
 		_, err := fmt.Fprintf(w, "no snapshots in %s or the database\n", root)
 		return err
 	}
-	t := newTable(w, o.TTY, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")
+	t := NewTable(w, o.TTY, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")
 	for _, e := range es {
 		if e.Problems != "" {
 			t.Append("?", "", "", "", "", e.Path+": "+e.Problems)
@@ -57,7 +57,7 @@ func SnapshotList(w io.Writer, es []snapshot.Entry, root string, o Options) erro
 func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 	st := &out.Stats
 	fmt.Fprintf(w, "snapshot %s\npath     %s\ncontent  %s\n\n", out.ID, out.Path, statsLine(st))
-	t := newTable(w, o.TTY, "KIND", "FORMAT", "VERSION", "DIGEST", "COUNTS", "SOURCE")
+	t := NewTable(w, o.TTY, "KIND", "FORMAT", "VERSION", "DIGEST", "COUNTS", "SOURCE")
 	for _, in := range out.Inputs {
 		var srcs []string
 		for _, s := range out.Sources {
@@ -72,7 +72,7 @@ func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 	}
 	if len(out.Feeds) > 0 {
 		fmt.Fprintf(w, "\nfrozen from the feed cache:\n")
-		ft := newTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "DIGEST", "SOURCE")
+		ft := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "DIGEST", "SOURCE")
 		for _, f := range out.Feeds {
 			ft.Append(f.Name, f.Records, cmp.Or(f.Newest, "-"), f.FetchedAt, canon.Short(f.Digest, 12), f.URL)
 		}
@@ -177,7 +177,7 @@ func countsText(c inputs.Counts) string {
 // InputsInspect writes `stella inputs inspect`: one row per file, then the
 // warnings and skipped records.
 func InputsInspect(w io.Writer, out []snapshot.Inspected, o Options) error {
-	t := newTable(w, o.TTY, "FILE", "KIND", "FORMAT", "VERSION", "DIGEST", "CONTENT", "WARNINGS")
+	t := NewTable(w, o.TTY, "FILE", "KIND", "FORMAT", "VERSION", "DIGEST", "CONTENT", "WARNINGS")
 	for _, r := range out {
 		if r.Error != nil {
 			t.Append(r.Path, "", "", "", "", "error (see above)", "")
