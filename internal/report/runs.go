@@ -90,7 +90,7 @@ func History(w io.Writer, runs run.History, o Options) error {
 		_, err := fmt.Fprintln(w, "no runs recorded")
 		return err
 	}
-	t := newTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
+	t := NewTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
 	for _, r := range runs {
 		mode := r.Mode
 		if r.Shadow {
