@@ -23,7 +23,7 @@ type policySimulateOptions struct {
 	snapshot  string
 	env       []string
 	asOf      string
-	maxAge    string        // --max-feed-age
+	maxAge    string // --max-feed-age
 	baseline  string
 	failOn    string
 	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
