@@ -1,21 +1,15 @@
 package run_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stella-policy/stella/internal/model"
-	"github.com/stella-policy/stella/internal/run"
 )
 
 // TestLocate locates each finding of loose files in its SBOM file, and
 // gives each advisory a SARIF help URL.
 func TestLocate(t *testing.T) {
-	out, err := run.Evaluate(context.Background(), run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := evaluate(t)
 	locate := out.Locator()
 	for i := range out.Result.Findings {
 		f := &out.Result.Findings[i]
