@@ -91,3 +91,19 @@ func (r *Report) Summary() string {
 func sealed(what string) error {
 	return fail.New(fail.Sealed, "sealed mode: %s (a connection to PostgreSQL) would use the network (--sealed, --offline or STELLA_OFFLINE=1 is set)", what)
 }
+
+// AuditCommand is `stella audit verify --dsn` below its flags.
+type AuditCommand struct {
+	DSN    string
+	Tenant string
+	Sealed bool
+}
+
+// Run verifies the tenant's audit chains and push records in PostgreSQL
+// (VerifyAudit).
+func (c *AuditCommand) Run(ctx context.Context) (*AuditReport, error) {
+	if c.Sealed {
+		return nil, fail.New(fail.Sealed, "audit verify --dsn needs the network; refused in sealed mode (--sealed or STELLA_OFFLINE=1)")
+	}
+	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{})
+}

@@ -162,6 +162,11 @@ func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, pub string
 			o.Site, o.Tenant, oldKey, oldRole)
 	default:
 		reg.Previous = oldKey + " " + oldRole
+		if _, err := tx.Exec(ctx, `INSERT INTO policy.site_keys_retired (tenant, site_id, key_id, public_pem, role_name, registered_at)
+			SELECT tenant, site_id, key_id, public_pem, role_name, registered_at FROM policy.site_keys WHERE tenant = $1 AND site_id = $2`,
+			o.Tenant, o.Site); err != nil {
+			return nil, err
+		}
 	}
 	if reg.Label == "" {
 		reg.Label = oldLabel

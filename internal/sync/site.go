@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -179,4 +180,95 @@ func (p *pusher) sendStatements(ctx context.Context, tx pgx.Tx, t *table, rows [
 	}
 	_, _, err = p.upsert(ctx, tx, tableNamed("governance_statements"), srows)
 	return err
+}
+
+// verifyPushes checks, for every registered site of the tenant, each push
+// recorded since its registration against the key it was registered with
+// then: the envelope verifies, its
+// statement is about this tenant, site, table and range, and a pushed
+// audit head is the event PostgreSQL holds at that position. The first
+// failure is a fail.Integrity error naming site and record.
+func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport) error {
+	rows, err := conn.Query(ctx, `SELECT p.source_site, p.table_name, p.last_seq, p.key_id, p.envelope,
+			coalesce(k.public_pem, r.public_pem), k.key_id IS NULL
+		FROM policy.site_pushes p
+		LEFT JOIN policy.site_keys k ON k.tenant = p.tenant AND k.site_id = p.source_site AND k.key_id = p.key_id
+		LEFT JOIN LATERAL (SELECT r.public_pem FROM policy.site_keys_retired r WHERE r.tenant = p.tenant AND r.site_id = p.source_site
+			AND r.key_id = p.key_id AND r.retired_at >= p.pushed_at LIMIT 1) r ON true
+		WHERE p.tenant = $1 AND p.pushed_at >= (SELECT min(x.registered_at) FROM (
+			SELECT registered_at FROM policy.site_keys WHERE tenant = p.tenant AND site_id = p.source_site
+			UNION ALL SELECT registered_at FROM policy.site_keys_retired WHERE tenant = p.tenant AND site_id = p.source_site) x)
+		ORDER BY p.source_site, p.table_name, p.last_seq`, rep.Tenant)
+	if err != nil {
+		return err
+	}
+	type push struct {
+		site, table, keyID string
+		last               int64
+		env                []byte
+		pem                *string
+		retired            bool
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (push, error) {
+		var p push
+		return p, r.Scan(&p.site, &p.table, &p.last, &p.keyID, &p.env, &p.pem, &p.retired)
+	})
+	if err != nil {
+		return err
+	}
+	chains := make(map[string]*AuditChain, len(rep.Chains))
+	for i := range rep.Chains {
+		chains[rep.Chains[i].Site] = &rep.Chains[i]
+	}
+	for _, p := range ps {
+		bad := func(format string, args ...any) error {
+			return fail.New(fail.Integrity, "postgres %s: site %s: push of %s up to %d: %s", srv.name, p.site, p.table, p.last, fmt.Sprintf(format, args...))
+		}
+		if p.pem == nil {
+			return bad("names key %s, which is neither the site's registered key nor one it had when the push was recorded", p.keyID)
+		}
+		key, err := attest.ParsePEM("site key of "+p.site, []byte(*p.pem))
+		if err != nil {
+			return bad("registered key: %v", err)
+		}
+		c := chains[p.site]
+		if c == nil {
+			c = &AuditChain{} // none of its audit events pushed yet: verified, not reported
+		}
+		if !p.retired {
+			c.Key = key.ID
+		}
+		env, err := attest.ParseEnvelope("push", p.env)
+		if err != nil {
+			return bad("%v", err)
+		}
+		payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
+		if err != nil {
+			return bad("not signed by the site's registered key %s: %v", key.ID, err)
+		}
+		st, err := attest.ParseStatement(payload, PushPredicateType)
+		if err != nil {
+			return bad("%v", err)
+		}
+		var pred PushPredicate
+		if err := json.Unmarshal(st.Predicate, &pred); err != nil {
+			return bad("predicate: %v", err)
+		}
+		if pred.Tenant != rep.Tenant || pred.Site != p.site || pred.Table != p.table || pred.Last != p.last {
+			return bad("the signed statement is about %s/%s/%s@%d", pred.Tenant, pred.Site, pred.Table, pred.Last)
+		}
+		if h := pred.AuditHead; h != nil {
+			var hash string
+			err := conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
+				rep.Tenant, p.site, h.Seq).Scan(&hash)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if hash != h.Hash {
+				return bad("the site signed audit event %d as %s; PostgreSQL holds %q", h.Seq, h.Hash, hash)
+			}
+		}
+		c.Pushes++
+	}
+	return nil
 }

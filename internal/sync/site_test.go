@@ -214,6 +214,15 @@ func TestSiteIdentity(t *testing.T) {
 	if after := pgState(t, conn); after != before {
 		t.Fatalf("PostgreSQL changed:\n%s\nwas\n%s", after, before)
 	}
+	ar, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range ar.Chains {
+		if want := map[string]string{siteA: keyA.ID, siteB: keyB.ID}[c.Site]; c.Key != want || c.Pushes == 0 {
+			t.Errorf("chain %+v, want key %s and verified pushes", c, want)
+		}
+	}
 
 	// A site nobody registered cannot join the tenant now.
 	c := openStore(t, filepath.Join(dir, "c.db"), "acme")
@@ -236,6 +245,31 @@ func TestSiteIdentity(t *testing.T) {
 		t.Fatalf("the old key after rotation: %v", err)
 	}
 	mustPush(t, b, dsnB, Options{Key: keyB2})
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); err != nil {
+		t.Fatalf("pushes under the retired key and the new one: %v", err)
+	}
+
+	// B's stolen role writing with a push record it could not sign is
+	// found by the verification of the push records.
+	tx, err := asB.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
+		VALUES ('acme', $1, 'exceptions', 999999, $2, '{"payloadType":"x","payload":"eA==","signatures":[{"keyid":"k","sig":"eA=="}]}')`, siteB, keyB2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE policy.exceptions SET status = 'revoked' WHERE source_site = $1`, siteB); err == nil {
+		t.Fatal("revoked without the revocation statement")
+	}
+	tx.Rollback(ctx)
+	if _, err := asB.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
+		VALUES ('acme', $1, 'lessons', 999999, $2, '{"payloadType":"x","payload":"eA==","signatures":[{"keyid":"k","sig":"eA=="}]}')`, siteB, keyB2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "push of lessons up to 999999: not signed by the site's registered key") {
+		t.Fatalf("a forged push record: %v", err)
+	}
 }
 
 func localSite(t *testing.T, st *store.Store) string {

@@ -31,6 +31,24 @@ CREATE POLICY tenant_read ON policy.site_keys FOR SELECT
 	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
 		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
 
+-- Keys a site was registered with before (sync register --replace): pushes
+-- signed before retired_at still verify under them.
+CREATE TABLE policy.site_keys_retired (
+	tenant        text        NOT NULL,
+	site_id       text        NOT NULL,
+	key_id        text        NOT NULL,
+	public_pem    text        NOT NULL,
+	role_name     name        NOT NULL,
+	registered_at timestamptz NOT NULL,
+	retired_by    name        NOT NULL DEFAULT current_user,
+	retired_at    timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (tenant, site_id, key_id, retired_at)
+);
+ALTER TABLE policy.site_keys_retired ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_read ON policy.site_keys_retired FOR SELECT
+	USING (tenant IN (SELECT g.tenant FROM policy.tenant_grants g JOIN pg_roles r ON r.rolname = g.role_name
+		WHERE pg_has_role(current_user, r.oid, 'MEMBER')));
+
 -- One row per batch a site pushed with its key: the DSSE envelope of the
 -- sync.push statement (tenant, site, table, change log range, rows digest
 -- and, for audit events, the chain head), signed by the site key.
@@ -60,12 +78,12 @@ BEGIN
 	FOR r IN SELECT rolname FROM pg_roles
 		WHERE NOT rolsuper AND has_table_privilege(oid, 'policy.runs', 'INSERT') AND pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = 'policy.runs'::regclass)) <> rolname
 	LOOP
-		EXECUTE format('GRANT SELECT, INSERT, UPDATE ON policy.site_pushes TO %I; GRANT SELECT ON policy.site_keys TO %I', r.rolname, r.rolname);
+		EXECUTE format('GRANT SELECT, INSERT, UPDATE ON policy.site_pushes TO %I', r.rolname);
 	END LOOP;
 	FOR r IN SELECT rolname FROM pg_roles
 		WHERE NOT rolsuper AND has_table_privilege(oid, 'policy.runs', 'SELECT') AND pg_get_userbyid((SELECT relowner FROM pg_class WHERE oid = 'policy.runs'::regclass)) <> rolname
 	LOOP
-		EXECUTE format('GRANT SELECT ON policy.site_pushes, policy.site_keys TO %I', r.rolname);
+		EXECUTE format('GRANT SELECT ON policy.site_pushes, policy.site_keys, policy.site_keys_retired TO %I', r.rolname);
 	END LOOP;
 END $$;
 
