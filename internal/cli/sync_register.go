@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
@@ -55,12 +54,8 @@ func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions) e
 	if o.DSN == "" {
 		o.DSN = app.Getenv("STELLA_PG_DSN")
 	}
-	keys, err := app.loadTrustedKeys(ctx, []string{opts.key})
-	if err != nil {
-		return err
-	}
-	o.Key, o.Tenant = keys[0], app.Global.Tenant
-	reg, err := sync.Register(ctx, o, func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) })
+	o.KeyRef, o.Tenant = opts.key, app.Global.Tenant
+	reg, err := sync.Register(ctx, o, app.existingStore(ctx))
 	if err != nil {
 		return err
 	}

@@ -9,19 +9,20 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 // RegisterOptions say which site to register, with which key and role.
 type RegisterOptions struct {
-	DSN     string      // the schema owner's (or a superuser's) connection string
-	Tenant  string      // default store.DefaultTenant
-	Site    string      // the site id (32 hex characters); "" = the local database's
-	Key     *attest.Key // the site key; its public half is stored
-	Role    string      // the PostgreSQL role that pushes for the site
-	Label   string      // the site's name in messages and policy.sites
-	Replace bool        // rotate the key or role of a registered site
-	Sealed  bool        // sealed or offline mode: refused
+	DSN     string // the schema owner's (or a superuser's) connection string
+	Tenant  string // default store.DefaultTenant
+	Site    string // the site id (32 hex characters); "" = the local database's
+	KeyRef  string // the site key: a PEM file, or a key name or id in the store (governance.TrustedKeys)
+	Role    string // the PostgreSQL role that pushes for the site
+	Label   string // the site's name in messages and policy.sites
+	Replace bool   // rotate the key or role of a registered site
+	Sealed  bool   // sealed or offline mode: refused
 	Retry   Retry
 }
 
@@ -47,7 +48,7 @@ type Registration struct {
 // key or role is changed only with Replace; a role already registered for
 // another site of the tenant is refused, so that one credential never
 // speaks for two sites.
-func Register(ctx context.Context, o RegisterOptions, open func(context.Context) (*store.Store, error)) (*Registration, error) {
+func Register(ctx context.Context, o RegisterOptions, open func() (*store.Store, error)) (*Registration, error) {
 	if o.Sealed {
 		return nil, sealed("sync register")
 	}
@@ -59,7 +60,7 @@ func Register(ctx context.Context, o RegisterOptions, open func(context.Context)
 		o.Tenant = store.DefaultTenant
 	}
 	if o.Site == "" {
-		st, err := open(ctx)
+		st, err := open()
 		if err != nil {
 			return nil, err
 		}
@@ -75,10 +76,15 @@ func Register(ctx context.Context, o RegisterOptions, open func(context.Context)
 	if o.Role == "" {
 		return nil, fail.New(fail.Invalid, "--role: the PostgreSQL role that pushes for the site is required")
 	}
-	if o.Key == nil {
+	if o.KeyRef == "" {
 		return nil, fail.New(fail.Invalid, "--key: the site key's public key is required")
 	}
-	pub, err := o.Key.PublicPEM()
+	keys, err := governance.TrustedKeys(ctx, []string{o.KeyRef}, open)
+	if err != nil {
+		return nil, err
+	}
+	key := keys[0]
+	pub, err := key.PublicPEM()
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +93,7 @@ func Register(ctx context.Context, o RegisterOptions, open func(context.Context)
 		var reg *Registration
 		conn, err := pgx.ConnectConfig(ctx, srv.cfg)
 		if err == nil {
-			reg, err = register(ctx, conn, o, string(pub))
+			reg, err = register(ctx, conn, o, key, string(pub))
 			conn.Close(ctx)
 		}
 		if err == nil {
@@ -103,7 +109,7 @@ func Register(ctx context.Context, o RegisterOptions, open func(context.Context)
 	}
 }
 
-func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, pub string) (*Registration, error) {
+func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, key *attest.Key, pub string) (*Registration, error) {
 	v, err := schemaVersion(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -116,7 +122,7 @@ func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, pub string
 			return nil, err
 		}
 	}
-	reg := &Registration{Tenant: o.Tenant, Site: o.Site, Label: o.Label, KeyID: o.Key.ID, Role: o.Role}
+	reg := &Registration{Tenant: o.Tenant, Site: o.Site, Label: o.Label, KeyID: key.ID, Role: o.Role}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -152,7 +158,7 @@ func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, pub string
 	case errors.Is(err, pgx.ErrNoRows):
 	case err != nil:
 		return nil, err
-	case oldKey == o.Key.ID && oldRole == o.Role:
+	case oldKey == key.ID && oldRole == o.Role:
 		if reg.Label == "" {
 			reg.Label = oldLabel
 		}
@@ -174,7 +180,7 @@ func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, pub string
 	_, err = tx.Exec(ctx, `INSERT INTO policy.site_keys (tenant, site_id, role_name, key_id, public_pem, label) VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (tenant, site_id) DO UPDATE SET role_name = EXCLUDED.role_name, key_id = EXCLUDED.key_id,
 			public_pem = EXCLUDED.public_pem, label = EXCLUDED.label, registered_by = current_user, registered_at = now()`,
-		o.Tenant, o.Site, o.Role, o.Key.ID, pub, reg.Label)
+		o.Tenant, o.Site, o.Role, key.ID, pub, reg.Label)
 	if err != nil {
 		return nil, err
 	}

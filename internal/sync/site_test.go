@@ -104,8 +104,8 @@ func TestSiteIdentity(t *testing.T) {
 
 	// The administrator (schema owner) registers both sites.
 	reg := func(site string, k *attest.Key, role string, replace bool) (*Registration, error) {
-		return Register(ctx, RegisterOptions{DSN: dsn, Tenant: "acme", Site: site, Key: k, Role: role, Label: "l-" + site[:4], Replace: replace},
-			func(context.Context) (*store.Store, error) { return nil, fmt.Errorf("no store") })
+		return Register(ctx, RegisterOptions{DSN: dsn, Tenant: "acme", Site: site, KeyRef: pubFile(t, k), Role: role, Label: "l-" + site[:4], Replace: replace},
+			func() (*store.Store, error) { return nil, fmt.Errorf("no store") })
 	}
 	if _, err := reg(siteA, keyA, "nobody_at_all", false); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "no such role") {
 		t.Fatalf("unknown role: %v", err)
@@ -124,7 +124,7 @@ func TestSiteIdentity(t *testing.T) {
 	if _, err := reg(siteB, keyB, roleB, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Register(ctx, RegisterOptions{DSN: dsnA, Tenant: "acme", Site: siteA, Key: keyB, Role: roleA, Replace: true}, nil); !fail.Is(err, fail.Invalid) ||
+	if _, err := Register(ctx, RegisterOptions{DSN: dsnA, Tenant: "acme", Site: siteA, KeyRef: pubFile(t, keyB), Role: roleA, Replace: true}, nil); !fail.Is(err, fail.Invalid) ||
 		!strings.Contains(err.Error(), "only the owner") {
 		t.Fatalf("a site role registering: %v", err)
 	}
@@ -279,4 +279,18 @@ func localSite(t *testing.T, st *store.Store) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// pubFile writes k's public key to a file and returns its path.
+func pubFile(t *testing.T, k *attest.Key) string {
+	t.Helper()
+	pem, err := k.PublicPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "site.pub")
+	if err := os.WriteFile(p, pem, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
