@@ -15,7 +15,7 @@ func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 		_, err := fmt.Fprintf(w, "no feeds in %s; pull some with `stella feeds pull`\n", r.CacheDir)
 		return err
 	}
-	t := newTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")
+	t := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")
 	for _, s := range r.Feeds {
 		age := s.Age
 		if s.Stale {
@@ -31,7 +31,7 @@ func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 
 // FeedsPull writes what `stella feeds pull` did, one row per feed.
 func FeedsPull(w io.Writer, res []feeds.Result, o Options) error {
-	t := newTable(w, o.TTY, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
+	t := NewTable(w, o.TTY, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
 	for _, r := range res {
 		if r.Meta == nil {
 			t.Append(r.Name, r.Outcome, "", "", "", "")
