@@ -57,6 +57,18 @@ func (r *Registry) FrozenExceptions(ctx context.Context, now time.Time) ([]model
 	return out, err
 }
 
+// FrozenExceptionsDoc is FrozenExceptions as an exceptions document
+// (stella.exceptions/v1), the bytes snapshot create freezes, and how many
+// exceptions it holds.
+func (r *Registry) FrozenExceptionsDoc(ctx context.Context, now time.Time) ([]byte, int, error) {
+	xs, err := r.FrozenExceptions(ctx, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	b, err := json.Marshal(NewExceptionsFile(xs))
+	return b, len(xs), err
+}
+
 // VerifyExceptions checks the signed statements frozen with exceptions
 // (those that carry any; an exceptions file's have none): each must be a
 // verifying governance statement about the exception — one request whose
@@ -73,7 +85,7 @@ func VerifyExceptions(ctx context.Context, trust *Trust, xs []model.Exception) e
 			continue
 		}
 		if err := verifyFrozen(ctx, trust, x); err != nil {
-			return fail.New(fail.Integrity, "exception %s: %v; its approval cannot be verified here, so no run evaluates it — freeze the exceptions again (`stella snapshot create --exceptions approved`) where they were approved", x.ID, err)
+			return fail.New(fail.Integrity, "exception %s: %v; a run does not evaluate an exception whose approval this site cannot verify", x.ID, err)
 		}
 	}
 	return nil
