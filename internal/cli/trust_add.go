@@ -70,7 +70,7 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 	if err != nil {
 		return fail.Wrap(fail.Invalid, err)
 	}
-	keys, err := app.loadTrustedKeys(ctx, []string{opts.key})
+	keys, err := governance.TrustedKeys(ctx, []string{opts.key}, app.existingStore(ctx))
 	if err != nil {
 		return err
 	}
