@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -60,7 +57,7 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	sp := snapshot.Spec{
 		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
 		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
-		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(), Cache: app.frozenCacheDir(),
+		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: report.ProgressBar(app.Err, app.showProgress(), false), Cache: app.frozenCacheDir(),
 	}
 	if f.maxInputSize <= 0 {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
@@ -179,81 +176,22 @@ func (a *App) snapshotsDir() string {
 	return filepath.Join(filepath.Dir(a.Global.DB), "snapshots")
 }
 
-// inputError prints an input error one problem per line (a malformed OSV
-// set can have many) and exits with its code; other errors pass through.
+// inputError prints an input error one problem per line and exits with
+// its code; other errors pass through.
 func (a *App) inputError(err error) error {
-	var ie *inputs.Error
-	if !errors.As(err, &ie) {
-		return err
+	if k, ok := report.InputError(a.Err, err); ok {
+		return exitWith(k)
 	}
-	for i, p := range ie.Problems {
-		if i == 20 {
-			fmt.Fprintf(a.Err, "stella: … and %d more problems\n", len(ie.Problems)-i)
-			break
-		}
-		fmt.Fprintf(a.Err, "stella: %s\n", p)
-	}
-	if ie.Hint != "" {
-		fmt.Fprintf(a.Err, "stella: %s\n", ie.Hint)
-	}
-	return exitWith(fail.KindOf(err))
+	return err
 }
 
 // reportProblems writes input warnings to stderr, one per line, unless --quiet.
 func (a *App) reportProblems(label string, ps []inputs.Problem) {
-	const most = 20
-	for i, p := range ps {
-		if i == most {
-			a.infof("%s: … and %d more (see --format json)", label, len(ps)-most)
-			break
-		}
-		a.infof("%s: %s", label, p)
+	if !a.Global.Quiet {
+		report.Problems(a.Err, label, ps)
 	}
 }
 
-// progress returns a progress bar on stderr for long reads, or nil when
-// stderr is not a terminal or --quiet is set.
-func (a *App) progress() inputs.Progress {
-	if !a.ErrTTY || a.Global.Quiet {
-		return nil
-	}
-	return &progressBar{w: a.Err}
-}
-
-// progressBar adapts schollz/progressbar to inputs.Progress.
-type progressBar struct {
-	w     io.Writer
-	bytes bool // counts bytes (a download), not files
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
-}
-
-func (p *progressBar) Start(what string, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.bar = progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowBytes(p.bytes),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetVisibility(true))
-}
-
-func (p *progressBar) Add(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Add(n)
-	}
-}
-
-func (p *progressBar) Finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-		p.bar = nil
-	}
-}
+// showProgress says whether long reads draw a progress bar: on a terminal,
+// unless --quiet.
+func (a *App) showProgress() bool { return a.ErrTTY && !a.Global.Quiet }
