@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -119,14 +118,14 @@ invalid (exit 2).`,
 	return cmd
 }
 
-// approvedExceptions replaces the value "approved" among --exceptions with
-// a file of the tenant's approved exceptions (governance EngineExceptions
-// for no particular policy) unexpired at now, written to a temporary
-// directory that cleanup removes.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(), error) {
+// approvedExceptions takes the value "approved" out of --exceptions and
+// returns, as an input of the snapshot, the tenant's approved exceptions
+// (governance EngineExceptions for no particular policy) unexpired at now;
+// none when "approved" is not among files.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Given, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
-		return files, func() {}, nil
+		return files, nil, nil
 	}
 	ctx := context.Background()
 	reg, err := a.registry(ctx, &govFlags{}, true)
@@ -143,41 +142,28 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(
 	}
 	at := now.UTC().Format(time.RFC3339)
 	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
-	dir, err := os.MkdirTemp("", "stella-exceptions-")
-	if err != nil {
-		return nil, nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	path := filepath.Join(dir, "approved-exceptions.json")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		cleanup()
 		return nil, nil, err
 	}
 	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
-	out := slices.Clone(files)
-	out[i] = path
-	return out, cleanup, nil
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Given{{Name: "db:approved-exceptions.json", Kind: inputs.KindExceptions, Data: buf.Bytes()}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	frozen, cleanup, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, approved, err := app.approvedExceptions(opts.in.exceptions, time.Now())
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	opts.in.exceptions = frozen
+	opts.in.exceptions = files
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err
 	}
+	sp.Given = approved
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)

@@ -185,6 +185,10 @@ type Spec struct {
 	Signals      []string // EPSS or KEV files, each detected by content
 	Reachability []string
 	Exceptions   []string
+	// Given are inputs handed over in memory rather than as files (the
+	// database's approved exceptions, `snapshot create --exceptions
+	// approved`), each read as a file of its name would be.
+	Given []Given
 
 	SBOMFormat  inputs.Format // force a format instead of detecting it
 	VEXFormat   inputs.Format
@@ -195,6 +199,13 @@ type Spec struct {
 	// Cache is the directory of the frozen-advisory cache (cache.go); ""
 	// freezes the advisories anew every time.
 	Cache string
+}
+
+// Given is an input held in memory.
+type Given struct {
+	Name string // in the snapshot's sources and in messages
+	Kind inputs.Kind
+	Data []byte
 }
 
 // FromFiles reads every input of spec and freezes them in memory: the
@@ -212,11 +223,12 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	type job struct {
 		path   string
 		opt    inputs.Options
-		signal bool // --signals: EPSS or KEV, detected
+		signal bool   // --signals: EPSS or KEV, detected
+		data   []byte // a Given input
 	}
 	var jobs []job
 	for _, p := range spec.Signals {
-		jobs = append(jobs, job{p, inputs.Options{Limits: spec.Limits}, true})
+		jobs = append(jobs, job{path: p, opt: inputs.Options{Limits: spec.Limits}, signal: true})
 	}
 	for _, step := range []struct {
 		kind  inputs.Kind
@@ -241,6 +253,17 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 					Limits: spec.Limits, Progress: spec.Progress}})
 			}
 		}
+		for _, g := range spec.Given {
+			if g.Kind == step.kind {
+				jobs = append(jobs, job{path: g.Name, opt: inputs.Options{Kind: g.Kind, Limits: spec.Limits}, data: g.Data})
+			}
+		}
+	}
+	read1 := func(j job) (*inputs.Input, error) {
+		if j.data != nil {
+			return inputs.ReadBytes(j.path, j.data, j.opt)
+		}
+		return inputs.Read(j.path, j.opt)
 	}
 	// The inputs are read at once (an SBOM parses on one core while an
 	// advisory directory fills the others), unless a progress bar shows
@@ -250,13 +273,13 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	var wg sync.WaitGroup
 	for i, j := range jobs {
 		if spec.Progress != nil {
-			read[i], errs[i] = inputs.Read(j.path, j.opt)
+			read[i], errs[i] = read1(j)
 			if errs[i] != nil {
 				break
 			}
 			continue
 		}
-		wg.Go(func() { read[i], errs[i] = inputs.Read(j.path, j.opt) })
+		wg.Go(func() { read[i], errs[i] = read1(j) })
 	}
 	wg.Wait()
 	for i, j := range jobs {
