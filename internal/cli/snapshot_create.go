@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,12 +13,9 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
@@ -100,9 +96,10 @@ canonical manifest content, so the same inputs give the same id whatever
 their order, file names or formatting.
 
 --exceptions approved freezes the tenant's currently approved, unexpired
-exceptions from the database (those a trust config in force counts, not
-scoped to one policy: a snapshot serves every policy) with their
-approvers; a bundle of the snapshot carries them (docs/governance.md,
+exceptions from the database (those a trust config in force counts; one
+scoped to a policy keeps its scope and applies to that policy's runs only)
+with the signed request and approval each rests on, which policy run
+verifies; a bundle of the snapshot carries them (docs/governance.md,
 "How exceptions reach evaluations").
 
 Without -o the snapshot is written to the snapshots directory beside the
@@ -119,10 +116,10 @@ invalid (exit 2).`,
 }
 
 // approvedExceptions takes the value "approved" out of --exceptions and
-// returns, as an input of the snapshot, the tenant's approved exceptions
-// (governance EngineExceptions for no particular policy) unexpired at now;
-// none when "approved" is not among files.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Given, error) {
+// returns the tenant's approved, unexpired exceptions with the signed
+// statements they rest on (governance FrozenExceptions) as a document to
+// freeze with the files.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Doc, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
 		return files, nil, nil
@@ -133,28 +130,19 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []sna
 		return nil, nil, err
 	}
 	defer reg.Store.Close()
-	var xs []model.Exception
-	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		xs, err = reg.EngineExceptions(ctx, tx, "")
-		return err
-	}); err != nil {
+	data, n, err := reg.FrozenExceptionsDoc(ctx, now)
+	if err != nil {
 		return nil, nil, err
 	}
-	at := now.UTC().Format(time.RFC3339)
-	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
-		return nil, nil, err
-	}
-	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
-	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Given{{Name: "db:approved-exceptions.json", Kind: inputs.KindExceptions, Data: buf.Bytes()}}, nil
+	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	files, approved, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, docs, err := app.approvedExceptions(opts.in.exceptions, time.Now())
 	if err != nil {
 		return err
 	}
@@ -163,7 +151,7 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	sp.Given = approved
+	sp.Docs = docs
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)

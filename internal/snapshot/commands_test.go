@@ -149,9 +149,9 @@ func TestInspect(t *testing.T) {
 	}
 }
 
-// TestGiven: an input handed over in memory freezes exactly as the same
+// TestDocs: an input held in memory freezes exactly as the same
 // bytes in a file, under its own name.
-func TestGiven(t *testing.T) {
+func TestDocs(t *testing.T) {
 	file := filepath.Join(testInputs, "exceptions.yaml")
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -160,7 +160,7 @@ func TestGiven(t *testing.T) {
 	fromFile := fromFiles(t, testSpec(testInputs))
 	sp := testSpec(testInputs)
 	sp.Exceptions = nil
-	sp.Given = []Given{{Name: "db:approved-exceptions.json", Kind: inputs.KindExceptions, Data: data}}
+	sp.Docs = []Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}
 	given := fromFiles(t, sp)
 	if given.ID() != fromFile.ID() {
 		t.Errorf("id %s from memory, %s from the file", given.ID(), fromFile.ID())
@@ -171,11 +171,11 @@ func TestGiven(t *testing.T) {
 			names = append(names, s.Path)
 		}
 	}
-	if strings.Join(names, " ") != "db:approved-exceptions.json" {
+	if strings.Join(names, " ") != "--exceptions approved" {
 		t.Errorf("exception sources %v", names)
 	}
-	sp.Given[0].Data = []byte("exceptions: [")
-	if _, err := FromFiles(sp); err == nil || !strings.Contains(err.Error(), "db:approved-exceptions.json") {
+	sp.Docs[0].Data = []byte("exceptions: [")
+	if _, err := FromFiles(sp); err == nil || !strings.Contains(err.Error(), "--exceptions approved") {
 		t.Errorf("bad bytes: %v", err)
 	}
 }

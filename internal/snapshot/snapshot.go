@@ -185,10 +185,10 @@ type Spec struct {
 	Signals      []string // EPSS or KEV files, each detected by content
 	Reachability []string
 	Exceptions   []string
-	// Given are inputs handed over in memory rather than as files (the
-	// database's approved exceptions, `snapshot create --exceptions
-	// approved`), each read as a file of its name would be.
-	Given []Given
+	// Docs are inputs held in memory, read like files of their kind after
+	// the files (`snapshot create --exceptions approved`: the database's
+	// approved exceptions).
+	Docs []Doc
 
 	SBOMFormat  inputs.Format // force a format instead of detecting it
 	VEXFormat   inputs.Format
@@ -201,9 +201,10 @@ type Spec struct {
 	Cache string
 }
 
-// Given is an input held in memory.
-type Given struct {
-	Name string // in the snapshot's sources and in messages
+// Doc is an input held in memory; Name names it in messages and in the
+// snapshot's sources.
+type Doc struct {
+	Name string
 	Kind inputs.Kind
 	Data []byte
 }
@@ -224,7 +225,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		path   string
 		opt    inputs.Options
 		signal bool   // --signals: EPSS or KEV, detected
-		data   []byte // a Given input
+		data   []byte // a Doc's content: path is its name
 	}
 	var jobs []job
 	for _, p := range spec.Signals {
@@ -253,17 +254,9 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 					Limits: spec.Limits, Progress: spec.Progress}})
 			}
 		}
-		for _, g := range spec.Given {
-			if g.Kind == step.kind {
-				jobs = append(jobs, job{path: g.Name, opt: inputs.Options{Kind: g.Kind, Limits: spec.Limits}, data: g.Data})
-			}
-		}
 	}
-	read1 := func(j job) (*inputs.Input, error) {
-		if j.data != nil {
-			return inputs.ReadBytes(j.path, j.data, j.opt)
-		}
-		return inputs.Read(j.path, j.opt)
+	for _, d := range spec.Docs {
+		jobs = append(jobs, job{path: d.Name, data: d.Data, opt: inputs.Options{Kind: d.Kind, Limits: spec.Limits}})
 	}
 	// The inputs are read at once (an SBOM parses on one core while an
 	// advisory directory fills the others), unless a progress bar shows
@@ -272,14 +265,20 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
+		readJob := func() (*inputs.Input, error) {
+			if j.data != nil {
+				return inputs.ReadBytes(j.path, j.data, j.opt)
+			}
+			return inputs.Read(j.path, j.opt)
+		}
 		if spec.Progress != nil {
-			read[i], errs[i] = read1(j)
+			read[i], errs[i] = readJob()
 			if errs[i] != nil {
 				break
 			}
 			continue
 		}
-		wg.Go(func() { read[i], errs[i] = read1(j) })
+		wg.Go(func() { read[i], errs[i] = readJob() })
 	}
 	wg.Wait()
 	for i, j := range jobs {
