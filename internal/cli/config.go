@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
-	dslcheck "github.com/stella-policy/stella/internal/dsl/check"
+	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -187,7 +187,7 @@ func warnUnknownKeys(w io.Writer, file string, v *viper.Viper, root *cobra.Comma
 	sort.Strings(unknown)
 	for _, k := range unknown {
 		hint := ""
-		if n, ok := dslcheck.Nearest(strings.ReplaceAll(k, "_", "-"), names); ok {
+		if n, ok := dsl.Nearest(strings.ReplaceAll(k, "_", "-"), names); ok {
 			hint = fmt.Sprintf(" (did you mean %q?)", n)
 		}
 		fmt.Fprintf(w, "stella: warning: config %s: unknown key %q%s\n", file, k, hint)

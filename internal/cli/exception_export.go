@@ -4,10 +4,6 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
-
-	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/model"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type exceptionExportOptions struct {
@@ -45,12 +41,9 @@ func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOpti
 		return err
 	}
 	defer reg.Store.Close()
-	var xs []model.Exception
-	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		xs, err = reg.EngineExceptions(ctx, tx, opts.policyID)
-		return err
-	}); err != nil {
+	f, err := reg.ExportExceptions(ctx, opts.policyID)
+	if err != nil {
 		return err
 	}
-	return writeJSON(app.Out, governance.NewExceptionsFile(xs))
+	return writeJSON(app.Out, f)
 }

@@ -2,19 +2,15 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/canon"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type feedsPullOptions struct {
@@ -88,9 +84,12 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
 		return err
 	}
 	cache := feeds.Open(app.feedCacheDir(opts.cacheDir))
-	srcs, err := opts.sources(app, cache)
+	plan, err := cache.Plan(feeds.Request{OSV: opts.osv, SBOMs: opts.sboms, NVD: opts.nvd, KEV: opts.kev, EPSS: opts.epss, URLs: app.feedLocations(opts.urls)})
+	if plan != nil && plan.Auto != nil {
+		app.infof("stella: --osv auto: %d ecosystems from the SBOMs: %v", len(plan.Auto), plan.Auto)
+	}
 	if err != nil {
-		return err
+		return app.inputError(err)
 	}
 	cl := &feeds.Client{Retries: opts.retries, Timeout: opts.timeout, MaxSize: opts.maxSize, AllowShrink: opts.allowShrink}
 	if opts.retries == 0 {
@@ -99,97 +98,17 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
 	if app.progress() != nil {
 		cl.Progress = &progressBar{w: app.Err, bytes: true}
 	}
-	res, perr := cache.Pull(ctx, cl, srcs)
+	res, perr := cache.Pull(ctx, cl, plan.Sources)
 	for _, r := range res {
 		for _, w := range r.Warnings {
 			app.infof("warning: feed %s: %s", r.Name, w)
 		}
 	}
 	out := feedsPulled{CacheDir: cache.Root, Feeds: res}
-	if err := app.render(out, func(w io.Writer) error {
-		t := app.newTable(w, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
-		for _, r := range res {
-			if r.Meta == nil {
-				t.Append(r.Name, r.Outcome, "", "", "", "")
-				continue
-			}
-			m := r.Meta
-			t.Append(r.Name, r.Outcome, m.Records, cmpOrString(m.Newest, "-"), humanBytes(m.Size), canon.Short(m.Digest, 12))
-		}
-		return t.Render()
-	}); err != nil {
+	if err := app.render(out, func(w io.Writer) error { return report.FeedsPull(w, res, app.tableOptions()) }); err != nil {
 		return err
 	}
 	return perr
-}
-
-// sources resolves the selected feeds, with the locations in force.
-func (o *feedsPullOptions) sources(app *App, cache *feeds.Cache) ([]feeds.Source, error) {
-	set := app.feedLocations(o.urls)
-	urls := feeds.Defaults()
-	for _, x := range []struct{ set, dst *string }{{&set.OSV, &urls.OSV}, {&set.KEV, &urls.KEV}, {&set.EPSS, &urls.EPSS}, {&set.NVD, &urls.NVD}} {
-		*x.dst = cmpOrString(*x.set, *x.dst)
-	}
-	osv := o.osv
-	if slices.Contains(osv, "auto") {
-		if len(osv) > 1 {
-			return nil, fail.New(fail.Invalid, "--osv auto takes the ecosystems from --sbom; do not name others beside it")
-		}
-		if len(o.sboms) == 0 {
-			return nil, fail.New(fail.Invalid, "--osv auto needs --sbom FILE…")
-		}
-		ecos, err := feeds.SBOMEcosystems(o.sboms, inputs.Limits{})
-		if err != nil {
-			return nil, app.inputError(err)
-		}
-		app.infof("stella: --osv auto: %d ecosystems from the SBOMs: %v", len(ecos), ecos)
-		osv = ecos
-	} else if len(o.sboms) > 0 {
-		return nil, fail.New(fail.Invalid, "--sbom is only for --osv auto")
-	}
-	var srcs []feeds.Source
-	for _, e := range osv {
-		s, err := feeds.OSVSource(urls.OSV, e)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, s)
-	}
-	if o.kev {
-		srcs = append(srcs, feeds.Source{Name: "kev", Kind: feeds.KEV, URL: urls.KEV})
-	}
-	if o.epss {
-		srcs = append(srcs, feeds.Source{Name: "epss", Kind: feeds.EPSS, URL: urls.EPSS})
-	}
-	for _, n := range o.nvd {
-		s, err := feeds.NVDSource(urls.NVD, n)
-		if err != nil {
-			return nil, err
-		}
-		srcs = append(srcs, s)
-	}
-	if srcs != nil {
-		return srcs, nil
-	}
-	// Nothing named: every cached feed again, from where it came unless a
-	// location is set now.
-	cached, err := cache.List()
-	if err != nil {
-		return nil, err
-	}
-	if len(cached) == 0 {
-		return nil, fail.New(fail.Invalid, "the feed cache %s is empty: name feeds to pull (--osv ECOSYSTEM…|--osv auto --sbom FILE…, --kev, --epss, --nvd YEAR…)", cache.Root)
-	}
-	for _, m := range cached {
-		s := feeds.Source{Name: m.Name, Kind: m.Kind, URL: m.URL}
-		if set.Of(m.Kind) != "" {
-			if s, err = feeds.SourceOf(m.Name, set); err != nil {
-				return nil, err
-			}
-		}
-		srcs = append(srcs, s)
-	}
-	return srcs, nil
 }
 
 // feedCacheDir is the feed cache: flag, else config feeds.cache_dir (env
@@ -248,16 +167,5 @@ func (a *App) configString(key string) string {
 	return a.Config.GetString(key)
 }
 
-// humanBytes writes a size with a binary unit.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+// tableOptions are the report options of the inspection tables.
+func (a *App) tableOptions() report.Options { return report.Options{Color: a.Color(), TTY: a.OutTTY} }

@@ -1,15 +1,13 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/canon"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type feedsStatusOptions struct {
@@ -41,20 +39,6 @@ CI.`,
 	return cmd
 }
 
-// feedStatus is one cached feed as feeds status shows it.
-type feedStatus struct {
-	feeds.Meta
-	Age        string `json:"age"`
-	AgeSeconds int64  `json:"ageSeconds"`
-	Stale      bool   `json:"stale,omitempty"`   // older than --max-age
-	Problem    string `json:"problem,omitempty"` // the blob does not match its metadata
-}
-
-type feedsStatus struct {
-	CacheDir string       `json:"cacheDir"`
-	Feeds    []feedStatus `json:"feeds"`
-}
-
 func runFeedsStatus(app *App, opts *feedsStatusOptions, now time.Time) error {
 	var maxAge time.Duration
 	if opts.maxAge != "" {
@@ -63,81 +47,12 @@ func runFeedsStatus(app *App, opts *feedsStatusOptions, now time.Time) error {
 			return err
 		}
 	}
-	cache := feeds.Open(app.feedCacheDir(opts.cacheDir))
-	st, err := feedStatuses(cache, now, maxAge)
+	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(now, maxAge)
 	if err != nil {
 		return err
 	}
-	out := feedsStatus{CacheDir: cache.Root, Feeds: st}
-	if err := app.render(out, func(w io.Writer) error {
-		if len(st) == 0 {
-			_, err := fmt.Fprintf(w, "no feeds in %s; pull some with `stella feeds pull`\n", cache.Root)
-			return err
-		}
-		t := app.newTable(w, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")
-		for _, s := range st {
-			age := s.Age
-			if s.Stale {
-				age += " (stale)"
-			}
-			if s.Problem != "" {
-				age += " (damaged)"
-			}
-			t.Append(s.Name, s.Records, cmpOrString(s.Newest, "-"), s.FetchedAt, age, humanBytes(s.Size), canon.Short(s.Digest, 12), s.URL)
-		}
-		return t.Render()
-	}); err != nil {
+	if err := app.render(r, func(w io.Writer) error { return report.FeedsStatus(w, r, app.tableOptions()) }); err != nil || maxAge == 0 {
 		return err
 	}
-	if maxAge == 0 {
-		return nil
-	}
-	if len(st) == 0 {
-		return fail.New(fail.NotFound, "no feeds in %s; pull some with `stella feeds pull`", cache.Root)
-	}
-	for _, s := range st {
-		if s.Problem != "" {
-			return fail.New(fail.Integrity, "%s", s.Problem)
-		}
-		if s.Stale {
-			return fail.New(fail.Integrity, "feed %s is %s old, more than --max-age %s; refresh it with `stella feeds pull`", s.Name, s.Age, opts.maxAge)
-		}
-	}
-	return nil
-}
-
-// feedStatuses lists the cached feeds with their ages at now.
-func feedStatuses(cache *feeds.Cache, now time.Time, maxAge time.Duration) ([]feedStatus, error) {
-	list, err := cache.List()
-	if err != nil {
-		return nil, err
-	}
-	out := []feedStatus{}
-	for _, m := range list {
-		s := feedStatus{Meta: m}
-		if checked, err := time.Parse(time.RFC3339, m.CheckedAt); err == nil {
-			d := max(now.Sub(checked), 0).Truncate(time.Second)
-			s.Age, s.AgeSeconds = humanAge(d), int64(d/time.Second)
-			s.Stale = maxAge > 0 && d > maxAge
-		}
-		if err := cache.Verify(&m); err != nil {
-			s.Problem = err.Error()
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-// humanAge writes a duration in days, hours and minutes ("2d4h", "3h12m", "45s").
-func humanAge(d time.Duration) string {
-	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd%dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh%dm", h, m)
-	case m > 0:
-		return fmt.Sprintf("%dm", m)
-	}
-	return fmt.Sprintf("%ds", int(d/time.Second))
+	return r.Check(opts.maxAge)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,34 +36,16 @@ func (g *govFlags) addFlags(cmd *cobra.Command) {
 	g.addTrustFlag(cmd)
 }
 
-// trustFile resolves the trust config file: --trust, config trust_file (env
-// STELLA_TRUST_FILE), ./trust.yaml, the config file in use when it has a
-// trust section, else $XDG_CONFIG_HOME/stella/trust.yaml (which `trust
-// add` creates).
+// trustFile resolves the trust config file (governance.TrustFile).
 func (a *App) trustFile(flag string) string {
-	if flag != "" {
-		return flag
+	l := governance.TrustLookup{Flag: flag, ConfigHome: a.Getenv("XDG_CONFIG_HOME")}
+	if l.ConfigHome == "" {
+		l.ConfigHome = filepath.Join(a.Getenv("HOME"), ".config")
 	}
 	if a.Config != nil {
-		if f := a.Config.GetString("trust_file"); f != "" {
-			return f
-		}
+		l.Configured, l.ConfigFile = a.Config.GetString("trust_file"), a.Config.ConfigFileUsed()
 	}
-	if fileExists("trust.yaml") {
-		return "trust.yaml"
-	}
-	if a.Config != nil {
-		if cfg := a.Config.ConfigFileUsed(); cfg != "" {
-			if t, err := governance.LoadTrust(cfg); err == nil && t.Declared() {
-				return cfg
-			}
-		}
-	}
-	dir := a.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		dir = filepath.Join(a.Getenv("HOME"), ".config")
-	}
-	return filepath.Join(dir, "stella", "trust.yaml")
+	return governance.TrustFile(l)
 }
 
 // loadTrust reads the trust config with the site's settings applied. With
@@ -90,32 +71,12 @@ func (a *App) applySettings(s *governance.Settings) error {
 	if a.Config == nil {
 		return nil
 	}
-	get := func(key string) string {
+	return s.Override(func(key string) string {
 		if !a.Config.IsSet(key) {
 			return ""
 		}
 		return a.Config.GetString(key)
-	}
-	if v := get("governance.quorum"); v != "" {
-		q, err := governance.ParseQuorum(v)
-		if err != nil {
-			return fail.New(fail.Invalid, "governance.quorum: %v", err)
-		}
-		s.Quorum = q
-	}
-	for _, age := range []struct {
-		key string
-		dst *time.Duration
-	}{{"governance.exception_max_age", &s.ExceptionMaxAge}, {"governance.simulation_max_age", &s.SimulationMaxAge}} {
-		if v := get(age.key); v != "" {
-			d, err := governance.ParseAge(v)
-			if err != nil {
-				return fail.New(fail.Invalid, "%s: %v", age.key, err)
-			}
-			*age.dst = d
-		}
-	}
-	return nil
+	})
 }
 
 // registry opens the store and the trust config (a missing one trusts

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/lessons"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -47,15 +45,9 @@ func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
 		return err
 	}
 	defer st.Close()
-	var ls []store.Lesson
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		ls, err = tx.Lessons(ctx, store.LessonFilter{Status: opts.status, Type: opts.typ})
+	ls, err := lessons.List(ctx, st, opts.status, opts.typ)
+	if err != nil {
 		return err
-	}); err != nil {
-		return err
-	}
-	if ls == nil {
-		ls = []store.Lesson{}
 	}
 	return app.render(ls, func(w io.Writer) error {
 		t := app.newTable(w, "LESSON", "TYPE", "STATUS", "POLICY", "SEVERITY", "GATE", "BAND", "EVALUATED", "TITLE")
@@ -69,15 +61,7 @@ func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
 // recordLessons runs the lessons detector after a recorded run. The run
 // stays recorded if this fails: the failure is a warning.
 func (a *App) recordLessons(ctx context.Context, st *store.Store, runID, actor string) {
-	if actor == "" {
-		actor = "cli"
-	}
-	var ls []store.Lesson
-	err := st.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		ls, err = lessons.Record(ctx, tx, runID, actor)
-		return err
-	})
+	ls, err := lessons.RecordRun(ctx, st, runID, actor)
 	if err != nil {
 		a.infof("stella: warning: no lessons recorded for %s: %v", runID, err)
 		return
@@ -85,13 +69,4 @@ func (a *App) recordLessons(ctx context.Context, st *store.Store, runID, actor s
 	for _, l := range ls {
 		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
 	}
-}
-
-// lessonRef checks a lesson id argument.
-func lessonRef(s string) (string, error) {
-	var n int
-	if _, err := fmt.Sscanf(s, "L-%d", &n); err != nil || n < 1 || fmt.Sprintf("L-%d", n) != s {
-		return "", fail.New(fail.Invalid, "%q is not a lesson id (want L-<n>)", s)
-	}
-	return s, nil
 }

@@ -4,26 +4,22 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/lessons"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type lessonsMoveOptions struct {
-	gov    govFlags
-	until  string
-	reason string
+	gov  govFlags
+	move lessons.Move
 }
 
 // newLessonsMoveCmd builds defer, dismiss and reactivate: the transitions
 // of the lesson state machine other than convert.
 func newLessonsMoveCmd(app *App, verb string) *cobra.Command {
-	opts := &lessonsMoveOptions{}
+	opts := &lessonsMoveOptions{move: lessons.Move{Verb: verb}}
 	short := map[string]string{
 		"defer":      "Defer a pending lesson until a time (reactivate brings it back)",
 		"dismiss":    "Dismiss a pending lesson with a reason (terminal)",
@@ -39,56 +35,34 @@ func newLessonsMoveCmd(app *App, verb string) *cobra.Command {
 deferred → pending by reactivate only; anything else is refused (exit 3).`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLessonsMove(cmd.Context(), app, verb, args[0], opts)
+			return runLessonsMove(cmd.Context(), app, args[0], opts)
 		},
 	}
 	switch verb {
 	case "defer":
-		cmd.Flags().StringVar(&opts.until, "until", "", "when the lesson comes due: an RFC 3339 time, a date, or an age (7d)")
+		cmd.Flags().StringVar(&opts.move.Until, "until", "", "when the lesson comes due: an RFC 3339 time, a date, or an age (7d)")
 	case "dismiss":
-		cmd.Flags().StringVar(&opts.reason, "reason", "", "why the lesson is dismissed (required)")
+		cmd.Flags().StringVar(&opts.move.Reason, "reason", "", "why the lesson is dismissed (required)")
 	}
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runLessonsMove(ctx context.Context, app *App, verb, ref string, opts *lessonsMoveOptions) error {
-	id, err := lessonRef(ref)
+func runLessonsMove(ctx context.Context, app *App, ref string, opts *lessonsMoveOptions) error {
+	id, err := lessons.ParseID(ref)
 	if err != nil {
 		return err
 	}
-	event := map[string]string{"defer": lessons.EventDeferred, "dismiss": lessons.EventDismissed, "reactivate": lessons.EventReactivated}[verb]
-	if verb == "dismiss" && strings.TrimSpace(opts.reason) == "" {
-		return fail.New(fail.Invalid, "dismiss needs --reason TEXT")
-	}
-	if verb == "defer" && opts.until == "" {
-		return fail.New(fail.Invalid, "defer needs --until TS|DATE|AGE")
+	if err := opts.move.Check(); err != nil {
+		return err
 	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		var until string
-		if verb == "defer" {
-			if until, err = lessons.ParseUntil(opts.until, reg.Store.Now(), governance.ParseAge); err != nil {
-				return err
-			}
-		}
-		var l store.Lesson
-		if err := reg.Store.Update(ctx, func(tx *store.Tx) error {
-			l, err = lessons.Transition(ctx, tx, id, event, act.Entry.Principal, func(l *store.Lesson) {
-				switch verb {
-				case "defer":
-					l.DeferredUntil = until
-				case "dismiss":
-					l.Reason = opts.reason
-				case "reactivate":
-					l.DeferredUntil = ""
-				}
-			})
-			return err
-		}); err != nil {
+		l, err := opts.move.Apply(ctx, reg, act, id)
+		if err != nil {
 			return err
 		}
 		return app.render(l, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "%s  %s by %s\n  status  %s\n", l.ID, event, act.Entry.Principal, l.Status)
+			_, err := fmt.Fprintf(w, "%s  %s by %s\n  status  %s\n", l.ID, opts.move.Event(), act.Entry.Principal, l.Status)
 			return err
 		})
 	})

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/lessons"
 )
 
 func newLessonsShowCmd(app *App) *cobra.Command {
@@ -22,7 +22,7 @@ func newLessonsShowCmd(app *App) *cobra.Command {
 }
 
 func runLessonsShow(ctx context.Context, app *App, ref string) error {
-	id, err := lessonRef(ref)
+	id, err := lessons.ParseID(ref)
 	if err != nil {
 		return err
 	}
@@ -31,11 +31,8 @@ func runLessonsShow(ctx context.Context, app *App, ref string) error {
 		return err
 	}
 	defer st.Close()
-	var l store.Lesson
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		l, err = tx.Lesson(ctx, id)
-		return err
-	}); err != nil {
+	l, err := lessons.Get(ctx, st, id)
+	if err != nil {
 		return err
 	}
 	return app.render(l, func(w io.Writer) error {

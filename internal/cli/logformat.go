@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/stella-policy/stella/internal/dsl/syntax"
+	"github.com/stella-policy/stella/internal/dsl"
 )
 
 // jsonStderr is stderr under --log-format json (docs/output.md "stderr"):
@@ -82,17 +82,17 @@ func (j *jsonStderr) record(lvl slog.Level, msg string, attrs ...any) {
 // diagnostics renders compiler diagnostics on stderr: file:line:col:
 // message with the source line and a caret, or under --log-format json one
 // object per diagnostic with its file, line, col, severity and code.
-func (a *App) diagnostics(ds []syntax.Diagnostic, src []byte) error {
+func (a *App) diagnostics(ds []dsl.Diagnostic, src []byte) error {
 	j, ok := a.Err.(*jsonStderr)
 	if !ok {
-		return syntax.Render(a.Err, ds, src)
+		return dsl.Render(a.Err, ds, src)
 	}
 	for _, d := range ds {
 		lvl := slog.LevelInfo
 		switch d.Severity {
-		case syntax.Error, syntax.Blocking:
+		case dsl.Error, dsl.Blocking:
 			lvl = slog.LevelError
-		case syntax.Warning:
+		case dsl.Warning:
 			lvl = slog.LevelWarn
 		}
 		j.record(lvl, d.Msg, "file", d.File, "line", d.Pos.Line, "col", d.Pos.Col, "severity", string(d.Severity), "code", d.Code)

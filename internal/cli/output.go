@@ -11,12 +11,11 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 // render writes v in the selected format. table draws the table form; when
@@ -100,21 +99,10 @@ func writeYAML(w io.Writer, v any) error {
 	return ye.Close()
 }
 
-// newTable returns a left-aligned table with the given headers, drawn with
-// box characters on a terminal and plain ASCII otherwise.
+// newTable returns the generic table writer (report.NewTable), drawn with
+// box characters when stdout is a terminal.
 func (a *App) newTable(w io.Writer, headers ...any) *tablewriter.Table {
-	sym := tw.NewSymbols(tw.StyleASCII)
-	if a.OutTTY {
-		sym = tw.NewSymbols(tw.StyleLight)
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: sym})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-	)
-	t.Header(headers...)
-	return t
+	return report.NewTable(w, a.OutTTY, headers...)
 }
 
 // styles holds the few text styles stella uses; they are no-ops without colour.

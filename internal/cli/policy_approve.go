@@ -2,13 +2,9 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 )
 
@@ -20,9 +16,6 @@ type policyApproveOptions struct {
 	ackSimulation  bool
 	ackDeterminism bool
 }
-
-// maxAttachment bounds one approval attachment.
-const maxAttachment = 16 << 20
 
 func newPolicyApproveCmd(app *App) *cobra.Command {
 	opts := &policyApproveOptions{}
@@ -57,14 +50,11 @@ record.`,
 }
 
 func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions) error {
-	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism}
-	for _, p := range opts.attach {
-		data, err := readAttachment(p)
-		if err != nil {
-			return err
-		}
-		req.Attachments = append(req.Attachments, governance.File{Name: filepath.Base(p), Data: data})
+	files, err := governance.ReadAttachments(opts.attach)
+	if err != nil {
+		return err
 	}
+	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism, Attachments: files}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
 		t, err := reg.Approve(ctx, act, opts.ref, req)
 		if err != nil {
@@ -72,23 +62,4 @@ func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions)
 		}
 		return app.renderTransition(t)
 	})
-}
-
-func readAttachment(p string) ([]byte, error) {
-	fi, err := os.Stat(p)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil, fail.New(fail.Invalid, "--attach %s: no such file", p)
-	case err != nil:
-		return nil, fail.New(fail.Invalid, "--attach %s: %v", p, unwrapPath(err))
-	case !fi.Mode().IsRegular():
-		return nil, fail.New(fail.Invalid, "--attach %s: not a regular file", p)
-	case fi.Size() > maxAttachment:
-		return nil, fail.New(fail.Invalid, "--attach %s: %d bytes, more than the %d an attachment may have", p, fi.Size(), maxAttachment)
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return nil, fail.New(fail.Invalid, "--attach %s: %v", p, unwrapPath(err))
-	}
-	return data, nil
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -47,17 +46,16 @@ func runPolicyFmt(app *App, opts *policyFmtOptions) error {
 		if err != nil {
 			return err
 		}
-		f, diags := syntax.Parse(file, src)
-		if syntax.HasErrors(diags) {
+		out, diags, err := dsl.Format(file, src)
+		if err != nil {
+			return err
+		}
+		if dsl.HasErrors(diags) {
 			if err := app.diagnostics(diags, src); err != nil {
 				return err
 			}
 			bad = true
 			continue
-		}
-		out := syntax.Print(f)
-		if _, d2 := syntax.Parse(file, out); syntax.HasErrors(d2) {
-			return fail.New(fail.Internal, "fmt %s: the formatted text does not parse: %s", file, d2[0])
 		}
 		diff := !bytes.Equal(out, src)
 		switch {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -58,35 +58,9 @@ func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions)
 		return err
 	}
 	defer st.Close()
-	var runs []*store.Run
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		runs, err = tx.Runs(ctx, store.RunFilter{PolicyID: opts.policy, Status: opts.status, Since: since, Limit: opts.limit})
-		return err
-	}); err != nil {
+	runs, err := run.ListRuns(ctx, st, store.RunFilter{PolicyID: opts.policy, Status: opts.status, Since: since, Limit: opts.limit})
+	if err != nil {
 		return err
 	}
-	if runs == nil {
-		runs = []*store.Run{}
-	}
-	return app.render(runs, func(w io.Writer) error {
-		if len(runs) == 0 {
-			_, err := fmt.Fprintln(w, "no runs recorded")
-			return err
-		}
-		s := app.styles()
-		t := app.newTable(w, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
-		for _, r := range runs {
-			policy := r.PolicyID
-			if r.PolicyVersion > 0 {
-				policy = fmt.Sprintf("%s@%d", r.PolicyID, r.PolicyVersion)
-			}
-			mode := r.Mode
-			if r.Shadow {
-				mode += " (shadow)"
-			}
-			t.Append(r.RunID, policy, mode, r.Status, report.VerdictText(r.Verdict, s.color), fmt.Sprint(r.Findings), r.StartedAt,
-				(time.Duration(r.DurationMS) * time.Millisecond).String())
-		}
-		return t.Render()
-	})
+	return app.render(runs, func(w io.Writer) error { return report.History(w, runs, app.tableOptions()) })
 }

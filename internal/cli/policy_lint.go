@@ -2,12 +2,10 @@ package cli
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -38,61 +36,23 @@ otherwise; with --strict warnings count as errors too.`,
 	return cmd
 }
 
-// lintSummary counts diagnostics by severity over all files.
-type lintSummary struct {
-	Files    int `json:"files"`
-	Errors   int `json:"errors"`
-	Blocking int `json:"blocking"`
-	Warnings int `json:"warnings"`
-	Infos    int `json:"infos"`
-}
-
-type lintReport struct {
-	Diagnostics []dsl.Diagnostic `json:"diagnostics"`
-	Summary     lintSummary      `json:"summary"`
-}
-
 func runPolicyLint(app *App, opts *policyLintOptions) error {
-	rep := lintReport{Diagnostics: []dsl.Diagnostic{}}
-	srcs := make([][]byte, len(opts.files))
-	counts := make([]int, len(opts.files))
-	for i, file := range opts.files {
-		src, err := dsl.ReadFile(file)
-		if err != nil {
-			return err
-		}
-		_, _, diags := dsl.Compile(file, src)
-		srcs[i], counts[i] = src, len(diags)
-		rep.Diagnostics = append(rep.Diagnostics, diags...)
+	rep, err := dsl.Lint(opts.files)
+	if err != nil {
+		return err
 	}
-	s := &rep.Summary
-	s.Files = len(opts.files)
-	s.Errors = syntax.Count(rep.Diagnostics, syntax.Error)
-	s.Blocking = syntax.Count(rep.Diagnostics, syntax.Blocking)
-	s.Warnings = syntax.Count(rep.Diagnostics, syntax.Warning)
-	s.Infos = syntax.Count(rep.Diagnostics, syntax.Info)
 	var data any = rep
 	if app.Global.Format == "ndjson" {
 		data = rep.Diagnostics // one diagnostic a line
 	}
-	err := app.renderText(data, func(w io.Writer) error {
-		at := 0
-		for i := range opts.files {
-			if err := syntax.Render(w, rep.Diagnostics[at:at+counts[i]], srcs[i]); err != nil {
-				return err
-			}
-			at += counts[i]
-		}
-		return nil
-	})
-	if err != nil {
+	if err := app.renderText(data, rep.Render); err != nil {
 		return err
 	}
-	if !app.Global.Quiet {
+	if s := rep.Summary; !app.Global.Quiet {
 		fmt.Fprintf(app.Err, "%d %s: %d %s, %d blocking, %d %s\n", s.Files, plural(s.Files, "file", "files"),
 			s.Errors, plural(s.Errors, "error", "errors"), s.Blocking, s.Warnings, plural(s.Warnings, "warning", "warnings"))
 	}
-	if s.Errors > 0 || s.Blocking > 0 || opts.strict && s.Warnings > 0 {
+	if rep.Summary.Failed(opts.strict) {
 		return exitWith(fail.Invalid)
 	}
 	return nil

@@ -5,9 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyRollbackOptions struct {
@@ -41,9 +39,6 @@ one signed policy.rollback statement.`,
 }
 
 func runPolicyRollback(ctx context.Context, app *App, opts *policyRollbackOptions) error {
-	if err := store.ValidPolicyID(opts.id); err != nil {
-		return fail.Wrap(fail.Invalid, err)
-	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
 		t, err := reg.Rollback(ctx, act, opts.id, opts.to, opts.incident)
 		if err != nil {

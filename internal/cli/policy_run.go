@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -241,7 +240,8 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if key == nil {
 		app.infof("stella: warning: run %s is not signed (give --sign-key or set signing.key)", rec.RunID)
 	}
-	if err := app.render(runSummary(out), func(w io.Writer) error { return app.runSummaryTable(w, out) }); err != nil {
+	sum := out.Summary()
+	if err := app.render(sum, func(w io.Writer) error { return report.RunSummary(w, &sum, app.tableOptions()) }); err != nil {
 		return err
 	}
 	return gateExit(ev.Result.Verdict, opts.failOn, ev.Result.Shadow)
@@ -341,72 +341,4 @@ func sbomDigests(rec *store.RunRecord) string {
 		ds[i] = s.Digest
 	}
 	return strings.Join(ds, ",")
-}
-
-// runSummaryOut is the JSON form of a run's summary.
-type runSummaryOut struct {
-	RunID          string               `json:"runId"`
-	Existing       bool                 `json:"alreadyRecorded"`
-	PolicyID       string               `json:"policyId"`
-	PolicyVersion  int                  `json:"policyVersion,omitempty"`
-	IRDigest       string               `json:"irDigest"`
-	SnapshotID     string               `json:"snapshotId"`
-	EvaluationTime string               `json:"evaluationTime"`
-	Shadow         bool                 `json:"shadow"`
-	Verdict        string               `json:"verdict"`
-	Findings       int                  `json:"findings"`
-	ByVerdict      engine.VerdictCounts `json:"byVerdict"`
-	FindingsDigest string               `json:"findingsDigest"`
-	ExplainsDigest string               `json:"explainsDigest"`
-	Signed         bool                 `json:"signed"`
-	Signer         string               `json:"signer,omitempty"`
-	Set            *store.RecordSet     `json:"set,omitempty"` // the members of a set run
-}
-
-func runSummary(out *run.Recorded) runSummaryOut {
-	rec := out.Record
-	s := runSummaryOut{RunID: rec.RunID, Existing: out.Existing, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version,
-		IRDigest: rec.Policy.IRDigest, SnapshotID: rec.Inputs.SnapshotID, EvaluationTime: rec.Inputs.EvaluationTime,
-		Shadow: rec.Shadow, Verdict: rec.Verdict, Findings: rec.Stats.Findings, ByVerdict: rec.Stats.ByVerdict,
-		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: out.Envelope != nil, Set: rec.Set}
-	if out.Envelope != nil {
-		if env, err := attest.ParseEnvelope("envelope", out.Envelope); err == nil && len(env.Signatures) > 0 {
-			s.Signer = env.Signatures[0].KeyID
-		}
-	}
-	return s
-}
-
-func (a *App) runSummaryTable(w io.Writer, out *run.Recorded) error {
-	s := runSummary(out)
-	st := a.styles()
-	again := ""
-	if s.Existing {
-		again = " (already recorded: same policy, inputs, env and time)"
-	}
-	fmt.Fprintf(w, "run %s%s\n", st.paint(st.bold, s.RunID), again)
-	policy := s.PolicyID
-	if s.PolicyVersion > 0 {
-		policy = fmt.Sprintf("%s@%d", s.PolicyID, s.PolicyVersion)
-	}
-	shadow := ""
-	if s.Shadow {
-		shadow = " (shadow: not enforced)"
-	}
-	fmt.Fprintf(w, "  policy    %s %s\n", policy, s.IRDigest)
-	if s.Set != nil {
-		for _, m := range s.Set.Members {
-			fmt.Fprintf(w, "    %s\n", setMemberLine(m))
-		}
-	}
-	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
-	fmt.Fprintf(w, "  verdict   %s%s\n", report.VerdictText(s.Verdict, st.color), shadow)
-	v := s.ByVerdict
-	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
-	if s.Signed {
-		fmt.Fprintf(w, "  signed    policy.run@1 by %s\n", s.Signer)
-	} else {
-		fmt.Fprintf(w, "  signed    no\n")
-	}
-	return nil
 }

@@ -52,15 +52,3 @@ func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor
 	}
 	return ms, nil
 }
-
-// setMemberLine describes a member of a recorded set run in one line.
-func setMemberLine(m store.RecordMember) string {
-	s := fmt.Sprintf("%s %s %s scope %s", m.Policy, m.IRDigest, m.Enforcement, m.Scope)
-	if !m.Applies {
-		s += " (did not apply)"
-	}
-	if m.Lifecycle != "" {
-		s += " " + m.Lifecycle
-	}
-	return s
-}

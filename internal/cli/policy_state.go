@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyStateOptions struct {
@@ -44,11 +43,8 @@ func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions) err
 		return err
 	}
 	defer st.Close()
-	var s *governance.State
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		s, err = governance.TenantState(ctx, tx, st.Now(), window)
-		return err
-	}); err != nil {
+	s, err := governance.TenantState(ctx, st, window)
+	if err != nil {
 		return err
 	}
 	return app.render(s, func(w io.Writer) error {

@@ -176,7 +176,7 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		}
 		if rep.Set != nil {
 			for _, m := range rep.Set.Members {
-				fmt.Fprintf(w, "    %s\n", setMemberLine(m))
+				fmt.Fprintf(w, "    %s\n", m)
 			}
 		}
 		if rep.StoredRun != "" {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
@@ -59,7 +60,7 @@ func TestReplayDifference(t *testing.T) {
 	if code != int(fail.Integrity) {
 		t.Fatalf("exit %d, want 6\n%s%s", code, out.String(), errb.String())
 	}
-	var rep replayReport
+	var rep run.ReplayReport
 	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}

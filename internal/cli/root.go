@@ -20,8 +20,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/stella-policy/stella/internal/atomicfile"
-	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inspect"
 )
 
 // App is what every command receives: its streams, the resolved global
@@ -180,7 +180,7 @@ manifests, moves through air gaps in signed bundles and governs policy
 versions with signed approvals.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       buildinfo.Get().Version,
+		Version:       inspect.Version().Version,
 	}
 	root.SetVersionTemplate("stella {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fail.Wrap(fail.Invalid, err) })

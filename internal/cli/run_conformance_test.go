@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/testenv"
 )
 
@@ -28,7 +29,7 @@ func TestConformanceRunReplayVerify(t *testing.T) {
 	att := filepath.Join(dir, "run.dsse.json")
 	out := runStella(t, []int{int(fail.Blocked)}, "policy", "run", filepath.Join(data, "policies", "baseline.stella"), "--snapshot", snap,
 		"--db", db, "--sign-key", filepath.Join(dir, "keys", "ci.key"), "--attestation", att, "--env", "exposure=internet", "--format", "json", "-q")
-	var sum runSummaryOut
+	var sum run.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err, out)
 	}

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,12 +16,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -57,7 +56,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
 	fs.Int64Var(&f.maxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
 	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
-	fs.Lookup("feeds").NoOptDefVal = feedsAll
+	fs.Lookup("feeds").NoOptDefVal = feeds.All
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
@@ -72,7 +71,7 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
 	}
 	var err error
-	if f.usedFeeds, err = f.addFeeds(app, &sp); err != nil {
+	if f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp); err != nil {
 		return sp, err
 	}
 	if f.sbomFormat != "" {
@@ -168,16 +167,6 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(
 	return out, cleanup, nil
 }
 
-// snapshotCreated is the result of snapshot create.
-type snapshotCreated struct {
-	ID       string           `json:"id"`
-	Path     string           `json:"path"`
-	Created  bool             `json:"created"` // false when the directory already held this snapshot
-	Stats    snapshot.Stats   `json:"stats"`
-	Warnings []inputs.Problem `json:"warnings,omitempty"`
-	Skipped  []inputs.Problem `json:"skipped,omitempty"`
-}
-
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
@@ -192,40 +181,17 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := snapshot.FromFiles(sp)
+	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)
-	}
-	dir := opts.dir
-	if dir == "" {
-		dir = filepath.Join(app.snapshotsDir(), canon.Short(s.ID(), 64))
-	}
-	existed := false
-	if o, err := snapshot.OpenDir(dir); err == nil && o.ID() == s.ID() {
-		existed = true
-	}
-	if err := s.Write(dir); err != nil {
-		return err
-	}
-	out := snapshotCreated{ID: s.ID(), Path: dir, Created: !existed, Stats: s.Manifest.Content.Stats, Warnings: s.Manifest.Warnings}
-	for _, src := range s.Manifest.Sources {
-		out.Warnings = append(out.Warnings, src.Warnings...)
-		out.Skipped = append(out.Skipped, src.Skipped...)
 	}
 	app.reportProblems("warning", out.Warnings)
 	app.reportProblems("skipped", out.Skipped)
 	if app.Global.Quiet && app.Format() == "table" {
-		_, err := fmt.Fprintln(app.Out, s.ID())
+		_, err := fmt.Fprintln(app.Out, out.ID)
 		return err
 	}
-	return app.render(out, func(w io.Writer) error {
-		verb := "created"
-		if existed {
-			verb = "already present"
-		}
-		_, err := fmt.Fprintf(w, "%s\n%s in %s\n%s\n", s.ID(), verb, dir, statsLine(&out.Stats))
-		return err
-	})
+	return app.render(out, func(w io.Writer) error { return report.SnapshotCreated(w, out) })
 }
 
 // snapshotsDir is where snapshots live by default: snapshots/ beside the
@@ -269,33 +235,6 @@ func (a *App) reportProblems(label string, ps []inputs.Problem) {
 		}
 		a.infof("%s: %s", label, p)
 	}
-}
-
-// statsLine summarizes snapshot content in one line.
-func statsLine(st *snapshot.Stats) string {
-	n := func(k int, one, many string) string { return fmt.Sprintf("%d %s", k, plural(k, one, many)) }
-	sboms := fmt.Sprintf("%s (%s", n(st.SBOMs, "SBOM", "SBOMs"), n(st.Components, "component", "components"))
-	if st.NoPurl > 0 {
-		sboms += fmt.Sprintf(", %d without purl", st.NoPurl)
-	}
-	advs := n(st.Advisories, "advisory", "advisories")
-	if st.Withdrawn > 0 {
-		advs += fmt.Sprintf(" (%d withdrawn)", st.Withdrawn)
-	}
-	parts := []string{sboms + ")", advs, n(st.VEX, "VEX statement", "VEX statements")}
-	for _, x := range []struct {
-		k         int
-		one, many string
-	}{
-		{st.NVD, "NVD CVE record", "NVD CVE records"}, {st.EPSS, "EPSS score", "EPSS scores"}, {st.KEV, "KEV entry", "KEV entries"},
-		{st.Reachability, "reachability fact", "reachability facts"}, {st.Exceptions, "exception", "exceptions"},
-		{st.Skipped, "skipped record", "skipped records"},
-	} {
-		if x.k > 0 {
-			parts = append(parts, n(x.k, x.one, x.many))
-		}
-	}
-	return strings.Join(parts, ", ")
 }
 
 // progress returns a progress bar on stderr for long reads, or nil when

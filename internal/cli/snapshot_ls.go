@@ -2,13 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -53,20 +52,5 @@ func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
 	if es == nil {
 		es = []snapshot.Entry{}
 	}
-	return app.render(es, func(w io.Writer) error {
-		if len(es) == 0 {
-			_, err := fmt.Fprintf(w, "no snapshots in %s or the database\n", root)
-			return err
-		}
-		t := app.newTable(w, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")
-		for _, e := range es {
-			if e.Problems != "" {
-				t.Append("?", "", "", "", "", e.Path+": "+e.Problems)
-				continue
-			}
-			st := e.Stats
-			t.Append(canon.Short(e.ID, 12), st.SBOMs, st.Components, st.Advisories, st.VEX, e.Path)
-		}
-		return t.Render()
-	})
+	return app.render(es, func(w io.Writer) error { return report.SnapshotList(w, es, root, app.tableOptions()) })
 }

@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // Snapshots imported into the database, for snapshot ls and show (which
@@ -27,22 +25,7 @@ func (a *App) storedSnapshotEntries(ctx context.Context) ([]snapshot.Entry, erro
 		return nil, err
 	}
 	defer st.Close()
-	var list []store.Snapshot
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		list, err = tx.Snapshots(ctx)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]snapshot.Entry, 0, len(list))
-	for _, sn := range list {
-		e := snapshot.Entry{ID: sn.ID, Path: a.storedPath()}
-		if err := json.Unmarshal(sn.Summary, &e.Stats); err != nil {
-			e.Problems = "stored summary does not decode: " + err.Error()
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return snapshot.Stored(ctx, st, a.storedPath())
 }
 
 // openStoredSnapshot opens (and verifies) a snapshot imported into the

@@ -3,12 +3,11 @@ package cli
 import (
 	"bufio"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/version"
+	"github.com/stella-policy/stella/internal/inspect"
 )
 
 type versionCompareOptions struct {
@@ -47,80 +46,38 @@ Examples:
 	return cmd
 }
 
-// comparison is one compared pair in structured output.
-type comparison struct {
-	Ecosystem string `json:"ecosystem"`
-	A         string `json:"a"`
-	B         string `json:"b"`
-	Result    string `json:"result"`
-}
-
-func symbol(c int) string {
-	switch {
-	case c < 0:
-		return "<"
-	case c > 0:
-		return ">"
-	}
-	return "="
-}
-
 func runVersionCompare(app *App, opts *versionCompareOptions, args []string) error {
-	eco := opts.ecosystem
-	if eco == "" {
-		return fail.New(fail.Invalid, "--ecosystem is required (npm, Go, PyPI, Maven, Debian, …)")
-	}
-	if !version.Supported(eco) {
-		return fail.New(fail.Invalid, "--ecosystem %q: no version ordering is known for it", eco)
+	if err := inspect.Ecosystem(opts.ecosystem); err != nil {
+		return err
 	}
 	structured := app.Global.Format != "" && app.Global.Format != "table"
 	if len(args) == 2 {
-		c, err := version.Compare(eco, args[0], args[1])
+		c, err := inspect.Compare(opts.ecosystem, args[0], args[1])
 		if err != nil {
-			return fail.Wrap(fail.Invalid, err)
+			return err
 		}
 		if structured {
-			return app.render(comparison{eco, args[0], args[1], symbol(c)}, nil)
+			return app.render(c, nil)
 		}
-		_, err = fmt.Fprintln(app.Out, symbol(c))
+		_, err = fmt.Fprintln(app.Out, c.Result)
 		return err
 	}
-
+	// Symbols stream out as the pairs are read; structured output is one value.
 	w := bufio.NewWriterSize(app.Out, 64<<10)
-	sc := bufio.NewScanner(app.In)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	var rows []comparison
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		f := strings.Fields(line)
-		if len(f) != 2 {
-			w.Flush()
-			return fail.New(fail.Invalid, "stdin:%d: want two versions \"A B\", got %q", n, line)
-		}
-		c, err := version.Compare(eco, f[0], f[1])
-		if err != nil {
-			w.Flush()
-			return fail.New(fail.Invalid, "stdin:%d: %v", n, err)
-		}
+	rows := []inspect.Comparison{}
+	err := inspect.Pairs(opts.ecosystem, app.In, func(c inspect.Comparison) error {
 		if structured {
-			rows = append(rows, comparison{eco, f[0], f[1], symbol(c)})
-			continue
+			rows = append(rows, c)
+			return nil
 		}
-		w.WriteString(symbol(c))
-		w.WriteByte('\n')
+		_, err := w.WriteString(c.Result + "\n")
+		return err
+	})
+	if ferr := w.Flush(); err == nil {
+		err = ferr
 	}
-	if err := sc.Err(); err != nil {
-		w.Flush()
-		return fail.New(fail.Invalid, "stdin: %v", err)
+	if err != nil || !structured {
+		return err
 	}
-	if structured {
-		if rows == nil {
-			rows = []comparison{}
-		}
-		return app.render(rows, nil)
-	}
-	return w.Flush()
+	return app.render(rows, nil)
 }

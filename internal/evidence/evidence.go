@@ -207,8 +207,25 @@ func (a *Archive) Snapshot() (*snapshot.Snapshot, error) {
 }
 
 // Replay evaluates the archive's policy on its inputs with the recorded
-// environment, evaluation time and shadow flag, through internal/run.
-func (a *Archive) Replay(ctx context.Context) (*run.Outcome, error) {
+// environment, evaluation time and shadow flag, through internal/run, and
+// compares the outputs with the recorded findings and digests
+// (run.Compare).
+func (a *Archive) Replay(ctx context.Context) (*run.ReplayReport, error) {
+	ev, err := a.evaluate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec := a.Record
+	rep, err := run.Compare(a.RunID, run.ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains},
+		a.Evidence.Findings, ev.Result)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: findings.json: %v", a.Name, err)
+	}
+	rep.Evidence = a.Name
+	return &rep, nil
+}
+
+func (a *Archive) evaluate(ctx context.Context) (*run.Outcome, error) {
 	p, err := a.Policy()
 	if err != nil {
 		return nil, err

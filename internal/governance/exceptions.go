@@ -488,6 +488,18 @@ func (r *Registry) EngineExceptions(ctx context.Context, tx *store.Tx, policyID 
 	return out, nil
 }
 
+// ExportExceptions is `exception export`: the approved exceptions for a
+// run of policyID (EngineExceptions) as an exceptions document.
+func (r *Registry) ExportExceptions(ctx context.Context, policyID string) (ExceptionsFile, error) {
+	var xs []model.Exception
+	err := r.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		xs, err = r.EngineExceptions(ctx, tx, policyID)
+		return err
+	})
+	return NewExceptionsFile(xs), err
+}
+
 // ExceptionsFile is the exceptions document the input readers read
 // (inputs.ExceptionsSchema, docs/inputs.md).
 type ExceptionsFile struct {

@@ -556,6 +556,9 @@ func dependsOn(ctx context.Context, tx *store.Tx, l store.Lifecycle) ([]string, 
 // current active version is archived; one policy.rollback statement
 // records both.
 func (r *Registry) Rollback(ctx context.Context, a *Actor, policyID string, to int, incident string) (*Transition, error) {
+	if err := store.ValidPolicyID(policyID); err != nil {
+		return nil, err
+	}
 	if err := a.require(ActionRollback); err != nil {
 		return nil, err
 	}

@@ -123,8 +123,19 @@ type State struct {
 	LessonsPending int            `json:"lessonsPending"`
 }
 
-// TenantState computes State; window is how far back violations count.
-func TenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.Duration) (*State, error) {
+// TenantState computes State at the store's clock; window is how far back
+// violations count.
+func TenantState(ctx context.Context, s *store.Store, window time.Duration) (*State, error) {
+	var st *State
+	err := s.View(ctx, func(tx *store.Tx) error {
+		var err error
+		st, err = tenantState(ctx, tx, s.Now(), window)
+		return err
+	})
+	return st, err
+}
+
+func tenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.Duration) (*State, error) {
 	st := &State{Tenant: tx.Tenant(), At: timeText(now), Window: FormatAge(window),
 		Conflicts: map[string]int{policyset.Blocking: 0, policyset.Warning: 0}}
 	ls, err := Lifecycles(ctx, tx, "")

@@ -26,7 +26,7 @@ func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
 	}
 	c := d.Components
 	if len(c.Added)+len(c.Removed)+len(c.Upgraded) > 0 {
-		t := newTable(w, o.Color, "COMPONENT", "PACKAGE", "VERSION")
+		t := NewTable(w, o.Color, "COMPONENT", "PACKAGE", "VERSION")
 		for _, u := range c.Upgraded {
 			if err := t.Append("upgraded", pkgName(u.Ecosystem, u.Name), u.From+" → "+u.To); err != nil {
 				return err
@@ -46,7 +46,7 @@ func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
 			return err
 		}
 	}
-	t := newTable(w, o.Color, "FINDING", "PACKAGE", "ADVISORY", "VERSION", "VERDICT", "SEVERITY", "FIXED-IN")
+	t := NewTable(w, o.Color, "FINDING", "PACKAGE", "ADVISORY", "VERSION", "VERDICT", "SEVERITY", "FIXED-IN")
 	rows := 0
 	for _, f := range d.Findings {
 		if f.Kind == delta.Unchanged {

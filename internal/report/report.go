@@ -30,6 +30,9 @@ var Formats = []string{"table", "json", "ndjson", "sarif", "junit", "openvex", "
 type Options struct {
 	// Color styles the table with ANSI colours (only on a terminal).
 	Color bool
+	// TTY draws the tables of the inspection commands (bundles, snapshots,
+	// feeds) with box characters: stdout is a terminal, coloured or not.
+	TTY bool
 	// Tool is the producer name and version for SARIF and OpenVEX
 	// ("stella", "1.2.3").
 	ToolName, ToolVersion string

@@ -53,9 +53,12 @@ func (p palette) verdict(v string) string {
 	return p.paint(p.dim, v)
 }
 
-func newTable(w io.Writer, color bool, headers ...any) *tablewriter.Table {
+// NewTable returns a left-aligned table with the given headers, drawn with
+// box characters when box is set (on a terminal) and plain ASCII otherwise:
+// the one table writer of every command's table output.
+func NewTable(w io.Writer, box bool, headers ...any) *tablewriter.Table {
 	sym := tw.NewSymbols(tw.StyleASCII)
-	if color {
+	if box {
 		sym = tw.NewSymbols(tw.StyleLight)
 	}
 	t := tablewriter.NewTable(w,
@@ -103,7 +106,7 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 	}
 	headers := []string{"VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE", "FIXED-IN"}
 	fit(headers, rows, o.Width, []shrinkable{{3, 24}, {6, 14}, {5, 12}, {7, 10}, {4, 19}})
-	t := newTable(w, o.Color, toAny(headers)...)
+	t := NewTable(w, o.Color, toAny(headers)...)
 	for _, row := range rows {
 		row[0] = p.verdict(row[0])
 		if err := t.Append(toAny(row)...); err != nil {
@@ -351,7 +354,7 @@ func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
 	for _, sh := range s.SeverityShifts {
 		fmt.Fprintf(w, "severity %s → %s: %d\n", sh.From, sh.To, sh.Count)
 	}
-	rt := newTable(w, o.Color, "RULE", "BASELINE MATCHED/DECIDED", "CANDIDATE MATCHED/DECIDED", "GAINED", "LOST")
+	rt := NewTable(w, o.Color, "RULE", "BASELINE MATCHED/DECIDED", "CANDIDATE MATCHED/DECIDED", "GAINED", "LOST")
 	for _, r := range d.Rules {
 		side := func(in bool, m, dec int) string {
 			if !in {
@@ -371,7 +374,7 @@ func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
 		_, err := fmt.Fprintln(w, "no verdict changes")
 		return err
 	}
-	ct := newTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
+	ct := NewTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
 	for _, c := range d.Changes {
 		verdict := arrow(c.OldVerdict, c.NewVerdict)
 		if c.NewVerdict == engine.VerdictBlocked && c.OldVerdict != engine.VerdictBlocked {

@@ -102,13 +102,20 @@ func TestParseAsOf(t *testing.T) {
 	}
 }
 
-func TestRecord(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), "", store.Options{})
+// openStore opens a new store, closed when the test ends.
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"), "", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func TestRecord(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
 	key, err := attest.Generate(attest.Ed25519)
 	if err != nil {
 		t.Fatal(err)
@@ -136,11 +143,7 @@ func TestRecord(t *testing.T) {
 
 func TestRecordSet(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), "", store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	set := []run.Member{{Policy: policy(t), Ref: "a.stella"}, {Policy: policy(t), Ref: "b.stella"}}
 	out, err := run.Evaluate(ctx, run.Spec{Set: set, Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeRun})
 	if err != nil {

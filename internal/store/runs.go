@@ -783,3 +783,16 @@ func (t *Tx) Explain(ctx context.Context, id string) ([]byte, error) {
 	}
 	return data, err
 }
+
+// String describes the member in one line: policy, IR digest, enforcement,
+// scope, whether it applied, lifecycle state.
+func (m RecordMember) String() string {
+	s := fmt.Sprintf("%s %s %s scope %s", m.Policy, m.IRDigest, m.Enforcement, m.Scope)
+	if !m.Applies {
+		s += " (did not apply)"
+	}
+	if m.Lifecycle != "" {
+		s += " " + m.Lifecycle
+	}
+	return s
+}

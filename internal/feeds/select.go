@@ -1,0 +1,141 @@
+package feeds
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+// Request names the feeds `stella feeds pull` downloads (docs/feeds.md).
+type Request struct {
+	OSV   []string // ecosystems as osv.dev names them, or just "auto" with SBOMs
+	SBOMs []string // with OSV "auto": the SBOMs whose purls name the ecosystems
+	NVD   []string // NVD CVE 2.0 feeds: years, recent, modified
+	KEV   bool
+	EPSS  bool
+	URLs  URLs // the locations set by flag or configuration; "" where none is
+}
+
+// Plan is what a Request resolves to.
+type Plan struct {
+	Sources []Source
+	Auto    []string // the ecosystems OSV "auto" found in the SBOMs
+}
+
+// Plan resolves r against the cache: the named feeds at the locations set,
+// else the defaults; with nothing named, every cached feed again, from where
+// it came unless a location for its kind is set now. The Plan is returned
+// with Auto filled even when a later step fails.
+func (c *Cache) Plan(r Request) (*Plan, error) {
+	urls := Defaults()
+	urls.OSV, urls.KEV, urls.EPSS, urls.NVD = cmp.Or(r.URLs.OSV, urls.OSV), cmp.Or(r.URLs.KEV, urls.KEV), cmp.Or(r.URLs.EPSS, urls.EPSS), cmp.Or(r.URLs.NVD, urls.NVD)
+	p := &Plan{}
+	osv := r.OSV
+	if slices.Contains(osv, "auto") {
+		if len(osv) > 1 {
+			return nil, fail.New(fail.Invalid, "--osv auto takes the ecosystems from --sbom; do not name others beside it")
+		}
+		if len(r.SBOMs) == 0 {
+			return nil, fail.New(fail.Invalid, "--osv auto needs --sbom FILE…")
+		}
+		ecos, err := SBOMEcosystems(r.SBOMs, inputs.Limits{})
+		if err != nil {
+			return nil, err
+		}
+		p.Auto, osv = ecos, ecos
+	} else if len(r.SBOMs) > 0 {
+		return nil, fail.New(fail.Invalid, "--sbom is only for --osv auto")
+	}
+	for _, e := range osv {
+		s, err := OSVSource(urls.OSV, e)
+		if err != nil {
+			return p, err
+		}
+		p.Sources = append(p.Sources, s)
+	}
+	if r.KEV {
+		p.Sources = append(p.Sources, Source{Name: "kev", Kind: KEV, URL: urls.KEV})
+	}
+	if r.EPSS {
+		p.Sources = append(p.Sources, Source{Name: "epss", Kind: EPSS, URL: urls.EPSS})
+	}
+	for _, n := range r.NVD {
+		s, err := NVDSource(urls.NVD, n)
+		if err != nil {
+			return p, err
+		}
+		p.Sources = append(p.Sources, s)
+	}
+	if p.Sources != nil {
+		return p, nil
+	}
+	cached, err := c.List()
+	if err != nil {
+		return p, err
+	}
+	if len(cached) == 0 {
+		return p, fail.New(fail.Invalid, "the feed cache %s is empty: name feeds to pull (--osv ECOSYSTEM…|--osv auto --sbom FILE…, --kev, --epss, --nvd YEAR…)", c.Root)
+	}
+	for _, m := range cached {
+		s := Source{Name: m.Name, Kind: m.Kind, URL: m.URL}
+		if r.URLs.Of(m.Kind) != "" {
+			if s, err = SourceOf(m.Name, r.URLs); err != nil {
+				return p, err
+			}
+		}
+		p.Sources = append(p.Sources, s)
+	}
+	return p, nil
+}
+
+// The selections of cached feeds that name no feed: --feeds alone selects
+// every cached feed; Auto is policy simulate's "every cached feed, if any".
+const (
+	All  = "all"
+	Auto = "auto"
+)
+
+// Freeze adds the cached feeds selected (flag values: comma-separated feed
+// names, All or Auto; empty: none) to sp as inputs, with their provenance,
+// and returns them. Feeds of a kind sp already has (KEV, EPSS) are left out
+// unless named.
+func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
+	if len(selected) == 0 {
+		return nil, nil
+	}
+	var names []string
+	for _, n := range selected {
+		for _, x := range strings.Split(n, ",") {
+			if x != All && x != Auto && x != "" {
+				names = append(names, x)
+			}
+		}
+	}
+	ms, err := c.Select(names)
+	if err != nil {
+		return nil, err
+	}
+	var used []Meta
+	for _, m := range ms {
+		p := m.Path(c.Root)
+		switch {
+		case m.Kind == OSV:
+			sp.Advisories = append(sp.Advisories, p)
+		case m.Kind == NVD:
+			sp.NVD = append(sp.NVD, p)
+		case m.Kind == KEV && (sp.KEV == "" || names != nil):
+			sp.KEV = cmp.Or(sp.KEV, p)
+		case m.Kind == EPSS && (sp.EPSS == "" || names != nil):
+			sp.EPSS = cmp.Or(sp.EPSS, p)
+		default:
+			continue
+		}
+		sp.Feeds = append(sp.Feeds, m.Provenance())
+		used = append(used, m)
+	}
+	return used, nil
+}

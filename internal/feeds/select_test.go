@@ -1,0 +1,168 @@
+package feeds
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/snapshot"
+)
+
+func TestHumanAge(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"}, {45 * time.Second, "45s"}, {3 * time.Minute, "3m"}, {3*time.Hour + 12*time.Minute, "3h12m"},
+		{52 * time.Hour, "2d4h"}, {72 * time.Hour, "3d0h"},
+	} {
+		if got := HumanAge(c.d); got != c.want {
+			t.Errorf("HumanAge(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+}
+
+// pulled is a cache holding the fixture's four feeds, pulled at fixedNow.
+func pulled(t *testing.T) *fixture {
+	f := newFixture(t)
+	if _, err := f.cache.Pull(context.Background(), testClient(), f.srcs); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestStatus(t *testing.T) {
+	f := pulled(t)
+	for _, c := range []struct {
+		name   string
+		at     time.Duration // after the pull
+		maxAge time.Duration
+		damage bool
+		ages   string
+		kind   fail.Kind // of Check; 0: none
+	}{
+		{"fresh", time.Hour, 0, false, "1h0m 1h0m 1h0m 1h0m", 0},
+		{"within max age", 72 * time.Hour, 7 * 24 * time.Hour, false, "3d0h 3d0h 3d0h 3d0h", 0},
+		{"stale", 72 * time.Hour, 36 * time.Hour, false, "3d0h 3d0h 3d0h 3d0h", fail.Integrity},
+		{"damaged", time.Hour, 7 * 24 * time.Hour, true, "1h0m 1h0m 1h0m 1h0m", fail.Integrity},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.damage {
+				m, _ := f.cache.Get("kev")
+				if err := os.WriteFile(m.Path(f.cache.Root), []byte("{}"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := f.cache.Status(fixedNow().Add(c.at), c.maxAge)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ages []string
+			for _, s := range r.Feeds {
+				ages = append(ages, s.Age)
+				if s.Stale != (c.maxAge > 0 && c.at > c.maxAge) || (s.Problem != "") != (c.damage && s.Name == "kev") {
+					t.Errorf("%s: stale %v, problem %q", s.Name, s.Stale, s.Problem)
+				}
+			}
+			if got := strings.Join(ages, " "); got != c.ages || r.CacheDir != f.cache.Root {
+				t.Errorf("ages %q in %s, want %q", got, r.CacheDir, c.ages)
+			}
+			if err := r.Check("36h"); (c.kind == 0) != (err == nil) || (err != nil && !fail.Is(err, c.kind)) {
+				t.Errorf("Check: %v, want kind %v", err, c.kind)
+			}
+		})
+	}
+	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), time.Hour)
+	if err != nil || len(empty.Feeds) != 0 || !fail.Is(empty.Check("1h"), fail.NotFound) {
+		t.Errorf("empty cache: %+v, %v", empty, err)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	f := pulled(t)
+	sbom := filepath.Join("..", "..", "testdata", "simulate", "app.cdx.json")
+	names := func(p *Plan) string {
+		var s []string
+		for _, src := range p.Sources {
+			s = append(s, src.Name+" "+src.URL)
+		}
+		return strings.Join(s, "; ")
+	}
+	for _, c := range []struct {
+		name  string
+		cache *Cache
+		req   Request
+		want  string // sources, or the error's start
+		kind  fail.Kind
+	}{
+		{"named", f.cache, Request{OSV: []string{"PyPI"}, KEV: true, EPSS: true, NVD: []string{"2024"}},
+			"osv/PyPI " + DefaultOSV + "/PyPI/all.zip; kev " + DefaultKEV + "; epss " + DefaultEPSS + "; nvd/2024 " + DefaultNVD + "/nvdcve-2.0-2024.json.gz", 0},
+		{"mirror", f.cache, Request{KEV: true, URLs: URLs{KEV: "http://mirror/kev.json"}}, "kev http://mirror/kev.json", 0},
+		{"again from where they came", f.cache, Request{}, "", 0},
+		{"auto beside others", f.cache, Request{OSV: []string{"auto", "npm"}, SBOMs: []string{sbom}}, "--osv auto takes", fail.Invalid},
+		{"auto without sbom", f.cache, Request{OSV: []string{"auto"}}, "--osv auto needs --sbom", fail.Invalid},
+		{"sbom without auto", f.cache, Request{OSV: []string{"npm"}, SBOMs: []string{sbom}}, "--sbom is only for --osv auto", fail.Invalid},
+		{"empty cache", Open(filepath.Join(t.TempDir(), "none")), Request{}, "the feed cache", fail.Invalid},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := c.cache.Plan(c.req)
+			if c.kind != 0 {
+				if !fail.Is(err, c.kind) || !strings.HasPrefix(err.Error(), c.want) {
+					t.Fatalf("err %v, want %v %q", err, c.kind, c.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.want
+			if want == "" { // every cached feed (in the cache's order), from the fixture's server
+				var s []string
+				for _, src := range f.srcs {
+					s = append(s, src.Name+" "+src.URL)
+				}
+				want = strings.Join(s, "; ")
+			}
+			if got := names(p); got != want {
+				t.Errorf("sources\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+func TestFreeze(t *testing.T) {
+	f := pulled(t)
+	for _, c := range []struct {
+		name     string
+		selected []string
+		kev      string // already given
+		want     string // names frozen
+	}{
+		{"none", nil, "", ""},
+		{"all", []string{All}, "", "osv/PyPI kev epss nvd/2024"},
+		{"auto keeps a given kev", []string{Auto}, "my-kev.json", "osv/PyPI epss nvd/2024"},
+		{"named wins over a given kev", []string{"kev,epss"}, "my-kev.json", "kev epss"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sp := snapshot.Spec{KEV: c.kev}
+			ms, err := f.cache.Freeze(c.selected, &sp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, m := range ms {
+				got = append(got, m.Name)
+			}
+			if strings.Join(got, " ") != c.want || len(sp.Feeds) != len(ms) {
+				t.Errorf("froze %v (%d provenance), want %s", got, len(sp.Feeds), c.want)
+			}
+		})
+	}
+	if _, err := f.cache.Freeze([]string{"osv/npm"}, &snapshot.Spec{}); !fail.Is(err, fail.NotFound) {
+		t.Errorf("a feed not cached: %v", err)
+	}
+}

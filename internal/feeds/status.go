@@ -1,0 +1,92 @@
+package feeds
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+// Status is one cached feed as `stella feeds status` shows it (docs/feeds.md).
+type Status struct {
+	Meta
+	Age        string `json:"age"`
+	AgeSeconds int64  `json:"ageSeconds"`
+	Stale      bool   `json:"stale,omitempty"`   // older than the maximum age asked for
+	Problem    string `json:"problem,omitempty"` // the blob does not match its metadata
+}
+
+// StatusReport is the cache as `stella feeds status` shows it.
+type StatusReport struct {
+	CacheDir string   `json:"cacheDir"`
+	Feeds    []Status `json:"feeds"`
+}
+
+// Status lists the cached feeds with their ages at now, each blob re-hashed
+// against its metadata; a feed is stale when maxAge > 0 and it was last
+// confirmed longer ago than that.
+func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, error) {
+	list, err := c.List()
+	if err != nil {
+		return nil, err
+	}
+	r := &StatusReport{CacheDir: c.Root, Feeds: []Status{}}
+	for _, m := range list {
+		s := Status{Meta: m}
+		if checked, err := time.Parse(time.RFC3339, m.CheckedAt); err == nil {
+			d := max(now.Sub(checked), 0).Truncate(time.Second)
+			s.Age, s.AgeSeconds = HumanAge(d), int64(d/time.Second)
+			s.Stale = maxAge > 0 && d > maxAge
+		}
+		if err := c.Verify(&m); err != nil {
+			s.Problem = err.Error()
+		}
+		r.Feeds = append(r.Feeds, s)
+	}
+	return r, nil
+}
+
+// Check is the verdict of `feeds status --max-age` (maxAge as the user wrote
+// it): NotFound for an empty cache, Integrity for a damaged or stale feed.
+func (r *StatusReport) Check(maxAge string) error {
+	if len(r.Feeds) == 0 {
+		return fail.New(fail.NotFound, "no feeds in %s; pull some with `stella feeds pull`", r.CacheDir)
+	}
+	for _, s := range r.Feeds {
+		if s.Problem != "" {
+			return fail.New(fail.Integrity, "%s", s.Problem)
+		}
+		if s.Stale {
+			return fail.New(fail.Integrity, "feed %s is %s old, more than --max-age %s; refresh it with `stella feeds pull`", s.Name, s.Age, maxAge)
+		}
+	}
+	return nil
+}
+
+// HumanAge writes a duration in days, hours and minutes ("2d4h", "3h12m", "45s").
+func HumanAge(d time.Duration) string {
+	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd%dh", days, h)
+	case h > 0:
+		return fmt.Sprintf("%dh%dm", h, m)
+	case m > 0:
+		return fmt.Sprintf("%dm", m)
+	}
+	return fmt.Sprintf("%ds", int(d/time.Second))
+}
+
+// Ages says which cached feeds are in use and how old each is at now.
+func Ages(ms []Meta, now time.Time) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		age := "?"
+		if t, err := time.Parse(time.RFC3339, m.CheckedAt); err == nil {
+			age = HumanAge(max(now.Sub(t), 0).Truncate(time.Second))
+		}
+		parts[i] = fmt.Sprintf("%s (%d records, age %s)", m.Name, m.Records, age)
+	}
+	return strings.Join(parts, ", ")
+}

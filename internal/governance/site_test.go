@@ -1,0 +1,124 @@
+package governance
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/fail"
+)
+
+func TestTrustFile(t *testing.T) {
+	dir := t.TempDir()
+	withTrust := filepath.Join(dir, "stella.yaml")
+	if err := os.WriteFile(withTrust, []byte("trust: []\ngovernance:\n  quorum: 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.yaml")
+	if err := os.WriteFile(plain, []byte("format: json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "home")
+	tests := []struct {
+		name  string
+		l     TrustLookup
+		local bool // ./trust.yaml exists
+		want  string
+	}{
+		{"flag first", TrustLookup{Flag: "f.yaml", Configured: "c.yaml", ConfigFile: withTrust, ConfigHome: home}, true, "f.yaml"},
+		{"then trust_file", TrustLookup{Configured: "c.yaml", ConfigFile: withTrust, ConfigHome: home}, true, "c.yaml"},
+		{"then ./trust.yaml", TrustLookup{ConfigFile: withTrust, ConfigHome: home}, true, "trust.yaml"},
+		{"then a config file with a trust section", TrustLookup{ConfigFile: withTrust, ConfigHome: home}, false, withTrust},
+		{"not one without", TrustLookup{ConfigFile: plain, ConfigHome: home}, false, filepath.Join(home, "stella", "trust.yaml")},
+		{"else the config home", TrustLookup{ConfigHome: home}, false, filepath.Join(home, "stella", "trust.yaml")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cwd := t.TempDir()
+			t.Chdir(cwd)
+			if tc.local {
+				if err := os.WriteFile("trust.yaml", nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := TrustFile(tc.l); got != tc.want {
+				t.Errorf("TrustFile = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSettingsOverride(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  map[string]string
+		want Settings
+		err  string
+	}{
+		{"nothing set", nil, DefaultSettings(), ""},
+		{"quorum", map[string]string{"governance.quorum": "2"}, Settings{Quorum: 2, ExceptionMaxAge: DefaultExceptionMaxAge, SimulationMaxAge: DefaultSimulationMaxAge}, ""},
+		{"ages", map[string]string{"governance.exception_max_age": "30d", "governance.simulation_max_age": "2h"},
+			Settings{Quorum: 1, ExceptionMaxAge: 30 * 24 * time.Hour, SimulationMaxAge: 2 * time.Hour}, ""},
+		{"bad quorum", map[string]string{"governance.quorum": "0"}, Settings{}, "governance.quorum: quorum \"0\""},
+		{"bad age", map[string]string{"governance.exception_max_age": "forever"}, Settings{}, "governance.exception_max_age: \"forever\""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := DefaultSettings()
+			err := s.Override(func(k string) string { return tc.cfg[k] })
+			if tc.err != "" {
+				if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want Invalid containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || s != tc.want {
+				t.Fatalf("Override = %+v, %v; want %+v", s, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadAttachments(t *testing.T) {
+	dir := t.TempDir()
+	note := filepath.Join(dir, "note.txt")
+	if err := os.WriteFile(note, []byte("reviewed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.bin")
+	if err := os.WriteFile(big, make([]byte, MaxAttachment+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		paths []string
+		err   string
+	}{
+		{"none", nil, ""},
+		{"a file", []string{note}, ""},
+		{"missing", []string{filepath.Join(dir, "nope")}, "no such file"},
+		{"directory", []string{dir}, "not a regular file"},
+		{"too big", []string{big}, "more than the 16777216 an attachment may have"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fs, err := ReadAttachments(tc.paths)
+			if tc.err != "" {
+				if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want Invalid containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || len(fs) != len(tc.paths) {
+				t.Fatalf("ReadAttachments = %v, %v", fs, err)
+			}
+			for i, f := range fs {
+				if f.Name != filepath.Base(tc.paths[i]) {
+					t.Errorf("name %q", f.Name)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/feeds"
+)
+
+// FeedsStatus writes `stella feeds status` as a table (docs/feeds.md).
+func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
+	if len(r.Feeds) == 0 {
+		_, err := fmt.Fprintf(w, "no feeds in %s; pull some with `stella feeds pull`\n", r.CacheDir)
+		return err
+	}
+	t := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")
+	for _, s := range r.Feeds {
+		age := s.Age
+		if s.Stale {
+			age += " (stale)"
+		}
+		if s.Problem != "" {
+			age += " (damaged)"
+		}
+		t.Append(s.Name, s.Records, cmp.Or(s.Newest, "-"), s.FetchedAt, age, humanBytes(s.Size), canon.Short(s.Digest, 12), s.URL)
+	}
+	return t.Render()
+}
+
+// FeedsPull writes what `stella feeds pull` did, one row per feed.
+func FeedsPull(w io.Writer, res []feeds.Result, o Options) error {
+	t := NewTable(w, o.TTY, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
+	for _, r := range res {
+		if r.Meta == nil {
+			t.Append(r.Name, r.Outcome, "", "", "", "")
+			continue
+		}
+		m := r.Meta
+		t.Append(r.Name, r.Outcome, m.Records, cmp.Or(m.Newest, "-"), humanBytes(m.Size), canon.Short(m.Digest, 12))
+	}
+	return t.Render()
+}
+
+// humanBytes writes a size with a binary unit.
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

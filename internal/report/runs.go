@@ -1,0 +1,150 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/stella-policy/stella/internal/run"
+)
+
+// ReplayTable writes the terminal form of `policy replay` (docs/runs.md
+// "Replay"): identical, or DIFFERENT with both sides' digests and the
+// first differing finding.
+func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
+	s := newPalette(o.Color)
+	if rep.Evidence != "" {
+		state := "UNVERIFIED (no trusted key given)"
+		if rep.Verified != nil && *rep.Verified {
+			state = "verified"
+		}
+		fmt.Fprintf(w, "evidence %s, %s, replayed with no database\n", rep.Evidence, state)
+	}
+	if rep.Identical {
+		fmt.Fprintf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, "identical"), rep.RunID,
+			rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
+		return nil
+	}
+	fmt.Fprintf(w, "%s %s\n", s.paint(s.bad, "DIFFERENT"), rep.RunID)
+	fmt.Fprintf(w, "  recorded  %d findings, findings %s, explains %s\n", rep.Original.Findings, rep.Original.FindingsDigest, rep.Original.ExplainsDigest)
+	fmt.Fprintf(w, "  replayed  %d findings, findings %s, explains %s\n", rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
+	if f := rep.First; f != nil {
+		fmt.Fprintf(w, "  first difference: %s (%s)", f.FindingID, f.Kind)
+		if len(f.Fields) > 0 {
+			fmt.Fprintf(w, " in %v", f.Fields)
+		}
+		fmt.Fprintln(w)
+		if f.Original != nil {
+			fmt.Fprintf(w, "    recorded  %s\n", f.Original)
+		}
+		if f.Replay != nil {
+			fmt.Fprintf(w, "    replayed  %s\n", f.Replay)
+		}
+	}
+	return nil
+}
+
+// RunSummary writes the terminal form of what `policy run` recorded
+// (docs/runs.md "A run, end to end").
+func RunSummary(w io.Writer, s *run.Summary, o Options) error {
+	p := newPalette(o.Color)
+	again := ""
+	if s.Existing {
+		again = " (already recorded: same policy, inputs, env and time)"
+	}
+	fmt.Fprintf(w, "run %s%s\n", p.paint(p.bold, s.RunID), again)
+	shadow := ""
+	if s.Shadow {
+		shadow = " (shadow: not enforced)"
+	}
+	fmt.Fprintf(w, "  policy    %s %s\n", policyRef(s.PolicyID, s.PolicyVersion), s.IRDigest)
+	if s.Set != nil {
+		for _, m := range s.Set.Members {
+			fmt.Fprintf(w, "    %s\n", m)
+		}
+	}
+	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
+	fmt.Fprintf(w, "  verdict   %s%s\n", p.verdictWord(s.Verdict), shadow)
+	v := s.ByVerdict
+	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
+	if s.Signed {
+		fmt.Fprintf(w, "  signed    policy.run@1 by %s\n", s.Signer)
+	} else {
+		fmt.Fprintf(w, "  signed    no\n")
+	}
+	return nil
+}
+
+// policyRef is P-n@v, or the policy id alone for a policy file.
+func policyRef(id string, version int) string {
+	if version > 0 {
+		return fmt.Sprintf("%s@%d", id, version)
+	}
+	return id
+}
+
+// History writes `policy history`'s table (docs/runs.md "History").
+func History(w io.Writer, runs run.History, o Options) error {
+	if len(runs) == 0 {
+		_, err := fmt.Fprintln(w, "no runs recorded")
+		return err
+	}
+	t := NewTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
+	for _, r := range runs {
+		mode := r.Mode
+		if r.Shadow {
+			mode += " (shadow)"
+		}
+		t.Append(r.RunID, policyRef(r.PolicyID, r.PolicyVersion), mode, r.Status, VerdictText(r.Verdict, o.Color), fmt.Sprint(r.Findings), r.StartedAt,
+			(time.Duration(r.DurationMS) * time.Millisecond).String())
+	}
+	return t.Render()
+}
+
+// StoredRun writes `policy runs show`'s form of one recorded run: its
+// record, timing and attestation, one field a line.
+func StoredRun(w io.Writer, s *run.Stored, o Options) error {
+	r, rec := s.Run, &s.Record
+	v := rec.Stats.ByVerdict
+	rows := [][2]string{
+		{"run", r.RunID},
+		{"policy", policyRef(r.PolicyID, r.PolicyVersion)},
+		{"ir digest", r.IRDigest},
+		{"mode", fmt.Sprintf("%s, shadow %v", r.Mode, r.Shadow)},
+		{"status", r.Status},
+		{"verdict", VerdictText(r.Verdict, o.Color)},
+		{"snapshot", Dash(r.SnapshotID)},
+		{"inputs hash", r.InputsHash},
+		{"evaluation time", r.EvaluationTime},
+		{"started", r.StartedAt},
+		{"duration", fmt.Sprintf("%dms", r.DurationMS)},
+		{"findings", fmt.Sprintf("%d (passed %d, warned %d, blocked %d, quieted %d, ignored %d)", r.Findings,
+			v.Passed, v.Warned, v.Blocked, v.Quieted, v.Ignored)},
+		{"rules fired", fmt.Sprint(rec.Stats.RulesFired)},
+		{"unknowns", fmt.Sprint(rec.Stats.Unknowns)},
+		{"findings digest", Dash(r.FindingsDigest)},
+		{"explains digest", Dash(r.ExplainsDigest)},
+		{"signed", fmt.Sprint(r.Signed)},
+	}
+	if rec.Set != nil {
+		// A set run: each member, after the set's digest.
+		var ms [][2]string
+		for _, m := range rec.Set.Members {
+			ms = append(ms, [2]string{"set member", m.String()})
+		}
+		rows = slices.Insert(rows, 3, ms...)
+	}
+	for _, kv := range rec.Inputs.Env {
+		rows = append(rows, [2]string{"env " + kv.Key, kv.Value})
+	}
+	if r.Error != "" {
+		rows = append(rows, [2]string{"error", r.Error})
+	}
+	for _, row := range rows {
+		if _, err := fmt.Fprintf(w, "%-16s %s\n", row[0], row[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// TestReplayTable renders `policy replay`'s terminal form of an identical
+// replay, an unverified and a verified evidence replay, and a differing
+// one.
+func TestReplayTable(t *testing.T) {
+	d := run.ReplayDigests{Findings: 2, FindingsDigest: "sha256:f1", ExplainsDigest: "sha256:e1"}
+	d2 := run.ReplayDigests{Findings: 1, FindingsDigest: "sha256:f2", ExplainsDigest: "sha256:e2"}
+	yes, no := true, false
+	for _, tc := range []struct {
+		name string
+		rep  run.ReplayReport
+		want string
+	}{
+		{"identical", run.ReplayReport{RunID: "run:a", Identical: true, Original: d, Replay: d},
+			"identical run:a: 2 findings, findings sha256:f1, explains sha256:e1\n"},
+		{"evidence unverified", run.ReplayReport{RunID: "run:a", Evidence: "ev.tar", Verified: &no, Identical: true, Original: d, Replay: d},
+			"evidence ev.tar, UNVERIFIED (no trusted key given), replayed with no database\nidentical run:a: 2 findings, findings sha256:f1, explains sha256:e1\n"},
+		{"evidence verified", run.ReplayReport{RunID: "run:a", Evidence: "ev.tar", Verified: &yes, Identical: true, Original: d, Replay: d},
+			"evidence ev.tar, verified, replayed with no database\nidentical run:a: 2 findings, findings sha256:f1, explains sha256:e1\n"},
+		{"different", run.ReplayReport{RunID: "run:a", Original: d, Replay: d2,
+			First: &run.ReplayFinding{FindingID: "finding:1", Kind: "changed", Fields: []string{"verdict"},
+				Original: json.RawMessage(`{"verdict":"blocked"}`), Replay: json.RawMessage(`{"verdict":"passed"}`)}},
+			"DIFFERENT run:a\n" +
+				"  recorded  2 findings, findings sha256:f1, explains sha256:e1\n" +
+				"  replayed  1 findings, findings sha256:f2, explains sha256:e2\n" +
+				"  first difference: finding:1 (changed) in [verdict]\n" +
+				"    recorded  {\"verdict\":\"blocked\"}\n" +
+				"    replayed  {\"verdict\":\"passed\"}\n"},
+		{"missing finding", run.ReplayReport{RunID: "run:a", Original: d, Replay: d2,
+			First: &run.ReplayFinding{FindingID: "finding:2", Kind: "missing", Original: json.RawMessage(`{}`)}},
+			"DIFFERENT run:a\n" +
+				"  recorded  2 findings, findings sha256:f1, explains sha256:e1\n" +
+				"  replayed  1 findings, findings sha256:f2, explains sha256:e2\n" +
+				"  first difference: finding:2 (missing)\n" +
+				"    recorded  {}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := ReplayTable(&b, &tc.rep, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestRunTables renders policy run's summary, policy history's table and
+// policy runs show's fields, plain, for a policy version, a policy set run
+// and an empty history.
+// renderCase is a rendering and the text it must give.
+type renderCase struct {
+	name   string
+	render func(w *bytes.Buffer) error
+	want   string
+}
+
+func checkRenders(t *testing.T, cases []renderCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tc.render(&b); err != nil {
+				t.Fatal(err)
+			}
+			if b.String() != tc.want {
+				t.Errorf("got\n%s\nwant\n%s", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+func TestRunTables(t *testing.T) {
+	set := &store.RecordSet{Digest: "sha256:s", Members: []store.RecordMember{
+		{Policy: "P-1@2", IRDigest: "sha256:i1", Enforcement: "enforce", Scope: "all", Applies: true, Lifecycle: "active"},
+		{Policy: "p.stella", IRDigest: "sha256:i2", Enforcement: "audit", Scope: "env.tier == \"prod\""},
+	}}
+	stored := &store.Run{RunID: "run:a", PolicyID: "P-1", PolicyVersion: 2, IRDigest: "sha256:i1", Mode: "run", Status: "succeeded",
+		Verdict: "blocked", Findings: 3, InputsHash: "sha256:in", EvaluationTime: "2025-06-01T00:00:00Z", StartedAt: "2025-06-01T00:00:01Z", DurationMS: 1500}
+	rec := store.RunRecord{}
+	rec.Stats.ByVerdict.Blocked, rec.Stats.ByVerdict.Passed, rec.Stats.RulesFired = 1, 2, 4
+	rec.Inputs.Env = []engine.KV{{Key: "tier", Value: "prod"}}
+	setRec := rec
+	setRec.Set = set
+	checkRenders(t, []renderCase{
+		{"summary, signed version", func(w *bytes.Buffer) error {
+			return RunSummary(w, &run.Summary{RunID: "run:a", PolicyID: "P-1", PolicyVersion: 2, IRDigest: "sha256:i1", SnapshotID: "snap:1",
+				EvaluationTime: "2025-06-01T00:00:00Z", Verdict: "blocked", Findings: 3, ByVerdict: engine.VerdictCounts{Blocked: 1, Passed: 2},
+				Signed: true, Signer: "k1"}, Options{})
+		}, "run run:a\n  policy    P-1@2 sha256:i1\n  snapshot  snap:1\n  evaluated 2025-06-01T00:00:00Z\n  verdict   BLOCKED\n" +
+			"  findings  3: 1 blocked, 0 warned, 2 passed, 0 quieted, 0 ignored\n  signed    policy.run@1 by k1\n"},
+		{"summary, set, shadow, again, unsigned", func(w *bytes.Buffer) error {
+			return RunSummary(w, &run.Summary{RunID: "run:b", Existing: true, PolicyID: "set", IRDigest: "sha256:s", SnapshotID: "snap:1",
+				EvaluationTime: "2025-06-01T00:00:00Z", Shadow: true, Verdict: "passed", Set: set}, Options{})
+		}, "run run:b (already recorded: same policy, inputs, env and time)\n  policy    set sha256:s\n" +
+			"    P-1@2 sha256:i1 enforce scope all active\n    p.stella sha256:i2 audit scope env.tier == \"prod\" (did not apply)\n" +
+			"  snapshot  snap:1\n  evaluated 2025-06-01T00:00:00Z\n  verdict   PASSED (shadow: not enforced)\n" +
+			"  findings  0: 0 blocked, 0 warned, 0 passed, 0 quieted, 0 ignored\n  signed    no\n"},
+		{"empty history", func(w *bytes.Buffer) error { return History(w, run.History{}, Options{}) }, "no runs recorded\n"},
+		{"history", func(w *bytes.Buffer) error {
+			sh := *stored
+			sh.Shadow, sh.RunID = true, "run:b"
+			return History(w, run.History{stored, &sh}, Options{})
+		}, "" +
+			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n" +
+			"| RUN   | POLICY | MODE         | STATUS    | VERDICT | FINDINGS | STARTED              | DURATION |\n" +
+			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n" +
+			"| run:a | P-1@2  | run          | succeeded | BLOCKED | 3        | 2025-06-01T00:00:01Z | 1.5s     |\n" +
+			"| run:b | P-1@2  | run (shadow) | succeeded | BLOCKED | 3        | 2025-06-01T00:00:01Z | 1.5s     |\n" +
+			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n"},
+		{"show", func(w *bytes.Buffer) error { return StoredRun(w, &run.Stored{Run: stored, Record: rec}, Options{}) }, "" +
+			"run              run:a\npolicy           P-1@2\nir digest        sha256:i1\nmode             run, shadow false\n" +
+			"status           succeeded\nverdict          BLOCKED\nsnapshot         –\ninputs hash      sha256:in\n" +
+			"evaluation time  2025-06-01T00:00:00Z\nstarted          2025-06-01T00:00:01Z\nduration         1500ms\n" +
+			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\n" +
+			"findings digest  –\nexplains digest  –\nsigned           false\nenv tier         prod\n"},
+		{"show, set run", func(w *bytes.Buffer) error { return StoredRun(w, &run.Stored{Run: stored, Record: setRec}, Options{}) }, "" +
+			"run              run:a\npolicy           P-1@2\nir digest        sha256:i1\n" +
+			"set member       P-1@2 sha256:i1 enforce scope all active\nset member       p.stella sha256:i2 audit scope env.tier == \"prod\" (did not apply)\n" +
+			"mode             run, shadow false\n" +
+			"status           succeeded\nverdict          BLOCKED\nsnapshot         –\ninputs hash      sha256:in\n" +
+			"evaluation time  2025-06-01T00:00:00Z\nstarted          2025-06-01T00:00:01Z\nduration         1500ms\n" +
+			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\n" +
+			"findings digest  –\nexplains digest  –\nsigned           false\nenv tier         prod\n"},
+	})
+}

@@ -1,0 +1,93 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Summary is what `policy run` reports of the run it recorded
+// (docs/runs.md "A run, end to end"); its JSON form is the command's.
+type Summary struct {
+	RunID          string               `json:"runId"`
+	Existing       bool                 `json:"alreadyRecorded"`
+	PolicyID       string               `json:"policyId"`
+	PolicyVersion  int                  `json:"policyVersion,omitempty"`
+	IRDigest       string               `json:"irDigest"`
+	SnapshotID     string               `json:"snapshotId"`
+	EvaluationTime string               `json:"evaluationTime"`
+	Shadow         bool                 `json:"shadow"`
+	Verdict        string               `json:"verdict"`
+	Findings       int                  `json:"findings"`
+	ByVerdict      engine.VerdictCounts `json:"byVerdict"`
+	FindingsDigest string               `json:"findingsDigest"`
+	ExplainsDigest string               `json:"explainsDigest"`
+	Signed         bool                 `json:"signed"`
+	Signer         string               `json:"signer,omitempty"`
+	Set            *store.RecordSet     `json:"set,omitempty"` // the members of a set run
+}
+
+// Summary summarizes what Record stored.
+func (r *Recorded) Summary() Summary {
+	rec := r.Record
+	s := Summary{RunID: rec.RunID, Existing: r.Existing, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version,
+		IRDigest: rec.Policy.IRDigest, SnapshotID: rec.Inputs.SnapshotID, EvaluationTime: rec.Inputs.EvaluationTime,
+		Shadow: rec.Shadow, Verdict: rec.Verdict, Findings: rec.Stats.Findings, ByVerdict: rec.Stats.ByVerdict,
+		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: r.Envelope != nil, Set: rec.Set}
+	if r.Envelope != nil {
+		if env, err := attest.ParseEnvelope("envelope", r.Envelope); err == nil && len(env.Signatures) > 0 {
+			s.Signer = env.Signatures[0].KeyID
+		}
+	}
+	return s
+}
+
+// History is the tenant's recorded runs, newest first (`policy history`,
+// docs/runs.md "History").
+type History []*store.Run
+
+// ListRuns lists the recorded runs f selects; never nil.
+func ListRuns(ctx context.Context, st *store.Store, f store.RunFilter) (History, error) {
+	var runs []*store.Run
+	err := st.View(ctx, func(tx *store.Tx) error {
+		var err error
+		runs, err = tx.Runs(ctx, f)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if runs == nil {
+		runs = []*store.Run{}
+	}
+	return runs, nil
+}
+
+// Stored is one recorded run with its decoded record (`policy runs show`).
+type Stored struct {
+	Run    *store.Run
+	Record store.RunRecord
+}
+
+// Show reads the recorded run ref (an id, a unique prefix or latest).
+func Show(ctx context.Context, st *store.Store, ref string) (*Stored, error) {
+	var r *store.Run
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		id, err := tx.ResolveRun(ctx, ref)
+		if err != nil {
+			return err
+		}
+		r, err = tx.Run(ctx, id)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	s := &Stored{Run: r}
+	if err := json.Unmarshal(r.Record, &s.Record); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

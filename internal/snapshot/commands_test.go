@@ -1,0 +1,149 @@
+package snapshot
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+func TestCreateInShow(t *testing.T) {
+	root := t.TempDir()
+	first, err := CreateIn(testSpec(testInputs), "", root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Created || first.Path != filepath.Join(root, strings.TrimPrefix(first.ID, "sha256:")) || first.Stats.SBOMs != 2 {
+		t.Errorf("first create: %+v", first)
+	}
+	again, err := CreateIn(testSpec(testInputs), first.Path, "elsewhere")
+	if err != nil || again.Created || again.ID != first.ID {
+		t.Errorf("again: %+v, %v", again, err)
+	}
+	s, err := OpenDir(first.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown, err := s.Show(first.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if shown.ID != first.ID || len(shown.Inputs) == 0 || len(shown.Sources) == 0 || !reflect.DeepEqual(shown.Stats, s.Manifest.Content.Stats) {
+		t.Errorf("show: %+v", shown)
+	}
+	if len(shown.NoPurl) != shown.Stats.NoPurl {
+		t.Errorf("%d components without purl listed, stats say %d", len(shown.NoPurl), shown.Stats.NoPurl)
+	}
+	s.Index.doc.Packages = s.Index.doc.Packages[1:] // the index no longer covers every advisory
+	if _, err := s.Show("here"); err == nil || !strings.HasPrefix(err.Error(), "snapshot here: ") {
+		t.Errorf("show with a short index: %v", err)
+	}
+}
+
+func TestImportStored(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "snap")
+	c, err := CreateIn(testSpec(testInputs), dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "stella.db")
+	opened := 0
+	open := func() (*store.Store, error) {
+		opened++
+		return store.Open(ctx, db, "", store.Options{})
+	}
+	for _, tc := range []struct {
+		name    string
+		dir     string
+		created bool
+		kind    fail.Kind
+	}{
+		{"not a snapshot", t.TempDir(), false, fail.NotFound},
+		{"first", dir, true, 0},
+		{"again", dir, false, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := opened
+			im, err := Import(ctx, tc.dir, open, "test")
+			if tc.kind != 0 {
+				if err == nil || opened != before {
+					t.Fatalf("err %v, store opened %d times: want an error and no store", err, opened-before)
+				}
+				if _, err := os.Stat(db); err == nil {
+					t.Error("an invalid snapshot created the database")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if im.ID != c.ID || im.Created != tc.created || im.Files < 2 || im.Bytes == 0 || !reflect.DeepEqual(im.Stats, c.Stats) {
+				t.Errorf("import: %+v", im)
+			}
+		})
+	}
+	st, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	es, err := Stored(ctx, st, "db:x")
+	if err != nil || len(es) != 1 || es[0].ID != c.ID || es[0].Path != "db:x" || !reflect.DeepEqual(es[0].Stats, c.Stats) {
+		t.Errorf("stored: %+v, %v", es, err)
+	}
+}
+
+func TestInspect(t *testing.T) {
+	in := func(name string) string { return filepath.Join(testInputs, name) }
+	for _, c := range []struct {
+		name   string
+		files  []string
+		o      InspectOptions
+		kinds  string // per file; "!" for one that failed
+		optErr string
+	}{
+		{"detected", []string{in("shop.cdx.json"), in("kev.json"), in("exceptions.yaml")}, InspectOptions{MaxInputSize: 1 << 30}, "sbom kev exceptions", ""},
+		{"one unreadable", []string{in("kev.json"), in("missing.json")}, InspectOptions{MaxInputSize: 1 << 30}, "kev !", ""},
+		{"wrong kind", []string{in("kev.json")}, InspectOptions{Kind: "sbom", MaxInputSize: 1 << 30}, "!", ""},
+		{"content", []string{in("kev.json")}, InspectOptions{MaxInputSize: 1 << 30, Content: true}, "kev", ""},
+		{"unknown kind", nil, InspectOptions{Kind: "sboms", MaxInputSize: 1}, "", `unknown --kind "sboms"`},
+		{"unknown format", nil, InspectOptions{As: "xml", MaxInputSize: 1}, "", "--as: "},
+		{"no size", nil, InspectOptions{}, "", "--max-input-size must be positive"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := Inspect(c.files, c.o)
+			if c.optErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), c.optErr) {
+					t.Fatalf("err %v, want %q", err, c.optErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, r := range out {
+				if r.Err() != nil {
+					if r.Error == nil || len(r.Error.Problems) == 0 || r.Path == "" {
+						t.Errorf("%s: failed without problems: %+v", r.Path, r.Error)
+					}
+					kinds = append(kinds, "!")
+					continue
+				}
+				if r.Digest == "" || (r.Content != nil) != c.o.Content {
+					t.Errorf("%s: digest %q, content %v", r.Path, r.Digest, r.Content != nil)
+				}
+				kinds = append(kinds, string(r.Kind))
+			}
+			if got := strings.Join(kinds, " "); got != c.kinds {
+				t.Errorf("kinds %q, want %q", got, c.kinds)
+			}
+		})
+	}
+}

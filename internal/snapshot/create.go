@@ -1,0 +1,88 @@
+package snapshot
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/inputs"
+)
+
+// Created is what `stella snapshot create` reports.
+type Created struct {
+	ID       string           `json:"id"`
+	Path     string           `json:"path"`
+	Created  bool             `json:"created"` // false when the directory already held this snapshot
+	Stats    Stats            `json:"stats"`
+	Warnings []inputs.Problem `json:"warnings,omitempty"`
+	Skipped  []inputs.Problem `json:"skipped,omitempty"`
+}
+
+// CreateIn freezes spec's inputs and writes the snapshot to dir, or, when
+// dir is "", to root/<id hex>. Writing a snapshot where it already is
+// changes nothing (Created false).
+func CreateIn(spec Spec, dir, root string) (*Created, error) {
+	s, err := FromFiles(spec)
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		dir = filepath.Join(root, canon.Short(s.ID(), 64))
+	}
+	existed := false
+	if o, err := OpenDir(dir); err == nil && o.ID() == s.ID() {
+		existed = true
+	}
+	if err := s.Write(dir); err != nil {
+		return nil, err
+	}
+	out := &Created{ID: s.ID(), Path: dir, Created: !existed, Stats: s.Manifest.Content.Stats, Warnings: s.Manifest.Warnings}
+	for _, src := range s.Manifest.Sources {
+		out.Warnings = append(out.Warnings, src.Warnings...)
+		out.Skipped = append(out.Skipped, src.Skipped...)
+	}
+	return out, nil
+}
+
+// Shown is what `stella snapshot show` reports.
+type Shown struct {
+	ID       string           `json:"id"`
+	Path     string           `json:"path"`
+	Inputs   []Input          `json:"inputs"`
+	Stats    Stats            `json:"stats"`
+	Digests  Digests          `json:"digests"`
+	Sources  []Source         `json:"sources"`
+	Feeds    []Feed           `json:"feeds,omitempty"` // provenance of cached feeds frozen in (docs/feeds.md)
+	Warnings []inputs.Problem `json:"warnings,omitempty"`
+	NoPurl   []NoPurl         `json:"componentsWithoutPurl"`
+}
+
+// NoPurl is a component without a purl: it cannot match advisories.
+type NoPurl struct {
+	SBOM    string `json:"sbom"`
+	Ref     string `json:"ref"`
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+}
+
+// Show verifies that the advisory index covers the advisories exactly and
+// returns what the snapshot holds; path is where it was read from.
+func (s *Snapshot) Show(path string) (*Shown, error) {
+	if err := s.Index.Verify(); err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", path, err)
+	}
+	m := s.Manifest
+	out := &Shown{ID: m.ID, Path: path, Inputs: m.Content.Inputs, Stats: m.Content.Stats, Digests: s.Digests,
+		Sources: m.Sources, Feeds: m.Content.Feeds, Warnings: m.Warnings, NoPurl: []NoPurl{}}
+	if out.Sources == nil {
+		out.Sources = []Source{}
+	}
+	for _, sb := range s.Inputs.SBOMs {
+		for _, c := range sb.Components {
+			if c.Purl == "" {
+				out.NoPurl = append(out.NoPurl, NoPurl{SBOM: sb.Name, Ref: c.Ref, Name: c.Name, Version: c.Version})
+			}
+		}
+	}
+	return out, nil
+}
