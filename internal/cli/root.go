@@ -51,6 +51,9 @@ type Globals struct {
 	Quiet     bool
 	LogLevel  string
 	LogFormat string
+	// AllowUnsignedTrust uses a trust config that is not the version the
+	// audit chain recorded, loudly and on the record (trust_check.go).
+	AllowUnsignedTrust bool
 }
 
 // Color reports whether styled output may be written to stdout.
@@ -202,6 +205,7 @@ versions with signed approvals.`,
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
 	f.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors")
 	f.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.BoolVar(&g.AllowUnsignedTrust, "allow-unsigned-trust", false, "use a trust config that is not the version the audit log recorded (edited by hand, or changed unsigned): said on stderr and recorded as trust.unsigned (docs/governance.md \"Signed trust\")")
 	f.StringVar(&g.LogFormat, "log-format", "text", "stderr format: text, or json (every stderr line — logs, warnings, diagnostics, the error — one JSON object)")
 
 	root.AddCommand(
