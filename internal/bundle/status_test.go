@@ -91,4 +91,31 @@ func TestTimeAnchors(t *testing.T) {
 	if err := CheckClock(ctx, st, signed.Add(48*time.Hour+time.Minute)); err != nil {
 		t.Fatalf("clock after the anchor: %v", err)
 	}
+	for _, c := range []struct {
+		at       time.Time
+		source   string
+		days     int
+		expired  bool
+		behind   bool
+		warnings int
+	}{
+		{signed, "time-anchor", 19, false, true, 1},
+		{time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), "system-clock", 11, false, false, 0},
+		{time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC), "time-anchor", 3, false, false, 1},
+		{time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC), "time-anchor", 0, true, false, 1},
+	} {
+		r, err := Status(ctx, st, c.at.Add(500*time.Millisecond), c.source)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := r.Streams[0]
+		if r.CheckedAt != c.at.Format(time.RFC3339) || r.CheckedAtSource != c.source || r.LatestAnchor != "2026-03-14T00:00:00Z" ||
+			s.DaysLeft != c.days || s.Expired != c.expired || r.ClockBehind != c.behind || len(r.Warnings) != c.warnings {
+			t.Errorf("status at %s: %+v", c.at, r)
+		}
+	}
+	empty, err := Status(ctx, openStore(t, filepath.Join(dir, "empty.db"), ""), signed, "system-clock")
+	if err != nil || len(empty.Streams) != 0 || empty.Streams == nil || empty.LatestAnchor != "" || len(empty.Warnings) != 0 {
+		t.Errorf("no streams: %+v, %v", empty, err)
+	}
 }

@@ -2,20 +2,15 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -61,119 +56,30 @@ func checkLabels(labels []string) error {
 	return nil
 }
 
-// compare evaluates the baseline with the candidate's policy, env, time
-// and shadow flag (out is the candidate's outcome) and returns the delta.
-func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, out *run.Outcome) (*delta.Delta, error) {
-	res, candInv := out.Result, delta.Inventory(out.Snapshot.Inputs)
-	if b.run != "" {
-		base, inv, id, err := storedBaseline(ctx, app, st, b.run)
-		if err != nil {
-			return nil, err
-		}
-		return delta.Compare(delta.Baseline{Kind: "run", Ref: id}, base, res, inv, candInv), nil
-	}
-	spec := run.Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge}
-	bl := delta.Baseline{Kind: "snapshot", Ref: b.snapshot}
+// compare is the delta of the candidate out against the baseline given
+// (run.Outcome.Delta); st is open when --baseline-run is given.
+func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, out *run.Outcome) (*run.Compared, error) {
+	bl := run.Baseline{Run: b.run, SBOM: b.sbom}
 	if b.snapshot != "" {
-		snap, err := app.findSnapshot(ctx, st, b.snapshot)
-		if err != nil {
-			return nil, err
-		}
-		spec.Snapshot, bl.Ref = snap, snap.ID()
-	} else {
-		snap, err := withSBOM(app, out.Snapshot, b.sbom)
-		if err != nil {
-			return nil, err
-		}
-		spec.Snapshot, bl = snap, delta.Baseline{Kind: "sbom", Ref: b.sbom}
-	}
-	bo, err := run.Evaluate(ctx, spec)
-	if err != nil {
-		return nil, err
-	}
-	return delta.Compare(bl, bo.Result, res, delta.Inventory(bo.Snapshot.Inputs), candInv), nil
-}
-
-// withSBOM is snap with its SBOMs replaced by the SBOM file path: the same
-// advisories, VEX, signals, reachability and exceptions, other software.
-// It is no stored snapshot, so it has no id.
-func withSBOM(app *App, snap *snapshot.Snapshot, path string) (*snapshot.Snapshot, error) {
-	in, err := inputs.Read(path, inputs.Options{Kind: inputs.KindSBOM})
-	if err != nil {
-		return nil, err
-	}
-	app.reportProblems("warning", in.Warnings)
-	cp := *snap
-	content := *snap.Inputs
-	content.SBOMs = []model.SBOM{*in.SBOM}
-	cp.Inputs = &content
-	cp.Manifest.ID = ""
-	cp.Digests.SBOMs = []snapshot.SBOMDigest{{Name: in.SBOM.Name, Digest: in.SBOM.Digest, Components: len(in.SBOM.Components)}}
-	return &cp, nil
-}
-
-// storedBaseline loads a recorded run's result and component inventory
-// (from the run, else from its stored snapshot; nil when neither has one).
-func storedBaseline(ctx context.Context, app *App, st *store.Store, ref string) (*engine.Result, []delta.Component, string, error) {
-	if st == nil {
 		var err error
-		if st, err = app.openStore(ctx, true); err != nil {
-			return nil, nil, "", err
-		}
-		defer st.Close()
-	}
-	var res *engine.Result
-	var inv []delta.Component
-	var rn *store.Run
-	err := st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveBaselineRun(ctx, ref)
-		if err != nil {
-			return err
-		}
-		if rn, err = tx.Run(ctx, id); err != nil {
-			return err
-		}
-		if rn.Status != store.StatusSucceeded {
-			return fail.New(fail.Invalid, "run %s failed; it cannot be a baseline", id)
-		}
-		if res, err = tx.Result(ctx, rn); err != nil {
-			return err
-		}
-		data, err := tx.RunComponents(ctx, id)
-		if err != nil || data == nil {
-			return err
-		}
-		if err := json.Unmarshal(data, &inv); err != nil {
-			return fail.New(fail.Integrity, "run %s: stored component inventory does not decode: %v", id, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, "", err
-	}
-	if inv == nil && rn.SnapshotID != "" {
-		if snap, err := run.StoredSnapshot(ctx, st, rn.SnapshotID); err == nil {
-			inv = delta.Inventory(snap.Inputs)
+		if bl.Snapshot, err = app.findSnapshot(ctx, st, b.snapshot); err != nil {
+			return nil, err
 		}
 	}
-	if inv == nil {
-		app.infof("stella: warning: run %s has no component inventory; the delta lists no component changes", rn.RunID)
-	}
-	return res, inv, rn.RunID, nil
+	c, err := out.Delta(ctx, st, bl)
+	app.warnCompared(c)
+	return c, err
 }
 
-// deltaGate is the exit of --fail-on new-blocked|new-warned against a delta.
-func deltaGate(d *delta.Delta, failOn string, shadow bool) error {
-	if shadow {
-		return nil
+// warnCompared passes on what a comparison warns about.
+func (a *App) warnCompared(c *run.Compared) {
+	if c == nil {
+		return
 	}
-	switch {
-	case d.Summary.NewBlocked > 0:
-		return exitWith(fail.Blocked)
-	case failOn == "new-warned" && d.Summary.NewWarned > 0:
-		return exitWith(fail.Warned)
+	a.reportProblems("warning", c.Problems)
+	for _, w := range c.Warnings {
+		a.infof("stella: warning: %s", w)
 	}
-	return nil
 }
 
 // checkBaselines validates --fail-on against the baselines given, and
@@ -227,15 +133,12 @@ func runDiffRuns(ctx context.Context, app *App, refA, refB, failOn string) error
 		return err
 	}
 	defer st.Close()
-	base, baseInv, idA, err := storedBaseline(ctx, app, st, refA)
+	c, err := run.DiffRuns(ctx, st, refA, refB)
+	app.warnCompared(c)
 	if err != nil {
 		return err
 	}
-	cand, candInv, _, err := storedBaseline(ctx, app, st, refB)
-	if err != nil {
-		return err
-	}
-	d := delta.Compare(delta.Baseline{Kind: "run", Ref: idA}, base, cand, baseInv, candInv)
+	d := c.Delta
 	if err := app.render(d, func(w io.Writer) error { return report.DeltaTable(w, d, report.Options{Color: app.Color()}) }); err != nil {
 		return err
 	}
@@ -245,11 +148,5 @@ func runDiffRuns(ctx context.Context, app *App, refA, refB, failOn string) error
 	if failOn == "never" {
 		return nil
 	}
-	return deltaGate(d, failOn, cand.Shadow)
-}
-
-// isRunRef tells a run reference (run:…, latest, latest:LABEL) from a
-// policy file or P-n.
-func isRunRef(ref string) bool {
-	return ref == "latest" || strings.HasPrefix(ref, "latest:") || strings.HasPrefix(ref, "run:")
+	return gate(c.Gate(failOn))
 }

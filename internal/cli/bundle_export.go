@@ -1,19 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type bundleExportOptions struct {
@@ -80,60 +78,23 @@ the same bytes and sequence only with the same --time-anchor.`,
 	return cmd
 }
 
-// bundleExportOut is what export reports.
-type bundleExportOut struct {
-	File        string   `json:"file"`
-	FileDigest  string   `json:"fileDigest"`
-	Bytes       int      `json:"bytes"`
-	Compression string   `json:"compression"`
-	BundleID    string   `json:"bundleId"`
-	Stream      string   `json:"stream"`
-	Sequence    int64    `json:"sequence"`
-	Reused      bool     `json:"sequenceReused"`
-	CreatedAt   string   `json:"createdAt"`
-	ValidUntil  string   `json:"validUntil"`
-	TimeAnchor  string   `json:"timeAnchor"`
-	Entries     int      `json:"entries"`
-	MerkleRoot  string   `json:"merkleRoot"`
-	Policies    []string `json:"policies"`
-	Snapshots   []string `json:"snapshots"`
-	Runs        []string `json:"runs"`
-	Signer      string   `json:"signer"`
-}
-
 func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) error {
-	o := bundle.ExportOptions{Policies: opts.policies, Runs: opts.runs, Stream: opts.stream,
-		Sequence: opts.sequence, Compression: opts.compression}
+	o := bundle.ExportOptions{Policies: opts.policies, Runs: opts.runs, Stream: opts.stream, Sequence: opts.sequence,
+		Compression: cmp.Or(opts.compression, bundle.CompressionFor(opts.out))}
 	for _, ref := range opts.snapshots {
-		if isDir(ref) { // a snapshot directory names the stored snapshot by its id
-			s, err := snapshot.OpenDir(ref)
-			if err != nil {
-				return err
-			}
-			ref = s.ID()
+		id, err := bundle.SnapshotRef(ref)
+		if err != nil {
+			return err
 		}
-		o.Snapshots = append(o.Snapshots, ref)
-	}
-	if o.Compression == "" {
-		o.Compression = bundle.Zstd
-		if strings.HasSuffix(opts.out, ".gz") || strings.HasSuffix(opts.out, ".tgz") {
-			o.Compression = bundle.Gzip
-		}
+		o.Snapshots = append(o.Snapshots, id)
 	}
 	var err error
-	if o.ValidFor, err = parseValidity(opts.validFor); err != nil {
+	if o.ValidFor, err = bundle.ParseValidity(opts.validFor); err != nil {
 		return err
 	}
-	for _, t := range []struct {
-		flag, val string
-		dst       *time.Time
-	}{{"--valid-until", opts.validUntil, &o.ValidUntil}, {"--created-at", opts.createdAt, &o.CreatedAt}, {"--time-anchor", opts.anchor, &o.TimeAnchor}} {
-		if t.val == "" {
-			continue
-		}
-		if *t.dst, err = time.Parse(time.RFC3339, t.val); err != nil {
-			return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", t.flag, t.val)
-		}
+	if err := parseTimes(timeFlag{"--valid-until", opts.validUntil, &o.ValidUntil}, timeFlag{"--created-at", opts.createdAt, &o.CreatedAt},
+		timeFlag{"--time-anchor", opts.anchor, &o.TimeAnchor}); err != nil {
+		return err
 	}
 	if o.TimeAnchor.IsZero() {
 		o.TimeAnchor = time.Now()
@@ -162,42 +123,28 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	if err := writeFileAtomic(opts.out, ex.Data, 0o644); err != nil {
 		return err
 	}
-	m := ex.Manifest
-	out := bundleExportOut{File: opts.out, FileDigest: canon.Digest(ex.Data), Bytes: len(ex.Data), Compression: o.Compression,
-		BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, Reused: ex.Reused, CreatedAt: m.CreatedAt, ValidUntil: m.ValidUntil,
-		TimeAnchor: m.TimeAnchor, Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Signer: o.Key.ID}
-	for _, p := range m.Policies {
-		out.Policies = append(out.Policies, p.Ref())
-	}
-	for _, s := range m.Snapshots {
-		out.Snapshots = append(out.Snapshots, s.ID)
-	}
-	for _, r := range m.Runs {
-		out.Runs = append(out.Runs, r.RunID)
-	}
-	return app.render(out, func(w io.Writer) error {
-		again := ""
-		if out.Reused {
-			again = " (same content as an earlier export: same sequence, same bytes)"
-		}
-		fmt.Fprintf(w, "wrote %s (%d bytes, %s)%s\n", out.File, out.Bytes, out.Compression, again)
-		fmt.Fprintf(w, "  id         %s\n  file       %s\n  stream     %s, sequence %d\n  valid      %s … %s\n  anchor     %s\n  entries    %d, merkle root %s\n  signed by  %s\n",
-			out.BundleID, out.FileDigest, out.Stream, out.Sequence, out.CreatedAt, out.ValidUntil, out.TimeAnchor, out.Entries, out.MerkleRoot, out.Signer)
-		return nil
-	})
+	out := ex.Summary(opts.out, o.Compression, o.Key.ID)
+	return app.render(out, func(w io.Writer) error { return report.BundleExport(w, out) })
 }
 
-// parseValidity reads --valid-for: "30d" or a Go duration such as "72h".
-func parseValidity(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var d int
-		if _, err := fmt.Sscanf(n, "%d", &d); err == nil && d > 0 && fmt.Sprint(d) == n {
-			return time.Duration(d) * 24 * time.Hour, nil
+// timeFlag is a flag holding an RFC 3339 time, and where it goes.
+type timeFlag struct {
+	flag, val string
+	dst       *time.Time
+}
+
+// parseTimes reads the time flags that are set.
+func parseTimes(fs ...timeFlag) error {
+	for _, t := range fs {
+		if t.val == "" {
+			continue
 		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
-		return d, nil
+		var err error
+		if *t.dst, err = time.Parse(time.RFC3339, t.val); err != nil {
+			return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", t.flag, t.val)
+		}
 	}
-	return 0, fail.New(fail.Invalid, "--valid-for %q: want a positive number of days like 30d, or a duration like 72h", s)
+	return nil
 }
 
 // bundleTrustConfig returns this site's governance trust config (--trust,

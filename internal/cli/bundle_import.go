@@ -2,15 +2,14 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -91,40 +90,5 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 	if out.Approvals == nil {
 		out.Approvals = []*governance.ApprovalReport{}
 	}
-	return app.render(out, func(w io.Writer) error {
-		if !res.Imported {
-			fmt.Fprintf(w, "bundle %s (%s) was already imported: nothing changed\n", path, res.Report.BundleID)
-			return nil
-		}
-		if err := app.bundleReportTable(w, res.Report, "imported"); err != nil {
-			return err
-		}
-		if res.Forced {
-			fmt.Fprintf(w, "  FORCED      sequence %d after %d: %s\n", res.Report.Sequence, res.PreviousSequence, res.Reason)
-		}
-		for _, l := range []struct {
-			name string
-			list []string
-		}{{"new policies", res.Policies}, {"new snapshots", res.Snapshots}, {"new runs", res.Runs}, {"new keys", res.Keys}} {
-			if len(l.list) > 0 {
-				fmt.Fprintf(w, "  %-13s %s\n", l.name, strings.Join(l.list, ", "))
-			}
-		}
-		for _, a := range out.Approvals {
-			state := "approved"
-			if !a.Approved {
-				state = "not approved here"
-			}
-			fmt.Fprintf(w, "  approvals   %s %s: %d of %d", a.Policy, state, len(a.Approvers), a.Quorum)
-			if len(a.Approvers) > 0 {
-				fmt.Fprintf(w, " (%s)", strings.Join(a.Approvers, ", "))
-			}
-			for _, r := range a.Rejected {
-				fmt.Fprintf(w, "; %s does not count: %s", r.Principal, r.Reason)
-			}
-			fmt.Fprintln(w)
-		}
-		fmt.Fprintf(w, "  audit event %d (bundle.imported)\n", res.AuditSeq)
-		return nil
-	})
+	return app.render(out, func(w io.Writer) error { return report.BundleImported(w, path, res, out.Approvals, app.tableOptions()) })
 }

@@ -2,16 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/canon"
-	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type bundleStatusOptions struct {
@@ -42,97 +39,27 @@ audit events (docs/bundle.md, "Time anchors"). Exit 0; 2 for a bad
 	return cmd
 }
 
-// streamStatus is one stream as bundle status shows it.
-type streamStatus struct {
-	bundle.StreamStatus
-	DaysLeft int    `json:"daysLeft"`
-	Expired  bool   `json:"expired"`
-	Warning  string `json:"warning,omitempty"`
-}
-
-type bundleStatusOut struct {
-	CheckedAt       string         `json:"checkedAt"`
-	CheckedAtSource string         `json:"checkedAtSource"` // "time-anchor" or "system-clock"
-	LatestAnchor    string         `json:"latestTimeAnchor"`
-	ClockBehind     bool           `json:"clockBehindAnchor"`
-	Streams         []streamStatus `json:"streams"`
-}
-
 func runBundleStatus(ctx context.Context, app *App, opts *bundleStatusOptions, now time.Time) error {
-	out := bundleStatusOut{CheckedAtSource: "system-clock", Streams: []streamStatus{}}
+	source := "system-clock"
 	if opts.timeAnchor != "" {
-		t, err := time.Parse(time.RFC3339, opts.timeAnchor)
-		if err != nil {
-			return fail.New(fail.Invalid, "--time-anchor %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", opts.timeAnchor)
+		source = "time-anchor"
+		if err := parseTimes(timeFlag{"--time-anchor", opts.timeAnchor, &now}); err != nil {
+			return err
 		}
-		now, out.CheckedAtSource = t, "time-anchor"
 	}
-	now = now.UTC().Truncate(time.Second)
-	out.CheckedAt = now.Format(time.RFC3339)
 	st, err := app.openStore(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	var streams []bundle.StreamStatus
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		var err error
-		streams, err = bundle.Streams(ctx, tx)
-		return err
-	}); err != nil {
+	out, err := bundle.Status(ctx, st, now, source)
+	if err != nil {
 		return err
 	}
-	var warnings []string
-	for _, s := range streams {
-		ss := streamStatus{StreamStatus: s}
-		if until, err := time.Parse(time.RFC3339, s.ValidUntil); err == nil {
-			left := until.Sub(now)
-			ss.DaysLeft = int(left / (24 * time.Hour))
-			switch {
-			case left < 0:
-				ss.Expired, ss.DaysLeft = true, 0
-				ss.Warning = fmt.Sprintf("bundle %d of stream %q expired at %s: import a newer one", s.Sequence, s.Stream, s.ValidUntil)
-			case left < bundle.ExpiryWarning:
-				ss.Warning = bundle.ExpiryMessage(s.Stream, s.Sequence, s.ValidUntil, left)
-			}
-		}
-		if ss.Warning != "" {
-			warnings = append(warnings, ss.Warning)
-		}
-		out.Streams = append(out.Streams, ss)
-	}
-	if s, at, ok := bundle.LatestAnchor(streams); ok {
-		out.LatestAnchor = s.TimeAnchor
-		if at.Sub(now) > bundle.MaxClockSkew {
-			out.ClockBehind = true
-			warnings = append(warnings, fmt.Sprintf("the clock (%s) is behind the signed time anchor %s of stream %q: runs are refused unless given --as-of", out.CheckedAt, s.TimeAnchor, s.Stream))
-		}
-	}
-	if err := app.render(out, func(w io.Writer) error {
-		if len(out.Streams) == 0 {
-			_, err := fmt.Fprintln(w, "no bundles imported here; import one with `stella bundle import KIT`")
-			return err
-		}
-		t := app.newTable(w, "STREAM", "SEQUENCE", "BUNDLE", "TIME ANCHOR", "VALID UNTIL", "DAYS LEFT", "IMPORTS")
-		for _, s := range out.Streams {
-			left := fmt.Sprint(s.DaysLeft)
-			switch {
-			case s.Expired:
-				left = "expired"
-			case s.Warning != "":
-				left += " (expiring)"
-			}
-			t.Append(s.Stream, s.Sequence, canon.Short(s.BundleID, 12), s.TimeAnchor, s.ValidUntil, left, s.Imports)
-		}
-		if err := t.Render(); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(w, "checked at %s (%s); latest signed time anchor %s\n", out.CheckedAt, out.CheckedAtSource, out.LatestAnchor)
-		return err
-	}); err != nil {
+	if err := app.render(out, func(w io.Writer) error { return report.BundleStatus(w, out, app.tableOptions()) }); err != nil {
 		return err
 	}
-	for _, w := range warnings {
+	for _, w := range out.Warnings {
 		app.infof("stella: warning: %s", w)
 	}
 	return nil

@@ -2,18 +2,14 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 // bundleVerifyFlags are the flags of every command that verifies a bundle:
@@ -65,19 +61,13 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 		return o, lim, err
 	}
 	o.Trusted, o.EmbeddedKeys = keys, f.embedded
-	if f.timeAnchor != "" {
-		t, err := time.Parse(time.RFC3339, f.timeAnchor)
-		if err != nil {
-			return o, lim, fail.New(fail.Invalid, "--time-anchor %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", f.timeAnchor)
-		}
-		o.TimeAnchor = t
+	if err := parseTimes(timeFlag{"--time-anchor", f.timeAnchor, &o.TimeAnchor}); err != nil {
+		return o, lim, err
 	}
 	if f.maxSize != "" {
-		n, err := parseSize(f.maxSize)
-		if err != nil {
+		if lim.MaxTotalSize, err = bundle.ParseSize(f.maxSize); err != nil {
 			return o, lim, err
 		}
-		lim.MaxTotalSize = n
 	}
 	return o, lim, nil
 }
@@ -94,26 +84,6 @@ func (a *App) warnClock(rep *bundle.Report) {
 	if rep.Expiring != "" {
 		a.infof("stella: warning: %s", rep.Expiring)
 	}
-}
-
-// parseSize reads a byte count: a number with an optional KiB, MiB or GiB
-// suffix (K, M, G are the same).
-func parseSize(s string) (int64, error) {
-	num, mult := s, int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
-		if n, ok := strings.CutSuffix(s, u.suffix); ok {
-			num, mult = n, u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
-	if err != nil || n <= 0 || n > (1<<62)/mult {
-		return 0, fail.New(fail.Invalid, "size %q: want a positive number of bytes, optionally with KiB, MiB or GiB", s)
-	}
-	return n * mult, nil
 }
 
 type bundleVerifyOptions struct {
@@ -170,27 +140,5 @@ func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVer
 		app.infof("stella: "+embeddedWarning, path)
 		status = "verified with its own key (insecure)"
 	}
-	return app.render(rep, func(w io.Writer) error { return app.bundleReportTable(w, rep, status) })
-}
-
-// bundleReportTable prints a verification report.
-func (a *App) bundleReportTable(w io.Writer, rep *bundle.Report, status string) error {
-	st := a.styles()
-	fmt.Fprintf(w, "bundle %s  %s\n", rep.File, st.paint(st.good, strings.ToUpper(status)))
-	fmt.Fprintf(w, "  id          %s\n  file        %s\n", rep.BundleID, rep.FileDigest)
-	fmt.Fprintf(w, "  stream      %s, sequence %d (tenant %s)\n", rep.Stream, rep.Sequence, rep.Tenant)
-	fmt.Fprintf(w, "  producer    %s %s\n", rep.Producer.Name, rep.Producer.Version)
-	fmt.Fprintf(w, "  valid       %s … %s (checked at %s, %s: %d days left)\n", rep.CreatedAt, rep.ValidUntil, rep.TimeAnchor, rep.AnchorFrom, rep.DaysLeft)
-	fmt.Fprintf(w, "  anchor      %s (the exporter's clock, signed)\n", rep.SignedAnchor)
-	fmt.Fprintf(w, "  signed by   %s\n", strings.Join(rep.Signers, ", "))
-	fmt.Fprintf(w, "  entries     %d, merkle root %s\n", rep.Entries, rep.MerkleRoot)
-	for _, l := range []struct {
-		name string
-		list []string
-	}{{"policies", rep.Policies}, {"snapshots", rep.Snapshots}, {"runs", rep.Runs}} {
-		if len(l.list) > 0 {
-			fmt.Fprintf(w, "  %-11s %s\n", l.name, strings.Join(l.list, ", "))
-		}
-	}
-	return nil // rep.Warnings went to stderr (warnClock)
+	return app.render(rep, func(w io.Writer) error { return report.BundleVerified(w, rep, status, app.tableOptions()) })
 }

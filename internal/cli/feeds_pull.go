@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"path/filepath"
@@ -91,12 +92,10 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
 	if err != nil {
 		return app.inputError(err)
 	}
-	cl := &feeds.Client{Retries: opts.retries, Timeout: opts.timeout, MaxSize: opts.maxSize, AllowShrink: opts.allowShrink}
+	cl := &feeds.Client{Retries: opts.retries, Timeout: opts.timeout, MaxSize: opts.maxSize, AllowShrink: opts.allowShrink,
+		Progress: report.ProgressBar(app.Err, app.showProgress(), true)}
 	if opts.retries == 0 {
 		cl.Retries = -1
-	}
-	if app.progress() != nil {
-		cl.Progress = &progressBar{w: app.Err, bytes: true}
 	}
 	res, perr := cache.Pull(ctx, cl, plan.Sources)
 	for _, r := range res {
@@ -140,23 +139,9 @@ func (a *App) frozenCacheDir() string {
 // feedLocations are the feed locations set for this command: each flag,
 // else config feeds.<kind>_url (env STELLA_FEEDS_<KIND>_URL); "" where
 // neither says.
-func (a *App) feedLocations(flags feeds.URLs) feeds.URLs {
-	var u feeds.URLs
-	for _, x := range []struct {
-		flag string
-		key  string
-		dst  *string
-	}{
-		{flags.OSV, "feeds.osv_url", &u.OSV}, {flags.KEV, "feeds.kev_url", &u.KEV},
-		{flags.EPSS, "feeds.epss_url", &u.EPSS}, {flags.NVD, "feeds.nvd_url", &u.NVD},
-	} {
-		if x.flag != "" {
-			*x.dst = x.flag
-		} else if v := a.configString(x.key); v != "" {
-			*x.dst = v
-		}
-	}
-	return u
+func (a *App) feedLocations(f feeds.URLs) feeds.URLs {
+	return feeds.URLs{OSV: cmp.Or(f.OSV, a.configString("feeds.osv_url")), KEV: cmp.Or(f.KEV, a.configString("feeds.kev_url")),
+		EPSS: cmp.Or(f.EPSS, a.configString("feeds.epss_url")), NVD: cmp.Or(f.NVD, a.configString("feeds.nvd_url"))}
 }
 
 // configString is a config value (file or STELLA_* env), or "".

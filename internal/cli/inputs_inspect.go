@@ -45,7 +45,7 @@ exit code is 2.`,
 
 func runInputsInspect(app *App, opts *inputsInspectOptions, files []string) error {
 	o := opts.InspectOptions
-	o.Progress = app.progress()
+	o.Progress = report.ProgressBar(app.Err, app.showProgress(), false)
 	out, err := snapshot.Inspect(files, o)
 	if err != nil {
 		return err

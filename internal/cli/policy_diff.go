@@ -58,7 +58,7 @@ warned one.`,
 }
 
 func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *policyDiffOptions) error {
-	if opts.snapshot == "" && isRunRef(oldRef) && isRunRef(newRef) {
+	if opts.snapshot == "" && run.IsRunRef(oldRef) && run.IsRunRef(newRef) {
 		return runDiffRuns(ctx, app, oldRef, newRef, opts.failOn)
 	}
 	if opts.snapshot == "" {

@@ -12,7 +12,6 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
@@ -215,6 +214,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
 		return err
 	}
+	// Exceptions frozen with their approvals are checked against this
+	// site's trust config before they can quiet anything.
+	if err := governance.VerifyExceptions(ctx, act.Trust, spec.Snapshot.Inputs.Exceptions); err != nil {
+		return err
+	}
 	ev, evalErr := app.evaluate(ctx, spec)
 	if evalErr != nil && (ev == nil || ev.Err == nil) {
 		return evalErr
@@ -244,7 +248,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := app.render(sum, func(w io.Writer) error { return report.RunSummary(w, &sum, app.tableOptions()) }); err != nil {
 		return err
 	}
-	return gateExit(ev.Result.Verdict, opts.failOn, ev.Result.Shadow)
+	return gate(run.Gate(ev.Result.Verdict, opts.failOn, ev.Result.Shadow))
 }
 
 // refuseLoose refuses loose input files with inputs_unfrozen.
@@ -321,18 +325,12 @@ func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key
 	return rec, nil
 }
 
-// gateExit maps a run verdict to the exit contract of policy simulate.
-func gateExit(verdict, failOn string, shadow bool) error {
-	if shadow || failOn == "never" {
+// gate is the exit of a gate decision (run.Gate): nil when it passes.
+func gate(k fail.Kind) error {
+	if k == 0 {
 		return nil
 	}
-	switch {
-	case verdict == engine.VerdictBlocked:
-		return exitWith(fail.Blocked)
-	case verdict == engine.VerdictWarned && failOn == "warned":
-		return exitWith(fail.Warned)
-	}
-	return nil
+	return exitWith(k)
 }
 
 func sbomDigests(rec *store.RunRecord) string {

@@ -171,10 +171,12 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	}
 	res, diff := out.Result, out.Diff
 	view := simView{sarifBase: opts.sarifBase, show: opts.show}
+	var c *run.Compared
 	if opts.base.given() > 0 {
-		if view.delta, err = opts.base.compare(ctx, app, st, out); err != nil {
+		if c, err = opts.base.compare(ctx, app, st, out); err != nil {
 			return err
 		}
+		view.delta = c.Delta
 	}
 	dl := view.delta
 	if opts.record {
@@ -197,16 +199,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(dl))
 		}
 	}
-	if dl != nil && (opts.failOn == "new-blocked" || opts.failOn == "new-warned") {
-		return deltaGate(dl, opts.failOn, res.Shadow)
-	}
-	if opts.failOn == "new-blocked" {
-		if res.Shadow || diff.Summary.NewBlocked == 0 {
-			return nil
-		}
-		return exitWith(fail.Blocked)
-	}
-	return gateExit(res.Verdict, opts.failOn, res.Shadow)
+	return gate(out.Gate(opts.failOn, c))
 }
 
 // prepare checks the output format and parses --as-of (against the wall

@@ -95,7 +95,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if format != "table" && !app.Global.Quiet {
 		fmt.Fprintln(app.Err, "stella: "+report.Summary(res.Result))
 	}
-	return gateExit(res.Verdict, opts.failOn, opts.shadow)
+	return gate(run.Gate(res.Verdict, opts.failOn, opts.shadow))
 }
 
 // setRefs reads --set: "active", or a comma-separated list of policies.

@@ -2,15 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policytest"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 func newPolicyTestCmd(app *App) *cobra.Command {
@@ -43,39 +41,11 @@ func runPolicyTest(ctx context.Context, app *App, dir string, only string) error
 	if err != nil {
 		return err
 	}
-	if err := app.render(rep, func(w io.Writer) error { return writeTestReport(w, app, rep) }); err != nil {
+	if err := app.render(rep, func(w io.Writer) error { return report.PolicyTest(w, rep, app.Color()) }); err != nil {
 		return err
 	}
 	if rep.Failed > 0 {
 		return exitWith(fail.Blocked)
 	}
 	return nil
-}
-
-func writeTestReport(w io.Writer, app *App, rep *policytest.Report) error {
-	st := app.styles()
-	for _, c := range rep.Cases {
-		mark := st.paint(st.good, "PASS")
-		if !c.Passed {
-			mark = st.paint(st.bad, "FAIL")
-		}
-		fmt.Fprintf(w, "%s %s (%s: %s, %d findings)\n", mark, c.Name, c.Policy, c.Verdict, c.Findings)
-		for _, f := range c.Failures {
-			fmt.Fprintf(w, "    %s\n", f)
-		}
-	}
-	for _, cv := range rep.Coverage {
-		covered := len(cv.Rules) - len(cv.Unmatched)
-		fmt.Fprintf(w, "coverage %q %s: %d of %d rules matched", cv.Policy, canon.Short(cv.Digest, 12), covered, len(cv.Rules))
-		if len(cv.Unmatched) > 0 {
-			fmt.Fprintf(w, "; never matched: %s", strings.Join(cv.Unmatched, ", "))
-		}
-		fmt.Fprintln(w)
-	}
-	verdict := st.paint(st.good, "ok")
-	if rep.Failed > 0 {
-		verdict = st.paint(st.bad, "FAILED")
-	}
-	_, err := fmt.Fprintf(w, "%s: %d passed, %d failed\n", verdict, rep.Passed, rep.Failed)
-	return err
 }

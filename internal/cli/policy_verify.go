@@ -194,7 +194,7 @@ func (a *App) trustedVerifyKeys(ctx context.Context, refs []string, trust *gover
 	var keys []*attest.Key
 	if len(refs) > 0 {
 		var err error
-		if keys, err = a.loadTrustedKeys(ctx, refs); err != nil {
+		if keys, err = governance.TrustedKeys(ctx, refs, a.existingStore(ctx)); err != nil {
 			return nil, err
 		}
 	}

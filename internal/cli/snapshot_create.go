@@ -1,29 +1,21 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
@@ -65,7 +57,7 @@ func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
 	sp := snapshot.Spec{
 		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
 		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
-		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: app.progress(), Cache: app.frozenCacheDir(),
+		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: report.ProgressBar(app.Err, app.showProgress(), false), Cache: app.frozenCacheDir(),
 	}
 	if f.maxInputSize <= 0 {
 		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
@@ -104,9 +96,10 @@ canonical manifest content, so the same inputs give the same id whatever
 their order, file names or formatting.
 
 --exceptions approved freezes the tenant's currently approved, unexpired
-exceptions from the database (those a trust config in force counts, not
-scoped to one policy: a snapshot serves every policy) with their
-approvers; a bundle of the snapshot carries them (docs/governance.md,
+exceptions from the database (those a trust config in force counts; one
+scoped to a policy keeps its scope and applies to that policy's runs only)
+with the signed request and approval each rests on, which policy run
+verifies; a bundle of the snapshot carries them (docs/governance.md,
 "How exceptions reach evaluations").
 
 Without -o the snapshot is written to the snapshots directory beside the
@@ -122,14 +115,14 @@ invalid (exit 2).`,
 	return cmd
 }
 
-// approvedExceptions replaces the value "approved" among --exceptions with
-// a file of the tenant's approved exceptions (governance EngineExceptions
-// for no particular policy) unexpired at now, written to a temporary
-// directory that cleanup removes.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(), error) {
+// approvedExceptions takes the value "approved" out of --exceptions and
+// returns the tenant's approved, unexpired exceptions with the signed
+// statements they rest on (governance FrozenExceptions) as a document to
+// freeze with the files.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Doc, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
-		return files, func() {}, nil
+		return files, nil, nil
 	}
 	ctx := context.Background()
 	reg, err := a.registry(ctx, &govFlags{}, true)
@@ -137,50 +130,28 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(
 		return nil, nil, err
 	}
 	defer reg.Store.Close()
-	var xs []model.Exception
-	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		xs, err = reg.EngineExceptions(ctx, tx, "")
-		return err
-	}); err != nil {
-		return nil, nil, err
-	}
-	at := now.UTC().Format(time.RFC3339)
-	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
-	dir, err := os.MkdirTemp("", "stella-exceptions-")
+	data, n, err := reg.FrozenExceptionsDoc(ctx, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	path := filepath.Join(dir, "approved-exceptions.json")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
-	out := slices.Clone(files)
-	out[i] = path
-	return out, cleanup, nil
+	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	frozen, cleanup, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, docs, err := app.approvedExceptions(opts.in.exceptions, time.Now())
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	opts.in.exceptions = frozen
+	opts.in.exceptions = files
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err
 	}
+	sp.Docs = docs
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)
@@ -205,81 +176,22 @@ func (a *App) snapshotsDir() string {
 	return filepath.Join(filepath.Dir(a.Global.DB), "snapshots")
 }
 
-// inputError prints an input error one problem per line (a malformed OSV
-// set can have many) and exits with its code; other errors pass through.
+// inputError prints an input error one problem per line and exits with
+// its code; other errors pass through.
 func (a *App) inputError(err error) error {
-	var ie *inputs.Error
-	if !errors.As(err, &ie) {
-		return err
+	if k, ok := report.InputError(a.Err, err); ok {
+		return exitWith(k)
 	}
-	for i, p := range ie.Problems {
-		if i == 20 {
-			fmt.Fprintf(a.Err, "stella: … and %d more problems\n", len(ie.Problems)-i)
-			break
-		}
-		fmt.Fprintf(a.Err, "stella: %s\n", p)
-	}
-	if ie.Hint != "" {
-		fmt.Fprintf(a.Err, "stella: %s\n", ie.Hint)
-	}
-	return exitWith(fail.KindOf(err))
+	return err
 }
 
 // reportProblems writes input warnings to stderr, one per line, unless --quiet.
 func (a *App) reportProblems(label string, ps []inputs.Problem) {
-	const most = 20
-	for i, p := range ps {
-		if i == most {
-			a.infof("%s: … and %d more (see --format json)", label, len(ps)-most)
-			break
-		}
-		a.infof("%s: %s", label, p)
+	if !a.Global.Quiet {
+		report.Problems(a.Err, label, ps)
 	}
 }
 
-// progress returns a progress bar on stderr for long reads, or nil when
-// stderr is not a terminal or --quiet is set.
-func (a *App) progress() inputs.Progress {
-	if !a.ErrTTY || a.Global.Quiet {
-		return nil
-	}
-	return &progressBar{w: a.Err}
-}
-
-// progressBar adapts schollz/progressbar to inputs.Progress.
-type progressBar struct {
-	w     io.Writer
-	bytes bool // counts bytes (a download), not files
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
-}
-
-func (p *progressBar) Start(what string, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.bar = progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowBytes(p.bytes),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetVisibility(true))
-}
-
-func (p *progressBar) Add(n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Add(n)
-	}
-}
-
-func (p *progressBar) Finish() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.bar != nil {
-		p.bar.Finish()
-		p.bar = nil
-	}
-}
+// showProgress says whether long reads draw a progress bar: on a terminal,
+// unless --quiet.
+func (a *App) showProgress() bool { return a.ErrTTY && !a.Global.Quiet }

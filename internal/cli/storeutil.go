@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -32,56 +31,10 @@ func (a *App) keysDir() string {
 	return filepath.Join(filepath.Dir(a.Global.DB), "keys")
 }
 
-// loadTrustedKeys resolves --key values: key files (public or private), or
-// names and ids of keys registered in the database when it exists.
-func (a *App) loadTrustedKeys(ctx context.Context, refs []string) ([]*attest.Key, error) {
-	var keys []*attest.Key
-	var st *store.Store
-	defer func() {
-		if st != nil {
-			st.Close()
-		}
-	}()
-	for _, ref := range refs {
-		if attest.LooksLikeKey(ref) {
-			return nil, fail.New(fail.Invalid, "--key was given a key by value; pass a public key file, or the name or id of a registered key")
-		}
-		if fileExists(ref) || strings.ContainsAny(ref, `/\`) {
-			k, err := attest.LoadFile(ref)
-			if err != nil {
-				return nil, err
-			}
-			keys = append(keys, k)
-			continue
-		}
-		if st == nil {
-			var err error
-			if st, err = a.openStore(ctx, true); err != nil {
-				if fail.Is(err, fail.NotFound) {
-					return nil, fail.New(fail.NotFound, "key %q: no such file, and no database to look it up in", ref)
-				}
-				return nil, err
-			}
-		}
-		var rec store.Key
-		err := st.View(ctx, func(tx *store.Tx) error {
-			var err error
-			rec, err = tx.Key(ctx, ref)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		k, err := attest.ParsePEM("key "+rec.Name, []byte(rec.PublicPEM))
-		if err != nil {
-			return nil, err
-		}
-		if k.ID != rec.KeyID {
-			return nil, fail.New(fail.Integrity, "key %q: stored public key hashes to %s, registered as %s", ref, k.ID, rec.KeyID)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
+// existingStore opens --db when a command first needs it, for lookups
+// (governance.TrustedKeys) that fail "not found" without a database.
+func (a *App) existingStore(ctx context.Context) func() (*store.Store, error) {
+	return func() (*store.Store, error) { return a.openStore(ctx, true) }
 }
 
 func isDir(p string) bool {

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/feeds"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -62,6 +64,48 @@ var inspectCases = []struct {
 			return err
 		}
 		return InputsInspect(w, out, o)
+	}},
+	{"bundle-export", func(w io.Writer, _ Options) error {
+		return BundleExport(w, &bundle.ExportSummary{File: "kit.tar.zst", FileDigest: "sha256:aa", Bytes: 4096, Compression: "zstd", BundleID: "sha256:bb",
+			Stream: "default", Sequence: 2, Reused: true, CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-03-31T00:00:00Z", TimeAnchor: "2026-03-02T00:00:00Z",
+			Entries: 12, MerkleRoot: "sha256:cc", Signer: "sha256:dd"})
+	}},
+	{"bundle-inspect", func(w io.Writer, o Options) error {
+		m := &bundle.Manifest{Format: bundle.Format, BundleID: "sha256:bb", Producer: bundle.Producer{Name: "stella", Version: "1.0.0"}, Tenant: "default",
+			Stream: "default", Sequence: 2, CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-03-31T00:00:00Z", MerkleRoot: "sha256:cc",
+			Policies:   []bundle.Policy{{PolicyID: "P-1", Version: 3, Name: "gate", IRDigest: "sha256:ee"}},
+			Snapshots:  []bundle.Snapshot{{ID: "sha256:ff", Files: 9}},
+			Runs:       []bundle.Run{{RunID: "run-1", FindingsDigest: "sha256:11"}},
+			TrustRoots: []bundle.TrustRoot{{KeyID: "sha256:22", Name: "site", Type: "ed25519", Roles: []string{bundle.RoleBundleSigner}}}}
+		err := BundleInspect(w, &bundle.Inspection{File: "kit.tar.zst", FileDigest: "sha256:aa", Bytes: 4096, Compression: "zstd", Manifest: m, Files: []bundle.InspectFile{
+			{Path: "manifest.json", Size: 900, SHA256: "sha256:0123456789abcdef0123456789", Manifest: "manifest"},
+			{Path: "policies/P-1/3/ir.json", Size: 2356, SHA256: "sha256:33", Manifest: "differs"}}}, o)
+		if err != nil {
+			return err
+		}
+		return BundleInspect(w, &bundle.Inspection{File: "bad.tar.zst", FileDigest: "sha256:aa", Compression: "gzip", ManifestErr: "manifest.json is missing", Files: []bundle.InspectFile{}}, o)
+	}},
+	{"bundle-import", func(w io.Writer, o Options) error {
+		rep := &bundle.Report{File: "kit.tar.zst", BundleID: "sha256:bb", FileDigest: "sha256:aa", Tenant: "default", Stream: "default", Sequence: 2,
+			Producer: bundle.Producer{Name: "stella", Version: "1.0.0"}, CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-03-31T00:00:00Z",
+			TimeAnchor: "2026-03-10T00:00:00Z", AnchorFrom: "time-anchor", SignedAnchor: "2026-03-02T00:00:00Z", DaysLeft: 21, Signers: []string{"sha256:22"},
+			Entries: 12, MerkleRoot: "sha256:cc", Policies: []string{"P-1@3"}, Snapshots: []string{"sha256:ff"}}
+		res := &bundle.ImportResult{Report: rep, Imported: true, Forced: true, Reason: "restore", PreviousSequence: 5, Policies: []string{"P-1@3"}, Keys: []string{"sha256:22"}, AuditSeq: 7}
+		if err := BundleImported(w, "kit.tar.zst", res, []*governance.ApprovalReport{
+			{Policy: "P-1@3", Quorum: 2, Approvers: []string{"alice"}, Rejected: []governance.Rejected{{Principal: "mallory", Reason: "not trusted here"}}},
+			{Policy: "P-2@1", Quorum: 1, Approvers: []string{"bob"}, Approved: true}}, o); err != nil {
+			return err
+		}
+		return BundleImported(w, "kit.tar.zst", &bundle.ImportResult{Report: rep}, nil, o)
+	}},
+	{"bundle-status", func(w io.Writer, o Options) error {
+		s := bundle.StreamStatus{Stream: "default", Sequence: 2, BundleID: "sha256:0123456789abcdef", ValidUntil: "2026-03-31T00:00:00Z", TimeAnchor: "2026-03-02T00:00:00Z", Imports: 2}
+		e := bundle.StreamStatus{Stream: "eu", Sequence: 9, BundleID: "sha256:fedcba9876543210", ValidUntil: "2026-03-05T00:00:00Z", TimeAnchor: "2026-03-01T00:00:00Z", Imports: 1}
+		return BundleStatus(w, &bundle.StatusReport{CheckedAt: "2026-03-28T00:00:00Z", CheckedAtSource: "time-anchor", LatestAnchor: "2026-03-02T00:00:00Z",
+			Streams: []bundle.StreamReport{{StreamStatus: s, DaysLeft: 3, Warning: "expiring"}, {StreamStatus: e, Expired: true, Warning: "expired"}}}, o)
+	}},
+	{"bundle-status-empty", func(w io.Writer, o Options) error {
+		return BundleStatus(w, &bundle.StatusReport{Streams: []bundle.StreamReport{}}, o)
 	}},
 	{"feeds-pull", func(w io.Writer, o Options) error {
 		return FeedsPull(w, []feeds.Result{

@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/policytest"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -311,5 +314,25 @@ func TestTableGroupsInstances(t *testing.T) {
 	if strings.Count(out, dup.AdvisoryID) != 2 || !strings.Contains(out, pkgText(&dup)+" ×2") ||
 		!strings.Contains(out, ": 2 instances at ") || !strings.Contains(out, "other-ref") {
 		t.Errorf("want one grouped row and an instances line:\n%s", out)
+	}
+}
+
+func TestPolicyTest(t *testing.T) {
+	rep, err := policytest.Run(context.Background(), "../../testdata/policytest", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := PolicyTest(&b, rep, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"PASS ", "coverage ", fmt.Sprintf("%d passed, %d failed\n", rep.Passed, rep.Failed)} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "sha256:") || strings.Contains(out, "\x1b[") {
+		t.Errorf("full digest or colour in:\n%s", out)
 	}
 }

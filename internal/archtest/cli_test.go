@@ -1,0 +1,82 @@
+package archtest
+
+import (
+	"slices"
+	"testing"
+)
+
+// cliOwners are the packages internal/cli imports when each command is an
+// Options struct, its flags and one call into the owner of its group
+// (docs/architecture.md "Where the CLI stands").
+var cliOwners = map[string]string{
+	"internal/fail":       "error kinds → exit codes (exitcode.go)",
+	"internal/atomicfile": "committing --output (root.go)",
+	"internal/store":      "opening the database; store check|prune",
+	"internal/dsl":        "policy fmt|lint|compile; diagnostics",
+	"internal/run":        "policy simulate|run|diff|replay|explain|history|runs|metrics|violations|export|verify",
+	"internal/report":     "every rendering of a domain value; the table writer",
+	"internal/governance": "policy lifecycle, conflicts, deps; exception; trust; key; audit",
+	"internal/snapshot":   "snapshot; inputs inspect",
+	"internal/feeds":      "feeds",
+	"internal/bundle":     "bundle; sealed runs",
+	"internal/sync":       "sync",
+	"internal/lessons":    "lessons",
+	"internal/policytest": "policy test",
+	"internal/inspect":    "match, cvss, version, version compare",
+}
+
+// cliPending are imports of internal/cli whose command bodies have not
+// moved into their owner yet. The list only shrinks: a new import outside
+// cliOwners fails TestCLIImports.
+var cliPending = []string{
+	"internal/attest", "internal/buildinfo", "internal/canon", "internal/delta", "internal/engine", "internal/evidence",
+	"internal/inputs", "internal/ir", "internal/model", "internal/policyset",
+}
+
+// cliImportProblems returns the imports of the CLI that are neither an
+// owner nor pending, and the pending ones it no longer imports.
+func cliImportProblems(imps, pending []string) (extra, done []string) {
+	for _, imp := range imps {
+		if _, ok := cliOwners[imp]; !ok && !slices.Contains(pending, imp) {
+			extra = append(extra, imp)
+		}
+	}
+	for _, p := range pending {
+		if !slices.Contains(imps, p) {
+			done = append(done, p)
+		}
+	}
+	return extra, done
+}
+
+func TestCLIImports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads the import graph with go list")
+	}
+	extra, done := cliImportProblems(importGraph(t)["internal/cli"], cliPending)
+	for _, imp := range extra {
+		t.Errorf("internal/cli imports %s: call the owner of the command's group instead (docs/architecture.md \"Where the CLI stands\")", imp)
+	}
+	for _, p := range done {
+		t.Logf("internal/cli no longer imports %s: remove it from cliPending", p)
+	}
+}
+
+// TestCLIImportsCaught shows a reach past the owners failing the test.
+func TestCLIImportsCaught(t *testing.T) {
+	owners := make([]string, 0, len(cliOwners))
+	for p := range cliOwners {
+		owners = append(owners, p)
+	}
+	if extra, done := cliImportProblems(owners, nil); len(extra)+len(done) > 0 {
+		t.Fatalf("the owners alone: extra %v, done %v", extra, done)
+	}
+	for _, imp := range []string{"internal/engine", "internal/dsl/syntax", "internal/canon"} {
+		if extra, _ := cliImportProblems(append(slices.Clone(owners), imp), nil); !slices.Equal(extra, []string{imp}) {
+			t.Errorf("the cli importing %s is not caught: %v", imp, extra)
+		}
+	}
+	if _, done := cliImportProblems(owners, []string{"internal/ir"}); !slices.Equal(done, []string{"internal/ir"}) {
+		t.Errorf("a pending import that is gone is not reported: %v", done)
+	}
+}

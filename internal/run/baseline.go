@@ -1,0 +1,211 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/delta"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Baselines of a build (docs/runs.md "Labels and baselines"): the same
+// policy on an earlier recorded run, an earlier snapshot, or an earlier SBOM
+// evaluated with this build's advisories, VEX, signals and time; the delta
+// (internal/delta) and the gate on what is new.
+
+// Baseline is what a build is compared with: one of a recorded run, a
+// snapshot or an SBOM file.
+type Baseline struct {
+	Run      string             // a recorded run: its id, a unique prefix, latest or latest:LABEL
+	Snapshot *snapshot.Snapshot // an earlier snapshot, evaluated at the candidate's time
+	SBOM     string             // an SBOM file, evaluated with the candidate's other inputs
+}
+
+// Compared is a delta against a baseline and what the user should hear
+// about it.
+type Compared struct {
+	Delta    *delta.Delta
+	Shadow   bool             // the candidate is a shadow run: its gate never fails
+	Problems []inputs.Problem // the warnings of reading the baseline SBOM
+	Warnings []string         // recorded runs with no component inventory
+}
+
+// Delta compares the candidate out with b: a recorded run's stored result,
+// or the candidate's policy, env, time and shadow flag evaluated on the
+// baseline's inputs. Compared is non-nil once the baseline SBOM was read,
+// even on error.
+func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Compared, error) {
+	res, candInv := out.Result, delta.Inventory(out.Snapshot.Inputs)
+	c := &Compared{Shadow: res.Shadow}
+	if b.Run != "" {
+		base, err := storedBaseline(ctx, st, b.Run, c)
+		if err != nil {
+			return nil, err
+		}
+		c.Delta = delta.Compare(delta.Baseline{Kind: "run", Ref: base.runID}, base.res, res, base.inv, candInv)
+		return c, nil
+	}
+	spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge}
+	var bl delta.Baseline
+	if b.Snapshot != nil {
+		spec.Snapshot, bl = b.Snapshot, delta.Baseline{Kind: "snapshot", Ref: b.Snapshot.ID()}
+	} else {
+		in, err := inputs.Read(b.SBOM, inputs.Options{Kind: inputs.KindSBOM})
+		if err != nil {
+			return nil, err
+		}
+		c.Problems = in.Warnings
+		spec.Snapshot, bl = withSBOM(out.Snapshot, in.SBOM), delta.Baseline{Kind: "sbom", Ref: b.SBOM}
+	}
+	bo, err := Evaluate(ctx, spec)
+	if err != nil {
+		return c, err
+	}
+	c.Delta = delta.Compare(bl, bo.Result, res, delta.Inventory(bo.Snapshot.Inputs), candInv)
+	return c, nil
+}
+
+// withSBOM is snap with its SBOMs replaced by sbom: the same advisories,
+// VEX, signals, reachability and exceptions, other software. It is no
+// stored snapshot, so it has no id.
+func withSBOM(snap *snapshot.Snapshot, sbom *model.SBOM) *snapshot.Snapshot {
+	cp := *snap
+	content := *snap.Inputs
+	content.SBOMs = []model.SBOM{*sbom}
+	cp.Inputs = &content
+	cp.Manifest.ID = ""
+	cp.Digests.SBOMs = []snapshot.SBOMDigest{{Name: sbom.Name, Digest: sbom.Digest, Components: len(sbom.Components)}}
+	return &cp
+}
+
+// DiffRuns is the delta of the recorded run b against the recorded run a
+// (`policy diff RUN_A RUN_B`, docs/runs.md "Diff"). Compared is non-nil,
+// with the warnings so far, even on error.
+func DiffRuns(ctx context.Context, st *store.Store, a, b string) (*Compared, error) {
+	c := &Compared{}
+	base, err := storedBaseline(ctx, st, a, c)
+	if err != nil {
+		return c, err
+	}
+	cand, err := storedBaseline(ctx, st, b, c)
+	if err != nil {
+		return c, err
+	}
+	c.Delta = delta.Compare(delta.Baseline{Kind: "run", Ref: base.runID}, base.res, cand.res, base.inv, cand.inv)
+	c.Shadow = cand.res.Shadow
+	return c, nil
+}
+
+// IsRunRef tells a run reference (run:…, latest, latest:LABEL) from a
+// policy file or P-n.
+func IsRunRef(ref string) bool {
+	return ref == "latest" || strings.HasPrefix(ref, "latest:") || strings.HasPrefix(ref, "run:")
+}
+
+// recordedRun is a recorded run's result and component inventory.
+type recordedRun struct {
+	res   *engine.Result
+	inv   []delta.Component
+	runID string
+}
+
+// storedBaseline loads a recorded run's result and component inventory
+// (from the run, else from its stored snapshot; nil when neither has one,
+// with a warning in c).
+func storedBaseline(ctx context.Context, st *store.Store, ref string, c *Compared) (*recordedRun, error) {
+	var rr recordedRun
+	var rn *store.Run
+	err := st.View(ctx, func(tx *store.Tx) error {
+		id, err := tx.ResolveBaselineRun(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if rn, err = tx.Run(ctx, id); err != nil {
+			return err
+		}
+		if rn.Status != store.StatusSucceeded {
+			return fail.New(fail.Invalid, "run %s failed; it cannot be a baseline", id)
+		}
+		if rr.res, err = tx.Result(ctx, rn); err != nil {
+			return err
+		}
+		data, err := tx.RunComponents(ctx, id)
+		if err != nil || data == nil {
+			return err
+		}
+		if err := json.Unmarshal(data, &rr.inv); err != nil {
+			return fail.New(fail.Integrity, "run %s: stored component inventory does not decode: %v", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rr.inv == nil && rn.SnapshotID != "" {
+		if snap, err := StoredSnapshot(ctx, st, rn.SnapshotID); err == nil {
+			rr.inv = delta.Inventory(snap.Inputs)
+		}
+	}
+	if rr.inv == nil {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("run %s has no component inventory; the delta lists no component changes", rn.RunID))
+	}
+	rr.runID = rn.RunID
+	return &rr, nil
+}
+
+// Gate is the exit kind of a verdict under --fail-on blocked|warned|never
+// (docs/exit-codes.md): 0 when the gate passes, fail.Blocked or
+// fail.Warned. A shadow run never fails it.
+func Gate(verdict, failOn string, shadow bool) fail.Kind {
+	if shadow || failOn == "never" {
+		return 0
+	}
+	switch {
+	case verdict == engine.VerdictBlocked:
+		return fail.Blocked
+	case verdict == engine.VerdictWarned && failOn == "warned":
+		return fail.Warned
+	}
+	return 0
+}
+
+// Gate is the exit kind of --fail-on new-blocked|new-warned against the
+// delta: fail.Blocked when a finding is newly blocked, fail.Warned (with
+// new-warned) when one is newly warned, else 0.
+func (c *Compared) Gate(failOn string) fail.Kind {
+	if c.Shadow {
+		return 0
+	}
+	switch {
+	case c.Delta.Summary.NewBlocked > 0:
+		return fail.Blocked
+	case failOn == "new-warned" && c.Delta.Summary.NewWarned > 0:
+		return fail.Warned
+	}
+	return 0
+}
+
+// Gate is the exit kind of a simulation under --fail-on: against the delta
+// c (new-blocked, new-warned), against the baseline policy (new-blocked:
+// a finding the candidate blocks and the baseline did not), else the
+// verdict's (Gate).
+func (o *Outcome) Gate(failOn string, c *Compared) fail.Kind {
+	res := o.Result
+	if c != nil && (failOn == "new-blocked" || failOn == "new-warned") {
+		return c.Gate(failOn)
+	}
+	if failOn == "new-blocked" {
+		if res.Shadow || o.Diff.Summary.NewBlocked == 0 {
+			return 0
+		}
+		return fail.Blocked
+	}
+	return Gate(res.Verdict, failOn, res.Shadow)
+}

@@ -1,0 +1,100 @@
+package run_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stella-policy/stella/internal/delta"
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+func TestGate(t *testing.T) {
+	for _, tc := range []struct {
+		verdict, failOn string
+		shadow          bool
+		want            fail.Kind
+	}{
+		{engine.VerdictBlocked, "blocked", false, fail.Blocked},
+		{engine.VerdictBlocked, "warned", false, fail.Blocked},
+		{engine.VerdictBlocked, "never", false, 0},
+		{engine.VerdictBlocked, "blocked", true, 0},
+		{engine.VerdictWarned, "blocked", false, 0},
+		{engine.VerdictWarned, "warned", false, fail.Warned},
+		{engine.VerdictPassed, "warned", false, 0},
+	} {
+		if got := run.Gate(tc.verdict, tc.failOn, tc.shadow); got != tc.want {
+			t.Errorf("Gate(%s, %s, shadow %v) = %d, want %d", tc.verdict, tc.failOn, tc.shadow, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		newB, newW int
+		failOn     string
+		shadow     bool
+		want       fail.Kind
+	}{
+		{"newly blocked", 1, 0, "new-blocked", false, fail.Blocked},
+		{"newly warned, new-blocked", 0, 1, "new-blocked", false, 0},
+		{"newly warned, new-warned", 0, 1, "new-warned", false, fail.Warned},
+		{"newly blocked, shadow", 1, 1, "new-warned", true, 0},
+		{"nothing new", 0, 0, "new-warned", false, 0},
+	} {
+		c := &run.Compared{Delta: &delta.Delta{}, Shadow: tc.shadow}
+		c.Delta.Summary.NewBlocked, c.Delta.Summary.NewWarned = tc.newB, tc.newW
+		if got := c.Gate(tc.failOn); got != tc.want {
+			t.Errorf("%s: Compared.Gate = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestDelta compares a build with a recorded run of itself, the same
+// inputs as an SBOM baseline, and two recorded runs (DiffRuns): nothing is
+// new, and a run with no inventory is named.
+func TestDelta(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	out, err := run.Evaluate(ctx, run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeSimulate, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := run.Record(ctx, st, out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		b        run.Baseline
+		wantKind string
+	}{
+		{"recorded run", run.Baseline{Run: "latest"}, "run"},
+		{"sbom", run.Baseline{SBOM: data + "app.cdx.json"}, "sbom"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := out.Delta(ctx, st, tc.b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := c.Delta.Summary
+			if c.Delta.Baseline.Kind != tc.wantKind || s.NewBlocked != 0 || s.NewWarned != 0 || c.Gate("new-warned") != 0 || len(c.Warnings) != 0 {
+				t.Fatalf("delta against itself: baseline %+v, summary %+v, warnings %v", c.Delta.Baseline, s, c.Warnings)
+			}
+			if out.Gate("new-warned", c) != 0 {
+				t.Fatal("simulation gate fails on nothing new")
+			}
+		})
+	}
+	c, err := run.DiffRuns(ctx, st, rec.Record.RunID, "latest")
+	if err != nil || c.Delta.Baseline.Ref != rec.Record.RunID || c.Delta.Summary.NewBlocked != 0 {
+		t.Fatalf("DiffRuns: %v %+v", err, c)
+	}
+	if _, err := run.DiffRuns(ctx, st, "run:nope", "latest"); err == nil {
+		t.Fatal("DiffRuns of an unknown run: no error")
+	}
+	if !run.IsRunRef("latest:main") || !run.IsRunRef("run:x") || run.IsRunRef("P-1") || run.IsRunRef("gate.stella") {
+		t.Fatal("IsRunRef")
+	}
+}
