@@ -83,9 +83,12 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 		return err
 	}
 	defer st.Close()
-	rep, err := governance.VerifyAudit(ctx, st, trust)
+	rep, err := governance.VerifyAuditWith(ctx, st, trust, governance.AuditOptions{AllowUnsignedTrust: app.Global.AllowUnsignedTrust})
 	if err != nil {
 		return err
+	}
+	for _, w := range rep.TrustWarnings {
+		app.loud("WARNING: accepted because of --allow-unsigned-trust: " + w)
 	}
 	if len(opts.checkpoints) > 0 {
 		if rep.Checkpoints, err = checkCheckpoints(ctx, app, st, opts, trust); err != nil {

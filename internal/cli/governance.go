@@ -62,7 +62,7 @@ func (a *App) loadTrust(flag string, create bool) (*governance.Trust, error) {
 	if err := a.applySettings(&t.Settings); err != nil {
 		return nil, err
 	}
-	return t, nil
+	return t, a.checkTrust(t)
 }
 
 // applySettings lets the config (stella.yaml, env STELLA_GOVERNANCE_*)

@@ -52,7 +52,7 @@ func newStoreCmd(app *App) *cobra.Command {
 
 func newSyncCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "sync", Short: "Push history to a shared database"}
-	cmd.AddCommand(newSyncPostgresCmd(app))
+	cmd.AddCommand(newSyncPostgresCmd(app), newSyncRegisterCmd(app))
 	return cmd
 }
 
@@ -76,7 +76,7 @@ func policyGovernanceCmds(app *App) []*cobra.Command {
 
 func newTrustCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "trust", Short: "Edit the trust config: which keys act as which principals, with which scopes"}
-	cmd.AddCommand(newTrustAddCmd(app), newTrustLsCmd(app), newTrustRmCmd(app))
+	cmd.AddCommand(newTrustAddCmd(app), newTrustLsCmd(app), newTrustRmCmd(app), newTrustSignCmd(app))
 	return cmd
 }
 

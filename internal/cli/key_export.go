@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/governance"
 )
 
 func newKeyExportCmd(app *App) *cobra.Command {
@@ -26,11 +26,8 @@ func runKeyExport(ctx context.Context, app *App, ref string) error {
 		return err
 	}
 	defer st.Close()
-	var k store.Key
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		k, err = tx.Key(ctx, ref)
-		return err
-	}); err != nil {
+	k, err := governance.RegisteredKey(ctx, st, ref)
+	if err != nil {
 		return err
 	}
 	if app.Global.Format == "" || app.Global.Format == "table" {

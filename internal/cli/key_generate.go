@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -55,85 +55,32 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 	return cmd
 }
 
-type keyOut struct {
-	KeyID      string `json:"keyId"`
-	Name       string `json:"name"`
-	Type       string `json:"type"`
-	PrivateKey string `json:"privateKeyFile,omitempty"`
-	PublicKey  string `json:"publicKeyFile,omitempty"`
-	Encrypted  bool   `json:"encrypted,omitempty"`
-	CreatedAt  string `json:"createdAt,omitempty"`
-}
-
 func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) error {
 	if err := validName("key", opts.name); err != nil {
 		return err
 	}
-	k, err := attest.Generate(opts.typ)
-	if err != nil {
-		return err
+	req := governance.KeyRequest{Name: opts.name, Type: opts.typ, Dir: opts.dir, Force: opts.force}
+	if req.Dir == "" {
+		req.Dir = app.keysDir()
 	}
-	var priv []byte
 	if opts.passEnv != "" {
 		pass := app.Getenv(opts.passEnv)
 		if pass == "" {
 			return fail.New(fail.Invalid, "--passphrase-env %s: the environment variable is empty or unset", opts.passEnv)
 		}
-		priv, err = k.EncryptedPEM([]byte(pass))
-	} else {
-		priv, err = k.PrivatePEM()
+		req.Passphrase = []byte(pass)
 	}
+	out, err := governance.GenerateKey(ctx, func() (*store.Store, error) { return app.openStore(ctx, false) }, req)
 	if err != nil {
 		return err
 	}
-	pub, err := k.PublicPEM()
-	if err != nil {
-		return err
-	}
-	dir := opts.dir
-	if dir == "" {
-		dir = app.keysDir()
-	}
-	privPath := filepath.Join(dir, opts.name+".key")
-	pubPath := filepath.Join(dir, opts.name+".pub")
-
-	st, err := app.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// The files are written inside the transaction that registers the key,
-	// so a failure to write them leaves nothing registered.
-	err = st.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.PutKey(ctx, store.Key{KeyID: k.ID, Name: opts.name, Type: k.Type, PublicPEM: string(pub)}); err != nil {
-			return err
-		}
-		if _, err := tx.Append(ctx, "key.generated", "cli", k.ID, map[string]string{"keyId": k.ID, "name": opts.name, "type": k.Type}); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fail.New(fail.Internal, "key directory %s: %v", dir, unwrapPath(err))
-		}
-		if err := attest.WriteKeyFile(privPath, priv, 0o600, opts.force); err != nil {
-			return err
-		}
-		if err := attest.WriteKeyFile(pubPath, pub, 0o644, opts.force); err != nil {
-			os.Remove(privPath)
-			return err
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	app.Log.Info("key generated", "keyId", k.ID, "name", opts.name, "type", k.Type)
-	out := keyOut{KeyID: k.ID, Name: opts.name, Type: k.Type, PrivateKey: privPath, PublicKey: pubPath, Encrypted: opts.passEnv != ""}
+	app.Log.Info("key generated", "keyId", out.KeyID, "name", out.Name, "type", out.Type)
 	return app.render(out, func(w io.Writer) error {
 		enc := ""
 		if out.Encrypted {
 			enc = ", encrypted"
 		}
-		_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", k.Type, opts.name, k.ID, privPath, enc, pubPath)
+		_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", out.Type, out.Name, out.KeyID, out.PrivateKey, enc, out.PublicKey)
 		return err
 	})
 }

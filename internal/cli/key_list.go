@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/governance"
 )
 
 func newKeyListCmd(app *App) *cobra.Command {
@@ -26,16 +26,9 @@ func runKeyList(ctx context.Context, app *App) error {
 		return err
 	}
 	defer st.Close()
-	var keys []store.Key
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		keys, err = tx.Keys(ctx)
+	out, err := governance.Keys(ctx, st)
+	if err != nil {
 		return err
-	}); err != nil {
-		return err
-	}
-	out := make([]keyOut, len(keys))
-	for i, k := range keys {
-		out[i] = keyOut{KeyID: k.KeyID, Name: k.Name, Type: k.Type, CreatedAt: k.CreatedAt}
 	}
 	return app.render(out, func(w io.Writer) error {
 		t := app.newTable(w, "NAME", "TYPE", "KEY ID", "CREATED")

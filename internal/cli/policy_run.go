@@ -205,6 +205,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
 		return err
 	}
+	// Exceptions frozen with their approvals are checked against this
+	// site's trust config before they can quiet anything.
+	if err := governance.VerifyExceptions(ctx, act.Trust, spec.Snapshot.Inputs.Exceptions); err != nil {
+		return err
+	}
 	ev, evalErr := app.evaluate(ctx, spec)
 	if evalErr != nil && (ev == nil || ev.Err == nil) {
 		return evalErr

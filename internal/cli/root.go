@@ -51,6 +51,9 @@ type Globals struct {
 	Quiet     bool
 	LogLevel  string
 	LogFormat string
+	// AllowUnsignedTrust uses a trust config that is not the version the
+	// audit chain recorded, loudly and on the record (trust_check.go).
+	AllowUnsignedTrust bool
 }
 
 // Color reports whether styled output may be written to stdout.
@@ -83,7 +86,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	app.OutTTY = isTerminal(stdout)
 	app.ErrTTY = isTerminal(stderr)
 
-	root := newRootCmd(app)
+	root, err := newRootCmd(app)
+	if err != nil {
+		fmt.Fprintf(stderr, "stella: internal error: %v\n", err)
+		return int(fail.Internal)
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -100,7 +107,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 		return nil
 	}
-	err := root.ExecuteContext(context.Background())
+	err = root.ExecuteContext(context.Background())
 	app.auditIRMismatch(err)
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
 		// A report that cannot be written outranks a gate verdict: the
@@ -169,7 +176,7 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newRootCmd(app *App) *cobra.Command {
+func newRootCmd(app *App) (*cobra.Command, error) {
 	root := &cobra.Command{
 		Use:   "stella",
 		Short: "Compile and evaluate supply-chain policies, deterministically and offline",
@@ -198,6 +205,7 @@ versions with signed approvals.`,
 	f.BoolVar(&g.NoColor, "no-color", false, "never colour output (also NO_COLOR)")
 	f.BoolVarP(&g.Quiet, "quiet", "q", false, "print only results and errors")
 	f.StringVar(&g.LogLevel, "log-level", "warn", "log level: debug|info|warn|error")
+	f.BoolVar(&g.AllowUnsignedTrust, "allow-unsigned-trust", false, "use a trust config that is not the version the audit log recorded (edited by hand, or changed unsigned): said on stderr and recorded as trust.unsigned (docs/governance.md \"Signed trust\")")
 	f.StringVar(&g.LogFormat, "log-format", "text", "stderr format: text, or json (every stderr line — logs, warnings, diagnostics, the error — one JSON object)")
 
 	root.AddCommand(
@@ -217,8 +225,7 @@ versions with signed approvals.`,
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)
-	app.completions(root)
-	return root
+	return root, app.completions(root)
 }
 
 // configure resolves the global flags with precedence flag > env > file and

@@ -20,14 +20,18 @@ import (
 // file --trust names (which must exist), else the first one the governance
 // commands would find; nil when there is none.
 func (a *App) trustInForce(flag string) (*governance.Trust, error) {
-	t, err := governance.LoadTrust(a.trustFile(flag))
+	path := a.trustFile(flag)
+	t, err := governance.LoadTrust(path)
 	if flag == "" && fail.Is(err, fail.NotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	return t, a.applySettings(&t.Settings)
+	if err := a.applySettings(&t.Settings); err != nil {
+		return nil, err
+	}
+	return t, a.checkTrust(t)
 }
 
 // runActor is the key a run is signed with and the principal it is

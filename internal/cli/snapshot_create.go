@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -15,12 +13,9 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
@@ -101,9 +96,10 @@ canonical manifest content, so the same inputs give the same id whatever
 their order, file names or formatting.
 
 --exceptions approved freezes the tenant's currently approved, unexpired
-exceptions from the database (those a trust config in force counts, not
-scoped to one policy: a snapshot serves every policy) with their
-approvers; a bundle of the snapshot carries them (docs/governance.md,
+exceptions from the database (those a trust config in force counts; one
+scoped to a policy keeps its scope and applies to that policy's runs only)
+with the signed request and approval each rests on, which policy run
+verifies; a bundle of the snapshot carries them (docs/governance.md,
 "How exceptions reach evaluations").
 
 Without -o the snapshot is written to the snapshots directory beside the
@@ -119,14 +115,14 @@ invalid (exit 2).`,
 	return cmd
 }
 
-// approvedExceptions replaces the value "approved" among --exceptions with
-// a file of the tenant's approved exceptions (governance EngineExceptions
-// for no particular policy) unexpired at now, written to a temporary
-// directory that cleanup removes.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(), error) {
+// approvedExceptions takes the value "approved" out of --exceptions and
+// returns the tenant's approved, unexpired exceptions with the signed
+// statements they rest on (governance FrozenExceptions) as a document to
+// freeze with the files.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Doc, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
-		return files, func() {}, nil
+		return files, nil, nil
 	}
 	ctx := context.Background()
 	reg, err := a.registry(ctx, &govFlags{}, true)
@@ -134,50 +130,28 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(
 		return nil, nil, err
 	}
 	defer reg.Store.Close()
-	var xs []model.Exception
-	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		xs, err = reg.EngineExceptions(ctx, tx, "")
-		return err
-	}); err != nil {
-		return nil, nil, err
-	}
-	at := now.UTC().Format(time.RFC3339)
-	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
-	dir, err := os.MkdirTemp("", "stella-exceptions-")
+	data, n, err := reg.FrozenExceptionsDoc(ctx, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	path := filepath.Join(dir, "approved-exceptions.json")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
-	out := slices.Clone(files)
-	out[i] = path
-	return out, cleanup, nil
+	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	frozen, cleanup, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, docs, err := app.approvedExceptions(opts.in.exceptions, time.Now())
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	opts.in.exceptions = frozen
+	opts.in.exceptions = files
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err
 	}
+	sp.Docs = docs
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)

@@ -23,6 +23,19 @@ type AuditReport struct {
 	// Checkpoints are the signed audit heads the chain was checked against
 	// (audit verify --checkpoint).
 	Checkpoints []store.Checkpoint `json:"checkpoints,omitempty"`
+	// TrustWarnings are the trust records accepted only because of
+	// AuditOptions.AllowUnsignedTrust (trustlog.go).
+	TrustWarnings []string `json:"trustWarnings,omitempty"`
+}
+
+// AuditOptions adjust VerifyAuditWith.
+type AuditOptions struct {
+	// AllowUnsignedTrust accepts trust records that break the rules of
+	// signed trust (unsigned or unauthorised changes, re-roots, files used
+	// with --allow-unsigned-trust), listing them as warnings. Statements
+	// are still checked against the recorded versions only: what a file
+	// used against the record allowed never passes.
+	AllowUnsignedTrust bool
 }
 
 // eventRefs is the part of an audit payload that links a signed statement.
@@ -84,6 +97,16 @@ func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *stor
 // trust). The first broken link is a fail.Integrity error wrapping a
 // *store.ChainError that names the event.
 func VerifyAudit(ctx context.Context, st *store.Store, trust *Trust) (*AuditReport, error) {
+	return VerifyAuditWith(ctx, st, trust, AuditOptions{})
+}
+
+// VerifyAuditWith is VerifyAudit with options. Besides the chain it checks
+// the trust config's history (ReadTrustHistory) and that every signed
+// statement's signer held its action's scope in the trust config in force
+// when it was recorded: an approval or activation by a key that only a
+// hand-edited trust file granted is broken (docs/governance.md "Signed
+// trust").
+func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts AuditOptions) (*AuditReport, error) {
 	rep := &AuditReport{Tenant: st.Tenant(), Head: store.GenesisHash, Unverifiable: []string{}}
 	err := st.View(ctx, func(tx *store.Tx) error {
 		n, err := tx.VerifyChain(ctx)
@@ -103,6 +126,13 @@ func VerifyAudit(ctx context.Context, st *store.Store, trust *Trust) (*AuditRepo
 		for i := range stmts {
 			byDigest[stmts[i].Digest] = &stmts[i]
 		}
+		history, err := ReadTrustHistory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if rep.TrustWarnings, err = trustProblems(history, opts.AllowUnsignedTrust); err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		for _, e := range events {
 			rep.Head = e.EventHash
@@ -112,6 +142,11 @@ func VerifyAudit(ctx context.Context, st *store.Store, trust *Trust) (*AuditRepo
 			}
 			if err := checkStatement(ctx, e, refs, byDigest[refs.Statement]); err != nil {
 				return err
+			}
+			if e.Type != ActionImported {
+				if err := checkTrustAt(history, e, e.Type, refs.KeyID, e.Actor); err != nil {
+					return err
+				}
 			}
 			seen[refs.Statement] = true
 			rep.Statements++

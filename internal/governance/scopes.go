@@ -18,13 +18,14 @@ const (
 	ScopePolicyRun        = "policy:run"         // persisted runs
 	ScopeFindingsRead     = "findings:read"      // read findings; request exceptions to them
 	ScopeExceptionApprove = "exceptions:approve" // approve and revoke exceptions
+	ScopeTrustAdmin       = "trust:admin"        // sign changes of the trust config (trustlog.go)
 )
 
 // Scopes lists every scope in documentation order.
 var Scopes = []string{
 	ScopePolicyRead, ScopePolicyAuthor, ScopePolicyReview, ScopePolicyApprove, ScopePolicyOperate,
 	ScopePolicyActivate, ScopePolicyAudit, ScopePolicySimulate, ScopePolicyRun, ScopeFindingsRead,
-	ScopeExceptionApprove,
+	ScopeExceptionApprove, ScopeTrustAdmin,
 }
 
 // Scope requirements of the state-changing actions (docs/governance.md).

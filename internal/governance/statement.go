@@ -93,6 +93,7 @@ type Predicate struct {
 	Incident       string       `json:"incident,omitempty"`       // rollback
 	TermsDigest    string       `json:"termsDigest,omitempty"`    // exception approve/revoke: what was approved
 	Export         *ExportRange `json:"export,omitempty"`         // audit.exported
+	Trust          *TrustState  `json:"trust,omitempty"`          // trust.*: the config in force afterwards (trustlog.go)
 }
 
 // Signed is a signed statement with the signer's public key, the unit that
@@ -109,6 +110,8 @@ func (p *Predicate) subjectName() string {
 		return policyString(p.Policy.ID, p.Policy.Version)
 	case p.ExceptionID != "":
 		return p.ExceptionID
+	case p.Trust != nil:
+		return trustSubject(p.Trust.Version)
 	}
 	return p.Tenant
 }
@@ -190,6 +193,9 @@ func (s Signed) Verify(ctx context.Context) (*Verified, error) {
 	}
 	if p.subjectName() != v.Subject {
 		return nil, fail.New(fail.Integrity, "statement subject %q disagrees with its predicate (%q)", v.Subject, p.subjectName())
+	}
+	if p.Trust != nil && p.Trust.Digest != v.SubjectDigest {
+		return nil, fail.New(fail.Integrity, "statement subject digest %s is not the trust config's digest %s", v.SubjectDigest, p.Trust.Digest)
 	}
 	if p.Policy != nil && p.Policy.IRDigest != v.SubjectDigest {
 		return nil, fail.New(fail.Integrity, "statement subject digest %s is not the policy's IR digest %s", v.SubjectDigest, p.Policy.IRDigest)

@@ -58,6 +58,7 @@ type Trust struct {
 	Settings Settings
 	declared bool       // the file has a trust key
 	root     *yaml.Node // the document node, for editing
+	file     Settings   // the settings as the file states them, before any override (State)
 }
 
 // Declared reports whether the file holds a trust list at all (possibly
@@ -66,7 +67,7 @@ func (t *Trust) Declared() bool { return t.declared }
 
 // NewTrust returns an empty trust config that Save writes to path.
 func NewTrust(path string) *Trust {
-	return &Trust{Path: path, Settings: DefaultSettings()}
+	return &Trust{Path: path, Settings: DefaultSettings(), file: DefaultSettings()}
 }
 
 // LoadTrust reads a trust config file. A missing file is fail.NotFound; a
@@ -118,6 +119,7 @@ func ParseTrust(name string, b []byte) (*Trust, error) {
 		return nil, fail.New(fail.Invalid, "trust config %s: invalid YAML: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	t.root = &doc
+	t.file = t.Settings
 	if len(doc.Content) == 0 {
 		return t, nil // an empty file trusts nobody
 	}
@@ -139,6 +141,7 @@ func ParseTrust(name string, b []byte) (*Trust, error) {
 			}
 		}
 	}
+	t.file = t.Settings
 	return t, nil
 }
 

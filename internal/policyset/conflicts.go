@@ -18,8 +18,11 @@ type Member struct {
 	// SourceMap, when known, puts condition text and positions into the
 	// explain traces of a set evaluation.
 	SourceMap *ir.SourceMap
-	Scope     ir.Scope
-	Mode      string // ir.Enforce*
+	// Registered is the registry id (P-n), "" for a file: exceptions
+	// scoped to a policy apply to its member only.
+	Registered string
+	Scope      ir.Scope
+	Mode       string // ir.Enforce*
 }
 
 // NewMember reads a policy's scope and enforcement mode.
