@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,8 +68,10 @@ var fixedValues = map[string][]string{
 }
 
 // completions registers flag-value and argument completion on every
-// command of the tree below root.
-func (a *App) completions(root *cobra.Command) {
+// command of the tree below root. A flag whose completion a command already
+// registered is an error (the tree is built wrong).
+func (a *App) completions(root *cobra.Command) error {
+	var errs []error
 	fixed := func(vals []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
 			return withPrefix(vals, typed), cobra.ShellCompDirectiveNoFileComp
@@ -78,7 +81,9 @@ func (a *App) completions(root *cobra.Command) {
 	walk = func(c *cobra.Command) {
 		register := func(flag string, fn func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) {
 			if c.Flags().Lookup(flag) != nil || c.PersistentFlags().Lookup(flag) != nil {
-				_ = c.RegisterFlagCompletionFunc(flag, fn)
+				if err := c.RegisterFlagCompletionFunc(flag, fn); err != nil {
+					errs = append(errs, fmt.Errorf("completion of %s --%s: %w", c.CommandPath(), flag, err))
+				}
 			}
 		}
 		for flag, vals := range fixedValues {
@@ -126,6 +131,7 @@ func (a *App) completions(root *cobra.Command) {
 		}
 	}
 	walk(root)
+	return errors.Join(errs...)
 }
 
 // argCompletion completes a command's positional arguments by the first
