@@ -79,6 +79,7 @@ func (a *App) completions(root *cobra.Command) error {
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
+		local := c.LocalNonPersistentFlags() // built anew by every call: once per command
 		register := func(flag string, fn func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) {
 			if c.Flags().Lookup(flag) != nil || c.PersistentFlags().Lookup(flag) != nil {
 				if err := c.RegisterFlagCompletionFunc(flag, fn); err != nil {
@@ -87,16 +88,16 @@ func (a *App) completions(root *cobra.Command) error {
 			}
 		}
 		for flag, vals := range fixedValues {
-			if flag != "show" && (c.PersistentFlags().Lookup(flag) != nil || c.LocalNonPersistentFlags().Lookup(flag) != nil) {
+			if flag != "show" && (c.PersistentFlags().Lookup(flag) != nil || local.Lookup(flag) != nil) {
 				register(flag, fixed(vals))
 			}
 		}
-		if c.LocalNonPersistentFlags().Lookup("show") != nil {
+		if local.Lookup("show") != nil {
 			register("show", func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
 				return commaList(fixedValues["show"], typed), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 			})
 		}
-		if c.LocalNonPersistentFlags().Lookup("fail-on") != nil {
+		if local.Lookup("fail-on") != nil {
 			vals := []string{"blocked", "warned", "never"}
 			if c.Flags().Lookup("baseline-run") != nil {
 				vals = append(vals, "new-blocked", "new-warned")
@@ -104,21 +105,21 @@ func (a *App) completions(root *cobra.Command) error {
 			register("fail-on", fixed(vals))
 		}
 		for _, flag := range []string{"snapshot", "baseline-snapshot"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completeSnapshots, cobra.ShellCompDirectiveDefault))
 			}
 		}
 		for _, flag := range []string{"baseline-run", "run", "shadow-evidence"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completeRuns, cobra.ShellCompDirectiveNoFileComp))
 			}
 		}
 		for _, flag := range []string{"policy", "baseline"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completePolicies, cobra.ShellCompDirectiveDefault))
 			}
 		}
-		if c.LocalNonPersistentFlags().Lookup("set") != nil {
+		if local.Lookup("set") != nil {
 			register("set", a.completeFrom(completeSet, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
 		}
 		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {

@@ -291,7 +291,6 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	}
 	s, set, err := freeze(read, spec.Feeds, cached)
 	if err == nil && cache != nil && cached == nil {
-		set.Select = selectionOf(headsOf(s.Inputs.Advisories), set.data, set.doc.Advisories)
 		cache.put(set)
 	}
 	return s, err
@@ -507,7 +506,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		if data == nil {
 			data, recs = encodeAdvisories(in.Advisories)
 		}
-		set.doc = buildIndex(in.Advisories, recs)
+		set.doc = buildIndex(in.Advisories, recs, data)
 		set.data, set.size, set.index, set.Stats = data, int64(len(data)), mustCanon(set.doc), advisoryStats(in.Advisories)
 	}
 	if set.dataDigest == "" {
@@ -557,7 +556,6 @@ func (b *builder) finish() (*Snapshot, error) {
 	}
 	if b.cached != nil {
 		// Only what the SBOMs can match, as from a snapshot (Load).
-		x.sel = set.Select
 		if in.Advisories, err = x.Select(in.SBOMs); err != nil {
 			return nil, err
 		}
