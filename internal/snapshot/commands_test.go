@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -145,5 +146,36 @@ func TestInspect(t *testing.T) {
 				t.Errorf("kinds %q, want %q", got, c.kinds)
 			}
 		})
+	}
+}
+
+// TestDocs: an input held in memory freezes exactly as the same
+// bytes in a file, under its own name.
+func TestDocs(t *testing.T) {
+	file := filepath.Join(testInputs, "exceptions.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := fromFiles(t, testSpec(testInputs))
+	sp := testSpec(testInputs)
+	sp.Exceptions = nil
+	sp.Docs = []Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}
+	given := fromFiles(t, sp)
+	if given.ID() != fromFile.ID() {
+		t.Errorf("id %s from memory, %s from the file", given.ID(), fromFile.ID())
+	}
+	var names []string
+	for _, s := range given.Manifest.Sources {
+		if s.Kind == inputs.KindExceptions {
+			names = append(names, s.Path)
+		}
+	}
+	if strings.Join(names, " ") != "--exceptions approved" {
+		t.Errorf("exception sources %v", names)
+	}
+	sp.Docs[0].Data = []byte("exceptions: [")
+	if _, err := FromFiles(sp); err == nil || !strings.Contains(err.Error(), "--exceptions approved") {
+		t.Errorf("bad bytes: %v", err)
 	}
 }
