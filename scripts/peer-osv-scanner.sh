@@ -127,6 +127,12 @@ if command -v python3 >/dev/null 2>&1; then
     [ "$(wc -c <"$z")" -gt 22 ] && ecos+=(--osv "$(basename "$(dirname "$z")")")
   done
   if "$stella" -q feeds pull "${ecos[@]}" --osv-url "http://127.0.0.1:$port" --cache-dir "$out/peer/feeds" >/dev/null; then
+    # The frozen-advisory cache keeps no entry for files changed in the
+    # last two seconds (docs/performance.md, "Loose files, zips and the feed
+    # cache"): without the wait, the warm-up and the first timed runs over
+    # the just-pulled zips all freeze anew, and on a quiet machine the
+    # median was such a cold run.
+    sleep 3
     pair newrelic.feeds "$nr" --sbom "$nr" --feeds --cache-dir "$out/peer/feeds"
   else
     echo "peer-osv-scanner: feeds pull from the loopback server failed; no feed-cache row" >&2

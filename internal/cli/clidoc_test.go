@@ -22,7 +22,10 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite docs/cli.md from the c
 // Regenerate with: go test ./internal/cli -run TestCLIReference -update-docs
 func TestCLIReference(t *testing.T) {
 	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
-	root := newRootCmd(app)
+	root, err := newRootCmd(app)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	b.WriteString("# stella command reference\n\n")
 	b.WriteString("Generated from the command tree by `go test ./internal/cli -run TestCLIReference -update-docs`;\n")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -67,8 +68,10 @@ var fixedValues = map[string][]string{
 }
 
 // completions registers flag-value and argument completion on every
-// command of the tree below root.
-func (a *App) completions(root *cobra.Command) {
+// command of the tree below root. A flag whose completion a command already
+// registered is an error (the tree is built wrong).
+func (a *App) completions(root *cobra.Command) error {
+	var errs []error
 	fixed := func(vals []string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
 			return withPrefix(vals, typed), cobra.ShellCompDirectiveNoFileComp
@@ -76,22 +79,25 @@ func (a *App) completions(root *cobra.Command) {
 	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
+		local := c.LocalNonPersistentFlags() // built anew by every call: once per command
 		register := func(flag string, fn func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)) {
 			if c.Flags().Lookup(flag) != nil || c.PersistentFlags().Lookup(flag) != nil {
-				_ = c.RegisterFlagCompletionFunc(flag, fn)
+				if err := c.RegisterFlagCompletionFunc(flag, fn); err != nil {
+					errs = append(errs, fmt.Errorf("completion of %s --%s: %w", c.CommandPath(), flag, err))
+				}
 			}
 		}
 		for flag, vals := range fixedValues {
-			if flag != "show" && (c.PersistentFlags().Lookup(flag) != nil || c.LocalNonPersistentFlags().Lookup(flag) != nil) {
+			if flag != "show" && (c.PersistentFlags().Lookup(flag) != nil || local.Lookup(flag) != nil) {
 				register(flag, fixed(vals))
 			}
 		}
-		if c.LocalNonPersistentFlags().Lookup("show") != nil {
+		if local.Lookup("show") != nil {
 			register("show", func(_ *cobra.Command, _ []string, typed string) ([]string, cobra.ShellCompDirective) {
 				return commaList(fixedValues["show"], typed), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 			})
 		}
-		if c.LocalNonPersistentFlags().Lookup("fail-on") != nil {
+		if local.Lookup("fail-on") != nil {
 			vals := []string{"blocked", "warned", "never"}
 			if c.Flags().Lookup("baseline-run") != nil {
 				vals = append(vals, "new-blocked", "new-warned")
@@ -99,21 +105,21 @@ func (a *App) completions(root *cobra.Command) {
 			register("fail-on", fixed(vals))
 		}
 		for _, flag := range []string{"snapshot", "baseline-snapshot"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completeSnapshots, cobra.ShellCompDirectiveDefault))
 			}
 		}
 		for _, flag := range []string{"baseline-run", "run", "shadow-evidence"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completeRuns, cobra.ShellCompDirectiveNoFileComp))
 			}
 		}
 		for _, flag := range []string{"policy", "baseline"} {
-			if c.LocalNonPersistentFlags().Lookup(flag) != nil {
+			if local.Lookup(flag) != nil {
 				register(flag, a.completeFrom(completePolicies, cobra.ShellCompDirectiveDefault))
 			}
 		}
-		if c.LocalNonPersistentFlags().Lookup("set") != nil {
+		if local.Lookup("set") != nil {
 			register("set", a.completeFrom(completeSet, cobra.ShellCompDirectiveNoFileComp|cobra.ShellCompDirectiveNoSpace))
 		}
 		if c.ValidArgsFunction == nil && len(c.ValidArgs) == 0 {
@@ -126,6 +132,7 @@ func (a *App) completions(root *cobra.Command) {
 		}
 	}
 	walk(root)
+	return errors.Join(errs...)
 }
 
 // argCompletion completes a command's positional arguments by the first

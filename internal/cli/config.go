@@ -54,6 +54,23 @@ var settingKeys = []struct{ key, meaning string }{
 var notConfigurable = map[string]bool{"help": true, "config": true, "offline": true, "key": true, "trust": true, "version": true,
 	"feeds": true}
 
+// commandKeys are the flags that mean something else in one command than in
+// the others: feeds pull --kev and --epss pull a feed, --nvd names years,
+// while policy simulate and snapshot create read files under those names.
+// There the key is the command's path and the flag — feeds.pull.kev,
+// STELLA_FEEDS_PULL_KEV — so one STELLA_KEV is never both.
+var commandKeys = map[string]map[string]bool{"feeds pull": {"kev": true, "epss": true, "nvd": true}}
+
+// configKeyOf is the config key of flag fl of cmd: its name, or for
+// commandKeys the command path and the name.
+func configKeyOf(cmd *cobra.Command, fl *pflag.Flag) string {
+	path := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+	if commandKeys[path][fl.Name] {
+		return strings.ReplaceAll(path, " ", ".") + "." + fl.Name
+	}
+	return fl.Name
+}
+
 // configurable reports whether a flag may come from env and file.
 func configurable(fl *pflag.Flag) bool {
 	return !fl.Hidden && !notConfigurable[fl.Name]
@@ -64,11 +81,12 @@ func configurable(fl *pflag.Flag) bool {
 func applyConfig(cmd *cobra.Command, v *viper.Viper) error {
 	var ferr error
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
-		if ferr != nil || fl.Changed || !configurable(fl) || !v.IsSet(fl.Name) {
+		key := configKeyOf(cmd, fl)
+		if ferr != nil || fl.Changed || !configurable(fl) || !v.IsSet(key) {
 			return
 		}
-		if err := setFlag(fl, v.Get(fl.Name)); err != nil {
-			ferr = fail.New(fail.Invalid, "%s (from %s or the config file): %v", fl.Name, envName(fl.Name), err)
+		if err := setFlag(fl, v.Get(key)); err != nil {
+			ferr = fail.New(fail.Invalid, "%s (from %s or the config file): %v", key, envName(key), err)
 		}
 	})
 	return ferr
@@ -138,10 +156,11 @@ func configKeys(root *cobra.Command) []configKey {
 				if !configurable(fl) {
 					return
 				}
-				k := byKey[fl.Name]
+				key := configKeyOf(c, fl)
+				k := byKey[key]
 				if k == nil {
-					k = &configKey{Key: fl.Name, Env: envName(fl.Name), Usage: fl.Usage}
-					byKey[fl.Name] = k
+					k = &configKey{Key: key, Env: envName(key), Usage: fl.Usage}
+					byKey[key] = k
 				}
 				if !k.Global {
 					k.Commands = append(k.Commands, strings.TrimPrefix(c.CommandPath(), root.Name()+" "))

@@ -14,7 +14,10 @@ import (
 // go test ./internal/cli -run TestConfigReference -update-docs
 func TestConfigReference(t *testing.T) {
 	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
-	root := newRootCmd(app)
+	root, err := newRootCmd(app)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	b.WriteString(configDocHead)
 	b.WriteString("\n## Keys\n\n| key | environment | commands | meaning |\n|---|---|---|---|\n")
@@ -71,4 +74,7 @@ stella: warning: config stella.yaml: unknown key "fail_on" (did you mean "fail-o
 (whose config key is ` + "`key`" + `, read by those commands themselves), on verify commands a trusted public
 key, and one config value cannot mean both. ` + "`--trust`" + ` names a trust config file, whose config key is
 ` + "`trust_file`" + ` (` + "`trust`" + ` in the config file is a trust list). ` + "`STELLA_OFFLINE=1`" + ` turns on ` + "`--sealed`" + `.
+` + "`feeds pull --kev`" + `, ` + "`--epss`" + ` and ` + "`--nvd`" + ` choose feeds to pull, while ` + "`policy simulate`" + ` and ` + "`snapshot create`" + `
+read files under the same names: for ` + "`feeds pull`" + ` their keys are ` + "`feeds.pull.kev`" + `, ` + "`feeds.pull.epss`" + ` and
+` + "`feeds.pull.nvd`" + ` (` + "`STELLA_FEEDS_PULL_KEV`" + `, …), so ` + "`STELLA_KEV=kev.json`" + ` is never read as a yes/no.
 `

@@ -86,7 +86,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	app.OutTTY = isTerminal(stdout)
 	app.ErrTTY = isTerminal(stderr)
 
-	root := newRootCmd(app)
+	root, err := newRootCmd(app)
+	if err != nil {
+		fmt.Fprintf(stderr, "stella: internal error: %v\n", err)
+		return int(fail.Internal)
+	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -103,7 +107,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 		return nil
 	}
-	err := root.ExecuteContext(context.Background())
+	err = root.ExecuteContext(context.Background())
 	app.auditIRMismatch(err)
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
 		// A report that cannot be written outranks a gate verdict: the
@@ -172,7 +176,7 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newRootCmd(app *App) *cobra.Command {
+func newRootCmd(app *App) (*cobra.Command, error) {
 	root := &cobra.Command{
 		Use:   "stella",
 		Short: "Compile and evaluate supply-chain policies, deterministically and offline",
@@ -221,8 +225,7 @@ versions with signed approvals.`,
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)
-	app.completions(root)
-	return root
+	return root, app.completions(root)
 }
 
 // configure resolves the global flags with precedence flag > env > file and

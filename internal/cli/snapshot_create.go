@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -15,12 +13,9 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
@@ -57,31 +52,17 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
-// spec turns the flags into a snapshot spec.
+// spec turns the flags into a snapshot spec, with the cached feeds they select.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
-	sp := snapshot.Spec{
-		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
-		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
-		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: report.ProgressBar(app.Err, app.showProgress(), false), Cache: app.frozenCacheDir(),
-	}
-	if f.maxInputSize <= 0 {
-		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
-	}
-	var err error
-	if f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp); err != nil {
+	sp, err := snapshot.Request{SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
+		Reachability: f.reach, Exceptions: f.exceptions, SBOMFormat: f.sbomFormat, VEXFormat: f.vexFormat, SkipInvalid: f.skipInvalid,
+		MaxInputSize: f.maxInputSize}.Spec()
+	if err != nil {
 		return sp, err
 	}
-	if f.sbomFormat != "" {
-		if sp.SBOMFormat, err = inputs.ParseFormat(f.sbomFormat, inputs.KindSBOM); err != nil {
-			return sp, fmt.Errorf("--sbom-format: %w", err)
-		}
-	}
-	if f.vexFormat != "" {
-		if sp.VEXFormat, err = inputs.ParseFormat(f.vexFormat, inputs.KindVEX); err != nil {
-			return sp, fmt.Errorf("--vex-format: %w", err)
-		}
-	}
-	return sp, nil
+	sp.Progress, sp.Cache = report.ProgressBar(app.Err, app.showProgress(), false), app.frozenCacheDir()
+	f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp)
+	return sp, err
 }
 
 type snapshotCreateOptions struct {
@@ -101,9 +82,10 @@ canonical manifest content, so the same inputs give the same id whatever
 their order, file names or formatting.
 
 --exceptions approved freezes the tenant's currently approved, unexpired
-exceptions from the database (those a trust config in force counts, not
-scoped to one policy: a snapshot serves every policy) with their
-approvers; a bundle of the snapshot carries them (docs/governance.md,
+exceptions from the database (those a trust config in force counts; one
+scoped to a policy keeps its scope and applies to that policy's runs only)
+with the signed request and approval each rests on, which policy run
+verifies; a bundle of the snapshot carries them (docs/governance.md,
 "How exceptions reach evaluations").
 
 Without -o the snapshot is written to the snapshots directory beside the
@@ -119,14 +101,14 @@ invalid (exit 2).`,
 	return cmd
 }
 
-// approvedExceptions replaces the value "approved" among --exceptions with
-// a file of the tenant's approved exceptions (governance EngineExceptions
-// for no particular policy) unexpired at now, written to a temporary
-// directory that cleanup removes.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(), error) {
+// approvedExceptions takes the value "approved" out of --exceptions and
+// returns the tenant's approved, unexpired exceptions with the signed
+// statements they rest on (governance FrozenExceptions) as a document to
+// freeze with the files.
+func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Doc, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
-		return files, func() {}, nil
+		return files, nil, nil
 	}
 	ctx := context.Background()
 	reg, err := a.registry(ctx, &govFlags{}, true)
@@ -134,50 +116,28 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, func(
 		return nil, nil, err
 	}
 	defer reg.Store.Close()
-	var xs []model.Exception
-	if err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		xs, err = reg.EngineExceptions(ctx, tx, "")
-		return err
-	}); err != nil {
-		return nil, nil, err
-	}
-	at := now.UTC().Format(time.RFC3339)
-	xs = slices.DeleteFunc(xs, func(x model.Exception) bool { return x.Expires <= at })
-	dir, err := os.MkdirTemp("", "stella-exceptions-")
+	data, n, err := reg.FrozenExceptionsDoc(ctx, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	cleanup := func() { os.RemoveAll(dir) }
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, governance.NewExceptionsFile(xs)); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	path := filepath.Join(dir, "approved-exceptions.json")
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-		cleanup()
-		return nil, nil, err
-	}
-	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", len(xs))
-	out := slices.Clone(files)
-	out[i] = path
-	return out, cleanup, nil
+	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.sboms) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	frozen, cleanup, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, docs, err := app.approvedExceptions(opts.in.exceptions, time.Now())
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	opts.in.exceptions = frozen
+	opts.in.exceptions = files
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err
 	}
+	sp.Docs = docs
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)

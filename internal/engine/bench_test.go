@@ -19,7 +19,7 @@ func BenchmarkRules(b *testing.B) {
 	}
 	prog.at, prog.atText = at, c.evalTime
 	prog.sig, _ = newSignalIndex(req.Inputs)
-	xs, _ := prepareExceptions(req.Inputs.Exceptions, at)
+	xs, _ := prepareExceptions(req.Inputs.Exceptions, at, "")
 	prog.excs = newExceptionIndex(xs)
 	s := &state{p: prog, stats: make([]RuleStat, len(prog.rules))}
 	b.ResetTimer()

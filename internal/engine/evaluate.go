@@ -18,10 +18,13 @@ import (
 
 // Request is everything an evaluation depends on.
 type Request struct {
-	Policy    *ir.Policy
-	SourceMap *ir.SourceMap // optional: condition text and positions in traces
-	Digest    string        // the IR digest; computed when empty
-	Inputs    *model.Inputs
+	Policy *ir.Policy
+	// Registered is the registry id (P-n) of the policy, "" for a policy
+	// file: an exception scoped to a policy applies only to its runs.
+	Registered string
+	SourceMap  *ir.SourceMap // optional: condition text and positions in traces
+	Digest     string        // the IR digest; computed when empty
+	Inputs     *model.Inputs
 	// Match is the join of Inputs (match.Join). The engine never joins
 	// itself, so that a baseline and a candidate policy share one join.
 	Match *match.Result
@@ -89,7 +92,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	prog.nvd = req.Inputs.NVD
 	prog.sig, w = newSignalIndex(req.Inputs)
 	warnings = append(warnings, w...)
-	xs, w := prepareExceptions(req.Inputs.Exceptions, at)
+	xs, w := prepareExceptions(req.Inputs.Exceptions, at, req.Registered)
 	prog.excs = newExceptionIndex(xs)
 	warnings = append(warnings, w...)
 	notices := w

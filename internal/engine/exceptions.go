@@ -19,6 +19,7 @@ const (
 	excNotYetEffective = "not_yet_effective"
 	excNotApproved     = "not_approved"
 	excInvalid         = "invalid"
+	excOtherPolicy     = "other_policy"
 )
 
 // effectStrength orders effects for choosing the winner: the stronger wins.
@@ -44,9 +45,10 @@ const expiringSoon = 14 * 24 * time.Hour
 
 // prepareExceptions decides, once per run, which exceptions can apply at
 // the evaluation time: only approved ones inside their timebox
-// [effective (or created), expires). The rest are kept so that findings in
-// their scope can show why they did not apply.
-func prepareExceptions(in []model.Exception, at time.Time) ([]exception, []string) {
+// [effective (or created), expires), and only those scoped to the
+// registered policy being run (or to none). The rest are kept so that
+// findings in their scope can show why they did not apply.
+func prepareExceptions(in []model.Exception, at time.Time, registered string) ([]exception, []string) {
 	var out []exception
 	var warnings []string
 	for i := range in {
@@ -59,6 +61,8 @@ func prepareExceptions(in []model.Exception, at time.Time) ([]exception, []strin
 		case len(e.Vulns) == 0 && len(e.Purls) == 0:
 			warnings = append(warnings, "exception "+e.ID+" has an empty scope and never applies")
 			continue
+		case e.Policy != "" && e.Policy != registered:
+			x.state, x.detail = excOtherPolicy, "for policy "+e.Policy+" only"
 		case e.Status != model.ExceptionApproved:
 			x.state, x.detail = excNotApproved, "status is "+quoteOrNone(e.Status)
 		case !okExp:

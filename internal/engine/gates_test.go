@@ -80,6 +80,41 @@ func TestExceptions(t *testing.T) {
 	}
 }
 
+// TestScopedExceptions: an exception scoped to a registered policy applies
+// to that policy's runs only; the trace of any other run lists it as
+// other_policy (docs/dsl.md "Exceptions").
+func TestScopedExceptions(t *testing.T) {
+	c := component("pkg:npm/lib@1.0.0", "1.0.0")
+	a := advisory("GHSA-1", "9.8", "CVE-2024-1")
+	block := policy(rule("block", nil, band(ir.OpGe, ref("severity", "normalized"), "High"), setStatus(str("blocked"))))
+	exc := func(policy string) model.Exception {
+		return model.Exception{ID: "E1", Vulns: []string{"CVE-2024-1"}, Effect: "suppress", Status: "approved", Expires: "2025-07-01T00:00:00Z",
+			Owner: "team", Justification: "j", Policy: policy}
+	}
+	cases := []struct {
+		name, registered, policy, verdict, state string
+	}{
+		{"scoped to the policy run applies", "P-1", "P-1", "quieted", "applied"},
+		{"scoped to another policy does not", "P-2", "P-1", "blocked", "other_policy"},
+		{"a policy file gets no scoped exception", "", "P-1", "blocked", "other_policy"},
+		{"unscoped applies to every policy", "P-2", "", "quieted", "applied"},
+		{"and to a policy file", "", "", "quieted", "applied"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := one(t, block, pairOf(c, a), withInputs(func(in *model.Inputs) { in.Exceptions = []model.Exception{exc(tc.policy)} }),
+				func(fx *fixture) { fx.registered = tc.registered })
+			ev := f.Explain.Evidence.Exceptions
+			if f.Verdict != tc.verdict || len(ev) != 1 || ev[0].State != tc.state {
+				t.Fatalf("got %s %+v; want %s with E1 %s", f.Verdict, ev, tc.verdict, tc.state)
+			}
+			if tc.state == "other_policy" && ev[0].Detail != "for policy P-1 only" {
+				t.Errorf("detail %q", ev[0].Detail)
+			}
+		})
+	}
+}
+
 // gateFixture has four findings: a blocked Critical, a warned High, a
 // passed Medium and a passed one of unknown severity; the High one is in KEV
 // and has an EPSS score; none has a VEX statement or reachability fact.

@@ -121,6 +121,8 @@ type fixture struct {
 	inputs model.Inputs
 	env    []KV
 	at     time.Time
+	// registered is the run's policy id (Request.Registered).
+	registered string
 }
 
 func (fx fixture) run(t testing.TB) *Result {
@@ -129,7 +131,7 @@ func (fx fixture) run(t testing.TB) *Result {
 		fx.at = at
 	}
 	res, err := Evaluate(context.Background(), Request{Policy: fx.pol, Inputs: &fx.inputs,
-		Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: fx.at})
+		Match: &match.Result{Pairs: fx.pairs}, Env: fx.env, At: fx.at, Registered: fx.registered})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,9 @@ type derivedException struct {
 	x           model.Exception
 	policyID    string
 	approvalKey string // the key of the approval that counts
+	// request and approval are the signed statements the derivation rests
+	// on (approval: the one that counts), frozen with the exception.
+	request, approval Signed
 }
 
 // deriveException rebuilds exception id from its statements.
@@ -87,7 +90,7 @@ func (r *Registry) deriveException(ctx context.Context, tx *store.Tx, id string)
 			if v.SubjectDigest != termsDigest {
 				return nil, fail.New(fail.Integrity, "exception %s: the request statement signs terms %s, its predicate hashes to %s", id, v.SubjectDigest, termsDigest)
 			}
-			d = &derivedException{x: x, policyID: p.ForPolicy}
+			d = &derivedException{x: x, policyID: p.ForPolicy, request: Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}}
 		case ActionExcApproved, ActionExcRevoked:
 			if d == nil || p.TermsDigest != termsDigest {
 				continue // about other terms than the request's: proves nothing
@@ -102,6 +105,7 @@ func (r *Registry) deriveException(ctx context.Context, tx *store.Tx, id string)
 			d.x.Status = ExceptionApproved
 			d.x.Approvers = []string{p.Actor.Principal}
 			d.approvalKey = v.KeyID
+			d.approval = Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}
 		}
 	}
 	if d == nil {

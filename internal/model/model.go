@@ -234,6 +234,16 @@ type Exception struct {
 	Effective     string   `json:"effective,omitempty"` // start of the timebox; empty = Created
 	Expires       string   `json:"expires"`
 	Ticket        string   `json:"ticket,omitempty"`
+	// Policy, when set, is the one registered policy (P-n) the exception
+	// waives for; it does not apply to a run of any other policy or of a
+	// policy file.
+	Policy string `json:"policy,omitempty"`
+	// Statements are the signed governance statements the exception rests
+	// on (its request and its approval, each {"envelope", "publicKey"}),
+	// frozen with it by `snapshot create --exceptions approved`; a run at a
+	// governed site verifies them against its trust config
+	// (docs/governance.md "How exceptions reach evaluations").
+	Statements []json.RawMessage `json:"statements,omitempty"`
 }
 
 // NVDCVE is one CVE record of the NVD CVE API 2.0, reduced to what severity

@@ -76,7 +76,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		if m.Mode != ir.EnforceDisabled && EnvMatches(m.Scope, env) {
 			mi.Applies = true
 			r := req.Engine
-			r.Policy, r.SourceMap, r.Digest = m.Policy, m.SourceMap, m.Digest
+			r.Policy, r.SourceMap, r.Digest, r.Registered = m.Policy, m.SourceMap, m.Digest, m.Registered
 			r.Shadow = r.Shadow || m.Mode == ir.EnforceAudit
 			mr := *req.Engine.Match
 			mr.Pairs = slices.DeleteFunc(slices.Clone(mr.Pairs), func(p match.Pair) bool {

@@ -97,40 +97,35 @@ func JSON(w io.Writer, v any) error {
 func streamResult(w io.Writer, r *engine.Result) error {
 	shell := *r
 	shell.Findings = nil
-	var head bytes.Buffer
-	enc := json.NewEncoder(&head)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(&shell); err != nil {
+	b, err := newIndenter("", "  ").encode(&shell)
+	if err != nil {
 		return err
 	}
+	head := append(b, '\n')
 	// A top-level member starts a line with two spaces; inside strings a
 	// newline is escaped, so this is the findings member.
 	const member = "\n  \"findings\": null"
-	at := bytes.Index(head.Bytes(), []byte(member))
+	at := bytes.Index(head, []byte(member))
 	if at < 0 {
 		return fail.New(fail.Internal, "json: no findings member in the result")
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.Write(head.Bytes()[:at+len(member)-len("null")])
+	bw.Write(head[:at+len(member)-len("null")])
 	bw.WriteString("[\n")
-	var elem bytes.Buffer
-	fenc := json.NewEncoder(&elem)
-	fenc.SetEscapeHTML(false)
-	fenc.SetIndent("    ", "  ") // elements of a top-level array
+	elem := newIndenter("    ", "  ") // elements of a top-level array
 	for i := range r.Findings {
-		elem.Reset()
-		if err := fenc.Encode(&r.Findings[i]); err != nil {
+		b, err := elem.encode(&r.Findings[i])
+		if err != nil {
 			return err
 		}
 		if i > 0 {
 			bw.WriteString(",\n")
 		}
 		bw.WriteString("    ")
-		bw.Write(bytes.TrimSuffix(elem.Bytes(), []byte("\n")))
+		bw.Write(b)
 	}
 	bw.WriteString("\n  ]")
-	bw.Write(head.Bytes()[at+len(member):])
+	bw.Write(head[at+len(member):])
 	return bw.Flush()
 }
 

@@ -130,7 +130,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		req.Baseline = out.Baseline
 	}
 	p := spec.Policy
-	req.Policy, req.SourceMap, req.Digest = p.Policy, p.SourceMap, p.Digest
+	req.Policy, req.SourceMap, req.Digest, req.Registered = p.Policy, p.SourceMap, p.Digest, p.registered()
 	out.Result, err = engine.Evaluate(ctx, req)
 	out.Completed = time.Now()
 	if err != nil {

@@ -31,6 +31,14 @@ type Policy struct {
 	Diagnostics []dsl.Diagnostic
 }
 
+// registered is the registry id of a stored version, "" for a file.
+func (p *Policy) registered() string {
+	if p.Version == 0 {
+		return ""
+	}
+	return p.ID
+}
+
 // CompileError is a policy file that does not compile.
 type CompileError struct {
 	File        string

@@ -105,7 +105,9 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	if rec.Set != nil {
 		spec.Set, err = LoadSet(ctx, st, r.RunID, rec.Set)
 	} else {
-		spec.Policy, err = DecodePolicy(r.RunID, irBytes, sourceMap)
+		if spec.Policy, err = DecodePolicy(r.RunID, irBytes, sourceMap); err == nil {
+			spec.Policy.ID, spec.Policy.Version = rec.Policy.PolicyID, rec.Policy.Version
+		}
 	}
 	if err != nil {
 		return rp, err

@@ -27,7 +27,7 @@ func SetMembers(set []Member) ([]policyset.Member, error) {
 		if err != nil {
 			return nil, fail.New(fail.Invalid, "%v", err)
 		}
-		m.SourceMap = x.SourceMap
+		m.SourceMap, m.Registered = x.SourceMap, x.registered()
 		ms[i] = m
 	}
 	return ms, nil

@@ -31,7 +31,7 @@ import (
 // cacheSchema names the format of a cache entry; a change in how stella
 // reads or freezes advisories that the executable's identity would not
 // show must bump it.
-const cacheSchema = "stella.frozen-advisories/v1"
+const cacheSchema = "stella.frozen-advisories/v2"
 
 // cacheMeta is meta.json of a cache entry.
 type cacheMeta struct {
@@ -56,7 +56,6 @@ type frozenSet struct {
 	Inputs   []frozenInput    `json:"inputs"`             // in the order given
 	Warnings []inputs.Problem `json:"warnings,omitempty"` // of merging them
 	Stats    advStats         `json:"stats"`
-	Select   *selection       `json:"select"` // the index's, saved when the set is cached
 
 	data, index             []byte   // advisories.json (nil when cached: file), advisories.index.json
 	file                    *os.File // a cached advisories.json
@@ -183,7 +182,7 @@ func (c *advCache) get() *frozenSet {
 		return nil
 	}
 	s := m.Set
-	if sel := s.Select; sel == nil || len(sel.Group) != len(doc.Advisories) || slices.ContainsFunc(sel.Always, func(j int) bool { return j < 0 || j >= len(sel.Group) }) {
+	if doc.Schema != IndexSchema || checkSelect(&doc) != nil {
 		f.Close()
 		return nil
 	}

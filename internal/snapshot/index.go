@@ -3,6 +3,7 @@ package snapshot
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"sort"
@@ -15,8 +16,14 @@ import (
 	"github.com/stella-policy/stella/internal/purl"
 )
 
-// IndexSchema names the advisory index format.
-const IndexSchema = "stella.advisory-index/v1"
+// IndexSchema names the advisory index format a snapshot is written with.
+// Version 2 adds the selection data (select); a version 1 index, which
+// snapshots written before it hold, still opens: its selection is worked
+// out from the records' heads (docs/inputs.md, "Advisory index").
+const IndexSchema = "stella.advisory-index/v2"
+
+// indexSchemaV1 is the index without selection data.
+const indexSchemaV1 = "stella.advisory-index/v1"
 
 // IndexDoc is the advisory index file (docs/inputs.md, "Advisory index"):
 // where each advisory's canonical JSON lies in advisories.json, and which
@@ -26,6 +33,9 @@ type IndexDoc struct {
 	Data       string    `json:"data"`       // the file the records point into
 	Advisories []Record  `json:"advisories"` // in file order, which is id order
 	Packages   []Package `json:"packages"`   // sorted by base ecosystem, name, ecosystem
+	// Select is what Index.Select needs of every record besides the
+	// packages (version 2; nil in version 1).
+	Select *selection `json:"select,omitempty"`
 }
 
 // Record locates one advisory in the data file.
@@ -42,8 +52,9 @@ type Package struct {
 	Advisories []int  `json:"advisories"` // positions in IndexDoc.Advisories, ascending
 }
 
-// buildIndex indexes advisories (sorted by id) whose records are recs.
-func buildIndex(advs []model.Advisory, recs []Record) *IndexDoc {
+// buildIndex indexes advisories (sorted by id) whose records are recs in
+// data, with their selection.
+func buildIndex(advs []model.Advisory, recs []Record, data []byte) *IndexDoc {
 	type key struct{ base, name, eco string }
 	byKey := map[key][]int{}
 	for i, a := range advs {
@@ -65,6 +76,7 @@ func buildIndex(advs []model.Advisory, recs []Record) *IndexDoc {
 		doc.Packages = append(doc.Packages, Package{Ecosystem: k.eco, Name: k.name, Advisories: l})
 	}
 	slices.SortFunc(doc.Packages, comparePackages)
+	doc.Select = selectionOf(headsOf(advs), data, doc.Advisories)
 	return doc
 }
 
@@ -101,8 +113,8 @@ type Index struct {
 // ("[" + records joined by "," + "]", in id order), and every package must
 // point at records that exist, in order. Verify checks the rest.
 func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
-	if doc.Schema != IndexSchema || doc.Data != AdvisoriesFile {
-		return nil, fail.New(fail.Integrity, "advisory index: schema %q over %q, want %q over %q", doc.Schema, doc.Data, IndexSchema, AdvisoriesFile)
+	if err := checkSchema(doc); err != nil {
+		return nil, err
 	}
 	for i, r := range doc.Advisories {
 		if i > 0 && doc.Advisories[i-1].ID >= r.ID {
@@ -122,7 +134,46 @@ func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
 			}
 		}
 	}
-	return &Index{doc: doc, data: data, cache: map[int]*model.Advisory{}}, nil
+	if err := checkSelect(doc); err != nil {
+		return nil, err
+	}
+	return &Index{doc: doc, data: data, cache: map[int]*model.Advisory{}, sel: doc.Select}, nil
+}
+
+// checkSchema checks an index's schema: this one, or version 1 without
+// selection data.
+func checkSchema(doc *IndexDoc) error {
+	switch {
+	case doc.Data != AdvisoriesFile || doc.Schema != IndexSchema && doc.Schema != indexSchemaV1:
+		return fail.New(fail.Integrity, "advisory index: schema %q over %q, want %q over %q", doc.Schema, doc.Data, IndexSchema, AdvisoriesFile)
+	case doc.Schema == indexSchemaV1 && doc.Select != nil:
+		return fail.New(fail.Integrity, "advisory index: %s has no select member", indexSchemaV1)
+	}
+	return nil
+}
+
+// checkSelect checks the shape of a version 2 index's selection: one alias
+// group (or -1) per record, and positions of records in order. That the
+// selection is the records' own is Verify's to check.
+func checkSelect(doc *IndexDoc) error {
+	if doc.Schema == indexSchemaV1 {
+		return nil
+	}
+	sel, n := doc.Select, len(doc.Advisories)
+	if sel == nil || len(sel.Group) != n {
+		return fail.New(fail.Integrity, "advisory index: the select member does not give a group for each of the %d records", n)
+	}
+	for k, j := range sel.Always {
+		if j < 0 || j >= n || k > 0 && sel.Always[k-1] >= j {
+			return fail.New(fail.Integrity, "advisory index: select.always names record %d of %d, or out of order", j, n)
+		}
+	}
+	for j, g := range sel.Group {
+		if g < -1 {
+			return fail.New(fail.Integrity, "advisory index: select.group of record %d is %d", j, g)
+		}
+	}
+	return nil
 }
 
 // openIndexFile opens an index over a data file of size bytes without
@@ -130,6 +181,12 @@ func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
 // only the offsets are checked to tile it ("[" + records joined by "," +
 // "]"); a record that does not decode to its id is an error when read.
 func openIndexFile(f *os.File, size int64, doc *IndexDoc) (*Index, error) {
+	if err := checkSchema(doc); err != nil {
+		return nil, err
+	}
+	if err := checkSelect(doc); err != nil {
+		return nil, err
+	}
 	at := int64(1)
 	for i, r := range doc.Advisories {
 		if i > 0 {
@@ -143,7 +200,7 @@ func openIndexFile(f *os.File, size int64, doc *IndexDoc) (*Index, error) {
 	if at != size-1 || size < 2 {
 		return nil, fail.New(fail.Integrity, "advisory index does not cover %s exactly", AdvisoriesFile)
 	}
-	return &Index{doc: doc, file: f, cache: map[int]*model.Advisory{}}, nil
+	return &Index{doc: doc, file: f, cache: map[int]*model.Advisory{}, sel: doc.Select}, nil
 }
 
 // bytesOf returns the text of record r.
@@ -167,10 +224,19 @@ func (x *Index) Verify() error {
 	if err != nil {
 		return err
 	}
-	want := buildIndex(advs, x.doc.Advisories)
+	data := x.data
+	if data == nil {
+		if data, err = io.ReadAll(io.NewSectionReader(x.file, 0, 1<<62)); err != nil {
+			return fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
+		}
+	}
+	want := buildIndex(advs, x.doc.Advisories, data)
 	if slices.EqualFunc(want.Packages, x.doc.Packages, func(a, b Package) bool {
 		return a.Ecosystem == b.Ecosystem && a.Name == b.Name && slices.Equal(a.Advisories, b.Advisories)
 	}) {
+		if s := x.doc.Select; s != nil && (!slices.Equal(s.Always, want.Select.Always) || !slices.Equal(s.Group, want.Select.Group)) {
+			return fail.New(fail.Integrity, "advisory index: its selection (select) is not the one of the records in %s", AdvisoriesFile)
+		}
 		return nil
 	}
 	for i := 0; ; i++ {

@@ -29,24 +29,72 @@ func TestSelect(t *testing.T) {
 		{ID: "I-1", Source: "I", Affected: aff("npm", "unused"), Modified: "2025-06-01T00:00:00Z"},
 	}
 	data, recs := encodeAdvisories(advs)
-	x, err := openIndex(data, buildIndex(advs, recs))
-	if err != nil {
-		t.Fatal(err)
+	v2 := buildIndex(advs, recs, data)
+	// A version 1 index (no selection data) selects the same records from
+	// the records' heads.
+	v1 := *v2
+	v1.Schema, v1.Select = indexSchemaV1, nil
+	for _, doc := range []*IndexDoc{v2, &v1} {
+		x, err := openIndex(data, doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sb := model.SBOM{Components: []model.Component{{Purl: "pkg:npm/left-pad@1.0.0"}}}
+		got, err := x.Select([]model.SBOM{sb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if want := "A-1,B-1,C-1,D-1,F-1,G-1,H-1"; strings.Join(ids, ",") != want {
+			t.Errorf("%s: Select = %s, want %s", doc.Schema, strings.Join(ids, ","), want)
+		}
+		if !reflect.DeepEqual(got[1], advs[1]) {
+			t.Errorf("%s: B-1 = %+v", doc.Schema, got[1])
+		}
+		if err := x.Verify(); err != nil {
+			t.Errorf("%s: Verify: %v", doc.Schema, err)
+		}
 	}
-	sb := model.SBOM{Components: []model.Component{{Purl: "pkg:npm/left-pad@1.0.0"}}}
-	got, err := x.Select([]model.SBOM{sb})
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestIndexSelectTampered: a version 2 index whose selection data is not
+// the records' own is refused — by its shape when a run opens it, by Verify
+// (snapshot import and show) otherwise — and a version 1 index must not
+// carry any.
+func TestIndexSelectTampered(t *testing.T) {
+	aff := func(eco, name string) []model.Affected { return []model.Affected{{Ecosystem: eco, Name: name}} }
+	advs := []model.Advisory{
+		{ID: "A-1", Source: "A", Aliases: []string{"CVE-1"}, Affected: aff("npm", "a")},
+		{ID: "B-1", Source: "B", Aliases: []string{"CVE-1"}, Affected: aff("npm", "b")},
+		{ID: "C-1", Source: "C", Affected: aff("npm", "c"), Withdrawn: "2024-01-01T00:00:00Z"},
 	}
-	var ids []string
-	for _, a := range got {
-		ids = append(ids, a.ID)
-	}
-	if want := "A-1,B-1,C-1,D-1,F-1,G-1,H-1"; strings.Join(ids, ",") != want {
-		t.Errorf("Select = %s, want %s", strings.Join(ids, ","), want)
-	}
-	if !reflect.DeepEqual(got[1], advs[1]) {
-		t.Errorf("B-1 = %+v", got[1])
+	data, recs := encodeAdvisories(advs)
+	for _, tc := range []struct {
+		name   string
+		change func(d *IndexDoc)
+		open   bool // refused by openIndex, else by Verify
+		want   string
+	}{
+		{"group count", func(d *IndexDoc) { d.Select.Group = d.Select.Group[:2] }, true, "a group for each"},
+		{"always out of range", func(d *IndexDoc) { d.Select.Always = []int{7} }, true, "select.always"},
+		{"always unsorted", func(d *IndexDoc) { d.Select.Always = []int{2, 0} }, true, "select.always"},
+		{"missing", func(d *IndexDoc) { d.Select = nil }, true, "a group for each"},
+		{"v1 with select", func(d *IndexDoc) { d.Schema = indexSchemaV1 }, true, "has no select"},
+		{"withdrawn dropped", func(d *IndexDoc) { d.Select.Always = []int{} }, false, "selection (select) is not"},
+		{"group split", func(d *IndexDoc) { d.Select.Group[1] = 99 }, false, "selection (select) is not"},
+	} {
+		doc := buildIndex(advs, recs, data)
+		tc.change(doc)
+		x, err := openIndex(data, doc)
+		if err == nil && !tc.open {
+			err = x.Verify()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || (x != nil) == tc.open {
+			t.Errorf("%s: got %v, want an error containing %q (at open: %v)", tc.name, err, tc.want, tc.open)
+		}
 	}
 }
 

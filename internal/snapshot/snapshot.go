@@ -185,6 +185,10 @@ type Spec struct {
 	Signals      []string // EPSS or KEV files, each detected by content
 	Reachability []string
 	Exceptions   []string
+	// Docs are inputs held in memory, read like files of their kind after
+	// the files (`snapshot create --exceptions approved`: the database's
+	// approved exceptions).
+	Docs []Doc
 
 	SBOMFormat  inputs.Format // force a format instead of detecting it
 	VEXFormat   inputs.Format
@@ -195,6 +199,14 @@ type Spec struct {
 	// Cache is the directory of the frozen-advisory cache (cache.go); ""
 	// freezes the advisories anew every time.
 	Cache string
+}
+
+// Doc is an input held in memory; Name names it in messages and in the
+// snapshot's sources.
+type Doc struct {
+	Name string
+	Kind inputs.Kind
+	Data []byte
 }
 
 // FromFiles reads every input of spec and freezes them in memory: the
@@ -212,11 +224,12 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	type job struct {
 		path   string
 		opt    inputs.Options
-		signal bool // --signals: EPSS or KEV, detected
+		signal bool   // --signals: EPSS or KEV, detected
+		data   []byte // a Doc's content: path is its name
 	}
 	var jobs []job
 	for _, p := range spec.Signals {
-		jobs = append(jobs, job{p, inputs.Options{Limits: spec.Limits}, true})
+		jobs = append(jobs, job{path: p, opt: inputs.Options{Limits: spec.Limits}, signal: true})
 	}
 	for _, step := range []struct {
 		kind  inputs.Kind
@@ -242,6 +255,9 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			}
 		}
 	}
+	for _, d := range spec.Docs {
+		jobs = append(jobs, job{path: d.Name, data: d.Data, opt: inputs.Options{Kind: d.Kind, Limits: spec.Limits}})
+	}
 	// The inputs are read at once (an SBOM parses on one core while an
 	// advisory directory fills the others), unless a progress bar shows
 	// them one by one; the first error in input order is reported.
@@ -249,14 +265,20 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	errs := make([]error, len(jobs))
 	var wg sync.WaitGroup
 	for i, j := range jobs {
+		readJob := func() (*inputs.Input, error) {
+			if j.data != nil {
+				return inputs.ReadBytes(j.path, j.data, j.opt)
+			}
+			return inputs.Read(j.path, j.opt)
+		}
 		if spec.Progress != nil {
-			read[i], errs[i] = inputs.Read(j.path, j.opt)
+			read[i], errs[i] = readJob()
 			if errs[i] != nil {
 				break
 			}
 			continue
 		}
-		wg.Go(func() { read[i], errs[i] = inputs.Read(j.path, j.opt) })
+		wg.Go(func() { read[i], errs[i] = readJob() })
 	}
 	wg.Wait()
 	for i, j := range jobs {
@@ -269,7 +291,6 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	}
 	s, set, err := freeze(read, spec.Feeds, cached)
 	if err == nil && cache != nil && cached == nil {
-		set.Select = selectionOf(headsOf(s.Inputs.Advisories), set.data, set.doc.Advisories)
 		cache.put(set)
 	}
 	return s, err
@@ -485,7 +506,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		if data == nil {
 			data, recs = encodeAdvisories(in.Advisories)
 		}
-		set.doc = buildIndex(in.Advisories, recs)
+		set.doc = buildIndex(in.Advisories, recs, data)
 		set.data, set.size, set.index, set.Stats = data, int64(len(data)), mustCanon(set.doc), advisoryStats(in.Advisories)
 	}
 	if set.dataDigest == "" {
@@ -535,7 +556,6 @@ func (b *builder) finish() (*Snapshot, error) {
 	}
 	if b.cached != nil {
 		// Only what the SBOMs can match, as from a snapshot (Load).
-		x.sel = set.Select
 		if in.Advisories, err = x.Select(in.SBOMs); err != nil {
 			return nil, err
 		}

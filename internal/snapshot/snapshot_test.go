@@ -323,7 +323,7 @@ func TestIndexReleases(t *testing.T) {
 	}
 	advs := []model.Advisory{adv("A-1", "Debian:11"), adv("A-2", "Debian:12"), adv("A-3", "Ubuntu:22.04:LTS"), adv("A-4", "Ubuntu:22.04")}
 	data, recs := encodeAdvisories(advs)
-	x, err := openIndex(data, buildIndex(advs, recs))
+	x, err := openIndex(data, buildIndex(advs, recs, data))
 	if err != nil {
 		t.Fatal(err)
 	}

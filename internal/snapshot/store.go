@@ -14,6 +14,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
 )
 
@@ -251,7 +252,7 @@ func (s *Snapshot) decode(p string, data []byte) error {
 		return json.Unmarshal(data, &in.Exceptions)
 	case path.Dir(p) == sbomDir:
 		var sb model.SBOM
-		if err := json.Unmarshal(data, &sb); err != nil {
+		if err := inputs.DecodeSBOM(data, &sb); err != nil {
 			return err
 		}
 		in.SBOMs = append(in.SBOMs, sb)

@@ -138,6 +138,15 @@ func populate(t *testing.T, st *store.Store, team string) {
 			Evidence: []byte(`{"run":"run:P-1"}`)}); err != nil {
 			return err
 		}
+		// An exception arrives in PostgreSQL only with its request statement.
+		rq, err := tx.Append(ctx, "exception.requested", team, "EX-1", nil)
+		if err != nil {
+			return err
+		}
+		if err := tx.PutStatement(ctx, &store.Statement{Seq: rq.Seq, Action: "exception.requested", Subject: "EX-1", KeyID: "sha256:k",
+			Principal: team, PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: []byte(`{"payloadType":"x","signatures":[],"ex":"` + team + `"}`)}); err != nil {
+			return err
+		}
 		return tx.PutException(ctx, &store.ExceptionRow{Exception: model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
 			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}})
 	})

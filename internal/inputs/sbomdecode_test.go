@@ -1,0 +1,80 @@
+package inputs
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/testenv"
+)
+
+var sbomDecodeCases = []string{
+	`{"components":[],"digest":"sha256:ab","format":"cyclonedx","name":"x","noPurl":0,"specVersion":"1.5"}`,
+	`{"components":[{"ecosystem":"npm","licenses":["MIT"],"name":"a","package":"a","properties":[{"name":"k","value":"v"}],"purl":"pkg:npm/a@1","ref":"r1","relation":"direct","sbom":"sha256:ab","scope":"required","tags":["t"],"type":"npm","version":"1"},{"name":"b","ref":"r2","sbom":"sha256:ab"}],"digest":"sha256:ab","format":"spdx","name":"n","noPurl":1,"root":{"name":"app","ref":"root"},"specVersion":"SPDX-2.3","tags":["runtime:eol"]}`,
+	`{"components":null,"noPurl":1.5}`,
+	`{"Components":[],"noPurl":-0}`,
+	`{"components":[{"name":"a","name":"b"}]}`,
+	`{"root":null,"noPurl":99999999999999999999}`,
+	`{"components":[{"sbom":"\u0073ha","properties":[]}],"extra":{"a":[1,2]}}`,
+}
+
+// TestDecodeSBOMShared: the normalized form of every shared SBOM, as a
+// snapshot stores it, decodes on the fast path, to what encoding/json gives.
+func TestDecodeSBOMShared(t *testing.T) {
+	data := testenv.RequireData(t)
+	paths, _ := filepath.Glob(filepath.Join(data, "sbom", "*", "*.json"))
+	if len(paths) == 0 {
+		t.Fatal("no shared SBOMs")
+	}
+	for _, p := range paths {
+		in, err := Read(p, Options{Kind: KindSBOM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := canon.Marshal(in.SBOM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !checkDecodeSBOM(t, b) {
+			t.Errorf("%s: not decoded on the fast path", filepath.Base(p))
+		}
+	}
+}
+
+func FuzzDecodeSBOM(f *testing.F) {
+	for _, c := range sbomDecodeCases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkDecodeSBOM(t, b) })
+}
+
+// checkDecodeSBOM compares DecodeSBOM with json.Unmarshal on b and reports
+// whether the fast path took it.
+func checkDecodeSBOM(t *testing.T, b []byte) bool {
+	t.Helper()
+	var got, want model.SBOM
+	p := &osvParser{b: b}
+	fast := p.sbom(&got)
+	if fast {
+		p.space()
+		fast = p.i == len(b)
+	}
+	werr := json.Unmarshal(b, &want)
+	if !fast {
+		var again model.SBOM
+		if err := DecodeSBOM(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
+			t.Fatalf("%.200q: fallback differs from encoding/json", b)
+		}
+		return false
+	}
+	if werr != nil {
+		t.Fatalf("%.200q: fast path decoded what encoding/json rejects: %v", b, werr)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%.200q:\n fast %+v\n json %+v", b, got, want)
+	}
+	return true
+}
