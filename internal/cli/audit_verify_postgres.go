@@ -5,18 +5,16 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
 // runAuditVerifyPostgres is `stella audit verify --dsn URL`: it recomputes
-// the tenant's audit chains as synced to PostgreSQL, one per site (exit 6 on
-// the first broken link, naming site and event).
+// the tenant's audit chains as synced to PostgreSQL, one per site, and
+// checks registered sites' signed pushes (exit 6 on the first failure,
+// naming site and event; docs/sync.md).
 func runAuditVerifyPostgres(ctx context.Context, app *App, dsn string) error {
-	if app.Global.Sealed {
-		return fail.New(fail.Sealed, "audit verify --dsn needs the network; refused in sealed mode (--sealed or STELLA_OFFLINE=1)")
-	}
-	rep, err := sync.VerifyAudit(ctx, dsn, app.Global.Tenant, sync.Retry{})
+	c := sync.AuditCommand{DSN: dsn, Tenant: app.Global.Tenant, Sealed: app.Global.Sealed}
+	rep, err := c.Run(ctx)
 	if err != nil {
 		return err
 	}
@@ -26,9 +24,18 @@ func runAuditVerifyPostgres(ctx context.Context, app *App, dsn string) error {
 		if len(rep.Chains) == 0 {
 			return nil
 		}
-		t := app.newTable(w, "SITE", "LABEL", "EVENTS", "HEAD")
+		cols := []any{"SITE", "LABEL", "EVENTS", "HEAD"}
+		registered := rep.Registered()
+		if registered {
+			cols = append(cols, "SITE KEY", "SIGNED PUSHES")
+		}
+		t := app.newTable(w, cols...)
 		for _, c := range rep.Chains {
-			t.Append(c.Site, c.Label, c.Events, c.Head)
+			row := []any{c.Site, c.Label, c.Events, c.Head}
+			if registered {
+				row = append(row, c.Key, c.Pushes)
+			}
+			t.Append(row...)
 		}
 		return t.Render()
 	})

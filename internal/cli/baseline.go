@@ -6,8 +6,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/delta"
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -106,16 +104,6 @@ func (o *policySimulateOptions) checkBaselines() error {
 		return fail.New(fail.Invalid, "--label labels a recorded run: add --record")
 	}
 	return checkLabels(o.labels)
-}
-
-// withDelta is the JSON form of a result with its delta: the result's
-// members, then "delta" (not covered by digests.result, which is the
-// evaluation's own).
-func withDelta(res *engine.Result, d *delta.Delta) any {
-	return struct {
-		*engine.Result
-		Delta *delta.Delta `json:"delta"`
-	}{res, d}
 }
 
 // runDiffRuns is `policy diff RUN_A RUN_B`: the delta of RUN_B against RUN_A.

@@ -52,7 +52,7 @@ func newStoreCmd(app *App) *cobra.Command {
 
 func newSyncCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{Use: "sync", Short: "Push history to a shared database"}
-	cmd.AddCommand(newSyncPostgresCmd(app))
+	cmd.AddCommand(newSyncPostgresCmd(app), newSyncRegisterCmd(app))
 	return cmd
 }
 

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -71,15 +70,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	at, err := run.ParseAsOf(opts.asOf, time.Now())
-	if err != nil {
-		return err
-	}
-	env, err := run.ParseEnv(opts.env)
-	if err != nil {
-		return err
-	}
-	feedAge, err := parseAge("--max-feed-age", opts.maxAge)
+	spec, err := evalSpec(opts.asOf, opts.env, opts.maxAge)
 	if err != nil {
 		return err
 	}
@@ -90,7 +81,6 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at, MaxFeedAge: feedAge}
 	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef, store.PickLatest); err != nil {
 		return err
 	}

@@ -154,15 +154,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	at, err := run.ParseAsOf(opts.asOf, time.Now())
-	if err != nil {
-		return err
-	}
-	env, err := run.ParseEnv(opts.env)
-	if err != nil {
-		return err
-	}
-	feedAge, err := parseAge("--max-feed-age", opts.maxAge)
+	spec, err := evalSpec(opts.asOf, opts.env, opts.maxAge)
 	if err != nil {
 		return err
 	}
@@ -194,8 +186,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 			return err
 		}
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: feedAge, Record: true, Mode: store.ModeRun, Actor: act.Principal, Timing: opts.timestamps, Started: started,
-		Labels: opts.labels}
+	spec.Shadow, spec.Record, spec.Mode, spec.Actor, spec.Timing, spec.Started, spec.Labels = opts.shadow, true, store.ModeRun, act.Principal, opts.timestamps, started, opts.labels
 	if opts.set != "" {
 		if spec.Set, err = app.runSetPolicies(ctx, st, act, opts); err != nil {
 			return err

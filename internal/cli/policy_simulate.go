@@ -1,12 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net/url"
-	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -14,12 +10,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/buildinfo"
-	"github.com/stella-policy/stella/internal/delta"
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/inputs"
-	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
@@ -31,8 +23,7 @@ type policySimulateOptions struct {
 	snapshot  string
 	env       []string
 	asOf      string
-	maxAge    string        // --max-feed-age
-	feedAge   time.Duration // --max-feed-age, parsed by prepare
+	maxAge    string // --max-feed-age
 	baseline  string
 	failOn    string
 	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
@@ -116,23 +107,14 @@ is evaluated. Without a trust config recording is not gated.`,
 	return cmd
 }
 
-// simulation is the JSON form of a simulation with a baseline.
-type simulation struct {
-	SchemaVersion string         `json:"schemaVersion"`
-	Candidate     *engine.Result `json:"candidate"`
-	Baseline      *engine.Result `json:"baseline"`
-	Diff          *engine.Diff   `json:"diff"`
-}
-
 func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *policySimulateOptions) error {
 	if err := opts.checkBaselines(); err != nil {
 		return err
 	}
-	format, at, env, err := opts.prepare(app)
+	format, spec, err := opts.prepare(app)
 	if err != nil {
 		return err
 	}
-
 	var act *runActor
 	if opts.record {
 		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
@@ -147,7 +129,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 		defer st.Close()
 	}
-	spec := run.Spec{Env: env, At: at, Shadow: opts.shadow, Record: opts.record, Mode: store.ModeSimulate, Labels: opts.labels, MaxFeedAge: opts.feedAge}
+	spec.Shadow, spec.Record, spec.Mode, spec.Labels = opts.shadow, opts.record, store.ModeSimulate, opts.labels
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}
@@ -171,14 +153,11 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	}
 	res, diff := out.Result, out.Diff
 	view := simView{sarifBase: opts.sarifBase, show: opts.show}
-	var c *run.Compared
 	if opts.base.given() > 0 {
-		if c, err = opts.base.compare(ctx, app, st, out); err != nil {
+		if view.base, err = opts.base.compare(ctx, app, st, out); err != nil {
 			return err
 		}
-		view.delta = c.Delta
 	}
-	dl := view.delta
 	if opts.record {
 		rec, err := app.record(ctx, st, out, act.Key)
 		if err != nil {
@@ -195,30 +174,35 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 			s := diff.Summary
 			fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d newly blocked, %d no longer blocked\n", s.Changed, s.NewBlocked, s.Unblocked)
 		}
-		if dl != nil {
-			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(dl))
+		if view.base != nil {
+			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(view.base.Delta))
 		}
 	}
-	return gate(out.Gate(opts.failOn, c))
+	return gate(out.Gate(opts.failOn, view.base))
 }
 
-// prepare checks the output format and parses --as-of (against the wall
-// clock, read here once) and --env: the steps every simulation takes first.
-func (o *policySimulateOptions) prepare(app *App) (format string, at time.Time, env []engine.KV, err error) {
-	format = app.Format()
+// prepare checks the output format and parses the evaluation flags
+// (evalSpec): the steps every simulation takes first.
+func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
+	format := app.Format()
 	if !isSimulateFormat(format) {
-		return "", time.Time{}, nil, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
+		return "", run.Spec{}, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	if at, err = run.ParseAsOf(o.asOf, time.Now()); err != nil {
-		return "", time.Time{}, nil, err
+	spec, err := evalSpec(o.asOf, o.env, o.maxAge)
+	return format, spec, err
+}
+
+// evalSpec parses --as-of (against the wall clock, read here once), --env
+// and --max-feed-age into the Spec every evaluation starts from.
+func evalSpec(asOf string, env []string, maxAge string) (spec run.Spec, err error) {
+	if spec.At, err = run.ParseAsOf(asOf, time.Now()); err != nil {
+		return spec, err
 	}
-	if env, err = run.ParseEnv(o.env); err != nil {
-		return "", time.Time{}, nil, err
+	if spec.Env, err = run.ParseEnv(env); err != nil {
+		return spec, err
 	}
-	if o.feedAge, err = parseAge("--max-feed-age", o.maxAge); err != nil {
-		return "", time.Time{}, nil, err
-	}
-	return format, at, env, nil
+	spec.MaxFeedAge, err = parseAge("--max-feed-age", maxAge)
+	return spec, err
 }
 
 func isSimulateFormat(f string) bool {
@@ -316,106 +300,24 @@ func addMaxFeedAgeFlag(f *pflag.FlagSet, dst *string) {
 // simView is how a simulation is shown besides its format: the delta
 // against a baseline, --sarif-base, --show.
 type simView struct {
-	delta     *delta.Delta
+	base      *run.Compared
 	sarifBase string
 	show      []string
 }
 
 // writeSimulation renders the outcome in format.
 func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
-	res, base, diff := out.Result, out.Baseline, out.Diff
-	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: sbomLocator(out.Snapshot),
-		Delta: view.delta, SARIFBase: view.sarifBase, HelpURI: advisoryURL(out.Snapshot), Width: a.termWidth(), Show: view.show}
-	switch format {
-	case "json", "yaml":
-		var v any = res
-		if view.delta != nil {
-			v = withDelta(res, view.delta)
-		}
-		if diff != nil {
-			v = simulation{SchemaVersion: "stella.simulation@1", Candidate: res, Baseline: base, Diff: diff}
-		}
+	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: out.Locator(),
+		SARIFBase: view.sarifBase, HelpURI: out.AdvisoryURL, Width: a.termWidth(), Show: view.show}
+	if view.base != nil {
+		opts.Delta = view.base.Delta
+	}
+	if format == "json" || format == "yaml" {
+		v := report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
 		if format == "yaml" {
 			return writeYAML(a.Out, v)
 		}
 		return report.JSON(a.Out, v)
-	case "table":
-		if err := report.Table(a.Out, res, opts); err != nil {
-			return err
-		}
-		if diff != nil {
-			fmt.Fprintln(a.Out)
-			return report.DiffTable(a.Out, diff, opts)
-		}
-		if view.delta != nil {
-			fmt.Fprintln(a.Out)
-			return report.DeltaTable(a.Out, view.delta, opts)
-		}
-		return nil
 	}
-	return report.Write(a.Out, format, res, opts)
-}
-
-// sbomLocator finds a finding's component in the SBOM file it was read
-// from: the file as given on the command line and the line where the
-// component's ref (else its purl) first appears. Inputs from a snapshot
-// directory have no raw file; they are located by SBOM name.
-func sbomLocator(snap *snapshot.Snapshot) func(f *engine.Finding) (string, int) {
-	paths := map[string]string{}
-	for _, s := range snap.Manifest.Sources {
-		if s.Kind == inputs.KindSBOM {
-			paths[s.Digest] = s.Path
-		}
-	}
-	names := map[string]string{}
-	for _, s := range snap.Digests.SBOMs {
-		names[s.Digest] = s.Name
-	}
-	files := map[string][]byte{}
-	return func(f *engine.Finding) (string, int) {
-		p, ok := paths[f.Component.SBOM]
-		if !ok {
-			return cmpOrString(names[f.Component.SBOM], f.Component.SBOM), 0
-		}
-		data, ok := files[p]
-		if !ok {
-			data, _ = os.ReadFile(p)
-			files[p] = data
-		}
-		for _, needle := range []string{f.Component.Ref, f.Purl} {
-			if needle == "" {
-				continue
-			}
-			if i := bytes.Index(data, []byte(`"`+needle+`"`)); i >= 0 {
-				return p, 1 + bytes.Count(data[:i], []byte{'\n'})
-			}
-		}
-		return p, 0
-	}
-}
-
-// advisoryURL returns an advisory's reference for SARIF rules: its first
-// ADVISORY reference, else its first WEB one, else its OSV page.
-func advisoryURL(snap *snapshot.Snapshot) func(id string) string {
-	return func(id string) string {
-		advs := snap.Inputs.Advisories
-		i, ok := slices.BinarySearchFunc(advs, id, func(a model.Advisory, id string) int { return strings.Compare(a.ID, id) })
-		if ok {
-			for _, typ := range []string{"ADVISORY", "WEB"} {
-				for _, r := range advs[i].References {
-					if r.Type == typ && strings.HasPrefix(r.URL, "https://") {
-						return r.URL
-					}
-				}
-			}
-		}
-		return "https://osv.dev/vulnerability/" + url.PathEscape(id)
-	}
-}
-
-func cmpOrString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return report.Simulation(a.Out, format, out.Result, out.Diff, opts)
 }

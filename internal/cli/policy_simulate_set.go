@@ -36,7 +36,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err := checkLabels(opts.labels); err != nil {
 		return err
 	}
-	format, at, env, err := opts.prepare(app)
+	format, spec, err := opts.prepare(app)
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	spec := run.Spec{Set: ms, Env: env, At: at, Shadow: opts.shadow, MaxFeedAge: opts.feedAge, Record: opts.record, Mode: store.ModeSimulate, Labels: opts.labels}
+	spec.Set, spec.Shadow, spec.Record, spec.Mode, spec.Labels = ms, opts.shadow, opts.record, store.ModeSimulate, opts.labels
 	if act != nil {
 		spec.Actor = act.Principal
 	}

@@ -28,7 +28,8 @@ func TestMain(m *testing.M) {
 // repository root and $DATA the shared real data (condition [data] tells
 // whether it is present). [pg] tells whether a PostgreSQL server is available
 // (internal/pgtest) and `pgdb NAME` creates a database on it, setting $NAME to
-// its connection string. `sqlexec DB SQL…` edits a database behind stella's
+// its connection string; `pgsql DSN SQL…` queries it and `pguser VAR DSN
+// ROLE` connects as another role (sync_postgres_test.go). `sqlexec DB SQL…` edits a database behind stella's
 // back (tampering tests). `feedserver DIR` serves DIR over HTTP on loopback
 // as $FEEDS, and `osvzip ZIP FILE…` builds an osv.dev-style archive
 // (feeds_script_test.go). `gencost DIR RULES FINDINGS` writes a policy and
@@ -53,7 +54,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("NO_COLOR", "")
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "sqlexec": sqlexecCmd,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"pgdb": pgdbCmd, "pgsql": pgsqlCmd, "pguser": pguserCmd, "sqlexec": sqlexecCmd,
 			"feedserver": feedserverCmd, "osvzip": osvzipCmd, "gencost": gencostCmd},
 		Condition: func(cond string) (bool, error) {
 			if cond == "pg" {

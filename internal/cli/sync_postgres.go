@@ -8,27 +8,20 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
 type syncPostgresOptions struct {
-	dsn       string
-	tables    []string
-	batch     int
-	dryRun    bool
-	withBlobs bool
-	site      string
-	retries   int
+	cmd  sync.Command
+	dsn  string
+	sign signFlags
 }
 
 func newSyncPostgresCmd(app *App) *cobra.Command {
 	opts := &syncPostgresOptions{}
 	cmd := &cobra.Command{
-		Use:   "postgres [--dsn URL] [--tables runs,findings,…] [--batch N] [--dry-run] [--with-blobs]",
+		Use:   "postgres [--dsn URL] [--tables runs,findings,…] [--batch N] [--dry-run] [--with-blobs] [--sign-key SITE_KEY]",
 		Short: "Push this database's history to a shared PostgreSQL (schema policy)",
 		Long: `Push the tenant's history to PostgreSQL: policies and their versions and
 lifecycle, snapshot manifests, runs, findings, explain traces, signed
@@ -48,6 +41,11 @@ audit chain that does not verify. Connection failures are retried with
 backoff (--retries), then exit 10. Progress goes to stderr, the summary to
 stdout.
 
+A site registered in PostgreSQL (stella sync register) pushes with its site
+key (--sign-key), which signs every batch, and with the role it is
+registered to; a database claiming a registered site's id without them is
+refused (exit 6), by stella and by PostgreSQL.
+
 Tables, in the order they are sent:
 ` + wrapList(sync.TableNames(), 76),
 		Args: noArgs,
@@ -56,69 +54,32 @@ Tables, in the order they are sent:
 		},
 	}
 	f := cmd.Flags()
+	o := &opts.cmd
 	f.StringVar(&opts.dsn, "dsn", "", "PostgreSQL connection string (default $STELLA_PG_DSN)")
-	f.StringSliceVar(&opts.tables, "tables", nil, "sync only these tables (comma-separated)")
-	f.IntVar(&opts.batch, "batch", sync.DefaultBatch, "rows per transaction")
-	f.BoolVar(&opts.dryRun, "dry-run", false, "report what would be sent; change nothing here or there")
-	f.BoolVar(&opts.withBlobs, "with-blobs", false, "also send blobs (sources, IR, snapshot files) and approval attachments")
-	f.StringVar(&opts.site, "site", "", "this site's label in policy.sites (default the host name)")
-	f.IntVar(&opts.retries, "retries", 4, "retries of a failed connection or batch, with doubling backoff from 0.5s")
+	f.StringSliceVar(&o.Tables, "tables", nil, "sync only these tables (comma-separated)")
+	f.IntVar(&o.Batch, "batch", sync.DefaultBatch, "rows per transaction")
+	f.BoolVar(&o.DryRun, "dry-run", false, "report what would be sent; change nothing here or there")
+	f.BoolVar(&o.WithBlobs, "with-blobs", false, "also send blobs (sources, IR, snapshot files) and approval attachments")
+	f.StringVar(&o.Label, "site", "", "this site's label in policy.sites (default the host name)")
+	f.IntVar(&o.Retries, "retries", 4, "retries of a failed connection or batch, with doubling backoff from 0.5s")
+	opts.sign.add(f, "the site key (private) that signs every batch; required for a registered site (docs/sync.md \"Site identity\")")
 	return cmd
 }
 
 func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) error {
-	if err := bundle.Guard(app.Global.Sealed, "sync postgres (a connection to PostgreSQL)"); err != nil {
-		return err
+	c := opts.cmd
+	c.Sealed, c.Info, c.DSN = app.Global.Sealed, app.infof, opts.dsn
+	if c.DSN == "" {
+		c.DSN = app.Getenv("STELLA_PG_DSN")
 	}
-	if opts.batch < 1 {
-		return fail.New(fail.Invalid, "--batch must be at least 1, not %d", opts.batch)
+	var err error
+	if !c.Sealed {
+		if c.Key, err = app.signingKey(&opts.sign); err != nil {
+			return err
+		}
 	}
-	if opts.retries < 0 {
-		return fail.New(fail.Invalid, "--retries must not be negative")
-	}
-	dsn := opts.dsn
-	if dsn == "" {
-		dsn = app.Getenv("STELLA_PG_DSN")
-	}
-	st, err := app.openStore(ctx, true)
+	rep, err := c.Run(ctx, func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) })
 	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// Governance rows are pushed only when they agree with their signed
-	// statements (docs/governance.md "Threat model"): a row edited in the
-	// database never reaches PostgreSQL.
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		problems, err := governance.CheckRows(ctx, tx)
-		if err == nil && len(problems) > 0 {
-			err = fail.New(fail.Integrity, "not syncing: %s", problems[0])
-		}
-		return err
-	}); err != nil {
-		return err
-	}
-	retry := sync.Retry{Attempts: opts.retries}
-	if opts.retries == 0 {
-		retry.Attempts = -1 // Retry's zero value means the default
-	}
-	rep, err := sync.Push(ctx, st, sync.Options{
-		DSN: dsn, Tables: opts.tables, Batch: opts.batch, DryRun: opts.dryRun, WithBlobs: opts.withBlobs,
-		Label: opts.site, Retry: retry,
-		Progress: func(p sync.Progress) {
-			if p.Pending > int64(opts.batch) { // only tables that take several batches
-				app.infof("stella: sync: %s %d/%d", p.Table, p.Sent, p.Pending)
-			}
-		},
-	})
-	if rep != nil {
-		for _, w := range rep.Warnings {
-			app.infof("stella: warning: %s", w)
-		}
-	}
-	if err != nil {
-		if rep != nil && rep.Sent() > 0 {
-			app.infof("stella: sync stopped after sending %d rows; what was sent is committed, run it again to continue", rep.Sent())
-		}
 		return err
 	}
 	app.Log.Info("synced", "server", rep.Server, "tenant", rep.Tenant, "site", rep.Site, "rows", rep.Sent(), "dryRun", rep.DryRun)
@@ -130,25 +91,15 @@ func (a *App) syncTable(w io.Writer, rep *sync.Report) error {
 	if rep.SchemaBefore != rep.Schema {
 		schema = fmt.Sprintf("schema %d → %d", rep.SchemaBefore, rep.Schema)
 	}
-	verb := "sent"
-	if rep.DryRun {
-		verb = "would send (dry run)"
-	}
 	fmt.Fprintf(w, "site %s, tenant %s → postgres %s (%s)\n", rep.Site, rep.Tenant, rep.Server, schema)
 	t := a.newTable(w, "TABLE", "PENDING", "SENT", "NEW", "UPDATED", "UNCHANGED", "BATCHES", "CURSOR")
-	var pending int64
 	for _, tr := range rep.Tables {
-		pending += tr.Pending
 		t.Append(tr.Table, tr.Pending, tr.Sent, tr.Inserted, tr.Updated, tr.Unchanged, tr.Batches, tr.Cursor)
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	n := rep.Sent()
-	if rep.DryRun {
-		n = pending
-	}
-	_, err := fmt.Fprintf(w, "%s %d rows from %d tables\n", verb, n, len(rep.Tables))
+	_, err := fmt.Fprintln(w, rep.Summary())
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
@@ -135,4 +136,55 @@ func TestRunTables(t *testing.T) {
 			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\n" +
 			"findings digest  –\nexplains digest  –\nsigned           false\nenv tier         prod\n"},
 	})
+}
+
+// TestSimulation checks the JSON form of a simulation alone, with a delta
+// and with a baseline policy, and that the table is followed by the diff
+// or the delta.
+func TestSimulation(t *testing.T) {
+	r := result(t)
+	d := &delta.Delta{Baseline: delta.Baseline{Kind: "run", Ref: "run:a"}}
+	diff := &engine.Diff{}
+	for _, tc := range []struct {
+		name     string
+		diff     *engine.Diff
+		d        *delta.Delta
+		wantKeys []string
+		tail     string
+	}{
+		{"alone", nil, nil, []string{"findings", "verdict"}, ""},
+		{"delta", nil, d, []string{"findings", "delta"}, "run:a"},
+		{"baseline policy", diff, nil, []string{"schemaVersion", "candidate", "baseline", "diff"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := JSON(&b, SimulationValue(r, r, tc.diff, tc.d)); err != nil {
+				t.Fatal(err)
+			}
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range tc.wantKeys {
+				if _, ok := m[k]; !ok {
+					t.Errorf("JSON has no %q", k)
+				}
+			}
+			var table, alone bytes.Buffer
+			if err := Simulation(&table, "table", r, tc.diff, Options{Delta: tc.d}); err != nil {
+				t.Fatal(err)
+			}
+			Table(&alone, r, Options{Delta: tc.d})
+			if !bytes.HasPrefix(table.Bytes(), alone.Bytes()) || (tc.diff == nil && tc.d == nil) != (table.Len() == alone.Len()) ||
+				!bytes.Contains(table.Bytes()[alone.Len():], []byte(tc.tail)) {
+				t.Errorf("table:\n%s", table.String())
+			}
+			var sarif, direct bytes.Buffer
+			Simulation(&sarif, "sarif", r, tc.diff, Options{})
+			Write(&direct, "sarif", r, Options{})
+			if !bytes.Equal(sarif.Bytes(), direct.Bytes()) {
+				t.Error("sarif differs from Write's")
+			}
+		})
+	}
 }

@@ -16,11 +16,7 @@ import (
 // with it, or were changed, dropped or added to, and checks the first
 // difference Compare names.
 func TestCompare(t *testing.T) {
-	out, err := run.Evaluate(context.Background(), run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := out.Result
+	res := evaluate(t).Result
 	if len(res.Findings) < 2 {
 		t.Fatalf("fixture has %d findings", len(res.Findings))
 	}
@@ -84,4 +80,14 @@ func TestCompare(t *testing.T) {
 	if _, err := run.Compare("run:x", other, []byte("{"), res); err == nil {
 		t.Fatal("undecodable recorded findings: no error")
 	}
+}
+
+// evaluate evaluates the fixture at 2025-06-01.
+func evaluate(t *testing.T) *run.Outcome {
+	t.Helper()
+	out, err := run.Evaluate(context.Background(), run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

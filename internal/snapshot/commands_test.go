@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -145,5 +146,62 @@ func TestInspect(t *testing.T) {
 				t.Errorf("kinds %q, want %q", got, c.kinds)
 			}
 		})
+	}
+}
+
+// TestDocs: an input held in memory freezes exactly as the same
+// bytes in a file, under its own name.
+func TestDocs(t *testing.T) {
+	file := filepath.Join(testInputs, "exceptions.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromFile := fromFiles(t, testSpec(testInputs))
+	sp := testSpec(testInputs)
+	sp.Exceptions = nil
+	sp.Docs = []Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}
+	given := fromFiles(t, sp)
+	if given.ID() != fromFile.ID() {
+		t.Errorf("id %s from memory, %s from the file", given.ID(), fromFile.ID())
+	}
+	var names []string
+	for _, s := range given.Manifest.Sources {
+		if s.Kind == inputs.KindExceptions {
+			names = append(names, s.Path)
+		}
+	}
+	if strings.Join(names, " ") != "--exceptions approved" {
+		t.Errorf("exception sources %v", names)
+	}
+	sp.Docs[0].Data = []byte("exceptions: [")
+	if _, err := FromFiles(sp); err == nil || !strings.Contains(err.Error(), "--exceptions approved") {
+		t.Errorf("bad bytes: %v", err)
+	}
+}
+
+func TestRequestSpec(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		r    Request
+		err  string
+	}{
+		{"plain", Request{SBOMs: []string{"a.json"}, MaxInputSize: 10}, ""},
+		{"formats", Request{SBOMFormat: "spdx", VEXFormat: "csaf", MaxInputSize: 10}, ""},
+		{"no size", Request{}, "--max-input-size must be positive"},
+		{"bad sbom format", Request{SBOMFormat: "osv", MaxInputSize: 10}, "--sbom-format: "},
+		{"bad vex format", Request{VEXFormat: "spdx", MaxInputSize: 10}, "--vex-format: "},
+	} {
+		sp, err := c.r.Spec()
+		if c.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%s: %v, want %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil || sp.Limits.MaxFileBytes != c.r.MaxInputSize || string(sp.SBOMFormat) != c.r.SBOMFormat || string(sp.VEXFormat) != c.r.VEXFormat ||
+			strings.Join(sp.SBOMs, ",") != strings.Join(c.r.SBOMs, ",") {
+			t.Errorf("%s: %+v, %v", c.name, sp, err)
+		}
 	}
 }

@@ -23,6 +23,21 @@ type AuditChain struct {
 	Label  string `json:"label"` // the site's --site label; "" if it never finished a sync
 	Events int64  `json:"events"`
 	Head   string `json:"head"` // event hash of the last event
+	// Registered sites (docs/sync.md "Site identity"): the site key, and
+	// how many pushed batches verified under it.
+	Key    string `json:"key,omitempty"`
+	Pushes int64  `json:"pushes,omitempty"`
+}
+
+// Registered reports whether any chain is a registered site's
+// (docs/sync.md "Site identity").
+func (r *AuditReport) Registered() bool {
+	for _, c := range r.Chains {
+		if c.Key != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // Events is the number of events over all chains.
@@ -106,5 +121,11 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		cur.Events++
 		_, cur.Head = chain.Head()
 	}
-	return rep, rows.Err()
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	if v < siteKeysVersion {
+		return rep, nil
+	}
+	return rep, verifyPushes(ctx, conn, srv, rep)
 }

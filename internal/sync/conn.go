@@ -109,6 +109,8 @@ func (s *server) fail(err error, attempts int) error {
 			return fail.New(fail.Invalid, "postgres %s: %s", s.name, msg)
 		case pe.Code == "3D000": // invalid catalog name
 			return fail.New(fail.NotFound, "postgres %s: %s", s.name, msg)
+		case pe.Code == codeSiteRefused || pe.Code == codeStatementsMissing: // migrations/0005_site_keys.sql
+			return fail.New(fail.Integrity, "postgres %s refused the rows: %s (docs/sync.md \"Site identity\")", s.name, msg)
 		case pe.Code == "42501": // insufficient privilege, row-level security
 			return fail.New(fail.Invalid, "postgres %s: %s; the role %s needs privileges on schema policy and, unless it owns the tables, "+
 				"a row in policy.tenant_grants for the tenant (docs/sync.md)", s.name, msg, s.cfg.User)

@@ -35,6 +35,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
@@ -56,6 +57,10 @@ type Options struct {
 	WithBlobs bool     // also send blobs and approval attachments
 	Label     string   // the site's name in policy.sites; default the host name
 	Retry     Retry
+	// Key is the site key (private): every batch is signed with it. A
+	// registered site must push with its registered key (docs/sync.md
+	// "Site identity"); an unregistered one may push without.
+	Key *attest.Key
 	// Progress, when set, is called after each committed batch.
 	Progress func(Progress)
 
@@ -237,6 +242,9 @@ func (p *pusher) prepare(ctx context.Context) error {
 	if err := p.conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&p.rep.Target); err != nil {
 		return err
 	}
+	if err := p.checkSite(ctx); err != nil {
+		return err
+	}
 	return p.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM policy.sites WHERE site_id = $1)`, p.site).Scan(&p.known)
 }
 
@@ -409,6 +417,12 @@ func (p *pusher) batch(ctx context.Context, t *table, tr *TableReport, fromStart
 		if err := p.checkChain(ctx, tx, rows); err != nil {
 			return false, err
 		}
+	}
+	if err := p.signPush(ctx, tx, t, c.seq, page.Last, rows); err != nil {
+		return false, err
+	}
+	if err := p.sendStatements(ctx, tx, t, rows); err != nil {
+		return false, err
 	}
 	ins, upd, err := p.upsert(ctx, tx, t, rows)
 	if err != nil {

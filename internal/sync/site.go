@@ -1,0 +1,274 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Site identity (docs/sync.md "Site identity"). A site id is only a value
+// in a SQLite file: anyone who copies or edits the file can claim it. So
+// the shared database holds, per tenant, the sites an administrator
+// registered (policy.site_keys: site id, site key, the role that pushes
+// for it), and PostgreSQL itself refuses a registered site's rows from any
+// other role, or in a transaction that carries no push record under the
+// site's key. stella signs every batch it pushes with the site key (a
+// sync.push statement kept in policy.site_pushes), and refuses before
+// sending anything when the key it holds is not the registered one.
+
+// PushPredicateType is the in-toto predicate type of a push statement.
+const PushPredicateType = "https://stella.dev/attestations/sync-push@1"
+
+// PushPredicate is what a site signs for each batch it pushes.
+type PushPredicate struct {
+	Tenant     string     `json:"tenant"`
+	Site       string     `json:"site"`
+	Target     string     `json:"target"` // policy.meta target_id
+	Table      string     `json:"table"`
+	After      int64      `json:"after"` // change log range (after, last]
+	Last       int64      `json:"last"`
+	Rows       int        `json:"rows"`
+	RowsDigest string     `json:"rowsDigest"` // sha256 of the rows as sent (JSON)
+	AuditHead  *AuditHead `json:"auditHead,omitempty"`
+}
+
+// AuditHead is the last audit event of a batch of audit events.
+type AuditHead struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// SQLSTATEs the shared schema raises (migrations/0005_site_keys.sql).
+const (
+	codeSiteRefused       = "SY001" // rows of a site by a role or key not registered for it
+	codeStatementsMissing = "SY002" // governance rows without their statements
+)
+
+// checkSite compares this database's claim (its site id) with the
+// registration in PostgreSQL before anything is sent.
+func (p *pusher) checkSite(ctx context.Context) error {
+	if p.rep.Target == "" || p.rep.SchemaBefore < siteKeysVersion && p.o.DryRun {
+		return nil // nothing registered yet
+	}
+	var role, keyID *string
+	var closed bool
+	if err := p.conn.QueryRow(ctx, `SELECT role_name::text, key_id, closed FROM policy.site_key($1, $2)`, p.tenant, p.site).
+		Scan(&role, &keyID, &closed); err != nil {
+		return err
+	}
+	switch {
+	case role == nil && closed:
+		return fail.New(fail.Integrity, "site %s (this database) is not registered in tenant %s, which accepts registered sites only: "+
+			"refusing to push; an administrator registers a site with `stella sync register` (docs/sync.md \"Site identity\")", p.site, p.tenant)
+	case role == nil:
+		return nil
+	}
+	claim := fmt.Sprintf("this database claims site %s of tenant %s, registered with key %s to role %s", p.site, p.tenant, *keyID, *role)
+	if p.o.Key == nil {
+		return fail.New(fail.Integrity, "%s: pushing as that site needs its site key (--sign-key); refusing to push", claim)
+	}
+	if p.o.Key.ID != *keyID {
+		return fail.New(fail.Integrity, "%s, but the signing key is %s: refusing to push "+
+			"(a copy of another site's database, or the wrong key; docs/sync.md \"Site identity\")", claim, p.o.Key.ID)
+	}
+	var member bool
+	if err := p.conn.QueryRow(ctx, `SELECT pg_has_role(current_user, $1::name, 'MEMBER')`, *role).Scan(&member); err != nil {
+		return err
+	}
+	if !member {
+		return fail.New(fail.Integrity, "%s, but this connection's role %s is not that role: refusing to push", claim, p.srv.cfg.User)
+	}
+	return nil
+}
+
+// siteKeysVersion is the schema version that added site registration.
+const siteKeysVersion = 5
+
+// signPush signs the batch rows of t, change log range (after, last], and
+// records the statement in policy.site_pushes within tx. Without a site
+// key it does nothing (an unregistered site may push unsigned).
+func (p *pusher) signPush(ctx context.Context, tx pgx.Tx, t *table, after, last int64, rows [][]any) error {
+	if p.o.Key == nil {
+		return nil
+	}
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	pred := PushPredicate{Tenant: p.tenant, Site: p.site, Target: p.rep.Target, Table: t.name, After: after, Last: last,
+		Rows: len(rows), RowsDigest: canon.Digest(b)}
+	if t.name == "audit_events" && len(rows) > 0 {
+		e, err := auditEvent(rows[len(rows)-1])
+		if err != nil {
+			return err
+		}
+		pred.AuditHead = &AuditHead{Seq: e.Seq, Hash: e.EventHash}
+	}
+	name := fmt.Sprintf("%s/%s/%s@%d", p.tenant, p.site, t.name, last)
+	payload, err := attest.NewStatement(PushPredicateType, []attest.Subject{attest.SubjectOf(name, pred.RowsDigest)}, pred)
+	if err != nil {
+		return err
+	}
+	env, err := attest.Sign(ctx, attest.PayloadType, payload, p.o.Key)
+	if err != nil {
+		return err
+	}
+	eb, err := attest.MarshalEnvelope(env)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (tenant, source_site, table_name, last_seq) DO UPDATE
+		SET key_id = EXCLUDED.key_id, envelope = EXCLUDED.envelope, pushed_by = current_user, pushed_at = now(), txid = txid_current()`,
+		p.tenant, p.site, t.name, last, p.o.Key.ID, eb)
+	return err
+}
+
+// governanceTables are the tables whose rows PostgreSQL accepts only with
+// the signed statements they rest on, and the column naming the subject.
+var governanceTables = map[string]func(r []any, col func(string) any) string{
+	"exceptions": func(r []any, col func(string) any) string { return fmt.Sprint(col("exception_id")) },
+	"policy_lifecycle": func(r []any, col func(string) any) string {
+		return fmt.Sprintf("%v@%v", col("policy_id"), col("version"))
+	},
+}
+
+// sendStatements sends, within tx and before the rows of a governance
+// table, the governance statements those rows rest on (all statements
+// about their subjects), so that PostgreSQL never holds an exception or a
+// lifecycle state without them — even when --tables names only the
+// governance table.
+func (p *pusher) sendStatements(ctx context.Context, tx pgx.Tx, t *table, rows [][]any) error {
+	subjectOf, ok := governanceTables[t.name]
+	if !ok || len(rows) == 0 {
+		return nil
+	}
+	names := t.remoteCols()
+	var subjects []string
+	for _, r := range rows {
+		s := subjectOf(r, func(c string) any { return r[slices.Index(names, c)] })
+		if !slices.Contains(subjects, s) {
+			subjects = append(subjects, s)
+		}
+	}
+	var srows [][]any
+	err := p.st.View(ctx, func(ltx *store.Tx) error {
+		for _, s := range subjects {
+			ss, err := ltx.Statements(ctx, store.StatementFilter{Subject: s})
+			if err != nil {
+				return err
+			}
+			for _, st := range ss {
+				srows = append(srows, []any{p.tenant, st.Digest, st.Seq, st.Action, st.Subject, st.KeyID, st.Principal,
+					st.PublicPEM, st.Envelope, p.site})
+			}
+		}
+		return nil
+	})
+	if err != nil || len(srows) == 0 {
+		return err
+	}
+	_, _, err = p.upsert(ctx, tx, tableNamed("governance_statements"), srows)
+	return err
+}
+
+// verifyPushes checks, for every registered site of the tenant, each push
+// recorded since its registration against the key it was registered with
+// then: the envelope verifies, its
+// statement is about this tenant, site, table and range, and a pushed
+// audit head is the event PostgreSQL holds at that position. The first
+// failure is a fail.Integrity error naming site and record.
+func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport) error {
+	rows, err := conn.Query(ctx, `SELECT p.source_site, p.table_name, p.last_seq, p.key_id, p.envelope,
+			coalesce(k.public_pem, r.public_pem), k.key_id IS NULL
+		FROM policy.site_pushes p
+		LEFT JOIN policy.site_keys k ON k.tenant = p.tenant AND k.site_id = p.source_site AND k.key_id = p.key_id
+		LEFT JOIN LATERAL (SELECT r.public_pem FROM policy.site_keys_retired r WHERE r.tenant = p.tenant AND r.site_id = p.source_site
+			AND r.key_id = p.key_id AND r.retired_at >= p.pushed_at LIMIT 1) r ON true
+		WHERE p.tenant = $1 AND p.pushed_at >= (SELECT min(x.registered_at) FROM (
+			SELECT registered_at FROM policy.site_keys WHERE tenant = p.tenant AND site_id = p.source_site
+			UNION ALL SELECT registered_at FROM policy.site_keys_retired WHERE tenant = p.tenant AND site_id = p.source_site) x)
+		ORDER BY p.source_site, p.table_name, p.last_seq`, rep.Tenant)
+	if err != nil {
+		return err
+	}
+	type push struct {
+		site, table, keyID string
+		last               int64
+		env                []byte
+		pem                *string
+		retired            bool
+	}
+	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (push, error) {
+		var p push
+		return p, r.Scan(&p.site, &p.table, &p.last, &p.keyID, &p.env, &p.pem, &p.retired)
+	})
+	if err != nil {
+		return err
+	}
+	chains := make(map[string]*AuditChain, len(rep.Chains))
+	for i := range rep.Chains {
+		chains[rep.Chains[i].Site] = &rep.Chains[i]
+	}
+	for _, p := range ps {
+		bad := func(format string, args ...any) error {
+			return fail.New(fail.Integrity, "postgres %s: site %s: push of %s up to %d: %s", srv.name, p.site, p.table, p.last, fmt.Sprintf(format, args...))
+		}
+		if p.pem == nil {
+			return bad("names key %s, which is neither the site's registered key nor one it had when the push was recorded", p.keyID)
+		}
+		key, err := attest.ParsePEM("site key of "+p.site, []byte(*p.pem))
+		if err != nil {
+			return bad("registered key: %v", err)
+		}
+		c := chains[p.site]
+		if c == nil {
+			c = &AuditChain{} // none of its audit events pushed yet: verified, not reported
+		}
+		if !p.retired {
+			c.Key = key.ID
+		}
+		env, err := attest.ParseEnvelope("push", p.env)
+		if err != nil {
+			return bad("%v", err)
+		}
+		payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
+		if err != nil {
+			return bad("not signed by the site's registered key %s: %v", key.ID, err)
+		}
+		st, err := attest.ParseStatement(payload, PushPredicateType)
+		if err != nil {
+			return bad("%v", err)
+		}
+		var pred PushPredicate
+		if err := json.Unmarshal(st.Predicate, &pred); err != nil {
+			return bad("predicate: %v", err)
+		}
+		if pred.Tenant != rep.Tenant || pred.Site != p.site || pred.Table != p.table || pred.Last != p.last {
+			return bad("the signed statement is about %s/%s/%s@%d", pred.Tenant, pred.Site, pred.Table, pred.Last)
+		}
+		if h := pred.AuditHead; h != nil {
+			var hash string
+			err := conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
+				rep.Tenant, p.site, h.Seq).Scan(&hash)
+			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+			if hash != h.Hash {
+				return bad("the site signed audit event %d as %s; PostgreSQL holds %q", h.Seq, h.Hash, hash)
+			}
+		}
+		c.Pushes++
+	}
+	return nil
+}
