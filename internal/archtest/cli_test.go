@@ -29,7 +29,7 @@ var cliOwners = map[string]string{
 // moved into their owner yet. The list only shrinks: a new import outside
 // cliOwners fails TestCLIImports.
 var cliPending = []string{
-	"internal/attest", "internal/buildinfo", "internal/canon", "internal/delta", "internal/engine", "internal/evidence",
+	"internal/attest", "internal/buildinfo", "internal/delta", "internal/engine", "internal/evidence",
 	"internal/inputs", "internal/ir", "internal/model", "internal/policyset",
 }
 

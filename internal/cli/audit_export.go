@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type auditExportOptions struct {
@@ -46,6 +47,6 @@ func runAuditExport(ctx context.Context, app *App, opts *auditExportOptions) err
 			return err
 		}
 		app.infof("exported audit events %d to %d of tenant %s, head %s", rng.From, rng.To, reg.Store.Tenant(), rng.Head)
-		return writeJSON(app.Out, doc)
+		return report.JSON(app.Out, doc)
 	})
 }

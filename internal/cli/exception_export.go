@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type exceptionExportOptions struct {
@@ -45,5 +47,5 @@ func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOpti
 	if err != nil {
 		return err
 	}
-	return writeJSON(app.Out, f)
+	return report.JSON(app.Out, f)
 }

@@ -3,11 +3,11 @@ package cli
 import (
 	"context"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type exceptionListOptions struct {
@@ -44,15 +44,5 @@ func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions)
 	if err != nil {
 		return err
 	}
-	return app.render(xs, func(w io.Writer) error {
-		t := app.newTable(w, "ID", "STATE", "EFFECT", "SCOPE", "OWNER", "EXPIRES")
-		for _, x := range xs {
-			effect := x.Effect
-			if arg := x.Severity + x.Control; arg != "" {
-				effect += ":" + arg
-			}
-			t.Append(x.ID, x.State, effect, strings.Join(append(append([]string{}, x.Vulns...), x.Purls...), " "), x.Owner, x.Expires)
-		}
-		return t.Render()
-	})
+	return app.render(xs, func(w io.Writer) error { return report.Exceptions(w, xs, app.tableOptions()) })
 }

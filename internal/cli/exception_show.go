@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type exceptionShowOptions struct {
@@ -39,26 +39,5 @@ func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions)
 	if err != nil {
 		return err
 	}
-	return app.render(x, func(w io.Writer) error {
-		row := func(k, v string) {
-			if v != "" {
-				fmt.Fprintf(w, "  %-13s %s\n", k, v)
-			}
-		}
-		fmt.Fprintf(w, "%s  %s\n", x.ID, x.State)
-		row("vulns", strings.Join(x.Vulns, ", "))
-		row("purls", strings.Join(x.Purls, ", "))
-		row("effect", strings.Trim(x.Effect+" "+x.Severity+x.Control, " "))
-		row("justification", x.Justification)
-		row("owner", x.Owner)
-		row("policy", x.PolicyID)
-		row("timebox", x.Effective+" → "+x.Expires)
-		row("ticket", x.Ticket)
-		row("requester", x.Requester)
-		row("approvers", strings.Join(x.Approvers, ", "))
-		for _, h := range x.History {
-			fmt.Fprintf(w, "  #%-4d %-20s %s by %s (%s)%s\n", h.Seq, h.Action, h.At, h.Principal, shortID(h.KeyID), list(": ", []string{h.Reason}))
-		}
-		return nil
-	})
+	return app.render(x, func(w io.Writer) error { return report.Exception(w, x) })
 }

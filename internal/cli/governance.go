@@ -2,15 +2,17 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // Helpers shared by the governance commands (trust, the policy lifecycle,
@@ -127,29 +129,24 @@ func (a *App) renderTransition(t *governance.Transition) error {
 	for _, w := range t.Warnings {
 		a.infof("warning: %s", w)
 	}
-	return a.render(t, func(w io.Writer) error {
-		st := a.styles()
-		fmt.Fprintf(w, "%s  %s by %s (%s)\n", st.paint(st.bold, t.Subject), t.Action, t.Actor.Principal, shortID(t.Actor.KeyID))
-		fmt.Fprintf(w, "  state       %s\n", t.State)
-		if t.Superseded != "" {
-			fmt.Fprintf(w, "  superseded  %s (now archived)\n", t.Superseded)
-		}
-		if t.Evidence != "" {
-			fmt.Fprintf(w, "  evidence    %s\n", t.Evidence)
-		}
-		if r := t.Approvals; r != nil {
-			fmt.Fprintf(w, "  approvals   %d of %d%s\n", len(r.Approvers), r.Quorum, list(": ", r.Approvers))
-		}
-		if t.Statement != "" {
-			fmt.Fprintf(w, "  statement   %s (audit event %d)\n", t.Statement, t.AuditSeq)
-		}
-		return nil
-	})
+	return a.render(t, func(w io.Writer) error { return report.Transition(w, t, a.tableOptions()) })
 }
 
-func list(prefix string, xs []string) string {
-	if len(xs) == 0 {
-		return ""
+// setMembers loads the policies of a set for conflicts and deps
+// (setPolicies, picking the latest version of a bare P-n).
+func (a *App) setMembers(ctx context.Context, refs []string, active bool) ([]run.Member, error) {
+	return a.setPolicies(ctx, nil, refs, active, store.PickLatest)
+}
+
+// setPolicies loads the policies of a set (governance.LoadSet), a bare P-n
+// picked by dflt; st may be nil: it is opened when needed.
+func (a *App) setPolicies(ctx context.Context, st *store.Store, refs []string, active bool, dflt string) ([]run.Member, error) {
+	if st == nil && (active || slices.ContainsFunc(refs, run.IsRegistered)) {
+		var err error
+		if st, err = a.openStore(ctx, true); err != nil {
+			return nil, err
+		}
+		defer st.Close()
 	}
-	return prefix + strings.Join(xs, ", ")
+	return governance.LoadSet(ctx, st, refs, active, func(ref string) (*run.Policy, error) { return a.loadPolicy(ctx, st, ref, dflt) })
 }

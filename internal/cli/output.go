@@ -38,27 +38,19 @@ func (a *App) renderText(v any, text func(w io.Writer) error) error {
 func (a *App) renderAs(f string, v any, table func(w io.Writer) error) error {
 	switch f {
 	case "json":
-		return writeJSON(a.Out, v)
+		return report.JSON(a.Out, v)
 	case "ndjson":
 		return writeNDJSON(a.Out, v)
 	case "yaml":
 		return writeYAML(a.Out, v)
 	case "table":
 		if table == nil {
-			return writeJSON(a.Out, v)
+			return report.JSON(a.Out, v)
 		}
 		return table(a.Out)
 	default:
 		return fail.New(fail.Invalid, "--format %s is not supported by this command", f)
 	}
-}
-
-// writeJSON writes v as indented JSON without HTML escaping.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // writeNDJSON writes each element of a slice v on its own line; a non-slice

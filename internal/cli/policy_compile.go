@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyCompileOptions struct {
@@ -57,7 +58,7 @@ func runPolicyCompile(app *App, opts *policyCompileOptions) error {
 	var sm []byte
 	if opts.sourceMap != "" {
 		var buf bytes.Buffer
-		if err := writeJSON(&buf, res.SourceMap); err != nil {
+		if err := report.JSON(&buf, res.SourceMap); err != nil {
 			return err
 		}
 		sm = buf.Bytes()

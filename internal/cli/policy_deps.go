@@ -7,7 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/policyset"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyDepsOptions struct {
@@ -41,20 +42,17 @@ func runPolicyDeps(ctx context.Context, app *App, refs []string, opts *policyDep
 	if err != nil {
 		return err
 	}
-	g := policyset.Dependencies(ms)
+	g, err := governance.Dependencies(ms)
+	if err != nil {
+		return err
+	}
 	switch f := app.Format(); f {
 	case "dot":
 		return g.WriteDOT(app.Out)
 	case "mermaid":
 		return g.WriteMermaid(app.Out)
 	case "table", "json", "yaml":
-		return app.render(g, func(w io.Writer) error {
-			t := app.newTable(w, "FROM", "TO", "KIND", "WHY")
-			for _, e := range g.Edges {
-				t.Append(e.From, e.To, e.Kind, e.Explanation)
-			}
-			return t.Render()
-		})
+		return app.render(g, func(w io.Writer) error { return report.Dependencies(w, g, app.tableOptions()) })
 	default:
 		return fail.New(fail.Invalid, "--format %s: policy deps writes dot, mermaid, json, yaml or table", f)
 	}

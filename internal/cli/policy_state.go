@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyStateOptions struct {
@@ -47,11 +47,5 @@ func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions) err
 	if err != nil {
 		return err
 	}
-	return app.render(s, func(w io.Writer) error {
-		t := app.newTable(w, "TENANT", "POLICIES", "ACTIVE", "DRAFTS", "PENDING REVIEW", "CONFLICTS", "VIOLATIONS "+s.Window, "LESSONS PENDING")
-		t.Append(s.Tenant, fmt.Sprint(s.Policies), fmt.Sprint(s.Active), fmt.Sprint(s.Drafts), fmt.Sprint(s.PendingReview),
-			fmt.Sprintf("%d BLOCKING, %d WARNING", s.Conflicts["BLOCKING"], s.Conflicts["WARNING"]),
-			fmt.Sprintf("%d (%d blocked)", s.Violations, s.Blocked), fmt.Sprint(s.LessonsPending))
-		return t.Render()
-	})
+	return app.render(s, func(w io.Writer) error { return report.TenantState(w, s, app.tableOptions()) })
 }

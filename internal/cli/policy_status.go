@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyStatusOptions struct {
@@ -41,19 +41,5 @@ func runPolicyStatus(ctx context.Context, app *App, opts *policyStatusOptions) e
 	if err != nil {
 		return err
 	}
-	return app.render(ps, func(w io.Writer) error {
-		t := app.newTable(w, "POLICY", "NAME", "ACTIVE", "LATEST", "PENDING")
-		for _, p := range ps {
-			active := "-"
-			if p.Active != nil {
-				active = fmt.Sprintf("@%d", p.Active.Version)
-			}
-			var pending []string
-			for _, v := range p.Pending {
-				pending = append(pending, fmt.Sprintf("@%d %s %d/%d", v.Version, v.State, len(v.Approvers), v.Quorum))
-			}
-			t.Append(p.PolicyID, p.Name, active, fmt.Sprintf("@%d %s", p.Latest.Version, p.Latest.State), strings.Join(pending, "; "))
-		}
-		return t.Render()
-	})
+	return app.render(ps, func(w io.Writer) error { return report.PolicyStatus(w, ps, app.tableOptions()) })
 }

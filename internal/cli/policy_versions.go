@@ -2,10 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyVersionsOptions struct {
@@ -41,12 +42,5 @@ func runPolicyVersions(ctx context.Context, app *App, opts *policyVersionsOption
 	if err != nil {
 		return err
 	}
-	return app.render(vs, func(w io.Writer) error {
-		t := app.newTable(w, "VERSION", "STATE", "IR DIGEST", "AUTHOR", "APPROVALS", "CREATED")
-		for _, v := range vs {
-			t.Append(fmt.Sprintf("%s@%d", v.PolicyID, v.Version), v.State, shortID(v.IRDigest), v.Author,
-				fmt.Sprintf("%d/%d%s", len(v.Approvers), v.Quorum, list(" ", v.Approvers)), v.CreatedAt)
-		}
-		return t.Render()
-	})
+	return app.render(vs, func(w io.Writer) error { return report.Versions(w, vs, app.tableOptions()) })
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 func newStoreCheckCmd(app *App) *cobra.Command {
@@ -35,17 +34,8 @@ func runStoreCheck(ctx context.Context, app *App) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := st.Check(ctx)
+	rep, err := governance.CheckStore(ctx, st)
 	if err != nil {
-		return err
-	}
-	// Governance rows are checked against their signed statements here, not
-	// in store, which must not import governance (docs/architecture.md).
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		problems, err := governance.CheckRows(ctx, tx)
-		rep.Problems = append(rep.Problems, problems...)
-		return err
-	}); err != nil {
 		return err
 	}
 	err = app.render(rep, func(w io.Writer) error {

@@ -367,3 +367,26 @@ func sortConflicts(cs []Conflict) {
 		return strings.Compare(x.Type+x.PolicyA+x.PolicyB+x.Subject, y.Type+y.PolicyA+y.PolicyB+y.Subject)
 	})
 }
+
+// ConflictReport is `policy conflicts`: the members compared and their
+// conflicts, counted by severity.
+type ConflictReport struct {
+	Policies  []string   `json:"policies"`
+	Conflicts []Conflict `json:"conflicts"`
+	Blocking  int        `json:"blocking"`
+	Warnings  int        `json:"warnings"`
+}
+
+// Report compares ms (Conflicts) and counts what it finds.
+func Report(ms []Member) *ConflictReport {
+	rep := &ConflictReport{Policies: []string{}, Conflicts: Conflicts(ms)}
+	for _, m := range ms {
+		rep.Policies = append(rep.Policies, m.Ref)
+	}
+	if rep.Conflicts == nil {
+		rep.Conflicts = []Conflict{}
+	}
+	rep.Blocking = CountBlocking(rep.Conflicts)
+	rep.Warnings = len(rep.Conflicts) - rep.Blocking
+	return rep
+}

@@ -1,0 +1,23 @@
+package governance
+
+import (
+	"context"
+
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// CheckStore is `store check` (docs/store.md): the store's own checks
+// (store.Check) and every governance row against its signed statements
+// (CheckRows), which the store cannot judge: it does not import governance.
+func CheckStore(ctx context.Context, st *store.Store) (*store.CheckReport, error) {
+	rep, err := st.Check(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = st.View(ctx, func(tx *store.Tx) error {
+		problems, err := CheckRows(ctx, tx)
+		rep.Problems = append(rep.Problems, problems...)
+		return err
+	})
+	return rep, err
+}
