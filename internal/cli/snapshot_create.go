@@ -52,31 +52,17 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
-// spec turns the flags into a snapshot spec.
+// spec turns the flags into a snapshot spec, with the cached feeds they select.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
-	sp := snapshot.Spec{
-		SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
-		Reachability: f.reach, Exceptions: f.exceptions, SkipInvalid: f.skipInvalid,
-		Limits: inputs.Limits{MaxFileBytes: f.maxInputSize}, Progress: report.ProgressBar(app.Err, app.showProgress(), false), Cache: app.frozenCacheDir(),
-	}
-	if f.maxInputSize <= 0 {
-		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
-	}
-	var err error
-	if f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp); err != nil {
+	sp, err := snapshot.Request{SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
+		Reachability: f.reach, Exceptions: f.exceptions, SBOMFormat: f.sbomFormat, VEXFormat: f.vexFormat, SkipInvalid: f.skipInvalid,
+		MaxInputSize: f.maxInputSize}.Spec()
+	if err != nil {
 		return sp, err
 	}
-	if f.sbomFormat != "" {
-		if sp.SBOMFormat, err = inputs.ParseFormat(f.sbomFormat, inputs.KindSBOM); err != nil {
-			return sp, fmt.Errorf("--sbom-format: %w", err)
-		}
-	}
-	if f.vexFormat != "" {
-		if sp.VEXFormat, err = inputs.ParseFormat(f.vexFormat, inputs.KindVEX); err != nil {
-			return sp, fmt.Errorf("--vex-format: %w", err)
-		}
-	}
-	return sp, nil
+	sp.Progress, sp.Cache = report.ProgressBar(app.Err, app.showProgress(), false), app.frozenCacheDir()
+	f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp)
+	return sp, err
 }
 
 type snapshotCreateOptions struct {

@@ -72,7 +72,7 @@ func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (
 		return nil, err
 	}
 	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: rec, Result: o.Result, Attestation: out.Envelope,
-		Labels: o.Spec.Labels, Components: inv})
+		Labels: o.Spec.Labels, Components: inv, SignHead: store.KeySigner(key)})
 	if err != nil {
 		return nil, err
 	}

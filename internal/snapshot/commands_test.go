@@ -179,3 +179,29 @@ func TestDocs(t *testing.T) {
 		t.Errorf("bad bytes: %v", err)
 	}
 }
+
+func TestRequestSpec(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		r    Request
+		err  string
+	}{
+		{"plain", Request{SBOMs: []string{"a.json"}, MaxInputSize: 10}, ""},
+		{"formats", Request{SBOMFormat: "spdx", VEXFormat: "csaf", MaxInputSize: 10}, ""},
+		{"no size", Request{}, "--max-input-size must be positive"},
+		{"bad sbom format", Request{SBOMFormat: "osv", MaxInputSize: 10}, "--sbom-format: "},
+		{"bad vex format", Request{VEXFormat: "spdx", MaxInputSize: 10}, "--vex-format: "},
+	} {
+		sp, err := c.r.Spec()
+		if c.err != "" {
+			if err == nil || !strings.HasPrefix(err.Error(), c.err) {
+				t.Errorf("%s: %v, want %q", c.name, err, c.err)
+			}
+			continue
+		}
+		if err != nil || sp.Limits.MaxFileBytes != c.r.MaxInputSize || string(sp.SBOMFormat) != c.r.SBOMFormat || string(sp.VEXFormat) != c.r.VEXFormat ||
+			strings.Join(sp.SBOMs, ",") != strings.Join(c.r.SBOMs, ",") {
+			t.Errorf("%s: %+v, %v", c.name, sp, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
 )
 
@@ -85,4 +86,36 @@ func (s *Snapshot) Show(path string) (*Shown, error) {
 		}
 	}
 	return out, nil
+}
+
+// Request is the raw inputs as the commands name them (--sbom, --advisories,
+// …, docs/inputs.md): forced formats and the size limit as given.
+type Request struct {
+	SBOMs, Advisories, VEX, NVD, Signals, Reachability, Exceptions []string
+	EPSS, KEV                                                      string
+	SBOMFormat, VEXFormat                                          string // "": detect
+	SkipInvalid                                                    bool
+	MaxInputSize                                                   int64
+}
+
+// Spec checks r and names its inputs; the caller adds what is not a file
+// (Progress, Cache, Feeds, Docs).
+func (r Request) Spec() (Spec, error) {
+	sp := Spec{SBOMs: r.SBOMs, Advisories: r.Advisories, VEX: r.VEX, NVD: r.NVD, EPSS: r.EPSS, KEV: r.KEV, Signals: r.Signals,
+		Reachability: r.Reachability, Exceptions: r.Exceptions, SkipInvalid: r.SkipInvalid, Limits: inputs.Limits{MaxFileBytes: r.MaxInputSize}}
+	if r.MaxInputSize <= 0 {
+		return sp, fail.New(fail.Invalid, "--max-input-size must be positive")
+	}
+	var err error
+	if r.SBOMFormat != "" {
+		if sp.SBOMFormat, err = inputs.ParseFormat(r.SBOMFormat, inputs.KindSBOM); err != nil {
+			return sp, fmt.Errorf("--sbom-format: %w", err)
+		}
+	}
+	if r.VEXFormat != "" {
+		if sp.VEXFormat, err = inputs.ParseFormat(r.VEXFormat, inputs.KindVEX); err != nil {
+			return sp, fmt.Errorf("--vex-format: %w", err)
+		}
+	}
+	return sp, nil
 }
