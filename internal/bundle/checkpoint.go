@@ -1,14 +1,9 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/canon"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -19,48 +14,19 @@ import (
 // verify --checkpoint` checks a database against it.
 
 // CheckpointPath is the checkpoint's entry; CheckpointType its DSSE
-// payload type.
+// payload type (store.CheckpointType).
 const (
 	CheckpointPath = "site/audit-checkpoint.dsse.json"
-	CheckpointType = "application/vnd.stella.audit-checkpoint+json"
+	CheckpointType = store.CheckpointType
 )
 
-// SignCheckpoint returns the DSSE envelope of c signed by key.
+// SignCheckpoint returns the DSSE envelope of c signed by key
+// (store.SignCheckpoint).
 func SignCheckpoint(ctx context.Context, c store.Checkpoint, key *attest.Key) ([]byte, error) {
-	raw, err := canon.Marshal(c)
-	if err != nil {
-		return nil, err
-	}
-	env, err := attest.Sign(ctx, CheckpointType, raw, key)
-	if err != nil {
-		return nil, err
-	}
-	return attest.MarshalEnvelope(env)
+	return store.SignCheckpoint(ctx, c, key)
 }
 
-// OpenCheckpoint verifies a checkpoint envelope (name is for messages)
-// with the trusted keys and returns the checkpoint and the ids of the keys
-// that signed it. Every failure is fail.Integrity.
+// OpenCheckpoint verifies a checkpoint envelope (store.OpenCheckpoint).
 func OpenCheckpoint(ctx context.Context, name string, data []byte, trusted []*attest.Key) (*store.Checkpoint, []string, error) {
-	env, err := attest.ParseEnvelope(name, data)
-	if err != nil {
-		return nil, nil, fail.Wrap(fail.Integrity, err)
-	}
-	if env.PayloadType != CheckpointType {
-		return nil, nil, fail.New(fail.Integrity, "%s: payload type %q is not %q", name, env.PayloadType, CheckpointType)
-	}
-	if len(trusted) == 0 {
-		return nil, nil, fail.New(fail.Integrity, "%s: no trusted key given to check the checkpoint's signature", name)
-	}
-	payload, signers, err := attest.Verify(ctx, env, trusted)
-	if err != nil {
-		return nil, nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", name, err))
-	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.DisallowUnknownFields()
-	var c store.Checkpoint
-	if err := dec.Decode(&c); err != nil || c.Schema != store.CheckpointSchema || c.Seq < 0 || !canon.ValidDigest(c.EventHash) {
-		return nil, nil, fail.New(fail.Integrity, "%s: not a %s checkpoint", name, store.CheckpointSchema)
-	}
-	return &c, signers, nil
+	return store.OpenCheckpoint(ctx, name, data, trusted)
 }

@@ -105,6 +105,9 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 			fmt.Fprintf(w, ", %d signed by keys unknown here", n)
 		}
 		fmt.Fprintln(w)
+		if c := rep.SignedHead; c != nil {
+			fmt.Fprintf(w, "  signed head   event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
+		}
 		for _, c := range rep.Checkpoints {
 			fmt.Fprintf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
 		}

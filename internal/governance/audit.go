@@ -23,6 +23,11 @@ type AuditReport struct {
 	// Checkpoints are the signed audit heads the chain was checked against
 	// (audit verify --checkpoint).
 	Checkpoints []store.Checkpoint `json:"checkpoints,omitempty"`
+	// SignedHead is the signed head beside the database (store.SignHead)
+	// that the chain was checked against; nil when there is none or no key
+	// known here signed it (SignedHeadSigner then names the signer).
+	SignedHead       *store.Checkpoint `json:"signedHead,omitempty"`
+	SignedHeadSigner []string          `json:"signedHeadUnknownSigner,omitempty"`
 	// TrustWarnings are the trust records accepted only because of
 	// AuditOptions.AllowUnsignedTrust (trustlog.go).
 	TrustWarnings []string `json:"trustWarnings,omitempty"`
@@ -114,6 +119,13 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 			return err
 		}
 		rep.Events = n
+		known, err := knownKeys(ctx, tx, trust)
+		if err != nil {
+			return err
+		}
+		if err := checkSignedHead(ctx, st, tx, known, rep); err != nil {
+			return err
+		}
 		events, err := tx.Events(ctx, store.EventFilter{})
 		if err != nil {
 			return err
@@ -164,7 +176,7 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 		if len(problems) > 0 {
 			return fail.New(fail.Integrity, "%s", problems[0])
 		}
-		return verifyAttestations(ctx, tx, trust, rep)
+		return verifyAttestations(ctx, tx, known, rep)
 	})
 	if err != nil {
 		return nil, err
@@ -172,10 +184,9 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 	return rep, nil
 }
 
-// verifyAttestations checks the signature of every stored run attestation
-// whose key is known here; a run signed by an unknown key is listed as
-// unverifiable, a signature that fails with a known key is broken.
-func verifyAttestations(ctx context.Context, tx *store.Tx, trust *Trust, rep *AuditReport) error {
+// knownKeys returns the keys known here: the trust config's and the
+// registered ones (each checked against its id).
+func knownKeys(ctx context.Context, tx *store.Tx, trust *Trust) (map[string]*attest.Key, error) {
 	known := map[string]*attest.Key{}
 	if trust != nil {
 		for _, k := range trust.Keys() {
@@ -184,15 +195,60 @@ func verifyAttestations(ctx context.Context, tx *store.Tx, trust *Trust, rep *Au
 	}
 	keys, err := tx.Keys(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, k := range keys {
 		pk, err := attest.ParsePEM("key "+k.Name, []byte(k.PublicPEM))
 		if err != nil || pk.ID != k.KeyID {
-			return fail.New(fail.Integrity, "registered key %s (%s) does not match its stored public key", k.Name, k.KeyID)
+			return nil, fail.New(fail.Integrity, "registered key %s (%s) does not match its stored public key", k.Name, k.KeyID)
 		}
 		known[pk.ID] = pk
 	}
+	return known, nil
+}
+
+// checkSignedHead checks the chain against the signed head beside the
+// database: signed by a known key, it must still be in the chain (events
+// deleted from the tail, or a rewritten tail, are fail.Integrity even when
+// the unsigned anchor was rewritten to match). A head no known key signed
+// is reported, not trusted.
+func checkSignedHead(ctx context.Context, st *store.Store, tx *store.Tx, known map[string]*attest.Key, rep *AuditReport) error {
+	env, err := st.SignedHead()
+	if err != nil || env == nil {
+		return err
+	}
+	name := st.AnchorPath() + " (signed head)"
+	e, err := attest.ParseEnvelope(name, env)
+	if err != nil {
+		return fail.Wrap(fail.Integrity, err)
+	}
+	var keys []*attest.Key
+	for _, s := range e.Signatures {
+		if k, ok := known[s.KeyID]; ok {
+			keys = append(keys, k)
+		} else {
+			rep.SignedHeadSigner = append(rep.SignedHeadSigner, s.KeyID)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	rep.SignedHeadSigner = nil
+	c, _, err := store.OpenCheckpoint(ctx, name, env, keys)
+	if err != nil {
+		return err
+	}
+	if err := tx.CheckCheckpoint(ctx, *c); err != nil {
+		return fail.Wrap(fail.KindOf(err), fmt.Errorf("%s: %w", name, err))
+	}
+	rep.SignedHead = c
+	return nil
+}
+
+// verifyAttestations checks the signature of every stored run attestation
+// whose key is known here; a run signed by an unknown key is listed as
+// unverifiable, a signature that fails with a known key is broken.
+func verifyAttestations(ctx context.Context, tx *store.Tx, known map[string]*attest.Key, rep *AuditReport) error {
 	runs, err := tx.Runs(ctx, store.RunFilter{})
 	if err != nil {
 		return err

@@ -119,6 +119,7 @@ func (r *Registry) record(ctx context.Context, tx *store.Tx, a *Actor, p *Predic
 	if err != nil {
 		return nil, store.Event{}, err
 	}
+	tx.SignHead(store.KeySigner(a.Key)) // the signed head beside the database (docs/store.md "Audit log")
 	return storeSigned(ctx, tx, p.Action, p.Action, p.subjectName(), a.Entry.Principal, a.Key.ID, s, payload)
 }
 

@@ -23,10 +23,37 @@ import (
 // anchorSchema names the anchor file's format.
 const anchorSchema = "stella.audit-head/v1"
 
-// anchorFile is the anchor's on-disk form: the head of each tenant's chain.
+// anchorFile is the anchor's on-disk form: the head of each tenant's chain,
+// and the last head a key signed (SignHead).
 type anchorFile struct {
 	Schema  string                `json:"schema"`
 	Tenants map[string]anchorHead `json:"tenants"`
+	Signed  map[string]signedHead `json:"signed,omitempty"`
+}
+
+// signedHead is the DSSE envelope of a Checkpoint (SignCheckpoint).
+type signedHead struct {
+	Seq      int64           `json:"seq"`
+	Envelope json.RawMessage `json:"envelope"`
+}
+
+// A HeadSigner signs the checkpoint of the chain's head after a
+// transaction commits (SignCheckpoint with the acting key).
+type HeadSigner func(context.Context, Checkpoint) ([]byte, error)
+
+// SignHead asks for the head this transaction leaves to be signed with fn
+// into the anchor file once it commits (docs/store.md "Audit log": the
+// signed head). The last call wins; nil signs nothing.
+func (t *Tx) SignHead(fn HeadSigner) { t.signer = fn }
+
+// SignedHead returns the envelope of the last signed head of the tenant's
+// chain in the anchor file, nil when there is none.
+func (s *Store) SignedHead() ([]byte, error) {
+	a, err := s.readAnchor()
+	if err != nil {
+		return nil, err
+	}
+	return a.Signed[s.tenant].Envelope, nil
 }
 
 type anchorHead struct {
@@ -62,8 +89,9 @@ func (s *Store) readAnchor() (*anchorFile, error) {
 }
 
 // writeAnchor records e as the head of the tenant's chain unless the
-// anchor already holds a later event (another process got there first).
-func (s *Store) writeAnchor(e *Event) error {
+// anchor already holds a later event (another process got there first),
+// and, with a signer, the signed checkpoint of e likewise.
+func (s *Store) writeAnchor(ctx context.Context, e *Event, sign HeadSigner) error {
 	p := s.AnchorPath()
 	if p == "" {
 		return nil
@@ -72,10 +100,25 @@ func (s *Store) writeAnchor(e *Event) error {
 	if err != nil {
 		return err
 	}
-	if cur, ok := a.Tenants[s.tenant]; ok && cur.Seq >= e.Seq {
+	changed := false
+	if cur, ok := a.Tenants[s.tenant]; !ok || cur.Seq < e.Seq {
+		a.Tenants[s.tenant] = anchorHead{Seq: e.Seq, EventHash: e.EventHash}
+		changed = true
+	}
+	if cur, ok := a.Signed[s.tenant]; sign != nil && (!ok || cur.Seq < e.Seq) {
+		env, err := sign(ctx, Checkpoint{Schema: CheckpointSchema, Tenant: s.tenant, Seq: e.Seq, EventHash: e.EventHash, At: e.At})
+		if err != nil {
+			return fail.New(fail.Internal, "sign the audit head: %v", err)
+		}
+		if a.Signed == nil {
+			a.Signed = map[string]signedHead{}
+		}
+		a.Signed[s.tenant] = signedHead{Seq: e.Seq, Envelope: env}
+		changed = true
+	}
+	if !changed {
 		return nil
 	}
-	a.Tenants[s.tenant] = anchorHead{Seq: e.Seq, EventHash: e.EventHash}
 	b, err := json.MarshalIndent(a, "", "  ")
 	if err != nil {
 		return err

@@ -188,6 +188,7 @@ type RecordRequest struct {
 	Attestation []byte         // DSSE envelope JSON, or nil when unsigned
 	Labels      []string       // run labels (ValidLabel), added also to an existing run
 	Components  []byte         // the component inventory (JSON), kept unless the run has one
+	SignHead    HeadSigner     // signs the audit head the run leaves (KeySigner of the run's key), or nil
 }
 
 // RecordRun stores a run in one transaction: the IR blob, the run row, its
@@ -223,6 +224,7 @@ func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, exi
 		actor = "cli"
 	}
 	err = s.Update(ctx, func(tx *Tx) error {
+		tx.SignHead(req.SignHead)
 		old, err := tx.Run(ctx, rec.RunID)
 		switch {
 		case err == nil:

@@ -162,6 +162,7 @@ type Tx struct {
 	s      *Store
 	tenant string
 	head   *Event // the last event this transaction appended
+	signer HeadSigner
 }
 
 // Tenant returns the transaction's tenant.
@@ -199,7 +200,7 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(*Tx) error) (er
 		return s.wrap("commit", err)
 	}
 	if t.head != nil {
-		return s.writeAnchor(t.head)
+		return s.writeAnchor(ctx, t.head, t.signer)
 	}
 	return nil
 }
