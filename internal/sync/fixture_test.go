@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -143,12 +144,13 @@ func populate(t *testing.T, st *store.Store, team string) {
 		if err != nil {
 			return err
 		}
+		x := model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
+			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}
 		if err := tx.PutStatement(ctx, &store.Statement{Seq: rq.Seq, Action: "exception.requested", Subject: "EX-1", KeyID: "sha256:k",
-			Principal: team, PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: []byte(`{"payloadType":"x","signatures":[],"ex":"` + team + `"}`)}); err != nil {
+			Principal: team, PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: requestEnvelope(t, x)}); err != nil {
 			return err
 		}
-		return tx.PutException(ctx, &store.ExceptionRow{Exception: model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
-			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}})
+		return tx.PutException(ctx, &store.ExceptionRow{Exception: x})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -223,4 +225,19 @@ func tableReport(t *testing.T, rep *Report, name string) TableReport {
 	}
 	t.Fatalf("report has no table %s: %+v", name, rep.Tables)
 	return TableReport{}
+}
+
+// requestEnvelope is an (unsigned) envelope whose statement requests x, as
+// PostgreSQL reads it to compare an exception's terms.
+func requestEnvelope(t *testing.T, x model.Exception) []byte {
+	t.Helper()
+	st, err := json.Marshal(map[string]any{"predicate": map[string]any{"action": "exception.requested", "exception": x}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := json.Marshal(map[string]any{"payloadType": "application/vnd.in-toto+json", "payload": base64.StdEncoding.EncodeToString(st), "signatures": []any{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
 }

@@ -263,6 +263,20 @@ func TestSiteIdentity(t *testing.T) {
 		t.Fatal("revoked without the revocation statement")
 	}
 	tx.Rollback(ctx)
+	// … nor widen an exception's terms beyond its signed request.
+	tx, err = asB.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
+		VALUES ('acme', $1, 'exceptions', 999999, $2, '\x00')`, siteB, keyB2.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE policy.exceptions SET data = replace(data, 'pkg:npm/p1', 'pkg:*') WHERE source_site = $1`, siteB)
+	if err == nil || !strings.Contains(err.Error(), "has terms its signed request statement does not hold") {
+		t.Fatalf("widened terms: %v", err)
+	}
+	tx.Rollback(ctx)
 	if _, err := asB.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
 		VALUES ('acme', $1, 'lessons', 999999, $2, '{"payloadType":"x","payload":"eA==","signatures":[{"keyid":"k","sig":"eA=="}]}')`, siteB, keyB2.ID); err != nil {
 		t.Fatal(err)
