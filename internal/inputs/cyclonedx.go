@@ -46,6 +46,9 @@ func readCycloneDX(d *doc, in *Input) error {
 	if err != nil {
 		return err
 	}
+	// Nothing positions a problem in the text after this: the file's bytes
+	// can go before the model is finished (docs/performance.md "Bounds").
+	d.data = nil
 	if in.Kind == KindSBOM {
 		in.SBOM = c.sbom()
 	}
@@ -123,6 +126,13 @@ func (c *cdxReader) stream() bool {
 // streamComponents decodes the components array (or null) one element at a
 // time.
 func (c *cdxReader) streamComponents(dec *json.Decoder) bool {
+	// Sized once from the bom-refs in the text rather than grown: growing
+	// holds the old and the new array, twice the model at its largest
+	// (docs/performance.md "Bounds"). A text can name more bom-refs than it
+	// has components, so at most one per 256 bytes.
+	if n := min(bytes.Count(c.d.data, []byte(`"bom-ref"`)), len(c.d.data)/256); c.comps == nil && n > 1024 {
+		c.comps, c.given, c.parents = make([]model.Component, 0, n), make([]string, 0, n), make([]int, 0, n)
+	}
 	i := 0
 	return streamArray(dec, func() bool {
 		var comp cdx.Component

@@ -78,3 +78,33 @@ func checkDecodeSBOM(t *testing.T, b []byte) bool {
 	}
 	return true
 }
+
+// TestDigestSBOM: DigestSBOM, hashing component by component, gives the
+// digest and length of the canonical JSON of the whole SBOM.
+func TestDigestSBOM(t *testing.T) {
+	sboms := []*model.SBOM{
+		{Format: "spdx", Name: "empty", Components: []model.Component{}},
+		{Format: "spdx", Name: "nil components"},
+		{Format: "cyclonedx", Name: "x", Digest: "sha256:ab", Root: &model.Component{Ref: "root", Name: "app"}, Tags: []string{"t"}, NoPurl: 1,
+			Components: []model.Component{{Ref: "a", Name: "a", Purl: "pkg:npm/a@1", Licenses: []string{"MIT"}, SBOM: "sha256:ab"}, {Ref: "b", Name: "é\"<"}}},
+	}
+	if data := testenv.DataDir(); data != "" {
+		paths, _ := filepath.Glob(filepath.Join(data, "sbom", "*", "*.json"))
+		for _, p := range paths {
+			in, err := Read(p, Options{Kind: KindSBOM})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sboms = append(sboms, in.SBOM)
+		}
+	}
+	for _, s := range sboms {
+		b, err := canon.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, n := DigestSBOM(s); d != canon.Digest(b) || n != int64(len(b)) {
+			t.Errorf("%s: DigestSBOM = %s, %d; canonical JSON %s, %d", s.Name, d, n, canon.Digest(b), len(b))
+		}
+	}
+}

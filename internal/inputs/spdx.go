@@ -213,7 +213,7 @@ func finishSBOM(s *model.SBOM, w *warnings) {
 		w.add("", "%d components have no purl and cannot match advisories: %s", s.NoPurl, strings.Join(refs, ", "))
 	}
 	s.Digest = ""
-	s.Digest = contentID(s)
+	s.Digest, _ = DigestSBOM(s)
 	for i := range s.Components {
 		s.Components[i].SBOM = s.Digest
 	}

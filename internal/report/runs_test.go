@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -187,4 +188,25 @@ func TestSimulation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerified renders policy verify's outcome for an evidence archive
+// (trusted, and with its own shipped key) and a set run's envelope.
+func TestVerified(t *testing.T) {
+	ev := &evidence.VerifyReport{File: "e.tar", Kind: "evidence", RunID: "run:a", Signers: []string{"k1"}, Findings: 2,
+		StoredRun: "not needed", ManifestSigners: []string{"k2"}, Inputs: 3, Source: true}
+	embedded := *ev
+	embedded.EmbeddedKey, embedded.Source, embedded.ManifestSigners = true, false, nil
+	env := &evidence.VerifyReport{File: "r.json", Kind: "envelope", RunID: "run:b", Signers: []string{"k1"}, Findings: 1, StoredRun: "no database",
+		Policy: "set", IRDigest: "sha256:s", Set: &store.RecordSet{Members: []store.RecordMember{{Policy: "P-1@1", IRDigest: "sha256:i", Enforcement: "enforce", Scope: "all", Applies: true}}}}
+	checkRenders(t, []renderCase{
+		{"evidence", func(w *bytes.Buffer) error { return Verified(w, ev, Options{}) }, "verified evidence: e.tar, run run:a, 2 findings\n" +
+			"  signed by k1 (trusted key)\n  archive manifest signed by k2 (every entry: source, IR, source map, inputs, record)\n" +
+			"  inputs: 3 files checked against snapshot manifest; policy source: compiles to the attested IR\n  stored run: not needed\n"},
+		{"embedded key", func(w *bytes.Buffer) error { return Verified(w, &embedded, Options{}) }, "verified evidence: e.tar, run run:a, 2 findings\n" +
+			"  signed by k1 (INSECURE: key shipped in the archive, not independently trusted)\n" +
+			"  inputs: 3 files checked against snapshot manifest; policy source: not in the archive\n  stored run: not needed\n"},
+		{"envelope of a set run", func(w *bytes.Buffer) error { return Verified(w, env, Options{}) }, "verified envelope: r.json, run run:b, 1 findings\n" +
+			"  signed by k1 (trusted key)\n  policy set sha256:s\n    P-1@1 sha256:i enforce scope all\n  stored run: no database\n"},
+	})
 }

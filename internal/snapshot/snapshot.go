@@ -495,9 +495,18 @@ func (b *builder) warn(file, format string, args ...any) {
 // finish writes the content files, the index and the manifest.
 func (b *builder) finish() (*Snapshot, error) {
 	in := b.inputs
-	for _, s := range in.SBOMs {
-		p := path.Join(sbomDir, canon.Short(s.Digest, 64)+".json")
-		d := b.put(p, "application/vnd.stella.sbom+json", mustCanon(s))
+	for i := range in.SBOMs {
+		s := &in.SBOMs[i]
+		p, media := sbomFile(s), "application/vnd.stella.sbom+json"
+		var d string
+		if len(s.Components) <= keepSBOMText {
+			d = b.put(p, media, mustCanon(s))
+		} else {
+			// Hashed as it is encoded, not held: Snapshot.file encodes it
+			// again if the snapshot is written.
+			digest, size := inputs.DigestSBOM(s)
+			d = b.putDigested(p, media, nil, size, digest)
+		}
 		b.digests.SBOMs = append(b.digests.SBOMs, SBOMDigest{Name: s.Name, Digest: s.Digest, File: d, Components: len(s.Components)})
 	}
 	set := b.set
@@ -564,6 +573,15 @@ func (b *builder) finish() (*Snapshot, error) {
 	return &Snapshot{Manifest: m, Inputs: in, Index: x, Digests: b.digests, files: b.files}, nil
 }
 
+// keepSBOMText is the number of components up to which an SBOM's content
+// file is kept in memory once encoded; a larger one is only hashed, and
+// encoded again when the snapshot's files are asked for (its text would
+// be about the size of the SBOM file: docs/performance.md "Bounds").
+var keepSBOMText = 50_000
+
+// sbomFile is the path of an SBOM's content file.
+func sbomFile(s *model.SBOM) string { return path.Join(sbomDir, canon.Short(s.Digest, 64)+".json") }
+
 // put adds a content file and returns its digest.
 func (b *builder) put(p, media string, data []byte) string {
 	return b.putDigested(p, media, data, int64(len(data)), canon.Digest(data))
@@ -571,7 +589,8 @@ func (b *builder) put(p, media string, data []byte) string {
 
 // putDigested adds a content file whose size and digest d are known; data
 // is nil for a cached advisories.json, which is read from its file when a
-// snapshot's files are asked for (Snapshot.file).
+// snapshot's files are asked for (Snapshot.file), and for a large SBOM,
+// encoded again then.
 func (b *builder) putDigested(p, media string, data []byte, size int64, d string) string {
 	b.files[p] = data
 	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: size})

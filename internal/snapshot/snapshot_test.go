@@ -583,3 +583,34 @@ func TestFeedProvenance(t *testing.T) {
 		t.Fatalf("reopened: %v %+v", err, back)
 	}
 }
+
+// TestLargeSBOMText: an SBOM over keepSBOMText components is only hashed
+// when frozen and encoded again for the snapshot's files; the snapshot, its
+// id and its files are the same as when the text is kept.
+func TestLargeSBOMText(t *testing.T) {
+	in := filepath.Join(testenv.RepoRoot(), "testdata", "inputs")
+	spec := Spec{SBOMs: []string{filepath.Join(in, "shop.cdx.json"), filepath.Join(in, "api.spdx.json")}, Advisories: []string{filepath.Join(in, "osv")}}
+	kept := fromFiles(t, spec)
+	old := keepSBOMText
+	keepSBOMText = 0
+	t.Cleanup(func() { keepSBOMText = old })
+	hashed := fromFiles(t, spec)
+	if hashed.ID() != kept.ID() || !reflect.DeepEqual(hashed.Manifest, kept.Manifest) {
+		t.Fatalf("the snapshot differs: %s, %s", hashed.ID(), kept.ID())
+	}
+	hf, err := hashed.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kf, _ := kept.Files()
+	if !reflect.DeepEqual(hf, kf) {
+		t.Fatal("the files differ")
+	}
+	dir := filepath.Join(t.TempDir(), "snap")
+	if err := hashed.Write(dir); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Load(dir); err != nil || s.ID() != kept.ID() {
+		t.Fatalf("written and loaded: %v", err)
+	}
+}
