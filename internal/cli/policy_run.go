@@ -298,14 +298,19 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 	return p, nil
 }
 
-// record records an outcome (run.Record), then the lessons it teaches
-// (docs/lessons.md), and passes on its warnings.
+// record records an outcome and the lessons it teaches (run.Record,
+// docs/lessons.md) and passes on its warnings.
 func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key *attest.Key) (*run.Recorded, error) {
 	rec, err := run.Record(ctx, st, out, key)
 	if err != nil {
 		return nil, err
 	}
-	a.recordLessons(ctx, st, rec.Record.RunID, out.Spec.Actor)
+	if rec.LessonsErr != nil {
+		a.infof("stella: warning: no lessons recorded for %s: %v", rec.Record.RunID, rec.LessonsErr)
+	}
+	for _, l := range rec.Lessons {
+		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
+	}
 	for _, w := range rec.Warnings {
 		a.infof("stella: warning: %s", w)
 	}
