@@ -74,7 +74,7 @@ func (a *App) warnCompared(c *run.Compared) {
 	if c == nil {
 		return
 	}
-	a.reportProblems("warning", c.Problems)
+	report.Problems(a.info(), "warning", c.Problems)
 	for _, w := range c.Warnings {
 		a.infof("stella: warning: %s", w)
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -38,7 +37,7 @@ exit code is 2.`,
 	f.StringVar(&opts.Kind, "kind", "", "expect this kind: sbom|advisories|vex|epss|kev|reachability|exceptions")
 	f.StringVar(&opts.As, "as", "", "read as this format instead of detecting it: cyclonedx|spdx|osv|openvex|csaf|epss|kev|stella-reachability|stella-exceptions")
 	f.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "leave out malformed OSV records instead of failing")
-	f.Int64Var(&opts.MaxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
+	f.Int64Var(&opts.MaxInputSize, "max-input-size", snapshot.DefaultMaxInputSize, "largest input file accepted, in bytes (after decompression)")
 	f.BoolVar(&opts.Content, "content", false, "include the normalized content (json and yaml output)")
 	return cmd
 }

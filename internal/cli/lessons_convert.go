@@ -42,7 +42,7 @@ func runLessonsConvert(ctx context.Context, app *App, ref string, opts *lessonsC
 		return err
 	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		c, err := lessons.Convert(ctx, reg, act, id)
+		c, err := reg.ConvertLesson(ctx, act, id)
 		if c != nil && c.Compiled != nil && len(c.Compiled.Diagnostics) > 0 && !app.Global.Quiet {
 			if rerr := app.diagnostics(c.Compiled.Diagnostics, c.Source); rerr != nil {
 				return rerr

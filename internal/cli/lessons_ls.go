@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/lessons"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 func newLessonsCmd(app *App) *cobra.Command {
@@ -56,17 +55,4 @@ func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
 		}
 		return t.Render()
 	})
-}
-
-// recordLessons runs the lessons detector after a recorded run. The run
-// stays recorded if this fails: the failure is a warning.
-func (a *App) recordLessons(ctx context.Context, st *store.Store, runID, actor string) {
-	ls, err := lessons.RecordRun(ctx, st, runID, actor)
-	if err != nil {
-		a.infof("stella: warning: no lessons recorded for %s: %v", runID, err)
-		return
-	}
-	for _, l := range ls {
-		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
-	}
 }

@@ -57,7 +57,7 @@ func runLessonsMove(ctx context.Context, app *App, ref string, opts *lessonsMove
 		return err
 	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		l, err := opts.move.Apply(ctx, reg, act, id)
+		l, err := opts.move.Apply(ctx, reg.Store, id, act.Entry.Principal, governance.ParseAge)
 		if err != nil {
 			return err
 		}

@@ -1,16 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/evidence"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyExportOptions struct {
@@ -60,41 +57,23 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 		return err
 	}
 	defer st.Close()
-	var ev *attest.Evidence
-	var r *store.Run
-	err = st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveRun(ctx, opts.run)
-		if err != nil {
-			return err
-		}
-		ev, r, err = evidence.Build(ctx, tx, id)
-		return err
-	})
+	ex, err := evidence.Export(ctx, st, opts.run, key)
 	if err != nil {
 		return err
 	}
-	if key != nil {
-		if ev.Keys[key.ID], err = key.PublicPEM(); err != nil {
-			return err
-		}
-	}
-	var buf bytes.Buffer
-	if err := attest.WriteSignedEvidence(ctx, &buf, r.RunID, ev, key); err != nil {
+	if err := writeFileAtomic(opts.out, ex.Data, 0o644); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(opts.out, buf.Bytes(), 0o644); err != nil {
-		return err
-	}
-	if ev.Envelope == nil {
-		app.infof("stella: warning: run %s is not signed; the evidence cannot be verified (run with --sign-key)", r.RunID)
+	if !ex.Signed {
+		app.infof("stella: warning: run %s is not signed; the evidence cannot be verified (run with --sign-key)", ex.RunID)
 	}
 	if key == nil {
 		app.infof("stella: warning: %s: the archive's manifest is not signed (give --sign-key): a verification will not cover the policy source by a signature", opts.out)
 	}
-	out := map[string]any{"runId": r.RunID, "file": opts.out, "bytes": buf.Len(), "signed": ev.Envelope != nil, "findings": r.Findings,
-		"manifestSigned": key != nil, "inputs": len(ev.Inputs), "source": ev.Source != nil}
+	out := map[string]any{"runId": ex.RunID, "file": opts.out, "bytes": len(ex.Data), "signed": ex.Signed, "findings": ex.Findings,
+		"manifestSigned": key != nil, "inputs": ex.Inputs, "source": ex.Source}
 	return app.render(out, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "exported %s (%d findings, %d input files) to %s (%d bytes)\n", r.RunID, r.Findings, len(ev.Inputs), opts.out, buf.Len())
+		_, err := fmt.Fprintf(w, "exported %s (%d findings, %d input files) to %s (%d bytes)\n", ex.RunID, ex.Findings, ex.Inputs, opts.out, len(ex.Data))
 		return err
 	})
 }

@@ -261,16 +261,12 @@ func (o *policyRunOptions) refuseLoose(ctx context.Context, app *App) error {
 	return app.inputsUnfrozen(ctx, "loose input files given ("+strings.Join(given, ", ")+")", cursors)
 }
 
-// eventInputsUnfrozen is the audit event of a run refused for loose inputs
-// (docs/runs.md); policy_inputs_unfrozen_total counts them.
-const eventInputsUnfrozen = "policy.inputs_unfrozen"
-
 // inputsUnfrozen records a policy.inputs_unfrozen event (best effort) and
 // returns the exit-7 error naming the cursors the run is missing.
 func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) error {
 	if st, err := a.openStore(ctx, false); err == nil {
 		st.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Append(ctx, eventInputsUnfrozen, "cli", "", map[string]any{"reason": why, "missingCursors": cursors})
+			_, err := tx.Append(ctx, run.EventInputsUnfrozen, "cli", "", map[string]any{"reason": why, "missingCursors": cursors})
 			return err
 		})
 		st.Close()
@@ -302,14 +298,19 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 	return p, nil
 }
 
-// record records an outcome (run.Record), then the lessons it teaches
-// (docs/lessons.md), and passes on its warnings.
+// record records an outcome and the lessons it teaches (run.Record,
+// docs/lessons.md) and passes on its warnings.
 func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key *attest.Key) (*run.Recorded, error) {
 	rec, err := run.Record(ctx, st, out, key)
 	if err != nil {
 		return nil, err
 	}
-	a.recordLessons(ctx, st, rec.Record.RunID, out.Spec.Actor)
+	if rec.LessonsErr != nil {
+		a.infof("stella: warning: no lessons recorded for %s: %v", rec.Record.RunID, rec.LessonsErr)
+	}
+	for _, l := range rec.Lessons {
+		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
+	}
 	for _, w := range rec.Warnings {
 		a.infof("stella: warning: %s", w)
 	}

@@ -276,10 +276,10 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	if spec.Files != nil {
 		for _, s := range out.Snapshot.Manifest.Sources {
 			// Each problem names its file already.
-			a.reportProblems("warning", s.Warnings)
-			a.reportProblems("skipped", s.Skipped)
+			report.Problems(a.info(), "warning", s.Warnings)
+			report.Problems(a.info(), "skipped", s.Skipped)
 		}
-		a.reportProblems("warning", out.Snapshot.Manifest.Warnings)
+		report.Problems(a.info(), "warning", out.Snapshot.Manifest.Warnings)
 	}
 	if out.AtChosen && !out.At.IsZero() {
 		a.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", out.At.Format(time.RFC3339))

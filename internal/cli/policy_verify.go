@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -17,6 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -68,29 +66,6 @@ Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 	return cmd
 }
 
-// verifyReport is the output of `policy verify`.
-type verifyReport struct {
-	File        string   `json:"file"`
-	Kind        string   `json:"kind"` // envelope or evidence
-	RunID       string   `json:"runId"`
-	Verified    bool     `json:"verified"`
-	Signers     []string `json:"signers"`
-	EmbeddedKey bool     `json:"embeddedKey,omitempty"`
-	Findings    int      `json:"findings"`
-	StoredRun   string   `json:"storedRun"` // checked, absent, or no database
-	// Evidence only: the keys that signed the archive's manifest, the
-	// number of input files checked, whether it holds the policy source.
-	ManifestSigners []string `json:"manifestSigners,omitempty"`
-	Inputs          int      `json:"inputs,omitempty"`
-	Source          bool     `json:"source,omitempty"`
-	Warnings        []string `json:"warnings,omitempty"`
-	// Policy and IRDigest are what the attested record says ran; Set its
-	// members, for a policy set run (envelopes only).
-	Policy   string           `json:"policy,omitempty"`
-	IRDigest string           `json:"irDigest,omitempty"`
-	Set      *store.RecordSet `json:"set,omitempty"`
-}
-
 // embeddedWarning is what --insecure-embedded-key prints.
 const embeddedWarning = "warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it"
 
@@ -110,37 +85,29 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	if err != nil {
 		return err
 	}
-	rep := verifyReport{File: path, Signers: []string{}}
-	if isEnvelope(data) {
-		rep.Kind = "envelope"
+	var rep *evidence.VerifyReport
+	if evidence.IsEnvelope(data) {
 		if opts.embedded {
 			return fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
 		}
 		if len(trusted) == 0 {
 			return fail.New(fail.Integrity, "%s: verification failed: no trusted key given: pass --key PUB or --trust-root PUB, or keep the signer in the trust config", path)
 		}
-		err = app.verifyEnvelope(ctx, path, data, trusted, &rep)
-	} else {
-		rep.Kind = "evidence"
-		var a *evidence.Archive
-		a, err = evidence.Open(path)
-		if err == nil && len(trusted) == 0 && opts.embedded {
-			trusted, err = attest.EmbeddedKeys(a.Evidence)
-			rep.EmbeddedKey = true
-		}
-		if err == nil {
-			var er *attest.EvidenceReport
-			if er, err = a.Verify(ctx, trusted); err == nil {
-				rep.RunID, rep.Signers, rep.Findings = er.RunID, er.Signers, er.Findings
-				rep.ManifestSigners, rep.Inputs, rep.Source, rep.Warnings = er.ManifestSigners, er.Inputs, a.Evidence.Source != nil, er.Warnings
-				rep.StoredRun = "not needed"
+		var st *store.Store
+		if fileExists(app.Global.DB) {
+			if st, err = app.openStore(ctx, true); err != nil {
+				return err
 			}
+			defer st.Close()
 		}
+		rep, err = evidence.VerifyEnvelope(ctx, st, path, data, trusted)
+	} else {
+		rep, err = evidence.VerifyArchive(ctx, path, trusted, opts.embedded)
 	}
 	if err != nil {
 		if fail.Is(err, fail.Integrity) {
 			hint := ""
-			if len(trusted) == 0 {
+			if len(trusted) == 0 && !rep.EmbeddedKey {
 				hint = "; pass --key PUB or --trust-root PUB (or --insecure-embedded-key to check only that the archive is intact)"
 			}
 			return fail.New(fail.Integrity, "%s: verification failed: %v%s", path, err, hint)
@@ -155,35 +122,7 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		app.infof("stella: warning: %s: %s", path, w)
 	}
 	app.Log.Info("verified", "file", path, "runId", rep.RunID, "signers", strings.Join(rep.Signers, ","))
-	return app.render(rep, func(w io.Writer) error {
-		s := app.styles()
-		fmt.Fprintf(w, "%s %s: %s, run %s, %d findings\n", s.paint(s.good, "verified"), rep.Kind, path, rep.RunID, rep.Findings)
-		for _, id := range rep.Signers {
-			trust := "trusted key"
-			if rep.EmbeddedKey {
-				trust = "INSECURE: key shipped in the archive, not independently trusted"
-			}
-			fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
-		}
-		for _, id := range rep.ManifestSigners {
-			fmt.Fprintf(w, "  archive manifest signed by %s (every entry: source, IR, source map, inputs, record)\n", id)
-		}
-		if rep.Kind == "evidence" {
-			fmt.Fprintf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, map[bool]string{true: "compiles to the attested IR", false: "not in the archive"}[rep.Source])
-		}
-		if rep.Policy != "" {
-			fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
-		}
-		if rep.Set != nil {
-			for _, m := range rep.Set.Members {
-				fmt.Fprintf(w, "    %s\n", m)
-			}
-		}
-		if rep.StoredRun != "" {
-			fmt.Fprintf(w, "  stored run: %s\n", rep.StoredRun)
-		}
-		return nil
-	})
+	return app.render(rep, func(w io.Writer) error { return report.Verified(w, rep, app.tableOptions()) })
 }
 
 // trustedVerifyKeys are the keys a verification trusts: refs (--key,
@@ -204,74 +143,6 @@ func (a *App) trustedVerifyKeys(ctx context.Context, refs []string, trust *gover
 		}
 	}
 	return keys, nil
-}
-
-func isEnvelope(b []byte) bool {
-	t := bytes.TrimLeft(b, " \t\r\n")
-	return len(t) > 0 && t[0] == '{'
-}
-
-// verifyEnvelope checks a policy.run@1 envelope and, when the database holds
-// the run, the stored outputs against it.
-func (a *App) verifyEnvelope(ctx context.Context, path string, data []byte, trusted []*attest.Key, rep *verifyReport) error {
-	env, err := attest.ParseEnvelope(path, data)
-	if err != nil {
-		return err
-	}
-	var st *store.Store
-	if fileExists(a.Global.DB) {
-		if st, err = a.openStore(ctx, true); err != nil {
-			return err
-		}
-		defer st.Close()
-	}
-	v, err := attest.VerifyRun(ctx, env, trusted)
-	if err != nil {
-		return err
-	}
-	rep.RunID, rep.Signers = v.RunID, v.Signers
-	rep.Findings = len(v.Statement.Subject)/2 - 1
-	var rec store.RunRecord
-	if err := json.Unmarshal(v.Record, &rec); err != nil {
-		return fail.New(fail.Integrity, "%s: the attested record does not decode: %v", path, err)
-	}
-	rep.Policy, rep.IRDigest, rep.Set = rec.Policy.PolicyID, rec.Policy.IRDigest, rec.Set
-	if rec.Policy.Version > 0 {
-		rep.Policy = fmt.Sprintf("%s@%d", rec.Policy.PolicyID, rec.Policy.Version)
-	}
-	if st == nil {
-		rep.StoredRun = "no database"
-		return nil
-	}
-	return st.View(ctx, func(tx *store.Tx) error {
-		r, err := tx.Run(ctx, v.RunID)
-		if fail.Is(err, fail.NotFound) {
-			rep.StoredRun = "not in this database"
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(r.Record, v.Record) {
-			return fail.New(fail.Integrity, "the stored record of %s differs from the attested one", r.RunID)
-		}
-		out, err := tx.RunOutputs(ctx, r.RunID)
-		if err != nil {
-			return err
-		}
-		if rep.Findings, err = v.CheckOutputs(out.Findings, out.Explains); err != nil {
-			return fmt.Errorf("stored run: %w", err)
-		}
-		ir, err := tx.RunIR(ctx, r)
-		if err != nil {
-			return err
-		}
-		if err := v.CheckIR(ir); err != nil {
-			return err
-		}
-		rep.StoredRun = "checked: record, findings, explains and IR match"
-		return nil
-	})
 }
 
 // evidenceFlags are the flags of the commands that read an evidence

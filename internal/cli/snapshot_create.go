@@ -13,7 +13,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
-	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
@@ -41,12 +40,12 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.epss, "epss", "", "EPSS scores CSV (may be gzipped)")
 	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
 	fs.StringArrayVar(&f.signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
-	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, "+inputs.ReachSchema+" JSON (repeatable)")
+	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, stella.reachability/v1 JSON (repeatable)")
 	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable); snapshot create also takes \"approved\": the database's approved, unexpired exceptions")
 	fs.StringVar(&f.sbomFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
 	fs.StringVar(&f.vexFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
 	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
-	fs.Int64Var(&f.maxInputSize, "max-input-size", inputs.DefaultLimits.MaxFileBytes, "largest input file accepted, in bytes (after decompression)")
+	fs.Int64Var(&f.maxInputSize, "max-input-size", snapshot.DefaultMaxInputSize, "largest input file accepted, in bytes (after decompression)")
 	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
 	fs.Lookup("feeds").NoOptDefVal = feeds.All
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
@@ -121,7 +120,7 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []sna
 		return nil, nil, err
 	}
 	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
-	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: inputs.KindExceptions, Data: data}}, nil
+	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: "exceptions", Data: data}}, nil
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
@@ -142,8 +141,8 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if err != nil {
 		return app.inputError(err)
 	}
-	app.reportProblems("warning", out.Warnings)
-	app.reportProblems("skipped", out.Skipped)
+	report.Problems(app.info(), "warning", out.Warnings)
+	report.Problems(app.info(), "skipped", out.Skipped)
 	if app.Global.Quiet && app.Format() == "table" {
 		_, err := fmt.Fprintln(app.Out, out.ID)
 		return err
@@ -171,11 +170,12 @@ func (a *App) inputError(err error) error {
 	return err
 }
 
-// reportProblems writes input warnings to stderr, one per line, unless --quiet.
-func (a *App) reportProblems(label string, ps []inputs.Problem) {
-	if !a.Global.Quiet {
-		report.Problems(a.Err, label, ps)
+// info is where status lines go: stderr, or nowhere with --quiet (as infof).
+func (a *App) info() io.Writer {
+	if a.Global.Quiet {
+		return io.Discard
 	}
+	return a.Err
 }
 
 // showProgress says whether long reads draw a progress bar: on a terminal,

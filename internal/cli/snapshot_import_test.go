@@ -3,13 +3,17 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/testenv"
 )
@@ -106,5 +110,19 @@ func rewriteIndex(t *testing.T, dir string, change func(*snapshot.IndexDoc)) {
 	}
 	if err := os.WriteFile(mp, mdata, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestInputFlagsMatchReaders: the input flags' help and default say what the
+// readers do (the cli names them without importing inputs).
+func TestInputFlagsMatchReaders(t *testing.T) {
+	var f inputFlags
+	fs := pflag.NewFlagSet("inputs", pflag.ContinueOnError)
+	f.AddFlags(fs)
+	if u := fs.Lookup("reachability").Usage; !strings.Contains(u, inputs.ReachSchema+" JSON") {
+		t.Errorf("--reachability help %q does not name %s", u, inputs.ReachSchema)
+	}
+	if d := fs.Lookup("max-input-size").DefValue; d != fmt.Sprint(inputs.DefaultLimits.MaxFileBytes) {
+		t.Errorf("--max-input-size default %s, the readers' %d", d, inputs.DefaultLimits.MaxFileBytes)
 	}
 }

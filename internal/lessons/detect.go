@@ -2,9 +2,10 @@
 // a pure function of a recorded run and the runs and lessons before it —
 // that finds failures, near-threshold gates and critical successes; the
 // lesson state machine; and converting a lesson into a draft policy
-// version with a concrete change and the lesson's evidence. The bodies of
-// the `stella lessons` commands are here (triage.go: List, Get, Move,
-// Convert); the CLI wires their flags and renders.
+// version with a concrete change and the lesson's evidence (Propose;
+// governance drafts it: Registry.ConvertLesson). The detector runs from
+// run.Record (RecordRun); the other `stella lessons` commands' bodies are
+// in triage.go (List, Get, Move).
 package lessons
 
 import (

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
-	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -47,7 +46,8 @@ func Get(ctx context.Context, st *store.Store, id string) (store.Lesson, error) 
 }
 
 // RecordRun runs the detector after run runID was recorded (Record) in a
-// transaction of its own and returns the lessons it recorded.
+// transaction of its own and returns the lessons it recorded; run.Record
+// calls it for every recorded run.
 func RecordRun(ctx context.Context, st *store.Store, runID, actor string) ([]store.Lesson, error) {
 	if actor == "" {
 		actor = "cli"
@@ -85,19 +85,20 @@ func (m Move) Check() error {
 	return nil
 }
 
-// Apply moves lesson id, acting as act, and returns it moved.
-func (m Move) Apply(ctx context.Context, reg *governance.Registry, act *governance.Actor, id string) (store.Lesson, error) {
+// Apply moves lesson id as principal and returns it moved; age reads the
+// ages --until may be given as (governance.ParseAge).
+func (m Move) Apply(ctx context.Context, st *store.Store, id, principal string, age func(string) (time.Duration, error)) (store.Lesson, error) {
 	var until string
 	if m.Verb == "defer" {
 		var err error
-		if until, err = ParseUntil(m.Until, reg.Store.Now(), governance.ParseAge); err != nil {
+		if until, err = ParseUntil(m.Until, st.Now(), age); err != nil {
 			return store.Lesson{}, err
 		}
 	}
 	var l store.Lesson
-	err := reg.Store.Update(ctx, func(tx *store.Tx) error {
+	err := st.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		l, err = Transition(ctx, tx, id, m.Event(), act.Entry.Principal, func(l *store.Lesson) {
+		l, err = Transition(ctx, tx, id, m.Event(), principal, func(l *store.Lesson) {
 			switch m.Verb {
 			case "defer":
 				l.DeferredUntil = until
@@ -110,59 +111,4 @@ func (m Move) Apply(ctx context.Context, reg *governance.Registry, act *governan
 		return err
 	})
 	return l, err
-}
-
-// Conversion is a lesson converted into a draft: the draft's transition,
-// the compile result and source of the drafted version (for its
-// diagnostics), and what changed, in one line.
-type Conversion struct {
-	Transition *governance.Transition
-	Compiled   *dsl.Result
-	Source     []byte
-	Change     string
-}
-
-// Convert drafts the next version of lesson id's policy with the lesson's
-// proposed change (Propose), acting as act, and marks the lesson
-// converted_to_draft. A draft that does not compile is returned with its
-// compile result and the error.
-func Convert(ctx context.Context, reg *governance.Registry, act *governance.Actor, id string) (*Conversion, error) {
-	var l store.Lesson
-	var src []byte
-	err := reg.Store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		if l, err = tx.Lesson(ctx, id); err != nil {
-			return err
-		}
-		if err := CheckConvertible(l); err != nil {
-			return err
-		}
-		pv, err := tx.PolicyVersion(ctx, l.PolicyID, 0)
-		if fail.Is(err, fail.NotFound) {
-			return fail.New(fail.NotFound, "lesson %s is about %s, which is no registered policy (a run of a file): register it with policy new first", l.ID, l.PolicyID)
-		}
-		if err != nil {
-			return err
-		}
-		src, err = tx.Blob(ctx, pv.SourceDigest)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	file := l.PolicyID + ".stella (lesson " + l.ID + ")"
-	next, change, err := Propose(l, file, src)
-	if err != nil {
-		return nil, err
-	}
-	c := &Conversion{Source: next, Change: change}
-	c.Transition, c.Compiled, err = reg.Draft(ctx, act, l.PolicyID, file, next)
-	if err != nil {
-		return c, err
-	}
-	err = reg.Store.Update(ctx, func(tx *store.Tx) error {
-		_, err := Transition(ctx, tx, id, EventConverted, act.Entry.Principal, func(l *store.Lesson) { l.Draft = c.Transition.Subject })
-		return err
-	})
-	return c, err
 }

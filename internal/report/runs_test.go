@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -187,4 +188,64 @@ func TestSimulation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestVerified renders policy verify's outcome for an evidence archive
+// (trusted, and with its own shipped key) and a set run's envelope.
+func TestVerified(t *testing.T) {
+	ev := &evidence.VerifyReport{File: "e.tar", Kind: "evidence", RunID: "run:a", Signers: []string{"k1"}, Findings: 2,
+		StoredRun: "not needed", ManifestSigners: []string{"k2"}, Inputs: 3, Source: true}
+	embedded := *ev
+	embedded.EmbeddedKey, embedded.Source, embedded.ManifestSigners = true, false, nil
+	env := &evidence.VerifyReport{File: "r.json", Kind: "envelope", RunID: "run:b", Signers: []string{"k1"}, Findings: 1, StoredRun: "no database",
+		Policy: "set", IRDigest: "sha256:s", Set: &store.RecordSet{Members: []store.RecordMember{{Policy: "P-1@1", IRDigest: "sha256:i", Enforcement: "enforce", Scope: "all", Applies: true}}}}
+	checkRenders(t, []renderCase{
+		{"evidence", func(w *bytes.Buffer) error { return Verified(w, ev, Options{}) }, "verified evidence: e.tar, run run:a, 2 findings\n" +
+			"  signed by k1 (trusted key)\n  archive manifest signed by k2 (every entry: source, IR, source map, inputs, record)\n" +
+			"  inputs: 3 files checked against snapshot manifest; policy source: compiles to the attested IR\n  stored run: not needed\n"},
+		{"embedded key", func(w *bytes.Buffer) error { return Verified(w, &embedded, Options{}) }, "verified evidence: e.tar, run run:a, 2 findings\n" +
+			"  signed by k1 (INSECURE: key shipped in the archive, not independently trusted)\n" +
+			"  inputs: 3 files checked against snapshot manifest; policy source: not in the archive\n  stored run: not needed\n"},
+		{"envelope of a set run", func(w *bytes.Buffer) error { return Verified(w, env, Options{}) }, "verified envelope: r.json, run run:b, 1 findings\n" +
+			"  signed by k1 (trusted key)\n  policy set sha256:s\n    P-1@1 sha256:i enforce scope all\n  stored run: no database\n"},
+	})
+}
+
+func TestOpenMetrics(t *testing.T) {
+	m := &run.Metrics{Tenant: "acme", Runs: 3, ByStatus: map[string]int{"succeeded": 2, "failed": 1}, Buckets: []int{0, 1, 1, 2, 2, 2, 3, 3, 3},
+		SumSeconds: 12.3456, Unfrozen: 4, Shadow: 1, ByVerdict: map[string]int{"blocked": 5, "passed": 7}}
+	checkRenders(t, []renderCase{{"metrics", func(w *bytes.Buffer) error { return OpenMetrics(w, m) }, `# TYPE policy_runs counter
+# HELP policy_runs Policy runs recorded, by status.
+policy_runs_total{status="failed",tenant="acme"} 1
+policy_runs_total{status="succeeded",tenant="acme"} 2
+# TYPE policy_run_duration_seconds histogram
+# UNIT policy_run_duration_seconds seconds
+# HELP policy_run_duration_seconds Wall-clock duration of recorded runs.
+policy_run_duration_seconds_bucket{tenant="acme",le="0.1"} 0
+policy_run_duration_seconds_bucket{tenant="acme",le="0.25"} 1
+policy_run_duration_seconds_bucket{tenant="acme",le="0.5"} 1
+policy_run_duration_seconds_bucket{tenant="acme",le="1"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="2.5"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="5"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="10"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="30"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="60"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="+Inf"} 3
+policy_run_duration_seconds_sum{tenant="acme"} 12.346
+policy_run_duration_seconds_count{tenant="acme"} 3
+# TYPE policy_inputs_unfrozen counter
+# HELP policy_inputs_unfrozen Runs refused because their inputs were not frozen.
+policy_inputs_unfrozen_total{tenant="acme"} 4
+# TYPE policy_shadow_runs counter
+# HELP policy_shadow_runs Shadow runs recorded.
+policy_shadow_runs_total{tenant="acme"} 1
+# TYPE policy_findings counter
+# HELP policy_findings Findings of succeeded runs, by verdict.
+policy_findings_total{tenant="acme",verdict="passed"} 7
+policy_findings_total{tenant="acme",verdict="warned"} 0
+policy_findings_total{tenant="acme",verdict="blocked"} 5
+policy_findings_total{tenant="acme",verdict="quieted"} 0
+policy_findings_total{tenant="acme",verdict="ignored"} 0
+# EOF
+`}})
 }

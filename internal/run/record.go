@@ -15,6 +15,7 @@ import (
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/lessons"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -26,12 +27,18 @@ type Recorded struct {
 	Existing bool   // the same run was already recorded
 	// Warnings are for the user: an earlier recording's attestation kept.
 	Warnings []string
+	// Lessons are what the lessons detector recorded after the run
+	// (docs/lessons.md); LessonsErr why it recorded none (the run stays
+	// recorded).
+	Lessons    []store.Lesson
+	LessonsErr error
 }
 
 // Record records an evaluated outcome (a failed one as a failed run): the
 // run record, the policy.run@1 statement over its findings and explains
 // signed with key (nil: unsigned), the rows and the audit events, in one
-// transaction (docs/runs.md, docs/attestation.md).
+// transaction (docs/runs.md, docs/attestation.md); then the lessons the run
+// teaches (lessons.RecordRun).
 func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (*Recorded, error) {
 	m, err := o.meta()
 	if err != nil {
@@ -83,6 +90,7 @@ func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (
 		}
 		out.Envelope = run.Attestation
 	}
+	out.Lessons, out.LessonsErr = lessons.RecordRun(ctx, st, rec.RunID, o.Spec.Actor)
 	return out, nil
 }
 

@@ -139,6 +139,17 @@ func TestRecord(t *testing.T) {
 	if !again.Existing || again.Record.RunID != first.Record.RunID || !bytes.Equal(again.Envelope, first.Envelope) {
 		t.Fatalf("second recording: existing %v, run %s (first %s)", again.Existing, again.Record.RunID, first.Record.RunID)
 	}
+	// The lessons detector runs after every recording; a run teaches its
+	// lessons once (docs/lessons.md).
+	if out.Result.Verdict != engine.VerdictBlocked {
+		t.Fatalf("the fixture run is %s; the lesson check wants a blocked one", out.Result.Verdict)
+	}
+	if first.LessonsErr != nil || len(first.Lessons) != 1 || first.Lessons[0].Type != "failure" {
+		t.Errorf("first recording: lessons %+v, %v", first.Lessons, first.LessonsErr)
+	}
+	if again.LessonsErr != nil || len(again.Lessons) != 0 {
+		t.Errorf("second recording: lessons %+v, %v", again.Lessons, again.LessonsErr)
+	}
 }
 
 func TestRecordSet(t *testing.T) {

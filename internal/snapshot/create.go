@@ -119,3 +119,7 @@ func (r Request) Spec() (Spec, error) {
 	}
 	return sp, nil
 }
+
+// DefaultMaxInputSize is the largest input file, in bytes after
+// decompression, a snapshot reads unless a Request says otherwise.
+var DefaultMaxInputSize = inputs.DefaultLimits.MaxFileBytes

@@ -1,0 +1,45 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/stella-policy/stella/internal/evidence"
+)
+
+// Verified writes the terminal form of a `policy verify` that succeeded
+// (docs/attestation.md): what was verified, by which keys, and what was
+// checked besides the signatures.
+func Verified(w io.Writer, rep *evidence.VerifyReport, o Options) error {
+	p := newPalette(o.Color)
+	fmt.Fprintf(w, "%s %s: %s, run %s, %d findings\n", p.paint(p.good, "verified"), rep.Kind, rep.File, rep.RunID, rep.Findings)
+	for _, id := range rep.Signers {
+		trust := "trusted key"
+		if rep.EmbeddedKey {
+			trust = "INSECURE: key shipped in the archive, not independently trusted"
+		}
+		fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
+	}
+	for _, id := range rep.ManifestSigners {
+		fmt.Fprintf(w, "  archive manifest signed by %s (every entry: source, IR, source map, inputs, record)\n", id)
+	}
+	if rep.Kind == "evidence" {
+		source := "not in the archive"
+		if rep.Source {
+			source = "compiles to the attested IR"
+		}
+		fmt.Fprintf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, source)
+	}
+	if rep.Policy != "" {
+		fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
+	}
+	if rep.Set != nil {
+		for _, m := range rep.Set.Members {
+			fmt.Fprintf(w, "    %s\n", m)
+		}
+	}
+	if rep.StoredRun != "" {
+		fmt.Fprintf(w, "  stored run: %s\n", rep.StoredRun)
+	}
+	return nil
+}
