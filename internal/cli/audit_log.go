@@ -7,9 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type auditLogOptions struct {
@@ -44,29 +42,14 @@ previous hash and hash.`,
 }
 
 func runAuditLog(ctx context.Context, app *App, opts *auditLogOptions) error {
-	if opts.limit < 0 {
-		return fail.New(fail.Invalid, "--limit %d: want a positive number", opts.limit)
-	}
 	st, err := app.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	f := store.EventFilter{Type: opts.typ, Subject: opts.subject, Limit: opts.limit}
-	if opts.since != "" {
-		if f.Since, err = governance.AuditSince(opts.since, st.Now(), 0); err != nil {
-			return err
-		}
-	}
-	var events []store.Event
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		events, err = tx.Events(ctx, f)
+	events, err := governance.AuditLog(ctx, st, governance.AuditQuery{Since: opts.since, Type: opts.typ, Subject: opts.subject, Limit: opts.limit})
+	if err != nil {
 		return err
-	}); err != nil {
-		return err
-	}
-	if events == nil {
-		events = []store.Event{}
 	}
 	return app.render(events, func(w io.Writer) error {
 		t := app.newTable(w, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")

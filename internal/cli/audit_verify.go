@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -115,9 +112,9 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 	})
 }
 
-// checkCheckpoints checks the chain against each --checkpoint: a bundle's
-// site/audit-checkpoint.dsse.json or a checkpoint envelope, signed by a
-// trusted key.
+// checkCheckpoints checks the chain against each --checkpoint, signed by a
+// --trust-root key (or config bundle.trust_roots) or a key of the trust
+// config (bundle.CheckCheckpoints).
 func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *auditVerifyOptions, trust *governance.Trust) ([]store.Checkpoint, error) {
 	refs := append([]string(nil), opts.trustRoots...)
 	if app.Config != nil {
@@ -127,57 +124,11 @@ func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *audi
 	if err != nil {
 		return nil, err
 	}
-	var out []store.Checkpoint
-	for _, path := range opts.checkpoints {
-		data, name, err := checkpointFile(path)
-		if err != nil {
-			return nil, err
-		}
-		c, _, err := bundle.OpenCheckpoint(ctx, name, data, keys)
-		if err != nil {
-			return nil, err
-		}
-		if err := st.View(ctx, func(tx *store.Tx) error { return tx.CheckCheckpoint(ctx, *c) }); err != nil {
-			return nil, fail.Wrap(fail.KindOf(err), fmt.Errorf("%s: %w", name, err))
-		}
-		out = append(out, *c)
-	}
-	return out, nil
-}
-
-// checkpointFile reads a checkpoint envelope, or the one a bundle carries.
-func checkpointFile(path string) ([]byte, string, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, "", fail.New(fail.NotFound, "checkpoint %s does not exist", path)
-		}
-		return nil, "", fail.New(fail.Invalid, "checkpoint %s: %v", path, unwrapPath(err))
-	}
-	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")) {
-		return data, path, nil
-	}
-	b, err := bundle.Read(bytes.NewReader(data), bundle.Limits{})
-	if err != nil {
-		return nil, "", fail.Wrap(fail.KindOf(err), fmt.Errorf("bundle %s: %w", path, err))
-	}
-	defer b.Close()
-	cp, ok := b.File(bundle.CheckpointPath)
-	if !ok {
-		return nil, "", fail.New(fail.Integrity, "bundle %s carries no %s (exported before bundles carried checkpoints)", path, bundle.CheckpointPath)
-	}
-	return cp, path + ":" + bundle.CheckpointPath, nil
+	return bundle.CheckCheckpoints(ctx, st, opts.checkpoints, keys)
 }
 
 func verifyExportFile(ctx context.Context, app *App, path string, trust *governance.Trust) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fail.New(fail.NotFound, "audit export %s does not exist", path)
-		}
-		return fail.New(fail.Invalid, "audit export %s: %v", path, unwrapPath(err))
-	}
-	rep, err := governance.VerifyExport(ctx, path, b, trust)
+	rep, err := governance.VerifyExportFile(ctx, path, trust)
 	if err != nil {
 		return err
 	}

@@ -53,18 +53,6 @@ docs/governance.md "Signed trust".`,
 	return cmd
 }
 
-// trustEntryOut is a trusted key as trust commands print it.
-type trustEntryOut struct {
-	Principal string   `json:"principal"`
-	KeyID     string   `json:"keyId"`
-	Type      string   `json:"type"`
-	Scopes    []string `json:"scopes"`
-}
-
-func entryOut(e *governance.Entry) trustEntryOut {
-	return trustEntryOut{Principal: e.Principal, KeyID: e.KeyID, Type: e.Key.Type, Scopes: e.Scopes}
-}
-
 func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 	scopes, err := governance.ParseScopes(opts.scopes)
 	if err != nil {
@@ -80,7 +68,7 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 	if err != nil {
 		return err
 	}
-	out := entryOut(&edit.Changed[0])
+	out := edit.Changed[0].View()
 	app.infof("trusted %s as %s in %s", shortID(out.KeyID), out.Principal, edit.File)
 	return app.render(out, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s  %s  %s\n", out.Principal, out.KeyID, strings.Join(out.Scopes, ","))

@@ -42,9 +42,9 @@ func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions) error {
 	if err != nil {
 		return err
 	}
-	out := make([]trustEntryOut, len(edit.Changed))
+	out := make([]governance.TrustedKeyView, len(edit.Changed))
 	for i := range edit.Changed {
-		out[i] = entryOut(&edit.Changed[i])
+		out[i] = edit.Changed[i].View()
 	}
 	return app.render(out, func(w io.Writer) error {
 		for _, e := range out {

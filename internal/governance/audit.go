@@ -3,7 +3,9 @@ package governance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
@@ -399,6 +401,18 @@ type ExportReport struct {
 	Events     int         `json:"events"`
 	Statements int         `json:"statements"`
 	Trusted    bool        `json:"trusted"` // the exporter's key is in the trust config with policy:audit
+}
+
+// VerifyExportFile reads an audit export file and checks it (VerifyExport).
+func VerifyExportFile(ctx context.Context, path string, trust *Trust) (*ExportReport, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fail.New(fail.NotFound, "audit export %s does not exist", path)
+		}
+		return nil, fail.New(fail.Invalid, "audit export %s: %v", path, unwrapPathErr(err))
+	}
+	return VerifyExport(ctx, path, b, trust)
 }
 
 // VerifyExport checks an audit export offline: the exporter's signature,
