@@ -261,16 +261,12 @@ func (o *policyRunOptions) refuseLoose(ctx context.Context, app *App) error {
 	return app.inputsUnfrozen(ctx, "loose input files given ("+strings.Join(given, ", ")+")", cursors)
 }
 
-// eventInputsUnfrozen is the audit event of a run refused for loose inputs
-// (docs/runs.md); policy_inputs_unfrozen_total counts them.
-const eventInputsUnfrozen = "policy.inputs_unfrozen"
-
 // inputsUnfrozen records a policy.inputs_unfrozen event (best effort) and
 // returns the exit-7 error naming the cursors the run is missing.
 func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) error {
 	if st, err := a.openStore(ctx, false); err == nil {
 		st.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Append(ctx, eventInputsUnfrozen, "cli", "", map[string]any{"reason": why, "missingCursors": cursors})
+			_, err := tx.Append(ctx, run.EventInputsUnfrozen, "cli", "", map[string]any{"reason": why, "missingCursors": cursors})
 			return err
 		})
 		st.Close()

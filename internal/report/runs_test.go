@@ -210,3 +210,42 @@ func TestVerified(t *testing.T) {
 			"  signed by k1 (trusted key)\n  policy set sha256:s\n    P-1@1 sha256:i enforce scope all\n  stored run: no database\n"},
 	})
 }
+
+func TestOpenMetrics(t *testing.T) {
+	m := &run.Metrics{Tenant: "acme", Runs: 3, ByStatus: map[string]int{"succeeded": 2, "failed": 1}, Buckets: []int{0, 1, 1, 2, 2, 2, 3, 3, 3},
+		SumSeconds: 12.3456, Unfrozen: 4, Shadow: 1, ByVerdict: map[string]int{"blocked": 5, "passed": 7}}
+	checkRenders(t, []renderCase{{"metrics", func(w *bytes.Buffer) error { return OpenMetrics(w, m) }, `# TYPE policy_runs counter
+# HELP policy_runs Policy runs recorded, by status.
+policy_runs_total{status="failed",tenant="acme"} 1
+policy_runs_total{status="succeeded",tenant="acme"} 2
+# TYPE policy_run_duration_seconds histogram
+# UNIT policy_run_duration_seconds seconds
+# HELP policy_run_duration_seconds Wall-clock duration of recorded runs.
+policy_run_duration_seconds_bucket{tenant="acme",le="0.1"} 0
+policy_run_duration_seconds_bucket{tenant="acme",le="0.25"} 1
+policy_run_duration_seconds_bucket{tenant="acme",le="0.5"} 1
+policy_run_duration_seconds_bucket{tenant="acme",le="1"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="2.5"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="5"} 2
+policy_run_duration_seconds_bucket{tenant="acme",le="10"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="30"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="60"} 3
+policy_run_duration_seconds_bucket{tenant="acme",le="+Inf"} 3
+policy_run_duration_seconds_sum{tenant="acme"} 12.346
+policy_run_duration_seconds_count{tenant="acme"} 3
+# TYPE policy_inputs_unfrozen counter
+# HELP policy_inputs_unfrozen Runs refused because their inputs were not frozen.
+policy_inputs_unfrozen_total{tenant="acme"} 4
+# TYPE policy_shadow_runs counter
+# HELP policy_shadow_runs Shadow runs recorded.
+policy_shadow_runs_total{tenant="acme"} 1
+# TYPE policy_findings counter
+# HELP policy_findings Findings of succeeded runs, by verdict.
+policy_findings_total{tenant="acme",verdict="passed"} 7
+policy_findings_total{tenant="acme",verdict="warned"} 0
+policy_findings_total{tenant="acme",verdict="blocked"} 5
+policy_findings_total{tenant="acme",verdict="quieted"} 0
+policy_findings_total{tenant="acme",verdict="ignored"} 0
+# EOF
+`}})
+}

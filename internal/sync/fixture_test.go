@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/model"
@@ -127,8 +127,7 @@ func populate(t *testing.T, st *store.Store, team string) {
 		if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: "P-1", Version: 1, State: store.StateApproved}, ev.Seq); err != nil {
 			return err
 		}
-		if err := tx.PutStatement(ctx, &store.Statement{Seq: ev.Seq, Action: "policy.approved", Subject: pv.String(), KeyID: "sha256:k",
-			Principal: "alice", PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: []byte(`{"payloadType":"x","signatures":[]}`)}); err != nil {
+		if err := tx.PutStatement(ctx, statement(t, ev.Seq, "policy.approved", "alice", pv.String(), nil)); err != nil {
 			return err
 		}
 		if _, err := tx.PutSnapshot(ctx, "sha256:snap-"+team, "test", nil, []store.File{{Path: "sbom.json", Data: []byte(`{"team":"` + team + `"}`)}}); err != nil {
@@ -146,8 +145,7 @@ func populate(t *testing.T, st *store.Store, team string) {
 		}
 		x := model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
 			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}
-		if err := tx.PutStatement(ctx, &store.Statement{Seq: rq.Seq, Action: "exception.requested", Subject: "EX-1", KeyID: "sha256:k",
-			Principal: team, PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: requestEnvelope(t, x)}); err != nil {
+		if err := tx.PutStatement(ctx, statement(t, rq.Seq, "exception.requested", team, "EX-1", &x)); err != nil {
 			return err
 		}
 		return tx.PutException(ctx, &store.ExceptionRow{Exception: x})
@@ -227,17 +225,34 @@ func tableReport(t *testing.T, rep *Report, name string) TableReport {
 	return TableReport{}
 }
 
-// requestEnvelope is an (unsigned) envelope whose statement requests x, as
-// PostgreSQL reads it to compare an exception's terms.
-func requestEnvelope(t *testing.T, x model.Exception) []byte {
+// statement is a governance statement signed by a fresh key, whose
+// predicate holds action, the actor and, for a request, the exception's
+// terms: what PostgreSQL compares the row with.
+func statement(t *testing.T, seq int64, action, principal, subject string, x *model.Exception) *store.Statement {
 	t.Helper()
-	st, err := json.Marshal(map[string]any{"predicate": map[string]any{"action": "exception.requested", "exception": x}})
+	k, err := attest.Generate("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, err := json.Marshal(map[string]any{"payloadType": "application/vnd.in-toto+json", "payload": base64.StdEncoding.EncodeToString(st), "signatures": []any{}})
+	pred := map[string]any{"action": action, "actor": map[string]string{"keyId": k.ID, "principal": principal}}
+	if x != nil {
+		pred["exception"] = x
+	}
+	payload, err := attest.NewStatement("https://stella.dev/attestations/governance@1", []attest.Subject{attest.SubjectOf(subject, canon.Digest([]byte(subject)))}, pred)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return env
+	env, err := attest.Sign(context.Background(), attest.PayloadType, payload, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eb, err := attest.MarshalEnvelope(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := k.PublicPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &store.Statement{Seq: seq, Action: action, Subject: subject, KeyID: k.ID, Principal: principal, PublicPEM: string(pem), Envelope: eb}
 }

@@ -277,12 +277,38 @@ func TestSiteIdentity(t *testing.T) {
 		t.Fatalf("widened terms: %v", err)
 	}
 	tx.Rollback(ctx)
+	// … nor change who approved (the column "approvals by whom" reads).
+	tx, err = asB.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
+		VALUES ('acme', $1, 'governance_statements', 999999, $2, '\x00')`, siteB, keyB2.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(ctx, `UPDATE policy.governance_statements SET principal = 'dave' WHERE source_site = $1 AND action = 'policy.approved'`, siteB)
+	if err == nil || !strings.Contains(err.Error(), "its columns are not what its signed envelope says") {
+		t.Fatalf("edited principal: %v", err)
+	}
+	tx.Rollback(ctx)
 	if _, err := asB.Exec(ctx, `INSERT INTO policy.site_pushes (tenant, source_site, table_name, last_seq, key_id, envelope)
 		VALUES ('acme', $1, 'lessons', 999999, $2, '{"payloadType":"x","payload":"eA==","signatures":[{"keyid":"k","sig":"eA=="}]}')`, siteB, keyB2.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "push of lessons up to 999999: not signed by the site's registered key") {
 		t.Fatalf("a forged push record: %v", err)
+	}
+
+	// The schema owner can switch the triggers off; statement signatures
+	// are still checked by VerifyAudit.
+	if _, err := conn.Exec(ctx, `DELETE FROM policy.site_pushes WHERE last_seq = 999999;
+		ALTER TABLE policy.governance_statements DISABLE TRIGGER USER;
+		UPDATE policy.governance_statements SET public_pem = (SELECT public_pem FROM policy.site_keys LIMIT 1) WHERE action = 'policy.approved';
+		ALTER TABLE policy.governance_statements ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "(policy.approved by alice): its public key is") {
+		t.Fatalf("a statement's key swapped: %v", err)
 	}
 }
 

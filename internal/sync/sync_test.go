@@ -405,8 +405,7 @@ func TestOwnedRowsUpdate(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return tx.PutStatement(ctx, &store.Statement{Seq: ev.Seq, Action: "exception.approved", Subject: "EX-1", KeyID: "sha256:c",
-			Principal: "carol", PublicPEM: "-----BEGIN PUBLIC KEY-----", Envelope: []byte(`{"payloadType":"x","signatures":[],"ok":1}`)})
+		return tx.PutStatement(ctx, statement(t, ev.Seq, "exception.approved", "carol", "EX-1", nil))
 	})
 	if err != nil {
 		t.Fatal(err)
