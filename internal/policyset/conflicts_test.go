@@ -124,3 +124,26 @@ func TestConflicts(t *testing.T) {
 		})
 	}
 }
+
+// TestReport: `policy conflicts` names the members compared and counts
+// what it finds by severity; none found is an empty list, not null.
+func TestReport(t *testing.T) {
+	cases := []struct {
+		name               string
+		srcs               []string
+		blocking, warnings int
+	}{
+		{"none", []string{pol("baseline", ``, `max_high = 5`, blockCritical), pol("overlay", `scope = { env = { stage = "prod" } }`, `max_high = 0`)}, 0, 0},
+		{"one blocking", []string{pol("baseline", ``, `max_high = 5`), pol("overlay", `scope = { env = { stage = "prod" } }`, `max_high = 10`)}, 1, 0},
+		{"one warning", []string{pol("baseline", ``, ``, blockCritical), pol("shadow", `scope = { env = { stage = "prod" } }, enforcement = "audit"`, ``, blockCritical)}, 0, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := Report(members(t, tc.srcs...))
+			if strings.Join(rep.Policies, " ") != "P-1@1 P-2@1" || rep.Conflicts == nil || rep.Blocking != tc.blocking || rep.Warnings != tc.warnings ||
+				len(rep.Conflicts) != tc.blocking+tc.warnings {
+				t.Fatalf("report %+v; want %d blocking, %d warnings", rep, tc.blocking, tc.warnings)
+			}
+		})
+	}
+}

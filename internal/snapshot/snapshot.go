@@ -213,14 +213,6 @@ type Doc struct {
 // returned snapshot has the same id, content and digests that Create would
 // write, without touching the disk.
 func FromFiles(spec Spec) (*Snapshot, error) {
-	cache, err := openCache(&spec)
-	if err != nil {
-		return nil, err
-	}
-	var cached *frozenSet
-	if cache != nil {
-		cached = cache.get()
-	}
 	type job struct {
 		path   string
 		opt    inputs.Options
@@ -245,9 +237,6 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		{inputs.KindReach, "", spec.Reachability},
 		{inputs.KindExceptions, "", spec.Exceptions},
 	} {
-		if step.kind == inputs.KindAdvisories && cached != nil {
-			continue
-		}
 		for _, p := range step.paths {
 			if p != "" {
 				jobs = append(jobs, job{path: p, opt: inputs.Options{Kind: step.kind, Format: step.f, SkipInvalid: spec.SkipInvalid,
@@ -258,38 +247,77 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	for _, d := range spec.Docs {
 		jobs = append(jobs, job{path: d.Name, data: d.Data, opt: inputs.Options{Kind: d.Kind, Limits: spec.Limits}})
 	}
-	// The inputs are read at once (an SBOM parses on one core while an
-	// advisory directory fills the others), unless a progress bar shows
-	// them one by one; the first error in input order is reported.
+	// The advisory inputs are fingerprinted for the frozen-advisory cache
+	// while the others are read (an SBOM parses on one core while a
+	// directory of advisories is stat'ed on the other), and read only when
+	// the cache misses; all inputs are read at once (an SBOM parses while
+	// an advisory directory fills the other cores), unless a progress bar
+	// shows them one by one. The first error in input order is reported.
+	var cache *advCache
+	var cached *frozenSet
+	var cacheErr error
+	lookup := func() {
+		if cache, cacheErr = openCache(&spec); cache != nil {
+			cached = cache.get()
+		}
+	}
+	isAdv := func(j job) bool { return j.opt.Kind == inputs.KindAdvisories && j.data == nil }
 	read := make([]*inputs.Input, len(jobs))
 	errs := make([]error, len(jobs))
-	var wg sync.WaitGroup
-	for i, j := range jobs {
-		readJob := func() (*inputs.Input, error) {
-			if j.data != nil {
-				return inputs.ReadBytes(j.path, j.data, j.opt)
-			}
-			return inputs.Read(j.path, j.opt)
+	readJob := func(i int) {
+		j := jobs[i]
+		if j.data != nil {
+			read[i], errs[i] = inputs.ReadBytes(j.path, j.data, j.opt)
+		} else {
+			read[i], errs[i] = inputs.Read(j.path, j.opt)
 		}
-		if spec.Progress != nil {
-			read[i], errs[i] = readJob()
-			if errs[i] != nil {
+	}
+	var wg sync.WaitGroup
+	if spec.Progress != nil {
+		if lookup(); cacheErr != nil {
+			return nil, cacheErr
+		}
+		for i, j := range jobs {
+			if isAdv(j) && cached != nil {
+				continue
+			}
+			if readJob(i); errs[i] != nil {
 				break
 			}
-			continue
 		}
-		wg.Go(func() { read[i], errs[i] = readJob() })
+	} else {
+		var looked sync.WaitGroup
+		looked.Go(lookup)
+		for i, j := range jobs {
+			if !isAdv(j) {
+				wg.Go(func() { readJob(i) })
+			}
+		}
+		looked.Wait()
+		for i, j := range jobs {
+			if isAdv(j) && cached == nil && cacheErr == nil {
+				wg.Go(func() { readJob(i) })
+			}
+		}
+		wg.Wait()
+		if cacheErr != nil {
+			return nil, cacheErr
+		}
 	}
-	wg.Wait()
+	var got []*inputs.Input
 	for i, j := range jobs {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
+		if isAdv(j) && cached != nil {
+			continue
+		}
 		if in := read[i]; j.signal && in.Kind != inputs.KindEPSS && in.Kind != inputs.KindKEV {
 			return nil, fail.New(fail.Invalid, "%s: is %s input, not a signal (EPSS scores or a KEV catalog)", j.path, in.Kind)
 		}
+		got = append(got, read[i])
 	}
-	s, set, err := freeze(read, spec.Feeds, cached)
+	s, set, err := freeze(got, spec.Feeds, cached)
 	if err == nil && cache != nil && cached == nil {
 		cache.put(set)
 	}
