@@ -105,12 +105,11 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	if o.Key == nil {
 		return fail.New(fail.Invalid, "bundle export needs --sign-key (a bundle is always signed)")
 	}
-	trust, err := app.bundleTrustConfig(opts.trust)
+	approvals, err := app.bundleApprovals(opts.trust)
 	if err != nil {
 		return err
 	}
-	o.Approvals = &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}
-	o.Roles = trust.Roles
+	o.Approvals, o.Roles = approvals, approvals.Trust.Roles
 	st, err := app.openStore(ctx, true)
 	if err != nil {
 		return err
@@ -147,9 +146,14 @@ func parseTimes(fs ...timeFlag) error {
 	return nil
 }
 
-// bundleTrustConfig returns this site's governance trust config (--trust,
-// else found as the governance commands find it), or an empty one when there is none: it
-// then trusts nobody, and carried approvals do not count.
-func (a *App) bundleTrustConfig(flag string) (*governance.Trust, error) {
-	return a.loadTrust(flag, true)
+// bundleApprovals judges the approvals bundles carry by this site's
+// governance trust config (--trust, else found as the governance commands
+// find it), or an empty one when there is none: it then trusts nobody, and
+// carried approvals do not count.
+func (a *App) bundleApprovals(trustFlag string) (*governance.BundleApprovals, error) {
+	trust, err := a.loadTrust(trustFlag, true)
+	if err != nil {
+		return nil, err
+	}
+	return &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, nil
 }

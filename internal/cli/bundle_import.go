@@ -70,11 +70,10 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 	if err != nil {
 		return err
 	}
-	trust, err := app.bundleTrustConfig(opts.trust)
+	approvals, err := app.bundleApprovals(opts.trust)
 	if err != nil {
 		return err
 	}
-	approvals := &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}
 	o := bundle.ImportOptions{Verify: vo, Force: opts.force, Reason: opts.reason, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}
 	q := opts.quarantine
 	if q == "" {

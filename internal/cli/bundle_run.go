@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -38,12 +37,11 @@ func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snaps
 	if err != nil {
 		return "", "", err
 	}
-	trust, err := app.bundleTrustConfig(f.trust)
+	approvals, err := app.bundleApprovals(f.trust)
 	if err != nil {
 		return "", "", err
 	}
-	o := bundle.ImportOptions{Verify: vo, Approvals: &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, Actor: "cli",
-		Tenant: app.Global.Tenant}
+	o := bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}
 	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
 	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
 	if err != nil {

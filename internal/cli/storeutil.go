@@ -4,11 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -47,18 +47,12 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// parseAge reads the value of flag, an age such as "365d", "12h" or "90m".
+// parseAge reads the value of flag, an age such as "365d", "12h" or "90m"
+// (governance.ParseAge).
 func parseAge(flag, s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		d, err := strconv.Atoi(n)
-		if err != nil || d < 0 {
-			return 0, fail.New(fail.Invalid, "%s %q: want a number of days like 365d", flag, s)
-		}
-		return time.Duration(d) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fail.New(fail.Invalid, "%s %q: want a duration like 365d or 12h", flag, s)
+	d, err := governance.ParseAge(s)
+	if err != nil {
+		return 0, fail.New(fail.Invalid, "%s %v", flag, err)
 	}
 	return d, nil
 }

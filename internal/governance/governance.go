@@ -96,8 +96,9 @@ func DefaultSettings() Settings {
 	return Settings{Quorum: DefaultQuorum, ExceptionMaxAge: DefaultExceptionMaxAge, SimulationMaxAge: DefaultSimulationMaxAge}
 }
 
-// ParseAge reads a duration written as days ("365d") or as a Go duration
-// ("24h", "90m"). Negative and empty durations are refused.
+// ParseAge reads an age written as days ("365d", at most 100 years) or as a
+// Go duration ("12h", "90m"): the settings of the trust config and every
+// age flag of the CLI. Negative and empty ages are refused.
 func ParseAge(s string) (time.Duration, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		d, err := strconv.Atoi(n)
@@ -108,7 +109,7 @@ func ParseAge(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q: want a duration like 365d or 24h", s)
+		return 0, fmt.Errorf("%q: want a duration like 365d or 12h", s)
 	}
 	return d, nil
 }

@@ -151,7 +151,7 @@ func TestParseAge(t *testing.T) {
 			t.Errorf("ParseAge(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "d", "-1d", "soon", "1y", "-2h"} {
+	for _, bad := range []string{"", "d", "-1d", "soon", "1y", "-2h", "36501d", "200000d"} { // past 100 years; 200000d would overflow
 		if _, err := ParseAge(bad); err == nil {
 			t.Errorf("ParseAge(%q) accepted", bad)
 		}

@@ -15,6 +15,9 @@ type AuditReport struct {
 	Server string       `json:"server"`
 	Tenant string       `json:"tenant"`
 	Chains []AuditChain `json:"chains"` // by site id
+	// Statements is the number of governance statements whose signatures
+	// verified under their public keys.
+	Statements int64 `json:"statements,omitempty"`
 }
 
 // AuditChain is one site's verified audit chain.
@@ -122,6 +125,9 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		_, cur.Head = chain.Head()
 	}
 	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	if err := verifyStatements(ctx, conn, srv, rep); err != nil {
 		return rep, err
 	}
 	if v < siteKeysVersion {

@@ -272,3 +272,45 @@ func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRe
 	}
 	return nil
 }
+
+// verifyStatements checks every governance statement of the tenant in
+// PostgreSQL: its public key hashes to its key id and its envelope is
+// signed by that key. Together with the columns PostgreSQL checks against
+// the envelope (migrations/0007_statement_columns.sql), "approvals by
+// whom" read from PostgreSQL rests on signatures. Whether the key was
+// trusted for the action is the site's trust config's question (`stella
+// audit verify` there).
+func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport) error {
+	rows, err := conn.Query(ctx, `SELECT source_site, digest, action, principal, key_id, public_pem, envelope
+		FROM policy.governance_statements WHERE tenant = $1 ORDER BY source_site, seq, digest`, rep.Tenant)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var site, digest, action, principal, keyID, pem string
+		var env []byte
+		if err := rows.Scan(&site, &digest, &action, &principal, &keyID, &pem, &env); err != nil {
+			return err
+		}
+		bad := func(format string, args ...any) error {
+			return fail.New(fail.Integrity, "postgres %s: site %s: statement %s (%s by %s): %s", srv.name, site, digest, action, principal, fmt.Sprintf(format, args...))
+		}
+		key, err := attest.ParsePEM("public key", []byte(pem))
+		if err != nil {
+			return bad("%v", err)
+		}
+		if key.ID != keyID {
+			return bad("its public key is %s, not %s", key.ID, keyID)
+		}
+		e, err := attest.ParseEnvelope("envelope", env)
+		if err != nil {
+			return bad("%v", err)
+		}
+		if _, _, err := attest.Verify(ctx, e, []*attest.Key{key}); err != nil {
+			return bad("%v", err)
+		}
+		rep.Statements++
+	}
+	return rows.Err()
+}

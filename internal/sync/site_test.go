@@ -298,6 +298,18 @@ func TestSiteIdentity(t *testing.T) {
 	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "push of lessons up to 999999: not signed by the site's registered key") {
 		t.Fatalf("a forged push record: %v", err)
 	}
+
+	// The schema owner can switch the triggers off; statement signatures
+	// are still checked by VerifyAudit.
+	if _, err := conn.Exec(ctx, `DELETE FROM policy.site_pushes WHERE last_seq = 999999;
+		ALTER TABLE policy.governance_statements DISABLE TRIGGER USER;
+		UPDATE policy.governance_statements SET public_pem = (SELECT public_pem FROM policy.site_keys LIMIT 1) WHERE action = 'policy.approved';
+		ALTER TABLE policy.governance_statements ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "(policy.approved by alice): its public key is") {
+		t.Fatalf("a statement's key swapped: %v", err)
+	}
 }
 
 func localSite(t *testing.T, st *store.Store) string {
