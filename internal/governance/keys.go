@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 
@@ -112,5 +113,72 @@ func RegisteredKey(ctx context.Context, st *store.Store, ref string) (store.Key,
 		k, err = tx.Key(ctx, ref)
 		return err
 	})
+	return k, err
+}
+
+// SigningKeyQuery is everything a command's signing key may come from, in
+// the one precedence order (docs/attestation.md "Where keys come from"):
+// --sign-key (from the command line, else env STELLA_SIGN_KEY or config
+// sign-key, which may hold PEM text), the deprecated --key, --sign-key-env
+// VAR, config signing.key (STELLA_SIGNING_KEY), the deprecated config key
+// (STELLA_KEY).
+type SigningKeyQuery struct {
+	SignKey          string // the --sign-key value
+	SignKeyFrom      string // where it came from when not the command line ("" = the command line)
+	OldKey           string // --key, the governance commands' old spelling
+	KeyEnv           string // --sign-key-env: the variable's name
+	Config           bool   // a config is loaded: ConfigSigningKey and ConfigKey apply
+	ConfigSigningKey string // config signing.key
+	ConfigKey        string // config key (deprecated)
+	Dir              string // the keys directory, for names
+	PassEnv          string // --passphrase-env ("" = DefaultPassphraseEnv)
+	Getenv           func(string) string
+	Warn             func(string)
+}
+
+// DefaultPassphraseEnv holds an encrypted key's passphrase when
+// --passphrase-env is not given.
+const DefaultPassphraseEnv = "STELLA_KEY_PASSPHRASE"
+
+// ResolveSigningKey returns the key q names first; nil when none is given.
+// Key material given by value is never echoed (attest.Resolver).
+func ResolveSigningKey(q SigningKeyQuery) (*attest.Key, error) {
+	signKey := attest.Source{Name: "--sign-key", Value: q.SignKey}
+	if q.SignKeyFrom != "" {
+		signKey = attest.Source{Name: q.SignKeyFrom, Value: q.SignKey, ByValue: true}
+	}
+	srcs := []attest.Source{signKey, {Name: "--key", Value: q.OldKey, Instead: "--sign-key (--key names a trusted public key)"}}
+	if q.KeyEnv != "" {
+		v := q.Getenv(q.KeyEnv)
+		if v == "" {
+			return nil, fail.New(fail.Invalid, "--sign-key-env %s: the environment variable is empty or unset", q.KeyEnv)
+		}
+		srcs = append(srcs, attest.Source{Name: "--sign-key-env " + q.KeyEnv, Value: v, ByValue: true})
+	}
+	if q.Config {
+		srcs = append(srcs,
+			attest.Source{Name: "config signing.key (STELLA_SIGNING_KEY)", Value: q.ConfigSigningKey, ByValue: true},
+			attest.Source{Name: "config key (STELLA_KEY)", Value: q.ConfigKey, ByValue: true, Instead: "signing.key (STELLA_SIGNING_KEY)"})
+	}
+	passEnv := q.PassEnv
+	if passEnv == "" {
+		passEnv = DefaultPassphraseEnv
+	}
+	r := &attest.Resolver{
+		Dir: q.Dir,
+		Passphrase: func() ([]byte, error) {
+			p := q.Getenv(passEnv)
+			if p == "" && q.PassEnv != "" {
+				return nil, fail.New(fail.Invalid, "--passphrase-env %s: the environment variable is empty or unset", passEnv)
+			}
+			return []byte(p), nil
+		},
+		PassphraseHint: "put its passphrase in an environment variable and name it with --passphrase-env VAR (default " + DefaultPassphraseEnv + ")",
+		Warn:           q.Warn,
+	}
+	k, err := r.Resolve(srcs...)
+	if errors.Is(err, attest.ErrNoKey) {
+		return nil, nil
+	}
 	return k, err
 }
