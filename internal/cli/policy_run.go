@@ -195,10 +195,10 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 			return err
 		}
-		if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
+		if err := governance.ExpectIRDigest(spec.Policy, opts.expectIR); err != nil {
 			return err
 		}
-		if spec.Lifecycle, spec.ApprovalSet, err = app.gateRun(ctx, st, act, spec.Policy, opts.shadow); err != nil {
+		if spec.Lifecycle, spec.ApprovalSet, err = governance.GatePolicy(ctx, st, act.Trust, spec.Policy, opts.shadow); err != nil {
 			return err
 		}
 	}
@@ -279,7 +279,7 @@ func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) 
 // diagnostics of a policy file to stderr.
 func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string) (*run.Policy, error) {
 	p, err := run.LoadPolicy(ctx, st, ref, dflt)
-	err = storedIRMismatch(ctx, st, err, ref, dflt)
+	err = governance.StoredIRMismatch(ctx, st, err, ref, dflt)
 	var ce *run.CompileError
 	switch {
 	case errors.As(err, &ce):

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
@@ -46,7 +47,7 @@ func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor
 			return nil, fail.New(fail.Invalid, "%s: %v", m.Ref, err)
 		}
 		shadow := opts.shadow || mode == ir.EnforceAudit || mode == ir.EnforceDisabled
-		if m.Lifecycle, m.ApprovalSet, err = a.gateRun(ctx, st, act, m.Policy, shadow); err != nil {
+		if m.Lifecycle, m.ApprovalSet, err = governance.GatePolicy(ctx, st, act.Trust, m.Policy, shadow); err != nil {
 			return nil, fmt.Errorf("set member %s: %w", m.Ref, err)
 		}
 	}

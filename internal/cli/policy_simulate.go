@@ -133,7 +133,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
 		return err
 	}
-	if err := expectIRDigest(spec.Policy, opts.expectIR); err != nil {
+	if err := governance.ExpectIRDigest(spec.Policy, opts.expectIR); err != nil {
 		return err
 	}
 	if opts.baseline != "" {

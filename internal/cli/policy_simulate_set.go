@@ -7,7 +7,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
@@ -86,7 +85,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	default:
 		err = app.writeSimulation(format, out, simView{sarifBase: opts.sarifBase, show: opts.show})
 		if err == nil && format == "table" {
-			err = writeSetMembers(app, res)
+			err = report.SetMembers(app.Out, res, app.tableOptions())
 		}
 	}
 	if err != nil {
@@ -112,20 +111,4 @@ func setRefs(set string) (refs []string, active bool, err error) {
 		return nil, false, fail.New(fail.Invalid, "--set %q: want active, or policies P-1,P-4 (files or registered)", set)
 	}
 	return refs, false, nil
-}
-
-// writeSetMembers lists the members of an evaluated set under the table.
-func writeSetMembers(app *App, res *policyset.Result) error {
-	fmt.Fprintf(app.Out, "\nset %s (%d policies)\n", res.Set.Digest, len(res.Set.Members))
-	t := app.newTable(app.Out, "POLICY", "NAME", "ENFORCEMENT", "SCOPE", "APPLIES", "FINDINGS", "VERDICT", "DECIDED", "IR DIGEST")
-	for _, m := range res.Set.Members {
-		t.Append(m.Policy, m.Name, m.Enforcement, m.Scope, fmt.Sprint(m.Applies), fmt.Sprint(m.Findings), m.Verdict, fmt.Sprint(m.Decided), m.Digest)
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	if res.Set.Uncovered > 0 {
-		fmt.Fprintf(app.Out, "%d findings are in no evaluated policy's scope\n", res.Set.Uncovered)
-	}
-	return nil
 }

@@ -7,8 +7,6 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // Who may record a run. Without a trust config (single-user local use)
@@ -65,79 +63,6 @@ func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*ru
 	}
 	act.Principal = who.Entry.Principal
 	return act, nil
-}
-
-// gateRun applies the governance of the site to the version a run
-// evaluates (governance.GateRun): under a trust config a version that is
-// not approved or active here is refused unless shadow. It returns the
-// lifecycle state and approval-set digest the run records; without a trust
-// config, the stored state of a registered version and no approval set.
-func (a *App) gateRun(ctx context.Context, st *store.Store, act *runActor, pol *run.Policy, shadow bool) (state, approvalSet string, err error) {
-	if act.Trust == nil {
-		if pol.Version == 0 {
-			return "", "", nil
-		}
-		err := st.View(ctx, func(tx *store.Tx) error {
-			l, err := tx.LifecycleOf(ctx, pol.ID, pol.Version)
-			if err == nil {
-				err = governance.CheckLifecycle(ctx, tx, l)
-			}
-			state = l.State
-			return err
-		})
-		return state, "", err
-	}
-	reg := &governance.Registry{Store: st, Trust: act.Trust, Settings: act.Trust.Settings}
-	var g *governance.RunGate
-	err = st.View(ctx, func(tx *store.Tx) error {
-		var pv *store.PolicyVersion
-		if pol.Version > 0 {
-			v, err := tx.PolicyVersion(ctx, pol.ID, pol.Version)
-			if err != nil {
-				return err
-			}
-			pv = &v
-		}
-		g, err = reg.GateRun(ctx, tx, pv, pol.Digest, shadow)
-		return err
-	})
-	if err != nil {
-		return "", "", err
-	}
-	return g.State, g.ApprovalSet, nil
-}
-
-// expectIRDigest refuses (integrity, exit 6) a policy whose IR digest is not
-// want (--expect-ir-digest: pin the IR an approval covered); "" checks
-// nothing.
-func expectIRDigest(p *run.Policy, want string) error {
-	if want == "" || p.Digest == want {
-		return nil
-	}
-	return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: p.ID, Version: p.Version, Want: want, Got: p.Digest, Reason: governance.IRExpected})
-}
-
-// storedIRMismatch turns a stored blob that fails its digest into the IR
-// mismatch it is when the blob is the IR of policy ref (dflt as for
-// run.LoadPolicy); any other error is returned as it is.
-func storedIRMismatch(ctx context.Context, st *store.Store, err error, ref, dflt string) error {
-	var bm *store.BlobMismatch
-	if !errors.As(err, &bm) || !run.IsRegistered(ref) {
-		return err
-	}
-	sel, ok, perr := store.ParsePolicySel(ref)
-	if perr != nil || !ok {
-		return err
-	}
-	var pv store.PolicyVersion
-	if st.View(ctx, func(tx *store.Tx) error {
-		var err error
-		pv, err = tx.SelectVersion(ctx, sel, dflt)
-		return err
-	}) != nil || pv.IRDigest != bm.Digest {
-		return err
-	}
-	return fail.Wrap(fail.Integrity, &governance.IRMismatch{PolicyID: pv.PolicyID, Version: pv.Version, Want: bm.Digest, Got: bm.Got, Reason: governance.IRStored})
 }
 
 // auditIRMismatch records the policy.ir_hash_mismatch audit event when a

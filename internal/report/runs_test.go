@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/evidence"
+	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -248,4 +249,16 @@ policy_findings_total{tenant="acme",verdict="quieted"} 0
 policy_findings_total{tenant="acme",verdict="ignored"} 0
 # EOF
 `}})
+}
+
+func TestSetMembers(t *testing.T) {
+	res := &policyset.Result{Set: policyset.Info{Digest: "sha256:s", Uncovered: 2, Members: []policyset.MemberInfo{
+		{Policy: "P-1@1", Name: "gate", Enforcement: "enforce", Scope: "all", Applies: true, Findings: 3, Verdict: "blocked", Decided: 1, Digest: "sha256:i"}}}}
+	checkRenders(t, []renderCase{{"set", func(w *bytes.Buffer) error { return SetMembers(w, res, Options{}) }, "\nset sha256:s (1 policies)\n" +
+		"+--------+------+-------------+-------+---------+----------+---------+---------+-----------+\n" +
+		"| POLICY | NAME | ENFORCEMENT | SCOPE | APPLIES | FINDINGS | VERDICT | DECIDED | IR DIGEST |\n" +
+		"+--------+------+-------------+-------+---------+----------+---------+---------+-----------+\n" +
+		"| P-1@1  | gate | enforce     | all   | true    | 3        | blocked | 1       | sha256:i  |\n" +
+		"+--------+------+-------------+-------+---------+----------+---------+---------+-----------+\n" +
+		"2 findings are in no evaluated policy's scope\n"}})
 }
