@@ -9,10 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type keyGenerateOptions struct {
@@ -47,7 +45,7 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.name, "name", "", "key name (letters, digits, '.', '_', '-')")
-	f.StringVar(&opts.typ, "type", attest.Ed25519, "key type: ed25519 or ecdsa-p256")
+	f.StringVar(&opts.typ, "type", governance.DefaultKeyType, "key type: ed25519 or ecdsa-p256")
 	f.StringVar(&opts.dir, "dir", "", "directory for NAME.key and NAME.pub (default: keys/ beside the database)")
 	f.BoolVar(&opts.force, "force", false, "replace existing key files (a symlink is replaced, never followed)")
 	f.StringVar(&opts.passEnv, "passphrase-env", "", "encrypt the private key with the passphrase in this environment variable")
@@ -70,7 +68,7 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) err
 		}
 		req.Passphrase = []byte(pass)
 	}
-	out, err := governance.GenerateKey(ctx, func() (*store.Store, error) { return app.openStore(ctx, false) }, req)
+	out, err := governance.GenerateKey(ctx, app.openStore, req)
 	if err != nil {
 		return err
 	}

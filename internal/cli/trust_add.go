@@ -62,8 +62,8 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 	if err != nil {
 		return err
 	}
-	edit, err := app.editTrust(ctx, &opts.gov, trustCreate, func(c *trustChange) (*governance.TrustEdit, error) {
-		return governance.AddTrust(ctx, c.st, c.trust, c.signer, c.allow, opts.principal, keys[0], scopes)
+	edit, err := app.editTrust(ctx, &opts.gov, trustCreate, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
+		return c.Add(ctx, opts.principal, keys[0], scopes)
 	})
 	if err != nil {
 		return err

@@ -36,8 +36,8 @@ the config is recorded in the audit log as trust.removed, signed with
 }
 
 func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions) error {
-	edit, err := app.editTrust(ctx, &opts.gov, trustExisting, func(c *trustChange) (*governance.TrustEdit, error) {
-		return governance.RemoveTrust(ctx, c.st, c.trust, c.signer, c.allow, opts.ref)
+	edit, err := app.editTrust(ctx, &opts.gov, trustExisting, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
+		return c.Remove(ctx, opts.ref)
 	})
 	if err != nil {
 		return err

@@ -7,9 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type trustSignOptions struct{ gov govFlags }
@@ -35,8 +33,8 @@ then such an edit is refused by every command (exit 6). docs/governance.md
 }
 
 func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions) error {
-	edit, err := app.editTrust(ctx, &opts.gov, trustAsIs, func(c *trustChange) (*governance.TrustEdit, error) {
-		return governance.SignTrust(ctx, c.st, c.trust, c.signer, c.allow)
+	edit, err := app.editTrust(ctx, &opts.gov, trustAsIs, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
+		return c.Sign(ctx)
 	})
 	if err != nil {
 		return err
@@ -56,14 +54,6 @@ func (g *govFlags) addTrustSignFlags(cmd *cobra.Command) {
 	g.addTrustFlag(cmd)
 }
 
-// trustChange is what a trust edit works on.
-type trustChange struct {
-	st     *store.Store
-	trust  *governance.Trust
-	signer *attest.Key
-	allow  bool
-}
-
 // trustLoad says how a trust edit reads the trust config.
 type trustLoad int
 
@@ -77,26 +67,26 @@ const (
 // --sign-key or --sign-key-env: a trust change is never signed by a
 // configured default key —, opens the store and runs fn, then says the
 // change's warning loudly.
-func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn func(*trustChange) (*governance.TrustEdit, error)) (*governance.TrustEdit, error) {
-	c := &trustChange{allow: a.Global.AllowUnsignedTrust}
+func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn func(*governance.TrustChange) (*governance.TrustEdit, error)) (*governance.TrustEdit, error) {
+	c := &governance.TrustChange{AllowUnsigned: a.Global.AllowUnsignedTrust}
 	var err error
 	if load == trustAsIs {
-		c.trust, err = governance.LoadTrust(a.trustFile(g.trust))
+		c.Trust, err = governance.LoadTrust(a.trustFile(g.trust))
 	} else {
-		c.trust, err = a.loadTrust(g.trust, load == trustCreate)
+		c.Trust, err = a.loadTrust(g.trust, load == trustCreate)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if g.sign.fs.Changed("sign-key") || g.sign.keyEnv != "" {
-		if c.signer, err = a.signingKey(&g.sign); err != nil {
+		if c.Signer, err = a.signingKey(&g.sign); err != nil {
 			return nil, err
 		}
 	}
-	if c.st, err = a.openStore(ctx, false); err != nil {
+	if c.Store, err = a.openStore(ctx, false); err != nil {
 		return nil, err
 	}
-	defer c.st.Close()
+	defer c.Store.Close()
 	edit, err := fn(c)
 	if err != nil {
 		return nil, err

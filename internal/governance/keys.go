@@ -14,6 +14,9 @@ import (
 // Key pairs of a site (docs/attestation.md "Keys"): generated, written as
 // files and registered in the store by their public half.
 
+// DefaultKeyType is the type `key generate` makes unless told otherwise.
+const DefaultKeyType = attest.Ed25519
+
 // KeyRequest asks GenerateKey for a key pair.
 type KeyRequest struct {
 	Name       string // NAME.key and NAME.pub, and the name it is registered under
@@ -38,9 +41,9 @@ type GeneratedKey struct {
 // with the passphrase when given) and NAME.pub into req.Dir, registers the
 // public key under NAME and records key.generated — the files inside the
 // transaction that registers the key, so a failure to write them leaves
-// nothing registered. The store is opened (and closed) only once the key
-// exists, so a bad request creates no database.
-func GenerateKey(ctx context.Context, open func() (*store.Store, error), req KeyRequest) (*GeneratedKey, error) {
+// nothing registered. The store is opened (open(ctx, false)) and closed
+// only once the key exists, so a bad request creates no database.
+func GenerateKey(ctx context.Context, open func(context.Context, bool) (*store.Store, error), req KeyRequest) (*GeneratedKey, error) {
 	k, err := attest.Generate(req.Type)
 	if err != nil {
 		return nil, err
@@ -60,7 +63,7 @@ func GenerateKey(ctx context.Context, open func() (*store.Store, error), req Key
 	}
 	out := &GeneratedKey{KeyID: k.ID, Name: req.Name, Type: k.Type, Encrypted: req.Passphrase != nil,
 		PrivateKey: filepath.Join(req.Dir, req.Name+".key"), PublicKey: filepath.Join(req.Dir, req.Name+".pub")}
-	st, err := open()
+	st, err := open(ctx, false)
 	if err != nil {
 		return nil, err
 	}

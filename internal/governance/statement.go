@@ -31,8 +31,8 @@ const (
 	ActionExcRevoked       = "exception.revoked"
 	ActionExcExpired       = "exception.expired" // recorded by stella when it notices (unsigned)
 	ActionAuditExported    = "audit.exported"
-	ActionTrustAdded       = "trust.added"   // unsigned: the trust file is edited locally
-	ActionTrustRemoved     = "trust.removed" // unsigned
+	ActionTrustAdded       = "trust.added"   // a trust config version (trustlog.go): signed once a trust admin exists
+	ActionTrustRemoved     = "trust.removed" // likewise
 )
 
 // ActorRef names who signed a statement.

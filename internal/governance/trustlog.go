@@ -343,6 +343,30 @@ type TrustEdit struct {
 	Warning   string     `json:"-"`
 }
 
+// TrustChange is what a trust edit works on: the store, the trust config,
+// the key that signs the change (nil: unsigned) and --allow-unsigned-trust.
+type TrustChange struct {
+	Store         *store.Store
+	Trust         *Trust
+	Signer        *attest.Key
+	AllowUnsigned bool
+}
+
+// Add is AddTrust on c.
+func (c *TrustChange) Add(ctx context.Context, principal string, key *attest.Key, scopes []string) (*TrustEdit, error) {
+	return AddTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned, principal, key, scopes)
+}
+
+// Remove is RemoveTrust on c.
+func (c *TrustChange) Remove(ctx context.Context, ref string) (*TrustEdit, error) {
+	return RemoveTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned, ref)
+}
+
+// Sign is SignTrust on c.
+func (c *TrustChange) Sign(ctx context.Context) (*TrustEdit, error) {
+	return SignTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned)
+}
+
 // AddTrust trusts key as principal with scopes, registers the public key
 // in the store, records the change (signed by signer when given) and saves
 // the file, in one transaction.
