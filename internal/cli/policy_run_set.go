@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -28,9 +26,7 @@ func (o *policyRunOptions) checkSet(policyRef string) error {
 
 // runSetPolicies loads the members of `policy run --set` (a bare P-n: its
 // active version) and applies the site's governance to each
-// (docs/governance.md "Recording a set"): under a trust config every
-// member must be approved or active here, unless the run is a shadow run
-// or the member only audits (audit, disabled: it never enforces).
+// (governance.GateSet).
 func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor, opts *policyRunOptions) ([]run.Member, error) {
 	refs, active, err := setRefs(opts.set)
 	if err != nil {
@@ -40,16 +36,8 @@ func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor
 	if err != nil {
 		return nil, err
 	}
-	for i := range ms {
-		m := &ms[i]
-		mode, err := ir.PolicyEnforcement(m.Policy.Policy)
-		if err != nil {
-			return nil, fail.New(fail.Invalid, "%s: %v", m.Ref, err)
-		}
-		shadow := opts.shadow || mode == ir.EnforceAudit || mode == ir.EnforceDisabled
-		if m.Lifecycle, m.ApprovalSet, err = governance.GatePolicy(ctx, st, act.Trust, m.Policy, shadow); err != nil {
-			return nil, fmt.Errorf("set member %s: %w", m.Ref, err)
-		}
+	if err := governance.GateSet(ctx, st, act.Trust, ms, opts.shadow); err != nil {
+		return nil, err
 	}
 	return ms, nil
 }

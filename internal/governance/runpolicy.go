@@ -3,8 +3,10 @@ package governance
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -81,4 +83,24 @@ func StoredIRMismatch(ctx context.Context, st *store.Store, err error, ref, dflt
 		return err
 	}
 	return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: pv.PolicyID, Version: pv.Version, Want: bm.Digest, Got: bm.Got, Reason: IRStored})
+}
+
+// GateSet applies the site's governance to each member of a recorded set
+// run (docs/governance.md "Recording a set") and sets the lifecycle state
+// and approval set each records: under a trust config every member must be
+// approved or active here, unless the run is a shadow run or the member
+// only audits (audit, disabled: it never enforces).
+func GateSet(ctx context.Context, st *store.Store, trust *Trust, ms []run.Member, shadow bool) error {
+	for i := range ms {
+		m := &ms[i]
+		mode, err := ir.PolicyEnforcement(m.Policy.Policy)
+		if err != nil {
+			return fail.New(fail.Invalid, "%s: %v", m.Ref, err)
+		}
+		audits := shadow || mode == ir.EnforceAudit || mode == ir.EnforceDisabled
+		if m.Lifecycle, m.ApprovalSet, err = GatePolicy(ctx, st, trust, m.Policy, audits); err != nil {
+			return fmt.Errorf("set member %s: %w", m.Ref, err)
+		}
+	}
+	return nil
 }

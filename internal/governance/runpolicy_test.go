@@ -33,3 +33,23 @@ func TestRunPolicyChecks(t *testing.T) {
 		t.Errorf("StoredIRMismatch changed %v into %v", other, err)
 	}
 }
+
+// TestGateSet: without a trust config a set of policy files passes, with
+// no lifecycle state to record.
+func TestGateSet(t *testing.T) {
+	p, err := run.Compile("gate.stella", []byte(`policy "gate" syntax "stella-dsl@1" {
+  rule r priority 1 {
+    when advisory.has_tag("kev")
+    then status := "blocked"
+    because "KEV."
+  }
+}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := []run.Member{{Policy: p, Ref: "gate.stella"}}
+	if err := GateSet(context.Background(), nil, nil, ms, false); err != nil || ms[0].Lifecycle != "" {
+		t.Fatalf("a set of files without a trust config: %v %+v", err, ms[0])
+	}
+}
