@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -86,25 +87,9 @@ func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOp
 	if err != nil {
 		return err
 	}
-	var vs []store.Violation
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		vs, err = tx.Violations(ctx, q)
-		return err
-	}); err != nil {
+	vs, err := run.ListViolations(ctx, st, q)
+	if err != nil {
 		return err
 	}
-	if vs == nil {
-		vs = []store.Violation{}
-	}
-	return app.render(vs, func(w io.Writer) error {
-		t := app.newTable(w, "VERDICT", "SEVERITY", "PURL", "ADVISORY", "RUNS", "FIRST SEEN", "LAST SEEN", "POLICIES", "SOURCES")
-		for _, v := range vs {
-			t.Append(v.Verdict, v.Severity, v.Purl, v.AdvisoryID, fmt.Sprint(v.Runs), v.FirstSeen, v.LastSeen, strings.Join(v.Policies, ","), strings.Join(v.Sources, ","))
-		}
-		if err := t.Render(); err != nil {
-			return err
-		}
-		_, err := fmt.Fprintf(w, "%d violations\n", len(vs))
-		return err
-	})
+	return app.render(vs, func(w io.Writer) error { return report.Violations(w, vs, app.tableOptions()) })
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/run"
@@ -147,4 +148,18 @@ func StoredRun(w io.Writer, s *run.Stored, o Options) error {
 		}
 	}
 	return nil
+}
+
+// Violations writes `policy violations`' table and count (docs/runs.md
+// "Violations and state").
+func Violations(w io.Writer, vs run.Violations, o Options) error {
+	t := NewTable(w, o.TTY, "VERDICT", "SEVERITY", "PURL", "ADVISORY", "RUNS", "FIRST SEEN", "LAST SEEN", "POLICIES", "SOURCES")
+	for _, v := range vs {
+		t.Append(v.Verdict, v.Severity, v.Purl, v.AdvisoryID, fmt.Sprint(v.Runs), v.FirstSeen, v.LastSeen, strings.Join(v.Policies, ","), strings.Join(v.Sources, ","))
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d violations\n", len(vs))
+	return err
 }

@@ -262,3 +262,20 @@ func TestSetMembers(t *testing.T) {
 		"+--------+------+-------------+-------+---------+----------+---------+---------+-----------+\n" +
 		"2 findings are in no evaluated policy's scope\n"}})
 }
+
+func TestViolations(t *testing.T) {
+	vs := run.Violations{{Verdict: "blocked", Severity: "Critical", Purl: "pkg:npm/a@1", AdvisoryID: "GHSA-1", Runs: 2, FirstSeen: "2025-06-01T00:00:00Z",
+		LastSeen: "2025-06-02T00:00:00Z", Policies: []string{"P-1", "P-2"}, Sources: []string{"run"}}}
+	checkRenders(t, []renderCase{
+		{"none", func(w *bytes.Buffer) error { return Violations(w, run.Violations{}, Options{}) }, "" +
+			"+---------+----------+------+----------+------+------------+-----------+----------+---------+\n" +
+			"| VERDICT | SEVERITY | PURL | ADVISORY | RUNS | FIRST SEEN | LAST SEEN | POLICIES | SOURCES |\n" +
+			"+---------+----------+------+----------+------+------------+-----------+----------+---------+\n0 violations\n"},
+		{"one", func(w *bytes.Buffer) error { return Violations(w, vs, Options{}) }, "" +
+			"+---------+----------+-------------+----------+------+----------------------+----------------------+----------+---------+\n" +
+			"| VERDICT | SEVERITY | PURL        | ADVISORY | RUNS | FIRST SEEN           | LAST SEEN            | POLICIES | SOURCES |\n" +
+			"+---------+----------+-------------+----------+------+----------------------+----------------------+----------+---------+\n" +
+			"| blocked | Critical | pkg:npm/a@1 | GHSA-1   | 2    | 2025-06-01T00:00:00Z | 2025-06-02T00:00:00Z | P-1,P-2  | run     |\n" +
+			"+---------+----------+-------------+----------+------+----------------------+----------------------+----------+---------+\n1 violations\n"},
+	})
+}

@@ -51,19 +51,24 @@ type History []*store.Run
 
 // ListRuns lists the recorded runs f selects; never nil.
 func ListRuns(ctx context.Context, st *store.Store, f store.RunFilter) (History, error) {
-	var runs []*store.Run
+	return list(ctx, st, func(tx *store.Tx) ([]*store.Run, error) { return tx.Runs(ctx, f) })
+}
+
+// list runs a read-only query of a list, never nil.
+func list[T any](ctx context.Context, st *store.Store, query func(tx *store.Tx) ([]T, error)) ([]T, error) {
+	var l []T
 	err := st.View(ctx, func(tx *store.Tx) error {
 		var err error
-		runs, err = tx.Runs(ctx, f)
+		l, err = query(tx)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if runs == nil {
-		runs = []*store.Run{}
+	if l == nil {
+		l = []T{}
 	}
-	return runs, nil
+	return l, nil
 }
 
 // Stored is one recorded run with its decoded record (`policy runs show`).
@@ -90,4 +95,14 @@ func Show(ctx context.Context, st *store.Store, ref string) (*Stored, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Violations are the blocked and warned findings across recorded runs,
+// one per finding identity (`policy violations`, docs/runs.md
+// "Violations and state").
+type Violations []store.Violation
+
+// ListViolations lists the violations q selects; never nil.
+func ListViolations(ctx context.Context, st *store.Store, q store.ViolationQuery) (Violations, error) {
+	return list(ctx, st, func(tx *store.Tx) ([]store.Violation, error) { return tx.Violations(ctx, q) })
 }
