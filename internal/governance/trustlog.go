@@ -113,6 +113,7 @@ func trustSubject(version int) string { return "trust@" + strconv.Itoa(version) 
 type TrustRecord struct {
 	Seq       int64      `json:"seq"`
 	Type      string     `json:"type"`
+	File      string     `json:"file,omitempty"`   // the trust file it was recorded from, as named then
 	Signer    *ActorRef  `json:"signer,omitempty"` // nil: recorded unsigned
 	Statement string     `json:"statement,omitempty"`
 	State     TrustState `json:"state"`
@@ -158,6 +159,7 @@ func (h *TrustHistory) At(seq int64) *TrustRecord {
 
 // trustPayload is the part of a trust event's payload the history reads.
 type trustPayload struct {
+	File      string      `json:"file"`
 	Statement string      `json:"statement"`
 	Trust     *TrustState `json:"trust"`
 	Reroot    bool        `json:"reroot"`
@@ -180,7 +182,7 @@ func ReadTrustHistory(ctx context.Context, tx *store.Tx) (*TrustHistory, error) 
 		if json.Unmarshal(e.Payload, &p) != nil || p.Trust == nil && p.Statement == "" {
 			continue
 		}
-		r := TrustRecord{Seq: e.Seq, Type: e.Type}
+		r := TrustRecord{Seq: e.Seq, Type: e.Type, File: p.File}
 		if p.Statement != "" {
 			v, err := trustStatement(ctx, tx, e, p.Statement)
 			if err != nil {
@@ -273,6 +275,15 @@ func judgeProblem(prev, r *TrustRecord, reroot bool) string {
 	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, shortKey(r.Signer.KeyID))
 }
 
+// recordedFrom names the file a record was made from when t is another
+// path.
+func recordedFrom(r *TrustRecord, t *Trust) string {
+	if r.File == "" || r.File == t.Path {
+		return ""
+	}
+	return " (recorded from " + r.File + ")"
+}
+
 func describePrev(prev *TrustRecord) string {
 	if prev == nil {
 		return "nothing"
@@ -309,8 +320,8 @@ func CheckTrustFile(ctx context.Context, st *store.Store, t *Trust, allowUnsigne
 		var why string
 		switch {
 		case cur.Digest != last.State.Digest:
-			why = fmt.Sprintf("trust config %s is not the %s: it was edited outside `stella trust` (its content hashes to %s)",
-				trustName(t), last, canon.Short(cur.Digest, 19))
+			why = fmt.Sprintf("trust config %s is not the %s this database records%s: it was edited outside `stella trust`, or it is another site's trust config (a database has one; its content hashes to %s)",
+				trustName(t), last, recordedFrom(last, t), canon.Short(cur.Digest, 19))
 		case last.Problem != "":
 			why = fmt.Sprintf("trust config %s is the %s, which breaks the rules of signed trust: %s", trustName(t), last, last.Problem)
 		default:
