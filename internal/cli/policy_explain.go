@@ -2,15 +2,14 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -66,9 +65,7 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 	if err != nil {
 		return err
 	}
-	if doc.Findings == nil {
-		doc.Findings = []engine.Finding{}
-	}
+	doc.Findings = nonNil(doc.Findings)
 	if len(doc.Findings) == 0 && (opts.finding != "" || opts.purl != "" || opts.vuln != "") {
 		return fail.New(fail.NotFound, "run %s has no finding matching %s", doc.RunID, filterText(opts))
 	}
@@ -101,7 +98,7 @@ func explainStored(ctx context.Context, app *App, runID string, filter store.Fin
 			return fail.New(fail.NotFound, "run %s %s and has no findings to explain: %s", r.RunID, r.Status, r.Error)
 		}
 		*doc = report.ExplainPage{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
-			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: recordFeeds(r.Record)}
+			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: run.RecordFeeds(r.Record)}
 		doc.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
 		return err
 	})
@@ -115,22 +112,17 @@ func explainEvidence(ctx context.Context, app *App, path string, opts *policyExp
 	}
 	rec := a.Record
 	*doc = report.ExplainPage{RunID: rec.RunID, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IRDigest: rec.Policy.IRDigest,
-		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: recordFeeds(a.Evidence.Record)}
+		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: run.RecordFeeds(a.Evidence.Record)}
 	doc.Findings, err = a.Findings(filter)
 	return err
 }
 
-// recordFeeds reads the feed provenance of a run record (inputs.feeds).
-func recordFeeds(record []byte) []engine.FeedRef {
-	var rec struct {
-		Inputs struct {
-			Feeds []engine.FeedRef `json:"feeds"`
-		} `json:"inputs"`
+// nonNil is s, or an empty list for nil (JSON [] rather than null).
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	if json.Unmarshal(record, &rec) != nil {
-		return nil
-	}
-	return rec.Inputs.Feeds
+	return s
 }
 
 func filterText(o *policyExplainOptions) string {

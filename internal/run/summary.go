@@ -106,3 +106,17 @@ type Violations []store.Violation
 func ListViolations(ctx context.Context, st *store.Store, q store.ViolationQuery) (Violations, error) {
 	return list(ctx, st, func(tx *store.Tx) ([]store.Violation, error) { return tx.Violations(ctx, q) })
 }
+
+// RecordFeeds reads the feed provenance of a run record (inputs.feeds);
+// nil when it has none or does not decode.
+func RecordFeeds(record []byte) []engine.FeedRef {
+	var rec struct {
+		Inputs struct {
+			Feeds []engine.FeedRef `json:"feeds"`
+		} `json:"inputs"`
+	}
+	if json.Unmarshal(record, &rec) != nil {
+		return nil
+	}
+	return rec.Inputs.Feeds
+}

@@ -68,3 +68,18 @@ func TestSummaryHistoryShow(t *testing.T) {
 		t.Fatal("show of an unknown run: no error")
 	}
 }
+
+func TestRecordFeeds(t *testing.T) {
+	for _, tc := range []struct {
+		record string
+		want   int
+	}{
+		{`{"inputs":{"feeds":[{"name":"osv","digest":"sha256:0f"}]}}`, 1},
+		{`{"inputs":{}}`, 0},
+		{`not json`, 0},
+	} {
+		if got := run.RecordFeeds([]byte(tc.record)); len(got) != tc.want {
+			t.Errorf("RecordFeeds(%s) = %v", tc.record, got)
+		}
+	}
+}
