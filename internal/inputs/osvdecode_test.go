@@ -253,27 +253,36 @@ func FuzzDecodeAdvisory(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) { checkDecodeAdvisory(t, b) })
 }
 
-// checkDecodeAdvisory compares DecodeAdvisory with json.Unmarshal on b and
-// reports whether the fast path took it.
+// checkDecodeAdvisory compares DecodeAdvisory (and DecodeAdvisoryHead)
+// with json.Unmarshal on b and reports whether the fast path took it.
 func checkDecodeAdvisory(t *testing.T, b []byte) bool {
 	t.Helper()
-	var got, want model.Advisory
+	want, ok, fast := checkDecode(t, b, (*osvParser).advisory, DecodeAdvisory)
+	if ok {
+		checkHead(t, b, &want)
+	}
+	return fast
+}
+
+// checkDecode compares a fast-path parse and its decoder with
+// json.Unmarshal on b. It returns what encoding/json decoded, whether
+// encoding/json accepted b, and whether the fast path took it.
+func checkDecode[T any](t *testing.T, b []byte, parse func(*osvParser, *T) bool, decode func([]byte, *T) error) (want T, ok, fast bool) {
+	t.Helper()
+	var got T
 	p := &osvParser{b: b}
-	fast := p.advisory(&got)
+	fast = parse(p, &got)
 	if fast {
 		p.space()
 		fast = p.i == len(b)
 	}
 	werr := json.Unmarshal(b, &want)
 	if !fast {
-		var again model.Advisory
-		if err := DecodeAdvisory(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
+		var again T
+		if err := decode(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
 			t.Fatalf("%.200q: fallback differs from encoding/json", b)
 		}
-		if werr == nil {
-			checkHead(t, b, &want)
-		}
-		return false
+		return want, werr == nil, false
 	}
 	if werr != nil {
 		t.Fatalf("%.200q: fast path decoded what encoding/json rejects: %v", b, werr)
@@ -281,8 +290,7 @@ func checkDecodeAdvisory(t *testing.T, b []byte) bool {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%.200q:\n fast %+v\n json %+v", b, got, want)
 	}
-	checkHead(t, b, &want)
-	return true
+	return want, true, true
 }
 
 // checkHead compares DecodeAdvisoryHead on b with the advisory

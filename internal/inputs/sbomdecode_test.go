@@ -1,9 +1,7 @@
 package inputs
 
 import (
-	"encoding/json"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -55,28 +53,8 @@ func FuzzDecodeSBOM(f *testing.F) {
 // whether the fast path took it.
 func checkDecodeSBOM(t *testing.T, b []byte) bool {
 	t.Helper()
-	var got, want model.SBOM
-	p := &osvParser{b: b}
-	fast := p.sbom(&got)
-	if fast {
-		p.space()
-		fast = p.i == len(b)
-	}
-	werr := json.Unmarshal(b, &want)
-	if !fast {
-		var again model.SBOM
-		if err := DecodeSBOM(b, &again); (err == nil) != (werr == nil) || werr == nil && !reflect.DeepEqual(again, want) {
-			t.Fatalf("%.200q: fallback differs from encoding/json", b)
-		}
-		return false
-	}
-	if werr != nil {
-		t.Fatalf("%.200q: fast path decoded what encoding/json rejects: %v", b, werr)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%.200q:\n fast %+v\n json %+v", b, got, want)
-	}
-	return true
+	_, _, fast := checkDecode(t, b, (*osvParser).sbom, DecodeSBOM)
+	return fast
 }
 
 // TestDigestSBOM: DigestSBOM, hashing component by component, gives the
