@@ -234,17 +234,7 @@ func trustStatement(ctx context.Context, tx *store.Tx, e store.Event, digest str
 // names trust admins, a change is signed by one of them; the first admin
 // signs the version that names it. A version signed by an admin it names
 // that the version before did not, marked as a re-root, is a re-root.
-func judge(prev, r *TrustRecord, reroot bool) (string, bool) {
-	p := judgeProblem(prev, r, reroot)
-	if p == errReroot {
-		return "", true
-	}
-	return p, false
-}
-
-const errReroot = "re-root"
-
-func judgeProblem(prev, r *TrustRecord, reroot bool) string {
+func judge(prev, r *TrustRecord, reroot bool) (problem string, rerooted bool) {
 	want, previous := 1, ""
 	var admins []string
 	if prev != nil {
@@ -252,27 +242,27 @@ func judgeProblem(prev, r *TrustRecord, reroot bool) string {
 	}
 	switch {
 	case r.State.Version != want || r.State.Previous != previous:
-		return fmt.Sprintf("version %d follows %s, want version %d", r.State.Version, describePrev(prev), want)
+		return fmt.Sprintf("version %d follows %s, want version %d", r.State.Version, describePrev(prev), want), false
 	case r.Signer == nil && len(admins) > 0:
-		return fmt.Sprintf("an unsigned change of a trust config whose version %d names trust admins", prev.State.Version)
+		return fmt.Sprintf("an unsigned change of a trust config whose version %d names trust admins", prev.State.Version), false
 	case r.Signer == nil && len(r.State.admins()) > 0:
-		return "an unsigned version that names trust admins (a root of trust signs the version that names it)"
+		return "an unsigned version that names trust admins (a root of trust signs the version that names it)", false
 	case r.Signer == nil:
-		return ""
+		return "", false
 	case len(admins) > 0 && slices.Contains(admins, r.Signer.KeyID):
-		return ""
+		return "", false
 	}
 	k, ok := r.State.key(r.Signer.KeyID)
 	selfSigned := ok && slices.Contains(k.Scopes, ScopeTrustAdmin)
 	switch {
 	case len(admins) == 0 && selfSigned:
-		return "" // a root of trust
+		return "", false // a root of trust
 	case selfSigned && reroot:
-		return errReroot
+		return "", true
 	case len(admins) > 0:
-		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, shortKey(r.Signer.KeyID), prev.State.Version)
+		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, shortKey(r.Signer.KeyID), prev.State.Version), false
 	}
-	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, shortKey(r.Signer.KeyID))
+	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, shortKey(r.Signer.KeyID)), false
 }
 
 // recordedFrom names the file a record was made from when t is another

@@ -25,12 +25,19 @@ import (
 // schema must exist.
 func siteRole(t *testing.T, dsn, name, tenant string) (role, roleDSN string) {
 	t.Helper()
-	ctx := context.Background()
 	conn := pgConnect(t, dsn)
 	role = strings.Trim(dbName(t, conn), "_") + "_" + name
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`DROP ROLE IF EXISTS %[1]s; CREATE ROLE %[1]s LOGIN;
-		GRANT USAGE ON SCHEMA policy TO %[1]s; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA policy TO %[1]s;
-		INSERT INTO policy.tenant_grants (role_name, tenant) VALUES ('%[1]s', '%[2]s')`, role, tenant)); err != nil {
+	return role, pgRole(t, conn, dsn, role, fmt.Sprintf(`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA policy TO %[1]s;
+		INSERT INTO policy.tenant_grants (role_name, tenant) VALUES ('%[1]s', '%[2]s')`, role, tenant))
+}
+
+// pgRole creates login role over conn with USAGE on the policy schema, runs
+// grants (SQL naming the role), drops the role when the test ends and
+// returns its connection string on dsn's server.
+func pgRole(t *testing.T, conn *pgx.Conn, dsn, role, grants string) string {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), fmt.Sprintf(`DROP ROLE IF EXISTS %[1]s; CREATE ROLE %[1]s LOGIN;
+		GRANT USAGE ON SCHEMA policy TO %[1]s; `, role)+grants); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -45,7 +52,7 @@ func siteRole(t *testing.T, dsn, name, tenant string) (role, roleDSN string) {
 		t.Fatal(err)
 	}
 	u.User = url.User(role)
-	return role, u.String()
+	return u.String()
 }
 
 func siteKey(t *testing.T) *attest.Key {

@@ -487,23 +487,8 @@ func TestTenantIsolation(t *testing.T) {
 
 	conn := pgConnect(t, dsn)
 	role := "reader_" + strings.ToLower(strings.Trim(dbName(t, conn), "_"))
-	if _, err := conn.Exec(ctx, fmt.Sprintf(`DROP ROLE IF EXISTS %[1]s; CREATE ROLE %[1]s LOGIN;
-		GRANT USAGE ON SCHEMA policy TO %[1]s; GRANT SELECT ON ALL TABLES IN SCHEMA policy TO %[1]s`, role)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), fmt.Sprintf(`DROP OWNED BY %[1]s; DROP ROLE %[1]s`, role))
-			c.Close(context.Background())
-		}
-	})
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.User = role
-	reader, err := pgx.ConnectConfig(ctx, cfg)
+	readerDSN := pgRole(t, conn, dsn, role, fmt.Sprintf(`GRANT SELECT ON ALL TABLES IN SCHEMA policy TO %s`, role))
+	reader, err := pgx.Connect(ctx, readerDSN)
 	if err != nil {
 		t.Fatal(err)
 	}
