@@ -86,11 +86,7 @@ func explainStored(ctx context.Context, app *App, runID string, filter store.Fin
 	}
 	defer st.Close()
 	return st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveRun(ctx, runID)
-		if err != nil {
-			return err
-		}
-		r, err := tx.Run(ctx, id)
+		r, err := tx.RunRef(ctx, runID)
 		if err != nil {
 			return err
 		}

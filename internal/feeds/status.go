@@ -34,8 +34,7 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 	r := &StatusReport{CacheDir: c.Root, Feeds: []Status{}}
 	for _, m := range list {
 		s := Status{Meta: m}
-		if checked, err := time.Parse(time.RFC3339, m.CheckedAt); err == nil {
-			d := max(now.Sub(checked), 0).Truncate(time.Second)
+		if d, ok := m.ageAt(now); ok {
 			s.Age, s.AgeSeconds = HumanAge(d), int64(d/time.Second)
 			s.Stale = maxAge > 0 && d > maxAge
 		}
@@ -64,6 +63,16 @@ func (r *StatusReport) Check(maxAge string) error {
 	return nil
 }
 
+// ageAt is how long before now, in whole seconds, m was last confirmed;
+// false when its CheckedAt does not parse.
+func (m *Meta) ageAt(now time.Time) (time.Duration, bool) {
+	t, err := time.Parse(time.RFC3339, m.CheckedAt)
+	if err != nil {
+		return 0, false
+	}
+	return max(now.Sub(t), 0).Truncate(time.Second), true
+}
+
 // HumanAge writes a duration in days, hours and minutes ("2d4h", "3h12m", "45s").
 func HumanAge(d time.Duration) string {
 	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
@@ -83,8 +92,8 @@ func Ages(ms []Meta, now time.Time) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		age := "?"
-		if t, err := time.Parse(time.RFC3339, m.CheckedAt); err == nil {
-			age = HumanAge(max(now.Sub(t), 0).Truncate(time.Second))
+		if d, ok := m.ageAt(now); ok {
+			age = HumanAge(d)
 		}
 		parts[i] = fmt.Sprintf("%s (%d records, age %s)", m.Name, m.Records, age)
 	}

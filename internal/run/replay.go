@@ -65,11 +65,7 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	rp := &Replayed{}
 	var irBytes, sourceMap []byte
 	err := st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveRun(ctx, ref)
-		if err != nil {
-			return err
-		}
-		r, err := tx.Run(ctx, id)
+		r, err := tx.RunRef(ctx, ref)
 		if err != nil {
 			return err
 		}

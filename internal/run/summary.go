@@ -81,11 +81,8 @@ type Stored struct {
 func Show(ctx context.Context, st *store.Store, ref string) (*Stored, error) {
 	var r *store.Run
 	if err := st.View(ctx, func(tx *store.Tx) error {
-		id, err := tx.ResolveRun(ctx, ref)
-		if err != nil {
-			return err
-		}
-		r, err = tx.Run(ctx, id)
+		var err error
+		r, err = tx.RunRef(ctx, ref)
 		return err
 	}); err != nil {
 		return nil, err

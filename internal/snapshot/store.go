@@ -117,8 +117,7 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		} else {
 			data, err = os.ReadFile(s.Index.indexPath)
 		}
-		i := slices.IndexFunc(s.Manifest.Content.Files, func(f File) bool { return f.Path == p })
-		if err != nil || i < 0 || canon.Digest(data) != s.Manifest.Content.Files[i].Digest {
+		if err != nil || canon.Digest(data) != s.fileDigest(p) {
 			return nil, fail.New(fail.Integrity, "the cached %s changed while in use", p)
 		}
 		return data, nil
@@ -128,7 +127,7 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		for i := range s.Inputs.SBOMs {
 			if sb := &s.Inputs.SBOMs[i]; sbomFile(sb) == p {
 				data := mustCanon(sb)
-				if i := slices.IndexFunc(s.Manifest.Content.Files, func(f File) bool { return f.Path == p }); i < 0 || canon.Digest(data) != s.Manifest.Content.Files[i].Digest {
+				if canon.Digest(data) != s.fileDigest(p) {
 					return nil, fail.New(fail.Internal, "%s changed while in use", p)
 				}
 				return data, nil
@@ -139,6 +138,15 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		return s.files[p], nil
 	}
 	return fs.ReadFile(s.fsys, p)
+}
+
+// fileDigest is the manifest's digest of content file p; "" when it lists
+// no such file.
+func (s *Snapshot) fileDigest(p string) string {
+	if i := slices.IndexFunc(s.Manifest.Content.Files, func(f File) bool { return f.Path == p }); i >= 0 {
+		return s.Manifest.Content.Files[i].Digest
+	}
+	return ""
 }
 
 // OpenDir opens the snapshot in dir (Open).

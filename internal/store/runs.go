@@ -593,6 +593,15 @@ func (t *Tx) ResolveRun(ctx context.Context, ref string) (string, error) {
 	return "", fail.New(fail.Invalid, "run prefix %s is ambiguous: %s, %s…", ref, ids[0], ids[1])
 }
 
+// RunRef returns the run that ref names (ResolveRun, then Run).
+func (t *Tx) RunRef(ctx context.Context, ref string) (*Run, error) {
+	id, err := t.ResolveRun(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return t.Run(ctx, id)
+}
+
 // RunFilter selects runs for history. Zero values select everything.
 type RunFilter struct {
 	PolicyID string // exact policy id; also the set runs it was a member of
