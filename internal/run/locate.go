@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"cmp"
 	"net/url"
 	"os"
 	"slices"
@@ -33,7 +34,7 @@ func (o *Outcome) Locator() func(f *engine.Finding) (string, int) {
 	return func(f *engine.Finding) (string, int) {
 		p, ok := paths[f.Component.SBOM]
 		if !ok {
-			return cmpOrString(names[f.Component.SBOM], f.Component.SBOM), 0
+			return cmp.Or(names[f.Component.SBOM], f.Component.SBOM), 0
 		}
 		data, ok := files[p]
 		if !ok {
@@ -67,11 +68,4 @@ func (o *Outcome) AdvisoryURL(id string) string {
 		}
 	}
 	return "https://osv.dev/vulnerability/" + url.PathEscape(id)
-}
-
-func cmpOrString(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -64,24 +64,12 @@ func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry) (*AuditReport
 	if tenant == "" {
 		tenant = store.DefaultTenant
 	}
-	r = r.withDefaults()
 	var rep *AuditReport
-	for n := 0; ; n++ {
-		conn, err := pgx.ConnectConfig(ctx, srv.cfg)
-		if err == nil {
-			rep, err = verifyAudit(ctx, conn, srv, tenant)
-			conn.Close(ctx)
-		}
-		if err == nil {
-			return rep, nil
-		}
-		if !transient(err) || n >= r.Attempts || ctx.Err() != nil {
-			return rep, srv.fail(err, n+1)
-		}
-		if werr := r.wait(ctx, n); werr != nil {
-			return nil, srv.fail(werr, n+1)
-		}
-	}
+	err = srv.withConn(ctx, r, func(conn *pgx.Conn) (err error) {
+		rep, err = verifyAudit(ctx, conn, srv, tenant)
+		return err
+	})
+	return rep, err
 }
 
 func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string) (*AuditReport, error) {

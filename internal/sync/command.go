@@ -103,7 +103,7 @@ type AuditCommand struct {
 // (VerifyAudit).
 func (c *AuditCommand) Run(ctx context.Context) (*AuditReport, error) {
 	if c.Sealed {
-		return nil, fail.New(fail.Sealed, "audit verify --dsn needs the network; refused in sealed mode (--sealed or STELLA_OFFLINE=1)")
+		return nil, sealed("audit verify --dsn")
 	}
 	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{})
 }

@@ -38,6 +38,28 @@ func (r Retry) withDefaults() Retry {
 	return r
 }
 
+// withConn connects and runs fn on its own connection, retrying a transient
+// failure (of the connection or of fn) on a new one as r allows.
+func (s *server) withConn(ctx context.Context, r Retry, fn func(*pgx.Conn) error) error {
+	r = r.withDefaults()
+	for n := 0; ; n++ {
+		conn, err := pgx.ConnectConfig(ctx, s.cfg)
+		if err == nil {
+			err = fn(conn)
+			conn.Close(ctx)
+		}
+		if err == nil {
+			return nil
+		}
+		if !transient(err) || n >= r.Attempts || ctx.Err() != nil {
+			return s.fail(err, n+1)
+		}
+		if werr := r.wait(ctx, n); werr != nil {
+			return s.fail(werr, n+1)
+		}
+	}
+}
+
 // wait sleeps before retry number n (0-based), or returns the context's
 // error.
 func (r Retry) wait(ctx context.Context, n int) error {

@@ -88,25 +88,16 @@ func Register(ctx context.Context, o RegisterOptions, open func() (*store.Store,
 	if err != nil {
 		return nil, err
 	}
-	r := o.Retry.withDefaults()
-	for n := 0; ; n++ {
-		var reg *Registration
-		conn, err := pgx.ConnectConfig(ctx, srv.cfg)
-		if err == nil {
-			reg, err = register(ctx, conn, o, key, string(pub))
-			conn.Close(ctx)
-		}
-		if err == nil {
-			reg.Server = srv.name
-			return reg, nil
-		}
-		if !transient(err) || n >= r.Attempts || ctx.Err() != nil {
-			return nil, srv.fail(err, n+1)
-		}
-		if werr := r.wait(ctx, n); werr != nil {
-			return nil, srv.fail(werr, n+1)
-		}
+	var reg *Registration
+	err = srv.withConn(ctx, o.Retry, func(conn *pgx.Conn) (err error) {
+		reg, err = register(ctx, conn, o, key, string(pub))
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	reg.Server = srv.name
+	return reg, nil
 }
 
 func register(ctx context.Context, conn *pgx.Conn, o RegisterOptions, key *attest.Key, pub string) (*Registration, error) {
