@@ -24,18 +24,15 @@ import (
 // (docs/performance.md "Bounds"); a document that does not decode that way
 // is decoded whole, for the positioned error.
 func readCycloneDX(d *doc, in *Input) error {
-	var bom cdx.BOM
-	w := &warnings{d: d}
-	c := &cdxReader{d: d, bom: &bom, w: w, refs: map[string]cdxRef{}}
+	c := newCDXReader(d)
 	if !c.stream() {
-		bom = cdx.BOM{}
-		w = &warnings{d: d}
-		c = &cdxReader{d: d, bom: &bom, w: w, refs: map[string]cdxRef{}}
-		if err := decodeJSON(d, &bom); err != nil {
+		c = newCDXReader(d)
+		if err := decodeJSON(d, c.bom); err != nil {
 			return err
 		}
-		c.walk(bom.Components, "/components", -1)
+		c.walk(c.bom.Components, "/components", -1)
 	}
+	bom := c.bom
 	if bom.BOMFormat != cdx.BOMFormat {
 		return invalid("", d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
 	}
@@ -52,8 +49,13 @@ func readCycloneDX(d *doc, in *Input) error {
 	if in.Kind == KindSBOM {
 		in.SBOM = c.sbom()
 	}
-	in.Warnings = append(in.Warnings, w.list...)
+	in.Warnings = append(in.Warnings, c.w.list...)
 	return nil
+}
+
+// newCDXReader is a reader of d with nothing decoded yet.
+func newCDXReader(d *doc) *cdxReader {
+	return &cdxReader{d: d, bom: &cdx.BOM{}, w: &warnings{d: d}, refs: map[string]cdxRef{}}
 }
 
 type cdxReader struct {

@@ -500,18 +500,8 @@ func InputDigest(in *inputs.Input) string {
 	case inputs.KindAdvisories:
 		data, _ := encodeAdvisories(in.Advisories)
 		return canon.Digest(data)
-	case inputs.KindVEX:
-		return digestOf(in.VEX)
-	case inputs.KindNVD:
-		return digestOf(in.NVD)
-	case inputs.KindEPSS:
-		return digestOf(in.EPSS)
-	case inputs.KindKEV:
-		return digestOf(in.KEV)
-	case inputs.KindReach:
-		return digestOf(in.Reach)
-	case inputs.KindExceptions:
-		return digestOf(in.Exceptions)
+	case inputs.KindVEX, inputs.KindNVD, inputs.KindEPSS, inputs.KindKEV, inputs.KindReach, inputs.KindExceptions:
+		return digestOf(contentOf(in))
 	}
 	return ""
 }
