@@ -353,53 +353,38 @@ type TrustChange struct {
 	AllowUnsigned bool
 }
 
-// Add is AddTrust on c.
-func (c *TrustChange) Add(ctx context.Context, principal string, key *attest.Key, scopes []string) (*TrustEdit, error) {
-	return AddTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned, principal, key, scopes)
-}
-
-// Remove is RemoveTrust on c.
-func (c *TrustChange) Remove(ctx context.Context, ref string) (*TrustEdit, error) {
-	return RemoveTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned, ref)
-}
-
-// Sign is SignTrust on c.
-func (c *TrustChange) Sign(ctx context.Context) (*TrustEdit, error) {
-	return SignTrust(ctx, c.Store, c.Trust, c.Signer, c.AllowUnsigned)
-}
-
-// AddTrust trusts key as principal with scopes, registers the public key
-// in the store, records the change (signed by signer when given) and saves
+// Add trusts key as principal with scopes, registers the public key in
+// the store, records the change (signed by c.Signer when given) and saves
 // the file, in one transaction.
-func AddTrust(ctx context.Context, st *store.Store, t *Trust, signer *attest.Key, allowUnsigned bool, principal string, key *attest.Key, scopes []string) (*TrustEdit, error) {
-	e, err := t.Add(principal, key, scopes)
+func (c *TrustChange) Add(ctx context.Context, principal string, key *attest.Key, scopes []string) (*TrustEdit, error) {
+	e, err := c.Trust.Add(principal, key, scopes)
 	if err != nil {
 		return nil, err
 	}
 	added := *e
-	return recordTrust(ctx, st, t, signer, allowUnsigned, ActionTrustAdded, []Entry{added}, func(tx *store.Tx) error {
+	return c.record(ctx, ActionTrustAdded, []Entry{added}, func(tx *store.Tx) error {
 		return registerKey(ctx, tx, &added)
 	})
 }
 
-// RemoveTrust stops trusting a key id, or every key of a principal, and
-// records the change like AddTrust.
-func RemoveTrust(ctx context.Context, st *store.Store, t *Trust, signer *attest.Key, allowUnsigned bool, ref string) (*TrustEdit, error) {
-	removed, err := t.Remove(ref)
+// Remove stops trusting a key id, or every key of a principal, and
+// records the change like Add.
+func (c *TrustChange) Remove(ctx context.Context, ref string) (*TrustEdit, error) {
+	removed, err := c.Trust.Remove(ref)
 	if err != nil {
 		return nil, err
 	}
-	return recordTrust(ctx, st, t, signer, allowUnsigned, ActionTrustRemoved, removed, nil)
+	return c.record(ctx, ActionTrustRemoved, removed, nil)
 }
 
-// SignTrust records the trust file as it is, signed by signer: the first
+// Sign records the trust file as it is, signed by c.Signer: the first
 // signed version of a config written by hand, or an edit made outside
 // stella that a trust admin of the recorded version accepts.
-func SignTrust(ctx context.Context, st *store.Store, t *Trust, signer *attest.Key, allowUnsigned bool) (*TrustEdit, error) {
-	if signer == nil {
+func (c *TrustChange) Sign(ctx context.Context) (*TrustEdit, error) {
+	if c.Signer == nil {
 		return nil, fail.New(fail.Invalid, "trust sign needs the key of a trust admin: give --sign-key")
 	}
-	return recordTrust(ctx, st, t, signer, allowUnsigned, ActionTrustSigned, nil, nil)
+	return c.record(ctx, ActionTrustSigned, nil, nil)
 }
 
 // registerKey stores the public key of a trusted entry under the
@@ -421,10 +406,11 @@ func registerKey(ctx context.Context, tx *store.Tx, e *Entry) error {
 	return err
 }
 
-// recordTrust authorises and records the edit already applied to t, then
-// saves t, inside one transaction: the file is written only if the record
-// is, so the audit log never misses an edit made by stella.
-func recordTrust(ctx context.Context, st *store.Store, t *Trust, signer *attest.Key, allowUnsigned bool, action string, changed []Entry, also func(*store.Tx) error) (*TrustEdit, error) {
+// record authorises and records the edit already applied to c.Trust,
+// then saves it, inside one transaction: the file is written only if the
+// record is, so the audit log never misses an edit made by stella.
+func (c *TrustChange) record(ctx context.Context, action string, changed []Entry, also func(*store.Tx) error) (*TrustEdit, error) {
+	st, t, signer, allowUnsigned := c.Store, c.Trust, c.Signer, c.AllowUnsigned
 	after, err := t.State()
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func (s *trustSite) load() *Trust {
 
 // add runs trust add: who trusts name with scopes, signed by signer ("" = unsigned).
 func (s *trustSite) add(signer, name string, scopes ...string) (*TrustEdit, error) {
-	return AddTrust(s.ctx, s.st, s.load(), s.keys[signer], false, name, s.keys[name], scopes)
+	return (&TrustChange{Store: s.st, Trust: s.load(), Signer: s.keys[signer]}).Add(s.ctx, name, s.keys[name], scopes)
 }
 
 func (s *trustSite) mustAdd(signer, name string, scopes ...string) *TrustEdit {
@@ -110,7 +110,7 @@ func TestSignedTrustRules(t *testing.T) {
 	s.mustAdd("admin", "alice", ScopePolicyAuthor)
 	s.mustAdd("admin", "admin2", ScopeTrustAdmin)
 	// Rotation: the new admin removes the old one.
-	e, err := RemoveTrust(s.ctx, s.st, s.load(), s.keys["admin2"], false, "admin")
+	e, err := (&TrustChange{Store: s.st, Trust: s.load(), Signer: s.keys["admin2"]}).Remove(s.ctx, "admin")
 	if err != nil || e.State.Version != 4 || e.Signer.Principal != "admin2" {
 		t.Fatalf("rotate: %+v %v", e, err)
 	}
@@ -137,9 +137,9 @@ func TestSignedTrustRules(t *testing.T) {
 		t.Fatalf("allowed verify: %+v %v", rep, err)
 	}
 	// A trust admin accepts the edit by signing it; mallory cannot.
-	_, err = SignTrust(s.ctx, s.st, s.load(), s.keys["mallory"], false)
+	_, err = (&TrustChange{Store: s.st, Trust: s.load(), Signer: s.keys["mallory"]}).Sign(s.ctx)
 	wantGuard(t, err, GuardScope, "not a trust admin")
-	if e, err := SignTrust(s.ctx, s.st, s.load(), s.keys["admin2"], false); err != nil || e.State.Version != 5 {
+	if e, err := (&TrustChange{Store: s.st, Trust: s.load(), Signer: s.keys["admin2"]}).Sign(s.ctx); err != nil || e.State.Version != 5 {
 		t.Fatalf("sign: %+v %v", e, err)
 	}
 	if _, err := CheckTrustFile(s.ctx, s.st, s.load(), false); err != nil {
