@@ -424,11 +424,11 @@ func (c *collector) addKey(ctx context.Context, id, role string, k *attest.Key) 
 		if err != nil {
 			return err
 		}
-		if k, err = attest.ParsePEM("key "+rec.Name, []byte(rec.PublicPEM)); err != nil {
+		if k, err = rec.Public(); err != nil {
 			return err
 		}
 		if k.ID != id {
-			return fail.New(fail.Integrity, "key %s: stored public key hashes to %s", id, k.ID)
+			return fail.New(fail.Integrity, "key %s: the key registered under that id is %s", id, k.ID)
 		}
 		name = rec.Name
 	} else if rec, err := c.tx.Key(ctx, id); err == nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -141,7 +142,7 @@ func verifyExportFile(ctx context.Context, app *App, path string, trust *governa
 		if rep.Trusted {
 			who = "trusted with policy:audit"
 		}
-		fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, shortID(rep.Exporter.KeyID), who, rep.ExportedAt)
+		fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, report.Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 		return nil
 	})
 }

@@ -69,11 +69,3 @@ func validName(kind, n string) error {
 	}
 	return nil
 }
-
-// shortID abbreviates a digest for tables.
-func shortID(d string) string {
-	if len(d) > 19 {
-		return d[:19] + "…"
-	}
-	return d
-}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type trustAddOptions struct {
@@ -69,7 +70,7 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 		return err
 	}
 	out := edit.Changed[0].View()
-	app.infof("trusted %s as %s in %s", shortID(out.KeyID), out.Principal, edit.File)
+	app.infof("trusted %s as %s in %s", report.Abbrev(out.KeyID), out.Principal, edit.File)
 	return app.render(out, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s  %s  %s\n", out.Principal, out.KeyID, strings.Join(out.Scopes, ","))
 		return err

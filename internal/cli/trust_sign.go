@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type trustSignOptions struct{ gov govFlags }
@@ -41,7 +42,7 @@ func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions) error {
 	}
 	return app.render(edit, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
-			edit.File, edit.State.Version, edit.State.Digest, edit.Signer.Principal, shortID(edit.Signer.KeyID), edit.Seq)
+			edit.File, edit.State.Version, edit.State.Digest, edit.Signer.Principal, report.Abbrev(edit.Signer.KeyID), edit.Seq)
 		return err
 	})
 }
@@ -95,7 +96,7 @@ func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn fun
 		a.loud(edit.Warning)
 	}
 	if edit.Root {
-		a.infof("%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")", edit.File, edit.Signer.Principal, shortID(edit.Signer.KeyID))
+		a.infof("%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")", edit.File, edit.Signer.Principal, report.Abbrev(edit.Signer.KeyID))
 	}
 	return edit, nil
 }

@@ -200,8 +200,8 @@ func knownKeys(ctx context.Context, tx *store.Tx, trust *Trust) (map[string]*att
 		return nil, err
 	}
 	for _, k := range keys {
-		pk, err := attest.ParsePEM("key "+k.Name, []byte(k.PublicPEM))
-		if err != nil || pk.ID != k.KeyID {
+		pk, err := k.Public()
+		if err != nil {
 			return nil, fail.New(fail.Integrity, "registered key %s (%s) does not match its stored public key", k.Name, k.KeyID)
 		}
 		known[pk.ID] = pk

@@ -52,12 +52,9 @@ func TrustedKeys(ctx context.Context, refs []string, open func() (*store.Store, 
 		if err != nil {
 			return nil, err
 		}
-		k, err := attest.ParsePEM("key "+rec.Name, []byte(rec.PublicPEM))
+		k, err := rec.Public()
 		if err != nil {
 			return nil, err
-		}
-		if k.ID != rec.KeyID {
-			return nil, fail.New(fail.Integrity, "key %q: stored public key hashes to %s, registered as %s", ref, k.ID, rec.KeyID)
 		}
 		keys = append(keys, k)
 	}

@@ -49,14 +49,14 @@ func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	}
 	t := NewTable(w, o.TTY, "PATH", "SIZE", "SHA256", "MANIFEST")
 	for _, f := range in.Files {
-		t.Append(f.Path, fmt.Sprint(f.Size), abbrev(f.SHA256), f.Manifest)
+		t.Append(f.Path, fmt.Sprint(f.Size), Abbrev(f.SHA256), f.Manifest)
 	}
 	return t.Render()
 }
 
-// abbrev shortens a digest for a table cell: its first 19 characters and
+// Abbrev shortens a digest for a table cell: its first 19 characters and
 // an ellipsis.
-func abbrev(d string) string {
+func Abbrev(d string) string {
 	if len(d) > 19 {
 		return d[:19] + "…"
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
@@ -15,6 +16,19 @@ type Key struct {
 	Type      string `json:"type"` // ed25519, ecdsa-p256
 	PublicPEM string `json:"publicKey"`
 	CreatedAt string `json:"createdAt"`
+}
+
+// Public parses the stored public key; one that does not hash to the key
+// id it is registered under is fail.Integrity.
+func (k Key) Public() (*attest.Key, error) {
+	pk, err := attest.ParsePEM("key "+k.Name, []byte(k.PublicPEM))
+	if err != nil {
+		return nil, err
+	}
+	if pk.ID != k.KeyID {
+		return nil, fail.New(fail.Integrity, "key %s: stored public key hashes to %s, registered as %s", k.Name, pk.ID, k.KeyID)
+	}
+	return pk, nil
 }
 
 // PutKey registers a public key. Registering the same key under the same
