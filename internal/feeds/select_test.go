@@ -2,8 +2,10 @@ package feeds
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +78,28 @@ func TestStatus(t *testing.T) {
 			}
 		})
 	}
+	t.Run("unknown age", func(t *testing.T) {
+		m, err := f.cache.Get("epss")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.CheckedAt = "yesterday"
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f.cache.metaPath("epss"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.cache.Status(fixedNow(), 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(r.Feeds, func(s Status) bool { return s.Name == "epss" })
+		if i < 0 || r.Feeds[i].Age != "" || !strings.Contains(r.Feeds[i].Problem, "age is unknown") || !fail.Is(r.Check("7d"), fail.Integrity) {
+			t.Errorf("a feed of unknown age: %+v, Check %v", r.Feeds, r.Check("7d"))
+		}
+	})
 	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), time.Hour)
 	if err != nil || len(empty.Feeds) != 0 || !fail.Is(empty.Check("1h"), fail.NotFound) {
 		t.Errorf("empty cache: %+v, %v", empty, err)

@@ -25,7 +25,8 @@ type StatusReport struct {
 
 // Status lists the cached feeds with their ages at now, each blob re-hashed
 // against its metadata; a feed is stale when maxAge > 0 and it was last
-// confirmed longer ago than that.
+// confirmed longer ago than that, and has a Problem when its age cannot be
+// told.
 func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, error) {
 	list, err := c.List()
 	if err != nil {
@@ -34,12 +35,16 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 	r := &StatusReport{CacheDir: c.Root, Feeds: []Status{}}
 	for _, m := range list {
 		s := Status{Meta: m}
-		if d, ok := m.ageAt(now); ok {
+		d, ok := m.ageAt(now)
+		if ok {
 			s.Age, s.AgeSeconds = HumanAge(d), int64(d/time.Second)
 			s.Stale = maxAge > 0 && d > maxAge
 		}
 		if err := c.Verify(&m); err != nil {
 			s.Problem = err.Error()
+		} else if !ok {
+			// An age that cannot be told never passes --max-age.
+			s.Problem = fmt.Sprintf("feed %s: checkedAt %q is not an RFC 3339 time, so its age is unknown; pull it again", m.Name, m.CheckedAt)
 		}
 		r.Feeds = append(r.Feeds, s)
 	}
