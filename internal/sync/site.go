@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -135,12 +136,11 @@ func (p *pusher) signPush(ctx context.Context, tx pgx.Tx, t *table, after, last 
 }
 
 // governanceTables are the tables whose rows PostgreSQL accepts only with
-// the signed statements they rest on, and the column naming the subject.
-var governanceTables = map[string]func(r []any, col func(string) any) string{
-	"exceptions": func(r []any, col func(string) any) string { return fmt.Sprint(col("exception_id")) },
-	"policy_lifecycle": func(r []any, col func(string) any) string {
-		return fmt.Sprintf("%v@%v", col("policy_id"), col("version"))
-	},
+// the signed statements they rest on, and the columns naming the subject
+// (joined by "@").
+var governanceTables = map[string][]string{
+	"exceptions":       {"exception_id"},
+	"policy_lifecycle": {"policy_id", "version"},
 }
 
 // sendStatements sends, within tx and before the rows of a governance
@@ -149,15 +149,18 @@ var governanceTables = map[string]func(r []any, col func(string) any) string{
 // lifecycle state without them — even when --tables names only the
 // governance table.
 func (p *pusher) sendStatements(ctx context.Context, tx pgx.Tx, t *table, rows [][]any) error {
-	subjectOf, ok := governanceTables[t.name]
+	cols, ok := governanceTables[t.name]
 	if !ok || len(rows) == 0 {
 		return nil
 	}
 	names := t.remoteCols()
 	var subjects []string
 	for _, r := range rows {
-		s := subjectOf(r, func(c string) any { return r[slices.Index(names, c)] })
-		if !slices.Contains(subjects, s) {
+		parts := make([]string, len(cols))
+		for i, c := range cols {
+			parts[i] = fmt.Sprint(r[slices.Index(names, c)])
+		}
+		if s := strings.Join(parts, "@"); !slices.Contains(subjects, s) {
 			subjects = append(subjects, s)
 		}
 	}
