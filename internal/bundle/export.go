@@ -216,11 +216,7 @@ func (c *collector) collect(ctx context.Context) error {
 		return err
 	}
 	for _, ref := range c.o.Runs {
-		id, err := tx.ResolveRun(ctx, ref)
-		if err != nil {
-			return err
-		}
-		r, err := tx.Run(ctx, id)
+		r, err := tx.RunRef(ctx, ref)
 		if err != nil {
 			return err
 		}
