@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"time"
-
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 )
@@ -18,6 +16,3 @@ func noAdvisoriesError(app *App, cacheDir string) error {
 	return fail.New(fail.Invalid, "no advisories to evaluate: give --advisories PATH or --snapshot ID, or pull feeds into the cache (%s) first: stella feeds pull --osv auto --sbom FILE --kev --epss",
 		app.feedCacheDir(cacheDir))
 }
-
-// feedAges says which cached feeds are in use and how old each is.
-func feedAges(ms []feeds.Meta, now time.Time) string { return feeds.Ages(ms, now) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -242,7 +243,7 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		return noAdvisoriesError(app, o.in.cacheDir)
 	}
 	if o.in.usedFeeds != nil {
-		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feedAges(o.in.usedFeeds, time.Now()))
+		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feeds.Ages(o.in.usedFeeds, time.Now()))
 	}
 	spec.Files = &files
 	return nil
