@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The lifecycle (docs/governance.md "Lifecycle"):
@@ -132,7 +133,7 @@ func (r *Registry) Submit(ctx context.Context, a *Actor, ref string, reviewers [
 			Status: store.StatusSucceeded, Since: r.since(r.Settings.SimulationMaxAge)})
 		if fail.Is(err, fail.NotFound) {
 			return refuse(GuardSimulation, "no succeeded simulation of %s (IR %s) was recorded in the last %s: run `stella policy simulate … --record` on it first",
-				v, v.pv.IRDigest, FormatAge(r.Settings.SimulationMaxAge))
+				v, v.pv.IRDigest, text.Age(r.Settings.SimulationMaxAge))
 		}
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The trust config is a versioned statement recorded in the audit chain
@@ -92,7 +93,7 @@ func (s *TrustState) digest() (string, error) {
 // (version and previous are set when it is recorded).
 func (t *Trust) State() (TrustState, error) {
 	s := TrustState{Keys: []TrustedKey{}, Settings: TrustSettings{Quorum: t.file.Quorum,
-		ExceptionMaxAge: FormatAge(t.file.ExceptionMaxAge), SimulationMaxAge: FormatAge(t.file.SimulationMaxAge)}}
+		ExceptionMaxAge: text.Age(t.file.ExceptionMaxAge), SimulationMaxAge: text.Age(t.file.SimulationMaxAge)}}
 	for _, e := range t.Entries {
 		pub, err := e.Key.PublicPEM()
 		if err != nil {
