@@ -261,9 +261,9 @@ func judge(prev, r *TrustRecord, reroot bool) (problem string, rerooted bool) {
 	case selfSigned && reroot:
 		return "", true
 	case len(admins) > 0:
-		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, shortKey(r.Signer.KeyID), prev.State.Version), false
+		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, text.Abbrev(r.Signer.KeyID), prev.State.Version), false
 	}
-	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, shortKey(r.Signer.KeyID)), false
+	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, text.Abbrev(r.Signer.KeyID)), false
 }
 
 // recordedFrom names the file a record was made from when t is another
@@ -506,12 +506,12 @@ func authoriseTrust(last *TrustRecord, after *TrustState, signer *attest.Key, al
 		return false, nil
 	case selfSigned && allowUnsigned:
 		edit.Root = true
-		edit.Warning = "WARNING: the trust config was re-rooted with --allow-unsigned-trust: key " + shortKey(signer.ID) + " is not a trust admin of the recorded version; recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
+		edit.Warning = "WARNING: the trust config was re-rooted with --allow-unsigned-trust: key " + text.Abbrev(signer.ID) + " is not a trust admin of the recorded version; recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
 		return true, nil
 	case len(admins) == 0:
-		return false, refuse(GuardScope, "missing scope %s: no trust admin is recorded yet, so the first signed change is signed by the admin it adds (key %s holds no %s in the result)", ScopeTrustAdmin, shortKey(signer.ID), ScopeTrustAdmin)
+		return false, refuse(GuardScope, "missing scope %s: no trust admin is recorded yet, so the first signed change is signed by the admin it adds (key %s holds no %s in the result)", ScopeTrustAdmin, text.Abbrev(signer.ID), ScopeTrustAdmin)
 	}
-	return false, refuse(GuardScope, "missing scope %s: key %s is not a trust admin of the recorded trust config (version %d)", ScopeTrustAdmin, shortKey(signer.ID), last.State.Version)
+	return false, refuse(GuardScope, "missing scope %s: key %s is not a trust admin of the recorded trust config (version %d)", ScopeTrustAdmin, text.Abbrev(signer.ID), last.State.Version)
 }
 
 // appendUnsigned records an unsigned change: one event per changed key as
@@ -561,10 +561,10 @@ func checkTrustAt(h *TrustHistory, e store.Event, action, keyID, principal strin
 	}
 	k, ok := in.State.key(keyID)
 	if !ok {
-		return broken(e, "signed by %s (key %s), whom the %s does not trust", principal, shortKey(keyID), in)
+		return broken(e, "signed by %s (key %s), whom the %s does not trust", principal, text.Abbrev(keyID), in)
 	}
 	if scope := ScopeFor(action); scope != "" && !slices.Contains(k.Scopes, scope) {
-		return broken(e, "signed by %s (key %s), who does not hold %s in the %s", principal, shortKey(keyID), scope, in)
+		return broken(e, "signed by %s (key %s), who does not hold %s in the %s", principal, text.Abbrev(keyID), scope, in)
 	}
 	return nil
 }
@@ -584,7 +584,7 @@ func trustProblems(h *TrustHistory, allow bool) ([]string, error) {
 			ps = append(ps, problem{r.Seq, r.Type + " " + trustSubject(r.State.Version) + ": " + r.Problem})
 		case r.Reroot:
 			ps = append(ps, problem{r.Seq, fmt.Sprintf("%s %s: the trust config was re-rooted with --allow-unsigned-trust: signed by %s (key %s), no trust admin of the version before",
-				r.Type, trustSubject(r.State.Version), r.Signer.Principal, shortKey(r.Signer.KeyID))})
+				r.Type, trustSubject(r.State.Version), r.Signer.Principal, text.Abbrev(r.Signer.KeyID))})
 		}
 	}
 	for _, o := range h.Overrides {
