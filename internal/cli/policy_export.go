@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/evidence"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type policyExportOptions struct {
@@ -57,7 +57,7 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 		return err
 	}
 	defer st.Close()
-	ex, err := evidence.Export(ctx, st, opts.run, key)
+	ex, err := run.ExportEvidence(ctx, st, opts.run, key)
 	if err != nil {
 		return err
 	}

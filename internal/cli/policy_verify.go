@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -85,8 +85,8 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	if err != nil {
 		return err
 	}
-	var rep *evidence.VerifyReport
-	if evidence.IsEnvelope(data) {
+	var rep *run.VerifyReport
+	if run.IsEnvelope(data) {
 		if opts.embedded {
 			return fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
 		}
@@ -100,9 +100,9 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 			}
 			defer st.Close()
 		}
-		rep, err = evidence.VerifyEnvelope(ctx, st, path, data, trusted)
+		rep, err = run.VerifyEnvelope(ctx, st, path, data, trusted)
 	} else {
-		rep, err = evidence.VerifyArchive(ctx, path, trusted, opts.embedded)
+		rep, err = run.VerifyArchive(ctx, path, trusted, opts.embedded)
 	}
 	if err != nil {
 		if fail.Is(err, fail.Integrity) {
@@ -159,8 +159,8 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 // open reads the evidence archive at path and verifies it as policy verify
 // does when a trusted key is given (--key, or the trust config in force);
 // without one it warns that the archive is unverified and reports false.
-func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*evidence.Archive, bool, error) {
-	a, err := evidence.Open(path)
+func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.Archive, bool, error) {
+	a, err := run.OpenArchive(path)
 	if err != nil {
 		return nil, false, err
 	}
