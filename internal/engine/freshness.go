@@ -52,7 +52,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	}
 	f.Stale = true
 	return f, []string{"advisory data is stale: the newest advisory was modified " + f.NewestModified + ", " +
-		plural(f.AgeDays, "day") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
+		text.Count(f.AgeDays, "day", "days") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
 }
 
 // feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the
@@ -64,7 +64,7 @@ func feedAgeGate(f *Freshness, limit decimal.D) Gate {
 		g.Outcome, g.Message = GateBlock, "no advisory among the inputs has a modified time, so the age of the advisory data is unknown"
 		return g
 	}
-	g.Message = "advisory data is " + plural(f.AgeDays, "day") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"
+	g.Message = "advisory data is " + text.Count(f.AgeDays, "day", "days") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"
 	if g.Observed > limit {
 		g.Outcome = GateBlock
 	}

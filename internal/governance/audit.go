@@ -71,7 +71,7 @@ func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *stor
 		return broken(e, "the signed statement was edited: its envelope hashes to %s, the event recorded %s", d, refs.Statement)
 	}
 	if st.Seq != e.Seq || st.Subject != e.Subject {
-		return broken(e, "statement %s is filed under event %d, subject %s", shortKey(refs.Statement), st.Seq, st.Subject)
+		return broken(e, "statement %s is filed under event %d, subject %s", text.Abbrev(refs.Statement), st.Seq, st.Subject)
 	}
 	v, err := Signed{Envelope: st.Envelope, PublicKey: st.PublicPEM}.Verify(ctx)
 	if err != nil {

@@ -82,7 +82,7 @@ func (r *Registry) Draft(ctx context.Context, a *Actor, policyID, file string, s
 		}
 		t = &Transition{Subject: v.String(), Action: ActionDrafted, State: store.StateDraft, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
 		if n := blocking(res); n > 0 {
-			t.Warnings = append(t.Warnings, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": this version can be submitted and approved but not activated")
+			t.Warnings = append(t.Warnings, text.Count(n, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": this version can be submitted and approved but not activated")
 		}
 		return nil
 	})
@@ -160,7 +160,7 @@ func (r *Registry) Submit(ctx context.Context, a *Actor, ref string, reviewers [
 		}
 		t = &Transition{Subject: v.String(), Action: ActionSubmitted, State: store.StateSubmitted, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq, Evidence: sim.RunID}
 		if p.Lint.Blocking > 0 {
-			t.Warnings = append(t.Warnings, plural(p.Lint.Blocking, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": "+v.String()+" cannot be activated as it is")
+			t.Warnings = append(t.Warnings, text.Count(p.Lint.Blocking, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": "+v.String()+" cannot be activated as it is")
 		}
 		return nil
 	})
@@ -384,7 +384,7 @@ func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string
 		}
 		if n := blocking(res); n > 0 {
 			first := res.Diagnostics[slices.IndexFunc(res.Diagnostics, func(d dsl.Diagnostic) bool { return d.Severity == dsl.Blocking })]
-			return refuse(GuardConflicts, "%s has %s: %s", v, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
+			return refuse(GuardConflicts, "%s has %s: %s", v, text.Count(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
 		}
 		if err := checkSetConflicts(ctx, tx, v); err != nil {
 			return err

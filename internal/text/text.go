@@ -1,8 +1,9 @@
 // Package text owns the few spellings that messages of every layer share:
 // an age (Age), so that the engine's freshness warning and governance's
 // settings write durations alike (docs/output.md "Freshness",
-// docs/governance.md). It imports nothing of the module, so the engine,
-// governance and the renderers may all use it.
+// docs/governance.md); a count with its noun (Count); a digest or key id cut
+// short for a message or a table cell (Abbrev). It imports nothing of the
+// module, so the engine, governance and the renderers may all use it.
 package text
 
 import (
@@ -26,4 +27,21 @@ func Age(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Count writes n with its noun: "1 finding", "0 findings", "2 advisories".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// Abbrev cuts a digest or key id to its first 19 characters and an
+// ellipsis ("sha256:0123456789ab…"); shorter ones are returned whole.
+func Abbrev(id string) string {
+	if len(id) > 19 {
+		return id[:19] + "…"
+	}
+	return id
 }

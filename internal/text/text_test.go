@@ -23,3 +23,26 @@ func TestAge(t *testing.T) {
 		}
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 advisories"}, {1, "1 advisory"}, {2, "2 advisories"}} {
+		if got := Count(tc.n, "advisory", "advisories"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestAbbrev(t *testing.T) {
+	for in, want := range map[string]string{
+		"sha256:0123456789abcdef": "sha256:0123456789ab…",
+		"sha256:0123456789ab":     "sha256:0123456789ab",
+		"":                        "",
+	} {
+		if got := Abbrev(in); got != want {
+			t.Errorf("Abbrev(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
