@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/run"
 )
 
@@ -48,7 +49,7 @@ gives the same bytes (with an ed25519 key). Then, anywhere:
 }
 
 func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) error {
-	key, err := app.signingKey(&opts.sign)
+	key, err := governance.ResolveSigningKey(opts.sign.query(app))
 	if err != nil {
 		return err
 	}

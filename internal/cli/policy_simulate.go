@@ -115,7 +115,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if err != nil {
 		return err
 	}
-	var act *runActor
+	var act *governance.RunActor
 	if opts.record {
 		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
@@ -159,7 +159,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	if opts.record {
-		rec, err := app.record(ctx, st, out, act.Key)
+		rec, err := app.record(ctx, st, out, act)
 		if err != nil {
 			return err
 		}
