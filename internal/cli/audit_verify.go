@@ -121,7 +121,7 @@ func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *audi
 	if app.Config != nil {
 		refs = append(refs, app.Config.GetStringSlice("bundle.trust_roots")...)
 	}
-	keys, err := app.trustedVerifyKeys(ctx, refs, trust)
+	keys, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
 	if err != nil {
 		return nil, err
 	}

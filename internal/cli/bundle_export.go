@@ -99,7 +99,7 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	if o.TimeAnchor.IsZero() {
 		o.TimeAnchor = time.Now()
 	}
-	if o.Key, err = app.signingKey(&opts.sign); err != nil {
+	if o.Key, err = governance.ResolveSigningKey(opts.sign.query(app)); err != nil {
 		return err
 	}
 	if o.Key == nil {

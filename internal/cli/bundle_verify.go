@@ -56,7 +56,7 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 			return o, lim, err
 		}
 	}
-	keys, err := app.trustedVerifyKeys(ctx, refs, trust)
+	keys, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
 	if err != nil {
 		return o, lim, err
 	}

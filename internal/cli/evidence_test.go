@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // TestEvidenceTamper rewrites an exported evidence archive so that its own
@@ -18,7 +18,7 @@ import (
 // lies could) and checks each deeper check refuses it with exit 6.
 func TestEvidenceTamper(t *testing.T) {
 	s := newKitSite(t)
-	path := filepath.Join(s.dir, "evidence.tar")
+	path := filepath.Join(s.dir, "run.tar")
 	mustStella(t, "policy", "export", "--run", "latest", "--db", s.db, "--sign-key", s.key(), "-o", path)
 	key, err := attest.LoadFile(s.key())
 	if err != nil {
@@ -29,7 +29,7 @@ func TestEvidenceTamper(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	good, err := evidence.Open(path)
+	good, err := run.OpenArchive(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,14 +63,14 @@ func TestEvidenceTamper(t *testing.T) {
 		{"resigned", func(ev *attest.Evidence) {}, other, "manifest.dsse.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, _ := evidence.Open(path)
+			a, _ := run.OpenArchive(path)
 			ev := a.Evidence
 			tc.edit(ev)
 			var buf bytes.Buffer
 			if err := attest.WriteSignedEvidence(ctx, &buf, a.RunID, ev, tc.key); err != nil {
 				t.Fatal(err)
 			}
-			b, err := evidence.Read(tc.name, buf.Bytes())
+			b, err := run.ReadArchive(tc.name, buf.Bytes())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -96,9 +96,9 @@ func (a *App) registry(ctx context.Context, g *govFlags, mustExist bool) (*gover
 	return &governance.Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
 }
 
-// actor resolves the signing key (signingKey) to the acting principal.
+// actor resolves the signing key (governance.ResolveSigningKey) to the acting principal.
 func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, error) {
-	k, err := a.signingKey(&g.sign)
+	k, err := governance.ResolveSigningKey(g.sign.query(a))
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -53,22 +52,32 @@ else marked UNVERIFIED on stderr.`,
 	return cmd
 }
 
-func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyExplainOptions) error {
-	var doc report.ExplainPage
-	var err error
+func runPolicyExplain(ctx context.Context, app *App, ref string, opts *policyExplainOptions) error {
 	filter := store.FindingFilter{FindingID: opts.finding, Purl: opts.purl, Vuln: opts.vuln}
-	if evidence.IsArchive(runID) {
-		err = explainEvidence(ctx, app, runID, opts, filter, &doc)
+	var ex *run.Explanation
+	if run.IsArchive(ref) {
+		a, _, err := opts.evidence.open(ctx, app, ref)
+		if err != nil {
+			return err
+		}
+		ex, err = a.Explain(filter)
+		if err != nil {
+			return err
+		}
 	} else {
-		err = explainStored(ctx, app, runID, filter, &doc)
+		st, err := app.openStore(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if ex, err = run.Explain(ctx, st, ref, filter); err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
+	if len(ex.Findings) == 0 && (opts.finding != "" || opts.purl != "" || opts.vuln != "") {
+		return fail.New(fail.NotFound, "run %s has no finding matching %s", ex.RunID, filterText(opts))
 	}
-	doc.Findings = nonNil(doc.Findings)
-	if len(doc.Findings) == 0 && (opts.finding != "" || opts.purl != "" || opts.vuln != "") {
-		return fail.New(fail.NotFound, "run %s has no finding matching %s", doc.RunID, filterText(opts))
-	}
+	doc := report.ExplainPage{Explanation: *ex}
 	switch app.Format() {
 	case "html":
 		return report.ExplainHTML(app.Out, doc)
@@ -76,49 +85,6 @@ func runPolicyExplain(ctx context.Context, app *App, runID string, opts *policyE
 		return writeNDJSON(app.Out, doc.Findings)
 	}
 	return app.render(doc, func(w io.Writer) error { return report.ExplainTable(w, &doc, report.Options{Color: app.Color()}) })
-}
-
-// explainStored fills doc from a stored run.
-func explainStored(ctx context.Context, app *App, runID string, filter store.FindingFilter, doc *report.ExplainPage) error {
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return st.View(ctx, func(tx *store.Tx) error {
-		r, err := tx.RunRef(ctx, runID)
-		if err != nil {
-			return err
-		}
-		if r.Status != store.StatusSucceeded {
-			return fail.New(fail.NotFound, "run %s %s and has no findings to explain: %s", r.RunID, r.Status, r.Error)
-		}
-		*doc = report.ExplainPage{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
-			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: run.RecordFeeds(r.Record)}
-		doc.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
-		return err
-	})
-}
-
-// explainEvidence fills doc from an evidence archive, with no database.
-func explainEvidence(ctx context.Context, app *App, path string, opts *policyExplainOptions, filter store.FindingFilter, doc *report.ExplainPage) error {
-	a, _, err := opts.evidence.open(ctx, app, path)
-	if err != nil {
-		return err
-	}
-	rec := a.Record
-	*doc = report.ExplainPage{RunID: rec.RunID, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IRDigest: rec.Policy.IRDigest,
-		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: run.RecordFeeds(a.Evidence.Record)}
-	doc.Findings, err = a.Findings(filter)
-	return err
-}
-
-// nonNil is s, or an empty list for nil (JSON [] rather than null).
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func filterText(o *policyExplainOptions) string {

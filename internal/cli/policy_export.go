@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/evidence"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type policyExportOptions struct {
@@ -48,7 +49,7 @@ gives the same bytes (with an ed25519 key). Then, anywhere:
 }
 
 func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) error {
-	key, err := app.signingKey(&opts.sign)
+	key, err := governance.ResolveSigningKey(opts.sign.query(app))
 	if err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 		return err
 	}
 	defer st.Close()
-	ex, err := evidence.Export(ctx, st, opts.run, key)
+	ex, err := run.ExportEvidence(ctx, st, opts.run, key)
 	if err != nil {
 		return err
 	}

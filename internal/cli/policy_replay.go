@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
@@ -39,7 +38,7 @@ without, it is only checked against its own manifest, and the output says
 UNVERIFIED.`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if evidence.IsArchive(args[0]) {
+			if run.IsArchive(args[0]) {
 				return runEvidenceReplay(cmd.Context(), app, args[0], opts)
 			}
 			return runPolicyReplay(cmd.Context(), app, args[0])

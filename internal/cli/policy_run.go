@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"errors"
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
@@ -164,7 +163,6 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err != nil {
 		return err
 	}
-	key := act.Key
 	if opts.bundle.path != "" {
 		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot); err != nil {
 			return err
@@ -214,7 +212,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if evalErr != nil && (ev == nil || ev.Err == nil) {
 		return evalErr
 	}
-	out, err := app.record(ctx, st, ev, key)
+	out, err := app.record(ctx, st, ev, act)
 	if err != nil {
 		return err
 	}
@@ -232,7 +230,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if evalErr != nil {
 		return fail.New(fail.KindOf(evalErr), "run %s failed: %v", rec.RunID, evalErr)
 	}
-	if key == nil {
+	if act.Key == nil {
 		app.infof("stella: warning: run %s is not signed (give --sign-key or set signing.key)", rec.RunID)
 	}
 	sum := out.Summary()
@@ -298,10 +296,10 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 	return p, nil
 }
 
-// record records an outcome and the lessons it teaches (run.Record,
+// record records an outcome, signed by act's key, and the lessons it teaches (run.Record,
 // docs/lessons.md) and passes on its warnings.
-func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, key *attest.Key) (*run.Recorded, error) {
-	rec, err := run.Record(ctx, st, out, key)
+func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, act *governance.RunActor) (*run.Recorded, error) {
+	rec, err := run.Record(ctx, st, out, act.Key)
 	if err != nil {
 		return nil, err
 	}

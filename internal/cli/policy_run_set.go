@@ -27,7 +27,7 @@ func (o *policyRunOptions) checkSet(policyRef string) error {
 // runSetPolicies loads the members of `policy run --set` (a bare P-n: its
 // active version) and applies the site's governance to each
 // (governance.GateSet).
-func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *runActor, opts *policyRunOptions) ([]run.Member, error) {
+func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *governance.RunActor, opts *policyRunOptions) ([]run.Member, error) {
 	refs, active, err := setRefs(opts.set)
 	if err != nil {
 		return nil, err

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/governance"
@@ -116,7 +115,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	if err != nil {
 		return err
 	}
-	var act *runActor
+	var act *governance.RunActor
 	if opts.record {
 		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
@@ -160,7 +159,7 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	if opts.record {
-		rec, err := app.record(ctx, st, out, act.Key)
+		rec, err := app.record(ctx, st, out, act)
 		if err != nil {
 			return err
 		}
@@ -308,7 +307,7 @@ type simView struct {
 
 // writeSimulation renders the outcome in format.
 func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
-	opts := report.Options{Color: a.Color(), ToolName: "stella", ToolVersion: buildinfo.Get().Version, Locate: out.Locator(),
+	opts := report.Options{Color: a.Color(), Locate: out.Locator(),
 		SARIFBase: view.sarifBase, HelpURI: out.AdvisoryURL, Width: a.termWidth(), Show: view.show}
 	if view.base != nil {
 		opts.Delta = view.base.Delta

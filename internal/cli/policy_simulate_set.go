@@ -43,7 +43,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	var act *runActor
+	var act *governance.RunActor
 	var st *store.Store
 	if opts.record {
 		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
@@ -70,7 +70,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 		return err
 	}
 	if opts.record {
-		rec, err := app.record(ctx, st, out, act.Key)
+		rec, err := app.record(ctx, st, out, act)
 		if err != nil {
 			return err
 		}

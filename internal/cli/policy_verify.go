@@ -10,11 +10,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -81,12 +80,12 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	if err != nil {
 		return err
 	}
-	trusted, err := app.trustedVerifyKeys(ctx, append(append([]string(nil), opts.keys...), opts.roots...), trust)
+	trusted, err := governance.VerifyKeys(ctx, append(append([]string(nil), opts.keys...), opts.roots...), trust, app.existingStore(ctx))
 	if err != nil {
 		return err
 	}
-	var rep *evidence.VerifyReport
-	if evidence.IsEnvelope(data) {
+	var rep *run.VerifyReport
+	if run.IsEnvelope(data) {
 		if opts.embedded {
 			return fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
 		}
@@ -100,9 +99,9 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 			}
 			defer st.Close()
 		}
-		rep, err = evidence.VerifyEnvelope(ctx, st, path, data, trusted)
+		rep, err = run.VerifyEnvelope(ctx, st, path, data, trusted)
 	} else {
-		rep, err = evidence.VerifyArchive(ctx, path, trusted, opts.embedded)
+		rep, err = run.VerifyArchive(ctx, path, trusted, opts.embedded)
 	}
 	if err != nil {
 		if fail.Is(err, fail.Integrity) {
@@ -125,26 +124,6 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	return app.render(rep, func(w io.Writer) error { return report.Verified(w, rep, app.tableOptions()) })
 }
 
-// trustedVerifyKeys are the keys a verification trusts: refs (--key,
-// --trust-root: files, or registered key names or ids) and the keys of the
-// trust config in force (nil for none). Keys merely registered in the
-// database are not among them.
-func (a *App) trustedVerifyKeys(ctx context.Context, refs []string, trust *governance.Trust) ([]*attest.Key, error) {
-	var keys []*attest.Key
-	if len(refs) > 0 {
-		var err error
-		if keys, err = governance.TrustedKeys(ctx, refs, a.existingStore(ctx)); err != nil {
-			return nil, err
-		}
-	}
-	if trust != nil {
-		for _, e := range trust.Entries {
-			keys = append(keys, e.Key)
-		}
-	}
-	return keys, nil
-}
-
 // evidenceFlags are the flags of the commands that read an evidence
 // archive in place of a stored run (replay, explain): the keys it is
 // verified against first.
@@ -159,8 +138,8 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 // open reads the evidence archive at path and verifies it as policy verify
 // does when a trusted key is given (--key, or the trust config in force);
 // without one it warns that the archive is unverified and reports false.
-func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*evidence.Archive, bool, error) {
-	a, err := evidence.Open(path)
+func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.Archive, bool, error) {
+	a, err := run.OpenArchive(path)
 	if err != nil {
 		return nil, false, err
 	}
@@ -168,7 +147,7 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*evide
 	if err != nil {
 		return nil, false, err
 	}
-	trusted, err := app.trustedVerifyKeys(ctx, f.keys, trust)
+	trusted, err := governance.VerifyKeys(ctx, f.keys, trust, app.existingStore(ctx))
 	if err != nil {
 		return nil, false, err
 	}

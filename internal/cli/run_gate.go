@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 )
@@ -32,37 +31,19 @@ func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 	return t, a.checkTrust(t)
 }
 
-// runActor is the key a run is signed with and the principal it is
-// recorded for.
-type runActor struct {
-	Key       *attest.Key       // nil: the run is recorded unsigned
-	Principal string            // the audit log's actor: "cli" without a trust config
-	Trust     *governance.Trust // the trust config in force, nil for none
-}
-
 // authorizeRun resolves the signing key of a command that records a run
-// (signingKey) and, when a trust config is in force, refuses with exit 3
-// unless that key is trusted and holds scope.
-func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*runActor, error) {
+// and decides who records it (governance.AuthorizeRun) under the trust
+// config in force.
+func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
 	trust, err := a.trustInForce(trustFlag)
 	if err != nil {
 		return nil, err
 	}
-	act := &runActor{Principal: "cli"}
-	if act.Key, err = a.signingKey(sign); err != nil {
-		return nil, err
-	}
-	if trust == nil {
-		return act, nil
-	}
-	act.Trust = trust
-	reg := &governance.Registry{Trust: trust, Settings: trust.Settings}
-	who, err := reg.Authorize(act.Key, scope, "give --sign-key K (a private key file, or the name of a generated key) whose key holds "+scope)
+	key, err := governance.ResolveSigningKey(sign.query(a))
 	if err != nil {
 		return nil, err
 	}
-	act.Principal = who.Entry.Principal
-	return act, nil
+	return governance.AuthorizeRun(trust, key, scope)
 }
 
 // auditIRMismatch records the policy.ir_hash_mismatch audit event when a

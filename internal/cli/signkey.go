@@ -3,7 +3,6 @@ package cli
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/governance"
 )
 
@@ -34,9 +33,9 @@ func (s *signFlags) addAlias(f *pflag.FlagSet) {
 	f.Lookup("key").Hidden = true
 }
 
-// signingKey resolves the key to sign with (governance.ResolveSigningKey);
-// nil when none is given.
-func (a *App) signingKey(s *signFlags) (*attest.Key, error) {
+// query is the key query of these flags, for governance.ResolveSigningKey
+// (nil key when none is given).
+func (s *signFlags) query(a *App) governance.SigningKeyQuery {
 	q := governance.SigningKeyQuery{SignKey: s.key, OldKey: s.oldKey, KeyEnv: s.keyEnv, Dir: a.keysDir(), PassEnv: s.passEnv,
 		Getenv: a.Getenv, Warn: func(m string) { a.infof("stella: warning: %s", m) }}
 	// --sign-key set from STELLA_SIGN_KEY or the config file (docs/config.md)
@@ -47,5 +46,5 @@ func (a *App) signingKey(s *signFlags) (*attest.Key, error) {
 	if a.Config != nil {
 		q.Config, q.ConfigSigningKey, q.ConfigKey = true, a.Config.GetString("signing.key"), a.Config.GetString("key")
 	}
-	return governance.ResolveSigningKey(q)
+	return q
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
@@ -74,7 +75,7 @@ func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) e
 	}
 	var err error
 	if !c.Sealed {
-		if c.Key, err = app.signingKey(&opts.sign); err != nil {
+		if c.Key, err = governance.ResolveSigningKey(opts.sign.query(app)); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,7 @@ func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn fun
 		return nil, err
 	}
 	if g.sign.fs.Changed("sign-key") || g.sign.keyEnv != "" {
-		if c.Signer, err = a.signingKey(&g.sign); err != nil {
+		if c.Signer, err = governance.ResolveSigningKey(g.sign.query(a)); err != nil {
 			return nil, err
 		}
 	}

@@ -72,7 +72,7 @@ func CompileResult(filename string, src []byte) (res *Result) {
 				panic(err)
 			}
 			sm.Digest = digest
-			diags = append(diags, lint.Lint(filename, p, sm)...)
+			diags = append(diags, lint.Lint(filename, p, sm, settingSpans(f))...)
 			md := setMetadata(filename, f, p)
 			diags = append(diags, md...)
 			if !syntax.HasErrors(md) {
@@ -83,6 +83,20 @@ func CompileResult(filename string, src []byte) (res *Result) {
 	syntax.Sort(diags)
 	res.Diagnostics = diags
 	return res
+}
+
+// settingSpans returns where each settings entry is, by key.
+func settingSpans(f *syntax.File) map[string]ir.Span {
+	out := map[string]ir.Span{}
+	for _, s := range f.Policy.Sections {
+		if b, ok := s.(*syntax.Block); ok && b.Keyword == "settings" {
+			for _, kv := range b.Entries {
+				sp := kv.Span()
+				out[kv.Key.Name] = ir.Span{Start: ir.Pos{Line: sp.Start.Line, Col: sp.Start.Col}, End: ir.Pos{Line: sp.End.Line, Col: sp.End.Col}}
+			}
+		}
+	}
+	return out
 }
 
 // setMetadata checks the metadata keys a policy set reads, scope and

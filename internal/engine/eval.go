@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/text"
 	"github.com/stella-policy/stella/internal/version"
 )
 
@@ -404,7 +405,7 @@ func (s *state) apply(r *ir.Rule, ca *caction) applied {
 		s.sev.adjustments = append(s.sev.adjustments, Adjustment{From: "rule " + r.Name, When: "severity := " + v.String()})
 	case ir.ActRequireVex:
 		n := s.vex.requireVex(r.Name, a.Vendors, a.Justifications)
-		out.Applied, out.Note = true, "rejected "+plural(n, "statement")
+		out.Applied, out.Note = true, "rejected "+text.Count(n, "statement", "statements")
 		out.Value = List(nil)
 	}
 	return out

@@ -9,6 +9,7 @@ import (
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Exception states in a trace.
@@ -75,7 +76,7 @@ func prepareExceptions(in []model.Exception, at time.Time, registered string) ([
 			x.state, x.detail = excNotYetEffective, "effective from "+start
 		case exp.Sub(at) <= expiringSoon:
 			days := int((exp.Sub(at) + 24*time.Hour - 1) / (24 * time.Hour))
-			warnings = append(warnings, "exception "+e.ID+" expires "+e.Expires+", in "+plural(days, "day")+
+			warnings = append(warnings, "exception "+e.ID+" expires "+e.Expires+", in "+text.Count(days, "day", "days")+
 				" (within "+itoa(int(expiringSoon/(24*time.Hour)))+"): renew it or fix what it waives")
 		}
 		x.expires = exp
@@ -251,7 +252,7 @@ func (ix *exceptionIndex) expiredInScope(fs []Finding) []string {
 	for k, n := range skipped {
 		if n > 0 {
 			e := ix.xs[k].e
-			out = append(out, "exception "+e.ID+" expired "+e.Expires+" and was not applied to "+plural(n, "finding")+" it covers")
+			out = append(out, "exception "+e.ID+" expired "+e.Expires+" and was not applied to "+text.Count(n, "finding", "findings")+" it covers")
 		}
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // finding builds the Finding (and its trace) of the pair s has evaluated.
@@ -160,7 +161,7 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 		x.Notes = append(x.Notes, "unknown: "+unknownText[u])
 	}
 	if len(cons.Conflicts) > 0 {
-		x.Notes = append(x.Notes, plural(len(cons.Conflicts), "issuer")+" disagree with the VEX consensus "+cons.Status)
+		x.Notes = append(x.Notes, text.Count(len(cons.Conflicts), "issuer", "issuers")+" disagree with the VEX consensus "+cons.Status)
 	}
 	if f.Verdict == VerdictBlocked {
 		x.WhatWouldChange = s.whatWouldChange(f)

@@ -1,11 +1,11 @@
 package engine
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // GateFeedAge is the gate of settings.max_feed_age_days.
@@ -32,7 +32,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	}
 	f := &Freshness{}
 	if maxAge > 0 {
-		f.MaxAge = formatAge(maxAge)
+		f.MaxAge = text.Age(maxAge)
 	}
 	if newest.IsZero() {
 		if len(advs) == 0 {
@@ -52,16 +52,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	}
 	f.Stale = true
 	return f, []string{"advisory data is stale: the newest advisory was modified " + f.NewestModified + ", " +
-		plural(f.AgeDays, "day") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
-}
-
-// formatAge writes a duration as whole days ("7d") when it is one, else in
-// Go's notation ("36h0m0s").
-func formatAge(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	}
-	return d.String()
+		text.Count(f.AgeDays, "day", "days") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
 }
 
 // feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the
@@ -73,7 +64,7 @@ func feedAgeGate(f *Freshness, limit decimal.D) Gate {
 		g.Outcome, g.Message = GateBlock, "no advisory among the inputs has a modified time, so the age of the advisory data is unknown"
 		return g
 	}
-	g.Message = "advisory data is " + plural(f.AgeDays, "day") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"
+	g.Message = "advisory data is " + text.Count(f.AgeDays, "day", "days") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"
 	if g.Observed > limit {
 		g.Outcome = GateBlock
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // summarize counts the findings.
@@ -115,7 +116,7 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gat
 		}
 		n, ids := count(pred)
 		g := Gate{Name: name, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: *limit, Action: GateBlock, Findings: ids}
-		g.Message = plural(n, noun) + " " + what + ", at most " + limit.String() + " allowed"
+		g.Message = text.Count(n, noun, noun+"s") + " " + what + ", at most " + limit.String() + " allowed"
 		if g.Observed > *limit {
 			g.Outcome = GateBlock
 		}
@@ -146,7 +147,7 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gat
 		}
 		n, ids := count(decidedBy(setting))
 		g := Gate{Name: name, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: limit, Action: action, Findings: ids,
-			Message: plural(n, "finding") + " " + what}
+			Message: text.Count(n, "finding", "findings") + " " + what}
 		if n > 0 {
 			g.Outcome = action
 		}
@@ -179,9 +180,9 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gat
 		g := Gate{Name: GateNewFindings, Outcome: GatePass, Observed: decimal.Int(int64(n)), Threshold: decimal.Zero, Action: GateBlock, Findings: ids}
 		switch {
 		case baseline == nil:
-			g.Message = plural(n, "blocked finding") + "; no baseline given, so every one counts as new"
+			g.Message = text.Count(n, "blocked finding", "blocked findings") + "; no baseline given, so every one counts as new"
 		default:
-			g.Message = plural(n, "new blocked finding") + "; " + plural(old, "blocked finding") + " the baseline also blocked"
+			g.Message = text.Count(n, "new blocked finding", "new blocked findings") + "; " + text.Count(old, "blocked finding", "blocked findings") + " the baseline also blocked"
 		}
 		switch {
 		case n > 0:

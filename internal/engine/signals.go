@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // signalIndex looks up KEV, EPSS and reachability facts. It is built once
@@ -58,7 +59,7 @@ func newSignalIndex(in *model.Inputs) (*signalIndex, []string) {
 			x.reach[k] = append(x.reach[k], reachFact{r, p})
 		}
 		if bad > 0 {
-			warnings = append(warnings, plural(bad, "reachability fact")+" with an invalid purl ignored")
+			warnings = append(warnings, text.Count(bad, "reachability fact", "reachability facts")+" with an invalid purl ignored")
 		}
 	}
 	return x, warnings
@@ -165,13 +166,6 @@ func latticeJoin(a, b string) string {
 		return j
 	}
 	return "X"
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return itoa(n) + " " + what + "s"
 }
 
 func itoa(n int) string { return decimal.Int(int64(n)).String() }

@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // ApprovalReport says which approvals of a policy version count under a
@@ -60,7 +61,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 		if s.PublicKey == "" {
 			// Nobody here knows the signer, so its content is unproven.
 			for _, id := range envelopeKeyIDs(s.Envelope) {
-				rep.Rejected = append(rep.Rejected, Rejected{KeyID: id, Reason: "signed by key " + shortKey(id) + ", unknown at this site: its statement is not verified and does not count"})
+				rep.Rejected = append(rep.Rejected, Rejected{KeyID: id, Reason: "signed by key " + text.Abbrev(id) + ", unknown at this site: its statement is not verified and does not count"})
 			}
 			continue
 		}
@@ -96,7 +97,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 		e, trusted := trust.Lookup(v.KeyID)
 		switch {
 		case !trusted:
-			rej("key %s is not in this site's trust config", shortKey(v.KeyID))
+			rej("key %s is not in this site's trust config", text.Abbrev(v.KeyID))
 		case !e.Has(ScopePolicyApprove):
 			rej("principal %s lacks scope %s here", e.Principal, ScopePolicyApprove)
 		case authorKeys[v.KeyID] || authors[e.Principal]:

@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // AuditReport is the outcome of VerifyAudit.
@@ -70,7 +71,7 @@ func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *stor
 		return broken(e, "the signed statement was edited: its envelope hashes to %s, the event recorded %s", d, refs.Statement)
 	}
 	if st.Seq != e.Seq || st.Subject != e.Subject {
-		return broken(e, "statement %s is filed under event %d, subject %s", shortKey(refs.Statement), st.Seq, st.Subject)
+		return broken(e, "statement %s is filed under event %d, subject %s", text.Abbrev(refs.Statement), st.Seq, st.Subject)
 	}
 	v, err := Signed{Envelope: st.Envelope, PublicKey: st.PublicPEM}.Verify(ctx)
 	if err != nil {
@@ -354,7 +355,7 @@ func (r *Registry) ExportAudit(ctx context.Context, a *Actor, since string) (*Si
 			bySeq[s.Seq] = append(bySeq[s.Seq], s)
 		}
 		ex := AuditExport{Tenant: tx.Tenant(), ExportedAt: timeText(r.Store.Now()), Exporter: a.Ref(), Events: events,
-			Statements: []ExportStatement{}, Retention: FormatAge(DefaultAuditRetention)}
+			Statements: []ExportStatement{}, Retention: text.Age(DefaultAuditRetention)}
 		for _, e := range events {
 			for _, s := range bySeq[e.Seq] {
 				ex.Statements = append(ex.Statements, ExportStatement{Seq: s.Seq, Subject: s.Subject, Envelope: string(s.Envelope), PublicKey: s.PublicPEM})

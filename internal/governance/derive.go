@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Rows are caches, statements the authority (docs/governance.md "Threat
@@ -33,7 +34,7 @@ func ChainedStatement(ctx context.Context, tx *store.Tx, s *store.Statement) (*V
 		return nil, err
 	}
 	if len(evs) == 0 || evs[0].Seq != s.Seq {
-		return nil, fail.New(fail.Integrity, "statement %s (%s %s): audit event %d that records it is missing", shortKey(s.Digest), s.Action, s.Subject, s.Seq)
+		return nil, fail.New(fail.Integrity, "statement %s (%s %s): audit event %d that records it is missing", text.Abbrev(s.Digest), s.Action, s.Subject, s.Seq)
 	}
 	e := evs[0]
 	if h, err := store.EventHash(tx.Tenant(), e); err != nil || h != e.EventHash {
@@ -75,12 +76,12 @@ func (r *Registry) deriveException(ctx context.Context, tx *store.Tx, id string)
 		}
 		p := &v.Predicate
 		if p.ExceptionID != id {
-			return nil, fail.New(fail.Integrity, "exception %s: statement %s is about %q", id, shortKey(s.Digest), p.ExceptionID)
+			return nil, fail.New(fail.Integrity, "exception %s: statement %s is about %q", id, text.Abbrev(s.Digest), p.ExceptionID)
 		}
 		switch p.Action {
 		case ActionExcRequested:
 			if d != nil || p.Exception == nil {
-				return nil, fail.New(fail.Integrity, "exception %s: statement %s is a second or empty request", id, shortKey(s.Digest))
+				return nil, fail.New(fail.Integrity, "exception %s: statement %s is a second or empty request", id, text.Abbrev(s.Digest))
 			}
 			x := *p.Exception
 			x.ID, x.Status, x.Approvers = id, ExceptionRequested, nil
@@ -279,7 +280,7 @@ func CheckLifecycle(ctx context.Context, tx *store.Tx, l store.Lifecycle) error 
 			return err
 		}
 		if len(ss) != 1 {
-			return bad("rests on statement %s, which is missing", shortKey(refs.Statement))
+			return bad("rests on statement %s, which is missing", text.Abbrev(refs.Statement))
 		}
 		if _, err := ChainedStatement(ctx, tx, &ss[0]); err != nil {
 			return fail.Wrap(fail.Integrity, err)

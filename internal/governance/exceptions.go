@@ -11,6 +11,7 @@ import (
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Exceptions (waivers, docs/governance.md "Exceptions"): requested by one principal, approved by
@@ -215,7 +216,7 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 	}
 	if box := end.Sub(start); box > r.Settings.ExceptionMaxAge {
 		return model.Exception{}, nil, refuse(GuardExpiry, "the timebox %s → %s (%s) is longer than governance.exception_max_age %s: no perpetual waivers",
-			timeText(start), timeText(end), roughAge(box), FormatAge(r.Settings.ExceptionMaxAge))
+			timeText(start), timeText(end), roughAge(box), text.Age(r.Settings.ExceptionMaxAge))
 	}
 	if !end.After(now) {
 		warnings = append(warnings, "the timebox ended at "+timeText(end)+": the exception applies only to evaluations dated inside it")
@@ -230,9 +231,9 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 // to minutes.
 func roughAge(d time.Duration) string {
 	if d >= 48*time.Hour {
-		return FormatAge(d.Round(24 * time.Hour))
+		return text.Age(d.Round(24 * time.Hour))
 	}
-	return FormatAge(d.Round(time.Minute))
+	return text.Age(d.Round(time.Minute))
 }
 
 // ApproveException approves a requested exception. Guards:

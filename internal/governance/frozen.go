@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Approved exceptions leave the database frozen into a snapshot with the
@@ -144,9 +145,9 @@ func verifyFrozen(ctx context.Context, trust *Trust, x *model.Exception) error {
 	e, ok := trust.Lookup(appr.KeyID)
 	switch {
 	case !ok:
-		return fail.New(fail.Integrity, "approved by key %s (%s), which %s does not hold", shortKey(appr.KeyID), appr.Predicate.Actor.Principal, trustName(trust))
+		return fail.New(fail.Integrity, "approved by key %s (%s), which %s does not hold", text.Abbrev(appr.KeyID), appr.Predicate.Actor.Principal, trustName(trust))
 	case !e.Has(ScopeExceptionApprove):
-		return fail.New(fail.Integrity, "approved by %s (key %s), who holds no %s in %s", e.Principal, shortKey(appr.KeyID), ScopeExceptionApprove, trustName(trust))
+		return fail.New(fail.Integrity, "approved by %s (key %s), who holds no %s in %s", e.Principal, text.Abbrev(appr.KeyID), ScopeExceptionApprove, trustName(trust))
 	case e.Principal == x.Requester:
 		return fail.New(fail.Integrity, "approved by its requester %s (separation of duties)", e.Principal)
 	}

@@ -114,22 +114,5 @@ func ParseAge(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// FormatAge writes a duration the way ParseAge reads it: in whole days from
-// two days up ("365d"), else as a Go duration without zero units ("24h",
-// "1h30m").
-func FormatAge(d time.Duration) string {
-	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
-
 // timeText formats a wall-clock time for a statement or row.
 func timeText(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The lifecycle (docs/governance.md "Lifecycle"):
@@ -81,7 +82,7 @@ func (r *Registry) Draft(ctx context.Context, a *Actor, policyID, file string, s
 		}
 		t = &Transition{Subject: v.String(), Action: ActionDrafted, State: store.StateDraft, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq}
 		if n := blocking(res); n > 0 {
-			t.Warnings = append(t.Warnings, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": this version can be submitted and approved but not activated")
+			t.Warnings = append(t.Warnings, text.Count(n, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": this version can be submitted and approved but not activated")
 		}
 		return nil
 	})
@@ -132,7 +133,7 @@ func (r *Registry) Submit(ctx context.Context, a *Actor, ref string, reviewers [
 			Status: store.StatusSucceeded, Since: r.since(r.Settings.SimulationMaxAge)})
 		if fail.Is(err, fail.NotFound) {
 			return refuse(GuardSimulation, "no succeeded simulation of %s (IR %s) was recorded in the last %s: run `stella policy simulate … --record` on it first",
-				v, v.pv.IRDigest, FormatAge(r.Settings.SimulationMaxAge))
+				v, v.pv.IRDigest, text.Age(r.Settings.SimulationMaxAge))
 		}
 		if err != nil {
 			return err
@@ -159,7 +160,7 @@ func (r *Registry) Submit(ctx context.Context, a *Actor, ref string, reviewers [
 		}
 		t = &Transition{Subject: v.String(), Action: ActionSubmitted, State: store.StateSubmitted, Actor: a.Ref(), Statement: st.Digest, AuditSeq: ev.Seq, Evidence: sim.RunID}
 		if p.Lint.Blocking > 0 {
-			t.Warnings = append(t.Warnings, plural(p.Lint.Blocking, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": "+v.String()+" cannot be activated as it is")
+			t.Warnings = append(t.Warnings, text.Count(p.Lint.Blocking, "BLOCKING rule conflict", "BLOCKING rule conflicts")+": "+v.String()+" cannot be activated as it is")
 		}
 		return nil
 	})
@@ -383,7 +384,7 @@ func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string
 		}
 		if n := blocking(res); n > 0 {
 			first := res.Diagnostics[slices.IndexFunc(res.Diagnostics, func(d dsl.Diagnostic) bool { return d.Severity == dsl.Blocking })]
-			return refuse(GuardConflicts, "%s has %s: %s", v, plural(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
+			return refuse(GuardConflicts, "%s has %s: %s", v, text.Count(n, "BLOCKING rule conflict", "BLOCKING rule conflicts"), first)
 		}
 		if err := checkSetConflicts(ctx, tx, v); err != nil {
 			return err

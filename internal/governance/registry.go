@@ -2,7 +2,6 @@ package governance
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Registry applies governance to one tenant of a store under a trust
@@ -64,7 +64,7 @@ func (a *Actor) RequireScope(scope string) error {
 		return nil
 	}
 	return refuse(GuardScope, "missing scope %s: principal %s (key %s) holds %s", scope, a.Entry.Principal,
-		shortKey(a.Key.ID), strings.Join(a.Entry.Scopes, ", "))
+		text.Abbrev(a.Key.ID), strings.Join(a.Entry.Scopes, ", "))
 }
 
 // Authorize checks a state-changing command outside the lifecycle (policy
@@ -274,18 +274,3 @@ func (r *Registry) approvals(ctx context.Context, tx *store.Tx, v *version) (*Ap
 func (r *Registry) since(d time.Duration) string { return timeText(r.Store.Now().Add(-d)) }
 
 func policyString(id string, v int) string { return id + "@" + strconv.Itoa(v) }
-
-// shortKey abbreviates a key id for messages.
-func shortKey(id string) string {
-	if len(id) > 19 {
-		return id[:19] + "…"
-	}
-	return id
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // RunGate is what the site's governance says about the policy version a run
@@ -52,9 +53,9 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 		return g, nil
 	}
 	missing := rep.Quorum - len(rep.Approvers)
-	why := []string{plural(len(rep.Approvers), "approval", "approvals") + " of " + plural(rep.Quorum, "required", "required") + approverList(rep)}
+	why := []string{text.Count(len(rep.Approvers), "approval", "approvals") + " of " + text.Count(rep.Quorum, "required", "required") + approverList(rep)}
 	if missing > 0 {
-		why = append(why, "missing "+plural(missing, "approval", "approvals"))
+		why = append(why, "missing "+text.Count(missing, "approval", "approvals"))
 	}
 	for _, rj := range rep.Rejected {
 		why = append(why, "not counted: "+rj.Reason)

@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // ActiveMembers returns the tenant's active policy versions as members of
@@ -136,7 +137,7 @@ func TenantState(ctx context.Context, s *store.Store, window time.Duration) (*St
 }
 
 func tenantState(ctx context.Context, tx *store.Tx, now time.Time, window time.Duration) (*State, error) {
-	st := &State{Tenant: tx.Tenant(), At: timeText(now), Window: FormatAge(window),
+	st := &State{Tenant: tx.Tenant(), At: timeText(now), Window: text.Age(window),
 		Conflicts: map[string]int{policyset.Blocking: 0, policyset.Warning: 0}}
 	ls, err := Lifecycles(ctx, tx, "")
 	if err != nil {

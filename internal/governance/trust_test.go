@@ -9,6 +9,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 func pemOf(t *testing.T, k *attest.Key) string {
@@ -156,7 +157,7 @@ func TestParseAge(t *testing.T) {
 			t.Errorf("ParseAge(%q) accepted", bad)
 		}
 	}
-	if FormatAge(48*time.Hour) != "2d" || FormatAge(24*time.Hour) != "24h" || FormatAge(90*time.Minute) != "1h30m" || FormatAge(90*time.Second) != "1m30s" {
-		t.Error("FormatAge")
+	if text.Age(48*time.Hour) != "2d" || text.Age(24*time.Hour) != "24h" || text.Age(90*time.Minute) != "1h30m" || text.Age(90*time.Second) != "1m30s" {
+		t.Error("text.Age")
 	}
 }

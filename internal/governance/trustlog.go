@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The trust config is a versioned statement recorded in the audit chain
@@ -92,7 +93,7 @@ func (s *TrustState) digest() (string, error) {
 // (version and previous are set when it is recorded).
 func (t *Trust) State() (TrustState, error) {
 	s := TrustState{Keys: []TrustedKey{}, Settings: TrustSettings{Quorum: t.file.Quorum,
-		ExceptionMaxAge: FormatAge(t.file.ExceptionMaxAge), SimulationMaxAge: FormatAge(t.file.SimulationMaxAge)}}
+		ExceptionMaxAge: text.Age(t.file.ExceptionMaxAge), SimulationMaxAge: text.Age(t.file.SimulationMaxAge)}}
 	for _, e := range t.Entries {
 		pub, err := e.Key.PublicPEM()
 		if err != nil {
@@ -229,40 +230,78 @@ func trustStatement(ctx context.Context, tx *store.Tx, e store.Event, digest str
 	return v, nil
 }
 
+// trustChange is what the rules of signed trust (docs/governance.md
+// "Signed trust") make of a change from one version of the trust config to
+// the next. Writing a change (authoriseTrust) and verifying the recorded
+// history (judge) both decide through classifyTrust, and differ only in what
+// they do with the answer.
+type trustChange int
+
+const (
+	trustAllowed        trustChange = iota // unsigned with no admin before or after, or signed by an admin of the version before
+	trustRoot                              // signed by an admin it adds, no admin before: the root of trust
+	trustUnsignedAdmins                    // unsigned, although the version before names trust admins
+	trustUnsignedRoot                      // unsigned, and it names trust admins
+	trustReroot                            // signed by an admin it adds who is no admin of the version before
+	trustNotAdmin                          // signed by a key that is no admin of the version before, which names some
+	trustNoAdmin                           // signed, no admin before, and the signer is no admin after either
+)
+
+// classifyTrust decides a change from a version naming admins to one naming
+// newAdmins, signed by the key signer ("" when unsigned).
+func classifyTrust(admins, newAdmins []string, signer string) trustChange {
+	switch {
+	case signer == "" && len(admins) > 0:
+		return trustUnsignedAdmins
+	case signer == "" && len(newAdmins) > 0:
+		return trustUnsignedRoot
+	case signer == "" || slices.Contains(admins, signer):
+		return trustAllowed
+	}
+	selfSigned := slices.Contains(newAdmins, signer)
+	switch {
+	case len(admins) == 0 && selfSigned:
+		return trustRoot
+	case selfSigned:
+		return trustReroot
+	case len(admins) > 0:
+		return trustNotAdmin
+	}
+	return trustNoAdmin
+}
+
 // judge says what is wrong with record r following prev ("" when nothing):
-// versions count up from 1 and chain by digest; while the version before
-// names trust admins, a change is signed by one of them; the first admin
-// signs the version that names it. A version signed by an admin it names
-// that the version before did not, marked as a re-root, is a re-root.
+// versions count up from 1 and chain by digest, and the change obeys
+// classifyTrust; a re-root counts only when r is marked as one (reroot).
 func judge(prev, r *TrustRecord, reroot bool) (problem string, rerooted bool) {
 	want, previous := 1, ""
 	var admins []string
 	if prev != nil {
 		want, previous, admins = prev.State.Version+1, prev.State.Digest, prev.State.admins()
 	}
-	switch {
-	case r.State.Version != want || r.State.Previous != previous:
+	if r.State.Version != want || r.State.Previous != previous {
 		return fmt.Sprintf("version %d follows %s, want version %d", r.State.Version, describePrev(prev), want), false
-	case r.Signer == nil && len(admins) > 0:
+	}
+	var signer string
+	if r.Signer != nil {
+		signer = r.Signer.KeyID
+	}
+	switch classifyTrust(admins, r.State.admins(), signer) {
+	case trustUnsignedAdmins:
 		return fmt.Sprintf("an unsigned change of a trust config whose version %d names trust admins", prev.State.Version), false
-	case r.Signer == nil && len(r.State.admins()) > 0:
+	case trustUnsignedRoot:
 		return "an unsigned version that names trust admins (a root of trust signs the version that names it)", false
-	case r.Signer == nil:
-		return "", false
-	case len(admins) > 0 && slices.Contains(admins, r.Signer.KeyID):
-		return "", false
+	case trustReroot:
+		if reroot {
+			return "", true
+		}
+		fallthrough
+	case trustNotAdmin:
+		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, text.Abbrev(r.Signer.KeyID), prev.State.Version), false
+	case trustNoAdmin:
+		return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, text.Abbrev(r.Signer.KeyID)), false
 	}
-	k, ok := r.State.key(r.Signer.KeyID)
-	selfSigned := ok && slices.Contains(k.Scopes, ScopeTrustAdmin)
-	switch {
-	case len(admins) == 0 && selfSigned:
-		return "", false // a root of trust
-	case selfSigned && reroot:
-		return "", true
-	case len(admins) > 0:
-		return fmt.Sprintf("signed by %s (key %s), not a trust admin of version %d", r.Signer.Principal, shortKey(r.Signer.KeyID), prev.State.Version), false
-	}
-	return fmt.Sprintf("signed by %s (key %s), who holds no trust:admin in it", r.Signer.Principal, shortKey(r.Signer.KeyID)), false
+	return "", false
 }
 
 // recordedFrom names the file a record was made from when t is another
@@ -479,38 +518,36 @@ func authoriseTrust(last *TrustRecord, after *TrustState, signer *attest.Key, al
 	if last != nil {
 		admins = last.State.admins()
 	}
-	newAdmins := after.admins()
-	if signer == nil {
-		switch {
-		case len(admins) > 0 && !allowUnsigned:
-			return false, refuse(GuardScope, "missing scope %s: the trust config names trust admins, so every change is signed by one of them: give --sign-key", ScopeTrustAdmin)
-		case len(admins) > 0:
-			edit.Warning = "WARNING: an unsigned change of a trust config that names trust admins (--allow-unsigned-trust); recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
-			return false, nil
-		case len(newAdmins) > 0:
-			return false, refuse(GuardScope, "a trust admin is added with its own signature: give --sign-key with the private key of the admin being added (it becomes the root of trust)")
+	var id string
+	if signer != nil {
+		if !signer.CanSign() {
+			return false, fail.New(fail.Invalid, "key %s is a public key; signing a trust change needs the private key (--sign-key)", signer.ID)
 		}
-		return false, nil
+		id = signer.ID
 	}
-	if !signer.CanSign() {
-		return false, fail.New(fail.Invalid, "key %s is a public key; signing a trust change needs the private key (--sign-key)", signer.ID)
-	}
-	if slices.Contains(admins, signer.ID) {
-		return false, nil
-	}
-	selfSigned := slices.Contains(newAdmins, signer.ID)
-	switch {
-	case len(admins) == 0 && selfSigned:
+	switch classifyTrust(admins, after.admins(), id) {
+	case trustUnsignedAdmins:
+		if !allowUnsigned {
+			return false, refuse(GuardScope, "missing scope %s: the trust config names trust admins, so every change is signed by one of them: give --sign-key", ScopeTrustAdmin)
+		}
+		edit.Warning = "WARNING: an unsigned change of a trust config that names trust admins (--allow-unsigned-trust); recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
+	case trustUnsignedRoot:
+		return false, refuse(GuardScope, "a trust admin is added with its own signature: give --sign-key with the private key of the admin being added (it becomes the root of trust)")
+	case trustRoot:
 		edit.Root = true
-		return false, nil
-	case selfSigned && allowUnsigned:
-		edit.Root = true
-		edit.Warning = "WARNING: the trust config was re-rooted with --allow-unsigned-trust: key " + shortKey(signer.ID) + " is not a trust admin of the recorded version; recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
-		return true, nil
-	case len(admins) == 0:
-		return false, refuse(GuardScope, "missing scope %s: no trust admin is recorded yet, so the first signed change is signed by the admin it adds (key %s holds no %s in the result)", ScopeTrustAdmin, shortKey(signer.ID), ScopeTrustAdmin)
+	case trustReroot:
+		if allowUnsigned {
+			edit.Root = true
+			edit.Warning = "WARNING: the trust config was re-rooted with --allow-unsigned-trust: key " + text.Abbrev(id) + " is not a trust admin of the recorded version; recorded in the audit log, and `stella audit verify` refuses it without --allow-unsigned-trust"
+			return true, nil
+		}
+		fallthrough
+	case trustNotAdmin:
+		return false, refuse(GuardScope, "missing scope %s: key %s is not a trust admin of the recorded trust config (version %d)", ScopeTrustAdmin, text.Abbrev(id), last.State.Version)
+	case trustNoAdmin:
+		return false, refuse(GuardScope, "missing scope %s: no trust admin is recorded yet, so the first signed change is signed by the admin it adds (key %s holds no %s in the result)", ScopeTrustAdmin, text.Abbrev(id), ScopeTrustAdmin)
 	}
-	return false, refuse(GuardScope, "missing scope %s: key %s is not a trust admin of the recorded trust config (version %d)", ScopeTrustAdmin, shortKey(signer.ID), last.State.Version)
+	return false, nil
 }
 
 // appendUnsigned records an unsigned change: one event per changed key as
@@ -560,10 +597,10 @@ func checkTrustAt(h *TrustHistory, e store.Event, action, keyID, principal strin
 	}
 	k, ok := in.State.key(keyID)
 	if !ok {
-		return broken(e, "signed by %s (key %s), whom the %s does not trust", principal, shortKey(keyID), in)
+		return broken(e, "signed by %s (key %s), whom the %s does not trust", principal, text.Abbrev(keyID), in)
 	}
 	if scope := ScopeFor(action); scope != "" && !slices.Contains(k.Scopes, scope) {
-		return broken(e, "signed by %s (key %s), who does not hold %s in the %s", principal, shortKey(keyID), scope, in)
+		return broken(e, "signed by %s (key %s), who does not hold %s in the %s", principal, text.Abbrev(keyID), scope, in)
 	}
 	return nil
 }
@@ -583,7 +620,7 @@ func trustProblems(h *TrustHistory, allow bool) ([]string, error) {
 			ps = append(ps, problem{r.Seq, r.Type + " " + trustSubject(r.State.Version) + ": " + r.Problem})
 		case r.Reroot:
 			ps = append(ps, problem{r.Seq, fmt.Sprintf("%s %s: the trust config was re-rooted with --allow-unsigned-trust: signed by %s (key %s), no trust admin of the version before",
-				r.Type, trustSubject(r.State.Version), r.Signer.Principal, shortKey(r.Signer.KeyID))})
+				r.Type, trustSubject(r.State.Version), r.Signer.Principal, text.Abbrev(r.Signer.KeyID))})
 		}
 	}
 	for _, o := range h.Overrides {

@@ -210,3 +210,31 @@ func TestStatementOutsideRecordedTrust(t *testing.T) {
 	_, err = VerifyAudit(s.ctx, s.st, s.load())
 	wantIntegrity(t, err, "policy.activated P-1@1: signed by mallory")
 }
+
+// TestClassifyTrust: the one table of signed-trust rules that writing a
+// change and verifying the history both use (docs/governance.md "Signed trust").
+func TestClassifyTrust(t *testing.T) {
+	none, a, ab := []string(nil), []string{"a"}, []string{"a", "b"}
+	cases := []struct {
+		name              string
+		admins, newAdmins []string
+		signer            string
+		want              trustChange
+	}{
+		{"unsigned, no admins", none, none, "", trustAllowed},
+		{"unsigned over admins", a, a, "", trustUnsignedAdmins},
+		{"unsigned, adds an admin", none, a, "", trustUnsignedRoot},
+		{"signed by an admin before", a, ab, "a", trustAllowed},
+		{"an admin removing itself", a, none, "a", trustAllowed},
+		{"the first admin signs itself in", none, a, "a", trustRoot},
+		{"an added admin signs itself in", a, ab, "b", trustReroot},
+		{"a key that is no admin, admins before", a, a, "c", trustNotAdmin},
+		{"a key that is no admin, none before", none, none, "c", trustNoAdmin},
+		{"adds another admin, none before", none, a, "c", trustNoAdmin},
+	}
+	for _, tc := range cases {
+		if got := classifyTrust(tc.admins, tc.newAdmins, tc.signer); got != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

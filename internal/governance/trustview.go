@@ -5,6 +5,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // TrustedKeyView is a trusted key as the trust commands print it.
@@ -38,7 +39,7 @@ type TrustListing struct {
 func (t *Trust) Listing() TrustListing {
 	s := t.Settings
 	out := TrustListing{File: t.Path, Keys: []TrustedKeyView{},
-		Settings: SettingsView{Quorum: s.Quorum, ExceptionMaxAge: FormatAge(s.ExceptionMaxAge), SimulationMaxAge: FormatAge(s.SimulationMaxAge)}}
+		Settings: SettingsView{Quorum: s.Quorum, ExceptionMaxAge: text.Age(s.ExceptionMaxAge), SimulationMaxAge: text.Age(s.SimulationMaxAge)}}
 	for i := range t.Entries {
 		out.Keys = append(out.Keys, t.Entries[i].View())
 	}

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -15,29 +16,64 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// readCycloneDX reads a CycloneDX JSON document (spec 1.2–1.7) with
-// cyclonedx-go. As an SBOM it yields the components (nested ones included,
-// the metadata component as the SBOM's root) and any VEX analysis embedded
-// in its vulnerabilities; as VEX it yields only the statements. The
-// components array is decoded one element at a time, each normalized and
-// dropped, so memory follows the model, not cyclonedx-go's tree
-// (docs/performance.md "Bounds"); a document that does not decode that way
-// is decoded whole, for the positioned error.
+// readCycloneDX reads a CycloneDX JSON document (spec 1.2–1.7). As an SBOM
+// it yields the components (nested ones included, the metadata component as
+// the SBOM's root) and any VEX analysis embedded in its vulnerabilities; as
+// VEX it yields only the statements. The components and dependencies are
+// read in one pass (cdxReader.read), each component normalized into the
+// model as it is decoded; a document that does not read that way is
+// decoded whole with encoding/json, the reference, for the positioned error.
 func readCycloneDX(d *doc, in *Input) error {
 	c := newCDXReader(d)
-	if !c.stream() {
+	// Sized once from the bom-refs in the text rather than grown: growing
+	// holds the old and the new array, twice the model at its largest
+	// (docs/performance.md "Bounds"). A text can name more bom-refs than it
+	// has components, so at most one per 256 bytes.
+	c.hint = min(bytes.Count(d.data, []byte(`"bom-ref"`)), len(d.data)/256)
+	rest, _, ok := c.read(newStream(nil, d.data, 0), math.MaxInt32, false)
+	if !ok || !c.decodeRest(rest) {
 		c = newCDXReader(d)
-		if err := decodeJSON(d, c.bom); err != nil {
+		if err := c.decodeWhole(); err != nil {
 			return err
 		}
-		c.walk(c.bom.Components, "/components", -1)
 	}
+	return c.finish(in)
+}
+
+// decodeWhole is the reference decode: the whole text with encoding/json.
+func (c *cdxReader) decodeWhole() error {
+	var cd cdxDoc
+	if err := decodeJSON(c.d, &cd); err != nil {
+		return err
+	}
+	c.bom = &cd.BOM
+	c.walk(cd.Components, "/components", -1)
+	if cd.Dependencies != nil {
+		c.deps = map[string][]string{}
+		for _, dep := range *cd.Dependencies {
+			c.depend(dep)
+		}
+	}
+	return nil
+}
+
+// decodeRest decodes the members read did not (an object's text) into c.bom.
+func (c *cdxReader) decodeRest(rest []byte) bool {
+	var cd cdxDoc
+	if json.Unmarshal(rest, &cd) != nil {
+		return false
+	}
+	c.bom = &cd.BOM
+	return true
+}
+
+// finish checks the document and builds in's SBOM and VEX statements.
+func (c *cdxReader) finish(in *Input) error {
 	bom := c.bom
 	if bom.BOMFormat != cdx.BOMFormat {
-		return invalid("", d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
+		return invalid("", c.d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
 	}
 	in.SpecVersion = bom.SpecVersion.String()
-	c.indexMetadata()
 	var err error
 	in.VEX, err = c.vex()
 	if err != nil {
@@ -45,7 +81,7 @@ func readCycloneDX(d *doc, in *Input) error {
 	}
 	// Nothing positions a problem in the text after this: the file's bytes
 	// can go before the model is finished (docs/performance.md "Bounds").
-	d.data = nil
+	c.d.data = nil
 	if in.Kind == KindSBOM {
 		in.SBOM = c.sbom()
 	}
@@ -55,160 +91,86 @@ func readCycloneDX(d *doc, in *Input) error {
 
 // newCDXReader is a reader of d with nothing decoded yet.
 func newCDXReader(d *doc) *cdxReader {
-	return &cdxReader{d: d, bom: &cdx.BOM{}, w: &warnings{d: d}, refs: map[string]cdxRef{}}
+	return &cdxReader{d: d, bom: &cdx.BOM{}, w: &warnings{d: d}}
 }
 
 type cdxReader struct {
 	d    *doc
 	bom  *cdx.BOM // without its components, which are in comps
 	w    *warnings
-	refs map[string]cdxRef // bom-ref → component, the metadata component included
+	hint int // how many components to make room for
 
 	comps   []model.Component   // in document order; Ref not yet unique, Relation not yet set
 	given   []string            // each component's bom-ref
 	parents []int               // the index in comps of each component's parent, -1 at the top
-	deps    map[string][]string // the dependency graph, when streamed
+	deps    map[string][]string // the dependency graph
+	// odd holds what VEX product resolution needs of a component whose
+	// name, CPE or purl as given differs from its model's name and purl.
+	odd  map[int]cdxRef
+	refs map[string]cdxRef // bom-ref → component, the metadata component included (index)
 }
 
 // cdxRef is what VEX product resolution needs of a component.
 type cdxRef struct{ name, cpe, purl string }
 
-// stream decodes the document into c.bom, but the components and
-// dependencies arrays element by element into c.comps and c.deps. false: the
-// document is not a JSON object that decodes this way (the whole decode
-// reports why), or names components or dependencies twice.
-func (c *cdxReader) stream() bool {
-	dec := json.NewDecoder(bytes.NewReader(c.d.data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return false
-	}
-	rest := []byte{'{'}
-	seen := false
-	for dec.More() {
-		t, err := dec.Token()
-		key, ok := t.(string)
-		if err != nil || !ok {
-			return false
-		}
-		if strings.EqualFold(key, "components") { // encoding/json matches keys so
-			if seen {
-				return false
-			}
-			seen = true
-			if !c.streamComponents(dec) {
-				return false
-			}
-			continue
-		}
-		if strings.EqualFold(key, "dependencies") {
-			if c.deps != nil || !c.streamDependencies(dec) {
-				return false
-			}
-			continue
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return false
-		}
-		if len(rest) > 1 {
-			rest = append(rest, ',')
-		}
-		k, _ := json.Marshal(key)
-		rest = append(append(append(rest, k...), ':'), raw...)
-	}
-	if t, err := dec.Token(); err != nil || t != json.Delim('}') {
-		return false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return false
-	}
-	return json.Unmarshal(append(rest, '}'), c.bom) == nil
+// cdxAt is the JSON pointer of a component, made into text only for a
+// warning: prefix, then /i when i ≥ 0.
+type cdxAt struct {
+	prefix string
+	i      int
 }
 
-// streamComponents decodes the components array (or null) one element at a
-// time.
-func (c *cdxReader) streamComponents(dec *json.Decoder) bool {
-	// Sized once from the bom-refs in the text rather than grown: growing
-	// holds the old and the new array, twice the model at its largest
-	// (docs/performance.md "Bounds"). A text can name more bom-refs than it
-	// has components, so at most one per 256 bytes.
-	if n := min(bytes.Count(c.d.data, []byte(`"bom-ref"`)), len(c.d.data)/256); c.comps == nil && n > 1024 {
-		c.comps, c.given, c.parents = make([]model.Component, 0, n), make([]string, 0, n), make([]int, 0, n)
+func (a cdxAt) String() string {
+	if a.i < 0 {
+		return a.prefix
 	}
-	i := 0
-	return streamArray(dec, func() bool {
-		var comp cdx.Component
-		if err := dec.Decode(&comp); err != nil {
-			return false
-		}
-		c.add(&comp, fmt.Sprintf("/components/%d", i), -1)
-		i++
-		return true
-	})
-}
-
-// streamDependencies decodes the dependencies array (or null) one element
-// at a time into c.deps.
-func (c *cdxReader) streamDependencies(dec *json.Decoder) bool {
-	c.deps = map[string][]string{}
-	return streamArray(dec, func() bool {
-		var d cdx.Dependency
-		if err := dec.Decode(&d); err != nil {
-			return false
-		}
-		c.depend(d)
-		return true
-	})
-}
-
-// streamArray reads an array (or null), decoding each element with elem.
-func streamArray(dec *json.Decoder, elem func() bool) bool {
-	t, err := dec.Token()
-	if err != nil {
-		return false
-	}
-	if t == nil {
-		return true
-	}
-	if t != json.Delim('[') {
-		return false
-	}
-	for dec.More() {
-		if !elem() {
-			return false
-		}
-	}
-	t, err = dec.Token()
-	return err == nil && t == json.Delim(']')
+	return a.prefix + "/" + strconv.Itoa(a.i)
 }
 
 // walk adds components and the components nested in them.
-func (c *cdxReader) walk(cs *[]cdx.Component, at string, parent int) {
+func (c *cdxReader) walk(cs *[]cdxComponent, at string, parent int) {
 	if cs == nil {
 		return
 	}
 	for i := range *cs {
-		c.add(&(*cs)[i], fmt.Sprintf("%s/%d", at, i), parent)
+		c.add(&(*cs)[i], cdxAt{at, i}, parent)
 	}
 }
 
-// add normalizes one component, indexes its bom-ref for VEX product
-// resolution and adds its nested components after it.
-func (c *cdxReader) add(comp *cdx.Component, at string, parent int) {
-	if comp.BOMRef != "" {
-		c.refs[comp.BOMRef] = cdxRef{name: comp.Name, cpe: comp.CPE, purl: comp.PackageURL}
-	}
+// add normalizes one component and adds its nested components after it.
+func (c *cdxReader) add(comp *cdxComponent, at cdxAt, parent int) {
 	n := len(c.comps)
-	c.comps = append(c.comps, c.component(comp, at))
+	mc := c.component(comp, at)
+	if comp.Name != mc.Name || comp.CPE != "" || comp.PackageURL != mc.Purl {
+		if c.odd == nil {
+			c.odd = map[int]cdxRef{}
+		}
+		c.odd[n] = cdxRef{name: comp.Name, cpe: comp.CPE, purl: comp.PackageURL}
+	}
+	c.comps = append(c.comps, mc)
 	c.given = append(c.given, comp.BOMRef)
 	c.parents = append(c.parents, parent)
-	c.walk(comp.Components, at+"/components", n)
+	if comp.Components != nil {
+		c.walk(comp.Components, at.String()+"/components", n)
+	}
 }
 
-// indexMetadata indexes the metadata component and those nested in it,
-// which VEX may name but which are not components of the SBOM; a bom-ref
-// the components use keeps the component's entry.
-func (c *cdxReader) indexMetadata() {
+// index indexes the bom-refs of the components, the last of a repeated one
+// winning, then those of the metadata component and the components nested
+// in it, which VEX may name but which are not components of the SBOM; a
+// bom-ref the components use keeps the component's entry.
+func (c *cdxReader) index() {
+	c.refs = map[string]cdxRef{}
+	for i, ref := range c.given {
+		if ref == "" {
+			continue
+		}
+		r, ok := c.odd[i]
+		if !ok {
+			r = cdxRef{name: c.comps[i].Name, purl: c.comps[i].Purl}
+		}
+		c.refs[ref] = r
+	}
 	var walk func(comp *cdx.Component)
 	walk = func(comp *cdx.Component) {
 		if _, ok := c.refs[comp.BOMRef]; comp.BOMRef != "" && !ok {
@@ -225,14 +187,16 @@ func (c *cdxReader) indexMetadata() {
 	}
 }
 
-// sbom builds the normalized SBOM.
+// sbom builds the normalized SBOM, releasing the reader's graph and
+// per-component slices as it goes.
 func (c *cdxReader) sbom() *model.SBOM {
 	s := &model.SBOM{Format: string(CycloneDX), SpecVersion: c.bom.SpecVersion.String(), Components: []model.Component{}}
 	rootRef := ""
 	seen := map[string]int{}
 	if m := c.bom.Metadata; m != nil {
 		if m.Component != nil {
-			root := c.component(m.Component, "/metadata/component")
+			comp := fromCDX(m.Component)
+			root := c.component(&comp, cdxAt{"/metadata/component", -1})
 			root.Ref = uniqueRef(seen, root.Ref, "", "", "")
 			s.Root = &root
 			s.Name = m.Component.Name
@@ -249,10 +213,10 @@ func (c *cdxReader) sbom() *model.SBOM {
 	}
 	s.Tags = sortedSet(s.Tags)
 
-	rel := c.relations(rootRef)
+	rel := graphRelations(rootRef, c.deps)
+	c.deps, c.odd, c.refs = nil, nil, nil
 	for i := range c.comps {
 		mc := &c.comps[i]
-		mc.Ref = uniqueRef(seen, mc.Ref, "", "", "")
 		if p := c.parents[i]; p >= 0 {
 			mc.Relation = c.comps[p].Relation
 		}
@@ -260,32 +224,24 @@ func (c *cdxReader) sbom() *model.SBOM {
 			mc.Relation = r
 		}
 	}
+	rel = nil
+	c.given, c.parents = nil, nil
+	for i := range c.comps {
+		c.comps[i].Ref = uniqueRef(seen, c.comps[i].Ref, "", "", "")
+	}
+	seen = nil
 	if c.comps != nil {
 		s.Components = c.comps
 	}
-	c.comps, c.given, c.parents = nil, nil, nil
+	c.comps = nil
 	finishSBOM(s, c.w)
 	return s
 }
 
-// relations computes direct/transitive for every bom-ref from the
-// dependency graph (graphRelations); without a graph it is empty.
-func (c *cdxReader) relations(rootRef string) map[string]string {
-	if c.deps == nil {
-		c.deps = map[string][]string{}
-		if c.bom.Dependencies != nil {
-			for _, d := range *c.bom.Dependencies {
-				c.depend(d)
-			}
-		}
-	}
-	return graphRelations(rootRef, c.deps)
-}
-
 // depend adds one entry of the dependency graph.
-func (c *cdxReader) depend(d cdx.Dependency) {
-	if d.Dependencies != nil {
-		c.deps[d.Ref] = append(c.deps[d.Ref], *d.Dependencies...)
+func (c *cdxReader) depend(d cdxDependency) {
+	if d.DependsOn != nil {
+		c.deps[d.Ref] = append(c.deps[d.Ref], *d.DependsOn...)
 	}
 }
 
@@ -337,11 +293,11 @@ func graphRelations(root string, deps map[string][]string) map[string]string {
 
 // component normalizes one CycloneDX component; its ref is made unique
 // within the SBOM later (uniqueRef).
-func (c *cdxReader) component(comp *cdx.Component, at string) model.Component {
-	mc := model.Component{Scope: string(comp.Scope), Name: comp.Name, Namespace: comp.Group, Version: comp.Version}
+func (c *cdxReader) component(comp *cdxComponent, at cdxAt) model.Component {
+	mc := model.Component{Scope: comp.Scope, Name: comp.Name, Namespace: comp.Group, Version: comp.Version}
 	if comp.PackageURL != "" {
 		if _, p, err := canonPurl(comp.PackageURL); err != nil {
-			c.w.add(at+"/purl", "%v; component kept without a purl", err)
+			c.w.add(at.String()+"/purl", "%v; component kept without a purl", err)
 		} else {
 			fillFromPurl(&mc, p)
 			c.w.goModuleCase(&mc, comp.Name, comp.Group+"/"+comp.Name)
@@ -416,6 +372,7 @@ func (c *cdxReader) vex() ([]model.VEXStatement, error) {
 	if c.bom.Vulnerabilities == nil {
 		return nil, nil
 	}
+	c.index()
 	docID := canonicalDocID(c.d)
 	if c.bom.SerialNumber != "" {
 		docID = fmt.Sprintf("%s/%d", c.bom.SerialNumber, c.bom.Version)

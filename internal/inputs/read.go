@@ -36,6 +36,10 @@ func Read(p string, opt Options) (*Input, error) {
 	size := fi.Size()
 	if !fi.Mode().IsRegular() {
 		size = -1 // a pipe or device: its size says nothing
+	} else if size >= streamFrom && size <= lim.MaxFileBytes && accepts(opt, CycloneDX) {
+		if in, ok := readCycloneDXFile(p, opt, lim); ok {
+			return in, nil
+		}
 	}
 	d, raw, err := readDoc(fileMember(p, size), lim, true)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Types of lessons.
@@ -114,11 +115,11 @@ func failure(l store.Lesson, run Run) (store.Lesson, bool) {
 			gates = append(gates, g.Name)
 		}
 	}
-	l.Title = fmt.Sprintf("%s blocked %s", run.PolicyID, plural(len(run.Blocked), "finding"))
+	l.Title = fmt.Sprintf("%s blocked %s", run.PolicyID, text.Count(len(run.Blocked), "finding", "findings"))
 	if len(run.Blocked) == 0 {
 		l.Title = fmt.Sprintf("%s blocked by gates %s", run.PolicyID, strings.Join(gates, ", "))
 	}
-	l.Description = fmt.Sprintf("%s was blocked: %s (worst %s); gates blocking: %s", run.ID, plural(len(run.Blocked), "blocked finding"),
+	l.Description = fmt.Sprintf("%s was blocked: %s (worst %s); gates blocking: %s", run.ID, text.Count(len(run.Blocked), "blocked finding", "blocked findings"),
 		orNone(l.Severity), orNone(strings.Join(gates, ", ")))
 	l.ProposedAction = "add a rule that blocks the recurring advisories " + orNone(strings.Join(advs, ", ")) + " explicitly until they are fixed, so that no later change to the policy lets them through"
 	l.Evidence = evidence(map[string]any{"run": run.ID, "blocked": run.Blocked, "gates": gates, "advisories": advs})
@@ -202,17 +203,10 @@ func success(l store.Lesson, run Run, prev *Run) (store.Lesson, bool) {
 	slices.Sort(advs)
 	l.Type = CriticalSuccess
 	l.Title = fmt.Sprintf("%s passes %s again", run.PolicyID, orNone(run.Label))
-	l.Description = fmt.Sprintf("%s %s after %s was blocked; fixed: %s", run.ID, run.Verdict, prev.ID, plural(len(fixes), "finding"))
+	l.Description = fmt.Sprintf("%s %s after %s was blocked; fixed: %s", run.ID, run.Verdict, prev.ID, text.Count(len(fixes), "finding", "findings"))
 	l.ProposedAction = "add a rule that blocks " + orNone(strings.Join(advs, ", ")) + " again, so that a regression of the fix blocks"
 	l.Evidence = evidence(map[string]any{"run": run.ID, "previousRun": prev.ID, "fixed": fixes, "advisories": advs})
 	return l, true
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func orNone(s string) string {

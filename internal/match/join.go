@@ -3,6 +3,7 @@ package match
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,6 +33,7 @@ type joiner struct {
 	groups   *groups
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
+	noVer    map[string]bool // components without a version that advisories name
 	versions *version.Cache
 }
 
@@ -74,6 +76,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		byID:     make(map[string]int, len(in.Advisories)),
 		git:      map[entry]int{},
 		problems: map[string]bool{},
+		noVer:    map[string]bool{},
 		versions: version.NewCache(),
 	}
 	withdrawn := j.build()
@@ -193,7 +196,7 @@ type hit struct {
 
 func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 	c, eco, pkg, ver := identity(orig)
-	if eco == "" || pkg == "" || ver == "" {
+	if eco == "" || pkg == "" {
 		return pairs
 	}
 	cands := j.index[indexKey(eco, pkg)]
@@ -204,6 +207,12 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		}
 	}
 	if len(cands) == 0 {
+		return pairs
+	}
+	if ver == "" {
+		// Advisories name the package but there is no version to compare:
+		// say so rather than pass it silently (docs/conformance.md).
+		j.noVer[cmp.Or(c.Purl, eco+"/"+pkg)] = true
 		return pairs
 	}
 	var hits []hit
@@ -308,6 +317,10 @@ func (j *joiner) warnings(withdrawn int) []string {
 		}
 		out = append(out, fmt.Sprintf("%d GIT ranges ignored in %d advisories (GIT ranges order commits, not versions)", ranges, len(advs)))
 	}
+	if len(j.noVer) > 0 {
+		out = append(out, listed(j.noVer, j.opts.MaxProblems,
+			"%d components have no version, so the advisories for their package were not evaluated: %s"))
+	}
 	probs := make([]string, 0, len(j.problems))
 	for p := range j.problems {
 		probs = append(probs, p)
@@ -324,4 +337,16 @@ func (j *joiner) warnings(withdrawn int) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// listed formats a warning about the sorted keys of set, naming at most
+// limit of them (none when limit < 0) and counting the rest.
+func listed(set map[string]bool, limit int, format string) string {
+	keys := slices.Sorted(maps.Keys(set))
+	n := min(len(keys), max(0, limit))
+	names := strings.Join(keys[:n], ", ")
+	if rest := len(keys) - n; rest > 0 {
+		names = strings.TrimPrefix(fmt.Sprintf("%s, and %d more", names, rest), ", ")
+	}
+	return fmt.Sprintf(format, len(keys), names)
 }

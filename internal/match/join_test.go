@@ -167,6 +167,40 @@ func TestJoinProblems(t *testing.T) {
 	}
 }
 
+// TestJoinNoVersion: a component without a version cannot be compared with
+// the ranges of the advisories that name its package; the join says so
+// instead of passing it silently. One without advisories is not mentioned.
+func TestJoinNoVersion(t *testing.T) {
+	in := &model.Inputs{
+		SBOMs: []model.SBOM{{Components: []model.Component{
+			comp(t, "pkg:pypi/pyyaml"), comp(t, "pkg:npm/x"), comp(t, "pkg:npm/x@1.0.0"), comp(t, "pkg:npm/quiet"),
+		}}},
+		Advisories: []model.Advisory{
+			adv("PYSEC-1", nil, aff("PyPI", "PyYAML", ecoRng("introduced=0", "fixed=5.4"))),
+			adv("GHSA-1", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0"))),
+		},
+	}
+	for _, tc := range []struct {
+		max  int
+		want string
+	}{
+		{0, "2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, pkg:pypi/pyyaml"},
+		{1, "2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, and 1 more"},
+		{-1, "2 components have no version, so the advisories for their package were not evaluated: and 2 more"},
+	} {
+		res, err := Join(in, Options{MaxProblems: tc.max})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rows(res); !reflect.DeepEqual(got, []string{"pkg:npm/x@1.0.0 GHSA-1 [] [GHSA-1] SEMVER >=0 <2.0.0"}) {
+			t.Errorf("pairs = %q", got)
+		}
+		if !reflect.DeepEqual(res.Warnings, []string{tc.want}) {
+			t.Errorf("max %d: warnings = %q, want %q", tc.max, res.Warnings, tc.want)
+		}
+	}
+}
+
 // TestJoinDeterministic shuffles every input list: the result must not
 // change.
 func TestJoinDeterministic(t *testing.T) {

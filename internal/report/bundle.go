@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // BundleExport writes what `stella bundle export` wrote.
@@ -49,19 +50,14 @@ func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	}
 	t := NewTable(w, o.TTY, "PATH", "SIZE", "SHA256", "MANIFEST")
 	for _, f := range in.Files {
-		t.Append(f.Path, fmt.Sprint(f.Size), Abbrev(f.SHA256), f.Manifest)
+		t.Append(f.Path, fmt.Sprint(f.Size), text.Abbrev(f.SHA256), f.Manifest)
 	}
 	return t.Render()
 }
 
-// Abbrev shortens a digest for a table cell: its first 19 characters and
-// an ellipsis.
-func Abbrev(d string) string {
-	if len(d) > 19 {
-		return d[:19] + "…"
-	}
-	return d
-}
+// Abbrev is text.Abbrev for the commands' messages about key ids
+// (internal/cli imports report, not text).
+func Abbrev(id string) string { return text.Abbrev(id) }
 
 // BundleVerified writes a bundle's verification report under status
 // ("verified", "imported", …). Its warnings are the caller's to print.

@@ -5,15 +5,16 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // explainPage is the fixture as `policy explain` shows a stored run of it.
 func explainPage(t *testing.T) *ExplainPage {
 	r := result(t)
-	return &ExplainPage{RunID: "run:Shop-API-Gate:20240601T000000Z:0123456789ab", PolicyID: "P-1", PolicyVersion: 2,
+	return &ExplainPage{Explanation: run.Explanation{RunID: "run:Shop-API-Gate:20240601T000000Z:0123456789ab", PolicyID: "P-1", PolicyVersion: 2,
 		IRDigest: r.Policy.Digest, EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict,
 		Feeds:    []engine.FeedRef{{Name: "osv", URL: "https://osv.dev", FetchedAt: "2024-05-31T00:00:00Z", Digest: "sha256:0f"}},
-		Findings: r.Findings}
+		Findings: r.Findings}}
 }
 
 // TestExplainGolden renders `policy explain`'s table (plain and coloured)

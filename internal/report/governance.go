@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/policyset"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Renderings of the governance commands (docs/governance.md): transitions,
@@ -15,7 +16,7 @@ import (
 // Transition writes the outcome of a state-changing governance command.
 func Transition(w io.Writer, t *governance.Transition, o Options) error {
 	p := newPalette(o.Color)
-	fmt.Fprintf(w, "%s  %s by %s (%s)\n", p.paint(p.bold, t.Subject), t.Action, t.Actor.Principal, Abbrev(t.Actor.KeyID))
+	fmt.Fprintf(w, "%s  %s by %s (%s)\n", p.paint(p.bold, t.Subject), t.Action, t.Actor.Principal, text.Abbrev(t.Actor.KeyID))
 	fmt.Fprintf(w, "  state       %s\n", t.State)
 	if t.Superseded != "" {
 		fmt.Fprintf(w, "  superseded  %s (now archived)\n", t.Superseded)
@@ -36,7 +37,7 @@ func Transition(w io.Writer, t *governance.Transition, o Options) error {
 func Versions(w io.Writer, vs []governance.VersionView, o Options) error {
 	t := NewTable(w, o.TTY, "VERSION", "STATE", "IR DIGEST", "AUTHOR", "APPROVALS", "CREATED")
 	for _, v := range vs {
-		t.Append(fmt.Sprintf("%s@%d", v.PolicyID, v.Version), v.State, Abbrev(v.IRDigest), v.Author,
+		t.Append(fmt.Sprintf("%s@%d", v.PolicyID, v.Version), v.State, text.Abbrev(v.IRDigest), v.Author,
 			fmt.Sprintf("%d/%d%s", len(v.Approvers), v.Quorum, listOf(" ", v.Approvers)), v.CreatedAt)
 	}
 	return t.Render()
@@ -104,7 +105,7 @@ func Exception(w io.Writer, x *governance.ExceptionView) error {
 		if h.Reason != "" {
 			reason = ": " + h.Reason
 		}
-		fmt.Fprintf(w, "  #%-4d %-20s %s by %s (%s)%s\n", h.Seq, h.Action, h.At, h.Principal, Abbrev(h.KeyID), reason)
+		fmt.Fprintf(w, "  #%-4d %-20s %s by %s (%s)%s\n", h.Seq, h.Action, h.At, h.Principal, text.Abbrev(h.KeyID), reason)
 	}
 	return nil
 }

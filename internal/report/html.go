@@ -13,21 +13,14 @@ import (
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // ExplainPage is a run and some of its findings with their explain traces:
 // what `policy explain` shows (its JSON form), ExplainTable and ExplainHTML
 // render.
 type ExplainPage struct {
-	RunID          string           `json:"runId"`
-	PolicyID       string           `json:"policyId"`
-	PolicyVersion  int              `json:"policyVersion,omitempty"`
-	IRDigest       string           `json:"irDigest"`
-	EvaluationTime string           `json:"evaluationTime"`
-	Shadow         bool             `json:"shadow"`
-	Verdict        string           `json:"verdict"`
-	Feeds          []engine.FeedRef `json:"feeds,omitempty"` // the feeds the inputs were frozen from (docs/feeds.md)
-	Findings       []engine.Finding `json:"findings"`
+	run.Explanation
 	// A whole evaluation (HTML of a result) also shows its inputs, gates,
 	// summary and digests, and an overview of the findings; nil or empty
 	// leaves those sections out.

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // HTML writes a whole evaluation as one self-contained page for auditors:
@@ -13,8 +14,8 @@ import (
 // risk computations, what would change). Findings appear in finding-id
 // order in the traces, as in the result.
 func HTML(w io.Writer, r *engine.Result) error {
-	return ExplainHTML(w, ExplainPage{
+	return ExplainHTML(w, ExplainPage{Explanation: run.Explanation{
 		PolicyID: r.Policy.ID, IRDigest: r.Policy.Digest, EvaluationTime: r.EvaluationTime,
-		Shadow: r.Shadow, Verdict: r.Verdict, Findings: r.Findings, Result: r,
+		Shadow: r.Shadow, Verdict: r.Verdict, Findings: r.Findings}, Result: r,
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/model"
@@ -52,10 +53,7 @@ type vexProduct struct {
 // and timestamp come from the result, so the same result gives the same
 // document.
 func OpenVEX(w io.Writer, r *engine.Result, o Options) error {
-	tool := cmpOr(o.ToolName, "stella")
-	if o.ToolVersion != "" {
-		tool += " " + o.ToolVersion
-	}
+	tool := "stella " + buildinfo.Version
 	doc := vexDoc{
 		Context:    openvexContext,
 		ID:         "urn:stella:vex:" + canon.Short(r.Digests.Result, 64),

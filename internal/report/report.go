@@ -33,9 +33,6 @@ type Options struct {
 	// TTY draws the tables of the inspection commands (bundles, snapshots,
 	// feeds) with box characters: stdout is a terminal, coloured or not.
 	TTY bool
-	// Tool is the producer name and version for SARIF and OpenVEX
-	// ("stella", "1.2.3").
-	ToolName, ToolVersion string
 	// Locate returns where a component is written: the SBOM file (a path
 	// or URI, relative to the working directory) and the 1-based line of
 	// the component in it (0 when unknown). SARIF locations use it; nil

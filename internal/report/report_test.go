@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
@@ -58,7 +59,7 @@ func result(t *testing.T) *engine.Result {
 	return r
 }
 
-var opts = Options{ToolName: "stella", ToolVersion: "test", Locate: func(f *engine.Finding) (string, int) {
+var opts = Options{Locate: func(f *engine.Finding) (string, int) {
 	return "testdata/simulate/app.cdx.json", 12
 }, SARIFBase: ".", HelpURI: func(id string) string { return "https://osv.dev/vulnerability/" + id }}
 
@@ -101,6 +102,13 @@ func checkGolden(t *testing.T, name string, got []byte) {
 // for requests (unreachable, no VEX justification, so an impact
 // statement), under_investigation for unknown; every format is sorted and
 // carries no wall-clock time.
+// TestMain stamps the tool version the goldens name ("test"; the linker sets
+// it in a release).
+func TestMain(m *testing.M) {
+	buildinfo.Version = "test"
+	os.Exit(m.Run())
+}
+
 func TestGolden(t *testing.T) {
 	r := result(t)
 	for _, format := range Formats {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
@@ -194,11 +193,11 @@ func TestSimulation(t *testing.T) {
 // TestVerified renders policy verify's outcome for an evidence archive
 // (trusted, and with its own shipped key) and a set run's envelope.
 func TestVerified(t *testing.T) {
-	ev := &evidence.VerifyReport{File: "e.tar", Kind: "evidence", RunID: "run:a", Signers: []string{"k1"}, Findings: 2,
+	ev := &run.VerifyReport{File: "e.tar", Kind: "evidence", RunID: "run:a", Signers: []string{"k1"}, Findings: 2,
 		StoredRun: "not needed", ManifestSigners: []string{"k2"}, Inputs: 3, Source: true}
 	embedded := *ev
 	embedded.EmbeddedKey, embedded.Source, embedded.ManifestSigners = true, false, nil
-	env := &evidence.VerifyReport{File: "r.json", Kind: "envelope", RunID: "run:b", Signers: []string{"k1"}, Findings: 1, StoredRun: "no database",
+	env := &run.VerifyReport{File: "r.json", Kind: "envelope", RunID: "run:b", Signers: []string{"k1"}, Findings: 1, StoredRun: "no database",
 		Policy: "set", IRDigest: "sha256:s", Set: &store.RecordSet{Members: []store.RecordMember{{Policy: "P-1@1", IRDigest: "sha256:i", Enforcement: "enforce", Scope: "all", Applies: true}}}}
 	checkRenders(t, []renderCase{
 		{"evidence", func(w *bytes.Buffer) error { return Verified(w, ev, Options{}) }, "verified evidence: e.tar, run run:a, 2 findings\n" +

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 )
@@ -159,10 +160,9 @@ func sarifLevel(v string) string {
 // its findings), a result per finding located at the component in its SBOM,
 // with the finding id as a stable partial fingerprint.
 func SARIF(w io.Writer, r *engine.Result, o Options) error {
-	name := cmpOr(o.ToolName, "stella")
 	log := sarifLog{Schema: sarifSchema, Version: "2.1.0"}
 	run := sarifRun{
-		Tool:              sarifTool{Driver: sarifDriver{Name: name, Version: o.ToolVersion, InformationURI: InformationURI, Rules: []sarifRule{}}},
+		Tool:              sarifTool{Driver: sarifDriver{Name: "stella", Version: buildinfo.Version, InformationURI: InformationURI, Rules: []sarifRule{}}},
 		AutomationDetails: &sarifAutomation{ID: "stella/" + r.Policy.ID + "/"},
 		Results:           []sarifResult{},
 		Properties: map[string]any{

@@ -9,6 +9,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // SnapshotCreated writes what `stella snapshot create` did: the id, where
@@ -118,25 +119,17 @@ func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 	return nil
 }
 
-// count writes "1 thing" or "n things".
-func count(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // statsLine summarizes snapshot content in one line.
 func statsLine(st *snapshot.Stats) string {
-	sboms := fmt.Sprintf("%s (%s", count(st.SBOMs, "SBOM", "SBOMs"), count(st.Components, "component", "components"))
+	sboms := fmt.Sprintf("%s (%s", text.Count(st.SBOMs, "SBOM", "SBOMs"), text.Count(st.Components, "component", "components"))
 	if st.NoPurl > 0 {
 		sboms += fmt.Sprintf(", %d without purl", st.NoPurl)
 	}
-	advs := count(st.Advisories, "advisory", "advisories")
+	advs := text.Count(st.Advisories, "advisory", "advisories")
 	if st.Withdrawn > 0 {
 		advs += fmt.Sprintf(" (%d withdrawn)", st.Withdrawn)
 	}
-	parts := []string{sboms + ")", advs, count(st.VEX, "VEX statement", "VEX statements")}
+	parts := []string{sboms + ")", advs, text.Count(st.VEX, "VEX statement", "VEX statements")}
 	for _, x := range []struct {
 		k         int
 		one, many string
@@ -146,7 +139,7 @@ func statsLine(st *snapshot.Stats) string {
 		{st.Skipped, "skipped record", "skipped records"},
 	} {
 		if x.k > 0 {
-			parts = append(parts, count(x.k, x.one, x.many))
+			parts = append(parts, text.Count(x.k, x.one, x.many))
 		}
 	}
 	return strings.Join(parts, ", ")
@@ -165,7 +158,7 @@ func countsText(c inputs.Counts) string {
 		{c.Reachability, "fact", "facts"}, {c.Exceptions, "exception", "exceptions"}, {c.Skipped, "skipped", "skipped"},
 	} {
 		if x.n > 0 {
-			parts = append(parts, count(x.n, x.one, x.many))
+			parts = append(parts, text.Count(x.n, x.one, x.many))
 		}
 	}
 	if len(parts) == 0 {

@@ -91,6 +91,9 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 		}
 	}
 	for _, warning := range r.Warnings {
+		if slices.Contains(r.Notices, warning) {
+			continue // on stderr already, once (docs/output.md "stderr")
+		}
 		if _, err := fmt.Fprintln(w, p.paint(p.dim, "note: "+warning)); err != nil {
 			return err
 		}

@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/stella-policy/stella/internal/evidence"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // Verified writes the terminal form of a `policy verify` that succeeded
 // (docs/attestation.md): what was verified, by which keys, and what was
 // checked besides the signatures.
-func Verified(w io.Writer, rep *evidence.VerifyReport, o Options) error {
+func Verified(w io.Writer, rep *run.VerifyReport, o Options) error {
 	p := newPalette(o.Color)
 	fmt.Fprintf(w, "%s %s: %s, run %s, %d findings\n", p.paint(p.good, "verified"), rep.Kind, rep.File, rep.RunID, rep.Findings)
 	for _, id := range rep.Signers {

@@ -6,5 +6,7 @@
 // Record builds the run record and its signed policy.run@1 statement and
 // stores them. policy simulate, run, diff, replay, sealed runs, policy test
 // and internal/synth all evaluate through here; nothing else builds an
-// engine.Request.
+// engine.Request. It also owns what a recorded run is read back as: its
+// explanation (explain.go), and its evidence archive — exported, opened,
+// verified, replayed and explained with no database (evidence*.go).
 package run

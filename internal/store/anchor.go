@@ -37,14 +37,32 @@ type signedHead struct {
 	Envelope json.RawMessage `json:"envelope"`
 }
 
-// A HeadSigner signs the checkpoint of the chain's head after a
-// transaction commits (SignCheckpoint with the acting key).
+// A HeadSigner signs the checkpoint of the chain's head (SignCheckpoint
+// with the acting key).
 type HeadSigner func(context.Context, Checkpoint) ([]byte, error)
 
 // SignHead asks for the head this transaction leaves to be signed with fn
-// into the anchor file once it commits (docs/store.md "Audit log": the
-// signed head). The last call wins; nil signs nothing.
+// into the anchor file (docs/store.md "Audit log": the signed head). The
+// last call wins; nil signs nothing.
 func (t *Tx) SignHead(fn HeadSigner) { t.signer = fn }
+
+// signHead signs the head the transaction leaves, before it commits: a key
+// that cannot sign rolls the transaction back instead of committing events
+// the signed head will not cover. The anchor file itself is written after
+// the commit (writeAnchor), so it never names an event the database does
+// not hold; a crash between the two leaves it one transaction behind,
+// which verifies, like an anchor from before (docs/store.md "Audit log").
+func (t *Tx) signHead(ctx context.Context) (*signedHead, error) {
+	if t.signer == nil || t.s.AnchorPath() == "" {
+		return nil, nil
+	}
+	e := t.head
+	env, err := t.signer(ctx, Checkpoint{Schema: CheckpointSchema, Tenant: t.tenant, Seq: e.Seq, EventHash: e.EventHash, At: e.At})
+	if err != nil {
+		return nil, fail.New(fail.Internal, "sign the audit head: %v", err)
+	}
+	return &signedHead{Seq: e.Seq, Envelope: env}, nil
+}
 
 // SignedHead returns the envelope of the last signed head of the tenant's
 // chain in the anchor file, nil when there is none.
@@ -88,10 +106,10 @@ func (s *Store) readAnchor() (*anchorFile, error) {
 	return a, nil
 }
 
-// writeAnchor records e as the head of the tenant's chain unless the
-// anchor already holds a later event (another process got there first),
-// and, with a signer, the signed checkpoint of e likewise.
-func (s *Store) writeAnchor(ctx context.Context, e *Event, sign HeadSigner) error {
+// writeAnchor records e as the head of the tenant's chain, and signed (nil
+// for none) as its signed head, unless the anchor already holds a later
+// one (another process got there first).
+func (s *Store) writeAnchor(e *Event, signed *signedHead) error {
 	p := s.AnchorPath()
 	if p == "" {
 		return nil
@@ -105,15 +123,11 @@ func (s *Store) writeAnchor(ctx context.Context, e *Event, sign HeadSigner) erro
 		a.Tenants[s.tenant] = anchorHead{Seq: e.Seq, EventHash: e.EventHash}
 		changed = true
 	}
-	if cur, ok := a.Signed[s.tenant]; sign != nil && (!ok || cur.Seq < e.Seq) {
-		env, err := sign(ctx, Checkpoint{Schema: CheckpointSchema, Tenant: s.tenant, Seq: e.Seq, EventHash: e.EventHash, At: e.At})
-		if err != nil {
-			return fail.New(fail.Internal, "sign the audit head: %v", err)
-		}
+	if cur, ok := a.Signed[s.tenant]; signed != nil && (!ok || cur.Seq < signed.Seq) {
 		if a.Signed == nil {
 			a.Signed = map[string]signedHead{}
 		}
-		a.Signed[s.tenant] = signedHead{Seq: e.Seq, Envelope: env}
+		a.Signed[s.tenant] = *signed
 		changed = true
 	}
 	if !changed {

@@ -196,13 +196,18 @@ func (s *Store) inTx(ctx context.Context, readOnly bool, fn func(*Tx) error) (er
 		tx.Rollback()
 		return s.wrap("", err)
 	}
+	if t.head == nil {
+		return s.wrap("commit", tx.Commit())
+	}
+	signed, err := t.signHead(ctx)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return s.wrap("commit", err)
 	}
-	if t.head != nil {
-		return s.writeAnchor(ctx, t.head, t.signer)
-	}
-	return nil
+	return s.writeAnchor(t.head, signed)
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -721,3 +721,37 @@ func TestMemFS(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSignedHeadBeforeCommit: the head is signed inside the transaction, so
+// a signer that fails rolls the events back instead of committing events no
+// signed head covers while reporting an error (docs/store.md "Audit log").
+func TestSignedHeadBeforeCommit(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, filepath.Join(t.TempDir(), "s.db"), "")
+	appendOne := func(sign HeadSigner) error {
+		return s.Update(ctx, func(tx *Tx) error {
+			tx.SignHead(sign)
+			_, err := tx.Append(ctx, "test.event", "tester", "s", map[string]int{})
+			return err
+		})
+	}
+	if err := appendOne(func(context.Context, Checkpoint) ([]byte, error) { return nil, errors.New("no key") }); !fail.Is(err, fail.Internal) {
+		t.Fatalf("failing signer: %v", err)
+	}
+	if err := s.View(ctx, func(tx *Tx) error {
+		if n, err := tx.VerifyChain(ctx); err != nil || n != 0 {
+			t.Errorf("after a failed signature the chain has %d events (%v), want 0", n, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := appendOne(func(_ context.Context, c Checkpoint) ([]byte, error) { return json.Marshal(c) }); err != nil {
+		t.Fatal(err)
+	}
+	env, err := s.SignedHead()
+	var c Checkpoint
+	if err != nil || json.Unmarshal(env, &c) != nil || c.Seq != 1 {
+		t.Fatalf("signed head %s, %v", env, err)
+	}
+}

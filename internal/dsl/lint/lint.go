@@ -42,8 +42,9 @@ import (
 // implication is certain.
 
 // Lint runs the rule-set lints over a compiled policy; sm gives the
-// positions (its rules are in the same order as p.Rules).
-func Lint(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
+// positions (its rules are in the same order as p.Rules) and settings those
+// of the settings entries by key.
+func Lint(file string, p *ir.Policy, sm *ir.SourceMap, settings map[string]ir.Span) []syntax.Diagnostic {
 	a := &analyzer{file: file}
 	var ds []decision
 	for i := range p.Rules {
@@ -77,7 +78,7 @@ func Lint(file string, p *ir.Policy, sm *ir.SourceMap) []syntax.Diagnostic {
 	a.shadowed(p, ds)
 	a.conflicts(p, ds)
 	a.lateSeverity(p, sm)
-	a.unknownSeverity(p, sm)
+	a.unknownSeverity(p, sm, settings)
 	return a.diags
 }
 
@@ -124,19 +125,22 @@ func (a *analyzer) lateSeverity(p *ir.Policy, sm *ir.SourceMap) {
 	}
 }
 
-// unknownSeverity reports dsl.policy.unknownSeverity: a rule blocks by
-// severity, but nothing in the policy handles a finding whose severity is
-// unknown — comparisons with its null score are false, so it passes
-// (docs/dsl.md "Severity resolution"). Handling is a condition that reads
-// severity.unknown or severity.step, the unknowns_budget gate, or a
-// default_status that does not pass.
-func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap) {
+// unknownSeverity reports dsl.policy.unknownSeverity: a rule or the
+// score_threshold setting blocks by severity, but nothing in the policy
+// handles a finding whose severity is unknown — comparisons with its null
+// score are false, so it passes (docs/dsl.md "Severity resolution").
+// Handling is a condition that reads severity.unknown or severity.step, the
+// unknowns_budget gate, or a default_status that does not pass.
+func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap, settings map[string]ir.Span) {
+	threshold := false
 	for _, f := range p.Settings {
 		switch {
 		case f.Key == "unknowns_budget":
 			return
 		case f.Key == "default_status" && f.Value.Kind == ir.ValString && f.Value.Str != "passed":
 			return
+		case f.Key == "score_threshold":
+			threshold = true
 		}
 	}
 	blocker := -1
@@ -149,12 +153,14 @@ func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap) {
 			blocker = i
 		}
 	}
-	if blocker < 0 {
-		return
+	const msg = "findings of unknown severity pass this policy: %s blocks by severity, but no rule tests severity.unknown and no unknowns_budget is set"
+	switch {
+	case blocker >= 0:
+		a.report(sm.Rules[blocker].When, syntax.Warning, "dsl.policy.unknownSeverity", msg, "rule "+p.Rules[blocker].Name)
+	case threshold:
+		// A finding without a score is never at or above the threshold.
+		a.report(settings["score_threshold"], syntax.Warning, "dsl.policy.unknownSeverity", msg, "settings.score_threshold")
 	}
-	r := &p.Rules[blocker]
-	a.report(sm.Rules[blocker].When, syntax.Warning, "dsl.policy.unknownSeverity",
-		"findings of unknown severity pass this policy: rule %s blocks by severity, but no rule tests severity.unknown and no unknowns_budget is set", r.Name)
 }
 
 // blocks reports whether a branch sets the status to "blocked".

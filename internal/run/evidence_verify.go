@@ -1,4 +1,4 @@
-package evidence
+package run
 
 import (
 	"bytes"
@@ -105,7 +105,7 @@ func VerifyEnvelope(ctx context.Context, st *store.Store, path string, data []by
 // keys it ships, which proves it intact but not who signed it.
 func VerifyArchive(ctx context.Context, path string, trusted []*attest.Key, embedded bool) (*VerifyReport, error) {
 	rep := &VerifyReport{File: path, Kind: "evidence", Signers: []string{}}
-	a, err := Open(path)
+	a, err := OpenArchive(path)
 	if err != nil {
 		return rep, err
 	}
@@ -125,7 +125,7 @@ func VerifyArchive(ctx context.Context, path string, trusted []*attest.Key, embe
 	return rep, nil
 }
 
-// Exported is a run's evidence archive, built and signed (Export).
+// Exported is a run's evidence archive, built and signed (ExportEvidence).
 type Exported struct {
 	Data     []byte // the archive's bytes
 	RunID    string
@@ -135,11 +135,11 @@ type Exported struct {
 	Source   bool // the archive holds the policy source
 }
 
-// Export builds the evidence archive of the recorded run ref (Build) and
+// ExportEvidence builds the evidence archive of the recorded run ref (buildEvidence) and
 // writes it, its manifest signed with key (nil: unsigned), whose public
 // key it then ships too (docs/attestation.md, "Evidence"). The same run
 // always gives the same bytes with an ed25519 key.
-func Export(ctx context.Context, st *store.Store, ref string, key *attest.Key) (*Exported, error) {
+func ExportEvidence(ctx context.Context, st *store.Store, ref string, key *attest.Key) (*Exported, error) {
 	var ev *attest.Evidence
 	var r *store.Run
 	err := st.View(ctx, func(tx *store.Tx) error {
@@ -147,7 +147,7 @@ func Export(ctx context.Context, st *store.Store, ref string, key *attest.Key) (
 		if err != nil {
 			return err
 		}
-		ev, r, err = Build(ctx, tx, id)
+		ev, r, err = buildEvidence(ctx, tx, id)
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package evidence
+package run
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 // FuzzRead feeds arbitrary bytes to the evidence reader and, when they
 // read, to verification, the snapshot and the findings: every failure is
 // a clear Integrity or Invalid error, never a panic.
-func FuzzRead(f *testing.F) {
+func FuzzReadArchive(f *testing.F) {
 	k, err := attest.Generate(attest.Ed25519)
 	if err != nil {
 		f.Fatal(err)
@@ -28,7 +28,7 @@ func FuzzRead(f *testing.F) {
 	f.Add(buf.Bytes())
 	f.Add([]byte("not a tar"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		a, err := Read("fuzz.tar", b)
+		a, err := ReadArchive("fuzz.tar", b)
 		if err != nil {
 			if !fail.Is(err, fail.Integrity) {
 				t.Fatalf("read: %v is not an integrity error", err)

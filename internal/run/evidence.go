@@ -1,11 +1,11 @@
-// Package evidence owns the auditor's evidence archive of one run as a
-// whole (docs/attestation.md, "Evidence"): building it from the store for
-// `policy export --run`, and opening it with no database — checked
-// against its manifest, verified against trusted keys, its policy source
-// compiled back to the attested IR — so that `policy replay` and `policy
-// explain` work on the archive alone. The archive format itself is
-// internal/attest's (attest.Evidence).
-package evidence
+package run
+
+// The auditor's evidence archive of one run as a whole (docs/attestation.md,
+// "Evidence"): building it from the store for `policy export --run`, and
+// opening it with no database — checked against its manifest, verified
+// against trusted keys, its policy source compiled back to the attested IR —
+// so that `policy replay` and `policy explain` work on the archive alone.
+// The archive format itself is internal/attest's (attest.Evidence).
 
 import (
 	"bytes"
@@ -19,16 +19,15 @@ import (
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// Build gathers the evidence of the succeeded run id from the store: its
+// buildEvidence gathers the evidence of the succeeded run id from the store: its
 // record, outputs, IR and source map, the source of its policy version,
 // the snapshot's manifest and normalized input files, the signed run
 // manifest and the public keys of its signers that the store knows.
-func Build(ctx context.Context, tx *store.Tx, id string) (*attest.Evidence, *store.Run, error) {
+func buildEvidence(ctx context.Context, tx *store.Tx, id string) (*attest.Evidence, *store.Run, error) {
 	r, err := tx.Run(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -106,21 +105,21 @@ func IsArchive(ref string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-// Open reads the evidence archive at path: every entry checked against
+// OpenArchive reads the evidence archive at path: every entry checked against
 // its manifest (attest.ReadEvidence) and the run record decoded. Errors
 // are fail.Integrity and name the file; nothing is verified against a key
 // yet (Verify).
-func Open(path string) (*Archive, error) {
+func OpenArchive(path string) (*Archive, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fail.New(fail.Invalid, "evidence %s: %v", path, err)
 	}
-	return Read(path, data)
+	return ReadArchive(path, data)
 }
 
-// Read reads an evidence archive held in memory (Open); name is for
+// ReadArchive reads an evidence archive held in memory (OpenArchive); name is for
 // messages.
-func Read(path string, data []byte) (*Archive, error) {
+func ReadArchive(path string, data []byte) (*Archive, error) {
 	ev, runID, err := attest.ReadEvidence(path, bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -129,10 +128,10 @@ func Read(path string, data []byte) (*Archive, error) {
 	dec := json.NewDecoder(bytes.NewReader(ev.Record))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&a.Record); err != nil {
-		return nil, fail.New(fail.Integrity, "%s: run.json: %v", path, err)
+		return nil, fail.New(fail.Integrity, "%s: json: %v", path, err)
 	}
 	if a.Record.RunID != runID {
-		return nil, fail.New(fail.Integrity, "%s: run.json is run %s, the manifest says %s", path, a.Record.RunID, runID)
+		return nil, fail.New(fail.Integrity, "%s: json is run %s, the manifest says %s", path, a.Record.RunID, runID)
 	}
 	return a, nil
 }
@@ -172,8 +171,8 @@ func (a *Archive) checkSource() error {
 
 // Policy returns the evaluated policy: the archive's IR and source map,
 // after checking the IR digest is the record's.
-func (a *Archive) Policy() (*run.Policy, error) {
-	p, err := run.DecodePolicy(a.Name, a.Evidence.IR, a.Evidence.SourceMap)
+func (a *Archive) Policy() (*Policy, error) {
+	p, err := DecodePolicy(a.Name, a.Evidence.IR, a.Evidence.SourceMap)
 	if err != nil {
 		return nil, err
 	}
@@ -209,14 +208,14 @@ func (a *Archive) Snapshot() (*snapshot.Snapshot, error) {
 // Replay evaluates the archive's policy on its inputs with the recorded
 // environment, evaluation time and shadow flag, through internal/run, and
 // compares the outputs with the recorded findings and digests
-// (run.Compare).
-func (a *Archive) Replay(ctx context.Context) (*run.ReplayReport, error) {
+// (Compare).
+func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	ev, err := a.evaluate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	rec := a.Record
-	rep, err := run.Compare(a.RunID, run.ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains},
+	rep, err := Compare(a.RunID, ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains},
 		a.Evidence.Findings, ev.Result)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: findings.json: %v", a.Name, err)
@@ -225,7 +224,7 @@ func (a *Archive) Replay(ctx context.Context) (*run.ReplayReport, error) {
 	return &rep, nil
 }
 
-func (a *Archive) evaluate(ctx context.Context) (*run.Outcome, error) {
+func (a *Archive) evaluate(ctx context.Context) (*Outcome, error) {
 	p, err := a.Policy()
 	if err != nil {
 		return nil, err
@@ -236,9 +235,9 @@ func (a *Archive) evaluate(ctx context.Context) (*run.Outcome, error) {
 	}
 	at, err := time.Parse(time.RFC3339Nano, a.Record.Inputs.EvaluationTime)
 	if err != nil {
-		return nil, fail.New(fail.Integrity, "%s: run.json: evaluation time %q: %v", a.Name, a.Record.Inputs.EvaluationTime, err)
+		return nil, fail.New(fail.Integrity, "%s: json: evaluation time %q: %v", a.Name, a.Record.Inputs.EvaluationTime, err)
 	}
-	return run.Evaluate(ctx, run.Spec{Policy: p, Snapshot: s, Env: a.Record.Inputs.Env, At: at, Shadow: a.Record.Shadow})
+	return Evaluate(ctx, Spec{Policy: p, Snapshot: s, Env: a.Record.Inputs.Env, At: at, Shadow: a.Record.Shadow})
 }
 
 // Findings returns the recorded findings with their explain traces, in

@@ -1,4 +1,4 @@
-package evidence_test
+package run_test
 
 import (
 	"context"
@@ -8,14 +8,11 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
-	"github.com/stella-policy/stella/internal/evidence"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
-
-const data = "../../testdata/simulate/"
 
 // TestExportVerify records a signed run, exports its evidence and verifies
 // the archive and the run's envelope as policy verify does: with the
@@ -50,46 +47,46 @@ func TestExportVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := evidence.Export(ctx, st, "latest", key)
+	ex, err := run.ExportEvidence(ctx, st, "latest", key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := evidence.Export(ctx, st, rec.Record.RunID, key)
+	again, err := run.ExportEvidence(ctx, st, rec.Record.RunID, key)
 	if err != nil || string(again.Data) != string(ex.Data) {
 		t.Fatalf("a second export differs (%v)", err)
 	}
 	if ex.RunID != rec.Record.RunID || !ex.Signed || ex.Findings != len(out.Result.Findings) {
 		t.Fatalf("exported %+v", ex)
 	}
-	archive := filepath.Join(dir, "evidence.tar")
+	archive := filepath.Join(dir, "run.tar")
 	if err := os.WriteFile(archive, ex.Data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if evidence.IsEnvelope(ex.Data) || !evidence.IsEnvelope([]byte(" \n{}")) {
+	if run.IsEnvelope(ex.Data) || !run.IsEnvelope([]byte(" \n{}")) {
 		t.Fatal("IsEnvelope")
 	}
 	for _, tc := range []struct {
 		name     string
-		verify   func() (*evidence.VerifyReport, error)
+		verify   func() (*run.VerifyReport, error)
 		wantKind fail.Kind // 0: verified
 		stored   string
 	}{
-		{"archive, signer's key", func() (*evidence.VerifyReport, error) {
-			return evidence.VerifyArchive(ctx, archive, []*attest.Key{key}, false)
+		{"archive, signer's key", func() (*run.VerifyReport, error) {
+			return run.VerifyArchive(ctx, archive, []*attest.Key{key}, false)
 		}, 0, "not needed"},
-		{"archive, another key", func() (*evidence.VerifyReport, error) {
-			return evidence.VerifyArchive(ctx, archive, []*attest.Key{other}, false)
+		{"archive, another key", func() (*run.VerifyReport, error) {
+			return run.VerifyArchive(ctx, archive, []*attest.Key{other}, false)
 		}, fail.Integrity, ""},
-		{"archive, no key", func() (*evidence.VerifyReport, error) { return evidence.VerifyArchive(ctx, archive, nil, false) }, fail.Integrity, ""},
-		{"archive, embedded key", func() (*evidence.VerifyReport, error) { return evidence.VerifyArchive(ctx, archive, nil, true) }, 0, "not needed"},
-		{"envelope, stored run", func() (*evidence.VerifyReport, error) {
-			return evidence.VerifyEnvelope(ctx, st, "run.dsse.json", rec.Envelope, []*attest.Key{key})
+		{"archive, no key", func() (*run.VerifyReport, error) { return run.VerifyArchive(ctx, archive, nil, false) }, fail.Integrity, ""},
+		{"archive, embedded key", func() (*run.VerifyReport, error) { return run.VerifyArchive(ctx, archive, nil, true) }, 0, "not needed"},
+		{"envelope, stored run", func() (*run.VerifyReport, error) {
+			return run.VerifyEnvelope(ctx, st, "run.dsse.json", rec.Envelope, []*attest.Key{key})
 		}, 0, "checked: record, findings, explains and IR match"},
-		{"envelope, no database", func() (*evidence.VerifyReport, error) {
-			return evidence.VerifyEnvelope(ctx, nil, "run.dsse.json", rec.Envelope, []*attest.Key{key})
+		{"envelope, no database", func() (*run.VerifyReport, error) {
+			return run.VerifyEnvelope(ctx, nil, "run.dsse.json", rec.Envelope, []*attest.Key{key})
 		}, 0, "no database"},
-		{"envelope, another key", func() (*evidence.VerifyReport, error) {
-			return evidence.VerifyEnvelope(ctx, st, "run.dsse.json", rec.Envelope, []*attest.Key{other})
+		{"envelope, another key", func() (*run.VerifyReport, error) {
+			return run.VerifyEnvelope(ctx, st, "run.dsse.json", rec.Envelope, []*attest.Key{other})
 		}, fail.Integrity, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,599 @@
+package inputs
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/model"
+)
+
+// The members of a CycloneDX component and dependency that stella reads.
+// The reference decode (encoding/json into cdxDoc) and the one-pass reader
+// (cdxReader.read) fill the same structs; members not named here are not
+// decoded by either, so their values are not checked (docs/inputs.md
+// "CycloneDX").
+type cdxComponent struct {
+	BOMRef     string              `json:"bom-ref"`
+	Name       string              `json:"name"`
+	Group      string              `json:"group"`
+	Version    string              `json:"version"`
+	Scope      string              `json:"scope"`
+	PackageURL string              `json:"purl"`
+	CPE        string              `json:"cpe"`
+	Licenses   *[]cdxLicenseChoice `json:"licenses"`
+	Properties *[]cdx.Property     `json:"properties"`
+	Tags       *[]string           `json:"tags"`
+	Components *[]cdxComponent     `json:"components"`
+}
+
+type cdxLicenseChoice struct {
+	License    *cdxLicense `json:"license"`
+	Expression string      `json:"expression"`
+}
+
+type cdxLicense struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type cdxDependency struct {
+	Ref       string    `json:"ref"`
+	DependsOn *[]string `json:"dependsOn"`
+}
+
+// cdxDoc is the reference decode of a whole document: cyclonedx-go's BOM
+// for the document's other members (metadata, vulnerabilities), the
+// components and dependencies as stella reads them (the outer fields hide
+// the BOM's own).
+type cdxDoc struct {
+	cdx.BOM
+	Components   *[]cdxComponent  `json:"components"`
+	Dependencies *[]cdxDependency `json:"dependencies"`
+}
+
+// fromCDX is a cyclonedx-go component (the metadata component) as the
+// reader's struct.
+func fromCDX(comp *cdx.Component) cdxComponent {
+	c := cdxComponent{BOMRef: comp.BOMRef, Name: comp.Name, Group: comp.Group, Version: comp.Version, Scope: string(comp.Scope),
+		PackageURL: comp.PackageURL, CPE: comp.CPE, Properties: comp.Properties, Tags: comp.Tags}
+	if comp.Licenses != nil {
+		ls := make([]cdxLicenseChoice, len(*comp.Licenses))
+		for i, l := range *comp.Licenses {
+			ls[i].Expression = l.Expression
+			if l.License != nil {
+				ls[i].License = &cdxLicense{ID: l.License.ID, Name: l.License.Name}
+			}
+		}
+		c.Licenses = &ls
+	}
+	if comp.Components != nil {
+		cs := make([]cdxComponent, len(*comp.Components))
+		for i := range *comp.Components {
+			cs[i] = fromCDX(&(*comp.Components)[i])
+		}
+		c.Components = &cs
+	}
+	return c
+}
+
+// read is the fast path of reading CycloneDX JSON: one pass over the text
+// from s, the components and dependencies decoded element by element with
+// the OSV decoder's one-pass parser into the reader's model, the other
+// top-level members kept as text for the reference decode (they are small:
+// metadata, vulnerabilities). Nothing but the current element is held, so a
+// document read from its file never costs its size in memory
+// (docs/performance.md "Bounds"). It returns the other members as a JSON
+// object, whether the components array was non-empty, and false for
+// anything it does not take as encoding/json would — malformed or invalid
+// UTF-8 text, nesting deeper than maxDepth, a key matching "components" or
+// "dependencies" but for case or given twice, a null, a value of the wrong
+// type; the caller then decodes the whole text with encoding/json, whose
+// result and errors are the reference (FuzzDecodeCycloneDX holds the two
+// to the same inputs). With cdxOnly, a document that does not begin by
+// naming itself CycloneDX ("bomFormat", after "$schema" at most) is given
+// up at its first other member.
+func (c *cdxReader) read(s *jsonStream, maxDepth int, cdxOnly bool) (rest []byte, comps, ok bool) {
+	if b, ok := s.byte(); !ok || b != '{' || maxDepth < 3 {
+		return nil, false, false
+	}
+	s.i++
+	rest = append(rest, '{')
+	var compsSeen, depsSeen, isCDX bool
+	for first := true; ; first = false {
+		b, ok := s.byte()
+		if !ok {
+			return nil, false, false
+		}
+		if b == '}' && first {
+			s.i++
+			break
+		}
+		if !first {
+			if b == '}' {
+				s.i++
+				break
+			}
+			if b != ',' {
+				return nil, false, false
+			}
+			s.i++
+		}
+		raw, ok := s.value(nil, 1, maxDepth)
+		if !ok || len(raw) < 2 || raw[0] != '"' || bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
+			return nil, false, false
+		}
+		key := string(raw[1 : len(raw)-1])
+		if b, ok := s.byte(); !ok || b != ':' {
+			return nil, false, false
+		}
+		s.i++
+		if cdxOnly && !isCDX && key != "bomFormat" && key != "$schema" {
+			return nil, false, false
+		}
+		switch {
+		case key == "components":
+			if compsSeen {
+				return nil, false, false
+			}
+			compsSeen = true
+			if c.hint > 1024 {
+				c.comps, c.given, c.parents = make([]model.Component, 0, c.hint), make([]string, 0, c.hint), make([]int, 0, c.hint)
+			}
+			n := 0
+			if !s.elements(maxDepth, func(p *osvParser) bool {
+				var comp cdxComponent
+				if !p.cdxComponent(&comp) {
+					return false
+				}
+				c.add(&comp, cdxAt{"/components", n}, -1)
+				n++
+				return true
+			}) {
+				return nil, false, false
+			}
+			comps = n > 0
+		case key == "dependencies":
+			if depsSeen {
+				return nil, false, false
+			}
+			depsSeen = true
+			c.deps = map[string][]string{}
+			if !s.elements(maxDepth, func(p *osvParser) bool {
+				var d cdxDependency
+				if !p.cdxDependency(&d) {
+					return false
+				}
+				c.depend(d)
+				return true
+			}) {
+				return nil, false, false
+			}
+		case strings.EqualFold(key, "components"), strings.EqualFold(key, "dependencies"):
+			return nil, false, false
+		default:
+			v, ok := s.value(nil, 1, maxDepth)
+			if !ok || !utf8.Valid(v) {
+				return nil, false, false
+			}
+			if key == "bomFormat" && string(v) == `"`+cdx.BOMFormat+`"` {
+				isCDX = true
+			}
+			if len(rest) > 1 {
+				rest = append(rest, ',')
+			}
+			rest = append(append(append(rest, raw...), ':'), v...)
+		}
+	}
+	if !s.end() {
+		return nil, false, false
+	}
+	return append(rest, '}'), comps, true
+}
+
+// The JSON names of the reader's CycloneDX structs (osvParser.unknown).
+var (
+	cdxComponentNames  = []string{"bom-ref", "name", "group", "version", "scope", "purl", "cpe", "licenses", "properties", "tags", "components"}
+	cdxLicenseChNames  = []string{"license", "expression"}
+	cdxLicenseNames    = []string{"id", "name"}
+	cdxPropertyNames   = []string{"name", "value"}
+	cdxDependencyNames = []string{"ref", "dependsOn"}
+)
+
+func (p *osvParser) cdxComponent(c *cdxComponent) bool {
+	var m members
+	if !p.begin(&m, cdxComponentNames) {
+		return false
+	}
+	for p.next(&m) {
+		ok := true
+		switch string(m.key) {
+		case "bom-ref":
+			ok = p.string(&c.BOMRef)
+		case "name":
+			ok = p.string(&c.Name)
+		case "group":
+			ok = p.string(&c.Group)
+		case "version":
+			ok = p.string(&c.Version)
+		case "scope":
+			ok = p.string(&c.Scope)
+		case "purl":
+			ok = p.string(&c.PackageURL)
+		case "cpe":
+			ok = p.string(&c.CPE)
+		case "licenses":
+			c.Licenses = new([]cdxLicenseChoice)
+			ok = spdxList(p, c.Licenses, cdxLicenseChNames, func(l *cdxLicenseChoice, key string) bool {
+				if key == "expression" {
+					return p.string(&l.Expression)
+				}
+				l.License = &cdxLicense{}
+				var m members
+				if !p.begin(&m, cdxLicenseNames) {
+					return false
+				}
+				for p.next(&m) {
+					ok := true
+					switch string(m.key) {
+					case "id":
+						ok = p.string(&l.License.ID)
+					case "name":
+						ok = p.string(&l.License.Name)
+					default:
+						ok = p.unknown(&m)
+					}
+					if !ok {
+						return false
+					}
+				}
+				return m.ok
+			})
+		case "properties":
+			c.Properties = new([]cdx.Property)
+			ok = spdxList(p, c.Properties, cdxPropertyNames, func(pr *cdx.Property, key string) bool {
+				if key == "name" {
+					return p.string(&pr.Name)
+				}
+				return p.string(&pr.Value)
+			})
+		case "tags":
+			c.Tags = new([]string)
+			ok = p.strings(c.Tags)
+		case "components":
+			c.Components = new([]cdxComponent)
+			var e elements
+			if !p.beginArray(&e) {
+				return false
+			}
+			for p.nextElem(&e) {
+				var n cdxComponent
+				if !p.cdxComponent(&n) {
+					return false
+				}
+				*c.Components = append(*c.Components, n)
+			}
+			if !e.ok {
+				return false
+			}
+			if *c.Components == nil {
+				*c.Components = []cdxComponent{}
+			}
+		default:
+			ok = p.unknown(&m)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return m.ok
+}
+
+func (p *osvParser) cdxDependency(d *cdxDependency) bool {
+	var m members
+	if !p.begin(&m, cdxDependencyNames) {
+		return false
+	}
+	for p.next(&m) {
+		ok := true
+		switch string(m.key) {
+		case "ref":
+			ok = p.string(&d.Ref)
+		case "dependsOn":
+			d.DependsOn = new([]string)
+			ok = p.strings(d.DependsOn)
+		default:
+			ok = p.unknown(&m)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return m.ok
+}
+
+// jsonStream is JSON text read from r through a fixed buffer (or, with no
+// reader, text held whole in b), one top-level value at a time.
+type jsonStream struct {
+	r   io.Reader
+	b   []byte // b[i:] is read but not consumed
+	i   int
+	eof bool
+	err error
+}
+
+// streamBuffer is the buffer of a jsonStream reading a file.
+const streamBuffer = 256 << 10
+
+// newStream reads from r through a buffer of size bytes, or, with no
+// reader, the text.
+func newStream(r io.Reader, text []byte, size int) *jsonStream {
+	if r == nil {
+		return &jsonStream{b: text, eof: true}
+	}
+	return &jsonStream{r: r, b: make([]byte, 0, size)}
+}
+
+// fill reads more text after the unconsumed rest; false at the end.
+func (s *jsonStream) fill() bool {
+	if s.eof {
+		return false
+	}
+	n := copy(s.b[:cap(s.b)], s.b[s.i:])
+	s.b, s.i = s.b[:n], 0
+	for len(s.b) < cap(s.b) {
+		m, err := s.r.Read(s.b[len(s.b):cap(s.b)])
+		s.b = s.b[:len(s.b)+m]
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.err = err
+			}
+			break
+		}
+		if m > 0 {
+			break
+		}
+	}
+	return len(s.b) > n
+}
+
+// byte skips whitespace and returns the next byte without consuming it.
+func (s *jsonStream) byte() (byte, bool) {
+	for {
+		for ; s.i < len(s.b); s.i++ {
+			switch c := s.b[s.i]; c {
+			case ' ', '\t', '\n', '\r':
+			default:
+				return c, true
+			}
+		}
+		if !s.fill() {
+			return 0, false
+		}
+	}
+}
+
+// end reports whether only whitespace is left.
+func (s *jsonStream) end() bool {
+	_, more := s.byte()
+	return !more && s.err == nil
+}
+
+// value consumes the next value and returns its text: a slice of the
+// buffer, valid until the next call, when the value lies in it, else
+// *acc (reused: its backing array is overwritten). It follows only strings and nesting (the value's parser
+// checks the rest); depth is the nesting around the value, which may nest
+// to maxDepth.
+func (s *jsonStream) value(acc *[]byte, depth, maxDepth int) ([]byte, bool) {
+	c, ok := s.byte()
+	if !ok {
+		return nil, false
+	}
+	start := s.i
+	scalar := c != '{' && c != '[' && c != '"'
+	inStr, esc, open, spilled := false, false, 0, false
+	if acc == nil {
+		acc = new([]byte)
+	}
+	for {
+		j := s.i
+		for ; j < len(s.b); j++ {
+			c := s.b[j]
+			switch {
+			case scalar:
+				if c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+					goto done
+				}
+			case inStr:
+				switch {
+				case esc:
+					esc = false
+				case c == '\\':
+					esc = true
+				case c == '"':
+					inStr = false
+					if open == 0 {
+						j++
+						goto done
+					}
+				}
+			case c == '"':
+				inStr = true
+			case c == '{' || c == '[':
+				open++
+				if depth+open > maxDepth {
+					return nil, false
+				}
+			case c == '}' || c == ']':
+				open--
+				if open == 0 {
+					j++
+					goto done
+				}
+			}
+		}
+		// The value goes on past the buffer: keep what is read, read on.
+		if !spilled {
+			*acc, spilled = (*acc)[:0], true
+		}
+		*acc = append(*acc, s.b[start:j]...)
+		s.i = j
+		if !s.fill() {
+			if scalar && s.err == nil {
+				return *acc, true
+			}
+			return nil, false
+		}
+		start = s.i
+		continue
+	done:
+		s.i = j
+		if !spilled {
+			return s.b[start:j], true
+		}
+		*acc = append(*acc, s.b[start:j]...)
+		return *acc, true
+	}
+}
+
+// elements consumes an array, passing a parser of each element's text to
+// elem, which must decode the element whole.
+func (s *jsonStream) elements(maxDepth int, elem func(*osvParser) bool) bool {
+	if b, ok := s.byte(); !ok || b != '[' || maxDepth < 2 {
+		return false
+	}
+	s.i++
+	var acc []byte
+	for first := true; ; first = false {
+		b, ok := s.byte()
+		if !ok {
+			return false
+		}
+		if b == ']' && first {
+			s.i++
+			return true
+		}
+		if !first {
+			if b == ']' {
+				s.i++
+				return true
+			}
+			if b != ',' {
+				return false
+			}
+			s.i++
+		}
+		v, ok := s.value(&acc, 2, maxDepth)
+		if !ok {
+			return false
+		}
+		p := osvParser{b: v, max: maxDepth - 2}
+		if !elem(&p) {
+			return false
+		}
+		if p.space(); p.i != len(p.b) {
+			return false
+		}
+	}
+}
+
+// streamFrom is the size from which a file that may be CycloneDX is read
+// in one pass from disk (readCycloneDXFile) rather than into memory first.
+var streamFrom int64 = smallFile
+
+// readCycloneDXFile reads a CycloneDX file in one pass from disk, never
+// holding its text: the raw bytes are hashed, checked (UTF-8, nesting) and
+// decoded as they are read, so memory follows the model, not the file
+// (docs/performance.md "Bounds"). It gives exactly what Read gives the
+// same file; false for anything it does not take that way — another format,
+// gzip, text the one-pass reader gives up on, any problem to report — and
+// the caller reads the file the ordinary way, which positions the problem.
+func readCycloneDXFile(p string, opt Options, lim Limits) (*Input, bool) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	hint := countBOMRefs(f)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, false
+	}
+	h := sha256.New()
+	raw := &countingReader{r: io.TeeReader(io.LimitReader(f, lim.MaxFileBytes+1), h)}
+	s := newStream(raw, nil, streamBuffer)
+	if !s.fill() || s.b[0] == 0x1f {
+		return nil, false // empty, or gzip
+	}
+	if bytes.HasPrefix(s.b, []byte("\xEF\xBB\xBF")) {
+		s.i = 3
+	}
+	d := &doc{name: p}
+	c := newCDXReader(d)
+	c.hint = min(hint, int(lim.MaxFileBytes/256))
+	var in *Input
+	err = safely(p, func() error {
+		rest, comps, ok := c.read(s, lim.MaxDepth, opt.Format != CycloneDX)
+		if !ok || raw.n > lim.MaxFileBytes || !utf8.Valid(rest) {
+			return errGiveUp
+		}
+		in = &Input{Path: p, RawDigest: canon.Prefix + hex.EncodeToString(h.Sum(nil)), Files: 1, Kind: opt.Kind, Format: opt.Format}
+		if in.Format == "" {
+			// Detection reads the top-level members; of the components
+			// only whether there are any.
+			top := []byte(`{"components":[]`)
+			if comps {
+				top = []byte(`{"components":[0]`)
+			}
+			if len(rest) > 2 {
+				top = append(append(top, ','), rest[1:]...)
+			} else {
+				top = append(top, '}')
+			}
+			f, k, err := detect(&doc{name: p, data: top}, opt.Kind)
+			if err != nil || f != CycloneDX {
+				return errGiveUp
+			}
+			in.Format, in.Kind = f, k
+		} else if in.Kind == "" {
+			in.Kind = formatKinds[in.Format][0]
+		}
+		if !c.decodeRest(rest) || c.bom.Vulnerabilities != nil && c.bom.SerialNumber == "" {
+			return errGiveUp // the document's id would be the digest of its text
+		}
+		return c.finish(in)
+	})
+	if err != nil {
+		return nil, false
+	}
+	in.MediaType = mediaOf(in.Format)
+	return in, true
+}
+
+// errGiveUp: the one-pass reading of a file gave up; it is read again.
+var errGiveUp = errors.New("read the file whole")
+
+// countBOMRefs counts `"bom-ref"` in the text read from r, to size the
+// component slices once.
+func countBOMRefs(r io.Reader) int {
+	const key = `"bom-ref"`
+	buf := make([]byte, streamBuffer)
+	n, keep := 0, 0
+	for {
+		m, err := r.Read(buf[keep:])
+		text := buf[:keep+m]
+		n += bytes.Count(text, []byte(key))
+		keep = copy(buf, text[max(len(text)-len(key)+1, 0):])
+		if err != nil {
+			return n
+		}
+	}
+}

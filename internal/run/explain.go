@@ -1,0 +1,62 @@
+package run
+
+import (
+	"context"
+
+	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// Explanation is what `policy explain` shows of a run (docs/output.md "Explain traces"):
+// the run, the feeds its inputs were frozen from, and the findings a filter
+// selects, each with its explain trace. report renders it (ExplainPage).
+type Explanation struct {
+	RunID          string           `json:"runId"`
+	PolicyID       string           `json:"policyId"`
+	PolicyVersion  int              `json:"policyVersion,omitempty"`
+	IRDigest       string           `json:"irDigest"`
+	EvaluationTime string           `json:"evaluationTime"`
+	Shadow         bool             `json:"shadow"`
+	Verdict        string           `json:"verdict"`
+	Feeds          []engine.FeedRef `json:"feeds,omitempty"` // the feeds the inputs were frozen from (docs/feeds.md)
+	Findings       []engine.Finding `json:"findings"`
+}
+
+// Explain reads the explanation of the stored run ref (an id, a prefix or
+// latest): its findings matching filter, with their traces. A run that did
+// not succeed has none to explain (fail.NotFound).
+func Explain(ctx context.Context, st *store.Store, ref string, filter store.FindingFilter) (*Explanation, error) {
+	var ex *Explanation
+	err := st.View(ctx, func(tx *store.Tx) error {
+		r, err := tx.RunRef(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if r.Status != store.StatusSucceeded {
+			return fail.New(fail.NotFound, "run %s %s and has no findings to explain: %s", r.RunID, r.Status, r.Error)
+		}
+		ex = &Explanation{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
+			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: RecordFeeds(r.Record)}
+		ex.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ex.Findings == nil {
+		ex.Findings = []engine.Finding{}
+	}
+	return ex, nil
+}
+
+// Explain reads the explanation of the archive's run from the archive
+// alone: its recorded findings matching filter, with their traces.
+func (a *Archive) Explain(filter store.FindingFilter) (*Explanation, error) {
+	rec := a.Record
+	ex := &Explanation{RunID: rec.RunID, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IRDigest: rec.Policy.IRDigest,
+		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: RecordFeeds(a.Evidence.Record)}
+	var err error
+	ex.Findings, err = a.Findings(filter)
+	return ex, err
+}

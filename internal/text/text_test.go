@@ -1,0 +1,48 @@
+package text
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAge(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{7 * 24 * time.Hour, "7d"},
+		{48 * time.Hour, "2d"},
+		{24 * time.Hour, "24h"},
+		{36 * time.Hour, "36h"},
+		{90 * time.Minute, "1h30m"},
+		{90 * time.Second, "1m30s"},
+		{45 * time.Second, "45s"},
+	} {
+		if got := Age(tc.d); got != tc.want {
+			t.Errorf("Age(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "0 advisories"}, {1, "1 advisory"}, {2, "2 advisories"}} {
+		if got := Count(tc.n, "advisory", "advisories"); got != tc.want {
+			t.Errorf("Count(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestAbbrev(t *testing.T) {
+	for in, want := range map[string]string{
+		"sha256:0123456789abcdef": "sha256:0123456789ab…",
+		"sha256:0123456789ab":     "sha256:0123456789ab",
+		"":                        "",
+	} {
+		if got := Abbrev(in); got != want {
+			t.Errorf("Abbrev(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
