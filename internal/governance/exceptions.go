@@ -469,34 +469,52 @@ func (r *Registry) view(row *store.ExceptionRow, d *derivedException) *Exception
 // Every row is checked against its signed statements (a mismatch is
 // fail.Integrity) and only trusted approvals count.
 func (r *Registry) EngineExceptions(ctx context.Context, tx *store.Tx, policyID string) ([]model.Exception, error) {
+	out := []model.Exception{}
+	err := r.eachApplicable(ctx, tx, policyID, func(row *store.ExceptionRow, _ *derivedException) error {
+		out = append(out, row.Exception)
+		return nil
+	})
+	return out, err
+}
+
+// eachApplicable calls fn, in id order, for every exception a run of
+// policyID can apply: each row checked against its statements, approved by
+// a key the trust config counts, for every policy or for policyID.
+func (r *Registry) eachApplicable(ctx context.Context, tx *store.Tx, policyID string, fn func(*store.ExceptionRow, *derivedException) error) error {
 	rows, err := tx.Exceptions(ctx, store.ExceptionFilter{PolicyID: policyID})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := []model.Exception{}
+	slices.SortFunc(rows, func(a, b store.ExceptionRow) int { return strings.Compare(a.Exception.ID, b.Exception.ID) })
 	for i := range rows {
 		row := &rows[i]
 		d, err := r.checkException(ctx, tx, row)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !r.trusted(d) || policyID == "" && row.PolicyID != "" {
 			continue
 		}
-		out = append(out, row.Exception)
+		if err := fn(row, d); err != nil {
+			return err
+		}
 	}
-	slices.SortFunc(out, func(a, b model.Exception) int { return strings.Compare(a.ID, b.ID) })
-	return out, nil
+	return nil
 }
 
 // ExportExceptions is `exception export`: the approved exceptions for a
-// run of policyID (EngineExceptions) as an exceptions document.
+// run of policyID (those EngineExceptions returns) as an exceptions
+// document, each with its policy scope and the signed request and approval
+// it rests on, so that a policy run where a trust config is in force can
+// verify them (VerifyExceptions).
 func (r *Registry) ExportExceptions(ctx context.Context, policyID string) (ExceptionsFile, error) {
-	var xs []model.Exception
+	xs := []model.Exception{}
 	err := r.Store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		xs, err = r.EngineExceptions(ctx, tx, policyID)
-		return err
+		return r.eachApplicable(ctx, tx, policyID, func(row *store.ExceptionRow, d *derivedException) error {
+			x, err := withEvidence(row, d)
+			xs = append(xs, x)
+			return err
+		})
 	})
 	return NewExceptionsFile(xs), err
 }

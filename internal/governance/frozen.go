@@ -41,14 +41,9 @@ func (r *Registry) FrozenExceptions(ctx context.Context, now time.Time) ([]model
 			if !r.trusted(d) || row.Exception.Expires <= at {
 				continue
 			}
-			x := row.Exception
-			x.Policy = row.PolicyID
-			for _, s := range []Signed{d.request, d.approval} {
-				b, err := json.Marshal(s)
-				if err != nil {
-					return err
-				}
-				x.Statements = append(x.Statements, b)
+			x, err := withEvidence(row, d)
+			if err != nil {
+				return err
 			}
 			out = append(out, x)
 		}
@@ -56,6 +51,22 @@ func (r *Registry) FrozenExceptions(ctx context.Context, now time.Time) ([]model
 	})
 	slices.SortFunc(out, func(a, b model.Exception) int { return strings.Compare(a.ID, b.ID) })
 	return out, err
+}
+
+// withEvidence is an exception as it leaves the database: its row's terms,
+// the policy it is scoped to, and the signed request and approval it rests
+// on (Statements), which VerifyExceptions checks where it is used.
+func withEvidence(row *store.ExceptionRow, d *derivedException) (model.Exception, error) {
+	x := row.Exception
+	x.Policy = row.PolicyID
+	for _, s := range []Signed{d.request, d.approval} {
+		b, err := json.Marshal(s)
+		if err != nil {
+			return x, err
+		}
+		x.Statements = append(x.Statements, b)
+	}
+	return x, nil
 }
 
 // FrozenExceptionsDoc is FrozenExceptions as an exceptions document
@@ -76,13 +87,18 @@ func (r *Registry) FrozenExceptionsDoc(ctx context.Context, now time.Time) ([]by
 // signed terms are the frozen terms and policy scope, one approval of
 // exactly those terms by the approver the exception names. With a trust
 // config in force (trust non-nil) the approval must be signed by a key it
-// holds with exceptions:approve, for a principal other than the requester.
-// A failure is fail.Integrity naming the exception: the run does not
-// evaluate on an approval this site cannot verify.
+// holds with exceptions:approve, for a principal other than the requester,
+// and an approved exception without statements (a hand-written file's
+// "status: approved") is refused: nobody signed it. A failure is
+// fail.Integrity naming the exception: the run does not evaluate on an
+// approval this site cannot verify.
 func VerifyExceptions(ctx context.Context, trust *Trust, xs []model.Exception) error {
 	for i := range xs {
 		x := &xs[i]
 		if len(x.Statements) == 0 {
+			if trust != nil && x.Status == ExceptionApproved {
+				return fail.New(fail.Integrity, "exception %s: approved in an exceptions file, with no signed request and approval; where %s is in force a run applies only exceptions frozen with their approvals (snapshot create --exceptions approved)", x.ID, trustName(trust))
+			}
 			continue
 		}
 		if err := verifyFrozen(ctx, trust, x); err != nil {

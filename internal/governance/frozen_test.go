@@ -96,7 +96,9 @@ func TestVerifyExceptions(t *testing.T) {
 	}{
 		{"as frozen", w.reg.Trust, nil, ""},
 		{"no trust config: signatures and terms only", nil, nil, ""},
-		{"an exceptions file's, without statements", w.reg.Trust, func(x *model.Exception) { x.Statements, x.Justification = nil, "edited" }, ""},
+		{"an exceptions file's, without statements", w.reg.Trust, func(x *model.Exception) { x.Statements, x.Justification = nil, "edited" }, "approved in an exceptions file, with no signed request and approval"},
+		{"an exceptions file's, not approved", w.reg.Trust, func(x *model.Exception) { x.Statements, x.Status = nil, ExceptionRequested }, ""},
+		{"an exceptions file's, no trust config", nil, func(x *model.Exception) { x.Statements = nil }, ""},
 		{"terms edited", w.reg.Trust, func(x *model.Exception) { x.Justification = "edited" }, "the frozen terms"},
 		{"expiry moved", w.reg.Trust, func(x *model.Exception) { x.Expires = "2099-01-01T00:00:00Z" }, "the frozen terms"},
 		{"scope dropped", w.reg.Trust, func(x *model.Exception) { x.Policy = "" }, `frozen for policy "", the signed request for "P-1"`},

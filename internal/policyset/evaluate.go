@@ -3,9 +3,11 @@ package policyset
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 )
@@ -92,6 +94,9 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 			mi.Findings, mi.Verdict = len(res.Findings), res.Verdict
 		}
 		out.Set.Members = append(out.Set.Members, mi)
+	}
+	if !slices.ContainsFunc(results, func(r *engine.Result) bool { return r != nil }) {
+		return nil, noneApplies(out.Set.Members, norm)
 	}
 	_, digest, err := Digest(req.Members)
 	if err != nil {
@@ -208,6 +213,28 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	}
 	out.Result = comb
 	return out, nil
+}
+
+// noneApplies is the error of a set run that no member applies to: it
+// would gate nothing, so it must not pass (docs/governance.md "Evaluating a
+// set"); a mistyped --env is the usual cause.
+func noneApplies(ms []MemberInfo, env []engine.KV) error {
+	why := make([]string, len(ms))
+	for i, m := range ms {
+		why[i] = m.Policy + " (" + m.Scope + ")"
+		if m.Enforcement == ir.EnforceDisabled {
+			why[i] = m.Policy + " (disabled)"
+		}
+	}
+	kvs := make([]string, len(env))
+	for i, kv := range env {
+		kvs[i] = kv.Key + "=" + kv.Value
+	}
+	have := "no --env"
+	if len(kvs) > 0 {
+		have = "--env " + strings.Join(kvs, ",")
+	}
+	return fail.New(fail.Invalid, "no policy of the set applies to this run (%s), so it would gate nothing: %s", have, strings.Join(why, ", "))
 }
 
 // Digest is the identity of a set: the canonical JSON list of its members'

@@ -122,6 +122,7 @@ type recordedRun struct {
 func storedBaseline(ctx context.Context, st *store.Store, ref string, c *Compared) (*recordedRun, error) {
 	var rr recordedRun
 	var rn *store.Run
+	fromSnapshot, why := false, "" // the inventory comes from the run's stored snapshot; why there is none
 	err := st.View(ctx, func(tx *store.Tx) error {
 		id, err := tx.ResolveBaselineRun(ctx, ref)
 		if err != nil {
@@ -137,7 +138,21 @@ func storedBaseline(ctx context.Context, st *store.Store, ref string, c *Compare
 			return err
 		}
 		data, err := tx.RunComponents(ctx, id)
-		if err != nil || data == nil {
+		if err != nil {
+			return err
+		}
+		if data == nil {
+			if rn.SnapshotID == "" {
+				return nil
+			}
+			_, err := tx.ResolveSnapshot(ctx, rn.SnapshotID)
+			if fail.Is(err, fail.NotFound) {
+				// Never imported here, or pruned: the delta goes on
+				// without component changes and says why.
+				why = " and its snapshot " + rn.SnapshotID + " is not in this store"
+				return nil
+			}
+			fromSnapshot = err == nil
 			return err
 		}
 		if err := json.Unmarshal(data, &rr.inv); err != nil {
@@ -148,13 +163,15 @@ func storedBaseline(ctx context.Context, st *store.Store, ref string, c *Compare
 	if err != nil {
 		return nil, err
 	}
-	if rr.inv == nil && rn.SnapshotID != "" {
-		if snap, err := StoredSnapshot(ctx, st, rn.SnapshotID); err == nil {
-			rr.inv = delta.Inventory(snap.Inputs)
+	if fromSnapshot {
+		snap, err := StoredSnapshot(ctx, st, rn.SnapshotID)
+		if err != nil {
+			return nil, fmt.Errorf("baseline run %s: %w", rn.RunID, err)
 		}
+		rr.inv = delta.Inventory(snap.Inputs)
 	}
 	if rr.inv == nil {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("run %s has no component inventory; the delta lists no component changes", rn.RunID))
+		c.Warnings = append(c.Warnings, fmt.Sprintf("run %s has no component inventory%s; the delta lists no component changes", rn.RunID, why))
 	}
 	rr.runID = rn.RunID
 	return &rr, nil

@@ -2,6 +2,8 @@ package run_test
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +98,47 @@ func TestDelta(t *testing.T) {
 	}
 	if !run.IsRunRef("latest:main") || !run.IsRunRef("run:x") || run.IsRunRef("P-1") || run.IsRunRef("gate.stella") {
 		t.Fatal("IsRunRef")
+	}
+}
+
+// TestBaselineSnapshotError: a baseline run without a component inventory
+// falls back to its stored snapshot; a snapshot that is not in the store
+// gives a warning saying so, one that is there but does not load is an
+// error, not a delta without component changes.
+func TestBaselineSnapshotError(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	out, err := run.Evaluate(ctx, run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeSimulate, Record: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Record(ctx, st, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// A run of a stored snapshot, recorded before component inventories
+	// were kept.
+	snap := "sha256:" + strings.Repeat("0", 64)
+	if _, err := db.Exec(`DELETE FROM run_components`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE runs SET snapshot_id = ?`, snap); err != nil {
+		t.Fatal(err)
+	}
+	c, err := out.Delta(ctx, st, run.Baseline{Run: "latest"})
+	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "its snapshot "+snap+" is not in this store") {
+		t.Fatalf("snapshot not stored: %v, warnings %q", err, c.Warnings)
+	}
+	// The snapshot is registered but its files are gone.
+	if _, err := db.Exec(`INSERT INTO snapshots (tenant, snapshot_id, summary, source, imported_at) VALUES (?, ?, '{}', 'test', '2025-06-01T00:00:00Z')`,
+		st.Tenant(), snap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := out.Delta(ctx, st, run.Baseline{Run: "latest"}); err == nil || !strings.Contains(err.Error(), "baseline run") {
+		t.Fatalf("snapshot that does not load: %v", err)
 	}
 }

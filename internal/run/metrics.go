@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -55,24 +54,13 @@ func ReadMetrics(ctx context.Context, st *store.Store) (*Metrics, error) {
 					m.Buckets[i]++
 				}
 			}
-			if r.Status != store.StatusSucceeded {
-				continue
-			}
-			full, err := tx.Run(ctx, r.RunID)
-			if err != nil {
-				return err
-			}
-			var rec store.RunRecord
-			if err := json.Unmarshal(full.Record, &rec); err != nil {
-				return err
-			}
-			v := rec.Stats.ByVerdict
-			m.ByVerdict["passed"] += v.Passed
-			m.ByVerdict["warned"] += v.Warned
-			m.ByVerdict["blocked"] += v.Blocked
-			m.ByVerdict["quieted"] += v.Quieted
-			m.ByVerdict["ignored"] += v.Ignored
 		}
+		v, err := tx.VerdictTotals(ctx)
+		if err != nil {
+			return err
+		}
+		m.ByVerdict["passed"], m.ByVerdict["warned"], m.ByVerdict["blocked"] = v.Passed, v.Warned, v.Blocked
+		m.ByVerdict["quieted"], m.ByVerdict["ignored"] = v.Quieted, v.Ignored
 		return nil
 	})
 	if err != nil {

@@ -40,4 +40,7 @@ func TestReadMetrics(t *testing.T) {
 		m.ByVerdict["blocked"] != s.Blocked || m.ByVerdict["passed"] != s.Passed || m.Buckets[len(m.Buckets)-1] != 1 {
 		t.Fatalf("metrics %+v", m)
 	}
+	if total := m.ByVerdict["passed"] + m.ByVerdict["warned"] + m.ByVerdict["blocked"] + m.ByVerdict["quieted"] + m.ByVerdict["ignored"]; total == 0 || total != len(out.Result.Findings) {
+		t.Fatalf("findings by verdict %v, want the run's %d findings", m.ByVerdict, len(out.Result.Findings))
+	}
 }

@@ -563,6 +563,19 @@ func (t *Tx) Run(ctx context.Context, runID string) (*Run, error) {
 	return r, nil
 }
 
+// VerdictTotals sums the findings of the tenant's succeeded runs by
+// verdict, as their records' stats count them, in one query (`policy
+// metrics`, docs/runs.md "Metrics").
+func (t *Tx) VerdictTotals(ctx context.Context) (engine.VerdictCounts, error) {
+	var v engine.VerdictCounts
+	sum := func(verdict string) string {
+		return `coalesce(sum(json_extract(CAST(record AS TEXT), '$.stats.byVerdict.` + verdict + `')), 0)`
+	}
+	err := t.queryRow(ctx, `SELECT `+sum("passed")+`, `+sum("warned")+`, `+sum("blocked")+`, `+sum("quieted")+`, `+sum("ignored")+
+		` FROM runs WHERE tenant = ? AND status = ?`, t.tenant, StatusSucceeded).Scan(&v.Passed, &v.Warned, &v.Blocked, &v.Quieted, &v.Ignored)
+	return v, err
+}
+
 // ResolveRun returns the id of the run that ref names: a full run id,
 // "latest" (the tenant's most recently started run), or a unique prefix of
 // a run id.

@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -223,16 +222,20 @@ func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRe
 	for i := range rep.Chains {
 		chains[rep.Chains[i].Site] = &rep.Chains[i]
 	}
+	bad := func(p push, format string, args ...any) error {
+		return fail.New(fail.Integrity, "postgres %s: site %s: push of %s up to %d: %s", srv.name, p.site, p.table, p.last, fmt.Sprintf(format, args...))
+	}
+	// The audit heads the pushes signed, checked against PostgreSQL in
+	// one query once every signature holds.
+	var headed []push
+	var heads []*AuditHead
 	for _, p := range ps {
-		bad := func(format string, args ...any) error {
-			return fail.New(fail.Integrity, "postgres %s: site %s: push of %s up to %d: %s", srv.name, p.site, p.table, p.last, fmt.Sprintf(format, args...))
-		}
 		if p.pem == nil {
-			return bad("names key %s, which is neither the site's registered key nor one it had when the push was recorded", p.keyID)
+			return bad(p, "names key %s, which is neither the site's registered key nor one it had when the push was recorded", p.keyID)
 		}
 		key, err := attest.ParsePEM("site key of "+p.site, []byte(*p.pem))
 		if err != nil {
-			return bad("registered key: %v", err)
+			return bad(p, "registered key: %v", err)
 		}
 		c := chains[p.site]
 		if c == nil {
@@ -243,35 +246,50 @@ func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRe
 		}
 		env, err := attest.ParseEnvelope("push", p.env)
 		if err != nil {
-			return bad("%v", err)
+			return bad(p, "%v", err)
 		}
 		payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
 		if err != nil {
-			return bad("not signed by the site's registered key %s: %v", key.ID, err)
+			return bad(p, "not signed by the site's registered key %s: %v", key.ID, err)
 		}
 		st, err := attest.ParseStatement(payload, PushPredicateType)
 		if err != nil {
-			return bad("%v", err)
+			return bad(p, "%v", err)
 		}
 		var pred PushPredicate
 		if err := json.Unmarshal(st.Predicate, &pred); err != nil {
-			return bad("predicate: %v", err)
+			return bad(p, "predicate: %v", err)
 		}
 		if pred.Tenant != rep.Tenant || pred.Site != p.site || pred.Table != p.table || pred.Last != p.last {
-			return bad("the signed statement is about %s/%s/%s@%d", pred.Tenant, pred.Site, pred.Table, pred.Last)
+			return bad(p, "the signed statement is about %s/%s/%s@%d", pred.Tenant, pred.Site, pred.Table, pred.Last)
 		}
-		if h := pred.AuditHead; h != nil {
-			var hash string
-			err := conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
-				rep.Tenant, p.site, h.Seq).Scan(&hash)
-			if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-			if hash != h.Hash {
-				return bad("the site signed audit event %d as %s; PostgreSQL holds %q", h.Seq, h.Hash, hash)
-			}
+		if pred.AuditHead != nil {
+			headed, heads = append(headed, p), append(heads, pred.AuditHead)
 		}
 		c.Pushes++
+	}
+	if len(heads) == 0 {
+		return nil
+	}
+	sites, seqs := make([]string, len(heads)), make([]int64, len(heads))
+	for i, h := range heads {
+		sites[i], seqs[i] = headed[i].site, h.Seq
+	}
+	rows, err = conn.Query(ctx, `SELECT coalesce(e.event_hash, '')
+		FROM unnest($2::text[], $3::bigint[]) WITH ORDINALITY AS h(site, seq, n)
+		LEFT JOIN policy.audit_events e ON e.tenant = $1 AND e.source_site = h.site AND e.seq = h.seq
+		ORDER BY h.n`, rep.Tenant, sites, seqs)
+	if err != nil {
+		return err
+	}
+	held, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for i, h := range heads {
+		if held[i] != h.Hash {
+			return bad(headed[i], "the site signed audit event %d as %s; PostgreSQL holds %q", h.Seq, h.Hash, held[i])
+		}
 	}
 	return nil
 }

@@ -306,9 +306,21 @@ func TestSiteIdentity(t *testing.T) {
 		t.Fatalf("a forged push record: %v", err)
 	}
 
-	// The schema owner can switch the triggers off; statement signatures
-	// are still checked by VerifyAudit.
+	// The schema owner can switch the triggers off; the audit head a push
+	// signed still holds the chain's tail: B's last event deleted is found.
 	if _, err := conn.Exec(ctx, `DELETE FROM policy.site_pushes WHERE last_seq = 999999;
+		ALTER TABLE policy.audit_events DISABLE TRIGGER USER;
+		DELETE FROM policy.audit_events WHERE (source_site, seq) = (SELECT source_site, max(seq) FROM policy.audit_events
+			WHERE source_site = '`+siteB+`' GROUP BY source_site);
+		ALTER TABLE policy.audit_events ENABLE TRIGGER USER`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "site "+siteB+": push of audit_events") ||
+		!strings.Contains(err.Error(), `; PostgreSQL holds ""`) {
+		t.Fatalf("the tail of B's audit chain deleted: %v", err)
+	}
+	// Statement signatures are still checked by VerifyAudit.
+	if _, err := conn.Exec(ctx, `
 		ALTER TABLE policy.governance_statements DISABLE TRIGGER USER;
 		UPDATE policy.governance_statements SET public_pem = (SELECT public_pem FROM policy.site_keys LIMIT 1) WHERE action = 'policy.approved';
 		ALTER TABLE policy.governance_statements ENABLE TRIGGER USER`); err != nil {
