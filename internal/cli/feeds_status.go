@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -28,7 +29,7 @@ re-hashed against its metadata.
 
 Exit codes: 0; with --max-age, 6 when a feed is older than that (or its
 blob does not match its digest), 4 when the cache is empty — for cron and
-CI.`,
+CI; 2 for --max-age 0, which would call every feed stale.`,
 		Args: noArgs,
 		RunE: func(*cobra.Command, []string) error {
 			return runFeedsStatus(app, opts, time.Now())
@@ -45,6 +46,9 @@ func runFeedsStatus(app *App, opts *feedsStatusOptions, now time.Time) error {
 		var err error
 		if maxAge, err = parseAge("--max-age", opts.maxAge); err != nil {
 			return err
+		}
+		if maxAge == 0 {
+			return fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", opts.maxAge)
 		}
 	}
 	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(now, maxAge)

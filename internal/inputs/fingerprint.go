@@ -55,6 +55,20 @@ func Fingerprint(p string, lim Limits) (fp string, newest time.Time, ok bool, er
 	return hex.EncodeToString(h.Sum(nil)), newest, true, nil
 }
 
+// FilePrint is the fingerprint line of one file's metadata (size,
+// modification and change times, inode, device, mode), as Fingerprint
+// writes it: for a file stella wrote itself and reads back later without
+// reading it whole (the frozen-advisory cache's advisories.json,
+// docs/performance.md "The advisory store"). ok is false where the
+// platform gives no change time or inode.
+func FilePrint(fi os.FileInfo) (line string, ok bool) {
+	st, ok := statOf(fi)
+	if !ok {
+		return "", false
+	}
+	return string(appendPrint(nil, "", fi.Size(), st.mtime.UnixNano(), st.ctime.UnixNano(), st.ino, st.dev, uint32(fi.Mode()))), true
+}
+
 // appendPrint appends one file's line of a fingerprint: what
 // fmt.Sprintf("%q %d %d %d %d %d %o\n", …) writes, without fmt for each of
 // thousands of files.

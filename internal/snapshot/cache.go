@@ -1,11 +1,8 @@
 package snapshot
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +28,7 @@ import (
 // cacheSchema names the format of a cache entry; a change in how stella
 // reads or freezes advisories that the executable's identity would not
 // show must bump it.
-const cacheSchema = "stella.frozen-advisories/v2"
+const cacheSchema = "stella.frozen-advisories/v3"
 
 // cacheMeta is meta.json of a cache entry.
 type cacheMeta struct {
@@ -48,6 +45,10 @@ type cacheFile struct {
 	Path   string `json:"path"`
 	Digest string `json:"digest"`
 	Size   int64  `json:"size"`
+	// Print is the metadata of advisories.json once written
+	// (inputs.FilePrint): a run reads only the records it selects, so
+	// the file is checked by its metadata instead of its digest.
+	Print string `json:"print,omitempty"`
 }
 
 // frozenSet is what freezing a list of advisory inputs contributes to a
@@ -57,10 +58,10 @@ type frozenSet struct {
 	Warnings []inputs.Problem `json:"warnings,omitempty"` // of merging them
 	Stats    advStats         `json:"stats"`
 
-	data, index             []byte   // advisories.json (nil when cached: file), advisories.index.json
-	file                    *os.File // a cached advisories.json
-	size                    int64    // of advisories.json
-	indexPath               string   // a cached advisories.index.json, whose text index then leaves out
+	data, index             []byte // advisories.json (nil when cached), advisories.index.json
+	x                       *Index // over the cached advisories.json
+	size                    int64  // of advisories.json
+	indexPath               string // a cached advisories.index.json, whose text index then leaves out
 	indexSize               int64
 	dataDigest, indexDigest string    // theirs
 	doc                     *IndexDoc // index, decoded
@@ -150,7 +151,10 @@ var exeID = sync.OnceValue(func() string {
 
 // get returns the cached set when the entry was frozen by this executable
 // from inputs with the same fingerprints and its files are intact; nil
-// otherwise.
+// otherwise. The index is read and its digest checked; advisories.json is
+// not read — a run reads only the records it selects, at their offsets
+// (Index.Select) — so it is checked by its metadata, which any write to
+// it changes (docs/performance.md, "The advisory store").
 func (c *advCache) get() *frozenSet {
 	raw, err := os.ReadFile(filepath.Join(c.dir, "meta.json"))
 	if err != nil {
@@ -160,35 +164,27 @@ func (c *advCache) get() *frozenSet {
 	if json.Unmarshal(raw, &m) != nil || m.Schema != cacheSchema || m.Exe != exeID() || m.Set == nil || !slices.Equal(m.Fingerprint, c.print) {
 		return nil
 	}
-	// advisories.json is hashed as it is read and then read again only at
-	// the records an evaluation selects; the index is kept.
-	f, err := os.Open(filepath.Join(c.dir, m.Files[0].Path))
+	data, idx := m.Files[0], m.Files[1]
+	dataPath, indexPath := filepath.Join(c.dir, data.Path), filepath.Join(c.dir, idx.Path)
+	if fi, err := os.Stat(dataPath); err != nil || fi.Size() != data.Size || !samePrint(fi, data.Print) {
+		return nil
+	}
+	index, err := os.ReadFile(indexPath)
+	if err != nil || int64(len(index)) != idx.Size || canon.Digest(index) != idx.Digest {
+		return nil
+	}
+	var doc IndexDoc
+	if decodeIndex(index, &doc) != nil || doc.Schema != IndexSchema {
+		return nil
+	}
+	x, err := openIndexFile(dataPath, data.Print, data.Size, &doc)
 	if err != nil {
 		return nil
 	}
-	var index []byte
-	var indexOK bool
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		b, err := os.ReadFile(filepath.Join(c.dir, m.Files[1].Path))
-		index, indexOK = b, err == nil && int64(len(b)) == m.Files[1].Size && canon.Digest(b) == m.Files[1].Digest
-	})
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	wg.Wait()
-	var doc IndexDoc
-	if err != nil || n != m.Files[0].Size || canon.Prefix+hex.EncodeToString(h.Sum(nil)) != m.Files[0].Digest || !indexOK || json.Unmarshal(index, &doc) != nil {
-		f.Close()
-		return nil
-	}
-	s := m.Set
-	if doc.Schema != IndexSchema || checkSelect(&doc) != nil {
-		f.Close()
-		return nil
-	}
 	// The index is decoded and its text dropped: Files() reads it again.
-	s.file, s.size, s.indexPath, s.indexSize, s.doc = f, n, filepath.Join(c.dir, m.Files[1].Path), int64(len(index)), &doc
-	s.dataDigest, s.indexDigest = m.Files[0].Digest, m.Files[1].Digest
+	s := m.Set
+	s.x, s.size, s.indexPath, s.indexSize, s.doc = x, data.Size, indexPath, idx.Size, &doc
+	s.dataDigest, s.indexDigest = data.Digest, idx.Digest
 	return s
 }
 
@@ -197,12 +193,6 @@ func (c *advCache) get() *frozenSet {
 // tick could go unseen. The cache is best effort: a failure to write it
 // changes nothing but the next run's speed.
 func (c *advCache) put(set *frozenSet) {
-	m := cacheMeta{Schema: cacheSchema, Exe: exeID(), Fingerprint: c.print, Set: set,
-		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, set.size}, {IndexFile, set.indexDigest, int64(len(set.index))}}}
-	meta, err := json.Marshal(m)
-	if err != nil {
-		return
-	}
 	parent := filepath.Dir(c.dir)
 	if os.MkdirAll(parent, 0o700) != nil {
 		return
@@ -212,16 +202,25 @@ func (c *advCache) put(set *frozenSet) {
 		return
 	}
 	defer os.RemoveAll(tmp)
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{AdvisoriesFile, set.data}, {IndexFile, set.index}, {"meta.json", meta}} {
-		if os.WriteFile(filepath.Join(tmp, f.name), f.data, 0o600) != nil {
-			return
-		}
+	if os.WriteFile(filepath.Join(tmp, AdvisoriesFile), set.data, 0o600) != nil || os.WriteFile(filepath.Join(tmp, IndexFile), set.index, 0o600) != nil {
+		return
+	}
+	fi, err := os.Stat(filepath.Join(tmp, AdvisoriesFile))
+	if err != nil {
+		return
+	}
+	print, ok := inputs.FilePrint(fi)
+	if !ok {
+		return
+	}
+	m := cacheMeta{Schema: cacheSchema, Exe: exeID(), Fingerprint: c.print, Set: set,
+		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, set.size, print}, {IndexFile, set.indexDigest, int64(len(set.index)), ""}}}
+	meta, err := json.Marshal(m)
+	if err != nil || os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o600) != nil {
+		return
 	}
 	// The file system's clock, not stella's, says how recent "recent" is.
-	fi, err := os.Stat(filepath.Join(tmp, "meta.json"))
+	fi, err = os.Stat(filepath.Join(tmp, "meta.json"))
 	if err != nil || !c.newest.Before(fi.ModTime().Add(-racyWindow)) {
 		return
 	}

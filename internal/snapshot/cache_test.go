@@ -87,11 +87,27 @@ func TestCache(t *testing.T) {
 	same("first run", false)
 	same("second run", true)
 
+	// The cached advisories.json is not read whole by a run, so it is
+	// checked by its metadata: written to, even with its old bytes and
+	// mtime, it is no longer read — neither by a run that opened the entry
+	// before (the records it selects) nor by the next (frozen anew).
+	data := filepath.Join(cache.dir, AdvisoriesFile)
+	set := cache.get()
+	time.Sleep(3 * racyWindow)
+	fi, _ := os.Stat(data)
+	b, _ := os.ReadFile(data)
+	os.WriteFile(data, b, 0o600)
+	os.Chtimes(data, fi.ModTime(), fi.ModTime())
+	if _, err := set.x.Select(want.Inputs.SBOMs); err == nil {
+		t.Fatal("records read from a cached advisories.json written to while in use")
+	}
+	same("cached file written to", false)
+
 	// Rewritten with the same size and mtime: only the ctime tells.
 	ents, _ := os.ReadDir(osv)
 	p := filepath.Join(osv, ents[0].Name())
-	fi, _ := os.Stat(p)
-	b, _ := os.ReadFile(p)
+	fi, _ = os.Stat(p)
+	b, _ = os.ReadFile(p)
 	os.WriteFile(p, b, 0o644)
 	os.Chtimes(p, fi.ModTime(), fi.ModTime())
 	time.Sleep(3 * racyWindow)

@@ -89,9 +89,11 @@ func comparePackages(a, b Package) int {
 type Index struct {
 	doc  *IndexDoc
 	data []byte // advisories.json, when it is in memory
-	// file is advisories.json on disk when data is nil (a frozen set read
-	// from the cache): records are read from it at their offsets.
-	file *os.File
+	// path is advisories.json on disk when data is nil (a frozen set read
+	// from the cache): records are read from it at their offsets, the file
+	// opened for each batch of reads (open) and checked to be the one that
+	// was verified, whose metadata is print (inputs.FilePrint).
+	path, print string
 	// indexPath is the index file when its text is not kept (a frozen set
 	// read from the cache).
 	indexPath string
@@ -176,11 +178,12 @@ func checkSelect(doc *IndexDoc) error {
 	return nil
 }
 
-// openIndexFile opens an index over a data file of size bytes without
-// reading it: its digest was checked as it was hashed (advCache.get), so
-// only the offsets are checked to tile it ("[" + records joined by "," +
-// "]"); a record that does not decode to its id is an error when read.
-func openIndexFile(f *os.File, size int64, doc *IndexDoc) (*Index, error) {
+// openIndexFile opens an index over the data file at path, of size bytes
+// and metadata print, without reading it: its digest was checked when it
+// was written (advCache), so only the offsets are checked to tile it ("["
+// + records joined by "," + "]"); a record that does not decode to its id
+// is an error when read.
+func openIndexFile(path, print string, size int64, doc *IndexDoc) (*Index, error) {
 	if err := checkSchema(doc); err != nil {
 		return nil, err
 	}
@@ -200,17 +203,66 @@ func openIndexFile(f *os.File, size int64, doc *IndexDoc) (*Index, error) {
 	if at != size-1 || size < 2 {
 		return nil, fail.New(fail.Integrity, "advisory index does not cover %s exactly", AdvisoriesFile)
 	}
-	return &Index{doc: doc, file: f, cache: map[int]*model.Advisory{}, sel: doc.Select}, nil
+	return &Index{doc: doc, path: path, print: print, cache: map[int]*model.Advisory{}, sel: doc.Select}, nil
 }
 
-// bytesOf returns the text of record r.
-func (x *Index) bytesOf(r Record) ([]byte, error) {
-	if x.data != nil {
-		return x.data[r.Offset : r.Offset+r.Length], nil
+// recordReader reads records for one batch of lookups: from the data in
+// memory, or from the data file, opened for the batch.
+type recordReader struct {
+	data []byte
+	f    *os.File
+}
+
+// open opens the records for a batch of reads; close ends the batch. A data
+// file must still be the file the index was opened over (its metadata
+// print): one replaced or written since is an error, never read.
+func (x *Index) open() (*recordReader, error) {
+	if x.path == "" {
+		return &recordReader{data: x.data}, nil
 	}
-	b := make([]byte, r.Length)
-	if _, err := x.file.ReadAt(b, r.Offset); err != nil {
-		return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, r.ID, err)
+	f, err := os.Open(x.path)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, unwrap(err))
+	}
+	if fi, err := f.Stat(); err != nil || !samePrint(fi, x.print) {
+		f.Close()
+		return nil, fail.New(fail.Integrity, "%s changed while in use", x.path)
+	}
+	return &recordReader{f: f}, nil
+}
+
+// samePrint reports whether fi has the metadata print.
+func samePrint(fi os.FileInfo, print string) bool {
+	p, ok := inputs.FilePrint(fi)
+	return ok && p == print
+}
+
+func (r *recordReader) close() {
+	if r.f != nil {
+		r.f.Close()
+	}
+}
+
+// bytes returns the text of record rec.
+func (r *recordReader) bytes(rec Record) ([]byte, error) {
+	if r.f == nil {
+		return r.data[rec.Offset : rec.Offset+rec.Length], nil
+	}
+	b := make([]byte, rec.Length)
+	if _, err := r.f.ReadAt(b, rec.Offset); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, rec.ID, err)
+	}
+	return b, nil
+}
+
+// all returns the whole data.
+func (r *recordReader) all() ([]byte, error) {
+	if r.f == nil {
+		return r.data, nil
+	}
+	b, err := io.ReadAll(r.f)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
 	}
 	return b, nil
 }
@@ -224,11 +276,17 @@ func (x *Index) Verify() error {
 	if err != nil {
 		return err
 	}
-	data := x.data
-	if data == nil {
-		if data, err = io.ReadAll(io.NewSectionReader(x.file, 0, 1<<62)); err != nil {
-			return fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
-		}
+	rd, err := x.open()
+	if err != nil {
+		return err
+	}
+	data, err := rd.all()
+	rd.close()
+	if err != nil {
+		return err
+	}
+	if at := tiles(data, x.doc.Advisories); at >= 0 {
+		return fail.New(fail.Integrity, "advisory index does not cover %s exactly: %s", AdvisoriesFile, tileProblem(data, x.doc.Advisories, at))
 	}
 	want := buildIndex(advs, x.doc.Advisories, data)
 	if slices.EqualFunc(want.Packages, x.doc.Packages, func(a, b Package) bool {
@@ -319,7 +377,12 @@ func (x *Index) record(i int) (*model.Advisory, error) {
 	}
 	r := x.doc.Advisories[i]
 	a = new(model.Advisory)
-	b, err := x.bytesOf(r)
+	rd, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	b, err := rd.bytes(r)
+	rd.close()
 	if err != nil {
 		return nil, err
 	}

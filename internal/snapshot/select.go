@@ -120,9 +120,21 @@ func (x *Index) selection() (*selection, error) {
 			return
 		}
 		var heads []inputs.AdvisoryHead
-		if heads, x.selErr = x.heads(); x.selErr == nil {
-			x.sel = selectionOf(heads, x.data, x.doc.Advisories)
+		if heads, x.selErr = x.heads(); x.selErr != nil {
+			return
 		}
+		data := x.data
+		if data == nil {
+			var rd *recordReader
+			if rd, x.selErr = x.open(); x.selErr != nil {
+				return
+			}
+			data, x.selErr = rd.all()
+			if rd.close(); x.selErr != nil {
+				return
+			}
+		}
+		x.sel = selectionOf(heads, data, x.doc.Advisories)
 	})
 	return x.sel, x.selErr
 }
@@ -187,9 +199,15 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 	x.headsOnce.Do(func() {
 		recs := x.doc.Advisories
 		hs := make([]inputs.AdvisoryHead, len(recs))
+		rd, err := x.open()
+		if err != nil {
+			x.headsErr = err
+			return
+		}
+		defer rd.close()
 		x.headsErr = x.parallel(len(recs), func(i int) error {
 			r := recs[i]
-			b, err := x.bytesOf(r)
+			b, err := rd.bytes(r)
 			if err != nil {
 				return err
 			}
@@ -207,9 +225,14 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 func (x *Index) decode(pick []int) ([]model.Advisory, error) {
 	recs := x.doc.Advisories
 	advs := make([]model.Advisory, len(pick))
-	err := x.parallel(len(pick), func(i int) error {
+	rd, err := x.open()
+	if err != nil {
+		return nil, err
+	}
+	defer rd.close()
+	err = x.parallel(len(pick), func(i int) error {
 		r := recs[pick[i]]
-		b, err := x.bytesOf(r)
+		b, err := rd.bytes(r)
 		if err != nil {
 			return err
 		}

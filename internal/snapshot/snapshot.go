@@ -518,7 +518,7 @@ func (b *builder) finish() (*Snapshot, error) {
 		p, media := sbomFile(s), "application/vnd.stella.sbom+json"
 		var d string
 		if len(s.Components) <= keepSBOMText {
-			d = b.put(p, media, mustCanon(s))
+			d = b.put(p, media, sbomText(s))
 		} else {
 			// Hashed as it is encoded, not held: Snapshot.file encodes it
 			// again if the snapshot is written.
@@ -571,18 +571,16 @@ func (b *builder) finish() (*Snapshot, error) {
 		return cmp.Or(cmp.Compare(kindOrder(x.Kind), kindOrder(y.Kind)), strings.Compare(x.Digest, y.Digest), strings.Compare(x.Path, y.Path))
 	})
 	m := Manifest{Schema: Schema, ID: contentID(c), Content: *c, Sources: b.sources, Warnings: b.warnings}
-	var x *Index
-	var err error
-	if set.file != nil {
-		x, err = openIndexFile(set.file, set.size, set.doc)
-	} else {
-		x, err = openIndex(set.data, set.doc)
-	}
-	if err != nil {
-		return nil, err
+	x := set.x
+	if x == nil {
+		var err error
+		if x, err = openIndex(set.data, set.doc); err != nil {
+			return nil, err
+		}
 	}
 	if b.cached != nil {
 		// Only what the SBOMs can match, as from a snapshot (Load).
+		var err error
 		if in.Advisories, err = x.Select(in.SBOMs); err != nil {
 			return nil, err
 		}
@@ -627,6 +625,16 @@ func mustCanon(v any) []byte {
 }
 
 func digestOf(v any) string { return canon.Digest(mustCanon(v)) }
+
+// sbomText is the content file of an SBOM: its canonical JSON, written by
+// canon.Append (an order of magnitude faster than Marshal on a large value;
+// inputs.DigestSBOM digests SBOMs the same way).
+func sbomText(s *model.SBOM) []byte {
+	if b, err := canon.Append(nil, s); err == nil {
+		return b
+	}
+	return mustCanon(s)
+}
 
 // encodeAdvisories returns the canonical JSON array of advisories, encoded in
 // parallel, and the byte range of each element: the JCS form of an array is

@@ -614,3 +614,24 @@ func TestLargeSBOMText(t *testing.T) {
 		t.Fatalf("written and loaded: %v", err)
 	}
 }
+
+// TestSBOMText: an SBOM's content file, written by canon.Append, is the
+// bytes canon.Marshal writes, for the test inputs and every shared SBOM.
+func TestSBOMText(t *testing.T) {
+	paths := []string{filepath.Join(testInputs, "shop.cdx.json"), filepath.Join(testInputs, "api.spdx.json")}
+	if data := testenv.DataDir(); data != "" {
+		for _, dir := range []string{"cyclonedx", "spdx"} {
+			ms, _ := filepath.Glob(filepath.Join(data, "sbom", dir, "*.json"))
+			paths = append(paths, ms...)
+		}
+	}
+	for _, p := range paths {
+		in, err := inputs.Read(p, inputs.Options{Kind: inputs.KindSBOM})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(sbomText(in.SBOM), mustCanon(in.SBOM)) {
+			t.Errorf("%s: the content file differs from canon.Marshal's", p)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package snapshot
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,12 +110,16 @@ func (s *Snapshot) Files() ([]FileData, error) {
 }
 
 func (s *Snapshot) file(p string) ([]byte, error) {
-	if s.files != nil && s.files[p] == nil && (p == AdvisoriesFile && s.Index.file != nil || p == IndexFile && s.Index.indexPath != "") {
+	if s.files != nil && s.files[p] == nil && (p == AdvisoriesFile && s.Index.path != "" || p == IndexFile && s.Index.indexPath != "") {
 		// A frozen set read from the cache: its files, checked again.
 		var data []byte
 		var err error
 		if p == AdvisoriesFile {
-			data, err = io.ReadAll(io.NewSectionReader(s.Index.file, 0, 1<<62))
+			var rd *recordReader
+			if rd, err = s.Index.open(); err == nil {
+				data, err = rd.all()
+				rd.close()
+			}
 		} else {
 			data, err = os.ReadFile(s.Index.indexPath)
 		}
@@ -126,7 +132,7 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		// A large SBOM, only hashed when frozen (finish): encoded again.
 		for i := range s.Inputs.SBOMs {
 			if sb := &s.Inputs.SBOMs[i]; sbomFile(sb) == p {
-				data := mustCanon(sb)
+				data := sbomText(sb)
 				if canon.Digest(data) != s.fileDigest(p) {
 					return nil, fail.New(fail.Internal, "%s changed while in use", p)
 				}
@@ -151,24 +157,36 @@ func (s *Snapshot) fileDigest(p string) string {
 
 // OpenDir opens the snapshot in dir (Open).
 func OpenDir(dir string) (*Snapshot, error) {
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
+	s, verified, err := openDir(dir)
+	if err == nil {
+		err = verified()
 	}
-	s, err := Open(os.DirFS(dir))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
 	}
 	return s, nil
 }
 
-// Load opens the snapshot in dir for an evaluation: it reads the
-// advisories its SBOMs can use (LoadMatching).
-func Load(dir string) (*Snapshot, error) {
-	s, err := OpenDir(dir)
-	if err != nil {
-		return nil, err
+func openDir(dir string) (*Snapshot, func() error, error) {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, nil, fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
 	}
-	if err := s.LoadMatching(); err != nil {
+	return open(os.DirFS(dir), dir)
+}
+
+// Load opens the snapshot in dir for an evaluation: it reads the
+// advisories its SBOMs can use (LoadMatching). advisories.json is verified
+// against the manifest while they are chosen and read, and Load returns
+// only once it is.
+func Load(dir string) (*Snapshot, error) {
+	s, verified, err := openDir(dir)
+	if err == nil {
+		err = s.LoadMatching()
+		if verr := verified(); verr != nil {
+			err = verr
+		}
+	}
+	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
 	}
 	return s, nil
@@ -188,35 +206,70 @@ func LoadFS(fsys fs.FS) (*Snapshot, error) {
 // manifest records (fail.Integrity otherwise). Everything but the advisories
 // is decoded; advisories are read through Index (LoadMatching).
 func Open(fsys fs.FS) (*Snapshot, error) {
-	m, err := readManifest(fsys)
+	s, verified, err := open(fsys, "")
+	if err == nil {
+		err = verified()
+	}
 	if err != nil {
 		return nil, err
 	}
+	return s, nil
+}
+
+// open opens the snapshot in fsys, which is the directory dir on disk when
+// dir is not "". advisories.json in a directory is not read into memory:
+// it is hashed on another goroutine while the other files are read and
+// decoded, and its records are read at their offsets (Index); verified
+// waits for that hash and reports the first file, in the manifest's
+// order, that does not match it, as Open would have.
+func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) {
+	m, err := readManifest(fsys)
+	if err != nil {
+		return nil, nil, err
+	}
 	if got := contentID(&m.Content); got != m.ID {
-		return nil, fail.New(fail.Integrity, "manifest id %s does not match its content (%s): the manifest was changed", m.ID, got)
+		return nil, nil, fail.New(fail.Integrity, "manifest id %s does not match its content (%s): the manifest was changed", m.ID, got)
 	}
 	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
-	var advData []byte
+	var advData, idxData []byte
+	var adv *dataFile // advisories.json, when it is hashed on the side
+	verified = func() error { return nil }
+	defer func() {
+		if adv != nil && verified == nil {
+			adv.wait() // an error of another file: do not leave the hash running
+		}
+	}()
 	seen := map[string]bool{}
 	for _, f := range m.Content.Files {
 		if !fs.ValidPath(f.Path) || f.Path == ManifestFile || seen[f.Path] {
-			return nil, fail.New(fail.Integrity, "manifest lists an invalid or repeated file path %q", f.Path)
+			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "manifest lists an invalid or repeated file path %q", f.Path))
 		}
 		seen[f.Path] = true
+		if f.Path == AdvisoriesFile && dir != "" {
+			if adv, err = hashData(filepath.Join(dir, AdvisoriesFile), f); err != nil {
+				return nil, nil, err
+			}
+			if adv != nil {
+				s.Digests.Advisories = f.Digest
+				continue
+			}
+		}
 		data, err := fs.ReadFile(fsys, f.Path)
 		if err != nil {
-			return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err)))
 		}
 		if int64(len(data)) != f.Size || canon.Digest(data) != f.Digest {
-			return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest))
 		}
 		if err := s.decode(f.Path, data); err != nil {
-			return nil, fail.New(fail.Integrity, "%s: %v", f.Path, err)
+			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", f.Path, err))
 		}
 		switch f.Path {
 		case AdvisoriesFile:
 			advData = data
 			s.Digests.Advisories = f.Digest
+		case IndexFile:
+			idxData = data
 		case VEXFile:
 			s.Digests.VEX = f.Digest
 		case NVDFile:
@@ -236,20 +289,95 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 			}
 		}
 	}
-	idxData, err := fs.ReadFile(fsys, IndexFile)
-	if err != nil || advData == nil {
-		return nil, fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile)
+	if idxData == nil || advData == nil && adv == nil {
+		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile))
 	}
 	var doc IndexDoc
-	if err := json.Unmarshal(idxData, &doc); err != nil {
-		return nil, fail.New(fail.Integrity, "%s: %v", IndexFile, err)
+	if err := decodeIndex(idxData, &doc); err != nil {
+		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", IndexFile, err))
 	}
-	if s.Index, err = openIndex(advData, &doc); err != nil {
-		return nil, err
+	if adv != nil {
+		s.Index, err = openIndexFile(adv.path, adv.print, adv.size, &doc)
+	} else {
+		s.Index, err = openIndex(advData, &doc)
+	}
+	if err != nil {
+		return nil, nil, orFirst(adv, err)
 	}
 	slices.SortFunc(s.Inputs.SBOMs, func(a, b model.SBOM) int { return strings.Compare(a.Digest, b.Digest) })
 	slices.SortFunc(s.Digests.SBOMs, func(a, b SBOMDigest) int { return strings.Compare(a.Digest, b.Digest) })
-	return s, nil
+	if adv != nil {
+		verified = adv.wait
+	}
+	return s, verified, nil
+}
+
+// dataFile is advisories.json of a snapshot directory being verified.
+type dataFile struct {
+	path, print string
+	size        int64
+	done        chan struct{}
+	err         error
+}
+
+// hashData opens advisories.json at path and starts hashing it against
+// its manifest entry f, checking as it goes that it is a JSON array ("["
+// … "]"). nil when the platform gives no file metadata to hold the file
+// to (inputs.FilePrint): it is then read whole.
+func hashData(path string, f File) (*dataFile, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, err)
+	}
+	print, ok := inputs.FilePrint(fi)
+	if !ok {
+		file.Close()
+		return nil, nil
+	}
+	d := &dataFile{path: path, print: print, size: fi.Size(), done: make(chan struct{})}
+	go func() {
+		defer close(d.done)
+		defer file.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, io.NewSectionReader(file, 0, fi.Size()))
+		switch {
+		case err != nil:
+			d.err = fail.New(fail.Integrity, "%s: %v", f.Path, err)
+		case n != f.Size || canon.Prefix+hex.EncodeToString(h.Sum(nil)) != f.Digest:
+			d.err = fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+		}
+	}()
+	return d, nil
+}
+
+// wait waits for the hash, and checks that the file was not written to
+// since it was opened: its records were read from it meanwhile.
+func (d *dataFile) wait() error {
+	<-d.done
+	if d.err != nil {
+		return d.err
+	}
+	if fi, err := os.Stat(d.path); err != nil || !samePrint(fi, d.print) {
+		return fail.New(fail.Integrity, "%s changed while it was read", AdvisoriesFile)
+	}
+	return nil
+}
+
+// orFirst returns the error of advisories.json when it is being hashed and
+// does not match, else err: the first file in the manifest's order that
+// fails is the one reported.
+func orFirst(d *dataFile, err error) error {
+	if d != nil {
+		if derr := d.wait(); derr != nil {
+			return derr
+		}
+	}
+	return err
 }
 
 // decode reads one content file into s.Inputs.
