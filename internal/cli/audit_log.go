@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 type auditLogOptions struct {
@@ -42,20 +44,13 @@ previous hash and hash.`,
 }
 
 func runAuditLog(ctx context.Context, app *App, opts *auditLogOptions) error {
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	events, err := governance.AuditLog(ctx, st, governance.AuditQuery{Since: opts.since, Type: opts.typ, Subject: opts.subject, Limit: opts.limit})
-	if err != nil {
-		return err
-	}
-	return app.render(events, func(w io.Writer) error {
-		t := app.newTable(w, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")
-		for _, e := range events {
-			t.Append(fmt.Sprint(e.Seq), e.At, e.Type, e.Actor, e.Subject)
-		}
-		return t.Render()
-	})
+	q := governance.AuditQuery{Since: opts.since, Type: opts.typ, Subject: opts.subject, Limit: opts.limit}
+	return show(ctx, app, func(st *store.Store) ([]store.Event, error) { return governance.AuditLog(ctx, st, q) },
+		func(w io.Writer, events []store.Event, _ report.Options) error {
+			t := app.newTable(w, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")
+			for _, e := range events {
+				t.Append(fmt.Sprint(e.Seq), e.At, e.Type, e.Actor, e.Subject)
+			}
+			return t.Render()
+		})
 }

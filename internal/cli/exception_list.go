@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -35,14 +34,7 @@ shows as expired (and its expiry is recorded in the audit log once).`,
 }
 
 func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, true)
-	if err != nil {
-		return err
-	}
-	defer reg.Store.Close()
-	xs, err := reg.ListExceptions(ctx, opts.filter)
-	if err != nil {
-		return err
-	}
-	return app.render(xs, func(w io.Writer) error { return report.Exceptions(w, xs, app.tableOptions()) })
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.ExceptionView, error) {
+		return reg.ListExceptions(ctx, opts.filter)
+	}, report.Exceptions)
 }

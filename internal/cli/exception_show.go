@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -30,14 +31,8 @@ func newExceptionShowCmd(app *App) *cobra.Command {
 }
 
 func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, true)
-	if err != nil {
-		return err
-	}
-	defer reg.Store.Close()
-	x, err := reg.ShowException(ctx, opts.id)
-	if err != nil {
-		return err
-	}
-	return app.render(x, func(w io.Writer) error { return report.Exception(w, x) })
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) (*governance.ExceptionView, error) {
+		return reg.ShowException(ctx, opts.id)
+	},
+		func(w io.Writer, x *governance.ExceptionView, _ report.Options) error { return report.Exception(w, x) })
 }

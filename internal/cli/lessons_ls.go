@@ -7,6 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 func newLessonsCmd(app *App) *cobra.Command {
@@ -39,20 +41,12 @@ converted_to_draft, deferred or dismissed; --type one of the three.`,
 }
 
 func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	ls, err := lessons.List(ctx, st, opts.status, opts.typ)
-	if err != nil {
-		return err
-	}
-	return app.render(ls, func(w io.Writer) error {
-		t := app.newTable(w, "LESSON", "TYPE", "STATUS", "POLICY", "SEVERITY", "GATE", "BAND", "EVALUATED", "TITLE")
-		for _, l := range ls {
-			t.Append(l.ID, l.Type, l.Status, l.PolicyID, l.Severity, l.Gate, l.Band, l.EvaluationTime, l.Title)
-		}
-		return t.Render()
-	})
+	return show(ctx, app, func(st *store.Store) ([]store.Lesson, error) { return lessons.List(ctx, st, opts.status, opts.typ) },
+		func(w io.Writer, ls []store.Lesson, _ report.Options) error {
+			t := app.newTable(w, "LESSON", "TYPE", "STATUS", "POLICY", "SEVERITY", "GATE", "BAND", "EVALUATED", "TITLE")
+			for _, l := range ls {
+				t.Append(l.ID, l.Type, l.Status, l.PolicyID, l.Severity, l.Gate, l.Band, l.EvaluationTime, l.Title)
+			}
+			return t.Render()
+		})
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 func newLessonsShowCmd(app *App) *cobra.Command {
@@ -26,16 +28,7 @@ func runLessonsShow(ctx context.Context, app *App, ref string) error {
 	if err != nil {
 		return err
 	}
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	l, err := lessons.Get(ctx, st, id)
-	if err != nil {
-		return err
-	}
-	return app.render(l, func(w io.Writer) error {
+	return show(ctx, app, func(st *store.Store) (store.Lesson, error) { return lessons.Get(ctx, st, id) }, func(w io.Writer, l store.Lesson, _ report.Options) error {
 		fmt.Fprintf(w, "%s  %s  %s\n  %s\n", l.ID, l.Type, l.Status, l.Title)
 		fmt.Fprintf(w, "  run        %s (%s, evaluated %s)\n", l.SourceRun, l.PolicyID, l.EvaluationTime)
 		for _, kv := range [][2]string{{"severity", l.Severity}, {"gate", l.Gate}, {"band", l.Band}, {"label", l.Label}, {"draft", l.Draft},

@@ -14,9 +14,7 @@ import (
 
 type policyDiffOptions struct {
 	snapshot string
-	env      []string
-	asOf     string
-	maxAge   string // --max-feed-age
+	eval     evalFlags
 	failOn   string
 }
 
@@ -49,9 +47,7 @@ warned one.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
-	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	addMaxFeedAgeFlag(f, &opts.maxAge)
+	opts.eval.register(f)
 	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never; between runs also new-warned")
 	return cmd
 }
@@ -70,7 +66,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	spec, err := evalSpec(opts.asOf, opts.env, opts.maxAge)
+	spec, err := opts.eval.spec()
 	if err != nil {
 		return err
 	}

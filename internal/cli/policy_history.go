@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -53,14 +52,6 @@ func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions)
 		}
 		since = t.UTC().Format(time.RFC3339)
 	}
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	runs, err := run.ListRuns(ctx, st, store.RunFilter{PolicyID: opts.policy, Status: opts.status, Since: since, Limit: opts.limit})
-	if err != nil {
-		return err
-	}
-	return app.render(runs, func(w io.Writer) error { return report.History(w, runs, app.tableOptions()) })
+	f := store.RunFilter{PolicyID: opts.policy, Status: opts.status, Since: since, Limit: opts.limit}
+	return show(ctx, app, func(st *store.Store) (run.History, error) { return run.ListRuns(ctx, st, f) }, report.History)
 }

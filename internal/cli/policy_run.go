@@ -20,9 +20,7 @@ import (
 
 type policyRunOptions struct {
 	snapshot    string
-	env         []string
-	asOf        string
-	maxAge      string // --max-feed-age
+	eval        evalFlags
 	shadow      bool
 	sign        signFlags
 	attestation string
@@ -109,9 +107,7 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
-	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	addMaxFeedAgeFlag(f, &opts.maxAge)
+	opts.eval.register(f)
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
 	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
@@ -153,7 +149,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	spec, err := evalSpec(opts.asOf, opts.env, opts.maxAge)
+	spec, err := opts.eval.spec()
 	if err != nil {
 		return err
 	}
@@ -179,7 +175,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	defer st.Close()
 	// The clock may not go behind a signed time anchor imported here; an
 	// explicit --as-of is the operator's own, recorded choice.
-	if opts.asOf == "" {
+	if opts.eval.asOf == "" {
 		if err := bundle.CheckClock(ctx, st, time.Now()); err != nil {
 			return err
 		}

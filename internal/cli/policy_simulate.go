@@ -21,9 +21,7 @@ import (
 type policySimulateOptions struct {
 	in        inputFlags
 	snapshot  string
-	env       []string
-	asOf      string
-	maxAge    string // --max-feed-age
+	eval      evalFlags
 	baseline  string
 	failOn    string
 	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
@@ -89,9 +87,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	f := cmd.Flags()
 	opts.in.AddFlags(f)
 	f.StringVar(&opts.snapshot, "snapshot", "", "evaluate a snapshot instead of loose files: its directory, or its id (unique prefix) under the snapshots directory")
-	f.StringArrayVar(&opts.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&opts.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	addMaxFeedAgeFlag(f, &opts.maxAge)
+	opts.eval.register(f)
 	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
 	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
 	opts.base.register(f)
@@ -182,26 +178,40 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 }
 
 // prepare checks the output format and parses the evaluation flags
-// (evalSpec): the steps every simulation takes first.
+// (evalFlags.spec): the steps every simulation takes first.
 func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
 	format := app.Format()
 	if !isSimulateFormat(format) {
 		return "", run.Spec{}, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	spec, err := evalSpec(o.asOf, o.env, o.maxAge)
+	spec, err := o.eval.spec()
 	return format, spec, err
 }
 
-// evalSpec parses --as-of (against the wall clock, read here once), --env
-// and --max-feed-age into the Spec every evaluation starts from.
-func evalSpec(asOf string, env []string, maxAge string) (spec run.Spec, err error) {
-	if spec.At, err = run.ParseAsOf(asOf, time.Now()); err != nil {
+// evalFlags are the flags every evaluation takes (simulate, run, diff):
+// --env, --as-of and --max-feed-age (docs/output.md "Freshness").
+type evalFlags struct {
+	env    []string
+	asOf   string
+	maxAge string
+}
+
+func (e *evalFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
+	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
+	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+}
+
+// spec parses --as-of (against the wall clock, read here once), --env and
+// --max-feed-age into the Spec every evaluation starts from.
+func (e *evalFlags) spec() (spec run.Spec, err error) {
+	if spec.At, err = run.ParseAsOf(e.asOf, time.Now()); err != nil {
 		return spec, err
 	}
-	if spec.Env, err = run.ParseEnv(env); err != nil {
+	if spec.Env, err = run.ParseEnv(e.env); err != nil {
 		return spec, err
 	}
-	spec.MaxFeedAge, err = parseAge("--max-feed-age", maxAge)
+	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
 	return spec, err
 }
 
@@ -290,11 +300,6 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 		}
 	}
 	return out, err
-}
-
-// addMaxFeedAgeFlag registers --max-feed-age (docs/output.md "Freshness").
-func addMaxFeedAgeFlag(f *pflag.FlagSet, dst *string) {
-	f.StringVar(dst, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
 }
 
 // simView is how a simulation is shown besides its format: the delta

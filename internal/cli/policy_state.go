@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyStateOptions struct {
@@ -38,14 +38,5 @@ func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions) err
 	if err != nil {
 		return err
 	}
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	s, err := governance.TenantState(ctx, st, window)
-	if err != nil {
-		return err
-	}
-	return app.render(s, func(w io.Writer) error { return report.TenantState(w, s, app.tableOptions()) })
+	return show(ctx, app, func(st *store.Store) (*governance.State, error) { return governance.TenantState(ctx, st, window) }, report.TenantState)
 }

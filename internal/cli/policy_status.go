@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -32,14 +32,5 @@ func newPolicyStatusCmd(app *App) *cobra.Command {
 }
 
 func runPolicyStatus(ctx context.Context, app *App, opts *policyStatusOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, true)
-	if err != nil {
-		return err
-	}
-	defer reg.Store.Close()
-	ps, err := reg.Status(ctx, opts.id)
-	if err != nil {
-		return err
-	}
-	return app.render(ps, func(w io.Writer) error { return report.PolicyStatus(w, ps, app.tableOptions()) })
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.PolicyStatus, error) { return reg.Status(ctx, opts.id) }, report.PolicyStatus)
 }

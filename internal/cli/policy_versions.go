@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -33,14 +33,5 @@ reviewers, and the approvals that count under the trust config in force
 }
 
 func runPolicyVersions(ctx context.Context, app *App, opts *policyVersionsOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, true)
-	if err != nil {
-		return err
-	}
-	defer reg.Store.Close()
-	vs, err := reg.Versions(ctx, opts.id)
-	if err != nil {
-		return err
-	}
-	return app.render(vs, func(w io.Writer) error { return report.Versions(w, vs, app.tableOptions()) })
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.VersionView, error) { return reg.Versions(ctx, opts.id) }, report.Versions)
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"slices"
 	"strings"
 
@@ -78,18 +77,11 @@ func (o *policyViolationsOptions) query(st *store.Store) (store.ViolationQuery, 
 }
 
 func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions) error {
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	q, err := opts.query(st)
-	if err != nil {
-		return err
-	}
-	vs, err := run.ListViolations(ctx, st, q)
-	if err != nil {
-		return err
-	}
-	return app.render(vs, func(w io.Writer) error { return report.Violations(w, vs, app.tableOptions()) })
+	return show(ctx, app, func(st *store.Store) (run.Violations, error) {
+		q, err := opts.query(st)
+		if err != nil {
+			return nil, err
+		}
+		return run.ListViolations(ctx, st, q)
+	}, report.Violations)
 }
