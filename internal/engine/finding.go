@@ -70,19 +70,19 @@ func orEmpty[T any](l []T) []T {
 func (s *state) unknowns(vs string) []string {
 	u := []string{}
 	if s.f.sig.EPSS == nil {
-		u = append(u, "epss")
+		u = append(u, UnknownEPSS)
 	}
 	if !s.f.kevKnown {
-		u = append(u, "kev")
+		u = append(u, UnknownKEV)
 	}
 	if s.f.reach == nil || s.f.reach.State == model.ReachUnknown {
-		u = append(u, "reachability")
+		u = append(u, UnknownReachability)
 	}
 	if !s.sev.known {
-		u = append(u, "severity")
+		u = append(u, UnknownSeverity)
 	}
 	if vs == model.VEXUnknown {
-		u = append(u, "vex")
+		u = append(u, UnknownVEX)
 	}
 	return u
 }
@@ -91,7 +91,7 @@ func (s *state) unknowns(vs string) []string {
 // VEX status or reachability is unknown.
 func isUnknown(f *Finding) bool {
 	for _, u := range f.Unknowns {
-		if u == "severity" || u == "vex" || u == "reachability" {
+		if u == UnknownSeverity || u == UnknownVEX || u == UnknownReachability {
 			return true
 		}
 	}
@@ -175,11 +175,11 @@ func (s *state) explain(f *Finding, risk RiskTrace) *Explain {
 }
 
 var unknownText = map[string]string{
-	"epss":         "no EPSS score for the advisory or its aliases (signals.epss is null)",
-	"kev":          "no KEV catalog among the inputs (signals.kev is null)",
-	"reachability": "no reachability fact for the component (state U)",
-	"severity":     "no CVSS in the advisory, its alias group or NVD, and no qualitative label (severity.unknown; severity.score is null)",
-	"vex":          "no VEX statement counts for the finding (vexStatus unknown)",
+	UnknownEPSS:         "no EPSS score for the advisory or its aliases (signals.epss is null)",
+	UnknownKEV:          "no KEV catalog among the inputs (signals.kev is null)",
+	UnknownReachability: "no reachability fact for the component (state U)",
+	UnknownSeverity:     "no CVSS in the advisory, its alias group or NVD, and no qualitative label (severity.unknown; severity.score is null)",
+	UnknownVEX:          "no VEX statement counts for the finding (vexStatus unknown)",
 }
 
 // whatWouldChange lists concrete changes that would stop the finding being

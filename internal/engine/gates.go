@@ -56,15 +56,15 @@ func summarize(fs []Finding, p *program, stats []RuleStat, evals int) Summary {
 		}
 		for _, u := range f.Unknowns {
 			switch u {
-			case "severity":
+			case UnknownSeverity:
 				s.UnknownsByKind.Severity++
-			case "vex":
+			case UnknownVEX:
 				s.UnknownsByKind.VEX++
-			case "reachability":
+			case UnknownReachability:
 				s.UnknownsByKind.Reachability++
-			case "epss":
+			case UnknownEPSS:
 				s.UnknownsByKind.EPSS++
-			case "kev":
+			case UnknownKEV:
 				s.UnknownsByKind.KEV++
 			}
 		}
@@ -137,10 +137,10 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gat
 			return slices.Contains(f.Unknowns, kind) && f.Verdict != VerdictQuieted && f.Verdict != VerdictIgnored
 		}
 	}
-	cap(GateUnknowns, set.unknownsBudget, "finding", "with unknown severity", unknown("severity"))
-	cap(GateUnknownsVEX, set.unknownsVEX, "finding", "with unknown VEX status", unknown("vex"))
-	cap(GateUnknownsReach, set.unknownsReach, "finding", "with unknown reachability", unknown("reachability"))
-	cap(GateUnknownsEPSS, set.unknownsEPSS, "finding", "without an EPSS score", unknown("epss"))
+	cap(GateUnknowns, set.unknownsBudget, "finding", "with unknown severity", unknown(UnknownSeverity))
+	cap(GateUnknownsVEX, set.unknownsVEX, "finding", "with unknown VEX status", unknown(UnknownVEX))
+	cap(GateUnknownsReach, set.unknownsReach, "finding", "with unknown reachability", unknown(UnknownReachability))
+	cap(GateUnknownsEPSS, set.unknownsEPSS, "finding", "without an EPSS score", unknown(UnknownEPSS))
 	trigger := func(name string, on bool, limit decimal.D, action, what, setting string) {
 		if !on {
 			return

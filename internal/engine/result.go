@@ -130,6 +130,16 @@ type Summary struct {
 	Exceptions      int           `json:"exceptionsApplied"`
 }
 
+// The kinds of missing signal a finding lists in Finding.Unknowns
+// (docs/output.md), in their sorted order.
+const (
+	UnknownEPSS         = "epss"         // no EPSS score for the advisory or its aliases
+	UnknownKEV          = "kev"          // no KEV catalog among the inputs
+	UnknownReachability = "reachability" // no reachability fact, or state U
+	UnknownSeverity     = "severity"     // no base severity
+	UnknownVEX          = "vex"          // no VEX statement counts
+)
+
 // UnknownCounts counts findings per missing signal (Finding.Unknowns); a
 // finding lacking several counts once under each.
 type UnknownCounts struct {

@@ -108,6 +108,8 @@ type cdxReader struct {
 	// name, CPE or purl as given differs from its model's name and purl.
 	odd  map[int]cdxRef
 	refs map[string]cdxRef // bom-ref → component, the metadata component included (index)
+
+	licenses map[string][]string // shared
 }
 
 // cdxRef is what VEX product resolution needs of a component.
@@ -315,7 +317,7 @@ func (c *cdxReader) component(comp *cdxComponent, at cdxAt) model.Component {
 				ls = append(ls, l.License.Name)
 			}
 		}
-		mc.Licenses = sortedSet(ls)
+		mc.Licenses = c.shared(sortedSet(ls))
 	}
 	if comp.Properties != nil {
 		for _, p := range *comp.Properties {
@@ -326,6 +328,24 @@ func (c *cdxReader) component(comp *cdxComponent, at cdxAt) model.Component {
 	mc.Tags = sortedSet(tagsOf(comp.Tags, comp.Properties))
 	mc.Ref = uniqueRef(map[string]int{}, comp.BOMRef, mc.Purl, comp.Name, comp.Version)
 	return mc
+}
+
+// shared returns the first list of one license equal to ls: components of
+// a large SBOM mostly name one of a few licenses, and each would otherwise
+// hold its own copy (docs/performance.md "Bounds"). Model lists are never
+// changed in place.
+func (c *cdxReader) shared(ls []string) []string {
+	if len(ls) != 1 {
+		return ls
+	}
+	if s, ok := c.licenses[ls[0]]; ok {
+		return s
+	}
+	if c.licenses == nil {
+		c.licenses = map[string][]string{}
+	}
+	c.licenses[ls[0]] = ls
+	return ls
 }
 
 // TagProperty is the property name whose values become tags (CycloneDX

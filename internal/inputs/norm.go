@@ -66,14 +66,24 @@ const MaxPurlBytes = 64 << 10
 // fillFromPurl sets a component's package identity from its purl: the purl
 // parts, the OSV ecosystem and package name (internal/purl) and the version
 // that ranges are matched against.
+//
+// The parts that the canonical purl spells as they are share its bytes
+// instead of holding copies of their own: a component's strings cost about
+// its purl once (docs/performance.md "Bounds").
 func fillFromPurl(c *model.Component, p purl.PURL) {
 	c.Purl = p.String()
-	c.Type, c.Namespace, c.Name = p.Type, p.Namespace, p.Name
+	in := func(s string) string {
+		if i := strings.Index(c.Purl, s); s != "" && i >= 0 {
+			return c.Purl[i : i+len(s)]
+		}
+		return s
+	}
+	c.Type, c.Namespace, c.Name = in(p.Type), in(p.Namespace), in(p.Name)
 	if v := purl.Version(p); v != "" {
-		c.Version = v
+		c.Version = in(v)
 	}
 	if eco, name, ok := purl.OSV(p); ok {
-		c.Ecosystem, c.Package = eco, name
+		c.Ecosystem, c.Package = eco, in(name)
 	}
 }
 

@@ -1,6 +1,7 @@
 package policyset
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -133,8 +134,14 @@ func Combine(members []Member, results []*engine.Result, env []engine.KV, pairs 
 	comb := &engine.Result{SchemaVersion: engine.SchemaVersion, Findings: []engine.Finding{}, Gates: []engine.Gate{}, VEXMatchReport: []engine.VEXUnmatched{}, Warnings: []string{}}
 	if base != nil {
 		comb.Inputs, comb.Env, comb.EvaluationTime = base.Inputs, base.Env, base.EvaluationTime
-		comb.VEXMatchReport, comb.Warnings = base.VEXMatchReport, base.Warnings
+		comb.VEXMatchReport, comb.Warnings = base.VEXMatchReport, slices.Clone(base.Warnings)
 		comb.Freshness, comb.Notices = base.Freshness, base.Notices
+	}
+	if n := out.Set.Uncovered; n > 0 {
+		// Left out of the result, so no verdict or gate counts them: say so
+		// in every format, not only the table (docs/governance.md).
+		comb.Warnings = append(comb.Warnings, fmt.Sprintf("%d findings are in no evaluated policy's scope and were not gated (set.uncovered)", n))
+		slices.Sort(comb.Warnings)
 	}
 	comb.Policy = engine.PolicyRef{ID: "set", Digest: digest, Syntax: ir.Syntax, Profile: engine.RiskProfile}
 	verdict := engine.VerdictPassed
