@@ -150,7 +150,7 @@ func (v *VerifiedRun) CheckOutputs(findings, explains []byte) (int, error) {
 		if want["explain/"+f.ID] != f.ExplainID {
 			return 0, fail.New(fail.Integrity, "finding %s: explain id %s is not the attested %q", f.ID, f.ExplainID, want["explain/"+f.ID])
 		}
-		if id := explainAddress(es[i]); id != f.ExplainID {
+		if id := canon.SelfDigest(es[i], "explainId"); id != f.ExplainID {
 			return 0, fail.New(fail.Integrity, "explain trace of finding %s hashes to %s, not its id %s", f.ID, id, f.ExplainID)
 		}
 		ids[i] = f.ExplainID
@@ -160,21 +160,6 @@ func (v *VerifiedRun) CheckOutputs(findings, explains []byte) (int, error) {
 		return 0, fail.New(fail.Integrity, "explain ids hash to %s, the attestation says %s", d, v.rec.Outputs.Explains)
 	}
 	return len(fs), nil
-}
-
-// explainAddress is the content address of a canonical explain trace: the
-// digest of the trace with its explainId empty (docs/output.md).
-func explainAddress(data []byte) string {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return ""
-	}
-	m["explainId"] = json.RawMessage(`""`)
-	b, err := canon.Marshal(m)
-	if err != nil {
-		return ""
-	}
-	return canon.Digest(b)
 }
 
 // CheckIR checks the policy IR bytes against the attested IR digest.

@@ -54,6 +54,23 @@ func Digest(b []byte) string {
 	return Prefix + hex.EncodeToString(sum[:])
 }
 
+// SelfDigest is the content address of a JSON object that carries its own
+// id in field: the digest of its canonical form with that field set to ""
+// (an explain trace's explainId, docs/output.md); "" when data is not a
+// JSON object.
+func SelfDigest(data []byte, field string) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil {
+		return ""
+	}
+	m[field] = json.RawMessage(`""`)
+	b, err := Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return Digest(b)
+}
+
 // DigestOf returns the canonical bytes of v and their digest.
 func DigestOf(v any) ([]byte, string, error) {
 	b, err := Marshal(v)

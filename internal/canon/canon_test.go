@@ -35,3 +35,17 @@ func TestDigest(t *testing.T) {
 		t.Error("Short")
 	}
 }
+
+// TestSelfDigest: the address of an object that carries its own id is the
+// digest of its canonical form with the id blanked, whatever the id says.
+func TestSelfDigest(t *testing.T) {
+	want := Digest([]byte(`{"a":1,"id":""}`))
+	for _, in := range []string{`{"id":"x","a":1}`, `{ "a": 1, "id": "" }`, `{"a":1}`} {
+		if got := SelfDigest([]byte(in), "id"); got != want {
+			t.Errorf("SelfDigest(%s) = %s, want %s", in, got, want)
+		}
+	}
+	if got := SelfDigest([]byte(`[1]`), "id"); got != "" {
+		t.Errorf("SelfDigest of a list = %q, want \"\"", got)
+	}
+}

@@ -236,6 +236,20 @@ func roughAge(d time.Duration) string {
 	return text.Age(d.Round(time.Minute))
 }
 
+// loadException reads exception id for a command, after expiring what
+// has run out, checked against its signed statements.
+func (r *Registry) loadException(ctx context.Context, tx *store.Tx, id string) (store.ExceptionRow, *derivedException, error) {
+	if err := r.sweepExpired(ctx, tx); err != nil {
+		return store.ExceptionRow{}, nil, err
+	}
+	row, err := tx.Exception(ctx, id)
+	if err != nil {
+		return row, nil, err
+	}
+	d, err := r.checkException(ctx, tx, &row)
+	return row, d, err
+}
+
 // ApproveException approves a requested exception. Guards:
 // exceptions:approve; the approver is not the requester; the timebox has
 // not ended.
@@ -245,14 +259,8 @@ func (r *Registry) ApproveException(ctx context.Context, a *Actor, id, note stri
 	}
 	var t *Transition
 	err := r.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := r.sweepExpired(ctx, tx); err != nil {
-			return err
-		}
-		row, err := tx.Exception(ctx, id)
+		row, _, err := r.loadException(ctx, tx, id)
 		if err != nil {
-			return err
-		}
-		if _, err := r.checkException(ctx, tx, &row); err != nil {
 			return err
 		}
 		x := row.Exception
@@ -314,14 +322,8 @@ func (r *Registry) RevokeException(ctx context.Context, a *Actor, id, reason str
 	}
 	var t *Transition
 	err := r.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := r.sweepExpired(ctx, tx); err != nil {
-			return err
-		}
-		row, err := tx.Exception(ctx, id)
+		row, _, err := r.loadException(ctx, tx, id)
 		if err != nil {
-			return err
-		}
-		if _, err := r.checkException(ctx, tx, &row); err != nil {
 			return err
 		}
 		x := row.Exception
@@ -419,14 +421,7 @@ func (r *Registry) ListExceptions(ctx context.Context, f ExceptionFilter) ([]Exc
 func (r *Registry) ShowException(ctx context.Context, id string) (*ExceptionView, error) {
 	var v *ExceptionView
 	err := r.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := r.sweepExpired(ctx, tx); err != nil {
-			return err
-		}
-		row, err := tx.Exception(ctx, id)
-		if err != nil {
-			return err
-		}
-		d, err := r.checkException(ctx, tx, &row)
+		row, d, err := r.loadException(ctx, tx, id)
 		if err != nil {
 			return err
 		}

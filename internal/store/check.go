@@ -148,7 +148,7 @@ func (t *Tx) checkExplains(ctx context.Context, rep *CheckReport) error {
 			return err
 		}
 		rep.Explains++
-		if got := ExplainID(data); got != d {
+		if got := canon.SelfDigest(data, "explainId"); got != d {
 			rep.add("explain %s: content hashes to %s", d, got)
 		}
 	}

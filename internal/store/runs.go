@@ -377,29 +377,14 @@ func ExplainsDigest(ids []string) string {
 	return canon.Digest(b)
 }
 
-// ExplainID recomputes the content address of a canonical explain trace:
-// the digest of the trace with its explainId field empty.
-func ExplainID(data []byte) string {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return ""
-	}
-	m["explainId"] = json.RawMessage(`""`)
-	b, err := canon.Marshal(m)
-	if err != nil {
-		return ""
-	}
-	return canon.Digest(b)
-}
-
-// explainIDFast is ExplainID for a trace that claims id: canonical JSON
+// explainIDFast is canon.SelfDigest of a trace that claims id: canonical JSON
 // escapes every quote inside a string, so the only place the bytes
 // "explainId":"<id>" can occur is the key itself, and blanking it there
 // gives the bytes the id was computed over.
 func explainIDFast(data []byte, id string) string {
 	key := []byte(`"explainId":"` + id + `"`)
 	if id == "" || bytes.Count(data, key) != 1 {
-		return ExplainID(data)
+		return canon.SelfDigest(data, "explainId")
 	}
 	return canon.Digest(bytes.Replace(data, key, []byte(`"explainId":""`), 1))
 }
