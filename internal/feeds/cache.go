@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/canon"
@@ -216,8 +217,16 @@ func (c *Cache) Select(names []string) ([]Meta, error) {
 		}
 		out = append(out, *m)
 	}
+	// Every run from the cache hashes every blob it uses (megabytes each):
+	// on all cores at once; the first feed that fails is reported.
+	errs := make([]error, len(out))
+	var wg sync.WaitGroup
 	for i := range out {
-		if err := c.Verify(&out[i]); err != nil {
+		wg.Go(func() { errs[i] = c.Verify(&out[i]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
 			return nil, err
 		}
 	}

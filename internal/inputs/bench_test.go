@@ -72,3 +72,14 @@ func BenchmarkReadSBOM(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFingerprint fingerprints the shared OSV directory (7,553 files),
+// what every run over it through the frozen-advisory cache pays.
+func BenchmarkFingerprint(b *testing.B) {
+	dir := filepath.Join(testenv.RequireData(b), "osv")
+	for b.Loop() {
+		if _, _, ok, err := Fingerprint(dir, Limits{}); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}

@@ -41,18 +41,35 @@ func Fingerprint(p string, lim Limits) (fp string, newest time.Time, ok bool, er
 	if !add("", fi) {
 		return "", time.Time{}, false, nil
 	}
-	if fi.IsDir() {
-		ms, err := dirMembers(p, lim)
-		if err != nil {
-			return "", time.Time{}, false, err
+	if !fi.IsDir() {
+		return hex.EncodeToString(h.Sum(nil)), newest, true, nil
+	}
+	if ps, ok := dirPrints(p, lim); ok {
+		for _, f := range ps {
+			line = appendPrint(line[:0], f.rel, f.size, f.mtime, f.ctime, f.ino, f.dev, f.mode)
+			h.Write(line)
+			newest = latest(newest, time.Unix(0, f.mtime), time.Unix(0, f.ctime))
 		}
-		for _, m := range ms {
-			if !add(m.rel, m.stat) {
-				return "", time.Time{}, false, nil
-			}
+		return hex.EncodeToString(h.Sum(nil)), newest, true, nil
+	}
+	ms, err := dirMembers(p, lim)
+	if err != nil {
+		return "", time.Time{}, false, err
+	}
+	for _, m := range ms {
+		if !add(m.rel, m.stat) {
+			return "", time.Time{}, false, nil
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), newest, true, nil
+}
+
+// filePrint is one member's line of a directory's fingerprint.
+type filePrint struct {
+	rel                string
+	size, mtime, ctime int64 // times in nanoseconds
+	ino, dev           uint64
+	mode               uint32 // os.FileMode
 }
 
 // FilePrint is the fingerprint line of one file's metadata (size,

@@ -1,7 +1,6 @@
 package policyset
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
+	"github.com/stella-policy/stella/internal/model"
 )
 
 // SetVersion names the JSON shape of a set result.
@@ -44,62 +44,62 @@ type MemberInfo struct {
 	Decided     int    `json:"decided"`           // findings whose set verdict is its verdict
 }
 
-// Request is a set evaluation: the members in set order and the engine
-// request every member shares (its Policy fields are filled per member).
-type Request struct {
-	Members []Member
-	Engine  engine.Request
+// Covers is what member m evaluates in a run with env over the join pairs
+// (docs/governance.md "Evaluating a set"): nothing (false) when it is
+// disabled or env is outside its env scope, else the pairs whose component
+// its component scope covers (an SBOM's tags count for its components).
+// internal/run evaluates each member on its pairs and Combine combines.
+func (m Member) Covers(env []engine.KV, pairs []match.Pair, sboms []model.SBOM) ([]match.Pair, bool, error) {
+	norm, err := engine.NormalizeEnv(env)
+	if err != nil {
+		return nil, false, err
+	}
+	kv := map[string]string{}
+	for _, e := range norm {
+		kv[e.Key] = e.Value
+	}
+	if m.Mode == ir.EnforceDisabled || !EnvMatches(m.Scope, kv) {
+		return nil, false, nil
+	}
+	tags := map[string][]string{}
+	for _, sb := range sboms {
+		tags[sb.Digest] = sb.Tags
+	}
+	return slices.DeleteFunc(slices.Clone(pairs), func(p match.Pair) bool {
+		c := p.Component
+		return !ComponentMatches(m.Scope, c.Purl, slices.Concat(c.Tags, tags[c.SBOM]), c.Ecosystem)
+	}), true, nil
 }
 
-// Evaluate evaluates every member whose scope the run's env matches (and
-// that is not disabled) on the findings its component scope covers, then
-// combines: per finding, the most restrictive verdict among the enforcing
-// members (enforce, warn — whose blocks count as warnings) decides, the
-// first such member in set order on a tie; audit members are traced but
-// never decide unless no enforcing member covers the finding (then the
-// finding is not enforced). Gates of enforcing members count (a warn
-// member's blocking gate warns). Deterministic: a pure function of req.
-func Evaluate(ctx context.Context, req Request) (*Result, error) {
-	env := map[string]string{}
-	norm, err := engine.NormalizeEnv(req.Engine.Env)
+// Audit reports whether m only audits: its findings are not enforced.
+func (m Member) Audit() bool { return m.Mode == ir.EnforceAudit }
+
+// Combine combines the results of a set's members, evaluated by
+// internal/run on what Covers gives each (results[i] nil: member i did not
+// apply), in a run with env over a join of pairs pairs: per finding, the
+// most restrictive verdict among the enforcing members (enforce, warn —
+// whose blocks count as warnings) decides, the first such member in set
+// order on a tie; audit members are traced but never decide unless no
+// enforcing member covers the finding (then the finding is not enforced).
+// Gates of enforcing members count (a warn member's blocking gate warns).
+// Deterministic: a pure function of its arguments.
+func Combine(members []Member, results []*engine.Result, env []engine.KV, pairs int, shadow bool) (*Result, error) {
+	norm, err := engine.NormalizeEnv(env)
 	if err != nil {
 		return nil, err
 	}
-	for _, kv := range norm {
-		env[kv.Key] = kv.Value
-	}
-	tags := map[string][]string{}
-	for _, sb := range req.Engine.Inputs.SBOMs {
-		tags[sb.Digest] = sb.Tags
-	}
 	out := &Result{Set: Info{Schema: SetVersion, Members: []MemberInfo{}}}
-	results := make([]*engine.Result, len(req.Members))
-	for i, m := range req.Members {
+	for i, m := range members {
 		mi := MemberInfo{Policy: m.Ref, Name: m.Policy.PolicyID, Digest: m.Digest, Enforcement: m.Mode, Scope: m.Scope.String()}
-		if m.Mode != ir.EnforceDisabled && EnvMatches(m.Scope, env) {
-			mi.Applies = true
-			r := req.Engine
-			r.Policy, r.SourceMap, r.Digest, r.Registered = m.Policy, m.SourceMap, m.Digest, m.Registered
-			r.Shadow = r.Shadow || m.Mode == ir.EnforceAudit
-			mr := *req.Engine.Match
-			mr.Pairs = slices.DeleteFunc(slices.Clone(mr.Pairs), func(p match.Pair) bool {
-				c := p.Component
-				return !ComponentMatches(m.Scope, c.Purl, slices.Concat(c.Tags, tags[c.SBOM]), c.Ecosystem)
-			})
-			r.Match = &mr
-			res, err := engine.Evaluate(ctx, r)
-			if err != nil {
-				return nil, err
-			}
-			results[i] = res
-			mi.Findings, mi.Verdict = len(res.Findings), res.Verdict
+		if res := results[i]; res != nil {
+			mi.Applies, mi.Findings, mi.Verdict = true, len(res.Findings), res.Verdict
 		}
 		out.Set.Members = append(out.Set.Members, mi)
 	}
 	if !slices.ContainsFunc(results, func(r *engine.Result) bool { return r != nil }) {
 		return nil, noneApplies(out.Set.Members, norm)
 	}
-	_, digest, err := Digest(req.Members)
+	_, digest, err := Digest(members)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	slices.Sort(ids)
-	out.Set.Uncovered = len(req.Engine.Match.Pairs) - len(ids)
+	out.Set.Uncovered = pairs - len(ids)
 
 	var base *engine.Result
 	for _, r := range results {
@@ -155,24 +155,24 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		win, winV := -1, ""
 		trace := &engine.SetTrace{}
 		for i, f := range fs {
-			m := req.Members[i]
+			m := members[i]
 			d := engine.SetDecision{Policy: m.Ref, Digest: m.Digest, Enforcement: m.Mode, InScope: f != nil, Counts: m.enforcing()}
 			if f != nil {
 				d.Verdict, d.Rule = effective(m.Mode, f.Verdict), f.Rule
 				switch {
 				case win < 0,
-					m.enforcing() && !req.Members[win].enforcing(),
+					m.enforcing() && !members[win].enforcing(),
 					m.enforcing() && verdictRank(d.Verdict) > verdictRank(winV):
 					win, winV = i, d.Verdict
 				}
 			}
 			trace.Policies = append(trace.Policies, d)
 		}
-		wm := req.Members[win]
+		wm := members[win]
 		trace.DecidedBy = wm.Ref
 		f := *fs[win]
 		f.Verdict = winV
-		f.Enforced = wm.enforcing() && !req.Engine.Shadow
+		f.Enforced = wm.enforcing() && !shadow
 		if f.Rule != "" {
 			f.Rule = wm.Ref + " " + f.Rule
 		} else {
@@ -194,7 +194,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		comb.Findings = append(comb.Findings, f)
 	}
 	for i, res := range results {
-		m := req.Members[i]
+		m := members[i]
 		if res == nil || !m.enforcing() {
 			continue
 		}
@@ -213,7 +213,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 	comb.Verdict = verdict
-	comb.Shadow = req.Engine.Shadow
+	comb.Shadow = shadow
 	comb.Summary = engine.Summarize(comb.Findings)
 	if err := comb.Seal(); err != nil {
 		return nil, err

@@ -110,7 +110,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		if err != nil {
 			return out, err
 		}
-		out.Set, err = policyset.Evaluate(ctx, policyset.Request{Members: ms, Engine: req})
+		out.Set, err = evaluateSet(ctx, ms, req)
 		out.Completed = time.Now()
 		if err != nil {
 			if IsEvalFailure(err) {
@@ -184,4 +184,31 @@ func (o *Outcome) meta() (store.RunMeta, error) {
 		m.Env, m.Shadow, m.EvaluationTime = o.Result.Env, o.Result.Shadow, o.Result.EvaluationTime
 	}
 	return m, nil
+}
+
+// evaluateSet evaluates each member of a set that applies to the run on the
+// pairs its scope covers (policyset's Member.Covers) with the run's request,
+// the member's policy in it and its findings unenforced when it only
+// audits, and combines the results (policyset.Combine).
+func evaluateSet(ctx context.Context, ms []policyset.Member, req engine.Request) (*policyset.Result, error) {
+	results := make([]*engine.Result, len(ms))
+	for i, m := range ms {
+		pairs, ok, err := m.Covers(req.Env, req.Match.Pairs, req.Inputs.SBOMs)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		r := req
+		r.Policy, r.SourceMap, r.Digest, r.Registered = m.Policy, m.SourceMap, m.Digest, m.Registered
+		r.Shadow = r.Shadow || m.Audit()
+		mr := *req.Match
+		mr.Pairs = pairs
+		r.Match = &mr
+		if results[i], err = engine.Evaluate(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return policyset.Combine(ms, results, req.Env, len(req.Match.Pairs), req.Shadow)
 }

@@ -515,16 +515,10 @@ func (b *builder) finish() (*Snapshot, error) {
 	in := b.inputs
 	for i := range in.SBOMs {
 		s := &in.SBOMs[i]
-		p, media := sbomFile(s), "application/vnd.stella.sbom+json"
-		var d string
-		if len(s.Components) <= keepSBOMText {
-			d = b.put(p, media, sbomText(s))
-		} else {
-			// Hashed as it is encoded, not held: Snapshot.file encodes it
-			// again if the snapshot is written.
-			digest, size := inputs.DigestSBOM(s)
-			d = b.putDigested(p, media, nil, size, digest)
-		}
+		// Hashed as it is encoded, not held (a loose run writes no files):
+		// Snapshot.file encodes it again if the snapshot is written.
+		digest, size := inputs.DigestSBOM(s)
+		d := b.putDigested(sbomFile(s), "application/vnd.stella.sbom+json", nil, size, digest)
 		b.digests.SBOMs = append(b.digests.SBOMs, SBOMDigest{Name: s.Name, Digest: s.Digest, File: d, Components: len(s.Components)})
 	}
 	set := b.set
@@ -589,12 +583,6 @@ func (b *builder) finish() (*Snapshot, error) {
 	return &Snapshot{Manifest: m, Inputs: in, Index: x, Digests: b.digests, files: b.files}, nil
 }
 
-// keepSBOMText is the number of components up to which an SBOM's content
-// file is kept in memory once encoded; a larger one is only hashed, and
-// encoded again when the snapshot's files are asked for (its text would
-// be about the size of the SBOM file: docs/performance.md "Bounds").
-var keepSBOMText = 50_000
-
 // sbomFile is the path of an SBOM's content file.
 func sbomFile(s *model.SBOM) string { return path.Join(sbomDir, canon.Short(s.Digest, 64)+".json") }
 
@@ -605,8 +593,8 @@ func (b *builder) put(p, media string, data []byte) string {
 
 // putDigested adds a content file whose size and digest d are known; data
 // is nil for a cached advisories.json, which is read from its file when a
-// snapshot's files are asked for (Snapshot.file), and for a large SBOM,
-// encoded again then.
+// snapshot's files are asked for (Snapshot.file), and for an SBOM, encoded
+// again then.
 func (b *builder) putDigested(p, media string, data []byte, size int64, d string) string {
 	b.files[p] = data
 	b.content.Files = append(b.content.Files, File{Path: p, MediaType: media, Digest: d, Size: size})

@@ -129,7 +129,7 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		return data, nil
 	}
 	if s.files != nil && s.files[p] == nil && path.Dir(p) == sbomDir {
-		// A large SBOM, only hashed when frozen (finish): encoded again.
+		// An SBOM, only hashed when frozen (finish): encoded again.
 		for i := range s.Inputs.SBOMs {
 			if sb := &s.Inputs.SBOMs[i]; sbomFile(sb) == p {
 				data := sbomText(sb)

@@ -136,11 +136,14 @@ func (s *scanner) comment(start Pos) {
 	s.advance()
 	if s.advance() == '/' {
 		for r, _ := s.peek(); r >= 0 && r != '\n'; r, _ = s.peek() {
+			s.hidden(r, bidi(r), "comment")
 			s.advance()
 		}
 	} else {
 		closed := false
-		for r := s.advance(); r >= 0; r = s.advance() {
+		for r, _ := s.peek(); r >= 0; r, _ = s.peek() {
+			s.hidden(r, bidi(r), "comment")
+			s.advance()
 			if r == '*' {
 				if r2, _ := s.peek(); r2 == '/' {
 					s.advance()
@@ -267,10 +270,33 @@ func (s *scanner) string(start Pos) (Kind, string, bool) {
 			s.advance()
 			s.escape(&b, p)
 		default:
+			s.hidden(r, bidi(r) || r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f, "string")
 			s.advance()
 			b.WriteRune(r)
 		}
 	}
+}
+
+// hidden reports a character that changes how the source reads without
+// showing itself (docs/dsl.md §1): a bidirectional control in a string or a
+// comment ("Trojan Source": a reviewer reads other text than the compiler
+// compiles), or a control character in a string, which would reach
+// terminals and logs. An escape (\u202e) is visible and allowed.
+func (s *scanner) hidden(r rune, bad bool, where string) {
+	if !bad {
+		return
+	}
+	fix := "remove it"
+	if where == "string" {
+		fix = fmt.Sprintf("write it as the escape \\u%04x if it is meant", r)
+	}
+	p := s.pos()
+	s.errorf(p, Pos{p.Line, p.Col + 1, p.Offset + utf8.RuneLen(r)}, "dsl.syntax.hiddenChar", "invisible character U+%04X in a %s; %s", r, where, fix)
+}
+
+// bidi reports the Unicode bidirectional formatting characters.
+func bidi(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f || r == 0x061c
 }
 
 var simpleEscapes = map[rune]rune{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
