@@ -62,6 +62,8 @@ func prepareExceptions(in []model.Exception, at time.Time, registered string) ([
 		case len(e.Vulns) == 0 && len(e.Purls) == 0:
 			warnings = append(warnings, "exception "+e.ID+" has an empty scope and never applies")
 			continue
+		case slices.ContainsFunc(e.Purls, func(p string) bool { return !ir.PurlPattern(p) }):
+			x.state, x.detail = excInvalid, "a purl pattern names no package type (pkg:TYPE/…): a blanket waiver"
 		case e.Policy != "" && e.Policy != registered:
 			x.state, x.detail = excOtherPolicy, "for policy "+e.Policy+" only"
 		case e.Status != model.ExceptionApproved:

@@ -9,6 +9,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/text"
@@ -182,8 +183,8 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 		return model.Exception{}, nil, fail.New(fail.Invalid, "an exception needs a scope: give --vuln ID and/or --purl PATTERN")
 	}
 	for _, p := range purls {
-		if !strings.HasPrefix(p, "pkg:") {
-			return model.Exception{}, nil, fail.New(fail.Invalid, "--purl %q: a purl pattern starts with \"pkg:\"", p)
+		if !ir.PurlPattern(p) {
+			return model.Exception{}, nil, fail.New(fail.Invalid, "--purl %q: a purl pattern is pkg:TYPE/… with a package type (pkg:npm/lodash, pkg:maven/org.apache/*); no blanket waivers", p)
 		}
 	}
 	effect, sev, control, err := parseEffect(req.Effect)

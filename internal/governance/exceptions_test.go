@@ -133,6 +133,8 @@ func TestExceptionRequestValidation(t *testing.T) {
 	}{
 		{"no scope", func(r *ExceptionRequest) { r.Vulns, r.Purls = nil, nil }, fail.Invalid, "", "needs a scope"},
 		{"bad purl", func(r *ExceptionRequest) { r.Purls = []string{"npm/lodash"} }, fail.Invalid, "", `--purl "npm/lodash"`},
+		{"blanket purl", func(r *ExceptionRequest) { r.Vulns, r.Purls = nil, []string{"pkg:*"} }, fail.Invalid, "", `--purl "pkg:*": a purl pattern is pkg:TYPE/… with a package type`},
+		{"any type", func(r *ExceptionRequest) { r.Purls = []string{"pkg:*/lodash"} }, fail.Invalid, "", "no blanket waivers"},
 		{"bad effect", func(r *ExceptionRequest) { r.Effect = "ignore" }, fail.Invalid, "", `--effect "ignore"`},
 		{"downgrade without band", func(r *ExceptionRequest) { r.Effect = "downgrade" }, fail.Invalid, "", "downgrade needs a band"},
 		{"control without id", func(r *ExceptionRequest) { r.Effect = "requireControl" }, fail.Invalid, "", "needs a control id"},

@@ -98,7 +98,7 @@ func PolicyScope(md Fields) (Scope, error) {
 		case "purls":
 			s.Purls, err = stringList("scope.purls", f.Value, false)
 			for _, p := range s.Purls {
-				if typ, _, ok := strings.Cut(strings.TrimPrefix(p, "pkg:"), "/"); !strings.HasPrefix(p, "pkg:") || !ok || typ == "" {
+				if !PurlPattern(p) {
 					return s, fmt.Errorf("scope.purls: %s is not a purl pattern (pkg:TYPE/…, * matches any run of characters)", Quote(p))
 				}
 			}
@@ -162,4 +162,13 @@ func PolicyEnforcement(p *Policy) (string, error) {
 		mode = EnforceAudit
 	}
 	return mode, nil
+}
+
+// PurlPattern reports whether p is a purl pattern that names a package
+// type: "pkg:TYPE/…" with a literal TYPE ("pkg:npm/lodash",
+// "pkg:maven/org.apache/*"). "pkg:*" or "pkg:*/x" would match every
+// package of every ecosystem: a blanket scope (docs/dsl.md "Exceptions").
+func PurlPattern(p string) bool {
+	typ, _, ok := strings.Cut(strings.TrimPrefix(p, "pkg:"), "/")
+	return strings.HasPrefix(p, "pkg:") && ok && typ != "" && !strings.Contains(typ, "*")
 }
