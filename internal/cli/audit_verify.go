@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -93,24 +92,7 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 			return err
 		}
 	}
-	return app.render(rep, func(w io.Writer) error {
-		fmt.Fprintf(w, "audit chain of tenant %s: ok\n", rep.Tenant)
-		fmt.Fprintf(w, "  events        %d\n", rep.Events)
-		fmt.Fprintf(w, "  head          %s\n", rep.Head)
-		fmt.Fprintf(w, "  statements    %d signed statements verified\n", rep.Statements)
-		fmt.Fprintf(w, "  attestations  %d run attestations verified", rep.Attestations)
-		if n := len(rep.Unverifiable); n > 0 {
-			fmt.Fprintf(w, ", %d signed by keys unknown here", n)
-		}
-		fmt.Fprintln(w)
-		if c := rep.SignedHead; c != nil {
-			fmt.Fprintf(w, "  signed head   event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
-		}
-		for _, c := range rep.Checkpoints {
-			fmt.Fprintf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
-		}
-		return nil
-	})
+	return app.render(rep, func(w io.Writer) error { return report.AuditVerified(w, rep, app.tableOptions()) })
 }
 
 // checkCheckpoints checks the chain against each --checkpoint, signed by a
@@ -133,16 +115,5 @@ func verifyExportFile(ctx context.Context, app *App, path string, trust *governa
 	if err != nil {
 		return err
 	}
-	return app.render(rep, func(w io.Writer) error {
-		fmt.Fprintf(w, "audit export %s: ok\n", path)
-		fmt.Fprintf(w, "  tenant      %s\n", rep.Tenant)
-		fmt.Fprintf(w, "  events      %d to %d (%d), head %s\n", rep.Range.From, rep.Range.To, rep.Events, rep.Range.Head)
-		fmt.Fprintf(w, "  statements  %d verified\n", rep.Statements)
-		who := "not checked against a trust config"
-		if rep.Trusted {
-			who = "trusted with policy:audit"
-		}
-		fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, report.Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
-		return nil
-	})
+	return app.render(rep, func(w io.Writer) error { return report.AuditExportVerified(w, path, rep) })
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type keyGenerateOptions struct {
@@ -73,14 +73,7 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) err
 		return err
 	}
 	app.Log.Info("key generated", "keyId", out.KeyID, "name", out.Name, "type", out.Type)
-	return app.render(out, func(w io.Writer) error {
-		enc := ""
-		if out.Encrypted {
-			enc = ", encrypted"
-		}
-		_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", out.Type, out.Name, out.KeyID, out.PrivateKey, enc, out.PublicKey)
-		return err
-	})
+	return app.render(out, func(w io.Writer) error { return report.KeyGenerated(w, out, app.tableOptions()) })
 }
 
 func unwrapPath(err error) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 func newKeyListCmd(app *App) *cobra.Command {
@@ -30,11 +31,5 @@ func runKeyList(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	return app.render(out, func(w io.Writer) error {
-		t := app.newTable(w, "NAME", "TYPE", "KEY ID", "CREATED")
-		for _, k := range out {
-			t.Append(k.Name, k.Type, k.KeyID, k.CreatedAt)
-		}
-		return t.Render()
-	})
+	return app.render(out, func(w io.Writer) error { return report.Keys(w, out, app.tableOptions()) })
 }

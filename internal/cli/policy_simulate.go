@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,13 +216,9 @@ func (e *evalFlags) spec() (spec run.Spec, err error) {
 	return spec, err
 }
 
-func isSimulateFormat(f string) bool {
-	switch f {
-	case "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "markdown":
-		return true
-	}
-	return false
-}
+// isSimulateFormat reports whether a result is written in format f: a
+// report format, or yaml.
+func isSimulateFormat(f string) bool { return f == "yaml" || slices.Contains(report.Formats, f) }
 
 // inputs sets the inputs of spec: the loose input files, frozen in memory
 // by Evaluate, or the snapshot.

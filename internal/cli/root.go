@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -239,20 +240,15 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if cfg == "" {
 		cfg = a.Getenv("STELLA_CONFIG")
 	}
+	for _, p := range configCandidates(a.Getenv) {
+		if _, err := os.Stat(p); err == nil && cfg == "" {
+			cfg = p // the first that exists
+		}
+	}
 	if cfg != "" {
 		v.SetConfigFile(cfg)
 		if err := v.ReadInConfig(); err != nil {
 			return fail.New(fail.Invalid, "config %s: %v", cfg, err)
-		}
-	} else {
-		for _, p := range configCandidates(a.Getenv) {
-			if _, err := os.Stat(p); err == nil {
-				v.SetConfigFile(p)
-				if err := v.ReadInConfig(); err != nil {
-					return fail.New(fail.Invalid, "config %s: %v", p, err)
-				}
-				break
-			}
 		}
 	}
 	a.Config = v
@@ -272,9 +268,7 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if a.Global.DB == "" {
 		a.Global.DB = defaultDB(a.Getenv)
 	}
-	switch a.Global.Format {
-	case "", "table", "json", "yaml", "ndjson", "sarif", "junit", "openvex", "html", "markdown", "dot", "mermaid":
-	default:
+	if f := a.Global.Format; f != "" && !slices.Contains(fixedValues["format"], f) {
 		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, markdown, dot or mermaid)", a.Global.Format)
 	}
 	return a.setupLog()

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 
@@ -71,8 +70,5 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 	}
 	out := edit.Changed[0].View()
 	app.infof("trusted %s as %s in %s", report.Abbrev(out.KeyID), out.Principal, edit.File)
-	return app.render(out, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s  %s  %s\n", out.Principal, out.KeyID, strings.Join(out.Scopes, ","))
-		return err
-	})
+	return app.render(out, func(w io.Writer) error { return report.TrustAdded(w, out, app.tableOptions()) })
 }

@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type trustLsOptions struct{ gov govFlags }
@@ -31,13 +31,5 @@ func runTrustLs(app *App, opts *trustLsOptions) error {
 		return err
 	}
 	out := trust.Listing()
-	return app.render(out, func(w io.Writer) error {
-		fmt.Fprintf(w, "%s: quorum %d, exceptions at most %s, simulations at most %s old at submission\n",
-			out.File, out.Settings.Quorum, out.Settings.ExceptionMaxAge, out.Settings.SimulationMaxAge)
-		t := app.newTable(w, "PRINCIPAL", "KEY ID", "TYPE", "SCOPES")
-		for _, k := range out.Keys {
-			t.Append(k.Principal, k.KeyID, k.Type, strings.Join(k.Scopes, ","))
-		}
-		return t.Render()
-	})
+	return app.render(out, func(w io.Writer) error { return report.TrustList(w, out, app.tableOptions()) })
 }

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type trustRmOptions struct {
@@ -46,10 +46,5 @@ func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions) error {
 	for i := range edit.Changed {
 		out[i] = edit.Changed[i].View()
 	}
-	return app.render(out, func(w io.Writer) error {
-		for _, e := range out {
-			fmt.Fprintf(w, "removed %s (%s) from %s\n", e.KeyID, e.Principal, edit.File)
-		}
-		return nil
-	})
+	return app.render(out, func(w io.Writer) error { return report.TrustRemoved(w, out, edit.File) })
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -40,11 +39,7 @@ func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions) error {
 	if err != nil {
 		return err
 	}
-	return app.render(edit, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
-			edit.File, edit.State.Version, edit.State.Digest, edit.Signer.Principal, report.Abbrev(edit.Signer.KeyID), edit.Seq)
-		return err
-	})
+	return app.render(edit, func(w io.Writer) error { return report.TrustSigned(w, edit, app.tableOptions()) })
 }
 
 // addTrustSignFlags adds --trust and the key flags of a trust change

@@ -21,14 +21,35 @@ type Freshness struct {
 	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
 }
 
+// futureSkew is how far after the evaluation time an advisory's modified
+// time may be and still count as the newest (clocks and time zones differ).
+const futureSkew = 24 * time.Hour
+
 // freshness computes the Freshness of advs at the evaluation time and the
-// warning when the data is older than maxAge (0: no limit).
+// warning when the data is older than maxAge (0: no limit). A modified time
+// more than futureSkew after the evaluation time (an --as-of in the past,
+// wrong data or a wrong clock) is warned about and not counted, so that one
+// such record cannot make old data look fresh (docs/output.md "Freshness").
 func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Freshness, []string) {
-	var newest time.Time
+	var newest, latest time.Time
+	var warnings []string
+	future := 0
 	for i := range advs {
-		if t, ok := parseTime(advs[i].Modified); ok && t.Year() > 1 && t.After(newest) {
+		t, ok := parseTime(advs[i].Modified)
+		switch {
+		case !ok || t.Year() <= 1:
+		case t.After(at.Add(futureSkew)):
+			future++
+			if t.After(latest) {
+				latest = t
+			}
+		case t.After(newest):
 			newest = t
 		}
+	}
+	if future > 0 {
+		warnings = append(warnings, text.Count(future, "advisory was", "advisories were")+" modified more than a day after the evaluation time (the latest "+
+			latest.Format(time.RFC3339Nano)+"): not counted as the newest advisory, so that freshness rests on data the evaluation time can see (an --as-of in the past, wrong data or a wrong clock)")
 	}
 	f := &Freshness{}
 	if maxAge > 0 {
@@ -40,19 +61,19 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 		}
 		f.Stale = maxAge > 0
 		if !f.Stale {
-			return f, nil
+			return f, warnings
 		}
-		return f, []string{"advisory data of unknown age: no advisory has a modified time"}
+		return f, append(warnings, "advisory data of unknown age: no advisory has a modified time at or before the evaluation time")
 	}
 	f.NewestModified = newest.Format(time.RFC3339Nano)
 	age := at.Sub(newest)
 	f.AgeDays = max(0, int(age/(24*time.Hour)))
 	if maxAge <= 0 || age <= maxAge {
-		return f, nil
+		return f, warnings
 	}
 	f.Stale = true
-	return f, []string{"advisory data is stale: the newest advisory was modified " + f.NewestModified + ", " +
-		text.Count(f.AgeDays, "day", "days") + " before the evaluation time, more than " + f.MaxAge + " (--max-feed-age); refresh the feeds"}
+	return f, append(warnings, "advisory data is stale: the newest advisory was modified "+f.NewestModified+", "+
+		text.Count(f.AgeDays, "day", "days")+" before the evaluation time, more than "+f.MaxAge+" (--max-feed-age); refresh the feeds")
 }
 
 // feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the
@@ -61,7 +82,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 func feedAgeGate(f *Freshness, limit decimal.D) Gate {
 	g := Gate{Name: GateFeedAge, Outcome: GatePass, Observed: decimal.Int(int64(f.AgeDays)), Threshold: limit, Action: GateBlock}
 	if f.NewestModified == "" {
-		g.Outcome, g.Message = GateBlock, "no advisory among the inputs has a modified time, so the age of the advisory data is unknown"
+		g.Outcome, g.Message = GateBlock, "no advisory among the inputs has a modified time at or before the evaluation time, so the age of the advisory data is unknown"
 		return g
 	}
 	g.Message = "advisory data is " + text.Count(f.AgeDays, "day", "days") + " old (newest modified " + f.NewestModified + "), at most " + limit.String() + " allowed"

@@ -31,7 +31,10 @@ func TestFreshness(t *testing.T) {
 		{"a second over the limit is stale", advs("2025-05-24T23:59:59Z"), week, Freshness{"2025-05-24T23:59:59Z", 7, "7d", true}, 1},
 		{"36h limit", advs("2025-05-30T00:00:00Z"), 36 * time.Hour, Freshness{"2025-05-30T00:00:00Z", 2, "36h", true}, 1},
 		{"no limit never warns", advs("2020-01-01T00:00:00Z"), 0, Freshness{"2020-01-01T00:00:00Z", 1978, "", false}, 0},
-		{"modified after the evaluation time: age 0", advs("2025-07-01T00:00:00Z"), week, Freshness{"2025-07-01T00:00:00Z", 0, "7d", false}, 0},
+		{"modified within a day after the evaluation time: age 0", advs("2025-06-01T12:00:00Z"), week, Freshness{"2025-06-01T12:00:00Z", 0, "7d", false}, 0},
+		{"modified a month after the evaluation time: not counted, unknown age", advs("2025-07-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 2},
+		{"one record from the future does not hide stale data", advs("2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"), week, Freshness{"2020-01-01T00:00:00Z", 1978, "7d", true}, 2},
+		{"a future record warns with no limit too", advs("2025-05-31T00:00:00Z", "2099-01-01T00:00:00Z"), 0, Freshness{"2025-05-31T00:00:00Z", 1, "", false}, 1},
 		{"the zero time of some records is ignored", advs("0001-01-01T00:00:00Z", "2025-05-31T00:00:00Z"), week, Freshness{"2025-05-31T00:00:00Z", 1, "7d", false}, 0},
 		{"no modified time: unknown age, stale", advs("", "0001-01-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 1},
 		{"no advisories", nil, week, Freshness{"", 0, "7d", false}, 0},
@@ -56,6 +59,7 @@ func TestFeedAgeGate(t *testing.T) {
 		{"fresh enough", "10", "2025-05-25T00:00:00Z", "pass", "7", "passed"},
 		{"too old", "5", "2025-05-25T00:00:00Z", "block", "7", "blocked"},
 		{"no modified time", "30", "", "block", "0", "blocked"},
+		{"modified in the future only: unknown age", "30", "2099-01-01T00:00:00Z", "block", "0", "blocked"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

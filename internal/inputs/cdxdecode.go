@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -102,54 +103,23 @@ func fromCDX(comp *cdx.Component) cdxComponent {
 // naming itself CycloneDX ("bomFormat", after "$schema" at most) is given
 // up at its first other member.
 func (c *cdxReader) read(s *jsonStream, maxDepth int, cdxOnly bool) (rest []byte, comps, ok bool) {
-	if b, ok := s.byte(); !ok || b != '{' || maxDepth < 3 {
-		return nil, false, false
-	}
-	s.i++
 	rest = append(rest, '{')
 	var compsSeen, depsSeen, isCDX bool
-	for first := true; ; first = false {
-		b, ok := s.byte()
-		if !ok {
-			return nil, false, false
-		}
-		if b == '}' && first {
-			s.i++
-			break
-		}
-		if !first {
-			if b == '}' {
-				s.i++
-				break
-			}
-			if b != ',' {
-				return nil, false, false
-			}
-			s.i++
-		}
-		raw, ok := s.value(nil, 1, maxDepth)
-		if !ok || len(raw) < 2 || raw[0] != '"' || bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
-			return nil, false, false
-		}
-		key := string(raw[1 : len(raw)-1])
-		if b, ok := s.byte(); !ok || b != ':' {
-			return nil, false, false
-		}
-		s.i++
+	ok = s.object(maxDepth, func(key string) bool {
 		if cdxOnly && !isCDX && key != "bomFormat" && key != "$schema" {
-			return nil, false, false
+			return false
 		}
 		switch {
 		case key == "components":
 			if compsSeen {
-				return nil, false, false
+				return false
 			}
 			compsSeen = true
 			if c.hint > 1024 {
 				c.comps, c.given, c.parents = make([]model.Component, 0, c.hint), make([]string, 0, c.hint), make([]int, 0, c.hint)
 			}
 			n := 0
-			if !s.elements(maxDepth, func(p *osvParser) bool {
+			ok := s.elements(maxDepth, func(p *osvParser) bool {
 				var comp cdxComponent
 				if !p.cdxComponent(&comp) {
 					return false
@@ -157,46 +127,96 @@ func (c *cdxReader) read(s *jsonStream, maxDepth int, cdxOnly bool) (rest []byte
 				c.add(&comp, cdxAt{"/components", n}, -1)
 				n++
 				return true
-			}) {
-				return nil, false, false
-			}
+			})
 			comps = n > 0
+			return ok
 		case key == "dependencies":
 			if depsSeen {
-				return nil, false, false
+				return false
 			}
 			depsSeen = true
 			c.deps = map[string][]string{}
-			if !s.elements(maxDepth, func(p *osvParser) bool {
+			return s.elements(maxDepth, func(p *osvParser) bool {
 				var d cdxDependency
 				if !p.cdxDependency(&d) {
 					return false
 				}
 				c.depend(d)
 				return true
-			}) {
-				return nil, false, false
-			}
+			})
 		case strings.EqualFold(key, "components"), strings.EqualFold(key, "dependencies"):
-			return nil, false, false
-		default:
-			v, ok := s.value(nil, 1, maxDepth)
-			if !ok || !utf8.Valid(v) {
-				return nil, false, false
-			}
-			if key == "bomFormat" && string(v) == `"`+cdx.BOMFormat+`"` {
-				isCDX = true
-			}
-			if len(rest) > 1 {
-				rest = append(rest, ',')
-			}
-			rest = append(append(append(rest, raw...), ':'), v...)
+			return false
 		}
-	}
-	if !s.end() {
+		v, ok := s.value(nil, 1, maxDepth)
+		if !ok || !utf8.Valid(v) {
+			return false
+		}
+		if key == "bomFormat" && string(v) == `"`+cdx.BOMFormat+`"` {
+			isCDX = true
+		}
+		if len(rest) > 1 {
+			rest = append(rest, ',')
+		}
+		k, _ := json.Marshal(key)
+		rest = append(append(append(rest, k...), ':'), v...)
+		return true
+	})
+	if !ok {
 		return nil, false, false
 	}
 	return append(rest, '}'), comps, true
+}
+
+// object consumes an object whose keys have no escapes, then the end of the
+// text; member consumes the value of each member.
+func (s *jsonStream) object(maxDepth int, member func(key string) bool) bool {
+	if b, ok := s.byte(); !ok || b != '{' || maxDepth < 3 {
+		return false
+	}
+	s.i++
+	for first := true; ; first = false {
+		b, ok := s.byte()
+		if !ok {
+			return false
+		}
+		if b == '}' { // after '{' or a member: a ',' goes on to a key
+			s.i++
+			return s.end()
+		}
+		if !first {
+			if b != ',' {
+				return false
+			}
+			s.i++
+		}
+		raw, ok := s.value(nil, 1, maxDepth)
+		if !ok || len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) ||
+			bytes.ContainsFunc(raw, func(r rune) bool { return r < 0x20 }) {
+			return false
+		}
+		key := string(raw[1 : len(raw)-1])
+		if b, ok := s.byte(); !ok || b != ':' {
+			return false
+		}
+		s.i++
+		if !member(key) {
+			return false
+		}
+	}
+}
+
+// decode consumes a value, which f must decode whole.
+func (s *jsonStream) decode(maxDepth int, f func(*osvParser) bool) bool {
+	v, ok := s.value(nil, 1, maxDepth)
+	if !ok {
+		return false
+	}
+	p := osvParser{b: v, max: maxDepth - 1}
+	if !f(&p) {
+		return false
+	}
+	p.space()
+	return p.i == len(p.b)
 }
 
 // The JSON names of the reader's CycloneDX structs (osvParser.unknown).
@@ -506,27 +526,25 @@ func (s *jsonStream) elements(maxDepth int, elem func(*osvParser) bool) bool {
 	}
 }
 
-// streamFrom is the size from which a file that may be CycloneDX is read
-// in one pass from disk (readCycloneDXFile) rather than into memory first.
+// streamFrom is the size from which a file that may be an SBOM is read in
+// one pass from disk (readOnePass) rather than into memory first.
 var streamFrom int64 = smallFile
 
-// readCycloneDXFile reads a CycloneDX file in one pass from disk, never
+// readOnePass reads a CycloneDX or SPDX file in one pass from disk, never
 // holding its text: the raw bytes are hashed, checked (UTF-8, nesting) and
 // decoded as they are read, so memory follows the model, not the file
-// (docs/performance.md "Bounds"). It gives exactly what Read gives the
-// same file; false for anything it does not take that way — another format,
-// gzip, text the one-pass reader gives up on, any problem to report — and
+// (docs/inputs.md "Memory"). It gives exactly what Read gives the same
+// file; false for anything it does not take that way — another format,
+// gzip, text the one-pass readers give up on, any problem to report — and
 // the caller reads the file the ordinary way, which positions the problem.
-func readCycloneDXFile(p string, opt Options, lim Limits) (*Input, bool) {
+// SPDX is tried when it is asked for or the first member is spdxVersion or
+// SPDXID (as syft and trivy write it), CycloneDX otherwise.
+func readOnePass(p string, opt Options, lim Limits) (*Input, bool) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, false
 	}
 	defer f.Close()
-	hint := countBOMRefs(f)
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, false
-	}
 	h := sha256.New()
 	raw := &countingReader{r: io.TeeReader(io.LimitReader(f, lim.MaxFileBytes+1), h)}
 	s := newStream(raw, nil, streamBuffer)
@@ -536,20 +554,45 @@ func readCycloneDXFile(p string, opt Options, lim Limits) (*Input, bool) {
 	if bytes.HasPrefix(s.b, []byte("\xEF\xBB\xBF")) {
 		s.i = 3
 	}
+	first := bytes.TrimLeft(s.b[s.i:], " \t\r\n{")
+	spdx := opt.Format == SPDX || opt.Format == "" && accepts(opt, SPDX) &&
+		(bytes.HasPrefix(first, []byte(`"spdxVersion"`)) || bytes.HasPrefix(first, []byte(`"SPDXID"`)))
+	if spdx && !accepts(opt, SPDX) || !spdx && !accepts(opt, CycloneDX) {
+		return nil, false
+	}
+	key := `"bom-ref"`
+	if spdx {
+		key = `"SPDXID"`
+	}
+	hint, err := countKey(p, key)
+	if err != nil {
+		return nil, false
+	}
+	hint = min(hint, int(lim.MaxFileBytes/256))
 	d := &doc{name: p}
-	c := newCDXReader(d)
-	c.hint = min(hint, int(lim.MaxFileBytes/256))
-	var in *Input
+	in := &Input{Path: p, Files: 1, Kind: opt.Kind, Format: opt.Format}
 	err = safely(p, func() error {
-		rest, comps, ok := c.read(s, lim.MaxDepth, opt.Format != CycloneDX)
-		if !ok || raw.n > lim.MaxFileBytes || !utf8.Valid(rest) {
-			return errGiveUp
-		}
-		in = &Input{Path: p, RawDigest: canon.Prefix + hex.EncodeToString(h.Sum(nil)), Files: 1, Kind: opt.Kind, Format: opt.Format}
-		if in.Format == "" {
-			// Detection reads the top-level members; of the components
-			// only whether there are any.
-			top := []byte(`{"components":[]`)
+		var top []byte // what detection reads of the top-level members
+		var finish func() error
+		if spdx {
+			r := newSPDXReader(d)
+			r.comps = make([]model.Component, 0, hint)
+			var sd spdxDoc
+			if !r.read(s, lim.MaxDepth, &sd) || spdxVersion(d, sd.SPDXVersion) != nil {
+				return errGiveUp
+			}
+			v, _ := json.Marshal(sd.SPDXVersion)
+			top = append(append([]byte(`{"spdxVersion":`), v...), '}')
+			finish = func() error { r.finish(&sd, in); return nil }
+		} else {
+			c := newCDXReader(d)
+			c.hint = hint
+			rest, comps, ok := c.read(s, lim.MaxDepth, opt.Format != CycloneDX)
+			if !ok || !c.decodeRest(rest) || c.bom.Vulnerabilities != nil && c.bom.SerialNumber == "" {
+				return errGiveUp // (the id of the VEX document would be the digest of its text)
+			}
+			// Of the components, detection reads only whether there are any.
+			top = []byte(`{"components":[]`)
 			if comps {
 				top = []byte(`{"components":[0]`)
 			}
@@ -558,18 +601,25 @@ func readCycloneDXFile(p string, opt Options, lim Limits) (*Input, bool) {
 			} else {
 				top = append(top, '}')
 			}
+			finish = func() error { return c.finish(in) }
+		}
+		if s.err != nil || raw.n > lim.MaxFileBytes {
+			return errGiveUp
+		}
+		in.RawDigest = canon.Prefix + hex.EncodeToString(h.Sum(nil))
+		if in.Format == "" {
 			f, k, err := detect(&doc{name: p, data: top}, opt.Kind)
-			if err != nil || f != CycloneDX {
+			if err != nil {
 				return errGiveUp
 			}
 			in.Format, in.Kind = f, k
 		} else if in.Kind == "" {
 			in.Kind = formatKinds[in.Format][0]
 		}
-		if !c.decodeRest(rest) || c.bom.Vulnerabilities != nil && c.bom.SerialNumber == "" {
-			return errGiveUp // the document's id would be the digest of its text
+		if want := CycloneDX; spdx && in.Format != SPDX || !spdx && in.Format != want {
+			return errGiveUp
 		}
-		return c.finish(in)
+		return finish()
 	})
 	if err != nil {
 		return nil, false
@@ -581,19 +631,25 @@ func readCycloneDXFile(p string, opt Options, lim Limits) (*Input, bool) {
 // errGiveUp: the one-pass reading of a file gave up; it is read again.
 var errGiveUp = errors.New("read the file whole")
 
-// countBOMRefs counts `"bom-ref"` in the text read from r, to size the
-// component slices once.
-func countBOMRefs(r io.Reader) int {
-	const key = `"bom-ref"`
+// countKey counts key in the file p, to size the component slices once.
+func countKey(p, key string) (int, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
 	buf := make([]byte, streamBuffer)
 	n, keep := 0, 0
 	for {
-		m, err := r.Read(buf[keep:])
+		m, err := f.Read(buf[keep:])
 		text := buf[:keep+m]
 		n += bytes.Count(text, []byte(key))
 		keep = copy(buf, text[max(len(text)-len(key)+1, 0):])
+		if err == io.EOF {
+			return n, nil
+		}
 		if err != nil {
-			return n
+			return 0, err
 		}
 	}
 }

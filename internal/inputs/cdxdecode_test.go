@@ -121,7 +121,7 @@ func checkReadFile(t *testing.T, p string, streams bool) {
 	defer func(n int64) { streamFrom = n }(streamFrom)
 	streamFrom = math.MaxInt64
 	want, wantErr := Read(p, Options{})
-	if _, ok := readCycloneDXFile(p, Options{}, Limits{}.withDefaults()); ok != streams {
+	if _, ok := readOnePass(p, Options{}, Limits{}.withDefaults()); ok != streams {
 		t.Errorf("%s: read in one pass from disk: %v, want %v", p, ok, streams)
 	}
 	streamFrom = 0
@@ -131,10 +131,10 @@ func checkReadFile(t *testing.T, p string, streams bool) {
 	}
 }
 
-// TestReadCycloneDXFile: files the one-pass reading from disk takes read as
-// they do from memory; the others — gzip, another format, a problem to
-// position — fall back to it, with the same result and error.
-func TestReadCycloneDXFile(t *testing.T) {
+// TestReadOnePass: files the one-pass reading from disk takes read as they
+// do from memory; the others — gzip, another format, a problem to position
+// — fall back to it, with the same result and error.
+func TestReadOnePass(t *testing.T) {
 	dir := t.TempDir()
 	for i, tc := range []struct {
 		text    string
@@ -150,7 +150,13 @@ func TestReadCycloneDXFile(t *testing.T) {
 		{`{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"name":"` + "\xff" + `"}]}`, false},
 		{`{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":` + strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}`, false},
 		{`{"bomFormat":"CycloneDX","specVersion":"1.5","vulnerabilities":[{"id":"X","analysis":{"state":"exploitable"}}]}`, false},
-		{`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[]}`, false},
+		{`{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","packages":[]}`, true},
+		{"\n" + spdxDecodeCases[0], true},
+		{`{"spdxVersion":"SPDX-2.3","packages":[{"SPDXID":"a"},{"SPDXID":"a"}]}`, false},
+		{`{"spdxVersion":"SPDX-3.0","packages":[]}`, false},
+		{`{"spdxVersion":"SPDX-2.3","bomFormat":"CycloneDX"}`, false},
+		{`{"SPDXID":"x","spdxVersion":"SPDX-2.3"}`, true},
+		{`{"name":"x","spdxVersion":"SPDX-2.3"}`, false},
 	} {
 		p := filepath.Join(dir, "f"+string(rune('a'+i))+".json")
 		if err := os.WriteFile(p, []byte(tc.text), 0o644); err != nil {

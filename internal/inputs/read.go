@@ -36,8 +36,8 @@ func Read(p string, opt Options) (*Input, error) {
 	size := fi.Size()
 	if !fi.Mode().IsRegular() {
 		size = -1 // a pipe or device: its size says nothing
-	} else if size >= streamFrom && size <= lim.MaxFileBytes && accepts(opt, CycloneDX) {
-		if in, ok := readCycloneDXFile(p, opt, lim); ok {
+	} else if size >= streamFrom && size <= lim.MaxFileBytes && (accepts(opt, CycloneDX) || accepts(opt, SPDX)) {
+		if in, ok := readOnePass(p, opt, lim); ok {
 			return in, nil
 		}
 	}

@@ -73,102 +73,163 @@ func readSPDX(d *doc, in *Input) error {
 			return err
 		}
 	}
-	v := sd.SPDXVersion
+	if err := spdxVersion(d, sd.SPDXVersion); err != nil {
+		return err
+	}
+	r := newSPDXReader(d)
+	for i, rel := range sd.Relationships {
+		if err := r.relation(rel, i); err != nil {
+			return err
+		}
+	}
+	for i := range sd.Packages {
+		if err := r.pkg(&sd.Packages[i], i); err != nil {
+			return err
+		}
+	}
+	sd.Packages, sd.Relationships = nil, nil
+	r.finish(&sd, in)
+	return nil
+}
+
+// spdxVersion checks the document's spdxVersion.
+func spdxVersion(d *doc, v string) error {
 	switch {
 	case strings.HasPrefix(v, "SPDX-2."):
+		return nil
 	case strings.HasPrefix(v, "SPDX-3"):
 		return invalid("", d.atPointer("/spdxVersion", "SPDX 3 (JSON-LD) is not supported; convert to SPDX 2.3 JSON"))
-	default:
-		return invalid("", d.atPointer("/spdxVersion", "unsupported spdxVersion %q (want SPDX-2.2 or SPDX-2.3)", v))
 	}
-	in.SpecVersion = v
-	w := &warnings{d: d}
+	return invalid("", d.atPointer("/spdxVersion", "unsupported spdxVersion %q (want SPDX-2.2 or SPDX-2.3)", v))
+}
 
-	roots := map[string]bool{}
-	for _, r := range sd.DocumentDescribes {
-		roots[r] = true
+// spdxReader builds the SBOM of an SPDX document from its packages and
+// relationships taken one at a time, in either order, so that a document
+// read from its file is never held whole (docs/inputs.md "Memory").
+type spdxReader struct {
+	d         *doc
+	w         *warnings
+	ids       map[string]bool     // the packages' SPDXIDs
+	comps     []model.Component   // Ref is the SPDXID; Scope and Relation not yet set
+	describes []spdxRelation      // DESCRIBES and DESCRIBED_BY, checked against the document's SPDXID at the end
+	deps      map[string][]string // the dependency graph
+	scope     map[string]string   // scope implied by *_DEPENDENCY_OF
+}
+
+func newSPDXReader(d *doc) *spdxReader {
+	return &spdxReader{d: d, w: &warnings{d: d}, ids: map[string]bool{}, deps: map[string][]string{}, scope: map[string]string{}}
+}
+
+// relation takes relationship i.
+func (r *spdxReader) relation(rel spdxRelation, i int) error {
+	if rel.Element == "" || rel.Related == "" {
+		return invalid("", r.d.atPointer(ptr("relationships", i), "relationship without spdxElementId or relatedSpdxElement"))
 	}
-	deps := map[string][]string{}
-	scope := map[string]string{}
-	for i, r := range sd.Relationships {
-		if r.Element == "" || r.Related == "" {
-			return invalid("", d.atPointer(ptr("relationships", i), "relationship without spdxElementId or relatedSpdxElement"))
-		}
-		t := strings.ToUpper(r.Type)
-		switch {
-		case (t == "DESCRIBES" || t == "DESCRIBE") && r.Element == sd.SPDXID: // trivy writes DESCRIBE
-			roots[r.Related] = true
-		case t == "DESCRIBED_BY" && r.Related == sd.SPDXID:
-			roots[r.Element] = true
-		case spdxDependsOn[t]:
-			deps[r.Element] = append(deps[r.Element], r.Related)
-		default:
-			if sc, ok := spdxDependencyOf[t]; ok {
-				deps[r.Related] = append(deps[r.Related], r.Element)
-				if sc != "" {
-					scope[r.Element] = sc
-				}
+	t := strings.ToUpper(rel.Type)
+	switch {
+	case t == "DESCRIBES" || t == "DESCRIBE" || t == "DESCRIBED_BY": // trivy writes DESCRIBE
+		rel.Type = t
+		r.describes = append(r.describes, rel)
+	case spdxDependsOn[t]:
+		r.deps[rel.Element] = append(r.deps[rel.Element], rel.Related)
+	default:
+		if sc, ok := spdxDependencyOf[t]; ok {
+			r.deps[rel.Related] = append(r.deps[rel.Related], rel.Element)
+			if sc != "" {
+				r.scope[rel.Element] = sc
 			}
+		}
+	}
+	return nil
+}
+
+// pkg takes package i as a component.
+func (r *spdxReader) pkg(p *spdxPackage, i int) error {
+	at := ptr("packages", i)
+	if p.SPDXID == "" {
+		return invalid("", r.d.atPointer(at, "package without an SPDXID"))
+	}
+	if r.ids[p.SPDXID] {
+		return invalid("", r.d.atPointer(at+"/SPDXID", "duplicate SPDXID %q", p.SPDXID))
+	}
+	r.ids[p.SPDXID] = true
+	c := model.Component{Ref: p.SPDXID, Name: p.Name, Version: p.VersionInfo}
+	purls := 0
+	for j, ref := range p.ExternalRefs {
+		if !strings.EqualFold(ref.Type, "purl") {
+			continue
+		}
+		purls++
+		if purls > 1 {
+			r.w.add(fmt.Sprintf("%s/externalRefs/%d", at, j), "package has more than one purl; using the first")
+			continue
+		}
+		if _, pu, err := canonPurl(ref.Locator); err != nil {
+			r.w.add(fmt.Sprintf("%s/externalRefs/%d/referenceLocator", at, j), "%v; component kept without a purl", err)
+		} else {
+			fillFromPurl(&c, pu)
+			r.w.goModuleCase(&c, p.Name)
+		}
+	}
+	if l := spdxLicense(p.LicenseConcluded); l != "" {
+		c.Licenses = []string{l}
+	} else if l := spdxLicense(p.LicenseDeclared); l != "" {
+		c.Licenses = []string{l}
+	}
+	r.comps = append(r.comps, c)
+	return nil
+}
+
+// finish builds in's SBOM from the document's other members (sd without
+// its packages and relationships).
+func (r *spdxReader) finish(sd *spdxDoc, in *Input) {
+	roots := map[string]bool{}
+	for _, id := range sd.DocumentDescribes {
+		roots[id] = true
+	}
+	for _, rel := range r.describes {
+		switch {
+		case rel.Type != "DESCRIBED_BY" && rel.Element == sd.SPDXID:
+			roots[rel.Related] = true
+		case rel.Type == "DESCRIBED_BY" && rel.Related == sd.SPDXID:
+			roots[rel.Element] = true
 		}
 	}
 	rootID := ""
 	if len(roots) == 1 {
-		for r := range roots {
-			rootID = r
+		for id := range roots {
+			rootID = id
 		}
 	}
-	rel := graphRelations(rootID, deps)
-
-	s := &model.SBOM{Format: string(SPDX), SpecVersion: v, Name: sd.Name, Components: []model.Component{}}
-	seen := map[string]int{}
-	ids := map[string]bool{}
-	for i, p := range sd.Packages {
-		at := ptr("packages", i)
-		if p.SPDXID == "" {
-			return invalid("", d.atPointer(at, "package without an SPDXID"))
-		}
-		if ids[p.SPDXID] {
-			return invalid("", d.atPointer(at+"/SPDXID", "duplicate SPDXID %q", p.SPDXID))
-		}
-		ids[p.SPDXID] = true
-		c := model.Component{Name: p.Name, Version: p.VersionInfo, Scope: scope[p.SPDXID], Relation: rel[p.SPDXID]}
-		purls := 0
-		for j, r := range p.ExternalRefs {
-			if !strings.EqualFold(r.Type, "purl") {
-				continue
-			}
-			purls++
-			if purls > 1 {
-				w.add(fmt.Sprintf("%s/externalRefs/%d", at, j), "package has more than one purl; using the first")
-				continue
-			}
-			if _, pu, err := canonPurl(r.Locator); err != nil {
-				w.add(fmt.Sprintf("%s/externalRefs/%d/referenceLocator", at, j), "%v; component kept without a purl", err)
-			} else {
-				fillFromPurl(&c, pu)
-				w.goModuleCase(&c, p.Name)
-			}
-		}
-		if l := spdxLicense(p.LicenseConcluded); l != "" {
-			c.Licenses = []string{l}
-		} else if l := spdxLicense(p.LicenseDeclared); l != "" {
-			c.Licenses = []string{l}
-		}
-		c.Ref = uniqueRef(seen, p.SPDXID, "", "", "")
-		if p.SPDXID == rootID {
-			c.Relation = ""
-			s.Root = &c
+	rel := graphRelations(rootID, r.deps)
+	r.deps, r.ids = nil, nil
+	s := &model.SBOM{Format: string(SPDX), SpecVersion: sd.SPDXVersion, Name: sd.Name, Components: []model.Component{}}
+	// Components are sorted by finishSBOM (their refs are unique), so the
+	// root leaves its place to the last one.
+	for i := 0; i < len(r.comps); i++ {
+		c := &r.comps[i]
+		if c.Ref == rootID {
+			root := *c
+			root.Scope = r.scope[root.Ref]
+			s.Root = &root
 			if s.Name == "" {
-				s.Name = p.Name
+				s.Name = root.Name
 			}
+			r.comps[i] = r.comps[len(r.comps)-1]
+			r.comps = r.comps[:len(r.comps)-1]
+			i--
 			continue
 		}
-		s.Components = append(s.Components, c)
+		c.Scope, c.Relation = r.scope[c.Ref], rel[c.Ref]
 	}
-	finishSBOM(s, w)
+	if r.comps != nil {
+		s.Components = r.comps
+	}
+	r.comps = nil
+	finishSBOM(s, r.w)
+	in.SpecVersion = sd.SPDXVersion
 	in.SBOM = s
-	in.Warnings = append(in.Warnings, w.list...)
-	return nil
+	in.Warnings = append(in.Warnings, r.w.list...)
 }
 
 // spdxLicense drops the SPDX placeholders that say nothing.

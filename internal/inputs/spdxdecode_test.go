@@ -1,12 +1,15 @@
 package inputs
 
 import (
+	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stella-policy/stella/internal/testenv"
 )
@@ -48,9 +51,30 @@ func checkDecodeSPDX(t *testing.T, b []byte) bool {
 	return true
 }
 
+// checkStreamSPDX: whatever the one-pass reading from a file takes
+// (streamed a byte at a time), readSPDX takes too, to the same input.
+func checkStreamSPDX(t *testing.T, b []byte) {
+	t.Helper()
+	r := newSPDXReader(&doc{name: "t.spdx.json"})
+	var sd spdxDoc
+	if !r.read(newStream(iotest.OneByteReader(bytes.NewReader(b)), nil, 7), math.MaxInt32, &sd) || spdxVersion(r.d, sd.SPDXVersion) != nil {
+		return
+	}
+	got := &Input{}
+	r.finish(&sd, got)
+	want := &Input{}
+	if err := readSPDX(&doc{name: "t.spdx.json", data: b}, want); err != nil {
+		t.Fatalf("streamed reading took %q, readSPDX refuses it: %v", b, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q:\nstreamed %+v\n    whole %+v", b, got, want)
+	}
+}
+
 func TestDecodeSPDX(t *testing.T) {
 	fast := 0
 	for _, c := range spdxDecodeCases {
+		checkStreamSPDX(t, []byte(c))
 		if checkDecodeSPDX(t, []byte(c)) {
 			fast++
 		}
@@ -77,6 +101,8 @@ func TestDecodeSPDXShared(t *testing.T) {
 		if !checkDecodeSPDX(t, b) {
 			t.Errorf("%s: not read on the fast path", filepath.Base(p))
 		}
+		checkStreamSPDX(t, b)
+		checkReadFile(t, p, true)
 	}
 }
 
@@ -84,5 +110,8 @@ func FuzzDecodeSPDX(f *testing.F) {
 	for _, c := range spdxDecodeCases {
 		f.Add([]byte(c))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { checkDecodeSPDX(t, b) })
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkDecodeSPDX(t, b)
+		checkStreamSPDX(t, b)
+	})
 }
