@@ -91,14 +91,15 @@ type advCache struct {
 
 // openCache finds where the advisory inputs of spec are cached and
 // fingerprints them; nil when spec caches nothing or the platform cannot
-// fingerprint files.
-func openCache(spec *Spec) (*advCache, error) {
+// fingerprint files. The entry is read (get) while the inputs are
+// fingerprinted, and taken only if their fingerprints are the entry's.
+func openCache(spec *Spec) (*advCache, *frozenSet, error) {
 	if spec.Cache == "" || len(spec.Advisories) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	exe := exeID()
 	if exe == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	type keyInput struct{ Path, Abs string }
 	key := struct {
@@ -107,32 +108,38 @@ func openCache(spec *Spec) (*advCache, error) {
 		SkipInvalid bool
 		Limits      inputs.Limits
 	}{Schema: cacheSchema, SkipInvalid: spec.SkipInvalid, Limits: spec.Limits}
-	c := &advCache{}
 	for _, p := range spec.Advisories {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			return nil, nil
+			return nil, nil, nil
 		}
 		key.Inputs = append(key.Inputs, keyInput{p, abs})
+	}
+	k, err := json.Marshal(key)
+	if err != nil {
+		return nil, nil, nil
+	}
+	d := canon.Digest(k)[len(canon.Prefix):]
+	c := &advCache{dir: filepath.Join(spec.Cache, d[:2], d)}
+	var e *cacheEntry
+	var wg sync.WaitGroup
+	wg.Go(func() { e = c.read() })
+	defer wg.Wait()
+	for _, p := range spec.Advisories {
 		fp, newest, ok, err := inputs.Fingerprint(p, spec.Limits)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if !ok {
-			return nil, nil
+			return nil, nil, nil
 		}
 		c.print = append(c.print, fp)
 		if newest.After(c.newest) {
 			c.newest = newest
 		}
 	}
-	k, err := json.Marshal(key)
-	if err != nil {
-		return nil, nil
-	}
-	d := canon.Digest(k)[len(canon.Prefix):]
-	c.dir = filepath.Join(spec.Cache, d[:2], d)
-	return c, nil
+	wg.Wait()
+	return c, c.match(e), nil
 }
 
 // exeID identifies the running executable by its path, size and
@@ -151,17 +158,37 @@ var exeID = sync.OnceValue(func() string {
 
 // get returns the cached set when the entry was frozen by this executable
 // from inputs with the same fingerprints and its files are intact; nil
-// otherwise. The index is read and its digest checked; advisories.json is
-// not read — a run reads only the records it selects, at their offsets
-// (Index.Select) — so it is checked by its metadata, which any write to
-// it changes (docs/performance.md, "The advisory store").
-func (c *advCache) get() *frozenSet {
+// otherwise.
+func (c *advCache) get() *frozenSet { return c.match(c.read()) }
+
+// cacheEntry is an entry as read, before its fingerprints are compared.
+type cacheEntry struct {
+	print []string
+	set   *frozenSet
+}
+
+// match returns e's set when e was frozen from inputs with the
+// fingerprints c has taken.
+func (c *advCache) match(e *cacheEntry) *frozenSet {
+	if e == nil || !slices.Equal(e.print, c.print) {
+		return nil
+	}
+	return e.set
+}
+
+// read reads the entry when this executable froze it and its files are
+// intact; nil otherwise. The index is read and its digest checked;
+// advisories.json is not read — a run reads only the records it selects,
+// at their offsets (Index.Select) — so it is checked by its metadata,
+// which any write to it changes (docs/performance.md, "The advisory
+// store").
+func (c *advCache) read() *cacheEntry {
 	raw, err := os.ReadFile(filepath.Join(c.dir, "meta.json"))
 	if err != nil {
 		return nil
 	}
 	var m cacheMeta
-	if json.Unmarshal(raw, &m) != nil || m.Schema != cacheSchema || m.Exe != exeID() || m.Set == nil || !slices.Equal(m.Fingerprint, c.print) {
+	if json.Unmarshal(raw, &m) != nil || m.Schema != cacheSchema || m.Exe != exeID() || m.Set == nil {
 		return nil
 	}
 	data, idx := m.Files[0], m.Files[1]
@@ -185,7 +212,7 @@ func (c *advCache) get() *frozenSet {
 	s := m.Set
 	s.x, s.size, s.indexPath, s.indexSize, s.doc = x, data.Size, indexPath, idx.Size, &doc
 	s.dataDigest, s.indexDigest = data.Digest, idx.Digest
-	return s
+	return &cacheEntry{print: m.Fingerprint, set: s}
 }
 
 // put stores set as the entry, replacing any other, unless a fingerprinted

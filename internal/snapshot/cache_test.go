@@ -48,7 +48,7 @@ func TestCache(t *testing.T) {
 	spec := testSpec(dir)
 	want := fromFiles(t, spec)
 	spec.Cache = filepath.Join(dir, "cache")
-	cache, err := openCache(&spec)
+	cache, _, err := openCache(&spec)
 	if err != nil || cache == nil {
 		t.Fatalf("openCache: %v, %v", cache, err)
 	}
@@ -74,8 +74,8 @@ func TestCache(t *testing.T) {
 		if !reflect.DeepEqual(mg, mw) {
 			t.Fatalf("%s: the join differs", what)
 		}
-		cache, _ = openCache(&spec)
-		set := cache.get()
+		var set *frozenSet
+		cache, set, _ = openCache(&spec)
 		if set == nil {
 			t.Fatalf("%s: nothing cached after the run", what)
 		}
@@ -111,29 +111,29 @@ func TestCache(t *testing.T) {
 	os.WriteFile(p, b, 0o644)
 	os.Chtimes(p, fi.ModTime(), fi.ModTime())
 	time.Sleep(3 * racyWindow)
-	cache, _ = openCache(&spec)
+	cache, _, _ = openCache(&spec)
 	same("rewritten", false)
 
 	// A file changed within the racy window is not trusted to the cache.
 	os.WriteFile(p, b, 0o644)
 	racyWindow = time.Hour
 	fromFiles(t, spec)
-	if c, _ := openCache(&spec); c.get() != nil {
+	if _, set, _ := openCache(&spec); set != nil {
 		t.Fatal("cached although a file changed just now")
 	}
 	racyWindow = 20 * time.Millisecond
 	time.Sleep(3 * racyWindow)
-	cache, _ = openCache(&spec)
+	cache, _, _ = openCache(&spec)
 	same("settled", false)
 
 	// An added file, or one added and removed again, changes the set.
 	extra := filepath.Join(osv, "zz-extra.json")
 	os.WriteFile(extra, b, 0o644)
-	if c, _ := openCache(&spec); c.get() != nil {
+	if _, set, _ := openCache(&spec); set != nil {
 		t.Fatal("an added file still hits the cache")
 	}
 	os.Remove(extra)
-	if c, _ := openCache(&spec); c.get() != nil {
+	if _, set, _ := openCache(&spec); set != nil {
 		t.Fatal("a directory changed since it was frozen still hits the cache")
 	}
 }

@@ -256,11 +256,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 	var cache *advCache
 	var cached *frozenSet
 	var cacheErr error
-	lookup := func() {
-		if cache, cacheErr = openCache(&spec); cache != nil {
-			cached = cache.get()
-		}
-	}
+	lookup := func() { cache, cached, cacheErr = openCache(&spec) }
 	isAdv := func(j job) bool { return j.opt.Kind == inputs.KindAdvisories && j.data == nil }
 	read := make([]*inputs.Input, len(jobs))
 	errs := make([]error, len(jobs))

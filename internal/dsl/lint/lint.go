@@ -149,6 +149,11 @@ func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap, settings map[
 		if readsUnknownSeverity(r.When) {
 			return
 		}
+		// A rule that certainly blocks a finding of unknown severity
+		// handles it: `not (severity.normalized < "High")` holds for one.
+		if h := holdsUnknown(r.When); h == yes && blocks(r.Then) || h == no && blocks(r.Else) {
+			return
+		}
 		if blocker < 0 && readsSeverity(r.When) && (blocks(r.Then) || blocks(r.Else)) {
 			blocker = i
 		}
@@ -161,6 +166,56 @@ func (a *analyzer) unknownSeverity(p *ir.Policy, sm *ir.SourceMap, settings map[
 		// A finding without a score is never at or above the threshold.
 		a.report(settings["score_threshold"], syntax.Warning, "dsl.policy.unknownSeverity", msg, "settings.score_threshold")
 	}
+}
+
+// tri is a three-valued truth: what a condition is for a finding of
+// unknown severity when nothing else about the finding is known.
+type tri int
+
+const (
+	maybe tri = iota
+	yes
+	no
+)
+
+// holdsUnknown evaluates e for a finding of unknown severity: its
+// severity.normalized, score and base are null, and every comparison with
+// null is false (docs/dsl.md "Severity resolution"); anything else may go
+// either way.
+func holdsUnknown(e ir.Expr) tri {
+	switch e.Op {
+	case ir.OpNot:
+		switch holdsUnknown(e.Args[0]) {
+		case yes:
+			return no
+		case no:
+			return yes
+		}
+		return maybe
+	case ir.OpAnd, ir.OpOr:
+		short, all := no, yes // and: one false decides, else all true
+		if e.Op == ir.OpOr {
+			short, all = yes, no
+		}
+		out := all
+		for _, x := range e.Args {
+			switch holdsUnknown(x) {
+			case short:
+				return short
+			case maybe:
+				out = maybe
+			}
+		}
+		return out
+	case ir.OpEq, ir.OpNe, ir.OpLt, ir.OpLe, ir.OpGt, ir.OpGe, ir.OpIn:
+		nullSev := slices.ContainsFunc(e.Args, func(x ir.Expr) bool {
+			return x.Op == ir.OpRef && x.NS == "severity" && (x.Name == "normalized" || x.Name == "score" || x.Name == "base")
+		})
+		if nullSev && !slices.ContainsFunc(e.Args, func(x ir.Expr) bool { return x.Op == ir.OpNull }) {
+			return no
+		}
+	}
+	return maybe
 }
 
 // blocks reports whether a branch sets the status to "blocked".
