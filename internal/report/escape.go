@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,9 +14,12 @@ import (
 // line, move the cursor or reorder what a terminal or CI log shows
 // (docs/output.md, "Control characters"). Invalid UTF-8 bytes are written
 // as \xNN too. Ordinary text is returned unchanged.
-func Escape(s string) string {
-	i := strings.IndexFunc(s, unsafeRune)
-	if i < 0 && utf8.ValidString(s) {
+func Escape(s string) string { return escape(s, false, false) }
+
+// escape is Escape; lines keeps line breaks and tabs (a whole document),
+// colour keeps the SGR sequences of the palette (colourSGR).
+func escape(s string, lines, colour bool) string {
+	if strings.IndexFunc(s, unsafeRune) < 0 && utf8.ValidString(s) {
 		return s
 	}
 	var b strings.Builder
@@ -25,6 +29,11 @@ func Escape(s string) string {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[0])
+		case lines && (r == '\n' || r == '\t'):
+			b.WriteRune(r)
+		case colour && r == 0x1b && colourSGR(s) > 0:
+			n = colourSGR(s)
+			b.WriteString(s[:n])
 		case r < 0x80 && unsafeRune(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case unsafeRune(r):
@@ -37,9 +46,45 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// colourSGR is the length of the SGR sequence s starts with when it only
+// sets or resets bold, faint or the foreground colours the palette uses;
+// 0 otherwise (a cursor move, an erase, concealed text, …).
+func colourSGR(s string) int {
+	if !strings.HasPrefix(s, "\x1b[") {
+		return 0
+	}
+	end := strings.IndexByte(s, 'm')
+	if end < 0 {
+		return 0
+	}
+	for p := range strings.SplitSeq(s[2:end], ";") {
+		switch p {
+		case "", "0", "1", "2", "22", "31", "32", "33", "39", "91", "92", "93":
+		default:
+			return 0
+		}
+	}
+	return end + 1
+}
+
 // unsafeRune reports whether r is a control character or a bidi override
 // or isolate.
 func unsafeRune(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// escWriter escapes what a human renderer writes: line breaks and tabs
+// stay, and the palette's colours when colour is set. Every renderer
+// writes whole strings, so a rune is never split between two writes.
+type escWriter struct {
+	w      io.Writer
+	colour bool
+}
+
+func (e escWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(e.w, escape(string(p), true, e.colour)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -20,3 +20,21 @@ func TestEscape(t *testing.T) {
 		}
 	}
 }
+
+func TestEscapeDocument(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		colour   bool
+	}{
+		{"a\n\tb\n", "a\n\tb\n", false},
+		{"row x\x1b[2K\rPASSED\n", "row x\\x1b[2K\\x0dPASSED\n", true},
+		{"\x1b[1;31mBLOCKED\x1b[0m", "\x1b[1;31mBLOCKED\x1b[0m", true},
+		{"\x1b[1;31mBLOCKED\x1b[0m", `\x1b[1;31mBLOCKED\x1b[0m`, false},
+		{"\x1b[8mhidden\x1b[m", `\x1b[8mhidden` + "\x1b[m", true},
+		{"\u202egnp.exe", `\u202egnp.exe`, true},
+	} {
+		if got := escape(c.in, true, c.colour); got != c.want {
+			t.Errorf("escape(%q, colour %v) = %q, want %q", c.in, c.colour, got, c.want)
+		}
+	}
+}

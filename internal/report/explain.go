@@ -11,6 +11,7 @@ import (
 // ExplainTable writes the terminal form of `policy explain`: the run's
 // line, its feeds, then one block per finding (docs/runs.md "Explain").
 func ExplainTable(w io.Writer, doc *ExplainPage, o Options) error {
+	w = escWriter{w, o.Color}
 	s := newPalette(o.Color)
 	shadow := ""
 	if doc.Shadow {

@@ -66,6 +66,12 @@ func NewTable(w io.Writer, box bool, headers ...any) *tablewriter.Table {
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowFilter(tw.CellFilter{Global: func(cells []string) []string {
+			for i, c := range cells {
+				cells[i] = escape(c, false, box)
+			}
+			return cells
+		}}),
 	)
 	t.Header(headers...)
 	return t
@@ -74,6 +80,7 @@ func NewTable(w io.Writer, box bool, headers ...any) *tablewriter.Table {
 // Table writes a summary line, the gates, and one row per finding sorted by
 // attention (ByAttention), with the rule that decided each.
 func Table(w io.Writer, r *engine.Result, o Options) error {
+	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	if _, err := fmt.Fprintln(w, summaryLine(r, p)); err != nil {
 		return err
