@@ -34,12 +34,8 @@ func runVersion(app *App, opts *versionOptions) error {
 		_, err := fmt.Fprintln(app.Out, info.Version)
 		return err
 	}
-	if app.Global.Format == "" {
-		// Plain text unless a format is asked for, TTY or not.
-		_, err := fmt.Fprintf(app.Out, "stella %s\ncommit %s\n%s %s\n", info.Version, info.Commit, info.GoVersion, info.Platform)
-		return err
-	}
-	return app.render(info, func(w io.Writer) error {
+	// Plain text unless a format is asked for, TTY or not.
+	return app.renderText(info, func(w io.Writer) error {
 		_, err := fmt.Fprintf(w, "stella %s\ncommit %s\n%s %s\n", info.Version, info.Commit, info.GoVersion, info.Platform)
 		return err
 	})
