@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,6 +22,8 @@ func TestConfigReference(t *testing.T) {
 	}
 	var b bytes.Buffer
 	b.WriteString(configDocHead)
+	gate := slices.Sorted(maps.Keys(gateKeys))
+	fmt.Fprintf(&b, "\n## Values that change the gate\n\n%s\n\n`%s`.\n", gateDoc, strings.Join(gate, "`, `"))
 	b.WriteString("\n## Keys\n\n| key | environment | commands | meaning |\n|---|---|---|---|\n")
 	for _, k := range configKeys(root) {
 		cmds := "all (global)"
@@ -33,6 +37,18 @@ func TestConfigReference(t *testing.T) {
 	}
 	checkDoc(t, "config.md", "TestConfigReference", b.Bytes())
 }
+
+const gateDoc = `A config file or environment variable that sets a value which can change a verdict, what the
+gate sees or trusts, or the exit code is named on stderr, even with ` + "`--quiet`" + ` (like
+` + "`--allow-unsigned-trust`" + `), so a ` + "`stella.yaml`" + ` in the repository under test cannot weaken a CI
+gate unseen:
+
+` + "```" + `
+stella: ./stella.yaml sets fail-on=never
+stella: STELLA_AS_OF sets as-of=2020-01-01T00:00:00Z
+` + "```" + `
+
+A value equal to the flag's default is not named. The keys named so are:`
 
 const configDocHead = `# Configuration
 

@@ -253,11 +253,15 @@ func (a *App) configure(cmd *cobra.Command) error {
 	}
 	a.Config = v
 	// Flags not given on the command line take env, then file values.
-	if err := applyConfig(cmd, v); err != nil {
+	notes, err := applyConfig(cmd, v, a.Getenv)
+	if err != nil {
 		return err
 	}
 	if _, ok := a.Err.(*jsonStderr); !ok && a.Global.LogFormat == "json" {
 		a.Err = newJSONStderr(a.Err)
+	}
+	for _, n := range notes {
+		a.loud(n) // even with --quiet, like --allow-unsigned-trust
 	}
 	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
 		warnUnknownKeys(a.Err, used, v, cmd.Root())
