@@ -21,7 +21,7 @@ import (
 // The reference decode (encoding/json into cdxDoc) and the one-pass reader
 // (cdxReader.read) fill the same structs; members not named here are not
 // decoded by either, so their values are not checked (docs/inputs.md
-// "CycloneDX").
+// "SBOMs").
 type cdxComponent struct {
 	BOMRef     string              `json:"bom-ref"`
 	Name       string              `json:"name"`

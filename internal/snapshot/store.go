@@ -233,8 +233,14 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
 	var advData, idxData []byte
 	var adv *dataFile // advisories.json, when it is hashed on the side
+	var doc IndexDoc
+	var idxErr error
+	idxDone := make(chan struct{})
 	verified = func() error { return nil }
 	defer func() {
+		if idxData != nil {
+			<-idxDone
+		}
 		if adv != nil && verified == nil {
 			adv.wait() // an error of another file: do not leave the hash running
 		}
@@ -269,7 +275,9 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 			advData = data
 			s.Digests.Advisories = f.Digest
 		case IndexFile:
+			// Decoded while the SBOMs are.
 			idxData = data
+			go func() { idxErr = decodeIndex(data, &doc); close(idxDone) }()
 		case VEXFile:
 			s.Digests.VEX = f.Digest
 		case NVDFile:
@@ -292,9 +300,8 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 	if idxData == nil || advData == nil && adv == nil {
 		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile))
 	}
-	var doc IndexDoc
-	if err := decodeIndex(idxData, &doc); err != nil {
-		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", IndexFile, err))
+	if <-idxDone; idxErr != nil {
+		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", IndexFile, idxErr))
 	}
 	if adv != nil {
 		s.Index, err = openIndexFile(adv.path, adv.print, adv.size, &doc)
