@@ -89,7 +89,8 @@ stella: warning: config stella.yaml: unknown key "fail_on" (did you mean "fail-o
 ` + "`--key`" + ` is not taken from the config file: on governance commands it is the acting private key
 (whose config key is ` + "`key`" + `, read by those commands themselves), on verify commands a trusted public
 key, and one config value cannot mean both. ` + "`--trust`" + ` names a trust config file, whose config key is
-` + "`trust_file`" + ` (` + "`trust`" + ` in the config file is a trust list). ` + "`STELLA_OFFLINE=1`" + ` turns on ` + "`--sealed`" + `.
+` + "`trust_file`" + ` (` + "`trust`" + ` in the config file is a trust list). ` + "`STELLA_OFFLINE`" + ` set to yes (` + "`1`, `true`, `yes`, `on`" + `, any case) turns on ` + "`--sealed`" + `; no (` + "`0`, `false`, `no`, `off`" + `) leaves it
+off, and any other value is refused (exit 2) rather than read as online.
 ` + "`feeds pull --kev`" + `, ` + "`--epss`" + ` and ` + "`--nvd`" + ` choose feeds to pull, while ` + "`policy simulate`" + ` and ` + "`snapshot create`" + `
 read files under the same names: for ` + "`feeds pull`" + ` their keys are ` + "`feeds.pull.kev`" + `, ` + "`feeds.pull.epss`" + ` and
 ` + "`feeds.pull.nvd`" + ` (` + "`STELLA_FEEDS_PULL_KEV`" + `, …), so ` + "`STELLA_KEV=kev.json`" + ` is never read as a yes/no.

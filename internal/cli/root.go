@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -266,8 +267,12 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
 		warnUnknownKeys(a.Err, used, v, cmd.Root())
 	}
-	if off := a.Getenv("STELLA_OFFLINE"); off == "1" || off == "true" {
-		a.Global.Sealed = true
+	if off := a.Getenv("STELLA_OFFLINE"); off != "" {
+		on, ok := parseBool(off)
+		if !ok {
+			return fail.New(fail.Invalid, "STELLA_OFFLINE=%q: want a yes/no value (1, true, yes, on or 0, false, no, off)", off)
+		}
+		a.Global.Sealed = a.Global.Sealed || on
 	}
 	if a.Global.DB == "" {
 		a.Global.DB = defaultDB(a.Getenv)
@@ -332,4 +337,18 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 		return fail.New(fail.Invalid, "write %s: %v", path, err)
 	}
 	return nil
+}
+
+// parseBool reads a yes/no environment value: what strconv.ParseBool
+// accepts, plus yes/no and on/off in any case. ok is false for anything
+// else, which callers refuse rather than guess.
+func parseBool(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "on":
+		return true, true
+	case "no", "n", "off":
+		return false, true
+	}
+	v, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(s)))
+	return v, err == nil
 }
