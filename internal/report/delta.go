@@ -20,6 +20,7 @@ func DeltaSummary(d *delta.Delta) string {
 // DeltaTable writes a delta: its summary, the component changes and every
 // finding that is not unchanged.
 func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
+	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	if _, err := fmt.Fprintln(w, DeltaSummary(d)); err != nil {
 		return err

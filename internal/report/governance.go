@@ -84,6 +84,7 @@ func Exceptions(w io.Writer, xs []governance.ExceptionView, o Options) error {
 
 // Exception writes `exception show`: the terms, then the signed history.
 func Exception(w io.Writer, x *governance.ExceptionView) error {
+	w = escWriter{w, false}
 	row := func(k, v string) {
 		if v != "" {
 			fmt.Fprintf(w, "  %-13s %s\n", k, v)

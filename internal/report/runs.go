@@ -49,6 +49,7 @@ func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
 // RunSummary writes the terminal form of what `policy run` recorded
 // (docs/runs.md "A run, end to end").
 func RunSummary(w io.Writer, s *run.Summary, o Options) error {
+	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	again := ""
 	if s.Existing {
@@ -106,6 +107,7 @@ func History(w io.Writer, runs run.History, o Options) error {
 // StoredRun writes `policy runs show`'s form of one recorded run: its
 // record, timing and attestation, one field a line.
 func StoredRun(w io.Writer, s *run.Stored, o Options) error {
+	w = escWriter{w, o.Color}
 	r, rec := s.Run, &s.Record
 	v := rec.Stats.ByVerdict
 	rows := [][2]string{

@@ -352,6 +352,7 @@ func pkgText(f *engine.Finding) string {
 // DiffTable writes a baseline comparison: the summary, the per-rule impact
 // and one row per changed finding.
 func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
+	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	s := d.Summary
 	fmt.Fprintf(w, "baseline %q %s: %s · candidate %q %s: %s\n", d.Baseline.Policy.ID, canon.Short(d.Baseline.Policy.Digest, 12),
