@@ -2,8 +2,6 @@ package run
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
@@ -40,26 +38,8 @@ func Explain(ctx context.Context, st *store.Store, ref string, filter store.Find
 		}
 		ex = &Explanation{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
 			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: RecordFeeds(r.Record)}
-		if filter.Vuln == "" {
-			ex.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
-			return err
-		}
-		// The stored filter compares ids exactly: select without traces,
-		// then read the trace of each finding whose id matches.
-		all := filter
-		all.Vuln = ""
-		fs, err := tx.Findings(ctx, r.RunID, all, false)
-		if err != nil {
-			return err
-		}
-		for _, fd := range byVuln(fs, filter.Vuln) {
-			one, err := tx.Findings(ctx, r.RunID, store.FindingFilter{FindingID: fd.FindingID}, true)
-			if err != nil {
-				return err
-			}
-			ex.Findings = append(ex.Findings, one...)
-		}
-		return nil
+		ex.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -76,28 +56,10 @@ func (a *Archive) Explain(filter store.FindingFilter) (*Explanation, error) {
 	rec := a.Record
 	ex := &Explanation{RunID: rec.RunID, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IRDigest: rec.Policy.IRDigest,
 		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: RecordFeeds(a.Evidence.Record)}
-	all := filter
-	all.Vuln = ""
-	fs, err := a.Findings(all)
+	fs, err := a.Findings(filter)
 	if err != nil {
 		return nil, err
 	}
 	ex.Findings = fs
-	if filter.Vuln != "" {
-		ex.Findings = append([]engine.Finding{}, byVuln(fs, filter.Vuln)...)
-	}
 	return ex, nil
-}
-
-// byVuln keeps the findings whose advisory id or an alias is vuln, in any
-// case: advisory ids and aliases match case-insensitively (docs/dsl.md),
-// so `--vuln cve-2021-44906` finds CVE-2021-44906.
-func byVuln(fs []engine.Finding, vuln string) []engine.Finding {
-	var out []engine.Finding
-	for _, fd := range fs {
-		if strings.EqualFold(fd.AdvisoryID, vuln) || slices.ContainsFunc(fd.Aliases, func(a string) bool { return strings.EqualFold(a, vuln) }) {
-			out = append(out, fd)
-		}
-	}
-	return out
 }

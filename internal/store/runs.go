@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -656,7 +657,7 @@ func (t *Tx) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
 type FindingFilter struct {
 	FindingID string
 	Purl      string // exact purl, or a prefix ending in "*"
-	Vuln      string // advisory id or alias
+	Vuln      string // advisory id or alias, in any case (docs/dsl.md: ids match case-insensitively)
 }
 
 // Match reports whether the filter keeps finding fd (what Findings selects
@@ -672,7 +673,14 @@ func (f FindingFilter) Match(fd engine.Finding) bool {
 	} else if f.Purl != "" && fd.Purl != f.Purl {
 		return false
 	}
-	return f.Vuln == "" || fd.AdvisoryID == f.Vuln || contains(fd.Aliases, f.Vuln)
+	return f.vuln(fd)
+}
+
+// vuln reports whether fd's advisory id or one of its aliases is f.Vuln, in
+// any case, so `--vuln cve-2021-44906` finds CVE-2021-44906.
+func (f FindingFilter) vuln(fd engine.Finding) bool {
+	eq := func(id string) bool { return strings.EqualFold(id, f.Vuln) }
+	return f.Vuln == "" || eq(fd.AdvisoryID) || slices.ContainsFunc(fd.Aliases, eq)
 }
 
 // Findings returns a run's findings, sorted by finding id, with their
@@ -711,7 +719,7 @@ func (t *Tx) Findings(ctx context.Context, runID string, f FindingFilter, withEx
 		if err := json.Unmarshal(data, &fd); err != nil {
 			return nil, fail.New(fail.Integrity, "run %s: stored finding does not decode: %v", runID, err)
 		}
-		if f.Vuln != "" && fd.AdvisoryID != f.Vuln && !contains(fd.Aliases, f.Vuln) {
+		if !f.vuln(fd) {
 			continue
 		}
 		if withExplains {
@@ -733,15 +741,6 @@ func explainCol(with bool) string {
 		return "e.data"
 	}
 	return "NULL"
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Result rebuilds the engine result of a succeeded run from its stored head

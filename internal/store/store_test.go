@@ -534,6 +534,10 @@ func TestRecordRun(t *testing.T) {
 		if len(fs) != 1 || fs[0].FindingID != "finding:001" || fs[0].Explain != nil {
 			t.Fatalf("by alias: %+v", fs)
 		}
+		fs, _ = tx.Findings(ctx, run.RunID, FindingFilter{Vuln: "cve-2024-1"}, true)
+		if len(fs) != 1 || fs[0].FindingID != "finding:001" || fs[0].Explain == nil {
+			t.Fatalf("by alias in another case: %+v", fs)
+		}
 		fs, _ = tx.Findings(ctx, run.RunID, FindingFilter{Purl: "pkg:npm/p2*"}, true)
 		if len(fs) != 1 || fs[0].Explain == nil {
 			t.Fatalf("by purl: %+v", fs)
