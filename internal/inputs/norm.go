@@ -101,18 +101,21 @@ func sortedSet(ss []string) []string {
 
 // contentID returns the digest of v's canonical JSON: the id of a statement
 // or document that has none of its own.
-func contentID(v any) string {
-	// canon.Append writes the canonical bytes straight from the value: one
-	// buffer instead of encoding/json's output and its canonical copy
-	// (docs/performance.md "Bounds"); Marshal for what Append does not take.
+func contentID(v any) string { return canon.Digest(canonical(v)) }
+
+// canonical is the canonical JSON of a model value, which always encodes.
+// canon.Append writes the bytes straight from the value: one buffer instead
+// of encoding/json's output and its canonical copy (docs/performance.md
+// "Bounds"); Marshal for what Append does not take.
+func canonical(v any) []byte {
 	if b, err := canon.Append(nil, v); err == nil {
-		return canon.Digest(b)
+		return b
 	}
-	_, d, err := canon.DigestOf(v)
+	b, err := canon.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("canonical JSON of normalized content: %v", err)) // model values always encode
 	}
-	return d
+	return b
 }
 
 // finishVEX gives statements without an id a content-derived one, sorts the

@@ -21,7 +21,7 @@ func DigestSBOM(s *model.SBOM) (string, int64) {
 	shell.Components = []model.Component{}
 	rest, err := canon.Append(nil, &shell)
 	if s.Components == nil || err != nil || !bytes.HasPrefix(rest, []byte(head+"]")) {
-		b := mustAppend(s)
+		b := canonical(s)
 		return canon.Digest(b), int64(len(b))
 	}
 	h := sha256.New()
@@ -34,7 +34,7 @@ func DigestSBOM(s *model.SBOM) (string, int64) {
 			buf = append(buf, ',')
 		}
 		if buf, err = canon.Append(buf, &s.Components[i]); err != nil {
-			b := mustAppend(s)
+			b := canonical(s)
 			return canon.Digest(b), int64(len(b))
 		}
 		h.Write(buf)
@@ -43,13 +43,4 @@ func DigestSBOM(s *model.SBOM) (string, int64) {
 	h.Write(rest[len(head):])
 	n += int64(len(rest) - len(head))
 	return canon.Prefix + hex.EncodeToString(h.Sum(nil)), n
-}
-
-// mustAppend is the canonical JSON of a model value, which always encodes.
-func mustAppend(v any) []byte {
-	b, err := canon.Marshal(v)
-	if err != nil {
-		panic("canonical JSON of normalized content: " + err.Error())
-	}
-	return b
 }
