@@ -224,7 +224,7 @@ func isSimulateFormat(f string) bool { return f == "yaml" || slices.Contains(rep
 // by Evaluate, or the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
 	r := o.in.Request
-	loose := len(r.SBOMs)+len(r.Advisories)+len(r.VEX)+len(r.NVD)+len(r.Reachability)+len(r.Exceptions) > 0 || r.EPSS != "" || r.KEV != "" || len(o.in.feeds) > 0
+	loose := len(r.SBOMs)+len(r.Advisories)+len(r.VEX)+len(r.NVD)+len(r.Signals)+len(r.Reachability)+len(r.Exceptions) > 0 || r.EPSS != "" || r.KEV != "" || len(o.in.feeds) > 0
 	if o.snapshot != "" {
 		if loose {
 			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
