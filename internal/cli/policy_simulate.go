@@ -190,17 +190,20 @@ func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
 }
 
 // evalFlags are the flags every evaluation takes (simulate, run, diff):
-// --env, --as-of and --max-feed-age (docs/output.md "Freshness").
+// --env, --as-of, --max-feed-age (docs/output.md "Freshness") and
+// --unchecked-budget ("Coverage").
 type evalFlags struct {
-	env    []string
-	asOf   string
-	maxAge string
+	env       []string
+	asOf      string
+	maxAge    string
+	unchecked int
 }
 
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
 // spec parses --as-of (against the wall clock, read here once), --env and
@@ -211,6 +214,12 @@ func (e *evalFlags) spec() (spec run.Spec, err error) {
 	}
 	if spec.Env, err = run.ParseEnv(e.env); err != nil {
 		return spec, err
+	}
+	if e.unchecked < -1 {
+		return spec, fail.New(fail.Invalid, "--unchecked-budget %d: give a number of components ≥ 0, or -1 for none", e.unchecked)
+	}
+	if e.unchecked >= 0 {
+		spec.UncheckedBudget = &e.unchecked
 	}
 	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
 	return spec, err
