@@ -232,7 +232,8 @@ func isSimulateFormat(f string) bool { return f == "yaml" || slices.Contains(rep
 // inputs sets the inputs of spec: the loose input files, frozen in memory
 // by Evaluate, or the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
-	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != "" || len(o.in.feeds) > 0
+	r := o.in.Request
+	loose := len(r.SBOMs)+len(r.Advisories)+len(r.VEX)+len(r.NVD)+len(r.Signals)+len(r.Reachability)+len(r.Exceptions) > 0 || r.EPSS != "" || r.KEV != "" || len(o.in.feeds) > 0
 	if o.snapshot != "" {
 		if loose {
 			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
@@ -241,10 +242,10 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
 		return err
 	}
-	if len(o.in.sboms) == 0 {
+	if len(r.SBOMs) == 0 {
 		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
-	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+	if len(r.Advisories) == 0 && len(o.in.feeds) == 0 {
 		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
 	}
 	files, err := o.in.spec(app)
