@@ -9,8 +9,6 @@ import (
 	"reflect"
 	"strconv"
 
-	"charm.land/lipgloss/v2"
-	"github.com/olekukonko/tablewriter"
 	"golang.org/x/term"
 	"gopkg.in/yaml.v3"
 
@@ -93,34 +91,8 @@ func writeYAML(w io.Writer, v any) error {
 
 // newTable returns the generic table writer (report.NewTable), drawn with
 // box characters when stdout is a terminal.
-func (a *App) newTable(w io.Writer, headers ...any) *tablewriter.Table {
+func (a *App) newTable(w io.Writer, headers ...any) *report.TableWriter {
 	return report.NewTable(w, a.OutTTY, headers...)
-}
-
-// styles holds the few text styles stella uses; they are no-ops without colour.
-type styles struct {
-	color                bool
-	bad, warn, good, dim lipgloss.Style
-	bold                 lipgloss.Style
-}
-
-func (a *App) styles() styles {
-	return styles{
-		color: a.Color(),
-		bad:   lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
-		warn:  lipgloss.NewStyle().Foreground(lipgloss.Yellow),
-		good:  lipgloss.NewStyle().Foreground(lipgloss.Green),
-		dim:   lipgloss.NewStyle().Faint(true),
-		bold:  lipgloss.NewStyle().Bold(true),
-	}
-}
-
-// paint renders s in style st when colour is on.
-func (s styles) paint(st lipgloss.Style, text string) string {
-	if !s.color {
-		return text
-	}
-	return st.Render(text)
 }
 
 // termWidth is the width tables must fit: $COLUMNS when set, else the
