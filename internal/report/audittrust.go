@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 	"strings"
 
@@ -94,4 +95,13 @@ func AuditExportVerified(w io.Writer, path string, rep *governance.ExportReport)
 	}
 	printf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 	return nil
+}
+
+// AuditLog writes `audit log`: one row an event, in chain order.
+func AuditLog(w io.Writer, events governance.AuditEvents, o Options) error {
+	t := NewTable(w, o.TTY, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")
+	for _, e := range events {
+		t.Append(fmt.Sprint(e.Seq), e.At, e.Type, e.Actor, e.Subject)
+	}
+	return t.Render()
 }
