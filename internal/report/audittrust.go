@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The terminal forms of the key, trust and audit-verify commands
@@ -55,10 +56,23 @@ func TrustRemoved(w io.Writer, keys []governance.TrustedKeyView, file string) er
 	return nil
 }
 
+// KeyTrusted writes the note `trust add` leaves on stderr: the key, by its
+// short id, as whom and in which trust config.
+func KeyTrusted(w io.Writer, k governance.TrustedKeyView, file string) {
+	printf(w, "trusted %s as %s in %s\n", text.Abbrev(k.KeyID), k.Principal, file)
+}
+
+// TrustRoot writes the note a trust edit signed by the trust config's root
+// of trust leaves on stderr.
+func TrustRoot(w io.Writer, e *governance.TrustEdit) {
+	printf(w, "%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n",
+		e.File, e.Signer.Principal, text.Abbrev(e.Signer.KeyID))
+}
+
 // TrustSigned writes the version of the trust config `trust sign` signed.
 func TrustSigned(w io.Writer, e *governance.TrustEdit, _ Options) error {
 	_, err := printf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
-		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, Abbrev(e.Signer.KeyID), e.Seq)
+		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, text.Abbrev(e.Signer.KeyID), e.Seq)
 	return err
 }
 
@@ -93,7 +107,7 @@ func AuditExportVerified(w io.Writer, path string, rep *governance.ExportReport)
 	if rep.Trusted {
 		who = "trusted with policy:audit"
 	}
-	printf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
+	printf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, text.Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 	return nil
 }
 
