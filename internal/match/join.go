@@ -90,6 +90,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	slices.SortFunc(res.Pairs, comparePairs)
 	res.Unmatched = attachVEX(in, res.Pairs)
 	res.Warnings = j.warnings(withdrawn)
+	res.NoVersion = j.noVer
 	return res, nil
 }
 
@@ -212,7 +213,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 	if ver == "" {
 		// Advisories name the package but there is no version to compare:
 		// say so rather than pass it silently (docs/conformance.md).
-		j.noVer[cmp.Or(c.Purl, eco+"/"+pkg)] = true
+		j.noVer[NoVersionKey(orig)] = true
 		return pairs
 	}
 	var hits []hit

@@ -24,7 +24,11 @@
 // with their product.
 package match
 
-import "github.com/stella-policy/stella/internal/model"
+import (
+	"cmp"
+
+	"github.com/stella-policy/stella/internal/model"
+)
 
 // Pair is one component affected by one advisory (after alias folding).
 type Pair struct {
@@ -58,4 +62,15 @@ type Result struct {
 	Pairs     []Pair
 	Unmatched []Unmatched
 	Warnings  []string // e.g. counts of GIT ranges ignored, withdrawn advisories skipped
+	// NoVersion holds the components without a version whose package
+	// advisories name, so that none could be compared (NoVersionKey);
+	// internal/run counts them as not checked (docs/output.md "Coverage").
+	NoVersion map[string]bool
+}
+
+// NoVersionKey is a component's key in Result.NoVersion: its purl, or its
+// OSV ecosystem and package when it has none.
+func NoVersionKey(c *model.Component) string {
+	_, eco, pkg, _ := identity(c)
+	return cmp.Or(c.Purl, eco+"/"+pkg)
 }
