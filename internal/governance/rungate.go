@@ -49,7 +49,10 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 		return nil, err
 	}
 	g := &RunGate{Policy: v.String(), State: effectiveState(v.lc.State, rep), ApprovalSet: rep.SetDigest(), Approvals: rep}
-	if shadow || Runnable(g.State) {
+	// An active version runs enforced only while its approvals still count
+	// here: after its approvers' keys are removed (or the quorum raised) an
+	// enforced run would record an empty approval set.
+	if shadow || Runnable(g.State) && (g.State != store.StateActive || rep.Approved) {
 		return g, nil
 	}
 	missing := rep.Quorum - len(rep.Approvers)
@@ -59,6 +62,10 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 	}
 	for _, rj := range rep.Rejected {
 		why = append(why, "not counted: "+rj.Reason)
+	}
+	if g.State == store.StateActive {
+		return nil, refuse(GuardApproval, "%s is active at this site, but %s count here (%s); an enforced run needs the approvals of the version it runs — put its approvers' keys back in %s or take a new version through approval, or run it with --shadow to record it unenforced",
+			v, text.Count(len(rep.Approvers), "approval", "approvals")+" of "+text.Count(rep.Quorum, "required", "required"), strings.Join(why[1:], "; "), trustName(r.Trust))
 	}
 	if g.State == store.StateArchived {
 		why = append(why, "it was retired")
