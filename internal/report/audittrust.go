@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The terminal forms of the key, trust and audit-verify commands
@@ -58,8 +59,21 @@ func TrustRemoved(w io.Writer, keys []governance.TrustedKeyView, file string) er
 // TrustSigned writes the version of the trust config `trust sign` signed.
 func TrustSigned(w io.Writer, e *governance.TrustEdit, _ Options) error {
 	_, err := fmt.Fprintf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
-		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, Abbrev(e.Signer.KeyID), e.Seq)
+		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, text.Abbrev(e.Signer.KeyID), e.Seq)
 	return err
+}
+
+// TrustRoot says on w (stderr) that a trust edit was signed by the trust
+// config's root of trust, when it was.
+func TrustRoot(w io.Writer, e *governance.TrustEdit) {
+	if e.Root {
+		fmt.Fprintf(w, "%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n", e.File, e.Signer.Principal, text.Abbrev(e.Signer.KeyID))
+	}
+}
+
+// Trusted says on w (stderr) which key `trust add` trusted, as whom, where.
+func Trusted(w io.Writer, k governance.TrustedKeyView, file string) {
+	fmt.Fprintf(w, "trusted %s as %s in %s\n", text.Abbrev(k.KeyID), k.Principal, file)
 }
 
 // AuditVerified writes `audit verify` of a tenant's chain that verified.
@@ -93,7 +107,7 @@ func AuditExportVerified(w io.Writer, path string, rep *governance.ExportReport)
 	if rep.Trusted {
 		who = "trusted with policy:audit"
 	}
-	fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
+	fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, text.Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 	return nil
 }
 

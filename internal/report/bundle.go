@@ -55,10 +55,6 @@ func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	return t.Render()
 }
 
-// Abbrev is text.Abbrev for the commands' messages about key ids
-// (internal/cli imports report, not text).
-func Abbrev(id string) string { return text.Abbrev(id) }
-
 // BundleVerified writes a bundle's verification report under status
 // ("verified", "imported", …). Its warnings are the caller's to print.
 func BundleVerified(w io.Writer, rep *bundle.Report, status string, o Options) error {
