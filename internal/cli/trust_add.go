@@ -69,6 +69,6 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 		return err
 	}
 	out := edit.Changed[0].View()
-	report.Trusted(app.info(), out, edit.File)
+	report.KeyTrusted(app.info(), out, edit.File)
 	return app.render(out, func(w io.Writer) error { return report.TrustAdded(w, out, app.tableOptions()) })
 }

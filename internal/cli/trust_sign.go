@@ -90,6 +90,8 @@ func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn fun
 	if edit.Warning != "" {
 		a.loud(edit.Warning)
 	}
-	report.TrustRoot(a.info(), edit)
+	if edit.Root {
+		report.TrustRoot(a.info(), edit)
+	}
 	return edit, nil
 }

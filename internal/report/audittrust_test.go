@@ -34,6 +34,11 @@ func TestAuditTrust(t *testing.T) {
 		{"trust signed", func(w *bytes.Buffer) error {
 			return TrustSigned(w, &governance.TrustEdit{File: "trust.yaml", State: governance.TrustState{Version: 3, Digest: "sha256:d3"}, Signer: signer, Seq: 9}, Options{})
 		}, "trust.yaml: version 3 (sha256:d3) signed by root (" + text.Abbrev(signer.KeyID) + "), audit event 9\n"},
+		{"key trusted", func(w *bytes.Buffer) error { KeyTrusted(w, k, "trust.yaml"); return nil }, "trusted sha256:a1 as alice in trust.yaml\n"},
+		{"trust root", func(w *bytes.Buffer) error {
+			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer})
+			return nil
+		}, "trust.yaml is signed by root (" + text.Abbrev(signer.KeyID) + "), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n"},
 		{"audit verified", func(w *bytes.Buffer) error {
 			return AuditVerified(w, &governance.AuditReport{Tenant: "default", Events: 4, Head: "sha256:h", Statements: 2, Attestations: 1, Unverifiable: []string{"x"}}, Options{})
 		}, "audit chain of tenant default: ok\n  events        4\n  head          sha256:h\n  statements    2 signed statements verified\n  attestations  1 run attestations verified, 1 signed by keys unknown here\n"},
