@@ -53,8 +53,10 @@ type Result struct {
 	Warnings       []string       `json:"warnings"` // input-level warnings, sorted
 	Freshness      *Freshness     `json:"freshness"`
 	// Notices are the warnings that depend on the evaluation time — stale
-	// advisory data, exceptions expiring soon or expired in scope — which
-	// the CLI also prints on stderr. They are among Warnings; not encoded.
+	// advisory data, exceptions expiring soon or expired in scope, VEX
+	// statements dated after it — or that say a VEX statement was left out
+	// (a BOM-Link to another SBOM), which the CLI also prints on stderr.
+	// They are among Warnings; not encoded.
 	Notices []string `json:"-"`
 	Digests Digests  `json:"digests"`
 

@@ -48,7 +48,7 @@ type Pair struct {
 // Unmatched is a VEX statement that attached to no pair, and why.
 type Unmatched struct {
 	Statement *model.VEXStatement
-	Reason    string // unknown_product, qualifier_mismatch, version_mismatch, unknown_vulnerability
+	Reason    string // unknown_product, qualifier_mismatch, version_mismatch, unknown_vulnerability, other_bom
 	Detail    string
 }
 
@@ -58,4 +58,8 @@ type Result struct {
 	Pairs     []Pair
 	Unmatched []Unmatched
 	Warnings  []string // e.g. counts of GIT ranges ignored, withdrawn advisories skipped
+	// Notices are the warnings a reader of the verdict must see (the CLI
+	// prints them on stderr): VEX statements not applied because their
+	// BOM-Links name other SBOMs. They are among Warnings.
+	Notices []string
 }
