@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -45,12 +43,5 @@ previous hash and hash.`,
 
 func runAuditLog(ctx context.Context, app *App, opts *auditLogOptions) error {
 	q := governance.AuditQuery{Since: opts.since, Type: opts.typ, Subject: opts.subject, Limit: opts.limit}
-	return show(ctx, app, func(st *store.Store) ([]store.Event, error) { return governance.AuditLog(ctx, st, q) },
-		func(w io.Writer, events []store.Event, _ report.Options) error {
-			t := app.newTable(w, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")
-			for _, e := range events {
-				t.Append(fmt.Sprint(e.Seq), e.At, e.Type, e.Actor, e.Subject)
-			}
-			return t.Render()
-		})
+	return show(ctx, app, func(st *store.Store) (governance.AuditEvents, error) { return governance.AuditLog(ctx, st, q) }, report.AuditLog)
 }

@@ -2,9 +2,9 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
@@ -18,25 +18,5 @@ func runAuditVerifyPostgres(ctx context.Context, app *App, dsn string) error {
 	if err != nil {
 		return err
 	}
-	return app.render(rep, func(w io.Writer) error {
-		fmt.Fprintf(w, "audit chains of tenant %s in postgres %s: ok (%d events from %d sites)\n",
-			rep.Tenant, rep.Server, rep.Events(), len(rep.Chains))
-		if len(rep.Chains) == 0 {
-			return nil
-		}
-		cols := []any{"SITE", "LABEL", "EVENTS", "HEAD"}
-		registered := rep.Registered()
-		if registered {
-			cols = append(cols, "SITE KEY", "SIGNED PUSHES")
-		}
-		t := app.newTable(w, cols...)
-		for _, c := range rep.Chains {
-			row := []any{c.Site, c.Label, c.Events, c.Head}
-			if registered {
-				row = append(row, c.Key, c.Pushes)
-			}
-			t.Append(row...)
-		}
-		return t.Render()
-	})
+	return app.render(rep, func(w io.Writer) error { return report.SyncAuditVerified(w, rep, app.tableOptions()) })
 }

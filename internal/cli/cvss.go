@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inspect"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 func newCvssCmd(app *App) *cobra.Command {
@@ -31,11 +31,11 @@ Examples:
 }
 
 func runCvss(app *App, args []string) error {
-	vs, err := inspect.Vectors(args, app.In)
+	vs, err := run.Vectors(args, app.In)
 	if err != nil {
 		return err
 	}
-	rows, bad := inspect.CVSS(vs)
+	rows, bad := run.CVSS(vs)
 	if err := app.render(rows, func(w io.Writer) error { return report.CVSSTable(w, rows, app.OutTTY) }); err != nil {
 		return err
 	}

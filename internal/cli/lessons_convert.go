@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/lessons"
 )
 
 type lessonsConvertOptions struct {
@@ -37,7 +36,7 @@ lesson becomes converted_to_draft. A lesson that is not pending is refused
 }
 
 func runLessonsConvert(ctx context.Context, app *App, ref string, opts *lessonsConvertOptions) error {
-	id, err := lessons.ParseID(ref)
+	id, err := governance.ParseLessonID(ref)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,10 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -41,12 +40,8 @@ converted_to_draft, deferred or dismissed; --type one of the three.`,
 }
 
 func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
-	return show(ctx, app, func(st *store.Store) ([]store.Lesson, error) { return lessons.List(ctx, st, opts.status, opts.typ) },
-		func(w io.Writer, ls []store.Lesson, _ report.Options) error {
-			t := app.newTable(w, "LESSON", "TYPE", "STATUS", "POLICY", "SEVERITY", "GATE", "BAND", "EVALUATED", "TITLE")
-			for _, l := range ls {
-				t.Append(l.ID, l.Type, l.Status, l.PolicyID, l.Severity, l.Gate, l.Band, l.EvaluationTime, l.Title)
-			}
-			return t.Render()
-		})
+	return show(ctx, app, func(st *store.Store) ([]governance.Lesson, error) {
+		return governance.Lessons(ctx, st, opts.status, opts.typ)
+	},
+		report.Lessons)
 }

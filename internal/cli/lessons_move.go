@@ -2,24 +2,23 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
-	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type lessonsMoveOptions struct {
 	gov  govFlags
-	move lessons.Move
+	move governance.LessonMove
 }
 
 // newLessonsMoveCmd builds defer, dismiss and reactivate: the transitions
 // of the lesson state machine other than convert.
 func newLessonsMoveCmd(app *App, verb string) *cobra.Command {
-	opts := &lessonsMoveOptions{move: lessons.Move{Verb: verb}}
+	opts := &lessonsMoveOptions{move: governance.LessonMove{Verb: verb}}
 	short := map[string]string{
 		"defer":      "Defer a pending lesson until a time (reactivate brings it back)",
 		"dismiss":    "Dismiss a pending lesson with a reason (terminal)",
@@ -49,7 +48,7 @@ deferred → pending by reactivate only; anything else is refused (exit 3).`,
 }
 
 func runLessonsMove(ctx context.Context, app *App, ref string, opts *lessonsMoveOptions) error {
-	id, err := lessons.ParseID(ref)
+	id, err := governance.ParseLessonID(ref)
 	if err != nil {
 		return err
 	}
@@ -57,13 +56,10 @@ func runLessonsMove(ctx context.Context, app *App, ref string, opts *lessonsMove
 		return err
 	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		l, err := opts.move.Apply(ctx, reg.Store, id, act.Entry.Principal, governance.ParseAge)
+		l, err := reg.MoveLesson(ctx, act, id, opts.move)
 		if err != nil {
 			return err
 		}
-		return app.render(l, func(w io.Writer) error {
-			_, err := fmt.Fprintf(w, "%s  %s by %s\n  status  %s\n", l.ID, opts.move.Event(), act.Entry.Principal, l.Status)
-			return err
-		})
+		return app.render(l, func(w io.Writer) error { return report.LessonMoved(w, l, opts.move.Event(), act.Entry.Principal) })
 	})
 }

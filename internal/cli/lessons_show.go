@@ -2,12 +2,10 @@ package cli
 
 import (
 	"context"
-	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/lessons"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -24,20 +22,9 @@ func newLessonsShowCmd(app *App) *cobra.Command {
 }
 
 func runLessonsShow(ctx context.Context, app *App, ref string) error {
-	id, err := lessons.ParseID(ref)
+	id, err := governance.ParseLessonID(ref)
 	if err != nil {
 		return err
 	}
-	return show(ctx, app, func(st *store.Store) (store.Lesson, error) { return lessons.Get(ctx, st, id) }, func(w io.Writer, l store.Lesson, _ report.Options) error {
-		fmt.Fprintf(w, "%s  %s  %s\n  %s\n", l.ID, l.Type, l.Status, l.Title)
-		fmt.Fprintf(w, "  run        %s (%s, evaluated %s)\n", l.SourceRun, l.PolicyID, l.EvaluationTime)
-		for _, kv := range [][2]string{{"severity", l.Severity}, {"gate", l.Gate}, {"band", l.Band}, {"label", l.Label}, {"draft", l.Draft},
-			{"deferred", l.DeferredUntil}, {"reason", l.Reason}} {
-			if kv[1] != "" {
-				fmt.Fprintf(w, "  %-10s %s\n", kv[0], kv[1])
-			}
-		}
-		fmt.Fprintf(w, "  what       %s\n  proposed   %s\n  evidence   %s\n", l.Description, l.ProposedAction, l.Evidence)
-		return nil
-	})
+	return show(ctx, app, func(st *store.Store) (governance.Lesson, error) { return governance.GetLesson(ctx, st, id) }, report.Lesson)
 }

@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inspect"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type matchOptions struct {
@@ -50,13 +50,13 @@ Examples:
 }
 
 func runMatch(app *App, opts *matchOptions) error {
-	out, err := inspect.Match(inspect.MatchSpec{SBOMs: opts.sboms, Advisories: opts.advisories, VEX: opts.vex})
+	out, err := run.Match(run.MatchSpec{SBOMs: opts.sboms, Advisories: opts.advisories, VEX: opts.vex})
 	if err != nil {
 		return err
 	}
 	if app.Format() == "ndjson" {
 		// One match per line on stdout; the report and warnings as text on stderr.
-		err = writeNDJSON(app.Out, out.Matches)
+		err = report.Value(app.Out, "ndjson", out.Matches)
 		if err == nil {
 			for _, r := range out.VEXReport {
 				app.infof("vex: statement %s (%s): %s: %s", r.Statement, r.Vulnerability, r.Reason, r.Detail)

@@ -1,20 +1,14 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"strconv"
 
-	"charm.land/lipgloss/v2"
 	"github.com/olekukonko/tablewriter"
 	"golang.org/x/term"
-	"gopkg.in/yaml.v3"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -35,92 +29,22 @@ func (a *App) renderText(v any, text func(w io.Writer) error) error {
 	return a.renderAs(f, v, text)
 }
 
+// renderAs writes v in format f: the table form by table (JSON when table
+// is nil), the structured formats by report.Value.
 func (a *App) renderAs(f string, v any, table func(w io.Writer) error) error {
-	switch f {
-	case "json":
+	if f != "table" {
+		return report.Value(a.Out, f, v)
+	}
+	if table == nil {
 		return report.JSON(a.Out, v)
-	case "ndjson":
-		return writeNDJSON(a.Out, v)
-	case "yaml":
-		return writeYAML(a.Out, v)
-	case "table":
-		if table == nil {
-			return report.JSON(a.Out, v)
-		}
-		return table(a.Out)
-	default:
-		return fail.New(fail.Invalid, "--format %s is not supported by this command", f)
 	}
-}
-
-// writeNDJSON writes each element of a slice v on its own line; a non-slice
-// is written as one line.
-func writeNDJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Slice {
-		return enc.Encode(v)
-	}
-	for i := range rv.Len() {
-		if err := enc.Encode(rv.Index(i).Interface()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// writeYAML writes v as YAML with the same field names as its JSON form.
-func writeYAML(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	var node yaml.Node
-	if err := yaml.Unmarshal(buf.Bytes(), &node); err != nil {
-		return err
-	}
-	blockStyle(&node)
-	ye := yaml.NewEncoder(w)
-	ye.SetIndent(2)
-	if err := ye.Encode(&node); err != nil {
-		return err
-	}
-	return ye.Close()
+	return table(a.Out)
 }
 
 // newTable returns the generic table writer (report.NewTable), drawn with
 // box characters when stdout is a terminal.
 func (a *App) newTable(w io.Writer, headers ...any) *tablewriter.Table {
 	return report.NewTable(w, a.OutTTY, headers...)
-}
-
-// styles holds the few text styles stella uses; they are no-ops without colour.
-type styles struct {
-	color                bool
-	bad, warn, good, dim lipgloss.Style
-	bold                 lipgloss.Style
-}
-
-func (a *App) styles() styles {
-	return styles{
-		color: a.Color(),
-		bad:   lipgloss.NewStyle().Foreground(lipgloss.Red).Bold(true),
-		warn:  lipgloss.NewStyle().Foreground(lipgloss.Yellow),
-		good:  lipgloss.NewStyle().Foreground(lipgloss.Green),
-		dim:   lipgloss.NewStyle().Faint(true),
-		bold:  lipgloss.NewStyle().Bold(true),
-	}
-}
-
-// paint renders s in style st when colour is on.
-func (s styles) paint(st lipgloss.Style, text string) string {
-	if !s.color {
-		return text
-	}
-	return st.Render(text)
 }
 
 // termWidth is the width tables must fit: $COLUMNS when set, else the
@@ -143,14 +67,4 @@ func (a *App) infof(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(a.Err, format+"\n", args...)
-}
-
-// blockStyle clears the flow and quoting styles that parsing JSON leaves on a
-// node tree, so the YAML encoder writes block style and quotes only where a
-// string would otherwise read as another type.
-func blockStyle(n *yaml.Node) {
-	n.Style = 0
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
 }

@@ -82,7 +82,7 @@ func runPolicyExplain(ctx context.Context, app *App, ref string, opts *policyExp
 	case "html":
 		return report.ExplainHTML(app.Out, doc)
 	case "ndjson":
-		return writeNDJSON(app.Out, doc.Findings)
+		return report.Value(app.Out, "ndjson", doc.Findings)
 	}
 	return app.render(doc, func(w io.Writer) error { return report.ExplainTable(w, &doc, report.Options{Color: app.Color()}) })
 }

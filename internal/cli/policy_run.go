@@ -200,8 +200,9 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	// Exceptions frozen with their approvals are checked against this
-	// site's trust config before they can quiet anything.
-	if err := governance.VerifyExceptions(ctx, act.Trust, spec.Snapshot.Inputs.Exceptions); err != nil {
+	// site's trust config and record (revocations) before they can quiet
+	// anything.
+	if err := governance.VerifyExceptions(ctx, act.Trust, st, spec.Snapshot.Inputs.Exceptions); err != nil {
 		return err
 	}
 	ev, evalErr := app.evaluate(ctx, spec)

@@ -317,7 +317,7 @@ func (a *App) writeSimulation(format string, out *run.Outcome, view simView) err
 	if format == "json" || format == "yaml" {
 		v := report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
 		if format == "yaml" {
-			return writeYAML(a.Out, v)
+			return report.YAML(a.Out, v)
 		}
 		return report.JSON(a.Out, v)
 	}

@@ -81,7 +81,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	case "json":
 		err = report.JSON(app.Out, res)
 	case "yaml":
-		err = writeYAML(app.Out, res)
+		err = report.YAML(app.Out, res)
 	default:
 		err = app.writeSimulation(format, out, simView{sarifBase: opts.sarifBase, show: opts.show})
 		if err == nil && format == "table" {

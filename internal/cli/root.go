@@ -23,7 +23,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inspect"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // App is what every command receives: its streams, the resolved global
@@ -189,7 +189,7 @@ manifests, moves through air gaps in signed bundles and governs policy
 versions with signed approvals.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       inspect.Version().Version,
+		Version:       run.ToolVersion().Version,
 	}
 	root.SetVersionTemplate("stella {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fail.Wrap(fail.Invalid, err) })

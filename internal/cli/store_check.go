@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 func newStoreCheckCmd(app *App) *cobra.Command {
@@ -38,20 +38,7 @@ func runStoreCheck(ctx context.Context, app *App) error {
 	if err != nil {
 		return err
 	}
-	err = app.render(rep, func(w io.Writer) error {
-		status := "ok"
-		if !rep.OK() {
-			status = fmt.Sprintf("%d problem(s)", len(rep.Problems))
-		}
-		fmt.Fprintf(w, "database %s (schema %d, tenant %s): %s\n", rep.Database, rep.Schema, rep.Tenant, status)
-		fmt.Fprintf(w, "  integrity_check  %s\n  audit events     %d\n  blobs            %d\n  explains         %d\n  runs             %d (%d findings)\n  snapshots        %d\n",
-			rep.Integrity, rep.AuditEvents, rep.Blobs, rep.Explains, rep.Runs, rep.Findings, rep.Snapshots)
-		for _, p := range rep.Problems {
-			fmt.Fprintf(w, "  problem: %s\n", p)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := app.render(rep, func(w io.Writer) error { return report.StoreChecked(w, rep, app.tableOptions()) }); err != nil {
 		return err
 	}
 	if !rep.OK() {

@@ -1,14 +1,14 @@
 package cli
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type storePruneOptions struct {
@@ -40,43 +40,24 @@ transaction and is recorded as a store.pruned audit event.`,
 }
 
 func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions) error {
-	age := opts.olderThan
-	if age == "" && app.Config != nil {
-		age = app.Config.GetString("store.retention")
-	}
-	if age == "" {
-		age = "365d"
-	}
+	age := cmp.Or(opts.olderThan, app.configString("store.retention"), "365d")
 	d, err := parseAge("--older-than", age)
 	if err != nil {
 		return err
 	}
-	var cutoff time.Time
-	if opts.before != "" {
-		if cutoff, err = time.Parse(time.RFC3339, opts.before); err != nil {
-			return fail.New(fail.Invalid, "--before %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", opts.before)
-		}
+	r := run.Retention{OlderThan: d, DryRun: opts.dryRun}
+	if err := parseTimes(timeFlag{"--before", opts.before, &r.Before}); err != nil {
+		return err
 	}
 	st, err := app.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if cutoff.IsZero() {
-		cutoff = st.Now().Add(-d)
-	}
-	rep, err := st.Prune(ctx, cutoff, opts.dryRun)
+	rep, err := run.Prune(ctx, st, r)
 	if err != nil {
 		return err
 	}
 	app.Log.Info("store pruned", "tenant", st.Tenant(), "before", rep.Before, "runs", rep.Runs, "dryRun", rep.DryRun)
-	return app.render(rep, func(w io.Writer) error {
-		verb := "removed"
-		if rep.DryRun {
-			verb = "would remove"
-		}
-		_, err := fmt.Fprintf(w, "%s %d runs (%d findings), %d explain traces and %d blobs from before %s\n",
-			verb, rep.Runs, rep.Findings, rep.Explains, rep.Blobs, rep.Before)
-		return err
-	})
+	return app.render(rep, func(w io.Writer) error { return report.Pruned(w, rep, app.tableOptions()) })
 }

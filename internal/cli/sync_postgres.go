@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
@@ -84,24 +84,7 @@ func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) e
 		return err
 	}
 	app.Log.Info("synced", "server", rep.Server, "tenant", rep.Tenant, "site", rep.Site, "rows", rep.Sent(), "dryRun", rep.DryRun)
-	return app.render(rep, func(w io.Writer) error { return app.syncTable(w, rep) })
-}
-
-func (a *App) syncTable(w io.Writer, rep *sync.Report) error {
-	schema := fmt.Sprintf("schema %d", rep.Schema)
-	if rep.SchemaBefore != rep.Schema {
-		schema = fmt.Sprintf("schema %d → %d", rep.SchemaBefore, rep.Schema)
-	}
-	fmt.Fprintf(w, "site %s, tenant %s → postgres %s (%s)\n", rep.Site, rep.Tenant, rep.Server, schema)
-	t := a.newTable(w, "TABLE", "PENDING", "SENT", "NEW", "UPDATED", "UNCHANGED", "BATCHES", "CURSOR")
-	for _, tr := range rep.Tables {
-		t.Append(tr.Table, tr.Pending, tr.Sent, tr.Inserted, tr.Updated, tr.Unchanged, tr.Batches, tr.Cursor)
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintln(w, rep.Summary())
-	return err
+	return app.render(rep, func(w io.Writer) error { return report.SyncPushed(w, rep, app.tableOptions()) })
 }
 
 // wrapList joins words with ", " into lines of at most width characters,

@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
@@ -59,16 +59,5 @@ func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions) e
 	if err != nil {
 		return err
 	}
-	return app.render(reg, func(w io.Writer) error {
-		what := "registered"
-		switch {
-		case !reg.Changed:
-			what = "already registered"
-		case reg.Previous != "":
-			what = "re-registered (was " + reg.Previous + ")"
-		}
-		_, err := fmt.Fprintf(w, "site %s (%s) of tenant %s %s in postgres %s: key %s, role %s\n",
-			reg.Site, reg.Label, reg.Tenant, what, reg.Server, reg.KeyID, reg.Role)
-		return err
-	})
+	return app.render(reg, func(w io.Writer) error { return report.SyncRegistered(w, reg, app.tableOptions()) })
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/inspect"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type versionOptions struct {
@@ -29,7 +29,7 @@ func newVersionCmd(app *App) *cobra.Command {
 }
 
 func runVersion(app *App, opts *versionOptions) error {
-	info := inspect.Version()
+	info := run.ToolVersion()
 	if opts.short {
 		_, err := fmt.Fprintln(app.Out, info.Version)
 		return err

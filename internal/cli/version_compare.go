@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/inspect"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type versionCompareOptions struct {
@@ -47,12 +47,12 @@ Examples:
 }
 
 func runVersionCompare(app *App, opts *versionCompareOptions, args []string) error {
-	if err := inspect.Ecosystem(opts.ecosystem); err != nil {
+	if err := run.CheckEcosystem(opts.ecosystem); err != nil {
 		return err
 	}
 	structured := app.Global.Format != "" && app.Global.Format != "table"
 	if len(args) == 2 {
-		c, err := inspect.Compare(opts.ecosystem, args[0], args[1])
+		c, err := run.CompareVersions(opts.ecosystem, args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -64,8 +64,8 @@ func runVersionCompare(app *App, opts *versionCompareOptions, args []string) err
 	}
 	// Symbols stream out as the pairs are read; structured output is one value.
 	w := bufio.NewWriterSize(app.Out, 64<<10)
-	rows := []inspect.Comparison{}
-	err := inspect.Pairs(opts.ecosystem, app.In, func(c inspect.Comparison) error {
+	rows := []run.Comparison{}
+	err := run.VersionPairs(opts.ecosystem, app.In, func(c run.Comparison) error {
 		if structured {
 			rows = append(rows, c)
 			return nil

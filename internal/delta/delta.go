@@ -79,6 +79,13 @@ type Summary struct {
 	// fails on. NewWarned likewise for warned.
 	NewBlocked int `json:"newBlocked"`
 	NewWarned  int `json:"newWarned"`
+	// GatesNewlyBlocking names the run-level gates that block now and did
+	// not in the baseline (docs/dsl.md "Gates"), in the candidate's gate
+	// order: --fail-on new-blocked fails on them as on newly blocked
+	// findings. GatesNewlyWarning likewise for gates that warn now and
+	// passed (or were absent) in the baseline.
+	GatesNewlyBlocking []string `json:"gatesNewlyBlocking,omitempty"`
+	GatesNewlyWarning  []string `json:"gatesNewlyWarning,omitempty"`
 }
 
 // Components lists the inventory changes, each sorted by ecosystem, name
@@ -142,6 +149,7 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 	d.Summary.ComponentsAdded = len(d.Components.Added)
 	d.Summary.ComponentsRemoved = len(d.Components.Removed)
 	d.Summary.ComponentsUpgraded = len(d.Components.Upgraded)
+	d.Summary.GatesNewlyBlocking, d.Summary.GatesNewlyWarning = NewGates(base, cand)
 
 	// Baseline findings by identity key: one entry per id of the alias
 	// group, so any shared id matches.
@@ -230,6 +238,25 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 }
 
 var kindRank = map[string]int{New: 0, VerdictChanged: 1, Fixed: 2, Unchanged: 3}
+
+// NewGates names the gates of cand that block and did not block in base,
+// and those that warn and neither warned nor blocked in base, in cand's
+// order; nil when there are none.
+func NewGates(base, cand *engine.Result) (block, warn []string) {
+	before := map[string]string{}
+	for _, g := range base.Gates {
+		before[g.Name] = g.Outcome
+	}
+	for _, g := range cand.Gates {
+		switch was := before[g.Name]; {
+		case g.Outcome == engine.GateBlock && was != engine.GateBlock:
+			block = append(block, g.Name)
+		case g.Outcome == engine.GateWarn && was != engine.GateWarn && was != engine.GateBlock:
+			warn = append(warn, g.Name)
+		}
+	}
+	return block, warn
+}
 
 func (d *Delta) countNew(now, before string) {
 	switch {

@@ -58,6 +58,25 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+// TestNewGates: a run-level gate that blocks (warns) now and did not in the
+// baseline is named, like a newly blocked finding: a build that adds an
+// unknown-severity finding over unknowns_budget = 0 is what changed.
+func TestNewGates(t *testing.T) {
+	g := func(name, outcome string) engine.Gate { return engine.Gate{Name: name, Outcome: outcome} }
+	base := &engine.Result{Gates: []engine.Gate{g("unknowns-budget", "pass"), g("max-critical", "block"), g("epss-threshold", "pass"), g("feed-age", "warn")}}
+	cand := &engine.Result{Gates: []engine.Gate{g("unknowns-budget", "block"), g("max-critical", "block"), g("epss-threshold", "warn"), g("feed-age", "block"), g("max-high", "block")}}
+	d := Compare(Baseline{Kind: "run"}, base, cand, nil, nil)
+	if got := fmt.Sprint(d.Summary.GatesNewlyBlocking); got != "[unknowns-budget feed-age max-high]" {
+		t.Errorf("GatesNewlyBlocking = %s", got)
+	}
+	if got := fmt.Sprint(d.Summary.GatesNewlyWarning); got != "[epss-threshold]" {
+		t.Errorf("GatesNewlyWarning = %s", got)
+	}
+	if d := Compare(Baseline{Kind: "run"}, cand, cand, nil, nil); d.Summary.GatesNewlyBlocking != nil || d.Summary.GatesNewlyWarning != nil {
+		t.Errorf("same gates: %+v", d.Summary)
+	}
+}
+
 func TestCompareInventories(t *testing.T) {
 	base := []Component{{"npm", "a", "1", ""}, {"npm", "b", "1", ""}, {"npm", "c", "1", ""}, {"npm", "c", "2", ""}}
 	cand := []Component{{"npm", "a", "1", ""}, {"npm", "b", "2", ""}, {"npm", "c", "3", ""}, {"npm", "d", "1", ""}}

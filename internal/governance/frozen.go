@@ -91,8 +91,12 @@ func (r *Registry) FrozenExceptionsDoc(ctx context.Context, now time.Time) ([]by
 // and an approved exception without statements (a hand-written file's
 // "status: approved") is refused: nobody signed it. A failure is
 // fail.Integrity naming the exception: the run does not evaluate on an
-// approval this site cannot verify.
-func VerifyExceptions(ctx context.Context, trust *Trust, xs []model.Exception) error {
+// approval this site cannot verify. With the site's database (st non-nil)
+// an approved exception that was revoked here since it was frozen (a
+// verifying exception.revoked statement of exactly its terms) is refused
+// too, as fail.Governance: a revocation takes effect in the next run, not
+// when someone re-freezes the snapshot.
+func VerifyExceptions(ctx context.Context, trust *Trust, st *store.Store, xs []model.Exception) error {
 	for i := range xs {
 		x := &xs[i]
 		if len(x.Statements) == 0 {
@@ -103,6 +107,48 @@ func VerifyExceptions(ctx context.Context, trust *Trust, xs []model.Exception) e
 		}
 		if err := verifyFrozen(ctx, trust, x); err != nil {
 			return fail.New(fail.Integrity, "exception %s: %v; a run does not evaluate an exception whose approval this site cannot verify", x.ID, err)
+		}
+	}
+	if st == nil {
+		return nil
+	}
+	return st.View(ctx, func(tx *store.Tx) error {
+		for i := range xs {
+			if xs[i].Status != ExceptionApproved {
+				continue
+			}
+			if err := revokedHere(ctx, tx, &xs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// revokedHere refuses x when this database holds a revocation of exactly
+// its terms.
+func revokedHere(ctx context.Context, tx *store.Tx, x *model.Exception) error {
+	ss, err := tx.Statements(ctx, store.StatementFilter{Subject: x.ID})
+	if err != nil || len(ss) == 0 {
+		return err
+	}
+	frozen := *x
+	frozen.Status, frozen.Approvers, frozen.Policy, frozen.Statements = ExceptionRequested, nil, "", nil
+	digest, err := terms(frozen)
+	if err != nil {
+		return err
+	}
+	for i := range ss {
+		if ss[i].Action != ActionExcRevoked {
+			continue
+		}
+		v, err := ChainedStatement(ctx, tx, &ss[i])
+		if err != nil {
+			return fail.Wrap(fail.Integrity, err)
+		}
+		if p := &v.Predicate; p.ExceptionID == x.ID && p.TermsDigest == digest {
+			return fail.New(fail.Governance, "exception %s was revoked at this site at %s by %s (%q) after the snapshot froze it approved; a run does not apply a revoked exception — freeze the inputs again (snapshot create --exceptions approved)",
+				x.ID, p.At, p.Actor.Principal, p.Reason)
 		}
 	}
 	return nil

@@ -52,7 +52,7 @@ func TestFrozenExceptions(t *testing.T) {
 	if got := strings.Join(ids, " "); got != "EX-1/ EX-2/P-1" {
 		t.Fatalf("frozen %q, want EX-1 (every policy) and EX-2 (P-1); not the requested EX-3 or the expired EX-4", got)
 	}
-	if err := VerifyExceptions(w.ctx, w.reg.Trust, xs); err != nil {
+	if err := VerifyExceptions(w.ctx, w.reg.Trust, w.st, xs); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	// The document snapshot create freezes reads back through the
@@ -124,7 +124,7 @@ func TestVerifyExceptions(t *testing.T) {
 				tc.edit(&x)
 			}
 			xs := []model.Exception{x}
-			err := VerifyExceptions(w.ctx, tc.trust, xs)
+			err := VerifyExceptions(w.ctx, tc.trust, w.st, xs)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("verify: %v", err)
@@ -135,5 +135,40 @@ func TestVerifyExceptions(t *testing.T) {
 				t.Fatalf("err = %v, want integrity about EX-2 containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestVerifyExceptionsRevoked: an exception frozen into a snapshot while it
+// was approved, and revoked here since, no longer quiets anything in a run
+// at this site: the run is refused (exit 3) until the snapshot is frozen
+// again. An exception of another database that merely shares the id is not
+// this one.
+func TestVerifyExceptionsRevoked(t *testing.T) {
+	w, frozen := frozenWorld(t)
+	if _, err := w.reg.RevokeException(w.ctx, w.as["erin"], "EX-2", "found reachable"); err != nil {
+		t.Fatal(err)
+	}
+	err := VerifyExceptions(w.ctx, w.reg.Trust, w.st, frozen)
+	if !fail.Is(err, fail.Governance) || !strings.Contains(err.Error(), "exception EX-2 was revoked at this site") || !strings.Contains(err.Error(), "found reachable") {
+		t.Fatalf("err = %v, want a governance refusal naming the revoked EX-2", err)
+	}
+	// Without the database (a loose check) the frozen statements still verify.
+	if err := VerifyExceptions(w.ctx, w.reg.Trust, nil, frozen); err != nil {
+		t.Fatal(err)
+	}
+	// Another site's EX-2, other terms, revoked: not the frozen EX-2.
+	o := newWorld(t, 1)
+	for _, j := range []string{"one", "two"} {
+		r := request("30d")
+		r.Justification = j
+		if _, _, err := o.reg.RequestException(o.ctx, o.as["alice"], r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := o.reg.RevokeException(o.ctx, o.as["erin"], "EX-2", "no"); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyExceptions(w.ctx, nil, o.st, frozen); err != nil {
+		t.Fatalf("another database's EX-2: %v", err)
 	}
 }

@@ -54,9 +54,12 @@ type AuditQuery struct {
 	Limit   int // 0 = all
 }
 
+// AuditEvents are audit events as `audit log` shows them.
+type AuditEvents []store.Event
+
 // AuditLog returns the tenant's audit events that q selects, oldest first
 // (never nil).
-func AuditLog(ctx context.Context, st *store.Store, q AuditQuery) ([]store.Event, error) {
+func AuditLog(ctx context.Context, st *store.Store, q AuditQuery) (AuditEvents, error) {
 	if q.Limit < 0 {
 		return nil, fail.New(fail.Invalid, "--limit %d: want a positive number", q.Limit)
 	}
@@ -76,5 +79,5 @@ func AuditLog(ctx context.Context, st *store.Store, q AuditQuery) ([]store.Event
 	if events == nil {
 		events = []store.Event{}
 	}
-	return events, err
+	return AuditEvents(events), err
 }

@@ -5,7 +5,7 @@
 // version with a concrete change and the lesson's evidence (Propose;
 // governance drafts it: Registry.ConvertLesson). The detector runs from
 // run.Record (RecordRun); the other `stella lessons` commands' bodies are
-// in triage.go (List, Get, Move).
+// governance's (lessontriage.go: Lessons, GetLesson, Registry.MoveLesson).
 package lessons
 
 import (

@@ -123,3 +123,19 @@ func previous(ctx context.Context, tx *store.Tx, run Run) (*Run, error) {
 	p, err := load(ctx, tx, best, true)
 	return &p, err
 }
+
+// RecordRun runs the detector after run runID was recorded (Record) in a
+// transaction of its own and returns the lessons it recorded; run.Record
+// calls it for every recorded run.
+func RecordRun(ctx context.Context, st *store.Store, runID, actor string) ([]store.Lesson, error) {
+	if actor == "" {
+		actor = "cli"
+	}
+	var ls []store.Lesson
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		ls, err = Record(ctx, tx, runID, actor)
+		return err
+	})
+	return ls, err
+}

@@ -386,6 +386,10 @@ func (e *expectation) validate() error {
 		}
 		return fmt.Errorf("%s %q: want one of %s", field, v, strings.Join(allowed, ", "))
 	}
+	if e.Verdict == "" && e.Count == nil && len(e.Findings) == 0 && len(e.Gates) == 0 {
+		// A case that checks nothing passes whatever the policy does.
+		return errors.New("expect checks nothing: give verdict, count, findings or gates")
+	}
 	verdicts := []string{engine.VerdictPassed, engine.VerdictWarned, engine.VerdictBlocked, engine.VerdictQuieted, engine.VerdictIgnored}
 	if err := oneOf("expect.verdict", e.Verdict, verdicts[:3]...); err != nil {
 		return err
@@ -419,6 +423,9 @@ func (e *expectation) validate() error {
 	for i, g := range e.Gates {
 		if g.Name == "" {
 			return fmt.Errorf("expect.gates[%d]: name is required", i)
+		}
+		if g.Outcome == "" {
+			return fmt.Errorf("expect.gates[%d]: outcome is required (pass, warn or block)", i)
 		}
 		if err := oneOf(fmt.Sprintf("expect.gates[%d].outcome", i), g.Outcome, engine.GatePass, engine.GateWarn, engine.GateBlock); err != nil {
 			return err

@@ -96,3 +96,12 @@ func AuditExportVerified(w io.Writer, path string, rep *governance.ExportReport)
 	fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 	return nil
 }
+
+// AuditLog writes `audit log`: one row an event, in chain order.
+func AuditLog(w io.Writer, events governance.AuditEvents, o Options) error {
+	t := NewTable(w, o.TTY, "SEQ", "AT", "TYPE", "ACTOR", "SUBJECT")
+	for _, e := range events {
+		t.Append(fmt.Sprint(e.Seq), e.At, e.Type, e.Actor, e.Subject)
+	}
+	return t.Render()
+}

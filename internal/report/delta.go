@@ -12,9 +12,16 @@ import (
 // DeltaSummary is the one-line outcome of a delta against a baseline.
 func DeltaSummary(d *delta.Delta) string {
 	s := d.Summary
-	return fmt.Sprintf("against %s %s (%s): %d new (%d newly blocked, %d newly warned), %d fixed, %d unchanged, %d verdict changed; components %d added, %d removed, %d upgraded",
+	line := fmt.Sprintf("against %s %s (%s): %d new (%d newly blocked, %d newly warned), %d fixed, %d unchanged, %d verdict changed; components %d added, %d removed, %d upgraded",
 		d.Baseline.Kind, d.Baseline.Ref, d.Baseline.Verdict, s.New, s.NewBlocked, s.NewWarned, s.Fixed, s.Unchanged, s.VerdictChanged,
 		s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded)
+	if len(s.GatesNewlyBlocking) > 0 {
+		line += "; gates newly blocking: " + strings.Join(s.GatesNewlyBlocking, ", ")
+	}
+	if len(s.GatesNewlyWarning) > 0 {
+		line += "; gates newly warning: " + strings.Join(s.GatesNewlyWarning, ", ")
+	}
+	return line
 }
 
 // DeltaTable writes a delta: its summary, the component changes and every

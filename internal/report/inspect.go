@@ -6,12 +6,12 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/decimal"
-	"github.com/stella-policy/stella/internal/inspect"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 // CVSSTable writes one row per scored vector (`stella cvss`); an invalid
 // vector's row carries its error.
-func CVSSTable(w io.Writer, rows []inspect.Scored, box bool) error {
+func CVSSTable(w io.Writer, rows []run.Scored, box bool) error {
 	t := NewTable(w, box, "VECTOR", "VERSION", "BASE", "TEMPORAL/THREAT", "ENVIRONMENTAL", "SCORE", "SEVERITY")
 	num := func(d *decimal.D) string {
 		if d == nil {
@@ -39,7 +39,7 @@ func CVSSTable(w io.Writer, rows []inspect.Scored, box bool) error {
 
 // MatchTable writes the matches of `stella match`, then the VEX match
 // report when a statement applied to nothing.
-func MatchTable(w io.Writer, out *inspect.Matches, box bool) error {
+func MatchTable(w io.Writer, out *run.Matches, box bool) error {
 	t := NewTable(w, box, "PURL", "ADVISORY", "ALIASES", "RANGE", "VEX")
 	for _, m := range out.Matches {
 		var vex []string

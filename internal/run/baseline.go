@@ -194,16 +194,17 @@ func Gate(verdict, failOn string, shadow bool) fail.Kind {
 }
 
 // Gate is the exit kind of --fail-on new-blocked|new-warned against the
-// delta: fail.Blocked when a finding is newly blocked, fail.Warned (with
-// new-warned) when one is newly warned, else 0.
+// delta: fail.Blocked when a finding or a run-level gate is newly blocked,
+// fail.Warned (with new-warned) when one is newly warned, else 0.
 func (c *Compared) Gate(failOn string) fail.Kind {
 	if c.Shadow {
 		return 0
 	}
+	s := &c.Delta.Summary
 	switch {
-	case c.Delta.Summary.NewBlocked > 0:
+	case s.NewBlocked > 0 || len(s.GatesNewlyBlocking) > 0:
 		return fail.Blocked
-	case failOn == "new-warned" && c.Delta.Summary.NewWarned > 0:
+	case failOn == "new-warned" && (s.NewWarned > 0 || len(s.GatesNewlyWarning) > 0):
 		return fail.Warned
 	}
 	return 0
@@ -211,15 +212,15 @@ func (c *Compared) Gate(failOn string) fail.Kind {
 
 // Gate is the exit kind of a simulation under --fail-on: against the delta
 // c (new-blocked, new-warned), against the baseline policy (new-blocked:
-// a finding the candidate blocks and the baseline did not), else the
-// verdict's (Gate).
+// a finding or a run-level gate the candidate blocks and the baseline did
+// not), else the verdict's (Gate).
 func (o *Outcome) Gate(failOn string, c *Compared) fail.Kind {
 	res := o.Result
 	if c != nil && (failOn == "new-blocked" || failOn == "new-warned") {
 		return c.Gate(failOn)
 	}
 	if failOn == "new-blocked" {
-		if res.Shadow || o.Diff.Summary.NewBlocked == 0 {
+		if gates, _ := delta.NewGates(o.Baseline, res); res.Shadow || (o.Diff.Summary.NewBlocked == 0 && len(gates) == 0) {
 			return 0
 		}
 		return fail.Blocked

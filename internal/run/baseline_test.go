@@ -51,6 +51,27 @@ func TestGate(t *testing.T) {
 			t.Errorf("%s: Compared.Gate = %d, want %d", tc.name, got, tc.want)
 		}
 	}
+	// A gate that blocks (warns) now and did not in the baseline fails the
+	// build like a newly blocked (warned) finding.
+	for _, tc := range []struct {
+		name        string
+		block, warn []string
+		failOn      string
+		shadow      bool
+		want        fail.Kind
+	}{
+		{"gate newly blocking", []string{"unknowns-budget"}, nil, "new-blocked", false, fail.Blocked},
+		{"gate newly blocking, new-warned", []string{"feed-age"}, nil, "new-warned", false, fail.Blocked},
+		{"gate newly warning, new-blocked", nil, []string{"epss-threshold"}, "new-blocked", false, 0},
+		{"gate newly warning, new-warned", nil, []string{"epss-threshold"}, "new-warned", false, fail.Warned},
+		{"gate newly blocking, shadow", []string{"unknowns-budget"}, nil, "new-blocked", true, 0},
+	} {
+		c := &run.Compared{Delta: &delta.Delta{}, Shadow: tc.shadow}
+		c.Delta.Summary.GatesNewlyBlocking, c.Delta.Summary.GatesNewlyWarning = tc.block, tc.warn
+		if got := c.Gate(tc.failOn); got != tc.want {
+			t.Errorf("%s: Compared.Gate = %d, want %d", tc.name, got, tc.want)
+		}
+	}
 }
 
 // TestDelta compares a build with a recorded run of itself, the same

@@ -41,6 +41,11 @@ type Outcome struct {
 //   - SEMVER ranges use SemVer 2.0 ordering, ECOSYSTEM ranges eco's ordering;
 //     GIT ranges are counted and ignored.
 //
+// The comparators order any string, so a component version that does not
+// have the shape of a version of eco (Check) may still fall in a range
+// ("introduced: 0"); when it falls in none, that is a problem, not a silent
+// "not affected".
+//
 // Versions-list entries are compared as strings, except that a leading "v"
 // is ignored for Go and SEMVER-ordered packages ("v1.2.3" is "1.2.3").
 func Evaluate(eco, ver string, a *model.Affected) Outcome {
@@ -130,6 +135,11 @@ func (c *Cache) Evaluate(eco, ver string, a *model.Affected) Outcome {
 		if s, ok := listed(eco, ver, a.Versions); ok {
 			out.Affected = true
 			out.Range = "versions " + s
+		}
+	}
+	if !out.Affected && (len(a.Ranges) > out.GitRanges || len(a.Versions) > 0) {
+		if err := Check(eco, ver); err != nil {
+			out.Problems = append(out.Problems, err.Error())
 		}
 	}
 	return out

@@ -115,6 +115,15 @@ func TestEvaluate(t *testing.T) {
 		{"unparsable event", "Debian:11", "1.0", model.Affected{Ranges: []model.Range{eco("introduced=0", "fixed=x:1.0")}}, false, "", 0, 1},
 		{"unknown range type", "npm", "1.0.0", model.Affected{Ranges: []model.Range{{Type: "DATE", Events: ev("introduced=0")}}}, false, "", 0, 1},
 		{"no events", "npm", "1.0.0", model.Affected{Ranges: []model.Range{semver()}}, false, "", 0, 0},
+		// A component version that is no version of its ecosystem still falls
+		// in ranges open from 0 (the comparator orders it below everything);
+		// when it falls in none, that is a problem, not a silent pass.
+		{"npm range spec, open from 0", "npm", "^1.2.5", model.Affected{Ranges: []model.Range{semver("introduced=0", "fixed=1.2.6")}}, true, "SEMVER >=0 <1.2.6", 0, 0},
+		{"npm = prefix", "npm", "=1.2.5", model.Affected{Ranges: []model.Range{semver("introduced=1.0.0", "fixed=1.2.6"), semver("introduced=2.0.0")}}, false, "", 0, 1},
+		{"maven placeholder", "Maven", "${log4j2.version}", model.Affected{Ranges: []model.Range{eco("introduced=2.0-beta9", "fixed=2.15.0")}}, false, "", 0, 1},
+		{"pypi word", "PyPI", "latest", model.Affected{Ranges: []model.Range{eco("introduced=1.0", "fixed=2.0")}, Versions: []string{"1.0"}}, false, "", 0, 1},
+		{"invalid version, only git", "Go", "(devel)", model.Affected{Ranges: []model.Range{git}}, false, "", 1, 0},
+		{"invalid version in a range from 0", "Go", "(devel)", model.Affected{Ranges: []model.Range{git, semver("introduced=0")}}, true, "SEMVER >=0", 1, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -124,6 +133,59 @@ func TestEvaluate(t *testing.T) {
 					tt.eco, tt.ver, got, tt.want, tt.rng, tt.git, tt.problems)
 			}
 		})
+	}
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		eco, v string
+		ok     bool
+	}{
+		{"npm", "1.2.5", true},
+		{"npm", "v1.2.5", true},
+		{"npm", "1.2.3-rc.1+build.5", true},
+		{"npm", "1.2", true},
+		{"npm", "^1.2.5", false},
+		{"npm", "~1.2.5", false},
+		{"npm", "=1.2.5", false},
+		{"npm", ">=1.0.0 <2", false},
+		{"npm", "1.2.5@2", false},
+		{"npm", "1.x", false},
+		{"npm", "latest", false},
+		{"npm", "", false},
+		{"npm", " 1.2.5", false},
+		{"Go", "v0.0.0-20200202094626-16171245cfb2", true},
+		{"Go", "v2.0.0+incompatible", true},
+		{"Go", "go1.21.3", true},
+		{"Go", "(devel)", false},
+		{"crates.io", "0.3.0", true},
+		{"crates.io", "*", false},
+		{"Hex", "1.0.0-rc.0", true},
+		{"PyPI", "1!0.5.post1.dev2+local.7", true},
+		{"PyPI", "2.0rc1", true},
+		{"PyPI", "latest", false},
+		{"PyPI", ">=2.0", false},
+		{"Maven", "1.0.0.RELEASE", true},
+		{"Maven", "r09", true},
+		{"Maven", "2.14.1", true},
+		{"Maven", "${log4j2.version}", false},
+		{"Maven", "[1.0,2.0)", false},
+		{"Debian:12", "1:2.30-1~bpo12+1", true},
+		{"Alpine:v3.18", "1.2.3_rc1-r0", true},
+		{"Red Hat", "1.0-1.el8_1", true},
+		{"Red Hat", "4.16^20230101git1", true},
+		{"NuGet", "1.0.0.0", true},
+		{"RubyGems", "2.2.0.a", true},
+		{"Packagist", "v1.0.0-RC1", true},
+		{"Packagist", "dev-master", false},
+		{"GitHub Actions", "v3", true},
+		{"Linux", "5.10", true},
+	}
+	for _, tt := range tests {
+		err := Check(tt.eco, tt.v)
+		if (err == nil) != tt.ok {
+			t.Errorf("Check(%q, %q) = %v; want ok=%v", tt.eco, tt.v, err, tt.ok)
+		}
 	}
 }
 

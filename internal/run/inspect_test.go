@@ -1,4 +1,4 @@
-package inspect
+package run
 
 import (
 	"strings"
@@ -49,31 +49,31 @@ func TestVectors(t *testing.T) {
 	}
 }
 
-func TestCompare(t *testing.T) {
+func TestCompareVersions(t *testing.T) {
 	for _, c := range []struct{ eco, a, b, want string }{
 		{"npm", "1.0.0", "1.0.0-rc.1", ">"},
 		{"Debian", "1:2.30-1", "2.31-1", ">"},
 		{"PyPI", "1.0", "1.0.0", "="},
 		{"Go", "v1.2.0", "v1.10.0", "<"},
 	} {
-		got, err := Compare(c.eco, c.a, c.b)
+		got, err := CompareVersions(c.eco, c.a, c.b)
 		if err != nil || got != (Comparison{c.eco, c.a, c.b, c.want}) {
-			t.Errorf("Compare(%s, %s, %s) = %+v, %v; want %s", c.eco, c.a, c.b, got, err, c.want)
+			t.Errorf("CompareVersions(%s, %s, %s) = %+v, %v; want %s", c.eco, c.a, c.b, got, err, c.want)
 		}
 	}
-	if err := Ecosystem("NoSuch"); !fail.Is(err, fail.Invalid) {
-		t.Errorf("Ecosystem(NoSuch) = %v, want an invalid-input error", err)
+	if err := CheckEcosystem("NoSuch"); !fail.Is(err, fail.Invalid) {
+		t.Errorf("CheckEcosystem(NoSuch) = %v, want an invalid-input error", err)
 	}
 }
 
-func TestPairs(t *testing.T) {
+func TestVersionPairs(t *testing.T) {
 	for _, c := range []struct{ name, stdin, want, err string }{
 		{"pairs in order", "1.0.0 2.0.0\n\n2.0.0 2.0.0\n", "< =", ""},
 		{"a line without two versions", "1.0.0 2.0.0\n1.0.0\n", "<", `stdin:2: want two versions "A B", got "1.0.0"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			err := Pairs("npm", strings.NewReader(c.stdin), func(cmp Comparison) error {
+			err := VersionPairs("npm", strings.NewReader(c.stdin), func(cmp Comparison) error {
 				got = append(got, cmp.Result)
 				return nil
 			})
@@ -87,7 +87,7 @@ func TestPairs(t *testing.T) {
 	}
 }
 
-func TestMatch(t *testing.T) {
+func TestMatchFiles(t *testing.T) {
 	if _, err := Match(MatchSpec{Advisories: []string{"x"}}); err == nil || err.Error() != "--sbom is required" {
 		t.Errorf("no SBOM: %v", err)
 	}

@@ -1,0 +1,69 @@
+package report
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/stella-policy/stella/internal/sync"
+)
+
+// The terminal forms of the sync commands and of `audit verify --dsn`
+// (docs/sync.md).
+
+// SyncPushed writes `sync postgres`: where it pushed, one row a table, the
+// summary.
+func SyncPushed(w io.Writer, rep *sync.Report, o Options) error {
+	schema := fmt.Sprintf("schema %d", rep.Schema)
+	if rep.SchemaBefore != rep.Schema {
+		schema = fmt.Sprintf("schema %d → %d", rep.SchemaBefore, rep.Schema)
+	}
+	fmt.Fprintf(w, "site %s, tenant %s → postgres %s (%s)\n", rep.Site, rep.Tenant, rep.Server, schema)
+	t := NewTable(w, o.TTY, "TABLE", "PENDING", "SENT", "NEW", "UPDATED", "UNCHANGED", "BATCHES", "CURSOR")
+	for _, tr := range rep.Tables {
+		t.Append(tr.Table, tr.Pending, tr.Sent, tr.Inserted, tr.Updated, tr.Unchanged, tr.Batches, tr.Cursor)
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(w, rep.Summary())
+	return err
+}
+
+// SyncRegistered writes the site `sync register` registered.
+func SyncRegistered(w io.Writer, reg *sync.Registration, _ Options) error {
+	what := "registered"
+	switch {
+	case !reg.Changed:
+		what = "already registered"
+	case reg.Previous != "":
+		what = "re-registered (was " + reg.Previous + ")"
+	}
+	_, err := fmt.Fprintf(w, "site %s (%s) of tenant %s %s in postgres %s: key %s, role %s\n",
+		reg.Site, reg.Label, reg.Tenant, what, reg.Server, reg.KeyID, reg.Role)
+	return err
+}
+
+// SyncAuditVerified writes `audit verify --dsn`: the chains synced to
+// PostgreSQL that verified, one row a site; with the site key and signed
+// pushes when a site is registered.
+func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
+	fmt.Fprintf(w, "audit chains of tenant %s in postgres %s: ok (%d events from %d sites)\n",
+		rep.Tenant, rep.Server, rep.Events(), len(rep.Chains))
+	if len(rep.Chains) == 0 {
+		return nil
+	}
+	cols := []any{"SITE", "LABEL", "EVENTS", "HEAD"}
+	registered := rep.Registered()
+	if registered {
+		cols = append(cols, "SITE KEY", "SIGNED PUSHES")
+	}
+	t := NewTable(w, o.TTY, cols...)
+	for _, c := range rep.Chains {
+		row := []any{c.Site, c.Label, c.Events, c.Head}
+		if registered {
+			row = append(row, c.Key, c.Pushes)
+		}
+		t.Append(row...)
+	}
+	return t.Render()
+}
