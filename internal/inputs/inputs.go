@@ -104,6 +104,13 @@ type Options struct {
 	SkipInvalid bool   // skip malformed OSV records instead of failing
 	Limits      Limits
 	Progress    Progress // told about large directories and zips; may be nil
+	// Each, when set, is handed the normalized records of each member of
+	// an OSV directory or zip (member: its position in name order), from
+	// several goroutines at once, instead of Read holding them: the Input
+	// then has no Advisories and the caller merges them as
+	// MergeAdvisories does (docs/performance.md, "The first run over a
+	// new zip").
+	Each func(member int, advs []model.Advisory)
 }
 
 // Progress receives progress while many files are read. Implementations

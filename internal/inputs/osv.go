@@ -458,8 +458,18 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 		prog.Start("reading "+p, len(ms))
 		defer prog.Finish()
 	}
-	eachMember(len(ms), func(i int) {
+	order := make([]int, len(ms)) // a zip's members in archive order (zipFile)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(ms[i].seq, ms[j].seq) })
+	eachMember(len(ms), func(k int) {
+		i := order[k]
 		results[i] = readOSVMember(ms[i], lim)
+		if opt.Each != nil && results[i].fatal == nil {
+			opt.Each(i, results[i].advs)
+			results[i].advs = nil
+		}
 		if prog != nil {
 			prog.Add(1)
 		}
@@ -487,7 +497,9 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 	if isDir {
 		in.RawDigest = listingDigest(rels, digests)
 	}
-	in.Advisories, in.Warnings = MergeAdvisories(advs, p, in.Warnings)
+	if opt.Each == nil {
+		in.Advisories, in.Warnings = MergeAdvisories(advs, p, in.Warnings)
+	}
 	return in, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
@@ -30,6 +31,10 @@ type member struct {
 	size  int64       // declared size, or -1
 	csize int64       // compressed size of a zip member, or -1
 	stat  fs.FileInfo // a directory member's lstat (Fingerprint)
+	// seq is a zip member's place in the archive: members read in that
+	// order read the zip front to back (zipFile). Its digest is not taken:
+	// the zip's own covers it.
+	seq int
 }
 
 // readDoc reads a member into memory within the limits: leading whitespace
@@ -144,7 +149,10 @@ func readSmall(r io.Reader, m member, gunzip bool) (d *doc, digest string, ok bo
 	if gunzip && len(buf) >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
 		return nil, "", false, nil
 	}
-	sum := sha256.Sum256(buf)
+	if m.csize < 0 { // a zip member's digest is not taken (member.seq)
+		sum := sha256.Sum256(buf)
+		digest = canon.Prefix + hex.EncodeToString(sum[:])
+	}
 	d = &doc{name: m.name}
 	buf = bytes.TrimPrefix(buf, []byte("\xEF\xBB\xBF"))
 	i := 0
@@ -157,7 +165,7 @@ func readSmall(r io.Reader, m member, gunzip bool) (d *doc, digest string, ok bo
 			d.skipCol++
 		default:
 			d.data = buf[i:]
-			return d, canon.Prefix + hex.EncodeToString(sum[:]), true, nil
+			return d, digest, true, nil
 		}
 	}
 	return nil, "", false, invalid("", Problem{File: m.name, Msg: "empty input (no content, only whitespace)"})
@@ -325,17 +333,22 @@ func walkMembers(dir string, lim Limits, want func(name string) bool) ([]member,
 // unsafe names, oversized members and suspicious compression ratios before
 // anything is decompressed. The zip is closed by the returned closer.
 func zipMembers(p string, lim Limits) ([]member, io.Closer, error) {
-	zr, err := zip.OpenReader(p)
+	zf, err := openZipFile(p)
 	if err != nil {
+		return nil, nil, invalid("", Problem{File: p, Msg: unwrapPathError(err).Error()})
+	}
+	zr, err := zip.NewReader(zf, zf.size)
+	if err != nil {
+		zf.Close()
 		return nil, nil, invalid("", Problem{File: p, Msg: "invalid zip: " + err.Error()})
 	}
 	var ms []member
 	var total uint64
 	seen := map[string]bool{}
-	for _, f := range zr.File {
+	for seq, f := range zr.File {
 		name := f.Name
 		bad := func(msg string) ([]member, io.Closer, error) {
-			zr.Close()
+			zf.Close()
 			return nil, nil, invalid("", Problem{File: p + "/" + name, Msg: msg})
 		}
 		if strings.Contains(name, `\`) || !filepath.IsLocal(filepath.FromSlash(name)) || path.Clean(name) != strings.TrimSuffix(name, "/") {
@@ -367,7 +380,7 @@ func zipMembers(p string, lim Limits) ([]member, io.Closer, error) {
 		}
 		f := f
 		ms = append(ms, member{
-			name: p + "/" + name, rel: name, size: int64(f.UncompressedSize64), csize: int64(f.CompressedSize64),
+			name: p + "/" + name, rel: name, size: int64(f.UncompressedSize64), csize: int64(f.CompressedSize64), seq: seq,
 			open: func() (io.ReadCloser, error) {
 				rc, err := f.Open()
 				if err != nil {
@@ -382,7 +395,83 @@ func zipMembers(p string, lim Limits) ([]member, io.Closer, error) {
 		})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].rel < ms[j].rel })
-	return ms, zr, nil
+	return ms, zf, nil
+}
+
+// zipFile reads a zip for its members. Reading a member takes a few small
+// reads (its local header, then the compressed data a few kilobytes at a
+// time), a system call each; members read in archive order (member.seq)
+// make them sequential, so zipFile reads ahead a window at a time and
+// serves them from memory. A read that starts a little past the previous
+// one or a window moves the older window there; any other (the central
+// directory's end, a zip out of order) is read from the file as asked
+// (docs/performance.md, "The first run over a new zip").
+type zipFile struct {
+	f    *os.File
+	size int64
+	mu   sync.Mutex
+	win  [2]zipWindow
+	last int   // the window read last
+	prev int64 // where the previous read ended
+}
+
+type zipWindow struct {
+	off int64
+	b   []byte
+}
+
+const zipWindowSize = 256 << 10
+
+func openZipFile(p string) (*zipFile, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &zipFile{f: f, size: fi.Size()}, nil
+}
+
+func (z *zipFile) Close() error { return z.f.Close() }
+
+func (z *zipFile) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > zipWindowSize/4 || off < 0 {
+		return z.f.ReadAt(p, off)
+	}
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	near := func(end int64) bool { return off >= end && off <= end+zipWindowSize }
+	ahead := near(z.prev)
+	z.prev = off + int64(len(p))
+	for i := range z.win {
+		w := &z.win[i]
+		end := w.off + int64(len(w.b))
+		if off >= w.off && off+int64(len(p)) <= end {
+			z.last = i
+			return copy(p, w.b[off-w.off:]), nil
+		}
+		ahead = ahead || w.b != nil && off >= w.off && near(end)
+	}
+	if !ahead {
+		return z.f.ReadAt(p, off)
+	}
+	i := 1 - z.last
+	w := &z.win[i]
+	if w.b == nil {
+		w.b = make([]byte, zipWindowSize)
+	}
+	n, err := z.f.ReadAt(w.b[:zipWindowSize], off)
+	w.off, w.b, z.last = off, w.b[:n], i
+	if n >= len(p) {
+		return copy(p, w.b), nil
+	}
+	if err == nil {
+		err = io.ErrUnexpectedEOF
+	}
+	return copy(p, w.b), err
 }
 
 // listingDigest is the raw digest of a directory: the digest of the

@@ -220,43 +220,64 @@ func (c *advCache) read() *cacheEntry {
 // tick could go unseen. The cache is best effort: a failure to write it
 // changes nothing but the next run's speed.
 func (c *advCache) put(set *frozenSet) {
-	parent := filepath.Dir(c.dir)
-	if os.MkdirAll(parent, 0o700) != nil {
-		return
-	}
-	tmp, err := os.MkdirTemp(parent, ".tmp-*")
-	if err != nil {
+	tmp := c.tmp()
+	if tmp == "" {
 		return
 	}
 	defer os.RemoveAll(tmp)
 	if os.WriteFile(filepath.Join(tmp, AdvisoriesFile), set.data, 0o600) != nil || os.WriteFile(filepath.Join(tmp, IndexFile), set.index, 0o600) != nil {
 		return
 	}
+	c.commit(tmp, set)
+}
+
+// tmp makes a directory beside the entry to write a new entry into; ""
+// when it cannot.
+func (c *advCache) tmp() string {
+	parent := filepath.Dir(c.dir)
+	if os.MkdirAll(parent, 0o700) != nil {
+		return ""
+	}
+	tmp, err := os.MkdirTemp(parent, ".tmp-*")
+	if err != nil {
+		return ""
+	}
+	return tmp
+}
+
+// commit makes tmp, which holds set's advisories.json and index, the
+// entry (put's rules); it reports whether it did.
+func (c *advCache) commit(tmp string, set *frozenSet) bool {
 	fi, err := os.Stat(filepath.Join(tmp, AdvisoriesFile))
 	if err != nil {
-		return
+		return false
 	}
 	print, ok := inputs.FilePrint(fi)
 	if !ok {
-		return
+		return false
 	}
 	m := cacheMeta{Schema: cacheSchema, Exe: exeID(), Fingerprint: c.print, Set: set,
 		Files: [2]cacheFile{{AdvisoriesFile, set.dataDigest, set.size, print}, {IndexFile, set.indexDigest, int64(len(set.index)), ""}}}
 	meta, err := json.Marshal(m)
 	if err != nil || os.WriteFile(filepath.Join(tmp, "meta.json"), meta, 0o600) != nil {
-		return
+		return false
 	}
 	// The file system's clock, not stella's, says how recent "recent" is.
-	fi, err = os.Stat(filepath.Join(tmp, "meta.json"))
-	if err != nil || !c.newest.Before(fi.ModTime().Add(-racyWindow)) {
-		return
+	if fi, err = os.Stat(filepath.Join(tmp, "meta.json")); err != nil || !c.settled(fi.ModTime()) {
+		return false
 	}
 	old := tmp + ".old"
 	os.Rename(c.dir, old)
-	if os.Rename(tmp, c.dir) == nil {
-		os.RemoveAll(old)
+	if os.Rename(tmp, c.dir) != nil {
+		return false
 	}
+	os.RemoveAll(old)
+	return true
 }
+
+// settled reports whether every fingerprinted file is older than now (a
+// time on the file system's clock) by more than racyWindow.
+func (c *advCache) settled(now time.Time) bool { return c.newest.Before(now.Add(-racyWindow)) }
 
 // racyWindow is how much older than the cache entry every input file must
 // be for the entry to be kept: far more than any file system's timestamp

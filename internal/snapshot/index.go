@@ -55,29 +55,45 @@ type Package struct {
 // buildIndex indexes advisories (sorted by id) whose records are recs in
 // data, with their selection.
 func buildIndex(advs []model.Advisory, recs []Record, data []byte) *IndexDoc {
-	type key struct{ base, name, eco string }
-	byKey := map[key][]int{}
-	for i, a := range advs {
-		for _, af := range a.Affected {
-			if af.Ecosystem == "" || af.Name == "" {
-				continue
-			}
-			k := key{purl.Base(af.Ecosystem), purl.NormalizeName(af.Ecosystem, af.Name), af.Ecosystem}
-			if l := byKey[k]; len(l) == 0 || l[len(l)-1] != i {
-				byKey[k] = append(l, i)
-			}
+	return newIndexDoc(recs, packagesOf(len(advs), func(i int, add func(eco, name string)) {
+		for _, af := range advs[i].Affected {
+			add(af.Ecosystem, af.Name)
 		}
-	}
-	doc := &IndexDoc{Schema: IndexSchema, Data: AdvisoriesFile, Advisories: recs, Packages: make([]Package, 0, len(byKey))}
+	}), selectionOf(headsOf(advs), data, recs))
+}
+
+// newIndexDoc is the index of records recs with their packages and selection.
+func newIndexDoc(recs []Record, pkgs []Package, sel *selection) *IndexDoc {
+	doc := &IndexDoc{Schema: IndexSchema, Data: AdvisoriesFile, Advisories: recs, Packages: pkgs, Select: sel}
 	if doc.Advisories == nil {
 		doc.Advisories = []Record{}
 	}
-	for k, l := range byKey {
-		doc.Packages = append(doc.Packages, Package{Ecosystem: k.eco, Name: k.name, Advisories: l})
-	}
-	slices.SortFunc(doc.Packages, comparePackages)
-	doc.Select = selectionOf(headsOf(advs), data, doc.Advisories)
 	return doc
+}
+
+// packagesOf lists the packages named by n records, in index order: each
+// calls add with the ecosystem and name of every affected entry of record
+// i (those without either are left out).
+func packagesOf(n int, each func(i int, add func(eco, name string))) []Package {
+	type key struct{ base, name, eco string }
+	byKey := map[key][]int{}
+	for i := range n {
+		each(i, func(eco, name string) {
+			if eco == "" || name == "" {
+				return
+			}
+			k := key{purl.Base(eco), purl.NormalizeName(eco, name), eco}
+			if l := byKey[k]; len(l) == 0 || l[len(l)-1] != i {
+				byKey[k] = append(l, i)
+			}
+		})
+	}
+	pkgs := make([]Package, 0, len(byKey))
+	for k, l := range byKey {
+		pkgs = append(pkgs, Package{Ecosystem: k.eco, Name: k.name, Advisories: l})
+	}
+	slices.SortFunc(pkgs, comparePackages)
+	return pkgs
 }
 
 func comparePackages(a, b Package) int {

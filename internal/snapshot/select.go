@@ -152,7 +152,7 @@ func headsOf(advs []model.Advisory) []inputs.AdvisoryHead {
 // heads are heads.
 func selectionOf(heads []inputs.AdvisoryHead, data []byte, recs []Record) *selection {
 	always := make([]bool, len(recs))
-	for _, s := range [][]byte{[]byte(`"ecosystem":""`), []byte(`"name":""`)} {
+	for _, s := range purlOnly {
 		for at, rest := 0, data; ; {
 			k := bytes.Index(rest, s)
 			if k < 0 {
@@ -166,11 +166,27 @@ func selectionOf(heads []inputs.AdvisoryHead, data []byte, recs []Record) *selec
 			rest = data[at:]
 		}
 	}
+	return selectionFrom(heads, always)
+}
+
+// purlOnly are the texts that mark a record which may name a package by
+// purl alone: an affected entry without an ecosystem or a name.
+var purlOnly = [][]byte{[]byte(`"ecosystem":""`), []byte(`"name":""`)}
+
+// mayBePurlOnly reports whether the canonical JSON of one record holds a
+// purlOnly text, as selectionOf finds them in the whole data.
+func mayBePurlOnly(rec []byte) bool {
+	return bytes.Contains(rec, purlOnly[0]) || bytes.Contains(rec, purlOnly[1])
+}
+
+// selectionFrom is the selection of records with heads heads, of which
+// always are read whatever the SBOMs (besides the withdrawn and newest).
+func selectionFrom(heads []inputs.AdvisoryHead, always []bool) *selection {
 	var newestMod, newestPub time.Time
 	for _, h := range heads {
 		newestMod, newestPub = later(newestMod, h.Modified), later(newestPub, h.Published)
 	}
-	g := match.NewGroups(2 * len(recs))
+	g := match.NewGroups(2 * len(heads))
 	for j, h := range heads {
 		switch {
 		case h.Withdrawn != "":

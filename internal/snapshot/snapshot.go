@@ -268,6 +268,31 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			read[i], errs[i] = inputs.Read(j.path, j.opt)
 		}
 	}
+	// One OSV directory or zip new to the cache is frozen into the cache
+	// as it is read (stream.go), then read from there.
+	advs := 0
+	for _, j := range jobs {
+		if isAdv(j) {
+			advs++
+		}
+	}
+	readAdv := func(i int) {
+		if cache == nil || advs != 1 {
+			readJob(i)
+			return
+		}
+		set, in, err := cache.stream(jobs[i].path, jobs[i].opt)
+		switch {
+		case err != nil:
+			errs[i] = err
+		case set != nil:
+			cached = set
+		case in != nil:
+			read[i] = in
+		default:
+			readJob(i)
+		}
+	}
 	var wg sync.WaitGroup
 	if spec.Progress != nil {
 		if lookup(); cacheErr != nil {
@@ -277,7 +302,12 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 			if isAdv(j) && cached != nil {
 				continue
 			}
-			if readJob(i); errs[i] != nil {
+			if isAdv(j) {
+				readAdv(i)
+			} else {
+				readJob(i)
+			}
+			if errs[i] != nil {
 				break
 			}
 		}
@@ -292,7 +322,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		looked.Wait()
 		for i, j := range jobs {
 			if isAdv(j) && cached == nil && cacheErr == nil {
-				wg.Go(func() { readJob(i) })
+				wg.Go(func() { readAdv(i) })
 			}
 		}
 		wg.Wait()
@@ -305,7 +335,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		if isAdv(j) && cached != nil {
+		if isAdv(j) && read[i] == nil {
 			continue
 		}
 		if in := read[i]; j.signal && in.Kind != inputs.KindEPSS && in.Kind != inputs.KindKEV {
@@ -524,7 +554,7 @@ func (b *builder) finish() (*Snapshot, error) {
 			data, recs = encodeAdvisories(in.Advisories)
 		}
 		set.doc = buildIndex(in.Advisories, recs, data)
-		set.data, set.size, set.index, set.Stats = data, int64(len(data)), mustCanon(set.doc), advisoryStats(in.Advisories)
+		set.data, set.size, set.index, set.Stats = data, int64(len(data)), canonText(set.doc), advisoryStats(in.Advisories)
 	}
 	if set.dataDigest == "" {
 		set.dataDigest, set.indexDigest = canon.Digest(set.data), canon.Digest(set.index)
@@ -610,14 +640,15 @@ func mustCanon(v any) []byte {
 
 func digestOf(v any) string { return canon.Digest(mustCanon(v)) }
 
-// sbomText is the content file of an SBOM: its canonical JSON, written by
-// canon.Append (an order of magnitude faster than Marshal on a large value;
-// inputs.DigestSBOM digests SBOMs the same way).
-func sbomText(s *model.SBOM) []byte {
-	if b, err := canon.Append(nil, s); err == nil {
+// canonText is the canonical JSON of a large value (an SBOM's content file,
+// an advisory index), written by canon.Append: an order of magnitude faster
+// than Marshal, and without its generic copy of the value
+// (inputs.DigestSBOM digests SBOMs the same way).
+func canonText(v any) []byte {
+	if b, err := canon.Append(nil, v); err == nil {
 		return b
 	}
-	return mustCanon(s)
+	return mustCanon(v)
 }
 
 // encodeAdvisories returns the canonical JSON array of advisories, encoded in
@@ -752,22 +783,46 @@ func statsOf(in *model.Inputs, sources []Source, adv advStats) Stats {
 // advisoryStats counts advisories, withdrawn ones, and advisories by
 // ecosystem and by source.
 func advisoryStats(advs []model.Advisory) advStats {
-	st := advStats{Advisories: len(advs)}
-	eco, src := counter{}, counter{}
+	var c advCounter
 	for _, a := range advs {
-		if a.Withdrawn != "" {
-			st.Withdrawn++
-		}
-		src[a.Source]++
-		seen := map[string]bool{}
-		for _, af := range a.Affected {
-			if af.Ecosystem != "" && !seen[af.Ecosystem] {
-				seen[af.Ecosystem] = true
-				eco[af.Ecosystem]++
+		c.add(a.Withdrawn != "", a.Source, func(add func(eco string)) {
+			for _, af := range a.Affected {
+				add(af.Ecosystem)
 			}
-		}
+		})
 	}
-	st.ByEcosystem, st.BySource = eco.list(), src.list()
+	return c.stats()
+}
+
+// advCounter counts advisories one by one for advStats.
+type advCounter struct {
+	st       advStats
+	eco, src counter
+}
+
+// add counts one advisory; ecos calls add with the ecosystem of each of its
+// affected entries.
+func (c *advCounter) add(withdrawn bool, source string, ecos func(add func(eco string))) {
+	if c.eco == nil {
+		c.eco, c.src = counter{}, counter{}
+	}
+	c.st.Advisories++
+	if withdrawn {
+		c.st.Withdrawn++
+	}
+	c.src[source]++
+	var seen []string
+	ecos(func(eco string) {
+		if eco != "" && !slices.Contains(seen, eco) {
+			seen = append(seen, eco)
+			c.eco[eco]++
+		}
+	})
+}
+
+func (c *advCounter) stats() advStats {
+	st := c.st
+	st.ByEcosystem, st.BySource = c.eco.list(), c.src.list()
 	return st
 }
 

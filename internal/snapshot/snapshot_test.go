@@ -634,7 +634,7 @@ func TestSBOMText(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(sbomText(in.SBOM), mustCanon(in.SBOM)) {
+		if !bytes.Equal(canonText(in.SBOM), mustCanon(in.SBOM)) {
 			t.Errorf("%s: the content file differs from canon.Marshal's", p)
 		}
 	}

@@ -132,7 +132,7 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 		// An SBOM, only hashed when frozen (finish): encoded again.
 		for i := range s.Inputs.SBOMs {
 			if sb := &s.Inputs.SBOMs[i]; sbomFile(sb) == p {
-				data := sbomText(sb)
+				data := canonText(sb)
 				if canon.Digest(data) != s.fileDigest(p) {
 					return nil, fail.New(fail.Internal, "%s changed while in use", p)
 				}

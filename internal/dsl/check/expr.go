@@ -227,6 +227,9 @@ func inScope(name string, sc *scope) bool {
 
 // call resolves and checks a call of a built-in or a namespace method.
 func (c *checker) call(x *syntax.CallExpr, sc *scope) Type {
+	for _, a := range x.Args {
+		c.lookalikes(a)
+	}
 	var name string
 	switch fn := x.Fn.(type) {
 	case *syntax.Ident:
@@ -356,8 +359,12 @@ func (c *checker) binary(x *syntax.BinaryExpr, sc *scope) Type {
 		}
 		return Type{T: ir.TBool}
 	case "in", "not in":
+		c.lookalikes(x.X)
+		c.lookalikes(x.Y)
 		c.info.Cmp[x] = c.membership(x, lt, rt)
 	case "==", "!=":
+		c.lookalikes(x.X)
+		c.lookalikes(x.Y)
 		c.info.Cmp[x] = c.equality(x, x.X, lt, x.Y, rt)
 	default:
 		c.info.Cmp[x] = c.ordered(x, lt, rt)
