@@ -10,15 +10,8 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-type auditLogOptions struct {
-	since   string
-	typ     string
-	subject string
-	limit   int
-}
-
 func newAuditLogCmd(app *App) *cobra.Command {
-	opts := &auditLogOptions{}
+	q := &governance.AuditQuery{}
 	cmd := &cobra.Command{
 		Use:   "log [--since TS|AGE] [--type TYPE] [--subject S] [--limit N]",
 		Short: "Show the audit log in chain order",
@@ -30,18 +23,17 @@ a date, or an age (7d). With --format json each event carries its payload,
 previous hash and hash.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditLog(cmd.Context(), app, opts)
+			return runAuditLog(cmd.Context(), app, q)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.since, "since", "", "only events at or after this time or age")
-	f.StringVar(&opts.typ, "type", "", "only events of this type or type prefix")
-	f.StringVar(&opts.subject, "subject", "", "only events about this subject (P-n@v, EX-n, a run id, a key id)")
-	f.IntVar(&opts.limit, "limit", 0, "at most N events")
+	f.StringVar(&q.Since, "since", "", "only events at or after this time or age")
+	f.StringVar(&q.Type, "type", "", "only events of this type or type prefix")
+	f.StringVar(&q.Subject, "subject", "", "only events about this subject (P-n@v, EX-n, a run id, a key id)")
+	f.IntVar(&q.Limit, "limit", 0, "at most N events")
 	return cmd
 }
 
-func runAuditLog(ctx context.Context, app *App, opts *auditLogOptions) error {
-	q := governance.AuditQuery{Since: opts.since, Type: opts.typ, Subject: opts.subject, Limit: opts.limit}
-	return show(ctx, app, func(st *store.Store) (governance.AuditEvents, error) { return governance.AuditLog(ctx, st, q) }, report.AuditLog)
+func runAuditLog(ctx context.Context, app *App, q *governance.AuditQuery) error {
+	return show(ctx, app, func(st *store.Store) (governance.AuditEvents, error) { return governance.AuditLog(ctx, st, *q) }, report.AuditLog)
 }

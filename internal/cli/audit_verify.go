@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
@@ -65,10 +64,7 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 	if opts.dsn != "" {
 		return runAuditVerifyPostgres(ctx, app, opts.dsn)
 	}
-	trust, err := app.loadTrust(opts.gov.trust, false)
-	if fail.Is(err, fail.NotFound) && opts.gov.trust == "" {
-		trust, err = nil, nil // no trust config here: verify with the keys the data carries
-	}
+	trust, err := app.trustInForce(opts.gov.trust) // none: verify with the keys the data carries
 	if err != nil {
 		return err
 	}

@@ -15,19 +15,14 @@ import (
 )
 
 type bundleExportOptions struct {
-	policies    []string
-	snapshots   []string
-	runs        []string
-	sign        signFlags
-	validFor    string
-	validUntil  string
-	createdAt   string
-	anchor      string
-	stream      string
-	sequence    int64
-	compression string
-	out         string
-	trust       string
+	export     bundle.ExportOptions
+	sign       signFlags
+	validFor   string
+	validUntil string
+	createdAt  string
+	anchor     string
+	out        string
+	trust      string
 }
 
 func newBundleExportCmd(app *App) *cobra.Command {
@@ -61,17 +56,18 @@ the same bytes and sequence only with the same --time-anchor.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.policies, "policy", nil, "registered policy P-n (its active version), P-n@active, P-n@latest or P-n@v (repeatable)")
-	f.StringArrayVar(&opts.snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
-	f.StringSliceVar(&opts.runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
+	e := &opts.export
+	f.StringArrayVar(&e.Policies, "policy", nil, "registered policy P-n (its active version), P-n@active, P-n@latest or P-n@v (repeatable)")
+	f.StringArrayVar(&e.Snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
+	f.StringSliceVar(&e.Runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
 	opts.sign.add(f, "private key file or generated key name that signs the manifest (config signing.key)")
 	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
 	f.StringVar(&opts.validUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
 	f.StringVar(&opts.createdAt, "created-at", "", "createdAt as an RFC 3339 time (default: the newest time in the contents)")
 	f.StringVar(&opts.anchor, "time-anchor", "", "the signed time anchor, RFC 3339 (default: this machine's clock)")
-	f.StringVar(&opts.stream, "stream", "", "bundle stream name (default: the tenant)")
-	f.Int64Var(&opts.sequence, "sequence", 0, "sequence number in the stream (default: see above)")
-	f.StringVar(&opts.compression, "compression", "", "zstd or gzip (default: from the file name, else zstd)")
+	f.StringVar(&e.Stream, "stream", "", "bundle stream name (default: the tenant)")
+	f.Int64Var(&e.Sequence, "sequence", 0, "sequence number in the stream (default: see above)")
+	f.StringVar(&e.Compression, "compression", "", "zstd or gzip (default: from the file name, else zstd)")
 	f.StringVarP(&opts.out, "out", "o", "", "the bundle file to write")
 	f.StringVar(&opts.trust, "trust", "", "trust config whose scopes are recorded as the roles of the bundle's keys (default: as the governance commands find it)")
 	cmd.MarkFlagRequired("out")
@@ -79,9 +75,10 @@ the same bytes and sequence only with the same --time-anchor.`,
 }
 
 func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) error {
-	o := bundle.ExportOptions{Policies: opts.policies, Runs: opts.runs, Stream: opts.stream, Sequence: opts.sequence,
-		Compression: cmp.Or(opts.compression, bundle.CompressionFor(opts.out))}
-	for _, ref := range opts.snapshots {
+	o := opts.export
+	o.Compression = cmp.Or(o.Compression, bundle.CompressionFor(opts.out))
+	o.Snapshots = nil
+	for _, ref := range opts.export.Snapshots {
 		id, err := bundle.SnapshotRef(ref)
 		if err != nil {
 			return err

@@ -92,6 +92,7 @@ var gateKeys = map[string]bool{
 	"time-anchor": true, "bundle": true, "cache-dir": true, "tenant": true, "db": true,
 	"trust_file": true, "trust": true, "governance.quorum": true, "governance.exception_max_age": true,
 	"governance.simulation_max_age": true, "bundle.trust_roots": true, "feeds.cache_dir": true,
+	"unchecked-budget": true,
 }
 
 // applyConfig sets every configurable flag of cmd that was not given on

@@ -15,15 +15,9 @@ import (
 )
 
 type feedsPullOptions struct {
-	cacheDir    string
-	osv, sboms  []string
-	nvd         []string
-	kev, epss   bool
-	urls        feeds.URLs
-	retries     int
-	timeout     time.Duration
-	maxSize     int64
-	allowShrink bool
+	cacheDir string
+	req      feeds.Request
+	client   feeds.Client
 }
 
 func newFeedsPullCmd(app *App) *cobra.Command {
@@ -58,19 +52,20 @@ failed validation, 10 a transient failure persisted after the retries.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.cacheDir, "cache-dir", "", "feed cache directory (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
-	f.StringArrayVar(&opts.osv, "osv", nil, "OSV ecosystem to pull, as osv.dev names it (repeatable), or auto with --sbom")
-	f.StringArrayVar(&opts.sboms, "sbom", nil, "with --osv auto: SBOM whose purls name the ecosystems (repeatable)")
-	f.BoolVar(&opts.kev, "kev", false, "pull the CISA KEV catalog")
-	f.BoolVar(&opts.epss, "epss", false, "pull FIRST EPSS scores")
-	f.StringArrayVar(&opts.nvd, "nvd", nil, "NVD CVE 2.0 feed to pull: a year, recent or modified (repeatable)")
-	f.StringVar(&opts.urls.OSV, "osv-url", "", "base URL under which <Ecosystem>/all.zip lives (default "+feeds.DefaultOSV+")")
-	f.StringVar(&opts.urls.KEV, "kev-url", "", "KEV catalog URL (default "+feeds.DefaultKEV+")")
-	f.StringVar(&opts.urls.EPSS, "epss-url", "", "EPSS scores URL (default "+feeds.DefaultEPSS+")")
-	f.StringVar(&opts.urls.NVD, "nvd-url", "", "base URL of the nvdcve-2.0-<feed>.json.gz files (default "+feeds.DefaultNVD+")")
-	f.IntVar(&opts.retries, "retries", 3, "attempts after the first on a transient failure")
-	f.DurationVar(&opts.timeout, "timeout", 60*time.Second, "give up on a source that sends nothing for this long")
-	f.Int64Var(&opts.maxSize, "max-size", 4<<30, "largest download accepted, in bytes")
-	f.BoolVar(&opts.allowShrink, "allow-shrink", false, "accept a download with less than half the records of the copy in force")
+	r, c := &opts.req, &opts.client
+	f.StringArrayVar(&r.OSV, "osv", nil, "OSV ecosystem to pull, as osv.dev names it (repeatable), or auto with --sbom")
+	f.StringArrayVar(&r.SBOMs, "sbom", nil, "with --osv auto: SBOM whose purls name the ecosystems (repeatable)")
+	f.BoolVar(&r.KEV, "kev", false, "pull the CISA KEV catalog")
+	f.BoolVar(&r.EPSS, "epss", false, "pull FIRST EPSS scores")
+	f.StringArrayVar(&r.NVD, "nvd", nil, "NVD CVE 2.0 feed to pull: a year, recent or modified (repeatable)")
+	f.StringVar(&r.URLs.OSV, "osv-url", "", "base URL under which <Ecosystem>/all.zip lives (default "+feeds.DefaultOSV+")")
+	f.StringVar(&r.URLs.KEV, "kev-url", "", "KEV catalog URL (default "+feeds.DefaultKEV+")")
+	f.StringVar(&r.URLs.EPSS, "epss-url", "", "EPSS scores URL (default "+feeds.DefaultEPSS+")")
+	f.StringVar(&r.URLs.NVD, "nvd-url", "", "base URL of the nvdcve-2.0-<feed>.json.gz files (default "+feeds.DefaultNVD+")")
+	f.IntVar(&c.Retries, "retries", 3, "attempts after the first on a transient failure")
+	f.DurationVar(&c.Timeout, "timeout", 60*time.Second, "give up on a source that sends nothing for this long")
+	f.Int64Var(&c.MaxSize, "max-size", 4<<30, "largest download accepted, in bytes")
+	f.BoolVar(&c.AllowShrink, "allow-shrink", false, "accept a download with less than half the records of the copy in force")
 	return cmd
 }
 
@@ -85,19 +80,21 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
 		return err
 	}
 	cache := feeds.Open(app.feedCacheDir(opts.cacheDir))
-	plan, err := cache.Plan(feeds.Request{OSV: opts.osv, SBOMs: opts.sboms, NVD: opts.nvd, KEV: opts.kev, EPSS: opts.epss, URLs: app.feedLocations(opts.urls)})
+	req := opts.req
+	req.URLs = app.feedLocations(req.URLs)
+	plan, err := cache.Plan(req)
 	if plan != nil && plan.Auto != nil {
 		app.infof("stella: --osv auto: %d ecosystems from the SBOMs: %v", len(plan.Auto), plan.Auto)
 	}
 	if err != nil {
 		return app.inputError(err)
 	}
-	cl := &feeds.Client{Retries: opts.retries, Timeout: opts.timeout, MaxSize: opts.maxSize, AllowShrink: opts.allowShrink,
-		Progress: report.ProgressBar(app.Err, app.showProgress(), true)}
-	if opts.retries == 0 {
+	cl := opts.client
+	cl.Progress = report.ProgressBar(app.Err, app.showProgress(), true)
+	if cl.Retries == 0 {
 		cl.Retries = -1
 	}
-	res, perr := cache.Pull(ctx, cl, plan.Sources)
+	res, perr := cache.Pull(ctx, &cl, plan.Sources)
 	for _, r := range res {
 		for _, w := range r.Warnings {
 			app.infof("warning: feed %s: %s", r.Name, w)

@@ -33,18 +33,6 @@ type policyRunOptions struct {
 	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
 }
 
-// looseCursors maps each loose-input flag to the input cursor a frozen run
-// needs instead (docs/runs.md "A run, end to end").
-var looseCursors = []struct{ flag, cursor string }{
-	{"sbom", "sbom_digest"},
-	{"advisories", "advisory_snapshot"},
-	{"vex", "vex_set"},
-	{"reachability", "reachability_hash"},
-	{"epss", "signals_digest"},
-	{"kev", "signals_digest"},
-	{"exceptions", "exceptions_digest"},
-}
-
 func newPolicyRunCmd(app *App) *cobra.Command {
 	opts := &policyRunOptions{loose: map[string]*[]string{}}
 	cmd := &cobra.Command{
@@ -118,21 +106,26 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	opts.bundle.register(f)
 	addLabelFlag(f, &opts.labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
-	for _, l := range looseCursors {
-		if _, ok := opts.loose[l.flag]; ok {
+	for _, l := range run.LooseInputs {
+		if _, ok := opts.loose[l.Flag]; ok {
 			continue
 		}
 		v := new([]string)
-		opts.loose[l.flag] = v
-		f.StringArrayVar(v, l.flag, nil, "refused: runs need frozen inputs (use snapshot create + import, then --snapshot)")
-		f.Lookup(l.flag).Hidden = true
+		opts.loose[l.Flag] = v
+		f.StringArrayVar(v, l.Flag, nil, "refused: runs need frozen inputs (use snapshot create + import, then --snapshot)")
+		f.Lookup(l.Flag).Hidden = true
 	}
 	return cmd
 }
 
 func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyRunOptions) error {
 	started := time.Now()
-	if err := opts.refuseLoose(ctx, app); err != nil {
+	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
+	loose := map[string][]string{}
+	for flag, v := range opts.loose {
+		loose[flag] = *v
+	}
+	if err := run.RefuseLoose(ctx, open, loose); err != nil {
 		return err
 	}
 	if err := opts.checkSet(policyRef); err != nil {
@@ -165,7 +158,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		}
 	}
 	if opts.snapshot == "" {
-		return app.inputsUnfrozen(ctx, "no --snapshot given", []string{"snapshot_id"})
+		return run.Unfrozen(ctx, open, "no --snapshot given", []string{"snapshot_id"})
 	}
 
 	st, err := app.openStore(ctx, false)
@@ -235,39 +228,6 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	return gate(run.Gate(ev.Result.Verdict, opts.failOn, ev.Result.Shadow))
-}
-
-// refuseLoose refuses loose input files with inputs_unfrozen.
-func (o *policyRunOptions) refuseLoose(ctx context.Context, app *App) error {
-	var given, cursors []string
-	seen := map[string]bool{}
-	for _, l := range looseCursors {
-		if v := o.loose[l.flag]; v != nil && len(*v) > 0 {
-			given = append(given, "--"+l.flag)
-			if !seen[l.cursor] {
-				seen[l.cursor] = true
-				cursors = append(cursors, l.cursor)
-			}
-		}
-	}
-	if len(given) == 0 {
-		return nil
-	}
-	return app.inputsUnfrozen(ctx, "loose input files given ("+strings.Join(given, ", ")+")", cursors)
-}
-
-// inputsUnfrozen records a policy.inputs_unfrozen event (best effort) and
-// returns the exit-7 error naming the cursors the run is missing.
-func (a *App) inputsUnfrozen(ctx context.Context, why string, cursors []string) error {
-	if st, err := a.openStore(ctx, false); err == nil {
-		st.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Append(ctx, run.EventInputsUnfrozen, "cli", "", map[string]any{"reason": why, "missingCursors": cursors})
-			return err
-		})
-		st.Close()
-	}
-	return fail.New(fail.Unfrozen, "inputs_unfrozen: %s; policy run evaluates frozen inputs only — missing input cursors: %s. Freeze them with `stella snapshot create … -o DIR`, `stella snapshot import DIR`, then pass --snapshot ID",
-		why, strings.Join(cursors, ", "))
 }
 
 // loadPolicy resolves POLICY (run.LoadPolicy), rendering the compiler's

@@ -190,17 +190,20 @@ func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
 }
 
 // evalFlags are the flags every evaluation takes (simulate, run, diff):
-// --env, --as-of and --max-feed-age (docs/output.md "Freshness").
+// --env, --as-of, --max-feed-age (docs/output.md "Freshness") and
+// --unchecked-budget ("Coverage").
 type evalFlags struct {
-	env    []string
-	asOf   string
-	maxAge string
+	env       []string
+	asOf      string
+	maxAge    string
+	unchecked int
 }
 
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
 // spec parses --as-of (against the wall clock, read here once), --env and
@@ -211,6 +214,12 @@ func (e *evalFlags) spec() (spec run.Spec, err error) {
 	}
 	if spec.Env, err = run.ParseEnv(e.env); err != nil {
 		return spec, err
+	}
+	if e.unchecked < -1 {
+		return spec, fail.New(fail.Invalid, "--unchecked-budget %d: give a number of components ≥ 0, or -1 for none", e.unchecked)
+	}
+	if e.unchecked >= 0 {
+		spec.UncheckedBudget = &e.unchecked
 	}
 	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
 	return spec, err
@@ -223,7 +232,8 @@ func isSimulateFormat(f string) bool { return f == "yaml" || slices.Contains(rep
 // inputs sets the inputs of spec: the loose input files, frozen in memory
 // by Evaluate, or the snapshot.
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
-	loose := len(o.in.sboms)+len(o.in.advisories)+len(o.in.vex)+len(o.in.nvd)+len(o.in.reach)+len(o.in.exceptions) > 0 || o.in.epss != "" || o.in.kev != "" || len(o.in.feeds) > 0
+	r := o.in.Request
+	loose := len(r.SBOMs)+len(r.Advisories)+len(r.VEX)+len(r.NVD)+len(r.Signals)+len(r.Reachability)+len(r.Exceptions) > 0 || r.EPSS != "" || r.KEV != "" || len(o.in.feeds) > 0
 	if o.snapshot != "" {
 		if loose {
 			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
@@ -232,10 +242,10 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
 		return err
 	}
-	if len(o.in.sboms) == 0 {
+	if len(r.SBOMs) == 0 {
 		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
-	if len(o.in.advisories) == 0 && len(o.in.feeds) == 0 {
+	if len(r.Advisories) == 0 && len(o.in.feeds) == 0 {
 		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
 	}
 	files, err := o.in.spec(app)

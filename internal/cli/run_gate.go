@@ -17,18 +17,11 @@ import (
 // file --trust names (which must exist), else the first one the governance
 // commands would find; nil when there is none.
 func (a *App) trustInForce(flag string) (*governance.Trust, error) {
-	path := a.trustFile(flag)
-	t, err := governance.LoadTrust(path)
+	t, err := a.loadTrust(flag, false)
 	if flag == "" && fail.Is(err, fail.NotFound) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	if err := a.applySettings(&t.Settings); err != nil {
-		return nil, err
-	}
-	return t, a.checkTrust(t)
+	return t, err
 }
 
 // authorizeRun resolves the signing key of a command that records a run

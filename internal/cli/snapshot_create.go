@@ -20,32 +20,27 @@ import (
 // inputFlags are the flags that name raw inputs, shared by the commands that
 // freeze or read them (snapshot create, policy simulate).
 type inputFlags struct {
-	sboms, advisories, vex, reach, exceptions []string
-	signals, nvd                              []string
-	epss, kev                                 string
-	sbomFormat, vexFormat                     string
-	skipInvalid                               bool
-	maxInputSize                              int64
-	feeds                                     []string // cached feeds (docs/feeds.md)
-	cacheDir                                  string
-	usedFeeds                                 []feeds.Meta // the cached feeds spec read
+	snapshot.Request
+	feeds     []string // cached feeds (docs/feeds.md)
+	cacheDir  string
+	usedFeeds []feeds.Meta // the cached feeds spec read
 }
 
 // AddFlags registers the input flags on fs.
 func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&f.sboms, "sbom", nil, "SBOM file, CycloneDX or SPDX JSON (repeatable)")
-	fs.StringArrayVar(&f.advisories, "advisories", nil, "OSV advisories: a file, a directory tree or a zip (repeatable)")
-	fs.StringArrayVar(&f.vex, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
-	fs.StringArrayVar(&f.nvd, "nvd", nil, "NVD CVE API 2.0 JSON for severity resolution: a file (may be gzipped) or a directory of them, as published (repeatable)")
-	fs.StringVar(&f.epss, "epss", "", "EPSS scores CSV (may be gzipped)")
-	fs.StringVar(&f.kev, "kev", "", "CISA KEV catalog JSON")
-	fs.StringArrayVar(&f.signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
-	fs.StringArrayVar(&f.reach, "reachability", nil, "reachability facts, stella.reachability/v1 JSON (repeatable)")
-	fs.StringArrayVar(&f.exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable); snapshot create also takes \"approved\": the database's approved, unexpired exceptions")
-	fs.StringVar(&f.sbomFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
-	fs.StringVar(&f.vexFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
-	fs.BoolVar(&f.skipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
-	fs.Int64Var(&f.maxInputSize, "max-input-size", snapshot.DefaultMaxInputSize, "largest input file accepted, in bytes (after decompression)")
+	fs.StringArrayVar(&f.SBOMs, "sbom", nil, "SBOM file, CycloneDX or SPDX JSON (repeatable)")
+	fs.StringArrayVar(&f.Advisories, "advisories", nil, "OSV advisories: a file, a directory tree or a zip (repeatable)")
+	fs.StringArrayVar(&f.VEX, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
+	fs.StringArrayVar(&f.NVD, "nvd", nil, "NVD CVE API 2.0 JSON for severity resolution: a file (may be gzipped) or a directory of them, as published (repeatable)")
+	fs.StringVar(&f.EPSS, "epss", "", "EPSS scores CSV (may be gzipped)")
+	fs.StringVar(&f.KEV, "kev", "", "CISA KEV catalog JSON")
+	fs.StringArrayVar(&f.Signals, "signals", nil, "EPSS scores or a KEV catalog, detected by content (repeatable; at most one of each)")
+	fs.StringArrayVar(&f.Reachability, "reachability", nil, "reachability facts, stella.reachability/v1 JSON (repeatable)")
+	fs.StringArrayVar(&f.Exceptions, "exceptions", nil, "exceptions file, YAML or JSON (repeatable); snapshot create also takes \"approved\": the database's approved, unexpired exceptions")
+	fs.StringVar(&f.SBOMFormat, "sbom-format", "", "read every --sbom as this format instead of detecting it: cyclonedx|spdx")
+	fs.StringVar(&f.VEXFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
+	fs.BoolVar(&f.SkipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
+	fs.Int64Var(&f.MaxInputSize, "max-input-size", snapshot.DefaultMaxInputSize, "largest input file accepted, in bytes (after decompression)")
 	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
 	fs.Lookup("feeds").NoOptDefVal = feeds.All
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
@@ -53,9 +48,7 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 
 // spec turns the flags into a snapshot spec, with the cached feeds they select.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
-	sp, err := snapshot.Request{SBOMs: f.sboms, Advisories: f.advisories, VEX: f.vex, NVD: f.nvd, EPSS: f.epss, KEV: f.kev, Signals: f.signals,
-		Reachability: f.reach, Exceptions: f.exceptions, SBOMFormat: f.sbomFormat, VEXFormat: f.vexFormat, SkipInvalid: f.skipInvalid,
-		MaxInputSize: f.maxInputSize}.Spec()
+	sp, err := f.Request.Spec()
 	if err != nil {
 		return sp, err
 	}
@@ -124,14 +117,14 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []sna
 }
 
 func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
-	if len(opts.in.sboms) == 0 {
+	if len(opts.in.SBOMs) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	files, docs, err := app.approvedExceptions(opts.in.exceptions, time.Now())
+	files, docs, err := app.approvedExceptions(opts.in.Exceptions, time.Now())
 	if err != nil {
 		return err
 	}
-	opts.in.exceptions = files
+	opts.in.Exceptions = files
 	sp, err := opts.in.spec(app)
 	if err != nil {
 		return err

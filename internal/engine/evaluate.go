@@ -57,6 +57,15 @@ type Request struct {
 	// the outcome is recorded). Without it the bytes are dropped once
 	// hashed, so a result held only for rendering costs no extra memory.
 	Keep bool
+	// Coverage is which ecosystems of the components the advisory inputs
+	// cover (internal/run computes it from the snapshot, docs/output.md
+	// "Coverage"); the result carries it, counts its unchecked components
+	// and warns about them. nil: not known, nothing counted.
+	Coverage *Coverage
+	// UncheckedBudget, when set (--unchecked-budget), is the gate
+	// unchecked-budget like settings.unchecked_budget; with both, the
+	// smaller applies.
+	UncheckedBudget *int
 }
 
 // Evaluate runs req.Policy over req.Match and returns the result. Errors
@@ -104,6 +113,10 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	w = futureVEX(req.Inputs.VEX, at)
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
+	if w := req.Coverage.Warning(); w != "" {
+		warnings = append(warnings, w)
+		notices = append(notices, w)
+	}
 
 	if work := int64(len(prog.rules)) * int64(len(req.Match.Pairs)); work > MaxRuleEvaluations {
 		return nil, fail.New(fail.Invalid, "policy %s: %w: %d rules × %d findings = %d rule evaluations, over the limit of %d (docs/performance.md \"Bounds\"); split the policy or evaluate fewer SBOMs per run",
@@ -148,8 +161,9 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.Summary = summarize(findings, prog, stats, evals)
-	res.Freshness = fresh
-	res.Gates, res.Verdict = prog.gates(findings, req.Baseline, fresh)
+	res.Summary.Unchecked, res.Summary.UncheckedByEcosystem = req.Coverage.Unchecked(), req.Coverage.UncheckedCounts()
+	res.Freshness, res.Coverage = fresh, req.Coverage
+	res.Gates, res.Verdict = prog.gates(findings, req.Baseline, fresh, uncheckedGate{req.Coverage, req.UncheckedBudget})
 	res.keep = req.Keep
 	if err := res.seal(); err != nil {
 		return nil, err

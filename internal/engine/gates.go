@@ -75,6 +75,7 @@ func summarize(fs []Finding, p *program, stats []RuleStat, evals int) Summary {
 	if s.Rules == nil {
 		s.Rules = []RuleStat{}
 	}
+	s.UncheckedByEcosystem = []EcosystemCount{}
 	return s
 }
 
@@ -91,13 +92,14 @@ const (
 	GateMaxHigh       = "max-high"
 	GateMaxMedium     = "max-medium"
 	GateNewFindings   = "new-findings-only"
+	GateUnchecked     = "unchecked-budget" // components not checked (Coverage)
 )
 
 // gates evaluates the run-level gates the settings configure and the run
 // verdict: blocked when a gate blocks or an enforced finding is blocked
 // (under new_findings_only: a finding the baseline did not block), warned
 // when a gate warns or a finding is warned, else passed.
-func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gate, string) {
+func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness, unchecked uncheckedGate) ([]Gate, string) {
 	set := &p.set
 	gs := []Gate{}
 	count := func(pred func(*Finding) bool) (int, []string) {
@@ -195,6 +197,9 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness) ([]Gat
 
 	if set.maxFeedAge != nil {
 		gs = append(gs, feedAgeGate(fresh, *set.maxFeedAge))
+	}
+	if g, ok := unchecked.gate(set.uncheckedBudget); ok {
+		gs = append(gs, g)
 	}
 
 	verdict := VerdictPassed

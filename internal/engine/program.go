@@ -64,6 +64,7 @@ type settings struct {
 	unknownsReach   *decimal.D
 	unknownsEPSS    *decimal.D
 	maxFeedAge      *decimal.D // days
+	uncheckedBudget *decimal.D // components not checked (Coverage)
 	newFindingsOnly bool
 	severityProfile string
 	shadow          bool
@@ -121,6 +122,8 @@ func readSettings(fs ir.Fields) (settings, error) {
 			err = num(&s.unknownsEPSS)
 		case "max_feed_age_days":
 			err = num(&s.maxFeedAge)
+		case "unchecked_budget":
+			err = num(&s.uncheckedBudget)
 		case "severity_profile":
 			if v.Kind != ir.ValString {
 				return s, errorf("settings.severity_profile must be a string")

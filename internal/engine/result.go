@@ -52,11 +52,15 @@ type Result struct {
 	VEXMatchReport []VEXUnmatched `json:"vexMatchReport"`
 	Warnings       []string       `json:"warnings"` // input-level warnings, sorted
 	Freshness      *Freshness     `json:"freshness"`
-	// Notices are the warnings that depend on the evaluation time — stale
-	// advisory data, exceptions expiring soon or expired in scope, VEX
-	// statements dated after it — or that say a VEX statement was left out
-	// (a BOM-Link to another SBOM), which the CLI also prints on stderr.
-	// They are among Warnings; not encoded.
+	// Coverage says which ecosystems of the components the advisory
+	// inputs cover (docs/output.md "Coverage"); nil when the caller did
+	// not compute it (Request.Coverage).
+	Coverage *Coverage `json:"coverage"`
+	// Notices are the warnings the CLI also prints on stderr: those that
+	// depend on the evaluation time — stale advisory data, exceptions
+	// expiring soon or expired in scope, VEX statements dated after it —,
+	// components not checked (Coverage) and VEX statements left out (a
+	// BOM-Link to another SBOM). They are among Warnings; not encoded.
 	Notices []string `json:"-"`
 	Digests Digests  `json:"digests"`
 
@@ -130,6 +134,46 @@ type Summary struct {
 	UnknownsByKind  UnknownCounts `json:"unknownsByKind"`
 	RuleEvaluations int           `json:"ruleEvaluations"`
 	Exceptions      int           `json:"exceptionsApplied"`
+	// Unchecked counts the components no advisory of the inputs could be
+	// checked against (docs/output.md "Coverage"), per ecosystem in
+	// UncheckedByEcosystem (sorted by ecosystem; only those with any).
+	Unchecked            int              `json:"unchecked"`
+	UncheckedByEcosystem []EcosystemCount `json:"uncheckedByEcosystem"`
+}
+
+// EcosystemCount is a number of components of one ecosystem.
+type EcosystemCount struct {
+	Ecosystem  string `json:"ecosystem"`
+	Components int    `json:"components"`
+}
+
+// Coverage bases of an ecosystem (EcosystemCoverage.Basis).
+const (
+	CoverageFeed       = "feed"       // a feed of that ecosystem was pulled, even if it held no advisory for it
+	CoverageAdvisories = "advisories" // at least one advisory of the inputs names it (a heuristic for loose files)
+	CoverageNone       = "none"       // nothing covers it: its components are not checked
+)
+
+// Coverage is which ecosystems of the evaluated components the advisory
+// inputs cover, and which components could therefore not be checked
+// (docs/output.md "Coverage").
+type Coverage struct {
+	Ecosystems []EcosystemCoverage `json:"ecosystems"` // sorted by ecosystem
+}
+
+// EcosystemCoverage is the coverage of the components of one ecosystem.
+type EcosystemCoverage struct {
+	// Ecosystem is the OSV ecosystem the components are matched in ("npm",
+	// "Debian:12"), "purl:TYPE" for a purl type that has none, or
+	// "(no purl)".
+	Ecosystem  string `json:"ecosystem"`
+	Basis      string `json:"basis"` // feed, advisories or none
+	Components int    `json:"components"`
+	// Unchecked components: all of them when the basis is none; else
+	// those without a version that advisories of their package could not
+	// be compared with (NoVersion).
+	Unchecked int `json:"unchecked"`
+	NoVersion int `json:"noVersion,omitempty"`
 }
 
 // The kinds of missing signal a finding lists in Finding.Unknowns

@@ -3,7 +3,6 @@ package engine_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,7 +48,6 @@ func TestConformanceUnknownSeverity(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join(data, "sbom", "*", "*.json"))
 	var b strings.Builder
-	b.WriteString(unknownBegin)
 	b.WriteString("| SBOM | findings | unknown before | own CVSS | alias record | NVD | qualitative | unknown after | of which with a CVE alias |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	var total [8]int
@@ -101,25 +99,5 @@ func TestConformanceUnknownSeverity(t *testing.T) {
 		fmt.Fprintf(&b, " %d |", n)
 	}
 	b.WriteString("\n")
-	b.WriteString(unknownEnd)
-
-	path := filepath.Join(testenv.RepoRoot(), "docs", "conformance.md")
-	doc, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i, j := strings.Index(string(doc), unknownBegin), strings.Index(string(doc), unknownEnd)
-	if i < 0 || j < i {
-		t.Fatalf("%s has no unknown-severity table markers", path)
-	}
-	got := string(doc[:i]) + b.String() + string(doc[j+len(unknownEnd):])
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	if got != string(doc) {
-		t.Errorf("the unknown-severity table in docs/conformance.md is not what the shared data gives; rerun with -update and review the diff:\n%s", b.String())
-	}
+	testenv.DocTable(t, "conformance.md", unknownBegin, unknownEnd, b.String(), *update)
 }

@@ -322,6 +322,7 @@ var Settings = []Setting{
 	{Name: "score_threshold", Type: TNumber, Doc: "When set, a finding with severity.score ≥ threshold whose verdict no rule decided is blocked. 0–10."},
 	{Name: "severity_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "shadow", Type: TBool, Doc: "When true, runs of this policy are shadow runs: findings are recorded but not enforced (the gate never fails). Default false."},
+	{Name: "unchecked_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many components could not be checked against any advisory: their ecosystem is covered by no feed or advisory of the inputs, they have no purl, or no version (docs/output.md \"Coverage\")."},
 	{Name: "unknowns_budget", Type: TNumber, Doc: "Gate: the run is blocked when more than this many findings that are not quieted or ignored have an unknown severity (severity.unknown)."},
 	{Name: "unknowns_budget_epss", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings without an EPSS score."},
 	{Name: "unknowns_budget_reachability", Type: TNumber, Doc: "Gate: as unknowns_budget, for findings whose reachability is unknown (no fact, or state U)."},

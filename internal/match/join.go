@@ -92,6 +92,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	res.Notices = otherBOMWarnings(res.Unmatched)
 	res.Warnings = append(j.warnings(withdrawn), res.Notices...)
 	slices.Sort(res.Warnings)
+	res.NoVersion = j.noVer
 	return res, nil
 }
 
@@ -214,7 +215,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 	if ver == "" {
 		// Advisories name the package but there is no version to compare:
 		// say so rather than pass it silently (docs/conformance.md).
-		j.noVer[cmp.Or(c.Purl, eco+"/"+pkg)] = true
+		j.noVer[NoVersionKey(orig)] = true
 		return pairs
 	}
 	var hits []hit

@@ -24,7 +24,11 @@
 // with their product.
 package match
 
-import "github.com/stella-policy/stella/internal/model"
+import (
+	"cmp"
+
+	"github.com/stella-policy/stella/internal/model"
+)
 
 // Pair is one component affected by one advisory (after alias folding).
 type Pair struct {
@@ -62,4 +66,15 @@ type Result struct {
 	// prints them on stderr): VEX statements not applied because their
 	// BOM-Links name other SBOMs. They are among Warnings.
 	Notices []string
+	// NoVersion holds the components without a version whose package
+	// advisories name, so that none could be compared (NoVersionKey);
+	// internal/run counts them as not checked (docs/output.md "Coverage").
+	NoVersion map[string]bool
+}
+
+// NoVersionKey is a component's key in Result.NoVersion: its purl, or its
+// OSV ecosystem and package when it has none.
+func NoVersionKey(c *model.Component) string {
+	_, eco, pkg, _ := identity(c)
+	return cmp.Or(c.Purl, eco+"/"+pkg)
 }

@@ -137,7 +137,7 @@ func modeVerb(mode string) string {
 func strictness(key string, v ir.Value) (decimal.D, bool) {
 	switch key {
 	case "max_critical", "max_high", "max_medium", "max_feed_age_days", "unknowns_budget", "unknowns_budget_vex", "unknowns_budget_reachability",
-		"unknowns_budget_epss", "score_threshold", "epss_threshold":
+		"unknowns_budget_epss", "unchecked_budget", "score_threshold", "epss_threshold":
 		if v.Kind == ir.ValNumber {
 			return -v.Num, true // a lower limit or threshold blocks more
 		}

@@ -135,7 +135,7 @@ func Combine(members []Member, results []*engine.Result, env []engine.KV, pairs 
 	if base != nil {
 		comb.Inputs, comb.Env, comb.EvaluationTime = base.Inputs, base.Env, base.EvaluationTime
 		comb.VEXMatchReport, comb.Warnings = base.VEXMatchReport, slices.Clone(base.Warnings)
-		comb.Freshness, comb.Notices = base.Freshness, base.Notices
+		comb.Freshness, comb.Notices, comb.Coverage = base.Freshness, base.Notices, base.Coverage
 	}
 	if n := out.Set.Uncovered; n > 0 {
 		// Left out of the result, so no verdict or gate counts them: say so
@@ -215,6 +215,7 @@ func Combine(members []Member, results []*engine.Result, env []engine.KV, pairs 
 	comb.Verdict = verdict
 	comb.Shadow = shadow
 	comb.Summary = engine.Summarize(comb.Findings)
+	comb.Summary.Unchecked, comb.Summary.UncheckedByEcosystem = comb.Coverage.Unchecked(), comb.Coverage.UncheckedCounts()
 	if err := comb.Seal(); err != nil {
 		return nil, err
 	}

@@ -121,6 +121,14 @@ func JUnit(w io.Writer, r *engine.Result) error {
 		gates.Cases = append(gates.Cases, junitCase{Name: "severity-unknown", Classname: "gates",
 			SystemOut: &junitText{fmt.Sprintf("%d findings of unknown severity (by severity: %s)\n", n, SeverityCounts(r))}})
 	}
+	gates.Properties = append(gates.Properties, junitProperty{"coverage.unchecked", strconv.Itoa(r.Summary.Unchecked)})
+	if n := r.Summary.Unchecked; n > 0 {
+		// Not a failure unless a gate says so (unchecked-budget), but never
+		// silent (docs/output.md "Coverage").
+		gates.Tests++
+		gates.Cases = append(gates.Cases, junitCase{Name: "coverage-unchecked", Classname: "gates",
+			SystemOut: &junitText{fmt.Sprintf("%d components not checked against any advisory (%s)\n", n, UncheckedList(r))}})
+	}
 	if gates.Tests > 0 {
 		suites = append(suites, gates)
 	}

@@ -33,6 +33,10 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 	s := r.Summary.BySeverity
 	b.WriteString("| Critical | High | Medium | Low | None | Unknown |\n|---:|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d | %d |\n\n", s.Critical, s.High, s.Medium, s.Low, s.None, s.Unknown)
+	if r.Summary.Unchecked > 0 {
+		fmt.Fprintf(&b, "**%d components unchecked**: no advisory of the inputs could be checked against them (%s).\n\n",
+			r.Summary.Unchecked, mdText(UncheckedList(r)))
+	}
 	for _, g := range r.Gates {
 		if g.Outcome != engine.GatePass {
 			fmt.Fprintf(&b, "- gate **%s** %s: %s\n", g.Name, strings.ToUpper(g.Outcome), mdText(g.Message))

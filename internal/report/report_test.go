@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/policytest"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
@@ -50,9 +52,14 @@ func result(t *testing.T) *engine.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Besides the fixture's components, two of an ecosystem no advisory
+	// covers: the coverage line of every format (docs/output.md "Coverage").
+	cov := run.Coverage(snap, m)
+	cov.Ecosystems = append(cov.Ecosystems, engine.EcosystemCoverage{Ecosystem: "Debian:12", Basis: engine.CoverageNone, Components: 2, Unchecked: 2})
+	slices.SortFunc(cov.Ecosystems, func(a, b engine.EcosystemCoverage) int { return strings.Compare(a.Ecosystem, b.Ecosystem) })
 	r, err := engine.Evaluate(t.Context(), engine.Request{Policy: res.Policy, SourceMap: res.SourceMap, Digest: res.Digest,
 		Inputs: snap.Inputs, Match: m, Env: []engine.KV{{Key: "exposure", Value: "internet"}},
-		At: time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC)})
+		At: time.Date(2024, 7, 1, 12, 0, 0, 0, time.UTC), Coverage: cov})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +162,8 @@ func TestJUnitParses(t *testing.T) {
 			}
 		}
 	}
-	if doc.Tests != cases || doc.Failures != fails || doc.Skipped != skips || cases != 8 || fails != 3 || skips != 1 {
-		t.Errorf("totals %d/%d/%d, cases %d/%d/%d; want 8 cases (one the severity-unknown note), 3 failures (2 blocked findings + max-critical), 1 skipped",
+	if doc.Tests != cases || doc.Failures != fails || doc.Skipped != skips || cases != 9 || fails != 3 || skips != 1 {
+		t.Errorf("totals %d/%d/%d, cases %d/%d/%d; want 9 cases (the severity-unknown and coverage-unchecked notes among them), 3 failures (2 blocked findings + max-critical), 1 skipped",
 			doc.Tests, doc.Failures, doc.Skipped, cases, fails, skips)
 	}
 }

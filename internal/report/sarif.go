@@ -169,6 +169,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			"policyId": r.Policy.ID, "policyDigest": r.Policy.Digest, "verdict": r.Verdict,
 			"evaluationTime": r.EvaluationTime, "inputsHash": r.Inputs.InputsHash, "resultDigest": r.Digests.Result,
 			"bySeverity": r.Summary.BySeverity, "unknownSeverity": r.Summary.BySeverity.Unknown,
+			"unchecked": r.Summary.Unchecked, "uncheckedByEcosystem": r.Summary.UncheckedByEcosystem,
 		},
 	}
 	// One rule per advisory, in advisory id order.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // palette styles the table on a terminal; without colour it is the identity.
@@ -162,6 +163,30 @@ func unknownText(r *engine.Result) string {
 		return fmt.Sprintf(", %d of unknown severity", n)
 	}
 	return ""
+}
+
+// UncheckedText is what a summary line says after the counts when
+// components could not be checked against any advisory (docs/output.md
+// "Coverage"): ", 182 components unchecked (Debian:11 176, (no purl) 6)".
+func UncheckedText(r *engine.Result) string {
+	if r.Summary.Unchecked == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %s unchecked (%s)", text.Count(r.Summary.Unchecked, "component", "components"), UncheckedList(r))
+}
+
+// UncheckedList names the ecosystems with unchecked components and their
+// counts, at most three and then "…": "Debian:11 176, (no purl) 6".
+func UncheckedList(r *engine.Result) string {
+	var parts []string
+	for i, e := range r.Summary.UncheckedByEcosystem {
+		if i == 3 {
+			parts = append(parts, "…")
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", e.Ecosystem, e.Components))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // footerRows is how long a table must be for the summary line to be
@@ -325,7 +350,7 @@ func summaryLine(r *engine.Result, p palette) string {
 		shadow = " (shadow: not enforced)"
 	}
 	return fmt.Sprintf("%s%s: %s of %d findings%s · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
-		r.Summary.Findings, unknownText(r), r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
+		r.Summary.Findings, unknownText(r)+UncheckedText(r), r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
 }
 
 // ruleText names what decided a finding: its rule (or setting) and the

@@ -52,7 +52,8 @@ func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Co
 		c.Delta = delta.Compare(delta.Baseline{Kind: "run", Ref: base.runID}, base.res, res, base.inv, candInv)
 		return c, nil
 	}
-	spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge}
+	spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge,
+		UncheckedBudget: out.Spec.UncheckedBudget}
 	var bl delta.Baseline
 	if b.Snapshot != nil {
 		spec.Snapshot, bl = b.Snapshot, delta.Baseline{Kind: "snapshot", Ref: b.Snapshot.ID()}

@@ -34,6 +34,9 @@ type Spec struct {
 	// MaxFeedAge: warn when the newest advisory is older than this at the
 	// evaluation time (--max-feed-age, default 7 days; 0: never).
 	MaxFeedAge time.Duration
+	// UncheckedBudget: the unchecked-budget gate (--unchecked-budget,
+	// docs/output.md "Coverage"); nil: only the policy's setting.
+	UncheckedBudget *int
 
 	// How the evaluation is recorded (Record). Record says it will be: the
 	// result then carries the canonical bytes the store writes
@@ -104,7 +107,8 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		return out, err
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
-		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record}
+		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record,
+		Coverage: Coverage(out.Snapshot, out.Match), UncheckedBudget: spec.UncheckedBudget}
 	if spec.Set != nil {
 		ms, err := SetMembers(spec.Set)
 		if err != nil {

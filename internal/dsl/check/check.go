@@ -234,7 +234,7 @@ func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile)
 			if d := c.info.Nums[kv.Value.(*syntax.NumberLit)]; d < 0 || d > hi {
 				c.errorf(kv.Value, "dsl.settings.badValue", "setting %s must be between 0 and %s", key, hi)
 			}
-		case "max_critical", "max_high", "max_medium", "max_feed_age_days", "unknowns_budget", "unknowns_budget_vex", "unknowns_budget_reachability", "unknowns_budget_epss":
+		case "max_critical", "max_high", "max_medium", "max_feed_age_days", "unknowns_budget", "unknowns_budget_vex", "unknowns_budget_reachability", "unknowns_budget_epss", "unchecked_budget":
 			if d := c.info.Nums[kv.Value.(*syntax.NumberLit)]; d < 0 || d%decimal.One != 0 {
 				c.errorf(kv.Value, "dsl.settings.badValue", "setting %s must be a whole number ≥ 0", key)
 			}
