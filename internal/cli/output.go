@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/olekukonko/tablewriter"
 	"golang.org/x/term"
 
 	"github.com/stella-policy/stella/internal/report"
@@ -39,12 +38,6 @@ func (a *App) renderAs(f string, v any, table func(w io.Writer) error) error {
 		return report.JSON(a.Out, v)
 	}
 	return table(a.Out)
-}
-
-// newTable returns the generic table writer (report.NewTable), drawn with
-// box characters when stdout is a terminal.
-func (a *App) newTable(w io.Writer, headers ...any) *tablewriter.Table {
-	return report.NewTable(w, a.OutTTY, headers...)
 }
 
 // termWidth is the width tables must fit: $COLUMNS when set, else the

@@ -23,6 +23,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
 
@@ -58,9 +59,12 @@ type Globals struct {
 	AllowUnsignedTrust bool
 }
 
-// Color reports whether styled output may be written to stdout.
+// Color reports whether styled output may be written to stdout: on a
+// terminal, or anywhere with CLICOLOR_FORCE set (a CI log that shows
+// colours); never with --no-color or NO_COLOR (docs/output.md "Colour").
 func (a *App) Color() bool {
-	return a.OutTTY && !a.Global.NoColor && a.Getenv("NO_COLOR") == ""
+	force := a.Getenv("CLICOLOR_FORCE")
+	return (a.OutTTY || force != "" && force != "0") && !a.Global.NoColor && a.Getenv("NO_COLOR") == ""
 }
 
 // Format returns the output format: the --format flag, else table on a TTY
@@ -129,7 +133,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 				j.Flush()
 				j.record(slog.LevelError, oneLine(err.Error()), "exitCode", exitCode(err))
 			} else {
-				fmt.Fprintf(stderr, "stella: %s\n", oneLine(err.Error()))
+				fmt.Fprintf(report.Escaping(stderr), "stella: %s\n", oneLine(err.Error()))
 			}
 		}
 	}
@@ -260,6 +264,8 @@ func (a *App) configure(cmd *cobra.Command) error {
 	}
 	if _, ok := a.Err.(*jsonStderr); !ok && a.Global.LogFormat == "json" {
 		a.Err = newJSONStderr(a.Err)
+	} else if !ok {
+		a.Err = report.Escaping(a.Err) // messages quote inputs (docs/output.md "Control characters")
 	}
 	for _, n := range notes {
 		a.loud(n) // even with --quiet, like --allow-unsigned-trust

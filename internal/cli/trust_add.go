@@ -69,6 +69,6 @@ func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
 		return err
 	}
 	out := edit.Changed[0].View()
-	app.infof("trusted %s as %s in %s", report.Abbrev(out.KeyID), out.Principal, edit.File)
+	report.KeyTrusted(app.info(), out, edit.File)
 	return app.render(out, func(w io.Writer) error { return report.TrustAdded(w, out, app.tableOptions()) })
 }

@@ -91,7 +91,7 @@ func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn fun
 		a.loud(edit.Warning)
 	}
 	if edit.Root {
-		a.infof("%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")", edit.File, edit.Signer.Principal, report.Abbrev(edit.Signer.KeyID))
+		report.TrustRoot(a.info(), edit)
 	}
 	return edit, nil
 }

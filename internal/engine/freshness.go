@@ -67,7 +67,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	}
 	f.NewestModified = newest.Format(time.RFC3339Nano)
 	age := at.Sub(newest)
-	f.AgeDays = max(0, int(age/(24*time.Hour)))
+	f.AgeDays = int(max(0, wholeDays(newest, at)))
 	if maxAge <= 0 || age <= maxAge {
 		return f, warnings
 	}

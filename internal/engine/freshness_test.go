@@ -38,6 +38,7 @@ func TestFreshness(t *testing.T) {
 		{"the zero time of some records is ignored", advs("0001-01-01T00:00:00Z", "2025-05-31T00:00:00Z"), week, Freshness{"2025-05-31T00:00:00Z", 1, "7d", false}, 0},
 		{"no modified time: unknown age, stale", advs("", "0001-01-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 1},
 		{"no advisories", nil, week, Freshness{"", 0, "7d", false}, 0},
+		{"older than time.Duration reaches: exact age", advs("0002-01-01T00:00:00Z"), week, Freshness{"0002-01-01T00:00:00Z", 739037, "7d", true}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

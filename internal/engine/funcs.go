@@ -192,13 +192,23 @@ func daysBetween(v Val, at time.Time, until bool) Val {
 	if !ok {
 		return Null
 	}
-	d := at.Sub(t)
 	if until {
-		d = -d
+		return Num(decimal.Int(wholeDays(at, t)))
 	}
-	days := int64(d / (24 * time.Hour))
-	if d < 0 && d%(24*time.Hour) != 0 {
-		days-- // round down, not towards zero
+	return Num(decimal.Int(wholeDays(t, at)))
+}
+
+// wholeDays is the whole days from t to at, rounded down (negative when at
+// is earlier), exact for any two times: time.Sub saturates at about 292
+// years, which a far-past or far-future date in the inputs exceeds.
+func wholeDays(t, at time.Time) int64 {
+	s := at.Unix() - t.Unix()
+	if at.Nanosecond() < t.Nanosecond() {
+		s-- // the seconds rounded down
 	}
-	return Num(decimal.Int(days))
+	d := s / 86400
+	if s%86400 < 0 {
+		d-- // round down, not towards zero
+	}
+	return d
 }

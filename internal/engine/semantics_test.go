@@ -474,6 +474,12 @@ func TestDays(t *testing.T) {
 		{"2026-12-02", true, "0"},
 		{"2026-11-30", true, "-2"},
 		{"not a time", true, "null"},
+		{"2026-11-01T11:59:59.5Z", false, "30"},
+		{"2026-11-01T12:00:00.5Z", false, "29"},
+		// Beyond time.Duration's 292 years: exact, not saturated.
+		{"0001-01-01T00:00:00Z", false, "739950"},
+		{"9999-12-31T00:00:00Z", true, "2912107"},
+		{"9999-12-31T00:00:00Z", false, "-2912108"},
 	} {
 		if got := daysBetween(Str(tc.t), at, tc.until).String(); got != tc.want {
 			t.Errorf("days(%s, until %v) = %s, want %s", tc.t, tc.until, got, tc.want)

@@ -14,20 +14,6 @@ import (
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
-func TestHumanAge(t *testing.T) {
-	for _, c := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "0s"}, {45 * time.Second, "45s"}, {3 * time.Minute, "3m"}, {3*time.Hour + 12*time.Minute, "3h12m"},
-		{52 * time.Hour, "2d4h"}, {72 * time.Hour, "3d0h"},
-	} {
-		if got := HumanAge(c.d); got != c.want {
-			t.Errorf("HumanAge(%v) = %q, want %q", c.d, got, c.want)
-		}
-	}
-}
-
 // pulled is a cache holding the fixture's four feeds, pulled at fixedNow.
 func pulled(t *testing.T) *fixture {
 	f := newFixture(t)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Status is one cached feed as `stella feeds status` shows it (docs/feeds.md).
@@ -37,7 +38,7 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 		s := Status{Meta: m}
 		d, ok := m.ageAt(now)
 		if ok {
-			s.Age, s.AgeSeconds = HumanAge(d), int64(d/time.Second)
+			s.Age, s.AgeSeconds = text.Elapsed(d), int64(d/time.Second)
 			s.Stale = maxAge > 0 && d > maxAge
 		}
 		if err := c.Verify(&m); err != nil {
@@ -78,27 +79,13 @@ func (m *Meta) ageAt(now time.Time) (time.Duration, bool) {
 	return max(now.Sub(t), 0).Truncate(time.Second), true
 }
 
-// HumanAge writes a duration in days, hours and minutes ("2d4h", "3h12m", "45s").
-func HumanAge(d time.Duration) string {
-	days, h, m := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd%dh", days, h)
-	case h > 0:
-		return fmt.Sprintf("%dh%dm", h, m)
-	case m > 0:
-		return fmt.Sprintf("%dm", m)
-	}
-	return fmt.Sprintf("%ds", int(d/time.Second))
-}
-
 // Ages says which cached feeds are in use and how old each is at now.
 func Ages(ms []Meta, now time.Time) string {
 	parts := make([]string, len(ms))
 	for i, m := range ms {
 		age := "?"
 		if d, ok := m.ageAt(now); ok {
-			age = HumanAge(d)
+			age = text.Elapsed(d)
 		}
 		parts[i] = fmt.Sprintf("%s (%d records, age %s)", m.Name, m.Records, age)
 	}

@@ -653,3 +653,22 @@ func countKey(p, key string) (int, error) {
 		}
 	}
 }
+
+// specVersionProblem is the positioned problem with a document's
+// specVersion, if it has one: cyclonedx-go refuses a version it does not
+// know (or a value that is not a string) with an error encoding/json passes
+// on without a place.
+func specVersionProblem(d *doc) (Problem, bool) {
+	var top struct {
+		SpecVersion json.RawMessage `json:"specVersion"`
+	}
+	if json.Unmarshal(d.data, &top) != nil || top.SpecVersion == nil {
+		return Problem{}, false
+	}
+	var sv cdx.SpecVersion
+	if sv.UnmarshalJSON(top.SpecVersion) == nil {
+		return Problem{}, false
+	}
+	return d.atPointer("/specVersion", "specVersion %s is not a CycloneDX version (want a string, %q to %q)",
+		top.SpecVersion, cdx.SpecVersion1_0.String(), cdx.SpecVersion1_7.String()), true
+}

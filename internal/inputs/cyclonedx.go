@@ -44,6 +44,9 @@ func readCycloneDX(d *doc, in *Input) error {
 func (c *cdxReader) decodeWhole() error {
 	var cd cdxDoc
 	if err := decodeJSON(c.d, &cd); err != nil {
+		if p, ok := specVersionProblem(c.d); ok {
+			return invalid("", p)
+		}
 		return err
 	}
 	c.bom = &cd.BOM

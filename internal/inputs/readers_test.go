@@ -183,7 +183,10 @@ func TestCycloneDXErrors(t *testing.T) {
 		Options{}, `v.json:1:\d+: /vulnerabilities/0/analysis/state: unknown analysis state "maybe"`)
 	readErr(t, "v.json", `{"bomFormat": "CycloneDX", "specVersion": "1.4", "vulnerabilities": [{"analysis": {"state": "in_triage"}}]}`,
 		Options{}, `v.json:1:\d+: /vulnerabilities/0: vulnerability without an id`)
-	readErr(t, "s.json", `{"bomFormat": "CycloneDX", "specVersion": "9.9", "components": []}`, Options{}, `s.json: .*invalid specification version`)
+	readErr(t, "s.json", `{"bomFormat": "CycloneDX", "specVersion": "9.9", "components": []}`, Options{},
+		`s.json:1:43: /specVersion: specVersion "9.9" is not a CycloneDX version \(want a string, "1.0" to "1.7"\)`)
+	readErr(t, "s.json", "{\"bomFormat\": \"CycloneDX\",\n  \"specVersion\": 1.4}", Options{},
+		`s.json:2:18: /specVersion: specVersion 1.4 is not a CycloneDX version`)
 	readErr(t, "f.json", `{"bomFormat": "CycloneDx", "components": []}`, Options{Format: CycloneDX}, `f.json:1:\d+: /bomFormat: bomFormat is "CycloneDx", want "CycloneDX"`)
 }
 

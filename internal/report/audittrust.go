@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The terminal forms of the key, trust and audit-verify commands
@@ -26,13 +27,13 @@ func KeyGenerated(w io.Writer, k *governance.GeneratedKey, _ Options) error {
 	if k.Encrypted {
 		enc = ", encrypted"
 	}
-	_, err := fmt.Fprintf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", k.Type, k.Name, k.KeyID, k.PrivateKey, enc, k.PublicKey)
+	_, err := printf(w, "generated %s key %q\n  key id   %s\n  private  %s (mode 0600%s)\n  public   %s\n", k.Type, k.Name, k.KeyID, k.PrivateKey, enc, k.PublicKey)
 	return err
 }
 
 // TrustList writes `trust ls`: the trust config's settings, then its keys.
 func TrustList(w io.Writer, l governance.TrustListing, o Options) error {
-	fmt.Fprintf(w, "%s: quorum %d, exceptions at most %s, simulations at most %s old at submission\n",
+	printf(w, "%s: quorum %d, exceptions at most %s, simulations at most %s old at submission\n",
 		l.File, l.Settings.Quorum, l.Settings.ExceptionMaxAge, l.Settings.SimulationMaxAge)
 	t := NewTable(w, o.TTY, "PRINCIPAL", "KEY ID", "TYPE", "SCOPES")
 	for _, k := range l.Keys {
@@ -43,41 +44,54 @@ func TrustList(w io.Writer, l governance.TrustListing, o Options) error {
 
 // TrustAdded writes the key `trust add` trusted.
 func TrustAdded(w io.Writer, k governance.TrustedKeyView, _ Options) error {
-	_, err := fmt.Fprintf(w, "%s  %s  %s\n", k.Principal, k.KeyID, strings.Join(k.Scopes, ","))
+	_, err := printf(w, "%s  %s  %s\n", k.Principal, k.KeyID, strings.Join(k.Scopes, ","))
 	return err
 }
 
 // TrustRemoved writes the keys `trust rm` removed from file.
 func TrustRemoved(w io.Writer, keys []governance.TrustedKeyView, file string) error {
 	for _, k := range keys {
-		fmt.Fprintf(w, "removed %s (%s) from %s\n", k.KeyID, k.Principal, file)
+		printf(w, "removed %s (%s) from %s\n", k.KeyID, k.Principal, file)
 	}
 	return nil
 }
 
+// KeyTrusted writes the note `trust add` leaves on stderr: the key, by its
+// short id, as whom and in which trust config.
+func KeyTrusted(w io.Writer, k governance.TrustedKeyView, file string) {
+	printf(w, "trusted %s as %s in %s\n", text.Abbrev(k.KeyID), k.Principal, file)
+}
+
+// TrustRoot writes the note a trust edit signed by the trust config's root
+// of trust leaves on stderr.
+func TrustRoot(w io.Writer, e *governance.TrustEdit) {
+	printf(w, "%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n",
+		e.File, e.Signer.Principal, text.Abbrev(e.Signer.KeyID))
+}
+
 // TrustSigned writes the version of the trust config `trust sign` signed.
 func TrustSigned(w io.Writer, e *governance.TrustEdit, _ Options) error {
-	_, err := fmt.Fprintf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
-		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, Abbrev(e.Signer.KeyID), e.Seq)
+	_, err := printf(w, "%s: version %d (%s) signed by %s (%s), audit event %d\n",
+		e.File, e.State.Version, e.State.Digest, e.Signer.Principal, text.Abbrev(e.Signer.KeyID), e.Seq)
 	return err
 }
 
 // AuditVerified writes `audit verify` of a tenant's chain that verified.
 func AuditVerified(w io.Writer, rep *governance.AuditReport, _ Options) error {
-	fmt.Fprintf(w, "audit chain of tenant %s: ok\n", rep.Tenant)
-	fmt.Fprintf(w, "  events        %d\n", rep.Events)
-	fmt.Fprintf(w, "  head          %s\n", rep.Head)
-	fmt.Fprintf(w, "  statements    %d signed statements verified\n", rep.Statements)
-	fmt.Fprintf(w, "  attestations  %d run attestations verified", rep.Attestations)
+	printf(w, "audit chain of tenant %s: ok\n", rep.Tenant)
+	printf(w, "  events        %d\n", rep.Events)
+	printf(w, "  head          %s\n", rep.Head)
+	printf(w, "  statements    %d signed statements verified\n", rep.Statements)
+	printf(w, "  attestations  %d run attestations verified", rep.Attestations)
 	if n := len(rep.Unverifiable); n > 0 {
-		fmt.Fprintf(w, ", %d signed by keys unknown here", n)
+		printf(w, ", %d signed by keys unknown here", n)
 	}
-	fmt.Fprintln(w)
+	printLine(w)
 	if c := rep.SignedHead; c != nil {
-		fmt.Fprintf(w, "  signed head   event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
+		printf(w, "  signed head   event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
 	}
 	for _, c := range rep.Checkpoints {
-		fmt.Fprintf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
+		printf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
 	}
 	return nil
 }
@@ -85,15 +99,15 @@ func AuditVerified(w io.Writer, rep *governance.AuditReport, _ Options) error {
 // AuditExportVerified writes `audit verify --export` of the export file
 // path that verified.
 func AuditExportVerified(w io.Writer, path string, rep *governance.ExportReport) error {
-	fmt.Fprintf(w, "audit export %s: ok\n", path)
-	fmt.Fprintf(w, "  tenant      %s\n", rep.Tenant)
-	fmt.Fprintf(w, "  events      %d to %d (%d), head %s\n", rep.Range.From, rep.Range.To, rep.Events, rep.Range.Head)
-	fmt.Fprintf(w, "  statements  %d verified\n", rep.Statements)
+	printf(w, "audit export %s: ok\n", path)
+	printf(w, "  tenant      %s\n", rep.Tenant)
+	printf(w, "  events      %d to %d (%d), head %s\n", rep.Range.From, rep.Range.To, rep.Events, rep.Range.Head)
+	printf(w, "  statements  %d verified\n", rep.Statements)
 	who := "not checked against a trust config"
 	if rep.Trusted {
 		who = "trusted with policy:audit"
 	}
-	fmt.Fprintf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
+	printf(w, "  exporter    %s (%s), %s, at %s\n", rep.Exporter.Principal, text.Abbrev(rep.Exporter.KeyID), who, rep.ExportedAt)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // TestAuditTrust renders the terminal forms of the key, trust and
@@ -32,14 +33,19 @@ func TestAuditTrust(t *testing.T) {
 			"removed sha256:a1 (alice) from trust.yaml\n"},
 		{"trust signed", func(w *bytes.Buffer) error {
 			return TrustSigned(w, &governance.TrustEdit{File: "trust.yaml", State: governance.TrustState{Version: 3, Digest: "sha256:d3"}, Signer: signer, Seq: 9}, Options{})
-		}, "trust.yaml: version 3 (sha256:d3) signed by root (" + Abbrev(signer.KeyID) + "), audit event 9\n"},
+		}, "trust.yaml: version 3 (sha256:d3) signed by root (" + text.Abbrev(signer.KeyID) + "), audit event 9\n"},
+		{"key trusted", func(w *bytes.Buffer) error { KeyTrusted(w, k, "trust.yaml"); return nil }, "trusted sha256:a1 as alice in trust.yaml\n"},
+		{"trust root", func(w *bytes.Buffer) error {
+			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer})
+			return nil
+		}, "trust.yaml is signed by root (" + text.Abbrev(signer.KeyID) + "), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n"},
 		{"audit verified", func(w *bytes.Buffer) error {
 			return AuditVerified(w, &governance.AuditReport{Tenant: "default", Events: 4, Head: "sha256:h", Statements: 2, Attestations: 1, Unverifiable: []string{"x"}}, Options{})
 		}, "audit chain of tenant default: ok\n  events        4\n  head          sha256:h\n  statements    2 signed statements verified\n  attestations  1 run attestations verified, 1 signed by keys unknown here\n"},
 		{"audit export verified", func(w *bytes.Buffer) error {
 			return AuditExportVerified(w, "a.json", &governance.ExportReport{Tenant: "default", Exporter: *signer, ExportedAt: "2026-12-01T00:00:00Z",
 				Range: governance.ExportRange{From: 1, To: 4, Head: "sha256:h"}, Events: 4, Statements: 2, Trusted: true})
-		}, "audit export a.json: ok\n  tenant      default\n  events      1 to 4 (4), head sha256:h\n  statements  2 verified\n  exporter    root (" + Abbrev(signer.KeyID) + "), trusted with policy:audit, at 2026-12-01T00:00:00Z\n"},
+		}, "audit export a.json: ok\n  tenant      default\n  events      1 to 4 (4), head sha256:h\n  statements  2 verified\n  exporter    root (" + text.Abbrev(signer.KeyID) + "), trusted with policy:audit, at 2026-12-01T00:00:00Z\n"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer

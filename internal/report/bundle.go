@@ -17,8 +17,8 @@ func BundleExport(w io.Writer, s *bundle.ExportSummary) error {
 	if s.Reused {
 		again = " (same content as an earlier export: same sequence, same bytes)"
 	}
-	fmt.Fprintf(w, "wrote %s (%d bytes, %s)%s\n", s.File, s.Bytes, s.Compression, again)
-	_, err := fmt.Fprintf(w, "  id         %s\n  file       %s\n  stream     %s, sequence %d\n  valid      %s … %s\n  anchor     %s\n  entries    %d, merkle root %s\n  signed by  %s\n",
+	printf(w, "wrote %s (%d bytes, %s)%s\n", s.File, s.Bytes, s.Compression, again)
+	_, err := printf(w, "  id         %s\n  file       %s\n  stream     %s, sequence %d\n  valid      %s … %s\n  anchor     %s\n  entries    %d, merkle root %s\n  signed by  %s\n",
 		s.BundleID, s.FileDigest, s.Stream, s.Sequence, s.CreatedAt, s.ValidUntil, s.TimeAnchor, s.Entries, s.MerkleRoot, s.Signer)
 	return err
 }
@@ -27,26 +27,26 @@ func BundleExport(w io.Writer, s *bundle.ExportSummary) error {
 // the manifest says, then every file as found.
 func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	p := newPalette(o.Color)
-	fmt.Fprintf(w, "bundle %s  %s\n", in.File, p.paint(p.warn, "UNVERIFIED"))
-	fmt.Fprintf(w, "  file        %s (%d bytes, %s)\n", in.FileDigest, in.Bytes, in.Compression)
+	printf(w, "bundle %s  %s\n", in.File, p.paint(p.warn, "UNVERIFIED"))
+	printf(w, "  file        %s (%d bytes, %s)\n", in.FileDigest, in.Bytes, in.Compression)
 	if m := in.Manifest; m != nil {
-		fmt.Fprintf(w, "  id          %s\n  format      %s\n  producer    %s %s\n", m.BundleID, m.Format, m.Producer.Name, m.Producer.Version)
-		fmt.Fprintf(w, "  stream      %s, sequence %d (tenant %s)\n  valid       %s … %s\n  merkle root %s\n",
+		printf(w, "  id          %s\n  format      %s\n  producer    %s %s\n", m.BundleID, m.Format, m.Producer.Name, m.Producer.Version)
+		printf(w, "  stream      %s, sequence %d (tenant %s)\n  valid       %s … %s\n  merkle root %s\n",
 			m.Stream, m.Sequence, m.Tenant, m.CreatedAt, m.ValidUntil, m.MerkleRoot)
 		for _, p := range m.Policies {
-			fmt.Fprintf(w, "  policy      %s %q %s (%d approvals)\n", p.Ref(), p.Name, p.IRDigest, len(p.Approvals))
+			printf(w, "  policy      %s %q %s (%d approvals)\n", p.Ref(), p.Name, p.IRDigest, len(p.Approvals))
 		}
 		for _, s := range m.Snapshots {
-			fmt.Fprintf(w, "  snapshot    %s (%d files)\n", s.ID, s.Files)
+			printf(w, "  snapshot    %s (%d files)\n", s.ID, s.Files)
 		}
 		for _, r := range m.Runs {
-			fmt.Fprintf(w, "  run         %s findings %s\n", r.RunID, r.FindingsDigest)
+			printf(w, "  run         %s findings %s\n", r.RunID, r.FindingsDigest)
 		}
 		for _, k := range m.TrustRoots {
-			fmt.Fprintf(w, "  key         %s %s %s %v\n", k.KeyID, k.Name, k.Type, k.Roles)
+			printf(w, "  key         %s %s %s %v\n", k.KeyID, k.Name, k.Type, k.Roles)
 		}
 	} else {
-		fmt.Fprintf(w, "  manifest    %s\n", in.ManifestErr)
+		printf(w, "  manifest    %s\n", in.ManifestErr)
 	}
 	t := NewTable(w, o.TTY, "PATH", "SIZE", "SHA256", "MANIFEST")
 	for _, f := range in.Files {
@@ -55,28 +55,24 @@ func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	return t.Render()
 }
 
-// Abbrev is text.Abbrev for the commands' messages about key ids
-// (internal/cli imports report, not text).
-func Abbrev(id string) string { return text.Abbrev(id) }
-
 // BundleVerified writes a bundle's verification report under status
 // ("verified", "imported", …). Its warnings are the caller's to print.
 func BundleVerified(w io.Writer, rep *bundle.Report, status string, o Options) error {
 	p := newPalette(o.Color)
-	fmt.Fprintf(w, "bundle %s  %s\n", rep.File, p.paint(p.good, strings.ToUpper(status)))
-	fmt.Fprintf(w, "  id          %s\n  file        %s\n", rep.BundleID, rep.FileDigest)
-	fmt.Fprintf(w, "  stream      %s, sequence %d (tenant %s)\n", rep.Stream, rep.Sequence, rep.Tenant)
-	fmt.Fprintf(w, "  producer    %s %s\n", rep.Producer.Name, rep.Producer.Version)
-	fmt.Fprintf(w, "  valid       %s … %s (checked at %s, %s: %d days left)\n", rep.CreatedAt, rep.ValidUntil, rep.TimeAnchor, rep.AnchorFrom, rep.DaysLeft)
-	fmt.Fprintf(w, "  anchor      %s (the exporter's clock, signed)\n", rep.SignedAnchor)
-	fmt.Fprintf(w, "  signed by   %s\n", strings.Join(rep.Signers, ", "))
-	fmt.Fprintf(w, "  entries     %d, merkle root %s\n", rep.Entries, rep.MerkleRoot)
+	printf(w, "bundle %s  %s\n", rep.File, p.paint(p.good, strings.ToUpper(status)))
+	printf(w, "  id          %s\n  file        %s\n", rep.BundleID, rep.FileDigest)
+	printf(w, "  stream      %s, sequence %d (tenant %s)\n", rep.Stream, rep.Sequence, rep.Tenant)
+	printf(w, "  producer    %s %s\n", rep.Producer.Name, rep.Producer.Version)
+	printf(w, "  valid       %s … %s (checked at %s, %s: %d days left)\n", rep.CreatedAt, rep.ValidUntil, rep.TimeAnchor, rep.AnchorFrom, rep.DaysLeft)
+	printf(w, "  anchor      %s (the exporter's clock, signed)\n", rep.SignedAnchor)
+	printf(w, "  signed by   %s\n", strings.Join(rep.Signers, ", "))
+	printf(w, "  entries     %d, merkle root %s\n", rep.Entries, rep.MerkleRoot)
 	for _, l := range []struct {
 		name string
 		list []string
 	}{{"policies", rep.Policies}, {"snapshots", rep.Snapshots}, {"runs", rep.Runs}} {
 		if len(l.list) > 0 {
-			fmt.Fprintf(w, "  %-11s %s\n", l.name, strings.Join(l.list, ", "))
+			printf(w, "  %-11s %s\n", l.name, strings.Join(l.list, ", "))
 		}
 	}
 	return nil
@@ -86,21 +82,21 @@ func BundleVerified(w io.Writer, rep *bundle.Report, status string, o Options) e
 // carried approvals as this site's trust config judged them.
 func BundleImported(w io.Writer, path string, res *bundle.ImportResult, approvals []*governance.ApprovalReport, o Options) error {
 	if !res.Imported {
-		_, err := fmt.Fprintf(w, "bundle %s (%s) was already imported: nothing changed\n", path, res.Report.BundleID)
+		_, err := printf(w, "bundle %s (%s) was already imported: nothing changed\n", path, res.Report.BundleID)
 		return err
 	}
 	if err := BundleVerified(w, res.Report, "imported", o); err != nil {
 		return err
 	}
 	if res.Forced {
-		fmt.Fprintf(w, "  FORCED      sequence %d after %d: %s\n", res.Report.Sequence, res.PreviousSequence, res.Reason)
+		printf(w, "  FORCED      sequence %d after %d: %s\n", res.Report.Sequence, res.PreviousSequence, res.Reason)
 	}
 	for _, l := range []struct {
 		name string
 		list []string
 	}{{"new policies", res.Policies}, {"new snapshots", res.Snapshots}, {"new runs", res.Runs}, {"new keys", res.Keys}} {
 		if len(l.list) > 0 {
-			fmt.Fprintf(w, "  %-13s %s\n", l.name, strings.Join(l.list, ", "))
+			printf(w, "  %-13s %s\n", l.name, strings.Join(l.list, ", "))
 		}
 	}
 	for _, a := range approvals {
@@ -108,16 +104,16 @@ func BundleImported(w io.Writer, path string, res *bundle.ImportResult, approval
 		if !a.Approved {
 			state = "not approved here"
 		}
-		fmt.Fprintf(w, "  approvals   %s %s: %d of %d", a.Policy, state, len(a.Approvers), a.Quorum)
+		printf(w, "  approvals   %s %s: %d of %d", a.Policy, state, len(a.Approvers), a.Quorum)
 		if len(a.Approvers) > 0 {
-			fmt.Fprintf(w, " (%s)", strings.Join(a.Approvers, ", "))
+			printf(w, " (%s)", strings.Join(a.Approvers, ", "))
 		}
 		for _, r := range a.Rejected {
-			fmt.Fprintf(w, "; %s does not count: %s", r.Principal, r.Reason)
+			printf(w, "; %s does not count: %s", r.Principal, r.Reason)
 		}
-		fmt.Fprintln(w)
+		printLine(w)
 	}
-	_, err := fmt.Fprintf(w, "  audit event %d (bundle.imported)\n", res.AuditSeq)
+	_, err := printf(w, "  audit event %d (bundle.imported)\n", res.AuditSeq)
 	return err
 }
 
@@ -125,7 +121,7 @@ func BundleImported(w io.Writer, path string, res *bundle.ImportResult, approval
 // here. Its warnings are the caller's to print.
 func BundleStatus(w io.Writer, s *bundle.StatusReport, o Options) error {
 	if len(s.Streams) == 0 {
-		_, err := fmt.Fprintln(w, "no bundles imported here; import one with `stella bundle import KIT`")
+		_, err := printLine(w, "no bundles imported here; import one with `stella bundle import KIT`")
 		return err
 	}
 	t := NewTable(w, o.TTY, "STREAM", "SEQUENCE", "BUNDLE", "TIME ANCHOR", "VALID UNTIL", "DAYS LEFT", "IMPORTS")
@@ -142,6 +138,6 @@ func BundleStatus(w io.Writer, s *bundle.StatusReport, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "checked at %s (%s); latest signed time anchor %s\n", s.CheckedAt, s.CheckedAtSource, s.LatestAnchor)
+	_, err := printf(w, "checked at %s (%s); latest signed time anchor %s\n", s.CheckedAt, s.CheckedAtSource, s.LatestAnchor)
 	return err
 }

@@ -27,9 +27,8 @@ func DeltaSummary(d *delta.Delta) string {
 // DeltaTable writes a delta: its summary, the component changes and every
 // finding that is not unchanged.
 func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
-	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
-	if _, err := fmt.Fprintln(w, DeltaSummary(d)); err != nil {
+	if _, err := printLine(w, DeltaSummary(d)); err != nil {
 		return err
 	}
 	c := d.Components
@@ -61,12 +60,13 @@ func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
 			continue
 		}
 		rows++
-		verdict := arrow(f.OldVerdict, f.NewVerdict)
+		text := arrow(f.OldVerdict, f.NewVerdict)
 		if f.Kind == delta.Fixed {
-			verdict = "was " + f.OldVerdict
+			text = "was " + f.OldVerdict
 		}
+		var verdict any = text
 		if f.NewVerdict == engine.VerdictBlocked && f.OldVerdict != engine.VerdictBlocked {
-			verdict = p.paint(p.bad, verdict)
+			verdict = p.paint(p.bad, text)
 		}
 		if err := t.Append(strings.ReplaceAll(f.Kind, "_", " "), pkgName(f.Ecosystem, f.Name), f.AdvisoryID,
 			arrow(f.OldVersion, f.NewVersion), verdict, f.Severity, fixedText(f.FixedIn)); err != nil {
@@ -74,7 +74,7 @@ func DeltaTable(w io.Writer, d *delta.Delta, o Options) error {
 		}
 	}
 	if rows == 0 {
-		_, err := fmt.Fprintln(w, "no new, fixed or changed findings")
+		_, err := printLine(w, "no new, fixed or changed findings")
 		return err
 	}
 	return t.Render()

@@ -5,20 +5,22 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter"
 )
 
 // Escape makes text from inputs safe to print in a human rendering (table,
-// explain, markdown, html): C0 and C1 control characters, DEL and the bidi
-// overrides and isolates (U+202A–U+202E, U+2066–U+2069) are written
-// visibly as \x1b or \u202e, so an SBOM or advisory field cannot erase a
-// line, move the cursor or reorder what a terminal or CI log shows
-// (docs/output.md, "Control characters"). Invalid UTF-8 bytes are written
-// as \xNN too. Ordinary text is returned unchanged.
-func Escape(s string) string { return escape(s, false, false) }
+// explain, markdown, html, stderr): C0 and C1 control characters, DEL and
+// the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069) are
+// written visibly as \x1b or \u202e, so an SBOM or advisory field cannot
+// erase a line, move the cursor, colour text or reorder what a terminal or
+// CI log shows (docs/output.md, "Control characters"). Invalid UTF-8 bytes
+// are written as \xNN too. Ordinary text is returned unchanged, and so is
+// escaped text: Escape(Escape(s)) == Escape(s).
+func Escape(s string) string { return escape(s, false) }
 
-// escape is Escape; lines keeps line breaks and tabs (a whole document),
-// colour keeps the SGR sequences of the palette (colourSGR).
-func escape(s string, lines, colour bool) string {
+// escape is Escape; lines keeps line breaks and tabs (a whole document).
+func escape(s string, lines bool) string {
 	if strings.IndexFunc(s, unsafeRune) < 0 && utf8.ValidString(s) {
 		return s
 	}
@@ -31,9 +33,6 @@ func escape(s string, lines, colour bool) string {
 			fmt.Fprintf(&b, `\x%02x`, s[0])
 		case lines && (r == '\n' || r == '\t'):
 			b.WriteRune(r)
-		case colour && r == 0x1b && colourSGR(s) > 0:
-			n = colourSGR(s)
-			b.WriteString(s[:n])
 		case r < 0x80 && unsafeRune(r):
 			fmt.Fprintf(&b, `\x%02x`, r)
 		case unsafeRune(r):
@@ -46,27 +45,6 @@ func escape(s string, lines, colour bool) string {
 	return b.String()
 }
 
-// colourSGR is the length of the SGR sequence s starts with when it only
-// sets or resets bold, faint or the foreground colours the palette uses;
-// 0 otherwise (a cursor move, an erase, concealed text, …).
-func colourSGR(s string) int {
-	if !strings.HasPrefix(s, "\x1b[") {
-		return 0
-	}
-	end := strings.IndexByte(s, 'm')
-	if end < 0 {
-		return 0
-	}
-	for p := range strings.SplitSeq(s[2:end], ";") {
-		switch p {
-		case "", "0", "1", "2", "22", "31", "32", "33", "39", "91", "92", "93":
-		default:
-			return 0
-		}
-	}
-	return end + 1
-}
-
 // unsafeRune reports whether r is a control character or a bidi override
 // or isolate.
 func unsafeRune(r rune) bool {
@@ -74,17 +52,95 @@ func unsafeRune(r rune) bool {
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
-// escWriter escapes what a human renderer writes: line breaks and tabs
-// stay, and the palette's colours when colour is set. Every renderer
-// writes whole strings, so a rune is never split between two writes.
-type escWriter struct {
-	w      io.Writer
-	colour bool
+// styled is text the palette wrote: the renderer's own words, with their
+// colours when colour is on, around values escaped before they were
+// painted. It is the one kind of text a coloured rendering writes as it
+// is; everything else is escaped value by value (printf, Table.Append),
+// so no writer has to tell the palette's escape sequences from an
+// input's.
+type styled string
+
+// esc formats an argument of printf with its verb, then escapes it; a
+// string is escaped first, so a width pads what is shown.
+type esc struct{ v any }
+
+func (e esc) Format(f fmt.State, verb rune) {
+	v := e.v
+	if s, ok := v.(string); ok && (verb == 's' || verb == 'v') {
+		v = Escape(s)
+	}
+	io.WriteString(f, Escape(fmt.Sprintf(fmt.FormatString(f, verb), v)))
 }
 
+// escaped wraps every argument but styled ones in esc.
+func escaped(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		if s, ok := a.(styled); ok {
+			out[i] = string(s)
+		} else {
+			out[i] = esc{a}
+		}
+	}
+	return out
+}
+
+// printf is fmt.Fprintf for a human rendering: the format is the
+// renderer's own text, every argument is escaped unless styled.
+func printf(w io.Writer, format string, args ...any) (int, error) {
+	return fmt.Fprintf(w, format, escaped(args)...)
+}
+
+// printLine is fmt.Fprintln for a human rendering, escaped like printf.
+func printLine(w io.Writer, args ...any) (int, error) {
+	return fmt.Fprintln(w, escaped(args)...)
+}
+
+// sprintf is fmt.Sprintf escaped like printf; the result is safe to
+// print as it is.
+func sprintf(format string, args ...any) styled {
+	return styled(fmt.Sprintf(format, escaped(args)...))
+}
+
+// TableWriter is the one table writer of every command's table output
+// (NewTable): a tablewriter whose cells are escaped unless styled.
+type TableWriter struct{ *tablewriter.Table }
+
+// Append adds a row; every cell but a styled one is escaped.
+func (t *TableWriter) Append(cells ...any) error {
+	return t.Table.Append(cellText(cells)...)
+}
+
+// cellText is cells as strings, escaped unless styled.
+func cellText(cells []any) []any {
+	out := make([]any, len(cells))
+	for i, c := range cells {
+		switch c := c.(type) {
+		case styled:
+			out[i] = string(c)
+		case nil:
+			out[i] = ""
+		default:
+			out[i] = Escape(fmt.Sprint(c))
+		}
+	}
+	return out
+}
+
+// escWriter escapes a whole document a renderer writes without colour
+// (markdown, html, stderr): line breaks and tabs stay. A rune split
+// between two writes is written as \xNN bytes, never passed through.
+type escWriter struct{ w io.Writer }
+
 func (e escWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(e.w, escape(string(p), true, e.colour)); err != nil {
+	if _, err := io.WriteString(e.w, escape(string(p), true)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
 }
+
+// Escaping returns w escaping what is written to it like Escape, line
+// breaks and tabs kept: the stream for messages that quote inputs
+// (stderr), where nothing is coloured. A progress bar drawn on it
+// (ProgressBar) draws on w itself.
+func Escaping(w io.Writer) io.Writer { return escWriter{w} }

@@ -12,7 +12,7 @@ import (
 // FeedsStatus writes `stella feeds status` as a table (docs/feeds.md).
 func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 	if len(r.Feeds) == 0 {
-		_, err := fmt.Fprintf(w, "no feeds in %s; pull some with `stella feeds pull`\n", r.CacheDir)
+		_, err := printf(w, "no feeds in %s; pull some with `stella feeds pull`\n", r.CacheDir)
 		return err
 	}
 	t := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")

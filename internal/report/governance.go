@@ -16,19 +16,19 @@ import (
 // Transition writes the outcome of a state-changing governance command.
 func Transition(w io.Writer, t *governance.Transition, o Options) error {
 	p := newPalette(o.Color)
-	fmt.Fprintf(w, "%s  %s by %s (%s)\n", p.paint(p.bold, t.Subject), t.Action, t.Actor.Principal, text.Abbrev(t.Actor.KeyID))
-	fmt.Fprintf(w, "  state       %s\n", t.State)
+	printf(w, "%s  %s by %s (%s)\n", p.paint(p.bold, t.Subject), t.Action, t.Actor.Principal, text.Abbrev(t.Actor.KeyID))
+	printf(w, "  state       %s\n", t.State)
 	if t.Superseded != "" {
-		fmt.Fprintf(w, "  superseded  %s (now archived)\n", t.Superseded)
+		printf(w, "  superseded  %s (now archived)\n", t.Superseded)
 	}
 	if t.Evidence != "" {
-		fmt.Fprintf(w, "  evidence    %s\n", t.Evidence)
+		printf(w, "  evidence    %s\n", t.Evidence)
 	}
 	if r := t.Approvals; r != nil {
-		fmt.Fprintf(w, "  approvals   %d of %d%s\n", len(r.Approvers), r.Quorum, listOf(": ", r.Approvers))
+		printf(w, "  approvals   %d of %d%s\n", len(r.Approvers), r.Quorum, listOf(": ", r.Approvers))
 	}
 	if t.Statement != "" {
-		fmt.Fprintf(w, "  statement   %s (audit event %d)\n", t.Statement, t.AuditSeq)
+		printf(w, "  statement   %s (audit event %d)\n", t.Statement, t.AuditSeq)
 	}
 	return nil
 }
@@ -84,13 +84,12 @@ func Exceptions(w io.Writer, xs []governance.ExceptionView, o Options) error {
 
 // Exception writes `exception show`: the terms, then the signed history.
 func Exception(w io.Writer, x *governance.ExceptionView) error {
-	w = escWriter{w, false}
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(w, "  %-13s %s\n", k, v)
+			printf(w, "  %-13s %s\n", k, v)
 		}
 	}
-	fmt.Fprintf(w, "%s  %s\n", x.ID, x.State)
+	printf(w, "%s  %s\n", x.ID, x.State)
 	row("vulns", strings.Join(x.Vulns, ", "))
 	row("purls", strings.Join(x.Purls, ", "))
 	row("effect", strings.Trim(x.Effect+" "+x.Severity+x.Control, " "))
@@ -106,7 +105,7 @@ func Exception(w io.Writer, x *governance.ExceptionView) error {
 		if h.Reason != "" {
 			reason = ": " + h.Reason
 		}
-		fmt.Fprintf(w, "  #%-4d %-20s %s by %s (%s)%s\n", h.Seq, h.Action, h.At, h.Principal, text.Abbrev(h.KeyID), reason)
+		printf(w, "  #%-4d %-20s %s by %s (%s)%s\n", h.Seq, h.Action, h.At, h.Principal, text.Abbrev(h.KeyID), reason)
 	}
 	return nil
 }
@@ -116,21 +115,21 @@ func Exception(w io.Writer, x *governance.ExceptionView) error {
 func Conflicts(w io.Writer, rep *policyset.ConflictReport, o Options) error {
 	p := newPalette(o.Color)
 	for _, c := range rep.Conflicts {
-		sev := c.Severity
-		if sev == policyset.Blocking {
-			sev = p.paint(p.bad, sev)
+		var sev any = c.Severity
+		if c.Severity == policyset.Blocking {
+			sev = p.paint(p.bad, c.Severity)
 		}
 		pols := c.PolicyA
 		if c.PolicyB != c.PolicyA {
 			pols += " / " + c.PolicyB
 		}
-		fmt.Fprintf(w, "%s  %s  %s  %s\n  %s\n  → %s\n", sev, c.Type, pols, c.Subject, c.Explanation, c.Action)
+		printf(w, "%s  %s  %s  %s\n  %s\n  → %s\n", sev, c.Type, pols, c.Subject, c.Explanation, c.Action)
 	}
 	noun := "conflicts"
 	if len(rep.Conflicts) == 1 {
 		noun = "conflict"
 	}
-	_, err := fmt.Fprintf(w, "%d %s among %d policies (%s): %d BLOCKING, %d WARNING\n", len(rep.Conflicts), noun, len(rep.Policies),
+	_, err := printf(w, "%d %s among %d policies (%s): %d BLOCKING, %d WARNING\n", len(rep.Conflicts), noun, len(rep.Policies),
 		strings.Join(rep.Policies, ", "), rep.Blocking, rep.Warnings)
 	return err
 }

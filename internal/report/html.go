@@ -30,7 +30,7 @@ type ExplainPage struct {
 // ExplainHTML writes page as a self-contained HTML document. The output is
 // a pure function of page.
 func ExplainHTML(w io.Writer, page ExplainPage) error {
-	return explainTmpl().Execute(escWriter{w, false}, page)
+	return explainTmpl().Execute(escWriter{w}, page)
 }
 
 // explainTmpl is parsed when first used, not at start-up: most commands

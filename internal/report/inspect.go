@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -53,13 +52,13 @@ func MatchTable(w io.Writer, out *run.Matches, box bool) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(w, "%d findings\n", len(out.Matches)); err != nil {
+	if _, err := printf(w, "%d findings\n", len(out.Matches)); err != nil {
 		return err
 	}
 	if len(out.VEXReport) == 0 {
 		return nil
 	}
-	if _, err := fmt.Fprintf(w, "\nVEX match report: %d statements apply to no finding\n", len(out.VEXReport)); err != nil {
+	if _, err := printf(w, "\nVEX match report: %d statements apply to no finding\n", len(out.VEXReport)); err != nil {
 		return err
 	}
 	r := NewTable(w, box, "STATEMENT", "VULNERABILITY", "REASON", "DETAIL")

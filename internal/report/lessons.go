@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/stella-policy/stella/internal/governance"
@@ -21,22 +20,21 @@ func Lessons(w io.Writer, ls []governance.Lesson, o Options) error {
 // Lesson writes `lessons show`: what happened, the proposed action, the
 // evidence.
 func Lesson(w io.Writer, l governance.Lesson, _ Options) error {
-	w = escWriter{w, false}
-	fmt.Fprintf(w, "%s  %s  %s\n  %s\n", l.ID, l.Type, l.Status, l.Title)
-	fmt.Fprintf(w, "  run        %s (%s, evaluated %s)\n", l.SourceRun, l.PolicyID, l.EvaluationTime)
+	printf(w, "%s  %s  %s\n  %s\n", l.ID, l.Type, l.Status, l.Title)
+	printf(w, "  run        %s (%s, evaluated %s)\n", l.SourceRun, l.PolicyID, l.EvaluationTime)
 	for _, kv := range [][2]string{{"severity", l.Severity}, {"gate", l.Gate}, {"band", l.Band}, {"label", l.Label}, {"draft", l.Draft},
 		{"deferred", l.DeferredUntil}, {"reason", l.Reason}} {
 		if kv[1] != "" {
-			fmt.Fprintf(w, "  %-10s %s\n", kv[0], kv[1])
+			printf(w, "  %-10s %s\n", kv[0], kv[1])
 		}
 	}
-	_, err := fmt.Fprintf(w, "  what       %s\n  proposed   %s\n  evidence   %s\n", l.Description, l.ProposedAction, l.Evidence)
+	_, err := printf(w, "  what       %s\n  proposed   %s\n  evidence   %s\n", l.Description, l.ProposedAction, l.Evidence)
 	return err
 }
 
 // LessonMoved writes a lesson that `lessons defer|dismiss|reactivate`
 // moved: the audit event and who acted, the new status.
 func LessonMoved(w io.Writer, l governance.Lesson, event, principal string) error {
-	_, err := fmt.Fprintf(escWriter{w, false}, "%s  %s by %s\n  status  %s\n", l.ID, event, principal, l.Status)
+	_, err := printf(w, "%s  %s by %s\n  status  %s\n", l.ID, event, principal, l.Status)
 	return err
 }

@@ -64,7 +64,7 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 		fmt.Fprintf(&b, "\nWhy a finding is blocked: `stella policy explain latest --vuln %s` after recording the run (`--record`), or its `explain` member in `--format json`.\n",
 			blocked[0].AdvisoryID)
 	}
-	_, err := io.WriteString(w, escape(b.String(), true, false))
+	_, err := io.WriteString(w, escape(b.String(), true))
 	return err
 }
 

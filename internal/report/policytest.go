@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"strings"
 
@@ -19,23 +18,23 @@ func PolicyTest(w io.Writer, rep *policytest.Report, color bool) error {
 		if !c.Passed {
 			mark = p.paint(p.bad, "FAIL")
 		}
-		fmt.Fprintf(w, "%s %s (%s: %s, %d findings)\n", mark, c.Name, c.Policy, c.Verdict, c.Findings)
+		printf(w, "%s %s (%s: %s, %d findings)\n", mark, c.Name, c.Policy, c.Verdict, c.Findings)
 		for _, f := range c.Failures {
-			fmt.Fprintf(w, "    %s\n", f)
+			printf(w, "    %s\n", f)
 		}
 	}
 	for _, cv := range rep.Coverage {
 		covered := len(cv.Rules) - len(cv.Unmatched)
-		fmt.Fprintf(w, "coverage %q %s: %d of %d rules matched", cv.Policy, canon.Short(cv.Digest, 12), covered, len(cv.Rules))
+		printf(w, "coverage %q %s: %d of %d rules matched", cv.Policy, canon.Short(cv.Digest, 12), covered, len(cv.Rules))
 		if len(cv.Unmatched) > 0 {
-			fmt.Fprintf(w, "; never matched: %s", strings.Join(cv.Unmatched, ", "))
+			printf(w, "; never matched: %s", strings.Join(cv.Unmatched, ", "))
 		}
-		fmt.Fprintln(w)
+		printLine(w)
 	}
 	verdict := p.paint(p.good, "ok")
 	if rep.Failed > 0 {
 		verdict = p.paint(p.bad, "FAILED")
 	}
-	_, err := fmt.Fprintf(w, "%s: %d passed, %d failed\n", verdict, rep.Passed, rep.Failed)
+	_, err := printf(w, "%s: %d passed, %d failed\n", verdict, rep.Passed, rep.Failed)
 	return err
 }

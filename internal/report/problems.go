@@ -2,7 +2,6 @@ package report
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -22,10 +21,10 @@ const mostProblems = 20
 func Problems(w io.Writer, label string, ps []inputs.Problem) {
 	for i, p := range ps {
 		if i == mostProblems {
-			fmt.Fprintf(w, "%s: … and %d more (see --format json)\n", label, len(ps)-mostProblems)
+			printf(w, "%s: … and %d more (see --format json)\n", label, len(ps)-mostProblems)
 			break
 		}
-		fmt.Fprintf(w, "%s: %s\n", label, p)
+		printf(w, "%s: %s\n", label, p)
 	}
 }
 
@@ -39,22 +38,27 @@ func InputError(w io.Writer, err error) (kind fail.Kind, ok bool) {
 	}
 	for i, p := range ie.Problems {
 		if i == mostProblems {
-			fmt.Fprintf(w, "stella: … and %d more problems\n", len(ie.Problems)-i)
+			printf(w, "stella: … and %d more problems\n", len(ie.Problems)-i)
 			break
 		}
-		fmt.Fprintf(w, "stella: %s\n", p)
+		printf(w, "stella: %s\n", p)
 	}
 	if ie.Hint != "" {
-		fmt.Fprintf(w, "stella: %s\n", ie.Hint)
+		printf(w, "stella: %s\n", ie.Hint)
 	}
 	return fail.KindOf(err), true
 }
 
 // ProgressBar returns a progress bar for long reads (or, with bytes, a
 // download) drawn on w; nil when off (w is not a terminal, or --quiet).
+// On an escaping stream (Escaping) it draws on the stream beneath, its
+// own carriage returns intact, and escapes what it is told to show.
 func ProgressBar(w io.Writer, on, bytes bool) inputs.Progress {
 	if !on {
 		return nil
+	}
+	if e, ok := w.(escWriter); ok {
+		w = e.w
 	}
 	return &progressBar{w: w, bytes: bytes}
 }
@@ -72,7 +76,7 @@ func (p *progressBar) Start(what string, total int) {
 	defer p.mu.Unlock()
 	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(p.w),
-		progressbar.OptionSetDescription(what),
+		progressbar.OptionSetDescription(Escape(what)),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowBytes(p.bytes),
 		progressbar.OptionClearOnFinish(),

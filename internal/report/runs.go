@@ -20,27 +20,27 @@ func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
 		if rep.Verified != nil && *rep.Verified {
 			state = "verified"
 		}
-		fmt.Fprintf(w, "evidence %s, %s, replayed with no database\n", rep.Evidence, state)
+		printf(w, "evidence %s, %s, replayed with no database\n", rep.Evidence, state)
 	}
 	if rep.Identical {
-		fmt.Fprintf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, "identical"), rep.RunID,
+		printf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, "identical"), rep.RunID,
 			rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
 		return nil
 	}
-	fmt.Fprintf(w, "%s %s\n", s.paint(s.bad, "DIFFERENT"), rep.RunID)
-	fmt.Fprintf(w, "  recorded  %d findings, findings %s, explains %s\n", rep.Original.Findings, rep.Original.FindingsDigest, rep.Original.ExplainsDigest)
-	fmt.Fprintf(w, "  replayed  %d findings, findings %s, explains %s\n", rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
+	printf(w, "%s %s\n", s.paint(s.bad, "DIFFERENT"), rep.RunID)
+	printf(w, "  recorded  %d findings, findings %s, explains %s\n", rep.Original.Findings, rep.Original.FindingsDigest, rep.Original.ExplainsDigest)
+	printf(w, "  replayed  %d findings, findings %s, explains %s\n", rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
 	if f := rep.First; f != nil {
-		fmt.Fprintf(w, "  first difference: %s (%s)", f.FindingID, f.Kind)
+		printf(w, "  first difference: %s (%s)", f.FindingID, f.Kind)
 		if len(f.Fields) > 0 {
-			fmt.Fprintf(w, " in %v", f.Fields)
+			printf(w, " in %v", f.Fields)
 		}
-		fmt.Fprintln(w)
+		printLine(w)
 		if f.Original != nil {
-			fmt.Fprintf(w, "    recorded  %s\n", f.Original)
+			printf(w, "    recorded  %s\n", f.Original)
 		}
 		if f.Replay != nil {
-			fmt.Fprintf(w, "    replayed  %s\n", f.Replay)
+			printf(w, "    replayed  %s\n", f.Replay)
 		}
 	}
 	return nil
@@ -49,31 +49,30 @@ func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
 // RunSummary writes the terminal form of what `policy run` recorded
 // (docs/runs.md "A run, end to end").
 func RunSummary(w io.Writer, s *run.Summary, o Options) error {
-	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	again := ""
 	if s.Existing {
 		again = " (already recorded: same policy, inputs, env and time)"
 	}
-	fmt.Fprintf(w, "run %s%s\n", p.paint(p.bold, s.RunID), again)
+	printf(w, "run %s%s\n", p.paint(p.bold, s.RunID), again)
 	shadow := ""
 	if s.Shadow {
 		shadow = " (shadow: not enforced)"
 	}
-	fmt.Fprintf(w, "  policy    %s %s\n", policyRef(s.PolicyID, s.PolicyVersion), s.IRDigest)
+	printf(w, "  policy    %s %s\n", policyRef(s.PolicyID, s.PolicyVersion), s.IRDigest)
 	if s.Set != nil {
 		for _, m := range s.Set.Members {
-			fmt.Fprintf(w, "    %s\n", m)
+			printf(w, "    %s\n", m)
 		}
 	}
-	fmt.Fprintf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
-	fmt.Fprintf(w, "  verdict   %s%s\n", p.verdictWord(s.Verdict), shadow)
+	printf(w, "  snapshot  %s\n  evaluated %s\n", s.SnapshotID, s.EvaluationTime)
+	printf(w, "  verdict   %s%s\n", p.verdictWord(s.Verdict), shadow)
 	v := s.ByVerdict
-	fmt.Fprintf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
+	printf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
 	if s.Signed {
-		fmt.Fprintf(w, "  signed    policy.run@1 by %s\n", s.Signer)
+		printf(w, "  signed    policy.run@1 by %s\n", s.Signer)
 	} else {
-		fmt.Fprintf(w, "  signed    no\n")
+		printf(w, "  signed    no\n")
 	}
 	return nil
 }
@@ -89,7 +88,7 @@ func policyRef(id string, version int) string {
 // History writes `policy history`'s table (docs/runs.md "History").
 func History(w io.Writer, runs run.History, o Options) error {
 	if len(runs) == 0 {
-		_, err := fmt.Fprintln(w, "no runs recorded")
+		_, err := printLine(w, "no runs recorded")
 		return err
 	}
 	t := NewTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
@@ -98,7 +97,7 @@ func History(w io.Writer, runs run.History, o Options) error {
 		if r.Shadow {
 			mode += " (shadow)"
 		}
-		t.Append(r.RunID, policyRef(r.PolicyID, r.PolicyVersion), mode, r.Status, VerdictText(r.Verdict, o.Color), fmt.Sprint(r.Findings), r.StartedAt,
+		t.Append(r.RunID, policyRef(r.PolicyID, r.PolicyVersion), mode, r.Status, verdictText(r.Verdict, o.Color), fmt.Sprint(r.Findings), r.StartedAt,
 			(time.Duration(r.DurationMS) * time.Millisecond).String())
 	}
 	return t.Render()
@@ -107,16 +106,15 @@ func History(w io.Writer, runs run.History, o Options) error {
 // StoredRun writes `policy runs show`'s form of one recorded run: its
 // record, timing and attestation, one field a line.
 func StoredRun(w io.Writer, s *run.Stored, o Options) error {
-	w = escWriter{w, o.Color}
 	r, rec := s.Run, &s.Record
 	v := rec.Stats.ByVerdict
-	rows := [][2]string{
+	rows := [][2]any{
 		{"run", r.RunID},
 		{"policy", policyRef(r.PolicyID, r.PolicyVersion)},
 		{"ir digest", r.IRDigest},
 		{"mode", fmt.Sprintf("%s, shadow %v", r.Mode, r.Shadow)},
 		{"status", r.Status},
-		{"verdict", VerdictText(r.Verdict, o.Color)},
+		{"verdict", verdictText(r.Verdict, o.Color)},
 		{"snapshot", Dash(r.SnapshotID)},
 		{"inputs hash", r.InputsHash},
 		{"evaluation time", r.EvaluationTime},
@@ -132,20 +130,20 @@ func StoredRun(w io.Writer, s *run.Stored, o Options) error {
 	}
 	if rec.Set != nil {
 		// A set run: each member, after the set's digest.
-		var ms [][2]string
+		var ms [][2]any
 		for _, m := range rec.Set.Members {
-			ms = append(ms, [2]string{"set member", m.String()})
+			ms = append(ms, [2]any{"set member", m.String()})
 		}
 		rows = slices.Insert(rows, 3, ms...)
 	}
 	for _, kv := range rec.Inputs.Env {
-		rows = append(rows, [2]string{"env " + kv.Key, kv.Value})
+		rows = append(rows, [2]any{"env " + kv.Key, kv.Value})
 	}
 	if r.Error != "" {
-		rows = append(rows, [2]string{"error", r.Error})
+		rows = append(rows, [2]any{"error", r.Error})
 	}
 	for _, row := range rows {
-		if _, err := fmt.Fprintf(w, "%-16s %s\n", row[0], row[1]); err != nil {
+		if _, err := printf(w, "%-16s %s\n", row[0], row[1]); err != nil {
 			return err
 		}
 	}
@@ -162,6 +160,6 @@ func Violations(w io.Writer, vs run.Violations, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d violations\n", len(vs))
+	_, err := printf(w, "%d violations\n", len(vs))
 	return err
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/stella-policy/stella/internal/delta"
@@ -45,11 +44,11 @@ func Simulation(w io.Writer, format string, res *engine.Result, diff *engine.Dif
 		return err
 	}
 	if diff != nil {
-		fmt.Fprintln(w)
+		printLine(w)
 		return DiffTable(w, diff, o)
 	}
 	if o.Delta != nil {
-		fmt.Fprintln(w)
+		printLine(w)
 		return DeltaTable(w, o.Delta, o)
 	}
 	return nil

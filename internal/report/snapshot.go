@@ -19,7 +19,7 @@ func SnapshotCreated(w io.Writer, c *snapshot.Created) error {
 	if !c.Created {
 		verb = "already present"
 	}
-	_, err := fmt.Fprintf(w, "%s\n%s in %s\n%s\n", c.ID, verb, c.Path, statsLine(&c.Stats))
+	_, err := printf(w, "%s\n%s in %s\n%s\n", c.ID, verb, c.Path, statsLine(&c.Stats))
 	return err
 }
 
@@ -29,7 +29,7 @@ func SnapshotImported(w io.Writer, im *snapshot.Imported) error {
 	if !im.Created {
 		verb = "already stored"
 	}
-	_, err := fmt.Fprintf(w, "%s %s (%d files, %d bytes: %d SBOMs, %d components, %d advisories, %d VEX statements)\n",
+	_, err := printf(w, "%s %s (%d files, %d bytes: %d SBOMs, %d components, %d advisories, %d VEX statements)\n",
 		verb, im.ID, im.Files, im.Bytes, im.Stats.SBOMs, im.Stats.Components, im.Stats.Advisories, im.Stats.VEX)
 	return err
 }
@@ -38,7 +38,7 @@ func SnapshotImported(w io.Writer, im *snapshot.Imported) error {
 // the database.
 func SnapshotList(w io.Writer, es []snapshot.Entry, root string, o Options) error {
 	if len(es) == 0 {
-		_, err := fmt.Fprintf(w, "no snapshots in %s or the database\n", root)
+		_, err := printf(w, "no snapshots in %s or the database\n", root)
 		return err
 	}
 	t := NewTable(w, o.TTY, "ID", "SBOMS", "COMPONENTS", "ADVISORIES", "VEX", "PATH")
@@ -57,7 +57,7 @@ func SnapshotList(w io.Writer, es []snapshot.Entry, root string, o Options) erro
 // in, counts per ecosystem, components without a purl and skipped records.
 func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 	st := &out.Stats
-	fmt.Fprintf(w, "snapshot %s\npath     %s\ncontent  %s\n\n", out.ID, out.Path, statsLine(st))
+	printf(w, "snapshot %s\npath     %s\ncontent  %s\n\n", out.ID, out.Path, statsLine(st))
 	t := NewTable(w, o.TTY, "KIND", "FORMAT", "VERSION", "DIGEST", "COUNTS", "SOURCE")
 	for _, in := range out.Inputs {
 		var srcs []string
@@ -72,7 +72,7 @@ func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 		return err
 	}
 	if len(out.Feeds) > 0 {
-		fmt.Fprintf(w, "\nfrozen from the feed cache:\n")
+		printf(w, "\nfrozen from the feed cache:\n")
 		ft := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "DIGEST", "SOURCE")
 		for _, f := range out.Feeds {
 			ft.Append(f.Name, f.Records, cmp.Or(f.Newest, "-"), f.FetchedAt, canon.Short(f.Digest, 12), f.URL)
@@ -97,13 +97,13 @@ func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 		for _, c := range g.cs {
 			parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.Count))
 		}
-		fmt.Fprintf(w, "\n%s: %s", g.title, strings.Join(parts, ", "))
+		printf(w, "\n%s: %s", g.title, strings.Join(parts, ", "))
 	}
-	fmt.Fprintln(w)
+	printLine(w)
 	if len(out.NoPurl) > 0 {
-		fmt.Fprintf(w, "\ncomponents without purl (cannot match advisories):\n")
+		printf(w, "\ncomponents without purl (cannot match advisories):\n")
 		for _, c := range out.NoPurl {
-			fmt.Fprintf(w, "  %s: %s (%s %s)\n", c.SBOM, c.Ref, c.Name, c.Version)
+			printf(w, "  %s: %s (%s %s)\n", c.SBOM, c.Ref, c.Name, c.Version)
 		}
 	}
 	var skipped []inputs.Problem
@@ -111,9 +111,9 @@ func SnapshotShow(w io.Writer, out *snapshot.Shown, o Options) error {
 		skipped = append(skipped, s.Skipped...)
 	}
 	if len(skipped) > 0 {
-		fmt.Fprintf(w, "\nskipped records (--skip-invalid):\n")
+		printf(w, "\nskipped records (--skip-invalid):\n")
 		for _, p := range skipped {
-			fmt.Fprintf(w, "  %s\n", p)
+			printf(w, "  %s\n", p)
 		}
 	}
 	return nil
@@ -183,10 +183,10 @@ func InputsInspect(w io.Writer, out []snapshot.Inspected, o Options) error {
 	}
 	for _, r := range out {
 		for _, p := range r.Warnings {
-			fmt.Fprintf(w, "warning: %s\n", p)
+			printf(w, "warning: %s\n", p)
 		}
 		for _, p := range r.Skipped {
-			fmt.Fprintf(w, "skipped: %s\n", p)
+			printf(w, "skipped: %s\n", p)
 		}
 	}
 	return nil

@@ -16,11 +16,11 @@ func StoreChecked(w io.Writer, rep *governance.StoreCheck, _ Options) error {
 	if !rep.OK() {
 		status = fmt.Sprintf("%d problem(s)", len(rep.Problems))
 	}
-	fmt.Fprintf(w, "database %s (schema %d, tenant %s): %s\n", rep.Database, rep.Schema, rep.Tenant, status)
-	fmt.Fprintf(w, "  integrity_check  %s\n  audit events     %d\n  blobs            %d\n  explains         %d\n  runs             %d (%d findings)\n  snapshots        %d\n",
+	printf(w, "database %s (schema %d, tenant %s): %s\n", rep.Database, rep.Schema, rep.Tenant, status)
+	printf(w, "  integrity_check  %s\n  audit events     %d\n  blobs            %d\n  explains         %d\n  runs             %d (%d findings)\n  snapshots        %d\n",
 		rep.Integrity, rep.AuditEvents, rep.Blobs, rep.Explains, rep.Runs, rep.Findings, rep.Snapshots)
 	for _, p := range rep.Problems {
-		fmt.Fprintf(w, "  problem: %s\n", p)
+		printf(w, "  problem: %s\n", p)
 	}
 	return nil
 }
@@ -31,7 +31,7 @@ func Pruned(w io.Writer, rep *run.Pruned, _ Options) error {
 	if rep.DryRun {
 		verb = "would remove"
 	}
-	_, err := fmt.Fprintf(w, "%s %d runs (%d findings), %d explain traces and %d blobs from before %s\n",
+	_, err := printf(w, "%s %d runs (%d findings), %d explain traces and %d blobs from before %s\n",
 		verb, rep.Runs, rep.Findings, rep.Explains, rep.Blobs, rep.Before)
 	return err
 }

@@ -17,7 +17,7 @@ func SyncPushed(w io.Writer, rep *sync.Report, o Options) error {
 	if rep.SchemaBefore != rep.Schema {
 		schema = fmt.Sprintf("schema %d → %d", rep.SchemaBefore, rep.Schema)
 	}
-	fmt.Fprintf(w, "site %s, tenant %s → postgres %s (%s)\n", rep.Site, rep.Tenant, rep.Server, schema)
+	printf(w, "site %s, tenant %s → postgres %s (%s)\n", rep.Site, rep.Tenant, rep.Server, schema)
 	t := NewTable(w, o.TTY, "TABLE", "PENDING", "SENT", "NEW", "UPDATED", "UNCHANGED", "BATCHES", "CURSOR")
 	for _, tr := range rep.Tables {
 		t.Append(tr.Table, tr.Pending, tr.Sent, tr.Inserted, tr.Updated, tr.Unchanged, tr.Batches, tr.Cursor)
@@ -25,7 +25,7 @@ func SyncPushed(w io.Writer, rep *sync.Report, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, rep.Summary())
+	_, err := printLine(w, rep.Summary())
 	return err
 }
 
@@ -38,7 +38,7 @@ func SyncRegistered(w io.Writer, reg *sync.Registration, _ Options) error {
 	case reg.Previous != "":
 		what = "re-registered (was " + reg.Previous + ")"
 	}
-	_, err := fmt.Fprintf(w, "site %s (%s) of tenant %s %s in postgres %s: key %s, role %s\n",
+	_, err := printf(w, "site %s (%s) of tenant %s %s in postgres %s: key %s, role %s\n",
 		reg.Site, reg.Label, reg.Tenant, what, reg.Server, reg.KeyID, reg.Role)
 	return err
 }
@@ -47,7 +47,7 @@ func SyncRegistered(w io.Writer, reg *sync.Registration, _ Options) error {
 // PostgreSQL that verified, one row a site; with the site key and signed
 // pushes when a site is registered.
 func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
-	fmt.Fprintf(w, "audit chains of tenant %s in postgres %s: ok (%d events from %d sites)\n",
+	printf(w, "audit chains of tenant %s in postgres %s: ok (%d events from %d sites)\n",
 		rep.Tenant, rep.Server, rep.Events(), len(rep.Chains))
 	if len(rep.Chains) == 0 {
 		return nil

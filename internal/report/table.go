@@ -35,14 +35,16 @@ func newPalette(on bool) palette {
 	}
 }
 
-func (p palette) paint(st lipgloss.Style, s string) string {
+// paint escapes s, then styles it when colour is on.
+func (p palette) paint(st lipgloss.Style, s string) styled {
+	s = Escape(s)
 	if !p.on {
-		return s
+		return styled(s)
 	}
-	return st.Render(s)
+	return styled(st.Render(s))
 }
 
-func (p palette) verdict(v string) string {
+func (p palette) verdict(v string) styled {
 	switch v {
 	case engine.VerdictBlocked:
 		return p.paint(p.bad, v)
@@ -56,8 +58,9 @@ func (p palette) verdict(v string) string {
 
 // NewTable returns a left-aligned table with the given headers, drawn with
 // box characters when box is set (on a terminal) and plain ASCII otherwise:
-// the one table writer of every command's table output.
-func NewTable(w io.Writer, box bool, headers ...any) *tablewriter.Table {
+// the one table writer of every command's table output. Its cells are
+// escaped unless styled (TableWriter).
+func NewTable(w io.Writer, box bool, headers ...any) *TableWriter {
 	sym := tw.NewSymbols(tw.StyleASCII)
 	if box {
 		sym = tw.NewSymbols(tw.StyleLight)
@@ -67,23 +70,16 @@ func NewTable(w io.Writer, box bool, headers ...any) *tablewriter.Table {
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowFilter(tw.CellFilter{Global: func(cells []string) []string {
-			for i, c := range cells {
-				cells[i] = escape(c, false, box)
-			}
-			return cells
-		}}),
 	)
-	t.Header(headers...)
-	return t
+	t.Header(cellText(headers)...)
+	return &TableWriter{t}
 }
 
 // Table writes a summary line, the gates, and one row per finding sorted by
 // attention (ByAttention), with the rule that decided each.
 func Table(w io.Writer, r *engine.Result, o Options) error {
-	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
-	if _, err := fmt.Fprintln(w, summaryLine(r, p)); err != nil {
+	if _, err := printLine(w, summaryLine(r, p)); err != nil {
 		return err
 	}
 	for _, g := range r.Gates {
@@ -94,7 +90,7 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 		case engine.GateWarn:
 			mark = p.paint(p.warn, "warn")
 		}
-		if _, err := fmt.Fprintf(w, "gate %-18s %-5s %s\n", g.Name, mark, g.Message); err != nil {
+		if _, err := printf(w, "gate %-18s %-5s %s\n", g.Name, mark, g.Message); err != nil {
 			return err
 		}
 	}
@@ -102,25 +98,31 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 		if slices.Contains(r.Notices, warning) {
 			continue // on stderr already, once (docs/output.md "stderr")
 		}
-		if _, err := fmt.Fprintln(w, p.paint(p.dim, "note: "+warning)); err != nil {
+		if _, err := printLine(w, p.paint(p.dim, "note: "+warning)); err != nil {
 			return err
 		}
 	}
 	if len(r.Findings) == 0 {
-		_, err := fmt.Fprintln(w, "no findings")
+		_, err := printLine(w, "no findings")
 		return err
 	}
 	rows, groups := findingRows(r.Findings, o.Show)
 	if len(rows) == 0 {
-		_, err := fmt.Fprintf(w, "no findings shown (--show %s)\n", strings.Join(o.Show, ","))
+		_, err := printf(w, "no findings shown (--show %s)\n", strings.Join(o.Show, ","))
 		return err
+	}
+	for _, row := range rows {
+		for i, c := range row {
+			row[i] = Escape(c) // before fit measures them and the verdict is painted
+		}
 	}
 	headers := []string{"VERDICT", "SEVERITY", "SCORE", "PACKAGE", "ADVISORY", "VEX", "RULE", "FIXED-IN"}
 	fit(headers, rows, o.Width, []shrinkable{{3, 24}, {6, 14}, {5, 12}, {7, 10}, {4, 19}})
 	t := NewTable(w, o.Color, toAny(headers)...)
 	for _, row := range rows {
-		row[0] = p.verdict(row[0])
-		if err := t.Append(toAny(row)...); err != nil {
+		cells := toAny(row)
+		cells[0] = p.verdict(row[0])
+		if err := t.Append(cells...); err != nil {
 			return err
 		}
 	}
@@ -128,15 +130,15 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 		return err
 	}
 	for _, g := range groups {
-		if _, err := fmt.Fprintln(w, clip(g, o.Width)); err != nil {
+		if _, err := printLine(w, clip(g, o.Width)); err != nil {
 			return err
 		}
 	}
-	if _, err := fmt.Fprintln(w, "by severity: "+SeverityCounts(r)); err != nil {
+	if _, err := printLine(w, "by severity: "+SeverityCounts(r)); err != nil {
 		return err
 	}
 	if len(rows) > footerRows {
-		_, err := fmt.Fprintln(w, summaryLine(r, p))
+		_, err := printLine(w, summaryLine(r, p))
 		return err
 	}
 	return nil
@@ -320,9 +322,9 @@ func toAny(ss []string) []any {
 
 // Summary is the one-line outcome of a result, without colour: verdict,
 // counts, policy and evaluation time.
-func Summary(r *engine.Result) string { return summaryLine(r, newPalette(false)) }
+func Summary(r *engine.Result) string { return string(summaryLine(r, newPalette(false))) }
 
-func summaryLine(r *engine.Result, p palette) string {
+func summaryLine(r *engine.Result, p palette) styled {
 	v := r.Summary.ByVerdict
 	var counts []string
 	for _, c := range []struct {
@@ -336,20 +338,18 @@ func summaryLine(r *engine.Result, p palette) string {
 	if len(counts) == 0 {
 		counts = []string{"0 findings"}
 	}
-	verdict := strings.ToUpper(r.Verdict)
+	verdict := p.paint(p.good, strings.ToUpper(r.Verdict))
 	switch r.Verdict {
 	case engine.VerdictBlocked:
-		verdict = p.paint(p.bad, verdict)
+		verdict = p.paint(p.bad, strings.ToUpper(r.Verdict))
 	case engine.VerdictWarned:
-		verdict = p.paint(p.warn, verdict)
-	default:
-		verdict = p.paint(p.good, verdict)
+		verdict = p.paint(p.warn, strings.ToUpper(r.Verdict))
 	}
 	shadow := ""
 	if r.Shadow {
 		shadow = " (shadow: not enforced)"
 	}
-	return fmt.Sprintf("%s%s: %s of %d findings%s · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
+	return sprintf("%s%s: %s of %d findings%s · policy %q %s · evaluated at %s", verdict, shadow, strings.Join(counts, ", "),
 		r.Summary.Findings, unknownText(r)+UncheckedText(r), r.Policy.ID, canon.Short(r.Policy.Digest, 12), r.EvaluationTime)
 }
 
@@ -377,18 +377,17 @@ func pkgText(f *engine.Finding) string {
 // DiffTable writes a baseline comparison: the summary, the per-rule impact
 // and one row per changed finding.
 func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
-	w = escWriter{w, o.Color}
 	p := newPalette(o.Color)
 	s := d.Summary
-	fmt.Fprintf(w, "baseline %q %s: %s · candidate %q %s: %s\n", d.Baseline.Policy.ID, canon.Short(d.Baseline.Policy.Digest, 12),
+	printf(w, "baseline %q %s: %s · candidate %q %s: %s\n", d.Baseline.Policy.ID, canon.Short(d.Baseline.Policy.Digest, 12),
 		p.verdict(d.Baseline.Verdict), d.Candidate.Policy.ID, canon.Short(d.Candidate.Policy.Digest, 12), p.verdict(d.Candidate.Verdict))
-	fmt.Fprintf(w, "%d added, %d removed, %d changed, %d unchanged; %d newly blocked, %d no longer blocked\n",
+	printf(w, "%d added, %d removed, %d changed, %d unchanged; %d newly blocked, %d no longer blocked\n",
 		s.Added, s.Removed, s.Changed, s.Unchanged, s.NewBlocked, s.Unblocked)
 	if !d.SameInputs {
-		fmt.Fprintln(w, p.paint(p.warn, "note: the two results were evaluated on different inputs"))
+		printLine(w, p.paint(p.warn, "note: the two results were evaluated on different inputs"))
 	}
 	for _, sh := range s.SeverityShifts {
-		fmt.Fprintf(w, "severity %s → %s: %d\n", sh.From, sh.To, sh.Count)
+		printf(w, "severity %s → %s: %d\n", sh.From, sh.To, sh.Count)
 	}
 	rt := NewTable(w, o.Color, "RULE", "BASELINE MATCHED/DECIDED", "CANDIDATE MATCHED/DECIDED", "GAINED", "LOST")
 	for _, r := range d.Rules {
@@ -407,14 +406,14 @@ func DiffTable(w io.Writer, d *engine.Diff, o Options) error {
 		return err
 	}
 	if len(d.Changes) == 0 {
-		_, err := fmt.Fprintln(w, "no verdict changes")
+		_, err := printLine(w, "no verdict changes")
 		return err
 	}
 	ct := NewTable(w, o.Color, "CHANGE", "PACKAGE", "ADVISORY", "VERDICT", "SEVERITY", "RULE")
 	for _, c := range d.Changes {
-		verdict := arrow(c.OldVerdict, c.NewVerdict)
+		var verdict any = arrow(c.OldVerdict, c.NewVerdict)
 		if c.NewVerdict == engine.VerdictBlocked && c.OldVerdict != engine.VerdictBlocked {
-			verdict = p.paint(p.bad, verdict)
+			verdict = p.paint(p.bad, arrow(c.OldVerdict, c.NewVerdict))
 		}
 		if err := ct.Append(c.Kind, c.Purl, c.AdvisoryID, verdict, arrow(c.OldSeverity, c.NewSeverity), arrow(c.OldRule, c.NewRule)); err != nil {
 			return err

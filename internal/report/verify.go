@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"io"
 
 	"github.com/stella-policy/stella/internal/run"
@@ -12,34 +11,34 @@ import (
 // checked besides the signatures.
 func Verified(w io.Writer, rep *run.VerifyReport, o Options) error {
 	p := newPalette(o.Color)
-	fmt.Fprintf(w, "%s %s: %s, run %s, %d findings\n", p.paint(p.good, "verified"), rep.Kind, rep.File, rep.RunID, rep.Findings)
+	printf(w, "%s %s: %s, run %s, %d findings\n", p.paint(p.good, "verified"), rep.Kind, rep.File, rep.RunID, rep.Findings)
 	for _, id := range rep.Signers {
 		trust := "trusted key"
 		if rep.EmbeddedKey {
 			trust = "INSECURE: key shipped in the archive, not independently trusted"
 		}
-		fmt.Fprintf(w, "  signed by %s (%s)\n", id, trust)
+		printf(w, "  signed by %s (%s)\n", id, trust)
 	}
 	for _, id := range rep.ManifestSigners {
-		fmt.Fprintf(w, "  archive manifest signed by %s (every entry: source, IR, source map, inputs, record)\n", id)
+		printf(w, "  archive manifest signed by %s (every entry: source, IR, source map, inputs, record)\n", id)
 	}
 	if rep.Kind == "evidence" {
 		source := "not in the archive"
 		if rep.Source {
 			source = "compiles to the attested IR"
 		}
-		fmt.Fprintf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, source)
+		printf(w, "  inputs: %d files checked against snapshot manifest; policy source: %s\n", rep.Inputs, source)
 	}
 	if rep.Policy != "" {
-		fmt.Fprintf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
+		printf(w, "  policy %s %s\n", rep.Policy, rep.IRDigest)
 	}
 	if rep.Set != nil {
 		for _, m := range rep.Set.Members {
-			fmt.Fprintf(w, "    %s\n", m)
+			printf(w, "    %s\n", m)
 		}
 	}
 	if rep.StoredRun != "" {
-		fmt.Fprintf(w, "  stored run: %s\n", rep.StoredRun)
+		printf(w, "  stored run: %s\n", rep.StoredRun)
 	}
 	return nil
 }

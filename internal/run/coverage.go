@@ -43,10 +43,11 @@ func Coverage(snap *snapshot.Snapshot, m *match.Result) *engine.Coverage {
 		}
 	}
 	rows := map[string]*engine.EcosystemCoverage{}
-	row := func(eco string) *engine.EcosystemCoverage {
+	row := func(eco, typ string) *engine.EcosystemCoverage {
 		r := rows[eco]
 		if r == nil {
-			r = &engine.EcosystemCoverage{Ecosystem: eco, Basis: basis(eco, feeds, named)}
+			_, lang := purl.TypeEcosystem(typ)
+			r = &engine.EcosystemCoverage{Ecosystem: eco, Basis: basis(eco, lang || typ == "", feeds, named)}
 			rows[eco] = r
 		}
 		return r
@@ -63,7 +64,7 @@ func Coverage(snap *snapshot.Snapshot, m *match.Result) *engine.Coverage {
 			default:
 				eco = engine.PurlPrefix + c.Type
 			}
-			r := row(eco)
+			r := row(eco, c.Type)
 			r.Components++
 			switch {
 			case r.Basis == engine.CoverageNone:
@@ -84,12 +85,15 @@ func Coverage(snap *snapshot.Snapshot, m *match.Result) *engine.Coverage {
 
 // basis says what covers the ecosystem eco: a pulled feed of its base
 // ecosystem, an advisory naming it (or a refinement of it, as the join
-// matches: purl.EcosystemCovers), or nothing.
-func basis(eco string, feeds map[string]bool, named []string) string {
+// matches: purl.EcosystemCovers), or nothing. A distribution's packages
+// (lang false: a deb, apk or rpm purl) named without a release ("Debian")
+// match only advisories without one, which distribution feeds do not
+// hold: the feed alone does not cover them.
+func basis(eco string, lang bool, feeds map[string]bool, named []string) string {
 	if eco == engine.NoPurl || strings.HasPrefix(eco, engine.PurlPrefix) {
 		return engine.CoverageNone
 	}
-	if feeds[purl.Base(eco)] {
+	if feeds[purl.Base(eco)] && (lang || strings.Contains(eco, ":")) {
 		return engine.CoverageFeed
 	}
 	for _, n := range named {

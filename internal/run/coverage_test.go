@@ -22,6 +22,7 @@ func TestCoverage(t *testing.T) {
 	debBare := comp("pkg:deb/debian/b@1", "Debian")
 	ubuntu := comp("pkg:deb/ubuntu/c@1?distro=ubuntu-22.04", "Ubuntu:22.04")
 	pypi := comp("pkg:pypi/d@1", "PyPI")
+	npm.Type, deb.Type, debBare.Type, pypi.Type = "npm", "deb", "deb", "pypi"
 	generic := model.Component{Purl: "pkg:generic/e@1", Type: "generic", Version: "1"}
 	noPurl := model.Component{Name: "debian", Version: "12"}
 	noVer := model.Component{Purl: "pkg:npm/f", Ecosystem: "npm", Package: "f"}
@@ -45,6 +46,8 @@ func TestCoverage(t *testing.T) {
 			nil, []engine.EcosystemCoverage{row("Debian:12", "none", 1, 1, 0), row("Ubuntu:22.04", "advisories", 1, 0, 0)}},
 		{"a component without a release matches no released advisory", nil, []string{"Debian:12"}, []model.Component{debBare},
 			nil, []engine.EcosystemCoverage{row("Debian", "none", 1, 1, 0)}},
+		{"a feed does not cover a distribution's packages without a release", []string{"osv/Debian", "osv/npm"}, nil, []model.Component{debBare, deb, npm},
+			nil, []engine.EcosystemCoverage{row("Debian", "none", 1, 1, 0), row("Debian:12", "feed", 1, 0, 0), row("npm", "feed", 1, 0, 0)}},
 		{"no purl, and a purl type without an ecosystem", nil, []string{"npm"}, []model.Component{generic, noPurl, npm},
 			nil, []engine.EcosystemCoverage{row("(no purl)", "none", 1, 1, 0), row("npm", "advisories", 1, 0, 0), row("purl:generic", "none", 1, 1, 0)}},
 		{"versionless components whose package advisories name", nil, []string{"npm"}, []model.Component{noVer, npm},

@@ -49,8 +49,9 @@ func StoredSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot
 // ParseAsOf reads --as-of (docs/runs.md "Evaluation time"): "" is the
 // invocation's wall-clock time now, in UTC and whole seconds; "inputs" is
 // the zero time, for which Evaluate chooses the newest timestamp among the
-// inputs; anything else must be an RFC 3339 time. now is read once, by the
-// CLI: nothing below it reads a clock.
+// inputs; anything else must be an RFC 3339 time from 1970 on (minAsOf), so
+// that no time given is taken for the zero time and replaced. now is read
+// once, by the CLI: nothing below it reads a clock.
 func ParseAsOf(s string, now time.Time) (time.Time, error) {
 	switch s {
 	case "":
@@ -62,8 +63,14 @@ func ParseAsOf(s string, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fail.New(fail.Invalid, "--as-of %q: want an RFC 3339 time like 2025-01-31T00:00:00Z, or \"inputs\" for the newest input timestamp", s)
 	}
+	if t.Before(minAsOf) {
+		return time.Time{}, fail.New(fail.Invalid, "--as-of %q: before %s, earlier than any SBOM, advisory or signature; give a later time", s, minAsOf.Format(time.RFC3339))
+	}
 	return t.UTC(), nil
 }
+
+// minAsOf is the earliest evaluation time --as-of accepts: the Unix epoch.
+var minAsOf = time.Unix(0, 0).UTC()
 
 // AsOfInputs is the --as-of value that evaluates at the newest timestamp
 // among the inputs (the default before the wall clock was).

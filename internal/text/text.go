@@ -1,5 +1,5 @@
 // Package text owns the few spellings that messages of every layer share:
-// an age (Age), so that the engine's freshness warning and governance's
+// an age (Age; Elapsed for how long ago, rounded), so that the engine's freshness warning and governance's
 // settings write durations alike (docs/output.md "Freshness",
 // docs/governance.md); a count with its noun (Count); a digest or key id cut
 // short for a message or a table cell (Abbrev). It imports nothing of the
@@ -27,6 +27,22 @@ func Age(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// Elapsed writes how long ago something happened, rounded down to its two
+// largest units: "2d4h", "3d0h", "3h12m", "3m", "45s" (the age of a cached
+// feed). Unlike Age it is for reading, not for giving back to a flag.
+func Elapsed(d time.Duration) string {
+	days, h, m := int64(d/(24*time.Hour)), int64(d%(24*time.Hour)/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return strconv.FormatInt(days, 10) + "d" + strconv.FormatInt(h, 10) + "h"
+	case h > 0:
+		return strconv.FormatInt(h, 10) + "h" + strconv.FormatInt(m, 10) + "m"
+	case m > 0:
+		return strconv.FormatInt(m, 10) + "m"
+	}
+	return strconv.FormatInt(int64(max(d, 0)/time.Second), 10) + "s"
 }
 
 // Count writes n with its noun: "1 finding", "0 findings", "2 advisories".

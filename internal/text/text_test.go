@@ -1,6 +1,7 @@
 package text
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -20,6 +21,21 @@ func TestAge(t *testing.T) {
 	} {
 		if got := Age(tc.d); got != tc.want {
 			t.Errorf("Age(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestElapsed(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "0s"}, {45 * time.Second, "45s"}, {3 * time.Minute, "3m"}, {3*time.Hour + 12*time.Minute, "3h12m"},
+		{52 * time.Hour, "2d4h"}, {72 * time.Hour, "3d0h"}, {-time.Hour, "0s"},
+		{math.MaxInt64, "106751d23h"}, // a time.Duration's longest: about 292 years
+	} {
+		if got := Elapsed(c.d); got != c.want {
+			t.Errorf("Elapsed(%v) = %q, want %q", c.d, got, c.want)
 		}
 	}
 }
