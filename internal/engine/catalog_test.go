@@ -2,6 +2,7 @@ package engine
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/ir"
@@ -23,6 +24,7 @@ func catalogState(t *testing.T) *state {
 	if err != nil {
 		t.Fatal(err)
 	}
+	prog.at = at // the evalTime above
 	prog.sig, _ = newSignalIndex(in)
 	prog.excs = newExceptionIndex(nil)
 	s := &state{p: prog}
@@ -228,7 +230,7 @@ func TestFunctions(t *testing.T) {
 		}
 	}
 	// vex.all is false, never vacuously true, without statements.
-	s.vex.reset(nil)
+	s.vex.reset(nil, time.Time{})
 	all, err := c.expr(call("vex.all", boolean(true)))
 	if err != nil {
 		t.Fatal(err)

@@ -125,7 +125,7 @@ func (s *state) prepare(pair *match.Pair) {
 		s.f.compTags = []string{}
 	}
 
-	s.vex.reset(pair.VEX)
+	s.vex.reset(pair.VEX, p.at)
 	s.elem = nil
 	s.verdict, s.vexStatus, s.decidedBy, s.rationale = "", "", "", ""
 	s.warnings, s.annotations, s.notes, s.chain = nil, nil, nil, nil

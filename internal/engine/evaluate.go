@@ -106,7 +106,11 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	warnings = append(warnings, w...)
 	notices := w
 	warnings = append(warnings, req.Match.Warnings...)
+	notices = append(notices, req.Match.Notices...)
 	fresh, w := freshness(req.Inputs.Advisories, at, req.MaxFeedAge)
+	warnings = append(warnings, w...)
+	notices = append(notices, w...)
+	w = futureVEX(req.Inputs.VEX, at)
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
 	if w := req.Coverage.Warning(); w != "" {

@@ -58,8 +58,9 @@ type Result struct {
 	Coverage *Coverage `json:"coverage"`
 	// Notices are the warnings the CLI also prints on stderr: those that
 	// depend on the evaluation time — stale advisory data, exceptions
-	// expiring soon or expired in scope — and components not checked
-	// (Coverage). They are among Warnings; not encoded.
+	// expiring soon or expired in scope, VEX statements dated after it —,
+	// components not checked (Coverage) and VEX statements left out (a
+	// BOM-Link to another SBOM). They are among Warnings; not encoded.
 	Notices []string `json:"-"`
 	Digests Digests  `json:"digests"`
 

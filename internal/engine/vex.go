@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // vexState is the set of VEX statements attached to a finding, and which of
@@ -21,7 +23,11 @@ type vexState struct {
 	latest   *model.VEXStatement
 }
 
-func (v *vexState) reset(stmts []*model.VEXStatement) {
+// reset loads the statements of a finding evaluated at at. A statement
+// dated more than futureSkew after at is not yet known at that time: it is
+// rejected, so that it can neither win the consensus (the latest statement
+// wins) nor count (docs/dsl.md "VEX").
+func (v *vexState) reset(stmts []*model.VEXStatement, at time.Time) {
 	v.all = append(v.all[:0], stmts...)
 	v.times = v.times[:0]
 	v.rejected = v.rejected[:0]
@@ -31,7 +37,38 @@ func (v *vexState) reset(stmts []*model.VEXStatement) {
 		v.rejected = append(v.rejected, "")
 	}
 	sort.Sort((*byStmt)(v))
+	for i, t := range v.times {
+		if afterAt(t, at) {
+			v.rejected[i] = "dated " + v.all[i].Timestamp + ", after the evaluation time " + at.Format(time.RFC3339Nano) + ": not yet known"
+		}
+	}
 	v.refresh()
+}
+
+// afterAt reports whether t is more than futureSkew after the evaluation
+// time at: data the evaluation time cannot have seen (an --as-of in the
+// past, wrong data or a wrong clock).
+func afterAt(t, at time.Time) bool { return t.After(at.Add(futureSkew)) }
+
+// futureVEX warns about the statements dated after the evaluation time,
+// which reset rejects, naming each (at most 10 and a count of the rest).
+func futureVEX(stmts []model.VEXStatement, at time.Time) []string {
+	var names []string
+	for i := range stmts {
+		st := &stmts[i]
+		if t, ok := parseTime(st.Timestamp); ok && afterAt(t, at) {
+			names = append(names, st.ID+" ("+st.Format+" document "+st.Document+", about "+st.Vulnerability+", dated "+st.Timestamp+")")
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	n := len(names)
+	if n > 10 {
+		names = append(names[:10], strconv.Itoa(n-10)+" more")
+	}
+	return []string{text.Count(n, "VEX statement is", "VEX statements are") + " dated more than a day after the evaluation time " + at.Format(time.RFC3339Nano) +
+		" and not applied (not yet known then: an --as-of in the past, wrong data or a wrong clock): " + strings.Join(names, "; ")}
 }
 
 // byStmt sorts the statements and their parsed times together.

@@ -216,6 +216,9 @@ func (c *cdxReader) sbom() *model.SBOM {
 	if s.Name == "" {
 		s.Name = c.bom.SerialNumber
 	}
+	if c.bom.SerialNumber != "" {
+		s.Serial, s.Version = c.bom.SerialNumber, max(c.bom.Version, 1)
+	}
 	s.Tags = sortedSet(s.Tags)
 
 	rel := graphRelations(rootRef, c.deps)

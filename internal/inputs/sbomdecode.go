@@ -25,7 +25,7 @@ func DecodeSBOM(data []byte, s *model.SBOM) error {
 
 // The JSON names of the fields of model.SBOM, Component and Property.
 var (
-	sbomNames      = []string{"format", "specVersion", "name", "digest", "root", "components", "noPurl", "tags"}
+	sbomNames      = []string{"format", "specVersion", "name", "digest", "root", "components", "noPurl", "tags", "serial", "version"}
 	componentNames = []string{"ref", "purl", "type", "namespace", "name", "version", "ecosystem", "package", "scope", "relation",
 		"licenses", "tags", "properties", "sbom"}
 	propertyNames = []string{"name", "value"}
@@ -74,6 +74,10 @@ func (p *osvParser) sbom(s *model.SBOM) bool {
 			ok = p.int(&s.NoPurl)
 		case "tags":
 			ok = p.strings(&s.Tags)
+		case "serial":
+			ok = p.string(&s.Serial)
+		case "version":
+			ok = p.int(&s.Version)
 		default:
 			ok = p.unknown(&m)
 		}

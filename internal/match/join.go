@@ -89,7 +89,9 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	}
 	slices.SortFunc(res.Pairs, comparePairs)
 	res.Unmatched = attachVEX(in, res.Pairs)
-	res.Warnings = j.warnings(withdrawn)
+	res.Notices = otherBOMWarnings(res.Unmatched)
+	res.Warnings = append(j.warnings(withdrawn), res.Notices...)
+	slices.Sort(res.Warnings)
 	res.NoVersion = j.noVer
 	return res, nil
 }

@@ -52,7 +52,7 @@ type Pair struct {
 // Unmatched is a VEX statement that attached to no pair, and why.
 type Unmatched struct {
 	Statement *model.VEXStatement
-	Reason    string // unknown_product, qualifier_mismatch, version_mismatch, unknown_vulnerability
+	Reason    string // unknown_product, qualifier_mismatch, version_mismatch, unknown_vulnerability, other_bom
 	Detail    string
 }
 
@@ -62,6 +62,10 @@ type Result struct {
 	Pairs     []Pair
 	Unmatched []Unmatched
 	Warnings  []string // e.g. counts of GIT ranges ignored, withdrawn advisories skipped
+	// Notices are the warnings a reader of the verdict must see (the CLI
+	// prints them on stderr): VEX statements not applied because their
+	// BOM-Links name other SBOMs. They are among Warnings.
+	Notices []string
 	// NoVersion holds the components without a version whose package
 	// advisories name, so that none could be compared (NoVersionKey);
 	// internal/run counts them as not checked (docs/output.md "Coverage").

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/stella-policy/stella/internal/model"
@@ -18,6 +19,7 @@ const (
 	QualifierMismatch    = "qualifier_mismatch"    // the product purl's qualifiers (or subpath) differ from the component's
 	VersionMismatch      = "version_mismatch"      // the product names another version of the component
 	UnknownVulnerability = "unknown_vulnerability" // no finding has the vulnerability or one of its aliases
+	OtherBOM             = "other_bom"             // a BOM-Link names the component in another SBOM (serialNumber or version)
 )
 
 // attachVEX attaches every statement to the pairs it applies to and returns
@@ -32,6 +34,11 @@ const (
 //     the component version; CPE-only and unresolved CSAF product ids
 //     identify nothing (the CSAF reader resolves ids through the product
 //     tree to purls);
+//   - a product given by BOM-Link ("urn:cdx:SERIAL/VERSION#bom-ref")
+//     identifies only components of the SBOM with that serialNumber and
+//     version, whatever its fragment or purl says (docs/inputs.md
+//     "BOM-Links"); a statement that would otherwise apply is reported with
+//     reason other_bom;
 //   - with subcomponents (OpenVEX), a subcomponent must identify the
 //     component and a product must identify the SBOM's subject (its root) or
 //     the component itself; an SBOM without a root accepts any product.
@@ -51,11 +58,10 @@ func attachVEX(in *model.Inputs, pairs []Pair) []Unmatched {
 			}
 		}
 	}
-	roots := map[string]*model.Component{}
+	x := &matcher{purls: map[string]parsed{}, sboms: map[string]*model.SBOM{}}
 	for i := range in.SBOMs {
-		roots[in.SBOMs[i].Digest] = in.SBOMs[i].Root
+		x.sboms[in.SBOMs[i].Digest] = &in.SBOMs[i]
 	}
-	comps := &purlCache{m: map[string]parsed{}}
 
 	var unmatched []Unmatched
 	for s := range in.VEX {
@@ -75,18 +81,18 @@ func attachVEX(in *model.Inputs, pairs []Pair) []Unmatched {
 		best := miss{reason: purl.OtherPackage}
 		for _, i := range cand {
 			p := &pairs[i]
-			m := applies(st, roots[p.Component.SBOM], p.Component, comps)
+			m := x.applies(st, x.root(p.Component), p.Component)
 			if m.reason == purl.Matched {
 				p.VEX = append(p.VEX, st)
 				attached = true
 				continue
 			}
-			if m.reason < best.reason || best.detail == "" {
+			if m.closer(best) {
 				best = m
 			}
 		}
 		if !attached {
-			unmatched = append(unmatched, Unmatched{Statement: st, Reason: best.reason.String(), Detail: best.detail})
+			unmatched = append(unmatched, Unmatched{Statement: st, Reason: best.why(), Detail: best.detail})
 		}
 	}
 	for i := range pairs {
@@ -96,6 +102,20 @@ func attachVEX(in *model.Inputs, pairs []Pair) []Unmatched {
 	}
 	slices.SortFunc(unmatched, func(a, b Unmatched) int { return strings.Compare(a.Statement.ID, b.Statement.ID) })
 	return unmatched
+}
+
+// otherBOMWarnings names every statement left out because its BOM-Links
+// name other SBOMs: it would have applied by fragment or purl, and a reader
+// of the findings must know it was not used.
+func otherBOMWarnings(us []Unmatched) []string {
+	var out []string
+	for _, u := range us {
+		if u.Reason == OtherBOM {
+			st := u.Statement
+			out = append(out, fmt.Sprintf("VEX statement %s (%s document %s) about %s not applied: %s", st.ID, st.Format, st.Document, st.Vulnerability, u.Detail))
+		}
+	}
+	return out
 }
 
 func aliasNote(aliases []string) string {
@@ -109,38 +129,70 @@ func aliasNote(aliases []string) string {
 type miss struct {
 	reason purl.Mismatch
 	detail string
+	bom    bool // it identified the component but named another SBOM by BOM-Link
+}
+
+// closer reports whether m is a better explanation than best: a BOM-Link to
+// another SBOM first, then the closer purl mismatch.
+func (m miss) closer(best miss) bool {
+	if m.bom != best.bom {
+		return m.bom
+	}
+	return m.reason < best.reason || best.detail == ""
+}
+
+func (m miss) why() string {
+	if m.bom {
+		return OtherBOM
+	}
+	return m.reason.String()
+}
+
+// matcher holds what attachVEX looks up: parsed purls and the SBOMs by
+// digest.
+type matcher struct {
+	purls map[string]parsed
+	sboms map[string]*model.SBOM
+}
+
+// root is the subject of c's SBOM, nil when unknown.
+func (x *matcher) root(c *model.Component) *model.Component {
+	if sb := x.sboms[c.SBOM]; sb != nil {
+		return sb.Root
+	}
+	return nil
 }
 
 // applies decides whether statement st identifies component c of an SBOM
 // whose subject is root (nil when unknown).
-func applies(st *model.VEXStatement, root, c *model.Component, cache *purlCache) miss {
+func (x *matcher) applies(st *model.VEXStatement, root, c *model.Component) miss {
 	if len(st.Subcomponents) == 0 {
-		return bestOf(st.Products, c, cache)
+		return x.bestOf(st.Products, c)
 	}
 	inProduct := root == nil
 	for i := range st.Products {
 		pr := &st.Products[i]
-		if identifies(pr, c, cache).reason == purl.Matched || identifies(pr, root, cache).reason == purl.Matched {
+		if x.identifies(pr, c).reason == purl.Matched || x.identifies(pr, root).reason == purl.Matched {
 			inProduct = true
 			break
 		}
 	}
-	m := bestOf(st.Subcomponents, c, cache)
+	m := x.bestOf(st.Subcomponents, c)
 	if m.reason == purl.Matched && !inProduct {
-		return miss{purl.OtherPackage, fmt.Sprintf("subcomponent %s is in the SBOM, but no product of the statement is the SBOM's subject %s", describe(&st.Subcomponents[0]), describeComponent(root))}
+		return miss{reason: purl.OtherPackage, detail: fmt.Sprintf("subcomponent %s is in the SBOM, but no product of the statement is the SBOM's subject %s", describe(&st.Subcomponents[0]), describeComponent(root))}
 	}
 	return m
 }
 
 // bestOf returns the closest match of any of the products to c.
-func bestOf(products []model.Product, c *model.Component, cache *purlCache) miss {
+func (x *matcher) bestOf(products []model.Product, c *model.Component) miss {
 	best := miss{reason: purl.OtherPackage}
 	for i := range products {
-		m := identifies(&products[i], c, cache)
+		m := x.identifies(&products[i], c)
 		if m.reason == purl.Matched {
 			return m
 		}
-		if m.reason < best.reason || best.detail == "" {
+		if m.closer(best) {
 			best = m
 		}
 	}
@@ -150,19 +202,33 @@ func bestOf(products []model.Product, c *model.Component, cache *purlCache) miss
 	return best
 }
 
-// identifies matches one product against one component.
-func identifies(pr *model.Product, c *model.Component, cache *purlCache) miss {
+// identifies matches one product against one component; a product given by
+// BOM-Link identifies it only in the SBOM the link names.
+func (x *matcher) identifies(pr *model.Product, c *model.Component) miss {
+	m := x.identifiesAnywhere(pr, c)
+	if m.reason != purl.Matched || !strings.HasPrefix(pr.BOMRef, bomLinkPrefix) {
+		return m
+	}
+	if why := namesSBOM(pr.BOMRef, x.sboms[c.SBOM]); why != "" {
+		return miss{reason: purl.OtherPackage, detail: why, bom: true}
+	}
+	return m
+}
+
+// identifiesAnywhere matches one product against one component, whichever
+// SBOM a BOM-Link names.
+func (x *matcher) identifiesAnywhere(pr *model.Product, c *model.Component) miss {
 	if c == nil {
 		return miss{reason: purl.OtherPackage}
 	}
 	var m purl.Mismatch
 	switch {
 	case pr.Purl != "":
-		pp, err := cache.get(pr.Purl)
+		pp, err := x.get(pr.Purl)
 		if err != nil {
-			return miss{purl.OtherPackage, fmt.Sprintf("product %s: %v", pr.Purl, err)}
+			return miss{reason: purl.OtherPackage, detail: fmt.Sprintf("product %s: %v", pr.Purl, err)}
 		}
-		cp, err := cache.get(c.Purl)
+		cp, err := x.get(c.Purl)
 		if c.Purl == "" || err != nil {
 			m = purl.OtherPackage
 		} else {
@@ -174,15 +240,15 @@ func identifies(pr *model.Product, c *model.Component, cache *purlCache) miss {
 			m = purl.Matched
 		}
 	default:
-		return miss{purl.OtherPackage, fmt.Sprintf("product %s has no purl or bom-ref to match components by", describe(pr))}
+		return miss{reason: purl.OtherPackage, detail: fmt.Sprintf("product %s has no purl or bom-ref to match components by", describe(pr))}
 	}
 	if m == purl.Matched {
 		if ok, why := narrows(pr, c); !ok {
-			return miss{purl.VersionMismatch, why}
+			return miss{reason: purl.VersionMismatch, detail: why}
 		}
 		return miss{reason: purl.Matched}
 	}
-	return miss{m, fmt.Sprintf("product %s vs component %s", describe(pr), describeComponent(c))}
+	return miss{reason: m, detail: fmt.Sprintf("product %s vs component %s", describe(pr), describeComponent(c))}
 }
 
 // narrows checks a product's version or vers range against the component.
@@ -213,7 +279,7 @@ func narrows(pr *model.Product, c *model.Component) (bool, string) {
 // refOf returns the bom-ref a CycloneDX reference names: the ref itself, or
 // the decoded fragment of a BOM-Link ("urn:cdx:serial/1#ref").
 func refOf(ref string) string {
-	if strings.HasPrefix(ref, "urn:cdx:") {
+	if strings.HasPrefix(ref, bomLinkPrefix) {
 		if _, frag, ok := strings.Cut(ref, "#"); ok {
 			if u, err := url.PathUnescape(frag); err == nil {
 				return u
@@ -222,6 +288,30 @@ func refOf(ref string) string {
 		}
 	}
 	return ref
+}
+
+const bomLinkPrefix = "urn:cdx:"
+
+// namesSBOM checks that the BOM-Link link ("urn:cdx:SERIAL/VERSION#ref")
+// names sb by its serialNumber and version; it returns why not, or "".
+func namesSBOM(link string, sb *model.SBOM) string {
+	body, _, _ := strings.Cut(strings.TrimPrefix(link, bomLinkPrefix), "#")
+	serial, ver, _ := strings.Cut(body, "/")
+	name := "an SBOM of this run"
+	if sb != nil {
+		name = "SBOM " + sb.Name
+	}
+	switch {
+	case sb == nil || sb.Serial == "":
+		return fmt.Sprintf("BOM-Link %s names BOM urn:uuid:%s, and %s has no serialNumber to be it", link, serial, name)
+	case !strings.EqualFold(serial, strings.TrimPrefix(sb.Serial, "urn:uuid:")):
+		return fmt.Sprintf("BOM-Link %s names BOM urn:uuid:%s, not %s (%s)", link, serial, name, sb.Serial)
+	case ver == "":
+		return fmt.Sprintf("BOM-Link %s names no BOM version (urn:cdx:SERIAL/VERSION#bom-ref)", link)
+	case ver != strconv.Itoa(sb.Version):
+		return fmt.Sprintf("BOM-Link %s names version %s of BOM %s, but %s is version %d", link, ver, sb.Serial, name, sb.Version)
+	}
+	return ""
 }
 
 func describe(pr *model.Product) string {
@@ -249,14 +339,12 @@ type parsed struct {
 	err error
 }
 
-// purlCache parses each distinct purl once per join.
-type purlCache struct{ m map[string]parsed }
-
-func (c *purlCache) get(s string) (purl.PURL, error) {
-	if v, ok := c.m[s]; ok {
+// get parses each distinct purl once per join.
+func (x *matcher) get(s string) (purl.PURL, error) {
+	if v, ok := x.purls[s]; ok {
 		return v.p, v.err
 	}
 	p, err := purl.Parse(s)
-	c.m[s] = parsed{p, err}
+	x.purls[s] = parsed{p, err}
 	return p, err
 }

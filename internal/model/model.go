@@ -25,6 +25,12 @@ type SBOM struct {
 	Components  []Component `json:"components"`     // sorted by Purl, then Ref
 	NoPurl      int         `json:"noPurl"`         // components kept without a purl
 	Tags        []string    `json:"tags,omitempty"` // document-level tags (docs/inputs.md), sorted
+	// Serial and Version identify a CycloneDX SBOM for the BOM-Links of VEX
+	// statements ("urn:cdx:SERIAL/VERSION#bom-ref"): the serialNumber as
+	// given ("urn:uuid:…") and the BOM version (1 when not given); both
+	// empty when the SBOM has no serialNumber (docs/inputs.md "BOM-Links").
+	Serial  string `json:"serial,omitempty"`
+	Version int    `json:"version,omitempty"`
 }
 
 // Component is one package of an SBOM.

@@ -149,9 +149,9 @@ func TestIDStable(t *testing.T) {
 		if s.ID() == base.ID() {
 			t.Error("a changed component version kept the snapshot id")
 		}
-		changed := 0
-		for i, d := range inputDigests(s) {
-			if d != inputDigests(base)[i] {
+		changed := 0 // inputs of a kind are sorted by digest, so compare as sets
+		for _, d := range inputDigests(s) {
+			if !slices.Contains(inputDigests(base), d) {
 				changed++
 			}
 		}
