@@ -119,7 +119,12 @@ func Run(ctx context.Context, dir, only string) (*Report, error) {
 		return nil, err
 	}
 	if only != "" {
-		cases = slices.DeleteFunc(cases, func(c string) bool { return !strings.Contains(c, only) })
+		// The case's name is its path under dir: dir's own path must not
+		// select every case (a DIR under "vex/" and --run vex).
+		cases = slices.DeleteFunc(cases, func(c string) bool {
+			name, err := filepath.Rel(dir, c)
+			return err != nil || !strings.Contains(name, only)
+		})
 	}
 	if len(cases) == 0 {
 		return nil, fail.New(fail.Invalid, "%s: no test cases (directories with %s, or .txtar files)", dir, caseFile)
