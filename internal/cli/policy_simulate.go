@@ -298,6 +298,9 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 		}
 		report.Problems(a.info(), "warning", out.Snapshot.Manifest.Warnings)
 	}
+	if out.AtFuture > 0 {
+		a.infof("stella: warning: %d %s dated after now left out of choosing the evaluation time (--as-of inputs)", out.AtFuture, plural(out.AtFuture, "input timestamp", "input timestamps"))
+	}
 	if out.AtChosen && !out.At.IsZero() {
 		a.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", out.At.Format(time.RFC3339))
 	}

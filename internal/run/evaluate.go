@@ -61,6 +61,9 @@ type Outcome struct {
 	Match    *match.Result
 	At       time.Time // the evaluation time
 	AtChosen bool      // At was chosen by Evaluate, not given
+	// AtFuture counts the input timestamps after the wall clock that
+	// choosing At left out (DefaultTime).
+	AtFuture int
 	Result   *engine.Result
 	Baseline *engine.Result    // with Spec.Baseline
 	Diff     *engine.Diff      // with Spec.Baseline
@@ -98,11 +101,10 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	if out.Snapshot == nil {
 		return nil, fail.New(fail.Internal, "run: no inputs to evaluate")
 	}
-	at, chosen, err := evaluationTime(spec, out.Snapshot)
+	at, err := evaluationTime(spec, out)
 	if err != nil {
 		return out, err
 	}
-	out.At, out.AtChosen = at, chosen
 	if out.Match, err = match.Join(out.Snapshot.Inputs, match.Options{}); err != nil {
 		return out, err
 	}
@@ -152,13 +154,16 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 
 // evaluationTime is the one place the evaluation time is chosen
 // (docs/runs.md, --as-of): the given one, else the newest timestamp among
-// the inputs. chosen says it was not given; the caller tells the user.
-func evaluationTime(spec Spec, snap *snapshot.Snapshot) (at time.Time, chosen bool, err error) {
+// the inputs up to the wall clock the command started at. out records it
+// and how it was chosen; the caller tells the user.
+func evaluationTime(spec Spec, out *Outcome) (time.Time, error) {
 	if !spec.At.IsZero() {
-		return spec.At.UTC(), false, nil
+		out.At = spec.At.UTC()
+		return out.At, nil
 	}
-	at, err = DefaultTime(snap.Inputs)
-	return at, true, err
+	at, future, err := DefaultTime(out.Snapshot.Inputs, spec.Started)
+	out.At, out.AtChosen, out.AtFuture = at, true, future
+	return at, err
 }
 
 // IsEvalFailure tells a failure of the evaluation itself, recorded as a

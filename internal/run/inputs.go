@@ -98,9 +98,13 @@ func ParseEnv(vals []string) ([]engine.KV, error) {
 
 // DefaultTime is the newest timestamp among the inputs: advisory
 // modified/published times, VEX statement times, the EPSS score date, the
-// KEV release date. Never the wall clock, so a run is reproducible.
-func DefaultTime(in *model.Inputs) (time.Time, error) {
-	var newest time.Time
+// KEV release date (--as-of inputs, docs/runs.md "Evaluation time"). A
+// timestamp more than engine.FutureSkew after now, the invocation's wall
+// clock, is not used: one record dated 2099 would otherwise move the
+// evaluation to 2099, expire every exception and make stale data look
+// fresh. future counts the timestamps left out, for the caller to warn.
+func DefaultTime(in *model.Inputs, now time.Time) (at time.Time, future int, err error) {
+	limit := now.Add(engine.FutureSkew)
 	consider := func(s string) {
 		if s == "" {
 			return
@@ -111,8 +115,11 @@ func DefaultTime(in *model.Inputs) (time.Time, error) {
 				return
 			}
 		}
-		if t.After(newest) {
-			newest = t
+		switch {
+		case t.After(limit):
+			future++
+		case t.After(at):
+			at = t
 		}
 	}
 	for i := range in.Advisories {
@@ -128,10 +135,10 @@ func DefaultTime(in *model.Inputs) (time.Time, error) {
 	if in.KEV != nil {
 		consider(in.KEV.DateReleased)
 	}
-	if newest.IsZero() {
-		return newest, fail.New(fail.Invalid, "the inputs carry no timestamp to evaluate at; give --as-of")
+	if at.IsZero() {
+		return at, future, fail.New(fail.Invalid, "the inputs carry no timestamp up to now to evaluate at; give --as-of")
 	}
-	return newest.UTC().Truncate(time.Second), nil
+	return at.UTC().Truncate(time.Second), future, nil
 }
 
 // inputsRef converts a snapshot's digests into the engine's input cursors.

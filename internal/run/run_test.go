@@ -11,6 +11,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
@@ -103,6 +104,38 @@ func TestParseAsOf(t *testing.T) {
 		if (err != nil) != tc.err || !got.Equal(tc.want) {
 			t.Errorf("ParseAsOf(%q) = %v, %v", tc.in, got, err)
 		}
+	}
+}
+
+func TestDefaultTime(t *testing.T) {
+	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
+	advs := func(dates ...string) *model.Inputs {
+		in := &model.Inputs{}
+		for _, d := range dates {
+			in.Advisories = append(in.Advisories, model.Advisory{Modified: d})
+		}
+		return in
+	}
+	for _, tc := range []struct {
+		name   string
+		in     *model.Inputs
+		want   time.Time
+		future int
+		err    bool
+	}{
+		{"newest", advs("2024-01-01T00:00:00Z", "2024-06-01T10:00:00.5Z"), time.Date(2024, 6, 1, 10, 0, 0, 0, time.UTC), 0, false},
+		{"a 2099 record is left out", advs("2024-06-01T00:00:00Z", "2099-01-01T00:00:00Z"), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), 1, false},
+		{"within the skew", advs("2026-12-06T11:59:59Z"), time.Date(2026, 12, 6, 11, 59, 59, 0, time.UTC), 0, false},
+		{"past the skew", advs("2024-06-01T00:00:00Z", "2026-12-06T12:00:01Z"), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), 1, false},
+		{"only future dates", advs("2099-01-01T00:00:00Z"), time.Time{}, 1, true},
+		{"no dates", advs(""), time.Time{}, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			at, future, err := run.DefaultTime(tc.in, now)
+			if (err != nil) != tc.err || !at.Equal(tc.want) || future != tc.future {
+				t.Errorf("DefaultTime = %v, %d, %v; want %v, %d, error %v", at, future, err, tc.want, tc.future, tc.err)
+			}
+		})
 	}
 }
 
