@@ -86,7 +86,7 @@ func (c *Coverage) Warning() string {
 		parts = append(parts, "no purl ("+noPurl[0]+")")
 	}
 	if len(noVer) > 0 {
-		parts = append(parts, "no version to compare with their package's advisories: "+strings.Join(noVer, ", "))
+		parts = append(parts, "no version (or no valid one) to compare with their package's advisories: "+strings.Join(noVer, ", "))
 	}
 	return fmt.Sprintf("%d of %s not checked against any advisory (docs/output.md \"Coverage\"): %s",
 		n, text.Count(c.Components(), "component", "components"), strings.Join(parts, "; "))

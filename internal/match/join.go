@@ -240,6 +240,11 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		}
 	}
 	if len(hits) == 0 {
+		if version.Check(eco, ver) != nil {
+			// Not a version of its ecosystem (^1.2.5, ${x.version}) and in
+			// no range: not compared, like a missing version.
+			j.noVer[NoVersionKey(orig)] = true
+		}
 		return pairs
 	}
 	// One Pair per group of records that share ids, in group order.

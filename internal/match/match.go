@@ -66,8 +66,9 @@ type Result struct {
 	// prints them on stderr): VEX statements not applied because their
 	// BOM-Links name other SBOMs. They are among Warnings.
 	Notices []string
-	// NoVersion holds the components without a version whose package
-	// advisories name, so that none could be compared (NoVersionKey);
+	// NoVersion holds the components without a version, or with one that
+	// is no version of their ecosystem and fell in no range (version.Check),
+	// whose package advisories name, so that none could be compared (NoVersionKey);
 	// internal/run counts them as not checked (docs/output.md "Coverage").
 	NoVersion map[string]bool
 }

@@ -80,7 +80,7 @@ func TestCoverageWarning(t *testing.T) {
 		{Ecosystem: "npm", Basis: "feed", Components: 10, Unchecked: 1, NoVersion: 1},
 		{Ecosystem: "purl:oci", Basis: "none", Components: 1, Unchecked: 1},
 	}}
-	want := `8 of 17 components not checked against any advisory (docs/output.md "Coverage"): the advisory inputs cover no Alpine:v3.16 (3), Debian:12 (1); no advisory ecosystem for purl:oci (1); no purl (2); no version to compare with their package's advisories: npm (1)`
+	want := `8 of 17 components not checked against any advisory (docs/output.md "Coverage"): the advisory inputs cover no Alpine:v3.16 (3), Debian:12 (1); no advisory ecosystem for purl:oci (1); no purl (2); no version (or no valid one) to compare with their package's advisories: npm (1)`
 	if got := cov.Warning(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
