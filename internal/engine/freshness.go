@@ -21,14 +21,9 @@ type Freshness struct {
 	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
 }
 
-// FutureSkew is how far after the evaluation time (or, choosing it, the
-// wall clock: run's DefaultTime) an input's date may be and still count
-// (clocks and time zones differ); later dates are not yet known.
-const FutureSkew = 24 * time.Hour
-
 // freshness computes the Freshness of advs at the evaluation time and the
 // warning when the data is older than maxAge (0: no limit). A modified time
-// more than FutureSkew after the evaluation time (an --as-of in the past,
+// more than model.FutureSkew after the evaluation time (an --as-of in the past,
 // wrong data or a wrong clock) is warned about and not counted, so that one
 // such record cannot make old data look fresh (docs/output.md "Freshness").
 func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Freshness, []string) {
@@ -39,7 +34,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 		t, ok := parseTime(advs[i].Modified)
 		switch {
 		case !ok || t.Year() <= 1:
-		case t.After(at.Add(FutureSkew)):
+		case t.After(at.Add(model.FutureSkew)):
 			future++
 			if t.After(latest) {
 				latest = t

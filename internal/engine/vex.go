@@ -24,7 +24,7 @@ type vexState struct {
 }
 
 // reset loads the statements of a finding evaluated at at. A statement
-// dated more than FutureSkew after at is not yet known at that time: it is
+// dated more than model.FutureSkew after at is not yet known at that time: it is
 // rejected, so that it can neither win the consensus (the latest statement
 // wins) nor count (docs/dsl.md "VEX").
 func (v *vexState) reset(stmts []*model.VEXStatement, at time.Time) {
@@ -45,10 +45,10 @@ func (v *vexState) reset(stmts []*model.VEXStatement, at time.Time) {
 	v.refresh()
 }
 
-// afterAt reports whether t is more than FutureSkew after the evaluation
+// afterAt reports whether t is more than model.FutureSkew after the evaluation
 // time at: data the evaluation time cannot have seen (an --as-of in the
 // past, wrong data or a wrong clock).
-func afterAt(t, at time.Time) bool { return t.After(at.Add(FutureSkew)) }
+func afterAt(t, at time.Time) bool { return t.After(at.Add(model.FutureSkew)) }
 
 // futureVEX warns about the statements dated after the evaluation time,
 // which reset rejects, naming each (at most 10 and a count of the rest).

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
@@ -18,6 +19,10 @@ type Options struct {
 	// are listed one by one in Result.Warnings; the rest are counted.
 	// 0 means 20; a negative value lists none.
 	MaxProblems int
+	// At is the evaluation time: a withdrawal dated more than
+	// model.FutureSkew after it has not happened yet, so the record still
+	// matches (and a warning says so). Zero: every withdrawal counts.
+	At time.Time
 }
 
 // entry locates one affected entry: Inputs.Advisories[adv].Affected[aff].
@@ -79,7 +84,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		noVer:    map[string]bool{},
 		versions: version.NewCache(),
 	}
-	withdrawn := j.build()
+	withdrawn, notYet := j.build()
 	res := &Result{}
 	for s := range in.SBOMs {
 		sb := &in.SBOMs[s]
@@ -90,7 +95,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	slices.SortFunc(res.Pairs, comparePairs)
 	res.Unmatched = attachVEX(in, res.Pairs)
 	res.Notices = otherBOMWarnings(res.Unmatched)
-	res.Warnings = append(j.warnings(withdrawn), res.Notices...)
+	res.Warnings = append(j.warnings(withdrawn, notYet), res.Notices...)
 	slices.Sort(res.Warnings)
 	res.NoVersion = j.noVer
 	return res, nil
@@ -115,15 +120,18 @@ func indexKey(ecosystem, name string) key {
 
 // build indexes the affected entries of the advisories that are not
 // withdrawn and groups advisories by shared ids; it returns how many
-// advisories were withdrawn.
-func (j *joiner) build() int {
-	withdrawn := 0
+// advisories were withdrawn, and the ids of those whose withdrawal is dated
+// after the evaluation time (Options.At), which are not withdrawn yet.
+func (j *joiner) build() (withdrawn int, notYet []string) {
 	j.groups = newGroups(2 * len(j.in.Advisories))
 	for a := range j.in.Advisories {
 		adv := &j.in.Advisories[a]
 		if adv.Withdrawn != "" {
-			withdrawn++
-			continue
+			if t, err := time.Parse(time.RFC3339Nano, adv.Withdrawn); err != nil || j.opts.At.IsZero() || !t.After(j.opts.At.Add(model.FutureSkew)) {
+				withdrawn++
+				continue
+			}
+			notYet = append(notYet, adv.ID)
 		}
 		j.groups.add(adv.ID, adv.Aliases)
 		j.byID[adv.ID] = a
@@ -146,7 +154,7 @@ func (j *joiner) build() int {
 			}
 		}
 	}
-	return withdrawn
+	return withdrawn, notYet
 }
 
 // Target returns the OSV ecosystem and package name a component is matched
@@ -311,10 +319,15 @@ func hasCVSS(a *model.Advisory) bool {
 	return false
 }
 
-func (j *joiner) warnings(withdrawn int) []string {
+func (j *joiner) warnings(withdrawn int, notYet []string) []string {
 	var out []string
 	if withdrawn > 0 {
 		out = append(out, fmt.Sprintf("%d withdrawn advisories skipped", withdrawn))
+	}
+	if len(notYet) > 0 {
+		slices.Sort(notYet)
+		out = append(out, fmt.Sprintf("%d advisories withdrawn only after the evaluation time, so still in force: %s",
+			len(notYet), strings.Join(notYet, ", ")))
 	}
 	if len(j.git) > 0 {
 		ranges := 0
@@ -327,7 +340,7 @@ func (j *joiner) warnings(withdrawn int) []string {
 	}
 	if len(j.noVer) > 0 {
 		out = append(out, listed(j.noVer, j.opts.MaxProblems,
-			"%d components have no version, so the advisories for their package were not evaluated: %s"))
+			"%d components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: %s"))
 	}
 	probs := make([]string, 0, len(j.problems))
 	for p := range j.problems {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
@@ -184,9 +185,9 @@ func TestJoinNoVersion(t *testing.T) {
 		max  int
 		want string
 	}{
-		{0, "2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, pkg:pypi/pyyaml"},
-		{1, "2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, and 1 more"},
-		{-1, "2 components have no version, so the advisories for their package were not evaluated: and 2 more"},
+		{0, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: pkg:npm/x, pkg:pypi/pyyaml"},
+		{1, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: pkg:npm/x, and 1 more"},
+		{-1, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: and 2 more"},
 	} {
 		res, err := Join(in, Options{MaxProblems: tc.max})
 		if err != nil {
@@ -197,6 +198,35 @@ func TestJoinNoVersion(t *testing.T) {
 		}
 		if !reflect.DeepEqual(res.Warnings, []string{tc.want}) {
 			t.Errorf("max %d: warnings = %q, want %q", tc.max, res.Warnings, tc.want)
+		}
+	}
+}
+
+// TestJoinWithdrawnLater: a withdrawal dated after the evaluation time (by
+// more than model.FutureSkew) has not happened yet, so the record matches.
+func TestJoinWithdrawnLater(t *testing.T) {
+	w := adv("GHSA-late", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0")))
+	w.Withdrawn = "2099-01-01T00:00:00Z"
+	in := &model.Inputs{
+		SBOMs:      []model.SBOM{{Components: []model.Component{comp(t, "pkg:npm/x@1.0.0")}}},
+		Advisories: []model.Advisory{w},
+	}
+	at := time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		at      time.Time
+		pairs   int
+		warning string
+	}{
+		{at, 1, "1 advisories withdrawn only after the evaluation time, so still in force: GHSA-late"},
+		{time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), 0, "1 withdrawn advisories skipped"},
+		{time.Time{}, 0, "1 withdrawn advisories skipped"}, // no evaluation time: every withdrawal counts
+	} {
+		res, err := Join(in, Options{At: tc.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Pairs) != tc.pairs || !reflect.DeepEqual(res.Warnings, []string{tc.warning}) {
+			t.Errorf("at %v: %d pairs, warnings %q; want %d, %q", tc.at, len(res.Pairs), res.Warnings, tc.pairs, tc.warning)
 		}
 	}
 }

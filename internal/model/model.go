@@ -11,6 +11,7 @@ package model
 
 import (
 	"encoding/json"
+	"time"
 
 	"github.com/stella-policy/stella/internal/decimal"
 )
@@ -285,3 +286,10 @@ type Inputs struct {
 	Reach      []Reach        `json:"reachability,omitempty"`
 	Exceptions []Exception    `json:"exceptions,omitempty"`
 }
+
+// FutureSkew is how far after the evaluation time (or, choosing it, the
+// wall clock) an input's date may be and still count, as clocks and time
+// zones differ; a later date is not yet known then: an advisory's modified
+// time for freshness, a VEX statement, a withdrawal (docs/runs.md
+// "Evaluation time").
+const FutureSkew = 24 * time.Hour

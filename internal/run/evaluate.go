@@ -105,7 +105,7 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	if out.Match, err = match.Join(out.Snapshot.Inputs, match.Options{}); err != nil {
+	if out.Match, err = match.Join(out.Snapshot.Inputs, match.Options{At: at}); err != nil {
 		return out, err
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),

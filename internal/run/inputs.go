@@ -99,12 +99,12 @@ func ParseEnv(vals []string) ([]engine.KV, error) {
 // DefaultTime is the newest timestamp among the inputs: advisory
 // modified/published times, VEX statement times, the EPSS score date, the
 // KEV release date (--as-of inputs, docs/runs.md "Evaluation time"). A
-// timestamp more than engine.FutureSkew after now, the invocation's wall
+// timestamp more than model.FutureSkew after now, the invocation's wall
 // clock, is not used: one record dated 2099 would otherwise move the
 // evaluation to 2099, expire every exception and make stale data look
 // fresh. future counts the timestamps left out, for the caller to warn.
 func DefaultTime(in *model.Inputs, now time.Time) (at time.Time, future int, err error) {
-	limit := now.Add(engine.FutureSkew)
+	limit := now.Add(model.FutureSkew)
 	consider := func(s string) {
 		if s == "" {
 			return
