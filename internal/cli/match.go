@@ -27,7 +27,8 @@ ranges include its version, fold advisories that are aliases of each other
 into one finding, and attach the VEX statements that apply to each finding.
 Statements that apply to nothing are listed in a VEX match report with the
 reason (unknown_product, qualifier_mismatch, version_mismatch,
-unknown_vulnerability); --vex-strict makes them an error (exit code 2).
+unknown_vulnerability, other_bom: a BOM-Link naming another SBOM);
+--vex-strict makes them an error (exit code 2).
 
 The rules are in docs/conformance.md. --format json (and yaml) print an
 object {"matches", "vexReport", "warnings"}; ndjson prints one match per line
