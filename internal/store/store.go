@@ -92,7 +92,7 @@ func Open(ctx context.Context, path, tenant string, o Options) (*Store, error) {
 	// single writer (docs/store.md "Guarantees").
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, tenant: tenant, now: o.Now}
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, o.BusyTimeout); err != nil {
 		db.Close()
 		return nil, s.wrap("open", err)
 	}
@@ -101,6 +101,25 @@ func Open(ctx context.Context, path, tenant string, o Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ping opens the connection. Its pragmas may find the file busy without
+// SQLite waiting (two processes turning a new database to WAL at once), so a
+// busy open is retried until wait has passed, as a busy write waits.
+func ping(ctx context.Context, db *sql.DB, wait time.Duration) error {
+	deadline := time.Now().Add(wait)
+	for {
+		err := db.PingContext(ctx)
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || (se.Code()&0xff != sqlite3.SQLITE_BUSY && se.Code()&0xff != sqlite3.SQLITE_LOCKED) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func dsn(path string, o Options) string {
