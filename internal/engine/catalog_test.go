@@ -47,7 +47,7 @@ func hasType(v Val, t ir.Type) bool {
 	case ir.TString:
 		return v.K == KStr
 	case ir.TTime:
-		_, ok := parseTime(v.S)
+		_, ok := model.ParseTime(v.S)
 		return v.K == KStr && ok
 	case ir.TBand:
 		_, ok := ir.BandRank(v.S)

@@ -329,7 +329,7 @@ func (s *state) apply(r *ir.Rule, ca *caction) applied {
 		default:
 			v := ca.until(s)
 			out.Value = v
-			t, ok := parseTime(v.S)
+			t, ok := model.ParseTime(v.S)
 			switch {
 			case v.K != KStr || !ok:
 				out.Note = "not applied: until is " + kindText(v) + ", not an RFC 3339 time"

@@ -55,9 +55,9 @@ func prepareExceptions(in []model.Exception, at time.Time, registered string) ([
 	for i := range in {
 		e := &in[i]
 		x := exception{e: e}
-		exp, okExp := parseTime(e.Expires)
+		exp, okExp := model.ParseTime(e.Expires)
 		start := cmp.Or(e.Effective, e.Created)
-		st, okStart := parseTime(start)
+		st, okStart := model.ParseTime(start)
 		switch {
 		case len(e.Vulns) == 0 && len(e.Purls) == 0:
 			warnings = append(warnings, "exception "+e.ID+" has an empty scope and never applies")

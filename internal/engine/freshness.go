@@ -31,7 +31,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	var warnings []string
 	future := 0
 	for i := range advs {
-		t, ok := parseTime(advs[i].Modified)
+		t, ok := model.ParseTime(advs[i].Modified)
 		switch {
 		case !ok || t.Year() <= 1:
 		case t.After(at.Add(model.FutureSkew)):

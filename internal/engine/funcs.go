@@ -7,6 +7,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/ir"
+	"github.com/stella-policy/stella/internal/model"
 )
 
 // builtin compiles a call of one catalogue function from its compiled
@@ -188,7 +189,7 @@ func daysBetween(v Val, at time.Time, until bool) Val {
 	if v.K != KStr {
 		return Null
 	}
-	t, ok := parseTime(v.S)
+	t, ok := model.ParseTime(v.S)
 	if !ok {
 		return Null
 	}

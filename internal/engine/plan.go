@@ -272,8 +272,8 @@ func cmpVals(op ir.Op, t ir.CmpType, a, b Val) bool {
 		if a.K != KStr || b.K != KStr {
 			return false
 		}
-		ta, ok1 := parseTime(a.S)
-		tb, ok2 := parseTime(b.S)
+		ta, ok1 := model.ParseTime(a.S)
+		tb, ok2 := model.ParseTime(b.S)
 		return ok1 && ok2 && order(op, ta.Compare(tb))
 	}
 	// CmpAny: equality by dynamic type; no ordering.

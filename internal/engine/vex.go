@@ -32,7 +32,7 @@ func (v *vexState) reset(stmts []*model.VEXStatement, at time.Time) {
 	v.times = v.times[:0]
 	v.rejected = v.rejected[:0]
 	for _, st := range v.all {
-		t, _ := parseTime(st.Timestamp)
+		t, _ := model.ParseTime(st.Timestamp)
 		v.times = append(v.times, t)
 		v.rejected = append(v.rejected, "")
 	}
@@ -56,7 +56,7 @@ func futureVEX(stmts []model.VEXStatement, at time.Time) []string {
 	var names []string
 	for i := range stmts {
 		st := &stmts[i]
-		if t, ok := parseTime(st.Timestamp); ok && afterAt(t, at) {
+		if t, ok := model.ParseTime(st.Timestamp); ok && afterAt(t, at) {
 			names = append(names, st.ID+" ("+st.Format+" document "+st.Document+", about "+st.Vulnerability+", dated "+st.Timestamp+")")
 		}
 	}
@@ -190,19 +190,4 @@ func listText(l []string) string {
 		q[i] = `"` + s + `"`
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// parseTime reads an RFC 3339 timestamp, or a bare date (KEV dates) as
-// midnight UTC.
-func parseTime(s string) (time.Time, bool) {
-	if s == "" {
-		return time.Time{}, false
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
 }

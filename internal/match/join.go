@@ -127,7 +127,7 @@ func (j *joiner) build() (withdrawn int, notYet []string) {
 	for a := range j.in.Advisories {
 		adv := &j.in.Advisories[a]
 		if adv.Withdrawn != "" {
-			if t, err := time.Parse(time.RFC3339Nano, adv.Withdrawn); err != nil || j.opts.At.IsZero() || !t.After(j.opts.At.Add(model.FutureSkew)) {
+			if t, ok := model.ParseTime(adv.Withdrawn); !ok || j.opts.At.IsZero() || !t.After(j.opts.At.Add(model.FutureSkew)) {
 				withdrawn++
 				continue
 			}

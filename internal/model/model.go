@@ -293,3 +293,18 @@ type Inputs struct {
 // time for freshness, a VEX statement, a withdrawal (docs/runs.md
 // "Evaluation time").
 const FutureSkew = 24 * time.Hour
+
+// ParseTime reads an input's timestamp: RFC 3339 (in UTC), else a bare date
+// (KEV and EPSS dates) as midnight UTC; ok is false for anything else.
+func ParseTime(s string) (t time.Time, ok bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}

@@ -106,16 +106,9 @@ func ParseEnv(vals []string) ([]engine.KV, error) {
 func DefaultTime(in *model.Inputs, now time.Time) (at time.Time, future int, err error) {
 	limit := now.Add(model.FutureSkew)
 	consider := func(s string) {
-		if s == "" {
-			return
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			if t, err = time.Parse(time.DateOnly, s); err != nil {
-				return
-			}
-		}
+		t, ok := model.ParseTime(s)
 		switch {
+		case !ok:
 		case t.After(limit):
 			future++
 		case t.After(at):

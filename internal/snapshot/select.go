@@ -192,7 +192,7 @@ func selectionFrom(heads []inputs.AdvisoryHead, always []bool) *selection {
 		case h.Withdrawn != "":
 			always[j] = true
 			continue
-		case !newestMod.IsZero() && parseTime(h.Modified).Equal(newestMod), !newestPub.IsZero() && parseTime(h.Published).Equal(newestPub):
+		case !newestMod.IsZero() && timeOf(h.Modified).Equal(newestMod), !newestPub.IsZero() && timeOf(h.Published).Equal(newestPub):
 			always[j] = true
 		}
 		g.Add(h.ID, h.Aliases)
@@ -287,23 +287,14 @@ func (x *Index) parallel(n int, f func(i int) error) error {
 	return nil
 }
 
-// parseTime reads a timestamp as the default evaluation time does: RFC
-// 3339, else a bare date; zero when it is neither.
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		if t, err = time.Parse(time.DateOnly, s); err != nil {
-			return time.Time{}
-		}
-	}
+// timeOf is s's time (model.ParseTime), zero when it has none.
+func timeOf(s string) time.Time {
+	t, _ := model.ParseTime(s)
 	return t
 }
 
 func later(t time.Time, s string) time.Time {
-	if u := parseTime(s); u.After(t) {
+	if u := timeOf(s); u.After(t) {
 		return u
 	}
 	return t
