@@ -142,7 +142,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	default:
 		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
 	}
-	spec, err := opts.eval.spec()
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}
