@@ -35,7 +35,7 @@ var effectStrength = map[string]int{
 type exception struct {
 	e        *model.Exception
 	purls    []string // e.Purls spelled as component purls are (purl.CanonicalPattern)
-	state    string // "" when it can apply at the evaluation time, else why not
+	state    string   // "" when it can apply at the evaluation time, else why not
 	detail   string
 	expires  time.Time
 	downBand int
