@@ -59,8 +59,8 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if opts.snapshot == "" {
 		return fail.New(fail.Invalid, "policy diff needs --snapshot ID to compare two policies (or two runs: run ids, latest or latest:LABEL)")
 	}
-	if opts.failOn != "never" && opts.failOn != "new-blocked" {
-		return fail.New(fail.Invalid, "--fail-on %q: want new-blocked or never", opts.failOn)
+	if err := run.CheckFailOn(opts.failOn, "new-blocked", "never"); err != nil {
+		return err
 	}
 	format := app.Format()
 	if !isSimulateFormat(format) {

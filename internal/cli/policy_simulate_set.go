@@ -24,10 +24,8 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	case opts.expectIR != "":
 		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
 	}
-	switch opts.failOn {
-	case "blocked", "warned", "never":
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
+	if err := run.CheckFailOn(opts.failOn, "blocked", "warned", "never"); err != nil {
+		return err
 	}
 	if len(opts.labels) > 0 && !opts.record {
 		return fail.New(fail.Invalid, "--label labels a recorded run: add --record")
@@ -39,7 +37,7 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 	if err != nil {
 		return err
 	}
-	refs, active, err := setRefs(opts.set)
+	refs, active, err := governance.ParseSet(opts.set)
 	if err != nil {
 		return err
 	}
@@ -95,20 +93,4 @@ func runPolicySimulateSet(ctx context.Context, app *App, args []string, opts *po
 		fmt.Fprintln(app.Err, "stella: "+report.Summary(res.Result))
 	}
 	return gate(run.Gate(res.Verdict, opts.failOn, opts.shadow))
-}
-
-// setRefs reads --set: "active", or a comma-separated list of policies.
-func setRefs(set string) (refs []string, active bool, err error) {
-	if set == "active" {
-		return nil, true, nil
-	}
-	for _, r := range strings.Split(set, ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			refs = append(refs, r)
-		}
-	}
-	if len(refs) == 0 {
-		return nil, false, fail.New(fail.Invalid, "--set %q: want active, or policies P-1,P-4 (files or registered)", set)
-	}
-	return refs, false, nil
 }
