@@ -66,7 +66,7 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	spec, err := opts.eval.spec()
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}

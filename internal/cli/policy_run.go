@@ -139,7 +139,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := run.CheckFailOn(opts.failOn, "blocked", "warned", "never"); err != nil {
 		return err
 	}
-	spec, err := opts.eval.spec()
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}

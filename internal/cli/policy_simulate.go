@@ -191,7 +191,7 @@ func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
 	if !isSimulateFormat(format) {
 		return "", run.Spec{}, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	spec, err := o.eval.spec()
+	spec, err := o.eval.spec(app.Getenv)
 	return format, spec, err
 }
 
@@ -203,18 +203,22 @@ type evalFlags struct {
 	asOf      string
 	maxAge    string
 	unchecked int
+	flags     *pflag.FlagSet // where --unchecked-budget is defined
 }
 
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	e.flags = f
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
-// spec parses --as-of (against the wall clock, read here once), --env and
-// --max-feed-age into the Spec every evaluation starts from.
-func (e *evalFlags) spec() (spec run.Spec, err error) {
+// spec parses --as-of (against the wall clock, read here once), --env,
+// --max-feed-age and --unchecked-budget (with where it came from, for the
+// record: getenv tells the environment from the config file) into the
+// Spec every evaluation starts from.
+func (e *evalFlags) spec(getenv func(string) string) (spec run.Spec, err error) {
 	if spec.At, err = run.ParseAsOf(e.asOf, time.Now()); err != nil {
 		return spec, err
 	}
@@ -225,7 +229,12 @@ func (e *evalFlags) spec() (spec run.Spec, err error) {
 		return spec, fail.New(fail.Invalid, "--unchecked-budget %d: give a number of components ≥ 0, or -1 for none", e.unchecked)
 	}
 	if e.unchecked >= 0 {
-		spec.UncheckedBudget = &e.unchecked
+		spec.UncheckedBudget, spec.UncheckedSource = &e.unchecked, store.BudgetConfig
+		if e.flags.Changed("unchecked-budget") {
+			spec.UncheckedSource = store.BudgetFlag
+		} else if getenv(store.BudgetEnv) != "" {
+			spec.UncheckedSource = store.BudgetEnv
+		}
 	}
 	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
 	return spec, err
