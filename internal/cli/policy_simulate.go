@@ -35,6 +35,8 @@ type policySimulateOptions struct {
 	sign      signFlags
 	trust     string
 	set       string
+	refs      []string // --set's policies (policy_simulate_set.go)
+	active    bool     // --set active
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -76,13 +78,7 @@ hold policy:simulate, or the command is refused with exit 3 before anything
 is evaluated. Without a trust config recording is not gated.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.set != "" {
-				return runPolicySimulateSet(cmd.Context(), app, args, opts)
-			}
-			if len(args) == 0 {
-				return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
-			}
-			return runPolicySimulate(cmd.Context(), app, args[0], opts)
+			return runPolicySimulate(cmd.Context(), app, args, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -104,8 +100,8 @@ is evaluated. Without a trust config recording is not gated.`,
 	return cmd
 }
 
-func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *policySimulateOptions) error {
-	if err := opts.checkBaselines(); err != nil {
+func runPolicySimulate(ctx context.Context, app *App, args []string, opts *policySimulateOptions) error {
+	if err := opts.check(args); err != nil {
 		return err
 	}
 	format, spec, err := opts.prepare(app)
@@ -119,24 +115,15 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	var st *store.Store
-	needStore := opts.record || run.IsRegistered(policyRef) || run.IsRegistered(opts.baseline) || opts.base.run != ""
-	if needStore {
+	if opts.record || opts.set == "" && (run.IsRegistered(args[0]) || run.IsRegistered(opts.baseline) || opts.base.run != "") {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
 	spec.Shadow, spec.Record, spec.Mode, spec.Labels = opts.shadow, opts.record, store.ModeSimulate, opts.labels
-	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+	if err := opts.policies(ctx, app, st, args, &spec); err != nil {
 		return err
-	}
-	if err := governance.ExpectIRDigest(spec.Policy, opts.expectIR); err != nil {
-		return err
-	}
-	if opts.baseline != "" {
-		if spec.Baseline, err = app.loadPolicy(ctx, st, opts.baseline, store.PickActive); err != nil {
-			return err
-		}
 	}
 	if err := opts.inputs(ctx, app, st, &spec); err != nil {
 		return err
@@ -176,6 +163,25 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	return gate(out.Gate(opts.failOn, view.base))
+}
+
+// policies sets what spec evaluates: POLICY and --baseline (a bare P-n:
+// its active version), or the members of --set (a bare P-n: its latest).
+func (o *policySimulateOptions) policies(ctx context.Context, app *App, st *store.Store, args []string, spec *run.Spec) (err error) {
+	if o.set != "" {
+		spec.Set, err = app.setPolicies(ctx, st, o.refs, o.active, store.PickLatest)
+		return err
+	}
+	if spec.Policy, err = app.loadPolicy(ctx, st, args[0], store.PickActive); err != nil {
+		return err
+	}
+	if err := governance.ExpectIRDigest(spec.Policy, o.expectIR); err != nil {
+		return err
+	}
+	if o.baseline != "" {
+		spec.Baseline, err = app.loadPolicy(ctx, st, o.baseline, store.PickActive)
+	}
+	return err
 }
 
 // prepare checks the output format and parses the evaluation flags
@@ -329,7 +335,8 @@ type simView struct {
 	show      []string
 }
 
-// writeSimulation renders the outcome in format.
+// writeSimulation renders the outcome in format (of a set: with its
+// members).
 func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
 	opts := report.Options{Color: a.Color(), Locate: out.Locator(),
 		SARIFBase: view.sarifBase, HelpURI: out.AdvisoryURL, Width: a.termWidth(), Show: view.show}
@@ -337,11 +344,17 @@ func (a *App) writeSimulation(format string, out *run.Outcome, view simView) err
 		opts.Delta = view.base.Delta
 	}
 	if format == "json" || format == "yaml" {
-		v := report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
+		var v any = report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
+		if out.Set != nil {
+			v = out.Set // the set's result, with its members
+		}
 		if format == "yaml" {
 			return report.YAML(a.Out, v)
 		}
 		return report.JSON(a.Out, v)
 	}
-	return report.Simulation(a.Out, format, out.Result, out.Diff, opts)
+	if err := report.Simulation(a.Out, format, out.Result, out.Diff, opts); err != nil || out.Set == nil || format != "table" {
+		return err
+	}
+	return report.SetMembers(a.Out, out.Set, a.tableOptions())
 }
