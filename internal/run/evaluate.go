@@ -92,7 +92,14 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	out := &Outcome{Spec: spec, Snapshot: spec.Snapshot}
 	if spec.Files != nil {
-		snap, err := snapshot.FromFiles(*spec.Files)
+		files := *spec.Files
+		// Copies of an advisory are merged as known at the evaluation
+		// time, or with --as-of inputs the wall clock (docs/inputs.md
+		// "Advisories").
+		if files.NotAfter = spec.At; files.NotAfter.IsZero() {
+			files.NotAfter = spec.Started
+		}
+		snap, err := snapshot.FromFiles(files)
 		if err != nil {
 			return nil, err
 		}
