@@ -118,6 +118,9 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
 		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record,
 		Coverage: Coverage(out.Snapshot, out.Match), UncheckedBudget: spec.UncheckedBudget}
+	if x := out.Snapshot.Index; x != nil {
+		req.AllModified = x.Modified // freshness over every record (docs/output.md "Freshness")
+	}
 	if spec.Set != nil {
 		ms, err := SetMembers(spec.Set)
 		if err != nil {
