@@ -84,7 +84,7 @@ func freshness(times []string, at time.Time, maxAge time.Duration) (*Freshness, 
 	}
 	f.NewestModified = newest.Format(time.RFC3339Nano)
 	age := at.Sub(newest)
-	f.AgeDays = int(max(0, wholeDays(newest, at)))
+	f.AgeDays = int(max(0, WholeDays(newest, at)))
 	if maxAge <= 0 || age <= maxAge {
 		return f, warnings
 	}
