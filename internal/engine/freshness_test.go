@@ -120,7 +120,9 @@ func TestExceptionExpiryWarnings(t *testing.T) {
 // selected record is after the evaluation time, freshness counts every
 // record's modified time (Request.AllModified), else only the selection's.
 func TestFreshnessAllRecords(t *testing.T) {
-	all := func() ([]string, error) { return []string{"2025-05-01T00:00:00Z", "2025-05-30T00:00:00Z", "2099-01-01T00:00:00Z"}, nil }
+	all := func() ([]string, error) {
+		return []string{"2025-05-01T00:00:00Z", "2025-05-30T00:00:00Z", "2099-01-01T00:00:00Z"}, nil
+	}
 	cases := []struct {
 		name     string
 		selected []string
