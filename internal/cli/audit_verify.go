@@ -46,7 +46,10 @@ events from their anchor to their head, and every statement they record.
 
 With --dsn URL, verify the tenant's audit chains as synced to PostgreSQL by
 ` + "`stella sync postgres`" + `, one per site: sequence, links, canonical
-payloads and event hashes, from each site's first event (docs/sync.md).`,
+payloads and event hashes, from each site's first event; then every summary
+column of the synced runs and findings against the signed records they derive
+from, listing each value that differs (table, row, column, expected, got;
+exit 6; docs/sync.md "What audit verify checks").`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAuditVerify(cmd.Context(), app, opts)
@@ -95,11 +98,7 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 // --trust-root key (or config bundle.trust_roots) or a key of the trust
 // config (bundle.CheckCheckpoints).
 func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *auditVerifyOptions, trust *governance.Trust) ([]store.Checkpoint, error) {
-	refs := append([]string(nil), opts.trustRoots...)
-	if app.Config != nil {
-		refs = append(refs, app.Config.GetStringSlice("bundle.trust_roots")...)
-	}
-	keys, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
+	keys, err := governance.VerifyKeys(ctx, app.trustRoots(opts.trustRoots), trust, app.existingStore(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -1,14 +1,17 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -853,5 +856,131 @@ func TestRestoredBackup(t *testing.T) {
 	_, err = push(t, st, dsn, Options{Tables: []string{"audit_events"}})
 	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "audit event") {
 		t.Fatalf("forked audit chain: %v", err)
+	}
+}
+
+// TestAuditVerifyRows: summary columns edited in PostgreSQL after a sync
+// are found by audit verify --dsn, each named with its row, column,
+// expected and found value, in the same order every time; a record edited
+// to agree with them no longer agrees with the audit chain.
+func TestAuditVerifyRows(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	mustPush(t, st, dsn, Options{})
+	clean, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clean.Runs != 2 || clean.Findings != 5 || clean.Differ != 0 {
+		t.Fatalf("clean: %d runs, %d findings, %d differ", clean.Runs, clean.Findings, clean.Differ)
+	}
+	conn := pgConnect(t, dsn)
+	var first, second string
+	var n1, n2 int
+	if err := conn.QueryRow(ctx, `SELECT min(run_id COLLATE "C"), max(run_id COLLATE "C") FROM policy.runs`).Scan(&first, &second); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT (SELECT findings_count FROM policy.runs WHERE run_id = $1), (SELECT findings_count FROM policy.runs WHERE run_id = $2)`,
+		first, second).Scan(&n1, &n2); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE policy.runs SET verdict = 'passed', findings_count = 0 WHERE run_id = '` + first + `'`,
+		`UPDATE policy.findings SET verdict = 'passed', severity_score = 1.5 WHERE run_id = '` + first + `' AND finding_id = 'finding:000'`,
+		// The record and its column edited together: the audit chain
+		// recorded another verdict.
+		`UPDATE policy.runs SET verdict = 'passed', record = replace(record, '"verdict":"blocked"', '"verdict":"passed"') WHERE run_id = '` + second + `'`,
+		`DELETE FROM policy.findings WHERE run_id = '` + second + `' AND finding_id = 'finding:001'`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var reports [2][]byte
+	for i := range reports {
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "not what the signed records say") {
+			t.Fatalf("edited rows: %v", err)
+		}
+		if reports[i], err = json.Marshal(rep); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			continue
+		}
+		got := map[string]bool{}
+		for _, m := range rep.Mismatches {
+			got[m.Table+" "+m.Row+" "+m.Column+": "+m.Expected+" / "+m.Got] = true
+		}
+		for _, w := range []string{
+			"policy.runs " + first + " verdict: blocked / passed",
+			"policy.runs " + first + " findings_count: " + strconv.Itoa(n1) + " / 0",
+			"policy.findings " + first + " finding:000 verdict: blocked / passed",
+			"policy.findings " + first + " finding:000 severity_score: 7.5 / 1.5",
+			"policy.runs " + second + " findings (rows): " + strconv.Itoa(n2) + " / " + strconv.Itoa(n2-1),
+		} {
+			if !got[w] {
+				t.Errorf("no mismatch %q in %+v", w, rep.Mismatches)
+			}
+		}
+		var recordMismatch bool
+		for _, m := range rep.Mismatches {
+			recordMismatch = recordMismatch || m.Row == second && m.Column == "record.verdict" &&
+				m.Expected == "blocked (policy.run.completed event)" && m.Got == "passed"
+		}
+		if !recordMismatch {
+			t.Errorf("the edited record was not checked against the audit chain: %+v", rep.Mismatches)
+		}
+		if rep.Differ != len(rep.Mismatches) {
+			t.Errorf("differ %d, %d listed", rep.Differ, len(rep.Mismatches))
+		}
+	}
+	if !bytes.Equal(reports[0], reports[1]) {
+		t.Fatalf("two verifications differ:\n%s\n%s", reports[0], reports[1])
+	}
+}
+
+// TestUncheckedColumn: migration 0008 fills policy.runs.unchecked from
+// each record's stats.unchecked (NULL for records without it); a sync sends
+// it; audit verify --dsn checks it.
+func TestUncheckedColumn(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	conn := pgConnect(t, dsn)
+	if _, _, err := migrate(ctx, conn, uncheckedVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	for id, rec := range map[string]string{"run:new": `{"stats":{"findings":0,"unchecked":4}}`, "run:old": `{"stats":{"findings":0}}`} {
+		if _, err := conn.Exec(ctx, `INSERT INTO policy.runs (tenant, run_id, source_site, policy_id, ir_digest, mode, shadow, inputs_hash,
+			evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, env, record, error, started_at, completed_at, duration_ms)
+			VALUES ('other', $1, 'old-site', 'P-9', 'sha256:i', 'run', false, 'sha256:h', now(), 'succeeded', 'passed', 0, '', '', '{}', $2, '', now(), now(), 1)`,
+			id, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	mustPush(t, st, dsn, Options{})
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = 'run:new' AND unchecked = 4`); n != 1 {
+		t.Fatal("a record's stats.unchecked was not filled in")
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = 'run:old' AND unchecked IS NULL`); n != 1 {
+		t.Fatal("a record without stats.unchecked has a value")
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE tenant = 'acme' AND unchecked = 0`); n != 2 {
+		t.Fatalf("%d synced runs carry their records' unchecked 0", n)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE policy.runs SET unchecked = 9 WHERE tenant = 'acme'`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+	if !fail.Is(err, fail.Integrity) || rep.Differ != 2 || rep.Mismatches[0].Column != "unchecked" ||
+		rep.Mismatches[0].Expected != "0" || rep.Mismatches[0].Got != "9" {
+		t.Fatalf("edited unchecked: %v %+v", err, rep)
 	}
 }
