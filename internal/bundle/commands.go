@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
@@ -199,7 +200,7 @@ func Status(ctx context.Context, st *store.Store, now time.Time, source string) 
 		ss := StreamReport{StreamStatus: s}
 		if until, err := time.Parse(time.RFC3339, s.ValidUntil); err == nil {
 			left := until.Sub(now)
-			ss.DaysLeft = int(left / (24 * time.Hour))
+			ss.DaysLeft = int(engine.WholeDays(now, until))
 			switch {
 			case left < 0:
 				ss.Expired, ss.DaysLeft = true, 0

@@ -119,3 +119,50 @@ func TestTimeAnchors(t *testing.T) {
 		t.Errorf("no streams: %+v, %v", empty, err)
 	}
 }
+
+// TestDaysLeftExact: days left are counted exactly for any validUntil, not
+// saturated at time.Duration's 292 years (106751 days).
+func TestDaysLeftExact(t *testing.T) {
+	ctx := context.Background()
+	a := newSite(t, nil)
+	signed := time.Date(2026, 3, 12, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		until time.Time
+		at    time.Time // verified and judged at
+		days  int
+	}{
+		{time.Date(2026, 4, 11, 0, 0, 0, 0, time.UTC), signed, 30},
+		{time.Date(2026, 4, 11, 0, 0, 0, 0, time.UTC), signed.Add(time.Second), 29}, // whole days, rounded down
+		{time.Date(2318, 12, 31, 0, 0, 0, 0, time.UTC), signed, 106944},             // just beyond the saturation
+		{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), signed, 2912372},
+		{time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC), signed.Add(48*time.Hour + time.Second), 2912369},
+	} {
+		ex := exportSite(t, a, ExportOptions{TimeAnchor: signed, ValidUntil: c.until})
+		b, err := Read(bytes.NewReader(ex.Data), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := b.Verify(ctx, VerifyOptions{Trusted: publicOnly(a.key), TimeAnchor: c.at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.DaysLeft != c.days {
+			t.Errorf("verify: valid until %s at %s: %d days left, want %d", c.until, c.at, rep.DaysLeft, c.days)
+		}
+		dir := t.TempDir()
+		db := filepath.Join(dir, "b.db")
+		open := func() (*store.Store, error) { return store.Open(ctx, db, "", store.Options{Now: clock}) }
+		o := trusting(a.key)
+		o.Verify.TimeAnchor = c.at
+		if _, err := ImportFile(ctx, writeFile(t, dir, "kit.tar.zst", ex.Data), Limits{}, open, o, ""); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Status(ctx, openStore(t, db, ""), c.at, "system-clock")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := r.Streams[0]; s.DaysLeft != c.days || s.Expired {
+			t.Errorf("status: valid until %s at %s: %+v, want %d days left", c.until, c.at, s, c.days)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -359,7 +360,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		return nil, fmt.Errorf("not yet valid: signed at %s (its time anchor), after the time it is checked at, %s (%s): this clock is behind the exporter's", m.TimeAnchor, rep.TimeAnchor, rep.AnchorFrom)
 	}
 	left := until.Sub(anchor)
-	rep.DaysLeft = int(left / (24 * time.Hour))
+	rep.DaysLeft = int(engine.WholeDays(anchor, until))
 	if left < ExpiryWarning {
 		rep.Expiring = ExpiryMessage(m.Stream, m.Sequence, m.ValidUntil, left)
 		rep.Warnings = append(rep.Warnings, rep.Expiring)

@@ -87,18 +87,13 @@ func (o *policySimulateOptions) checkBaselines() error {
 	if n > 1 || n == 1 && o.baseline != "" {
 		return fail.New(fail.Invalid, "give one baseline: --baseline POLICY, --baseline-run, --baseline-snapshot or --baseline-sbom")
 	}
-	switch o.failOn {
-	case "blocked", "warned", "never":
-	case "new-blocked":
-		if n == 0 && o.baseline == "" {
-			return fail.New(fail.Invalid, "--fail-on new-blocked needs a baseline: --baseline-run RUN|latest[:LABEL], --baseline-snapshot ID, --baseline-sbom FILE or --baseline POLICY")
-		}
-	case "new-warned":
-		if n == 0 {
-			return fail.New(fail.Invalid, "--fail-on new-warned needs a baseline: --baseline-run RUN|latest[:LABEL], --baseline-snapshot ID or --baseline-sbom FILE")
-		}
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned, never, new-blocked or new-warned", o.failOn)
+	switch err := run.CheckFailOn(o.failOn, "blocked", "warned", "never", "new-blocked", "new-warned"); {
+	case err != nil:
+		return err
+	case o.failOn == "new-blocked" && n == 0 && o.baseline == "":
+		return fail.New(fail.Invalid, "--fail-on new-blocked needs a baseline: --baseline-run RUN|latest[:LABEL], --baseline-snapshot ID, --baseline-sbom FILE or --baseline POLICY")
+	case o.failOn == "new-warned" && n == 0:
+		return fail.New(fail.Invalid, "--fail-on new-warned needs a baseline: --baseline-run RUN|latest[:LABEL], --baseline-snapshot ID or --baseline-sbom FILE")
 	}
 	if len(o.labels) > 0 && !o.record {
 		return fail.New(fail.Invalid, "--label labels a recorded run: add --record")
@@ -108,10 +103,8 @@ func (o *policySimulateOptions) checkBaselines() error {
 
 // runDiffRuns is `policy diff RUN_A RUN_B`: the delta of RUN_B against RUN_A.
 func runDiffRuns(ctx context.Context, app *App, refA, refB, failOn string) error {
-	switch failOn {
-	case "never", "new-blocked", "new-warned":
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want new-blocked, new-warned or never", failOn)
+	if err := run.CheckFailOn(failOn, "new-blocked", "new-warned", "never"); err != nil {
+		return err
 	}
 	if !fileExists(app.Global.DB) {
 		return fail.New(fail.NotFound, "no run history at %s: policy diff RUN_A RUN_B compares recorded runs (to compare policies give --snapshot ID)", app.Global.DB)

@@ -34,11 +34,7 @@ exception whose timebox has ended cannot be approved; both exit 3.`,
 }
 
 func runExceptionApprove(ctx context.Context, app *App, opts *exceptionApproveOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.ApproveException(ctx, act, opts.id, opts.note)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.ApproveException(ctx, act, opts.id, opts.note)
 	})
 }

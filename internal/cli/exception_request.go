@@ -57,11 +57,8 @@ evaluations dated inside their timebox.`,
 }
 
 func runExceptionRequest(ctx context.Context, app *App, opts *exceptionRequestOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
 		t, _, err := reg.RequestException(ctx, act, opts.req)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+		return t, err
 	})
 }

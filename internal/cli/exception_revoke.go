@@ -32,11 +32,7 @@ func newExceptionRevokeCmd(app *App) *cobra.Command {
 }
 
 func runExceptionRevoke(ctx context.Context, app *App, opts *exceptionRevokeOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.RevokeException(ctx, act, opts.id, opts.reason)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.RevokeException(ctx, act, opts.id, opts.reason)
 	})
 }

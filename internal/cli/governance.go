@@ -123,13 +123,19 @@ func (a *App) govCommand(ctx context.Context, g *govFlags, fn func(*governance.R
 	return fn(reg, act)
 }
 
-// renderTransition prints the outcome of a state-changing command: warnings
-// on stderr, the transition on stdout.
-func (a *App) renderTransition(t *governance.Transition) error {
-	for _, w := range t.Warnings {
-		a.infof("warning: %s", w)
-	}
-	return a.render(t, func(w io.Writer) error { return report.Transition(w, t, a.tableOptions()) })
+// transition runs a state-changing command (govCommand) and prints the
+// transition fn returns: warnings on stderr, the transition on stdout.
+func (a *App) transition(ctx context.Context, g *govFlags, fn func(*governance.Registry, *governance.Actor) (*governance.Transition, error)) error {
+	return a.govCommand(ctx, g, func(reg *governance.Registry, act *governance.Actor) error {
+		t, err := fn(reg, act)
+		if err != nil {
+			return err
+		}
+		for _, w := range t.Warnings {
+			a.infof("warning: %s", w)
+		}
+		return a.render(t, func(w io.Writer) error { return report.Transition(w, t, a.tableOptions()) })
+	})
 }
 
 // setMembers loads the policies of a set for conflicts and deps

@@ -54,9 +54,6 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 }
 
 func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) error {
-	if err := validName("key", opts.name); err != nil {
-		return err
-	}
 	req := governance.KeyRequest{Name: opts.name, Type: opts.typ, Dir: opts.dir, Force: opts.force}
 	if req.Dir == "" {
 		req.Dir = app.keysDir()

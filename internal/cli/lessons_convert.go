@@ -40,17 +40,17 @@ func runLessonsConvert(ctx context.Context, app *App, ref string, opts *lessonsC
 	if err != nil {
 		return err
 	}
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
 		c, err := reg.ConvertLesson(ctx, act, id)
 		if c != nil && c.Compiled != nil && len(c.Compiled.Diagnostics) > 0 && !app.Global.Quiet {
 			if rerr := app.diagnostics(c.Compiled.Diagnostics, c.Source); rerr != nil {
-				return rerr
+				return nil, rerr
 			}
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		app.infof("stella: lesson %s converted: %s drafts %s", id, c.Transition.Subject, c.Change)
-		return app.renderTransition(c.Transition)
+		return c.Transition, nil
 	})
 }

@@ -79,6 +79,15 @@ func (j *jsonStderr) record(lvl slog.Level, msg string, attrs ...any) {
 	j.log.Log(context.Background(), lvl, msg, attrs...)
 }
 
+// compilerDiagnostics renders what compiling a policy found (diagnostics):
+// with --quiet only when it found an error.
+func (a *App) compilerDiagnostics(ds []dsl.Diagnostic, src []byte) error {
+	if len(ds) == 0 || a.Global.Quiet && !dsl.HasErrors(ds) {
+		return nil
+	}
+	return a.diagnostics(ds, src)
+}
+
 // diagnostics renders compiler diagnostics on stderr: file:line:col:
 // message with the source line and a caret, or under --log-format json one
 // object per diagnostic with its file, line, col, severity and code.

@@ -44,11 +44,7 @@ policy_ir_hash_mismatch).`,
 }
 
 func runPolicyActivate(ctx context.Context, app *App, opts *policyActivateOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Activate(ctx, act, opts.ref, opts.shadow)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Activate(ctx, act, opts.ref, opts.shadow)
 	})
 }

@@ -55,11 +55,7 @@ func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions)
 		return err
 	}
 	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism, Attachments: files}
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Approve(ctx, act, opts.ref, req)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Approve(ctx, act, opts.ref, req)
 	})
 }

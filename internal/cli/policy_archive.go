@@ -35,11 +35,7 @@ references guard refuses with exit 3 and names them.`,
 }
 
 func runPolicyArchive(ctx context.Context, app *App, opts *policyArchiveOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Archive(ctx, act, opts.ref, opts.reason)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Archive(ctx, act, opts.ref, opts.reason)
 	})
 }

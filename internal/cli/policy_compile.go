@@ -47,10 +47,8 @@ func runPolicyCompile(app *App, opts *policyCompileOptions) error {
 		return err
 	}
 	res := dsl.CompileResult(opts.file, src)
-	if len(res.Diagnostics) > 0 && !(app.Global.Quiet && !dsl.HasErrors(res.Diagnostics)) {
-		if err := app.diagnostics(res.Diagnostics, src); err != nil {
-			return err
-		}
+	if err := app.compilerDiagnostics(res.Diagnostics, src); err != nil {
+		return err
 	}
 	if res.Policy == nil {
 		return exitWith(fail.Invalid)

@@ -59,14 +59,14 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if opts.snapshot == "" {
 		return fail.New(fail.Invalid, "policy diff needs --snapshot ID to compare two policies (or two runs: run ids, latest or latest:LABEL)")
 	}
-	if opts.failOn != "never" && opts.failOn != "new-blocked" {
-		return fail.New(fail.Invalid, "--fail-on %q: want new-blocked or never", opts.failOn)
+	if err := run.CheckFailOn(opts.failOn, "new-blocked", "never"); err != nil {
+		return err
 	}
 	format := app.Format()
 	if !isSimulateFormat(format) {
 		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
 	}
-	spec, err := opts.eval.spec()
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}

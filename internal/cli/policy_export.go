@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
 
@@ -71,10 +71,6 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) e
 	if key == nil {
 		app.infof("stella: warning: %s: the archive's manifest is not signed (give --sign-key): a verification will not cover the policy source by a signature", opts.out)
 	}
-	out := map[string]any{"runId": ex.RunID, "file": opts.out, "bytes": len(ex.Data), "signed": ex.Signed, "findings": ex.Findings,
-		"manifestSigned": key != nil, "inputs": ex.Inputs, "source": ex.Source}
-	return app.render(out, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "exported %s (%d findings, %d input files) to %s (%d bytes)\n", ex.RunID, ex.Findings, ex.Inputs, opts.out, len(ex.Data))
-		return err
-	})
+	ex.File = opts.out
+	return app.render(ex, func(w io.Writer) error { return report.EvidenceExported(w, ex) })
 }

@@ -43,16 +43,13 @@ func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions) error {
 	if err != nil {
 		return err
 	}
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
 		t, res, err := reg.Draft(ctx, act, opts.id, opts.file, src)
-		if res != nil && len(res.Diagnostics) > 0 && !(app.Global.Quiet && !dsl.HasErrors(res.Diagnostics)) {
-			if rerr := app.diagnostics(res.Diagnostics, src); rerr != nil {
-				return rerr
+		if res != nil {
+			if rerr := app.compilerDiagnostics(res.Diagnostics, src); rerr != nil {
+				return nil, rerr
 			}
 		}
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+		return t, err
 	})
 }

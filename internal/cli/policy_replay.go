@@ -66,6 +66,9 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 	}
 	if !rep.Identical {
 		where := "the outputs differ"
+		if o, r := rep.Original.Verdict, rep.Replay.Verdict; o != r {
+			where = fmt.Sprintf("verdict %s recorded, %s replayed", o, r)
+		}
 		if rep.First != nil {
 			where = fmt.Sprintf("first difference: finding %s (%s)", rep.First.FindingID, rep.First.Kind)
 		}

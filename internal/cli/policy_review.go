@@ -39,11 +39,7 @@ counting, and it must be submitted again.`,
 }
 
 func runPolicyReview(ctx context.Context, app *App, opts *policyReviewOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Review(ctx, act, opts.ref, opts.comment, opts.requestChanges)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Review(ctx, act, opts.ref, opts.comment, opts.requestChanges)
 	})
 }

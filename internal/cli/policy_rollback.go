@@ -39,11 +39,7 @@ one signed policy.rollback statement.`,
 }
 
 func runPolicyRollback(ctx context.Context, app *App, opts *policyRollbackOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Rollback(ctx, act, opts.id, opts.to, opts.incident)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Rollback(ctx, act, opts.id, opts.to, opts.incident)
 	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"errors"
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
@@ -137,12 +136,10 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	if err := checkLabels(opts.labels); err != nil {
 		return err
 	}
-	switch opts.failOn {
-	case "blocked", "warned", "never":
-	default:
-		return fail.New(fail.Invalid, "--fail-on %q: want blocked, warned or never", opts.failOn)
+	if err := run.CheckFailOn(opts.failOn, "blocked", "warned", "never"); err != nil {
+		return err
 	}
-	spec, err := opts.eval.spec()
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}
@@ -245,12 +242,7 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 	case err != nil:
 		return nil, err
 	}
-	if len(p.Diagnostics) > 0 && !(a.Global.Quiet && !dsl.HasErrors(p.Diagnostics)) {
-		if err := a.diagnostics(p.Diagnostics, p.Source); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return p, a.compilerDiagnostics(p.Diagnostics, p.Source)
 }
 
 // record records an outcome, signed by act's key, and the lessons it teaches (run.Record,

@@ -28,7 +28,7 @@ func (o *policyRunOptions) checkSet(policyRef string) error {
 // active version) and applies the site's governance to each
 // (governance.GateSet).
 func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *governance.RunActor, opts *policyRunOptions) ([]run.Member, error) {
-	refs, active, err := setRefs(opts.set)
+	refs, active, err := governance.ParseSet(opts.set)
 	if err != nil {
 		return nil, err
 	}

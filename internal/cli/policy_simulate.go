@@ -35,6 +35,8 @@ type policySimulateOptions struct {
 	sign      signFlags
 	trust     string
 	set       string
+	refs      []string // --set's policies (policy_simulate_set.go)
+	active    bool     // --set active
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -76,13 +78,7 @@ hold policy:simulate, or the command is refused with exit 3 before anything
 is evaluated. Without a trust config recording is not gated.`,
 		Args: rangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.set != "" {
-				return runPolicySimulateSet(cmd.Context(), app, args, opts)
-			}
-			if len(args) == 0 {
-				return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
-			}
-			return runPolicySimulate(cmd.Context(), app, args[0], opts)
+			return runPolicySimulate(cmd.Context(), app, args, opts)
 		},
 	}
 	f := cmd.Flags()
@@ -104,8 +100,8 @@ is evaluated. Without a trust config recording is not gated.`,
 	return cmd
 }
 
-func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *policySimulateOptions) error {
-	if err := opts.checkBaselines(); err != nil {
+func runPolicySimulate(ctx context.Context, app *App, args []string, opts *policySimulateOptions) error {
+	if err := opts.check(args); err != nil {
 		return err
 	}
 	format, spec, err := opts.prepare(app)
@@ -119,24 +115,15 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 		}
 	}
 	var st *store.Store
-	needStore := opts.record || run.IsRegistered(policyRef) || run.IsRegistered(opts.baseline) || opts.base.run != ""
-	if needStore {
+	if opts.record || opts.set == "" && (run.IsRegistered(args[0]) || run.IsRegistered(opts.baseline) || opts.base.run != "") {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
 	spec.Shadow, spec.Record, spec.Mode, spec.Labels = opts.shadow, opts.record, store.ModeSimulate, opts.labels
-	if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
+	if err := opts.policies(ctx, app, st, args, &spec); err != nil {
 		return err
-	}
-	if err := governance.ExpectIRDigest(spec.Policy, opts.expectIR); err != nil {
-		return err
-	}
-	if opts.baseline != "" {
-		if spec.Baseline, err = app.loadPolicy(ctx, st, opts.baseline, store.PickActive); err != nil {
-			return err
-		}
 	}
 	if err := opts.inputs(ctx, app, st, &spec); err != nil {
 		return err
@@ -178,6 +165,25 @@ func runPolicySimulate(ctx context.Context, app *App, policyRef string, opts *po
 	return gate(out.Gate(opts.failOn, view.base))
 }
 
+// policies sets what spec evaluates: POLICY and --baseline (a bare P-n:
+// its active version), or the members of --set (a bare P-n: its latest).
+func (o *policySimulateOptions) policies(ctx context.Context, app *App, st *store.Store, args []string, spec *run.Spec) (err error) {
+	if o.set != "" {
+		spec.Set, err = app.setPolicies(ctx, st, o.refs, o.active, store.PickLatest)
+		return err
+	}
+	if spec.Policy, err = app.loadPolicy(ctx, st, args[0], store.PickActive); err != nil {
+		return err
+	}
+	if err := governance.ExpectIRDigest(spec.Policy, o.expectIR); err != nil {
+		return err
+	}
+	if o.baseline != "" {
+		spec.Baseline, err = app.loadPolicy(ctx, st, o.baseline, store.PickActive)
+	}
+	return err
+}
+
 // prepare checks the output format and parses the evaluation flags
 // (evalFlags.spec): the steps every simulation takes first.
 func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
@@ -185,7 +191,7 @@ func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
 	if !isSimulateFormat(format) {
 		return "", run.Spec{}, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
 	}
-	spec, err := o.eval.spec()
+	spec, err := o.eval.spec(app.Getenv)
 	return format, spec, err
 }
 
@@ -197,18 +203,22 @@ type evalFlags struct {
 	asOf      string
 	maxAge    string
 	unchecked int
+	flags     *pflag.FlagSet // where --unchecked-budget is defined
 }
 
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
 	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	e.flags = f
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
-// spec parses --as-of (against the wall clock, read here once), --env and
-// --max-feed-age into the Spec every evaluation starts from.
-func (e *evalFlags) spec() (spec run.Spec, err error) {
+// spec parses --as-of (against the wall clock, read here once), --env,
+// --max-feed-age and --unchecked-budget (with where it came from, for the
+// record: getenv tells the environment from the config file) into the
+// Spec every evaluation starts from.
+func (e *evalFlags) spec(getenv func(string) string) (spec run.Spec, err error) {
 	if spec.At, err = run.ParseAsOf(e.asOf, time.Now()); err != nil {
 		return spec, err
 	}
@@ -219,7 +229,12 @@ func (e *evalFlags) spec() (spec run.Spec, err error) {
 		return spec, fail.New(fail.Invalid, "--unchecked-budget %d: give a number of components ≥ 0, or -1 for none", e.unchecked)
 	}
 	if e.unchecked >= 0 {
-		spec.UncheckedBudget = &e.unchecked
+		spec.UncheckedBudget, spec.UncheckedSource = &e.unchecked, store.BudgetConfig
+		if e.flags.Changed("unchecked-budget") {
+			spec.UncheckedSource = store.BudgetFlag
+		} else if getenv(store.BudgetEnv) != "" {
+			spec.UncheckedSource = store.BudgetEnv
+		}
 	}
 	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
 	return spec, err
@@ -320,7 +335,8 @@ type simView struct {
 	show      []string
 }
 
-// writeSimulation renders the outcome in format.
+// writeSimulation renders the outcome in format (of a set: with its
+// members).
 func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
 	opts := report.Options{Color: a.Color(), Locate: out.Locator(),
 		SARIFBase: view.sarifBase, HelpURI: out.AdvisoryURL, Width: a.termWidth(), Show: view.show}
@@ -328,11 +344,17 @@ func (a *App) writeSimulation(format string, out *run.Outcome, view simView) err
 		opts.Delta = view.base.Delta
 	}
 	if format == "json" || format == "yaml" {
-		v := report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
+		var v any = report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
+		if out.Set != nil {
+			v = out.Set // the set's result, with its members
+		}
 		if format == "yaml" {
 			return report.YAML(a.Out, v)
 		}
 		return report.JSON(a.Out, v)
 	}
-	return report.Simulation(a.Out, format, out.Result, out.Diff, opts)
+	if err := report.Simulation(a.Out, format, out.Result, out.Diff, opts); err != nil || out.Set == nil || format != "table" {
+		return err
+	}
+	return report.SetMembers(a.Out, out.Set, a.tableOptions())
 }

@@ -40,11 +40,7 @@ Records policy.submitted (signed) and policy.review.requested.`,
 }
 
 func runPolicySubmit(ctx context.Context, app *App, opts *policySubmitOptions) error {
-	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		t, err := reg.Submit(ctx, act, opts.ref, opts.reviewers)
-		if err != nil {
-			return err
-		}
-		return app.renderTransition(t)
+	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
+		return reg.Submit(ctx, act, opts.ref, opts.reviewers)
 	})
 }

@@ -84,36 +84,15 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	if err != nil {
 		return err
 	}
-	var rep *run.VerifyReport
-	if run.IsEnvelope(data) {
-		if opts.embedded {
-			return fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
+	rep, err := run.Verify(ctx, path, data, trusted, opts.embedded, func() (*store.Store, error) {
+		if !fileExists(app.Global.DB) {
+			return nil, nil // no database: nothing stored to check against
 		}
-		if len(trusted) == 0 {
-			return fail.New(fail.Integrity, "%s: verification failed: no trusted key given: pass --key PUB or --trust-root PUB, or keep the signer in the trust config", path)
-		}
-		var st *store.Store
-		if fileExists(app.Global.DB) {
-			if st, err = app.openStore(ctx, true); err != nil {
-				return err
-			}
-			defer st.Close()
-		}
-		rep, err = run.VerifyEnvelope(ctx, st, path, data, trusted)
-	} else {
-		rep, err = run.VerifyArchive(ctx, path, trusted, opts.embedded)
-	}
+		return app.openStore(ctx, true)
+	})
 	if err != nil {
-		if fail.Is(err, fail.Integrity) {
-			hint := ""
-			if len(trusted) == 0 && !rep.EmbeddedKey {
-				hint = "; pass --key PUB or --trust-root PUB (or --insecure-embedded-key to check only that the archive is intact)"
-			}
-			return fail.New(fail.Integrity, "%s: verification failed: %v%s", path, err, hint)
-		}
 		return err
 	}
-	rep.Verified = true
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)
 	}

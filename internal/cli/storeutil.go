@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
@@ -89,17 +88,4 @@ func parseAge(flag, s string) (time.Duration, error) {
 		return 0, fail.New(fail.Invalid, "%s %v", flag, err)
 	}
 	return d, nil
-}
-
-// validName accepts key names: letters, digits, '.', '_' and '-'.
-func validName(kind, n string) error {
-	if n == "" || len(n) > 64 || strings.HasPrefix(n, ".") {
-		return fail.New(fail.Invalid, "%s name %q: want 1-64 letters, digits, '.', '_' or '-'", kind, n)
-	}
-	for _, c := range n {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fail.New(fail.Invalid, "%s name %q: want 1-64 letters, digits, '.', '_' or '-'", kind, n)
-		}
-	}
-	return nil
 }

@@ -324,3 +324,34 @@ func TestCompileNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderGolden renders the diagnostics of each testdata/render/*.txtar
+// policy, whose lines are longer than syntax.MaxExcerpt, and compares them
+// with its diagnostics section (-update rewrites it).
+func TestRenderGolden(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "render", "*.txtar"))
+	if len(files) == 0 {
+		t.Fatal("no render cases")
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil || len(ar.Files) != 2 || ar.Files[0].Name != "policy.stella" || ar.Files[1].Name != "diagnostics" {
+				t.Fatalf("%s: want policy.stella and diagnostics sections (%v)", file, err)
+			}
+			src := ar.Files[0].Data
+			var got bytes.Buffer
+			syntax.Render(&got, CompileResult("policy.stella", src).Diagnostics, src)
+			if *update {
+				ar.Files[1].Data = got.Bytes()
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !bytes.Equal(got.Bytes(), ar.Files[1].Data) {
+				t.Errorf("%s differs (run with -update and review the diff):\n%s", file, got.Bytes())
+			}
+		})
+	}
+}

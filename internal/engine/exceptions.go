@@ -34,7 +34,8 @@ var effectStrength = map[string]int{
 // exception is an exception prepared for matching.
 type exception struct {
 	e        *model.Exception
-	state    string // "" when it can apply at the evaluation time, else why not
+	purls    []string // e.Purls spelled as component purls are (purl.CanonicalPattern)
+	state    string   // "" when it can apply at the evaluation time, else why not
 	detail   string
 	expires  time.Time
 	downBand int
@@ -55,6 +56,9 @@ func prepareExceptions(in []model.Exception, at time.Time, registered string) ([
 	for i := range in {
 		e := &in[i]
 		x := exception{e: e}
+		for _, p := range e.Purls {
+			x.purls = append(x.purls, purl.CanonicalPattern(p))
+		}
 		exp, okExp := model.ParseTime(e.Expires)
 		start := cmp.Or(e.Effective, e.Created)
 		st, okStart := model.ParseTime(start)
@@ -103,11 +107,11 @@ func prepareExceptions(in []model.Exception, at time.Time, registered string) ([
 // 4; a purl pattern adds 3 when it names the exact version, 2 when it names
 // the package without a version and 1 when it is a glob. An empty list does
 // not restrict (but both empty never match; see prepareExceptions).
-func scopeMatch(x *model.Exception, ids []string, comp *model.Component) int {
+func scopeMatch(x *exception, ids []string, comp *model.Component) int {
 	spec := 0
-	if len(x.Vulns) > 0 {
+	if len(x.e.Vulns) > 0 {
 		hit := false
-		for _, v := range x.Vulns {
+		for _, v := range x.e.Vulns {
 			if containsFold(ids, v) {
 				hit = true
 				break
@@ -118,9 +122,9 @@ func scopeMatch(x *model.Exception, ids []string, comp *model.Component) int {
 		}
 		spec += 4
 	}
-	if len(x.Purls) > 0 {
+	if len(x.purls) > 0 {
 		best := 0
-		for _, p := range x.Purls {
+		for _, p := range x.purls {
 			best = max(best, purl.PatternMatch(p, comp.Purl))
 		}
 		if best == 0 {
@@ -182,7 +186,7 @@ func (ix *exceptionIndex) selectException(ids []string, comp *model.Component, b
 	buf = ix.candidates(ids, buf)
 	for _, i := range buf {
 		x := &ix.xs[i]
-		spec := scopeMatch(x.e, ids, comp)
+		spec := scopeMatch(x, ids, comp)
 		if spec == 0 {
 			continue
 		}
@@ -245,7 +249,7 @@ func (ix *exceptionIndex) expiredInScope(fs []Finding) []string {
 		comp := model.Component{Purl: f.Purl}
 		buf = ix.candidates(ids, buf)
 		for _, k := range buf {
-			if ix.xs[k].state == excExpired && scopeMatch(ix.xs[k].e, ids, &comp) > 0 {
+			if ix.xs[k].state == excExpired && scopeMatch(&ix.xs[k], ids, &comp) > 0 {
 				skipped[k]++
 			}
 		}

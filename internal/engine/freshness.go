@@ -63,7 +63,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 	}
 	f.NewestModified = newest.Format(time.RFC3339Nano)
 	age := at.Sub(newest)
-	f.AgeDays = int(max(0, wholeDays(newest, at)))
+	f.AgeDays = int(max(0, WholeDays(newest, at)))
 	if maxAge <= 0 || age <= maxAge {
 		return f, warnings
 	}

@@ -194,15 +194,15 @@ func daysBetween(v Val, at time.Time, until bool) Val {
 		return Null
 	}
 	if until {
-		return Num(decimal.Int(wholeDays(at, t)))
+		return Num(decimal.Int(WholeDays(at, t)))
 	}
-	return Num(decimal.Int(wholeDays(t, at)))
+	return Num(decimal.Int(WholeDays(t, at)))
 }
 
-// wholeDays is the whole days from t to at, rounded down (negative when at
+// WholeDays is the whole days from t to at, rounded down (negative when at
 // is earlier), exact for any two times: time.Sub saturates at about 292
 // years, which a far-past or far-future date in the inputs exceeds.
-func wholeDays(t, at time.Time) int64 {
+func WholeDays(t, at time.Time) int64 {
 	s := at.Unix() - t.Unix()
 	if at.Nanosecond() < t.Nanosecond() {
 		s-- // the seconds rounded down

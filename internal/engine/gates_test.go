@@ -58,6 +58,8 @@ func TestExceptions(t *testing.T) {
 			"quieted", "Critical", "E2", []string{"E1:outranked", "E2:applied"}},
 		{"a purl pattern without a package type is a blanket waiver: invalid", []model.Exception{exc("E1", "suppress", "approved", "", "2025-07-01T00:00:00Z", nil, []string{"pkg:*"})},
 			"blocked", "Critical", "", []string{"E1:invalid"}},
+		{"a purl pattern is compared as component purls are spelled", []model.Exception{exc("E1", "suppress", "approved", "", "2025-07-01T00:00:00Z", nil, []string{"pkg:NPM/%6Cib@1.0.0"})},
+			"quieted", "Critical", "E1", []string{"E1:applied"}},
 		{"then the earlier expiry", []model.Exception{
 			exc("E2", "suppress", "approved", "", "2025-08-01T00:00:00Z", in, nil),
 			exc("E1", "suppress", "approved", "", "2025-09-01T00:00:00Z", in, nil)},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
@@ -44,6 +45,9 @@ type GeneratedKey struct {
 // nothing registered. The store is opened (open(ctx, false)) and closed
 // only once the key exists, so a bad request creates no database.
 func GenerateKey(ctx context.Context, open func(context.Context, bool) (*store.Store, error), req KeyRequest) (*GeneratedKey, error) {
+	if err := validKeyName(req.Name); err != nil {
+		return nil, err
+	}
 	k, err := attest.Generate(req.Type)
 	if err != nil {
 		return nil, err
@@ -184,4 +188,18 @@ func ResolveSigningKey(q SigningKeyQuery) (*attest.Key, error) {
 		return nil, nil
 	}
 	return k, err
+}
+
+// validKeyName accepts key names: letters, digits, '.', '_' and '-', not
+// starting with '.' — the names of the files GenerateKey writes.
+func validKeyName(n string) error {
+	if n == "" || len(n) > 64 || strings.HasPrefix(n, ".") {
+		return fail.New(fail.Invalid, "key name %q: want 1-64 letters, digits, '.', '_' or '-'", n)
+	}
+	for _, c := range n {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return fail.New(fail.Invalid, "key name %q: want 1-64 letters, digits, '.', '_' or '-'", n)
+		}
+	}
+	return nil
 }

@@ -11,6 +11,23 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
+// ParseSet reads a set as --set gives it: "active" (the tenant's active
+// policies), or a comma-separated list of policies (files or registered).
+func ParseSet(set string) (refs []string, active bool, err error) {
+	if set == "active" {
+		return nil, true, nil
+	}
+	for _, r := range strings.Split(set, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			refs = append(refs, r)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, false, fail.New(fail.Invalid, "--set %q: want active, or policies P-1,P-4 (files or registered)", set)
+	}
+	return refs, false, nil
+}
+
 // LoadSet loads the policies of a set (docs/governance.md "Policy sets"):
 // each ref through load (a file, or a registered P-n[@v]), named P-n@v when
 // registered, and with active the tenant's active versions of the other

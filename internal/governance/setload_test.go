@@ -2,6 +2,7 @@ package governance
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,5 +47,31 @@ func TestLoadSet(t *testing.T) {
 				t.Fatalf("kind %v, want not found", fail.KindOf(err))
 			}
 		})
+	}
+}
+
+func TestParseSet(t *testing.T) {
+	for _, tc := range []struct {
+		set    string
+		refs   []string
+		active bool
+		bad    bool
+	}{
+		{"active", nil, true, false},
+		{"P-1,P-4", []string{"P-1", "P-4"}, false, false},
+		{" P-1 , ,a.stella", []string{"P-1", "a.stella"}, false, false},
+		{",", nil, false, true},
+		{" ", nil, false, true},
+	} {
+		refs, active, err := ParseSet(tc.set)
+		if tc.bad {
+			if !fail.Is(err, fail.Invalid) {
+				t.Errorf("ParseSet(%q): err %v, want invalid", tc.set, err)
+			}
+			continue
+		}
+		if err != nil || active != tc.active || !slices.Equal(refs, tc.refs) {
+			t.Errorf("ParseSet(%q) = %q, %v, %v; want %q, %v", tc.set, refs, active, err, tc.refs, tc.active)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Where a site's governance comes from: the trust config file, the config
@@ -43,13 +44,19 @@ func TrustFile(l TrustLookup) string {
 }
 
 // Override lets the site's config (stella.yaml, env STELLA_GOVERNANCE_*)
-// override the trust file's settings; get returns a config key's value, ""
-// when it is not set.
+// tighten the trust file's settings; get returns a config key's value, ""
+// when it is not set. The config is not part of the signed trust config, so
+// it may only make the site stricter: a lower quorum or a longer age than
+// the trust file's (or the default) is refused (docs/governance.md
+// "Signed trust").
 func (s *Settings) Override(get func(key string) string) error {
 	if v := get("governance.quorum"); v != "" {
 		q, err := ParseQuorum(v)
 		if err != nil {
 			return fail.New(fail.Invalid, "governance.quorum: %v", err)
+		}
+		if q < s.Quorum {
+			return fail.New(fail.Invalid, "governance.quorum %d would lower the trust config's quorum of %d: the config and environment may only raise it; change the trust config itself (stella trust sign)", q, s.Quorum)
 		}
 		s.Quorum = q
 	}
@@ -61,6 +68,9 @@ func (s *Settings) Override(get func(key string) string) error {
 			d, err := ParseAge(v)
 			if err != nil {
 				return fail.New(fail.Invalid, "%s: %v", age.key, err)
+			}
+			if d > *age.dst {
+				return fail.New(fail.Invalid, "%s %s would lengthen the trust config's %s: the config and environment may only shorten it; change the trust config itself (stella trust sign)", age.key, text.Age(d), text.Age(*age.dst))
 			}
 			*age.dst = d
 		}

@@ -51,22 +51,36 @@ func TestTrustFile(t *testing.T) {
 }
 
 func TestSettingsOverride(t *testing.T) {
+	signed := Settings{Quorum: 3, ExceptionMaxAge: 30 * 24 * time.Hour, SimulationMaxAge: 12 * time.Hour}
 	tests := []struct {
 		name string
+		from Settings // the trust file's settings; zero: the defaults
 		cfg  map[string]string
 		want Settings
 		err  string
 	}{
-		{"nothing set", nil, DefaultSettings(), ""},
-		{"quorum", map[string]string{"governance.quorum": "2"}, Settings{Quorum: 2, ExceptionMaxAge: DefaultExceptionMaxAge, SimulationMaxAge: DefaultSimulationMaxAge}, ""},
-		{"ages", map[string]string{"governance.exception_max_age": "30d", "governance.simulation_max_age": "2h"},
+		{"nothing set", Settings{}, nil, DefaultSettings(), ""},
+		{"quorum", Settings{}, map[string]string{"governance.quorum": "2"}, Settings{Quorum: 2, ExceptionMaxAge: DefaultExceptionMaxAge, SimulationMaxAge: DefaultSimulationMaxAge}, ""},
+		{"ages", Settings{}, map[string]string{"governance.exception_max_age": "30d", "governance.simulation_max_age": "2h"},
 			Settings{Quorum: 1, ExceptionMaxAge: 30 * 24 * time.Hour, SimulationMaxAge: 2 * time.Hour}, ""},
-		{"bad quorum", map[string]string{"governance.quorum": "0"}, Settings{}, "governance.quorum: quorum \"0\""},
-		{"bad age", map[string]string{"governance.exception_max_age": "forever"}, Settings{}, "governance.exception_max_age: \"forever\""},
+		{"bad quorum", Settings{}, map[string]string{"governance.quorum": "0"}, Settings{}, "governance.quorum: quorum \"0\""},
+		{"bad age", Settings{}, map[string]string{"governance.exception_max_age": "forever"}, Settings{}, "governance.exception_max_age: \"forever\""},
+		// The config is not signed: it may tighten the trust file, never loosen it.
+		{"same quorum", signed, map[string]string{"governance.quorum": "3"}, signed, ""},
+		{"lower quorum", signed, map[string]string{"governance.quorum": "2"}, Settings{}, "governance.quorum 2 would lower the trust config's quorum of 3"},
+		{"quorum below default", Settings{}, map[string]string{"governance.quorum": "1"}, DefaultSettings(), ""},
+		{"longer exception age", signed, map[string]string{"governance.exception_max_age": "31d"}, Settings{}, "governance.exception_max_age 31d would lengthen the trust config's 30d"},
+		{"longer default exception age", Settings{}, map[string]string{"governance.exception_max_age": "366d"}, Settings{}, "would lengthen the trust config's 365d"},
+		{"longer simulation age", signed, map[string]string{"governance.simulation_max_age": "13h"}, Settings{}, "governance.simulation_max_age 13h would lengthen the trust config's 12h"},
+		{"shorter ages", signed, map[string]string{"governance.exception_max_age": "1d", "governance.simulation_max_age": "1h"},
+			Settings{Quorum: 3, ExceptionMaxAge: 24 * time.Hour, SimulationMaxAge: time.Hour}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := DefaultSettings()
+			s := tc.from
+			if s == (Settings{}) {
+				s = DefaultSettings()
+			}
 			err := s.Override(func(k string) string { return tc.cfg[k] })
 			if tc.err != "" {
 				if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), tc.err) {

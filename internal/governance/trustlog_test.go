@@ -147,6 +147,32 @@ func TestSignedTrustRules(t *testing.T) {
 	}
 }
 
+// A site set up before signed trust (unsigned versions) adopts it later:
+// its first admin signs the version that names it, and audit verify holds —
+// the root's key is in no version before, so the trust history judges the
+// change, not the check of statements against the version in force. A
+// re-root with --allow-unsigned-trust is listed only with the flag.
+func TestRootAfterUnsignedVersions(t *testing.T) {
+	s := newTrustSite(t, "alice", "admin", "mallory")
+	s.mustAdd("", "alice", ScopePolicyAuthor)
+	if e := s.mustAdd("admin", "admin", ScopeTrustAdmin); !e.Root || e.State.Version != 2 {
+		t.Fatalf("root after unsigned: %+v", e)
+	}
+	if _, err := VerifyAudit(s.ctx, s.st, s.load()); err != nil {
+		t.Fatalf("audit verify after a later root: %v", err)
+	}
+	e, err := (&TrustChange{Store: s.st, Trust: s.load(), Signer: s.keys["mallory"], AllowUnsigned: true}).Add(s.ctx, "mallory", s.keys["mallory"], []string{ScopeTrustAdmin})
+	if err != nil || !e.Root {
+		t.Fatalf("re-root: %+v %v", e, err)
+	}
+	_, err = VerifyAudit(s.ctx, s.st, s.load())
+	wantIntegrity(t, err, "re-rooted with --allow-unsigned-trust")
+	rep, err := VerifyAuditWith(s.ctx, s.st, s.load(), AuditOptions{AllowUnsignedTrust: true})
+	if err != nil || len(rep.TrustWarnings) != 1 {
+		t.Fatalf("allowed verify of a re-root: %+v %v", rep, err)
+	}
+}
+
 // An attacker who writes the database and the file appends a version of
 // their own: unsigned after a signed one, or signed by a key that is not an
 // admin. Every command and audit verify refuse it.

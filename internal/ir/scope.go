@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/stella-policy/stella/internal/purl"
 )
 
 // Scope is what a policy applies to when it is evaluated in a set: the
@@ -13,7 +15,7 @@ import (
 type Scope struct {
 	Env        []EnvSelector // by key; the run's --env value for Key must be one of Values
 	Tags       []string      // the component (with its SBOM's document tags) carries one of them
-	Purls      []string      // the component purl matches one of these patterns
+	Purls      []string      // the component purl matches one of these patterns (purl.CanonicalPattern)
 	Ecosystems []string      // the component's OSV ecosystem is one of them (case-insensitive)
 }
 
@@ -97,11 +99,14 @@ func PolicyScope(md Fields) (Scope, error) {
 			s.Tags, err = stringList("scope.tags", f.Value, false)
 		case "purls":
 			s.Purls, err = stringList("scope.purls", f.Value, false)
-			for _, p := range s.Purls {
+			for i, p := range s.Purls {
 				if !PurlPattern(p) {
 					return s, fmt.Errorf("scope.purls: %s is not a purl pattern (pkg:TYPE/…, * matches any run of characters)", Quote(p))
 				}
+				s.Purls[i] = purl.CanonicalPattern(p) // compared as component purls are spelled
 			}
+			slices.Sort(s.Purls)
+			s.Purls = slices.Compact(s.Purls)
 		case "ecosystems":
 			s.Ecosystems, err = stringList("scope.ecosystems", f.Value, false)
 		default:

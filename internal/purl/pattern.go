@@ -50,3 +50,25 @@ func glob(pattern, s string) bool {
 	}
 	return true
 }
+
+// globMark stands in for "*" while a pattern is parsed: letters and digits
+// only, which no type's name rules change or percent-encode.
+const globMark = "0stellaglob0"
+
+// CanonicalPattern returns a purl pattern spelled as component purls are
+// (Parse, String: lower-case type, the type's name rules, percent-encoding),
+// "*" kept where it was written, so that "pkg:pypi/Django" or
+// "pkg:npm/@babel/*" match the components they name rather than nothing
+// (docs/dsl.md "Exceptions", docs/governance.md "Policy sets"). A pattern
+// that does not parse as a purl with its globs taken as letters, or that
+// carries qualifiers or a subpath, is returned as written.
+func CanonicalPattern(pattern string) string {
+	if strings.Contains(strings.ToLower(pattern), globMark) {
+		return pattern
+	}
+	p, err := Parse(strings.ReplaceAll(pattern, "*", globMark))
+	if err != nil || len(p.Qualifiers) > 0 || p.Subpath != "" {
+		return pattern
+	}
+	return strings.ReplaceAll(p.String(), globMark, "*")
+}

@@ -23,3 +23,32 @@ func TestPurlPatterns(t *testing.T) {
 		}
 	}
 }
+
+// Patterns are compared as component purls are spelled: written another
+// way ("pkg:NPM/…", "pkg:pypi/Django", "@scope"), a pattern matched nothing.
+func TestCanonicalPattern(t *testing.T) {
+	cases := []struct{ pattern, want string }{
+		{"pkg:npm/lodash@4.17.20", "pkg:npm/lodash@4.17.20"},
+		{"pkg:NPM/minimist", "pkg:npm/minimist"},
+		{"pkg:pypi/Django", "pkg:pypi/django"},
+		{"pkg:pypi/Py_YAML*", "pkg:pypi/py-yaml*"},
+		{"pkg:npm/@babel/*", "pkg:npm/%40babel/*"},
+		{"pkg:npm/%6Dinimist@1.*", "pkg:npm/minimist@1.*"},
+		{"pkg:maven/org.apache/*", "pkg:maven/org.apache/*"},
+		{"pkg:maven/org.apache*", "pkg:maven/org.apache*"},
+		{"pkg:golang/github.com/BurntSushi/*", "pkg:golang/github.com/BurntSushi/*"},
+		{"pkg:npm/*", "pkg:npm/*"},
+		// Not canonicalized: qualifiers, no name, the marker itself.
+		{"pkg:deb/debian/openssl?arch=amd64", "pkg:deb/debian/openssl?arch=amd64"},
+		{"pkg:npm/", "pkg:npm/"},
+		{"pkg:npm/x0STELLAGLOB0", "pkg:npm/x0STELLAGLOB0"},
+	}
+	for _, tc := range cases {
+		if got := CanonicalPattern(tc.pattern); got != tc.want {
+			t.Errorf("CanonicalPattern(%q) = %q, want %q", tc.pattern, got, tc.want)
+		}
+	}
+	if PatternMatch(CanonicalPattern("pkg:npm/@scope/x"), "pkg:npm/%40scope/x@2") != 2 {
+		t.Error("a canonical @scope pattern does not match its component")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // ExplainTable writes the terminal form of `policy explain`: the run's
@@ -21,6 +22,9 @@ func ExplainTable(w io.Writer, doc *ExplainPage, o Options) error {
 		policy = fmt.Sprintf("%s@%d", doc.PolicyID, doc.PolicyVersion)
 	}
 	printf(w, "%s  policy %s  evaluated at %s  verdict %s%s\n", s.paint(s.bold, doc.RunID), policy, doc.EvaluationTime, s.verdictWord(doc.Verdict), shadow)
+	if doc.UncheckedBudget != nil {
+		printLine(w, uncheckedLine(doc.Unchecked, doc.UncheckedBudget))
+	}
 	for _, f := range doc.Feeds {
 		printf(w, "feed %s  from %s  fetched %s  %s\n", f.Name, f.URL, f.FetchedAt, f.Digest)
 	}
@@ -252,4 +256,15 @@ func joinNonEmpty(sep string, parts ...string) string {
 		}
 	}
 	return strings.Join(out, sep)
+}
+
+// uncheckedLine says how many components the run could not check and the
+// unchecked budget that gated them, with its source (docs/runs.md "What a
+// record proves").
+func uncheckedLine(n *int, b fmt.Stringer) styled {
+	count := "not recorded"
+	if n != nil {
+		count = text.Count(*n, "component", "components") + " not checked"
+	}
+	return sprintf("unchecked budget %s: %s", b, count)
 }

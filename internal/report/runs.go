@@ -28,8 +28,16 @@ func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
 		return nil
 	}
 	printf(w, "%s %s\n", s.paint(s.bad, "DIFFERENT"), rep.RunID)
-	printf(w, "  recorded  %d findings, findings %s, explains %s\n", rep.Original.Findings, rep.Original.FindingsDigest, rep.Original.ExplainsDigest)
-	printf(w, "  replayed  %d findings, findings %s, explains %s\n", rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
+	for _, side := range []struct {
+		name string
+		d    run.ReplayDigests
+	}{{"recorded", rep.Original}, {"replayed", rep.Replay}} {
+		verdict := ""
+		if side.d.Verdict != "" {
+			verdict = ", verdict " + side.d.Verdict
+		}
+		printf(w, "  %s  %d findings, findings %s, explains %s%s\n", side.name, side.d.Findings, side.d.FindingsDigest, side.d.ExplainsDigest, verdict)
+	}
 	if f := rep.First; f != nil {
 		printf(w, "  first difference: %s (%s)", f.FindingID, f.Kind)
 		if len(f.Fields) > 0 {
@@ -91,16 +99,25 @@ func History(w io.Writer, runs run.History, o Options) error {
 		_, err := printLine(w, "no runs recorded")
 		return err
 	}
-	t := NewTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "STARTED", "DURATION")
+	t := NewTable(w, o.TTY, "RUN", "POLICY", "MODE", "STATUS", "VERDICT", "FINDINGS", "UNCHECKED", "STARTED", "DURATION")
 	for _, r := range runs {
 		mode := r.Mode
 		if r.Shadow {
 			mode += " (shadow)"
 		}
-		t.Append(r.RunID, policyRef(r.PolicyID, r.PolicyVersion), mode, r.Status, verdictText(r.Verdict, o.Color), fmt.Sprint(r.Findings), r.StartedAt,
+		t.Append(r.RunID, policyRef(r.PolicyID, r.PolicyVersion), mode, r.Status, verdictText(r.Verdict, o.Color), fmt.Sprint(r.Findings),
+			count(r.Unchecked), r.StartedAt,
 			(time.Duration(r.DurationMS) * time.Millisecond).String())
 	}
 	return t.Render()
+}
+
+// count is a recorded count, "–" when the record predates it.
+func count(n *int) string {
+	if n == nil {
+		return Dash("")
+	}
+	return fmt.Sprint(*n)
 }
 
 // StoredRun writes `policy runs show`'s form of one recorded run: its
@@ -124,6 +141,7 @@ func StoredRun(w io.Writer, s *run.Stored, o Options) error {
 			v.Passed, v.Warned, v.Blocked, v.Quieted, v.Ignored)},
 		{"rules fired", fmt.Sprint(rec.Stats.RulesFired)},
 		{"unknowns", fmt.Sprint(rec.Stats.Unknowns)},
+		{"unchecked", count(r.Unchecked)},
 		{"findings digest", Dash(r.FindingsDigest)},
 		{"explains digest", Dash(r.ExplainsDigest)},
 		{"signed", fmt.Sprint(r.Signed)},
@@ -135,6 +153,9 @@ func StoredRun(w io.Writer, s *run.Stored, o Options) error {
 			ms = append(ms, [2]any{"set member", m.String()})
 		}
 		rows = slices.Insert(rows, 3, ms...)
+	}
+	if b := rec.Inputs.UncheckedBudget; b != nil {
+		rows = append(rows, [2]any{"unchecked budget", b.String()})
 	}
 	for _, kv := range rec.Inputs.Env {
 		rows = append(rows, [2]any{"env " + kv.Key, kv.Value})

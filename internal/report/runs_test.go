@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/policyset"
@@ -96,6 +97,10 @@ func TestRunTables(t *testing.T) {
 	rec.Inputs.Env = []engine.KV{{Key: "tier", Value: "prod"}}
 	setRec := rec
 	setRec.Set = set
+	// rec records its unchecked count and budget; setRec, made before
+	// they were recorded, neither.
+	three := 3
+	rec.Stats.Unchecked, rec.Inputs.UncheckedBudget = &three, &store.RecordBudget{Budget: decimal.Int(0), Source: store.BudgetFlag}
 	checkRenders(t, []renderCase{
 		{"summary, signed version", func(w *bytes.Buffer) error {
 			return RunSummary(w, &run.Summary{RunID: "run:a", PolicyID: "P-1", PolicyVersion: 2, IRDigest: "sha256:i1", SnapshotID: "snap:1",
@@ -113,28 +118,32 @@ func TestRunTables(t *testing.T) {
 		{"empty history", func(w *bytes.Buffer) error { return History(w, run.History{}, Options{}) }, "no runs recorded\n"},
 		{"history", func(w *bytes.Buffer) error {
 			sh := *stored
-			sh.Shadow, sh.RunID = true, "run:b"
+			sh.Shadow, sh.RunID, sh.Unchecked = true, "run:b", &three
 			return History(w, run.History{stored, &sh}, Options{})
 		}, "" +
-			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n" +
-			"| RUN   | POLICY | MODE         | STATUS    | VERDICT | FINDINGS | STARTED              | DURATION |\n" +
-			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n" +
-			"| run:a | P-1@2  | run          | succeeded | BLOCKED | 3        | 2025-06-01T00:00:01Z | 1.5s     |\n" +
-			"| run:b | P-1@2  | run (shadow) | succeeded | BLOCKED | 3        | 2025-06-01T00:00:01Z | 1.5s     |\n" +
-			"+-------+--------+--------------+-----------+---------+----------+----------------------+----------+\n"},
-		{"show", func(w *bytes.Buffer) error { return StoredRun(w, &run.Stored{Run: stored, Record: rec}, Options{}) }, "" +
+			"+-------+--------+--------------+-----------+---------+----------+-----------+----------------------+----------+\n" +
+			"| RUN   | POLICY | MODE         | STATUS    | VERDICT | FINDINGS | UNCHECKED | STARTED              | DURATION |\n" +
+			"+-------+--------+--------------+-----------+---------+----------+-----------+----------------------+----------+\n" +
+			"| run:a | P-1@2  | run          | succeeded | BLOCKED | 3        | –         | 2025-06-01T00:00:01Z | 1.5s     |\n" +
+			"| run:b | P-1@2  | run (shadow) | succeeded | BLOCKED | 3        | 3         | 2025-06-01T00:00:01Z | 1.5s     |\n" +
+			"+-------+--------+--------------+-----------+---------+----------+-----------+----------------------+----------+\n"},
+		{"show", func(w *bytes.Buffer) error {
+			r := *stored
+			r.Unchecked = &three
+			return StoredRun(w, &run.Stored{Run: &r, Record: rec}, Options{})
+		}, "" +
 			"run              run:a\npolicy           P-1@2\nir digest        sha256:i1\nmode             run, shadow false\n" +
 			"status           succeeded\nverdict          BLOCKED\nsnapshot         –\ninputs hash      sha256:in\n" +
 			"evaluation time  2025-06-01T00:00:00Z\nstarted          2025-06-01T00:00:01Z\nduration         1500ms\n" +
-			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\n" +
-			"findings digest  –\nexplains digest  –\nsigned           false\nenv tier         prod\n"},
+			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\nunchecked        3\n" +
+			"findings digest  –\nexplains digest  –\nsigned           false\nunchecked budget 0 (--unchecked-budget)\nenv tier         prod\n"},
 		{"show, set run", func(w *bytes.Buffer) error { return StoredRun(w, &run.Stored{Run: stored, Record: setRec}, Options{}) }, "" +
 			"run              run:a\npolicy           P-1@2\nir digest        sha256:i1\n" +
 			"set member       P-1@2 sha256:i1 enforce scope all active\nset member       p.stella sha256:i2 audit scope env.tier == \"prod\" (did not apply)\n" +
 			"mode             run, shadow false\n" +
 			"status           succeeded\nverdict          BLOCKED\nsnapshot         –\ninputs hash      sha256:in\n" +
 			"evaluation time  2025-06-01T00:00:00Z\nstarted          2025-06-01T00:00:01Z\nduration         1500ms\n" +
-			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\n" +
+			"findings         3 (passed 2, warned 0, blocked 1, quieted 0, ignored 0)\nrules fired      4\nunknowns         0\nunchecked        –\n" +
 			"findings digest  –\nexplains digest  –\nsigned           false\nenv tier         prod\n"},
 	})
 }

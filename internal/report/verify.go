@@ -6,6 +6,12 @@ import (
 	"github.com/stella-policy/stella/internal/run"
 )
 
+// EvidenceExported writes the terminal form of a `policy export`.
+func EvidenceExported(w io.Writer, ex *run.Exported) error {
+	_, err := printf(w, "exported %s (%d findings, %d input files) to %s (%d bytes)\n", ex.RunID, ex.Findings, ex.Inputs, ex.File, ex.Bytes)
+	return err
+}
+
 // Verified writes the terminal form of a `policy verify` that succeeded
 // (docs/attestation.md): what was verified, by which keys, and what was
 // checked besides the signatures.

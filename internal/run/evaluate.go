@@ -36,7 +36,10 @@ type Spec struct {
 	MaxFeedAge time.Duration
 	// UncheckedBudget: the unchecked-budget gate (--unchecked-budget,
 	// docs/output.md "Coverage"); nil: only the policy's setting.
+	// UncheckedSource says where it came from (store.BudgetFlag, the
+	// default, store.BudgetEnv or store.BudgetConfig): the record keeps it.
 	UncheckedBudget *int
+	UncheckedSource string
 
 	// How the evaluation is recorded (Record). Record says it will be: the
 	// result then carries the canonical bytes the store writes
@@ -178,7 +181,7 @@ func (o *Outcome) meta() (store.RunMeta, error) {
 	s := o.Spec
 	m := store.RunMeta{Mode: s.Mode, SnapshotID: o.SnapshotID(), Shadow: s.Shadow, Env: s.Env,
 		EvaluationTime: o.At.Format(time.RFC3339Nano), StartedAt: s.Started, CompletedAt: o.Completed,
-		Actor: s.Actor, WithTiming: s.Timing}
+		Actor: s.Actor, WithTiming: s.Timing, UncheckedBudget: s.UncheckedBudget, UncheckedSource: s.UncheckedSource}
 	if s.Set != nil {
 		if err := o.setMeta(&m); err != nil {
 			return m, err

@@ -215,8 +215,13 @@ func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 		return nil, err
 	}
 	rec := a.Record
-	rep, err := Compare(a.RunID, ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains},
-		a.Evidence.Findings, ev.Result)
+	recorded := ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains}
+	if rec.Stats.Unchecked != nil {
+		// Recorded with its unchecked budget, so the verdict replays too;
+		// an older record's budget is not in the archive.
+		recorded.Verdict = rec.Verdict
+	}
+	rep, err := Compare(a.RunID, recorded, a.Evidence.Findings, ev.Result)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: findings.json: %v", a.Name, err)
 	}
@@ -237,7 +242,8 @@ func (a *Archive) evaluate(ctx context.Context) (*Outcome, error) {
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: json: evaluation time %q: %v", a.Name, a.Record.Inputs.EvaluationTime, err)
 	}
-	return Evaluate(ctx, Spec{Policy: p, Snapshot: s, Env: a.Record.Inputs.Env, At: at, Shadow: a.Record.Shadow})
+	return Evaluate(ctx, Spec{Policy: p, Snapshot: s, Env: a.Record.Inputs.Env, At: at, Shadow: a.Record.Shadow,
+		UncheckedBudget: RecordedBudget(&a.Record, nil)})
 }
 
 // Findings returns the recorded findings with their explain traces, in

@@ -42,6 +42,47 @@ func IsEnvelope(data []byte) bool {
 	return len(t) > 0 && t[0] == '{'
 }
 
+// Verify verifies data, read from path (`policy verify`): a policy.run@1
+// envelope (VerifyEnvelope; open gives the database holding its run, or a
+// nil store when there is none) or an evidence archive (VerifyArchive;
+// embedded: with the keys it ships when no key is trusted). An envelope
+// without a trusted key fails. Every verification failure is
+// fail.Integrity naming path; the report is non-nil without an error.
+func Verify(ctx context.Context, path string, data []byte, trusted []*attest.Key, embedded bool, open func() (*store.Store, error)) (*VerifyReport, error) {
+	var rep *VerifyReport
+	var err error
+	if IsEnvelope(data) {
+		if embedded {
+			return nil, fail.New(fail.Invalid, "--insecure-embedded-key: %s is an envelope, which carries no key; give --key PUB", path)
+		}
+		if len(trusted) == 0 {
+			return nil, fail.New(fail.Integrity, "%s: verification failed: no trusted key given: pass --key PUB or --trust-root PUB, or keep the signer in the trust config", path)
+		}
+		var st *store.Store
+		if st, err = open(); err != nil {
+			return nil, err
+		}
+		if st != nil {
+			defer st.Close()
+		}
+		rep, err = VerifyEnvelope(ctx, st, path, data, trusted)
+	} else {
+		rep, err = VerifyArchive(ctx, path, trusted, embedded)
+	}
+	if fail.Is(err, fail.Integrity) {
+		hint := ""
+		if len(trusted) == 0 && !rep.EmbeddedKey {
+			hint = "; pass --key PUB or --trust-root PUB (or --insecure-embedded-key to check only that the archive is intact)"
+		}
+		return nil, fail.New(fail.Integrity, "%s: verification failed: %v%s", path, err, hint)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.Verified = true
+	return rep, nil
+}
+
 // VerifyEnvelope checks the policy.run@1 envelope data (read from path)
 // against trusted keys and, when st holds the run (st may be nil: no
 // database), the stored record, outputs and IR against it.
@@ -126,13 +167,17 @@ func VerifyArchive(ctx context.Context, path string, trusted []*attest.Key, embe
 }
 
 // Exported is a run's evidence archive, built and signed (ExportEvidence).
+// Its JSON form is what `policy export` reports.
 type Exported struct {
-	Data     []byte // the archive's bytes
-	RunID    string
-	Findings int
-	Inputs   int  // normalized input files
-	Signed   bool // the run itself is signed (its policy.run@1 envelope is in the archive)
-	Source   bool // the archive holds the policy source
+	Data           []byte `json:"-"`     // the archive's bytes
+	Bytes          int    `json:"bytes"` // len(Data)
+	File           string `json:"file"`  // where the command writes it
+	Findings       int    `json:"findings"`
+	Inputs         int    `json:"inputs"`         // normalized input files
+	ManifestSigned bool   `json:"manifestSigned"` // the archive's manifest is signed
+	RunID          string `json:"runId"`
+	Signed         bool   `json:"signed"` // the run itself is signed (its policy.run@1 envelope is in the archive)
+	Source         bool   `json:"source"` // the archive holds the policy source
 }
 
 // ExportEvidence builds the evidence archive of the recorded run ref (buildEvidence) and
@@ -162,5 +207,5 @@ func ExportEvidence(ctx context.Context, st *store.Store, ref string, key *attes
 	if err := attest.WriteSignedEvidence(ctx, &buf, r.RunID, ev, key); err != nil {
 		return nil, err
 	}
-	return &Exported{Data: buf.Bytes(), RunID: r.RunID, Findings: r.Findings, Inputs: len(ev.Inputs), Signed: ev.Envelope != nil, Source: ev.Source != nil}, nil
+	return &Exported{Data: buf.Bytes(), Bytes: buf.Len(), ManifestSigned: key != nil, RunID: r.RunID, Findings: r.Findings, Inputs: len(ev.Inputs), Signed: ev.Envelope != nil, Source: ev.Source != nil}, nil
 }

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
@@ -20,7 +21,17 @@ type Explanation struct {
 	Shadow         bool             `json:"shadow"`
 	Verdict        string           `json:"verdict"`
 	Feeds          []engine.FeedRef `json:"feeds,omitempty"` // the feeds the inputs were frozen from (docs/feeds.md)
-	Findings       []engine.Finding `json:"findings"`
+	// Unchecked and UncheckedBudget are the record's stats.unchecked and
+	// inputs.uncheckedBudget (docs/runs.md "What a record proves"); absent
+	// from records made before they were recorded.
+	Unchecked       *int                `json:"unchecked,omitempty"`
+	UncheckedBudget *store.RecordBudget `json:"uncheckedBudget,omitempty"`
+	Findings        []engine.Finding    `json:"findings"`
+}
+
+// coverage fills the record's unchecked count and budget in.
+func (ex *Explanation) coverage(rec *store.RunRecord) {
+	ex.Unchecked, ex.UncheckedBudget = rec.Stats.Unchecked, rec.Inputs.UncheckedBudget
 }
 
 // Explain reads the explanation of the stored run ref (an id, a prefix or
@@ -38,6 +49,11 @@ func Explain(ctx context.Context, st *store.Store, ref string, filter store.Find
 		}
 		ex = &Explanation{RunID: r.RunID, PolicyID: r.PolicyID, PolicyVersion: r.PolicyVersion, IRDigest: r.IRDigest,
 			EvaluationTime: r.EvaluationTime, Shadow: r.Shadow, Verdict: r.Verdict, Feeds: RecordFeeds(r.Record)}
+		var rec store.RunRecord
+		if err := json.Unmarshal(r.Record, &rec); err != nil {
+			return fail.New(fail.Integrity, "run %s: stored record does not decode: %v", r.RunID, err)
+		}
+		ex.coverage(&rec)
 		ex.Findings, err = tx.Findings(ctx, r.RunID, filter, true)
 		return err
 	})
@@ -56,6 +72,7 @@ func (a *Archive) Explain(filter store.FindingFilter) (*Explanation, error) {
 	rec := a.Record
 	ex := &Explanation{RunID: rec.RunID, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version, IRDigest: rec.Policy.IRDigest,
 		EvaluationTime: rec.Inputs.EvaluationTime, Shadow: rec.Shadow, Verdict: rec.Verdict, Feeds: RecordFeeds(a.Evidence.Record)}
+	ex.coverage(&rec)
 	fs, err := a.Findings(filter)
 	if err != nil {
 		return nil, err

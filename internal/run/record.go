@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/buildinfo"
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/ir"
@@ -144,7 +146,10 @@ func RunID(m store.RunMeta, inputs string) string {
 		Shadow bool        `json:"shadow"`
 		Mode   string      `json:"mode"`
 		Engine string      `json:"engine"`
-	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version}
+		// Absent without --unchecked-budget, so such runs keep the ids
+		// they had before the budget was part of the key.
+		Budget *int `json:"uncheckedBudget,omitempty"`
+	}{canon.Digest(m.IR), inputs, m.Env, m.EvaluationTime, m.Shadow, m.Mode, buildinfo.Version, m.UncheckedBudget}
 	_, d, _ := canon.DigestOf(key)
 	ts := "00010101T000000Z"
 	if t, err := time.Parse(time.RFC3339Nano, m.EvaluationTime); err == nil {
@@ -174,7 +179,7 @@ func NewRecord(tenant string, m store.RunMeta, res *engine.Result) *store.RunRec
 	if inputsKey == "" {
 		inputsKey = res.Inputs.InputsHash
 	}
-	fired := 0
+	fired, unchecked := 0, res.Summary.Unchecked
 	for _, r := range res.Summary.Rules {
 		if r.Matched > 0 {
 			fired++
@@ -199,6 +204,7 @@ func NewRecord(tenant string, m store.RunMeta, res *engine.Result) *store.RunRec
 			RulesFired:      fired,
 			RuleEvaluations: res.Summary.RuleEvaluations,
 			Unknowns:        res.Summary.Unknowns,
+			Unchecked:       &unchecked,
 		},
 		Outputs: store.RecordOutputs{Findings: res.Digests.Findings, Explains: res.Digests.Explains, Result: res.Digests.Result},
 		Engine:  store.RecordEngine{Name: "stella", Version: buildinfo.Version},
@@ -207,8 +213,50 @@ func NewRecord(tenant string, m store.RunMeta, res *engine.Result) *store.RunRec
 	if m.SnapshotID != "" {
 		rec.Inputs.SnapshotID = m.SnapshotID
 	}
+	rec.Inputs.UncheckedBudget = recordBudget(m, res)
 	rec.Timing = timing(m)
 	return rec
+}
+
+// recordBudget is the budget the unchecked-budget gate of res applied
+// (the smallest, for a set) and its source: the request's when that is
+// the one, else the policy's setting. nil when no budget gated.
+func recordBudget(m store.RunMeta, res *engine.Result) *store.RecordBudget {
+	var b *store.RecordBudget
+	for _, g := range res.Gates {
+		if g.Name == engine.GateUnchecked && (b == nil || g.Threshold < b.Budget) {
+			b = &store.RecordBudget{Budget: g.Threshold, Source: store.BudgetPolicy}
+		}
+	}
+	if b != nil && m.UncheckedBudget != nil && decimal.Int(int64(*m.UncheckedBudget)) == b.Budget {
+		b.Source = cmp.Or(m.UncheckedSource, store.BudgetFlag)
+	}
+	return b
+}
+
+// RecordedBudget is the request budget that evaluates a recorded run
+// again as it was (policy replay): the record's, unless it came from the
+// policy (whose IR carries it); for a record made before budgets were
+// recorded, the threshold of the unchecked-budget gate of its stored
+// result, when a whole number (one that is not can only be the policy's).
+func RecordedBudget(rec *store.RunRecord, res *engine.Result) *int {
+	var limit *decimal.D
+	if b := rec.Inputs.UncheckedBudget; b != nil {
+		if b.Source != store.BudgetPolicy {
+			limit = &b.Budget
+		}
+	} else if res != nil && rec.Stats.Unchecked == nil {
+		for _, g := range res.Gates {
+			if g.Name == engine.GateUnchecked && (limit == nil || g.Threshold < *limit) {
+				limit = &g.Threshold
+			}
+		}
+	}
+	if limit == nil || *limit%decimal.One != 0 {
+		return nil
+	}
+	n := int(*limit / decimal.One)
+	return &n
 }
 
 // FailedRecord builds the record of an evaluation that failed with cause.

@@ -26,11 +26,15 @@ type ReplayReport struct {
 	First     *ReplayFinding `json:"firstDifference,omitempty"`
 }
 
-// ReplayDigests are the finding count and output digests of one side.
+// ReplayDigests are the finding count, output digests and verdict of one
+// side.
 type ReplayDigests struct {
 	Findings       int    `json:"findings"`
 	FindingsDigest string `json:"findingsDigest"`
 	ExplainsDigest string `json:"explainsDigest"`
+	// Verdict is compared too, except for an evidence archive recorded
+	// before unchecked budgets were (docs/runs.md "Replay"): "" then.
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // ReplayFinding is the first finding, in finding id order, that differs.
@@ -57,9 +61,9 @@ func (r *Replayed) Verify() error { return r.out.Verify(r.Run) }
 // Replay re-evaluates the stored run ref (an id, a unique prefix or
 // latest) from what the store froze for it — the stored IR and source map
 // (or the set's members), the stored snapshot, the recorded env,
-// evaluation time and shadow flag — and compares the outputs with the
-// recorded ones. The returned Replayed is non-nil once the run is read,
-// even on error (a stored IR failing its digest is a *store.BlobMismatch
+// evaluation time, shadow flag and unchecked budget — and compares the
+// outputs and the verdict with the recorded ones. The returned Replayed
+// is non-nil once the run is read, even on error (a stored IR failing its digest is a *store.BlobMismatch
 // for Run.IRDigest).
 func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error) {
 	rp := &Replayed{}
@@ -97,7 +101,15 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	if snapID == "" {
 		return rp, fail.New(fail.Invalid, "run %s was evaluated on loose input files, which were not kept; it cannot be replayed", r.RunID)
 	}
-	spec := Spec{Env: rec.Inputs.Env, Shadow: rec.Shadow}
+	var stored *engine.Result
+	if rec.Inputs.UncheckedBudget == nil && rec.Stats.Unchecked == nil {
+		// A record made before budgets were recorded: its stored result's
+		// gates say which budget applied (RecordedBudget).
+		if err := st.View(ctx, func(tx *store.Tx) (err error) { stored, err = tx.Result(ctx, r); return err }); err != nil {
+			return rp, err
+		}
+	}
+	spec := Spec{Env: rec.Inputs.Env, Shadow: rec.Shadow, UncheckedBudget: RecordedBudget(&rec, stored)}
 	if rec.Set != nil {
 		spec.Set, err = LoadSet(ctx, st, r.RunID, rec.Set)
 	} else {
@@ -124,19 +136,22 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	if err != nil {
 		return rp, err
 	}
-	rp.Report, err = Compare(r.RunID, ReplayDigests{Findings: r.Findings, FindingsDigest: r.FindingsDigest, ExplainsDigest: r.ExplainsDigest},
-		rp.out.Findings, ev.Result)
+	rp.Report, err = Compare(r.RunID, ReplayDigests{Findings: r.Findings, FindingsDigest: r.FindingsDigest, ExplainsDigest: r.ExplainsDigest,
+		Verdict: rec.Verdict}, rp.out.Findings, ev.Result)
 	return rp, err
 }
 
-// Compare builds the report of a replay: the recorded side (its digests
-// and its findings, the canonical JSON array the findings digest covers)
-// against the replayed result.
+// Compare builds the report of a replay: the recorded side (its digests,
+// its verdict unless "", and its findings, the canonical JSON array the
+// findings digest covers) against the replayed result.
 func Compare(runID string, recorded ReplayDigests, findings []byte, res *engine.Result) (ReplayReport, error) {
 	rep := ReplayReport{
 		RunID:    runID,
 		Original: recorded,
 		Replay:   ReplayDigests{Findings: len(res.Findings), FindingsDigest: res.Digests.Findings, ExplainsDigest: res.Digests.Explains},
+	}
+	if recorded.Verdict != "" {
+		rep.Replay.Verdict = res.Verdict
 	}
 	rep.Identical = rep.Original == rep.Replay
 	if !rep.Identical {

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/decimal"
+	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // TestCompare replays an evaluation against recorded findings that agree
@@ -90,4 +93,36 @@ func evaluate(t *testing.T) *run.Outcome {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRecordedBudget: the budget a replay evaluates with comes from the
+// record unless the policy set it; a record made before budgets were
+// recorded takes it from its stored result's gate.
+func TestRecordedBudget(t *testing.T) {
+	n := func(i int) *int { return &i }
+	gate := func(threshold int64) *engine.Result {
+		return &engine.Result{Gates: []engine.Gate{{Name: engine.GateUnchecked, Threshold: decimal.Int(threshold)}}}
+	}
+	for _, tc := range []struct {
+		name string
+		rec  store.RunRecord
+		res  *engine.Result
+		want *int
+	}{
+		{"none", store.RunRecord{Stats: store.RecordStats{Unchecked: n(3)}}, nil, nil},
+		{"flag", store.RunRecord{Stats: store.RecordStats{Unchecked: n(3)},
+			Inputs: store.RecordInputs{UncheckedBudget: &store.RecordBudget{Budget: decimal.Int(0), Source: store.BudgetFlag}}}, gate(7), n(0)},
+		{"policy", store.RunRecord{Stats: store.RecordStats{Unchecked: n(3)},
+			Inputs: store.RecordInputs{UncheckedBudget: &store.RecordBudget{Budget: decimal.Int(5), Source: store.BudgetPolicy}}}, nil, nil},
+		{"old record, gate in the result", store.RunRecord{}, gate(2), n(2)},
+		{"old record, no gate", store.RunRecord{}, &engine.Result{}, nil},
+		{"new record ignores the result", store.RunRecord{Stats: store.RecordStats{Unchecked: n(3)}}, gate(2), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run.RecordedBudget(&tc.rec, tc.res)
+			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

@@ -96,7 +96,30 @@ type RecordInputs struct {
 	engine.InputsRef
 	Env            []engine.KV `json:"env"`
 	EvaluationTime string      `json:"evaluationTime"`
+	// UncheckedBudget is the budget the run's unchecked-budget gate
+	// applied and where it came from (docs/runs.md "What a record
+	// proves"); absent when no budget gated, and in records made before
+	// it was recorded.
+	UncheckedBudget *RecordBudget `json:"uncheckedBudget,omitempty"`
 }
+
+// Sources of a recorded unchecked budget (RecordBudget.Source).
+const (
+	BudgetPolicy = "policy" // the policy's settings unchecked_budget (in its IR)
+	BudgetFlag   = "--unchecked-budget"
+	BudgetEnv    = "STELLA_UNCHECKED_BUDGET"
+	BudgetConfig = "config" // unchecked-budget in the config file
+)
+
+// RecordBudget is the effective unchecked budget of a run: the smaller of
+// the policy's setting and the request's (docs/output.md "Coverage").
+type RecordBudget struct {
+	Budget decimal.D `json:"budget"`
+	Source string    `json:"source"` // BudgetPolicy, BudgetFlag, BudgetEnv or BudgetConfig
+}
+
+// String is the budget and its source: "0 (--unchecked-budget)".
+func (b *RecordBudget) String() string { return b.Budget.String() + " (" + b.Source + ")" }
 
 // RecordStats size the run.
 type RecordStats struct {
@@ -107,6 +130,10 @@ type RecordStats struct {
 	RulesFired      int                  `json:"rulesFired"` // rules that matched at least once
 	RuleEvaluations int                  `json:"ruleEvaluations"`
 	Unknowns        int                  `json:"unknowns"`
+	// Unchecked counts the components no advisory input could check
+	// (docs/output.md "Coverage"); nil in records made before it was
+	// recorded.
+	Unchecked *int `json:"unchecked,omitempty"`
 }
 
 // RecordOutputs are the digests of the run's outputs (engine.Digests).
@@ -146,6 +173,11 @@ type RunMeta struct {
 	WithTiming     bool   // put the wall-clock times into the record
 	Lifecycle      string // the version's lifecycle state here (RecordPolicy)
 	ApprovalSet    string // the digest of its counted approvals (RecordPolicy)
+	// UncheckedBudget is the request's unchecked budget (nil: none),
+	// UncheckedSource where it came from (BudgetFlag, BudgetEnv or
+	// BudgetConfig).
+	UncheckedBudget *int
+	UncheckedSource string
 	// Set, for a policy set run: its members; IR is then the set's
 	// canonical member list (policyset.Digest) and SetIR, SetSourceMaps
 	// are each member's IR and source map (nil when none), in set order.
@@ -156,18 +188,22 @@ type RunMeta struct {
 
 // Run is a stored run.
 type Run struct {
-	RunID           string          `json:"runId"`
-	PolicyID        string          `json:"policyId"`
-	PolicyVersion   int             `json:"policyVersion,omitempty"`
-	IRDigest        string          `json:"irDigest"`
-	Mode            string          `json:"mode"`
-	Shadow          bool            `json:"shadow"`
-	SnapshotID      string          `json:"snapshotId,omitempty"`
-	InputsHash      string          `json:"inputsHash"`
-	EvaluationTime  string          `json:"evaluationTime"`
-	Status          string          `json:"status"`
-	Verdict         string          `json:"verdict,omitempty"`
-	Findings        int             `json:"findings"`
+	RunID          string `json:"runId"`
+	PolicyID       string `json:"policyId"`
+	PolicyVersion  int    `json:"policyVersion,omitempty"`
+	IRDigest       string `json:"irDigest"`
+	Mode           string `json:"mode"`
+	Shadow         bool   `json:"shadow"`
+	SnapshotID     string `json:"snapshotId,omitempty"`
+	InputsHash     string `json:"inputsHash"`
+	EvaluationTime string `json:"evaluationTime"`
+	Status         string `json:"status"`
+	Verdict        string `json:"verdict,omitempty"`
+	Findings       int    `json:"findings"`
+	// Unchecked is the record's stats.unchecked, or for a record made
+	// before it was recorded its result's summary.unchecked; nil when
+	// neither has it (docs/runs.md "What a record proves").
+	Unchecked       *int            `json:"unchecked,omitempty"`
 	FindingsDigest  string          `json:"findingsDigest,omitempty"`
 	ExplainsDigest  string          `json:"explainsDigest,omitempty"`
 	Error           string          `json:"error,omitempty"`
@@ -518,13 +554,14 @@ func boolInt(b bool) int {
 
 const runColumns = `run_id, policy_id, coalesce(policy_version, 0), ir_digest, mode, shadow, coalesce(snapshot_id, ''),
 	inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, error,
-	started_at, completed_at, duration_ms, attestation IS NOT NULL, coalesce(source_map_digest, '')`
+	started_at, completed_at, duration_ms, attestation IS NOT NULL, coalesce(source_map_digest, ''),
+	coalesce(json_extract(CAST(record AS TEXT), '$.stats.unchecked'), json_extract(CAST(result AS TEXT), '$.summary.unchecked'))`
 
 func scanRun(sc interface{ Scan(...any) error }, extra ...any) (*Run, error) {
 	var r Run
 	dest := []any{&r.RunID, &r.PolicyID, &r.PolicyVersion, &r.IRDigest, &r.Mode, &r.Shadow, &r.SnapshotID,
 		&r.InputsHash, &r.EvaluationTime, &r.Status, &r.Verdict, &r.Findings, &r.FindingsDigest, &r.ExplainsDigest, &r.Error,
-		&r.StartedAt, &r.CompletedAt, &r.DurationMS, &r.Signed, &r.SourceMapDigest}
+		&r.StartedAt, &r.CompletedAt, &r.DurationMS, &r.Signed, &r.SourceMapDigest, &r.Unchecked}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
@@ -115,7 +116,7 @@ func (c *checker) warnf(n syntax.Node, code, format string, args ...any) {
 
 func (c *checker) policy(p *syntax.Policy) {
 	if p.Syntax.Value != ir.Syntax {
-		c.errorf(p.Syntax, "dsl.header.syntaxVersion", "syntax %s is not supported; this stella reads %q", ir.Quote(p.Syntax.Value), ir.Syntax)
+		c.errorf(p.Syntax, "dsl.header.syntaxVersion", "syntax %s is not supported; this stella reads %q", ir.Quote(short(p.Syntax.Value)), ir.Syntax)
 	}
 	if strings.TrimSpace(p.Name.Value) == "" {
 		c.errorf(p.Name, "dsl.header.emptyName", "policy name is empty")
@@ -218,12 +219,12 @@ func (c *checker) settings(b *syntax.Block, profiles map[string]*syntax.Profile)
 		case "default_status":
 			s := kv.Value.(*syntax.StringLit).Value
 			if !slices.Contains(ir.Verdicts, s) {
-				c.errorf(kv.Value, "dsl.status.unknownValue", "default_status %s is not a verdict (%s)%s", ir.Quote(s), strings.Join(ir.Verdicts, ", "), didYouMean(s, ir.Verdicts))
+				c.errorf(kv.Value, "dsl.status.unknownValue", "default_status %s is not a verdict (%s)%s", ir.Quote(short(s)), strings.Join(ir.Verdicts, ", "), didYouMean(s, ir.Verdicts))
 			}
 		case "severity_profile":
 			s := kv.Value.(*syntax.StringLit).Value
 			if _, ok := profiles[s]; !ok {
-				c.errorf(kv.Value, "dsl.settings.badValue", "severity_profile names no profile of this policy: %s", ir.Quote(s))
+				c.errorf(kv.Value, "dsl.settings.badValue", "severity_profile names no profile of this policy: %s", ir.Quote(short(s)))
 			}
 			severityProfile, named = s, true
 		case "epss_threshold", "score_threshold":
@@ -261,7 +262,7 @@ func (c *checker) profile(p *syntax.Profile) {
 					c.errorf(e.Key, "dsl.profile.unknownSelector", "unknown map selector %s: entries select by source%s", e.Key.Name, didYouMean(e.Key.Name, []string{"source"}))
 				}
 				if matches[e.Match.Value] {
-					c.warnf(e.Match, "dsl.profile.duplicateEntry", "duplicate entry %s %s in map %s; both deltas apply", e.Key.Name, ir.Quote(e.Match.Value), it.Name.Name)
+					c.warnf(e.Match, "dsl.profile.duplicateEntry", "duplicate entry %s %s in map %s; both deltas apply", e.Key.Name, ir.Quote(short(e.Match.Value)), it.Name.Name)
 				}
 				matches[e.Match.Value] = true
 				c.number(e.Delta)
@@ -297,7 +298,7 @@ func (c *checker) riskWeight(kv *syntax.KV) {
 		return
 	}
 	if d := c.info.Nums[n]; d < 0 || d > decimal.One {
-		c.errorf(kv.Value, "dsl.profile.badWeight", "risk weight %s must be a number in [0, 1], got %s", kv.Key.Name, n.Raw)
+		c.errorf(kv.Value, "dsl.profile.badWeight", "risk weight %s must be a number in [0, 1], got %s", kv.Key.Name, short(n.Raw))
 	}
 }
 
@@ -323,7 +324,7 @@ const MaxPriority = 1_000_000_000
 func (c *checker) priority(n *syntax.NumberLit) {
 	for _, ch := range n.Raw {
 		if ch < '0' || ch > '9' {
-			c.errorf(n, "dsl.rule.badPriority", "priority must be a whole number ≥ 0, got %s", n.Raw)
+			c.errorf(n, "dsl.rule.badPriority", "priority must be a whole number ≥ 0, got %s", short(n.Raw))
 			return
 		}
 	}
@@ -404,7 +405,7 @@ func (c *checker) statusValue(x syntax.Expr, t Type) {
 		if !slices.Contains(ir.Verdicts, s.Value) && !slices.Contains(ir.VEXStatuses, s.Value) {
 			all := append(slices.Clone(ir.Verdicts), ir.VEXStatuses...)
 			c.errorf(x, "dsl.status.unknownValue", "unknown status %s: want a verdict (%s) or a VEX status (%s)%s",
-				ir.Quote(s.Value), strings.Join(ir.Verdicts, ", "), strings.Join(ir.VEXStatuses, ", "), didYouMean(s.Value, all))
+				ir.Quote(short(s.Value)), strings.Join(ir.Verdicts, ", "), strings.Join(ir.VEXStatuses, ", "), didYouMean(s.Value, all))
 		}
 		return
 	}
@@ -422,7 +423,7 @@ func (c *checker) severityValue(x syntax.Expr, t Type, what string) {
 		return
 	case *syntax.NumberLit:
 		if n := c.info.Nums[v]; n < 0 || n > decimal.Int(10) {
-			c.errorf(x, "dsl.literal.badNumber", "%s %s: a score is between 0 and 10", what, v.Raw)
+			c.errorf(x, "dsl.literal.badNumber", "%s %s: a score is between 0 and 10", what, short(v.Raw))
 		}
 	}
 	switch t.T {
@@ -463,7 +464,7 @@ func (c *checker) requireVex(o *syntax.ObjectLit) {
 			}
 			c.info.Types[e] = Type{T: ir.TString}
 			if key == "justifications" && !slices.Contains(ir.VEXJustifications, s.Value) {
-				c.warnf(e, "dsl.requireVex.unknownJustification", "%s is not an OpenVEX justification%s", ir.Quote(s.Value), didYouMean(s.Value, ir.VEXJustifications))
+				c.warnf(e, "dsl.requireVex.unknownJustification", "%s is not an OpenVEX justification%s", ir.Quote(short(s.Value)), didYouMean(s.Value, ir.VEXJustifications))
 			}
 		}
 		c.info.Types[l] = Type{T: ir.TList, Elem: ir.TString}
@@ -510,9 +511,9 @@ func (c *checker) value(x syntax.Expr) Type {
 func (c *checker) number(n *syntax.NumberLit) decimal.D {
 	d, err := decimal.Parse(n.Raw)
 	if err != nil {
-		c.errorf(n, "dsl.literal.badNumber", "number %s is out of range", n.Raw)
+		c.errorf(n, "dsl.literal.badNumber", "number %s is out of range", short(n.Raw))
 	} else if _, frac, ok := strings.Cut(n.Raw, "."); ok && len(strings.TrimRight(frac, "0")) > 6 {
-		c.errorf(n, "dsl.literal.badNumber", "number %s has more than 6 decimal places", n.Raw)
+		c.errorf(n, "dsl.literal.badNumber", "number %s has more than 6 decimal places", short(n.Raw))
 	}
 	c.info.Nums[n] = d
 	return d
@@ -520,13 +521,13 @@ func (c *checker) number(n *syntax.NumberLit) decimal.D {
 
 func (c *checker) timestamp(s *syntax.StringLit) {
 	if _, err := time.Parse(time.RFC3339, s.Value); err != nil {
-		c.errorf(s, "dsl.literal.badTimestamp", "%s is not an RFC 3339 timestamp (like \"2026-01-01T00:00:00Z\")", ir.Quote(s.Value))
+		c.errorf(s, "dsl.literal.badTimestamp", "%s is not an RFC 3339 timestamp (like \"2026-01-01T00:00:00Z\")", ir.Quote(short(s.Value)))
 	}
 }
 
 func (c *checker) band(s *syntax.StringLit) {
 	if _, ok := ir.BandRank(s.Value); !ok {
-		c.errorf(s, "dsl.type.badBand", "%s is not a severity band (%s)%s", ir.Quote(s.Value), strings.Join(ir.Bands, ", "), didYouMean(s.Value, ir.Bands))
+		c.errorf(s, "dsl.type.badBand", "%s is not a severity band (%s)%s", ir.Quote(short(s.Value)), strings.Join(ir.Bands, ", "), didYouMean(s.Value, ir.Bands))
 	}
 }
 
@@ -588,3 +589,16 @@ func unify(ts []ir.Type) ir.Type {
 }
 
 func isStringy(t ir.Type) bool { return t == ir.TString || t == ir.TBand || t == ir.TTime }
+
+// maxQuoted is the most runes of a literal a message quotes; the source
+// excerpt under the message shows the rest (docs/dsl.md §6).
+const maxQuoted = 40
+
+// short cuts a literal from the source to maxQuoted runes, "…" marking the
+// cut, so a 5,000-digit number does not make a 5,000-character message.
+func short(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuoted {
+		return s
+	}
+	return string([]rune(s)[:maxQuoted]) + "…"
+}

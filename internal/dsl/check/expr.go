@@ -305,7 +305,7 @@ func (c *checker) call(x *syntax.CallExpr, sc *scope) Type {
 	case "reach_state":
 		if s, ok := syntax.Unparen(x.Args[0]).(*syntax.StringLit); ok {
 			if _, ok := ir.ReachStateCode(s.Value); !ok {
-				c.errorf(s, "dsl.literal.badReachState", "%s is not a reachability state (%s)%s", ir.Quote(s.Value),
+				c.errorf(s, "dsl.literal.badReachState", "%s is not a reachability state (%s)%s", ir.Quote(short(s.Value)),
 					strings.Join(ir.ReachStates, " "), didYouMean(s.Value, slices.Concat(ir.ReachStates, ir.ReachStateNames)))
 			}
 		}

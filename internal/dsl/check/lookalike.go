@@ -20,7 +20,7 @@ func (c *checker) lookalikes(x syntax.Expr) {
 	switch x := syntax.Unparen(x).(type) {
 	case *syntax.StringLit:
 		if r, ok := lookalike(x.Raw); ok {
-			c.warnf(x, "dsl.string.lookalike", "string %s has U+%04X, which is not ASCII but reads as ASCII; ids, purls and package names are ASCII, so this comparison may never match — retype it, or write the escape \\u%04x if it is meant", x.Raw, r, r)
+			c.warnf(x, "dsl.string.lookalike", "string %s has U+%04X, which is not ASCII but reads as ASCII; ids, purls and package names are ASCII, so this comparison may never match — retype it, or write the escape \\u%04x if it is meant", short(x.Raw), r, r)
 		}
 	case *syntax.ListLit:
 		for _, e := range x.Elems {

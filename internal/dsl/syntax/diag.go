@@ -107,8 +107,9 @@ const MaxShown = 50
 //	    ^~~~
 //
 // with a caret under the start and tildes under the rest of the span on that
-// line. src is the file's source (nil prints no excerpt). After MaxShown
-// diagnostics it writes one "… and N more" line.
+// line. A line longer than MaxExcerpt runes is clipped around the column,
+// with "…" where it is cut. src is the file's source (nil prints no
+// excerpt). After MaxShown diagnostics it writes one "… and N more" line.
 func Render(w io.Writer, ds []Diagnostic, src []byte) error {
 	var b strings.Builder
 	for i, d := range ds {
@@ -119,6 +120,7 @@ func Render(w io.Writer, ds []Diagnostic, src []byte) error {
 		b.WriteString(d.String())
 		b.WriteByte('\n')
 		if line, ok := sourceLine(src, d.Pos); ok {
+			line, d := excerpt(line, d)
 			b.WriteString("    ")
 			b.WriteString(line)
 			b.WriteString("\n    ")
@@ -130,8 +132,41 @@ func Render(w io.Writer, ds []Diagnostic, src []byte) error {
 	return err
 }
 
-// sourceLine returns line p.Line of src, without its newline, with invalid
-// UTF-8 replaced so the excerpt is printable.
+// MaxExcerpt is the most runes of a source line Render prints.
+const MaxExcerpt = 120
+
+// excerpt clips a line longer than MaxExcerpt runes to a window around the
+// diagnostic's column (half of it before the column where the line allows),
+// marking each cut with "…", and moves the diagnostic's columns into the
+// window: a 100k-character line prints as one screen line, the same for
+// every run.
+func excerpt(line string, d Diagnostic) (string, Diagnostic) {
+	if utf8.RuneCountInString(line) <= MaxExcerpt {
+		return line, d
+	}
+	rs := []rune(line)
+	from := max(0, min(d.Pos.Col-1-MaxExcerpt/2, len(rs)-MaxExcerpt))
+	to := from + MaxExcerpt
+	shift := from
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("…")
+		shift-- // the ellipsis takes a column
+	}
+	b.WriteString(string(rs[from:to]))
+	if to < len(rs) {
+		b.WriteString("…")
+	}
+	if d.End.Line == d.Pos.Line {
+		d.End.Col -= shift
+	}
+	d.Pos.Col -= shift
+	return b.String(), d
+}
+
+// sourceLine returns line p.Line of src, without its newline, with each
+// invalid UTF-8 byte replaced (one column each, as the scanner counts them)
+// so the excerpt is printable.
 func sourceLine(src []byte, p Pos) (string, bool) {
 	if src == nil || !p.IsValid() {
 		return "", false
@@ -146,8 +181,17 @@ func sourceLine(src []byte, p Pos) (string, bool) {
 	if i := bytes.IndexByte(src, '\n'); i >= 0 {
 		src = src[:i]
 	}
-	line := strings.TrimRight(string(src), "\r")
-	return strings.ToValidUTF8(line, "\uFFFD"), true
+	src = bytes.TrimRight(src, "\r")
+	if utf8.Valid(src) {
+		return string(src), true
+	}
+	var b strings.Builder
+	for len(src) > 0 {
+		r, n := utf8.DecodeRune(src)
+		b.WriteRune(r) // utf8.RuneError for an invalid byte
+		src = src[n:]
+	}
+	return b.String(), true
 }
 
 // caret builds the marker line: the line's tabs are kept so the caret lines up.

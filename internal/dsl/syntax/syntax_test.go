@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -391,4 +392,50 @@ func setSection(ar *txtar.Archive, name string, data []byte) {
 		}
 	}
 	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
+}
+
+// TestRenderLongLine: a line longer than MaxExcerpt runes prints as a
+// window around the column, cut between runes, the caret still under the
+// column; invalid bytes take one column each, as the scanner counts them.
+func TestRenderLongLine(t *testing.T) {
+	long := strings.Repeat("a", 100_000)
+	for _, c := range []struct {
+		name      string
+		line      string
+		col, end  int
+		want      string // the excerpt and marker lines
+		wantWidth int    // runes of the excerpt line, when want is empty
+	}{
+		{"short line untouched", "when x", 6, 7, "    when x\n         ^\n", 0},
+		{"exactly MaxExcerpt", strings.Repeat("b", MaxExcerpt), MaxExcerpt, MaxExcerpt + 1, "    " + strings.Repeat("b", MaxExcerpt) + "\n    " + strings.Repeat(" ", MaxExcerpt-1) + "^\n", 0},
+		{"start", "x" + long, 1, 3, "    x" + strings.Repeat("a", MaxExcerpt-1) + "…\n    ^~\n", 0},
+		{"end", long + "yz", 100_002, 100_003, "    …" + strings.Repeat("a", MaxExcerpt-2) + "yz\n    " + strings.Repeat(" ", MaxExcerpt) + "^\n", 0},
+		{"middle", long[:50_000] + "MID" + long[50_000:], 50_001, 50_004,
+			"    …" + strings.Repeat("a", MaxExcerpt/2) + "MID" + strings.Repeat("a", MaxExcerpt/2-3) + "…\n    " + strings.Repeat(" ", MaxExcerpt/2+1) + "^~~\n", 0},
+		{"span past the window", long, 50_000, 90_000, "", MaxExcerpt + 2},
+		{"multi-byte", strings.Repeat("é日🙂", 30_000) + "!" + strings.Repeat("🙂", 1000), 90_001, 90_002,
+			"    …" + strings.Repeat("é日🙂", MaxExcerpt/6) + "!" + strings.Repeat("🙂", MaxExcerpt/2-1) + "…\n    " + strings.Repeat(" ", MaxExcerpt/2+1) + "^\n", 0},
+		{"invalid bytes", "\xff\xfe\xfd x", 5, 6, "    \uFFFD\uFFFD\uFFFD x\n        ^\n", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := Diagnostic{File: "f", Pos: Pos{Line: 1, Col: c.col}, End: Pos{Line: 1, Col: c.end}, Severity: Error, Code: "dsl.test", Msg: "m"}
+			var a, b bytes.Buffer
+			Render(&a, []Diagnostic{d}, []byte(c.line+"\n"))
+			Render(&b, []Diagnostic{d}, []byte(c.line+"\n"))
+			if a.String() != b.String() {
+				t.Fatal("two renderings differ")
+			}
+			head := fmt.Sprintf("f:1:%d: error: m [dsl.test]\n", c.col)
+			got, ok := strings.CutPrefix(a.String(), head)
+			if !ok || !utf8.ValidString(got) {
+				t.Fatalf("Render =\n%q", a.String())
+			}
+			if c.want != "" && got != c.want {
+				t.Errorf("Render =\n%q\nwant\n%q", got, c.want)
+			}
+			if lines := strings.Split(got, "\n"); c.wantWidth != 0 && utf8.RuneCountInString(lines[0]) != 4+c.wantWidth {
+				t.Errorf("excerpt of %d runes: %q", utf8.RuneCountInString(lines[0]), lines[0])
+			}
+		})
+	}
 }
