@@ -95,11 +95,7 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) err
 // --trust-root key (or config bundle.trust_roots) or a key of the trust
 // config (bundle.CheckCheckpoints).
 func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *auditVerifyOptions, trust *governance.Trust) ([]store.Checkpoint, error) {
-	refs := append([]string(nil), opts.trustRoots...)
-	if app.Config != nil {
-		refs = append(refs, app.Config.GetStringSlice("bundle.trust_roots")...)
-	}
-	keys, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
+	keys, err := governance.VerifyKeys(ctx, app.trustRoots(opts.trustRoots), trust, app.existingStore(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -63,18 +63,11 @@ type bundleImportOut struct {
 }
 
 func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImportOptions) error {
-	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
-		return err
-	}
-	vo, lim, err := opts.options(ctx, app)
+	o, lim, err := opts.importOptions(ctx, app, path)
 	if err != nil {
 		return err
 	}
-	approvals, err := app.bundleApprovals(opts.trust)
-	if err != nil {
-		return err
-	}
-	o := bundle.ImportOptions{Verify: vo, Force: opts.force, Reason: opts.reason, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}
+	o.Force, o.Reason = opts.force, opts.reason
 	q := opts.quarantine
 	if q == "" {
 		q = filepath.Join(filepath.Dir(app.Global.DB), "quarantine")
@@ -85,7 +78,7 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 		return err
 	}
 	app.warnClock(res.Report)
-	out := bundleImportOut{ImportResult: res, Approvals: approvals.Reports}
+	out := bundleImportOut{ImportResult: res, Approvals: o.Approvals.(*governance.BundleApprovals).Reports} // importOptions
 	if out.Approvals == nil {
 		out.Approvals = []*governance.ApprovalReport{}
 	}

@@ -30,18 +30,10 @@ func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
 // the bundle's bytes. Nothing here touches the network; sealed mode only
 // forbids naming the bundle or a trust root by URL.
 func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snapshotRef string) (string, string, error) {
-	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", f.path); err != nil {
-		return "", "", err
-	}
-	vo, lim, err := f.options(ctx, app)
+	o, lim, err := f.importOptions(ctx, app, f.path)
 	if err != nil {
 		return "", "", err
 	}
-	approvals, err := app.bundleApprovals(f.trust)
-	if err != nil {
-		return "", "", err
-	}
-	o := bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}
 	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
 	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
 	if err != nil {

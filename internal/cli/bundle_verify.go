@@ -38,10 +38,7 @@ func (f *bundleVerifyFlags) registerTrust(fs *pflag.FlagSet) {
 func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.VerifyOptions, bundle.Limits, error) {
 	var o bundle.VerifyOptions
 	var lim bundle.Limits
-	refs := append([]string(nil), f.trustRoots...)
-	if app.Config != nil {
-		refs = append(refs, app.Config.GetStringSlice("bundle.trust_roots")...)
-	}
+	refs := app.trustRoots(f.trustRoots)
 	for _, r := range refs {
 		if err := bundle.CheckLocal(app.Global.Sealed, "trust root", r); err != nil {
 			return o, lim, err
@@ -70,6 +67,31 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 		}
 	}
 	return o, lim, nil
+}
+
+// importOptions are the options of a bundle import under these flags:
+// KIT (path) must be local, the approvals it carries are judged by this
+// site's trust config (bundleApprovals).
+func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path string) (bundle.ImportOptions, bundle.Limits, error) {
+	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
+		return bundle.ImportOptions{}, bundle.Limits{}, err
+	}
+	vo, lim, err := f.options(ctx, app)
+	if err != nil {
+		return bundle.ImportOptions{}, lim, err
+	}
+	approvals, err := app.bundleApprovals(f.trust)
+	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}, lim, err
+}
+
+// trustRoots are the keys trusted to sign bundles and their audit
+// checkpoints: --trust-root's, and the config key bundle.trust_roots'.
+func (a *App) trustRoots(flag []string) []string {
+	refs := append([]string(nil), flag...)
+	if a.Config != nil {
+		refs = append(refs, a.Config.GetStringSlice("bundle.trust_roots")...)
+	}
+	return refs
 }
 
 // warnClock says when staleness was judged by the system clock, and when

@@ -31,7 +31,8 @@ Nothing is recorded.
 
 The snapshot is one imported into the database, a snapshot directory, or a
 snapshot under the snapshots directory. Exit 0, or 20 with --fail-on
-new-blocked when NEW blocks a finding OLD did not.
+new-blocked when NEW blocks a finding or a run-level gate (such as
+unknowns_budget) OLD did not block.
 
 When both arguments name recorded runs (run:… ids or prefixes, latest,
 or latest:LABEL) and no --snapshot is given, the output is the delta of RUN_B
@@ -100,8 +101,5 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 		fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d added, %d removed, %d newly blocked, %d no longer blocked\n",
 			s.Changed, s.Added, s.Removed, s.NewBlocked, s.Unblocked)
 	}
-	if opts.failOn == "new-blocked" && s.NewBlocked > 0 {
-		return exitWith(fail.Blocked)
-	}
-	return nil
+	return gate(out.Gate(opts.failOn, nil))
 }

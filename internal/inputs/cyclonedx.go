@@ -77,6 +77,9 @@ func (c *cdxReader) finish(in *Input) error {
 		return invalid("", c.d.atPointer("/bomFormat", "bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat))
 	}
 	in.SpecVersion = bom.SpecVersion.String()
+	if err := c.checkRefs(); err != nil {
+		return err
+	}
 	var err error
 	in.VEX, err = c.vex()
 	if err != nil {
@@ -111,6 +114,9 @@ type cdxReader struct {
 	// name, CPE or purl as given differs from its model's name and purl.
 	odd  map[int]cdxRef
 	refs map[string]cdxRef // bom-ref → component, the metadata component included (index)
+	// ambiguous holds the bom-refs given to components of different
+	// packages, which no component keeps (checkRefs).
+	ambiguous map[string]bool
 
 	licenses map[string][]string // shared
 }
@@ -235,6 +241,10 @@ func (c *cdxReader) sbom() *model.SBOM {
 	rel = nil
 	c.given, c.parents = nil, nil
 	for i := range c.comps {
+		if ref := c.comps[i].Ref; c.ambiguous[ref] {
+			seen[ref]++ // #1, #2, … and the bare ref for none of them
+			c.comps[i].Ref = fmt.Sprintf("%s#%d", ref, seen[ref])
+		}
 		c.comps[i].Ref = uniqueRef(seen, c.comps[i].Ref, "", "", "")
 	}
 	seen = nil
@@ -589,20 +599,9 @@ func (c *cdxReader) products(af cdx.Affects, at string) []model.Product {
 // from the ref itself when the ref is one.
 func (c *cdxReader) resolve(ref, at string) model.Product {
 	p := model.Product{BOMRef: ref}
-	local := ref
-	if isBOMLink(ref) {
-		body, frag, ok := strings.Cut(ref, "#")
-		local = ""
-		if ok {
-			if u, err := url.PathUnescape(frag); err == nil {
-				frag = u
-			}
-			if sameBOM(body, c.bom.SerialNumber) {
-				local = frag
-			} else if strings.HasPrefix(frag, "pkg:") {
-				p.Purl = c.w.purl(frag, at)
-			}
-		}
+	local, other := c.localRef(ref)
+	if strings.HasPrefix(other, "pkg:") {
+		p.Purl = c.w.purl(other, at)
 	}
 	if comp, ok := c.refs[local]; ok && local != "" {
 		p.Name = comp.name
@@ -614,6 +613,26 @@ func (c *cdxReader) resolve(ref, at string) model.Product {
 		p.Purl = c.w.purl(local, at)
 	}
 	return p
+}
+
+// localRef splits an affects ref: local is the bom-ref it names in this
+// document (the ref itself, or the fragment of a BOM-Link to this BOM);
+// other is the fragment of a BOM-Link to another BOM.
+func (c *cdxReader) localRef(ref string) (local, other string) {
+	if !isBOMLink(ref) {
+		return ref, ""
+	}
+	body, frag, ok := strings.Cut(ref, "#")
+	if !ok {
+		return "", ""
+	}
+	if u, err := url.PathUnescape(frag); err == nil {
+		frag = u
+	}
+	if sameBOM(body, c.bom.SerialNumber) {
+		return frag, ""
+	}
+	return "", frag
 }
 
 func isBOMLink(ref string) bool {

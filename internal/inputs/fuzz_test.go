@@ -22,6 +22,8 @@ var fuzzLimits = Limits{MaxFileBytes: 1 << 20, MaxDepth: 64}
 var hostileSeeds = []string{
 	"", " ", "{", "[", "}", "null", `"x"`, "[[[[[[[[", `{"a":`, "\xff\xfe", "\xef\xbb\xbf{}",
 	`{"bomFormat":"CycloneDX","specVersion":"1.4","components":[{"purl":"pkg:"}]}`,
+	`{"bomFormat":"CycloneDX","specVersion":"1.4","components":[{"bom-ref":"x","name":"a","components":[{"bom-ref":"x","name":"b"}]},{"bom-ref":"x","purl":"pkg:npm/a@1"}],"dependencies":[{"ref":"x"}]}`,
+	`{"id":"X-1","affected":[{"package":{"ecosystem":" NPM ","name":"a"}},{"package":{"ecosystem":"debian:11","name":"b"}},{"package":{"ecosystem":"\u00a0","name":"c"}}]}`,
 }
 
 func testInput(f *testing.F, names ...string) {

@@ -229,6 +229,9 @@ func normalizeOSV(d *doc, r *osvRecord, at string) (model.Advisory, []Problem, [
 		switch {
 		case af.Package != nil:
 			m.Ecosystem, m.Name = af.Package.Ecosystem, af.Package.Name
+			if msg := osvEcosystem(&m.Ecosystem); msg != "" {
+				warns = append(warns, d.atPointer(at+ap+"/package/ecosystem", "%s: %s", r.ID, msg))
+			}
 			if m.Ecosystem == "" || m.Name == "" {
 				bad(ap+"/package", "package needs an ecosystem and a name")
 			}

@@ -1,6 +1,7 @@
 package purl
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -380,4 +381,46 @@ var ubuntuReleases = map[string]string{
 	"groovy": "20.10", "hirsute": "21.04", "impish": "21.10", "jammy": "22.04:LTS",
 	"kinetic": "22.10", "lunar": "23.04", "mantic": "23.10", "noble": "24.04:LTS",
 	"oracular": "24.10", "plucky": "25.04", "questing": "25.10", "resolute": "26.04:LTS",
+}
+
+// osvEcosystems are the ecosystem names of the osv-schema ecosystem list
+// (its "ecosystems.json", schema 1.7) and "Mariner", the name before "Azure
+// Linux", sorted by byte order for a binary search. An advisory's ecosystem is one of them, possibly with a ":"
+// suffix naming a release ("Debian:11").
+var osvEcosystems = [...]string{
+	"AlmaLinux", "Alpaquita", "Alpine", "Android", "Azure Linux",
+	"BellSoft Hardened Containers", "Bioconductor", "Bitnami", "CRAN",
+	"Chainguard", "CleanStart", "ConanCenter", "Debian", "Docker Hardened Images",
+	"Echo", "FreeBSD", "GHC", "GIT", "GitHub Actions", "Go", "Hackage", "Hex",
+	"Homebrew", "Julia", "Kubernetes", "Linux", "Mageia", "Mariner", "Maven",
+	"MinimOS", "NuGet", "OSS-Fuzz", "Packagist", "Photon OS", "Pub", "PyPI",
+	"Red Hat", "Rocky Linux", "Root", "RubyGems", "SUSE", "SwiftURL", "TuxCare",
+	"Ubuntu", "VSCode", "Wolfi", "crates.io", "npm", "opam", "openEuler",
+	"openSUSE", "vcpkg",
+}
+
+// CanonicalEcosystem checks an advisory's ecosystem name against the
+// osv-schema list, whose names are case-sensitive (docs/inputs.md "OSV
+// ecosystems"). A listed name is returned as given, with known true. A
+// listed name in other letter case or with surrounding white space ("NPM",
+// "npm ", "pypi", "debian:11") is returned in the list's spelling ("npm",
+// "PyPI", "Debian:11": the suffix is kept as given), with known true; the
+// caller warns that it was respelled. Any other name is returned trimmed,
+// with known false: no purl maps to it.
+func CanonicalEcosystem(eco string) (canon string, known bool) {
+	if _, ok := slices.BinarySearch(osvEcosystems[:], Base(eco)); ok && strings.TrimSpace(eco) == eco {
+		return eco, true
+	}
+	eco = strings.TrimSpace(eco)
+	base, suffix, hasSuffix := strings.Cut(eco, ":")
+	base = strings.TrimSpace(base)
+	for _, e := range osvEcosystems {
+		if strings.EqualFold(e, base) {
+			if hasSuffix {
+				return e + ":" + suffix, true
+			}
+			return e, true
+		}
+	}
+	return eco, false
 }

@@ -1,6 +1,7 @@
 package purl
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -225,5 +226,49 @@ func TestMatch(t *testing.T) {
 	}
 	if s := OtherPackage.String(); s != "unknown_product" {
 		t.Errorf("OtherPackage.String() = %q", s)
+	}
+}
+
+func TestCanonicalEcosystem(t *testing.T) {
+	if !slices.IsSorted(osvEcosystems[:]) {
+		t.Fatal("osvEcosystems is not sorted: the binary search misses names")
+	}
+	for _, e := range osvEcosystems {
+		if got, known := CanonicalEcosystem(e); got != e || !known {
+			t.Errorf("%q → %q, %v", e, got, known)
+		}
+	}
+	for _, c := range []struct {
+		in, want string
+		known    bool
+	}{
+		{"npm", "npm", true},
+		{"Debian:11", "Debian:11", true},
+		{"Ubuntu:Pro:18.04:LTS", "Ubuntu:Pro:18.04:LTS", true},
+		{"Red Hat:enterprise_linux:8::appstream", "Red Hat:enterprise_linux:8::appstream", true},
+		{"NPM", "npm", true},
+		{"npm ", "npm", true},
+		{" Npm\t", "npm", true},
+		{"pypi", "PyPI", true},
+		{"PYPI", "PyPI", true},
+		{"Maven ", "Maven", true},
+		{"go", "Go", true},
+		{"CRATES.IO", "crates.io", true},
+		{"github actions", "GitHub Actions", true},
+		{"debian:11", "Debian:11", true},
+		{"debian :11", "Debian:11", true},
+		{"ubuntu:22.04:lts", "Ubuntu:22.04:lts", true}, // the suffix as given
+		{"Debian:11 ", "Debian:11", true},
+		{"npmjs", "npmjs", false},
+		{" golang ", "golang", false},
+		{"GSD", "GSD", false},
+		{"", "", false},
+		{"  ", "", false},
+		{"npm\u00a0", "npm", true}, // NBSP is white space
+	} {
+		got, known := CanonicalEcosystem(c.in)
+		if got != c.want || known != c.known {
+			t.Errorf("CanonicalEcosystem(%q) = %q, %v; want %q, %v", c.in, got, known, c.want, c.known)
+		}
 	}
 }

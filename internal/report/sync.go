@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/stella-policy/stella/internal/sync"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The terminal forms of the sync commands and of `audit verify --dsn`
@@ -65,5 +66,32 @@ func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
 		}
 		t.Append(row...)
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	return syncRows(w, rep, o)
+}
+
+// syncRows writes what audit verify --dsn found of the synced runs and
+// findings: that their columns agree with the signed records, or each
+// value that does not.
+func syncRows(w io.Writer, rep *sync.AuditReport, o Options) error {
+	runs, findings := text.Count(int(rep.Runs), "run", "runs"), text.Count(int(rep.Findings), "finding", "findings")
+	if rep.Differ == 0 {
+		_, err := printf(w, "synced %s and %s: every column agrees with the signed records\n", runs, findings)
+		return err
+	}
+	printf(w, "synced %s and %s: %s NOT what the signed records say\n", runs, findings,
+		text.Count(rep.Differ, "value is", "values are"))
+	t := NewTable(w, o.TTY, "TABLE", "ROW", "COLUMN", "EXPECTED", "GOT")
+	for _, m := range rep.Mismatches {
+		t.Append(m.Table, m.Row, m.Column, m.Expected, m.Got)
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	if n := rep.Differ - len(rep.Mismatches); n > 0 {
+		printf(w, "… and %d more\n", n)
+	}
+	return nil
 }

@@ -63,7 +63,10 @@ func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Co
 			return nil, err
 		}
 		c.Problems = in.Warnings
-		spec.Snapshot, bl = withSBOM(out.Snapshot, in.SBOM), delta.Baseline{Kind: "sbom", Ref: b.SBOM}
+		if spec.Snapshot, err = withSBOM(out.Snapshot, in.SBOM); err != nil {
+			return c, err
+		}
+		bl = delta.Baseline{Kind: "sbom", Ref: b.SBOM}
 	}
 	bo, err := Evaluate(ctx, spec)
 	if err != nil {
@@ -75,15 +78,25 @@ func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Co
 
 // withSBOM is snap with its SBOMs replaced by sbom: the same advisories,
 // VEX, signals, reachability and exceptions, other software. It is no
-// stored snapshot, so it has no id.
-func withSBOM(snap *snapshot.Snapshot, sbom *model.SBOM) *snapshot.Snapshot {
+// stored snapshot, so it has no id. The candidate's advisories may be only
+// those its own SBOMs can match (Index.Select), so they are selected again
+// for sbom: a package the candidate dropped keeps its baseline findings,
+// which the delta then reports fixed.
+func withSBOM(snap *snapshot.Snapshot, sbom *model.SBOM) (*snapshot.Snapshot, error) {
 	cp := *snap
 	content := *snap.Inputs
 	content.SBOMs = []model.SBOM{*sbom}
+	if snap.Index != nil {
+		advs, err := snap.Index.Select(content.SBOMs)
+		if err != nil {
+			return nil, err
+		}
+		content.Advisories = advs
+	}
 	cp.Inputs = &content
 	cp.Manifest.ID = ""
 	cp.Digests.SBOMs = []snapshot.SBOMDigest{{Name: sbom.Name, Digest: sbom.Digest, Components: len(sbom.Components)}}
-	return &cp
+	return &cp, nil
 }
 
 // DiffRuns is the delta of the recorded run b against the recorded run a

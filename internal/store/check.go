@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
@@ -278,9 +279,9 @@ func (out *RunOutput) Verify(r *Run) error {
 	return nil
 }
 
-// runEvent is what a policy.run.completed, .imported or .failed audit
+// RunEvent is what a policy.run.completed, .imported or .failed audit
 // event says about a run (auditPayload).
-type runEvent struct {
+type RunEvent struct {
 	Type           string `json:"-"`
 	IRDigest       string `json:"irDigest"`
 	InputsHash     string `json:"inputsHash"`
@@ -289,25 +290,41 @@ type runEvent struct {
 	FindingsDigest string `json:"findingsDigest"`
 }
 
+// ParseRunEvent reads an audit event that recorded a run; ok is false for
+// any other event (or a payload that is not JSON: the chain's check
+// reports that).
+func ParseRunEvent(typ string, payload []byte) (e RunEvent, ok bool) {
+	switch typ {
+	case "policy.run.completed", "policy.run.imported", "policy.run.failed":
+	default:
+		return e, false
+	}
+	if json.Unmarshal(payload, &e) != nil {
+		return e, false
+	}
+	e.Type = typ
+	return e, true
+}
+
+// Records reports whether the event recorded this record's status,
+// verdict, IR, inputs and findings.
+func (e RunEvent) Records(rec *RunRecord) bool {
+	return e.IRDigest == rec.Policy.IRDigest && e.InputsHash == rec.Inputs.InputsHash && e.Status == rec.Status &&
+		e.Verdict == rec.Verdict && e.FindingsDigest == rec.Outputs.Findings &&
+		(e.Type == "policy.run.failed") == (rec.Status == StatusFailed)
+}
+
 // runEvents returns the audit events that recorded runs, by run id.
-func (t *Tx) runEvents(ctx context.Context) (map[string][]runEvent, error) {
+func (t *Tx) runEvents(ctx context.Context) (map[string][]RunEvent, error) {
 	evs, err := t.Events(ctx, EventFilter{Type: "policy.run."})
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]runEvent{}
+	out := map[string][]RunEvent{}
 	for _, e := range evs {
-		switch e.Type {
-		case "policy.run.completed", "policy.run.imported", "policy.run.failed":
-		default:
-			continue
+		if re, ok := ParseRunEvent(e.Type, e.Payload); ok {
+			out[e.Subject] = append(out[e.Subject], re)
 		}
-		var re runEvent
-		if json.Unmarshal(e.Payload, &re) != nil {
-			continue // VerifyChain reports a payload that is not JSON
-		}
-		re.Type = e.Type
-		out[e.Subject] = append(out[e.Subject], re)
 	}
 	return out, nil
 }
@@ -319,7 +336,7 @@ func (t *Tx) runEvents(ctx context.Context) (map[string][]runEvent, error) {
 // recorded the same outputs; and the stored attestation's predicate is the
 // record. So an edited record, or a row edited to match, shows here; the
 // signature itself is checked by `stella policy verify`.
-func checkRecord(r *Run, events []runEvent) []string {
+func checkRecord(r *Run, events []RunEvent) []string {
 	var problems []string
 	if c, err := canon.Transform(r.Record); err != nil || !bytes.Equal(c, r.Record) {
 		return []string{"the stored run record is not canonical JSON (edited?)"}
@@ -343,29 +360,20 @@ func checkRecord(r *Run, events []runEvent) []string {
 			problems = append(problems, fmt.Sprintf("the record's %s is %q, the row's %q", f.name, f.record, f.row))
 		}
 	}
-	recorded := false
-	for _, e := range events {
-		if e.IRDigest == rec.Policy.IRDigest && e.InputsHash == rec.Inputs.InputsHash && e.Status == rec.Status &&
-			e.Verdict == rec.Verdict && e.FindingsDigest == rec.Outputs.Findings &&
-			(e.Type == "policy.run.failed") == (rec.Status == StatusFailed) {
-			recorded = true
-			break
-		}
-	}
-	if !recorded {
+	if !slices.ContainsFunc(events, func(e RunEvent) bool { return e.Records(&rec) }) {
 		problems = append(problems, "no policy.run.completed/imported/failed audit event records this status, verdict and these digests (the run was edited?)")
 	}
 	if r.Attestation != nil {
-		if p := attestedRecord(r.Attestation); p == nil || !bytes.Equal(p, r.Record) {
+		if p := AttestedRecord(r.Attestation); p == nil || !bytes.Equal(p, r.Record) {
 			problems = append(problems, "the attestation's predicate is not the stored record")
 		}
 	}
 	return problems
 }
 
-// attestedRecord returns the canonical predicate of a stored DSSE envelope
+// AttestedRecord returns the canonical predicate of a stored DSSE envelope
 // around an in-toto statement, or nil when it has none.
-func attestedRecord(envelope []byte) []byte {
+func AttestedRecord(envelope []byte) []byte {
 	var env struct {
 		Payload string `json:"payload"`
 	}

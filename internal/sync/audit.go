@@ -8,6 +8,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // AuditReport is what VerifyAudit checked: one chain per site.
@@ -18,6 +19,16 @@ type AuditReport struct {
 	// Statements is the number of governance statements whose signatures
 	// verified under their public keys.
 	Statements int64 `json:"statements,omitempty"`
+	// Runs and Findings are the synced rows whose columns were recomputed
+	// from the records and findings data they derive from; Differ counts
+	// the values that differ, Mismatches lists them (the first 200): the
+	// runs' columns and records by run id, then the findings' columns by
+	// run and finding id, then each run's findings against its record
+	// (docs/sync.md "What audit verify checks").
+	Runs       int64      `json:"runs"`
+	Findings   int64      `json:"findings"`
+	Differ     int        `json:"differ"`
+	Mismatches []Mismatch `json:"mismatches"`
 }
 
 // AuditChain is one site's verified audit chain.
@@ -54,8 +65,11 @@ func (r *AuditReport) Events() int64 {
 
 // VerifyAudit recomputes every audit chain of tenant stored in the
 // PostgreSQL database dsn names, link by link, as `stella audit verify`
-// does for the local store. The first broken link is a fail.Integrity error
-// naming the site and the event.
+// does for the local store, then every summary column of the synced runs
+// and findings from the signed content they derive from (verifyRows). The
+// first broken link is a fail.Integrity error naming the site and the
+// event; values that differ are a fail.Integrity error too, with the
+// report listing each (table, row, column, expected, got).
 func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry) (*AuditReport, error) {
 	srv, err := parseDSN(dsn)
 	if err != nil {
@@ -91,7 +105,8 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		return nil, err
 	}
 	defer rows.Close()
-	rep := &AuditReport{Server: srv.name, Tenant: tenant, Chains: []AuditChain{}}
+	rep := &AuditReport{Server: srv.name, Tenant: tenant, Chains: []AuditChain{}, Mismatches: []Mismatch{}}
+	rc := &rowCheck{rep: rep, events: map[string][]store.RunEvent{}}
 	var chain *store.Chain
 	var cur *AuditChain
 	for rows.Next() {
@@ -111,6 +126,9 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		}
 		cur.Events++
 		_, cur.Head = chain.Head()
+		if re, ok := store.ParseRunEvent(e.Type, e.Payload); ok {
+			rc.events[e.Subject] = append(rc.events[e.Subject], re)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
@@ -118,8 +136,18 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	if err := verifyStatements(ctx, conn, srv, rep); err != nil {
 		return rep, err
 	}
-	if v < siteKeysVersion {
-		return rep, nil
+	if v >= siteKeysVersion {
+		if err := verifyPushes(ctx, conn, srv, rep); err != nil {
+			return rep, err
+		}
 	}
-	return rep, verifyPushes(ctx, conn, srv, rep)
+	if err := verifyRows(ctx, conn, tenant, rc); err != nil {
+		return rep, err
+	}
+	if rep.Differ > 0 {
+		m := rep.Mismatches[0]
+		return rep, fail.New(fail.Integrity, "postgres %s, tenant %s: %s not what the signed records say (first: %s %s, %s: expected %s, got %s)",
+			srv.name, tenant, text.Count(rep.Differ, "synced value is", "synced values are"), m.Table, m.Row, m.Column, m.Expected, m.Got)
+	}
+	return rep, nil
 }

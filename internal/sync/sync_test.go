@@ -1,14 +1,17 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -853,5 +856,88 @@ func TestRestoredBackup(t *testing.T) {
 	_, err = push(t, st, dsn, Options{Tables: []string{"audit_events"}})
 	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "audit event") {
 		t.Fatalf("forked audit chain: %v", err)
+	}
+}
+
+// TestAuditVerifyRows: summary columns edited in PostgreSQL after a sync
+// are found by audit verify --dsn, each named with its row, column,
+// expected and found value, in the same order every time; a record edited
+// to agree with them no longer agrees with the audit chain.
+func TestAuditVerifyRows(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	mustPush(t, st, dsn, Options{})
+	clean, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clean.Runs != 2 || clean.Findings != 5 || clean.Differ != 0 {
+		t.Fatalf("clean: %d runs, %d findings, %d differ", clean.Runs, clean.Findings, clean.Differ)
+	}
+	conn := pgConnect(t, dsn)
+	var first, second string
+	var n1, n2 int
+	if err := conn.QueryRow(ctx, `SELECT min(run_id COLLATE "C"), max(run_id COLLATE "C") FROM policy.runs`).Scan(&first, &second); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT (SELECT findings_count FROM policy.runs WHERE run_id = $1), (SELECT findings_count FROM policy.runs WHERE run_id = $2)`,
+		first, second).Scan(&n1, &n2); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`UPDATE policy.runs SET verdict = 'passed', findings_count = 0 WHERE run_id = '` + first + `'`,
+		`UPDATE policy.findings SET verdict = 'passed', severity_score = 1.5 WHERE run_id = '` + first + `' AND finding_id = 'finding:000'`,
+		// The record and its column edited together: the audit chain
+		// recorded another verdict.
+		`UPDATE policy.runs SET verdict = 'passed', record = replace(record, '"verdict":"blocked"', '"verdict":"passed"') WHERE run_id = '` + second + `'`,
+		`DELETE FROM policy.findings WHERE run_id = '` + second + `' AND finding_id = 'finding:001'`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var reports [2][]byte
+	for i := range reports {
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "not what the signed records say") {
+			t.Fatalf("edited rows: %v", err)
+		}
+		if reports[i], err = json.Marshal(rep); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			continue
+		}
+		got := map[string]bool{}
+		for _, m := range rep.Mismatches {
+			got[m.Table+" "+m.Row+" "+m.Column+": "+m.Expected+" / "+m.Got] = true
+		}
+		for _, w := range []string{
+			"policy.runs " + first + " verdict: blocked / passed",
+			"policy.runs " + first + " findings_count: " + strconv.Itoa(n1) + " / 0",
+			"policy.findings " + first + " finding:000 verdict: blocked / passed",
+			"policy.findings " + first + " finding:000 severity_score: 7.5 / 1.5",
+			"policy.runs " + second + " findings (rows): " + strconv.Itoa(n2) + " / " + strconv.Itoa(n2-1),
+		} {
+			if !got[w] {
+				t.Errorf("no mismatch %q in %+v", w, rep.Mismatches)
+			}
+		}
+		var recordMismatch bool
+		for _, m := range rep.Mismatches {
+			recordMismatch = recordMismatch || m.Row == second && m.Column == "record.verdict" &&
+				m.Expected == "blocked (policy.run.completed event)" && m.Got == "passed"
+		}
+		if !recordMismatch {
+			t.Errorf("the edited record was not checked against the audit chain: %+v", rep.Mismatches)
+		}
+		if rep.Differ != len(rep.Mismatches) {
+			t.Errorf("differ %d, %d listed", rep.Differ, len(rep.Mismatches))
+		}
+	}
+	if !bytes.Equal(reports[0], reports[1]) {
+		t.Fatalf("two verifications differ:\n%s\n%s", reports[0], reports[1])
 	}
 }

@@ -1,0 +1,72 @@
+package inputs
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestDuplicateBOMRefs: a bom-ref given to several components is warned
+// when they are one package; an error when they are different packages
+// and the document's dependency graph or vulnerabilities refer to it;
+// otherwise warned, and none of them keeps the bare bom-ref.
+func TestDuplicateBOMRefs(t *testing.T) {
+	const a, b = `{"bom-ref": "x", "type": "library", "name": "a", "version": "1", "purl": "pkg:npm/a@1"}`, `{"bom-ref": "x", "type": "library", "name": "b", "version": "2", "purl": "pkg:npm/b@2"}`
+	doc := func(comps, rest string) string {
+		return `{"bomFormat": "CycloneDX", "specVersion": "1.5", "serialNumber": "urn:uuid:11111111-2222-3333-4444-555555555555", "version": 1,
+"components": [` + comps + `]` + rest + `}`
+	}
+	vuln := func(ref string) string {
+		return `, "vulnerabilities": [{"id": "CVE-1", "analysis": {"state": "not_affected", "justification": "code_not_present"}, "affects": [{"ref": "` + ref + `"}]}]`
+	}
+	for _, c := range []struct {
+		name, doc string
+		refs      []string // the components' refs, sorted by purl
+		warn, err string
+	}{
+		{"unique", doc(a+`, {"bom-ref": "y", "name": "b", "purl": "pkg:npm/b@2"}`, ""), []string{"x", "y"}, "", ""},
+		{"one package", doc(a+", "+a, vuln("x")), []string{"x", "x#2"},
+			`x.json:2:117: /components/1/bom-ref: bom-ref "x" is given to 2 components of one package (/components/0 pkg:npm/a@1, /components/1 pkg:npm/a@1): read as that package`, ""},
+		{"seven copies", doc(strings.Repeat(a+", ", 6)+a, ""), []string{"x", "x#2", "x#3", "x#4", "x#5", "x#6", "x#7"},
+			`bom-ref "x" is given to 7 components of one package (/components/0 pkg:npm/a@1, /components/1 pkg:npm/a@1, /components/2 pkg:npm/a@1, /components/3 pkg:npm/a@1, /components/4 pkg:npm/a@1, and 2 more): read as that package`, ""},
+		{"different, unreferenced", doc(a+", "+b, `, "dependencies": [{"ref": "y", "dependsOn": []}]`), []string{"x#1", "x#2"},
+			`x.json:2:117: /components/1/bom-ref: bom-ref "x" is given to 2 different components (/components/0 pkg:npm/a@1, /components/1 pkg:npm/b@2): none keeps it, so a VEX statement naming it identifies none of them`, ""},
+		{"different, nested, no purls", doc(`{"bom-ref": "x", "name": "a", "components": [{"bom-ref": "z", "name": "n"}, {"bom-ref": "x", "name": "b"}]}`, ""), []string{"x#1", "x#2", "z"},
+			`/components/0/components/1/bom-ref: bom-ref "x" is given to 2 different components (/components/0 a, /components/0/components/1 b)`, ""},
+		{"different, in the dependency graph", doc(a+", "+b, `, "dependencies": [{"ref": "y", "dependsOn": ["x"]}]`), nil, "",
+			`x.json:2:117: /components/1/bom-ref: bom-ref "x" is given to 2 different components (/components/0 pkg:npm/a@1, /components/1 pkg:npm/b@2) and the dependency graph refers to it: which one is meant is ambiguous; give each component its own bom-ref`},
+		{"different, a vulnerability's ref", doc(a+", "+b, vuln("x")), nil, "", `and /vulnerabilities/0/affects/0 refers to it`},
+		{"different, a BOM-Link to this BOM", doc(a+", "+b, vuln("urn:cdx:11111111-2222-3333-4444-555555555555/1#x")), nil, "", `and /vulnerabilities/0/affects/0 refers to it`},
+		{"different, a BOM-Link to another BOM", doc(a+", "+b, vuln("urn:cdx:99999999-2222-3333-4444-555555555555/1#x")), []string{"x#1", "x#2"}, `none keeps it`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in, err := ReadBytes("x.json", []byte(c.doc), Options{Kind: KindSBOM})
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one with %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var refs []string
+			for _, mc := range in.SBOM.Components {
+				refs = append(refs, mc.Ref)
+			}
+			slices.Sort(refs)
+			if !slices.Equal(refs, c.refs) {
+				t.Errorf("refs %v, want %v", refs, c.refs)
+			}
+			var ws []string
+			for _, w := range in.Warnings {
+				if strings.Contains(w.Msg, "bom-ref") {
+					ws = append(ws, w.String())
+				}
+			}
+			if (c.warn == "") != (len(ws) == 0) || c.warn != "" && (len(ws) != 1 || !strings.Contains(ws[0], c.warn)) {
+				t.Errorf("warnings %q, want %q", ws, c.warn)
+			}
+		})
+	}
+}
