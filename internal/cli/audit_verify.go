@@ -46,7 +46,10 @@ events from their anchor to their head, and every statement they record.
 
 With --dsn URL, verify the tenant's audit chains as synced to PostgreSQL by
 ` + "`stella sync postgres`" + `, one per site: sequence, links, canonical
-payloads and event hashes, from each site's first event (docs/sync.md).`,
+payloads and event hashes, from each site's first event; then every summary
+column of the synced runs and findings against the signed records they derive
+from, listing each value that differs (table, row, column, expected, got;
+exit 6; docs/sync.md "What audit verify checks").`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAuditVerify(cmd.Context(), app, opts)

@@ -1,12 +1,11 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type policyLintOptions struct {
@@ -48,19 +47,9 @@ func runPolicyLint(app *App, opts *policyLintOptions) error {
 	if err := app.renderText(data, rep.Render); err != nil {
 		return err
 	}
-	if s := rep.Summary; !app.Global.Quiet {
-		fmt.Fprintf(app.Err, "%d %s: %d %s, %d blocking, %d %s\n", s.Files, plural(s.Files, "file", "files"),
-			s.Errors, plural(s.Errors, "error", "errors"), s.Blocking, s.Warnings, plural(s.Warnings, "warning", "warnings"))
-	}
+	app.infof("%s", report.LintSummary(rep.Summary))
 	if rep.Summary.Failed(opts.strict) {
 		return exitWith(fail.Invalid)
 	}
 	return nil
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

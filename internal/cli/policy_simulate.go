@@ -305,25 +305,7 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	if out == nil {
 		return nil, err
 	}
-	if spec.Files != nil {
-		for _, s := range out.Snapshot.Manifest.Sources {
-			// Each problem names its file already.
-			report.Problems(a.info(), "warning", s.Warnings)
-			report.Problems(a.info(), "skipped", s.Skipped)
-		}
-		report.Problems(a.info(), "warning", out.Snapshot.Manifest.Warnings)
-	}
-	if out.AtFuture > 0 {
-		a.infof("stella: warning: %d %s dated after now left out of choosing the evaluation time (--as-of inputs)", out.AtFuture, plural(out.AtFuture, "input timestamp", "input timestamps"))
-	}
-	if out.AtChosen && !out.At.IsZero() {
-		a.infof("stella: evaluation time %s (the newest timestamp among the inputs; set it with --as-of)", out.At.Format(time.RFC3339))
-	}
-	if out.Result != nil {
-		for _, n := range out.Result.Notices {
-			a.infof("stella: warning: %s", n)
-		}
-	}
+	report.OutcomeNotices(a.info(), out)
 	return out, err
 }
 

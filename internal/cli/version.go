@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
 
@@ -35,8 +36,5 @@ func runVersion(app *App, opts *versionOptions) error {
 		return err
 	}
 	// Plain text unless a format is asked for, TTY or not.
-	return app.renderText(info, func(w io.Writer) error {
-		_, err := fmt.Fprintf(w, "stella %s\ncommit %s\n%s %s\n", info.Version, info.Commit, info.GoVersion, info.Platform)
-		return err
-	})
+	return app.renderText(info, func(w io.Writer) error { return report.ToolVersion(w, info) })
 }

@@ -39,7 +39,7 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 	}
 	for _, g := range r.Gates {
 		if g.Outcome != engine.GatePass {
-			fmt.Fprintf(&b, "- gate **%s** %s: %s\n", g.Name, strings.ToUpper(g.Outcome), mdText(g.Message))
+			fmt.Fprintf(&b, "- gate **%s** %s: %s\n", mdText(g.Name), strings.ToUpper(g.Outcome), mdText(g.Message))
 		}
 	}
 	if o.Delta != nil {
@@ -58,7 +58,7 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 				fmt.Fprintf(&b, "\n%d more blocked findings are not listed.\n", len(blocked)-markdownTop)
 				break
 			}
-			fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s | %s |\n", f.Severity.Band, scoreText(f), mdText(pkgText(f)), mdText(f.AdvisoryID),
+			fmt.Fprintf(&b, "| %s %s | `%s` | %s | %s | %s |\n", f.Severity.Band, scoreText(f), mdCode(pkgText(f)), mdText(f.AdvisoryID),
 				mdText(fixedText(f.FixedIn)), mdText(ruleText(f)))
 		}
 		fmt.Fprintf(&b, "\nWhy a finding is blocked: `stella policy explain latest --vuln %s` after recording the run (`--record`), or its `explain` member in `--format json`.\n",
@@ -72,7 +72,7 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 // changes and the findings that are not unchanged.
 func markdownDelta(b *strings.Builder, d *delta.Delta) {
 	s := d.Summary
-	fmt.Fprintf(b, "\n### Changes against %s `%s` (%s)\n\n", d.Baseline.Kind, mdText(d.Baseline.Ref), d.Baseline.Verdict)
+	fmt.Fprintf(b, "\n### Changes against %s `%s` (%s)\n\n", d.Baseline.Kind, mdCode(d.Baseline.Ref), d.Baseline.Verdict)
 	fmt.Fprintf(b, "Findings: **%d new** (%d newly blocked, %d newly warned), %d fixed, %d unchanged, %d verdict changed. Components: %d added, %d removed, %d upgraded.\n",
 		s.New, s.NewBlocked, s.NewWarned, s.Fixed, s.Unchanged, s.VerdictChanged, s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded)
 	var rows []delta.Change
@@ -92,7 +92,7 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 			if f.Kind == delta.Fixed {
 				verdict = "was " + f.OldVerdict
 			}
-			fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", strings.ReplaceAll(f.Kind, "_", " "), mdText(pkgName(f.Ecosystem, f.Name)),
+			fmt.Fprintf(b, "| %s | `%s` | %s | %s | %s | %s | %s |\n", strings.ReplaceAll(f.Kind, "_", " "), mdCode(pkgName(f.Ecosystem, f.Name)),
 				mdText(f.AdvisoryID), mdText(arrow(f.OldVersion, f.NewVersion)), verdict, f.Severity, mdText(fixedText(f.FixedIn)))
 		}
 	}
@@ -100,13 +100,13 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 	if len(c.Added)+len(c.Removed)+len(c.Upgraded) > 0 {
 		var parts []string
 		for _, u := range c.Upgraded {
-			parts = append(parts, fmt.Sprintf("`%s` %s → %s", mdText(pkgName(u.Ecosystem, u.Name)), mdText(u.From), mdText(u.To)))
+			parts = append(parts, fmt.Sprintf("`%s` %s → %s", mdCode(pkgName(u.Ecosystem, u.Name)), mdText(u.From), mdText(u.To)))
 		}
 		for _, a := range c.Added {
-			parts = append(parts, fmt.Sprintf("`%s` %s added", mdText(pkgName(a.Ecosystem, a.Name)), mdText(a.Version)))
+			parts = append(parts, fmt.Sprintf("`%s` %s added", mdCode(pkgName(a.Ecosystem, a.Name)), mdText(a.Version)))
 		}
 		for _, r := range c.Removed {
-			parts = append(parts, fmt.Sprintf("`%s` %s removed", mdText(pkgName(r.Ecosystem, r.Name)), mdText(r.Version)))
+			parts = append(parts, fmt.Sprintf("`%s` %s removed", mdCode(pkgName(r.Ecosystem, r.Name)), mdText(r.Version)))
 		}
 		if len(parts) > markdownTop {
 			parts = append(parts[:markdownTop], fmt.Sprintf("%d more", len(parts)-markdownTop))
@@ -115,8 +115,18 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 	}
 }
 
-// mdText keeps text inside a markdown table cell: pipes escaped, line
-// breaks as spaces.
-func mdText(s string) string {
+// mdCode keeps text inside a code span in a markdown table cell: pipes
+// escaped, line breaks as spaces, no backtick to end the span.
+func mdCode(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "`", "'").Replace(s)
+}
+
+// mdText keeps input text (versions, messages, names) plain outside a code
+// span: besides mdCode's replacements, HTML (<, >, &) becomes entities and
+// link brackets are escaped, so a component version "1.0<!--" cannot hide
+// the rest of a pull-request comment, nor "[x](…)" or "<img …>" add a link
+// or an image to it (docs/output.md "Markdown").
+func mdText(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ", "`", "'", "<", "&lt;", ">", "&gt;", "&", "&amp;",
+		"[", `\[`, "]", `\]`).Replace(s)
 }

@@ -287,6 +287,37 @@ func TestMarkdownDelta(t *testing.T) {
 	checkGolden(t, "golden.delta.markdown", buf.Bytes())
 }
 
+// TestMarkdownInputHTML: values from the inputs (versions, fixed-in
+// versions, the baseline's component changes) reach a pull-request comment
+// as text: "1.0<!--" opened an HTML comment that hid every row after it,
+// "<img …>" and "[x](…)" added an image and a link. Inside code spans only
+// the backtick and the pipe need care.
+func TestMarkdownInputHTML(t *testing.T) {
+	r := result(t)
+	bad := "1.0<!--[x](https://evil.example)<img src=x>&"
+	for i := range r.Findings {
+		r.Findings[i].FixedIn = []string{bad}
+	}
+	d := delta.Compare(delta.Baseline{Kind: "sbom", Ref: "old`|<!--.json"}, r, r,
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.19"}},
+		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: bad}})
+	o := opts
+	o.Delta = d
+	var buf bytes.Buffer
+	if err := Markdown(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, raw := range []string{"<!--", "<img", "x](", "&\n", "& "} {
+		if strings.Contains(strings.ReplaceAll(out, "`old'\\|<!--.json`", ""), raw) {
+			t.Errorf("markdown carries %q from the inputs:\n%s", raw, out)
+		}
+	}
+	if !strings.Contains(out, "1.0&lt;!--\\[x\\](https://evil.example)&lt;img src=x&gt;&amp;") || !strings.Contains(out, "`old'\\|<!--.json`") {
+		t.Errorf("escaped text or code span missing:\n%s", out)
+	}
+}
+
 // TestTableWidth renders the table for a 100-column terminal: every table
 // line fits, long cells end in an ellipsis, no row wraps (one line per
 // finding), FIXED-IN is there; golden.table100.

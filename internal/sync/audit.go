@@ -141,7 +141,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 			return rep, err
 		}
 	}
-	if err := verifyRows(ctx, conn, tenant, rc); err != nil {
+	if err := verifyRows(ctx, conn, tenant, v, rc); err != nil {
 		return rep, err
 	}
 	if rep.Differ > 0 {

@@ -32,6 +32,9 @@ type Mismatch struct {
 	Got      string `json:"got"`
 }
 
+// uncheckedVersion is the schema version that added policy.runs.unchecked.
+const uncheckedVersion = 8
+
 // maxMismatches bounds the list a report carries; Differ counts them all.
 const maxMismatches = 200
 
@@ -61,8 +64,8 @@ func (c *rowCheck) check(table, row, column, want, got string) {
 // run's record, each finding's data — and checks each record against the
 // audit events of the verified chains and against its attestation, and
 // each run's findings against its record's digests and count.
-func verifyRows(ctx context.Context, conn *pgx.Conn, tenant string, c *rowCheck) error {
-	recs, err := c.runs(ctx, conn, tenant)
+func verifyRows(ctx context.Context, conn *pgx.Conn, tenant string, schema int, c *rowCheck) error {
+	recs, err := c.runs(ctx, conn, tenant, schema)
 	if err != nil {
 		return err
 	}
@@ -71,10 +74,14 @@ func verifyRows(ctx context.Context, conn *pgx.Conn, tenant string, c *rowCheck)
 
 // runs checks policy.runs and returns each run's decoded record (nil when
 // it does not decode) by run id.
-func (c *rowCheck) runs(ctx context.Context, conn *pgx.Conn, tenant string) (map[string]*store.RunRecord, error) {
+func (c *rowCheck) runs(ctx context.Context, conn *pgx.Conn, tenant string, schema int) (map[string]*store.RunRecord, error) {
+	unchecked := "NULL::text"
+	if schema >= uncheckedVersion {
+		unchecked = "unchecked::text"
+	}
 	rows, err := conn.Query(ctx, `SELECT run_id, policy_id, coalesce(policy_version::text, ''), ir_digest, mode, shadow,
 			coalesce(snapshot_id, ''), inputs_hash, evaluation_time, status, verdict, findings_count, findings_digest,
-			explains_digest, env::text, record, attestation, error
+			explains_digest, env::text, record, attestation, error, `+unchecked+`
 		FROM policy.runs WHERE tenant = $1 ORDER BY run_id COLLATE "C"`, tenant)
 	if err != nil {
 		return nil, err
@@ -87,9 +94,9 @@ func (c *rowCheck) runs(ctx context.Context, conn *pgx.Conn, tenant string) (map
 		var shadow bool
 		var at time.Time
 		var count int64
-		var att *string
+		var att, unc *string
 		if err := rows.Scan(&id, &policy, &version, &ir, &mode, &shadow, &snap, &inputs, &at, &status, &verdict, &count,
-			&fd, &ed, &env, &record, &att, &errText); err != nil {
+			&fd, &ed, &env, &record, &att, &errText, &unc); err != nil {
 			return nil, err
 		}
 		c.rep.Runs++
@@ -125,6 +132,13 @@ func (c *rowCheck) runs(ctx context.Context, conn *pgx.Conn, tenant string) (map
 		c.check(t, id, "findings_digest", rec.Outputs.Findings, fd)
 		c.check(t, id, "explains_digest", rec.Outputs.Explains, ed)
 		c.check(t, id, "error", pgText(rec.Error), errText)
+		if schema >= uncheckedVersion {
+			got := "NULL"
+			if unc != nil {
+				got = *unc
+			}
+			c.check(t, id, "unchecked", intText(rec.Stats.Unchecked), got)
+		}
 		if obj, err := envObject(record); err == nil {
 			c.check(t, id, "env", obj.(string), jsonText(env))
 		}
@@ -247,6 +261,14 @@ func jsonText(s string) string {
 		return s
 	}
 	return string(c)
+}
+
+// intText is a recorded count, "NULL" when the record has none.
+func intText(n *int) string {
+	if n == nil {
+		return "NULL"
+	}
+	return strconv.Itoa(*n)
 }
 
 // scoreOf is a finding's severity score as a decimal, "" when unknown.

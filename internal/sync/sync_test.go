@@ -941,3 +941,46 @@ func TestAuditVerifyRows(t *testing.T) {
 		t.Fatalf("two verifications differ:\n%s\n%s", reports[0], reports[1])
 	}
 }
+
+// TestUncheckedColumn: migration 0008 fills policy.runs.unchecked from
+// each record's stats.unchecked (NULL for records without it); a sync sends
+// it; audit verify --dsn checks it.
+func TestUncheckedColumn(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	conn := pgConnect(t, dsn)
+	if _, _, err := migrate(ctx, conn, uncheckedVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	for id, rec := range map[string]string{"run:new": `{"stats":{"findings":0,"unchecked":4}}`, "run:old": `{"stats":{"findings":0}}`} {
+		if _, err := conn.Exec(ctx, `INSERT INTO policy.runs (tenant, run_id, source_site, policy_id, ir_digest, mode, shadow, inputs_hash,
+			evaluation_time, status, verdict, findings_count, findings_digest, explains_digest, env, record, error, started_at, completed_at, duration_ms)
+			VALUES ('other', $1, 'old-site', 'P-9', 'sha256:i', 'run', false, 'sha256:h', now(), 'succeeded', 'passed', 0, '', '', '{}', $2, '', now(), now(), 1)`,
+			id, rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	mustPush(t, st, dsn, Options{})
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = 'run:new' AND unchecked = 4`); n != 1 {
+		t.Fatal("a record's stats.unchecked was not filled in")
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = 'run:old' AND unchecked IS NULL`); n != 1 {
+		t.Fatal("a record without stats.unchecked has a value")
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE tenant = 'acme' AND unchecked = 0`); n != 2 {
+		t.Fatalf("%d synced runs carry their records' unchecked 0", n)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE policy.runs SET unchecked = 9 WHERE tenant = 'acme'`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{})
+	if !fail.Is(err, fail.Integrity) || rep.Differ != 2 || rep.Mismatches[0].Column != "unchecked" ||
+		rep.Mismatches[0].Expected != "0" || rep.Mismatches[0].Got != "9" {
+		t.Fatalf("edited unchecked: %v %+v", err, rep)
+	}
+}

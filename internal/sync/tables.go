@@ -26,6 +26,7 @@ const (
 	tTime      = "timestamptz" // RFC 3339 TEXT → timestamptz
 	tNumeric   = "numeric"     // decimal TEXT, "" for unknown → numeric or NULL
 	tEnvObject = "env"         // derived: runs.record's inputs.env as a jsonb object
+	tUnchecked = "unchecked"   // derived: runs.record's stats.unchecked, NULL when it has none
 )
 
 // How the shared database treats a key that is already there.
@@ -83,7 +84,7 @@ var tables = []*table{
 		compare: []string{"ir_digest", "inputs_hash", "verdict", "findings_digest", "explains_digest"},
 		cols: cols("tenant run_id policy_id", tText, "policy_version", tInt, "ir_digest source_map_digest mode", tText,
 			"shadow", tBool, "snapshot_id inputs_hash", tText, "evaluation_time", tTime, "status verdict", tText,
-			"findings_count", tInt, "findings_digest explains_digest", tText, "env", tEnvObject,
+			"findings_count", tInt, "findings_digest explains_digest", tText, "env", tEnvObject, "unchecked", tUnchecked,
 			"record result attestation", tBlobText, "error", tText, "started_at completed_at", tTime, "duration_ms", tInt)},
 	{name: "explains", kind: immutable, key: []string{"tenant", "digest"}, compare: []string{"data"},
 		cols: cols("tenant digest", tText, "data", tBlobText)},
@@ -165,7 +166,7 @@ func newConverter(t *table, site string, local []string) (*converter, error) {
 	c := &converter{t: t, site: site}
 	for _, col := range t.cols {
 		src := col.name
-		if col.typ == tEnvObject {
+		if col.typ == tEnvObject || col.typ == tUnchecked {
 			src = "record"
 		}
 		i, ok := pos[src]
@@ -343,6 +344,8 @@ func convertValue(typ string, v any) (any, error) {
 		return n, nil
 	case tEnvObject:
 		return envObject(v)
+	case tUnchecked:
+		return uncheckedOf(v)
 	}
 	return nil, fmt.Errorf("unknown column type %s", typ)
 }
@@ -358,19 +361,46 @@ func pgText(s string) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
+// recordBytes is the local record column's value.
+func recordBytes(v any) ([]byte, error) {
+	switch b := v.(type) {
+	case []byte:
+		return b, nil
+	case string:
+		return []byte(b), nil
+	}
+	return nil, fmt.Errorf("want a JSON run record, have %T", v)
+}
+
+// uncheckedOf is a run record's stats.unchecked, nil when it has none
+// (a record made before it was recorded, or a failed run's).
+func uncheckedOf(v any) (any, error) {
+	var rec struct {
+		Stats struct {
+			Unchecked *int64 `json:"unchecked"`
+		} `json:"stats"`
+	}
+	data, err := recordBytes(v)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("run record is not JSON: %v", err)
+	}
+	if rec.Stats.Unchecked == nil {
+		return nil, nil
+	}
+	return *rec.Stats.Unchecked, nil
+}
+
 // envObject extracts inputs.env ([{key, value}…], sorted by key) from a run
 // record as a JSON object for the jsonb env column. PostgreSQL's jsonb
 // cannot hold U+0000, so it becomes U+FFFD there; the record keeps the
 // exact text.
 func envObject(v any) (any, error) {
-	var data []byte
-	switch b := v.(type) {
-	case []byte:
-		data = b
-	case string:
-		data = []byte(b)
-	default:
-		return nil, fmt.Errorf("want a JSON run record, have %T", v)
+	data, err := recordBytes(v)
+	if err != nil {
+		return nil, err
 	}
 	var rec struct {
 		Inputs struct {

@@ -46,6 +46,9 @@ func TestConvertValue(t *testing.T) {
 			`{"a":"b","team":"pay` + "\uFFFD" + `ments"}`},
 		{tEnvObject, []byte(`{"inputs":{}}`), `{}`},
 		{tEnvObject, []byte(`not json`), "error: run record is not JSON"},
+		{tUnchecked, []byte(`{"stats":{"unchecked":3}}`), "3"},
+		{tUnchecked, []byte(`{"stats":{}}`), "<nil>"},
+		{tUnchecked, 7, "error: want a JSON run record"},
 		{"nope", "x", "error: unknown column type"},
 	}
 	for _, tt := range tests {
