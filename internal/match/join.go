@@ -39,6 +39,7 @@ type joiner struct {
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
 	noVer    map[string]bool // components without a version that advisories name
+	badVer   map[string]bool // components with an invalid version in no range
 	versions *version.Cache
 }
 
@@ -82,6 +83,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		git:      map[entry]int{},
 		problems: map[string]bool{},
 		noVer:    map[string]bool{},
+		badVer:   map[string]bool{},
 		versions: version.NewCache(),
 	}
 	withdrawn, notYet := j.build()
@@ -97,7 +99,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	res.Notices = otherBOMWarnings(res.Unmatched)
 	res.Warnings = append(j.warnings(withdrawn, notYet), res.Notices...)
 	slices.Sort(res.Warnings)
-	res.NoVersion = j.noVer
+	res.NoVersion, res.InvalidVersion = j.noVer, j.badVer
 	return res, nil
 }
 
@@ -251,7 +253,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		if version.Check(eco, ver) != nil {
 			// Not a version of its ecosystem (^1.2.5, ${x.version}) and in
 			// no range: not compared, like a missing version.
-			j.noVer[NoVersionKey(orig)] = true
+			j.badVer[NoVersionKey(orig)] = true
 		}
 		return pairs
 	}
@@ -340,7 +342,11 @@ func (j *joiner) warnings(withdrawn int, notYet []string) []string {
 	}
 	if len(j.noVer) > 0 {
 		out = append(out, listed(j.noVer, j.opts.MaxProblems,
-			"%d components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: %s"))
+			"%d components have no version, so the advisories for their package were not evaluated: %s"))
+	}
+	if len(j.badVer) > 0 {
+		out = append(out, listed(j.badVer, j.opts.MaxProblems,
+			"%d components have a version that is no version of their ecosystem and in none of the ranges, so the advisories for their package were not evaluated: %s"))
 	}
 	probs := make([]string, 0, len(j.problems))
 	for p := range j.problems {
