@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 	"github.com/stella-policy/stella/internal/version"
@@ -86,7 +87,10 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		badVer:   map[string]bool{},
 		versions: version.NewCache(),
 	}
-	withdrawn, notYet := j.build()
+	withdrawn, notYet, err := j.build()
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	for s := range in.SBOMs {
 		sb := &in.SBOMs[s]
@@ -123,13 +127,23 @@ func indexKey(ecosystem, name string) key {
 // build indexes the affected entries of the advisories that are not
 // withdrawn and groups advisories by shared ids; it returns how many
 // advisories were withdrawn, and the ids of those whose withdrawal is dated
-// after the evaluation time (Options.At), which are not withdrawn yet.
-func (j *joiner) build() (withdrawn int, notYet []string) {
+// after the evaluation time (Options.At), which are not withdrawn yet. A
+// withdrawal that is not a timestamp is an error (docs/inputs.md
+// "Advisories (OSV)"): stella's readers refuse it, so only a snapshot
+// written by another tool holds one, and neither reading — withdrawn (a
+// vulnerability hidden) nor not — is safe to guess.
+func (j *joiner) build() (withdrawn int, notYet []string, err error) {
 	j.groups = newGroups(2 * len(j.in.Advisories))
+	var bad []string
 	for a := range j.in.Advisories {
 		adv := &j.in.Advisories[a]
 		if adv.Withdrawn != "" {
-			if t, ok := model.ParseTime(adv.Withdrawn); !ok || j.opts.At.IsZero() || !t.After(j.opts.At.Add(model.FutureSkew)) {
+			t, ok := model.ParseTime(adv.Withdrawn)
+			switch {
+			case !ok:
+				bad = append(bad, fmt.Sprintf("%s (withdrawn %q)", adv.ID, adv.Withdrawn))
+				continue
+			case !model.Future(t, j.opts.At):
 				withdrawn++
 				continue
 			}
@@ -156,7 +170,14 @@ func (j *joiner) build() (withdrawn int, notYet []string) {
 			}
 		}
 	}
-	return withdrawn, notYet
+	if len(bad) > 0 {
+		if n := len(bad); n > 10 {
+			bad = append(bad[:10:10], fmt.Sprintf("%d more", n-10))
+		}
+		return 0, nil, fail.New(fail.Invalid, "advisories: a withdrawal that is not a timestamp (RFC 3339): %s — was the snapshot written by another tool? fix the records or freeze them anew with stella",
+			strings.Join(bad, ", "))
+	}
+	return withdrawn, notYet, nil
 }
 
 // Target returns the OSV ecosystem and package name a component is matched

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 )
@@ -233,6 +234,25 @@ func TestJoinWithdrawnLater(t *testing.T) {
 		}
 		if len(res.Pairs) != tc.pairs || !reflect.DeepEqual(res.Warnings, []string{tc.warning}) {
 			t.Errorf("at %v: %d pairs, warnings %q; want %d, %q", tc.at, len(res.Pairs), res.Warnings, tc.pairs, tc.warning)
+		}
+	}
+}
+
+// TestJoinWithdrawnInvalid: a withdrawal that is not a timestamp (only a
+// snapshot written by another tool can hold one: the readers refuse it) is
+// an input error naming the record, not a withdrawal that would hide the
+// vulnerability.
+func TestJoinWithdrawnInvalid(t *testing.T) {
+	w := adv("GHSA-bad", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0")))
+	w.Withdrawn = "last tuesday"
+	in := &model.Inputs{
+		SBOMs:      []model.SBOM{{Components: []model.Component{comp(t, "pkg:npm/x@1.0.0")}}},
+		Advisories: []model.Advisory{w},
+	}
+	for _, at := range []time.Time{{}, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)} {
+		_, err := Join(in, Options{At: at})
+		if fail.KindOf(err) != fail.Invalid || err == nil || !strings.Contains(err.Error(), `GHSA-bad (withdrawn "last tuesday")`) {
+			t.Errorf("at %v: %v, want an input error naming GHSA-bad", at, err)
 		}
 	}
 }
