@@ -22,7 +22,9 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite docs/cli.md from the c
 // Regenerate with: go test ./internal/cli -run TestCLIReference -update-docs
 func TestCLIReference(t *testing.T) {
 	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
-	root, err := newRootCmd(app)
+	// Built as for a completion request, whose walk merges every command's
+	// inherited flags into its own as running it (and so --help) does.
+	root, err := newRootCmd(app, true)
 	if err != nil {
 		t.Fatal(err)
 	}

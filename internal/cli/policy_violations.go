@@ -2,12 +2,9 @@ package cli
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -49,31 +46,17 @@ simulate (recorded simulations) or shadow (shadow runs and simulations);
 	return cmd
 }
 
-var bandOrder = []string{"Critical", "High", "Medium", "Low", "None"}
-
-// violationQuery turns the flags into a store query.
+// query turns the flags into a store query (run.ViolationQuery); --since
+// an age counts back from the database's clock.
 func (o *policyViolationsOptions) query(st *store.Store) (store.ViolationQuery, error) {
-	q := store.ViolationQuery{Source: o.source, PolicyID: o.policy}
+	since := ""
 	if o.since != "" {
-		s, err := governance.AuditSince(o.since, st.Now(), 0)
-		if err != nil {
-			return q, err
+		var err error
+		if since, err = governance.AuditSince(o.since, st.Now(), 0); err != nil {
+			return store.ViolationQuery{}, err
 		}
-		q.Since = s
 	}
-	if o.severityMin != "" {
-		i := slices.IndexFunc(bandOrder, func(b string) bool { return strings.EqualFold(b, o.severityMin) })
-		if i < 0 {
-			return q, fail.New(fail.Invalid, "--severity-min %q: want %s", o.severityMin, strings.Join(bandOrder, ", "))
-		}
-		q.Bands = bandOrder[:i+1]
-	}
-	switch o.source {
-	case "", store.SourceRun, store.SourceSimulate, store.SourceShadow:
-	default:
-		return q, fail.New(fail.Invalid, "--source %q: want run, simulate or shadow", o.source)
-	}
-	return q, nil
+	return run.ViolationQuery(since, o.severityMin, o.source, o.policy)
 }
 
 func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions) error {

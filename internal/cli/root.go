@@ -92,7 +92,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	app.OutTTY = isTerminal(stdout)
 	app.ErrTTY = isTerminal(stderr)
 
-	root, err := newRootCmd(app)
+	// Completion functions are registered only for a completion request:
+	// every other command would pay for walking the whole tree at start-up
+	// (docs/performance.md "Start-up").
+	root, err := newRootCmd(app, len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd))
 	if err != nil {
 		fmt.Fprintf(stderr, "stella: internal error: %v\n", err)
 		return int(fail.Internal)
@@ -182,7 +185,9 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newRootCmd(app *App) (*cobra.Command, error) {
+// newRootCmd builds the command tree; completing registers the flag and
+// argument completions (App.completions) on it.
+func newRootCmd(app *App, completing bool) (*cobra.Command, error) {
 	root := &cobra.Command{
 		Use:   "stella",
 		Short: "Compile and evaluate supply-chain policies, deterministically and offline",
@@ -231,6 +236,9 @@ versions with signed approvals.`,
 		newVersionCmd(app),
 		newCompletionCmd(app),
 	)
+	if !completing {
+		return root, nil
+	}
 	return root, app.completions(root)
 }
 

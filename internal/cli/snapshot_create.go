@@ -120,7 +120,8 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if len(opts.in.SBOMs) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
-	files, docs, err := app.approvedExceptions(opts.in.Exceptions, time.Now())
+	now := time.Now()
+	files, docs, err := app.approvedExceptions(opts.in.Exceptions, now)
 	if err != nil {
 		return err
 	}
@@ -129,7 +130,9 @@ func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
 	if err != nil {
 		return err
 	}
-	sp.Docs = docs
+	// A snapshot is frozen as known now: a copy of an advisory modified
+	// later does not win (docs/inputs.md "Advisories").
+	sp.Docs, sp.NotAfter = docs, now
 	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
 	if err != nil {
 		return app.inputError(err)

@@ -61,7 +61,7 @@ func (c *Coverage) Warning() string {
 	if n == 0 {
 		return ""
 	}
-	var uncovered, noEco, noPurl, noVer []string
+	var uncovered, noEco, noPurl, noVer, badVer []string
 	for _, e := range c.Ecosystems {
 		switch {
 		case e.Unchecked == 0:
@@ -71,8 +71,12 @@ func (c *Coverage) Warning() string {
 			noEco = append(noEco, fmt.Sprintf("%s (%d)", e.Ecosystem, e.Unchecked))
 		case e.Basis == CoverageNone:
 			uncovered = append(uncovered, fmt.Sprintf("%s (%d)", e.Ecosystem, e.Unchecked))
-		default:
+		}
+		if e.Basis != CoverageNone && e.NoVersion > 0 {
 			noVer = append(noVer, fmt.Sprintf("%s (%d)", e.Ecosystem, e.NoVersion))
+		}
+		if e.Basis != CoverageNone && e.InvalidVersion > 0 {
+			badVer = append(badVer, fmt.Sprintf("%s (%d)", e.Ecosystem, e.InvalidVersion))
 		}
 	}
 	var parts []string
@@ -86,7 +90,10 @@ func (c *Coverage) Warning() string {
 		parts = append(parts, "no purl ("+noPurl[0]+")")
 	}
 	if len(noVer) > 0 {
-		parts = append(parts, "no version (or no valid one) to compare with their package's advisories: "+strings.Join(noVer, ", "))
+		parts = append(parts, "no version to compare with their package's advisories: "+strings.Join(noVer, ", "))
+	}
+	if len(badVer) > 0 {
+		parts = append(parts, "a version that is no version of their ecosystem (in none of their package's advisory ranges): "+strings.Join(badVer, ", "))
 	}
 	return fmt.Sprintf("%d of %s not checked against any advisory (docs/output.md \"Coverage\"): %s",
 		n, text.Count(c.Components(), "component", "components"), strings.Join(parts, "; "))

@@ -100,22 +100,23 @@ func counts(in *model.Inputs) InputCounts {
 // (Finding.Canonical) when the request asked for them (Request.Keep).
 func (r *Result) seal() error {
 	r.Digests = Digests{}
+	// The encodings go into 64 KiB chunks, a new one when less than 4 KiB
+	// is left, rather than into one buffer that copies megabytes as it
+	// grows.
 	var arena []byte
-	ends := make([]int, len(r.Findings))
-	var err error
+	ids := make([]string, 0, len(r.Findings))
 	for j := range r.Findings {
 		f := r.Findings[j]
 		f.Explain, f.canonical = nil, nil
+		if cap(arena)-len(arena) < 4<<10 {
+			arena = make([]byte, 0, 64<<10)
+		}
+		start := len(arena)
+		var err error
 		if arena, err = canon.Append(arena, &f); err != nil {
 			return fail.Wrap(fail.Internal, err)
 		}
-		ends[j] = len(arena)
-	}
-	ids := make([]string, 0, len(r.Findings))
-	start := 0
-	for j := range r.Findings {
-		r.Findings[j].canonical = arena[start:ends[j]:ends[j]]
-		start = ends[j]
+		r.Findings[j].canonical = arena[start:len(arena):len(arena)]
 		ids = append(ids, r.Findings[j].ExplainID)
 	}
 	if !r.keep {

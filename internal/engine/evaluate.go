@@ -33,9 +33,13 @@ type Request struct {
 	// Counts.Advisories, when set, the advisory count (a snapshot's Inputs
 	// may hold only the advisories the join can use: snapshot.Index.Select).
 	InputDigests *InputsRef
-	SnapshotID   string
-	Env          []KV      // keys are lower-cased; duplicates are an error
-	At           time.Time // the evaluation timestamp; required
+	// AllModified, when set, returns the modified time of every advisory
+	// when Inputs may hold only a selection: freshness counts them all
+	// when a selected one is after the evaluation time (freshness.go).
+	AllModified func() ([]string, error)
+	SnapshotID  string
+	Env         []KV      // keys are lower-cased; duplicates are an error
+	At          time.Time // the evaluation timestamp; required
 	// Parallelism is the number of workers (0: GOMAXPROCS). The result does
 	// not depend on it.
 	Parallelism int
@@ -99,7 +103,8 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		prog.sbomTags[sb.Digest] = sb.Tags
 	}
 	prog.nvd = req.Inputs.NVD
-	prog.sig, w = newSignalIndex(req.Inputs)
+	known, signalWarnings := knownSignals(req.Inputs, at)
+	prog.sig, w = newSignalIndex(known)
 	warnings = append(warnings, w...)
 	xs, w := prepareExceptions(req.Inputs.Exceptions, at, req.Registered)
 	prog.excs = newExceptionIndex(xs)
@@ -107,10 +112,14 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	notices := w
 	warnings = append(warnings, req.Match.Warnings...)
 	notices = append(notices, req.Match.Notices...)
-	fresh, w := freshness(req.Inputs.Advisories, at, req.MaxFeedAge)
+	times, err := req.modifiedTimes(at)
+	if err != nil {
+		return nil, err
+	}
+	fresh, w := freshness(times, at, req.MaxFeedAge)
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
-	w = futureVEX(req.Inputs.VEX, at)
+	w = append(futureVEX(req.Inputs.VEX, at), signalWarnings...)
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
 	if w := req.Coverage.Warning(); w != "" {

@@ -21,20 +21,41 @@ type Freshness struct {
 	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
 }
 
-// freshness computes the Freshness of advs at the evaluation time and the
-// warning when the data is older than maxAge (0: no limit). A modified time
-// more than model.FutureSkew after the evaluation time (an --as-of in the past,
-// wrong data or a wrong clock) is warned about and not counted, so that one
-// such record cannot make old data look fresh (docs/output.md "Freshness").
-func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Freshness, []string) {
+// modifiedTimes are the advisory modified times freshness counts: those of
+// the inputs' advisories, or — when one of them is more than
+// model.FutureSkew after the evaluation time and the inputs hold only a
+// selection (Request.AllModified) — those of every advisory, so that the
+// newest at or before the evaluation time counts even when the selection
+// left it out (docs/output.md "Freshness").
+func (req *Request) modifiedTimes(at time.Time) ([]string, error) {
+	advs := req.Inputs.Advisories
+	times := make([]string, len(advs))
+	future := false
+	for i := range advs {
+		times[i] = advs[i].Modified
+		future = future || model.FutureString(times[i], at)
+	}
+	if !future || req.AllModified == nil {
+		return times, nil
+	}
+	return req.AllModified()
+}
+
+// freshness computes the freshness of advisories modified at times at the
+// evaluation time and the warning when the data is older than maxAge (0:
+// no limit). A modified time more than model.FutureSkew after the
+// evaluation time (an --as-of in the past, wrong data or a wrong clock) is
+// warned about and not counted, so that one such record cannot make old
+// data look fresh (docs/output.md "Freshness").
+func freshness(times []string, at time.Time, maxAge time.Duration) (*Freshness, []string) {
 	var newest, latest time.Time
 	var warnings []string
 	future := 0
-	for i := range advs {
-		t, ok := model.ParseTime(advs[i].Modified)
+	for _, m := range times {
+		t, ok := model.ParseTime(m)
 		switch {
 		case !ok || t.Year() <= 1:
-		case t.After(at.Add(model.FutureSkew)):
+		case model.Future(t, at):
 			future++
 			if t.After(latest) {
 				latest = t
@@ -52,7 +73,7 @@ func freshness(advs []model.Advisory, at time.Time, maxAge time.Duration) (*Fres
 		f.MaxAge = text.Age(maxAge)
 	}
 	if newest.IsZero() {
-		if len(advs) == 0 {
+		if len(times) == 0 {
 			return f, nil // nothing to match, nothing stale
 		}
 		f.Stale = maxAge > 0

@@ -11,17 +11,11 @@ import (
 )
 
 func TestFreshness(t *testing.T) {
-	advs := func(modified ...string) []model.Advisory {
-		var out []model.Advisory
-		for i, m := range modified {
-			out = append(out, model.Advisory{ID: "A-" + itoa(i), Modified: m})
-		}
-		return out
-	}
+	advs := func(modified ...string) []string { return modified }
 	week := 7 * 24 * time.Hour
 	cases := []struct {
 		name   string
-		advs   []model.Advisory
+		advs   []string
 		maxAge time.Duration
 		want   Freshness
 		warns  int
@@ -117,6 +111,40 @@ func TestExceptionExpiryWarnings(t *testing.T) {
 			}
 			if !slices.Equal(res.Notices, res.Warnings) {
 				t.Errorf("notices %q, want the warnings %q", res.Notices, res.Warnings)
+			}
+		})
+	}
+}
+
+// TestFreshnessAllRecords: when the inputs hold only a selection and a
+// selected record is after the evaluation time, freshness counts every
+// record's modified time (Request.AllModified), else only the selection's.
+func TestFreshnessAllRecords(t *testing.T) {
+	all := func() ([]string, error) {
+		return []string{"2025-05-01T00:00:00Z", "2025-05-30T00:00:00Z", "2099-01-01T00:00:00Z"}, nil
+	}
+	cases := []struct {
+		name     string
+		selected []string
+		all      func() ([]string, error)
+		want     string // newestModified
+	}{
+		{"no selected record is future: the selection's newest", []string{"2025-05-01T00:00:00Z"}, all, "2025-05-01T00:00:00Z"},
+		{"a selected record is future: every record's", []string{"2025-05-01T00:00:00Z", "2099-01-01T00:00:00Z"}, all, "2025-05-30T00:00:00Z"},
+		{"no index: the selection's", []string{"2025-05-01T00:00:00Z", "2099-01-01T00:00:00Z"}, nil, "2025-05-01T00:00:00Z"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := &Request{Inputs: &model.Inputs{}, AllModified: tc.all}
+			for _, m := range tc.selected {
+				req.Inputs.Advisories = append(req.Inputs.Advisories, model.Advisory{Modified: m})
+			}
+			times, err := req.modifiedTimes(at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f, _ := freshness(times, at, 7*24*time.Hour); f.NewestModified != tc.want {
+				t.Errorf("newest %q, want %q", f.NewestModified, tc.want)
 			}
 		})
 	}

@@ -170,10 +170,13 @@ type EcosystemCoverage struct {
 	Basis      string `json:"basis"` // feed, advisories or none
 	Components int    `json:"components"`
 	// Unchecked components: all of them when the basis is none; else
-	// those without a version that advisories of their package could not
-	// be compared with (NoVersion).
-	Unchecked int `json:"unchecked"`
-	NoVersion int `json:"noVersion,omitempty"`
+	// those that advisories of their package could not be compared with:
+	// without a version (NoVersion), or with one that is no version of
+	// their ecosystem (InvalidVersion; before it had its own reason,
+	// noVersion counted these too: docs/output.md "Coverage").
+	Unchecked      int `json:"unchecked"`
+	NoVersion      int `json:"noVersion,omitempty"`
+	InvalidVersion int `json:"invalidVersion,omitempty"`
 }
 
 // The kinds of missing signal a finding lists in Finding.Unknowns

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,17 +37,12 @@ func (v *vexState) reset(stmts []*model.VEXStatement, at time.Time) {
 	}
 	sort.Sort((*byStmt)(v))
 	for i, t := range v.times {
-		if afterAt(t, at) {
+		if model.Future(t, at) {
 			v.rejected[i] = "dated " + v.all[i].Timestamp + ", after the evaluation time " + at.Format(time.RFC3339Nano) + ": not yet known"
 		}
 	}
 	v.refresh()
 }
-
-// afterAt reports whether t is more than model.FutureSkew after the evaluation
-// time at: data the evaluation time cannot have seen (an --as-of in the
-// past, wrong data or a wrong clock).
-func afterAt(t, at time.Time) bool { return t.After(at.Add(model.FutureSkew)) }
 
 // futureVEX warns about the statements dated after the evaluation time,
 // which reset rejects, naming each (at most 10 and a count of the rest).
@@ -56,19 +50,15 @@ func futureVEX(stmts []model.VEXStatement, at time.Time) []string {
 	var names []string
 	for i := range stmts {
 		st := &stmts[i]
-		if t, ok := model.ParseTime(st.Timestamp); ok && afterAt(t, at) {
+		if t, ok := model.ParseTime(st.Timestamp); ok && model.Future(t, at) {
 			names = append(names, st.ID+" ("+st.Format+" document "+st.Document+", about "+st.Vulnerability+", dated "+st.Timestamp+")")
 		}
 	}
 	if len(names) == 0 {
 		return nil
 	}
-	n := len(names)
-	if n > 10 {
-		names = append(names[:10], strconv.Itoa(n-10)+" more")
-	}
-	return []string{text.Count(n, "VEX statement is", "VEX statements are") + " dated more than a day after the evaluation time " + at.Format(time.RFC3339Nano) +
-		" and not applied (not yet known then: an --as-of in the past, wrong data or a wrong clock): " + strings.Join(names, "; ")}
+	return []string{text.Count(len(names), "VEX statement is", "VEX statements are") + " dated more than a day after the evaluation time " + at.Format(time.RFC3339Nano) +
+		" and not applied (not yet known then: an --as-of in the past, wrong data or a wrong clock): " + strings.Join(firstNames(names), "; ")}
 }
 
 // byStmt sorts the statements and their parsed times together.

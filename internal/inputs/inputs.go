@@ -17,6 +17,8 @@
 package inputs
 
 import (
+	"time"
+
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 )
@@ -105,12 +107,18 @@ type Options struct {
 	Limits      Limits
 	Progress    Progress // told about large directories and zips; may be nil
 	// Each, when set, is handed the normalized records of each member of
-	// an OSV directory or zip (member: its position in name order), from
+	// an OSV directory or zip (member: its position in name order; name:
+	// the input path and the member's, for messages), from
 	// several goroutines at once, instead of Read holding them: the Input
 	// then has no Advisories and the caller merges them as
-	// MergeAdvisories does (docs/performance.md, "The first run over a
+	// Merge does (docs/performance.md, "The first run over a
 	// new zip").
-	Each func(member int, advs []model.Advisory)
+	Each func(member int, name string, advs []model.Advisory)
+	// NotAfter, when set, is the time the advisories are read for (the
+	// evaluation time, or the clock of `snapshot create`): a copy of a
+	// record modified more than model.FutureSkew after it does not win
+	// over another copy of that id (Merge, docs/inputs.md "Advisories").
+	NotAfter time.Time
 }
 
 // Progress receives progress while many files are read. Implementations
@@ -142,6 +150,9 @@ type Input struct {
 	KEV        *model.KEV           `json:"-"`
 	Reach      []model.Reach        `json:"-"`
 	Exceptions []model.Exception    `json:"-"`
+
+	// DupNewest is Merge.Newest of merging the advisories' copies.
+	DupNewest time.Time `json:"-"`
 
 	Warnings []Problem `json:"warnings,omitempty"`
 	Skipped  []Problem `json:"skipped,omitempty"` // malformed records left out (--skip-invalid)

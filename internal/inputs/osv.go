@@ -8,8 +8,10 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/model"
@@ -79,7 +81,9 @@ func readOSVFile(d *doc, in *Input, opt Options) error {
 		}
 		in.Skipped = append(in.Skipped, probs...)
 	}
-	in.Advisories, in.Warnings = MergeAdvisories(advs, d.name, in.Warnings)
+	m := Merge{Where: d.name, NotAfter: opt.NotAfter, Warnings: in.Warnings}
+	in.Advisories = m.Records(advs)
+	in.Warnings, in.DupNewest = m.Warnings, m.Newest
 	return nil
 }
 
@@ -362,12 +366,38 @@ func eachMember(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// MergeAdvisories sorts advisories by id and keeps one record per id: the
-// one modified last, or on a tie the one with the smaller content digest.
-// Dropped records that differ from the kept one are reported as warnings
-// about where.
-func MergeAdvisories(advs []model.Advisory, where string, warns []Problem) ([]model.Advisory, []Problem) {
-	slices.SortStableFunc(advs, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
+// A Merge keeps one record per advisory id (docs/inputs.md "Advisories"):
+// of the copies of an id, the one modified last, or on a tie the one with
+// the smaller content digest — but a copy modified more than
+// model.FutureSkew after NotAfter is not yet known then and wins only when
+// every copy is: one copy dated 2099 must not replace the record in force.
+// Dropped copies that differ from the kept one are warned about.
+type Merge struct {
+	Where string // names the input in warnings
+	// From, when set, names the input of each record given to Records (in
+	// the order given) instead of Where: merging several inputs.
+	From     []string
+	NotAfter time.Time // the time the records are read for; zero: no limit
+	Warnings []Problem // appended to
+	// Newest is the newest modified time of a copy that differs from
+	// another copy of its id, over every Records call: for any NotAfter
+	// from Newest-FutureSkew on, the merge keeps the same records (a
+	// frozen-advisory cache entry can be reused).
+	Newest time.Time
+}
+
+// Limited reports whether the merge kept a record it would not have kept
+// without NotAfter.
+func (m *Merge) Limited() bool { return model.Future(m.Newest, m.NotAfter) }
+
+// Records sorts advs by id and merges the copies of each id.
+func (m *Merge) Records(advs []model.Advisory) []model.Advisory {
+	from := m.From
+	if from != nil {
+		sort.Stable(byID{advs, from})
+	} else {
+		slices.SortStableFunc(advs, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
+	}
 	out := advs[:0]
 	for i := 0; i < len(advs); {
 		j := i + 1
@@ -376,33 +406,83 @@ func MergeAdvisories(advs []model.Advisory, where string, warns []Problem) ([]mo
 		}
 		if j-i == 1 {
 			out = append(out, advs[i])
-			i = j
-			continue
-		}
-		group := advs[i:j]
-		digests := make([]string, len(group))
-		for k := range group {
-			digests[k] = contentID(group[k])
-		}
-		best := 0
-		for k := 1; k < len(group); k++ {
-			if c := cmp.Or(strings.Compare(group[k].Modified, group[best].Modified), strings.Compare(digests[best], digests[k])); c > 0 {
-				best = k
+		} else {
+			var f []string
+			if from != nil {
+				f = from[i:j]
 			}
+			out = append(out, m.group(advs[i:j], f))
 		}
-		for k := range group {
-			if k != best && digests[k] != digests[best] {
-				warns = append(warns, Problem{File: where, Msg: fmt.Sprintf("duplicate advisory %s: kept the record modified %s, dropped one modified %s",
-					group[best].ID, orNone(group[best].Modified), orNone(group[k].Modified))})
-			}
-		}
-		out = append(out, group[best])
 		i = j
 	}
 	if out == nil {
 		out = []model.Advisory{}
 	}
-	return out, warns
+	return out
+}
+
+// byID sorts records by id with where each was read.
+type byID struct {
+	advs []model.Advisory
+	from []string
+}
+
+func (b byID) Len() int           { return len(b.advs) }
+func (b byID) Less(i, j int) bool { return b.advs[i].ID < b.advs[j].ID }
+func (b byID) Swap(i, j int) {
+	b.advs[i], b.advs[j] = b.advs[j], b.advs[i]
+	b.from[i], b.from[j] = b.from[j], b.from[i]
+}
+
+// group merges the copies of one id, read from from (nil: m.Where).
+func (m *Merge) group(group []model.Advisory, from []string) model.Advisory {
+	digests := make([]string, len(group))
+	future := make([]bool, len(group))
+	for k := range group {
+		digests[k] = contentID(group[k])
+		future[k] = model.FutureString(group[k].Modified, m.NotAfter)
+	}
+	best := 0
+	for k := 1; k < len(group); k++ {
+		if c := cmp.Or(compareBool(future[best], future[k]), strings.Compare(group[k].Modified, group[best].Modified),
+			strings.Compare(digests[best], digests[k])); c > 0 {
+			best = k
+		}
+	}
+	for k := range group {
+		if digests[k] == digests[best] {
+			continue
+		}
+		for _, c := range []int{k, best} {
+			if t, ok := model.ParseTime(group[c].Modified); ok && t.After(m.Newest) {
+				m.Newest = t
+			}
+		}
+		msg := fmt.Sprintf("duplicate advisory %s: kept the record modified %s, dropped one modified %s", group[best].ID, orNone(group[best].Modified), orNone(group[k].Modified))
+		where := m.Where
+		if from != nil {
+			where = from[k]
+			if from[best] != from[k] {
+				msg += " (the kept one is from " + from[best] + ")"
+			}
+		}
+		if future[k] && !future[best] {
+			msg += fmt.Sprintf(", more than a day after %s: not yet known then", m.NotAfter.UTC().Format(time.RFC3339))
+		}
+		m.Warnings = append(m.Warnings, Problem{File: where, Msg: msg})
+	}
+	return group[best]
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func orNone(s string) string {
@@ -470,7 +550,7 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 		i := order[k]
 		results[i] = readOSVMember(ms[i], lim)
 		if opt.Each != nil && results[i].fatal == nil {
-			opt.Each(i, results[i].advs)
+			opt.Each(i, ms[i].name, results[i].advs)
 			results[i].advs = nil
 		}
 		if prog != nil {
@@ -479,6 +559,7 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 	})
 
 	var advs []model.Advisory
+	var from []string // the member of each of advs, for Merge's warnings
 	var probs []Problem
 	rels := make([]string, len(ms))
 	digests := make([]string, len(ms))
@@ -488,6 +569,9 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 		}
 		rels[i], digests[i] = ms[i].rel, r.digest
 		advs = append(advs, r.advs...)
+		for range r.advs {
+			from = append(from, ms[i].name)
+		}
 		probs = append(probs, r.probs...)
 		in.Warnings = append(in.Warnings, r.warns...)
 	}
@@ -501,7 +585,9 @@ func readOSVSet(p string, isDir bool, opt Options, lim Limits) (*Input, error) {
 		in.RawDigest = listingDigest(rels, digests)
 	}
 	if opt.Each == nil {
-		in.Advisories, in.Warnings = MergeAdvisories(advs, p, in.Warnings)
+		m := Merge{Where: p, From: from, NotAfter: opt.NotAfter, Warnings: in.Warnings}
+		in.Advisories = m.Records(advs)
+		in.Warnings, in.DupNewest = m.Warnings, m.Newest
 	}
 	return in, nil
 }

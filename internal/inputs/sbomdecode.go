@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 
@@ -29,6 +30,7 @@ var (
 	componentNames = []string{"ref", "purl", "type", "namespace", "name", "version", "ecosystem", "package", "scope", "relation",
 		"licenses", "tags", "properties", "sbom"}
 	propertyNames = []string{"name", "value"}
+	componentSep  = []byte(`},{"`)
 )
 
 func (p *osvParser) sbom(s *model.SBOM) bool {
@@ -56,6 +58,13 @@ func (p *osvParser) sbom(s *model.SBOM) bool {
 				break
 			}
 			list := s.Components[:0]
+			if list == nil {
+				// Room for every component at once rather than growing a
+				// megabyte-sized slice step by step (each step a fresh
+				// copy): canonical JSON has "},{\"" only between the
+				// elements of an array, so its count bounds them.
+				list = make([]model.Component, 0, bytes.Count(p.b[p.i:], componentSep)+1)
+			}
 			for p.nextElem(&e) {
 				var prev string // the SBOM digest every component repeats, kept once
 				if len(list) > 0 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 	"github.com/stella-policy/stella/internal/version"
@@ -39,6 +40,7 @@ type joiner struct {
 	git      map[entry]int // GIT ranges per evaluated affected entry
 	problems map[string]bool
 	noVer    map[string]bool // components without a version that advisories name
+	badVer   map[string]bool // components with an invalid version in no range
 	versions *version.Cache
 }
 
@@ -82,9 +84,13 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 		git:      map[entry]int{},
 		problems: map[string]bool{},
 		noVer:    map[string]bool{},
+		badVer:   map[string]bool{},
 		versions: version.NewCache(),
 	}
-	withdrawn, notYet := j.build()
+	withdrawn, notYet, err := j.build()
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	for s := range in.SBOMs {
 		sb := &in.SBOMs[s]
@@ -97,7 +103,7 @@ func Join(in *model.Inputs, opts Options) (*Result, error) {
 	res.Notices = otherBOMWarnings(res.Unmatched)
 	res.Warnings = append(j.warnings(withdrawn, notYet), res.Notices...)
 	slices.Sort(res.Warnings)
-	res.NoVersion = j.noVer
+	res.NoVersion, res.InvalidVersion = j.noVer, j.badVer
 	return res, nil
 }
 
@@ -121,13 +127,23 @@ func indexKey(ecosystem, name string) key {
 // build indexes the affected entries of the advisories that are not
 // withdrawn and groups advisories by shared ids; it returns how many
 // advisories were withdrawn, and the ids of those whose withdrawal is dated
-// after the evaluation time (Options.At), which are not withdrawn yet.
-func (j *joiner) build() (withdrawn int, notYet []string) {
+// after the evaluation time (Options.At), which are not withdrawn yet. A
+// withdrawal that is not a timestamp is an error (docs/inputs.md
+// "Advisories (OSV)"): stella's readers refuse it, so only a snapshot
+// written by another tool holds one, and neither reading — withdrawn (a
+// vulnerability hidden) nor not — is safe to guess.
+func (j *joiner) build() (withdrawn int, notYet []string, err error) {
 	j.groups = newGroups(2 * len(j.in.Advisories))
+	var bad []string
 	for a := range j.in.Advisories {
 		adv := &j.in.Advisories[a]
 		if adv.Withdrawn != "" {
-			if t, ok := model.ParseTime(adv.Withdrawn); !ok || j.opts.At.IsZero() || !t.After(j.opts.At.Add(model.FutureSkew)) {
+			t, ok := model.ParseTime(adv.Withdrawn)
+			switch {
+			case !ok:
+				bad = append(bad, fmt.Sprintf("%s (withdrawn %q)", adv.ID, adv.Withdrawn))
+				continue
+			case !model.Future(t, j.opts.At):
 				withdrawn++
 				continue
 			}
@@ -154,7 +170,14 @@ func (j *joiner) build() (withdrawn int, notYet []string) {
 			}
 		}
 	}
-	return withdrawn, notYet
+	if len(bad) > 0 {
+		if n := len(bad); n > 10 {
+			bad = append(bad[:10:10], fmt.Sprintf("%d more", n-10))
+		}
+		return 0, nil, fail.New(fail.Invalid, "advisories: a withdrawal that is not a timestamp (RFC 3339): %s — was the snapshot written by another tool? fix the records or freeze them anew with stella",
+			strings.Join(bad, ", "))
+	}
+	return withdrawn, notYet, nil
 }
 
 // Target returns the OSV ecosystem and package name a component is matched
@@ -251,7 +274,7 @@ func (j *joiner) matchComponent(orig *model.Component, pairs []Pair) []Pair {
 		if version.Check(eco, ver) != nil {
 			// Not a version of its ecosystem (^1.2.5, ${x.version}) and in
 			// no range: not compared, like a missing version.
-			j.noVer[NoVersionKey(orig)] = true
+			j.badVer[NoVersionKey(orig)] = true
 		}
 		return pairs
 	}
@@ -340,7 +363,11 @@ func (j *joiner) warnings(withdrawn int, notYet []string) []string {
 	}
 	if len(j.noVer) > 0 {
 		out = append(out, listed(j.noVer, j.opts.MaxProblems,
-			"%d components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: %s"))
+			"%d components have no version, so the advisories for their package were not evaluated: %s"))
+	}
+	if len(j.badVer) > 0 {
+		out = append(out, listed(j.badVer, j.opts.MaxProblems,
+			"%d components have a version that is no version of their ecosystem and in none of the ranges, so the advisories for their package were not evaluated: %s"))
 	}
 	probs := make([]string, 0, len(j.problems))
 	for p := range j.problems {

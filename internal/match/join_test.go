@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
 )
@@ -175,19 +176,24 @@ func TestJoinNoVersion(t *testing.T) {
 	in := &model.Inputs{
 		SBOMs: []model.SBOM{{Components: []model.Component{
 			comp(t, "pkg:pypi/pyyaml"), comp(t, "pkg:npm/x"), comp(t, "pkg:npm/x@1.0.0"), comp(t, "pkg:npm/quiet"),
+			comp(t, "pkg:npm/y@%5E3.0.0"), // no npm version, and in no range
 		}}},
 		Advisories: []model.Advisory{
 			adv("PYSEC-1", nil, aff("PyPI", "PyYAML", ecoRng("introduced=0", "fixed=5.4"))),
 			adv("GHSA-1", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0"))),
+			adv("GHSA-2", nil, aff("npm", "y", semver("introduced=1.0.0", "fixed=2.0.0"))),
 		},
 	}
 	for _, tc := range []struct {
 		max  int
-		want string
+		want []string
 	}{
-		{0, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: pkg:npm/x, pkg:pypi/pyyaml"},
-		{1, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: pkg:npm/x, and 1 more"},
-		{-1, "2 components have no version (or none valid for their ecosystem), so the advisories for their package were not evaluated: and 2 more"},
+		{0, []string{"1 components have a version that is no version of their ecosystem and in none of the ranges, so the advisories for their package were not evaluated: pkg:npm/y@%5E3.0.0",
+			"2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, pkg:pypi/pyyaml", "range not evaluated: GHSA-2 affected[0] component version \"^3.0.0\" is not a valid npm version"}},
+		{1, []string{"1 components have a version that is no version of their ecosystem and in none of the ranges, so the advisories for their package were not evaluated: pkg:npm/y@%5E3.0.0",
+			"2 components have no version, so the advisories for their package were not evaluated: pkg:npm/x, and 1 more", "range not evaluated: GHSA-2 affected[0] component version \"^3.0.0\" is not a valid npm version"}},
+		{-1, []string{"1 components have a version that is no version of their ecosystem and in none of the ranges, so the advisories for their package were not evaluated: and 1 more", "1 more ranges not evaluated",
+			"2 components have no version, so the advisories for their package were not evaluated: and 2 more"}},
 	} {
 		res, err := Join(in, Options{MaxProblems: tc.max})
 		if err != nil {
@@ -196,7 +202,8 @@ func TestJoinNoVersion(t *testing.T) {
 		if got := rows(res); !reflect.DeepEqual(got, []string{"pkg:npm/x@1.0.0 GHSA-1 [] [GHSA-1] SEMVER >=0 <2.0.0"}) {
 			t.Errorf("pairs = %q", got)
 		}
-		if !reflect.DeepEqual(res.Warnings, []string{tc.want}) {
+		if !reflect.DeepEqual(res.Warnings, tc.want) || !reflect.DeepEqual(res.NoVersion, map[string]bool{"pkg:npm/x": true, "pkg:pypi/pyyaml": true}) ||
+			!reflect.DeepEqual(res.InvalidVersion, map[string]bool{"pkg:npm/y@%5E3.0.0": true}) {
 			t.Errorf("max %d: warnings = %q, want %q", tc.max, res.Warnings, tc.want)
 		}
 	}
@@ -227,6 +234,25 @@ func TestJoinWithdrawnLater(t *testing.T) {
 		}
 		if len(res.Pairs) != tc.pairs || !reflect.DeepEqual(res.Warnings, []string{tc.warning}) {
 			t.Errorf("at %v: %d pairs, warnings %q; want %d, %q", tc.at, len(res.Pairs), res.Warnings, tc.pairs, tc.warning)
+		}
+	}
+}
+
+// TestJoinWithdrawnInvalid: a withdrawal that is not a timestamp (only a
+// snapshot written by another tool can hold one: the readers refuse it) is
+// an input error naming the record, not a withdrawal that would hide the
+// vulnerability.
+func TestJoinWithdrawnInvalid(t *testing.T) {
+	w := adv("GHSA-bad", nil, aff("npm", "x", semver("introduced=0", "fixed=2.0.0")))
+	w.Withdrawn = "last tuesday"
+	in := &model.Inputs{
+		SBOMs:      []model.SBOM{{Components: []model.Component{comp(t, "pkg:npm/x@1.0.0")}}},
+		Advisories: []model.Advisory{w},
+	}
+	for _, at := range []time.Time{{}, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)} {
+		_, err := Join(in, Options{At: at})
+		if fail.KindOf(err) != fail.Invalid || err == nil || !strings.Contains(err.Error(), `GHSA-bad (withdrawn "last tuesday")`) {
+			t.Errorf("at %v: %v, want an input error naming GHSA-bad", at, err)
 		}
 	}
 }

@@ -66,14 +66,16 @@ type Result struct {
 	// prints them on stderr): VEX statements not applied because their
 	// BOM-Links name other SBOMs. They are among Warnings.
 	Notices []string
-	// NoVersion holds the components without a version, or with one that
-	// is no version of their ecosystem and fell in no range (version.Check),
-	// whose package advisories name, so that none could be compared (NoVersionKey);
-	// internal/run counts them as not checked (docs/output.md "Coverage").
-	NoVersion map[string]bool
+	// NoVersion holds the components without a version whose package
+	// advisories name, so that none could be compared (NoVersionKey);
+	// InvalidVersion those whose version is no version of their ecosystem
+	// (version.Check) and fell in no range. internal/run counts both as not
+	// checked (docs/output.md "Coverage").
+	NoVersion, InvalidVersion map[string]bool
 }
 
-// NoVersionKey is a component's key in Result.NoVersion: its purl, or its
+// NoVersionKey is a component's key in Result.NoVersion and
+// Result.InvalidVersion: its purl, or its
 // OSV ecosystem and package when it has none.
 func NoVersionKey(c *model.Component) string {
 	_, eco, pkg, _ := identity(c)

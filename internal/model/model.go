@@ -294,6 +294,17 @@ type Inputs struct {
 // "Evaluation time").
 const FutureSkew = 24 * time.Hour
 
+// Future reports whether t is more than FutureSkew after at: not yet known
+// at at. A zero at is no limit.
+func Future(t, at time.Time) bool { return !at.IsZero() && t.After(at.Add(FutureSkew)) }
+
+// FutureString is Future for an input's timestamp s; a timestamp that does
+// not parse (ParseTime) is not future.
+func FutureString(s string, at time.Time) bool {
+	t, ok := ParseTime(s)
+	return ok && Future(t, at)
+}
+
 // ParseTime reads an input's timestamp: RFC 3339 (in UTC), else a bare date
 // (KEV and EPSS dates) as midnight UTC; ok is false for anything else.
 func ParseTime(s string) (t time.Time, ok bool) {

@@ -92,6 +92,8 @@ func JSON(w io.Writer, v any) error {
 // its indented copy, several times the size of the output for a large
 // result (each finding carries its explain trace).
 func streamResult(w io.Writer, r *engine.Result) error {
+	findings := encodeFindings(r.Findings)
+	defer findings.close()
 	shell := *r
 	shell.Findings = nil
 	b, err := newIndenter("", "  ").encode(&shell)
@@ -109,17 +111,8 @@ func streamResult(w io.Writer, r *engine.Result) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	bw.Write(head[:at+len(member)-len("null")])
 	bw.WriteString("[\n")
-	elem := newIndenter("    ", "  ") // elements of a top-level array
-	for i := range r.Findings {
-		b, err := elem.encode(&r.Findings[i])
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteString(",\n")
-		}
-		bw.WriteString("    ")
-		bw.Write(b)
+	if err := findings.writeTo(bw); err != nil {
+		return err
 	}
 	bw.WriteString("\n  ]")
 	bw.Write(head[at+len(member):])

@@ -237,15 +237,22 @@ func TestHTMLSelfContained(t *testing.T) {
 }
 
 // TestJSONStreamsLikeEncodingJSON: the result is written finding by
-// finding, with the bytes encoding/json's indenting encoder gives, for
-// results with and without findings.
+// finding (in batches on every core when there are many), with the bytes
+// encoding/json's indenting encoder gives, for results with and without
+// findings.
 func TestJSONStreamsLikeEncodingJSON(t *testing.T) {
 	full := result(t)
 	empty := *full
 	empty.Findings = []engine.Finding{}
 	one := *full
 	one.Findings = full.Findings[:1]
-	for name, r := range map[string]*engine.Result{"full": full, "empty": &empty, "one": &one} {
+	// Enough batches that every core encodes several ahead of the writer.
+	many := *full
+	many.Findings = nil
+	for len(many.Findings) < 40*findingsBatch+3 {
+		many.Findings = append(many.Findings, full.Findings...)
+	}
+	for name, r := range map[string]*engine.Result{"full": full, "empty": &empty, "one": &one, "many": &many} {
 		var want, got bytes.Buffer
 		enc := json.NewEncoder(&want)
 		enc.SetEscapeHTML(false)

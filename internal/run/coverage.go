@@ -72,6 +72,9 @@ func Coverage(snap *snapshot.Snapshot, m *match.Result) *engine.Coverage {
 			case m != nil && m.NoVersion[match.NoVersionKey(c)]:
 				r.Unchecked++
 				r.NoVersion++
+			case m != nil && m.InvalidVersion[match.NoVersionKey(c)]:
+				r.Unchecked++
+				r.InvalidVersion++
 			}
 		}
 	}

@@ -26,6 +26,7 @@ func TestCoverage(t *testing.T) {
 	generic := model.Component{Purl: "pkg:generic/e@1", Type: "generic", Version: "1"}
 	noPurl := model.Component{Name: "debian", Version: "12"}
 	noVer := model.Component{Purl: "pkg:npm/f", Ecosystem: "npm", Package: "f"}
+	badVer := model.Component{Purl: "pkg:npm/g@%5E1.2.5", Ecosystem: "npm", Package: "g", Version: "^1.2.5"}
 	row := func(eco, basis string, comps, unchecked, noVersion int) engine.EcosystemCoverage {
 		return engine.EcosystemCoverage{Ecosystem: eco, Basis: basis, Components: comps, Unchecked: unchecked, NoVersion: noVersion}
 	}
@@ -52,6 +53,8 @@ func TestCoverage(t *testing.T) {
 			nil, []engine.EcosystemCoverage{row("(no purl)", "none", 1, 1, 0), row("npm", "advisories", 1, 0, 0), row("purl:generic", "none", 1, 1, 0)}},
 		{"versionless components whose package advisories name", nil, []string{"npm"}, []model.Component{noVer, npm},
 			map[string]bool{"pkg:npm/f": true}, []engine.EcosystemCoverage{row("npm", "advisories", 2, 1, 1)}},
+		{"an invalid version is its own reason", nil, []string{"npm"}, []model.Component{noVer, badVer, npm},
+			map[string]bool{"pkg:npm/f": true}, []engine.EcosystemCoverage{{Ecosystem: "npm", Basis: "advisories", Components: 3, Unchecked: 2, NoVersion: 1, InvalidVersion: 1}}},
 		{"no components", nil, []string{"npm"}, nil, nil, []engine.EcosystemCoverage{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,7 +65,7 @@ func TestCoverage(t *testing.T) {
 			for _, e := range tc.named {
 				snap.Manifest.Content.Stats.AdvisoriesByEcosystem = append(snap.Manifest.Content.Stats.AdvisoriesByEcosystem, snapshot.Count{Name: e, Count: 1})
 			}
-			got := Coverage(snap, &match.Result{NoVersion: tc.noVer})
+			got := Coverage(snap, &match.Result{NoVersion: tc.noVer, InvalidVersion: map[string]bool{"pkg:npm/g@%5E1.2.5": true}})
 			if !reflect.DeepEqual(got.Ecosystems, tc.want) {
 				t.Errorf("got  %+v\nwant %+v", got.Ecosystems, tc.want)
 			}
@@ -77,14 +80,14 @@ func TestCoverageWarning(t *testing.T) {
 		{Ecosystem: "(no purl)", Basis: "none", Components: 2, Unchecked: 2},
 		{Ecosystem: "Alpine:v3.16", Basis: "none", Components: 3, Unchecked: 3},
 		{Ecosystem: "Debian:12", Basis: "none", Components: 1, Unchecked: 1},
-		{Ecosystem: "npm", Basis: "feed", Components: 10, Unchecked: 1, NoVersion: 1},
+		{Ecosystem: "npm", Basis: "feed", Components: 10, Unchecked: 3, NoVersion: 1, InvalidVersion: 2},
 		{Ecosystem: "purl:oci", Basis: "none", Components: 1, Unchecked: 1},
 	}}
-	want := `8 of 17 components not checked against any advisory (docs/output.md "Coverage"): the advisory inputs cover no Alpine:v3.16 (3), Debian:12 (1); no advisory ecosystem for purl:oci (1); no purl (2); no version (or no valid one) to compare with their package's advisories: npm (1)`
+	want := `10 of 17 components not checked against any advisory (docs/output.md "Coverage"): the advisory inputs cover no Alpine:v3.16 (3), Debian:12 (1); no advisory ecosystem for purl:oci (1); no purl (2); no version to compare with their package's advisories: npm (1); a version that is no version of their ecosystem (in none of their package's advisory ranges): npm (2)`
 	if got := cov.Warning(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
-	if n, list := cov.Unchecked(), cov.UncheckedCounts(); n != 8 || len(list) != 5 || list[0] != (engine.EcosystemCount{Ecosystem: "(no purl)", Components: 2}) {
+	if n, list := cov.Unchecked(), cov.UncheckedCounts(); n != 10 || len(list) != 5 || list[0] != (engine.EcosystemCount{Ecosystem: "(no purl)", Components: 2}) {
 		t.Errorf("Unchecked %d, UncheckedCounts %v", n, list)
 	}
 	covered := &engine.Coverage{Ecosystems: []engine.EcosystemCoverage{{Ecosystem: "npm", Basis: "advisories", Components: 3}}}

@@ -95,7 +95,14 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	out := &Outcome{Spec: spec, Snapshot: spec.Snapshot}
 	if spec.Files != nil {
-		snap, err := snapshot.FromFiles(*spec.Files)
+		files := *spec.Files
+		// Copies of an advisory are merged as known at the evaluation
+		// time, or with --as-of inputs the wall clock (docs/inputs.md
+		// "Advisories").
+		if files.NotAfter = spec.At; files.NotAfter.IsZero() {
+			files.NotAfter = spec.Started
+		}
+		snap, err := snapshot.FromFiles(files)
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +121,9 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
 		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record,
 		Coverage: Coverage(out.Snapshot, out.Match), UncheckedBudget: spec.UncheckedBudget}
+	if x := out.Snapshot.Index; x != nil {
+		req.AllModified = x.Modified // freshness over every record (docs/output.md "Freshness")
+	}
 	if spec.Set != nil {
 		ms, err := SetMembers(spec.Set)
 		if err != nil {

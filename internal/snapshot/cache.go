@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/model"
 )
 
 // The frozen-advisory cache (docs/performance.md, "The advisory store"):
@@ -57,6 +58,11 @@ type frozenSet struct {
 	Inputs   []frozenInput    `json:"inputs"`             // in the order given
 	Warnings []inputs.Problem `json:"warnings,omitempty"` // of merging them
 	Stats    advStats         `json:"stats"`
+	// DupNewest is the newest modified time of a copy of a record that
+	// differs from another copy of its id (inputs.Merge.Newest): the set
+	// is kept and taken only for a Spec.NotAfter it is not future to, as
+	// merging the copies depends on NotAfter (docs/inputs.md "Advisories").
+	DupNewest time.Time `json:"dupNewest,omitzero"`
 
 	data, index             []byte // advisories.json (nil when cached), advisories.index.json
 	x                       *Index // over the cached advisories.json
@@ -87,6 +93,9 @@ type advCache struct {
 	dir    string   // the entry
 	print  []string // the inputs' fingerprints, taken before they are read
 	newest time.Time
+	// notAfter is the Spec's: a set whose merge depended on it is not
+	// taken (frozenSet.limited).
+	notAfter time.Time
 }
 
 // openCache finds where the advisory inputs of spec are cached and
@@ -120,7 +129,7 @@ func openCache(spec *Spec) (*advCache, *frozenSet, error) {
 		return nil, nil, nil
 	}
 	d := canon.Digest(k)[len(canon.Prefix):]
-	c := &advCache{dir: filepath.Join(spec.Cache, d[:2], d)}
+	c := &advCache{dir: filepath.Join(spec.Cache, d[:2], d), notAfter: spec.NotAfter}
 	var e *cacheEntry
 	var wg sync.WaitGroup
 	wg.Go(func() { e = c.read() })
@@ -170,11 +179,17 @@ type cacheEntry struct {
 // match returns e's set when e was frozen from inputs with the
 // fingerprints c has taken.
 func (c *advCache) match(e *cacheEntry) *frozenSet {
-	if e == nil || !slices.Equal(e.print, c.print) {
+	if e == nil || !slices.Equal(e.print, c.print) || e.set.limited(c.notAfter) {
 		return nil
 	}
 	return e.set
 }
+
+// limited reports whether a copy of a record in s is modified more than
+// model.FutureSkew after notAfter, so that merging the copies depends on
+// notAfter (inputs.Merge): such a set is neither cached nor taken from the
+// cache.
+func (s *frozenSet) limited(notAfter time.Time) bool { return model.Future(s.DupNewest, notAfter) }
 
 // read reads the entry when this executable froze it and its files are
 // intact; nil otherwise. The index is read and its digest checked;

@@ -237,6 +237,21 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 	return x.headsList, x.headsErr
 }
 
+// Modified returns every record's modified time, in index order: what
+// freshness counts when the records selected for a run are not enough
+// (engine.Request.AllModified).
+func (x *Index) Modified() ([]string, error) {
+	hs, err := x.heads()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(hs))
+	for i := range hs {
+		out[i] = hs[i].Modified
+	}
+	return out, nil
+}
+
 // decode decodes the records at positions pick (ascending), in parallel.
 func (x *Index) decode(pick []int) ([]model.Advisory, error) {
 	recs := x.doc.Advisories

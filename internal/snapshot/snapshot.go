@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
@@ -199,6 +200,12 @@ type Spec struct {
 	// Cache is the directory of the frozen-advisory cache (cache.go); ""
 	// freezes the advisories anew every time.
 	Cache string
+	// NotAfter, when set, is the time the advisories are frozen for (the
+	// evaluation time of a run over loose files, the clock of `snapshot
+	// create`): of two copies of a record, one modified more than
+	// model.FutureSkew after it does not win (inputs.Merge,
+	// docs/inputs.md "Advisories").
+	NotAfter time.Time
 }
 
 // Doc is an input held in memory; Name names it in messages and in the
@@ -240,7 +247,7 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		for _, p := range step.paths {
 			if p != "" {
 				jobs = append(jobs, job{path: p, opt: inputs.Options{Kind: step.kind, Format: step.f, SkipInvalid: spec.SkipInvalid,
-					Limits: spec.Limits, Progress: spec.Progress}})
+					Limits: spec.Limits, Progress: spec.Progress, NotAfter: spec.NotAfter}})
 			}
 		}
 	}
@@ -343,8 +350,8 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 		}
 		got = append(got, read[i])
 	}
-	s, set, err := freeze(got, spec.Feeds, cached)
-	if err == nil && cache != nil && cached == nil {
+	s, set, err := freeze(got, spec.Feeds, cached, spec.NotAfter)
+	if err == nil && cache != nil && cached == nil && !set.limited(spec.NotAfter) {
 		cache.put(set)
 	}
 	return s, err
@@ -352,16 +359,17 @@ func FromFiles(spec Spec) (*Snapshot, error) {
 
 // Freeze builds a snapshot from inputs that have already been read.
 func Freeze(read []*inputs.Input) (*Snapshot, error) {
-	s, _, err := freeze(read, nil, nil)
+	s, _, err := freeze(read, nil, nil, time.Time{})
 	return s, err
 }
 
 // freeze builds a snapshot from inputs that have been read, and from the
 // frozen set of the advisory inputs when it was cached (then read holds
-// none of them). It returns the frozen set of the advisory inputs too.
-func freeze(read []*inputs.Input, feeds []Feed, cached *frozenSet) (*Snapshot, *frozenSet, error) {
+// none of them), merging copies of an advisory as known at notAfter. It
+// returns the frozen set of the advisory inputs too.
+func freeze(read []*inputs.Input, feeds []Feed, cached *frozenSet, notAfter time.Time) (*Snapshot, *frozenSet, error) {
 	b := &builder{files: map[string][]byte{}, inputs: &model.Inputs{SBOMs: []model.SBOM{}, Advisories: []model.Advisory{}, VEX: []model.VEXStatement{}},
-		cached: cached, set: cached}
+		cached: cached, set: cached, notAfter: notAfter}
 	if b.set == nil {
 		b.set = &frozenSet{}
 	}
@@ -390,6 +398,7 @@ type builder struct {
 	// cached is the frozen set of the advisory inputs when it was cached;
 	// set is that, or the one being built.
 	cached, set *frozenSet
+	notAfter    time.Time // Spec.NotAfter
 }
 
 type encodedVEX struct {
@@ -417,6 +426,7 @@ func (b *builder) build(read []*inputs.Input) error {
 		}
 	}
 	var advs []model.Advisory
+	var from []string // the input of each of advs
 	var vex []model.VEXStatement
 	var nvd []model.NVDCVE
 	var reach []reachFrom
@@ -449,6 +459,12 @@ func (b *builder) build(read []*inputs.Input) error {
 			vex = append(vex, in.VEX...) // embedded CycloneDX VEX
 		case inputs.KindAdvisories:
 			advs = append(advs, in.Advisories...)
+			for range in.Advisories {
+				from = append(from, in.Path)
+			}
+			if in.DupNewest.After(b.set.DupNewest) {
+				b.set.DupNewest = in.DupNewest
+			}
 		case inputs.KindVEX:
 			vex = append(vex, in.VEX...)
 		case inputs.KindNVD:
@@ -489,9 +505,16 @@ func (b *builder) build(read []*inputs.Input) error {
 		}
 		b.warnings = append(b.warnings, b.cached.Warnings...)
 	} else {
-		n := len(b.warnings)
-		advs, b.warnings = inputs.MergeAdvisories(advs, "advisories", b.warnings)
-		b.set.Warnings = slices.Clone(b.warnings[n:])
+		m := inputs.Merge{Where: "advisories", NotAfter: b.notAfter}
+		if advInputs > 1 {
+			m.From = from
+		}
+		advs = m.Records(advs)
+		b.warnings = append(b.warnings, m.Warnings...)
+		b.set.Warnings = m.Warnings
+		if m.Newest.After(b.set.DupNewest) {
+			b.set.DupNewest = m.Newest
+		}
 	}
 	b.inputs.Advisories = advs
 	b.inputs.VEX = inputs.SortVEX(vex)

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/inputs"
@@ -24,7 +26,7 @@ import (
 // a new cache entry. Each member's records are encoded as they are read
 // and appended to a spool file beside the entry, and only what the index,
 // the selection and the statistics need of each record is kept; then the
-// records are sorted by id, merged as inputs.MergeAdvisories merges them,
+// records are sorted by id, merged as inputs.Merge merges them,
 // and copied from the spool into advisories.json in id order. The run then
 // reads the entry like any later run. The entry is the one put would have
 // written from the records held in memory (TestStream).
@@ -107,11 +109,13 @@ type spool struct {
 	w    *bufio.Writer
 	off  int64
 	recs []spooled
-	err  error
+	// names are the members', by position (Merge's warnings name them).
+	names []string
+	err   error
 }
 
 // add encodes and spools the records of one member (inputs.Options.Each).
-func (s *spool) add(member int, advs []model.Advisory) {
+func (s *spool) add(member int, name string, advs []model.Advisory) {
 	var buf []byte
 	recs := make([]spooled, len(advs))
 	ends := make([]int, len(advs))
@@ -124,6 +128,10 @@ func (s *spool) add(member int, advs []model.Advisory) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if member >= len(s.names) {
+		s.names = append(s.names, make([]string, member+1-len(s.names))...)
+	}
+	s.names[member] = name
 	start := 0
 	for i := range recs {
 		recs[i].off = s.off + int64(start)
@@ -169,22 +177,29 @@ func (c *advCache) stream(p string, opt inputs.Options) (*frozenSet, *inputs.Inp
 	if sp.err != nil || sp.w.Flush() != nil {
 		return nil, nil, nil
 	}
-	set, err := sp.freeze(in, tmp)
+	set, err := sp.freeze(in, tmp, opt.NotAfter)
 	if f.Close() != nil || os.Remove(f.Name()) != nil || err != nil || !c.commit(tmp, set) {
 		return nil, nil, nil
 	}
 	return c.get(), nil, nil
 }
 
+// errLimited is spool.freeze's when merging copies of a record depended on
+// the time the records are read for: the entry would not be kept
+// (frozenSet.limited).
+var errLimited = errors.New("the merge depends on the time the advisories are read for")
+
 // freeze writes advisories.json and its index into dir from the spooled
-// records of in and returns the frozen set they make.
-func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
+// records of in, merged as known at notAfter, and returns the frozen set
+// they make.
+func (s *spool) freeze(in *inputs.Input, dir string, notAfter time.Time) (*frozenSet, error) {
 	recs := s.recs
 	slices.SortFunc(recs, func(a, b spooled) int {
 		return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.member, b.member), cmp.Compare(a.pos, b.pos))
 	})
 	rd := &spoolReader{f: s.f}
-	// Records of one id are merged as MergeAdvisories merges them.
+	// Records of one id are merged as inputs.Merge merges them.
+	m := inputs.Merge{Where: in.Path, NotAfter: notAfter, Warnings: in.Warnings}
 	out := recs[:0]
 	for i := 0; i < len(recs); {
 		j := i + 1
@@ -197,7 +212,9 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 			continue
 		}
 		group := make([]model.Advisory, j-i)
+		m.From = make([]string, j-i)
 		for k := range group {
+			m.From[k] = s.names[recs[i+k].member]
 			b, err := rd.read(recs[i+k].off, int(recs[i+k].n))
 			if err != nil {
 				return nil, err
@@ -206,8 +223,7 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 				return nil, err
 			}
 		}
-		var kept []model.Advisory
-		kept, in.Warnings = inputs.MergeAdvisories(group, in.Path, in.Warnings)
+		kept := m.Records(group)
 		data := appendAdvisory(nil, &kept[0])
 		r := spooledOf(&kept[0], data)
 		r.data = data
@@ -215,6 +231,10 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 		i = j
 	}
 	recs = out
+	if m.Limited() {
+		return nil, errLimited
+	}
+	in.Warnings = m.Warnings
 
 	// advisories.json is written while the index is built from what was
 	// kept: the records' places follow from their lengths.
@@ -262,7 +282,7 @@ func (s *spool) freeze(in *inputs.Input, dir string) (*frozenSet, error) {
 	}
 	counts := in.Counts()
 	counts.Advisories, counts.Withdrawn = len(recs), c.st.Withdrawn
-	return &frozenSet{Inputs: []frozenInput{{Read: *in, Digest: dataDigest, Counts: counts}}, Stats: c.stats(),
+	return &frozenSet{Inputs: []frozenInput{{Read: *in, Digest: dataDigest, Counts: counts}}, Stats: c.stats(), DupNewest: m.Newest,
 		index: text, size: at + 1, dataDigest: dataDigest, indexDigest: canon.Digest(text)}, nil
 }
 

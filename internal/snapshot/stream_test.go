@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/testenv"
@@ -53,7 +54,7 @@ func TestStream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, set, err := freeze([]*inputs.Input{in}, nil, nil)
+			_, set, err := freeze([]*inputs.Input{in}, nil, nil, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}
