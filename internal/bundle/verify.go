@@ -154,7 +154,13 @@ type VerifyOptions struct {
 	// TimeAnchor is the time staleness is judged at. When zero, Now is read
 	// and the report says the system clock was used.
 	TimeAnchor time.Time
-	Now        func() time.Time
+	// EvaluatedAt is the evaluation time of the run the bundle is verified
+	// for, when it comes from the clock (policy run --bundle without
+	// --as-of): staleness is then judged at it if it is later than
+	// TimeAnchor, so a kit cannot be judged valid at an earlier
+	// --time-anchor and evaluated after it expired.
+	EvaluatedAt time.Time
+	Now         func() time.Time
 }
 
 // MaxClockSkew is how far in the future of the time anchor createdAt (or
@@ -178,7 +184,7 @@ type Report struct {
 	CreatedAt  string   `json:"createdAt"`
 	ValidUntil string   `json:"validUntil"`
 	TimeAnchor string   `json:"timeAnchor"`
-	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor" or "system-clock"
+	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor", "system-clock" or "evaluation-time"
 	// SignedAnchor is the exporter's clock signed into the manifest.
 	SignedAnchor string `json:"signedTimeAnchor"`
 	// DaysLeft is the whole days from the time anchor to validUntil.
@@ -329,6 +335,9 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		anchor = now()
 		rep.AnchorFrom = "system-clock"
 		rep.Warnings = append(rep.Warnings, "no time anchor given: staleness was checked against the system clock")
+	}
+	if anchor.Before(o.EvaluatedAt) {
+		anchor, rep.AnchorFrom = o.EvaluatedAt, "evaluation-time"
 	}
 	anchor = anchor.UTC().Truncate(time.Second)
 	rep.TimeAnchor = anchor.Format(time.RFC3339)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -26,14 +27,17 @@ func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
 // left as it is; a replayed older one is refused), then returns the policy
 // version and snapshot of the bundle the run evaluates: policyRef and
 // snapshotRef choose among the bundle's own and may be empty when it holds
-// one of each. The run then reads them from the database, where they are
+// one of each. at is the run's evaluation time when it comes from the
+// clock (zero under --as-of): staleness is judged at it when it is later
+// than --time-anchor. The run then reads them from the database, where they are
 // the bundle's bytes. Nothing here touches the network; sealed mode only
 // forbids naming the bundle or a trust root by URL.
-func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snapshotRef string) (string, string, error) {
+func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snapshotRef string, at time.Time) (string, string, error) {
 	o, lim, err := f.importOptions(ctx, app, f.path)
 	if err != nil {
 		return "", "", err
 	}
+	o.Verify.EvaluatedAt = at
 	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
 	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
 	if err != nil {

@@ -150,7 +150,11 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		return err
 	}
 	if opts.bundle.path != "" {
-		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot); err != nil {
+		var at time.Time // the clock's evaluation time; --as-of is the operator's recorded choice
+		if opts.eval.asOf == "" {
+			at = spec.At
+		}
+		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot, at); err != nil {
 			return err
 		}
 	}
