@@ -102,6 +102,9 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 	var res *ImportResult
 	err := st.Update(ctx, func(tx *store.Tx) error {
 		res = &ImportResult{Report: rep, Policies: []string{}, Snapshots: []string{}, Runs: []string{}, Keys: []string{}}
+		if err := checkAnchorBehind(ctx, tx, b.Name, rep); err != nil {
+			return err
+		}
 		prev, already, err := lastImported(ctx, tx, m)
 		if err != nil {
 			return err
@@ -308,4 +311,26 @@ func strictJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// checkAnchorBehind refuses (fail.Integrity) a bundle checked at a time —
+// the clock or --time-anchor — more than MaxClockSkew behind the latest
+// signed time anchor imported here: this site already holds proof that
+// that time has passed, so staleness checked then would let an expired
+// bundle in (docs/bundle.md "Time anchors").
+func checkAnchorBehind(ctx context.Context, tx *store.Tx, name string, rep *Report) error {
+	at, err := time.Parse(time.RFC3339, rep.TimeAnchor)
+	if err != nil {
+		return nil
+	}
+	streams, err := Streams(ctx, tx)
+	if err != nil {
+		return err
+	}
+	s, latest, ok := LatestAnchor(streams)
+	if !ok || latest.Sub(at) <= MaxClockSkew {
+		return nil
+	}
+	return fail.New(fail.Integrity, "bundle %s: checked at %s (%s), which is behind the signed time anchor %s of bundle stream %q imported here: that time has passed, so staleness checked then proves nothing; fix the clock or give the true time as --time-anchor",
+		name, rep.TimeAnchor, rep.AnchorFrom, s.TimeAnchor, s.Stream)
 }

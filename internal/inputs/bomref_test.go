@@ -70,3 +70,32 @@ func TestDuplicateBOMRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestSPDXPurlChoice: a package's first purl that parses is its purl; one
+// that does not is warned naming the package, as a CycloneDX component is.
+func TestSPDXPurlChoice(t *testing.T) {
+	doc := `{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "packages": [
+  {"SPDXID": "SPDXRef-b", "name": "leftpad", "versionInfo": "1.0", "externalRefs": [
+    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/left%pad@1.0"},
+    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/leftpad@1.0"},
+    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "pkg:npm/other@1.0"}]},
+  {"SPDXID": "SPDXRef-c", "name": "yaml", "externalRefs": [
+    {"referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": "npm/yaml"}]}]}`
+	in := read(t, "s.spdx.json", doc, Options{})
+	if c := in.SBOM.Components; len(c) != 2 || c[1].Purl != "pkg:npm/leftpad@1.0" || c[0].Purl != "" || in.SBOM.NoPurl != 1 {
+		t.Fatalf("components %+v", c)
+	}
+	var ws []string
+	for _, w := range in.Warnings {
+		ws = append(ws, w.String())
+	}
+	want := []string{
+		`s.spdx.json: /packages/0/externalRefs/0/referenceLocator: invalid purl "pkg:npm/left%pad@1.0": error unescaping name: invalid URL escape "%pa"; ignored for package SPDXRef-b (leftpad@1.0)`,
+		`s.spdx.json: /packages/0/externalRefs/2: package has more than one purl; using the first valid one`,
+		`s.spdx.json: /packages/1/externalRefs/0/referenceLocator: invalid purl "npm/yaml": purl scheme is not "pkg": "npm/yaml"; ignored for package SPDXRef-c (yaml)`,
+		`s.spdx.json: 1 components have no purl and cannot match advisories: SPDXRef-c`,
+	}
+	if !slices.Equal(ws, want) {
+		t.Errorf("warnings\n%s\nwant\n%s", strings.Join(ws, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -315,7 +315,7 @@ func (c *cdxReader) component(comp *cdxComponent, at cdxAt) model.Component {
 	mc := model.Component{Scope: comp.Scope, Name: comp.Name, Namespace: comp.Group, Version: comp.Version}
 	if comp.PackageURL != "" {
 		if _, p, err := canonPurl(comp.PackageURL); err != nil {
-			c.w.add(at.String()+"/purl", "%v; component kept without a purl", err)
+			c.w.add(at.String()+"/purl", "%v; component %s kept without a purl", err, named(comp.BOMRef, comp.Name, comp.Version))
 		} else {
 			fillFromPurl(&mc, p)
 			c.w.goModuleCase(&mc, comp.Name, comp.Group+"/"+comp.Name)

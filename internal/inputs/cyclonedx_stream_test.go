@@ -70,7 +70,7 @@ func TestPurlLimit(t *testing.T) {
 	for _, w := range in.Warnings {
 		msgs = append(msgs, w.Msg)
 	}
-	if !strings.Contains(strings.Join(msgs, "\n"), "over the limit of 65536; component kept without a purl") {
+	if !strings.Contains(strings.Join(msgs, "\n"), "over the limit of 65536; component lib@1.0.0 kept without a purl") {
 		t.Fatalf("warnings %q", msgs)
 	}
 }

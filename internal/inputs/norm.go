@@ -254,3 +254,19 @@ func isJustification(s string) bool { return slices.Contains(Justifications, s) 
 
 // Statuses are the VEX statuses of the model, in the OpenVEX vocabulary.
 var Statuses = []string{model.VEXAffected, model.VEXNotAffected, model.VEXFixed, model.VEXUnderInvestigation}
+
+// named is how a warning names a component: its ref (bom-ref or SPDXID)
+// when it has one, and its name and version.
+func named(ref, name, version string) string {
+	nv := name
+	if version != "" {
+		nv += "@" + version
+	}
+	switch {
+	case ref == "":
+		return nv
+	case nv == "":
+		return ref
+	}
+	return ref + " (" + nv + ")"
+}

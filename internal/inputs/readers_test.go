@@ -149,7 +149,7 @@ func TestCycloneDXSBOM(t *testing.T) {
 		msgs = append(msgs, w.Pointer+" "+w.Msg)
 	}
 	joined := strings.Join(msgs, "\n")
-	for _, want := range []string{"/components/5/purl invalid purl", "1 components have no purl", "/vulnerabilities/1 vulnerability CVE-2024-0002 has no analysis"} {
+	for _, want := range []string{`/components/5/purl invalid purl "pkg:/nope": purl is missing type or name; component bad (bad@3) kept without a purl`, "1 components have no purl", "/vulnerabilities/1 vulnerability CVE-2024-0002 has no analysis"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("warnings %q lack %q", joined, want)
 		}

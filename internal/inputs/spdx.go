@@ -154,21 +154,21 @@ func (r *spdxReader) pkg(p *spdxPackage, i int) error {
 	}
 	r.ids[p.SPDXID] = true
 	c := model.Component{Ref: p.SPDXID, Name: p.Name, Version: p.VersionInfo}
-	purls := 0
+	used := false
 	for j, ref := range p.ExternalRefs {
 		if !strings.EqualFold(ref.Type, "purl") {
 			continue
 		}
-		purls++
-		if purls > 1 {
-			r.w.add(fmt.Sprintf("%s/externalRefs/%d", at, j), "package has more than one purl; using the first")
+		if used {
+			r.w.add(fmt.Sprintf("%s/externalRefs/%d", at, j), "package has more than one purl; using the first valid one")
 			continue
 		}
 		if _, pu, err := canonPurl(ref.Locator); err != nil {
-			r.w.add(fmt.Sprintf("%s/externalRefs/%d/referenceLocator", at, j), "%v; component kept without a purl", err)
+			r.w.add(fmt.Sprintf("%s/externalRefs/%d/referenceLocator", at, j), "%v; ignored for package %s", err, named(p.SPDXID, p.Name, p.VersionInfo))
 		} else {
 			fillFromPurl(&c, pu)
 			r.w.goModuleCase(&c, p.Name)
+			used = true
 		}
 	}
 	if l := spdxLicense(p.LicenseConcluded); l != "" {
