@@ -65,3 +65,32 @@ func TestMergeNotAfter(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeNVDNotAfter: an NVD copy modified more than a day after the time
+// the records are read for does not win over an older copy.
+func TestMergeNVDNotAfter(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cve := func(modified, status string) model.NVDCVE {
+		return model.NVDCVE{ID: "CVE-2025-0001", LastModified: modified, Status: status}
+	}
+	cases := []struct {
+		name     string
+		notAfter time.Time
+		copies   []model.NVDCVE
+		want     string
+		warn     string
+	}{
+		{"no limit: the last modified", time.Time{}, []model.NVDCVE{cve("2025-06-01T00:00:00Z", "old"), cve("2099-01-01T00:00:00Z", "future")}, "future", "the last modified of each is kept"},
+		{"a future copy does not win", at, []model.NVDCVE{cve("2099-01-01T00:00:00Z", "future"), cve("2025-06-01T00:00:00Z", "old"), cve("2025-01-01T00:00:00Z", "older")}, "old",
+			"except for 1 whose last modified copy is dated more than a day after 2026-01-01T00:00:00Z"},
+		{"every copy future: the last modified", at, []model.NVDCVE{cve("2098-01-01T00:00:00Z", "a"), cve("2099-01-01T00:00:00Z", "b")}, "b", "the last modified of each is kept"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, w := MergeNVD(slices.Clone(c.copies), "nvd", nil, c.notAfter)
+			if len(got) != 1 || got[0].Status != c.want || len(w) != 1 || !strings.Contains(w[0].Msg, c.warn) {
+				t.Errorf("kept %+v, warnings %v; want %q, %q", got, w, c.want, c.warn)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/cvss"
 	"github.com/stella-policy/stella/internal/decimal"
@@ -62,13 +63,14 @@ var nvdVersions = []struct{ member, version string }{
 	{"cvssMetricV40", cvss.V40}, {"cvssMetricV31", cvss.V31}, {"cvssMetricV30", cvss.V30}, {"cvssMetricV2", cvss.V2},
 }
 
-// readNVD reads one NVD CVE API 2.0 document.
-func readNVD(d *doc, in *Input) error {
+// readNVD reads one NVD CVE API 2.0 document; duplicates are merged as
+// known at notAfter (MergeNVD).
+func readNVD(d *doc, in *Input, notAfter time.Time) error {
 	cves, warns, err := parseNVD(d)
 	if err != nil {
 		return err
 	}
-	in.NVD, in.Warnings = MergeNVD(cves, d.name, append(in.Warnings, warns...))
+	in.NVD, in.Warnings = MergeNVD(cves, d.name, append(in.Warnings, warns...), notAfter)
 	in.SpecVersion = "2.0"
 	return nil
 }
@@ -170,29 +172,46 @@ func nvdVersionRank(v string) int {
 
 // MergeNVD sorts CVE records by id and keeps one per id: the one modified
 // last (a "modified" feed overrides a yearly one), or on a tie the one seen
-// first; where says where the dropped duplicates came from in warnings.
-func MergeNVD(cves []model.NVDCVE, where string, warns []Problem) ([]model.NVDCVE, []Problem) {
+// first; where says where the dropped duplicates came from in warnings. A
+// copy modified more than model.FutureSkew after notAfter (when set) is not
+// yet known then and wins only when every copy is, as for advisories
+// (docs/inputs.md "Duplicates dated in the future").
+func MergeNVD(cves []model.NVDCVE, where string, warns []Problem, notAfter time.Time) ([]model.NVDCVE, []Problem) {
 	slices.SortStableFunc(cves, func(a, b model.NVDCVE) int {
 		return cmp.Or(strings.Compare(a.ID, b.ID), -strings.Compare(a.LastModified, b.LastModified))
 	})
 	out := cves[:0]
-	dups := 0
-	for i := range cves {
-		if len(out) > 0 && out[len(out)-1].ID == cves[i].ID {
-			dups++
-			continue
+	dups, future := 0, 0
+	for i := 0; i < len(cves); {
+		j := i + 1
+		for j < len(cves) && cves[j].ID == cves[i].ID {
+			j++
 		}
-		out = append(out, cves[i])
+		best := i // the last modified, unless it is future and an older copy is not
+		for k := i; k < j-1 && model.FutureString(cves[k].LastModified, notAfter); k++ {
+			if !model.FutureString(cves[k+1].LastModified, notAfter) {
+				best = k + 1
+				future++
+			}
+		}
+		out = append(out, cves[best])
+		dups += j - i - 1
+		i = j
 	}
 	if dups > 0 {
-		warns = append(warns, Problem{File: where, Msg: fmt.Sprintf("%d CVE records given more than once; the last modified of each is kept", dups)})
+		msg := fmt.Sprintf("%d CVE records given more than once; the last modified of each is kept", dups)
+		if future > 0 {
+			msg += fmt.Sprintf(", except for %d whose last modified copy is dated more than a day after %s (not yet known then): the last modified before it is kept",
+				future, notAfter.UTC().Format(time.RFC3339))
+		}
+		warns = append(warns, Problem{File: where, Msg: msg})
 	}
 	return out, warns
 }
 
 // readNVDDir reads every *.json and *.json.gz file under a directory (the
 // yearly feeds and the modified feed, as published) as NVD documents.
-func readNVDDir(p string, lim Limits) (*Input, error) {
+func readNVDDir(p string, lim Limits, notAfter time.Time) (*Input, error) {
 	in := &Input{Path: p, Kind: KindNVD, Format: NVDJSON, MediaType: mediaDir, SpecVersion: "2.0"}
 	ms, err := walkMembers(p, lim, func(name string) bool {
 		n := strings.ToLower(name)
@@ -239,6 +258,6 @@ func readNVDDir(p string, lim Limits) (*Input, error) {
 		in.Warnings = append(in.Warnings, r.warns...)
 	}
 	in.RawDigest = listingDigest(rels, digests)
-	in.NVD, in.Warnings = MergeNVD(all, p, in.Warnings)
+	in.NVD, in.Warnings = MergeNVD(all, p, in.Warnings, notAfter)
 	return in, nil
 }

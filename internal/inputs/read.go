@@ -21,7 +21,7 @@ func Read(p string, opt Options) (*Input, error) {
 		return nil, invalid("", Problem{File: p, Msg: unwrapPathError(err).Error()})
 	}
 	if fi.IsDir() && opt.Kind == KindNVD {
-		return readNVDDir(p, lim)
+		return readNVDDir(p, lim, opt.NotAfter)
 	}
 	if fi.IsDir() || fi.Mode().IsRegular() && isZip(p) {
 		if !accepts(opt, OSV) {
@@ -104,7 +104,7 @@ func parse(d *doc, in *Input, opt Options) error {
 	case CSAF:
 		return readCSAF(d, in)
 	case NVDJSON:
-		return readNVD(d, in)
+		return readNVD(d, in, opt.NotAfter)
 	case EPSSCSV:
 		return readEPSS(d, in)
 	case KEVJSON:

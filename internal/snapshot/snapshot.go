@@ -519,7 +519,7 @@ func (b *builder) build(read []*inputs.Input) error {
 	b.inputs.Advisories = advs
 	b.inputs.VEX = inputs.SortVEX(vex)
 	if len(nvd) > 0 {
-		b.inputs.NVD, b.warnings = inputs.MergeNVD(nvd, "nvd", b.warnings)
+		b.inputs.NVD, b.warnings = inputs.MergeNVD(nvd, "nvd", b.warnings, b.notAfter)
 	}
 	if b.inputs.Reach, err = mergeReach(reach); err != nil {
 		return err
