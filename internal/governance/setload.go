@@ -43,7 +43,15 @@ func LoadSet(ctx context.Context, st *store.Store, refs []string, active bool, l
 		name := ref
 		if lp.Version > 0 {
 			name = fmt.Sprintf("%s@%d", lp.ID, lp.Version)
+			if ids[lp.ID] {
+				return fail.New(fail.Invalid, "--set: policy %s is named twice (%s): a set holds one version of each policy, or its gates would count twice", lp.ID, ref)
+			}
 			ids[lp.ID] = true
+		}
+		for _, m := range ms {
+			if m.Ref == name {
+				return fail.New(fail.Invalid, "--set: %s is named twice: its gates would count twice", ref)
+			}
 		}
 		ms = append(ms, run.Member{Policy: lp, Ref: name})
 		return nil
