@@ -115,6 +115,12 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	if x := out.Snapshot.Index; x != nil {
+		// The partners of records withdrawn only after at (Index.Pending).
+		if out.Snapshot.Inputs.Advisories, err = x.Pending(out.Snapshot.Inputs.Advisories, at); err != nil {
+			return out, err
+		}
+	}
 	if out.Match, err = match.Join(out.Snapshot.Inputs, match.Options{At: at}); err != nil {
 		return out, err
 	}

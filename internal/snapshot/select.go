@@ -3,6 +3,7 @@ package snapshot
 import (
 	"bytes"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -86,6 +87,59 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 		}
 	}
 	return x.decode(pick)
+}
+
+// Pending adds to advs — records Select chose, in id order — the alias
+// partners of those withdrawn only after the evaluation time at
+// (model.FutureSkew aside): not withdrawn yet, they join their alias
+// groups in match.Join, which the selection, made for any time, leaves
+// them out of. Every record's head is read only when advs holds one
+// (docs/inputs.md "Advisories (OSV)").
+func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, error) {
+	if at.IsZero() || !slices.ContainsFunc(advs, func(a model.Advisory) bool { return notYetWithdrawn(a.Withdrawn, at) }) {
+		return advs, nil
+	}
+	heads, err := x.heads()
+	if err != nil {
+		return nil, err
+	}
+	g := match.NewGroups(2 * len(heads))
+	for _, h := range heads {
+		if h.Withdrawn == "" || notYetWithdrawn(h.Withdrawn, at) {
+			g.Add(h.ID, h.Aliases)
+		}
+	}
+	have := make(map[string]bool, len(advs))
+	groups := map[int]bool{}
+	for _, a := range advs {
+		have[a.ID] = true
+		if a.Withdrawn == "" || notYetWithdrawn(a.Withdrawn, at) {
+			groups[g.Of(a.ID)] = true
+		}
+	}
+	var pick []int
+	for j, h := range heads {
+		if !have[h.ID] && (h.Withdrawn == "" || notYetWithdrawn(h.Withdrawn, at)) && groups[g.Of(h.ID)] {
+			pick = append(pick, j)
+		}
+	}
+	if len(pick) == 0 {
+		return advs, nil
+	}
+	more, err := x.decode(pick)
+	if err != nil {
+		return nil, err
+	}
+	all := append(advs[:len(advs):len(advs)], more...)
+	slices.SortFunc(all, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
+	return all, nil
+}
+
+// notYetWithdrawn reports whether withdrawn is a withdrawal dated after at
+// (model.FutureSkew aside), as match.Join reads it.
+func notYetWithdrawn(withdrawn string, at time.Time) bool {
+	t, ok := model.ParseTime(withdrawn)
+	return ok && model.Future(t, at)
 }
 
 // foldedGo indexes the Go packages whose path has capitals by the lowercased

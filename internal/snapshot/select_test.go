@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
@@ -64,6 +65,54 @@ func TestSelect(t *testing.T) {
 // the records' own is refused — by its shape when a run opens it, by Verify
 // (snapshot import and show) otherwise — and a version 1 index must not
 // carry any.
+// TestPending: a record withdrawn only after the evaluation time brings its
+// alias partners into the selection, as match.Join groups it with them;
+// at or after the withdrawal (and with no time) the selection stays.
+func TestPending(t *testing.T) {
+	aff := func(eco, name string) []model.Affected { return []model.Affected{{Ecosystem: eco, Name: name}} }
+	advs := []model.Advisory{
+		{ID: "D-1", Aliases: []string{"CVE-3"}, Affected: aff("npm", "left-pad"), Modified: "2024-01-01T00:00:00Z", Withdrawn: "2024-06-01T00:00:00Z"},
+		{ID: "E-1", Aliases: []string{"CVE-3", "CVE-4"}, Affected: aff("PyPI", "z"), Modified: "2023-01-01T00:00:00Z"},
+		{ID: "F-1", Aliases: []string{"CVE-4"}, Affected: aff("PyPI", "w"), Modified: "2023-01-01T00:00:00Z"},
+		{ID: "G-1", Aliases: []string{"CVE-5"}, Affected: aff("PyPI", "v"), Modified: "2023-01-01T00:00:00Z"},
+	}
+	data, recs := encodeAdvisories(advs)
+	x, err := openIndex(data, buildIndex(advs, recs, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb := model.SBOM{Components: []model.Component{{Purl: "pkg:npm/left-pad@1.0.0"}}}
+	sel, err := x.Select([]model.SBOM{sb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   string
+		want string
+	}{
+		{"2024-03-01T00:00:00Z", "D-1,E-1,F-1"}, // not withdrawn yet: its group, transitively
+		{"2024-06-01T00:00:00Z", "D-1"},
+		{"2024-09-01T00:00:00Z", "D-1"},
+		{"", "D-1"},
+	} {
+		var at time.Time
+		if tc.at != "" {
+			at, _ = time.Parse(time.RFC3339, tc.at)
+		}
+		got, err := x.Pending(sel, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if strings.Join(ids, ",") != tc.want {
+			t.Errorf("Pending at %q = %s, want %s", tc.at, strings.Join(ids, ","), tc.want)
+		}
+	}
+}
+
 func TestIndexSelectTampered(t *testing.T) {
 	aff := func(eco, name string) []model.Affected { return []model.Affected{{Ecosystem: eco, Name: name}} }
 	advs := []model.Advisory{
