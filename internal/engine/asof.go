@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +41,7 @@ func knownSignals(in *model.Inputs, at time.Time) (*model.Inputs, []string) {
 		if len(later) > 0 {
 			out.KEV = &kev
 			warnings = append(warnings, text.Count(len(later), "KEV entry was", "KEV entries were")+" added more than a day after the evaluation time "+when+
-				" and not applied (not in the catalog then: an --as-of in the past, wrong data or a wrong clock): "+strings.Join(firstNames(later), ", "))
+				" and not applied (not in the catalog then: an --as-of in the past, wrong data or a wrong clock): "+strings.Join(text.First(later, 10), ", "))
 		}
 	}
 	if in.EPSS != nil && model.FutureString(in.EPSS.ScoreDate, at) {
@@ -62,16 +61,7 @@ func knownSignals(in *model.Inputs, at time.Time) (*model.Inputs, []string) {
 	}
 	if len(later) > 0 {
 		warnings = append(warnings, text.Count(len(later), "NVD record was", "NVD records were")+" modified more than a day after the evaluation time "+when+
-			" (the latest "+latest.Format(time.RFC3339Nano)+") and used as given: no earlier version is among the inputs, so their metrics may be newer than that time: "+strings.Join(firstNames(later), ", "))
+			" (the latest "+latest.Format(time.RFC3339Nano)+") and used as given: no earlier version is among the inputs, so their metrics may be newer than that time: "+strings.Join(text.First(later, 10), ", "))
 	}
 	return &out, warnings
-}
-
-// firstNames are at most 10 of names and a count of the rest, for a
-// warning.
-func firstNames(names []string) []string {
-	if n := len(names); n > 10 {
-		return append(names[:10:10], strconv.Itoa(n-10)+" more")
-	}
-	return names
 }

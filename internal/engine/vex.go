@@ -58,7 +58,7 @@ func futureVEX(stmts []model.VEXStatement, at time.Time) []string {
 		return nil
 	}
 	return []string{text.Count(len(names), "VEX statement is", "VEX statements are") + " dated more than a day after the evaluation time " + at.Format(time.RFC3339Nano) +
-		" and not applied (not yet known then: an --as-of in the past, wrong data or a wrong clock): " + strings.Join(firstNames(names), "; ")}
+		" and not applied (not yet known then: an --as-of in the past, wrong data or a wrong clock): " + strings.Join(text.First(names, 10), "; ")}
 }
 
 // byStmt sorts the statements and their parsed times together.

@@ -11,6 +11,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/purl"
+	"github.com/stella-policy/stella/internal/text"
 	"github.com/stella-policy/stella/internal/version"
 )
 
@@ -171,11 +172,8 @@ func (j *joiner) build() (withdrawn int, notYet []string, err error) {
 		}
 	}
 	if len(bad) > 0 {
-		if n := len(bad); n > 10 {
-			bad = append(bad[:10:10], fmt.Sprintf("%d more", n-10))
-		}
 		return 0, nil, fail.New(fail.Invalid, "advisories: a withdrawal that is not a timestamp (RFC 3339): %s — was the snapshot written by another tool? fix the records or freeze them anew with stella",
-			strings.Join(bad, ", "))
+			strings.Join(text.First(bad, 10), ", "))
 	}
 	return withdrawn, notYet, nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // markdownTop is how many blocked findings (and delta rows) the markdown
@@ -108,10 +109,7 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 		for _, r := range c.Removed {
 			parts = append(parts, fmt.Sprintf("`%s` %s removed", mdCode(pkgName(r.Ecosystem, r.Name)), mdText(r.Version)))
 		}
-		if len(parts) > markdownTop {
-			parts = append(parts[:markdownTop], fmt.Sprintf("%d more", len(parts)-markdownTop))
-		}
-		fmt.Fprintf(b, "\nComponents: %s.\n", strings.Join(parts, "; "))
+		fmt.Fprintf(b, "\nComponents: %s.\n", strings.Join(text.First(parts, markdownTop), "; "))
 	}
 }
 

@@ -96,16 +96,18 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 // them out of. Every record's head is read only when advs holds one
 // (docs/inputs.md "Advisories (OSV)").
 func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, error) {
-	if at.IsZero() || !slices.ContainsFunc(advs, func(a model.Advisory) bool { return notYetWithdrawn(a.Withdrawn, at) }) {
+	if !slices.ContainsFunc(advs, func(a model.Advisory) bool { return model.FutureString(a.Withdrawn, at) }) {
 		return advs, nil
 	}
 	heads, err := x.heads()
 	if err != nil {
 		return nil, err
 	}
+	// Records in force at at, as match.Join reads withdrawals.
+	live := func(withdrawn string) bool { return withdrawn == "" || model.FutureString(withdrawn, at) }
 	g := match.NewGroups(2 * len(heads))
 	for _, h := range heads {
-		if h.Withdrawn == "" || notYetWithdrawn(h.Withdrawn, at) {
+		if live(h.Withdrawn) {
 			g.Add(h.ID, h.Aliases)
 		}
 	}
@@ -113,13 +115,13 @@ func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, 
 	groups := map[int]bool{}
 	for _, a := range advs {
 		have[a.ID] = true
-		if a.Withdrawn == "" || notYetWithdrawn(a.Withdrawn, at) {
+		if live(a.Withdrawn) {
 			groups[g.Of(a.ID)] = true
 		}
 	}
 	var pick []int
 	for j, h := range heads {
-		if !have[h.ID] && (h.Withdrawn == "" || notYetWithdrawn(h.Withdrawn, at)) && groups[g.Of(h.ID)] {
+		if !have[h.ID] && live(h.Withdrawn) && groups[g.Of(h.ID)] {
 			pick = append(pick, j)
 		}
 	}
@@ -133,13 +135,6 @@ func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, 
 	all := append(advs[:len(advs):len(advs)], more...)
 	slices.SortFunc(all, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
 	return all, nil
-}
-
-// notYetWithdrawn reports whether withdrawn is a withdrawal dated after at
-// (model.FutureSkew aside), as match.Join reads it.
-func notYetWithdrawn(withdrawn string, at time.Time) bool {
-	t, ok := model.ParseTime(withdrawn)
-	return ok && model.Future(t, at)
 }
 
 // foldedGo indexes the Go packages whose path has capitals by the lowercased

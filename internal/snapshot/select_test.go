@@ -45,12 +45,8 @@ func TestSelect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []string
-		for _, a := range got {
-			ids = append(ids, a.ID)
-		}
-		if want := "A-1,B-1,C-1,D-1,F-1,G-1,H-1"; strings.Join(ids, ",") != want {
-			t.Errorf("%s: Select = %s, want %s", doc.Schema, strings.Join(ids, ","), want)
+		if want := "A-1,B-1,C-1,D-1,F-1,G-1,H-1"; idsOf(got) != want {
+			t.Errorf("%s: Select = %s, want %s", doc.Schema, idsOf(got), want)
 		}
 		if !reflect.DeepEqual(got[1], advs[1]) {
 			t.Errorf("%s: B-1 = %+v", doc.Schema, got[1])
@@ -103,14 +99,19 @@ func TestPending(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []string
-		for _, a := range got {
-			ids = append(ids, a.ID)
-		}
-		if strings.Join(ids, ",") != tc.want {
-			t.Errorf("Pending at %q = %s, want %s", tc.at, strings.Join(ids, ","), tc.want)
+		if idsOf(got) != tc.want {
+			t.Errorf("Pending at %q = %s, want %s", tc.at, idsOf(got), tc.want)
 		}
 	}
+}
+
+// idsOf are the ids of advs, comma-separated.
+func idsOf(advs []model.Advisory) string {
+	ids := make([]string, len(advs))
+	for i, a := range advs {
+		ids[i] = a.ID
+	}
+	return strings.Join(ids, ",")
 }
 
 func TestIndexSelectTampered(t *testing.T) {

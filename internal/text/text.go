@@ -45,6 +45,16 @@ func Elapsed(d time.Duration) string {
 	return strconv.FormatInt(int64(max(d, 0)/time.Second), 10) + "s"
 }
 
+// First is items when there are at most n, else the first n of them and
+// one more item saying how many are left out ("3 more"): lists of names in
+// a message stay short.
+func First(items []string, n int) []string {
+	if len(items) <= n {
+		return items
+	}
+	return append(items[:n:n], strconv.Itoa(len(items)-n)+" more")
+}
+
 // Count writes n with its noun: "1 finding", "0 findings", "2 advisories".
 func Count(n int, one, many string) string {
 	if n == 1 {

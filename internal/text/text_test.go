@@ -2,6 +2,8 @@ package text
 
 import (
 	"math"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -59,6 +61,27 @@ func TestAbbrev(t *testing.T) {
 	} {
 		if got := Abbrev(in); got != want {
 			t.Errorf("Abbrev(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFirst(t *testing.T) {
+	for _, tt := range []struct {
+		items []string
+		n     int
+		want  string
+	}{
+		{nil, 2, ""},
+		{[]string{"a", "b"}, 2, "a,b"},
+		{[]string{"a", "b", "c"}, 2, "a,b,1 more"},
+		{[]string{"a", "b", "c", "d"}, 1, "a,3 more"},
+	} {
+		items := slices.Clone(tt.items)
+		if got := strings.Join(First(items, tt.n), ","); got != tt.want {
+			t.Errorf("First(%q, %d) = %q, want %q", tt.items, tt.n, got, tt.want)
+		}
+		if !slices.Equal(items, tt.items) {
+			t.Errorf("First(%q, %d) changed its input to %q", tt.items, tt.n, items)
 		}
 	}
 }
