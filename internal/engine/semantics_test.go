@@ -373,6 +373,10 @@ func TestSeverityBase(t *testing.T) {
 		{"database word without CVSS", nil, "moderate", "4", "qualitative"},
 		{"a distro priority", []model.Severity{{Type: "Ubuntu", Score: "high"}}, "", "7", "qualitative"},
 		{"nothing", []model.Severity{bad}, "", "", ""},
+		{"a bare score", []model.Severity{{Type: "CVSS_V3", Score: "7.5"}}, "", "7.5", "cvss_v3.1"},
+		{"a bare score below 0 is no score", []model.Severity{{Type: "CVSS_V3", Score: "-1"}}, "", "", ""},
+		{"a bare score above 10 is no score", []model.Severity{{Type: "CVSS_V3", Score: "11"}}, "", "", ""},
+		{"a negative bare score does not hide a label", []model.Severity{{Type: "CVSS_V3", Score: "-0.5"}}, "HIGH", "7", "qualitative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
