@@ -423,6 +423,7 @@ func TestSeverityResolution(t *testing.T) {
 		{"NVD Primary before a Secondary v4.0", []*model.Advisory{goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
 		{"a label after NVD", []*model.Advisory{ghsaLabel, goRec}, nil, ids, StepQualitative, "GHSA-aaaa", "qualitative", "9"},
 		{"NVD before an alias label", []*model.Advisory{ghsaLabel, goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
+		{"a lower-case CVE alias finds its NVD record", []*model.Advisory{goRec}, nvd, []string{"GO-2026-1", "cve-2026-1001"}, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
 		{"a rejected CVE does not count", []*model.Advisory{goRec}, nvd, []string{"GO-2026-1", "CVE-2026-2002"}, StepUnknown, "", "", ""},
 		{"unknown", []*model.Advisory{goRec}, nil, ids, StepUnknown, "", "", ""},
 	}

@@ -202,7 +202,7 @@ func resolveSeverity(a *model.Advisory, group []*model.Advisory, ids []string, n
 				continue
 			}
 			rec := &nvd[i]
-			if rec.Status == "Rejected" {
+			if strings.EqualFold(rec.Status, "Rejected") {
 				s.resolution = append(s.resolution, StepNVD+": "+id+" is rejected by NVD")
 				continue
 			}
@@ -236,12 +236,12 @@ func resolveSeverity(a *model.Advisory, group []*model.Advisory, ids []string, n
 	return s
 }
 
-// sortedCVEs returns the CVE ids among ids, sorted.
+// sortedCVEs returns the CVE ids among ids, upper-cased and sorted.
 func sortedCVEs(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if strings.HasPrefix(id, "CVE-") {
-			out = append(out, id)
+		if len(id) > 4 && strings.EqualFold(id[:4], "CVE-") {
+			out = append(out, strings.ToUpper(id)) // NVD spells ids upper-case; an alias "cve-…" is the same CVE
 		}
 	}
 	slices.Sort(out)
