@@ -26,11 +26,23 @@ func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 
 // authorizeRun resolves the signing key of a command that records a run
 // and decides who records it (governance.AuthorizeRun) under the trust
-// config in force.
+// config in force; with none found, a database that records one refuses
+// (governance.RequireTrust).
 func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
 	trust, err := a.trustInForce(trustFlag)
 	if err != nil {
 		return nil, err
+	}
+	if trust == nil && fileExists(a.Global.DB) {
+		st, err := a.openStore(context.Background(), true)
+		if err != nil {
+			return nil, err
+		}
+		err = governance.RequireTrust(context.Background(), st)
+		st.Close()
+		if err != nil {
+			return nil, err
+		}
 	}
 	key, err := governance.ResolveSigningKey(sign.query(a))
 	if err != nil {

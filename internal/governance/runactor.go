@@ -56,3 +56,26 @@ func VerifyKeys(ctx context.Context, refs []string, trust *Trust, open func() (*
 	}
 	return keys, nil
 }
+
+// RequireTrust refuses (guard trust, exit 3) a run or recorded simulation
+// that found no trust config on a database that records one
+// (docs/governance.md "Runs at a governed site"): started in another
+// directory, or with trust_file pointing nowhere, it would otherwise run
+// any version enforced and record simulations under no key.
+func RequireTrust(ctx context.Context, st *store.Store) error {
+	return st.View(ctx, func(tx *store.Tx) error {
+		h, err := ReadTrustHistory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		last := h.Latest()
+		if last == nil {
+			return nil
+		}
+		from := ""
+		if last.File != "" {
+			from = " (recorded from " + last.File + ")"
+		}
+		return refuse(GuardTrust, "this database is governed: it records %s%s, but no trust config was found (--trust, config trust_file / STELLA_TRUST_FILE, ./trust.yaml, the trust section of stella.yaml, $XDG_CONFIG_HOME/stella/trust.yaml); run it where the site's trust config is found, or name it with --trust", last, from)
+	})
+}
