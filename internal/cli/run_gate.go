@@ -14,11 +14,11 @@ import (
 // one that holds policy:simulate (docs/governance.md).
 
 // trustInForce returns the trust config that governs this invocation: the
-// file --trust names (which must exist), else the first one the governance
-// commands would find; nil when there is none.
+// file --trust or config trust_file names (which must exist), else the
+// first one the governance commands would find; nil when there is none.
 func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 	t, err := a.loadTrust(flag, false)
-	if flag == "" && fail.Is(err, fail.NotFound) {
+	if flag == "" && fail.Is(err, fail.NotFound) && (a.Config == nil || a.Config.GetString("trust_file") == "") {
 		return nil, nil
 	}
 	return t, err
@@ -26,8 +26,8 @@ func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 
 // authorizeRun resolves the signing key of a command that records a run
 // and decides who records it (governance.AuthorizeRun) under the trust
-// config in force; with none found, a database that records one refuses
-// (governance.RequireTrust).
+// config in force; with none found, a database that records one warns
+// (governance.UngovernedWarning).
 func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
 	trust, err := a.trustInForce(trustFlag)
 	if err != nil {
@@ -38,10 +38,13 @@ func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*go
 		if err != nil {
 			return nil, err
 		}
-		err = governance.RequireTrust(context.Background(), st)
+		w, err := governance.UngovernedWarning(context.Background(), st)
 		st.Close()
 		if err != nil {
 			return nil, err
+		}
+		if w != "" {
+			a.loud(w)
 		}
 	}
 	key, err := governance.ResolveSigningKey(sign.query(a))
