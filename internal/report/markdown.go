@@ -76,6 +76,12 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 	fmt.Fprintf(b, "\n### Changes against %s `%s` (%s)\n\n", d.Baseline.Kind, mdCode(d.Baseline.Ref), d.Baseline.Verdict)
 	fmt.Fprintf(b, "Findings: **%d new** (%d newly blocked, %d newly warned), %d fixed, %d unchanged, %d verdict changed. Components: %d added, %d removed, %d upgraded.\n",
 		s.New, s.NewBlocked, s.NewWarned, s.Fixed, s.Unchanged, s.VerdictChanged, s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded)
+	if len(s.GatesNewlyBlocking) > 0 {
+		fmt.Fprintf(b, "\nGates newly blocking: **%s** (`--fail-on new-blocked` fails on them too).\n", mdText(strings.Join(s.GatesNewlyBlocking, ", ")))
+	}
+	if len(s.GatesNewlyWarning) > 0 {
+		fmt.Fprintf(b, "\nGates newly warning: **%s**.\n", mdText(strings.Join(s.GatesNewlyWarning, ", ")))
+	}
 	var rows []delta.Change
 	for _, f := range d.Findings {
 		if f.Kind != delta.Unchanged {
