@@ -140,7 +140,11 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
 		return a, false, nil
 	}
-	if _, err := a.Verify(ctx, trusted); err != nil {
+	er, err := a.Verify(ctx, trusted)
+	if err == nil {
+		err = governance.CheckRunSigners(ctx, trust, f.keys, er.Signers, a.Record.Mode, app.existingStore(ctx))
+	}
+	if err != nil {
 		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
 	}
 	return a, true, nil
