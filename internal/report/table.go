@@ -179,9 +179,13 @@ func UncheckedText(r *engine.Result) string {
 
 // UncheckedList names the ecosystems with unchecked components and their
 // counts, at most three and then "…": "Debian:11 176, (no purl) 6".
-func UncheckedList(r *engine.Result) string {
+func UncheckedList(r *engine.Result) string { return ecosystemList(r.Summary.UncheckedByEcosystem) }
+
+// ecosystemList is "Debian:11 176, (no purl) 6": the first three
+// ecosystems and their counts, "…" when there are more.
+func ecosystemList(counts []engine.EcosystemCount) string {
 	var parts []string
-	for i, e := range r.Summary.UncheckedByEcosystem {
+	for i, e := range counts {
 		if i == 3 {
 			parts = append(parts, "…")
 			break
