@@ -65,19 +65,8 @@ func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, 
 		}
 	}
 	c, err := out.Delta(ctx, st, bl)
-	app.warnCompared(c)
+	report.Compared(app.info(), c)
 	return c, err
-}
-
-// warnCompared passes on what a comparison warns about.
-func (a *App) warnCompared(c *run.Compared) {
-	if c == nil {
-		return
-	}
-	report.Problems(a.info(), "warning", c.Problems)
-	for _, w := range c.Warnings {
-		a.infof("stella: warning: %s", w)
-	}
 }
 
 // checkBaselines validates --fail-on against the baselines given, and
@@ -115,7 +104,7 @@ func runDiffRuns(ctx context.Context, app *App, refA, refB, failOn string) error
 	}
 	defer st.Close()
 	c, err := run.DiffRuns(ctx, st, refA, refB)
-	app.warnCompared(c)
+	report.Compared(app.info(), c)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImp
 	if err != nil {
 		return err
 	}
-	app.warnClock(res.Report)
+	report.BundleClock(app.info(), res.Report)
 	out := bundleImportOut{ImportResult: res, Approvals: o.Approvals.(*governance.BundleApprovals).Reports} // importOptions
 	if out.Approvals == nil {
 		out.Approvals = []*governance.ApprovalReport{}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -43,10 +44,6 @@ func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snaps
 	if err != nil {
 		return "", "", err
 	}
-	app.warnClock(t.Import.Report)
-	if t.Import.Imported {
-		app.infof("stella: imported bundle %s (stream %s, sequence %d)", t.Import.Report.BundleID, t.Import.Report.Stream, t.Import.Report.Sequence)
-	}
-	app.infof("stella: evaluating %s on snapshot %s from bundle %s", t.Policy.Ref(), t.SnapshotID, t.Import.Report.BundleID)
+	report.BundleRun(app.info(), t)
 	return t.Policy.Ref(), t.SnapshotID, nil
 }

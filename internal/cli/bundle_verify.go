@@ -94,20 +94,6 @@ func (a *App) trustRoots(flag []string) []string {
 	return refs
 }
 
-// warnClock says when staleness was judged by the system clock, and when
-// the bundle expires within 7 days.
-func (a *App) warnClock(rep *bundle.Report) {
-	if rep == nil {
-		return
-	}
-	if rep.AnchorFrom == "system-clock" {
-		a.infof("stella: warning: no --time-anchor given: staleness was checked against the system clock (%s)", rep.TimeAnchor)
-	}
-	if rep.Expiring != "" {
-		a.infof("stella: warning: %s", rep.Expiring)
-	}
-}
-
 type bundleVerifyOptions struct {
 	bundleVerifyFlags
 }
@@ -156,7 +142,7 @@ func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVer
 	if err != nil {
 		return err
 	}
-	app.warnClock(rep)
+	report.BundleClock(app.info(), rep)
 	status := "verified"
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)

@@ -57,21 +57,13 @@ func runMatch(app *App, opts *matchOptions) error {
 	}
 	if app.Format() == "ndjson" {
 		// One match per line on stdout; the report and warnings as text on stderr.
-		err = report.Value(app.Out, "ndjson", out.Matches)
-		if err == nil {
-			for _, r := range out.VEXReport {
-				app.infof("vex: statement %s (%s): %s: %s", r.Statement, r.Vulnerability, r.Reason, r.Detail)
-			}
-			for _, w := range out.Warnings {
-				app.infof("warning: %s", w)
-			}
+		if err = report.Value(app.Out, "ndjson", out.Matches); err == nil {
+			report.MatchNotes(app.info(), out, true)
 		}
 	} else {
 		err = app.render(out, func(w io.Writer) error { return report.MatchTable(w, out, app.OutTTY) })
 		if err == nil && app.Format() == "table" {
-			for _, w := range out.Warnings {
-				app.infof("warning: %s", w)
-			}
+			report.MatchNotes(app.info(), out, false)
 		}
 	}
 	if err != nil {

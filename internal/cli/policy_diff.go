@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -91,15 +90,11 @@ func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *p
 	if err != nil {
 		return err
 	}
-	res, diff := out.Result, out.Diff
-	if err := app.writeSimulation(format, out, simView{}); err != nil {
+	if err := report.Outcome(app.Out, format, out, report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth()}); err != nil {
 		return err
 	}
-	s := diff.Summary
-	if format != "table" && !app.Global.Quiet {
-		fmt.Fprintln(app.Err, "stella: "+report.Summary(res))
-		fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d added, %d removed, %d newly blocked, %d no longer blocked\n",
-			s.Changed, s.Added, s.Removed, s.NewBlocked, s.Unblocked)
+	if format != "table" {
+		report.OutcomeSummary(app.info(), out, nil)
 	}
 	return gate(out.Gate(opts.failOn, nil))
 }

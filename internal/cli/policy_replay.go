@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -65,14 +64,7 @@ func runPolicyReplay(ctx context.Context, app *App, runID string) error {
 		return err
 	}
 	if !rep.Identical {
-		where := "the outputs differ"
-		if o, r := rep.Original.Verdict, rep.Replay.Verdict; o != r {
-			where = fmt.Sprintf("verdict %s recorded, %s replayed", o, r)
-		}
-		if rep.First != nil {
-			where = fmt.Sprintf("first difference: finding %s (%s)", rep.First.FindingID, rep.First.Kind)
-		}
-		app.infof("stella: replay of %s differs from the recorded run: %s", rep.RunID, where)
+		report.ReplayDiffers(app.info(), rep, "")
 		return exitWith(fail.Integrity)
 	}
 	return rp.Verify()
@@ -95,7 +87,7 @@ func runEvidenceReplay(ctx context.Context, app *App, path string, opts *policyR
 		return err
 	}
 	if !rep.Identical {
-		app.infof("stella: replay of %s (%s) differs from the recorded run", rep.RunID, path)
+		report.ReplayDiffers(app.info(), rep, path)
 		return exitWith(fail.Integrity)
 	}
 	return nil

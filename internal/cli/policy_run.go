@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -213,11 +212,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 		}
 	}
 	rec := out.Record
-	app.Log.Info("policy run", "runId", rec.RunID, "policyId", rec.Policy.PolicyID, "version", rec.Policy.Version,
-		"irDigest", rec.Policy.IRDigest, "tenant", st.Tenant(), "shadow", rec.Shadow, "snapshotId", rec.Inputs.SnapshotID,
-		"inputsHash", rec.Inputs.InputsHash, "sbomDigests", sbomDigests(rec), "advisoriesDigest", rec.Inputs.Advisories,
-		"vexDigest", rec.Inputs.VEX, "status", rec.Status, "verdict", rec.Verdict, "signed", out.Envelope != nil,
-		"durationMs", ev.Completed.Sub(started).Milliseconds())
+	app.Log.Info("policy run", report.RunLog(out, st.Tenant(), started, ev.Completed)...)
 	if evalErr != nil {
 		return fail.New(fail.KindOf(evalErr), "run %s failed: %v", rec.RunID, evalErr)
 	}
@@ -256,15 +251,7 @@ func (a *App) record(ctx context.Context, st *store.Store, out *run.Outcome, act
 	if err != nil {
 		return nil, err
 	}
-	if rec.LessonsErr != nil {
-		a.infof("stella: warning: no lessons recorded for %s: %v", rec.Record.RunID, rec.LessonsErr)
-	}
-	for _, l := range rec.Lessons {
-		a.infof("stella: lesson %s (%s): %s", l.ID, l.Type, l.Title)
-	}
-	for _, w := range rec.Warnings {
-		a.infof("stella: warning: %s", w)
-	}
+	report.Recorded(a.info(), rec)
 	return rec, nil
 }
 
@@ -274,12 +261,4 @@ func gate(k fail.Kind) error {
 		return nil
 	}
 	return exitWith(k)
-}
-
-func sbomDigests(rec *store.RunRecord) string {
-	ds := make([]string, len(rec.Inputs.SBOMs))
-	for i, s := range rec.Inputs.SBOMs {
-		ds[i] = s.Digest
-	}
-	return strings.Join(ds, ",")
 }

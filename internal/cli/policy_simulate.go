@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -135,12 +134,13 @@ func runPolicySimulate(ctx context.Context, app *App, args []string, opts *polic
 	if err != nil {
 		return err
 	}
-	res, diff := out.Result, out.Diff
-	view := simView{sarifBase: opts.sarifBase, show: opts.show}
+	view := report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth(), SARIFBase: opts.sarifBase, Show: opts.show}
+	var base *run.Compared
 	if opts.base.given() > 0 {
-		if view.base, err = opts.base.compare(ctx, app, st, out); err != nil {
+		if base, err = opts.base.compare(ctx, app, st, out); err != nil {
 			return err
 		}
+		view.Delta = base.Delta
 	}
 	if opts.record {
 		rec, err := app.record(ctx, st, out, act)
@@ -149,20 +149,13 @@ func runPolicySimulate(ctx context.Context, app *App, args []string, opts *polic
 		}
 		app.infof("stella: recorded simulation %s", rec.Record.RunID)
 	}
-	if err := app.writeSimulation(format, out, view); err != nil {
+	if err := report.Outcome(app.Out, format, out, view); err != nil {
 		return err
 	}
-	if format != "table" && !app.Global.Quiet {
-		fmt.Fprintln(app.Err, "stella: "+report.Summary(res))
-		if diff != nil {
-			s := diff.Summary
-			fmt.Fprintf(app.Err, "stella: against the baseline: %d changed, %d newly blocked, %d no longer blocked\n", s.Changed, s.NewBlocked, s.Unblocked)
-		}
-		if view.base != nil {
-			fmt.Fprintln(app.Err, "stella: "+report.DeltaSummary(view.base.Delta))
-		}
+	if format != "table" {
+		report.OutcomeSummary(app.info(), out, view.Delta)
 	}
-	return gate(out.Gate(opts.failOn, view.base))
+	return gate(out.Gate(opts.failOn, base))
 }
 
 // policies sets what spec evaluates: POLICY and --baseline (a bare P-n:
@@ -307,36 +300,4 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	}
 	report.OutcomeNotices(a.info(), out)
 	return out, err
-}
-
-// simView is how a simulation is shown besides its format: the delta
-// against a baseline, --sarif-base, --show.
-type simView struct {
-	base      *run.Compared
-	sarifBase string
-	show      []string
-}
-
-// writeSimulation renders the outcome in format (of a set: with its
-// members).
-func (a *App) writeSimulation(format string, out *run.Outcome, view simView) error {
-	opts := report.Options{Color: a.Color(), Locate: out.Locator(),
-		SARIFBase: view.sarifBase, HelpURI: out.AdvisoryURL, Width: a.termWidth(), Show: view.show}
-	if view.base != nil {
-		opts.Delta = view.base.Delta
-	}
-	if format == "json" || format == "yaml" {
-		var v any = report.SimulationValue(out.Result, out.Baseline, out.Diff, opts.Delta)
-		if out.Set != nil {
-			v = out.Set // the set's result, with its members
-		}
-		if format == "yaml" {
-			return report.YAML(a.Out, v)
-		}
-		return report.JSON(a.Out, v)
-	}
-	if err := report.Simulation(a.Out, format, out.Result, out.Diff, opts); err != nil || out.Set == nil || format != "table" {
-		return err
-	}
-	return report.SetMembers(a.Out, out.Set, a.tableOptions())
 }

@@ -14,11 +14,11 @@ import (
 // one that holds policy:simulate (docs/governance.md).
 
 // trustInForce returns the trust config that governs this invocation: the
-// file --trust names (which must exist), else the first one the governance
-// commands would find; nil when there is none.
+// file --trust or config trust_file names (which must exist), else the
+// first one the governance commands would find; nil when there is none.
 func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 	t, err := a.loadTrust(flag, false)
-	if flag == "" && fail.Is(err, fail.NotFound) {
+	if flag == "" && fail.Is(err, fail.NotFound) && (a.Config == nil || a.Config.GetString("trust_file") == "") {
 		return nil, nil
 	}
 	return t, err
@@ -26,11 +26,26 @@ func (a *App) trustInForce(flag string) (*governance.Trust, error) {
 
 // authorizeRun resolves the signing key of a command that records a run
 // and decides who records it (governance.AuthorizeRun) under the trust
-// config in force.
+// config in force; with none found, a database that records one warns
+// (governance.UngovernedWarning).
 func (a *App) authorizeRun(trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
 	trust, err := a.trustInForce(trustFlag)
 	if err != nil {
 		return nil, err
+	}
+	if trust == nil && fileExists(a.Global.DB) {
+		st, err := a.openStore(context.Background(), true)
+		if err != nil {
+			return nil, err
+		}
+		w, err := governance.UngovernedWarning(context.Background(), st)
+		st.Close()
+		if err != nil {
+			return nil, err
+		}
+		if w != "" {
+			a.loud(w)
+		}
 	}
 	key, err := governance.ResolveSigningKey(sign.query(a))
 	if err != nil {

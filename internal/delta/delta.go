@@ -149,55 +149,16 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 	d.Summary.ComponentsAdded = len(d.Components.Added)
 	d.Summary.ComponentsRemoved = len(d.Components.Removed)
 	d.Summary.ComponentsUpgraded = len(d.Components.Upgraded)
-	d.Summary.GatesNewlyBlocking, d.Summary.GatesNewlyWarning = NewGates(base, cand)
-
-	// Baseline findings by identity key: one entry per id of the alias
-	// group, so any shared id matches.
-	type slot struct {
-		f    *engine.Finding
-		used bool
-	}
-	slots := make([]slot, len(base.Findings))
-	byID := map[string][]int{}
-	for i := range base.Findings {
-		f := &base.Findings[i]
-		slots[i].f = f
-		for _, id := range group(f) {
-			k := pkgKey(f) + "\x00" + id
-			byID[k] = append(byID[k], i)
+	pairs := pair(base, cand)
+	d.Summary.GatesNewlyBlocking, d.Summary.GatesNewlyWarning = newGates(base, cand, pairs)
+	used := make([]bool, len(base.Findings))
+	for _, i := range pairs {
+		if i >= 0 {
+			used[i] = true
 		}
 	}
-	// Candidates in a fixed order; an exact purl match is preferred, so two
-	// instances of one package at two versions pair with their own.
-	order := make([]*engine.Finding, len(cand.Findings))
-	for i := range cand.Findings {
-		order[i] = &cand.Findings[i]
-	}
-	match := func(f *engine.Finding, samePurl bool) int {
-		for _, id := range group(f) {
-			for _, i := range byID[pkgKey(f)+"\x00"+id] {
-				if !slots[i].used && (!samePurl || slots[i].f.Purl == f.Purl) {
-					return i
-				}
-			}
-		}
-		return -1
-	}
-	pairs := make([]int, len(order))
-	for j, f := range order {
-		pairs[j] = match(f, true)
-		if pairs[j] >= 0 {
-			slots[pairs[j]].used = true
-		}
-	}
-	for j, f := range order {
-		if pairs[j] < 0 {
-			if pairs[j] = match(f, false); pairs[j] >= 0 {
-				slots[pairs[j]].used = true
-			}
-		}
-	}
-	for j, c := range order {
+	for j := range cand.Findings {
+		c := &cand.Findings[j]
 		ch := Change{Ecosystem: c.Ecosystem, Name: c.Name, AdvisoryID: c.AdvisoryID, Aliases: c.Aliases, NewVersion: c.Version,
 			NewVerdict: c.Verdict, Severity: c.Severity.Band, Rule: c.Rule, FixedIn: c.FixedIn, FindingID: c.FindingID}
 		if pairs[j] < 0 {
@@ -205,7 +166,7 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 			d.Summary.New++
 			d.countNew(c.Verdict, "")
 		} else {
-			b := slots[pairs[j]].f
+			b := &base.Findings[pairs[j]]
 			ch.OldVersion, ch.OldVerdict, ch.BaselineID = b.Version, b.Verdict, b.FindingID
 			if b.Verdict == c.Verdict {
 				ch.Kind = Unchanged
@@ -218,11 +179,11 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 		}
 		d.Findings = append(d.Findings, ch)
 	}
-	for i := range slots {
-		if slots[i].used {
+	for i := range base.Findings {
+		if used[i] {
 			continue
 		}
-		b := slots[i].f
+		b := &base.Findings[i]
 		d.Summary.Fixed++
 		d.Findings = append(d.Findings, Change{Kind: Fixed, Ecosystem: b.Ecosystem, Name: b.Name, AdvisoryID: b.AdvisoryID,
 			Aliases: b.Aliases, OldVersion: b.Version, NewVersion: currentVersion(candInv, b), OldVerdict: b.Verdict,
@@ -239,19 +200,91 @@ func Compare(bl Baseline, base, cand *engine.Result, baseInv, candInv []Componen
 
 var kindRank = map[string]int{New: 0, VerdictChanged: 1, Fixed: 2, Unchanged: 3}
 
+// pair matches each finding of cand with a finding of base by identity
+// (package and any id of the alias group), an exact purl first so that two
+// instances of one package at two versions pair with their own: the index
+// into base.Findings, or -1 when the finding is new.
+func pair(base, cand *engine.Result) []int {
+	// Baseline findings by identity key: one entry per id of the alias
+	// group, so any shared id matches.
+	used := make([]bool, len(base.Findings))
+	byID := map[string][]int{}
+	for i := range base.Findings {
+		f := &base.Findings[i]
+		for _, id := range group(f) {
+			k := pkgKey(f) + "\x00" + id
+			byID[k] = append(byID[k], i)
+		}
+	}
+	match := func(f *engine.Finding, samePurl bool) int {
+		for _, id := range group(f) {
+			for _, i := range byID[pkgKey(f)+"\x00"+id] {
+				if !used[i] && (!samePurl || base.Findings[i].Purl == f.Purl) {
+					return i
+				}
+			}
+		}
+		return -1
+	}
+	pairs := make([]int, len(cand.Findings))
+	for j := range cand.Findings {
+		if pairs[j] = match(&cand.Findings[j], true); pairs[j] >= 0 {
+			used[pairs[j]] = true
+		}
+	}
+	for j := range cand.Findings {
+		if pairs[j] < 0 {
+			if pairs[j] = match(&cand.Findings[j], false); pairs[j] >= 0 {
+				used[pairs[j]] = true
+			}
+		}
+	}
+	return pairs
+}
+
 // NewGates names the gates of cand that block and did not block in base,
 // and those that warn and neither warned nor blocked in base, in cand's
-// order; nil when there are none.
+// order; nil when there are none. A gate that blocked (warned) in base as
+// well is new when what it counts grew: a finding counted against it now
+// is new, or its baseline finding was not counted against it; for
+// unchecked-budget, which counts components, more are unchecked than
+// before (docs/runs.md "Labels and baselines").
 func NewGates(base, cand *engine.Result) (block, warn []string) {
-	before := map[string]string{}
-	for _, g := range base.Gates {
-		before[g.Name] = g.Outcome
+	return newGates(base, cand, pair(base, cand))
+}
+
+func newGates(base, cand *engine.Result, pairs []int) (block, warn []string) {
+	before := map[string]*engine.Gate{}
+	for i := range base.Gates {
+		before[base.Gates[i].Name] = &base.Gates[i]
 	}
-	for _, g := range cand.Gates {
-		switch was := before[g.Name]; {
-		case g.Outcome == engine.GateBlock && was != engine.GateBlock:
+	index := map[string]int{}
+	for j := range cand.Findings {
+		index[cand.Findings[j].FindingID] = j
+	}
+	grew := func(g *engine.Gate, b *engine.Gate) bool {
+		if g.Name == engine.GateUnchecked {
+			return g.Observed > b.Observed
+		}
+		for _, id := range g.Findings {
+			j, ok := index[id]
+			if !ok || pairs[j] < 0 || !slices.Contains(b.Findings, base.Findings[pairs[j]].FindingID) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range cand.Gates {
+		g := &cand.Gates[i]
+		b := before[g.Name]
+		was := ""
+		if b != nil {
+			was = b.Outcome
+		}
+		switch {
+		case g.Outcome == engine.GateBlock && (was != engine.GateBlock || grew(g, b)):
 			block = append(block, g.Name)
-		case g.Outcome == engine.GateWarn && was != engine.GateWarn && was != engine.GateBlock:
+		case g.Outcome == engine.GateWarn && (was != engine.GateWarn && was != engine.GateBlock || grew(g, b)):
 			warn = append(warn, g.Name)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
 )
 
@@ -74,6 +75,50 @@ func TestNewGates(t *testing.T) {
 	}
 	if d := Compare(Baseline{Kind: "run"}, cand, cand, nil, nil); d.Summary.GatesNewlyBlocking != nil || d.Summary.GatesNewlyWarning != nil {
 		t.Errorf("same gates: %+v", d.Summary)
+	}
+}
+
+// TestNewGatesGrew: a gate that blocked in the baseline too is new when
+// what it counts grew — a new finding counted against it (a second
+// unknown-severity finding over unknowns_budget = 0), a baseline finding
+// that did not count and now does, more unchecked components — and not when
+// it counts the same findings at other versions.
+func TestNewGatesGrew(t *testing.T) {
+	f := func(id, name, adv, verdict string) engine.Finding {
+		return engine.Finding{FindingID: id, Ecosystem: "Go", Name: name, AdvisoryID: adv, Purl: "pkg:golang/" + name + "@" + id, Verdict: verdict}
+	}
+	gate := func(name, outcome string, observed int64, ids ...string) engine.Gate {
+		return engine.Gate{Name: name, Outcome: outcome, Observed: decimal.Int(observed), Findings: ids}
+	}
+	base := &engine.Result{
+		Findings: []engine.Finding{f("b1", "x/text", "GO-1", "passed"), f("b2", "x/crypto", "GO-2", "passed")},
+		Gates:    []engine.Gate{gate("unknowns-budget", "block", 1, "b1"), gate("unchecked-budget", "block", 3), gate("feed-age", "block", 40)},
+	}
+	cases := []struct {
+		name     string
+		findings []engine.Finding
+		gates    []engine.Gate
+		want     string
+	}{
+		{"same findings, upgraded", []engine.Finding{f("c1", "x/text", "GO-1", "passed")},
+			[]engine.Gate{gate("unknowns-budget", "block", 1, "c1"), gate("unchecked-budget", "block", 3), gate("feed-age", "block", 47)}, "[]"},
+		{"a new finding counted", []engine.Finding{f("c1", "x/text", "GO-1", "passed"), f("c3", "x/net", "GO-3", "passed")},
+			[]engine.Gate{gate("unknowns-budget", "block", 2, "c1", "c3")}, "[unknowns-budget]"},
+		{"a baseline finding counted now", []engine.Finding{f("c1", "x/text", "GO-1", "passed"), f("c2", "x/crypto", "GO-2", "passed")},
+			[]engine.Gate{gate("unknowns-budget", "block", 2, "c1", "c2")}, "[unknowns-budget]"},
+		{"more unchecked components", nil, []engine.Gate{gate("unchecked-budget", "block", 4)}, "[unchecked-budget]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cand := &engine.Result{Findings: tc.findings, Gates: tc.gates}
+			d := Compare(Baseline{Kind: "sbom"}, base, cand, nil, nil)
+			if got := fmt.Sprint(d.Summary.GatesNewlyBlocking); got != tc.want {
+				t.Errorf("GatesNewlyBlocking = %s, want %s", got, tc.want)
+			}
+			if got, _ := NewGates(base, cand); fmt.Sprint(got) != tc.want {
+				t.Errorf("NewGates = %v, want %s", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -373,6 +373,10 @@ func TestSeverityBase(t *testing.T) {
 		{"database word without CVSS", nil, "moderate", "4", "qualitative"},
 		{"a distro priority", []model.Severity{{Type: "Ubuntu", Score: "high"}}, "", "7", "qualitative"},
 		{"nothing", []model.Severity{bad}, "", "", ""},
+		{"a bare score", []model.Severity{{Type: "CVSS_V3", Score: "7.5"}}, "", "7.5", "cvss_v3.1"},
+		{"a bare score below 0 is no score", []model.Severity{{Type: "CVSS_V3", Score: "-1"}}, "", "", ""},
+		{"a bare score above 10 is no score", []model.Severity{{Type: "CVSS_V3", Score: "11"}}, "", "", ""},
+		{"a negative bare score does not hide a label", []model.Severity{{Type: "CVSS_V3", Score: "-0.5"}}, "HIGH", "7", "qualitative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -419,6 +423,7 @@ func TestSeverityResolution(t *testing.T) {
 		{"NVD Primary before a Secondary v4.0", []*model.Advisory{goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
 		{"a label after NVD", []*model.Advisory{ghsaLabel, goRec}, nil, ids, StepQualitative, "GHSA-aaaa", "qualitative", "9"},
 		{"NVD before an alias label", []*model.Advisory{ghsaLabel, goRec}, nvd, ids, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
+		{"a lower-case CVE alias finds its NVD record", []*model.Advisory{goRec}, nvd, []string{"GO-2026-1", "cve-2026-1001"}, StepNVD, "NVD CVE-2026-1001", "cvss_v3.1", "5.3"},
 		{"a rejected CVE does not count", []*model.Advisory{goRec}, nvd, []string{"GO-2026-1", "CVE-2026-2002"}, StepUnknown, "", "", ""},
 		{"unknown", []*model.Advisory{goRec}, nil, ids, StepUnknown, "", "", ""},
 	}

@@ -109,7 +109,7 @@ type scored struct {
 
 // bestCVSS picks a record's most specific CVSS (v4.0 > v3.1 > v3.0 > v2;
 // among entries of one version the first that scores); ok is false when
-// none scores.
+// none scores. A bare number in place of a vector scores only inside 0–10.
 func bestCVSS(adv *model.Advisory) (best scored, ok bool) {
 	for _, e := range adv.Severity {
 		rank, source := cvssRank(e.Type, e.Score)
@@ -118,7 +118,10 @@ func bestCVSS(adv *model.Advisory) (best scored, ok bool) {
 		}
 		c := scored{rank: rank, source: source}
 		if d, err := decimal.Parse(e.Score); err == nil {
-			c.score, c.bare = d.Clamp(decimal.Zero, decimal.Ten).Round3(), true
+			if d.Cmp(decimal.Zero) < 0 || d.Cmp(decimal.Ten) > 0 {
+				continue // no CVSS score lies outside 0–10: "-1" is not None (docs/dsl.md "Severity resolution")
+			}
+			c.score, c.bare = d.Round3(), true
 			c.base = c.score
 		} else {
 			var okv bool
@@ -199,7 +202,7 @@ func resolveSeverity(a *model.Advisory, group []*model.Advisory, ids []string, n
 				continue
 			}
 			rec := &nvd[i]
-			if rec.Status == "Rejected" {
+			if strings.EqualFold(rec.Status, "Rejected") {
 				s.resolution = append(s.resolution, StepNVD+": "+id+" is rejected by NVD")
 				continue
 			}
@@ -233,12 +236,12 @@ func resolveSeverity(a *model.Advisory, group []*model.Advisory, ids []string, n
 	return s
 }
 
-// sortedCVEs returns the CVE ids among ids, sorted.
+// sortedCVEs returns the CVE ids among ids, upper-cased and sorted.
 func sortedCVEs(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if strings.HasPrefix(id, "CVE-") {
-			out = append(out, id)
+		if len(id) > 4 && strings.EqualFold(id[:4], "CVE-") {
+			out = append(out, strings.ToUpper(id)) // NVD spells ids upper-case; an alias "cve-…" is the same CVE
 		}
 	}
 	slices.Sort(out)

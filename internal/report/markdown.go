@@ -65,6 +65,19 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 		fmt.Fprintf(&b, "\nWhy a finding is blocked: `stella policy explain latest --vuln %s` after recording the run (`--record`), or its `explain` member in `--format json`.\n",
 			blocked[0].AdvisoryID)
 	}
+	if len(r.Warnings) > 0 {
+		// What the inputs did not let stella see (ranges not evaluated,
+		// components without versions, stale data…): a PASSED comment must
+		// not hide it (docs/output.md "Markdown").
+		fmt.Fprintf(&b, "\n### Warnings\n\n")
+		for i, wn := range r.Warnings {
+			if i == markdownTop {
+				fmt.Fprintf(&b, "- and %d more (`--format json`: `warnings`)\n", len(r.Warnings)-markdownTop)
+				break
+			}
+			fmt.Fprintf(&b, "- %s\n", mdText(wn))
+		}
+	}
 	_, err := io.WriteString(w, escape(b.String(), true))
 	return err
 }
@@ -76,6 +89,12 @@ func markdownDelta(b *strings.Builder, d *delta.Delta) {
 	fmt.Fprintf(b, "\n### Changes against %s `%s` (%s)\n\n", d.Baseline.Kind, mdCode(d.Baseline.Ref), d.Baseline.Verdict)
 	fmt.Fprintf(b, "Findings: **%d new** (%d newly blocked, %d newly warned), %d fixed, %d unchanged, %d verdict changed. Components: %d added, %d removed, %d upgraded.\n",
 		s.New, s.NewBlocked, s.NewWarned, s.Fixed, s.Unchanged, s.VerdictChanged, s.ComponentsAdded, s.ComponentsRemoved, s.ComponentsUpgraded)
+	if len(s.GatesNewlyBlocking) > 0 {
+		fmt.Fprintf(b, "\nGates newly blocking: **%s** (`--fail-on new-blocked` fails on them too).\n", mdText(strings.Join(s.GatesNewlyBlocking, ", ")))
+	}
+	if len(s.GatesNewlyWarning) > 0 {
+		fmt.Fprintf(b, "\nGates newly warning: **%s**.\n", mdText(strings.Join(s.GatesNewlyWarning, ", ")))
+	}
 	var rows []delta.Change
 	for _, f := range d.Findings {
 		if f.Kind != delta.Unchanged {

@@ -285,6 +285,20 @@ func TestMarkdownDelta(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "golden.delta.markdown", buf.Bytes())
+
+	// A gate that blocks now and did not in the baseline is what fails
+	// --fail-on new-blocked even when no finding is newly blocked: the
+	// comment says so (docs/output.md "Markdown").
+	d.Summary.GatesNewlyBlocking, d.Summary.GatesNewlyWarning = []string{"unknowns-budget"}, []string{"epss-threshold"}
+	buf.Reset()
+	if err := Markdown(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Gates newly blocking: **unknowns-budget**", "Gates newly warning: **epss-threshold**"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("markdown lacks %q:\n%s", want, buf.String())
+		}
+	}
 }
 
 // TestMarkdownInputHTML: values from the inputs (versions, fixed-in

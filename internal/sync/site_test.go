@@ -68,15 +68,20 @@ func siteKey(t *testing.T) *attest.Key {
 // forged push could touch, as text, so that "unchanged" is exact.
 func pgState(t *testing.T, conn *pgx.Conn) string {
 	t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
+	return pgDump(t, conn,
 		`SELECT source_site, exception_id, status, data FROM policy.exceptions ORDER BY 1, 2`,
 		`SELECT source_site, policy_id, version, state, updated_by FROM policy.policy_lifecycle ORDER BY 1, 2, 3`,
 		`SELECT site_id, label FROM policy.sites ORDER BY 1`,
 		`SELECT source_site, table_name, seq FROM policy.sync_cursors ORDER BY 1, 2`,
 		`SELECT source_site, count(*) FROM policy.governance_statements GROUP BY 1 ORDER BY 1`,
-		`SELECT source_site, count(*) FROM policy.site_pushes GROUP BY 1 ORDER BY 1`,
-	} {
+		`SELECT source_site, count(*) FROM policy.site_pushes GROUP BY 1 ORDER BY 1`)
+}
+
+// pgDump is the rows of each query, as text.
+func pgDump(t *testing.T, conn *pgx.Conn, queries ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range queries {
 		rows, err := conn.Query(context.Background(), q)
 		if err != nil {
 			t.Fatal(err)

@@ -245,6 +245,9 @@ func (p *pusher) prepare(ctx context.Context) error {
 	if err := p.checkSite(ctx); err != nil {
 		return err
 	}
+	if err := p.checkFork(ctx); err != nil {
+		return err
+	}
 	return p.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM policy.sites WHERE site_id = $1)`, p.site).Scan(&p.known)
 }
 

@@ -804,12 +804,35 @@ func TestRetriesTransientFailure(t *testing.T) {
 
 // TestRestoredBackup: a site whose database was restored from a backup older
 // than its last sync starts the tables over (with a warning): rows the
-// shared database has are kept, new ones are sent, and an audit chain that
-// forked from the one already sent is refused.
+// shared database has are kept and nothing is lost. Once the restored
+// database records anything, its audit chain forks from the one already
+// sent, and the next sync is refused before it writes anything
+// (TestForkRefusedFirst).
 func TestRestoredBackup(t *testing.T) {
 	dsn := pgtest.DB(t)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "stella.db")
+	st := restoredSite(t, dsn, nil)
+	rep := mustPush(t, st, dsn, Options{})
+	if len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "restored from a backup") {
+		t.Fatalf("warnings %q", rep.Warnings)
+	}
+	if r := tableReport(t, rep, "runs"); r.Sent != 1 || r.Inserted != 0 || r.Unchanged != 1 {
+		t.Fatalf("runs after the restore: %+v", r)
+	}
+	conn := pgConnect(t, dsn)
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs`); n != 3 {
+		t.Fatalf("%d runs; the restore must not lose the ones already sent", n)
+	}
+	if rep := mustPush(t, st, dsn, Options{}); len(rep.Warnings) != 0 || rep.Sent() != 0 {
+		t.Fatalf("the sync after the rescan: %+v", rep)
+	}
+}
+
+// restoredSite records run a, backs the database up, records runs b and
+// c, syncs, and restores the backup: PostgreSQL has three runs, the site
+// one. check, when set, runs on PostgreSQL after the sync.
+func restoredSite(t *testing.T, dsn string, check func()) *store.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "stella.db")
 	st := openStore(t, path, "acme")
 	recordRun(t, st, "a", 1, "")
 	st.Close()
@@ -822,40 +845,81 @@ func TestRestoredBackup(t *testing.T) {
 	recordRun(t, st, "c", 1, "")
 	mustPush(t, st, dsn, Options{})
 	st.Close()
-
+	if check != nil {
+		check()
+	}
 	for _, suffix := range []string{"-wal", "-shm"} {
 		os.Remove(path + suffix)
 	}
 	if err := os.WriteFile(path, backup, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// More is written after the restore than before it: the local log
-	// grows past the cursor, with other rows at the same positions.
-	st = openStore(t, path, "acme")
-	var after []string
-	for _, team := range []string{"d", "e", "f", "g"} {
-		after = append(after, recordRun(t, st, team, 1, ""))
-	}
-	rep := mustPush(t, st, dsn, Options{Tables: []string{"runs", "findings"}})
-	if len(rep.Warnings) != 2 || !strings.Contains(rep.Warnings[0], "restored from a backup") {
-		t.Fatalf("warnings %q", rep.Warnings)
-	}
-	if r := tableReport(t, rep, "runs"); r.Sent != 5 || r.Inserted != 4 || r.Unchanged != 1 {
-		t.Fatalf("runs after the restore: %+v", r)
-	}
+	return openStore(t, path, "acme")
+}
+
+// pgRows is every row of the tables this test package syncs, as text, so
+// that "nothing was written" is exact.
+func pgRows(t *testing.T, conn *pgx.Conn) string {
+	t.Helper()
+	return pgDump(t, conn,
+		`SELECT run_id, verdict FROM policy.runs ORDER BY 1`,
+		`SELECT run_id, finding_id FROM policy.findings ORDER BY 1, 2`,
+		`SELECT digest FROM policy.explains ORDER BY 1`,
+		`SELECT source_site, seq, event_hash FROM policy.audit_events ORDER BY 1, 2`,
+		`SELECT source_site, table_name, seq, last_row, rows_sent FROM policy.sync_cursors ORDER BY 1, 2`,
+		`SELECT site_id, label, last_sync_at FROM policy.sites ORDER BY 1`)
+}
+
+// TestForkRefusedFirst: a local audit chain that is not the one this site
+// already sent — restored from an older backup and written to since, or
+// edited after the last sync — is refused before a single row of any table
+// is written (runs come before audit events in a sync), also when only
+// other tables are synced and in a dry run.
+func TestForkRefusedFirst(t *testing.T) {
+	dsn := pgtest.DB(t)
 	conn := pgConnect(t, dsn)
-	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = ANY($1)`, after); n != 4 {
-		t.Fatalf("%d of the 4 runs recorded after the restore were sent", n)
+	var before string
+	st := restoredSite(t, dsn, func() { before = pgRows(t, conn) })
+	forked := recordRun(t, st, "d", 1, "") // its events take seqs PostgreSQL has for b's run
+	for _, o := range []Options{{}, {Tables: []string{"runs", "findings"}}, {DryRun: true}, {Batch: 1}} {
+		_, err := push(t, st, dsn, o)
+		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "forked") || !strings.Contains(err.Error(), "nothing was sent") {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		if after := pgRows(t, conn); after != before {
+			t.Fatalf("%+v: PostgreSQL changed by a refused sync:\n%s\nwas\n%s", o, after, before)
+		}
 	}
-	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs`); n != 7 {
-		t.Fatalf("%d runs; the restore must not lose the ones already sent", n)
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE run_id = $1`, forked); n != 0 {
+		t.Fatalf("the forked run was sent")
 	}
-	if rep := mustPush(t, st, dsn, Options{Tables: []string{"runs", "findings"}}); len(rep.Warnings) != 0 || rep.Sent() != 0 {
-		t.Fatalf("the sync after the rescan: %+v", rep)
+}
+
+// TestEditedChainRefusedFirst: an audit event not yet sent that no longer
+// links to the chain (edited in the local database) stops the sync before
+// the runs it records are sent.
+func TestEditedChainRefusedFirst(t *testing.T) {
+	dsn := pgtest.DB(t)
+	st, path := newSite(t, "acme")
+	recordRun(t, st, "a", 1, "")
+	mustPush(t, st, dsn, Options{})
+	conn := pgConnect(t, dsn)
+	before := pgRows(t, conn)
+	recordRun(t, st, "b", 1, "")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	_, err = push(t, st, dsn, Options{Tables: []string{"audit_events"}})
-	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "audit event") {
-		t.Fatalf("forked audit chain: %v", err)
+	defer db.Close()
+	if _, err := db.Exec(`DROP TRIGGER audit_events_no_update; UPDATE audit_events SET actor = 'mallory' WHERE seq = (SELECT max(seq) FROM audit_events)`); err != nil {
+		t.Fatal(err)
+	}
+	_, err = push(t, st, dsn, Options{})
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "nothing was sent") {
+		t.Fatalf("edited local chain: %v", err)
+	}
+	if after := pgRows(t, conn); after != before {
+		t.Fatalf("PostgreSQL changed by a refused sync:\n%s\nwas\n%s", after, before)
 	}
 }
 

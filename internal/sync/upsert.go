@@ -159,6 +159,92 @@ func (p *pusher) checkChain(ctx context.Context, tx pgx.Tx, rows [][]any) error 
 	return nil
 }
 
+// checkFork runs before a sync sends any row, after the site's identity
+// (checkSite; docs/sync.md "Restored databases and forks"): the local audit chain
+// must extend the one this site already sent. The events at the shorter
+// chain's head must be the same event (hashes chain, so the events before
+// agree too), and every local event after PostgreSQL's head must link from
+// it. Otherwise the runs and findings those events record belong to
+// another history, and none of them is sent.
+func (p *pusher) checkFork(ctx context.Context) error {
+	var rseq int64
+	rhash := store.GenesisHash
+	if p.rep.Target != "" { // else a dry run before the schema exists
+
+		err := p.conn.QueryRow(ctx, `SELECT seq, event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2
+		ORDER BY seq DESC LIMIT 1`, p.tenant, p.site).Scan(&rseq, &rhash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+	}
+	var head store.Checkpoint
+	var at []store.Event
+	err := p.st.View(ctx, func(tx *store.Tx) (err error) {
+		if head, err = tx.Head(ctx); err != nil {
+			return err
+		}
+		at, err = tx.Events(ctx, store.EventFilter{SinceSeq: rseq - 1, Limit: 1})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	seq, local := rseq, ""
+	switch {
+	case rseq == 0:
+	case head.Seq < rseq: // restored from an older backup: compare at the local head
+		seq, local = head.Seq, head.EventHash
+		if seq > 0 {
+			err = p.conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
+				p.tenant, p.site, seq).Scan(&rhash)
+			if errors.Is(err, pgx.ErrNoRows) {
+				rhash = ""
+			} else if err != nil {
+				return err
+			}
+		}
+	case len(at) == 1 && at[0].Seq == rseq:
+		local = at[0].EventHash
+	}
+	if seq > 0 && local != rhash {
+		return fail.New(fail.Integrity, "audit event %d of site %s, tenant %s, is %s here but %s in PostgreSQL: the local audit chain forked "+
+			"from the one this site already sent (the database was restored from an older backup and written to since, or another "+
+			"database shares this site id); nothing was sent (docs/sync.md \"Restored databases and forks\")", seq, p.site, p.tenant, orNone(local), orNone(rhash))
+	}
+	if head.Seq <= rseq {
+		return nil
+	}
+	chain := store.ResumeChain(p.tenant, rseq, rhash)
+	for after := rseq; after < head.Seq; {
+		var page []store.Event
+		err := p.st.View(ctx, func(tx *store.Tx) (err error) {
+			page, err = tx.Events(ctx, store.EventFilter{SinceSeq: after, Limit: 1000})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if err := chain.Add(e); err != nil {
+				return fail.New(fail.Integrity, "local audit log of tenant %s: %v; nothing was sent (run `stella store check`)", p.tenant, err)
+			}
+		}
+		after = page[len(page)-1].Seq
+	}
+	return nil
+}
+
+// orNone names a missing event hash.
+func orNone(hash string) string {
+	if hash == "" {
+		return "missing"
+	}
+	return hash
+}
+
 // auditEvent reads a converted audit_events row (remoteCols order).
 func auditEvent(r []any) (store.Event, error) {
 	t := tableNamed("audit_events")
