@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // ReplayTable writes the terminal form of `policy replay` (docs/runs.md
@@ -77,12 +78,28 @@ func RunSummary(w io.Writer, s *run.Summary, o Options) error {
 	printf(w, "  verdict   %s%s\n", p.verdictWord(s.Verdict), shadow)
 	v := s.ByVerdict
 	printf(w, "  findings  %d: %d blocked, %d warned, %d passed, %d quieted, %d ignored\n", s.Findings, v.Blocked, v.Warned, v.Passed, v.Quieted, v.Ignored)
+	if s.Unchecked != nil {
+		printf(w, "  unchecked %s\n", runUnchecked(s))
+	}
 	if s.Signed {
 		printf(w, "  signed    policy.run@1 by %s\n", s.Signer)
 	} else {
 		printf(w, "  signed    no\n")
 	}
 	return nil
+}
+
+// runUnchecked is policy run's unchecked line (docs/runs.md "A run, end
+// to end"): "3 components (Debian:12 2, PyPI 1), budget 0 (--unchecked-budget)".
+func runUnchecked(s *run.Summary) string {
+	out := text.Count(*s.Unchecked, "component", "components")
+	if len(s.UncheckedByEcosystem) > 0 {
+		out += " (" + ecosystemList(s.UncheckedByEcosystem) + ")"
+	}
+	if s.UncheckedBudget != nil {
+		out += ", budget " + s.UncheckedBudget.String()
+	}
+	return out
 }
 
 // policyRef is P-n@v, or the policy id alone for a policy file.

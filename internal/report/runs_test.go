@@ -108,6 +108,14 @@ func TestRunTables(t *testing.T) {
 				Signed: true, Signer: "k1"}, Options{})
 		}, "run run:a\n  policy    P-1@2 sha256:i1\n  snapshot  snap:1\n  evaluated 2025-06-01T00:00:00Z\n  verdict   BLOCKED\n" +
 			"  findings  3: 1 blocked, 0 warned, 2 passed, 0 quieted, 0 ignored\n  signed    policy.run@1 by k1\n"},
+		{"summary, unchecked and budget", func(w *bytes.Buffer) error {
+			return RunSummary(w, &run.Summary{RunID: "run:a", PolicyID: "P-1", PolicyVersion: 2, IRDigest: "sha256:i1", SnapshotID: "snap:1",
+				EvaluationTime: "2025-06-01T00:00:00Z", Verdict: "blocked", Unchecked: &three,
+				UncheckedByEcosystem: []engine.EcosystemCount{{Ecosystem: "Debian:12", Components: 2}, {Ecosystem: "PyPI", Components: 1}},
+				UncheckedBudget:      rec.Inputs.UncheckedBudget}, Options{})
+		}, "run run:a\n  policy    P-1@2 sha256:i1\n  snapshot  snap:1\n  evaluated 2025-06-01T00:00:00Z\n  verdict   BLOCKED\n" +
+			"  findings  0: 0 blocked, 0 warned, 0 passed, 0 quieted, 0 ignored\n" +
+			"  unchecked 3 components (Debian:12 2, PyPI 1), budget 0 (--unchecked-budget)\n  signed    no\n"},
 		{"summary, set, shadow, again, unsigned", func(w *bytes.Buffer) error {
 			return RunSummary(w, &run.Summary{RunID: "run:b", Existing: true, PolicyID: "set", IRDigest: "sha256:s", SnapshotID: "snap:1",
 				EvaluationTime: "2025-06-01T00:00:00Z", Shadow: true, Verdict: "passed", Set: set}, Options{})

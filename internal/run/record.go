@@ -34,6 +34,9 @@ type Recorded struct {
 	// recorded).
 	Lessons    []store.Lesson
 	LessonsErr error
+	// UncheckedByEcosystem is the evaluation's count of unchecked
+	// components per ecosystem (the record keeps only the total).
+	UncheckedByEcosystem []engine.EcosystemCount
 }
 
 // Record records an evaluated outcome (a failed one as a failed run): the
@@ -56,6 +59,9 @@ func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (
 		rec = FailedRecord(st.Tenant(), m, o.Err)
 	}
 	out := &Recorded{Record: rec}
+	if o.Result != nil {
+		out.UncheckedByEcosystem = o.Result.Summary.UncheckedByEcosystem
+	}
 	if key != nil && o.Result != nil {
 		payload, err := statement(rec, o.Result)
 		if err != nil {

@@ -25,9 +25,17 @@ type Summary struct {
 	ByVerdict      engine.VerdictCounts `json:"byVerdict"`
 	FindingsDigest string               `json:"findingsDigest"`
 	ExplainsDigest string               `json:"explainsDigest"`
-	Signed         bool                 `json:"signed"`
-	Signer         string               `json:"signer,omitempty"`
-	Set            *store.RecordSet     `json:"set,omitempty"` // the members of a set run
+	// Unchecked counts the components no advisory input could check
+	// (docs/output.md "Coverage"; nil for a run recorded before it was),
+	// UncheckedByEcosystem names their ecosystems (known only when this
+	// invocation evaluated it), and UncheckedBudget is the gate on them
+	// with its source (docs/runs.md "What a record proves").
+	Unchecked            *int                    `json:"unchecked,omitempty"`
+	UncheckedByEcosystem []engine.EcosystemCount `json:"uncheckedByEcosystem,omitempty"`
+	UncheckedBudget      *store.RecordBudget     `json:"uncheckedBudget,omitempty"`
+	Signed               bool                    `json:"signed"`
+	Signer               string                  `json:"signer,omitempty"`
+	Set                  *store.RecordSet        `json:"set,omitempty"` // the members of a set run
 }
 
 // Summary summarizes what Record stored.
@@ -36,7 +44,8 @@ func (r *Recorded) Summary() Summary {
 	s := Summary{RunID: rec.RunID, Existing: r.Existing, PolicyID: rec.Policy.PolicyID, PolicyVersion: rec.Policy.Version,
 		IRDigest: rec.Policy.IRDigest, SnapshotID: rec.Inputs.SnapshotID, EvaluationTime: rec.Inputs.EvaluationTime,
 		Shadow: rec.Shadow, Verdict: rec.Verdict, Findings: rec.Stats.Findings, ByVerdict: rec.Stats.ByVerdict,
-		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: r.Envelope != nil, Set: rec.Set}
+		FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains, Signed: r.Envelope != nil, Set: rec.Set,
+		Unchecked: rec.Stats.Unchecked, UncheckedByEcosystem: r.UncheckedByEcosystem, UncheckedBudget: rec.Inputs.UncheckedBudget}
 	if r.Envelope != nil {
 		if env, err := attest.ParseEnvelope("envelope", r.Envelope); err == nil && len(env.Signatures) > 0 {
 			s.Signer = env.Signatures[0].KeyID
