@@ -71,11 +71,18 @@ func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, e
 
 // authorizeRun resolves the signing key of a command that records a run
 // and decides who records it (governance.AuthorizeRun) under the trust
-// config in force.
+// config in force; with none found, a database that records one warns
+// (governance.Site.WarnUngoverned).
 func (a *App) authorizeRun(ctx context.Context, trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
-	trust, err := a.site().InForce(ctx, trustFlag)
+	s := a.site()
+	trust, err := s.InForce(ctx, trustFlag)
 	if err != nil {
 		return nil, err
+	}
+	if trust == nil {
+		if err := s.WarnUngoverned(ctx); err != nil {
+			return nil, err
+		}
 	}
 	key, err := governance.ResolveSigningKey(sign.query(a))
 	if err != nil {

@@ -79,7 +79,8 @@ func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, a
 	if err != nil {
 		return err
 	}
-	trusted, err := governance.VerifyKeys(ctx, append(append([]string(nil), opts.keys...), opts.roots...), trust, app.existingStore(ctx))
+	refs := append(append([]string(nil), opts.keys...), opts.roots...)
+	trusted, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
 	if err != nil {
 		return err
 	}
@@ -91,6 +92,11 @@ func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, a
 	})
 	if err != nil {
 		return err
+	}
+	if !rep.EmbeddedKey {
+		if err := governance.CheckRunSigners(ctx, trust, refs, rep.Signers, rep.Mode, app.existingStore(ctx)); err != nil {
+			return fail.New(fail.Integrity, "%s: verification failed: %v", path, err)
+		}
 	}
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)
@@ -133,7 +139,11 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
 		return a, false, nil
 	}
-	if _, err := a.Verify(ctx, trusted); err != nil {
+	er, err := a.Verify(ctx, trusted)
+	if err == nil {
+		err = governance.CheckRunSigners(ctx, trust, f.keys, er.Signers, a.Record.Mode, app.existingStore(ctx))
+	}
+	if err != nil {
 		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
 	}
 	return a, true, nil

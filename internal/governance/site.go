@@ -172,11 +172,11 @@ func (s *Site) LoadTrust(ctx context.Context, flag string, create bool) (*Trust,
 }
 
 // InForce is the trust config that governs this invocation: the file flag
-// names (which must exist), else the first one LoadTrust finds; nil when
-// there is none.
+// or the configured trust_file names (which must exist), else the first one
+// LoadTrust finds; nil when there is none.
 func (s *Site) InForce(ctx context.Context, flag string) (*Trust, error) {
 	t, err := s.LoadTrust(ctx, flag, false)
-	if flag == "" && fail.Is(err, fail.NotFound) {
+	if flag == "" && s.Lookup.Configured == "" && fail.Is(err, fail.NotFound) {
 		return nil, nil
 	}
 	return t, err
@@ -195,6 +195,24 @@ func (s *Site) Registry(ctx context.Context, flag string, mustExist bool) (*Regi
 		return nil, err
 	}
 	return &Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
+}
+
+// WarnUngoverned says loudly when the database records a trust config
+// although none is in force here (UngovernedWarning).
+func (s *Site) WarnUngoverned(ctx context.Context) error {
+	if _, err := os.Stat(s.DB); err != nil {
+		return nil
+	}
+	st, err := s.Open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w, err := UngovernedWarning(ctx, st)
+	if w != "" {
+		s.Loud(w)
+	}
+	return err
 }
 
 // BundleApprovals judges the approvals bundles carry by this site's trust
