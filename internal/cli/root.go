@@ -23,6 +23,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
@@ -117,7 +118,9 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return nil
 	}
 	err = root.ExecuteContext(context.Background())
-	app.auditIRMismatch(err)
+	if rerr := app.site().RecordIRMismatch(context.Background(), err); rerr != nil {
+		app.infof("stella: warning: could not record %s: %v", governance.EventIRHashMismatch, rerr)
+	}
 	if outBuf != nil && (err == nil || isGateOutcome(err)) {
 		// A report that cannot be written outranks a gate verdict: the
 		// caller must not take a missing file for a complete run.
