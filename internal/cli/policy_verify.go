@@ -53,9 +53,7 @@ attested IR, and the archive manifest's own signature (policy export
 Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 2 for unusable keys.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyVerify(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runPolicyVerify),
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.keys, "key", nil, "trusted public key: a PEM file, or a registered key name or id (repeatable)")
@@ -68,7 +66,8 @@ Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 // embeddedWarning is what --insecure-embedded-key prints.
 const embeddedWarning = "warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it"
 
-func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVerifyOptions) error {
+func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, args []string) error {
+	path := args[0]
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -76,7 +75,7 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		}
 		return fail.New(fail.Invalid, "%s: cannot read: %v", path, unwrapPath(err))
 	}
-	trust, err := app.trustInForce(opts.trust)
+	trust, err := app.site().InForce(ctx, opts.trust)
 	if err != nil {
 		return err
 	}
@@ -128,7 +127,7 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 	if err != nil {
 		return nil, false, err
 	}
-	trust, err := app.trustInForce("")
+	trust, err := app.site().InForce(ctx, "")
 	if err != nil {
 		return nil, false, err
 	}
