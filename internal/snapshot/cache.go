@@ -216,7 +216,7 @@ func (c *advCache) read() *cacheEntry {
 		return nil
 	}
 	var doc IndexDoc
-	if decodeIndex(index, &doc) != nil || doc.Schema != IndexSchema {
+	if decodeIndex(index, &doc, false) != nil || doc.Schema != IndexSchema {
 		return nil
 	}
 	x, err := openIndexFile(dataPath, data.Print, data.Size, &doc)

@@ -117,7 +117,7 @@ func toV2(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	var doc IndexDoc
-	if err := decodeIndex(text, &doc); err != nil {
+	if err := decodeIndex(text, &doc, true); err != nil {
 		t.Fatal(err)
 	}
 	text = canonText(olderIndex(&doc, indexSchemaV2))

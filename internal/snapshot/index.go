@@ -46,6 +46,9 @@ type IndexDoc struct {
 	// Select is what Index.Select needs of every record besides the
 	// packages (version 2; nil in version 1).
 	Select *selection `json:"select,omitempty"`
+	// dropped: the records' digests were left out when it was decoded
+	// (decodeIndex).
+	dropped bool
 }
 
 // Record locates one advisory in the data file.
@@ -192,8 +195,17 @@ func checkSchema(doc *IndexDoc) error {
 	return nil
 }
 
-// digests reports whether the index gives each record's digest (version 3).
-func (doc *IndexDoc) digests() bool { return doc.Schema == IndexSchema }
+// digests reports whether the index gives each record's digest (version 3,
+// unless they were dropped).
+func (doc *IndexDoc) digests() bool { return doc.Schema == IndexSchema && !doc.dropped }
+
+// dropDigests leaves out the records' digests.
+func (doc *IndexDoc) dropDigests() {
+	for i := range doc.Advisories {
+		doc.Advisories[i].Digest = ""
+	}
+	doc.dropped = true
+}
 
 // checkSelect checks the shape of a version 2 index's selection: one alias
 // group (or -1) per record, and positions of records in order. That the

@@ -36,7 +36,7 @@ func indexTexts(t testing.TB) [][]byte {
 // encoding/json.
 func TestDecodeIndex(t *testing.T) {
 	for _, b := range indexTexts(t) {
-		got, ok := scanIndex(b)
+		got, ok := scanIndex(b, true)
 		if !ok {
 			t.Fatalf("an index stella wrote (%d bytes) did not take the one pass", len(b))
 		}
@@ -46,6 +46,16 @@ func TestDecodeIndex(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatal("the one pass decodes an index differently from encoding/json")
+		}
+		// Without digests (a frozen set read from the cache): the same
+		// index, its records' digests left out.
+		var short IndexDoc
+		if err := decodeIndex(b, &short, false); err != nil {
+			t.Fatal(err)
+		}
+		got.dropDigests()
+		if !reflect.DeepEqual(short, got) || short.digests() {
+			t.Fatal("decoding without digests gives another index, or one with digests")
 		}
 	}
 	for _, c := range []struct{ text, why string }{
@@ -62,12 +72,12 @@ func TestDecodeIndex(t *testing.T) {
 		{`{"data":"d","advisories":[],"packages":[],"schema":"x"}`, "keys out of order"},
 		{`{"advisories":[],"data":"d","packages":[],"schema":"x"} `, "trailing space"},
 	} {
-		_, ok := scanIndex([]byte(c.text))
+		_, ok := scanIndex([]byte(c.text), true)
 		if ok != (c.why == "") {
 			t.Errorf("%s: one pass %v, want %v", c.text, ok, c.why == "")
 		}
 		var got, want IndexDoc
-		gerr, werr := decodeIndex([]byte(c.text), &got), json.Unmarshal([]byte(c.text), &want)
+		gerr, werr := decodeIndex([]byte(c.text), &got, true), json.Unmarshal([]byte(c.text), &want)
 		if (gerr == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s (%s): decodeIndex %+v, %v; encoding/json %+v, %v", c.text, c.why, got, gerr, want, werr)
 		}
@@ -84,7 +94,7 @@ func FuzzDecodeIndex(f *testing.F) {
 	}
 	f.Add([]byte(`{"advisories":[{"id":"A","length":2,"offset":1}],"data":"advisories.json","packages":[{"advisories":[0],"ecosystem":"npm","name":"a"}],"schema":"s","select":{"always":[],"group":[-1]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, ok := scanIndex(b)
+		got, ok := scanIndex(b, true)
 		if !ok {
 			return
 		}

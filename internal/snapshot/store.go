@@ -279,7 +279,7 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 				defer close(idxDone)
 				data, err := readFile(fsys, f)
 				if err == nil {
-					err = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc) })
+					err = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc, true) })
 				}
 				idxErr = err
 			}()
@@ -315,7 +315,7 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 			idxDone = make(chan struct{})
 			go func() {
 				defer close(idxDone)
-				idxErr = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc) })
+				idxErr = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc, true) })
 			}()
 		case VEXFile:
 			s.Digests.VEX = f.Digest
