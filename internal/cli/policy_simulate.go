@@ -202,7 +202,7 @@ type evalFlags struct {
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	f.StringVar(&e.maxAge, "max-feed-age", "", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (default 7d, or the policy's settings max_feed_age_days, which blocks; given, it can only tighten that)")
 	e.flags = f
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
@@ -229,7 +229,11 @@ func (e *evalFlags) spec(getenv func(string) string) (spec run.Spec, err error) 
 			spec.UncheckedSource = store.BudgetEnv
 		}
 	}
-	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
+	age := e.maxAge
+	if spec.MaxFeedAgeGiven = age != ""; !spec.MaxFeedAgeGiven {
+		age = "7d"
+	}
+	spec.MaxFeedAge, err = parseAge("--max-feed-age", age)
 	return spec, err
 }
 
