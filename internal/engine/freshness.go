@@ -18,11 +18,12 @@ type Freshness struct {
 	NewestModified string `json:"newestModified,omitempty"` // "" when no advisory has a modified time
 	AgeDays        int    `json:"ageDays"`                  // whole days from it to the evaluation time; 0 when it is later
 	MaxAge         string `json:"maxAge,omitempty"`         // the warning limit ("7d", "36h", "3650d"); "" when none
-	MaxAgeFrom     string `json:"maxAgeFrom,omitempty"`     // where MaxAge comes from: "--max-feed-age" or "max_feed_age_days"
+	MaxAgeFrom     string `json:"maxAgeFrom,omitempty"`     // "max_feed_age_days" when the policy's setting is the limit; "" for --max-feed-age
 	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
 }
 
-// Where a feed age limit comes from (Freshness.MaxAgeFrom).
+// Where a feed age limit comes from, as the warning names it
+// (Freshness.MaxAgeFrom holds limitSetting; "" is the flag).
 const (
 	limitFlag    = "--max-feed-age"
 	limitSetting = "max_feed_age_days"
@@ -96,13 +97,13 @@ func freshness(times []string, at time.Time, limit feedLimit) (*Freshness, []str
 	switch {
 	case limit.days != nil:
 		f.MaxAge, f.MaxAgeFrom = limit.days.String()+"d", limitSetting
-		over = limit.days.String() + " days"
+		over = limit.days.String() + " days (" + limitSetting + ")"
 		if *limit.days == decimal.One {
-			over = "1 day"
+			over = "1 day (" + limitSetting + ")"
 		}
 	case limit.age > 0:
-		f.MaxAge, f.MaxAgeFrom = text.Age(limit.age), limitFlag
-		over = f.MaxAge
+		f.MaxAge = text.Age(limit.age)
+		over = f.MaxAge + " (" + limitFlag + ")"
 	}
 	if newest.IsZero() {
 		if len(times) == 0 {
@@ -126,7 +127,7 @@ func freshness(times []string, at time.Time, limit feedLimit) (*Freshness, []str
 		return f, warnings
 	}
 	return f, append(warnings, "advisory data is stale: the newest advisory was modified "+f.NewestModified+", "+
-		text.Count(f.AgeDays, "day", "days")+" before the evaluation time, more than "+over+" ("+f.MaxAgeFrom+"); refresh the feeds")
+		text.Count(f.AgeDays, "day", "days")+" before the evaluation time, more than "+over+"; refresh the feeds")
 }
 
 // feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the
