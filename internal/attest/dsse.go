@@ -9,7 +9,6 @@ import (
 	"sort"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/stella-policy/stella/internal/fail"
 )
@@ -28,11 +27,7 @@ func Sign(ctx context.Context, payloadType string, payload []byte, keys ...*Key)
 		if !k.CanSign() {
 			return nil, fail.New(fail.Invalid, "key %s is a public key; signing needs the private key file", k.ID)
 		}
-		sv, err := k.sigstoreSigner()
-		if err != nil {
-			return nil, err
-		}
-		signers = append(signers, &adapter{key: k, sv: sv})
+		signers = append(signers, adapter{k})
 	}
 	es, err := dsse.NewEnvelopeSigner(signers...)
 	if err != nil {
@@ -85,11 +80,7 @@ func Verify(ctx context.Context, env *Envelope, trusted []*Key) ([]byte, []strin
 			continue // duplicate keys would be counted once anyway
 		}
 		seen[k.ID] = true
-		v, err := k.sigstoreVerifier()
-		if err != nil {
-			return nil, nil, err
-		}
-		verifiers = append(verifiers, &adapter{key: k, v: v})
+		verifiers = append(verifiers, adapter{k})
 	}
 	ev, err := dsse.NewEnvelopeVerifier(verifiers...)
 	if err != nil {
@@ -114,21 +105,17 @@ func Verify(ctx context.Context, env *Envelope, trusted []*Key) ([]byte, []strin
 	return payload, ids, nil
 }
 
-// adapter lets a Key sign and verify for go-securesystemslib's DSSE code
-// through sigstore's signature package, with stella's key id.
-type adapter struct {
-	key *Key
-	sv  signature.SignerVerifier // when signing
-	v   signature.Verifier       // when verifying
+// adapter lets a Key sign and verify for go-securesystemslib's DSSE code,
+// with stella's key id.
+type adapter struct{ key *Key }
+
+func (a adapter) KeyID() (string, error)   { return a.key.ID, nil }
+func (a adapter) Public() crypto.PublicKey { return a.key.Public }
+
+func (a adapter) Sign(_ context.Context, data []byte) ([]byte, error) {
+	return a.key.sign(data)
 }
 
-func (a *adapter) KeyID() (string, error)   { return a.key.ID, nil }
-func (a *adapter) Public() crypto.PublicKey { return a.key.Public }
-
-func (a *adapter) Sign(_ context.Context, data []byte) ([]byte, error) {
-	return a.sv.SignMessage(bytes.NewReader(data))
-}
-
-func (a *adapter) Verify(_ context.Context, data, sig []byte) error {
-	return a.v.VerifySignature(bytes.NewReader(sig), bytes.NewReader(data))
+func (a adapter) Verify(_ context.Context, data, sig []byte) error {
+	return a.key.verify(data, sig)
 }

@@ -7,8 +7,9 @@
 // A key id is "sha256:" followed by the lowercase hex SHA-256 of the DER
 // encoding of the public key's X.509 SubjectPublicKeyInfo — the bytes inside
 // the PUBLIC KEY PEM block, so `openssl pkey -pubin -outform DER | sha256sum`
-// reproduces it (docs/attestation.md). Signatures are made with
-// sigstore's signature package inside go-securesystemslib's DSSE envelope.
+// reproduces it (docs/attestation.md). Signatures are Ed25519 over the
+// message or ECDSA P-256 over its SHA-256 (ASN.1), inside
+// go-securesystemslib's DSSE envelope (sign.go).
 package attest
 
 import (
@@ -24,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/youmark/pkcs8"
 
 	"github.com/stella-policy/stella/internal/fail"
@@ -229,14 +229,4 @@ func trimSpace(b []byte) []byte {
 		b = b[1:]
 	}
 	return b
-}
-
-// sigstoreSigner returns the sigstore signer of a private key: Ed25519 over
-// the message, ECDSA P-256 over its SHA-256.
-func (k *Key) sigstoreSigner() (signature.SignerVerifier, error) {
-	return signature.LoadSignerVerifier(k.signer, crypto.SHA256)
-}
-
-func (k *Key) sigstoreVerifier() (signature.Verifier, error) {
-	return signature.LoadVerifier(k.Public, crypto.SHA256)
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,4 +58,10 @@ func missingArg(cmd *cobra.Command, args []string) error {
 		return fail.New(fail.Invalid, "%s: missing %s", path, names[len(args)])
 	}
 	return fail.New(fail.Invalid, "%s: missing an argument (usage: %s)", path, cmd.UseLine())
+}
+
+// runE is the RunE of a command: its run function with the command's
+// context, the App, the command's Options and its arguments.
+func runE[O any](app *App, opts *O, run func(context.Context, *App, *O, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error { return run(cmd.Context(), app, opts, args) }
 }

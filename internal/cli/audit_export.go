@@ -27,16 +27,14 @@ key: {"envelope": DSSE, "publicKey": PEM}. A broken chain is never exported
 (exit 6). The export is itself recorded (audit.exported). Auditors check it
 with ` + "`stella audit verify --export FILE`" + `, no database needed.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditExport(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runAuditExport),
 	}
 	cmd.Flags().StringVar(&opts.since, "since", "", "first events to export: RFC 3339 time, date, age (90d) or all")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runAuditExport(ctx context.Context, app *App, opts *auditExportOptions) error {
+func runAuditExport(ctx context.Context, app *App, opts *auditExportOptions, _ []string) error {
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
 		since, err := governance.AuditSince(opts.since, reg.Store.Now(), governance.DefaultAuditRetention)
 		if err != nil {

@@ -22,9 +22,7 @@ type or a prefix ending in "." or "*" (policy.run.); --since an RFC 3339 time,
 a date, or an age (7d). With --format json each event carries its payload,
 previous hash and hash.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditLog(cmd.Context(), app, q)
-		},
+		RunE: runE(app, q, runAuditLog),
 	}
 	f := cmd.Flags()
 	f.StringVar(&q.Since, "since", "", "only events at or after this time or age")
@@ -34,6 +32,6 @@ previous hash and hash.`,
 	return cmd
 }
 
-func runAuditLog(ctx context.Context, app *App, q *governance.AuditQuery) error {
+func runAuditLog(ctx context.Context, app *App, q *governance.AuditQuery, _ []string) error {
 	return show(ctx, app, func(st *store.Store) (governance.AuditEvents, error) { return governance.AuditLog(ctx, st, *q) }, report.AuditLog)
 }

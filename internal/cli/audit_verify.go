@@ -51,9 +51,7 @@ column of the synced runs and findings against the signed records they derive
 from, listing each value that differs (table, row, column, expected, got;
 exit 6; docs/sync.md "What audit verify checks").`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runAuditVerify(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runAuditVerify),
 	}
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
 	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
@@ -63,11 +61,11 @@ exit 6; docs/sync.md "What audit verify checks").`,
 	return cmd
 }
 
-func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions) error {
+func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions, _ []string) error {
 	if opts.dsn != "" {
 		return runAuditVerifyPostgres(ctx, app, opts.dsn)
 	}
-	trust, err := app.trustInForce(opts.gov.trust) // none: verify with the keys the data carries
+	trust, err := app.site().InForce(ctx, opts.gov.trust) // none: verify with the keys the data carries
 	if err != nil {
 		return err
 	}

@@ -51,9 +51,7 @@ The manifest carries a signed time anchor: this machine's clock at export
 anchor is part of the content, so the same content exported again gives
 the same bytes and sequence only with the same --time-anchor.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBundleExport(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runBundleExport),
 	}
 	f := cmd.Flags()
 	e := &opts.export
@@ -74,7 +72,7 @@ the same bytes and sequence only with the same --time-anchor.`,
 	return cmd
 }
 
-func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) error {
+func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions, _ []string) error {
 	o := opts.export
 	o.Compression = cmp.Or(o.Compression, bundle.CompressionFor(opts.out))
 	o.Snapshots = nil
@@ -102,7 +100,7 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions) e
 	if o.Key == nil {
 		return fail.New(fail.Invalid, "bundle export needs --sign-key (a bundle is always signed)")
 	}
-	approvals, err := app.bundleApprovals(opts.trust)
+	approvals, err := app.site().BundleApprovals(ctx, opts.trust)
 	if err != nil {
 		return err
 	}
@@ -141,16 +139,4 @@ func parseTimes(fs ...timeFlag) error {
 		}
 	}
 	return nil
-}
-
-// bundleApprovals judges the approvals bundles carry by this site's
-// governance trust config (--trust, else found as the governance commands
-// find it), or an empty one when there is none: it then trusts nobody, and
-// carried approvals do not count.
-func (a *App) bundleApprovals(trustFlag string) (*governance.BundleApprovals, error) {
-	trust, err := a.loadTrust(trustFlag, true)
-	if err != nil {
-		return nil, err
-	}
-	return &governance.BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, nil
 }

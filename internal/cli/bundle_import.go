@@ -43,9 +43,7 @@ directory (--quarantine, default quarantine/ beside the database) as
 <dir>/<sha256 prefix>/<file> with a reason.txt; nothing else is written,
 and the database is not even created. Exit 6 for integrity failures.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBundleImport(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runBundleImport),
 	}
 	f := cmd.Flags()
 	opts.register(f)
@@ -62,7 +60,8 @@ type bundleImportOut struct {
 	Approvals []*governance.ApprovalReport `json:"approvals"`
 }
 
-func runBundleImport(ctx context.Context, app *App, path string, opts *bundleImportOptions) error {
+func runBundleImport(ctx context.Context, app *App, opts *bundleImportOptions, args []string) error {
+	path := args[0]
 	o, lim, err := opts.importOptions(ctx, app, path)
 	if err != nil {
 		return err

@@ -26,15 +26,14 @@ shown is verified; use stella bundle verify for that. The archive is still
 read defensively (links, unsafe or duplicate paths and oversized content
 are refused with exit 6).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBundleInspect(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runBundleInspect),
 	}
 	cmd.Flags().StringVar(&opts.maxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
 	return cmd
 }
 
-func runBundleInspect(ctx context.Context, app *App, path string, opts *bundleInspectOptions) error {
+func runBundleInspect(ctx context.Context, app *App, opts *bundleInspectOptions, args []string) error {
+	path := args[0]
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return err
 	}

@@ -31,16 +31,14 @@ would then be refused unless given --as-of). Read from the bundle.imported
 audit events (docs/bundle.md, "Time anchors"). Exit 0; 2 for a bad
 --time-anchor.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runBundleStatus(cmd.Context(), app, opts, time.Now())
-		},
+		RunE: runE(app, opts, runBundleStatus),
 	}
 	cmd.Flags().StringVar(&opts.timeAnchor, "time-anchor", "", "count days left from this RFC 3339 time (default: the system clock)")
 	return cmd
 }
 
-func runBundleStatus(ctx context.Context, app *App, opts *bundleStatusOptions, now time.Time) error {
-	source := "system-clock"
+func runBundleStatus(ctx context.Context, app *App, opts *bundleStatusOptions, _ []string) error {
+	now, source := time.Now(), "system-clock"
 	if opts.timeAnchor != "" {
 		source = "time-anchor"
 		if err := parseTimes(timeFlag{"--time-anchor", opts.timeAnchor, &now}); err != nil {

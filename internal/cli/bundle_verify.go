@@ -49,7 +49,7 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 	var trust *governance.Trust
 	if f.trust == "" || fileExists(f.trust) {
 		var err error
-		if trust, err = app.trustInForce(f.trust); err != nil {
+		if trust, err = app.site().InForce(ctx, f.trust); err != nil {
 			return o, lim, err
 		}
 	}
@@ -71,7 +71,7 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 
 // importOptions are the options of a bundle import under these flags:
 // KIT (path) must be local, the approvals it carries are judged by this
-// site's trust config (bundleApprovals).
+// site's trust config (governance.Site.BundleApprovals).
 func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path string) (bundle.ImportOptions, bundle.Limits, error) {
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return bundle.ImportOptions{}, bundle.Limits{}, err
@@ -80,7 +80,7 @@ func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path st
 	if err != nil {
 		return bundle.ImportOptions{}, lim, err
 	}
-	approvals, err := app.bundleApprovals(f.trust)
+	approvals, err := app.site().BundleApprovals(ctx, f.trust)
 	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}, lim, err
 }
 
@@ -116,16 +116,15 @@ The archive is read defensively: links, unsafe or duplicate paths and
 anything beyond the size limits (--max-size) are refused. Prints a summary.
 Exit 6 on any failure.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBundleVerify(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runBundleVerify),
 	}
 	opts.register(cmd.Flags())
 	cmd.Flags().BoolVar(&opts.embedded, "insecure-embedded-key", false, "with no trusted key, verify with the keys the bundle carries: proves it intact, not who made it")
 	return cmd
 }
 
-func runBundleVerify(ctx context.Context, app *App, path string, opts *bundleVerifyOptions) error {
+func runBundleVerify(ctx context.Context, app *App, opts *bundleVerifyOptions, args []string) error {
+	path := args[0]
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 
 type exceptionApproveOptions struct {
 	gov  govFlags
-	id   string
 	note string
 }
 
@@ -23,18 +22,15 @@ func newExceptionApproveCmd(app *App) *cobra.Command {
 requester cannot approve their own request (separation of duties), and an
 exception whose timebox has ended cannot be approved; both exit 3.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.id = args[0]
-			return runExceptionApprove(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runExceptionApprove),
 	}
 	cmd.Flags().StringVar(&opts.note, "note", "", "why it is accepted")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runExceptionApprove(ctx context.Context, app *App, opts *exceptionApproveOptions) error {
+func runExceptionApprove(ctx context.Context, app *App, opts *exceptionApproveOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.ApproveException(ctx, act, opts.id, opts.note)
+		return reg.ApproveException(ctx, act, args[0], opts.note)
 	})
 }

@@ -28,17 +28,15 @@ the trust config in force does not hold with exceptions:approve. Each row
 is checked against its signed statements: a row edited in the database is
 refused (exit 6) naming it.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runExceptionExport(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runExceptionExport),
 	}
 	opts.gov.addTrustFlag(cmd)
 	cmd.Flags().StringVar(&opts.policyID, "policy", "", "the registered policy the exceptions are for")
 	return cmd
 }
 
-func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOptions) error {
-	reg, err := app.registry(ctx, &opts.gov, true)
+func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOptions, _ []string) error {
+	reg, err := app.site().Registry(ctx, opts.gov.trust, true)
 	if err != nil {
 		return err
 	}

@@ -23,9 +23,7 @@ func newExceptionListCmd(app *App) *cobra.Command {
 		Long: `List exceptions by number. An approved exception whose timebox has ended
 shows as expired (and its expiry is recorded in the audit log once).`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runExceptionList(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runExceptionList),
 	}
 	cmd.Flags().StringVar(&opts.filter.State, "status", "", "only exceptions in this state")
 	cmd.Flags().StringVar(&opts.filter.PolicyID, "policy", "", "only exceptions that apply to this policy")
@@ -33,7 +31,7 @@ shows as expired (and its expiry is recorded in the audit log once).`,
 	return cmd
 }
 
-func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions) error {
+func runExceptionList(ctx context.Context, app *App, opts *exceptionListOptions, _ []string) error {
 	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.ExceptionView, error) {
 		return reg.ListExceptions(ctx, opts.filter)
 	}, report.Exceptions)

@@ -34,9 +34,7 @@ otherwise). The exception is a signed request until another principal with
 exceptions:approve approves it; only approved exceptions apply, and only to
 evaluations dated inside their timebox.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runExceptionRequest(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runExceptionRequest),
 	}
 	f := cmd.Flags()
 	r := &opts.req
@@ -56,7 +54,7 @@ evaluations dated inside their timebox.`,
 	return cmd
 }
 
-func runExceptionRequest(ctx context.Context, app *App, opts *exceptionRequestOptions) error {
+func runExceptionRequest(ctx context.Context, app *App, opts *exceptionRequestOptions, _ []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
 		t, _, err := reg.RequestException(ctx, act, opts.req)
 		return t, err

@@ -10,7 +10,6 @@ import (
 
 type exceptionRevokeOptions struct {
 	gov    govFlags
-	id     string
 	reason string
 }
 
@@ -20,10 +19,7 @@ func newExceptionRevokeCmd(app *App) *cobra.Command {
 		Use:   "revoke EX-n --reason TEXT --sign-key KEY",
 		Short: "End an exception before its expiry (exceptions:approve, or its requester)",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.id = args[0]
-			return runExceptionRevoke(cmd.Context(), app, opts)
-		},
+		RunE:  runE(app, opts, runExceptionRevoke),
 	}
 	cmd.Flags().StringVar(&opts.reason, "reason", "", "why it ends (required)")
 	cmd.MarkFlagRequired("reason")
@@ -31,8 +27,8 @@ func newExceptionRevokeCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func runExceptionRevoke(ctx context.Context, app *App, opts *exceptionRevokeOptions) error {
+func runExceptionRevoke(ctx context.Context, app *App, opts *exceptionRevokeOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.RevokeException(ctx, act, opts.id, opts.reason)
+		return reg.RevokeException(ctx, act, args[0], opts.reason)
 	})
 }

@@ -12,7 +12,6 @@ import (
 
 type exceptionShowOptions struct {
 	gov govFlags
-	id  string
 }
 
 func newExceptionShowCmd(app *App) *cobra.Command {
@@ -21,18 +20,15 @@ func newExceptionShowCmd(app *App) *cobra.Command {
 		Use:   "show EX-n",
 		Short: "Show an exception's terms and its signed history",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.id = args[0]
-			return runExceptionShow(cmd.Context(), app, opts)
-		},
+		RunE:  runE(app, opts, runExceptionShow),
 	}
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
 
-func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions) error {
+func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions, args []string) error {
 	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) (*governance.ExceptionView, error) {
-		return reg.ShowException(ctx, opts.id)
+		return reg.ShowException(ctx, args[0])
 	},
 		func(w io.Writer, x *governance.ExceptionView, _ report.Options) error { return report.Exception(w, x) })
 }

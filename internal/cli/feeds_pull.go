@@ -46,9 +46,7 @@ Exit codes: 0 every feed is current, 2 invalid usage, 4 a feed is not at
 its location (HTTP 404), 5 sealed mode (nothing is opened), 6 a download
 failed validation, 10 a transient failure persisted after the retries.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runFeedsPull(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runFeedsPull),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.cacheDir, "cache-dir", "", "feed cache directory (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
@@ -75,7 +73,7 @@ type feedsPulled struct {
 	Feeds    []feeds.Result `json:"feeds"`
 }
 
-func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions) error {
+func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions, _ []string) error {
 	if err := bundle.Guard(app.Global.Sealed, "feeds pull (downloading feeds)"); err != nil {
 		return err
 	}

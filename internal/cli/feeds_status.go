@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -31,16 +32,14 @@ Exit codes: 0; with --max-age, 6 when a feed is older than that (or its
 blob does not match its digest), 4 when the cache is empty — for cron and
 CI; 2 for --max-age 0, which would call every feed stale.`,
 		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runFeedsStatus(app, opts, time.Now())
-		},
+		RunE: runE(app, opts, runFeedsStatus),
 	}
 	cmd.Flags().StringVar(&opts.cacheDir, "cache-dir", "", "feed cache directory (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 	cmd.Flags().StringVar(&opts.maxAge, "max-age", "", "exit non-zero when a feed is older than this, e.g. 36h or 7d")
 	return cmd
 }
 
-func runFeedsStatus(app *App, opts *feedsStatusOptions, now time.Time) error {
+func runFeedsStatus(_ context.Context, app *App, opts *feedsStatusOptions, _ []string) error {
 	var maxAge time.Duration
 	if opts.maxAge != "" {
 		var err error
@@ -51,7 +50,7 @@ func runFeedsStatus(app *App, opts *feedsStatusOptions, now time.Time) error {
 			return fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", opts.maxAge)
 		}
 	}
-	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(now, maxAge)
+	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(time.Now(), maxAge)
 	if err != nil {
 		return err
 	}

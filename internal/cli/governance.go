@@ -38,62 +38,18 @@ func (g *govFlags) addFlags(cmd *cobra.Command) {
 	g.addTrustFlag(cmd)
 }
 
-// trustFile resolves the trust config file (governance.TrustFile).
-func (a *App) trustFile(flag string) string {
-	l := governance.TrustLookup{Flag: flag, ConfigHome: a.Getenv("XDG_CONFIG_HOME")}
-	if l.ConfigHome == "" {
-		l.ConfigHome = filepath.Join(a.Getenv("HOME"), ".config")
+// site is the governance of this invocation (governance.Site): the
+// database, where the trust config is found, the configured settings.
+func (a *App) site() *governance.Site {
+	s := &governance.Site{DB: a.Global.DB, Tenant: a.Global.Tenant, Setting: a.configString, AllowUnsignedTrust: a.Global.AllowUnsignedTrust,
+		Loud: a.loud, Lookup: governance.TrustLookup{ConfigHome: a.Getenv("XDG_CONFIG_HOME")}}
+	if s.Lookup.ConfigHome == "" {
+		s.Lookup.ConfigHome = filepath.Join(a.Getenv("HOME"), ".config")
 	}
 	if a.Config != nil {
-		l.Configured, l.ConfigFile = a.Config.GetString("trust_file"), a.Config.ConfigFileUsed()
+		s.Lookup.Configured, s.Lookup.ConfigFile = a.Config.GetString("trust_file"), a.Config.ConfigFileUsed()
 	}
-	return governance.TrustFile(l)
-}
-
-// loadTrust reads the trust config with the site's settings applied. With
-// create, a missing file gives an empty config that Save creates.
-func (a *App) loadTrust(flag string, create bool) (*governance.Trust, error) {
-	path := a.trustFile(flag)
-	t, err := governance.LoadTrust(path)
-	if fail.Is(err, fail.NotFound) && create {
-		t, err = governance.NewTrust(path), nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := a.applySettings(&t.Settings); err != nil {
-		return nil, err
-	}
-	return t, a.checkTrust(t)
-}
-
-// applySettings lets the config (stella.yaml, env STELLA_GOVERNANCE_*)
-// override the trust file's governance settings.
-func (a *App) applySettings(s *governance.Settings) error {
-	if a.Config == nil {
-		return nil
-	}
-	return s.Override(func(key string) string {
-		if !a.Config.IsSet(key) {
-			return ""
-		}
-		return a.Config.GetString(key)
-	})
-}
-
-// registry opens the store and the trust config (a missing one trusts
-// nobody). With mustExist, a missing database is not found instead of
-// created. The caller closes the store.
-func (a *App) registry(ctx context.Context, g *govFlags, mustExist bool) (*governance.Registry, error) {
-	trust, err := a.loadTrust(g.trust, true)
-	if err != nil {
-		return nil, err
-	}
-	st, err := a.openStore(ctx, mustExist)
-	if err != nil {
-		return nil, err
-	}
-	return &governance.Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
+	return s
 }
 
 // actor resolves the signing key (governance.ResolveSigningKey) to the acting principal.
@@ -108,10 +64,37 @@ func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, e
 	return reg.Actor(k)
 }
 
+// Who may record a run. Without a trust config (single-user local use)
+// anyone may; when one is in force, `policy run` is an action of the key
+// that signs it, which must hold policy:run, and `policy simulate --record`
+// one that holds policy:simulate (docs/governance.md).
+
+// authorizeRun resolves the signing key of a command that records a run
+// and decides who records it (governance.AuthorizeRun) under the trust
+// config in force; with none found, a database that records one warns
+// (governance.Site.WarnUngoverned).
+func (a *App) authorizeRun(ctx context.Context, trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
+	s := a.site()
+	trust, err := s.InForce(ctx, trustFlag)
+	if err != nil {
+		return nil, err
+	}
+	if trust == nil {
+		if err := s.WarnUngoverned(ctx); err != nil {
+			return nil, err
+		}
+	}
+	key, err := governance.ResolveSigningKey(sign.query(a))
+	if err != nil {
+		return nil, err
+	}
+	return governance.AuthorizeRun(trust, key, scope)
+}
+
 // govCommand runs fn with the registry and the acting principal, closing
 // the store afterwards.
 func (a *App) govCommand(ctx context.Context, g *govFlags, fn func(*governance.Registry, *governance.Actor) error) error {
-	reg, err := a.registry(ctx, g, false)
+	reg, err := a.site().Registry(ctx, g.trust, false)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -29,9 +30,7 @@ purl, ignored statements, …) and records skipped with --skip-invalid.
 Every file is inspected; if any cannot be read, its error is printed and the
 exit code is 2.`,
 		Args: minArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return runInputsInspect(app, opts, args)
-		},
+		RunE: runE(app, opts, runInputsInspect),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Kind, "kind", "", "expect this kind: sbom|advisories|vex|epss|kev|reachability|exceptions")
@@ -42,7 +41,7 @@ exit code is 2.`,
 	return cmd
 }
 
-func runInputsInspect(app *App, opts *inputsInspectOptions, files []string) error {
+func runInputsInspect(_ context.Context, app *App, opts *inputsInspectOptions, files []string) error {
 	o := opts.InspectOptions
 	o.Progress = report.ProgressBar(app.Err, app.showProgress(), false)
 	out, err := snapshot.Inspect(files, o)

@@ -39,9 +39,7 @@ STELLA_KEY_PASSPHRASE).
 The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
   openssl pkey -pubin -in NAME.pub -outform DER | sha256sum`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runKeyGenerate(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runKeyGenerate),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.name, "name", "", "key name (letters, digits, '.', '_', '-')")
@@ -53,7 +51,7 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 	return cmd
 }
 
-func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions) error {
+func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions, _ []string) error {
 	req := governance.KeyRequest{Name: opts.name, Type: opts.typ, Dir: opts.dir, Force: opts.force}
 	if req.Dir == "" {
 		req.Dir = app.keysDir()

@@ -27,15 +27,14 @@ approved automatically); policy versions and policy diff show it. The
 lesson becomes converted_to_draft. A lesson that is not pending is refused
 (exit 3).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLessonsConvert(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runLessonsConvert),
 	}
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runLessonsConvert(ctx context.Context, app *App, ref string, opts *lessonsConvertOptions) error {
+func runLessonsConvert(ctx context.Context, app *App, opts *lessonsConvertOptions, args []string) error {
+	ref := args[0]
 	id, err := governance.ParseLessonID(ref)
 	if err != nil {
 		return err

@@ -30,16 +30,14 @@ func newLessonsLsCmd(app *App) *cobra.Command {
 critical_success, recorded after every recorded run; --status pending,
 converted_to_draft, deferred or dismissed; --type one of the three.`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLessonsLs(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runLessonsLs),
 	}
 	cmd.Flags().StringVar(&opts.status, "status", "", "pending, converted_to_draft, deferred or dismissed")
 	cmd.Flags().StringVar(&opts.typ, "type", "", "failure, near_threshold or critical_success")
 	return cmd
 }
 
-func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions) error {
+func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions, _ []string) error {
 	return show(ctx, app, func(st *store.Store) ([]governance.Lesson, error) {
 		return governance.Lessons(ctx, st, opts.status, opts.typ)
 	},

@@ -33,9 +33,7 @@ func newLessonsMoveCmd(app *App, verb string) *cobra.Command {
 (docs/lessons.md): pending → converted_to_draft | deferred | dismissed,
 deferred → pending by reactivate only; anything else is refused (exit 3).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLessonsMove(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runLessonsMove),
 	}
 	switch verb {
 	case "defer":
@@ -47,7 +45,8 @@ deferred → pending by reactivate only; anything else is refused (exit 3).`,
 	return cmd
 }
 
-func runLessonsMove(ctx context.Context, app *App, ref string, opts *lessonsMoveOptions) error {
+func runLessonsMove(ctx context.Context, app *App, opts *lessonsMoveOptions, args []string) error {
+	ref := args[0]
 	id, err := governance.ParseLessonID(ref)
 	if err != nil {
 		return err

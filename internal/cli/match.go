@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -38,9 +39,7 @@ Examples:
   stella match --sbom app.cdx.json --advisories osv/ --format json
   stella match --sbom a.spdx.json --sbom b.cdx.json --advisories all.zip --vex vex.json --vex-strict`,
 		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runMatch(app, opts)
-		},
+		RunE: runE(app, opts, runMatch),
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.sboms, "sbom", nil, "SBOM file: CycloneDX or SPDX JSON (repeatable)")
@@ -50,7 +49,7 @@ Examples:
 	return cmd
 }
 
-func runMatch(app *App, opts *matchOptions) error {
+func runMatch(_ context.Context, app *App, opts *matchOptions, _ []string) error {
 	out, err := run.Match(run.MatchSpec{SBOMs: opts.sboms, Advisories: opts.advisories, VEX: opts.vex})
 	if err != nil {
 		return err

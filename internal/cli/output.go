@@ -54,6 +54,9 @@ func (a *App) termWidth() int {
 	return 0
 }
 
+// loud writes a warning to stderr that --quiet does not silence.
+func (a *App) loud(msg string) { a.Err.Write([]byte("stella: " + msg + "\n")) }
+
 // infof writes a progress or status line to stderr unless --quiet.
 func (a *App) infof(format string, args ...any) {
 	if a.Global.Quiet {

@@ -10,7 +10,6 @@ import (
 
 type policyActivateOptions struct {
 	gov    govFlags
-	ref    string
 	shadow string
 }
 
@@ -33,18 +32,15 @@ Activation guards, each refusing with exit 3 and its name:
 The IR must still be what its source compiles to (else exit 6,
 policy_ir_hash_mismatch).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runPolicyActivate(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyActivate),
 	}
 	cmd.Flags().StringVar(&opts.shadow, "shadow-evidence", "", "a succeeded shadow run of the version, instead of its latest full run")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runPolicyActivate(ctx context.Context, app *App, opts *policyActivateOptions) error {
+func runPolicyActivate(ctx context.Context, app *App, opts *policyActivateOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Activate(ctx, act, opts.ref, opts.shadow)
+		return reg.Activate(ctx, act, args[0], opts.shadow)
 	})
 }

@@ -10,7 +10,6 @@ import (
 
 type policyApproveOptions struct {
 	gov            govFlags
-	ref            string
 	note           string
 	attach         []string
 	ackSimulation  bool
@@ -34,10 +33,7 @@ submitter (separation of duties), a second approval by the same principal,
 without the acknowledgements, or when no simulation of the exact IR is on
 record.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runPolicyApprove(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyApprove),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.note, "note", "", "why the version is approved")
@@ -49,13 +45,13 @@ record.`,
 	return cmd
 }
 
-func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions) error {
+func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions, args []string) error {
 	files, err := governance.ReadAttachments(opts.attach)
 	if err != nil {
 		return err
 	}
 	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism, Attachments: files}
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Approve(ctx, act, opts.ref, req)
+		return reg.Approve(ctx, act, args[0], req)
 	})
 }

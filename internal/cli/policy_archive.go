@@ -10,7 +10,6 @@ import (
 
 type policyArchiveOptions struct {
 	gov    govFlags
-	ref    string
 	reason string
 }
 
@@ -24,18 +23,15 @@ version of a policy cannot be archived while another active policy depends on
 it (metadata depends_on = ["P-n"]) or a live exception is scoped to it: the
 references guard refuses with exit 3 and names them.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runPolicyArchive(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyArchive),
 	}
 	cmd.Flags().StringVar(&opts.reason, "reason", "", "why it is retired (recorded)")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runPolicyArchive(ctx context.Context, app *App, opts *policyArchiveOptions) error {
+func runPolicyArchive(ctx context.Context, app *App, opts *policyArchiveOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Archive(ctx, act, opts.ref, opts.reason)
+		return reg.Archive(ctx, act, args[0], opts.reason)
 	})
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,6 @@ import (
 )
 
 type policyCompileOptions struct {
-	file      string
 	out       string
 	digest    bool
 	sourceMap string
@@ -29,10 +29,7 @@ stdout (no trailing newline); --digest prints the digest line instead (and,
 with -o, as well as writing the file). Diagnostics go to stderr; on errors
 nothing is written and the exit status is 2. The IR schema is in docs/ir.md.`,
 		Args: exactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			opts.file = args[0]
-			return runPolicyCompile(app, opts)
-		},
+		RunE: runE(app, opts, runPolicyCompile),
 	}
 	f := cmd.Flags()
 	f.StringVarP(&opts.out, "out", "o", "", "write the IR to this file")
@@ -41,12 +38,12 @@ nothing is written and the exit status is 2. The IR schema is in docs/ir.md.`,
 	return cmd
 }
 
-func runPolicyCompile(app *App, opts *policyCompileOptions) error {
-	src, err := dsl.ReadFile(opts.file)
+func runPolicyCompile(_ context.Context, app *App, opts *policyCompileOptions, args []string) error {
+	src, err := dsl.ReadFile(args[0])
 	if err != nil {
 		return err
 	}
-	res := dsl.CompileResult(opts.file, src)
+	res := dsl.CompileResult(args[0], src)
 	if err := app.compilerDiagnostics(res.Diagnostics, src); err != nil {
 		return err
 	}

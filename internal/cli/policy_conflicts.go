@@ -30,15 +30,13 @@ version); with no POLICY, --active is implied. policy activate refuses a
 version that would have a BLOCKING conflict with an active policy.
 
 Exit 0 (the report is the output), 2 invalid policy, 4 unknown policy.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyConflicts(cmd.Context(), app, args, opts)
-		},
+		RunE: runE(app, opts, runPolicyConflicts),
 	}
 	cmd.Flags().BoolVar(&opts.active, "active", false, "include the tenant's active policies")
 	return cmd
 }
 
-func runPolicyConflicts(ctx context.Context, app *App, refs []string, opts *policyConflictsOptions) error {
+func runPolicyConflicts(ctx context.Context, app *App, opts *policyConflictsOptions, refs []string) error {
 	ms, err := app.setMembers(ctx, refs, opts.active || len(refs) == 0)
 	if err != nil {
 		return err

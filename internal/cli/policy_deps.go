@@ -29,15 +29,13 @@ an identical profile on overlapping scopes.
 POLICY and --active as for policy conflicts (no POLICY: the active
 policies). --format dot (Graphviz), mermaid, json, or table (the edges).
 policy archive refuses to retire a policy an active policy depends on.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyDeps(cmd.Context(), app, args, opts)
-		},
+		RunE: runE(app, opts, runPolicyDeps),
 	}
 	cmd.Flags().BoolVar(&opts.active, "active", false, "include the tenant's active policies")
 	return cmd
 }
 
-func runPolicyDeps(ctx context.Context, app *App, refs []string, opts *policyDepsOptions) error {
+func runPolicyDeps(ctx context.Context, app *App, opts *policyDepsOptions, refs []string) error {
 	ms, err := app.setMembers(ctx, refs, opts.active || len(refs) == 0)
 	if err != nil {
 		return err

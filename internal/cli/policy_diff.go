@@ -41,9 +41,7 @@ changed verdict (docs/runs.md "Diff"). --fail-on new-blocked exits 20 when
 RUN_B blocks a finding RUN_A did not block; new-warned also 21 for a newly
 warned one.`,
 		Args: exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyDiff(cmd.Context(), app, args[0], args[1], opts)
-		},
+		RunE: runE(app, opts, runPolicyDiff),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
@@ -52,7 +50,8 @@ warned one.`,
 	return cmd
 }
 
-func runPolicyDiff(ctx context.Context, app *App, oldRef, newRef string, opts *policyDiffOptions) error {
+func runPolicyDiff(ctx context.Context, app *App, opts *policyDiffOptions, args []string) error {
+	oldRef, newRef := args[0], args[1]
 	if opts.snapshot == "" && run.IsRunRef(oldRef) && run.IsRunRef(newRef) {
 		return runDiffRuns(ctx, app, oldRef, newRef, opts.failOn)
 	}

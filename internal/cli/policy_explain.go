@@ -39,9 +39,7 @@ explanation is read from the archive alone, with no database: verified
 first against --key (or the trust config in force) as policy verify does,
 else marked UNVERIFIED on stderr.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyExplain(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runPolicyExplain),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.finding, "finding", "", "only this finding id")
@@ -52,7 +50,8 @@ else marked UNVERIFIED on stderr.`,
 	return cmd
 }
 
-func runPolicyExplain(ctx context.Context, app *App, ref string, opts *policyExplainOptions) error {
+func runPolicyExplain(ctx context.Context, app *App, opts *policyExplainOptions, args []string) error {
+	ref := args[0]
 	filter := store.FindingFilter{FindingID: opts.finding, Purl: opts.purl, Vuln: opts.vuln}
 	var ex *run.Explanation
 	if run.IsArchive(ref) {

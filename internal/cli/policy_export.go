@@ -35,9 +35,7 @@ gives the same bytes (with an ed25519 key). Then, anywhere:
   stella policy replay evidence.tar --key PUB
   stella policy explain evidence.tar --key PUB`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runPolicyExport(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyExport),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.run, "run", "", "the run id")
@@ -48,7 +46,7 @@ gives the same bytes (with an ed25519 key). Then, anywhere:
 	return cmd
 }
 
-func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions) error {
+func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions, _ []string) error {
 	key, err := governance.ResolveSigningKey(opts.sign.query(app))
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 
@@ -12,7 +13,6 @@ import (
 )
 
 type policyFmtOptions struct {
-	files []string
 	check bool
 	write bool
 }
@@ -27,10 +27,7 @@ comments are kept, and formatting never changes the compiled digest.
 With -w it rewrites files that change; with --check it lists them and exits
 2 if there is any. A file with syntax errors is reported and left alone.`,
 		Args: minArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			opts.files = args
-			return runPolicyFmt(app, opts)
-		},
+		RunE: runE(app, opts, runPolicyFmt),
 	}
 	f := cmd.Flags()
 	f.BoolVar(&opts.check, "check", false, "list files whose formatting differs and exit 2 if any")
@@ -39,9 +36,9 @@ With -w it rewrites files that change; with --check it lists them and exits
 	return cmd
 }
 
-func runPolicyFmt(app *App, opts *policyFmtOptions) error {
+func runPolicyFmt(_ context.Context, app *App, opts *policyFmtOptions, args []string) error {
 	bad, changed := false, false
-	for _, file := range opts.files {
+	for _, file := range args {
 		src, err := dsl.ReadFile(file)
 		if err != nil {
 			return err

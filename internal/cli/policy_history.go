@@ -28,9 +28,7 @@ func newPolicyHistoryCmd(app *App) *cobra.Command {
 first. --status takes a run status (succeeded, failed) or a verdict (passed,
 warned, blocked).`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runPolicyHistory(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyHistory),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.policy, "policy", "", "only runs of this policy id (P-n, or a policy file's own name), including the set runs it was a member of")
@@ -40,7 +38,7 @@ warned, blocked).`,
 	return cmd
 }
 
-func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions) error {
+func runPolicyHistory(ctx context.Context, app *App, opts *policyHistoryOptions, _ []string) error {
 	if opts.limit < 0 {
 		return fail.New(fail.Invalid, "--limit %d: want a number of runs, or 0 for all", opts.limit)
 	}

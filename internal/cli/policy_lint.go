@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
@@ -9,7 +10,6 @@ import (
 )
 
 type policyLintOptions struct {
-	files  []string
 	strict bool
 }
 
@@ -26,17 +26,14 @@ The codes are listed in docs/dsl.md.
 Exit status is 0 when no file has errors or blocking conflicts, and 2
 otherwise; with --strict warnings count as errors too.`,
 		Args: minArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			opts.files = args
-			return runPolicyLint(app, opts)
-		},
+		RunE: runE(app, opts, runPolicyLint),
 	}
 	cmd.Flags().BoolVar(&opts.strict, "strict", false, "treat warnings as errors")
 	return cmd
 }
 
-func runPolicyLint(app *App, opts *policyLintOptions) error {
-	rep, err := dsl.Lint(opts.files)
+func runPolicyLint(_ context.Context, app *App, opts *policyLintOptions, args []string) error {
+	rep, err := dsl.Lint(args)
 	if err != nil {
 		return err
 	}

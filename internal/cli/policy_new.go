@@ -10,9 +10,8 @@ import (
 )
 
 type policyNewOptions struct {
-	gov  govFlags
-	id   string
-	file string
+	gov govFlags
+	id  string
 }
 
 func newPolicyNewCmd(app *App) *cobra.Command {
@@ -28,23 +27,20 @@ stderr); BLOCKING rule conflicts are reported: such a version can be reviewed
 but never activated. Registering the IR the latest version already has changes
 nothing.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.file = args[0]
-			return runPolicyNew(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyNew),
 	}
 	cmd.Flags().StringVar(&opts.id, "id", "", "policy id P-n to add a version to (default: a new policy)")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
-func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions) error {
-	src, err := dsl.ReadFile(opts.file)
+func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions, args []string) error {
+	src, err := dsl.ReadFile(args[0])
 	if err != nil {
 		return err
 	}
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		t, res, err := reg.Draft(ctx, act, opts.id, opts.file, src)
+		t, res, err := reg.Draft(ctx, act, opts.id, args[0], src)
 		if res != nil {
 			if rerr := app.compilerDiagnostics(res.Diagnostics, src); rerr != nil {
 				return nil, rerr

@@ -36,24 +36,22 @@ archive is verified first, as policy verify does (exit 6 on failure);
 without, it is only checked against its own manifest, and the output says
 UNVERIFIED.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if run.IsArchive(args[0]) {
-				return runEvidenceReplay(cmd.Context(), app, args[0], opts)
-			}
-			return runPolicyReplay(cmd.Context(), app, args[0])
-		},
+		RunE: runE(app, opts, runPolicyReplay),
 	}
 	opts.evidence.register(cmd.Flags())
 	return cmd
 }
 
-func runPolicyReplay(ctx context.Context, app *App, runID string) error {
+func runPolicyReplay(ctx context.Context, app *App, opts *policyReplayOptions, args []string) error {
+	if run.IsArchive(args[0]) {
+		return runEvidenceReplay(ctx, app, args[0], opts)
+	}
 	st, err := app.openStore(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rp, err := governance.Replay(ctx, st, runID)
+	rp, err := governance.Replay(ctx, st, args[0])
 	if err != nil {
 		return err
 	}

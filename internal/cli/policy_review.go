@@ -10,7 +10,6 @@ import (
 
 type policyReviewOptions struct {
 	gov            govFlags
-	ref            string
 	comment        string
 	requestChanges bool
 }
@@ -25,10 +24,7 @@ With --request-changes the comment is the change asked for: a submitted or
 approved (not yet active) version returns to draft, its approvals stop
 counting, and it must be submitted again.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runPolicyReview(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyReview),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.comment, "comment", "", "the review comment")
@@ -38,8 +34,8 @@ counting, and it must be submitted again.`,
 	return cmd
 }
 
-func runPolicyReview(ctx context.Context, app *App, opts *policyReviewOptions) error {
+func runPolicyReview(ctx context.Context, app *App, opts *policyReviewOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Review(ctx, act, opts.ref, opts.comment, opts.requestChanges)
+		return reg.Review(ctx, act, args[0], opts.comment, opts.requestChanges)
 	})
 }

@@ -10,7 +10,6 @@ import (
 
 type policyRollbackOptions struct {
 	gov      govFlags
-	id       string
 	to       int
 	incident string
 }
@@ -25,10 +24,7 @@ version that was active before can be returned to, and only with --incident
 naming the incident (refused with exit 3 otherwise, guard incident). Records
 one signed policy.rollback statement.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.id = args[0]
-			return runPolicyRollback(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyRollback),
 	}
 	f := cmd.Flags()
 	f.IntVar(&opts.to, "to", 0, "the version to return to")
@@ -38,8 +34,8 @@ one signed policy.rollback statement.`,
 	return cmd
 }
 
-func runPolicyRollback(ctx context.Context, app *App, opts *policyRollbackOptions) error {
+func runPolicyRollback(ctx context.Context, app *App, opts *policyRollbackOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Rollback(ctx, act, opts.id, opts.to, opts.incident)
+		return reg.Rollback(ctx, act, args[0], opts.to, opts.incident)
 	})
 }

@@ -83,13 +83,7 @@ policy:run, or a version not approved here), 4 unknown snapshot or policy
 (or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ref := ""
-			if len(args) == 1 {
-				ref = args[0]
-			}
-			return runPolicyRun(cmd.Context(), app, ref, opts)
-		},
+		RunE: runE(app, opts, runPolicyRun),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
@@ -116,7 +110,11 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 	return cmd
 }
 
-func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyRunOptions) error {
+func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []string) error {
+	policyRef := ""
+	if len(args) == 1 {
+		policyRef = args[0]
+	}
 	started := time.Now()
 	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
 	loose := map[string][]string{}
@@ -144,7 +142,7 @@ func runPolicyRun(ctx context.Context, app *App, policyRef string, opts *policyR
 	}
 	// Under a trust config the signing key acts: it must hold policy:run,
 	// checked before anything (a bundle import, the run) changes state.
-	act, err := app.authorizeRun(opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
+	act, err := app.authorizeRun(ctx, opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
 	if err != nil {
 		return err
 	}

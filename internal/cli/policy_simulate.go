@@ -76,9 +76,7 @@ config is in force, recording is an action of the key that signs it
 hold policy:simulate, or the command is refused with exit 3 before anything
 is evaluated. Without a trust config recording is not gated.`,
 		Args: rangeArgs(0, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicySimulate(cmd.Context(), app, args, opts)
-		},
+		RunE: runE(app, opts, runPolicySimulate),
 	}
 	f := cmd.Flags()
 	opts.in.AddFlags(f)
@@ -99,7 +97,7 @@ is evaluated. Without a trust config recording is not gated.`,
 	return cmd
 }
 
-func runPolicySimulate(ctx context.Context, app *App, args []string, opts *policySimulateOptions) error {
+func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOptions, args []string) error {
 	if err := opts.check(args); err != nil {
 		return err
 	}
@@ -109,7 +107,7 @@ func runPolicySimulate(ctx context.Context, app *App, args []string, opts *polic
 	}
 	var act *governance.RunActor
 	if opts.record {
-		if act, err = app.authorizeRun(opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
+		if act, err = app.authorizeRun(ctx, opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
 		}
 	}

@@ -25,15 +25,13 @@ registered policies, active versions, drafts, versions pending review
 by severity, violations (finding identities blocked or warned) in runs
 started within --window, and lessons pending. --format json for dashboards.`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyState(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyState),
 	}
 	cmd.Flags().StringVar(&opts.window, "window", "24h", "how far back violations count (24h, 7d)")
 	return cmd
 }
 
-func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions) error {
+func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions, _ []string) error {
 	window, err := parseAge("--window", opts.window)
 	if err != nil {
 		return err

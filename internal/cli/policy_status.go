@@ -11,7 +11,6 @@ import (
 
 type policyStatusOptions struct {
 	gov govFlags
-	id  string
 }
 
 func newPolicyStatusCmd(app *App) *cobra.Command {
@@ -20,17 +19,16 @@ func newPolicyStatusCmd(app *App) *cobra.Command {
 		Use:   "status [P-n]",
 		Short: "Show each registered policy's active version and pending versions",
 		Args:  rangeArgs(0, 1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				opts.id = args[0]
-			}
-			return runPolicyStatus(cmd.Context(), app, opts)
-		},
+		RunE:  runE(app, opts, runPolicyStatus),
 	}
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
 
-func runPolicyStatus(ctx context.Context, app *App, opts *policyStatusOptions) error {
-	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.PolicyStatus, error) { return reg.Status(ctx, opts.id) }, report.PolicyStatus)
+func runPolicyStatus(ctx context.Context, app *App, opts *policyStatusOptions, args []string) error {
+	id := ""
+	if len(args) == 1 {
+		id = args[0]
+	}
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.PolicyStatus, error) { return reg.Status(ctx, id) }, report.PolicyStatus)
 }

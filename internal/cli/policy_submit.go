@@ -10,7 +10,6 @@ import (
 
 type policySubmitOptions struct {
 	gov       govFlags
-	ref       string
 	reviewers []string
 }
 
@@ -28,10 +27,7 @@ was recorded within governance.simulation_max_age (default 24h) — run
 ` + "`stella policy simulate P-n@v … --record`" + ` first. Refusals exit 3 naming the guard.
 Records policy.submitted (signed) and policy.review.requested.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runPolicySubmit(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicySubmit),
 	}
 	cmd.Flags().StringSliceVar(&opts.reviewers, "reviewers", nil, "principals asked to review (comma-separated)")
 	cmd.MarkFlagRequired("reviewers")
@@ -39,8 +35,8 @@ Records policy.submitted (signed) and policy.review.requested.`,
 	return cmd
 }
 
-func runPolicySubmit(ctx context.Context, app *App, opts *policySubmitOptions) error {
+func runPolicySubmit(ctx context.Context, app *App, opts *policySubmitOptions, args []string) error {
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Submit(ctx, act, opts.ref, opts.reviewers)
+		return reg.Submit(ctx, act, args[0], opts.reviewers)
 	})
 }

@@ -53,9 +53,7 @@ attested IR, and the archive manifest's own signature (policy export
 Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 2 for unusable keys.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyVerify(cmd.Context(), app, args[0], opts)
-		},
+		RunE: runE(app, opts, runPolicyVerify),
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&opts.keys, "key", nil, "trusted public key: a PEM file, or a registered key name or id (repeatable)")
@@ -68,7 +66,8 @@ Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 // embeddedWarning is what --insecure-embedded-key prints.
 const embeddedWarning = "warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it"
 
-func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVerifyOptions) error {
+func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, args []string) error {
+	path := args[0]
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -76,11 +75,12 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 		}
 		return fail.New(fail.Invalid, "%s: cannot read: %v", path, unwrapPath(err))
 	}
-	trust, err := app.trustInForce(opts.trust)
+	trust, err := app.site().InForce(ctx, opts.trust)
 	if err != nil {
 		return err
 	}
-	trusted, err := governance.VerifyKeys(ctx, append(append([]string(nil), opts.keys...), opts.roots...), trust, app.existingStore(ctx))
+	refs := append(append([]string(nil), opts.keys...), opts.roots...)
+	trusted, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
 	if err != nil {
 		return err
 	}
@@ -92,6 +92,11 @@ func runPolicyVerify(ctx context.Context, app *App, path string, opts *policyVer
 	})
 	if err != nil {
 		return err
+	}
+	if !rep.EmbeddedKey {
+		if err := governance.CheckRunSigners(ctx, trust, refs, rep.Signers, rep.Mode, app.existingStore(ctx)); err != nil {
+			return fail.New(fail.Integrity, "%s: verification failed: %v", path, err)
+		}
 	}
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)
@@ -122,7 +127,7 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 	if err != nil {
 		return nil, false, err
 	}
-	trust, err := app.trustInForce("")
+	trust, err := app.site().InForce(ctx, "")
 	if err != nil {
 		return nil, false, err
 	}
@@ -134,7 +139,11 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
 		return a, false, nil
 	}
-	if _, err := a.Verify(ctx, trusted); err != nil {
+	er, err := a.Verify(ctx, trusted)
+	if err == nil {
+		err = governance.CheckRunSigners(ctx, trust, f.keys, er.Signers, a.Record.Mode, app.existingStore(ctx))
+	}
+	if err != nil {
 		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
 	}
 	return a, true, nil

@@ -11,7 +11,6 @@ import (
 
 type policyVersionsOptions struct {
 	gov govFlags
-	id  string
 }
 
 func newPolicyVersionsCmd(app *App) *cobra.Command {
@@ -23,15 +22,12 @@ func newPolicyVersionsCmd(app *App) *cobra.Command {
 reviewers, and the approvals that count under the trust config in force
 (approvals by keys no longer trusted are not counted).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.id = args[0]
-			return runPolicyVersions(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyVersions),
 	}
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
 
-func runPolicyVersions(ctx context.Context, app *App, opts *policyVersionsOptions) error {
-	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.VersionView, error) { return reg.Versions(ctx, opts.id) }, report.Versions)
+func runPolicyVersions(ctx context.Context, app *App, opts *policyVersionsOptions, args []string) error {
+	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) ([]governance.VersionView, error) { return reg.Versions(ctx, args[0]) }, report.Versions)
 }

@@ -34,9 +34,7 @@ sources (docs/runs.md "Violations and state").
 simulate (recorded simulations) or shadow (shadow runs and simulations);
 --policy a policy id (P-n, or the name of a policy run from a file).`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyViolations(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runPolicyViolations),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.since, "since", "", "only runs started at or after this time or age (24h, 7d)")
@@ -59,7 +57,7 @@ func (o *policyViolationsOptions) query(st *store.Store) (store.ViolationQuery, 
 	return run.ViolationQuery(since, o.severityMin, o.source, o.policy)
 }
 
-func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions) error {
+func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions, _ []string) error {
 	return show(ctx, app, func(st *store.Store) (run.Violations, error) {
 		q, err := opts.query(st)
 		if err != nil {

@@ -84,9 +84,7 @@ Without -o the snapshot is written to the snapshots directory beside the
 database (see "stella snapshot ls"). Nothing is written when an input is
 invalid (exit 2).`,
 		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runSnapshotCreate(app, opts)
-		},
+		RunE: runE(app, opts, runSnapshotCreate),
 	}
 	opts.in.AddFlags(cmd.Flags())
 	cmd.Flags().StringVarP(&opts.dir, "out-dir", "o", "", "write the snapshot to this directory (default: <snapshots dir>/<id hex>)")
@@ -97,13 +95,12 @@ invalid (exit 2).`,
 // returns the tenant's approved, unexpired exceptions with the signed
 // statements they rest on (governance FrozenExceptions) as a document to
 // freeze with the files.
-func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []snapshot.Doc, error) {
+func (a *App) approvedExceptions(ctx context.Context, files []string, now time.Time) ([]string, []snapshot.Doc, error) {
 	i := slices.Index(files, "approved")
 	if i < 0 {
 		return files, nil, nil
 	}
-	ctx := context.Background()
-	reg, err := a.registry(ctx, &govFlags{}, true)
+	reg, err := a.site().Registry(ctx, "", true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,12 +113,12 @@ func (a *App) approvedExceptions(files []string, now time.Time) ([]string, []sna
 	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: "exceptions", Data: data}}, nil
 }
 
-func runSnapshotCreate(app *App, opts *snapshotCreateOptions) error {
+func runSnapshotCreate(ctx context.Context, app *App, opts *snapshotCreateOptions, _ []string) error {
 	if len(opts.in.SBOMs) == 0 {
 		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
 	}
 	now := time.Now()
-	files, docs, err := app.approvedExceptions(opts.in.Exceptions, now)
+	files, docs, err := app.approvedExceptions(ctx, opts.in.Exceptions, now)
 	if err != nil {
 		return err
 	}

@@ -25,15 +25,13 @@ beside the database, config snapshots.dir, or --dir), sorted by id, then the
 snapshots imported into the database (path db:FILE). Only manifests and
 stored summaries are read; "stella snapshot show ID" verifies a snapshot.`,
 		Args: noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runSnapshotLs(app, opts)
-		},
+		RunE: runE(app, opts, runSnapshotLs),
 	}
 	cmd.Flags().StringVar(&opts.dir, "dir", "", "directory of snapshots (default: snapshots/ beside the database)")
 	return cmd
 }
 
-func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
+func runSnapshotLs(ctx context.Context, app *App, opts *snapshotLsOptions, _ []string) error {
 	root := opts.dir
 	if root == "" {
 		root = app.snapshotsDir() // may not exist yet: no snapshots
@@ -44,7 +42,7 @@ func runSnapshotLs(app *App, opts *snapshotLsOptions) error {
 	if err != nil {
 		return err
 	}
-	stored, err := app.storedSnapshotEntries(context.Background())
+	stored, err := app.storedSnapshotEntries(ctx)
 	if err != nil {
 		return err
 	}

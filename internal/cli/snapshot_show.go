@@ -29,15 +29,14 @@ ID is a snapshot id or a unique prefix of at least 8 hex digits of one in the
 snapshots directory or imported into the database; DIR is a snapshot
 directory.`,
 		Args: exactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			return runSnapshotShow(app, opts, args[0])
-		},
+		RunE: runE(app, opts, runSnapshotShow),
 	}
 	cmd.Flags().StringVar(&opts.dir, "dir", "", "directory of snapshots (default: snapshots/ beside the database)")
 	return cmd
 }
 
-func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
+func runSnapshotShow(ctx context.Context, app *App, opts *snapshotShowOptions, args []string) error {
+	ref := args[0]
 	root := opts.dir
 	if root == "" {
 		root = app.snapshotsDir()
@@ -46,7 +45,7 @@ func runSnapshotShow(app *App, opts *snapshotShowOptions, ref string) error {
 	dir, err := snapshot.Resolve(root, ref)
 	if fail.Is(err, fail.NotFound) {
 		// Not a directory: perhaps a snapshot imported into the database.
-		if s, err = app.openStoredSnapshot(context.Background(), ref); err != nil {
+		if s, err = app.openStoredSnapshot(ctx, ref); err != nil {
 			return err
 		}
 		dir = app.storedPath()

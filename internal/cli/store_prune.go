@@ -28,9 +28,7 @@ Snapshots, policy versions, keys and the audit log are kept. The default
 retention is 365 days (config store.retention). Everything happens in one
 transaction and is recorded as a store.pruned audit event.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStorePrune(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runStorePrune),
 	}
 	cmd.Flags().StringVar(&opts.olderThan, "older-than", "", "retention, e.g. 365d, 90d or 12h (default 365d)")
 	cmd.Flags().StringVar(&opts.before, "before", "", "remove runs started before this RFC 3339 time instead")
@@ -39,7 +37,7 @@ transaction and is recorded as a store.pruned audit event.`,
 	return cmd
 }
 
-func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions) error {
+func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions, _ []string) error {
 	age := cmp.Or(opts.olderThan, app.configString("store.retention"), "365d")
 	d, err := parseAge("--older-than", age)
 	if err != nil {

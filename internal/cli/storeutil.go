@@ -41,7 +41,7 @@ func show[T any](ctx context.Context, a *App, get func(*store.Store) (T, error),
 // govShow is show for the governance views, which read through the
 // registry (the database and the trust config in force).
 func govShow[T any](ctx context.Context, a *App, g *govFlags, get func(*governance.Registry) (T, error), table func(io.Writer, T, report.Options) error) error {
-	reg, err := a.registry(ctx, g, true)
+	reg, err := a.site().Registry(ctx, g.trust, true)
 	if err != nil {
 		return err
 	}

@@ -50,9 +50,7 @@ refused (exit 6), by stella and by PostgreSQL.
 Tables, in the order they are sent:
 ` + wrapList(sync.TableNames(), 76),
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSyncPostgres(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runSyncPostgres),
 	}
 	f := cmd.Flags()
 	o := &opts.cmd
@@ -67,7 +65,7 @@ Tables, in the order they are sent:
 	return cmd
 }
 
-func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions) error {
+func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions, _ []string) error {
 	c := opts.cmd
 	c.Sealed, c.Info, c.DSN = app.Global.Sealed, app.infof, opts.dsn
 	if c.DSN == "" {

@@ -32,9 +32,7 @@ A role already registered for another site of the tenant is refused: give
 every site its own role. A registered site keeps its key and role unless
 --replace is given (key rotation). See docs/sync.md "Site identity".`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runSyncRegister(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runSyncRegister),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.reg.DSN, "dsn", "", "the schema owner's PostgreSQL connection string (default $STELLA_PG_DSN)")
@@ -48,7 +46,7 @@ every site its own role. A registered site keeps its key and role unless
 	return cmd
 }
 
-func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions) error {
+func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions, _ []string) error {
 	o := opts.reg
 	o.Sealed = app.Global.Sealed
 	if o.DSN == "" {

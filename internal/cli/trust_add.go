@@ -38,9 +38,7 @@ admin (scope trust:admin) every change is signed by one with --sign-key; the
 first admin signs the change that adds it (the root of trust). See
 docs/governance.md "Signed trust".`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTrustAdd(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runTrustAdd),
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.key, "key", "", "public key to trust: a PEM file, or a registered key name or id")
@@ -53,7 +51,7 @@ docs/governance.md "Signed trust".`,
 	return cmd
 }
 
-func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions) error {
+func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions, _ []string) error {
 	scopes, err := governance.ParseScopes(opts.scopes)
 	if err != nil {
 		return fail.Wrap(fail.Invalid, err)

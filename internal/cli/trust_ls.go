@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -17,16 +18,14 @@ func newTrustLsCmd(app *App) *cobra.Command {
 		Aliases: []string{"list"},
 		Short:   "List the trusted keys, their principals and scopes, and the governance settings",
 		Args:    noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runTrustLs(app, opts)
-		},
+		RunE:    runE(app, opts, runTrustLs),
 	}
 	opts.gov.addTrustFlag(cmd)
 	return cmd
 }
 
-func runTrustLs(app *App, opts *trustLsOptions) error {
-	trust, err := app.loadTrust(opts.gov.trust, false)
+func runTrustLs(ctx context.Context, app *App, opts *trustLsOptions, _ []string) error {
+	trust, err := app.site().LoadTrust(ctx, opts.gov.trust, false)
 	if err != nil {
 		return err
 	}

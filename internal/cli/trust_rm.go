@@ -12,7 +12,6 @@ import (
 
 type trustRmOptions struct {
 	gov govFlags
-	ref string
 }
 
 func newTrustRmCmd(app *App) *cobra.Command {
@@ -26,18 +25,15 @@ longer count towards a quorum and they can no longer act. The new version of
 the config is recorded in the audit log as trust.removed, signed with
 --sign-key by a trust admin once the config names one.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ref = args[0]
-			return runTrustRm(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runTrustRm),
 	}
 	opts.gov.addTrustSignFlags(cmd)
 	return cmd
 }
 
-func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions) error {
+func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions, args []string) error {
 	edit, err := app.editTrust(ctx, &opts.gov, trustExisting, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
-		return c.Remove(ctx, opts.ref)
+		return c.Remove(ctx, args[0])
 	})
 	if err != nil {
 		return err

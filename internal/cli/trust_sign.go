@@ -24,15 +24,13 @@ with a text editor that a trust admin of the recorded version accepts. Until
 then such an edit is refused by every command (exit 6). docs/governance.md
 "Signed trust".`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runTrustSign(cmd.Context(), app, opts)
-		},
+		RunE: runE(app, opts, runTrustSign),
 	}
 	opts.gov.addTrustSignFlags(cmd)
 	return cmd
 }
 
-func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions) error {
+func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions, _ []string) error {
 	edit, err := app.editTrust(ctx, &opts.gov, trustAsIs, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
 		return c.Sign(ctx)
 	})
@@ -67,9 +65,9 @@ func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn fun
 	c := &governance.TrustChange{AllowUnsigned: a.Global.AllowUnsignedTrust}
 	var err error
 	if load == trustAsIs {
-		c.Trust, err = governance.LoadTrust(a.trustFile(g.trust))
+		c.Trust, err = governance.LoadTrust(a.site().TrustFile(g.trust))
 	} else {
-		c.Trust, err = a.loadTrust(g.trust, load == trustCreate)
+		c.Trust, err = a.site().LoadTrust(ctx, g.trust, load == trustCreate)
 	}
 	if err != nil {
 		return nil, err

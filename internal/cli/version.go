@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 
@@ -20,16 +21,14 @@ func newVersionCmd(app *App) *cobra.Command {
 		Use:   "version",
 		Short: "Print the version, commit and Go version",
 		Args:  noArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runVersion(app, opts)
-		},
+		RunE:  runE(app, opts, runVersion),
 	}
 	cmd.Flags().BoolVar(&opts.short, "short", false, "print only the version")
 	cmd.AddCommand(newVersionCompareCmd(app))
 	return cmd
 }
 
-func runVersion(app *App, opts *versionOptions) error {
+func runVersion(_ context.Context, app *App, opts *versionOptions, _ []string) error {
 	info := run.ToolVersion()
 	if opts.short {
 		_, err := fmt.Fprintln(app.Out, info.Version)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -38,15 +39,13 @@ Examples:
 			}
 			return nil
 		},
-		RunE: func(_ *cobra.Command, args []string) error {
-			return runVersionCompare(app, opts, args)
-		},
+		RunE: runE(app, opts, runVersionCompare),
 	}
 	cmd.Flags().StringVarP(&opts.ecosystem, "ecosystem", "e", "", "OSV ecosystem whose ordering to use (required)")
 	return cmd
 }
 
-func runVersionCompare(app *App, opts *versionCompareOptions, args []string) error {
+func runVersionCompare(_ context.Context, app *App, opts *versionCompareOptions, args []string) error {
 	if err := run.CheckEcosystem(opts.ecosystem); err != nil {
 		return err
 	}

@@ -2,9 +2,14 @@ package governance
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/stella-policy/stella/internal/attest"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // RunActor is who records a run (docs/governance.md "Scopes"): the key that
@@ -55,4 +60,68 @@ func VerifyKeys(ctx context.Context, refs []string, trust *Trust, open func() (*
 		}
 	}
 	return keys, nil
+}
+
+// UngovernedWarning is the warning a run or recorded simulation that found
+// no trust config gives on a database that records one ("" when it records
+// none): the run is not governed — no approval gate, no key scope — though
+// the site is (docs/governance.md "Runs at a governed site").
+func UngovernedWarning(ctx context.Context, st *store.Store) (string, error) {
+	var w string
+	err := st.View(ctx, func(tx *store.Tx) error {
+		h, err := ReadTrustHistory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		last := h.Latest()
+		if last == nil {
+			return nil
+		}
+		from := ""
+		if last.File != "" {
+			from = " (recorded from " + last.File + ")"
+		}
+		w = fmt.Sprintf("WARNING: this database records %s%s, but no trust config was found (--trust, trust_file, ./trust.yaml, the trust section of stella.yaml, $XDG_CONFIG_HOME/stella/trust.yaml): this run is NOT governed — no approval gate, no key scopes; run where the site's trust config is found, or name it with --trust", last, from)
+		return nil
+	})
+	return w, err
+}
+
+// CheckRunSigners refuses (fail.Integrity) a verified policy.run@1 manifest
+// or evidence archive of mode (store.ModeRun or ModeSimulate) none of whose
+// signers is trusted for it (docs/attestation.md "Who is trusted"): a key the
+// user names (refs, resolved as TrustedKeys does only when needed) is; a key
+// that only the trust config holds must hold the scope that records such a
+// run (policy:run, policy:simulate) — a policy author's key signing a run
+// of its own draft on another machine is not an attested run of this site.
+func CheckRunSigners(ctx context.Context, trust *Trust, refs []string, signers []string, mode string, open func() (*store.Store, error)) error {
+	if trust == nil || len(signers) == 0 {
+		return nil // no trust config, or an unsigned run (the archive's own signature was checked)
+	}
+	scope := ScopePolicyRun
+	if mode == store.ModeSimulate {
+		scope = ScopePolicySimulate
+	}
+	var held []string
+	for _, id := range signers {
+		if e, ok := trust.Lookup(id); ok {
+			if e.Has(scope) {
+				return nil
+			}
+			held = append(held, fmt.Sprintf("%s (key %s) holds %s", e.Principal, text.Abbrev(id), strings.Join(e.Scopes, ", ")))
+		}
+	}
+	if len(refs) > 0 {
+		keys, err := TrustedKeys(ctx, refs, open)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if slices.Contains(signers, k.ID) {
+				return nil
+			}
+		}
+	}
+	return fail.New(fail.Integrity, "signed by %s, not by a key that %s trusts with %s (a %s manifest is trusted through the trust config only when its signer may record it); pass --key PUB to trust the signer yourself",
+		strings.Join(held, "; "), trustName(trust), scope, mode)
 }

@@ -2,6 +2,7 @@ package governance
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/attest"
@@ -51,5 +52,36 @@ func TestAuthorizeRun(t *testing.T) {
 	keys, err := VerifyKeys(context.Background(), nil, trust, none)
 	if err != nil || len(keys) != len(trust.Entries) {
 		t.Fatalf("the trust config's keys: %d of %d (%v)", len(keys), len(trust.Entries), err)
+	}
+}
+
+func TestCheckRunSigners(t *testing.T) {
+	ctx := context.Background()
+	runner, _ := attest.Generate(attest.Ed25519)
+	author, _ := attest.Generate(attest.Ed25519)
+	trust := &Trust{Entries: []Entry{
+		{Principal: "ci", KeyID: runner.ID, Scopes: []string{ScopePolicyRun}, Key: runner},
+		{Principal: "alice", KeyID: author.ID, Scopes: []string{ScopePolicyAuthor, ScopePolicySimulate}, Key: author},
+	}}
+	none := func() (*store.Store, error) { return nil, nil }
+	for _, c := range []struct {
+		name    string
+		trust   *Trust
+		signers []string
+		mode    string
+		want    string // "" = accepted
+	}{
+		{"runner signs a run", trust, []string{runner.ID}, store.ModeRun, ""},
+		{"author signs a run", trust, []string{author.ID}, store.ModeRun, "signed by alice"},
+		{"author signs a simulation", trust, []string{author.ID}, store.ModeSimulate, ""},
+		{"runner signs a simulation", trust, []string{runner.ID}, store.ModeSimulate, "not by a key that the trust config trusts with policy:simulate"},
+		{"one good signer of two", trust, []string{author.ID, runner.ID}, store.ModeRun, ""},
+		{"no trust config", nil, []string{author.ID}, store.ModeRun, ""},
+		{"unsigned run", trust, nil, store.ModeRun, ""},
+	} {
+		err := CheckRunSigners(ctx, c.trust, nil, c.signers, c.mode, none)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !fail.Is(err, fail.Integrity)) {
+			t.Errorf("%s: got %v, want %q", c.name, err, c.want)
+		}
 	}
 }

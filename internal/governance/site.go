@@ -1,12 +1,14 @@
 package governance
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/text"
 )
 
@@ -104,4 +106,142 @@ func ReadAttachments(paths []string) ([]File, error) {
 		out = append(out, File{Name: filepath.Base(p), Data: data})
 	}
 	return out, nil
+}
+
+// Site is what governs one invocation: the tenant's database, where its
+// trust config is found (Lookup; each command's --trust is the flag of
+// every call) and the governance settings the configuration sets (Setting:
+// a governance.* value, "" when unset; they may only tighten the trust
+// config's). The CLI fills it from its flags and configuration.
+type Site struct {
+	DB, Tenant string
+	Lookup     TrustLookup
+	Setting    func(key string) string
+	// AllowUnsignedTrust uses a trust config that is not the version the
+	// audit chain recorded (docs/governance.md "Signed trust"), loudly.
+	AllowUnsignedTrust bool
+	// Loud says what --quiet must not silence: a trust config accepted
+	// unsigned.
+	Loud func(msg string)
+}
+
+// Open opens the site's database; with mustExist a missing one is not
+// found instead of created.
+func (s *Site) Open(ctx context.Context, mustExist bool) (*store.Store, error) {
+	return store.Open(ctx, s.DB, s.Tenant, store.Options{MustExist: mustExist})
+}
+
+// TrustFile is the trust config file: flag (--trust), else as TrustFile
+// finds it.
+func (s *Site) TrustFile(flag string) string {
+	l := s.Lookup
+	l.Flag = flag
+	return TrustFile(l)
+}
+
+// LoadTrust reads the trust config (TrustFile) with the configured
+// settings applied, and compares it with the version the database's audit
+// chain last recorded (CheckTrustFile): a file edited outside stella is
+// refused, exit 6, unless AllowUnsignedTrust. With create, a missing file
+// gives an empty config that Save creates.
+func (s *Site) LoadTrust(ctx context.Context, flag string, create bool) (*Trust, error) {
+	path := s.TrustFile(flag)
+	t, err := LoadTrust(path)
+	if fail.Is(err, fail.NotFound) && create {
+		t, err = NewTrust(path), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Settings.Override(s.Setting); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(s.DB); err != nil {
+		return t, nil // no database: no recorded version to compare with
+	}
+	st, err := s.Open(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	warning, err := CheckTrustFile(ctx, st, t, s.AllowUnsignedTrust)
+	if warning != "" {
+		s.Loud(warning)
+	}
+	return t, err
+}
+
+// InForce is the trust config that governs this invocation: the file flag
+// or the configured trust_file names (which must exist), else the first one
+// LoadTrust finds; nil when there is none.
+func (s *Site) InForce(ctx context.Context, flag string) (*Trust, error) {
+	t, err := s.LoadTrust(ctx, flag, false)
+	if flag == "" && s.Lookup.Configured == "" && fail.Is(err, fail.NotFound) {
+		return nil, nil
+	}
+	return t, err
+}
+
+// Registry opens the database and the trust config (a missing one trusts
+// nobody). With mustExist, a missing database is not found instead of
+// created. The caller closes the store.
+func (s *Site) Registry(ctx context.Context, flag string, mustExist bool) (*Registry, error) {
+	trust, err := s.LoadTrust(ctx, flag, true)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.Open(ctx, mustExist)
+	if err != nil {
+		return nil, err
+	}
+	return &Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
+}
+
+// WarnUngoverned says loudly when the database records a trust config
+// although none is in force here (UngovernedWarning).
+func (s *Site) WarnUngoverned(ctx context.Context) error {
+	if _, err := os.Stat(s.DB); err != nil {
+		return nil
+	}
+	st, err := s.Open(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	w, err := UngovernedWarning(ctx, st)
+	if w != "" {
+		s.Loud(w)
+	}
+	return err
+}
+
+// BundleApprovals judges the approvals bundles carry by this site's trust
+// config (flag, else found as LoadTrust finds it), or an empty one when
+// there is none: it then trusts nobody, and carried approvals do not count.
+func (s *Site) BundleApprovals(ctx context.Context, flag string) (*BundleApprovals, error) {
+	trust, err := s.LoadTrust(ctx, flag, true)
+	if err != nil {
+		return nil, err
+	}
+	return &BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, nil
+}
+
+// RecordIRMismatch records the policy.ir_hash_mismatch audit event when a
+// command failed (err) on an IR that fails its digest (docs/governance.md,
+// "IR digests"), after the command's own transaction rolled back; nothing
+// without such an error or a database.
+func (s *Site) RecordIRMismatch(ctx context.Context, err error) error {
+	var m *IRMismatch
+	if !errors.As(err, &m) || s.DB == "" {
+		return nil
+	}
+	if _, err := os.Stat(s.DB); err != nil {
+		return nil
+	}
+	st, err := s.Open(ctx, true)
+	if err != nil {
+		return nil
+	}
+	defer st.Close()
+	return RecordIRMismatch(ctx, st, "cli", m)
 }

@@ -136,3 +136,44 @@ func TestReadAttachments(t *testing.T) {
 		})
 	}
 }
+
+// TestSite covers what an invocation finds in force: no trust config is
+// none (nil), a --trust naming a missing file is an error, a missing file
+// is created empty where a command may create it, the configured settings
+// apply, and a database that does not exist is neither created nor
+// consulted.
+func TestSite(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	home := filepath.Join(dir, "home")
+	set := map[string]string{}
+	s := &Site{DB: filepath.Join(dir, "stella.db"), Tenant: "default", Lookup: TrustLookup{ConfigHome: home},
+		Setting: func(k string) string { return set[k] }, Loud: func(m string) { t.Errorf("loud: %s", m) }}
+	ctx := t.Context()
+	if tr, err := s.InForce(ctx, ""); tr != nil || err != nil {
+		t.Fatalf("InForce with no trust config = %v, %v; want nil, nil", tr, err)
+	}
+	if _, err := s.InForce(ctx, "missing.yaml"); !fail.Is(err, fail.NotFound) {
+		t.Fatalf("InForce(--trust missing.yaml) = %v, want not found", err)
+	}
+	set["governance.quorum"] = "2"
+	tr, err := s.LoadTrust(ctx, "", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(home, "stella", "trust.yaml"); tr.Path != want || tr.Settings.Quorum != 2 {
+		t.Errorf("LoadTrust(create) = %s quorum %d, want %s quorum 2", tr.Path, tr.Settings.Quorum, want)
+	}
+	if err := os.WriteFile("trust.yaml", []byte("trust: []\ngovernance:\n  quorum: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BundleApprovals(ctx, ""); err == nil || !strings.Contains(err.Error(), "lower") {
+		t.Errorf("a configured quorum below the trust config's: %v, want refused", err)
+	}
+	if _, err := os.Stat(s.DB); !os.IsNotExist(err) {
+		t.Errorf("the database was created: %v", err)
+	}
+	if err := s.RecordIRMismatch(ctx, &IRMismatch{}); err != nil {
+		t.Errorf("RecordIRMismatch with no database: %v", err)
+	}
+}

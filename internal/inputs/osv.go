@@ -8,7 +8,6 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -393,11 +392,7 @@ func (m *Merge) Limited() bool { return model.Future(m.Newest, m.NotAfter) }
 // Records sorts advs by id and merges the copies of each id.
 func (m *Merge) Records(advs []model.Advisory) []model.Advisory {
 	from := m.From
-	if from != nil {
-		sort.Stable(byID{advs, from})
-	} else {
-		slices.SortStableFunc(advs, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
-	}
+	sortByID(advs, from)
 	out := advs[:0]
 	for i := 0; i < len(advs); {
 		j := i + 1
@@ -421,17 +416,54 @@ func (m *Merge) Records(advs []model.Advisory) []model.Advisory {
 	return out
 }
 
-// byID sorts records by id with where each was read.
-type byID struct {
-	advs []model.Advisory
-	from []string
+// sortByID sorts records by id, keeping the given order among equal ids,
+// and from (when not nil) with them. It sorts small (id, position) keys and
+// then moves each record once, along the permutation's cycles: a stable sort
+// of the records themselves moved each ~300-byte record O(log² n) times
+// (seconds for 200,000 records).
+func sortByID(advs []model.Advisory, from []string) {
+	keys := make([]idKey, len(advs))
+	sorted := true
+	for i := range advs {
+		keys[i] = idKey{advs[i].ID, int32(i)}
+		sorted = sorted && (i == 0 || advs[i-1].ID <= advs[i].ID)
+	}
+	if sorted {
+		return
+	}
+	slices.SortFunc(keys, func(a, b idKey) int { return cmp.Or(strings.Compare(a.id, b.id), cmp.Compare(a.at, b.at)) })
+	for i := range keys {
+		if keys[i].at < 0 || int(keys[i].at) == i {
+			continue
+		}
+		adv := advs[i]
+		var f string
+		if from != nil {
+			f = from[i]
+		}
+		for j := i; ; {
+			k := int(keys[j].at)
+			keys[j].at = -1
+			if k == i {
+				advs[j] = adv
+				if from != nil {
+					from[j] = f
+				}
+				break
+			}
+			advs[j] = advs[k]
+			if from != nil {
+				from[j] = from[k]
+			}
+			j = k
+		}
+	}
 }
 
-func (b byID) Len() int           { return len(b.advs) }
-func (b byID) Less(i, j int) bool { return b.advs[i].ID < b.advs[j].ID }
-func (b byID) Swap(i, j int) {
-	b.advs[i], b.advs[j] = b.advs[j], b.advs[i]
-	b.from[i], b.from[j] = b.from[j], b.from[i]
+// idKey is a record's id and its position before sortByID.
+type idKey struct {
+	id string
+	at int32
 }
 
 // group merges the copies of one id, read from from (nil: m.Where).

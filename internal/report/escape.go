@@ -5,8 +5,6 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/olekukonko/tablewriter"
 )
 
 // Escape makes text from inputs safe to print in a human rendering (table,
@@ -100,15 +98,6 @@ func printLine(w io.Writer, args ...any) (int, error) {
 // print as it is.
 func sprintf(format string, args ...any) styled {
 	return styled(fmt.Sprintf(format, escaped(args)...))
-}
-
-// TableWriter is the one table writer of every command's table output
-// (NewTable): a tablewriter whose cells are escaped unless styled.
-type TableWriter struct{ *tablewriter.Table }
-
-// Append adds a row; every cell but a styled one is escaped.
-func (t *TableWriter) Append(cells ...any) error {
-	return t.Table.Append(cellText(cells)...)
 }
 
 // cellText is cells as strings, escaped unless styled.

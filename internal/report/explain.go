@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/text"
 )
 
@@ -78,6 +79,11 @@ func writeExplain(w io.Writer, s palette, f *engine.Finding) {
 		printf(w, "  decided by %s — %s\n", s.paint(s.bold, ex.Verdict.Rule), ex.Verdict.Rationale)
 	} else {
 		printf(w, "  decided by no rule — %s\n", ex.Verdict.Rationale)
+	}
+	if x := f.Exception; x != nil {
+		// The verdict line says what the exception made of the rules'
+		// decision; say which one did it, here where "decided by" is read.
+		printf(w, "  exception  %s — %s\n", s.paint(s.bold, x.ID), exceptionDoes(x))
 	}
 	if set := ex.Set; set != nil {
 		// A policy set's finding: each member's decision, and which decided
@@ -267,4 +273,23 @@ func uncheckedLine(n *int, b fmt.Stringer) styled {
 		count = text.Count(*n, "component", "components") + " not checked"
 	}
 	return sprintf("unchecked budget %s: %s", b, count)
+}
+
+// exceptionDoes says what an applied exception does to a finding
+// (docs/dsl.md "Exceptions"), for the explain renderings.
+func exceptionDoes(x *engine.ExceptionRef) string {
+	var what string
+	switch x.Effect {
+	case model.EffectSuppress:
+		what = "suppress: quiets the finding"
+	case model.EffectDowngrade:
+		what = "downgrade: lowered the severity to " + x.Severity + " before the rules ran"
+	case model.EffectDefer:
+		what = "defer: a block becomes a warning"
+	case model.EffectRequireControl:
+		what = "requireControl: a block becomes a warning until control " + x.Control + " is in place"
+	default:
+		what = x.Effect
+	}
+	return what + ", until " + x.Expires
 }

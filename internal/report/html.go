@@ -57,6 +57,8 @@ var explainTmpl = sync.OnceValue(func() *template.Template {
 		"severityCounts": SeverityCounts,
 		"attention":      ByAttention,
 		"pkg":            pkgText,
+		"rule":           ruleText,
+		"exceptionDoes":  exceptionDoes,
 		"gateClass": func(o string) string {
 			switch o {
 			case engine.GateBlock:
@@ -164,7 +166,7 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 </table>
 <h3>Findings</h3>
 <table><tr><th>verdict</th><th>severity</th><th>package</th><th>advisory</th><th>VEX</th><th>rule</th></tr>
-{{range attention .Findings}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Severity.Band}} {{dec .Severity.Score}}</td><td class="mono"><a href="#{{.FindingID}}">{{pkg .}}</a></td><td class="mono">{{.AdvisoryID}}</td><td>{{.VEXStatus}}</td><td class="mono">{{.Rule}}</td></tr>{{end}}
+{{range attention .Findings}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Severity.Band}} {{dec .Severity.Score}}</td><td class="mono"><a href="#{{.FindingID}}">{{pkg .}}</a></td><td class="mono">{{.AdvisoryID}}</td><td>{{.VEXStatus}}</td><td class="mono">{{rule .}}</td></tr>{{end}}
 </table>{{end}}
 {{range $f := .Findings}}{{with $f.Explain}}
 <section class="finding" id="{{$f.FindingID}}">
@@ -174,7 +176,8 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 <tr><td>advisory</td><td class="mono">{{$f.AdvisoryID}}{{if $f.Aliases}} ({{join $f.Aliases ", "}}){{end}} · {{$f.Source}}{{if $f.Range}} · range {{$f.Range}}{{end}}{{if $f.FixedIn}} · fixed in {{join $f.FixedIn ", "}}{{end}}</td></tr>
 <tr><td>VEX status</td><td>{{$f.VEXStatus}}</td></tr>
 <tr><td>severity</td><td>{{$f.Severity.Band}} {{dec $f.Severity.Score}}{{if $f.Severity.Source}} ({{$f.Severity.Source}}){{end}} · risk {{dec $f.RiskScore}}</td></tr>
-<tr><td>decided by</td><td>{{if .Verdict.Rule}}<b class="mono">{{.Verdict.Rule}}</b> — {{end}}{{.Verdict.Rationale}}</td></tr>
+<tr><td>decided by</td><td>{{if .Verdict.Rule}}<b class="mono">{{.Verdict.Rule}}</b> — {{end}}{{.Verdict.Rationale}}</td></tr>{{with $f.Exception}}
+<tr><td>exception</td><td><b class="mono">{{.ID}}</b> — {{exceptionDoes .}}</td></tr>{{end}}
 {{if not $f.Enforced}}<tr><td>enforced</td><td>no (shadow)</td></tr>{{end}}
 </table>
 <h3>Rule chain</h3>

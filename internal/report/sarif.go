@@ -35,7 +35,20 @@ type sarifRun struct {
 	OriginalURIBases  map[string]sarifBase `json:"originalUriBaseIds,omitempty"`
 	AutomationDetails *sarifAutomation     `json:"automationDetails,omitempty"`
 	Results           []sarifResult        `json:"results"`
+	Invocations       []sarifInvocation    `json:"invocations,omitempty"`
 	Properties        map[string]any       `json:"properties,omitempty"`
+}
+
+// sarifInvocation carries the result's warnings as tool execution
+// notifications: what the inputs did not let stella check.
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 // sarifBase describes a uriBaseId; its uri is left out so the log does
@@ -267,6 +280,13 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			res.Suppressions = []sarifSuppress{{Kind: "external", Status: "accepted", Justification: why}}
 		}
 		run.Results = append(run.Results, res)
+	}
+	if len(r.Warnings) > 0 {
+		inv := sarifInvocation{ExecutionSuccessful: true}
+		for _, wn := range r.Warnings {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{Text: wn}})
+		}
+		run.Invocations = []sarifInvocation{inv}
 	}
 	log.Runs = []sarifRun{run}
 	return JSON(w, log)

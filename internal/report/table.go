@@ -8,9 +8,6 @@ import (
 	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
@@ -61,18 +58,7 @@ func (p palette) verdict(v string) styled {
 // the one table writer of every command's table output. Its cells are
 // escaped unless styled (TableWriter).
 func NewTable(w io.Writer, box bool, headers ...any) *TableWriter {
-	sym := tw.NewSymbols(tw.StyleASCII)
-	if box {
-		sym = tw.NewSymbols(tw.StyleLight)
-	}
-	t := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: sym})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-	)
-	t.Header(cellText(headers)...)
-	return &TableWriter{t}
+	return &TableWriter{w: w, box: box, rows: [][]string{cellStrings(headers)}}
 }
 
 // Table writes a summary line, the gates, and one row per finding sorted by

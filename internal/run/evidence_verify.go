@@ -33,6 +33,9 @@ type VerifyReport struct {
 	Policy   string           `json:"policy,omitempty"`
 	IRDigest string           `json:"irDigest,omitempty"`
 	Set      *store.RecordSet `json:"set,omitempty"`
+	// Mode is the attested record's mode (run or simulate): which scope a
+	// signer trusted through the trust config needs (governance.CheckRunSigners).
+	Mode string `json:"-"`
 }
 
 // IsEnvelope reports whether data is a DSSE envelope (JSON) rather than
@@ -102,7 +105,7 @@ func VerifyEnvelope(ctx context.Context, st *store.Store, path string, data []by
 	if err := json.Unmarshal(v.Record, &rec); err != nil {
 		return rep, fail.New(fail.Integrity, "%s: the attested record does not decode: %v", path, err)
 	}
-	rep.Policy, rep.IRDigest, rep.Set = rec.Policy.PolicyID, rec.Policy.IRDigest, rec.Set
+	rep.Policy, rep.IRDigest, rep.Set, rep.Mode = rec.Policy.PolicyID, rec.Policy.IRDigest, rec.Set, rec.Mode
 	if rec.Policy.Version > 0 {
 		rep.Policy = fmt.Sprintf("%s@%d", rec.Policy.PolicyID, rec.Policy.Version)
 	}
@@ -162,7 +165,7 @@ func VerifyArchive(ctx context.Context, path string, trusted []*attest.Key, embe
 	}
 	rep.RunID, rep.Signers, rep.Findings = er.RunID, er.Signers, er.Findings
 	rep.ManifestSigners, rep.Inputs, rep.Source, rep.Warnings = er.ManifestSigners, er.Inputs, a.Evidence.Source != nil, er.Warnings
-	rep.StoredRun = "not needed"
+	rep.StoredRun, rep.Mode = "not needed", a.Record.Mode
 	return rep, nil
 }
 

@@ -62,8 +62,9 @@ type Cache struct {
 type cacheKey struct{ order, s string }
 
 type cached struct {
-	v   V
-	err error
+	v     V
+	err   error
+	valid bool // Check found s a version of the ecosystem
 }
 
 // NewCache returns an empty cache.
@@ -80,8 +81,20 @@ func (c *Cache) Parse(order, s string) (V, error) {
 		return e.v, e.err
 	}
 	v, err := Parse(base, s)
-	c.m[k] = cached{v, err}
+	c.m[k] = cached{v, err, Check(base, s) == nil}
 	return v, err
+}
+
+// valid is Check through the cache, for a version Parse has seen.
+func (c *Cache) valid(order, s string) bool {
+	base, _, _ := strings.Cut(order, ":")
+	if c == nil {
+		return Check(base, s) == nil
+	}
+	if _, ok := c.m[cacheKey{base, s}]; !ok {
+		c.Parse(order, s)
+	}
+	return c.m[cacheKey{base, s}].valid
 }
 
 // Evaluate is Evaluate with parsed versions taken from the cache.
@@ -184,6 +197,7 @@ const (
 // that contains it.
 func (c *Cache) inRange(order string, v V, events []model.Event) (string, bool, error) {
 	evs := make([]event, 0, len(events))
+	invalid := "" // the first event version that is no version of the ecosystem
 	for _, e := range events {
 		var ev event
 		switch {
@@ -205,6 +219,9 @@ func (c *Cache) inRange(order string, v V, events []model.Event) (string, bool, 
 			pv, err := c.Parse(order, ev.raw)
 			if err != nil {
 				return "", false, err
+			}
+			if invalid == "" && !c.valid(order, ev.raw) {
+				invalid = ev.raw
 			}
 			ev.v = pv
 		}
@@ -253,6 +270,13 @@ func (c *Cache) inRange(order string, v V, events []model.Event) (string, bool, 
 		return "", false, cerr
 	}
 	if open < 0 {
+		if invalid != "" {
+			// The lenient comparators ordered it somewhere (below every
+			// release): the range may silently match nothing, so it is not
+			// evaluated (docs/conformance.md "OSV affected entries").
+			base, _, _ := strings.Cut(order, ":")
+			return "", false, fmt.Errorf("event version %q is not a valid %s version", invalid, base)
+		}
 		return "", false, nil
 	}
 	desc := ">=" + evs[open].raw

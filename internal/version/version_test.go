@@ -122,6 +122,11 @@ func TestEvaluate(t *testing.T) {
 		{"npm = prefix", "npm", "=1.2.5", model.Affected{Ranges: []model.Range{semver("introduced=1.0.0", "fixed=1.2.6"), semver("introduced=2.0.0")}}, false, "", 0, 1},
 		{"maven placeholder", "Maven", "${log4j2.version}", model.Affected{Ranges: []model.Range{eco("introduced=2.0-beta9", "fixed=2.15.0")}}, false, "", 0, 1},
 		{"pypi word", "PyPI", "latest", model.Affected{Ranges: []model.Range{eco("introduced=1.0", "fixed=2.0")}, Versions: []string{"1.0"}}, false, "", 0, 1},
+		// An event version that is no version of its ecosystem: a range it
+		// leaves open still matches; one that matches nothing is a problem.
+		{"fixed is no version", "npm", "1.0.0", model.Affected{Ranges: []model.Range{semver("introduced=0", "fixed=not-a-version")}}, false, "", 0, 1},
+		{"introduced is no version, in range", "npm", "1.0.0", model.Affected{Ranges: []model.Range{semver("introduced=zzz", "fixed=2.0.0")}}, true, "SEMVER >=zzz <2.0.0", 0, 0},
+		{"last_affected is no version", "PyPI", "2.0", model.Affected{Ranges: []model.Range{eco("introduced=0", "last_affected=${v}")}}, false, "", 0, 1},
 		{"invalid version, only git", "Go", "(devel)", model.Affected{Ranges: []model.Range{git}}, false, "", 1, 0},
 		{"invalid version in a range from 0", "Go", "(devel)", model.Affected{Ranges: []model.Range{git, semver("introduced=0")}}, true, "SEMVER >=0", 1, 0},
 	}
