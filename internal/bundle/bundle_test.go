@@ -452,3 +452,33 @@ func TestGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestImportNoTrustedKey: an import with no trusted key (the operator
+// forgot --trust-root) is refused, exit 6, and leaves the kit where it was:
+// nothing is known about the bundle, so it is not quarantined.
+func TestImportNoTrustedKey(t *testing.T) {
+	ctx := context.Background()
+	a := newSite(t, nil)
+	dir := t.TempDir()
+	kit := writeFile(t, dir, "kit.tar.zst", exportSite(t, a, ExportOptions{}).Data)
+	open := func() (*store.Store, error) {
+		return store.Open(ctx, filepath.Join(dir, "b.db"), "default", store.Options{})
+	}
+	q := filepath.Join(dir, "q")
+	_, err := ImportFile(ctx, kit, Limits{}, open, ImportOptions{}, q)
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "no trusted key given") || !strings.Contains(err.Error(), "the file was not moved") {
+		t.Fatalf("ImportFile: %v, want Integrity: no trusted key, not moved", err)
+	}
+	for _, p := range []string{q, filepath.Join(dir, "b.db")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+	if _, err := os.Stat(kit); err != nil {
+		t.Errorf("the kit was moved: %v", err)
+	}
+	// With its trust root the same file imports.
+	if _, err := ImportFile(ctx, kit, Limits{}, open, trusting(a.key), q); err != nil {
+		t.Fatal(err)
+	}
+}

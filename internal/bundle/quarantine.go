@@ -32,6 +32,11 @@ func ImportFile(ctx context.Context, path string, lim Limits, open func() (*stor
 	if k := fail.KindOf(err); k != fail.Integrity && k != fail.Governance {
 		return nil, err
 	}
+	// With no trusted key nothing is known about the bundle: the operator
+	// forgot --trust-root, and the kit stays where it is (docs/bundle.md).
+	if errors.Is(err, errNoTrustedKey) {
+		return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%w; nothing was imported and the file was not moved", err))
+	}
 	dir, qerr := Quarantine(path, quarantine, err)
 	if qerr != nil {
 		return nil, fail.Wrap(fail.KindOf(err), fmt.Errorf("%w (and quarantining it failed: %v)", err, qerr))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -142,6 +143,9 @@ func (b *Bundle) bytes(p string) []byte {
 // Verified reports whether Verify succeeded.
 func (b *Bundle) Verified() bool { return b.verified }
 
+// errNoTrustedKey is the refusal of a bundle verified with no trusted key.
+var errNoTrustedKey = errors.New("no trusted key given: pass --trust-root PUB, set bundle.trust_roots, or keep the signer in the trust config; the keys a bundle carries are never trusted")
+
 // VerifyOptions are the importing site's trust decisions.
 type VerifyOptions struct {
 	// Trusted are the keys whose signature makes a bundle authentic: the
@@ -244,7 +248,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 		}
 	}
 	if len(o.Trusted) == 0 {
-		return nil, fmt.Errorf("no trusted key given: pass --trust-root PUB, set bundle.trust_roots, or keep the signer in the trust config; the keys a bundle carries are never trusted")
+		return nil, errNoTrustedKey
 	}
 	env, err := attest.ParseEnvelope(SignaturePath, sig)
 	if err != nil {

@@ -1,6 +1,7 @@
 package governance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,6 +36,10 @@ type AuditReport struct {
 	// TrustWarnings are the trust records accepted only because of
 	// AuditOptions.AllowUnsignedTrust (trustlog.go).
 	TrustWarnings []string `json:"trustWarnings,omitempty"`
+	// Ungoverned are the enforced runs recorded while a trust config was
+	// recorded here but that carry no approval set: run without the site's
+	// trust config (ungoverned, below).
+	Ungoverned []string `json:"ungoverned,omitempty"`
 }
 
 // AuditOptions adjust VerifyAuditWith.
@@ -183,12 +188,48 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 		if len(problems) > 0 {
 			return fail.New(fail.Integrity, "%s", problems[0])
 		}
+		if rep.Ungoverned, err = ungoverned(ctx, tx, events, history); err != nil {
+			return err
+		}
 		return verifyAttestations(ctx, tx, known, rep)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// ungoverned lists the enforced runs (not shadow, not a set) recorded after
+// the first trust config version whose record carries no approval set: a
+// run that found no trust config on a governed database
+// (docs/governance.md "Runs at a governed site") — its version was never
+// gated here. Each names the run, its policy and the state it recorded.
+func ungoverned(ctx context.Context, tx *store.Tx, events []store.Event, h *TrustHistory) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range events {
+		if e.Type != "policy.run.completed" || h.At(e.Seq) == nil || seen[e.Subject] {
+			continue
+		}
+		seen[e.Subject] = true
+		r, err := tx.Run(ctx, e.Subject)
+		if err != nil {
+			return nil, err
+		}
+		var rec store.RunRecord
+		if err := json.Unmarshal(r.Record, &rec); err != nil {
+			return nil, fail.New(fail.Integrity, "run %s: the stored record does not decode: %v", r.RunID, err)
+		}
+		if rec.Mode != store.ModeRun || rec.Shadow || rec.Set != nil || rec.Policy.ApprovalSet != "" {
+			continue
+		}
+		pol, state := rec.Policy.PolicyID, cmp.Or(rec.Policy.Lifecycle, "unregistered")
+		if rec.Policy.Version > 0 {
+			pol = fmt.Sprintf("%s@%d", pol, rec.Policy.Version)
+		}
+		out = append(out, fmt.Sprintf("run %s (audit event %d): %s, %s, enforced with no approval set while %s was recorded", r.RunID, e.Seq, pol, state, h.At(e.Seq)))
+	}
+	return out, nil
 }
 
 // trustChanges are the actions of signed trust-config versions.

@@ -93,6 +93,9 @@ func AuditVerified(w io.Writer, rep *governance.AuditReport, _ Options) error {
 	for _, c := range rep.Checkpoints {
 		printf(w, "  checkpoint    event %d %s held (%s)\n", c.Seq, c.EventHash, c.At)
 	}
+	for _, u := range rep.Ungoverned {
+		printf(w, "  ungoverned    %s\n", u)
+	}
 	return nil
 }
 
