@@ -24,7 +24,7 @@ func TestCLIReference(t *testing.T) {
 	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
 	// Built as for a completion request, whose walk merges every command's
 	// inherited flags into its own as running it (and so --help) does.
-	root, err := newRootCmd(app, true)
+	root, err := newRootCmd(app, true, "")
 	if err != nil {
 		t.Fatal(err)
 	}

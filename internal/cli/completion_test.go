@@ -11,7 +11,7 @@ import (
 // flag whose completion was registered twice is reported, not dropped.
 func TestCompletionsRegistration(t *testing.T) {
 	app := &App{Getenv: func(string) string { return "" }}
-	if _, err := newRootCmd(app, true); err != nil {
+	if _, err := newRootCmd(app, true, ""); err != nil {
 		t.Fatal(err)
 	}
 	root := &cobra.Command{Use: "stella"}

@@ -16,7 +16,7 @@ import (
 // go test ./internal/cli -run TestConfigReference -update-docs
 func TestConfigReference(t *testing.T) {
 	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
-	root, err := newRootCmd(app, false)
+	root, err := newRootCmd(app, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,8 @@ type App struct {
 	Config *viper.Viper
 	Log    *slog.Logger
 	Getenv func(string) string
+
+	partial bool // the tree holds only the command run (groupOf)
 }
 
 // Globals are the flags every command accepts (docs/cli.md "Global flags").
@@ -56,7 +58,7 @@ type Globals struct {
 	LogLevel  string
 	LogFormat string
 	// AllowUnsignedTrust uses a trust config that is not the version the
-	// audit chain recorded, loudly and on the record (trust_check.go).
+	// audit chain recorded, loudly and on the record (governance.Site).
 	AllowUnsignedTrust bool
 }
 
@@ -96,7 +98,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// Completion functions are registered only for a completion request:
 	// every other command would pay for walking the whole tree at start-up
 	// (docs/performance.md "Start-up").
-	root, err := newRootCmd(app, len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd))
+	root, err := newRootCmd(app, len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd), groupOf(args))
 	if err != nil {
 		fmt.Fprintf(stderr, "stella: internal error: %v\n", err)
 		return int(fail.Internal)
@@ -188,9 +190,38 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// groups are the top-level commands by name, in the order help lists them.
+var groups = []struct {
+	name string
+	new  func(*App) *cobra.Command
+}{
+	{"policy", newPolicyCmd}, {"snapshot", newSnapshotCmd}, {"inputs", newInputsCmd}, {"feeds", newFeedsCmd},
+	{"key", newKeyCmd}, {"store", newStoreCmd}, {"trust", newTrustCmd}, {"exception", newExceptionCmd},
+	{"audit", newAuditCmd}, {"lessons", newLessonsCmd}, {"bundle", newBundleCmd}, {"sync", newSyncCmd},
+	{"cvss", newCvssCmd}, {"match", newMatchCmd}, {"version", newVersionCmd}, {"completion", newCompletionCmd},
+}
+
+// groupOf returns the top-level command args[0] names, "" when it names
+// none (a flag, help, an alias, a typo) or one that walks the whole tree
+// (completion): then the whole tree is built. Building only the command
+// run saves the other commands' flag sets at every start
+// (docs/performance.md "Start-up").
+func groupOf(args []string) string {
+	if len(args) == 0 || args[0] == "completion" {
+		return ""
+	}
+	for _, g := range groups {
+		if g.name == args[0] {
+			return g.name
+		}
+	}
+	return ""
+}
+
 // newRootCmd builds the command tree; completing registers the flag and
-// argument completions (App.completions) on it.
-func newRootCmd(app *App, completing bool) (*cobra.Command, error) {
+// argument completions (App.completions) on it; only, when not "", names
+// the one top-level command to add (groupOf).
+func newRootCmd(app *App, completing bool, only string) (*cobra.Command, error) {
 	root := &cobra.Command{
 		Use:   "stella",
 		Short: "Compile and evaluate supply-chain policies, deterministically and offline",
@@ -222,23 +253,12 @@ versions with signed approvals.`,
 	f.BoolVar(&g.AllowUnsignedTrust, "allow-unsigned-trust", false, "use a trust config that is not the version the audit log recorded (edited by hand, or changed unsigned): said on stderr and recorded as trust.unsigned (docs/governance.md \"Signed trust\")")
 	f.StringVar(&g.LogFormat, "log-format", "text", "stderr format: text, or json (every stderr line — logs, warnings, diagnostics, the error — one JSON object)")
 
-	root.AddCommand(
-		newPolicyCmd(app),
-		newSnapshotCmd(app),
-		newInputsCmd(app),
-		newFeedsCmd(app),
-		newKeyCmd(app),
-		newStoreCmd(app),
-		newTrustCmd(app),
-		newExceptionCmd(app),
-		newAuditCmd(app), newLessonsCmd(app),
-		newBundleCmd(app),
-		newSyncCmd(app),
-		newCvssCmd(app),
-		newMatchCmd(app),
-		newVersionCmd(app),
-		newCompletionCmd(app),
-	)
+	for _, g := range groups {
+		if only == "" || g.name == only {
+			root.AddCommand(g.new(app))
+		}
+	}
+	app.partial = only != ""
 	if !completing {
 		return root, nil
 	}
@@ -282,7 +302,13 @@ func (a *App) configure(cmd *cobra.Command) error {
 		a.loud(n) // even with --quiet, like --allow-unsigned-trust
 	}
 	if used := v.ConfigFileUsed(); used != "" && !a.Global.Quiet {
-		warnUnknownKeys(a.Err, used, v, cmd.Root())
+		root := cmd.Root()
+		if a.partial { // the keys of every command are known ones
+			if root, err = newRootCmd(&App{Getenv: a.Getenv}, false, ""); err != nil {
+				return err
+			}
+		}
+		warnUnknownKeys(a.Err, used, v, root)
 	}
 	if off := a.Getenv("STELLA_OFFLINE"); off != "" {
 		on, ok := parseBool(off)
