@@ -128,6 +128,10 @@ type sarifResultProps struct {
 	Rule      string   `json:"rule,omitempty"`
 	ExplainID string   `json:"explainId,omitempty"`
 	FixedIn   []string `json:"fixedIn,omitempty"`
+	// Gates names the run-level gates that did not pass and count this
+	// finding ("unknowns-budget: block"): what made a passed finding an
+	// error.
+	Gates []string `json:"gates,omitempty"`
 }
 
 type sarifLocation struct {
@@ -158,6 +162,16 @@ type sarifLogical struct {
 // sarifLevel maps a verdict to a result level: blocked is an error, warned
 // a warning, everything else a note (quieted and ignored findings are also
 // marked suppressed, passed ones carry their VEX status).
+// gateLevel is the SARIF level of a gate outcome that did not pass.
+func gateLevel(outcome string) string {
+	if outcome == engine.GateBlock {
+		return "error"
+	}
+	return "warning"
+}
+
+var levelRank = map[string]int{"note": 0, "warning": 1, "error": 2}
+
 func sarifLevel(v string) string {
 	switch v {
 	case engine.VerdictBlocked:
@@ -229,6 +243,23 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			}
 		}
 	}
+	// A gate that does not pass counts findings (unknowns-budget,
+	// max-critical, …): those results take the gate's level, so a log whose
+	// run is blocked only by a gate shows what blocked it; a gate that
+	// counts no finding (feed-age, unchecked-budget) is a notification.
+	gated := map[string][]string{}
+	var notes []sarifNotification
+	for _, g := range r.Gates {
+		if g.Outcome == engine.GatePass {
+			continue
+		}
+		for _, id := range g.Findings {
+			gated[id] = append(gated[id], g.Name+": "+g.Outcome)
+		}
+		if len(g.Findings) == 0 {
+			notes = append(notes, sarifNotification{Level: gateLevel(g.Outcome), Message: sarifText{Text: "gate " + g.Name + " " + g.Outcome + ": " + g.Message}})
+		}
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		msg := f.AdvisoryID + " in " + pkgText(f) + ": " + f.Verdict
@@ -242,6 +273,15 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		msg += ", VEX " + f.VEXStatus + ")"
 		if len(f.FixedIn) > 0 {
 			msg += "; fixed in " + strings.Join(f.FixedIn, ", ")
+		}
+		level := sarifLevel(f.Verdict)
+		if gs := gated[f.FindingID]; len(gs) > 0 {
+			msg += "; counted by gate " + strings.Join(gs, ", ")
+			for _, g := range gs {
+				if l := gateLevel(g[strings.LastIndex(g, " ")+1:]); levelRank[l] > levelRank[level] {
+					level = l
+				}
+			}
 		}
 		uri, line := f.Component.SBOM, 0
 		if o.Locate != nil {
@@ -262,13 +302,13 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			loc.PhysicalLocation.Region = &sarifRegion{StartLine: line}
 		}
 		res := sarifResult{
-			RuleID: f.AdvisoryID, RuleIndex: index[f.AdvisoryID], Level: sarifLevel(f.Verdict),
+			RuleID: f.AdvisoryID, RuleIndex: index[f.AdvisoryID], Level: level,
 			Message:             sarifText{Text: msg},
 			Locations:           []sarifLocation{loc},
 			PartialFingerprints: map[string]string{"stellaFinding/v1": f.FindingID},
 			BaselineState:       state[f.FindingID],
 			Properties: sarifResultProps{FindingID: f.FindingID, Verdict: f.Verdict, VEXStatus: f.VEXStatus,
-				Severity: f.Severity.Band, Rule: f.Rule, ExplainID: f.ExplainID, FixedIn: f.FixedIn},
+				Severity: f.Severity.Band, Rule: f.Rule, ExplainID: f.ExplainID, FixedIn: f.FixedIn, Gates: gated[f.FindingID]},
 		}
 		if f.Verdict == engine.VerdictQuieted || f.Verdict == engine.VerdictIgnored {
 			why := "quieted by policy"
@@ -281,8 +321,8 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	if len(r.Warnings) > 0 {
-		inv := sarifInvocation{ExecutionSuccessful: true}
+	if len(r.Warnings)+len(notes) > 0 {
+		inv := sarifInvocation{ExecutionSuccessful: true, Notifications: notes}
 		for _, wn := range r.Warnings {
 			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{Text: wn}})
 		}

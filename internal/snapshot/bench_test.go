@@ -47,9 +47,10 @@ func BenchmarkOpenLookup(b *testing.B) {
 	}
 }
 
-// BenchmarkLoad opens the newrelic snapshot for a run: verify the files,
-// decode the SBOM, and read the advisories the join needs (Index.Select);
-// /all reads every advisory instead, as runs did before the store.
+// BenchmarkLoad opens the newrelic snapshot for a run (Load): verify the
+// files, decode the SBOM, and read and check the advisories the join needs
+// (Index.Select); /all verifies the whole snapshot (OpenDir) and reads
+// every advisory instead, as runs did before the store.
 func BenchmarkLoad(b *testing.B) {
 	data := testenv.RequireData(b)
 	sp := Spec{SBOMs: []string{filepath.Join(data, "sbom", "spdx", "trivy-newrelic_synthetics-minion-runner.spdx.json")},
@@ -66,11 +67,14 @@ func BenchmarkLoad(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				s, err := OpenDir(dir)
-				if err == nil && all {
-					_, err = s.Index.All()
-				} else if err == nil {
-					err = s.LoadMatching()
+				var err error
+				if all {
+					var s *Snapshot
+					if s, err = OpenDir(dir); err == nil {
+						_, err = s.Index.All()
+					}
+				} else {
+					_, err = Load(dir)
 				}
 				if err != nil {
 					b.Fatal(err)

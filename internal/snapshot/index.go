@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"cmp"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/model"
@@ -17,13 +19,21 @@ import (
 )
 
 // IndexSchema names the advisory index format a snapshot is written with.
-// Version 2 adds the selection data (select); a version 1 index, which
-// snapshots written before it hold, still opens: its selection is worked
-// out from the records' heads (docs/inputs.md, "Advisory index").
-const IndexSchema = "stella.advisory-index/v2"
+// Version 3 gives each record the digest of its bytes, so that a run from
+// a snapshot directory checks the records it reads rather than hashing
+// all of advisories.json; version 2 added the selection data (select).
+// Indexes of versions 1 and 2, which older snapshots hold, still open: a
+// run from them hashes the whole data file, and a version 1 index's
+// selection is worked out from the records' heads (docs/inputs.md,
+// "Advisory index").
+const IndexSchema = "stella.advisory-index/v3"
 
-// indexSchemaV1 is the index without selection data.
-const indexSchemaV1 = "stella.advisory-index/v1"
+// The older index versions: v2 without record digests, v1 also without
+// selection data.
+const (
+	indexSchemaV2 = "stella.advisory-index/v2"
+	indexSchemaV1 = "stella.advisory-index/v1"
+)
 
 // IndexDoc is the advisory index file (docs/inputs.md, "Advisory index"):
 // where each advisory's canonical JSON lies in advisories.json, and which
@@ -43,6 +53,8 @@ type Record struct {
 	ID     string `json:"id"`
 	Offset int64  `json:"offset"`
 	Length int64  `json:"length"`
+	// Digest is the sha256 of the record's bytes (version 3; "" before).
+	Digest string `json:"digest,omitempty"`
 }
 
 // Package lists the advisories with an affected entry for one package.
@@ -158,17 +170,30 @@ func openIndex(data []byte, doc *IndexDoc) (*Index, error) {
 	return &Index{doc: doc, data: data, cache: map[int]*model.Advisory{}, sel: doc.Select}, nil
 }
 
-// checkSchema checks an index's schema: this one, or version 1 without
-// selection data.
+// checkSchema checks an index's schema — this one, version 2 without
+// record digests or version 1 also without selection data — and that
+// every record has a digest exactly when the schema gives one.
 func checkSchema(doc *IndexDoc) error {
 	switch {
-	case doc.Data != AdvisoriesFile || doc.Schema != IndexSchema && doc.Schema != indexSchemaV1:
+	case doc.Data != AdvisoriesFile || doc.Schema != IndexSchema && doc.Schema != indexSchemaV2 && doc.Schema != indexSchemaV1:
 		return fail.New(fail.Integrity, "advisory index: schema %q over %q, want %q over %q", doc.Schema, doc.Data, IndexSchema, AdvisoriesFile)
 	case doc.Schema == indexSchemaV1 && doc.Select != nil:
 		return fail.New(fail.Integrity, "advisory index: %s has no select member", indexSchemaV1)
 	}
+	digests := doc.digests()
+	for i, r := range doc.Advisories {
+		switch {
+		case digests && (len(r.Digest) != len(canon.Prefix)+2*sha256.Size || !strings.HasPrefix(r.Digest, canon.Prefix)):
+			return fail.New(fail.Integrity, "advisory index: record %d (%s) has no valid digest (%q)", i, r.ID, r.Digest)
+		case !digests && r.Digest != "":
+			return fail.New(fail.Integrity, "advisory index: record %d (%s) has a digest, which %s does not give", i, r.ID, doc.Schema)
+		}
+	}
 	return nil
 }
+
+// digests reports whether the index gives each record's digest (version 3).
+func (doc *IndexDoc) digests() bool { return doc.Schema == IndexSchema }
 
 // checkSelect checks the shape of a version 2 index's selection: one alias
 // group (or -1) per record, and positions of records in order. That the
@@ -227,6 +252,9 @@ func openIndexFile(path, print string, size int64, doc *IndexDoc) (*Index, error
 type recordReader struct {
 	data []byte
 	f    *os.File
+	// check: each record read from f is checked against its digest (a
+	// version 3 index over a file that was not hashed whole).
+	check bool
 }
 
 // open opens the records for a batch of reads; close ends the batch. A data
@@ -244,7 +272,7 @@ func (x *Index) open() (*recordReader, error) {
 		f.Close()
 		return nil, fail.New(fail.Integrity, "%s changed while in use", x.path)
 	}
-	return &recordReader{f: f}, nil
+	return &recordReader{f: f, check: x.doc.digests()}, nil
 }
 
 // samePrint reports whether fi has the metadata print.
@@ -267,6 +295,9 @@ func (r *recordReader) bytes(rec Record) ([]byte, error) {
 	b := make([]byte, rec.Length)
 	if _, err := r.f.ReadAt(b, rec.Offset); err != nil {
 		return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, rec.ID, err)
+	}
+	if r.check && canon.Digest(b) != rec.Digest {
+		return nil, fail.New(fail.Integrity, "%s: record %s at offset %d does not match its digest in the advisory index: the file was changed", AdvisoriesFile, rec.ID, rec.Offset)
 	}
 	return b, nil
 }
@@ -303,6 +334,13 @@ func (x *Index) Verify() error {
 	}
 	if at := tiles(data, x.doc.Advisories); at >= 0 {
 		return fail.New(fail.Integrity, "advisory index does not cover %s exactly: %s", AdvisoriesFile, tileProblem(data, x.doc.Advisories, at))
+	}
+	if x.doc.digests() {
+		for i, r := range x.doc.Advisories {
+			if canon.Digest(data[r.Offset:r.Offset+r.Length]) != r.Digest {
+				return fail.New(fail.Integrity, "advisory index: the digest of record %d (%s) is not the one of its bytes in %s", i, r.ID, AdvisoriesFile)
+			}
+		}
 	}
 	want := buildIndex(advs, x.doc.Advisories, data)
 	if slices.EqualFunc(want.Packages, x.doc.Packages, func(a, b Package) bool {

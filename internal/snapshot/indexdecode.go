@@ -2,8 +2,12 @@ package snapshot
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
+
+	"github.com/stella-policy/stella/internal/canon"
 )
 
 // decodeIndex decodes an advisory index file. Every run from a snapshot or
@@ -26,13 +30,29 @@ func decodeIndex(b []byte, doc *IndexDoc) error {
 func scanIndex(b []byte) (doc IndexDoc, ok bool) {
 	s := &indexScan{b: b, ok: true, names: map[string]string{}}
 	s.lit(`{"advisories":[`)
-	doc.Advisories = []Record{}
+	// A version 3 index gives each record's digest (counted here to size
+	// the lists); they are gathered into one string that each record's
+	// digest is a part of: one allocation, not one a record.
+	n := bytes.Count(b, []byte(`{"digest":"`+canon.Prefix))
+	doc.Advisories = make([]Record, 0, n)
+	spans := make([][2]int, 0, n)
+	var digests strings.Builder
+	digests.Grow(n * (len(canon.Prefix) + 2*sha256.Size))
 	for s.ok && !s.peek(']') {
 		if len(doc.Advisories) > 0 {
 			s.lit(",")
 		}
 		var r Record
-		s.lit(`{"id":`)
+		var span [2]int
+		if s.ok && bytes.HasPrefix(s.b[s.i:], []byte(`{"digest":`)) { // version 3
+			s.i += len(`{"digest":`)
+			raw := s.raw()
+			span = [2]int{digests.Len(), digests.Len() + len(raw)}
+			digests.Write(raw)
+			s.lit(`,"id":`)
+		} else {
+			s.lit(`{"id":`)
+		}
 		r.ID = s.str(false)
 		s.lit(`,"length":`)
 		r.Length = s.int()
@@ -40,6 +60,13 @@ func scanIndex(b []byte) (doc IndexDoc, ok bool) {
 		r.Offset = s.int()
 		s.lit("}")
 		doc.Advisories = append(doc.Advisories, r)
+		spans = append(spans, span)
+	}
+	if digests.Len() > 0 {
+		all := digests.String()
+		for i, sp := range spans {
+			doc.Advisories[i].Digest = all[sp[0]:sp[1]]
+		}
 	}
 	s.lit(`],"data":`)
 	doc.Data = s.str(true)
@@ -96,25 +123,10 @@ func (s *indexScan) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
 // UTF-8 (any of those goes to encoding/json); shared strings are
 // allocated once.
 func (s *indexScan) str(shared bool) string {
-	if !s.ok || !s.peek('"') {
-		s.ok = false
+	raw := s.raw()
+	if !s.ok {
 		return ""
 	}
-	start := s.i + 1
-	end := start
-	for end < len(s.b) && s.b[end] != '"' {
-		if c := s.b[end]; c == '\\' || c < 0x20 {
-			s.ok = false
-			return ""
-		}
-		end++
-	}
-	if end == len(s.b) || !utf8.Valid(s.b[start:end]) {
-		s.ok = false
-		return ""
-	}
-	s.i = end + 1
-	raw := s.b[start:end]
 	if !shared {
 		return string(raw)
 	}
@@ -124,6 +136,30 @@ func (s *indexScan) str(shared bool) string {
 	v := string(raw)
 	s.names[v] = v
 	return v
+}
+
+// raw reads a string as str does and returns its bytes (nil when it is
+// not in the canonical form).
+func (s *indexScan) raw() []byte {
+	if !s.ok || !s.peek('"') {
+		s.ok = false
+		return nil
+	}
+	start := s.i + 1
+	end := start
+	for end < len(s.b) && s.b[end] != '"' {
+		if c := s.b[end]; c == '\\' || c < 0x20 {
+			s.ok = false
+			return nil
+		}
+		end++
+	}
+	if end == len(s.b) || !utf8.Valid(s.b[start:end]) {
+		s.ok = false
+		return nil
+	}
+	s.i = end + 1
+	return s.b[start:end]
 }
 
 // int reads an integer as canonical JSON writes it: 0, or an optional

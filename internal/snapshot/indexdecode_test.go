@@ -50,6 +50,9 @@ func TestDecodeIndex(t *testing.T) {
 	}
 	for _, c := range []struct{ text, why string }{
 		{`{"advisories":[],"data":"advisories.json","packages":[],"schema":"stella.advisory-index/v1"}`, ""},
+		{`{"advisories":[{"id":"A","length":1,"offset":1}],"data":"advisories.json","packages":[],"schema":"stella.advisory-index/v2","select":{"always":[],"group":[-1]}}`, ""},
+		{`{"advisories":[{"digest":"sha256:00","id":"A","length":1,"offset":1},{"id":"B","length":1,"offset":3}],"data":"d","packages":[],"schema":"x"}`, ""},
+		{`{"advisories":[{"digest":"sha256:\u0030","id":"A","length":1,"offset":1}],"data":"d","packages":[],"schema":"x"}`, "escape in a digest"},
 		{` {"advisories":[],"data":"advisories.json","packages":[],"schema":"x"}`, "leading space"},
 		{`{"advisories":[{"id":"A\u0041","length":1,"offset":1}],"data":"d","packages":[],"schema":"x"}`, "escape"},
 		{`{"advisories":[{"id":"A","length":1.0,"offset":1}],"data":"d","packages":[],"schema":"x"}`, "a float"},

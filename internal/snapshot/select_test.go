@@ -3,6 +3,7 @@ package snapshot
 import (
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +31,12 @@ func TestSelect(t *testing.T) {
 		{ID: "I-1", Source: "I", Affected: aff("npm", "unused"), Modified: "2025-06-01T00:00:00Z"},
 	}
 	data, recs := encodeAdvisories(advs)
-	v2 := buildIndex(advs, recs, data)
-	// A version 1 index (no selection data) selects the same records from
-	// the records' heads.
-	v1 := *v2
-	v1.Schema, v1.Select = indexSchemaV1, nil
-	for _, doc := range []*IndexDoc{v2, &v1} {
+	v3 := buildIndex(advs, recs, data)
+	// Versions 2 (no record digests) and 1 (no selection data either)
+	// select the same records, version 1 from the records' heads.
+	v2 := olderIndex(v3, indexSchemaV2)
+	v1 := olderIndex(v3, indexSchemaV1)
+	for _, doc := range []*IndexDoc{v3, v2, v1} {
 		x, err := openIndex(data, doc)
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +56,20 @@ func TestSelect(t *testing.T) {
 			t.Errorf("%s: Verify: %v", doc.Schema, err)
 		}
 	}
+}
+
+// olderIndex is doc as an index of an older version writes it.
+func olderIndex(doc *IndexDoc, schema string) *IndexDoc {
+	old := *doc
+	old.Schema = schema
+	old.Advisories = slices.Clone(doc.Advisories)
+	for i := range old.Advisories {
+		old.Advisories[i].Digest = ""
+	}
+	if schema == indexSchemaV1 {
+		old.Select = nil
+	}
+	return &old
 }
 
 // TestIndexSelectTampered: a version 2 index whose selection data is not
@@ -133,10 +148,13 @@ func TestIndexSelectTampered(t *testing.T) {
 		{"always unsorted", func(d *IndexDoc) { d.Select.Always = []int{2, 0} }, true, "select.always"},
 		{"missing", func(d *IndexDoc) { d.Select = nil }, true, "a group for each"},
 		{"v1 with select", func(d *IndexDoc) { d.Schema = indexSchemaV1 }, true, "has no select"},
+		{"record without digest", func(d *IndexDoc) { d.Advisories[1].Digest = "" }, true, "has no valid digest"},
+		{"v2 with digests", func(d *IndexDoc) { d.Schema = indexSchemaV2 }, true, "has a digest, which stella.advisory-index/v2 does not give"},
+		{"record digest", func(d *IndexDoc) { d.Advisories[2].Digest = d.Advisories[0].Digest }, false, "the digest of record 2 (C-1) is not the one of its bytes"},
 		{"withdrawn dropped", func(d *IndexDoc) { d.Select.Always = []int{} }, false, "selection (select) is not"},
 		{"group split", func(d *IndexDoc) { d.Select.Group[1] = 99 }, false, "selection (select) is not"},
 	} {
-		doc := buildIndex(advs, recs, data)
+		doc := buildIndex(advs, slices.Clone(recs), data)
 		tc.change(doc)
 		x, err := openIndex(data, doc)
 		if err == nil && !tc.open {

@@ -675,10 +675,12 @@ func canonText(v any) []byte {
 }
 
 // encodeAdvisories returns the canonical JSON array of advisories, encoded in
-// parallel, and the byte range of each element: the JCS form of an array is
-// "[" + elements joined by "," + "]", so each element can be read alone.
+// parallel, and the byte range and digest of each element: the JCS form of
+// an array is "[" + elements joined by "," + "]", so each element can be
+// read alone.
 func encodeAdvisories(advs []model.Advisory) ([]byte, []Record) {
 	enc := make([][]byte, len(advs))
+	digests := make([]string, len(advs))
 	var wg sync.WaitGroup
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(advs)))
 	for w := range workers {
@@ -687,6 +689,7 @@ func encodeAdvisories(advs []model.Advisory) ([]byte, []Record) {
 			defer wg.Done()
 			for i := w; i < len(advs); i += workers {
 				enc[i] = appendAdvisory(nil, &advs[i])
+				digests[i] = canon.Digest(enc[i])
 			}
 		}()
 	}
@@ -702,7 +705,7 @@ func encodeAdvisories(advs []model.Advisory) ([]byte, []Record) {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		recs[i] = Record{ID: advs[i].ID, Offset: int64(len(out)), Length: int64(len(e))}
+		recs[i] = Record{ID: advs[i].ID, Offset: int64(len(out)), Length: int64(len(e)), Digest: digests[i]}
 		out = append(out, e...)
 	}
 	out = append(out, ']')

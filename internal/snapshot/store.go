@@ -143,7 +143,12 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 	if s.files != nil {
 		return s.files[p], nil
 	}
-	return fs.ReadFile(s.fsys, p)
+	data, err := fs.ReadFile(s.fsys, p)
+	if err == nil && p == AdvisoriesFile && canon.Digest(data) != s.fileDigest(p) {
+		// Opened for a run, only the records read were checked.
+		return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", p, s.fileDigest(p))
+	}
+	return data, err
 }
 
 // fileDigest is the manifest's digest of content file p; "" when it lists
@@ -157,7 +162,7 @@ func (s *Snapshot) fileDigest(p string) string {
 
 // OpenDir opens the snapshot in dir (Open).
 func OpenDir(dir string) (*Snapshot, error) {
-	s, verified, err := openDir(dir)
+	s, verified, err := openDir(dir, false)
 	if err == nil {
 		err = verified()
 	}
@@ -167,19 +172,22 @@ func OpenDir(dir string) (*Snapshot, error) {
 	return s, nil
 }
 
-func openDir(dir string) (*Snapshot, func() error, error) {
+func openDir(dir string, run bool) (*Snapshot, func() error, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, nil, fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
 	}
-	return open(os.DirFS(dir), dir)
+	return open(os.DirFS(dir), dir, run)
 }
 
 // Load opens the snapshot in dir for an evaluation: it reads the
-// advisories its SBOMs can use (LoadMatching). advisories.json is verified
-// against the manifest while they are chosen and read, and Load returns
-// only once it is.
+// advisories its SBOMs can use (LoadMatching). With a version 3 advisory
+// index, each record read is checked against its digest in the index,
+// which the snapshot id covers, and the rest of advisories.json is not
+// read (docs/inputs.md, "Advisory index"); with an older index the whole
+// of advisories.json is verified against the manifest while the records
+// are chosen and read. Either way Load returns only once that is done.
 func Load(dir string) (*Snapshot, error) {
-	s, verified, err := openDir(dir)
+	s, verified, err := openDir(dir, true)
 	if err == nil {
 		err = s.LoadMatching()
 		if verr := verified(); verr != nil {
@@ -206,7 +214,7 @@ func LoadFS(fsys fs.FS) (*Snapshot, error) {
 // manifest records (fail.Integrity otherwise). Everything but the advisories
 // is decoded; advisories are read through Index (LoadMatching).
 func Open(fsys fs.FS) (*Snapshot, error) {
-	s, verified, err := open(fsys, "")
+	s, verified, err := open(fsys, "", false)
 	if err == nil {
 		err = verified()
 	}
@@ -217,12 +225,16 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 }
 
 // open opens the snapshot in fsys, which is the directory dir on disk when
-// dir is not "". advisories.json in a directory is not read into memory:
-// it is hashed on another goroutine while the other files are read and
-// decoded, and its records are read at their offsets (Index); verified
-// waits for that hash and reports the first file, in the manifest's
-// order, that does not match it, as Open would have.
-func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) {
+// dir is not "". The index is decoded on another goroutine while the SBOMs
+// are (in a directory it is read and hashed there too). advisories.json in
+// a directory is not read into memory: its records are read at their
+// offsets (Index), and it is hashed on another goroutine while the other
+// files are read and decoded — unless the snapshot is opened for a run and
+// its index is version 3, whose record digests are checked instead as the
+// records are read. verified waits for the hash. Of several files that do
+// not match the manifest, the first in its order is reported, as Open
+// would have.
+func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error, _ error) {
 	m, err := readManifest(fsys)
 	if err != nil {
 		return nil, nil, err
@@ -231,44 +243,68 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 		return nil, nil, fail.New(fail.Integrity, "manifest id %s does not match its content (%s): the manifest was changed", m.ID, got)
 	}
 	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
-	var advData, idxData []byte
+	var advData []byte
 	var adv *dataFile // advisories.json, when it is hashed on the side
 	var doc IndexDoc
-	var idxErr error
-	idxDone := make(chan struct{})
+	var idxErr error // of reading, checking or decoding the index
+	var idxDone chan struct{}
 	verified = func() error { return nil }
 	defer func() {
-		if idxData != nil {
+		if idxDone != nil {
 			<-idxDone
 		}
 		if adv != nil && verified == nil {
 			adv.wait() // an error of another file: do not leave the hash running
 		}
 	}()
+	// first returns the error of the index or advisories.json, which come
+	// first in the manifest's order, when they have one, else err.
+	first := func(err error) error {
+		if idxDone != nil {
+			if <-idxDone; idxErr != nil {
+				return idxErr
+			}
+		}
+		return orFirst(adv, err)
+	}
 	seen := map[string]bool{}
 	for _, f := range m.Content.Files {
 		if !fs.ValidPath(f.Path) || f.Path == ManifestFile || seen[f.Path] {
-			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "manifest lists an invalid or repeated file path %q", f.Path))
+			return nil, nil, first(fail.New(fail.Integrity, "manifest lists an invalid or repeated file path %q", f.Path))
 		}
 		seen[f.Path] = true
+		if f.Path == IndexFile && dir != "" {
+			idxDone = make(chan struct{})
+			go func() {
+				defer close(idxDone)
+				data, err := readFile(fsys, f)
+				if err == nil {
+					err = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc) })
+				}
+				idxErr = err
+			}()
+			continue
+		}
 		if f.Path == AdvisoriesFile && dir != "" {
-			if adv, err = hashData(filepath.Join(dir, AdvisoriesFile), f); err != nil {
-				return nil, nil, err
+			if adv, err = openData(filepath.Join(dir, AdvisoriesFile), f); err != nil {
+				return nil, nil, first(err)
 			}
 			if adv != nil {
+				// Hashed now unless a run will check the records it reads
+				// (a version 3 index: known once the index is decoded).
+				if !run {
+					adv.hash()
+				}
 				s.Digests.Advisories = f.Digest
 				continue
 			}
 		}
-		data, err := fs.ReadFile(fsys, f.Path)
+		data, err := readFile(fsys, f)
+		if err == nil {
+			err = decodeFile(f.Path, data, func(data []byte) error { return s.decode(f.Path, data) })
+		}
 		if err != nil {
-			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err)))
-		}
-		if int64(len(data)) != f.Size || canon.Digest(data) != f.Digest {
-			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest))
-		}
-		if err := s.decode(f.Path, data); err != nil {
-			return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", f.Path, err))
+			return nil, nil, first(err)
 		}
 		switch f.Path {
 		case AdvisoriesFile:
@@ -276,8 +312,11 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 			s.Digests.Advisories = f.Digest
 		case IndexFile:
 			// Decoded while the SBOMs are.
-			idxData = data
-			go func() { idxErr = decodeIndex(data, &doc); close(idxDone) }()
+			idxDone = make(chan struct{})
+			go func() {
+				defer close(idxDone)
+				idxErr = decodeFile(f.Path, data, func(data []byte) error { return decodeIndex(data, &doc) })
+			}()
 		case VEXFile:
 			s.Digests.VEX = f.Digest
 		case NVDFile:
@@ -297,13 +336,16 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 			}
 		}
 	}
-	if idxData == nil || advData == nil && adv == nil {
-		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile))
+	if idxDone == nil || advData == nil && adv == nil {
+		return nil, nil, first(fail.New(fail.Integrity, "snapshot without %s and %s", AdvisoriesFile, IndexFile))
 	}
 	if <-idxDone; idxErr != nil {
-		return nil, nil, orFirst(adv, fail.New(fail.Integrity, "%s: %v", IndexFile, idxErr))
+		return nil, nil, idxErr
 	}
 	if adv != nil {
+		if !doc.digests() {
+			adv.hash() // no record digests to check: the whole file is
+		}
 		s.Index, err = openIndexFile(adv.path, adv.print, adv.size, &doc)
 	} else {
 		s.Index, err = openIndex(advData, &doc)
@@ -319,19 +361,41 @@ func open(fsys fs.FS, dir string) (_ *Snapshot, verified func() error, _ error) 
 	return s, verified, nil
 }
 
+// readFile reads content file f of a snapshot and checks it against its
+// manifest entry.
+func readFile(fsys fs.FS, f File) ([]byte, error) {
+	data, err := fs.ReadFile(fsys, f.Path)
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+	}
+	if int64(len(data)) != f.Size || canon.Digest(data) != f.Digest {
+		return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+	}
+	return data, nil
+}
+
+// decodeFile decodes the content file p, naming it in an error.
+func decodeFile(p string, data []byte, decode func([]byte) error) error {
+	if err := decode(data); err != nil {
+		return fail.New(fail.Integrity, "%s: %v", p, err)
+	}
+	return nil
+}
+
 // dataFile is advisories.json of a snapshot directory being verified.
 type dataFile struct {
 	path, print string
 	size        int64
+	entry       File     // in the manifest
+	file        *os.File // open until hashed or waited for
 	done        chan struct{}
 	err         error
 }
 
-// hashData opens advisories.json at path and starts hashing it against
-// its manifest entry f, checking as it goes that it is a JSON array ("["
-// … "]"). nil when the platform gives no file metadata to hold the file
-// to (inputs.FilePrint): it is then read whole.
-func hashData(path string, f File) (*dataFile, error) {
+// openData opens advisories.json at path, whose manifest entry is f, and
+// checks its size; hash hashes it. nil when the platform gives no file
+// metadata to hold the file to (inputs.FilePrint): it is then read whole.
+func openData(path string, f File) (*dataFile, error) {
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
@@ -346,26 +410,46 @@ func hashData(path string, f File) (*dataFile, error) {
 		file.Close()
 		return nil, nil
 	}
-	d := &dataFile{path: path, print: print, size: fi.Size(), done: make(chan struct{})}
+	if fi.Size() != f.Size {
+		file.Close()
+		return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+	}
+	return &dataFile{path: path, print: print, size: fi.Size(), entry: f, file: file}, nil
+}
+
+// hash starts hashing the file against its manifest entry, once.
+func (d *dataFile) hash() {
+	if d.done != nil {
+		return
+	}
+	d.done = make(chan struct{})
+	file := d.file
+	d.file = nil
 	go func() {
 		defer close(d.done)
 		defer file.Close()
 		h := sha256.New()
-		n, err := io.Copy(h, io.NewSectionReader(file, 0, fi.Size()))
+		n, err := io.Copy(h, io.NewSectionReader(file, 0, d.size))
 		switch {
 		case err != nil:
-			d.err = fail.New(fail.Integrity, "%s: %v", f.Path, err)
-		case n != f.Size || canon.Prefix+hex.EncodeToString(h.Sum(nil)) != f.Digest:
-			d.err = fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+			d.err = fail.New(fail.Integrity, "%s: %v", d.entry.Path, err)
+		case n != d.entry.Size || canon.Prefix+hex.EncodeToString(h.Sum(nil)) != d.entry.Digest:
+			d.err = fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", d.entry.Path, d.entry.Digest)
 		}
 	}()
-	return d, nil
 }
 
-// wait waits for the hash, and checks that the file was not written to
-// since it was opened: its records were read from it meanwhile.
+// wait waits for the hash, if there is one, and checks that the file was
+// not written to since it was opened: its records were read from it
+// meanwhile.
 func (d *dataFile) wait() error {
-	<-d.done
+	if d.file != nil {
+		d.file.Close()
+		d.file = nil
+	}
+	if d.done != nil {
+		<-d.done
+	}
 	if d.err != nil {
 		return d.err
 	}

@@ -37,11 +37,12 @@ import (
 type spooled struct {
 	off         int64 // in the spool
 	n           int32
-	member, pos int32  // where it was read: ties between records of one id keep this order
-	always      bool   // mayBePurlOnly
-	id          string // the head of text, for sorting
-	text        string // packed: id, modified, published, withdrawn, source, aliases, (ecosystem, name) of each affected entry
-	data        []byte // the record, when it is not in the spool (a merge's choice)
+	member, pos int32             // where it was read: ties between records of one id keep this order
+	always      bool              // mayBePurlOnly
+	id          string            // the head of text, for sorting
+	text        string            // packed: id, modified, published, withdrawn, source, aliases, (ecosystem, name) of each affected entry
+	data        []byte            // the record, when it is not in the spool (a merge's choice)
+	sum         [sha256.Size]byte // of the record: its digest in the index
 }
 
 // spooledOf is what stream keeps of advisory a, whose canonical JSON is rec.
@@ -60,7 +61,7 @@ func spooledOf(a *model.Advisory, rec []byte) spooled {
 	}
 	text := string(b)
 	_, k := binary.Uvarint(b)
-	return spooled{n: int32(len(rec)), always: mayBePurlOnly(rec), id: text[k : k+len(a.ID)], text: text}
+	return spooled{n: int32(len(rec)), always: mayBePurlOnly(rec), id: text[k : k+len(a.ID)], text: text, sum: sha256.Sum256(rec)}
 }
 
 func appendPacked(b []byte, s string) []byte {
@@ -244,7 +245,7 @@ func (s *spool) freeze(in *inputs.Input, dir string, notAfter time.Time) (*froze
 		if i > 0 {
 			at++
 		}
-		index[i] = Record{ID: r.id, Offset: at, Length: int64(r.n)}
+		index[i] = Record{ID: r.id, Offset: at, Length: int64(r.n), Digest: canon.Prefix + hex.EncodeToString(r.sum[:])}
 		at += int64(r.n)
 	}
 	var text []byte
