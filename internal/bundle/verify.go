@@ -144,7 +144,7 @@ func (b *Bundle) bytes(p string) []byte {
 func (b *Bundle) Verified() bool { return b.verified }
 
 // errNoTrustedKey is the refusal of a bundle verified with no trusted key.
-var errNoTrustedKey = errors.New("no trusted key given: pass --trust-root PUB, set bundle.trust_roots, or keep the signer in the trust config; the keys a bundle carries are never trusted")
+var errNoTrustedKey = errors.New("no trusted key given: pass --trust-root PUB, set bundle.trust_roots, or grant the signer bundle:sign in the trust config; the keys a bundle carries are never trusted")
 
 // VerifyOptions are the importing site's trust decisions.
 type VerifyOptions struct {

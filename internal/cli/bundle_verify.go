@@ -44,8 +44,8 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 			return o, lim, err
 		}
 	}
-	// The keys of the trust config in force are trusted too; a --trust
-	// file an import is about to create has none.
+	// The keys of the trust config in force that hold bundle:sign are
+	// trusted too; a --trust file an import is about to create has none.
 	var trust *governance.Trust
 	if f.trust == "" || fileExists(f.trust) {
 		var err error
@@ -53,7 +53,7 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 			return o, lim, err
 		}
 	}
-	keys, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
+	keys, err := governance.VerifyKeys(ctx, refs, trust.With(governance.ScopeBundleSign), app.existingStore(ctx))
 	if err != nil {
 		return o, lim, err
 	}

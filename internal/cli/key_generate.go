@@ -2,23 +2,16 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
 type keyGenerateOptions struct {
-	name    string
-	typ     string
-	dir     string
-	force   bool
-	passEnv string
+	req governance.KeyRequest
 }
 
 func newKeyGenerateCmd(app *App) *cobra.Command {
@@ -42,26 +35,20 @@ The key id is "sha256:" + the SHA-256 of the DER SubjectPublicKeyInfo, i.e.
 		RunE: runE(app, opts, runKeyGenerate),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.name, "name", "", "key name (letters, digits, '.', '_', '-')")
-	f.StringVar(&opts.typ, "type", governance.DefaultKeyType, "key type: ed25519 or ecdsa-p256")
-	f.StringVar(&opts.dir, "dir", "", "directory for NAME.key and NAME.pub (default: keys/ beside the database)")
-	f.BoolVar(&opts.force, "force", false, "replace existing key files (a symlink is replaced, never followed)")
-	f.StringVar(&opts.passEnv, "passphrase-env", "", "encrypt the private key with the passphrase in this environment variable")
+	f.StringVar(&opts.req.Name, "name", "", "key name (letters, digits, '.', '_', '-')")
+	f.StringVar(&opts.req.Type, "type", governance.DefaultKeyType, "key type: ed25519 or ecdsa-p256")
+	f.StringVar(&opts.req.Dir, "dir", "", "directory for NAME.key and NAME.pub (default: keys/ beside the database)")
+	f.BoolVar(&opts.req.Force, "force", false, "replace existing key files (a symlink is replaced, never followed)")
+	f.StringVar(&opts.req.PassEnv, "passphrase-env", "", "encrypt the private key with the passphrase in this environment variable")
 	cmd.MarkFlagRequired("name")
 	return cmd
 }
 
 func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions, _ []string) error {
-	req := governance.KeyRequest{Name: opts.name, Type: opts.typ, Dir: opts.dir, Force: opts.force}
+	req := opts.req
+	req.Getenv = app.Getenv
 	if req.Dir == "" {
 		req.Dir = app.keysDir()
-	}
-	if opts.passEnv != "" {
-		pass := app.Getenv(opts.passEnv)
-		if pass == "" {
-			return fail.New(fail.Invalid, "--passphrase-env %s: the environment variable is empty or unset", opts.passEnv)
-		}
-		req.Passphrase = []byte(pass)
 	}
 	out, err := governance.GenerateKey(ctx, app.openStore, req)
 	if err != nil {
@@ -69,12 +56,4 @@ func runKeyGenerate(ctx context.Context, app *App, opts *keyGenerateOptions, _ [
 	}
 	app.Log.Info("key generated", "keyId", out.KeyID, "name", out.Name, "type", out.Type)
 	return app.render(out, func(w io.Writer) error { return report.KeyGenerated(w, out, app.tableOptions()) })
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -6,16 +6,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyExplainOptions struct {
-	finding  string
-	purl     string
-	vuln     string
+	filter   store.FindingFilter
 	evidence evidenceFlags
 }
 
@@ -42,9 +39,9 @@ else marked UNVERIFIED on stderr.`,
 		RunE: runE(app, opts, runPolicyExplain),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.finding, "finding", "", "only this finding id")
-	f.StringVar(&opts.purl, "purl", "", "only findings of this purl (a trailing * matches a prefix)")
-	f.StringVar(&opts.vuln, "vuln", "", "only findings of this advisory id or alias")
+	f.StringVar(&opts.filter.FindingID, "finding", "", "only this finding id")
+	f.StringVar(&opts.filter.Purl, "purl", "", "only findings of this purl (a trailing * matches a prefix)")
+	f.StringVar(&opts.filter.Vuln, "vuln", "", "only findings of this advisory id or alias")
 	cmd.MarkFlagsMutuallyExclusive("finding", "purl", "vuln")
 	opts.evidence.register(f)
 	return cmd
@@ -52,15 +49,13 @@ else marked UNVERIFIED on stderr.`,
 
 func runPolicyExplain(ctx context.Context, app *App, opts *policyExplainOptions, args []string) error {
 	ref := args[0]
-	filter := store.FindingFilter{FindingID: opts.finding, Purl: opts.purl, Vuln: opts.vuln}
 	var ex *run.Explanation
 	if run.IsArchive(ref) {
 		a, _, err := opts.evidence.open(ctx, app, ref)
 		if err != nil {
 			return err
 		}
-		ex, err = a.Explain(filter)
-		if err != nil {
+		if ex, err = a.Explain(opts.filter); err != nil {
 			return err
 		}
 	} else {
@@ -69,12 +64,9 @@ func runPolicyExplain(ctx context.Context, app *App, opts *policyExplainOptions,
 			return err
 		}
 		defer st.Close()
-		if ex, err = run.Explain(ctx, st, ref, filter); err != nil {
+		if ex, err = run.Explain(ctx, st, ref, opts.filter); err != nil {
 			return err
 		}
-	}
-	if len(ex.Findings) == 0 && (opts.finding != "" || opts.purl != "" || opts.vuln != "") {
-		return fail.New(fail.NotFound, "run %s has no finding matching %s", ex.RunID, filterText(opts))
 	}
 	doc := report.ExplainPage{Explanation: *ex}
 	switch app.Format() {
@@ -84,14 +76,4 @@ func runPolicyExplain(ctx context.Context, app *App, opts *policyExplainOptions,
 		return report.Value(app.Out, "ndjson", doc.Findings)
 	}
 	return app.render(doc, func(w io.Writer) error { return report.ExplainTable(w, &doc, report.Options{Color: app.Color()}) })
-}
-
-func filterText(o *policyExplainOptions) string {
-	switch {
-	case o.finding != "":
-		return "--finding " + o.finding
-	case o.purl != "":
-		return "--purl " + o.purl
-	}
-	return "--vuln " + o.vuln
 }

@@ -2,12 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"errors"
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
@@ -26,9 +27,9 @@ type policyRunOptions struct {
 	labels      []string // --label (baseline.go)
 	timestamps  bool
 	expectIR    string               // --expect-ir-digest
-	set         string               // --set active|P-1,P-4 (policy_run_set.go)
+	set         string               // --set active|P-1,P-4 (checkSet, runSetPolicies)
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
-	bundle      bundleRunFlags       // --bundle KIT and its verification (bundle_run.go)
+	bundle      bundleRunFlags       // --bundle KIT and its verification (bundleRunFlags)
 }
 
 func newPolicyRunCmd(app *App) *cobra.Command {
@@ -259,4 +260,74 @@ func gate(k fail.Kind) error {
 		return nil
 	}
 	return exitWith(k)
+}
+
+// checkSet refuses what --set does not combine with.
+func (o *policyRunOptions) checkSet(policyRef string) error {
+	switch {
+	case o.set == "":
+		return nil
+	case policyRef != "":
+		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
+	case o.bundle.path != "":
+		return fail.New(fail.Invalid, "--set does not apply to --bundle: a bundle runs one policy version")
+	case o.expectIR != "":
+		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
+	}
+	return nil
+}
+
+// runSetPolicies loads the members of `policy run --set` (a bare P-n: its
+// active version) and applies the site's governance to each
+// (governance.GateSet).
+func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *governance.RunActor, opts *policyRunOptions) ([]run.Member, error) {
+	refs, active, err := governance.ParseSet(opts.set)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := a.setPolicies(ctx, st, refs, active, store.PickActive)
+	if err != nil {
+		return nil, err
+	}
+	if err := governance.GateSet(ctx, st, act.Trust, ms, opts.shadow); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// bundleRunFlags are the flags of `policy run --bundle KIT`: the bundle and
+// how it is verified.
+type bundleRunFlags struct {
+	path string
+	bundleVerifyFlags
+}
+
+func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.path, "bundle", "", "evaluate a policy and snapshot of this offline bundle (verified and imported first; see stella bundle import)")
+	f.bundleVerifyFlags.register(fs)
+	f.registerTrust(fs)
+}
+
+// prepare verifies the bundle and imports it (a bundle already imported is
+// left as it is; a replayed older one is refused), then returns the policy
+// version and snapshot of the bundle the run evaluates: policyRef and
+// snapshotRef choose among the bundle's own and may be empty when it holds
+// one of each. at is the run's evaluation time when it comes from the
+// clock (zero under --as-of): staleness is judged at it when it is later
+// than --time-anchor. The run then reads them from the database, where they are
+// the bundle's bytes. Nothing here touches the network; sealed mode only
+// forbids naming the bundle or a trust root by URL.
+func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snapshotRef string, at time.Time) (string, string, error) {
+	o, lim, err := f.importOptions(ctx, app, f.path)
+	if err != nil {
+		return "", "", err
+	}
+	o.Verify.EvaluatedAt = at
+	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
+	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
+	if err != nil {
+		return "", "", err
+	}
+	report.BundleRun(app.info(), t)
+	return t.Policy.Ref(), t.SnapshotID, nil
 }

@@ -34,7 +34,7 @@ type policySimulateOptions struct {
 	sign      signFlags
 	trust     string
 	set       string
-	refs      []string // --set's policies (policy_simulate_set.go)
+	refs      []string // --set's policies (check)
 	active    bool     // --set active
 }
 
@@ -200,7 +200,7 @@ type evalFlags struct {
 func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
 	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	f.StringVar(&e.maxAge, "max-feed-age", "7d", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (settings max_feed_age_days blocks)")
+	f.StringVar(&e.maxAge, "max-feed-age", "", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (default 7d, or the policy's settings max_feed_age_days, which blocks; given, it can only tighten that)")
 	e.flags = f
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
@@ -227,7 +227,11 @@ func (e *evalFlags) spec(getenv func(string) string) (spec run.Spec, err error) 
 			spec.UncheckedSource = store.BudgetEnv
 		}
 	}
-	spec.MaxFeedAge, err = parseAge("--max-feed-age", e.maxAge)
+	age := e.maxAge
+	if spec.MaxFeedAgeGiven = age != ""; !spec.MaxFeedAgeGiven {
+		age = "7d"
+	}
+	spec.MaxFeedAge, err = parseAge("--max-feed-age", age)
 	return spec, err
 }
 
@@ -252,7 +256,7 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
 	}
 	if len(r.Advisories) == 0 && len(o.in.feeds) == 0 {
-		o.in.feeds = []string{feedsAuto} // docs/feeds.md: simulate from the feed cache
+		o.in.feeds = []string{feeds.Auto} // docs/feeds.md: simulate from the feed cache: every cached feed, if any
 	}
 	files, err := o.in.spec(app)
 	if err != nil {
@@ -262,7 +266,8 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		if _, err := snapshot.FromFiles(files); err != nil {
 			return err // a bad input file is named first
 		}
-		return noAdvisoriesError(app, o.in.cacheDir)
+		return fail.New(fail.Invalid, "no advisories to evaluate: give --advisories PATH or --snapshot ID, or pull feeds into the cache (%s) first: stella feeds pull --osv auto --sbom FILE --kev --epss",
+			app.feedCacheDir(o.in.cacheDir))
 	}
 	if o.in.usedFeeds != nil {
 		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feeds.Ages(o.in.usedFeeds, time.Now()))
@@ -298,4 +303,32 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	}
 	report.OutcomeNotices(a.info(), out)
 	return out, err
+}
+
+// check refuses the flag combinations a simulation does not take. With
+// --set (a policy set: --set active, or a comma-separated list of policies;
+// docs/governance.md "Evaluating a set") it reads the set.
+func (o *policySimulateOptions) check(args []string) (err error) {
+	if o.set == "" {
+		if len(args) == 0 {
+			return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
+		}
+		return o.checkBaselines()
+	}
+	switch {
+	case len(args) > 0:
+		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
+	case o.baseline != "" || o.base.given() > 0 || strings.HasPrefix(o.failOn, "new-"):
+		return fail.New(fail.Invalid, "baselines (--baseline…, --fail-on new-blocked|new-warned) do not apply to --set")
+	case o.expectIR != "":
+		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
+	}
+	if err := run.CheckFailOn(o.failOn, "blocked", "warned", "never"); err != nil {
+		return err
+	}
+	if err := o.checkBaselines(); err != nil {
+		return err // --label
+	}
+	o.refs, o.active, err = governance.ParseSet(o.set)
+	return err
 }

@@ -148,3 +148,11 @@ func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.A
 	}
 	return a, true, nil
 }
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -58,7 +58,7 @@ type Globals struct {
 	LogLevel  string
 	LogFormat string
 	// AllowUnsignedTrust uses a trust config that is not the version the
-	// audit chain recorded, loudly and on the record (trust_check.go).
+	// audit chain recorded, loudly and on the record (governance.Site).
 	AllowUnsignedTrust bool
 }
 

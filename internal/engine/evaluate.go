@@ -49,8 +49,12 @@ type Request struct {
 	Baseline *Result
 	// MaxFeedAge is the age of the newest advisory modified time beyond
 	// which the result warns that the advisory data is stale (--max-feed-age;
-	// 0: never). settings.max_feed_age_days is the gate that blocks.
-	MaxFeedAge time.Duration
+	// 0: never). settings.max_feed_age_days is the gate that blocks; when
+	// the policy sets it, it is the warning's limit too, unless
+	// MaxFeedAgeGiven (--max-feed-age given explicitly) and MaxFeedAge is
+	// tighter (docs/output.md "Freshness").
+	MaxFeedAge      time.Duration
+	MaxFeedAgeGiven bool
 	// NoExplain skips explain traces: Finding.Explain is nil and ExplainID
 	// empty. For callers that need only verdicts (baseline diffs, policy
 	// tests); everything else in the result is the same.
@@ -116,7 +120,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fresh, w := freshness(times, at, req.MaxFeedAge)
+	fresh, w := freshness(times, at, feedLimitOf(&req, prog.set.maxFeedAge))
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
 	w = append(futureVEX(req.Inputs.VEX, at), signalWarnings...)

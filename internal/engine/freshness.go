@@ -17,8 +17,32 @@ const GateFeedAge = "feed-age"
 type Freshness struct {
 	NewestModified string `json:"newestModified,omitempty"` // "" when no advisory has a modified time
 	AgeDays        int    `json:"ageDays"`                  // whole days from it to the evaluation time; 0 when it is later
-	MaxAge         string `json:"maxAge,omitempty"`         // the warning limit (--max-feed-age: "7d", "36h"); "" when none
+	MaxAge         string `json:"maxAge,omitempty"`         // the warning limit ("7d", "36h", "3650d"); "" when none
+	MaxAgeFrom     string `json:"maxAgeFrom,omitempty"`     // "max_feed_age_days" when the policy's setting is the limit; "" for --max-feed-age
 	Stale          bool   `json:"stale"`                    // older than MaxAge, or no modified time to tell
+}
+
+// Where a feed age limit comes from, as the warning names it
+// (Freshness.MaxAgeFrom holds limitSetting; "" is the flag).
+const (
+	limitFlag    = "--max-feed-age"
+	limitSetting = "max_feed_age_days"
+)
+
+// feedLimit is the age beyond which advisory data is stale: the policy's
+// settings.max_feed_age_days when it sets one — the warning then agrees
+// with the feed-age gate — unless --max-feed-age was given explicitly and
+// is tighter; else --max-feed-age (docs/output.md "Freshness").
+type feedLimit struct {
+	age  time.Duration // --max-feed-age; 0: none
+	days *decimal.D    // max_feed_age_days, when it governs
+}
+
+func feedLimitOf(req *Request, days *decimal.D) feedLimit {
+	if days == nil || req.MaxFeedAgeGiven && req.MaxFeedAge > 0 && decimal.D(req.MaxFeedAge/(24*time.Hour/decimal.Scale)) < *days {
+		return feedLimit{age: req.MaxFeedAge}
+	}
+	return feedLimit{days: days}
 }
 
 // modifiedTimes are the advisory modified times freshness counts: those of
@@ -42,12 +66,12 @@ func (req *Request) modifiedTimes(at time.Time) ([]string, error) {
 }
 
 // freshness computes the freshness of advisories modified at times at the
-// evaluation time and the warning when the data is older than maxAge (0:
-// no limit). A modified time more than model.FutureSkew after the
-// evaluation time (an --as-of in the past, wrong data or a wrong clock) is
-// warned about and not counted, so that one such record cannot make old
-// data look fresh (docs/output.md "Freshness").
-func freshness(times []string, at time.Time, maxAge time.Duration) (*Freshness, []string) {
+// evaluation time and the warning when the data is older than limit. A
+// modified time more than model.FutureSkew after the evaluation time (an
+// --as-of in the past, wrong data or a wrong clock) is warned about and not
+// counted, so that one such record cannot make old data look fresh
+// (docs/output.md "Freshness").
+func freshness(times []string, at time.Time, limit feedLimit) (*Freshness, []string) {
 	var newest, latest time.Time
 	var warnings []string
 	future := 0
@@ -69,28 +93,41 @@ func freshness(times []string, at time.Time, maxAge time.Duration) (*Freshness, 
 			latest.Format(time.RFC3339Nano)+"): not counted as the newest advisory, so that freshness rests on data the evaluation time can see (an --as-of in the past, wrong data or a wrong clock)")
 	}
 	f := &Freshness{}
-	if maxAge > 0 {
-		f.MaxAge = text.Age(maxAge)
+	over := "" // the limit, as the warning names it
+	switch {
+	case limit.days != nil:
+		f.MaxAge, f.MaxAgeFrom = limit.days.String()+"d", limitSetting
+		over = limit.days.String() + " days (" + limitSetting + ")"
+		if *limit.days == decimal.One {
+			over = "1 day (" + limitSetting + ")"
+		}
+	case limit.age > 0:
+		f.MaxAge = text.Age(limit.age)
+		over = f.MaxAge + " (" + limitFlag + ")"
 	}
 	if newest.IsZero() {
 		if len(times) == 0 {
 			return f, nil // nothing to match, nothing stale
 		}
-		f.Stale = maxAge > 0
+		f.Stale = f.MaxAge != ""
 		if !f.Stale {
 			return f, warnings
 		}
 		return f, append(warnings, "advisory data of unknown age: no advisory has a modified time at or before the evaluation time")
 	}
 	f.NewestModified = newest.Format(time.RFC3339Nano)
-	age := at.Sub(newest)
 	f.AgeDays = int(max(0, WholeDays(newest, at)))
-	if maxAge <= 0 || age <= maxAge {
+	switch {
+	case limit.days != nil: // as the feed-age gate counts: whole days
+		f.Stale = decimal.Int(int64(f.AgeDays)) > *limit.days
+	case limit.age > 0:
+		f.Stale = at.Sub(newest) > limit.age
+	}
+	if !f.Stale {
 		return f, warnings
 	}
-	f.Stale = true
 	return f, append(warnings, "advisory data is stale: the newest advisory was modified "+f.NewestModified+", "+
-		text.Count(f.AgeDays, "day", "days")+" before the evaluation time, more than "+f.MaxAge+" (--max-feed-age); refresh the feeds")
+		text.Count(f.AgeDays, "day", "days")+" before the evaluation time, more than "+over+"; refresh the feeds")
 }
 
 // feedAgeGate is the gate of settings.max_feed_age_days: it blocks when the

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
@@ -20,25 +22,62 @@ func TestFreshness(t *testing.T) {
 		want   Freshness
 		warns  int
 	}{
-		{"fresh: 2 days old", advs("2025-05-20T00:00:00Z", "2025-05-30T00:00:00Z"), week, Freshness{"2025-05-30T00:00:00Z", 2, "7d", false}, 0},
-		{"exactly the limit is not stale", advs("2025-05-25T00:00:00Z"), week, Freshness{"2025-05-25T00:00:00Z", 7, "7d", false}, 0},
-		{"a second over the limit is stale", advs("2025-05-24T23:59:59Z"), week, Freshness{"2025-05-24T23:59:59Z", 7, "7d", true}, 1},
-		{"36h limit", advs("2025-05-30T00:00:00Z"), 36 * time.Hour, Freshness{"2025-05-30T00:00:00Z", 2, "36h", true}, 1},
-		{"no limit never warns", advs("2020-01-01T00:00:00Z"), 0, Freshness{"2020-01-01T00:00:00Z", 1978, "", false}, 0},
-		{"modified within a day after the evaluation time: age 0", advs("2025-06-01T12:00:00Z"), week, Freshness{"2025-06-01T12:00:00Z", 0, "7d", false}, 0},
-		{"modified a month after the evaluation time: not counted, unknown age", advs("2025-07-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 2},
-		{"one record from the future does not hide stale data", advs("2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"), week, Freshness{"2020-01-01T00:00:00Z", 1978, "7d", true}, 2},
-		{"a future record warns with no limit too", advs("2025-05-31T00:00:00Z", "2099-01-01T00:00:00Z"), 0, Freshness{"2025-05-31T00:00:00Z", 1, "", false}, 1},
-		{"the zero time of some records is ignored", advs("0001-01-01T00:00:00Z", "2025-05-31T00:00:00Z"), week, Freshness{"2025-05-31T00:00:00Z", 1, "7d", false}, 0},
-		{"no modified time: unknown age, stale", advs("", "0001-01-01T00:00:00Z"), week, Freshness{"", 0, "7d", true}, 1},
-		{"no advisories", nil, week, Freshness{"", 0, "7d", false}, 0},
-		{"older than time.Duration reaches: exact age", advs("0002-01-01T00:00:00Z"), week, Freshness{"0002-01-01T00:00:00Z", 739037, "7d", true}, 1},
+		{"fresh: 2 days old", advs("2025-05-20T00:00:00Z", "2025-05-30T00:00:00Z"), week, Freshness{"2025-05-30T00:00:00Z", 2, "7d", "", false}, 0},
+		{"exactly the limit is not stale", advs("2025-05-25T00:00:00Z"), week, Freshness{"2025-05-25T00:00:00Z", 7, "7d", "", false}, 0},
+		{"a second over the limit is stale", advs("2025-05-24T23:59:59Z"), week, Freshness{"2025-05-24T23:59:59Z", 7, "7d", "", true}, 1},
+		{"36h limit", advs("2025-05-30T00:00:00Z"), 36 * time.Hour, Freshness{"2025-05-30T00:00:00Z", 2, "36h", "", true}, 1},
+		{"no limit never warns", advs("2020-01-01T00:00:00Z"), 0, Freshness{"2020-01-01T00:00:00Z", 1978, "", "", false}, 0},
+		{"modified within a day after the evaluation time: age 0", advs("2025-06-01T12:00:00Z"), week, Freshness{"2025-06-01T12:00:00Z", 0, "7d", "", false}, 0},
+		{"modified a month after the evaluation time: not counted, unknown age", advs("2025-07-01T00:00:00Z"), week, Freshness{"", 0, "7d", "", true}, 2},
+		{"one record from the future does not hide stale data", advs("2020-01-01T00:00:00Z", "2099-01-01T00:00:00Z"), week, Freshness{"2020-01-01T00:00:00Z", 1978, "7d", "", true}, 2},
+		{"a future record warns with no limit too", advs("2025-05-31T00:00:00Z", "2099-01-01T00:00:00Z"), 0, Freshness{"2025-05-31T00:00:00Z", 1, "", "", false}, 1},
+		{"the zero time of some records is ignored", advs("0001-01-01T00:00:00Z", "2025-05-31T00:00:00Z"), week, Freshness{"2025-05-31T00:00:00Z", 1, "7d", "", false}, 0},
+		{"no modified time: unknown age, stale", advs("", "0001-01-01T00:00:00Z"), week, Freshness{"", 0, "7d", "", true}, 1},
+		{"no advisories", nil, week, Freshness{"", 0, "7d", "", false}, 0},
+		{"older than time.Duration reaches: exact age", advs("0002-01-01T00:00:00Z"), week, Freshness{"0002-01-01T00:00:00Z", 739037, "7d", "", true}, 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f, w := freshness(tc.advs, at, tc.maxAge)
+			f, w := freshness(tc.advs, at, feedLimit{age: tc.maxAge})
 			if *f != tc.want || len(w) != tc.warns {
 				t.Errorf("freshness %+v, warnings %q; want %+v, %d warnings", *f, w, tc.want, tc.warns)
+			}
+		})
+	}
+}
+
+// TestFeedLimit: a policy's max_feed_age_days is the warning's limit too,
+// counted in whole days as the gate counts them, unless --max-feed-age was
+// given explicitly and is tighter; the CLI default never loosens it
+// (docs/output.md "Freshness").
+func TestFeedLimit(t *testing.T) {
+	week, d3650, d10 := 7*24*time.Hour, decimal.Int(3650), decimal.Int(10)
+	cases := []struct {
+		name     string
+		req      Request
+		days     *decimal.D
+		modified string
+		want     Freshness
+		warning  string
+	}{
+		{"no setting: the default", Request{MaxFeedAge: week}, nil, "2025-05-01T00:00:00Z",
+			Freshness{"2025-05-01T00:00:00Z", 31, "7d", "", true}, "more than 7d (--max-feed-age)"},
+		{"setting governs the default", Request{MaxFeedAge: week}, &d3650, "2025-05-01T00:00:00Z",
+			Freshness{"2025-05-01T00:00:00Z", 31, "3650d", limitSetting, false}, ""},
+		{"explicit and tighter: warns", Request{MaxFeedAge: week, MaxFeedAgeGiven: true}, &d3650, "2025-05-01T00:00:00Z",
+			Freshness{"2025-05-01T00:00:00Z", 31, "7d", "", true}, "more than 7d (--max-feed-age)"},
+		{"explicit and looser: the setting", Request{MaxFeedAge: 60 * 24 * time.Hour, MaxFeedAgeGiven: true}, &d10, "2025-05-01T00:00:00Z",
+			Freshness{"2025-05-01T00:00:00Z", 31, "10d", limitSetting, true}, "more than 10 days (max_feed_age_days)"},
+		{"explicit 0: the setting", Request{MaxFeedAgeGiven: true}, &d10, "2025-05-01T00:00:00Z",
+			Freshness{"2025-05-01T00:00:00Z", 31, "10d", limitSetting, true}, "more than 10 days (max_feed_age_days)"},
+		{"whole days as the gate: 10 days and 23 hours is not more than 10", Request{MaxFeedAge: week}, &d10, "2025-05-21T01:00:00Z",
+			Freshness{"2025-05-21T01:00:00Z", 10, "10d", limitSetting, false}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f, w := freshness([]string{tc.modified}, at, feedLimitOf(&tc.req, tc.days))
+			if *f != tc.want || (tc.warning == "") != (len(w) == 0) || len(w) > 0 && !strings.Contains(w[0], tc.warning) {
+				t.Errorf("freshness %+v, warnings %q; want %+v, %q", *f, w, tc.want, tc.warning)
 			}
 		})
 	}
@@ -143,7 +182,7 @@ func TestFreshnessAllRecords(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f, _ := freshness(times, at, 7*24*time.Hour); f.NewestModified != tc.want {
+			if f, _ := freshness(times, at, feedLimit{age: 7 * 24 * time.Hour}); f.NewestModified != tc.want {
 				t.Errorf("newest %q, want %q", f.NewestModified, tc.want)
 			}
 		})

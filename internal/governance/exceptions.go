@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/cvss"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/ir"
@@ -68,8 +69,6 @@ type ExceptionEvent struct {
 	Statement string `json:"statement"`
 }
 
-var bands = []string{"Critical", "High", "Medium", "Low", "None"}
-
 // parseEffect splits suppress | defer | downgrade:SEV | requireControl:ID.
 func parseEffect(s string) (effect, severity, control string, err error) {
 	name, arg, _ := strings.Cut(s, ":")
@@ -80,11 +79,11 @@ func parseEffect(s string) (effect, severity, control string, err error) {
 		effect = model.EffectDefer
 	case "downgrade":
 		effect = model.EffectDowngrade
-		i := slices.IndexFunc(bands, func(b string) bool { return strings.EqualFold(b, arg) })
-		if i < 0 {
-			return "", "", "", fail.New(fail.Invalid, "--effect %q: downgrade needs a band: downgrade:%s", s, strings.Join(bands, "|"))
+		band, _, ok := cvss.ParseBand(arg)
+		if !ok {
+			return "", "", "", fail.New(fail.Invalid, "--effect %q: downgrade needs a band: downgrade:%s", s, strings.Join(cvss.Bands(), "|"))
 		}
-		return effect, bands[i], "", nil
+		return effect, band, "", nil
 	case "requirecontrol":
 		if arg == "" {
 			return "", "", "", fail.New(fail.Invalid, "--effect %q: requireControl needs a control id: requireControl:ID", s)

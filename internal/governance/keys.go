@@ -25,6 +25,10 @@ type KeyRequest struct {
 	Dir        string // where the files go
 	Force      bool   // replace existing files (a symlink is replaced, never followed)
 	Passphrase []byte // encrypt the private key with it (nil: unencrypted)
+	// PassEnv names the environment variable (read with Getenv) that holds
+	// the passphrase, as --passphrase-env does for signing keys.
+	PassEnv string
+	Getenv  func(string) string
 }
 
 // GeneratedKey is a key pair GenerateKey wrote and registered.
@@ -45,6 +49,13 @@ type GeneratedKey struct {
 // nothing registered. The store is opened (open(ctx, false)) and closed
 // only once the key exists, so a bad request creates no database.
 func GenerateKey(ctx context.Context, open func(context.Context, bool) (*store.Store, error), req KeyRequest) (*GeneratedKey, error) {
+	if req.PassEnv != "" {
+		pass := req.Getenv(req.PassEnv)
+		if pass == "" {
+			return nil, fail.New(fail.Invalid, "--passphrase-env %s: the environment variable is empty or unset", req.PassEnv)
+		}
+		req.Passphrase = []byte(pass)
+	}
 	if err := validKeyName(req.Name); err != nil {
 		return nil, err
 	}

@@ -41,6 +41,23 @@ func AuthorizeRun(trust *Trust, key *attest.Key, scope string) (*RunActor, error
 	return act, nil
 }
 
+// With returns the trust config's keys that hold scope (nil for none, or
+// for a nil config): the bundle trust roots a trust config gives are its
+// bundle:sign keys (docs/bundle.md), not every key it lists.
+func (t *Trust) With(scope string) *Trust {
+	if t == nil {
+		return nil
+	}
+	w := *t
+	w.Entries = nil
+	for _, e := range t.Entries {
+		if e.Has(scope) {
+			w.Entries = append(w.Entries, e)
+		}
+	}
+	return &w
+}
+
 // VerifyKeys are the keys a verification trusts (docs/governance.md): refs
 // (--key, --trust-root: files, or registered key names or ids, as
 // TrustedKeys resolves them; open opens the database when one is first

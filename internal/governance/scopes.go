@@ -19,13 +19,14 @@ const (
 	ScopeFindingsRead     = "findings:read"      // read findings; request exceptions to them
 	ScopeExceptionApprove = "exceptions:approve" // approve and revoke exceptions
 	ScopeTrustAdmin       = "trust:admin"        // sign changes of the trust config (trustlog.go)
+	ScopeBundleSign       = "bundle:sign"        // sign bundles this site imports without --trust-root
 )
 
 // Scopes lists every scope in documentation order.
 var Scopes = []string{
 	ScopePolicyRead, ScopePolicyAuthor, ScopePolicyReview, ScopePolicyApprove, ScopePolicyOperate,
 	ScopePolicyActivate, ScopePolicyAudit, ScopePolicySimulate, ScopePolicyRun, ScopeFindingsRead,
-	ScopeExceptionApprove, ScopeTrustAdmin,
+	ScopeExceptionApprove, ScopeTrustAdmin, ScopeBundleSign,
 }
 
 // Scope requirements of the state-changing actions (docs/governance.md).

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/stella-policy/stella/internal/cvss"
 	"github.com/stella-policy/stella/internal/model"
 )
 
@@ -25,9 +26,8 @@ type exceptionItem struct {
 }
 
 var (
-	severityBands = []string{"Critical", "High", "Medium", "Low", "None"}
-	effects       = []string{model.EffectSuppress, model.EffectDefer, model.EffectDowngrade, model.EffectRequireControl}
-	exStatuses    = []string{model.ExceptionRequested, model.ExceptionApproved, model.ExceptionRevoked}
+	effects    = []string{model.EffectSuppress, model.EffectDefer, model.EffectDowngrade, model.EffectRequireControl}
+	exStatuses = []string{model.ExceptionRequested, model.ExceptionApproved, model.ExceptionRevoked}
 )
 
 func readExceptions(d *doc, in *Input) error {
@@ -77,11 +77,11 @@ func readExceptions(d *doc, in *Input) error {
 		}
 		switch e.Effect {
 		case model.EffectDowngrade:
-			i := slices.IndexFunc(severityBands, func(b string) bool { return strings.EqualFold(b, e.Severity) })
-			if i < 0 {
-				return bad("severity", "downgrade needs a severity band (%s), found %q", joinOr(severityBands), e.Severity)
+			band, _, ok := cvss.ParseBand(e.Severity)
+			if !ok {
+				return bad("severity", "downgrade needs a severity band (%s), found %q", joinOr(cvss.Bands()), e.Severity)
 			}
-			e.Severity = severityBands[i]
+			e.Severity = band
 		case model.EffectRequireControl:
 			if e.Control == "" {
 				return bad("control", "requireControl needs a control id")

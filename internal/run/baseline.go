@@ -53,7 +53,7 @@ func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Co
 		return c, nil
 	}
 	spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge,
-		UncheckedBudget: out.Spec.UncheckedBudget}
+		MaxFeedAgeGiven: out.Spec.MaxFeedAgeGiven, UncheckedBudget: out.Spec.UncheckedBudget}
 	var bl delta.Baseline
 	if b.Snapshot != nil {
 		spec.Snapshot, bl = b.Snapshot, delta.Baseline{Kind: "snapshot", Ref: b.Snapshot.ID()}

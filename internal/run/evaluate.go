@@ -33,7 +33,10 @@ type Spec struct {
 	NoExplain bool // verdicts only (policy test)
 	// MaxFeedAge: warn when the newest advisory is older than this at the
 	// evaluation time (--max-feed-age, default 7 days; 0: never).
-	MaxFeedAge time.Duration
+	// MaxFeedAgeGiven: it was given explicitly, so it tightens a policy's
+	// max_feed_age_days (docs/output.md "Freshness").
+	MaxFeedAge      time.Duration
+	MaxFeedAgeGiven bool
 	// UncheckedBudget: the unchecked-budget gate (--unchecked-budget,
 	// docs/output.md "Coverage"); nil: only the policy's setting.
 	// UncheckedSource says where it came from (store.BudgetFlag, the
@@ -126,7 +129,8 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	req := engine.Request{Inputs: out.Snapshot.Inputs, Match: out.Match, InputDigests: inputsRef(out.Snapshot),
 		SnapshotID: out.SnapshotID(), Env: spec.Env, At: at, Shadow: spec.Shadow, NoExplain: spec.NoExplain, MaxFeedAge: spec.MaxFeedAge, Keep: spec.Record,
-		Coverage: Coverage(out.Snapshot, out.Match), UncheckedBudget: spec.UncheckedBudget}
+		MaxFeedAgeGiven: spec.MaxFeedAgeGiven,
+		Coverage:        Coverage(out.Snapshot, out.Match), UncheckedBudget: spec.UncheckedBudget}
 	if x := out.Snapshot.Index; x != nil {
 		req.AllModified = x.Modified // freshness over every record (docs/output.md "Freshness")
 	}

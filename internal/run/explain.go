@@ -63,7 +63,23 @@ func Explain(ctx context.Context, st *store.Store, ref string, filter store.Find
 	if ex.Findings == nil {
 		ex.Findings = []engine.Finding{}
 	}
-	return ex, nil
+	return ex, ex.matched(filter)
+}
+
+// matched refuses a filter that selects no finding of the run (not found,
+// naming the filter as policy explain takes it).
+func (ex *Explanation) matched(f store.FindingFilter) error {
+	if len(ex.Findings) > 0 || f == (store.FindingFilter{}) {
+		return nil
+	}
+	by := "--vuln " + f.Vuln
+	switch {
+	case f.FindingID != "":
+		by = "--finding " + f.FindingID
+	case f.Purl != "":
+		by = "--purl " + f.Purl
+	}
+	return fail.New(fail.NotFound, "run %s has no finding matching %s", ex.RunID, by)
 }
 
 // Explain reads the explanation of the archive's run from the archive
@@ -78,5 +94,5 @@ func (a *Archive) Explain(filter store.FindingFilter) (*Explanation, error) {
 		return nil, err
 	}
 	ex.Findings = fs
-	return ex, nil
+	return ex, ex.matched(filter)
 }

@@ -3,9 +3,11 @@ package run
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -57,6 +59,23 @@ func (r *Recorded) Summary() Summary {
 // History is the tenant's recorded runs, newest first (`policy history`,
 // docs/runs.md "History").
 type History []*store.Run
+
+// HistoryQuery is the query of `policy history` (docs/runs.md "History"):
+// f with --since read as an RFC 3339 time (kept in UTC) and --limit a
+// number of runs, 0 for all.
+func HistoryQuery(f store.RunFilter) (store.RunFilter, error) {
+	if f.Limit < 0 {
+		return f, fail.New(fail.Invalid, "--limit %d: want a number of runs, or 0 for all", f.Limit)
+	}
+	if f.Since != "" {
+		t, err := time.Parse(time.RFC3339, f.Since)
+		if err != nil {
+			return f, fail.New(fail.Invalid, "--since %q: want an RFC 3339 time like 2025-01-31T00:00:00Z", f.Since)
+		}
+		f.Since = t.UTC().Format(time.RFC3339)
+	}
+	return f, nil
+}
 
 // ListRuns lists the recorded runs f selects; never nil.
 func ListRuns(ctx context.Context, st *store.Store, f store.RunFilter) (History, error) {

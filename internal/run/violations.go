@@ -1,15 +1,12 @@
 package run
 
 import (
-	"slices"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/cvss"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
-
-// bandOrder is the severity bands from the worst down.
-var bandOrder = []string{"Critical", "High", "Medium", "Low", "None"}
 
 // ViolationQuery is the query of `policy violations` (ListViolations;
 // docs/runs.md "Violations and state"): since an RFC 3339 time (or ""),
@@ -18,11 +15,11 @@ var bandOrder = []string{"Critical", "High", "Medium", "Low", "None"}
 func ViolationQuery(since, severityMin, source, policy string) (store.ViolationQuery, error) {
 	q := store.ViolationQuery{Since: since, Source: source, PolicyID: policy}
 	if severityMin != "" {
-		i := slices.IndexFunc(bandOrder, func(b string) bool { return strings.EqualFold(b, severityMin) })
-		if i < 0 {
-			return q, fail.New(fail.Invalid, "--severity-min %q: want %s", severityMin, strings.Join(bandOrder, ", "))
+		_, i, ok := cvss.ParseBand(severityMin)
+		if !ok {
+			return q, fail.New(fail.Invalid, "--severity-min %q: want %s", severityMin, strings.Join(cvss.Bands(), ", "))
 		}
-		q.Bands = bandOrder[:i+1]
+		q.Bands = cvss.Bands()[:i+1]
 	}
 	switch source {
 	case "", store.SourceRun, store.SourceSimulate, store.SourceShadow:

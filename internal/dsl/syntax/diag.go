@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/clipperhouse/displaywidth"
 )
 
 // This file defines diagnostics, shared by the parser and the checker, and
@@ -194,25 +196,40 @@ func sourceLine(src []byte, p Pos) (string, bool) {
 	return b.String(), true
 }
 
-// caret builds the marker line: the line's tabs are kept so the caret lines up.
+// caret builds the marker line so that it lines up with the source line in
+// a terminal: before the column, each grapheme cluster becomes as many
+// spaces as it is wide (two for CJK and emoji, one for a letter with its
+// combining accents) and a tab stays a tab; the caret marks the cluster
+// holding the column, and tildes cover the display width of the rest of
+// the span on that line. Columns stay rune counts.
 func caret(line string, d Diagnostic) string {
 	var b strings.Builder
-	col := 1
-	for _, r := range line {
-		if col >= d.Pos.Col {
+	col, span := 1, 0 // col: the rune column of the cluster; span: display width of the span
+	end := d.Pos.Col + 1
+	if d.End.Line == d.Pos.Line {
+		end = max(end, d.End.Col)
+	}
+	for g := displaywidth.StringGraphemes(line); g.Next(); {
+		v := g.Value()
+		next := col + utf8.RuneCountInString(v)
+		switch {
+		case next <= d.Pos.Col: // before the column
+			if v == "\t" {
+				b.WriteByte('\t')
+			} else {
+				b.WriteString(strings.Repeat(" ", g.Width()))
+			}
+		case col < end:
+			span += max(g.Width(), 1)
+		}
+		col = next
+		if col >= end {
 			break
 		}
-		if r == '\t' {
-			b.WriteByte('\t')
-		} else {
-			b.WriteByte(' ')
-		}
-		col++
 	}
 	b.WriteByte('^')
 	if d.End.Line == d.Pos.Line {
-		n := min(d.End.Col, utf8.RuneCountInString(line)+1) - d.Pos.Col - 1
-		b.WriteString(strings.Repeat("~", max(n, 0)))
+		b.WriteString(strings.Repeat("~", max(span-1, 0)))
 	}
 	return b.String()
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzParse checks that any input parses without panicking or hanging,
-// that every diagnostic points inside the source, and that a clean parse
+// that every diagnostic points inside the source and renders, and that a clean parse
 // prints to text that parses to the same tree and is its own formatting.
 // Seeds: testdata/fuzz/FuzzParse.
 func FuzzParse(f *testing.F) {
@@ -32,6 +32,10 @@ func FuzzParse(f *testing.F) {
 			if !strings.HasPrefix(d.Code, "dsl.syntax.") && !strings.HasPrefix(d.Code, "dsl.limit.") {
 				t.Fatalf("unexpected code %s", d)
 			}
+		}
+		var rendered bytes.Buffer
+		if err := Render(&rendered, diags, src); err != nil { // the caret line of any line, any width
+			t.Fatal(err)
 		}
 		if len(diags) > 0 || file.Policy == nil {
 			return
