@@ -321,7 +321,7 @@ func strictJSON(b []byte, v any) error {
 func checkAnchorBehind(ctx context.Context, tx *store.Tx, name string, rep *Report) error {
 	at, err := time.Parse(time.RFC3339, rep.TimeAnchor)
 	if err != nil {
-		return nil
+		return fmt.Errorf("bundle %s: the time it was checked at, %q: %w", name, rep.TimeAnchor, err)
 	}
 	streams, err := Streams(ctx, tx)
 	if err != nil {

@@ -266,9 +266,13 @@ func newGates(base, cand *engine.Result, pairs []int) (block, warn []string) {
 		if g.Name == engine.GateUnchecked {
 			return g.Observed > b.Observed
 		}
+		counted := make(map[string]bool, len(b.Findings))
+		for _, id := range b.Findings {
+			counted[id] = true
+		}
 		for _, id := range g.Findings {
 			j, ok := index[id]
-			if !ok || pairs[j] < 0 || !slices.Contains(b.Findings, base.Findings[pairs[j]].FindingID) {
+			if !ok || pairs[j] < 0 || !counted[base.Findings[pairs[j]].FindingID] {
 				return true
 			}
 		}

@@ -240,7 +240,7 @@ func (s *Site) RecordIRMismatch(ctx context.Context, err error) error {
 	}
 	st, err := s.Open(ctx, true)
 	if err != nil {
-		return nil
+		return err
 	}
 	defer st.Close()
 	return RecordIRMismatch(ctx, st, "cli", m)

@@ -1,6 +1,11 @@
 package ir
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/stella-policy/stella/internal/cvss"
+)
 
 // This file is the catalogue of everything a stella-dsl@1 policy may
 // reference: namespaces and their fields, the objects that calls return and
@@ -365,18 +370,22 @@ func ReachStateCode(s string) (code string, ok bool) {
 	return "", false
 }
 
-// Bands are the severity bands in increasing order.
-var Bands = []string{"None", "Low", "Medium", "High", "Critical"}
+// Bands are the severity bands in increasing order: cvss.Bands, which
+// owns them, from the other end.
+var Bands = func() []string {
+	b := cvss.Bands()
+	slices.Reverse(b)
+	return b
+}()
 
 // BandRank returns the position of a band name in Bands, matching case
 // insensitively, and whether it is a band.
 func BandRank(s string) (int, bool) {
-	for i, b := range Bands {
-		if strings.EqualFold(s, b) {
-			return i, true
-		}
+	_, worst, ok := cvss.ParseBand(s)
+	if !ok {
+		return 0, false
 	}
-	return 0, false
+	return len(Bands) - 1 - worst, true
 }
 
 // LookupNamespace returns the namespace called name.

@@ -17,6 +17,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/decimal"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/ir"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/text"
 )
@@ -85,7 +86,14 @@ func evidence(v any) []byte {
 	return b
 }
 
-var bandRank = map[string]int{"Critical": 5, "High": 4, "Medium": 3, "Low": 2, "None": 1}
+// bandRank orders bands as ir.BandRank does, anything else ("", Unknown)
+// below them all.
+func bandRank(band string) int {
+	if r, ok := ir.BandRank(band); ok {
+		return r
+	}
+	return -1
+}
 
 func failure(l store.Lesson, run Run) (store.Lesson, bool) {
 	l.Type = Failure
@@ -101,7 +109,7 @@ func failure(l store.Lesson, run Run) (store.Lesson, bool) {
 	}
 	var advs []string
 	for _, f := range run.Blocked {
-		if bandRank[f.Band] > bandRank[l.Severity] {
+		if bandRank(f.Band) > bandRank(l.Severity) {
 			l.Severity = f.Band
 		}
 		if !slices.Contains(advs, f.Advisory) {
