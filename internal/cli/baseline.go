@@ -54,9 +54,11 @@ func checkLabels(labels []string) error {
 	return nil
 }
 
-// compare is the delta of the candidate out against the baseline given
-// (run.Outcome.Delta); st is open when --baseline-run is given.
-func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, out *run.Outcome) (*run.Compared, error) {
+// prepare makes the baseline given ready for the evaluation (run.Prepare:
+// spec.Against); st is open when --baseline-run is given. The delta is
+// computed by the evaluation, so that the policy's new_findings_only gate
+// sees the baseline too (docs/dsl.md "Gates").
+func (b *baselineFlags) prepare(ctx context.Context, app *App, st *store.Store) (*run.Against, error) {
 	bl := run.Baseline{Run: b.run, SBOM: b.sbom}
 	if b.snapshot != "" {
 		var err error
@@ -64,9 +66,7 @@ func (b *baselineFlags) compare(ctx context.Context, app *App, st *store.Store, 
 			return nil, err
 		}
 	}
-	c, err := out.Delta(ctx, st, bl)
-	report.Compared(app.info(), c)
-	return c, err
+	return run.Prepare(ctx, st, bl)
 }
 
 // checkBaselines validates --fail-on against the baselines given, and

@@ -128,16 +128,26 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if act != nil {
 		spec.Actor = act.Principal
 	}
+	if opts.base.given() > 0 {
+		spec.Against, err = opts.base.prepare(ctx, app, st)
+		if err != nil {
+			if spec.Against != nil {
+				report.Compared(app.info(), spec.Against.Compared())
+			}
+			return err
+		}
+	}
 	out, err := app.evaluate(ctx, spec)
+	var base *run.Compared
+	if spec.Against != nil && out != nil {
+		base = spec.Against.Compared()
+		report.Compared(app.info(), base)
+	}
 	if err != nil {
 		return err
 	}
 	view := report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth(), SARIFBase: opts.sarifBase, Show: opts.show}
-	var base *run.Compared
-	if opts.base.given() > 0 {
-		if base, err = opts.base.compare(ctx, app, st, out); err != nil {
-			return err
-		}
+	if base != nil {
 		view.Delta = base.Delta
 	}
 	if opts.record {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
+	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
@@ -37,43 +40,112 @@ type Compared struct {
 	Warnings []string         // recorded runs with no component inventory
 }
 
-// Delta compares the candidate out with b: a recorded run's stored result,
-// or the candidate's policy, env, time and shadow flag evaluated on the
-// baseline's inputs. Compared is non-nil once the baseline SBOM was read,
-// even on error.
-func (out *Outcome) Delta(ctx context.Context, st *store.Store, b Baseline) (*Compared, error) {
-	res, candInv := out.Result, delta.Inventory(out.Snapshot.Inputs)
-	c := &Compared{Shadow: res.Shadow}
-	if b.Run != "" {
-		base, err := storedBaseline(ctx, st, b.Run, c)
+// Against is a baseline made ready for Evaluate (Spec.Against): a recorded
+// run loaded, an SBOM read. Evaluate evaluates a snapshot or SBOM baseline
+// with the candidate's policy, env and time before the candidate, carries
+// the baseline's verdicts to the candidate's findings for its
+// new_findings_only gate (docs/dsl.md "Gates"), and compares the two
+// (Compared).
+type Against struct {
+	b    Baseline
+	rec  *recordedRun // b.Run
+	sbom *model.SBOM  // b.SBOM
+	c    *Compared
+	base *engine.Result    // the baseline's result, once Evaluate has it
+	inv  []delta.Component // and its component inventory
+}
+
+// Prepare loads the recorded run of b (st is open when b.Run is set) or
+// reads b's SBOM. The Against is non-nil, with the warnings so far, even
+// on error.
+func Prepare(ctx context.Context, st *store.Store, b Baseline) (*Against, error) {
+	a := &Against{b: b, c: &Compared{}}
+	switch {
+	case b.Run != "":
+		rec, err := storedBaseline(ctx, st, b.Run, a.c)
 		if err != nil {
-			return nil, err
+			return a, err
 		}
-		c.Delta = delta.Compare(delta.Baseline{Kind: "run", Ref: base.runID}, base.res, res, base.inv, candInv)
-		return c, nil
-	}
-	spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: out.At, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge,
-		MaxFeedAgeGiven: out.Spec.MaxFeedAgeGiven, UncheckedBudget: out.Spec.UncheckedBudget}
-	var bl delta.Baseline
-	if b.Snapshot != nil {
-		spec.Snapshot, bl = b.Snapshot, delta.Baseline{Kind: "snapshot", Ref: b.Snapshot.ID()}
-	} else {
+		a.rec, a.base, a.inv = rec, rec.res, rec.inv
+	case b.Snapshot == nil:
 		in, err := inputs.Read(b.SBOM, inputs.Options{Kind: inputs.KindSBOM})
 		if err != nil {
+			return a, err
+		}
+		a.c.Problems, a.sbom = in.Warnings, in.SBOM
+	}
+	return a, nil
+}
+
+// Compared is the delta of the candidate against a, once Evaluate has
+// compared them, and the warnings of loading a (also before, and on
+// error).
+func (a *Against) Compared() *Compared { return a.c }
+
+// evaluate gets the baseline's result for the candidate out, joined and
+// to be evaluated at at: a recorded run's stored result, or the
+// candidate's policy, env, time and shadow flag evaluated on the baseline's
+// inputs. It returns what the candidate's new_findings_only gate compares
+// with (carried).
+func (a *Against) evaluate(ctx context.Context, out *Outcome, at time.Time) (*engine.Result, error) {
+	if a.base == nil {
+		spec := Spec{Policy: out.Spec.Policy, Env: out.Spec.Env, At: at, Shadow: out.Spec.Shadow, MaxFeedAge: out.Spec.MaxFeedAge,
+			MaxFeedAgeGiven: out.Spec.MaxFeedAgeGiven, UncheckedBudget: out.Spec.UncheckedBudget, Snapshot: a.b.Snapshot}
+		if a.sbom != nil {
+			var err error
+			if spec.Snapshot, err = withSBOM(out.Snapshot, a.sbom); err != nil {
+				return nil, err
+			}
+		}
+		bo, err := Evaluate(ctx, spec)
+		if err != nil {
 			return nil, err
 		}
-		c.Problems = in.Warnings
-		if spec.Snapshot, err = withSBOM(out.Snapshot, in.SBOM); err != nil {
-			return c, err
+		a.base, a.inv = bo.Result, delta.Inventory(bo.Snapshot.Inputs)
+	}
+	return carried(a.base, out.Match), nil
+}
+
+// compare sets the delta of the candidate's result res, evaluated on
+// inputs, against the baseline.
+func (a *Against) compare(res *engine.Result, in *model.Inputs) {
+	bl := delta.Baseline{Kind: "sbom", Ref: a.b.SBOM}
+	switch {
+	case a.rec != nil:
+		bl = delta.Baseline{Kind: "run", Ref: a.rec.runID}
+	case a.b.Snapshot != nil:
+		bl = delta.Baseline{Kind: "snapshot", Ref: a.b.Snapshot.ID()}
+	}
+	a.c.Shadow = res.Shadow
+	a.c.Delta = delta.Compare(bl, a.base, res, a.inv, delta.Inventory(in))
+}
+
+// carried is base's blocked verdicts carried to the candidate's findings —
+// the pairs of the join m — for the engine's new_findings_only gate
+// (engine.Request.Baseline matches by finding id): a finding the delta
+// pairs with a baseline finding that was blocked, by the identity that
+// survives version bumps (delta.Compare), counts as blocked in the
+// baseline. The pairs are given the identity the engine gives their
+// findings, in the engine's order, so the gate and the delta pair alike.
+func carried(base *engine.Result, m *match.Result) *engine.Result {
+	cand := &engine.Result{Findings: make([]engine.Finding, len(m.Pairs))}
+	for i, p := range m.Pairs {
+		c, adv := p.Component, p.Advisory
+		name := c.Package
+		if name == "" {
+			name = c.Name
 		}
-		bl = delta.Baseline{Kind: "sbom", Ref: b.SBOM}
+		cand.Findings[i] = engine.Finding{FindingID: engine.FindingID(c.SBOM, c.Ref, c.Purl, adv.ID), Purl: c.Purl,
+			Ecosystem: c.Ecosystem, Name: name, AdvisoryID: adv.ID, Aliases: p.Aliases}
 	}
-	bo, err := Evaluate(ctx, spec)
-	if err != nil {
-		return c, err
+	slices.SortFunc(cand.Findings, func(x, y engine.Finding) int { return strings.Compare(x.FindingID, y.FindingID) })
+	known := &engine.Result{}
+	for _, ch := range delta.Compare(delta.Baseline{}, base, cand, nil, nil).Findings {
+		if ch.FindingID != "" && ch.OldVerdict == engine.VerdictBlocked {
+			known.Findings = append(known.Findings, engine.Finding{FindingID: ch.FindingID, Verdict: engine.VerdictBlocked})
+		}
 	}
-	c.Delta = delta.Compare(bl, bo.Result, res, delta.Inventory(bo.Snapshot.Inputs), candInv)
-	return c, nil
+	return known
 }
 
 // withSBOM is snap with its SBOMs replaced by sbom: the same advisories,

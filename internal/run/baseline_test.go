@@ -1,8 +1,11 @@
 package run_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +83,8 @@ func TestGate(t *testing.T) {
 func TestDelta(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
-	out, err := run.Evaluate(ctx, run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeSimulate, Record: true})
+	spec := run.Spec{Policy: policy(t), Files: files(), At: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), Mode: store.ModeSimulate, Record: true}
+	out, err := run.Evaluate(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,10 +101,7 @@ func TestDelta(t *testing.T) {
 		{"sbom", run.Baseline{SBOM: data + "app.cdx.json"}, "sbom"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := out.Delta(ctx, st, tc.b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, out := compare(t, st, spec, tc.b)
 			s := c.Delta.Summary
 			if c.Delta.Baseline.Kind != tc.wantKind || s.NewBlocked != 0 || s.NewWarned != 0 || c.Gate("new-warned") != 0 || len(c.Warnings) != 0 {
 				t.Fatalf("delta against itself: baseline %+v, summary %+v, warnings %v", c.Delta.Baseline, s, c.Warnings)
@@ -150,8 +151,8 @@ func TestBaselineSnapshotError(t *testing.T) {
 	if _, err := db.Exec(`UPDATE runs SET snapshot_id = ?`, snap); err != nil {
 		t.Fatal(err)
 	}
-	c, err := out.Delta(ctx, st, run.Baseline{Run: "latest"})
-	if err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "its snapshot "+snap+" is not in this store") {
+	a, err := run.Prepare(ctx, st, run.Baseline{Run: "latest"})
+	if c := a.Compared(); err != nil || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "its snapshot "+snap+" is not in this store") {
 		t.Fatalf("snapshot not stored: %v, warnings %q", err, c.Warnings)
 	}
 	// The snapshot is registered but its files are gone.
@@ -159,7 +160,90 @@ func TestBaselineSnapshotError(t *testing.T) {
 		st.Tenant(), snap); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := out.Delta(ctx, st, run.Baseline{Run: "latest"}); err == nil || !strings.Contains(err.Error(), "baseline run") {
+	if _, err := run.Prepare(ctx, st, run.Baseline{Run: "latest"}); err == nil || !strings.Contains(err.Error(), "baseline run") {
 		t.Fatalf("snapshot that does not load: %v", err)
 	}
+}
+
+// compare evaluates spec against the baseline b (Spec.Against).
+func compare(t *testing.T, st *store.Store, spec run.Spec, b run.Baseline) (*run.Compared, *run.Outcome) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := run.Prepare(ctx, st, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.Against, spec.Record = a, false
+	out, err := run.Evaluate(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Compared(), out
+}
+
+// TestNewFindingsOnlyAgainst: settings new_findings_only compares with a
+// --baseline-sbom or --baseline-run baseline as with --baseline POLICY
+// (docs/dsl.md "Gates"): the build whose lodash changed version blocks
+// only what the baseline did not block, and the gate counts what the delta
+// counts newly blocked.
+func TestNewFindingsOnlyAgainst(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, err := os.ReadFile(data + "policy.stella")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = bytes.Replace(src, []byte("max_critical = 0"), []byte("new_findings_only = true"), 1)
+	sbom, err := os.ReadFile(data + "app.cdx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbom = bytes.ReplaceAll(sbom, []byte("4.17.20"), []byte("4.17.19"))
+	for name, b := range map[string][]byte{"p.stella": src, "pr.cdx.json": sbom} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := run.LoadPolicy(ctx, nil, filepath.Join(dir, "p.stella"), store.PickLatest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	main := run.Spec{Policy: p, Files: files(), At: at, Mode: store.ModeSimulate, Record: true}
+	out, err := run.Evaluate(ctx, main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run.Record(ctx, st, out, nil); err != nil {
+		t.Fatal(err)
+	}
+	blocked := out.Result.Summary.ByVerdict.Blocked
+	if blocked == 0 {
+		t.Fatal("the test inputs block nothing")
+	}
+	pr := main
+	pr.Files = files()
+	pr.Files.SBOMs = []string{filepath.Join(dir, "pr.cdx.json")}
+	for _, b := range []run.Baseline{{SBOM: data + "app.cdx.json"}, {Run: "latest"}} {
+		c, out := compare(t, st, pr, b)
+		g := gateNamed(t, out.Result, engine.GateNewFindings)
+		if g.Observed.String() != "0" || g.Outcome != engine.GateWarn || out.Result.Verdict != engine.VerdictWarned || c.Delta.Summary.NewBlocked != 0 {
+			t.Errorf("%+v: gate %+v, verdict %s, delta newly blocked %d; want nothing new, warned", b, g, out.Result.Verdict, c.Delta.Summary.NewBlocked)
+		}
+		if !strings.Contains(g.Message, "the baseline also blocked") || c.Delta.Summary.Unchanged == 0 {
+			t.Errorf("%+v: gate message %q, delta %+v", b, g.Message, c.Delta.Summary)
+		}
+	}
+}
+
+func gateNamed(t *testing.T, r *engine.Result, name string) engine.Gate {
+	t.Helper()
+	for _, g := range r.Gates {
+		if g.Name == name {
+			return g
+		}
+	}
+	t.Fatalf("no gate %s in %+v", name, r.Gates)
+	return engine.Gate{}
 }

@@ -17,6 +17,10 @@ import (
 type Spec struct {
 	Policy   *Policy
 	Baseline *Policy // also evaluated on the same inputs; the result is compared with it
+	// Against, instead of Baseline, is a recorded run, snapshot or SBOM to
+	// compare with (Prepare; docs/runs.md "Labels and baselines"): also
+	// what the policy's new_findings_only gate compares with.
+	Against *Against
 	// Set, instead of Policy, evaluates a policy set (docs/governance.md,
 	// "Evaluating a set"); Outcome.Set has its members, and Record lists
 	// every member in the record ("Recording a set").
@@ -158,6 +162,11 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 		}
 		req.Baseline = out.Baseline
 	}
+	if a := spec.Against; a != nil {
+		if req.Baseline, err = a.evaluate(ctx, out, at); err != nil {
+			return out, err
+		}
+	}
 	p := spec.Policy
 	req.Policy, req.SourceMap, req.Digest, req.Registered = p.Policy, p.SourceMap, p.Digest, p.registered()
 	out.Result, err = engine.Evaluate(ctx, req)
@@ -171,6 +180,9 @@ func Evaluate(ctx context.Context, spec Spec) (*Outcome, error) {
 	}
 	if out.Baseline != nil {
 		out.Diff = engine.Compare(out.Baseline, out.Result)
+	}
+	if a := spec.Against; a != nil {
+		a.compare(out.Result, out.Snapshot.Inputs)
 	}
 	return out, nil
 }
