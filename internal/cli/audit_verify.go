@@ -50,7 +50,12 @@ With --dsn URL, verify the tenant's audit chains as synced to PostgreSQL by
 payloads and event hashes, from each site's first event; then every summary
 column of the synced runs and findings against the signed records they derive
 from, listing each value that differs (table, row, column, expected, got;
-exit 6; docs/sync.md "What audit verify checks").`,
+exit 6; docs/sync.md "What audit verify checks"). Where the database of a
+site that synced there is at hand (--db), also check that PostgreSQL still
+holds the last audit event and every run it sent: events and runs deleted
+from the end of a chain leave a shorter chain that verifies, which
+PostgreSQL alone cannot tell from a complete one (exit 6 naming the missing
+events and runs; without that database, the output says it was not checked).`,
 		Args: noArgs,
 		RunE: runE(app, opts, runAuditVerify),
 	}
@@ -117,11 +122,16 @@ func verifyExportFile(ctx context.Context, app *App, path string, trust *governa
 // registered sites' signed pushes (exit 6 on the first failure, naming
 // site and event), then the synced runs' and findings' columns against
 // the records they derive from: values that differ are listed, exit 6
-// (docs/sync.md "What audit verify checks").
+// (docs/sync.md "What audit verify checks"). Where the database --db names
+// exists, it also checks that PostgreSQL still holds the last audit event
+// and every run that database sent (docs/sync.md "A chain cut at its end").
 func runAuditVerifyPostgres(ctx context.Context, app *App, dsn string) error {
 	c := sync.AuditCommand{DSN: dsn, Tenant: app.Global.Tenant, Sealed: app.Global.Sealed}
+	if fileExists(app.Global.DB) {
+		c.Local = func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) }
+	}
 	rep, err := c.Run(ctx)
-	if err != nil && (rep == nil || rep.Differ == 0) {
+	if err != nil && (rep == nil || rep.Differ == 0 && !rep.Tail.Cut()) {
 		return err
 	}
 	if rerr := app.render(rep, func(w io.Writer) error { return report.SyncAuditVerified(w, rep, app.tableOptions()) }); rerr != nil {

@@ -46,12 +46,17 @@ func SyncRegistered(w io.Writer, reg *sync.Registration, _ Options) error {
 
 // SyncAuditVerified writes `audit verify --dsn`: the chains synced to
 // PostgreSQL that verified, one row a site; with the site key and signed
-// pushes when a site is registered.
+// pushes when a site is registered; what the end of the local site's chain
+// showed (syncTail).
 func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
-	printf(w, "audit chains of tenant %s in postgres %s: ok (%d events from %d sites)\n",
-		rep.Tenant, rep.Server, rep.Events(), len(rep.Chains))
+	verdict := "ok"
+	if rep.Tail.Cut() {
+		verdict = "CUT at the end"
+	}
+	printf(w, "audit chains of tenant %s in postgres %s: %s (%d events from %d sites)\n",
+		rep.Tenant, rep.Server, verdict, rep.Events(), len(rep.Chains))
 	if len(rep.Chains) == 0 {
-		return nil
+		return syncTail(w, rep.Tail)
 	}
 	cols := []any{"SITE", "LABEL", "EVENTS", "HEAD"}
 	registered := rep.Registered()
@@ -69,7 +74,45 @@ func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	if err := syncTail(w, rep.Tail); err != nil {
+		return err
+	}
 	return syncRows(w, rep, o)
+}
+
+// syncTail writes whether PostgreSQL still holds what the local database
+// sent (docs/sync.md "A chain cut at its end"), or why that was not checked.
+func syncTail(w io.Writer, tc *sync.TailCheck) error {
+	switch {
+	case tc == nil:
+		return nil
+	case !tc.Checked:
+		_, err := printf(w, "end of the chains: NOT checked: %s\n", tc.Reason)
+		return err
+	}
+	runs := text.Count(int(tc.Runs), "run", "runs")
+	if tc.Pruned > 0 {
+		runs += fmt.Sprintf(" (and %s of runs pruned here since)", text.Count(int(tc.Pruned), "log entry", "log entries"))
+	}
+	event := "no audit events"
+	if tc.Seq > 0 {
+		event = fmt.Sprintf("audit events up to %d (%s)", tc.Seq, tc.Hash)
+	}
+	printf(w, "end of site %s's chain: this database sent %s and %s\n", tc.Site, event, runs)
+	if !tc.Cut() {
+		_, err := printLine(w, "  PostgreSQL holds all of them")
+		return err
+	}
+	switch {
+	case tc.Held == tc.Seq-1:
+		printf(w, "  MISSING in PostgreSQL: audit event %d (its chain ends at event %d)\n", tc.Seq, tc.Held)
+	case tc.Held < tc.Seq:
+		printf(w, "  MISSING in PostgreSQL: audit events %d–%d (its chain ends at event %d)\n", tc.Held+1, tc.Seq, tc.Held)
+	}
+	for _, id := range tc.MissingRuns {
+		printf(w, "  MISSING in PostgreSQL: run %s\n", id)
+	}
+	return nil
 }
 
 // syncRows writes what audit verify --dsn found of the synced runs and

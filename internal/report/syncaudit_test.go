@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/sync"
@@ -23,7 +24,24 @@ func TestSyncAuditVerified(t *testing.T) {
 		"+------+-------+--------+----------+\n" +
 		"| s1   | ci-1  | 4      | sha256:h |\n" +
 		"+------+-------+--------+----------+\n"
+	unchecked, held, cut := *ok, *ok, *ok
+	unchecked.Tail = &sync.TailCheck{Reason: "no local database"}
+	held.Tail = &sync.TailCheck{Checked: true, Site: "s1", Seq: 4, Hash: "sha256:h", Held: 4, Runs: 2, MissingRuns: []string{}}
+	cut.Tail = &sync.TailCheck{Checked: true, Site: "s1", Seq: 7, Hash: "sha256:k", Held: 4, Runs: 3, Pruned: 1, MissingRuns: []string{"run:c"}}
 	checkRenders(t, []renderCase{
+		{"unchecked", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &unchecked, Options{}) },
+			chains + "end of the chains: NOT checked: no local database\n" +
+				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},
+		{"held", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &held, Options{}) },
+			chains + "end of site s1's chain: this database sent audit events up to 4 (sha256:h) and 2 runs\n" +
+				"  PostgreSQL holds all of them\n" +
+				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},
+		{"cut", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &cut, Options{}) },
+			strings.Replace(chains, ": ok (", ": CUT at the end (", 1) +
+				"end of site s1's chain: this database sent audit events up to 7 (sha256:k) and 3 runs (and 1 log entry of runs pruned here since)\n" +
+				"  MISSING in PostgreSQL: audit events 5–7 (its chain ends at event 4)\n" +
+				"  MISSING in PostgreSQL: run run:c\n" +
+				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},
 		{"agree", func(w *bytes.Buffer) error { return SyncAuditVerified(w, ok, Options{}) },
 			chains + "synced 2 runs and 5 findings: every column agrees with the signed records\n"},
 		{"differ", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &bad, Options{}) }, chains +

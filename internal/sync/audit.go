@@ -29,6 +29,10 @@ type AuditReport struct {
 	Findings   int64      `json:"findings"`
 	Differ     int        `json:"differ"`
 	Mismatches []Mismatch `json:"mismatches"`
+	// Tail is the check of the end of the local site's chain and runs
+	// against what the local database sent (checkTail); Tail.Reason says
+	// why it was not made.
+	Tail *TailCheck `json:"tail"`
 }
 
 // AuditChain is one site's verified audit chain.
@@ -63,14 +67,22 @@ func (r *AuditReport) Events() int64 {
 	return n
 }
 
+// noLocal is what a verification without the syncing site's database
+// could not check (docs/sync.md "A chain cut at its end").
+const noLocal = "no local database that synced here (--db): events and runs deleted from the end of a chain, " +
+	"leaving a shorter chain that verifies, cannot be detected from PostgreSQL alone"
+
 // VerifyAudit recomputes every audit chain of tenant stored in the
 // PostgreSQL database dsn names, link by link, as `stella audit verify`
 // does for the local store, then every summary column of the synced runs
 // and findings from the signed content they derive from (verifyRows). The
 // first broken link is a fail.Integrity error naming the site and the
 // event; values that differ are a fail.Integrity error too, with the
-// report listing each (table, row, column, expected, got).
-func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry) (*AuditReport, error) {
+// report listing each (table, row, column, expected, got). With local, the
+// database of a site that synced there (opened on tenant), it also checks
+// that PostgreSQL still holds what that site sent (checkTail); without,
+// the report says that was not checked.
+func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry, local *store.Store) (*AuditReport, error) {
 	srv, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -80,13 +92,13 @@ func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry) (*AuditReport
 	}
 	var rep *AuditReport
 	err = srv.withConn(ctx, r, func(conn *pgx.Conn) (err error) {
-		rep, err = verifyAudit(ctx, conn, srv, tenant)
+		rep, err = verifyAudit(ctx, conn, srv, tenant, local)
 		return err
 	})
 	return rep, err
 }
 
-func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string) (*AuditReport, error) {
+func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string, local *store.Store) (*AuditReport, error) {
 	v, err := schemaVersion(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -142,6 +154,11 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		}
 	}
 	if err := verifyRows(ctx, conn, tenant, v, rc); err != nil {
+		return rep, err
+	}
+	if local == nil {
+		rep.Tail = &TailCheck{MissingRuns: []string{}, Reason: noLocal}
+	} else if err := checkTail(ctx, conn, srv, rep, local); err != nil {
 		return rep, err
 	}
 	if rep.Differ > 0 {

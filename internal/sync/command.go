@@ -97,13 +97,25 @@ type AuditCommand struct {
 	DSN    string
 	Tenant string
 	Sealed bool
+	// Local, when set, opens the database of the site that synced there
+	// (checkTail); nil when there is none at hand.
+	Local func(context.Context) (*store.Store, error)
 }
 
 // Run verifies the tenant's audit chains and push records in PostgreSQL
-// (VerifyAudit).
+// and, with Local, what that site sent (VerifyAudit).
 func (c *AuditCommand) Run(ctx context.Context) (*AuditReport, error) {
 	if c.Sealed {
 		return nil, sealed("audit verify --dsn")
 	}
-	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{})
+	var local *store.Store
+	if c.Local != nil {
+		st, err := c.Local(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer st.Close()
+		local = st
+	}
+	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{}, local)
 }

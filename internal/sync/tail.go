@@ -1,0 +1,232 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+)
+
+// The end of a chain (docs/sync.md "A chain cut at its end"). A chain in
+// PostgreSQL whose last events were deleted, with the runs they recorded,
+// is still a chain that verifies link by link: PostgreSQL alone cannot
+// prove its own tail. The database that synced it can: its sync cursors
+// (store.SyncCursor, mirrored after every committed batch) name the last
+// change log entry of each table PostgreSQL committed, and the log entry
+// names the row — for audit_events the last event sent, for runs every
+// run sent up to it.
+
+// TailCheck is what `audit verify --dsn` found of the end of the local
+// site's history in PostgreSQL: whether it still holds the last audit event
+// and every run this database sent there.
+type TailCheck struct {
+	// Checked is false when there was no local history to compare with;
+	// Reason says why, and what could not be checked.
+	Checked bool   `json:"checked"`
+	Reason  string `json:"reason,omitempty"`
+	Site    string `json:"site,omitempty"`
+	// Seq and Hash are the last audit event this database sent; 0 and ""
+	// when it sent none (or its change log no longer names it: Reason).
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash,omitempty"`
+	// Held is the seq of the last event of the site's chain in PostgreSQL;
+	// Held < Seq is a cut: events Held+1 … Seq are missing.
+	Held int64 `json:"held"`
+	// Runs is the number of runs this database sent (their rows as they
+	// are here; runs pruned here since are not counted, Pruned are their
+	// log entries); MissingRuns are those PostgreSQL does not hold, by id.
+	Runs        int64    `json:"runs"`
+	Pruned      int64    `json:"pruned,omitempty"`
+	MissingRuns []string `json:"missingRuns"`
+}
+
+// Cut reports whether PostgreSQL lacks anything this database sent.
+func (c *TailCheck) Cut() bool {
+	return c != nil && (c.Held < c.Seq || len(c.MissingRuns) > 0)
+}
+
+// checkTail compares the end of the local site's chain and its synced runs
+// in PostgreSQL with what local (opened on the same tenant) sent there.
+// rep.Tail is set in every case; a cut is a fail.Integrity error naming the
+// missing events and runs.
+func checkTail(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport, local *store.Store) error {
+	var target string
+	if err := conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&target); err != nil {
+		return err
+	}
+	tc := &TailCheck{MissingRuns: []string{}}
+	rep.Tail = tc
+	var cursors []store.SyncCursor
+	if err := local.View(ctx, func(tx *store.Tx) (err error) {
+		if tc.Site, err = tx.SiteID(ctx); err != nil {
+			return err
+		}
+		cursors, err = tx.SyncCursors(ctx, target)
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(cursors) == 0 {
+		tc.Reason = fmt.Sprintf("this database (site %s) never synced tenant %s to this PostgreSQL database", tc.Site, rep.Tenant)
+		return nil
+	}
+	tc.Checked = true
+	for _, c := range cursors {
+		switch c.Table {
+		case "audit_events":
+			if err := lastSent(ctx, local, c.Seq, tc); err != nil {
+				return err
+			}
+		case "runs":
+			if err := runsSent(ctx, conn, local, c.Seq, rep.Tenant, tc); err != nil {
+				return err
+			}
+		}
+	}
+	for _, ch := range rep.Chains {
+		if ch.Site == tc.Site {
+			tc.Held = ch.Events
+		}
+	}
+	if tc.Seq > 0 && tc.Held >= tc.Seq {
+		var held string
+		err := conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
+			rep.Tenant, tc.Site, tc.Seq).Scan(&held)
+		if err != nil {
+			return err
+		}
+		if held != tc.Hash {
+			return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: this database sent audit event %d as %s; PostgreSQL holds %s "+
+				"(its chain was rewritten from there, or this database is not the one that synced it)", srv.name, rep.Tenant, tc.Site, tc.Seq, tc.Hash, held)
+		}
+	}
+	if !tc.Cut() {
+		return nil
+	}
+	var what []string
+	if tc.Held < tc.Seq {
+		what = append(what, fmt.Sprintf("its audit chain ends at event %d, but this database sent events up to %d (%s): %s deleted",
+			tc.Held, tc.Seq, tc.Hash, eventRange(tc.Held+1, tc.Seq)))
+	}
+	if n := len(tc.MissingRuns); n > 0 {
+		what = append(what, fmt.Sprintf("%d of the %d runs this database sent %s missing: %s", n, tc.Runs, areIs(n), listIDs(tc.MissingRuns, 5)))
+	}
+	return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: %s (docs/sync.md \"A chain cut at its end\")",
+		srv.name, rep.Tenant, tc.Site, strings.Join(what, "; "))
+}
+
+// lastSent reads the audit event at change log entry seq, the last one the
+// cursor says PostgreSQL committed.
+func lastSent(ctx context.Context, local *store.Store, seq int64, tc *TailCheck) error {
+	var page *store.ChangePage
+	if err := local.View(ctx, func(tx *store.Tx) (err error) {
+		page, err = tx.Changes(ctx, store.ChangeQuery{Table: "audit_events", After: seq - 1, Limit: 1})
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(page.Changes) == 0 || page.Changes[0].Seq != seq || page.Changes[0].Values == nil {
+		// Audit events are never deleted: a log without the entry is
+		// not the log that was synced.
+		return fail.New(fail.Integrity, "this database's sync cursor names change log entry %d of audit_events, which its log does not hold "+
+			"(the database was edited, or restored without its log); the end of the chain in PostgreSQL cannot be checked against it", seq)
+	}
+	conv, err := newConverter(tableNamed("audit_events"), tc.Site, page.Columns)
+	if err != nil {
+		return err
+	}
+	row, err := conv.convert(page.Changes[0].Values)
+	if err != nil {
+		return err
+	}
+	e, err := auditEvent(row)
+	if err != nil {
+		return err
+	}
+	tc.Seq, tc.Hash = e.Seq, e.EventHash
+	return nil
+}
+
+// runPage is how many change log entries of runs are read at a time.
+const runPage = 2000
+
+// runsSent lists the runs of the change log up to entry last, as they are
+// here, and looks each one up in PostgreSQL.
+func runsSent(ctx context.Context, conn *pgx.Conn, local *store.Store, last int64, tenant string, tc *TailCheck) error {
+	t := tableNamed("runs")
+	var ids []string
+	seen := map[string]bool{}
+	for after := int64(0); after < last; {
+		var page *store.ChangePage
+		if err := local.View(ctx, func(tx *store.Tx) (err error) {
+			page, err = tx.Changes(ctx, store.ChangeQuery{Table: t.name, After: after, Limit: runPage, MaxBytes: maxBatchBytes})
+			return err
+		}); err != nil {
+			return err
+		}
+		if len(page.Changes) == 0 {
+			break
+		}
+		i := slices.Index(page.Columns, "run_id")
+		if i < 0 {
+			return errors.New("local table runs has no column run_id")
+		}
+		for _, c := range page.Changes {
+			if c.Seq > last {
+				break
+			}
+			if c.Values == nil {
+				tc.Pruned++
+				continue
+			}
+			if id, _ := c.Values[i].(string); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		after = page.Last
+	}
+	tc.Runs = int64(len(ids))
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := conn.Query(ctx, `SELECT id FROM unnest($2::text[]) AS id
+		WHERE NOT EXISTS (SELECT 1 FROM policy.runs r WHERE r.tenant = $1 AND r.run_id = id)
+		ORDER BY id COLLATE "C"`, tenant, ids)
+	if err != nil {
+		return err
+	}
+	tc.MissingRuns, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if tc.MissingRuns == nil {
+		tc.MissingRuns = []string{}
+	}
+	return err
+}
+
+func eventRange(from, to int64) string {
+	if from == to {
+		return fmt.Sprintf("event %d is", from)
+	}
+	return fmt.Sprintf("events %d–%d are", from, to)
+}
+
+func areIs(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// listIDs joins the first n ids, saying how many more there are.
+func listIDs(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
+}
