@@ -139,7 +139,7 @@ func MatchNotes(w io.Writer, out *run.Matches, vex bool) {
 		}
 	}
 	for _, m := range out.Warnings {
-		printf(w, "warning: %s\n", m)
+		printf(w, "stella: warning: %s\n", m)
 	}
 }
 

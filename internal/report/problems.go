@@ -16,15 +16,21 @@ import (
 // rest are counted (all of them are in the JSON forms).
 const mostProblems = 20
 
-// Problems writes input warnings or skipped records one per line, each
-// after label.
+// Problems writes input warnings (label "warning") or skipped records
+// (label "skipped") on stderr one per line, as every warning there is
+// written: `stella: warning: …`, a skipped record `stella: warning:
+// skipped …` (docs/output.md "stderr").
 func Problems(w io.Writer, label string, ps []inputs.Problem) {
+	prefix := "stella: warning: "
+	if label != "warning" {
+		prefix += label + " "
+	}
 	for i, p := range ps {
 		if i == mostProblems {
-			printf(w, "%s: … and %d more (see --format json)\n", label, len(ps)-mostProblems)
+			printf(w, "%s… and %d more (see --format json)\n", prefix, len(ps)-mostProblems)
 			break
 		}
-		printf(w, "%s: %s\n", label, p)
+		printf(w, "%s%s\n", prefix, p)
 	}
 }
 

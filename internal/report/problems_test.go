@@ -19,16 +19,22 @@ func problems(n int) []inputs.Problem {
 	return ps
 }
 
+// TestProblems: input warnings and skipped records are stderr warnings
+// like every other, `stella: warning: …` (docs/output.md "stderr"), so a
+// CI log filter and --log-format json (level WARN) see them.
 func TestProblems(t *testing.T) {
 	for _, c := range []struct {
+		label string
 		n     int
 		lines int
 		last  string
 	}{
-		{0, 0, ""}, {1, 1, "warning: a.json:1:0: bad"}, {20, 20, "warning: a.json:20:0: bad"}, {25, 21, "warning: … and 5 more (see --format json)"},
+		{"warning", 0, 0, ""}, {"warning", 1, 1, "stella: warning: a.json:1:0: bad"}, {"warning", 20, 20, "stella: warning: a.json:20:0: bad"},
+		{"warning", 25, 21, "stella: warning: … and 5 more (see --format json)"},
+		{"skipped", 1, 1, "stella: warning: skipped a.json:1:0: bad"}, {"skipped", 21, 21, "stella: warning: skipped … and 1 more (see --format json)"},
 	} {
 		var buf bytes.Buffer
-		Problems(&buf, "warning", problems(c.n))
+		Problems(&buf, c.label, problems(c.n))
 		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 		if c.n == 0 {
 			lines = nil
