@@ -2,7 +2,9 @@
 // an age (Age; Elapsed for how long ago, rounded), so that the engine's freshness warning and governance's
 // settings write durations alike (docs/output.md "Freshness",
 // docs/governance.md); a count with its noun (Count); a digest or key id cut
-// short for a message or a table cell (Abbrev). It imports nothing of the
+// short for a message or a table cell (Abbrev); the display width of a
+// line as a terminal draws it and a window of it (Width, Window: a
+// diagnostic's source line, docs/dsl.md §6). It imports nothing of the
 // module, so the engine, governance and the renderers may all use it.
 package text
 

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/clipperhouse/displaywidth"
+
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // This file defines diagnostics, shared by the parser and the checker, and
@@ -109,7 +111,7 @@ const MaxShown = 50
 //	    ^~~~
 //
 // with a caret under the start and tildes under the rest of the span on that
-// line. A line longer than MaxExcerpt runes is clipped around the column,
+// line. A line wider than MaxExcerpt columns is clipped around the column,
 // with "…" where it is cut. src is the file's source (nil prints no
 // excerpt). After MaxShown diagnostics it writes one "… and N more" line.
 func Render(w io.Writer, ds []Diagnostic, src []byte) error {
@@ -134,36 +136,22 @@ func Render(w io.Writer, ds []Diagnostic, src []byte) error {
 	return err
 }
 
-// MaxExcerpt is the most runes of a source line Render prints.
+// MaxExcerpt is the most display columns of a source line Render prints
+// (text.Width: a CJK character or an emoji takes two).
 const MaxExcerpt = 120
 
-// excerpt clips a line longer than MaxExcerpt runes to a window around the
-// diagnostic's column (half of it before the column where the line allows),
-// marking each cut with "…", and moves the diagnostic's columns into the
-// window: a 100k-character line prints as one screen line, the same for
-// every run.
+// excerpt clips a line wider than MaxExcerpt columns to a window around the
+// diagnostic's column (half of it before the column where the line allows;
+// text.Window), marking each cut with "…", and moves the diagnostic's
+// columns into the window: a 100k-character line prints as one screen
+// line, the same for every run.
 func excerpt(line string, d Diagnostic) (string, Diagnostic) {
-	if utf8.RuneCountInString(line) <= MaxExcerpt {
-		return line, d
-	}
-	rs := []rune(line)
-	from := max(0, min(d.Pos.Col-1-MaxExcerpt/2, len(rs)-MaxExcerpt))
-	to := from + MaxExcerpt
-	shift := from
-	var b strings.Builder
-	if from > 0 {
-		b.WriteString("…")
-		shift-- // the ellipsis takes a column
-	}
-	b.WriteString(string(rs[from:to]))
-	if to < len(rs) {
-		b.WriteString("…")
-	}
+	line, shift := text.Window(line, d.Pos.Col, MaxExcerpt)
 	if d.End.Line == d.Pos.Line {
 		d.End.Col -= shift
 	}
 	d.Pos.Col -= shift
-	return b.String(), d
+	return line, d
 }
 
 // sourceLine returns line p.Line of src, without its newline, with each

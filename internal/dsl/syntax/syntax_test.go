@@ -414,7 +414,7 @@ func TestRenderLongLine(t *testing.T) {
 			"    …" + strings.Repeat("a", MaxExcerpt/2) + "MID" + strings.Repeat("a", MaxExcerpt/2-3) + "…\n    " + strings.Repeat(" ", MaxExcerpt/2+1) + "^~~\n", 0},
 		{"span past the window", long, 50_000, 90_000, "", MaxExcerpt + 2},
 		{"multi-byte", strings.Repeat("é日🙂", 30_000) + "!" + strings.Repeat("🙂", 1000), 90_001, 90_002,
-			"    …" + strings.Repeat("é日🙂", MaxExcerpt/6) + "!" + strings.Repeat("🙂", MaxExcerpt/2-1) + "…\n    " + strings.Repeat(" ", 1+5*MaxExcerpt/6) + "^\n", 0}, // "…" and é 1, 日 and 🙂 2 columns each
+			"    …" + strings.Repeat("é日🙂", MaxExcerpt/10) + "!" + strings.Repeat("🙂", (MaxExcerpt/2-1)/2) + "…\n    " + strings.Repeat(" ", 1+MaxExcerpt/2) + "^\n", 0}, // a window of display columns: "…" and é 1, 日 and 🙂 2 columns each
 		{"invalid bytes", "\xff\xfe\xfd x", 5, 6, "    \uFFFD\uFFFD\uFFFD x\n        ^\n", 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
