@@ -323,7 +323,7 @@ var Settings = []Setting{
 	{Name: "max_feed_age_days", Type: TNumber, Doc: "Gate: the run is blocked when the newest advisory modified time among the inputs is more than this many whole days before the evaluation time, or when no advisory has one."},
 	{Name: "max_high", Type: TNumber, Doc: "Gate: as max_critical, for band High."},
 	{Name: "max_medium", Type: TNumber, Doc: "Gate: as max_critical, for band Medium."},
-	{Name: "new_findings_only", Type: TBool, Doc: "Gate: with a baseline (simulate --baseline), only blocked findings the baseline did not block fail the run; blocked findings it also blocked only warn. Default false."},
+	{Name: "new_findings_only", Type: TBool, Doc: "Gate: with a baseline (simulate --baseline, --baseline-run, --baseline-snapshot or --baseline-sbom), only blocked findings the baseline did not block fail the run; blocked findings it also blocked only warn. Default false."},
 	{Name: "score_threshold", Type: TNumber, Doc: "When set, a finding with severity.score ≥ threshold whose verdict no rule decided is blocked. 0–10."},
 	{Name: "severity_profile", Type: TString, Doc: "Name of the profile whose maps and env blocks adjust severity. Default \"severity\"."},
 	{Name: "shadow", Type: TBool, Doc: "When true, runs of this policy are shadow runs: findings are recorded but not enforced (the gate never fails). Default false."},
