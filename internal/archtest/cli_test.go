@@ -9,7 +9,7 @@ import (
 // Options struct, its flags and one call into the owner of its group
 // (docs/architecture.md "Where the CLI stands").
 var cliOwners = map[string]string{
-	"internal/fail":       "error kinds → exit codes (exitcode.go)",
+	"internal/fail":       "the exit code of the command's error (fail.Code); flag errors",
 	"internal/atomicfile": "committing --output (root.go)",
 	"internal/store":      "opening the database",
 	"internal/dsl":        "policy fmt|lint|compile; diagnostics",

@@ -61,7 +61,7 @@ func runInputsInspect(_ context.Context, app *App, opts *inputsInspectOptions, f
 		return err
 	}
 	if failed > 0 {
-		return exitWith(fail.Invalid)
+		return fail.Reported(fail.Invalid)
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func runPolicyCompile(_ context.Context, app *App, opts *policyCompileOptions, a
 		return err
 	}
 	if res.Policy == nil {
-		return exitWith(fail.Invalid)
+		return fail.Reported(fail.Invalid)
 	}
 	var sm []byte
 	if opts.sourceMap != "" {

@@ -78,7 +78,7 @@ func runPolicyFmt(_ context.Context, app *App, opts *policyFmtOptions, args []st
 		}
 	}
 	if bad || changed {
-		return exitWith(fail.Invalid)
+		return fail.Reported(fail.Invalid)
 	}
 	return nil
 }

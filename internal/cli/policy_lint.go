@@ -46,7 +46,7 @@ func runPolicyLint(_ context.Context, app *App, opts *policyLintOptions, args []
 	}
 	app.infof("%s", report.LintSummary(rep.Summary))
 	if rep.Summary.Failed(opts.strict) {
-		return exitWith(fail.Invalid)
+		return fail.Reported(fail.Invalid)
 	}
 	return nil
 }

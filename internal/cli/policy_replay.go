@@ -63,7 +63,7 @@ func runPolicyReplay(ctx context.Context, app *App, opts *policyReplayOptions, a
 	}
 	if !rep.Identical {
 		report.ReplayDiffers(app.info(), rep, "")
-		return exitWith(fail.Integrity)
+		return fail.Reported(fail.Integrity)
 	}
 	return rp.Verify()
 }
@@ -86,7 +86,7 @@ func runEvidenceReplay(ctx context.Context, app *App, path string, opts *policyR
 	}
 	if !rep.Identical {
 		report.ReplayDiffers(app.info(), rep, path)
-		return exitWith(fail.Integrity)
+		return fail.Reported(fail.Integrity)
 	}
 	return nil
 }

@@ -236,7 +236,7 @@ func (a *App) loadPolicy(ctx context.Context, st *store.Store, ref, dflt string)
 		if err := a.diagnostics(ce.Diagnostics, ce.Source); err != nil {
 			return nil, err
 		}
-		return nil, exitWith(fail.Invalid)
+		return nil, fail.Reported(fail.Invalid)
 	case err != nil:
 		return nil, err
 	}
@@ -259,7 +259,7 @@ func gate(k fail.Kind) error {
 	if k == 0 {
 		return nil
 	}
-	return exitWith(k)
+	return fail.Reported(k)
 }
 
 // checkSet refuses what --set does not combine with.

@@ -45,7 +45,7 @@ func runPolicyTest(ctx context.Context, app *App, dir string, only string) error
 		return err
 	}
 	if rep.Failed > 0 {
-		return exitWith(fail.Blocked)
+		return fail.Reported(fail.Blocked)
 	}
 	return nil
 }

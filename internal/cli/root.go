@@ -119,7 +119,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		}
 		return nil
 	}
-	err = root.ExecuteContext(context.Background())
+	err = withUsageKind(root.ExecuteContext(context.Background()))
 	if rerr := app.site().RecordIRMismatch(context.Background(), err); rerr != nil {
 		app.infof("stella: warning: could not record %s: %v", governance.EventIRHashMismatch, rerr)
 	}
@@ -134,21 +134,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if j == nil && (app.Global.LogFormat == "json" || app.Getenv("STELLA_LOG_FORMAT") == "json" || jsonLogArg(args)) {
 		j = newJSONStderr(stderr) // the command failed before its flags were resolved
 	}
-	if err != nil {
-		var r *reported
-		if !errors.As(err, &r) {
-			if j != nil {
-				j.Flush()
-				j.record(slog.LevelError, oneLine(err.Error()), "exitCode", exitCode(err))
-			} else {
-				fmt.Fprintf(report.Escaping(stderr), "stella: %s\n", oneLine(err.Error()))
-			}
+	if err != nil && !fail.IsReported(err) {
+		if j != nil {
+			j.Flush()
+			j.record(slog.LevelError, oneLine(err.Error()), "exitCode", fail.Code(err))
+		} else {
+			fmt.Fprintf(report.Escaping(stderr), "stella: %s\n", oneLine(err.Error()))
 		}
 	}
 	if j != nil {
 		j.Flush()
 	}
-	return exitCode(err)
+	return fail.Code(err)
 }
 
 // jsonLogArg reports whether the command line asks for --log-format json,
@@ -165,11 +162,7 @@ func jsonLogArg(args []string) bool {
 // isGateOutcome reports whether err only carries a gate verdict, in which
 // case the report is still complete and is written out.
 func isGateOutcome(err error) bool {
-	k := fail.KindOf(err)
-	var r *reported
-	if errors.As(err, &r) {
-		k = r.kind
-	}
+	k := fail.Kind(fail.Code(err))
 	return k == fail.Blocked || k == fail.Warned
 }
 
@@ -236,7 +229,7 @@ versions with signed approvals.`,
 	}
 	root.SetVersionTemplate("stella {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return fail.Wrap(fail.Invalid, err) })
-	root.SetHelpTemplate(root.HelpTemplate() + "\n" + exitCodeHelp())
+	root.SetHelpTemplate(root.HelpTemplate() + "\n" + fail.Help())
 
 	f := root.PersistentFlags()
 	g := &app.Global

@@ -158,7 +158,7 @@ func (a *App) snapshotsDir() string {
 // its code; other errors pass through.
 func (a *App) inputError(err error) error {
 	if k, ok := report.InputError(a.Err, err); ok {
-		return exitWith(k)
+		return fail.Reported(k)
 	}
 	return err
 }

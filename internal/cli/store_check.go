@@ -43,7 +43,7 @@ func runStoreCheck(ctx context.Context, app *App) error {
 	}
 	if !rep.OK() {
 		app.infof("stella: store check: %s", rep.Problems[0])
-		return exitWith(fail.Integrity)
+		return fail.Reported(fail.Integrity)
 	}
 	return nil
 }

@@ -1,8 +1,9 @@
 // Package fail owns the error kinds that decide stella's exit codes.
 //
 // Packages below the CLI wrap their errors with a Kind (fail.New, fail.Wrap);
-// internal/cli maps kinds to process exit codes in exactly one place. An error
-// without a kind is an internal error.
+// Code maps an error to the process exit code in exactly one place, and Codes
+// is the table of what each code means (docs/exit-codes.md). An error without
+// a kind is an internal error.
 package fail
 
 import (
