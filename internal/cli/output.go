@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/stella-policy/stella/internal/dsl"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -63,4 +64,19 @@ func (a *App) infof(format string, args ...any) {
 		return
 	}
 	fmt.Fprintf(a.Err, format+"\n", args...)
+}
+
+// compilerDiagnostics renders what compiling a policy found (diagnostics):
+// with --quiet only when it found an error.
+func (a *App) compilerDiagnostics(ds []dsl.Diagnostic, src []byte) error {
+	if len(ds) == 0 || a.Global.Quiet && !dsl.HasErrors(ds) {
+		return nil
+	}
+	return a.diagnostics(ds, src)
+}
+
+// diagnostics renders compiler diagnostics on stderr, as text or, under
+// --log-format json, as records (report.Diagnostics).
+func (a *App) diagnostics(ds []dsl.Diagnostic, src []byte) error {
+	return report.Diagnostics(a.Err, ds, src)
 }

@@ -130,14 +130,14 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			err = werr
 		}
 	}
-	j, _ := app.Err.(*jsonStderr)
+	j, _ := app.Err.(*report.LogStream)
 	if j == nil && (app.Global.LogFormat == "json" || app.Getenv("STELLA_LOG_FORMAT") == "json" || jsonLogArg(args)) {
-		j = newJSONStderr(stderr) // the command failed before its flags were resolved
+		j = report.NewLogStream(stderr) // the command failed before its flags were resolved
 	}
 	if err != nil && !fail.IsReported(err) {
 		if j != nil {
 			j.Flush()
-			j.record(slog.LevelError, oneLine(err.Error()), "exitCode", fail.Code(err))
+			j.Record(slog.LevelError, oneLine(err.Error()), "exitCode", fail.Code(err))
 		} else {
 			fmt.Fprintf(report.Escaping(stderr), "stella: %s\n", oneLine(err.Error()))
 		}
@@ -286,8 +286,8 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := a.Err.(*jsonStderr); !ok && a.Global.LogFormat == "json" {
-		a.Err = newJSONStderr(a.Err)
+	if _, ok := a.Err.(*report.LogStream); !ok && a.Global.LogFormat == "json" {
+		a.Err = report.NewLogStream(a.Err)
 	} else if !ok {
 		a.Err = report.Escaping(a.Err) // messages quote inputs (docs/output.md "Control characters")
 	}
@@ -329,7 +329,7 @@ func (a *App) setupLog() error {
 	case "text":
 		a.Log = slog.New(slog.NewTextHandler(a.Err, opts))
 	case "json":
-		a.Log = slog.New(slog.NewJSONHandler(a.Err.(*jsonStderr).w, opts))
+		a.Log = slog.New(a.Err.(*report.LogStream).Handler(opts))
 	default:
 		return fail.New(fail.Invalid, "unknown --log-format %q (want text or json)", a.Global.LogFormat)
 	}

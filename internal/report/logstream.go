@@ -1,4 +1,4 @@
-package cli
+package report
 
 import (
 	"bytes"
@@ -11,24 +11,31 @@ import (
 	"github.com/stella-policy/stella/internal/dsl"
 )
 
-// jsonStderr is stderr under --log-format json (docs/output.md "stderr"):
+// LogStream is stderr under --log-format json (docs/output.md "stderr"):
 // every line written to it becomes one JSON object, {"time", "level",
 // "msg"}, the shape of the log records beside them. "stella: " is left out
 // of msg; a "warning: " prefix makes the level WARN; the indented lines
-// that continue a message (an excerpt, a list) keep its level.
-type jsonStderr struct {
+// that continue a message (an excerpt, a list) keep its level. It is the
+// json form of the stream Escaping makes for text.
+type LogStream struct {
 	mu   sync.Mutex
-	w    io.Writer // the stream itself, where the logger writes its records
+	w    io.Writer // the stream itself, where the records are written
 	log  *slog.Logger
 	buf  []byte
 	last slog.Level
 }
 
-func newJSONStderr(w io.Writer) *jsonStderr {
-	return &jsonStderr{w: w, log: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+// NewLogStream returns the json stderr writing to w.
+func NewLogStream(w io.Writer) *LogStream {
+	return &LogStream{w: w, log: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 }
 
-func (j *jsonStderr) Write(p []byte) (int, error) {
+// Handler is the handler of the log records written beside the lines.
+func (j *LogStream) Handler(opts *slog.HandlerOptions) slog.Handler {
+	return slog.NewJSONHandler(j.w, opts)
+}
+
+func (j *LogStream) Write(p []byte) (int, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.buf = append(j.buf, p...)
@@ -44,7 +51,7 @@ func (j *jsonStderr) Write(p []byte) (int, error) {
 }
 
 // Flush writes a last line that has no newline.
-func (j *jsonStderr) Flush() {
+func (j *LogStream) Flush() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if len(j.buf) > 0 {
@@ -53,7 +60,7 @@ func (j *jsonStderr) Flush() {
 	}
 }
 
-func (j *jsonStderr) line(l string) {
+func (j *LogStream) line(l string) {
 	l = strings.TrimRight(l, "\r")
 	if strings.TrimSpace(l) == "" {
 		return
@@ -71,30 +78,21 @@ func (j *jsonStderr) line(l string) {
 	j.log.Log(context.Background(), lvl, msg)
 }
 
-// record writes one object with attributes (the final error, a
+// Record writes one object with attributes (the final error, a
 // diagnostic).
-func (j *jsonStderr) record(lvl slog.Level, msg string, attrs ...any) {
+func (j *LogStream) Record(lvl slog.Level, msg string, attrs ...any) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.log.Log(context.Background(), lvl, msg, attrs...)
 }
 
-// compilerDiagnostics renders what compiling a policy found (diagnostics):
-// with --quiet only when it found an error.
-func (a *App) compilerDiagnostics(ds []dsl.Diagnostic, src []byte) error {
-	if len(ds) == 0 || a.Global.Quiet && !dsl.HasErrors(ds) {
-		return nil
-	}
-	return a.diagnostics(ds, src)
-}
-
-// diagnostics renders compiler diagnostics on stderr: file:line:col:
-// message with the source line and a caret, or under --log-format json one
-// object per diagnostic with its file, line, col, severity and code.
-func (a *App) diagnostics(ds []dsl.Diagnostic, src []byte) error {
-	j, ok := a.Err.(*jsonStderr)
+// Diagnostics renders compiler diagnostics on stderr w: file:line:col:
+// message with the source line and a caret (dsl.Render), or on a LogStream
+// one object per diagnostic with its file, line, col, severity and code.
+func Diagnostics(w io.Writer, ds []dsl.Diagnostic, src []byte) error {
+	j, ok := w.(*LogStream)
 	if !ok {
-		return dsl.Render(a.Err, ds, src)
+		return dsl.Render(w, ds, src)
 	}
 	for _, d := range ds {
 		lvl := slog.LevelInfo
@@ -104,7 +102,7 @@ func (a *App) diagnostics(ds []dsl.Diagnostic, src []byte) error {
 		case dsl.Warning:
 			lvl = slog.LevelWarn
 		}
-		j.record(lvl, d.Msg, "file", d.File, "line", d.Pos.Line, "col", d.Pos.Col, "severity", string(d.Severity), "code", d.Code)
+		j.Record(lvl, d.Msg, "file", d.File, "line", d.Pos.Line, "col", d.Pos.Col, "severity", string(d.Severity), "code", d.Code)
 	}
 	return nil
 }
