@@ -2,19 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyVerifyOptions struct {
@@ -68,35 +63,9 @@ const embeddedWarning = "warning: verified with the key shipped inside %s (--ins
 
 func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, args []string) error {
 	path := args[0]
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fail.New(fail.NotFound, "%s does not exist", path)
-		}
-		return fail.New(fail.Invalid, "%s: cannot read: %v", path, unwrapPath(err))
-	}
-	trust, err := app.site().InForce(ctx, opts.trust)
+	rep, err := app.site().VerifyRun(ctx, path, append(append([]string(nil), opts.keys...), opts.roots...), opts.trust, opts.embedded)
 	if err != nil {
 		return err
-	}
-	refs := append(append([]string(nil), opts.keys...), opts.roots...)
-	trusted, err := governance.VerifyKeys(ctx, refs, trust, app.existingStore(ctx))
-	if err != nil {
-		return err
-	}
-	rep, err := run.Verify(ctx, path, data, trusted, opts.embedded, func() (*store.Store, error) {
-		if !fileExists(app.Global.DB) {
-			return nil, nil // no database: nothing stored to check against
-		}
-		return app.openStore(ctx, true)
-	})
-	if err != nil {
-		return err
-	}
-	if !rep.EmbeddedKey {
-		if err := governance.CheckRunSigners(ctx, trust, refs, rep.Signers, rep.Mode, app.existingStore(ctx)); err != nil {
-			return fail.New(fail.Integrity, "%s: verification failed: %v", path, err)
-		}
 	}
 	if rep.EmbeddedKey {
 		app.infof("stella: "+embeddedWarning, path)
@@ -123,36 +92,9 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 // does when a trusted key is given (--key, or the trust config in force);
 // without one it warns that the archive is unverified and reports false.
 func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.Archive, bool, error) {
-	a, err := run.OpenArchive(path)
-	if err != nil {
-		return nil, false, err
-	}
-	trust, err := app.site().InForce(ctx, "")
-	if err != nil {
-		return nil, false, err
-	}
-	trusted, err := governance.VerifyKeys(ctx, f.keys, trust, app.existingStore(ctx))
-	if err != nil {
-		return nil, false, err
-	}
-	if len(trusted) == 0 {
+	a, verified, err := app.site().OpenEvidence(ctx, path, f.keys)
+	if err == nil && !verified {
 		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
-		return a, false, nil
 	}
-	er, err := a.Verify(ctx, trusted)
-	if err == nil {
-		err = governance.CheckRunSigners(ctx, trust, f.keys, er.Signers, a.Record.Mode, app.existingStore(ctx))
-	}
-	if err != nil {
-		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
-	}
-	return a, true, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return a, verified, err
 }
