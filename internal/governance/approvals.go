@@ -16,8 +16,12 @@ import (
 // ApprovalReport says which approvals of a policy version count under a
 // trust config.
 type ApprovalReport struct {
-	Policy    string     `json:"policy"` // P-n@v as the statements name it
-	IRDigest  string     `json:"irDigest"`
+	Policy   string `json:"policy"` // P-n@v as the statements name it
+	IRDigest string `json:"irDigest"`
+	// Round is the digest of the policy.submitted statement of the open
+	// submission round, "" when none is open (docs/governance.md
+	// "Submission rounds"): only approvals of that round count.
+	Round     string     `json:"round,omitempty"`
 	Quorum    int        `json:"quorum"`
 	Approvers []string   `json:"approvers"` // distinct principals whose approvals count, sorted
 	Rejected  []Rejected `json:"rejected"`  // approvals that do not count, and why
@@ -32,6 +36,76 @@ type Rejected struct {
 	Reason    string `json:"reason"`
 }
 
+// rounds follows the submission rounds of one version through its
+// statements in recorded order (docs/governance.md "Submission rounds"):
+// each policy.submitted opens a round and closes the one before; a request
+// for changes closes the round it names (a governance@1 one, which names
+// none, the round open when it was recorded).
+type rounds struct {
+	open   string            // the digest of the open round's policy.submitted; "" when none is open
+	subs   []string          // every policy.submitted, in order
+	closed map[string]string // submission digest → why its round is closed
+}
+
+// add feeds the next statement and returns the round open when it was
+// recorded (what a governance@1 approval belongs to).
+func (r *rounds) add(v *Verified) string {
+	if r.closed == nil {
+		r.closed = map[string]string{}
+	}
+	at := r.open
+	p := &v.Predicate
+	switch p.Action {
+	case ActionSubmitted:
+		if r.open != "" {
+			r.closed[r.open] = "submitted again since"
+		}
+		r.open = v.Digest
+		r.subs = append(r.subs, v.Digest)
+	case ActionChangesRequested:
+		sub := p.Submission
+		if sub == "" {
+			sub = r.open
+		}
+		if _, done := r.closed[sub]; sub != "" && !done {
+			r.closed[sub] = p.Actor.Principal + " sent it back"
+		}
+		if sub == r.open {
+			r.open = ""
+		}
+	}
+	return at
+}
+
+// problem says why an approval recorded while round at was open does not
+// belong to the open round, or "" when it does. A governance@2 approval
+// names its submission; a governance@1 one names none and belongs to the
+// open round only when the version was submitted exactly once (it cannot
+// show which round it approved otherwise).
+func (r *rounds) problem(v *Verified, at string) string {
+	sub := v.Predicate.Submission
+	if v.Format == 1 {
+		switch {
+		case len(r.subs) > 1:
+			return fmt.Sprintf("the approval predates submission rounds (%s) and names no submission; the version was submitted %d times, so it cannot show which round it approves: approve the current round again", PredicateTypeV1, len(r.subs))
+		case r.open == "" || at != r.open:
+			return fmt.Sprintf("the approval predates submission rounds (%s) and was not recorded in the open round", PredicateTypeV1)
+		}
+		return ""
+	}
+	if sub == r.open {
+		return ""
+	}
+	why, closed := r.closed[sub]
+	switch {
+	case closed && r.open != "":
+		return fmt.Sprintf("it approves submission %s, whose round is closed (%s); the open round is submission %s", text.Abbrev(sub), why, text.Abbrev(r.open))
+	case closed:
+		return fmt.Sprintf("it approves submission %s, whose round is closed (%s); no round is open", text.Abbrev(sub), why)
+	}
+	return fmt.Sprintf("it approves submission %s, which is not a recorded submission of this version", text.Abbrev(sub))
+}
+
 // VerifyApprovals decides which approvals of the version ref count under
 // trust. stmts are every signed statement about the version in the order
 // they were recorded (drafted, submitted, reviews, approvals, …), from the
@@ -40,14 +114,14 @@ type Rejected struct {
 // digest (its subject is P-n@v, so an approval of one version replayed
 // onto another with the same IR never counts);
 // anything else is fail.Integrity (the record was tampered with). An
-// approval counts when it belongs to the current submission round (after
-// the last policy.submitted, with no request for changes since), is signed
-// by a key this trust config holds with policy:approve, acknowledges the
-// simulation and determinism checks, and comes from a principal who
-// neither drafted nor submitted the version; each principal counts once.
-// The others are listed in Rejected and never count: this is how approvals
-// travelling in a bundle are re-verified at import against the importing
-// site's trust config.
+// approval counts when it belongs to the open submission round (it names
+// that round's policy.submitted statement, docs/governance.md "Submission
+// rounds"), is signed by a key this trust config holds with
+// policy:approve, acknowledges the simulation and determinism checks, and
+// comes from a principal who neither drafted nor submitted the version;
+// each principal counts once. The others are listed in Rejected and never
+// count: this is how approvals travelling in a bundle are re-verified at
+// import against the importing site's trust config.
 func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []Signed) (*ApprovalReport, error) {
 	if quorum < 1 {
 		quorum = DefaultQuorum
@@ -56,7 +130,12 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 		Approvers: []string{}, Rejected: []Rejected{}}
 	authorKeys := map[string]bool{}
 	authors := map[string]bool{}
-	var round []*Verified
+	type cast struct {
+		v  *Verified
+		at string // the round open when it was recorded
+	}
+	var rs rounds
+	var casts []cast
 	for i, s := range stmts {
 		if s.PublicKey == "" {
 			// Nobody here knows the signer, so its content is unproven.
@@ -73,6 +152,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 		if p.Policy == nil || p.Policy.ID != ref.ID || p.Policy.Version != ref.Version || p.Policy.IRDigest != ref.IRDigest {
 			return nil, fail.New(fail.Integrity, "statement %d (%s %s) is not about %s with IR %s", i+1, p.Action, v.Subject, rep.Policy, ref.IRDigest)
 		}
+		at := rs.add(v)
 		switch p.Action {
 		case ActionDrafted, ActionSubmitted:
 			authorKeys[v.KeyID] = true
@@ -80,22 +160,21 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 			if e, ok := trust.Lookup(v.KeyID); ok {
 				authors[e.Principal] = true
 			}
-			if p.Action == ActionSubmitted {
-				round = nil
-			}
-		case ActionChangesRequested:
-			round = nil
 		case ActionApproved:
-			round = append(round, v)
+			casts = append(casts, cast{v, at})
 		}
 	}
-	for _, v := range round {
-		p := &v.Predicate
+	rep.Round = rs.open
+	for _, c := range casts {
+		v, p := c.v, &c.v.Predicate
 		rej := func(format string, args ...any) {
 			rep.Rejected = append(rep.Rejected, Rejected{KeyID: v.KeyID, Principal: p.Actor.Principal, Reason: fmt.Sprintf(format, args...)})
 		}
 		e, trusted := trust.Lookup(v.KeyID)
+		why := rs.problem(v, c.at)
 		switch {
+		case why != "":
+			rej("%s", why)
 		case !trusted:
 			rej("key %s is not in this site's trust config", text.Abbrev(v.KeyID))
 		case !e.Has(ScopePolicyApprove):
@@ -117,9 +196,9 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 }
 
 // Evidence is the governance record of one policy version as it travels in
-// a bundle: the signed statements of its current submission round (who
-// drafted and submitted it, and the approvals since), each with its
-// signer's public key when known.
+// a bundle: the signed statements of its open submission round (who
+// drafted and submitted it, and the approvals of that submission), each
+// with its signer's public key when known.
 type Evidence struct {
 	PolicyID   string   `json:"policyId"`
 	Version    int      `json:"version"`
@@ -128,36 +207,51 @@ type Evidence struct {
 }
 
 // ExportEvidence collects the evidence of a version for a bundle: every
-// policy.drafted statement, the last policy.submitted and the approvals
-// that followed it (none when changes were requested since), in the order
-// they were recorded.
+// policy.drafted statement, the policy.submitted statement of the open
+// round and the approvals of that round (docs/governance.md "Submission
+// rounds"), in the order they were recorded. A version whose last round
+// was sent back carries no submission and no approval.
 func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version int) (*Evidence, error) {
 	v, err := resolve(ctx, tx, policyString(policyID, version), latest)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.Statements(ctx, store.StatementFilter{Subject: v.String()})
+	ss, err := statements(ctx, tx, v.String())
 	if err != nil {
 		return nil, err
 	}
-	var drafted, round []Signed
-	for _, r := range rows {
-		s := Signed{Envelope: r.Envelope, PublicKey: r.PublicPEM}
-		switch r.Action {
-		case ActionDrafted:
-			drafted = append(drafted, s)
-		case ActionSubmitted:
-			round = []Signed{s}
-		case ActionChangesRequested:
-			round = nil
-		case ActionApproved:
-			if round != nil {
-				round = append(round, s)
-			}
-		}
+	type item struct {
+		s  Signed
+		v  *Verified
+		at string
 	}
-	return &Evidence{PolicyID: v.pv.PolicyID, Version: v.pv.Version, IRDigest: v.pv.IRDigest,
-		Statements: append(append([]Signed{}, drafted...), round...)}, nil
+	var rs rounds
+	items := make([]item, len(ss))
+	for i, s := range ss {
+		sv, err := s.Verify(ctx)
+		if err != nil {
+			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, v, err))
+		}
+		items[i] = item{s: s, v: sv, at: rs.add(sv)}
+	}
+	ev := &Evidence{PolicyID: v.pv.PolicyID, Version: v.pv.Version, IRDigest: v.pv.IRDigest, Statements: []Signed{}}
+	for _, it := range items {
+		switch it.v.Predicate.Action {
+		case ActionDrafted:
+		case ActionSubmitted:
+			if it.v.Digest != rs.open {
+				continue
+			}
+		case ActionApproved:
+			if rs.problem(it.v, it.at) != "" {
+				continue
+			}
+		default:
+			continue
+		}
+		ev.Statements = append(ev.Statements, it.s)
+	}
+	return ev, nil
 }
 
 // actionRank orders the statements of one round when their recorded order
@@ -201,60 +295,138 @@ func orderEvidence(ctx context.Context, ss []Signed) []Signed {
 // ImportEvidence stores the evidence that came with a policy version in a
 // bundle, inside the importing transaction. Every statement whose signer
 // is known here (by the trust config, or as a key the store knows) must
-// verify, else fail.Integrity; it is recorded with a policy.imported audit
-// event. The approvals are then counted under the local trust config and
-// quorum (VerifyApprovals): approvals by keys this site does not trust do
-// not count. The local version (already stored, with the same IR digest)
-// becomes approved when its approvals reach the quorum, else submitted (or
-// draft when it was never submitted). A version never arrives active:
+// verify, else fail.Integrity; so must the evidence carry at most one
+// submission (a bundle carries one round). The carried round is judged
+// with the statements this site already holds about the version
+// (docs/governance.md "Submission rounds", docs/bundle.md "Approvals and
+// rounds"): approvals of another submission, and a carried round older
+// than the submission recorded here, are reported and not recorded. The
+// rest is recorded with policy.imported audit events, and the approvals are
+// counted under the local trust config and quorum (VerifyApprovals):
+// approvals by keys this site does not trust do not count. The local
+// version (already stored, with the same IR digest) becomes approved when
+// the approvals of its open round reach the quorum, else submitted (or
+// draft when no round is open). A version never arrives active:
 // activation is the importing site's decision, under its own guards.
 // actor names who imported.
 func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings, actor string, local store.PolicyVersion, ev *Evidence) (*ApprovalReport, error) {
-	if ev.IRDigest != local.IRDigest || ev.PolicyID != local.PolicyID {
+	if ev.IRDigest != local.IRDigest || ev.PolicyID != local.PolicyID || ev.Version != local.Version {
 		return nil, fail.New(fail.Integrity, "evidence for %s@%d (IR %s) does not belong to the imported %s (IR %s)", ev.PolicyID, ev.Version, ev.IRDigest, local, local.IRDigest)
 	}
 	ref := &PolicyRef{ID: ev.PolicyID, Version: ev.Version, IRDigest: ev.IRDigest}
-	rep, err := VerifyApprovals(ctx, trust, s.Quorum, ref, ev.Statements)
-	if err != nil {
-		return nil, err
-	}
 	subject := local.String()
-	existing, err := tx.Statements(ctx, store.StatementFilter{Subject: subject})
+	held, err := statements(ctx, tx, subject)
 	if err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
-	for _, s := range existing {
-		have[s.Digest] = true
+	var latestSub *Verified // the last submission recorded here
+	for _, h := range held {
+		v, err := h.Verify(ctx)
+		if err != nil {
+			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", subject, err))
+		}
+		have[v.Digest] = true
+		if v.Predicate.Action == ActionSubmitted {
+			latestSub = v
+		}
 	}
-	state, last := store.StateDraft, int64(0)
+	// The carried statements this site does not hold yet, verified.
+	type carried struct {
+		s Signed
+		v *Verified // nil when the signer is unknown here
+	}
+	var news []carried
+	var sub *Verified // the carried submission
 	for _, sg := range ev.Statements {
 		if sg.PublicKey == "" {
-			continue // unverifiable here: reported, never stored
+			news = append(news, carried{s: sg})
+			continue
 		}
 		v, err := sg.Verify(ctx)
 		if err != nil {
-			return nil, err
+			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", subject, err))
 		}
 		if v.Predicate.Action == ActionSubmitted {
-			state = store.StateSubmitted
+			if sub != nil && sub.Digest != v.Digest {
+				return nil, fail.New(fail.Integrity, "the evidence of %s carries two submissions (%s, %s); a bundle carries one submission round", subject, text.Abbrev(sub.Digest), text.Abbrev(v.Digest))
+			}
+			sub = v
 		}
-		if have[v.Digest] {
+		if !have[v.Digest] {
+			news = append(news, carried{s: sg, v: v})
+		}
+	}
+	// A carried round older than the submission recorded here is stale: it
+	// was superseded at its source, and recording it would reopen it here.
+	stale := ""
+	if sub != nil && !have[sub.Digest] && latestSub != nil && latestSub.Predicate.At >= sub.Predicate.At {
+		stale = fmt.Sprintf("the bundle's round (submission %s, %s) is older than submission %s (%s) recorded here",
+			text.Abbrev(sub.Digest), sub.Predicate.At, text.Abbrev(latestSub.Digest), latestSub.Predicate.At)
+	}
+	all := slices.Clone(held)
+	var staleRej []Rejected
+	for _, c := range news {
+		if stale != "" && c.v != nil && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved) {
+			if c.v.Predicate.Action == ActionApproved {
+				staleRej = append(staleRej, Rejected{KeyID: c.v.KeyID, Principal: c.v.Predicate.Actor.Principal, Reason: stale})
+			}
 			continue
 		}
-		payload := map[string]any{"action": v.Predicate.Action, "policyId": local.PolicyID, "version": local.Version,
+		all = append(all, c.s)
+	}
+	rep, err := VerifyApprovals(ctx, trust, s.Quorum, ref, all)
+	if err != nil {
+		return nil, err
+	}
+	rep.Rejected = append(rep.Rejected, staleRej...)
+	// Record what belongs here: drafts, the carried submission when it is
+	// the open round, and the approvals of the open round (counted or not:
+	// a key trusted later makes them count).
+	var rs rounds
+	at := map[string]string{} // statement digest → the round open when it was recorded
+	for _, a := range all {
+		if a.PublicKey == "" {
+			continue
+		}
+		v, err := a.Verify(ctx)
+		if err != nil {
+			return nil, err
+		}
+		at[v.Digest] = rs.add(v)
+	}
+	last := int64(0)
+	for _, c := range news {
+		if c.v == nil || stale != "" && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved) {
+			continue // unverifiable here, or stale: reported, never stored
+		}
+		switch c.v.Predicate.Action {
+		case ActionSubmitted:
+			if c.v.Digest != rs.open {
+				continue
+			}
+		case ActionApproved:
+			if rs.problem(c.v, at[c.v.Digest]) != "" {
+				continue
+			}
+		}
+		payload := map[string]any{"action": c.v.Predicate.Action, "policyId": local.PolicyID, "version": local.Version,
 			"irDigest": ev.IRDigest, "importedBy": actor}
-		_, e, err := storeSigned(ctx, tx, ActionImported, v.Predicate.Action, subject, v.Predicate.Actor.Principal, v.KeyID, sg, payload)
+		_, e, err := storeSigned(ctx, tx, ActionImported, c.v.Predicate.Action, subject, c.v.Predicate.Actor.Principal, c.v.KeyID, c.s, payload)
 		if err != nil {
 			return nil, err
 		}
 		last = e.Seq
 	}
-	if rep.Approved {
-		state = store.StateApproved
-	}
 	if last == 0 {
 		return rep, nil // nothing new: the version keeps its state
+	}
+	state := store.StateDraft
+	switch {
+	case rep.Approved:
+		state = store.StateApproved
+	case rep.Round != "":
+		state = store.StateSubmitted
 	}
 	cur, err := tx.LifecycleOf(ctx, local.PolicyID, local.Version)
 	if err != nil {

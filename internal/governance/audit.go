@@ -70,39 +70,45 @@ func broken(e store.Event, format string, args ...any) error {
 // signature verifies with the public key it was stored with (which must
 // hash to the key id the event names).
 func checkStatement(ctx context.Context, e store.Event, refs eventRefs, st *store.Statement) error {
+	_, err := verifyStatement(ctx, e, refs, st)
+	return err
+}
+
+// verifyStatement is checkStatement returning the verified statement.
+func verifyStatement(ctx context.Context, e store.Event, refs eventRefs, st *store.Statement) (*Verified, error) {
 	if st == nil {
-		return broken(e, "the signed statement %s it records is missing", refs.Statement)
+		return nil, broken(e, "the signed statement %s it records is missing", refs.Statement)
 	}
 	if d := canon.Digest(st.Envelope); d != refs.Statement {
-		return broken(e, "the signed statement was edited: its envelope hashes to %s, the event recorded %s", d, refs.Statement)
+		return nil, broken(e, "the signed statement was edited: its envelope hashes to %s, the event recorded %s", d, refs.Statement)
 	}
 	if st.Seq != e.Seq || st.Subject != e.Subject {
-		return broken(e, "statement %s is filed under event %d, subject %s", text.Abbrev(refs.Statement), st.Seq, st.Subject)
+		return nil, broken(e, "statement %s is filed under event %d, subject %s", text.Abbrev(refs.Statement), st.Seq, st.Subject)
 	}
 	v, err := Signed{Envelope: st.Envelope, PublicKey: st.PublicPEM}.Verify(ctx)
 	if err != nil {
-		return broken(e, "signature check failed: %v", err)
+		return nil, broken(e, "signature check failed: %v", err)
 	}
 	if st.Principal != v.Predicate.Actor.Principal || e.Actor != v.Predicate.Actor.Principal {
-		return broken(e, "the statement was signed by principal %s, the row names principal %s and the event %s", v.Predicate.Actor.Principal, st.Principal, e.Actor)
+		return nil, broken(e, "the statement was signed by principal %s, the row names principal %s and the event %s", v.Predicate.Actor.Principal, st.Principal, e.Actor)
 	}
 	if v.KeyID != refs.KeyID || st.KeyID != refs.KeyID {
-		return broken(e, "signed by %s, but the event names key %s", v.KeyID, refs.KeyID)
+		return nil, broken(e, "signed by %s, but the event names key %s", v.KeyID, refs.KeyID)
 	}
 	want := e.Type
 	if e.Type == ActionImported {
 		want = refs.Action
 	}
 	if v.Predicate.Action != want || st.Action != want {
-		return broken(e, "the statement says %s", v.Predicate.Action)
+		return nil, broken(e, "the statement says %s", v.Predicate.Action)
 	}
 	if e.Type != ActionImported && v.Predicate.Seq != e.Seq {
-		return broken(e, "the statement was signed for event %d", v.Predicate.Seq)
+		return nil, broken(e, "the statement was signed for event %d", v.Predicate.Seq)
 	}
 	if refs.IRDigest != "" && v.SubjectDigest != refs.IRDigest {
-		return broken(e, "the statement is about IR %s, the event about %s", v.SubjectDigest, refs.IRDigest)
+		return nil, broken(e, "the statement is about IR %s, the event about %s", v.SubjectDigest, refs.IRDigest)
 	}
-	return nil
+	return v, nil
 }
 
 // VerifyAudit recomputes the tenant's audit chain and checks every signed
@@ -155,13 +161,18 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 			return err
 		}
 		seen := map[string]bool{}
+		subs := submissions{}
 		for _, e := range events {
 			rep.Head = e.EventHash
 			var refs eventRefs
 			if err := json.Unmarshal(e.Payload, &refs); err != nil || refs.Statement == "" {
 				continue // an event that records no statement (runs, trust edits, expiries)
 			}
-			if err := checkStatement(ctx, e, refs, byDigest[refs.Statement]); err != nil {
+			v, err := verifyStatement(ctx, e, refs, byDigest[refs.Statement])
+			if err != nil {
+				return err
+			}
+			if err := subs.check(e, v); err != nil {
 				return err
 			}
 			// Trust changes are judged against the version before by
@@ -197,6 +208,27 @@ func VerifyAuditWith(ctx context.Context, st *store.Store, trust *Trust, opts Au
 		return nil, err
 	}
 	return rep, nil
+}
+
+// submissions are the policy.submitted statements met so far in the
+// chain, by subject.
+type submissions map[string]map[string]bool
+
+// check records v when it is a submission, and refuses an approval or a
+// request for changes that names a submission not recorded before it for
+// the same version (docs/governance.md "Submission rounds").
+func (s submissions) check(e store.Event, v *Verified) error {
+	p := &v.Predicate
+	switch {
+	case p.Action == ActionSubmitted:
+		if s[v.Subject] == nil {
+			s[v.Subject] = map[string]bool{}
+		}
+		s[v.Subject][v.Digest] = true
+	case p.Submission != "" && !s[v.Subject][p.Submission]:
+		return broken(e, "the statement names submission %s, which no earlier policy.submitted statement of %s is", p.Submission, v.Subject)
+	}
+	return nil
 }
 
 // ungoverned lists the enforced runs (not shadow, not a set) recorded after

@@ -198,6 +198,17 @@ func (r *Registry) Review(ctx context.Context, a *Actor, ref, comment string, re
 		p := r.predicate(a, action)
 		p.Policy = v.ref()
 		p.Comment = comment
+		if requestChanges {
+			// Sending back closes the open round: name it (docs/governance.md "Submission rounds").
+			rep, err := r.approvals(ctx, tx, v)
+			if err != nil {
+				return err
+			}
+			if rep.Round == "" {
+				return refuse(GuardState, "%s is %s but no submission round of it is open on record; submit it again", v, state)
+			}
+			p.Submission = rep.Round
+		}
 		payload := policyPayload(v)
 		payload["comment"] = comment
 		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
@@ -276,6 +287,9 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		if slices.Contains(before.Approvers, a.Entry.Principal) {
 			return refuse(GuardQuorum, "%s has already approved %s; the quorum of %d needs distinct approvers", a.Entry.Principal, v, before.Quorum)
 		}
+		if before.Round == "" {
+			return refuse(GuardState, "%s is %s but no submission round of it is open on record; it must be submitted again", v, v.lc.State)
+		}
 		sim, err := tx.LatestRun(ctx, store.RunQuery{IRDigest: v.pv.IRDigest, Modes: []string{store.ModeSimulate, store.ModeRun}, Status: store.StatusSucceeded})
 		if fail.Is(err, fail.NotFound) {
 			return refuse(GuardSimulation, "no succeeded simulation of %s (IR %s) is on record to acknowledge", v, v.pv.IRDigest)
@@ -290,6 +304,7 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		p := r.predicate(a, ActionApproved)
 		p.Policy = v.ref()
 		p.Note = req.Note
+		p.Submission = before.Round // the approval approves this submission (docs/governance.md "Submission rounds")
 		p.AckSimulation, p.AckDeterminism = true, true
 		p.SimulationRun = sim.RunID
 		for _, f := range req.Attachments {
@@ -303,6 +318,7 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		payload["note"] = req.Note
 		payload["simulationRun"] = sim.RunID
 		payload["replayEvent"] = replay
+		payload["submission"] = before.Round
 		st, ev, err := r.record(ctx, tx, a, p, v.pv.IRDigest, payload)
 		if err != nil {
 			return err
@@ -370,9 +386,9 @@ func (r *Registry) Activate(ctx context.Context, a *Actor, ref, shadowRun string
 		case store.StateApproved:
 		case store.StateSubmitted:
 			if len(rep.Approvers) > 0 {
-				return refuse(GuardQuorum, "%s has %d of %d required approvals%s; it is not approved", v, len(rep.Approvers), rep.Quorum, approverList(rep))
+				return refuse(GuardQuorum, "%s has %d of %d required approvals%s; it is not approved%s", v, len(rep.Approvers), rep.Quorum, approverList(rep), notCounted(rep))
 			}
-			return refuse(GuardApproval, "%s is submitted and has no valid approval; only an approved version can be activated", v)
+			return refuse(GuardApproval, "%s is submitted and has no valid approval; only an approved version can be activated%s", v, notCounted(rep))
 		case store.StateActive:
 			return refuse(GuardState, "%s is already active", v)
 		default:
@@ -718,6 +734,19 @@ func approverList(rep *ApprovalReport) string {
 		return ""
 	}
 	return " (" + strings.Join(rep.Approvers, ", ") + ")"
+}
+
+// notCounted lists the approvals that do not count, for a refusal.
+func notCounted(rep *ApprovalReport) string {
+	var b strings.Builder
+	for _, rj := range rep.Rejected {
+		who := rj.Principal
+		if who == "" {
+			who = text.Abbrev(rj.KeyID)
+		}
+		b.WriteString("; not counted: " + who + ": " + rj.Reason)
+	}
+	return b.String()
 }
 
 func blocking(res *dsl.Result) int { return countSeverity(res, dsl.Blocking) }

@@ -361,3 +361,159 @@ func TestApproveNeedsReplay(t *testing.T) {
 		t.Fatalf("approve after an identical replay: %+v %v", tr, err)
 	}
 }
+
+// TestResubmittedRound: an approval approves one submission. Approved,
+// sent back and resubmitted with the same IR, the version is not approved
+// until the new round reaches the quorum; the earlier approval is listed
+// as not counted.
+func TestResubmittedRound(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	first, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := w.reg.Approve(w.ctx, w.as["carol"], ref, approve("ok"))
+	if err != nil || tr.State != store.StateApproved || tr.Approvals.Round != first.Statement {
+		t.Fatalf("first approval: %+v %v", tr, err)
+	}
+	if v := w.statement(tr.Statement); v.Predicate.Submission != first.Statement || v.Format != 2 {
+		t.Fatalf("the approval names submission %q (format %d), want %s", v.Predicate.Submission, v.Format, first.Statement)
+	}
+	back, err := w.reg.Review(w.ctx, w.as["bob"], ref, "tighten the npm rule", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := w.statement(back.Statement); v.Predicate.Submission != first.Statement {
+		t.Fatalf("the send-back names submission %q, want %s", v.Predicate.Submission, first.Statement)
+	}
+	second, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"})
+	if err != nil || second.Statement == first.Statement {
+		t.Fatalf("resubmit: %+v %v", second, err)
+	}
+	w.run(ref, store.ModeRun, false, false)
+	_, err = w.reg.Activate(w.ctx, w.as["bob"], ref, "")
+	refused(t, err, GuardApproval, "no valid approval; only an approved version can be activated; not counted: carol: it approves submission")
+	if w.state(ref) != store.StateSubmitted {
+		t.Fatalf("state %s", w.state(ref))
+	}
+	tr, err = w.reg.Approve(w.ctx, w.as["carol"], ref, approve("again"))
+	if err != nil || tr.State != store.StateApproved || !slices.Equal(tr.Approvals.Approvers, []string{"carol"}) || len(tr.Approvals.Rejected) != 1 {
+		t.Fatalf("carol approves the new round: %+v %v", tr, err)
+	}
+	if _, err := w.reg.Activate(w.ctx, w.as["bob"], ref, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// statement reads a stored statement by digest, verified.
+func (w *world) statement(digest string) *Verified {
+	w.t.Helper()
+	var v *Verified
+	err := w.st.View(w.ctx, func(tx *store.Tx) error {
+		rows, err := tx.Statements(w.ctx, store.StatementFilter{})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if r.Digest == digest {
+				v, err = Signed{Envelope: r.Envelope, PublicKey: r.PublicPEM}.Verify(w.ctx)
+				return err
+			}
+		}
+		return fail.New(fail.NotFound, "no statement %s", digest)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return v
+}
+
+// recordV1 records what an older stella recorded: p signed in
+// governance@1 (no submission round) by who, with its audit event, and
+// the version's state afterwards.
+func (w *world) recordV1(who, ref string, p *Predicate, state string) {
+	w.t.Helper()
+	w.recordAs(1, who, ref, p, state)
+}
+
+// recordAs records p signed by who in format 1 or 2 behind the registry's
+// back, with its audit event and the version's state afterwards.
+func (w *world) recordAs(format int, who, ref string, p *Predicate, state string) {
+	w.t.Helper()
+	err := w.st.Update(w.ctx, func(tx *store.Tx) error {
+		v, err := resolve(w.ctx, tx, ref, latest)
+		if err != nil {
+			return err
+		}
+		if p.Seq, err = tx.NextSeq(w.ctx); err != nil {
+			return err
+		}
+		p.Tenant, p.At, p.Policy = w.st.Tenant(), w.clock.text(0), v.ref()
+		s := signAs(w.t, w, who, format, p)
+		_, ev, err := storeSigned(w.ctx, tx, p.Action, p.Action, v.String(), who, w.keys[who].ID, s, policyPayload(v))
+		if err != nil {
+			return err
+		}
+		return tx.SetLifecycle(w.ctx, store.Lifecycle{PolicyID: v.pv.PolicyID, Version: v.pv.Version, State: state, Reviewers: v.lc.Reviewers}, ev.Seq)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.clock.advance(time.Second)
+}
+
+// TestOldFormatApprovals: approvals recorded before submission rounds
+// (governance@1) still verify; one counts while the version was submitted
+// once, and stops counting once it is submitted again.
+func TestOldFormatApprovals(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	w.recordV1("carol", ref, &Predicate{Action: ActionApproved, Note: "ok", AckSimulation: true, AckDeterminism: true}, store.StateApproved)
+	vs, err := w.reg.Versions(w.ctx, "P-1")
+	if err != nil || vs[0].State != store.StateApproved || !slices.Equal(vs[0].Approvers, []string{"carol"}) {
+		t.Fatalf("one round: %+v %v", vs, err)
+	}
+	if _, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil {
+		t.Fatalf("audit verify of an old-format approval: %v", err)
+	}
+	w.recordV1("bob", ref, &Predicate{Action: ActionChangesRequested, Comment: "no"}, store.StateDraft)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	w.run(ref, store.ModeRun, false, false)
+	_, err = w.reg.Activate(w.ctx, w.as["bob"], ref, "")
+	refused(t, err, GuardApproval, "not counted: carol: the approval predates submission rounds")
+	tr, err := w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok"))
+	if err != nil || !slices.Equal(tr.Approvals.Approvers, []string{"dave"}) || !strings.Contains(tr.Approvals.Rejected[0].Reason, "submitted 2 times") {
+		t.Fatalf("new round: %+v %v", tr.Approvals, err)
+	}
+	if _, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAuditNamesRecordedSubmissions: audit verify refuses an approval that
+// names a submission the chain never recorded for that version.
+func TestAuditNamesRecordedSubmissions(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := w.draft("", cleanPolicy)
+	w.run(ref, store.ModeSimulate, false, false)
+	if _, err := w.reg.Submit(w.ctx, w.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	w.recordAs(2, "carol", ref, &Predicate{Action: ActionApproved, Note: "ok", AckSimulation: true, AckDeterminism: true,
+		Submission: "sha256:" + strings.Repeat("0", 64)}, store.StateSubmitted)
+	_, err := VerifyAudit(w.ctx, w.st, w.reg.Trust)
+	if fail.KindOf(err) != fail.Integrity || !strings.Contains(err.Error(), "which no earlier policy.submitted statement of P-1@1 is") {
+		t.Fatalf("approval of an unrecorded submission: %v", err)
+	}
+}

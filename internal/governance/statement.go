@@ -10,8 +10,18 @@ import (
 	"github.com/stella-policy/stella/internal/model"
 )
 
-// PredicateType is the in-toto predicate type of a governance statement.
-const PredicateType = "https://stella.dev/attestations/governance@1"
+// PredicateType is the in-toto predicate type of the governance statements
+// stella signs. Version 2 adds submission rounds (docs/governance.md
+// "Submission rounds"): a policy.approved or
+// policy.review.changes_requested statement names, in Predicate.Submission,
+// the policy.submitted statement it acts on.
+const PredicateType = "https://stella.dev/attestations/governance@2"
+
+// PredicateTypeV1 is the predicate type of statements signed before
+// submission rounds. They are still read: they name no submission, and an
+// approval of this type counts only as docs/governance.md "Submission
+// rounds" says.
+const PredicateTypeV1 = "https://stella.dev/attestations/governance@1"
 
 // Actions: the audit event types of the signed transitions. Each is also
 // the action of its statement.
@@ -81,6 +91,7 @@ type Predicate struct {
 	Reviewers      []string     `json:"reviewers,omitempty"`      // submitted
 	Lint           *LintSummary `json:"lint,omitempty"`           // submitted
 	SimulationRun  string       `json:"simulationRun,omitempty"`  // submitted, approved
+	Submission     string       `json:"submission,omitempty"`     // approved, changes_requested (governance@2): the digest of the policy.submitted envelope of the round
 	Comment        string       `json:"comment,omitempty"`        // review
 	Note           string       `json:"note,omitempty"`           // approved
 	Attachments    []Attachment `json:"attachments,omitempty"`    // approved
@@ -154,6 +165,7 @@ type Verified struct {
 	KeyID         string // the signer
 	Key           *attest.Key
 	Digest        string // sha256 of the envelope bytes
+	Format        int    // the predicate's version: 1 (PredicateTypeV1) or 2 (PredicateType)
 }
 
 // Verify checks that s is a governance statement signed by the key whose
@@ -175,15 +187,23 @@ func (s Signed) Verify(ctx context.Context) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := attest.ParseStatement(payload, PredicateType)
+	st, err := attest.ParseStatement(payload, "")
 	if err != nil {
 		return nil, err
+	}
+	format := 2
+	switch st.PredicateType {
+	case PredicateType:
+	case PredicateTypeV1:
+		format = 1
+	default:
+		return nil, fail.New(fail.Integrity, "predicateType %q is not %q (or %q)", st.PredicateType, PredicateType, PredicateTypeV1)
 	}
 	if len(st.Subject) != 1 {
 		return nil, fail.New(fail.Integrity, "governance statement with %d subjects (want 1)", len(st.Subject))
 	}
 	v := &Verified{Subject: st.Subject[0].Name, SubjectDigest: st.Subject[0].Digest256(), KeyID: signers[0], Key: key,
-		Digest: canon.Digest(s.Envelope)}
+		Digest: canon.Digest(s.Envelope), Format: format}
 	if err := json.Unmarshal(st.Predicate, &v.Predicate); err != nil {
 		return nil, fail.New(fail.Integrity, "governance predicate does not decode: %v", err)
 	}
@@ -200,5 +220,25 @@ func (s Signed) Verify(ctx context.Context) (*Verified, error) {
 	if p.Policy != nil && p.Policy.IRDigest != v.SubjectDigest {
 		return nil, fail.New(fail.Integrity, "statement subject digest %s is not the policy's IR digest %s", v.SubjectDigest, p.Policy.IRDigest)
 	}
+	if err := checkSubmission(v); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// checkSubmission applies the rule of submission rounds: under
+// governance@2 an approval and a request for changes name the submission
+// they act on, and nothing else names one; governance@1 has no such field.
+func checkSubmission(v *Verified) error {
+	p := &v.Predicate
+	names := p.Action == ActionApproved || p.Action == ActionChangesRequested
+	switch {
+	case v.Format == 1 && p.Submission != "":
+		return fail.New(fail.Integrity, "%s statement names a submission round, which %s statements do not have", p.Action, PredicateTypeV1)
+	case v.Format == 2 && names && !canon.ValidDigest(p.Submission):
+		return fail.New(fail.Integrity, "%s statement names no valid submission (%q): under %s it must name the policy.submitted statement it acts on", p.Action, p.Submission, PredicateType)
+	case v.Format == 2 && !names && p.Submission != "":
+		return fail.New(fail.Integrity, "%s statement names a submission; only approvals and requests for changes do", p.Action)
+	}
+	return nil
 }
