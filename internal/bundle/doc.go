@@ -18,8 +18,9 @@
 // (Read: size limits against decompression bombs, no links, no unsafe or
 // duplicate paths, truncation detected), verifies them against the
 // importing site's own trust roots and a time anchor (Verify), and imports
-// them into a store in one transaction with monotonic sequence gating per
-// stream, quarantining bundles that fail (Import). Sealed mode (Guard) turns
+// them into a store — after checking every record of the snapshots they
+// carry — in one transaction with monotonic sequence gating per stream,
+// quarantining bundles that fail (Import). Sealed mode (Guard) turns
 // every network path into a fail.Sealed error.
 //
 // Nothing here reads the clock except Verify when the caller passes no time

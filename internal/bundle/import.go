@@ -12,6 +12,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -98,6 +99,9 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 	}
 	if o.Actor == "" {
 		o.Actor = "cli"
+	}
+	if err := b.checkSnapshots(ctx, st); err != nil {
+		return nil, err
 	}
 	var res *ImportResult
 	err := st.Update(ctx, func(tx *store.Tx) error {
@@ -214,10 +218,7 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		}
 	}
 	for _, s := range m.Snapshots {
-		media, err := b.openSnapshot(s)
-		if err != nil {
-			return err
-		}
+		media := snapshotMediaTypes(b.bytes(s.Dir + snapshot.ManifestFile)) // Verify checked every file against it
 		var files []store.File
 		for _, p := range b.under(s.Dir) {
 			rel := strings.TrimPrefix(p, s.Dir)
@@ -242,6 +243,47 @@ func (b *Bundle) store(ctx context.Context, tx *store.Tx, o ImportOptions, res *
 		}
 		if created {
 			res.Runs = append(res.Runs, r.RunID)
+		}
+	}
+	return nil
+}
+
+// checkSnapshots verifies every record of each carried snapshot this site
+// does not hold yet, before the import writes anything (docs/bundle.md
+// "stella bundle import"): Verify checked each file against the snapshot's
+// manifest, and snapshot.Index.Verify checks that every advisory record
+// decodes to the advisory its index entry names and that the index covers
+// the records exactly — what `snapshot import` checks. A snapshot already
+// stored here is byte-for-byte the one checked when it arrived. Failures
+// are fail.Integrity and leave the store unchanged.
+func (b *Bundle) checkSnapshots(ctx context.Context, st *store.Store) error {
+	var fresh []Snapshot
+	err := st.View(ctx, func(tx *store.Tx) error {
+		for _, s := range b.Manifest.Snapshots {
+			_, err := tx.Snapshot(ctx, s.ID)
+			switch {
+			case fail.Is(err, fail.NotFound):
+				fresh = append(fresh, s)
+			case err != nil:
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, s := range fresh {
+		fsys := snapshot.MemFS{}
+		for _, p := range b.under(s.Dir) {
+			fsys[strings.TrimPrefix(p, s.Dir)] = b.bytes(p)
+		}
+		sn, err := snapshot.Open(fsys)
+		if err == nil {
+			err = sn.Index.Verify()
+		}
+		if err != nil {
+			return fail.Wrap(fail.Integrity, fmt.Errorf("bundle %s: snapshot %s: %w", b.Name, s.ID, err))
 		}
 	}
 	return nil
