@@ -187,7 +187,7 @@ type Report struct {
 	Producer   Producer `json:"producer"`
 	CreatedAt  string   `json:"createdAt"`
 	ValidUntil string   `json:"validUntil"`
-	TimeAnchor string   `json:"timeAnchor"`
+	TimeAnchor Instant  `json:"timeAnchor"`       // the time staleness was judged at
 	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor", "system-clock" or "evaluation-time"
 	// SignedAnchor is the exporter's clock signed into the manifest.
 	SignedAnchor string `json:"signedTimeAnchor"`
@@ -343,8 +343,8 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if anchor.Before(o.EvaluatedAt) {
 		anchor, rep.AnchorFrom = o.EvaluatedAt, "evaluation-time"
 	}
-	anchor = anchor.UTC().Truncate(time.Second)
-	rep.TimeAnchor = anchor.Format(time.RFC3339)
+	rep.TimeAnchor = At(anchor)
+	anchor = rep.TimeAnchor.Time()
 	created, err := parseTime("createdAt", m.CreatedAt)
 	if err != nil {
 		return nil, err
@@ -569,6 +569,23 @@ func RunDir(id string) string { return "runs/" + strings.ReplaceAll(id, ":", "_"
 func TrustPath(keyID string) string {
 	return "trust/" + strings.TrimPrefix(keyID, canon.Prefix) + ".pub"
 }
+
+// Instant is a time of a report to the second, in UTC: the time a bundle
+// was checked at. It is written, in JSON and in messages, as RFC 3339
+// ("2026-03-10T00:00:00Z"; docs/bundle.md "Time anchors"), and read back
+// as the time itself, never parsed from its text.
+type Instant struct{ t time.Time }
+
+// At is t as an Instant: in UTC, its fraction of a second cut off.
+func At(t time.Time) Instant { return Instant{t.UTC().Truncate(time.Second)} }
+
+// Time is the instant as a time.
+func (i Instant) Time() time.Time { return i.t }
+
+func (i Instant) String() string { return i.t.Format(time.RFC3339) }
+
+// MarshalText writes the instant as String does.
+func (i Instant) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
 
 func parseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)
