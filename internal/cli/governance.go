@@ -64,25 +64,18 @@ func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, e
 	return reg.Actor(k)
 }
 
-// Who may record a run. Without a trust config (single-user local use)
-// anyone may; when one is in force, `policy run` is an action of the key
-// that signs it, which must hold policy:run, and `policy simulate --record`
-// one that holds policy:simulate (docs/governance.md).
-
-// authorizeRun resolves the signing key of a command that records a run
-// and decides who records it (governance.AuthorizeRun) under the trust
-// config in force; with none found, a database that records one warns
-// (governance.Site.WarnUngoverned).
+// authorizeRun decides who records a run (docs/governance.md "Scopes"):
+// it resolves the signing key of a command that records one and passes it
+// to governance.AuthorizeRun under the trust config in force
+// (governance.Site.RunTrust). Without a trust config (single-user local
+// use) anyone may; when one is in force, `policy run` is an action of the
+// key that signs it, which must hold policy:run, and `policy simulate
+// --record` one that holds policy:simulate; a database that records a
+// trust config refuses when none is found here.
 func (a *App) authorizeRun(ctx context.Context, trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
-	s := a.site()
-	trust, err := s.InForce(ctx, trustFlag)
+	trust, err := a.site().RunTrust(ctx, trustFlag)
 	if err != nil {
 		return nil, err
-	}
-	if trust == nil {
-		if err := s.WarnUngoverned(ctx); err != nil {
-			return nil, err
-		}
 	}
 	key, err := governance.ResolveSigningKey(sign.query(a))
 	if err != nil {

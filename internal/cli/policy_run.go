@@ -58,7 +58,11 @@ file that is no such version) is refused with exit 3 naming its state and
 the missing approvals, unless --shadow (recorded with enforced=false). The
 record and its signed manifest carry the version's lifecycle state and the
 digest of its approval set. Without a trust config (single-user local use)
-runs are not gated.
+runs are not gated — but a database whose audit chain records a trust
+config is governed wherever the run starts: a run (--shadow, --set and
+--bundle too) that finds no trust config is refused with exit 3, naming
+the database and the version it records (give --trust FILE, or set
+trust_file / STELLA_TRUST_FILE).
 
 Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
@@ -80,7 +84,8 @@ holds one of each. With --sealed nothing may use the network.
 
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
-policy:run, or a version not approved here), 4 unknown snapshot or policy
+policy:run, a version not approved here, or no trust config found for a
+governed database), 4 unknown snapshot or policy
 (or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
@@ -142,6 +147,7 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 		return err
 	}
 	// Under a trust config the signing key acts: it must hold policy:run,
+	// and a governed database refuses a run that finds no trust config —
 	// checked before anything (a bundle import, the run) changes state.
 	act, err := app.authorizeRun(ctx, opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
 	if err != nil {

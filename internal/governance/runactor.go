@@ -79,13 +79,15 @@ func VerifyKeys(ctx context.Context, refs []string, trust *Trust, open func() (*
 	return keys, nil
 }
 
-// UngovernedWarning is the warning a run or recorded simulation that found
-// no trust config gives on a database that records one ("" when it records
-// none): the run is not governed — no approval gate, no key scope — though
-// the site is (docs/governance.md "Runs at a governed site").
-func UngovernedWarning(ctx context.Context, st *store.Store) (string, error) {
-	var w string
-	err := st.View(ctx, func(tx *store.Tx) error {
+// RequireTrust refuses (guard trust, exit 3) a run or recorded simulation
+// that found no trust config on database db (its store st) when the
+// database's audit chain records one: the site is governed wherever the
+// command starts, and without its trust config the run would evaluate any
+// version enforced, with no approval gate and no key scope
+// (docs/governance.md "Runs at a governed site"). Nil when the chain
+// records no trust config (an ungoverned site).
+func RequireTrust(ctx context.Context, st *store.Store, db string) error {
+	return st.View(ctx, func(tx *store.Tx) error {
 		h, err := ReadTrustHistory(ctx, tx)
 		if err != nil {
 			return err
@@ -96,12 +98,11 @@ func UngovernedWarning(ctx context.Context, st *store.Store) (string, error) {
 		}
 		from := ""
 		if last.File != "" {
-			from = " (recorded from " + last.File + ")"
+			from = ", recorded from " + last.File
 		}
-		w = fmt.Sprintf("WARNING: this database records %s%s, but no trust config was found (--trust, trust_file, ./trust.yaml, the trust section of stella.yaml, $XDG_CONFIG_HOME/stella/trust.yaml): this run is NOT governed — no approval gate, no key scopes; run where the site's trust config is found, or name it with --trust", last, from)
-		return nil
+		return refuse(GuardTrust, "database %s is governed: its audit chain records %s%s, but no trust config was found here (looked for --trust, config trust_file / STELLA_TRUST_FILE, ./trust.yaml, the trust section of stella.yaml, $XDG_CONFIG_HOME/stella/trust.yaml), and a run without it would not be gated; name the site's trust config with --trust FILE, trust_file in stella.yaml or STELLA_TRUST_FILE, or run where it is found",
+			db, last, from)
 	})
-	return w, err
 }
 
 // CheckRunSigners refuses (fail.Integrity) a verified policy.run@1 manifest

@@ -145,6 +145,13 @@ func (s *Site) TrustFile(flag string) string {
 // refused, exit 6, unless AllowUnsignedTrust. With create, a missing file
 // gives an empty config that Save creates.
 func (s *Site) LoadTrust(ctx context.Context, flag string, create bool) (*Trust, error) {
+	return s.loadTrust(ctx, nil, flag, create)
+}
+
+// loadTrust is LoadTrust comparing with st, the site's database; nil opens
+// it once the file is read (a database that does not exist has no recorded
+// version to compare with).
+func (s *Site) loadTrust(ctx context.Context, st *store.Store, flag string, create bool) (*Trust, error) {
 	path := s.TrustFile(flag)
 	t, err := LoadTrust(path)
 	if fail.Is(err, fail.NotFound) && create {
@@ -156,14 +163,12 @@ func (s *Site) LoadTrust(ctx context.Context, flag string, create bool) (*Trust,
 	if err := t.Settings.Override(s.Setting); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(s.DB); err != nil {
-		return t, nil // no database: no recorded version to compare with
+	if st == nil {
+		if st, err = s.openIfExists(ctx); st == nil || err != nil {
+			return t, err
+		}
+		defer st.Close()
 	}
-	st, err := s.Open(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
 	warning, err := CheckTrustFile(ctx, st, t, s.AllowUnsignedTrust)
 	if warning != "" {
 		s.Loud(warning)
@@ -171,15 +176,51 @@ func (s *Site) LoadTrust(ctx context.Context, flag string, create bool) (*Trust,
 	return t, err
 }
 
+// openIfExists opens the site's database, nil when it does not exist.
+func (s *Site) openIfExists(ctx context.Context) (*store.Store, error) {
+	if _, err := os.Stat(s.DB); err != nil {
+		return nil, nil
+	}
+	return s.Open(ctx, true)
+}
+
 // InForce is the trust config that governs this invocation: the file flag
 // or the configured trust_file names (which must exist), else the first one
 // LoadTrust finds; nil when there is none.
 func (s *Site) InForce(ctx context.Context, flag string) (*Trust, error) {
-	t, err := s.LoadTrust(ctx, flag, false)
+	return s.inForce(ctx, nil, flag)
+}
+
+// inForce is InForce comparing with st (nil: as loadTrust).
+func (s *Site) inForce(ctx context.Context, st *store.Store, flag string) (*Trust, error) {
+	t, err := s.loadTrust(ctx, st, flag, false)
 	if flag == "" && s.Lookup.Configured == "" && fail.Is(err, fail.NotFound) {
 		return nil, nil
 	}
 	return t, err
+}
+
+// RunTrust is the trust config in force for a command that records a run
+// (policy run in every form, policy simulate --record): as InForce finds
+// it, but a database whose audit chain records a trust config is a
+// governed site wherever the command starts, so finding none is refused
+// (RequireTrust: guard trust, exit 3) instead of running ungoverned
+// (docs/governance.md "Runs at a governed site"). The database is opened
+// once; one that does not exist records nothing.
+func (s *Site) RunTrust(ctx context.Context, flag string) (*Trust, error) {
+	st, err := s.openIfExists(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return s.InForce(ctx, flag)
+	}
+	defer st.Close()
+	t, err := s.inForce(ctx, st, flag)
+	if t != nil || err != nil {
+		return t, err
+	}
+	return nil, RequireTrust(ctx, st, s.DB)
 }
 
 // Registry opens the database and the trust config (a missing one trusts
@@ -195,24 +236,6 @@ func (s *Site) Registry(ctx context.Context, flag string, mustExist bool) (*Regi
 		return nil, err
 	}
 	return &Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
-}
-
-// WarnUngoverned says loudly when the database records a trust config
-// although none is in force here (UngovernedWarning).
-func (s *Site) WarnUngoverned(ctx context.Context) error {
-	if _, err := os.Stat(s.DB); err != nil {
-		return nil
-	}
-	st, err := s.Open(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	w, err := UngovernedWarning(ctx, st)
-	if w != "" {
-		s.Loud(w)
-	}
-	return err
 }
 
 // BundleApprovals judges the approvals bundles carry by this site's trust
@@ -235,11 +258,8 @@ func (s *Site) RecordIRMismatch(ctx context.Context, err error) error {
 	if !errors.As(err, &m) || s.DB == "" {
 		return nil
 	}
-	if _, err := os.Stat(s.DB); err != nil {
-		return nil
-	}
-	st, err := s.Open(ctx, true)
-	if err != nil {
+	st, err := s.openIfExists(ctx)
+	if st == nil || err != nil {
 		return err
 	}
 	defer st.Close()
