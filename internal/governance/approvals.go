@@ -79,17 +79,20 @@ func (r *rounds) add(v *Verified) string {
 
 // problem says why an approval recorded while round at was open does not
 // belong to the open round, or "" when it does. A governance@2 approval
-// names its submission; a governance@1 one names none and belongs to the
-// open round only when the version was submitted exactly once (it cannot
-// show which round it approved otherwise).
-func (r *rounds) problem(v *Verified, at string) string {
+// names its submission. A governance@1 one names none: it belongs to the
+// open round when it was recorded in it and either this site signed it
+// (own: its place in the audit chain is when it was made, and the stella
+// that made it approved only the round open then) or the version was
+// submitted exactly once (an imported one cannot show which round it
+// approved otherwise).
+func (r *rounds) problem(v *Verified, at string, own bool) string {
 	sub := v.Predicate.Submission
 	if v.Format == 1 {
 		switch {
-		case len(r.subs) > 1:
-			return fmt.Sprintf("the approval predates submission rounds (%s) and names no submission; the version was submitted %d times, so it cannot show which round it approves: approve the current round again", PredicateTypeV1, len(r.subs))
 		case r.open == "" || at != r.open:
 			return fmt.Sprintf("the approval predates submission rounds (%s) and was not recorded in the open round", PredicateTypeV1)
+		case len(r.subs) > 1 && !own:
+			return fmt.Sprintf("the approval predates submission rounds (%s) and names no submission; it was imported and the version was submitted %d times, so it cannot show which round it approves: approve the current round again", PredicateTypeV1, len(r.subs))
 		}
 		return ""
 	}
@@ -131,8 +134,9 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 	authorKeys := map[string]bool{}
 	authors := map[string]bool{}
 	type cast struct {
-		v  *Verified
-		at string // the round open when it was recorded
+		v   *Verified
+		at  string // the round open when it was recorded
+		own bool
 	}
 	var rs rounds
 	var casts []cast
@@ -161,7 +165,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 				authors[e.Principal] = true
 			}
 		case ActionApproved:
-			casts = append(casts, cast{v, at})
+			casts = append(casts, cast{v, at, s.own})
 		}
 	}
 	rep.Round = rs.open
@@ -171,7 +175,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 			rep.Rejected = append(rep.Rejected, Rejected{KeyID: v.KeyID, Principal: p.Actor.Principal, Reason: fmt.Sprintf(format, args...)})
 		}
 		e, trusted := trust.Lookup(v.KeyID)
-		why := rs.problem(v, c.at)
+		why := rs.problem(v, c.at, c.own)
 		switch {
 		case why != "":
 			rej("%s", why)
@@ -243,7 +247,7 @@ func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version 
 				continue
 			}
 		case ActionApproved:
-			if rs.problem(it.v, it.at) != "" {
+			if rs.problem(it.v, it.at, it.s.own) != "" {
 				continue
 			}
 		default:
@@ -406,7 +410,7 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 				continue
 			}
 		case ActionApproved:
-			if rs.problem(c.v, at[c.v.Digest]) != "" {
+			if rs.problem(c.v, at[c.v.Digest], false) != "" {
 				continue
 			}
 		}

@@ -242,7 +242,8 @@ func signAs(t *testing.T, w *world, who string, format int, p *Predicate) Signed
 // TestSubmissionRounds counts approvals over statement sequences: S submits
 // (alice), X sends back (bob) naming the open round, A:p approves (p) naming
 // the open round, A:p@n names the n-th submission, and the suffix 1 (A1, X1)
-// signs in governance@1, which names no round.
+// signs in governance@1, which names no round; O1 is a governance@1
+// approval this site recorded itself (A1 ones were imported).
 func TestSubmissionRounds(t *testing.T) {
 	w := newWorld(t, 1)
 	ref := &PolicyRef{ID: "P-1", Version: 1, Name: "gate", IRDigest: "sha256:" + strings.Repeat("3e", 32)}
@@ -263,9 +264,10 @@ func TestSubmissionRounds(t *testing.T) {
 		{"unknown submission", "S A:carol@9", nil, []string{"not a recorded submission"}, 1},
 		{"old format, one submission", "S A1:carol", []string{"carol"}, nil, 1},
 		{"old format, sent back", "S A1:carol X1", nil, []string{"was not recorded in the open round"}, 0},
-		{"old format, resubmitted", "S A1:carol X1 S", nil, []string{"submitted 2 times"}, 2},
-		{"old format in the new round of a resubmitted version", "S X1 S A1:carol", nil, []string{"submitted 2 times"}, 2},
-		{"old round old format, new round new format", "S A1:carol X1 S A:dave", []string{"dave"}, []string{"submitted 2 times"}, 2},
+		{"old format, resubmitted", "S A1:carol X1 S", nil, []string{"was not recorded in the open round"}, 2},
+		{"old format imported into the new round of a resubmitted version", "S X1 S A1:carol", nil, []string{"it was imported and the version was submitted 2 times"}, 2},
+		{"old format signed here in the new round of a resubmitted version", "S X1 S O1:carol", []string{"carol"}, nil, 2},
+		{"old round old format, new round new format", "S A1:carol X1 S A:dave", []string{"dave"}, []string{"was not recorded in the open round"}, 2},
 		{"old send-back closes the round it was recorded in", "S A:carol X1 S A:dave", []string{"dave"}, []string{"whose round is closed"}, 2},
 	}
 	for _, tc := range tests {
@@ -277,7 +279,10 @@ func TestSubmissionRounds(t *testing.T) {
 				p := &Predicate{Tenant: "default", Seq: int64(i + 1), At: "2026-06-01T12:00:00Z", Policy: ref}
 				code, who, _ := strings.Cut(op, ":")
 				who, nth, named := strings.Cut(who, "@")
-				format := 2
+				format, own := 2, code == "O1"
+				if own {
+					code = "A1"
+				}
 				if strings.HasSuffix(code, "1") {
 					format, code = 1, strings.TrimSuffix(code, "1")
 				}
@@ -304,7 +309,9 @@ func TestSubmissionRounds(t *testing.T) {
 						}
 					}
 				}
-				ss = append(ss, signAs(t, w, who, format, p))
+				sg := signAs(t, w, who, format, p)
+				sg.own = own
+				ss = append(ss, sg)
 				if code == "X" {
 					open = ""
 				}

@@ -468,8 +468,9 @@ func (w *world) recordAs(format int, who, ref string, p *Predicate, state string
 }
 
 // TestOldFormatApprovals: approvals recorded before submission rounds
-// (governance@1) still verify; one counts while the version was submitted
-// once, and stops counting once it is submitted again.
+// (governance@1) still verify and count in the round the audit chain
+// recorded them in: one stops counting once the version is submitted
+// again, and one this site recorded in the new round counts.
 func TestOldFormatApprovals(t *testing.T) {
 	w := newWorld(t, 1)
 	ref := w.draft("", cleanPolicy)
@@ -492,9 +493,10 @@ func TestOldFormatApprovals(t *testing.T) {
 	w.run(ref, store.ModeRun, false, false)
 	_, err = w.reg.Activate(w.ctx, w.as["bob"], ref, "")
 	refused(t, err, GuardApproval, "not counted: carol: the approval predates submission rounds")
-	tr, err := w.reg.Approve(w.ctx, w.as["dave"], ref, approve("ok"))
-	if err != nil || !slices.Equal(tr.Approvals.Approvers, []string{"dave"}) || !strings.Contains(tr.Approvals.Rejected[0].Reason, "submitted 2 times") {
-		t.Fatalf("new round: %+v %v", tr.Approvals, err)
+	w.recordV1("dave", ref, &Predicate{Action: ActionApproved, Note: "ok", AckSimulation: true, AckDeterminism: true}, store.StateApproved)
+	tr, err := w.reg.Activate(w.ctx, w.as["bob"], ref, "")
+	if err != nil || !slices.Equal(tr.Approvals.Approvers, []string{"dave"}) || !strings.Contains(tr.Approvals.Rejected[0].Reason, "was not recorded in the open round") {
+		t.Fatalf("activation on dave's old-format approval of the new round: %+v %v", tr, err)
 	}
 	if _, err := VerifyAudit(w.ctx, w.st, w.reg.Trust); err != nil {
 		t.Fatal(err)

@@ -242,11 +242,21 @@ func lint(ctx context.Context, tx *store.Tx, v *version) (*dsl.Result, error) {
 	return res, nil
 }
 
-// statements returns the signed statements about a version, in order.
+// statements returns the signed statements about a version, in the order
+// the audit chain recorded them, each marked as this site's own or
+// imported.
 func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, error) {
 	rows, err := tx.Statements(ctx, store.StatementFilter{Subject: subject})
 	if err != nil {
 		return nil, err
+	}
+	imported, err := tx.Events(ctx, store.EventFilter{Type: ActionImported, Subject: subject})
+	if err != nil {
+		return nil, err
+	}
+	byImport := map[int64]bool{}
+	for _, e := range imported {
+		byImport[e.Seq] = true
 	}
 	out := make([]Signed, len(rows))
 	for i := range rows {
@@ -255,7 +265,7 @@ func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, er
 		if _, err := ChainedStatement(ctx, tx, &rows[i]); err != nil {
 			return nil, fail.Wrap(fail.Integrity, err)
 		}
-		out[i] = Signed{Envelope: rows[i].Envelope, PublicKey: rows[i].PublicPEM}
+		out[i] = Signed{Envelope: rows[i].Envelope, PublicKey: rows[i].PublicPEM, own: !byImport[rows[i].Seq]}
 	}
 	return out, nil
 }

@@ -112,6 +112,10 @@ type Predicate struct {
 type Signed struct {
 	Envelope  json.RawMessage `json:"envelope"`  // DSSE envelope JSON
 	PublicKey string          `json:"publicKey"` // the signer's PEM; it hashes to the signature's keyid
+	// own: read from this store, recorded by this site's own transition
+	// (not imported from a bundle), so its place in the audit chain is the
+	// order it was signed in (rounds.problem).
+	own bool
 }
 
 // subjectName names the statement's subject: P-n@v or the exception id.
