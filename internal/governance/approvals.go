@@ -361,10 +361,12 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 			news = append(news, carried{s: sg, v: v})
 		}
 	}
-	// A carried round older than the submission recorded here is stale: it
-	// was superseded at its source, and recording it would reopen it here.
+	// A carried round not newer than the submission recorded here (by
+	// signed time, then signed audit seq) is stale: it was superseded at its
+	// source, and recording it would reopen it here.
 	stale := ""
-	if sub != nil && !have[sub.Digest] && latestSub != nil && latestSub.Predicate.At >= sub.Predicate.At {
+	if sub != nil && !have[sub.Digest] && latestSub != nil &&
+		cmp.Or(cmp.Compare(sub.Predicate.At, latestSub.Predicate.At), cmp.Compare(sub.Predicate.Seq, latestSub.Predicate.Seq)) <= 0 {
 		stale = fmt.Sprintf("the bundle's round (submission %s, %s) is older than submission %s (%s) recorded here",
 			text.Abbrev(sub.Digest), sub.Predicate.At, text.Abbrev(latestSub.Digest), latestSub.Predicate.At)
 	}
