@@ -37,10 +37,11 @@ func ExplainHTML(w io.Writer, page ExplainPage) error {
 // never render HTML (docs/performance.md, start-up).
 var explainTmpl = sync.OnceValue(func() *template.Template {
 	return template.Must(template.New("explain").Funcs(template.FuncMap{
-		"dec":   decText,
-		"yesno": YesNo,
-		"upper": strings.ToUpper,
-		"join":  strings.Join,
+		"dec":      decText,
+		"yesno":    YesNo,
+		"upper":    strings.ToUpper,
+		"join":     strings.Join,
+		"warnings": resultWarnings,
 		"mark": func(d string) string {
 			switch d {
 			case engine.DecisionMatched:
@@ -154,7 +155,7 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 {{if .Exceptions}}<tr><td>exceptions</td><td class="mono">{{.Exceptions}} ({{.Counts.Exceptions}})</td></tr>{{end}}
 <tr><td>inputs hash</td><td class="mono">{{.InputsHash}}</td></tr>{{end}}
 <tr><td>digests</td><td class="mono">findings {{.Digests.Findings}}<br>explains {{.Digests.Explains}}<br>result {{.Digests.Result}}</td></tr>
-{{range .Warnings}}<tr><td>note</td><td>{{.}}</td></tr>{{end}}{{end}}
+{{range warnings .}}<tr><td>note</td><td>{{.}}</td></tr>{{end}}{{end}}
 </table>
 {{with .Result}}<h3>Gates</h3>
 {{if .Gates}}<table><tr><th>gate</th><th>outcome</th><th>observed</th><th>threshold</th><th></th></tr>

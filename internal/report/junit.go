@@ -129,12 +129,12 @@ func JUnit(w io.Writer, r *engine.Result) error {
 		gates.Cases = append(gates.Cases, junitCase{Name: "coverage-unchecked", Classname: "gates",
 			SystemOut: &junitText{fmt.Sprintf("%d components not checked against any advisory (%s)\n", n, UncheckedList(r))}})
 	}
-	if len(r.Warnings) > 0 {
+	if ws := resultWarnings(r); len(ws) > 0 {
 		// What the inputs did not let stella check (ranges not evaluated,
 		// stale data, expired exceptions…): not a failure, never silent.
 		gates.Tests++
 		gates.Cases = append(gates.Cases, junitCase{Name: "warnings", Classname: "gates",
-			SystemOut: &junitText{strings.Join(r.Warnings, "\n") + "\n"}})
+			SystemOut: &junitText{strings.Join(ws, "\n") + "\n"}})
 	}
 	if gates.Tests > 0 {
 		suites = append(suites, gates)

@@ -65,14 +65,14 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 		fmt.Fprintf(&b, "\nWhy a finding is blocked: `stella policy explain latest --vuln %s` after recording the run (`--record`), or its `explain` member in `--format json`.\n",
 			blocked[0].AdvisoryID)
 	}
-	if len(r.Warnings) > 0 {
+	if ws := resultWarnings(r); len(ws) > 0 {
 		// What the inputs did not let stella see (ranges not evaluated,
 		// components without versions, stale data…): a PASSED comment must
 		// not hide it (docs/output.md "Markdown").
 		fmt.Fprintf(&b, "\n### Warnings\n\n")
-		for i, wn := range r.Warnings {
+		for i, wn := range ws {
 			if i == markdownTop {
-				fmt.Fprintf(&b, "- and %d more (`--format json`: `warnings`)\n", len(r.Warnings)-markdownTop)
+				fmt.Fprintf(&b, "- and %d more (`--format json`: `warnings`)\n", len(ws)-markdownTop)
 				break
 			}
 			fmt.Fprintf(&b, "- %s\n", mdText(wn))

@@ -403,3 +403,43 @@ func TestPolicyTest(t *testing.T) {
 		t.Errorf("full digest or colour in:\n%s", out)
 	}
 }
+
+// TestVEXMissesShown: a VEX statement about a vulnerability the run found
+// that applied to no finding — another version of the component, a product
+// not in the SBOMs — changed no verdict, and every rendering says so, not
+// only --format json's vexMatchReport: the user who gave it must see that
+// the finding kept its VEX status. A statement about a vulnerability no
+// finding has (a vendor VEX covering other CVEs) is not noise here.
+func TestVEXMissesShown(t *testing.T) {
+	r := result(t)
+	r.VEXMatchReport = append(r.VEXMatchReport,
+		engine.VEXUnmatched{StatementID: "sha256:aa", Vulnerability: "CVE-2021-44906", Reason: "version_mismatch", Detail: "product pkg:npm/minimist@1.2.4 vs component pkg:npm/minimist@1.2.5"},
+		engine.VEXUnmatched{StatementID: "sha256:bb", Vulnerability: "CVE-2021-44906", Reason: "unknown_product", Detail: "product pkg:npm/not-in-sbom@1.0.0 vs component pkg:npm/minimist@1.2.5"},
+		engine.VEXUnmatched{StatementID: "sha256:cc", Vulnerability: "CVE-2099-0002", Reason: "unknown_vulnerability", Detail: "no finding has CVE-2099-0002"})
+	want := "2 VEX statements about vulnerabilities of these findings applied to none of them (vexMatchReport in --format json): " +
+		"CVE-2021-44906 version_mismatch (product pkg:npm/minimist@1.2.4 vs component pkg:npm/minimist@1.2.5); " +
+		"CVE-2021-44906 unknown_product (product pkg:npm/not-in-sbom@1.0.0 vs component pkg:npm/minimist@1.2.5)"
+	for _, c := range []struct {
+		name   string
+		render func(w *bytes.Buffer) error
+	}{
+		{"table", func(w *bytes.Buffer) error { return Table(w, r, opts) }},
+		{"markdown", func(w *bytes.Buffer) error { return Markdown(w, r, opts) }},
+		{"sarif", func(w *bytes.Buffer) error { return SARIF(w, r, opts) }},
+		{"junit", func(w *bytes.Buffer) error { return JUnit(w, r) }},
+		{"html", func(w *bytes.Buffer) error { return HTML(w, r) }},
+	} {
+		var b bytes.Buffer
+		if err := c.render(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.NewReplacer("\\u003e", ">", "&gt;", ">", "&#39;", "'", "\\(", "(", "\\)", ")").Replace(b.String())
+		if !strings.Contains(out, "CVE-2021-44906 version_mismatch (product pkg:npm/minimist@1.2.4 vs component pkg:npm/minimist@1.2.5)") ||
+			!strings.Contains(out, "2 VEX statements about vulnerabilities of these findings applied to none of them") || strings.Contains(out, "CVE-2099-0002") {
+			t.Errorf("%s does not show the VEX statements that missed:\n%s", c.name, out)
+		}
+	}
+	if got := vexMisses(r); got != want {
+		t.Errorf("vexMisses = %q\nwant %q", got, want)
+	}
+}

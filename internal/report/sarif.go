@@ -321,9 +321,9 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		}
 		run.Results = append(run.Results, res)
 	}
-	if len(r.Warnings)+len(notes) > 0 {
+	if ws := resultWarnings(r); len(ws)+len(notes) > 0 {
 		inv := sarifInvocation{ExecutionSuccessful: true, Notifications: notes}
-		for _, wn := range r.Warnings {
+		for _, wn := range ws {
 			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{Text: wn}})
 		}
 		run.Invocations = []sarifInvocation{inv}

@@ -80,7 +80,7 @@ func Table(w io.Writer, r *engine.Result, o Options) error {
 			return err
 		}
 	}
-	for _, warning := range r.Warnings {
+	for _, warning := range resultWarnings(r) {
 		if slices.Contains(r.Notices, warning) {
 			continue // on stderr already, once (docs/output.md "stderr")
 		}
