@@ -108,7 +108,7 @@ func (a *App) transition(ctx context.Context, g *govFlags, fn func(*governance.R
 			return err
 		}
 		for _, w := range t.Warnings {
-			a.infof("warning: %s", w)
+			a.infof("stella: warning: %s", w)
 		}
 		return a.render(t, func(w io.Writer) error { return report.Transition(w, t, a.tableOptions()) })
 	})
