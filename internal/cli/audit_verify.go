@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
@@ -19,12 +21,17 @@ type auditVerifyOptions struct {
 	dsn         string
 	checkpoints []string
 	trustRoots  []string
+	keys        []string // --dsn: site keys the sync checkpoints must verify under
+	maxAge      string
+	// changed reports whether a flag was given on the command line (not
+	// from the environment or the config file).
+	changed func(string) bool
 }
 
 func newAuditVerifyCmd(app *App) *cobra.Command {
 	opts := &auditVerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify [--export FILE | --dsn URL | --checkpoint FILE…]",
+		Use:   "verify [--export FILE | --dsn URL [--key PUB…] [--max-sync-age AGE] | --checkpoint FILE…]",
 		Short: "Recompute the audit chain and every signature (exit 6 on the first broken link)",
 		Long: `Verify the tenant's audit log: recompute every event's hash and its link to
 the one before, check every signed governance statement against the event that
@@ -55,21 +62,34 @@ site that synced there is at hand (--db), also check that PostgreSQL still
 holds the last audit event and every run it sent: events and runs deleted
 from the end of a chain leave a shorter chain that verifies, which
 PostgreSQL alone cannot tell from a complete one (exit 6 naming the missing
-events and runs; without that database, the output says it was not checked).`,
+events and runs; without that database, the output says it was not checked).
+Every sync also records a checkpoint (the head of the site's chain it left
+there, and its time), signed by the site key when it has one: each
+checkpoint's event must still be in the chain; with --key PUB (a site's
+public key), the checkpoints it signed must verify, and with --max-sync-age AGE
+the latest of each such site must be younger than AGE, so that syncs
+deleted back to an earlier one are noticed by an auditor with only the DSN
+(docs/sync.md "A chain cut at its end").`,
 		Args: noArgs,
 		RunE: runE(app, opts, runAuditVerify),
 	}
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
 	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
 	cmd.Flags().StringArrayVar(&opts.checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.keys, "key", nil, "with --dsn: a site's public key its sync checkpoints must verify under: a PEM file, or the name or id of a key in the database (repeatable)")
+	cmd.Flags().StringVar(&opts.maxAge, "max-sync-age", "", "with --dsn and --key: the latest signed sync checkpoint of each site must be younger than this (e.g. 36h, 7d)")
 	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	opts.gov.addTrustFlag(cmd)
+	opts.changed = cmd.Flags().Changed
 	return cmd
 }
 
 func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions, _ []string) error {
 	if opts.dsn != "" {
-		return runAuditVerifyPostgres(ctx, app, opts.dsn)
+		return runAuditVerifyPostgres(ctx, app, opts)
+	}
+	if len(opts.keys) > 0 || opts.changed("max-sync-age") {
+		return fail.New(fail.Invalid, "--key and --max-sync-age check sync checkpoints: they need --dsn")
 	}
 	trust, err := app.site().InForce(ctx, opts.gov.trust) // none: verify with the keys the data carries
 	if err != nil {
@@ -122,11 +142,33 @@ func verifyExportFile(ctx context.Context, app *App, path string, trust *governa
 // registered sites' signed pushes (exit 6 on the first failure, naming
 // site and event), then the synced runs' and findings' columns against
 // the records they derive from: values that differ are listed, exit 6
-// (docs/sync.md "What audit verify checks"). Where the database --db names
+// (docs/sync.md "What audit verify checks"); then the sync checkpoints,
+// against --key and --max-sync-age when given. Where the database --db names
 // exists, it also checks that PostgreSQL still holds the last audit event
 // and every run that database sent (docs/sync.md "A chain cut at its end").
-func runAuditVerifyPostgres(ctx context.Context, app *App, dsn string) error {
-	c := sync.AuditCommand{DSN: dsn, Tenant: app.Global.Tenant, Sealed: app.Global.Sealed}
+func runAuditVerifyPostgres(ctx context.Context, app *App, opts *auditVerifyOptions) error {
+	c := sync.AuditCommand{DSN: opts.dsn, Tenant: app.Global.Tenant, Sealed: app.Global.Sealed}
+	c.Checkpoints.Now = time.Now()
+	if opts.maxAge != "" && (len(opts.keys) > 0 || opts.changed("max-sync-age")) { // a configured age without --key: not checked, and said so
+		if len(opts.keys) == 0 {
+			return fail.New(fail.Invalid, "--max-sync-age needs --key: only a checkpoint signed by a key you trust says when a site last synced")
+		}
+		d, err := parseAge("--max-sync-age", opts.maxAge)
+		if err != nil {
+			return err
+		}
+		if d <= 0 {
+			return fail.New(fail.Invalid, "--max-sync-age must be positive")
+		}
+		c.Checkpoints.MaxAge = d
+	}
+	if len(opts.keys) > 0 {
+		keys, err := governance.TrustedKeys(ctx, opts.keys, app.existingStore(ctx))
+		if err != nil {
+			return err
+		}
+		c.Checkpoints.Keys = keys
+	}
 	if fileExists(app.Global.DB) {
 		c.Local = func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) }
 	}

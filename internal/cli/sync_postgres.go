@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +48,11 @@ key (--sign-key), which signs every batch, and with the role it is
 registered to; a database claiming a registered site's id without them is
 refused (exit 6), by stella and by PostgreSQL.
 
+Every sync ends by recording a checkpoint: the head of this site's audit
+chain in PostgreSQL and the time, signed with --sign-key when given, so
+that ` + "`stella audit verify --dsn --key PUB`" + ` can tell a chain cut at its end
+(docs/sync.md "A chain cut at its end").
+
 Tables, in the order they are sent:
 ` + wrapList(sync.TableNames(), 76),
 		Args: noArgs,
@@ -67,7 +73,7 @@ Tables, in the order they are sent:
 
 func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions, _ []string) error {
 	c := opts.cmd
-	c.Sealed, c.Info, c.DSN = app.Global.Sealed, app.infof, opts.dsn
+	c.Sealed, c.Info, c.DSN, c.Now = app.Global.Sealed, app.infof, opts.dsn, time.Now()
 	if c.DSN == "" {
 		c.DSN = app.Getenv("STELLA_PG_DSN")
 	}

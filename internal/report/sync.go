@@ -26,8 +26,18 @@ func SyncPushed(w io.Writer, rep *sync.Report, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	if c := rep.Checkpoint; c != nil {
+		printf(w, "checkpoint: event %d (%s) at %s, %s\n", c.Seq, c.EventHash, c.SyncedAt, checkpointSigner(c.KeyID))
+	}
 	_, err := printLine(w, rep.Summary())
 	return err
+}
+
+func checkpointSigner(keyID string) string {
+	if keyID == "" {
+		return "unsigned (no --sign-key)"
+	}
+	return "signed by " + keyID
 }
 
 // SyncRegistered writes the site `sync register` registered.
@@ -56,6 +66,9 @@ func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
 	printf(w, "audit chains of tenant %s in postgres %s: %s (%d events from %d sites)\n",
 		rep.Tenant, rep.Server, verdict, rep.Events(), len(rep.Chains))
 	if len(rep.Chains) == 0 {
+		if err := syncCheckpoints(w, rep.Checkpoints); err != nil {
+			return err
+		}
 		return syncTail(w, rep.Tail)
 	}
 	cols := []any{"SITE", "LABEL", "EVENTS", "HEAD"}
@@ -74,10 +87,39 @@ func SyncAuditVerified(w io.Writer, rep *sync.AuditReport, o Options) error {
 	if err := t.Render(); err != nil {
 		return err
 	}
+	if err := syncCheckpoints(w, rep.Checkpoints); err != nil {
+		return err
+	}
 	if err := syncTail(w, rep.Tail); err != nil {
 		return err
 	}
 	return syncRows(w, rep, o)
+}
+
+// syncCheckpoints writes what the sync checkpoints showed, per site, and
+// what could not be checked (docs/sync.md "A chain cut at its end").
+func syncCheckpoints(w io.Writer, cc *sync.CheckpointCheck) error {
+	if cc == nil {
+		return nil
+	}
+	for _, s := range cc.Sites {
+		line := fmt.Sprintf("sync checkpoints of site %s: %d, each held by its chain", s.Site, s.Checkpoints)
+		switch {
+		case s.Latest != nil:
+			line += fmt.Sprintf("; %d signed by a key given, the latest at %s (event %d, key %s)", s.Signed, s.Latest.SyncedAt, s.Latest.Seq, s.Latest.KeyID)
+			if cc.MaxAge != "" {
+				line += ", within --max-sync-age " + cc.MaxAge
+			}
+		case len(cc.Keys) > 0:
+			line += "; none signed by a key given"
+		}
+		printLine(w, line)
+	}
+	if cc.Reason != "" {
+		_, err := printf(w, "sync checkpoints: NOT checked: %s\n", cc.Reason)
+		return err
+	}
+	return nil
 }
 
 // syncTail writes whether PostgreSQL still holds what the local database

@@ -28,7 +28,21 @@ func TestSyncAuditVerified(t *testing.T) {
 	unchecked.Tail = &sync.TailCheck{Reason: "no local database"}
 	held.Tail = &sync.TailCheck{Checked: true, Site: "s1", Seq: 4, Hash: "sha256:h", Held: 4, Runs: 2, MissingRuns: []string{}}
 	cut.Tail = &sync.TailCheck{Checked: true, Site: "s1", Seq: 7, Hash: "sha256:k", Held: 4, Runs: 3, Pruned: 1, MissingRuns: []string{"run:c"}}
+	signed, nokey := *ok, *ok
+	signed.Checkpoints = &sync.CheckpointCheck{Keys: []string{"sha256:k"}, MaxAge: "1h0m0s", Sites: []sync.SiteCheckpoints{
+		{Site: "s1", Checkpoints: 3, Signed: 2, Latest: &sync.SyncCheckpoint{Seq: 4, EventHash: "sha256:h", SyncedAt: "2026-12-06T07:00:00Z", KeyID: "sha256:k"}},
+		{Site: "s2", Checkpoints: 1}}, Reason: "no sync checkpoint signed by a key given for site s2: the end of its chain is not checked"}
+	nokey.Checkpoints = &sync.CheckpointCheck{Keys: []string{}, Sites: []sync.SiteCheckpoints{{Site: "s1", Checkpoints: 3}}, Reason: "no --key"}
 	checkRenders(t, []renderCase{
+		{"signed checkpoints", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &signed, Options{}) },
+			chains + "sync checkpoints of site s1: 3, each held by its chain; 2 signed by a key given, the latest at 2026-12-06T07:00:00Z (event 4, key sha256:k), within --max-sync-age 1h0m0s\n" +
+				"sync checkpoints of site s2: 1, each held by its chain; none signed by a key given\n" +
+				"sync checkpoints: NOT checked: no sync checkpoint signed by a key given for site s2: the end of its chain is not checked\n" +
+				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},
+		{"checkpoints without a key", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &nokey, Options{}) },
+			chains + "sync checkpoints of site s1: 3, each held by its chain\n" +
+				"sync checkpoints: NOT checked: no --key\n" +
+				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},
 		{"unchecked", func(w *bytes.Buffer) error { return SyncAuditVerified(w, &unchecked, Options{}) },
 			chains + "end of the chains: NOT checked: no local database\n" +
 				"synced 2 runs and 5 findings: every column agrees with the signed records\n"},

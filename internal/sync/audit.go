@@ -33,6 +33,16 @@ type AuditReport struct {
 	// against what the local database sent (checkTail); Tail.Reason says
 	// why it was not made.
 	Tail *TailCheck `json:"tail"`
+	// Checkpoints is what the sync checkpoints showed (verifyCheckpoints).
+	Checkpoints *CheckpointCheck `json:"checkpoints"`
+}
+
+// AuditOptions are what VerifyAudit checks beyond PostgreSQL itself.
+type AuditOptions struct {
+	// Local is the database of a site that synced there, opened on the
+	// tenant verified (checkTail); nil when none is at hand.
+	Local *store.Store
+	CheckpointOptions
 }
 
 // AuditChain is one site's verified audit chain.
@@ -78,11 +88,11 @@ const noLocal = "no local database that synced here (--db): events and runs dele
 // and findings from the signed content they derive from (verifyRows). The
 // first broken link is a fail.Integrity error naming the site and the
 // event; values that differ are a fail.Integrity error too, with the
-// report listing each (table, row, column, expected, got). With local, the
-// database of a site that synced there (opened on tenant), it also checks
-// that PostgreSQL still holds what that site sent (checkTail); without,
-// the report says that was not checked.
-func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry, local *store.Store) (*AuditReport, error) {
+// report listing each (table, row, column, expected, got). Then the sync
+// checkpoints (verifyCheckpoints) and, with o.Local, the database of a site
+// that synced there (opened on tenant), that PostgreSQL still holds what
+// that site sent (checkTail); the report says what could not be checked.
+func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry, o AuditOptions) (*AuditReport, error) {
 	srv, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
@@ -92,13 +102,13 @@ func VerifyAudit(ctx context.Context, dsn, tenant string, r Retry, local *store.
 	}
 	var rep *AuditReport
 	err = srv.withConn(ctx, r, func(conn *pgx.Conn) (err error) {
-		rep, err = verifyAudit(ctx, conn, srv, tenant, local)
+		rep, err = verifyAudit(ctx, conn, srv, tenant, o)
 		return err
 	})
 	return rep, err
 }
 
-func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string, local *store.Store) (*AuditReport, error) {
+func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string, o AuditOptions) (*AuditReport, error) {
 	v, err := schemaVersion(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -156,9 +166,12 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	if err := verifyRows(ctx, conn, tenant, v, rc); err != nil {
 		return rep, err
 	}
-	if local == nil {
+	if err := verifyCheckpoints(ctx, conn, srv, rep, v, o.CheckpointOptions); err != nil {
+		return rep, err
+	}
+	if o.Local == nil {
 		rep.Tail = &TailCheck{MissingRuns: []string{}, Reason: noLocal}
-	} else if err := checkTail(ctx, conn, srv, rep, local); err != nil {
+	} else if err := checkTail(ctx, conn, srv, rep, o.Local); err != nil {
 		return rep, err
 	}
 	if rep.Differ > 0 {

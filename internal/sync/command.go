@@ -100,6 +100,9 @@ type AuditCommand struct {
 	// Local, when set, opens the database of the site that synced there
 	// (checkTail); nil when there is none at hand.
 	Local func(context.Context) (*store.Store, error)
+	// Checkpoints are the keys and freshness the sync checkpoints are
+	// checked against (--key, --max-sync-age; verifyCheckpoints).
+	Checkpoints CheckpointOptions
 }
 
 // Run verifies the tenant's audit chains and push records in PostgreSQL
@@ -108,14 +111,14 @@ func (c *AuditCommand) Run(ctx context.Context) (*AuditReport, error) {
 	if c.Sealed {
 		return nil, sealed("audit verify --dsn")
 	}
-	var local *store.Store
+	o := AuditOptions{CheckpointOptions: c.Checkpoints}
 	if c.Local != nil {
 		st, err := c.Local(ctx)
 		if err != nil {
 			return nil, err
 		}
 		defer st.Close()
-		local = st
+		o.Local = st
 	}
-	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{}, local)
+	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{}, o)
 }

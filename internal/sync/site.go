@@ -114,15 +114,7 @@ func (p *pusher) signPush(ctx context.Context, tx pgx.Tx, t *table, after, last 
 		pred.AuditHead = &AuditHead{Seq: e.Seq, Hash: e.EventHash}
 	}
 	name := fmt.Sprintf("%s/%s/%s@%d", p.tenant, p.site, t.name, last)
-	payload, err := attest.NewStatement(PushPredicateType, []attest.Subject{attest.SubjectOf(name, pred.RowsDigest)}, pred)
-	if err != nil {
-		return err
-	}
-	env, err := attest.Sign(ctx, attest.PayloadType, payload, p.o.Key)
-	if err != nil {
-		return err
-	}
-	eb, err := attest.MarshalEnvelope(env)
+	eb, err := signStatement(ctx, PushPredicateType, attest.SubjectOf(name, pred.RowsDigest), pred, p.o.Key)
 	if err != nil {
 		return err
 	}
@@ -132,6 +124,20 @@ func (p *pusher) signPush(ctx context.Context, tx pgx.Tx, t *table, after, last 
 		SET key_id = EXCLUDED.key_id, envelope = EXCLUDED.envelope, pushed_by = current_user, pushed_at = now(), txid = txid_current()`,
 		p.tenant, p.site, t.name, last, p.o.Key.ID, eb)
 	return err
+}
+
+// signStatement signs an in-toto statement about subject with key and
+// returns its DSSE envelope.
+func signStatement(ctx context.Context, predicateType string, subject attest.Subject, pred any, key *attest.Key) ([]byte, error) {
+	payload, err := attest.NewStatement(predicateType, []attest.Subject{subject}, pred)
+	if err != nil {
+		return nil, err
+	}
+	env, err := attest.Sign(ctx, attest.PayloadType, payload, key)
+	if err != nil {
+		return nil, err
+	}
+	return attest.MarshalEnvelope(env)
 }
 
 // governanceTables are the tables whose rows PostgreSQL accepts only with

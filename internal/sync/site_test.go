@@ -226,7 +226,7 @@ func TestSiteIdentity(t *testing.T) {
 	if after := pgState(t, conn); after != before {
 		t.Fatalf("PostgreSQL changed:\n%s\nwas\n%s", after, before)
 	}
-	ar, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	ar, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestSiteIdentity(t *testing.T) {
 		t.Fatalf("the old key after rotation: %v", err)
 	}
 	mustPush(t, b, dsnB, Options{Key: keyB2})
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); err != nil {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); err != nil {
 		t.Fatalf("pushes under the retired key and the new one: %v", err)
 	}
 
@@ -307,7 +307,7 @@ func TestSiteIdentity(t *testing.T) {
 		VALUES ('acme', $1, 'lessons', 999999, $2, '{"payloadType":"x","payload":"eA==","signatures":[{"keyid":"k","sig":"eA=="}]}')`, siteB, keyB2.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "push of lessons up to 999999: not signed by the site's registered key") {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "push of lessons up to 999999: not signed by the site's registered key") {
 		t.Fatalf("a forged push record: %v", err)
 	}
 
@@ -320,7 +320,7 @@ func TestSiteIdentity(t *testing.T) {
 		ALTER TABLE policy.audit_events ENABLE TRIGGER USER`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "site "+siteB+": push of audit_events") ||
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "site "+siteB+": push of audit_events") ||
 		!strings.Contains(err.Error(), `; PostgreSQL holds ""`) {
 		t.Fatalf("the tail of B's audit chain deleted: %v", err)
 	}
@@ -331,7 +331,7 @@ func TestSiteIdentity(t *testing.T) {
 		ALTER TABLE policy.governance_statements ENABLE TRIGGER USER`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "(policy.approved by alice): its public key is") {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "(policy.approved by alice): its public key is") {
 		t.Fatalf("a statement's key swapped: %v", err)
 	}
 }

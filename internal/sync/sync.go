@@ -21,8 +21,10 @@
 // arrive from several sites: the same key with the same content is kept
 // once; the same key with different content is an integrity failure and
 // nothing of that batch is written. Audit events are checked link by link
-// before they are sent, and the copy in PostgreSQL can be verified again
-// (VerifyAudit).
+// before they are sent, each sync ends with a checkpoint of the head it
+// left (signed with the site key), and the copy in PostgreSQL can be
+// verified again (VerifyAudit), against the checkpoints and, where it is at
+// hand, the database that sent it (docs/sync.md "A chain cut at its end").
 package sync
 
 import (
@@ -32,6 +34,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -61,6 +64,10 @@ type Options struct {
 	// registered site must push with its registered key (docs/sync.md
 	// "Site identity"); an unregistered one may push without.
 	Key *attest.Key
+	// Now is the sync's time, from the CLI's clock: its checkpoint records
+	// it (docs/sync.md "A chain cut at its end"); zero: the clock when the
+	// sync starts.
+	Now time.Time
 	// Progress, when set, is called after each committed batch.
 	Progress func(Progress)
 
@@ -87,6 +94,9 @@ type Report struct {
 	Schema       int           `json:"schema"` // after the sync (dry run: what it would be)
 	Tables       []TableReport `json:"tables"`
 	Warnings     []string      `json:"warnings"`
+	// Checkpoint is the head of the site's chain in PostgreSQL the sync
+	// recorded, signed with Options.Key when set; nil in a dry run.
+	Checkpoint *SyncCheckpoint `json:"checkpoint,omitempty"`
 }
 
 // TableReport is one table's part of a sync.
@@ -123,6 +133,9 @@ func Push(ctx context.Context, st *store.Store, o Options) (*Report, error) {
 		o.Batch = DefaultBatch
 	}
 	o.Retry = o.Retry.withDefaults()
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
 	srv, err := parseDSN(o.DSN)
 	if err != nil {
 		return nil, err
@@ -252,15 +265,17 @@ func (p *pusher) prepare(ctx context.Context) error {
 }
 
 // finish records the site and its label when this sync sent anything or
-// the site is new.
+// the site is new, then the sync's checkpoint.
 func (p *pusher) finish(ctx context.Context) error {
-	if p.known && p.rep.Sent() == 0 {
-		return nil
-	}
-	_, err := p.conn.Exec(ctx, `INSERT INTO policy.sites (site_id, label, stella_version) VALUES ($1, $2, $3)
+	if !p.known || p.rep.Sent() > 0 {
+		_, err := p.conn.Exec(ctx, `INSERT INTO policy.sites (site_id, label, stella_version) VALUES ($1, $2, $3)
 		ON CONFLICT (site_id) DO UPDATE SET label = EXCLUDED.label, stella_version = EXCLUDED.stella_version, last_sync_at = now()`,
-		p.site, p.o.Label, buildinfo.Version)
-	return err
+			p.site, p.o.Label, buildinfo.Version)
+		if err != nil {
+			return err
+		}
+	}
+	return p.checkpoint(ctx)
 }
 
 // cursor is a table's committed position in this site's change log.

@@ -280,7 +280,7 @@ func TestTwoSites(t *testing.T) {
 	if n := pgCount(t, conn, `SELECT count(*) FROM policy.exceptions WHERE exception_id = 'EX-1'`); n != 2 {
 		t.Fatalf("%d EX-1 rows", n)
 	}
-	audit, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, nil)
+	audit, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,7 +463,7 @@ func TestSchemaMigration(t *testing.T) {
 	if !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "newer stella") {
 		t.Fatalf("newer schema: %v", err)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); !fail.Is(err, fail.Invalid) {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Invalid) {
 		t.Fatalf("audit verify of a newer schema: %v", err)
 	}
 }
@@ -528,11 +528,11 @@ func TestTenantIsolation(t *testing.T) {
 	}
 
 	// Audit verification is per tenant too.
-	ag, err := VerifyAudit(ctx, dsn, "globex", Retry{}, nil)
+	ag, err := VerifyAudit(ctx, dsn, "globex", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	aa, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	aa, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -570,7 +570,7 @@ func TestAuditVerify(t *testing.T) {
 	st, path := newSite(t, "acme")
 	populate(t, st, "payments")
 	rep := mustPush(t, st, dsn, Options{Batch: 2})
-	audit, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	audit, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -581,11 +581,11 @@ func TestAuditVerify(t *testing.T) {
 	if _, err := conn.Exec(ctx, `UPDATE policy.audit_events SET actor = 'mallory' WHERE seq = 2`); err != nil {
 		t.Fatal(err)
 	}
-	_, err = VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	_, err = VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "event 2") || !strings.Contains(err.Error(), rep.Site) {
 		t.Fatalf("edited row: %v", err)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "nobody", Retry{}, nil); err != nil {
+	if _, err := VerifyAudit(ctx, dsn, "nobody", Retry{}, AuditOptions{}); err != nil {
 		t.Fatalf("a tenant without events: %v", err)
 	}
 
@@ -933,7 +933,7 @@ func TestAuditVerifyRows(t *testing.T) {
 	st, _ := newSite(t, "acme")
 	populate(t, st, "payments")
 	mustPush(t, st, dsn, Options{})
-	clean, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	clean, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -964,7 +964,7 @@ func TestAuditVerifyRows(t *testing.T) {
 	}
 	var reports [2][]byte
 	for i := range reports {
-		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "not what the signed records say") {
 			t.Fatalf("edited rows: %v", err)
 		}
@@ -1036,13 +1036,13 @@ func TestUncheckedColumn(t *testing.T) {
 	if n := pgCount(t, conn, `SELECT count(*) FROM policy.runs WHERE tenant = 'acme' AND unchecked = 0`); n != 2 {
 		t.Fatalf("%d synced runs carry their records' unchecked 0", n)
 	}
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); err != nil {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, `UPDATE policy.runs SET unchecked = 9 WHERE tenant = 'acme'`); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if !fail.Is(err, fail.Integrity) || rep.Differ != 2 || rep.Mismatches[0].Column != "unchecked" ||
 		rep.Mismatches[0].Expected != "0" || rep.Mismatches[0].Got != "9" {
 		t.Fatalf("edited unchecked: %v %+v", err, rep)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/pgtest"
 	"github.com/stella-policy/stella/internal/store"
@@ -48,7 +50,7 @@ func TestAuditVerifyTail(t *testing.T) {
 	conn := pgConnect(t, dsn)
 
 	// Healthy: everything this database sent is there.
-	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st)
+	rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,29 +59,23 @@ func TestAuditVerifyTail(t *testing.T) {
 		t.Fatalf("healthy tail %+v", tc)
 	}
 	// Without the local database, nothing is claimed about the end.
-	rep, err = VerifyAudit(ctx, dsn, "acme", Retry{}, nil)
+	rep, err = VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if err != nil || rep.Tail.Checked || !strings.Contains(rep.Tail.Reason, "cannot be detected from PostgreSQL alone") {
 		t.Fatalf("without local: %v %+v", err, rep.Tail)
 	}
 
-	cut := func(t *testing.T, sql string, args ...any) {
-		t.Helper()
-		if _, err := conn.Exec(ctx, sql, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cut := func(t *testing.T, sql string, args ...any) { t.Helper(); mustExec(t, conn, sql, args...) }
 	snapshot := func(t *testing.T) {
 		t.Helper()
-		for _, tb := range []string{"audit_events", "runs", "findings"} {
-			if _, err := conn.Exec(ctx, `CREATE TABLE policy.saved_`+tb+` AS SELECT * FROM policy.`+tb); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if _, err := conn.Exec(ctx, `DELETE FROM policy.`+tb+`; INSERT INTO policy.`+tb+` SELECT * FROM policy.saved_`+tb+`; DROP TABLE policy.saved_`+tb); err != nil {
-					t.Fatal(err)
-				}
-			})
-		}
+		saveTables(t, conn, "audit_events", "runs", "findings", "sync_checkpoints")
+	}
+	// The sync checkpoints record each sync's head: an attacker who is the
+	// schema owner deletes those at or after the cut too.
+	dropCheckpoints := func(t *testing.T, from int64) {
+		t.Helper()
+		cut(t, `SET session_replication_role = replica`)
+		cut(t, `DELETE FROM policy.sync_checkpoints WHERE source_site = $1 AND seq >= $2`, site, from)
+		cut(t, `SET session_replication_role = DEFAULT`)
 	}
 
 	t.Run("events and runs", func(t *testing.T) {
@@ -87,12 +83,17 @@ func TestAuditVerifyTail(t *testing.T) {
 		cut(t, `DELETE FROM policy.audit_events WHERE tenant = 'acme' AND source_site = $1 AND seq > $2`, site, first)
 		cut(t, `DELETE FROM policy.findings WHERE run_id = $1`, late)
 		cut(t, `DELETE FROM policy.runs WHERE run_id = $1`, late)
+		// The second sync's checkpoint still names the deleted head.
+		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "the sync checkpoint of") {
+			t.Fatalf("cut with its checkpoint: %v", err)
+		}
+		dropCheckpoints(t, first+1)
 		// PostgreSQL alone: a shorter chain that verifies.
-		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); err != nil {
+		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); err != nil {
 			t.Fatalf("PostgreSQL alone: %v", err)
 		}
-		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st)
-		if !fail.Is(err, fail.Integrity) || !rep.Tail.Cut() || rep.Tail.Held != first || !slices.Equal(rep.Tail.MissingRuns, []string{late}) {
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
+		if !fail.Is(err, fail.Integrity) || rep.Tail == nil || !rep.Tail.Cut() || rep.Tail.Held != first || !slices.Equal(rep.Tail.MissingRuns, []string{late}) {
 			t.Fatalf("cut: %v %+v", err, rep.Tail)
 		}
 		for _, want := range []string{"site " + site, "its audit chain ends at event", "1 of the 3 runs this database sent is missing: " + late} {
@@ -105,8 +106,9 @@ func TestAuditVerifyTail(t *testing.T) {
 	t.Run("events only", func(t *testing.T) {
 		snapshot(t)
 		cut(t, `DELETE FROM policy.audit_events WHERE tenant = 'acme' AND source_site = $1 AND seq = $2`, site, head.Seq)
-		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st)
-		if !fail.Is(err, fail.Integrity) || rep.Tail.Held != head.Seq-1 || len(rep.Tail.MissingRuns) != 0 ||
+		dropCheckpoints(t, head.Seq)
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
+		if !fail.Is(err, fail.Integrity) || rep.Tail == nil || rep.Tail.Held != head.Seq-1 || len(rep.Tail.MissingRuns) != 0 ||
 			!strings.Contains(err.Error(), "event "+strconv.FormatInt(head.Seq, 10)+" is deleted") {
 			t.Fatalf("events cut: %v %+v", err, rep.Tail)
 		}
@@ -116,8 +118,8 @@ func TestAuditVerifyTail(t *testing.T) {
 		snapshot(t)
 		cut(t, `DELETE FROM policy.findings WHERE run_id = $1`, late)
 		cut(t, `DELETE FROM policy.runs WHERE run_id = $1`, late)
-		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st)
-		if !fail.Is(err, fail.Integrity) || rep.Tail.Held != head.Seq || !slices.Equal(rep.Tail.MissingRuns, []string{late}) {
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
+		if !fail.Is(err, fail.Integrity) || rep.Tail == nil || rep.Tail.Held != head.Seq || !slices.Equal(rep.Tail.MissingRuns, []string{late}) {
 			t.Fatalf("runs cut: %v %+v", err, rep.Tail)
 		}
 	})
@@ -139,10 +141,14 @@ func TestAuditVerifyTail(t *testing.T) {
 			t.Fatal(err)
 		}
 		cut(t, `UPDATE policy.audit_events SET actor = 'mallory', event_hash = $3 WHERE tenant = 'acme' AND source_site = $1 AND seq = $2`, site, head.Seq, h)
-		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, nil); err != nil {
+		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "(rewritten from there)") {
+			t.Fatalf("rewritten with its checkpoint: %v", err)
+		}
+		dropCheckpoints(t, head.Seq)
+		if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); err != nil {
 			t.Fatalf("PostgreSQL alone: %v", err)
 		}
-		_, err = VerifyAudit(ctx, dsn, "acme", Retry{}, st)
+		_, err = VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
 		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "this database sent audit event "+strconv.FormatInt(head.Seq, 10)+" as "+head.EventHash+"; PostgreSQL holds "+h) {
 			t.Fatalf("rewritten end: %v", err)
 		}
@@ -152,14 +158,14 @@ func TestAuditVerifyTail(t *testing.T) {
 	t.Run("edited event", func(t *testing.T) {
 		snapshot(t)
 		cut(t, `UPDATE policy.audit_events SET actor = 'mallory' WHERE tenant = 'acme' AND source_site = $1 AND seq = 2`, site)
-		_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st)
+		_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
 		if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "audit chain broken at event 2") {
 			t.Fatalf("edited: %v", err)
 		}
 	})
 
 	// Restored, the database verifies again.
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, st); err != nil {
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st}); err != nil {
 		t.Fatalf("after the subtests: %v", err)
 	}
 }
@@ -172,8 +178,29 @@ func TestAuditVerifyTailNeverSynced(t *testing.T) {
 	populate(t, a, "payments")
 	mustPush(t, a, dsn, Options{})
 	b, _ := newSite(t, "acme")
-	rep, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, b)
+	rep, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, AuditOptions{Local: b})
 	if err != nil || rep.Tail.Checked || !strings.Contains(rep.Tail.Reason, "never synced tenant acme to this PostgreSQL database") {
 		t.Fatalf("%v %+v", err, rep.Tail)
+	}
+}
+
+func mustExec(t *testing.T, conn *pgx.Conn, sql string, args ...any) {
+	t.Helper()
+	if _, err := conn.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// saveTables copies tables of schema policy and puts them back when the
+// test ends (triggers off, as the schema owner can).
+func saveTables(t *testing.T, conn *pgx.Conn, tables ...string) {
+	t.Helper()
+	for _, tb := range tables {
+		mustExec(t, conn, `CREATE TABLE policy.saved_`+tb+` AS SELECT * FROM policy.`+tb)
+		t.Cleanup(func() {
+			mustExec(t, conn, `SET session_replication_role = replica; DELETE FROM policy.`+tb+`;
+				INSERT INTO policy.`+tb+` SELECT * FROM policy.saved_`+tb+`; DROP TABLE policy.saved_`+tb+`;
+				SET session_replication_role = DEFAULT`)
+		})
 	}
 }
