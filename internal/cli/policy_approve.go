@@ -25,8 +25,11 @@ func newPolicyApproveCmd(app *App) *cobra.Command {
 The approver acknowledges that the simulation and determinism checks were
 reviewed (--ack-simulation, --ack-determinism: both required and recorded),
 explains the decision (--note) and may attach evidence files (kept in the
-database by digest). The version becomes approved when approvals by distinct
-principals reach governance.quorum (default 1).
+database by digest). The approval approves the open submission round: it
+signs the digest of the policy.submitted statement it approves
+(docs/governance.md "Submission rounds"), and counts only while that round
+is open. The version becomes approved when approvals of the round by
+distinct principals reach governance.quorum (default 1).
 
 Refused with exit 3: without policy:approve, by the version's author or
 submitter (separation of duties), a second approval by the same principal,

@@ -21,8 +21,9 @@ func newPolicyReviewCmd(app *App) *cobra.Command {
 		Short: "Comment on a version, or send it back to draft (policy:review)",
 		Long: `Record a signed review comment on the latest version of P-n (or version v).
 With --request-changes the comment is the change asked for: a submitted or
-approved (not yet active) version returns to draft, its approvals stop
-counting, and it must be submitted again.`,
+approved (not yet active) version returns to draft and its submission round
+closes (the statement names it): the round's approvals stop counting, and
+a new submission — even of the same IR — needs approvals of its own.`,
 		Args: exactArgs(1),
 		RunE: runE(app, opts, runPolicyReview),
 	}

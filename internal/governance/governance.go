@@ -7,13 +7,14 @@
 // the verification of approvals wherever they travel, and the audit log's
 // verification and signed export.
 //
-// Every transition is an in-toto statement (predicate governance@1) signed
-// by the acting principal's key in a DSSE envelope, stored in the store and
-// referenced by digest from the hash-chained audit event that records it.
-// States are what the signed statements add up to: approvals are counted
-// by verifying their signatures against the trust config in force, so an
-// approval by a key the site does not trust never counts, here or after a
-// bundle import. Refusals are fail.Governance errors wrapping a *Refusal
+// Every transition is an in-toto statement (predicate governance@2; @1 is
+// still read) signed by the acting principal's key in a DSSE envelope,
+// stored in the store and referenced by digest from the hash-chained audit
+// event that records it. States are what the signed statements add up to:
+// approvals are counted by verifying their signatures against the trust
+// config in force, and only approvals of the open submission round count,
+// so an approval by a key the site does not trust, or of a round that was
+// sent back, never counts, here or after a bundle import. Refusals are fail.Governance errors wrapping a *Refusal
 // that names the guard. docs/governance.md is the user's guide.
 package governance
 
