@@ -146,7 +146,7 @@ func Evaluate(ctx context.Context, req Request) (*Result, error) {
 		}
 	}
 
-	w = prog.excs.expiredInScope(findings)
+	w = prog.excs.scopeWarnings(findings)
 	warnings = append(warnings, w...)
 	notices = append(notices, w...)
 

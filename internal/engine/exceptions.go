@@ -229,18 +229,16 @@ func exceptionRef(x *exception) *ExceptionRef {
 		Owner: e.Owner, Expires: e.Expires, Justification: e.Justification}
 }
 
-// expiredInScope warns about each exception that was skipped because it has
-// expired although it covers findings of this run: the waiver ended and what
-// it waived counts again.
-func (ix *exceptionIndex) expiredInScope(fs []Finding) []string {
-	skipped := make([]int, len(ix.xs))
-	expired := false
-	for i := range ix.xs {
-		expired = expired || ix.xs[i].state == excExpired
-	}
-	if !expired {
+// scopeWarnings warns about each exception that was skipped because it has
+// expired although it covers findings of this run — the waiver ended and
+// what it waived counts again — and, in one line, about the exceptions in
+// force that cover no finding of it: a misspelt id or purl waives nothing,
+// and the user must not believe it does (docs/dsl.md "Exceptions").
+func (ix *exceptionIndex) scopeWarnings(fs []Finding) []string {
+	if len(ix.xs) == 0 {
 		return nil
 	}
+	covered := make([]int, len(ix.xs))
 	var buf []int
 	var ids []string
 	for i := range fs {
@@ -249,17 +247,29 @@ func (ix *exceptionIndex) expiredInScope(fs []Finding) []string {
 		comp := model.Component{Purl: f.Purl}
 		buf = ix.candidates(ids, buf)
 		for _, k := range buf {
-			if ix.xs[k].state == excExpired && scopeMatch(&ix.xs[k], ids, &comp) > 0 {
-				skipped[k]++
+			if (ix.xs[k].state == excExpired || ix.xs[k].state == "") && scopeMatch(&ix.xs[k], ids, &comp) > 0 {
+				covered[k]++
 			}
 		}
 	}
-	var out []string
-	for k, n := range skipped {
-		if n > 0 {
-			e := ix.xs[k].e
-			out = append(out, "exception "+e.ID+" expired "+e.Expires+" and was not applied to "+text.Count(n, "finding", "findings")+" it covers")
+	var out, unused []string
+	for k, n := range covered {
+		switch x := &ix.xs[k]; {
+		case x.state == excExpired && n > 0:
+			out = append(out, "exception "+x.e.ID+" expired "+x.e.Expires+" and was not applied to "+text.Count(n, "finding", "findings")+" it covers")
+		case x.state == "" && n == 0:
+			unused = append(unused, x.e.ID)
 		}
+	}
+	switch {
+	case len(unused) == 1:
+		out = append(out, "exception "+unused[0]+" is in force but covers no finding of this run: check its vulns and purls")
+	case len(unused) > 1:
+		out = append(out, itoa(len(unused))+" exceptions are in force but cover no finding of this run: "+
+			strings.Join(text.First(unused, mostUnused), ", ")+"; check their vulns and purls")
 	}
 	return out
 }
+
+// mostUnused is how many exceptions covering nothing a warning names.
+const mostUnused = 5

@@ -141,6 +141,14 @@ func TestExceptionExpiryWarnings(t *testing.T) {
 		{"expired at the evaluation time", []model.Exception{exc("E1", "2025-06-01T00:00:00Z", "GHSA-a")},
 			[]string{"exception E1 expired 2025-06-01T00:00:00Z and was not applied to 1 finding it covers"}},
 		{"expired, covering nothing of this run: quiet", []model.Exception{exc("E1", "2025-05-31T00:00:00Z", "GHSA-zzz")}, nil},
+		// A waiver in force that covers nothing (a misspelt id or purl)
+		// waives nothing: the user must not believe it does.
+		{"in force, covering nothing of this run", []model.Exception{exc("E1", "2025-12-01T00:00:00Z", "GHSA-zzz")},
+			[]string{"exception E1 is in force but covers no finding of this run: check its vulns and purls"}},
+		{"in force, a purl matching nothing", []model.Exception{withPurls(exc("E1", "2025-12-01T00:00:00Z", "GHSA-a"), "pkg:npm/aa"),
+			withPurls(exc("E2", "2025-12-01T00:00:00Z"), "pkg:npm/b"), exc("E3", "2025-12-01T00:00:00Z", "CVE-0")},
+			[]string{"2 exceptions are in force but cover no finding of this run: E1, E3; check their vulns and purls"}},
+		{"not approved, covering nothing: quiet", []model.Exception{notApproved(exc("E1", "2025-12-01T00:00:00Z", "GHSA-zzz"))}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -153,6 +161,16 @@ func TestExceptionExpiryWarnings(t *testing.T) {
 			}
 		})
 	}
+}
+
+func withPurls(e model.Exception, purls ...string) model.Exception {
+	e.Purls = purls
+	return e
+}
+
+func notApproved(e model.Exception) model.Exception {
+	e.Status = "requested"
+	return e
 }
 
 // TestFreshnessAllRecords: when the inputs hold only a selection and a
