@@ -61,6 +61,9 @@ func (r *rounds) add(v *Verified) string {
 			r.closed[r.open] = "submitted again since"
 		}
 		r.open = v.Digest
+		if _, done := r.closed[v.Digest]; done {
+			r.open = "" // a request for changes that names it came first
+		}
 		r.subs = append(r.subs, v.Digest)
 	case ActionChangesRequested:
 		sub := p.Submission

@@ -342,6 +342,22 @@ func TestSubmissionRounds(t *testing.T) {
 	}
 }
 
+// TestSendBackBeforeItsSubmission: evidence whose order was lost may list
+// a request for changes before the submission it names; the round stays
+// closed.
+func TestSendBackBeforeItsSubmission(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := &PolicyRef{ID: "P-1", Version: 1, IRDigest: "sha256:" + strings.Repeat("3e", 32)}
+	sub := signAs(t, w, "alice", 2, &Predicate{Action: ActionSubmitted, Tenant: "default", Seq: 1, Policy: ref, Reviewers: []string{"bob"}})
+	d := canon.Digest(sub.Envelope)
+	back := signAs(t, w, "bob", 2, &Predicate{Action: ActionChangesRequested, Tenant: "default", Seq: 3, Policy: ref, Comment: "no", Submission: d})
+	ok := signAs(t, w, "carol", 2, &Predicate{Action: ActionApproved, Tenant: "default", Seq: 2, Policy: ref, Note: "ok", AckSimulation: true, AckDeterminism: true, Submission: d})
+	rep, err := VerifyApprovals(w.ctx, w.reg.Trust, 1, ref, []Signed{back, sub, ok})
+	if err != nil || rep.Approved || rep.Round != "" || len(rep.Rejected) != 1 || !strings.Contains(rep.Rejected[0].Reason, "bob sent it back") {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}
+
 // TestSubmissionField: governance@2 approvals and requests for changes
 // name a submission, nothing else does, and governance@1 has no such field.
 func TestSubmissionField(t *testing.T) {
