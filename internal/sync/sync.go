@@ -194,7 +194,8 @@ type pusher struct {
 	tenant string
 	conn   *pgx.Conn
 	rep    *Report
-	known  bool // the site is in policy.sites
+	known  bool   // the site is in policy.sites
+	cut    string // why this site's chain in PostgreSQL was found cut (checkCut); "" when it was not
 }
 
 func (p *pusher) close() {
@@ -261,6 +262,9 @@ func (p *pusher) prepare(ctx context.Context) error {
 	if err := p.checkFork(ctx); err != nil {
 		return err
 	}
+	if err := p.checkCut(ctx); err != nil {
+		return err
+	}
 	return p.conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM policy.sites WHERE site_id = $1)`, p.site).Scan(&p.known)
 }
 
@@ -319,6 +323,7 @@ func (p *pusher) table(ctx context.Context, t *table) error {
 	if err != nil {
 		return err
 	}
+	rescan = rescan || p.cut != "" && slices.Contains(resentAfterCut, t.name)
 	if !rescan {
 		tr.Cursor = c.seq
 	}

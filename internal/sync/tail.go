@@ -124,32 +124,76 @@ func checkTail(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRepor
 // lastSent reads the audit event at change log entry seq, the last one the
 // cursor says PostgreSQL committed.
 func lastSent(ctx context.Context, local *store.Store, seq int64, tc *TailCheck) error {
-	var page *store.ChangePage
-	if err := local.View(ctx, func(tx *store.Tx) (err error) {
-		page, err = tx.Changes(ctx, store.ChangeQuery{Table: "audit_events", After: seq - 1, Limit: 1})
-		return err
-	}); err != nil {
+	e, err := eventAt(ctx, local, tc.Site, seq)
+	if err != nil {
 		return err
 	}
-	if len(page.Changes) == 0 || page.Changes[0].Seq != seq || page.Changes[0].Values == nil {
+	if e == nil {
 		// Audit events are never deleted: a log without the entry is
 		// not the log that was synced.
 		return fail.New(fail.Integrity, "this database's sync cursor names change log entry %d of audit_events, which its log does not hold "+
 			"(the database was edited, or restored without its log); the end of the chain in PostgreSQL cannot be checked against it", seq)
 	}
-	conv, err := newConverter(tableNamed("audit_events"), tc.Site, page.Columns)
-	if err != nil {
+	tc.Seq, tc.Hash = e.Seq, e.EventHash
+	return nil
+}
+
+// eventAt returns the audit event of change log entry seq of site's store
+// st; nil when the log has no such entry of audit_events.
+func eventAt(ctx context.Context, st *store.Store, site string, seq int64) (*store.Event, error) {
+	var page *store.ChangePage
+	if err := st.View(ctx, func(tx *store.Tx) (err error) {
+		page, err = tx.Changes(ctx, store.ChangeQuery{Table: "audit_events", After: seq - 1, Limit: 1})
 		return err
+	}); err != nil {
+		return nil, err
+	}
+	if len(page.Changes) == 0 || page.Changes[0].Seq != seq || page.Changes[0].Values == nil {
+		return nil, nil
+	}
+	conv, err := newConverter(tableNamed("audit_events"), site, page.Columns)
+	if err != nil {
+		return nil, err
 	}
 	row, err := conv.convert(page.Changes[0].Values)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e, err := auditEvent(row)
-	if err != nil {
+	return &e, err
+}
+
+// resentAfterCut are the tables a sync sends again from the start after
+// it found this site's chain cut in PostgreSQL (checkCut): the deleted
+// events, and the runs, findings and statements deleted with them.
+var resentAfterCut = []string{"runs", "explains", "findings", "governance_statements", "audit_events"}
+
+// checkCut runs before a sync sends anything. PostgreSQL's cursor of
+// audit_events says which event this site sent last; when the site's chain
+// there ends before it, events were deleted there (docs/sync.md "A chain
+// cut at its end") and the cursors would never send them again. The sync
+// says so (a warning) and sends the tables of resentAfterCut again from
+// the start: what is there is unchanged, what was deleted comes back.
+func (p *pusher) checkCut(ctx context.Context) error {
+	if p.rep.Target == "" || p.cut != "" {
+		return nil
+	}
+	c, err := p.remoteCursor(ctx, p.conn, tableNamed("audit_events"), false)
+	if err != nil || c.seq == 0 {
 		return err
 	}
-	tc.Seq, tc.Hash = e.Seq, e.EventHash
+	e, err := eventAt(ctx, p.st, p.site, c.seq)
+	if err != nil || e == nil {
+		return err // no such entry here: diverged says so
+	}
+	var held int64
+	err = p.conn.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM policy.audit_events WHERE tenant = $1 AND source_site = $2`, p.tenant, p.site).Scan(&held)
+	if err != nil || held >= e.Seq {
+		return err
+	}
+	p.cut = fmt.Sprintf("PostgreSQL's audit chain of this site ends at event %d, but this site sent events up to %d there: they were deleted "+
+		"(docs/sync.md \"A chain cut at its end\"); sending %s again from the start", held, e.Seq, strings.Join(resentAfterCut, ", "))
+	p.rep.Warnings = append(p.rep.Warnings, p.cut)
 	return nil
 }
 

@@ -204,3 +204,38 @@ func saveTables(t *testing.T, conn *pgx.Conn, tables ...string) {
 		})
 	}
 }
+
+// TestSyncAfterCut: the next sync of a site whose chain was cut in
+// PostgreSQL says so and sends the deleted events, runs and findings
+// again; the chain is whole again.
+func TestSyncAfterCut(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	st, site, first, late := tailSite(t, dsn)
+	head := localHead(t, st)
+	conn := pgConnect(t, dsn)
+	mustExec(t, conn, `DELETE FROM policy.audit_events WHERE tenant = 'acme' AND source_site = $1 AND seq > $2`, site, first)
+	mustExec(t, conn, `DELETE FROM policy.findings WHERE run_id = $1`, late)
+	mustExec(t, conn, `DELETE FROM policy.runs WHERE run_id = $1`, late)
+	rep := mustPush(t, st, dsn, Options{})
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "ends at event "+strconv.FormatInt(first, 10)+", but this site sent events up to "+
+		strconv.FormatInt(head.Seq, 10)+" there: they were deleted") {
+		t.Fatalf("warnings %q", rep.Warnings)
+	}
+	if r := tableReport(t, rep, "audit_events"); r.Inserted != head.Seq-first || r.Unchanged != first {
+		t.Fatalf("audit_events %+v", r)
+	}
+	if r := tableReport(t, rep, "runs"); r.Inserted != 1 || r.Unchanged != 2 {
+		t.Fatalf("runs %+v", r)
+	}
+	if r := tableReport(t, rep, "findings"); r.Inserted != 1 {
+		t.Fatalf("findings %+v", r)
+	}
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st}); err != nil {
+		t.Fatal(err)
+	}
+	// And the sync after that is quiet again.
+	if rep := mustPush(t, st, dsn, Options{}); len(rep.Warnings) != 0 || rep.Sent() != 0 {
+		t.Fatalf("then: %q, %d sent", rep.Warnings, rep.Sent())
+	}
+}
