@@ -22,6 +22,11 @@ type VersionView struct {
 	Reviewers []string `json:"reviewers"`
 	Approvers []string `json:"approvers"` // approvals that count under the trust config in force
 	Quorum    int      `json:"quorum"`
+	// Round is the digest of the policy.submitted statement of the open
+	// submission round (docs/governance.md "Submission rounds"); NotCounted
+	// are the approvals that do not count, each with the reason.
+	Round      string     `json:"round,omitempty"`
+	NotCounted []Rejected `json:"notCounted,omitempty"`
 }
 
 // Versions lists every version of a policy, oldest first.
@@ -62,7 +67,7 @@ func (r *Registry) versionView(ctx context.Context, tx *store.Tx, l store.Lifecy
 	}
 	return VersionView{PolicyID: pv.PolicyID, Version: pv.Version, Name: pv.Name, State: effectiveState(l.State, rep), IRDigest: pv.IRDigest,
 		Author: pv.Author, CreatedAt: pv.CreatedAt, UpdatedAt: l.UpdatedAt, Reviewers: l.Reviewers, Approvers: rep.Approvers,
-		Quorum: rep.Quorum}, nil
+		Quorum: rep.Quorum, Round: rep.Round, NotCounted: rep.Rejected}, nil
 }
 
 // PolicyStatus is one policy as `policy status` shows it.
