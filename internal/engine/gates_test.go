@@ -246,3 +246,27 @@ func TestCostLimit(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestEPSSAliasGroup: an advisory whose alias group holds several scored
+// CVEs takes the highest score (docs/dsl.md "Signals and reachability"):
+// the finding is as likely to be exploited as its most exploited id, and
+// an epss_threshold gate must not pass it on the lower score of the CVE
+// that sorts first.
+func TestEPSSAliasGroup(t *testing.T) {
+	pol := policy(rule("noop", prio(1), band(ir.OpGe, ref("severity", "normalized"), "Critical"), warn("x")))
+	pol.Settings = []ir.Field{setting("epss_threshold", vnum("0.5"))}
+	fx := fixture{pol: pol,
+		pairs: []match.Pair{pairOf(component("pkg:npm/a@1", "1"), advisory("GHSA-a", "5.0", "CVE-2024-1", "CVE-2024-2"))},
+		inputs: model.Inputs{EPSS: &model.EPSS{Scores: []model.EPSSScore{
+			{CVE: "CVE-2024-1", Score: decimalOf("0.01"), Percentile: decimalOf("0.2")},
+			{CVE: "CVE-2024-2", Score: decimalOf("0.9"), Percentile: decimalOf("0.99")}}}},
+	}
+	res := fx.run(t)
+	s := res.Findings[0].Signals
+	if s.EPSS == nil || s.EPSS.String() != "0.9" || s.EPSSPercentile.String() != "0.99" || s.EPSSCVE != "CVE-2024-2" {
+		t.Fatalf("signals %+v", s)
+	}
+	if res.Gates[0].Name != GateEPSS || res.Gates[0].Outcome != GateWarn || res.Verdict != VerdictWarned {
+		t.Fatalf("gates %+v verdict %s", res.Gates, res.Verdict)
+	}
+}

@@ -83,12 +83,18 @@ func (x *signalIndex) lookup(f *findingInput, ids []string) {
 		kev := f.isKEV
 		f.sig.KEV = &kev
 	}
+	// The highest score of the alias group (the first id holding it on a
+	// tie): a finding is as likely to be exploited as its most exploited
+	// id (docs/dsl.md "Signals and reachability").
+	var best *model.EPSSScore
 	for _, id := range ids {
-		if e, ok := x.epss[strings.ToUpper(id)]; ok {
-			score, pct := e.Score, e.Percentile
-			f.sig.EPSS, f.sig.EPSSPercentile, f.sig.EPSSCVE = &score, &pct, e.CVE
-			break
+		if e, ok := x.epss[strings.ToUpper(id)]; ok && (best == nil || e.Score.Cmp(best.Score) > 0) {
+			best = e
 		}
+	}
+	if best != nil {
+		score, pct := best.Score, best.Percentile
+		f.sig.EPSS, f.sig.EPSSPercentile, f.sig.EPSSCVE = &score, &pct, best.CVE
 	}
 	f.reach, f.reachScope = nil, "none"
 	if x.reach == nil || f.comp.Purl == "" {
