@@ -158,3 +158,33 @@ func TestSyncCheckpointsOldSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSyncCheckpointsGrants: a sync role created before migration 9 (with
+// the grants of docs/sync.md "Tenants and access" then) may still push
+// after it, checkpoint included.
+func TestSyncCheckpointsGrants(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	conn := pgConnect(t, dsn)
+	if _, _, err := migrate(ctx, conn, checkpointsVersion-1); err != nil {
+		t.Fatal(err)
+	}
+	_, roleDSN := siteRole(t, dsn, "ci", "acme")
+	owner, _ := newSite(t, "acme")
+	if r := mustPush(t, owner, dsn, Options{}); r.SchemaBefore != checkpointsVersion-1 || r.Schema != checkpointsVersion {
+		t.Fatalf("schema %d → %d", r.SchemaBefore, r.Schema)
+	}
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	if r := mustPush(t, st, roleDSN, Options{}); r.Checkpoint == nil || r.Checkpoint.Seq == 0 {
+		t.Fatalf("checkpoint %+v", r.Checkpoint)
+	}
+	if n := pgCount(t, conn, `SELECT count(*) FROM policy.sync_checkpoints WHERE written_by <> current_user`); n != 1 {
+		t.Fatalf("%d checkpoints by the sync role", n)
+	}
+	// It may not remove one.
+	rc := pgConnect(t, roleDSN)
+	if _, err := rc.Exec(ctx, `DELETE FROM policy.sync_checkpoints`); err == nil {
+		t.Fatal("the sync role deleted checkpoints")
+	}
+}
