@@ -14,7 +14,7 @@ import (
 // encoding/json, whose result and errors are the reference (FuzzDecodeSBOM
 // holds the two to the same values).
 func DecodeSBOM(data []byte, s *model.SBOM) error {
-	p := &osvParser{b: data}
+	p := &osvParser{b: data, text: string(data)}
 	if p.sbom(s) {
 		if p.space(); p.i == len(p.b) {
 			return nil

@@ -2,12 +2,8 @@ package snapshot
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
-	"strings"
 	"unicode/utf8"
-
-	"github.com/stella-policy/stella/internal/canon"
 )
 
 // decodeIndex decodes an advisory index file. Every run from a snapshot or
@@ -37,31 +33,26 @@ func decodeIndex(b []byte, doc *IndexDoc, digests bool) error {
 }
 
 // scanIndex is decodeIndex's one pass; ok is false for any text not in
-// the canonical form, for which nothing is decoded.
+// the canonical form, for which nothing is decoded. The strings it
+// decodes (ids, digests, names) are parts of one copy of the text rather
+// than a copy each, and the packages' positions share one array.
 func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
-	s := &indexScan{b: b, ok: true, names: map[string]string{}}
+	s := &indexScan{b: b, text: string(b), ok: true, names: map[string]string{}}
 	s.lit(`{"advisories":[`)
-	// A version 3 index gives each record's digest (counted here to size
-	// the lists); they are gathered into one string that each record's
-	// digest is a part of: one allocation, not one a record.
-	n := bytes.Count(b, []byte(`{"digest":"`+canon.Prefix))
+	// Every record and package is an object: the count of "{" bounds the
+	// records (and, with the numbers of the packages, the positions).
+	n := bytes.Count(b, []byte("{"))
 	doc.Advisories = make([]Record, 0, n)
-	spans := make([][2]int, 0, n)
-	var text strings.Builder
-	if digests {
-		text.Grow(n * (len(canon.Prefix) + 2*sha256.Size))
-	}
+	s.ints = make([]int, 0, n+bytes.Count(b, []byte(",")))
 	for s.ok && !s.peek(']') {
 		if len(doc.Advisories) > 0 {
 			s.lit(",")
 		}
 		var r Record
-		var span [2]int
 		if s.ok && bytes.HasPrefix(s.b[s.i:], []byte(`{"digest":`)) { // version 3
 			s.i += len(`{"digest":`)
-			if raw := s.raw(); digests {
-				span = [2]int{text.Len(), text.Len() + len(raw)}
-				text.Write(raw)
+			if d := s.str(false); digests {
+				r.Digest = d
 			}
 			s.lit(`,"id":`)
 		} else {
@@ -74,13 +65,6 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 		r.Offset = s.int()
 		s.lit("}")
 		doc.Advisories = append(doc.Advisories, r)
-		spans = append(spans, span)
-	}
-	if text.Len() > 0 {
-		all := text.String()
-		for i, sp := range spans {
-			doc.Advisories[i].Digest = all[sp[0]:sp[1]]
-		}
 	}
 	s.lit(`],"data":`)
 	doc.Data = s.str(true)
@@ -92,7 +76,7 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 		}
 		var p Package
 		s.lit(`{"advisories":`)
-		p.Advisories = s.ints()
+		p.Advisories = s.list()
 		s.lit(`,"ecosystem":`)
 		p.Ecosystem = s.str(true)
 		s.lit(`,"name":`)
@@ -105,9 +89,9 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 	if s.ok && s.peek(',') {
 		doc.Select = &selection{}
 		s.lit(`,"select":{"always":`)
-		doc.Select.Always = s.ints()
+		doc.Select.Always = s.list()
 		s.lit(`,"group":`)
-		doc.Select.Group = s.ints()
+		doc.Select.Group = s.list()
 		s.lit("}")
 	}
 	s.lit("}")
@@ -121,9 +105,11 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 // first byte it does not expect, after which nothing more is read.
 type indexScan struct {
 	b     []byte
+	text  string // b as a string, which the decoded strings are parts of
 	i     int
 	ok    bool
 	names map[string]string // repeated strings (ecosystems), shared
+	ints  []int             // the lists' positions, one after another
 }
 
 func (s *indexScan) lit(want string) {
@@ -140,44 +126,48 @@ func (s *indexScan) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
 // UTF-8 (any of those goes to encoding/json); shared strings are
 // allocated once.
 func (s *indexScan) str(shared bool) string {
-	raw := s.raw()
-	if !s.ok {
+	if !s.ok || !s.peek('"') {
+		s.ok = false
 		return ""
 	}
-	if !shared {
-		return string(raw)
+	start := s.i + 1
+	end := start
+	for end < len(s.b) && plain[s.b[end]] {
+		end++
 	}
-	if v, ok := s.names[string(raw)]; ok {
+	if end < len(s.b) && s.b[end] >= utf8.RuneSelf { // not ASCII: checked whole
+		for end < len(s.b) && s.b[end] != '"' && s.b[end] != '\\' && s.b[end] >= 0x20 {
+			end++
+		}
+		if !utf8.Valid(s.b[start:end]) {
+			s.ok = false
+			return ""
+		}
+	}
+	if end == len(s.b) || s.b[end] != '"' {
+		s.ok = false
+		return ""
+	}
+	s.i = end + 1
+	v := s.text[start:end]
+	if !shared {
 		return v
 	}
-	v := string(raw)
+	if u, ok := s.names[v]; ok {
+		return u
+	}
 	s.names[v] = v
 	return v
 }
 
-// raw reads a string as str does and returns its bytes (nil when it is
-// not in the canonical form).
-func (s *indexScan) raw() []byte {
-	if !s.ok || !s.peek('"') {
-		s.ok = false
-		return nil
+// plain marks the ASCII bytes a canonical string holds as they are: not
+// a control character, a quote or a backslash.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
 	}
-	start := s.i + 1
-	end := start
-	for end < len(s.b) && s.b[end] != '"' {
-		if c := s.b[end]; c == '\\' || c < 0x20 {
-			s.ok = false
-			return nil
-		}
-		end++
-	}
-	if end == len(s.b) || !utf8.Valid(s.b[start:end]) {
-		s.ok = false
-		return nil
-	}
-	s.i = end + 1
-	return s.b[start:end]
-}
+	return t
+}()
 
 // int reads an integer as canonical JSON writes it: 0, or an optional
 // minus and digits without a leading zero, within 15 digits (so it is
@@ -211,16 +201,16 @@ func (s *indexScan) int() int64 {
 	return n
 }
 
-// ints reads an array of integers.
-func (s *indexScan) ints() []int {
+// list reads an array of integers into the shared array.
+func (s *indexScan) list() []int {
 	s.lit("[")
-	out := []int{}
+	from := len(s.ints)
 	for s.ok && !s.peek(']') {
-		if len(out) > 0 {
+		if len(s.ints) > from {
 			s.lit(",")
 		}
-		out = append(out, int(s.int()))
+		s.ints = append(s.ints, int(s.int()))
 	}
 	s.lit("]")
-	return out
+	return s.ints[from:len(s.ints):len(s.ints)]
 }

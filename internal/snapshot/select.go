@@ -45,6 +45,17 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 	}
 	want := make([]bool, len(x.doc.Advisories))
 	ps := x.doc.Packages
+	// The packages are sorted by base ecosystem, then name: each base's
+	// run is found once, and a name searched within it.
+	runs := map[string][2]int{}
+	for k := 0; k < len(ps); {
+		base, end := purl.Base(ps[k].Ecosystem), k+1
+		for end < len(ps) && purl.Base(ps[end].Ecosystem) == base {
+			end++
+		}
+		runs[base] = [2]int{k, end}
+		k = end
+	}
 	var fold map[string][]int // Go packages with capitals, by lowercased path
 	for i := range sboms {
 		for c := range sboms[i].Components {
@@ -53,8 +64,9 @@ func (x *Index) Select(sboms []model.SBOM) ([]model.Advisory, error) {
 				continue
 			}
 			base, norm := purl.Base(eco), purl.NormalizeName(eco, name)
-			k := sort.Search(len(ps), func(k int) bool { return comparePackages(ps[k], Package{Ecosystem: base, Name: norm}) >= 0 })
-			for ; k < len(ps) && purl.Base(ps[k].Ecosystem) == base && ps[k].Name == norm; k++ {
+			run := runs[base]
+			k := run[0] + sort.Search(run[1]-run[0], func(k int) bool { return ps[run[0]+k].Name >= norm })
+			for ; k < run[1] && ps[k].Name == norm; k++ {
 				for _, j := range ps[k].Advisories {
 					want[j] = true
 				}
