@@ -111,6 +111,9 @@ const (
 var encoders sync.Map // reflect.Type → encoder
 
 func encoderOf(t reflect.Type) encoder {
+	if t.NumMethod() == 0 {
+		return byReflection // most values: no method, so neither interface
+	}
 	if e, ok := encoders.Load(t); ok {
 		return e.(encoder)
 	}
@@ -208,6 +211,17 @@ func isEmpty(v reflect.Value) bool {
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
+		// A run of bytes written as they are, appended at once.
+		j := i
+		for j < len(s) && plain[s[j]] {
+			j++
+		}
+		if j > i {
+			b = append(b, s[i:j]...)
+			if i = j; i == len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -243,3 +257,30 @@ func AppendString(b []byte, s string) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// Plain reports whether c stands for itself inside a JSON string, escaped
+// or not: printable ASCII other than a quote or a backslash. Scanners and
+// writers of strings cross runs of such bytes at once.
+func Plain(c byte) bool { return plain[c] }
+
+// PlainRun returns the end of the run of Plain bytes of b that starts at
+// i, crossing eight bytes at a time.
+func PlainRun(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if !plain[b[i]] || !plain[b[i+1]] || !plain[b[i+2]] || !plain[b[i+3]] ||
+			!plain[b[i+4]] || !plain[b[i+5]] || !plain[b[i+6]] || !plain[b[i+7]] {
+			break
+		}
+	}
+	for i < len(b) && plain[b[i]] {
+		i++
+	}
+	return i
+}
+
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

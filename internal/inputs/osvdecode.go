@@ -490,32 +490,13 @@ func (p *osvParser) string(out *string) bool {
 	return ok
 }
 
-// plainASCII marks the bytes a string holds as they are: ASCII, not a
-// control character, a quote or a backslash.
-var plainASCII = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // str reads a string after its opening quote and returns its text: a slice
 // of the input when it has no escapes.
 func (p *osvParser) str() ([]byte, bool) {
 	start := p.i
 	// The common case first: printable ASCII without a quote or a
-	// backslash, eight bytes at a time, then a byte at a time.
-	b, i := p.b, p.i
-	for ; i+8 <= len(b); i += 8 {
-		if !plainASCII[b[i]] || !plainASCII[b[i+1]] || !plainASCII[b[i+2]] || !plainASCII[b[i+3]] ||
-			!plainASCII[b[i+4]] || !plainASCII[b[i+5]] || !plainASCII[b[i+6]] || !plainASCII[b[i+7]] {
-			break
-		}
-	}
-	for i < len(b) && plainASCII[b[i]] {
-		i++
-	}
-	p.i = i
+	// backslash, crossed at once.
+	p.i = canon.PlainRun(p.b, p.i)
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		switch {

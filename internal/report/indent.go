@@ -3,6 +3,8 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/stella-policy/stella/internal/canon"
 )
 
 // indenter encodes values as json.Encoder with SetEscapeHTML(false) and
@@ -65,14 +67,12 @@ func appendIndented(dst, src []byte, prefix, indent string) []byte {
 		case '"':
 			j := i + 1
 			for j < len(src) {
-				k := bytes.IndexAny(src[j:], "\"\\")
-				if k < 0 {
-					j = len(src)
+				if j = canon.PlainRun(src, j); j == len(src) || src[j] == '"' {
 					break
 				}
-				j += k
-				if src[j] == '"' {
-					break
+				if src[j] != '\\' {
+					j++ // not ASCII: part of the string's text
+					continue
 				}
 				j += 2 // an escape and the character it escapes
 			}

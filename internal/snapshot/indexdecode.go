@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/stella-policy/stella/internal/canon"
 )
 
 // decodeIndex decodes an advisory index file. Every run from a snapshot or
@@ -131,10 +133,7 @@ func (s *indexScan) str(shared bool) string {
 		return ""
 	}
 	start := s.i + 1
-	end := start
-	for end < len(s.b) && plain[s.b[end]] {
-		end++
-	}
+	end := canon.PlainRun(s.b, start)
 	if end < len(s.b) && s.b[end] >= utf8.RuneSelf { // not ASCII: checked whole
 		for end < len(s.b) && s.b[end] != '"' && s.b[end] != '\\' && s.b[end] >= 0x20 {
 			end++
@@ -159,15 +158,6 @@ func (s *indexScan) str(shared bool) string {
 	s.names[v] = v
 	return v
 }
-
-// plain marks the ASCII bytes a canonical string holds as they are: not
-// a control character, a quote or a backslash.
-var plain = func() (t [256]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
 
 // int reads an integer as canonical JSON writes it: 0, or an optional
 // minus and digits without a leading zero, within 15 digits (so it is
