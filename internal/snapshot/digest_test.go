@@ -82,6 +82,15 @@ func TestRecordDigests(t *testing.T) {
 			case tc.load != "" && (!fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), tc.load)):
 				t.Errorf("Load: got %v, want an integrity error containing %q", err, tc.load)
 			}
+			if tc.change == &other && !tc.v2 {
+				// Reading every record after the load (an --as-of before
+				// some records' modified times) meets the changed one: the
+				// error names the snapshot directory and the record.
+				_, err := got.Index.Modified()
+				if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "snapshot "+dir+": ") || !strings.Contains(err.Error(), "record "+other.ID+" ") {
+					t.Errorf("Modified: got %v, want an integrity error naming %s and record %s", err, dir, other.ID)
+				}
+			}
 			_, err = OpenDir(dir)
 			if tc.verifyErr != (err != nil) || err != nil && !fail.Is(err, fail.Integrity) {
 				t.Errorf("OpenDir: %v, want an integrity error: %v", err, tc.verifyErr)

@@ -128,6 +128,10 @@ type Index struct {
 	// indexPath is the index file when its text is not kept (a frozen set
 	// read from the cache).
 	indexPath string
+	// dir is the snapshot directory the index was opened in, if any: an
+	// error of reading a record after the snapshot was loaded names it
+	// (Pending, Modified), as Load's errors do.
+	dir string
 
 	mu    sync.Mutex
 	cache map[int]*model.Advisory
@@ -263,6 +267,7 @@ func openIndexFile(path, print string, size int64, doc *IndexDoc) (*Index, error
 // memory, or from the data file, opened for the batch.
 type recordReader struct {
 	data []byte
+	base int64 // where data starts in the file: a window of it (window)
 	f    *os.File
 	// check: each record read from f is checked against its digest (a
 	// version 3 index over a file that was not hashed whole).
@@ -301,12 +306,14 @@ func (r *recordReader) close() {
 
 // bytes returns the text of record rec.
 func (r *recordReader) bytes(rec Record) ([]byte, error) {
-	if r.f == nil {
-		return r.data[rec.Offset : rec.Offset+rec.Length], nil
-	}
-	b := make([]byte, rec.Length)
-	if _, err := r.f.ReadAt(b, rec.Offset); err != nil {
-		return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, rec.ID, err)
+	var b []byte
+	if at := rec.Offset - r.base; r.data != nil && at >= 0 && at+rec.Length <= int64(len(r.data)) {
+		b = r.data[at : at+rec.Length]
+	} else {
+		b = make([]byte, rec.Length)
+		if _, err := r.f.ReadAt(b, rec.Offset); err != nil {
+			return nil, fail.New(fail.Integrity, "%s: record %s: %v", AdvisoriesFile, rec.ID, err)
+		}
 	}
 	if r.check && canon.Digest(b) != rec.Digest {
 		return nil, fail.New(fail.Integrity, "%s: record %s at offset %d does not match its digest in the advisory index: the file was changed", AdvisoriesFile, rec.ID, rec.Offset)
@@ -319,11 +326,35 @@ func (r *recordReader) all() ([]byte, error) {
 	if r.f == nil {
 		return r.data, nil
 	}
-	b, err := io.ReadAll(r.f)
+	fi, err := r.f.Stat()
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
 	}
+	b := make([]byte, fi.Size()) // read at once, not grown
+	if _, err := io.ReadFull(io.NewSectionReader(r.f, 0, fi.Size()), b); err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
+	}
 	return b, nil
+}
+
+// window reads the bytes of the consecutive records recs from the data
+// file at once, for a batch that reads them all: one read instead of one
+// per record (the window's buffer is reused by the next). Records read
+// from it are still checked against their digests.
+func (r *recordReader) window(recs []Record) error {
+	if r.f == nil || len(recs) == 0 {
+		return nil
+	}
+	from, to := recs[0].Offset, recs[len(recs)-1].Offset+recs[len(recs)-1].Length
+	if int64(cap(r.data)) < to-from {
+		r.data = make([]byte, to-from)
+	}
+	r.data, r.base = r.data[:to-from], from
+	if _, err := r.f.ReadAt(r.data, from); err != nil {
+		r.data = nil
+		return fail.New(fail.Integrity, "%s: %v", AdvisoriesFile, err)
+	}
+	return nil
 }
 
 // Verify checks that the index is exactly the index of the data: every
@@ -516,4 +547,12 @@ func endOf(recs []Record) int64 {
 	}
 	r := recs[len(recs)-1]
 	return r.Offset + r.Length
+}
+
+// inDir names the snapshot directory in err, if the index is one's.
+func (x *Index) inDir(err error) error {
+	if err == nil || x.dir == "" {
+		return err
+	}
+	return fmt.Errorf("snapshot %s: %w", x.dir, err)
 }

@@ -113,7 +113,7 @@ func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, 
 	}
 	heads, err := x.heads()
 	if err != nil {
-		return nil, err
+		return nil, x.inDir(err)
 	}
 	// Records in force at at, as match.Join reads withdrawals.
 	live := func(withdrawn string) bool { return withdrawn == "" || model.FutureString(withdrawn, at) }
@@ -142,7 +142,7 @@ func (x *Index) Pending(advs []model.Advisory, at time.Time) ([]model.Advisory, 
 	}
 	more, err := x.decode(pick)
 	if err != nil {
-		return nil, err
+		return nil, x.inDir(err)
 	}
 	all := append(advs[:len(advs):len(advs)], more...)
 	slices.SortFunc(all, func(a, b model.Advisory) int { return strings.Compare(a.ID, b.ID) })
@@ -271,7 +271,8 @@ func selectionFrom(heads []inputs.AdvisoryHead, always []bool) *selection {
 	return sel
 }
 
-// heads decodes the head of every record once.
+// heads decodes the head of every record once, reading the data file a
+// window of records at a time.
 func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 	x.headsOnce.Do(func() {
 		recs := x.doc.Advisories
@@ -282,21 +283,37 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 			return
 		}
 		defer rd.close()
-		x.headsErr = x.parallel(len(recs), func(i int) error {
-			r := recs[i]
-			b, err := rd.bytes(r)
-			if err != nil {
-				return err
+		for lo := 0; lo < len(recs); {
+			hi := lo + 1
+			for hi < len(recs) && recs[hi].Offset+recs[hi].Length-recs[lo].Offset <= headsWindow {
+				hi++
 			}
-			if err := inputs.DecodeAdvisoryHead(b, &hs[i]); err != nil || hs[i].ID != r.ID {
-				return fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
+			if x.headsErr = rd.window(recs[lo:hi]); x.headsErr != nil {
+				return
 			}
-			return nil
-		})
+			x.headsErr = x.parallel(hi-lo, func(k int) error {
+				r := recs[lo+k]
+				b, err := rd.bytes(r)
+				if err != nil {
+					return err
+				}
+				if err := inputs.DecodeAdvisoryHead(b, &hs[lo+k]); err != nil || hs[lo+k].ID != r.ID {
+					return fail.New(fail.Integrity, "advisory %s: the index does not match %s", r.ID, AdvisoriesFile)
+				}
+				return nil
+			})
+			if x.headsErr != nil {
+				return
+			}
+			lo = hi
+		}
 		x.headsList = hs
 	})
 	return x.headsList, x.headsErr
 }
+
+// headsWindow is how many bytes of records heads reads at a time.
+const headsWindow = 4 << 20
 
 // Modified returns every record's modified time, in index order: what
 // freshness counts when the records selected for a run are not enough
@@ -304,7 +321,7 @@ func (x *Index) heads() ([]inputs.AdvisoryHead, error) {
 func (x *Index) Modified() ([]string, error) {
 	hs, err := x.heads()
 	if err != nil {
-		return nil, err
+		return nil, x.inDir(err)
 	}
 	out := make([]string, len(hs))
 	for i := range hs {

@@ -346,7 +346,9 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 		if !doc.digests() {
 			adv.hash() // no record digests to check: the whole file is
 		}
-		s.Index, err = openIndexFile(adv.path, adv.print, adv.size, &doc)
+		if s.Index, err = openIndexFile(adv.path, adv.print, adv.size, &doc); err == nil {
+			s.Index.dir = dir
+		}
 	} else {
 		s.Index, err = openIndex(advData, &doc)
 	}
