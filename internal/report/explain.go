@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/text"
@@ -33,19 +34,31 @@ func ExplainTable(w io.Writer, doc *ExplainPage, o Options) error {
 		printLine(w, "no findings")
 		return nil
 	}
+	// A package at several places (SBOMs, bom-refs): each block says
+	// which instance it explains.
+	places := map[string]int{}
+	for i := range doc.Findings {
+		places[doc.Findings[i].Purl]++
+	}
 	for i := range doc.Findings {
 		printLine(w)
-		writeExplain(w, s, &doc.Findings[i])
+		f := &doc.Findings[i]
+		writeExplain(w, s, f, f.Purl != "" && places[f.Purl] > 1)
 	}
 	return nil
 }
 
-func writeExplain(w io.Writer, s palette, f *engine.Finding) {
+// writeExplain writes one finding's block; where adds the SBOM and bom-ref
+// of its component to the component line.
+func writeExplain(w io.Writer, s palette, f *engine.Finding, where bool) {
 	ex := f.Explain
 	printf(w, "%s %s\n", s.paint(s.bold, "finding"), f.FindingID)
 	comp := f.Purl
 	if comp == "" {
 		comp = f.Name + "@" + f.Version
+	}
+	if where {
+		comp += " at SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + f.Component.Ref
 	}
 	if extra := joinNonEmpty(", ", f.Component.Scope, f.Component.Relation); extra != "" {
 		comp += " (" + extra + ")"

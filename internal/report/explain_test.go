@@ -2,8 +2,10 @@ package report
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/run"
 )
@@ -49,5 +51,32 @@ func TestExplainGolden(t *testing.T) {
 	page.Findings = nil
 	if err := ExplainTable(&none, page, Options{}); err != nil || !bytes.HasSuffix(none.Bytes(), []byte("no findings\n")) {
 		t.Errorf("no findings: %v %q", err, none.String())
+	}
+}
+
+// TestExplainInstances: when one package is at several places (two SBOMs,
+// two bom-refs), each finding's block says which instance it explains —
+// the purl alone would show two identical "component" lines, and a reader
+// could not tell which verdict belongs to which place. A package at one
+// place keeps its line as it was.
+func TestExplainInstances(t *testing.T) {
+	page := explainPage(t)
+	twin := page.Findings[0]
+	twin.FindingID, twin.Component.Ref = "finding:twin", "other-ref"
+	page.Findings = append(page.Findings, twin)
+	var b bytes.Buffer
+	if err := ExplainTable(&b, page, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	f := page.Findings[0]
+	where := func(ref string) string {
+		return "  component  " + f.Purl + " at SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + ref + " ("
+	}
+	out := b.String()
+	if !strings.Contains(out, where(f.Component.Ref)) || !strings.Contains(out, where("other-ref")) {
+		t.Errorf("instances not told apart:\n%s", out)
+	}
+	if other := page.Findings[1]; !strings.Contains(out, "  component  "+other.Purl+" (") {
+		t.Errorf("a package at one place changed its line:\n%s", out)
 	}
 }

@@ -61,6 +61,13 @@ func JUnit(w io.Writer, r *engine.Result) error {
 	doc := junitSuites{Name: "stella policy " + r.Policy.ID}
 	bySBOM := map[string]int{}
 	var suites []junitSuite
+	// A package at several bom-refs of one SBOM: CI reports key cases by
+	// class and name, so each instance's name carries its bom-ref.
+	names := map[string]int{}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		names[f.Component.SBOM+"\x00"+f.Purl+"\x00"+f.AdvisoryID+" "+pkgText(f)]++
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		k, ok := bySBOM[f.Component.SBOM]
@@ -72,6 +79,9 @@ func JUnit(w io.Writer, r *engine.Result) error {
 		}
 		s := &suites[k]
 		c := junitCase{Name: f.AdvisoryID + " " + pkgText(f), Classname: f.Purl}
+		if names[f.Component.SBOM+"\x00"+f.Purl+"\x00"+c.Name] > 1 {
+			c.Name += " (bom-ref " + f.Component.Ref + ")"
+		}
 		detail := fmt.Sprintf("finding %s\nseverity %s %s (VEX %s)\n", f.FindingID, f.Severity.Band, scoreText(f), f.VEXStatus)
 		if len(f.FixedIn) > 0 {
 			detail += "fixed in " + strings.Join(f.FixedIn, ", ") + "\n"

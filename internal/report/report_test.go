@@ -443,3 +443,31 @@ func TestVEXMissesShown(t *testing.T) {
 		t.Errorf("vexMisses = %q\nwant %q", got, want)
 	}
 }
+
+// TestJUnitInstances: a package at two bom-refs of one SBOM gives two test
+// cases; CI test reports key cases by class and name, so identical names
+// would show one and hide the other. The instances' names carry their
+// bom-ref; a package at one place keeps its name.
+func TestJUnitInstances(t *testing.T) {
+	r := result(t)
+	twin := r.Findings[0]
+	twin.FindingID, twin.Component.Ref = "finding:twin", "other-ref"
+	r.Findings = append(r.Findings, twin)
+	out := string(render(t, "junit", r))
+	f := r.Findings[0]
+	base := f.AdvisoryID + " " + pkgText(&f)
+	for _, want := range []string{base + " (bom-ref " + f.Component.Ref + ")", base + " (bom-ref other-ref)"} {
+		if !strings.Contains(out, `name="`+xmlEscape(want)+`"`) {
+			t.Errorf("no case %q:\n%s", want, out)
+		}
+	}
+	if o := r.Findings[1]; !strings.Contains(out, `name="`+xmlEscape(o.AdvisoryID+" "+pkgText(&o))+`"`) {
+		t.Errorf("a package at one place changed its case name:\n%s", out)
+	}
+}
+
+func xmlEscape(s string) string {
+	var b bytes.Buffer
+	xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
