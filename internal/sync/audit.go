@@ -23,8 +23,9 @@ type AuditReport struct {
 	// from the records and findings data they derive from; Differ counts
 	// the values that differ, Mismatches lists them (the first 200): the
 	// runs' columns and records by run id, then the findings' columns by
-	// run and finding id, then each run's findings against its record
-	// (docs/sync.md "What audit verify checks").
+	// run and finding id, then each run's findings against its record,
+	// then the runs the chains recorded that are missing (docs/sync.md
+	// "What audit verify checks").
 	Runs       int64      `json:"runs"`
 	Findings   int64      `json:"findings"`
 	Differ     int        `json:"differ"`
@@ -128,7 +129,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	}
 	defer rows.Close()
 	rep := &AuditReport{Server: srv.name, Tenant: tenant, Chains: []AuditChain{}, Mismatches: []Mismatch{}}
-	rc := &rowCheck{rep: rep, events: map[string][]store.RunEvent{}}
+	rc := &rowCheck{rep: rep, events: map[string][]store.RunEvent{}, pruned: map[string]int64{}}
 	var chain *store.Chain
 	var cur *AuditChain
 	for rows.Next() {
@@ -148,9 +149,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		}
 		cur.Events++
 		_, cur.Head = chain.Head()
-		if re, ok := store.ParseRunEvent(e.Type, e.Payload); ok {
-			rc.events[e.Subject] = append(rc.events[e.Subject], re)
-		}
+		rc.event(site, e)
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err

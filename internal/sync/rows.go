@@ -23,7 +23,8 @@ import (
 // column of policy.runs against the run's record, a column of
 // policy.findings against the finding's canonical data, a record against
 // the audit event that recorded it or the predicate its attestation signs,
-// a run's findings against the digests its record holds.
+// a run's findings against the digests its record holds; or a run a
+// verified chain recorded that has no row (column "row").
 type Mismatch struct {
 	Table    string `json:"table"`
 	Row      string `json:"row"` // the row's key: run id, or run id and finding id
@@ -43,6 +44,27 @@ type rowCheck struct {
 	rep *AuditReport
 	// events are the run events of the verified chains, by run id.
 	events map[string][]store.RunEvent
+	// recorded are the run events each run's row must exist for: those
+	// after the last store.pruned event of their chain, in chain order.
+	recorded []recordedRun
+	pruned   map[string]int64 // by site: the seq of its last store.pruned event
+}
+
+// recordedRun is a run event of a verified chain.
+type recordedRun struct {
+	site, typ, run string
+	seq            int64
+}
+
+// event notes a verified event of site's chain.
+func (c *rowCheck) event(site string, e store.Event) {
+	if e.Type == "store.pruned" {
+		c.pruned[site] = e.Seq
+	}
+	if re, ok := store.ParseRunEvent(e.Type, e.Payload); ok {
+		c.events[e.Subject] = append(c.events[e.Subject], re)
+		c.recorded = append(c.recorded, recordedRun{site: site, typ: e.Type, run: e.Subject, seq: e.Seq})
+	}
 }
 
 func (c *rowCheck) add(table, row, column, want, got string) {
@@ -69,7 +91,33 @@ func verifyRows(ctx context.Context, conn *pgx.Conn, tenant string, schema int, 
 	if err != nil {
 		return err
 	}
-	return c.findings(ctx, conn, tenant, recs)
+	if err := c.findings(ctx, conn, tenant, recs); err != nil {
+		return err
+	}
+	return c.missingRuns(ctx, conn, tenant, recs)
+}
+
+// missingRuns lists the runs the verified chains recorded that policy.runs
+// does not hold, as the local store does (docs/store.md "Audit log"):
+// events before their chain's last store.pruned are exempt (the run may
+// have been pruned before it was synced), and so are sites that never
+// synced their runs (no cursor of runs in policy.sync_cursors).
+func (c *rowCheck) missingRuns(ctx context.Context, conn *pgx.Conn, tenant string, recs map[string]*store.RunRecord) error {
+	rows, err := conn.Query(ctx, `SELECT source_site FROM policy.sync_cursors WHERE tenant = $1 AND table_name = 'runs' AND seq > 0`, tenant)
+	if err != nil {
+		return err
+	}
+	synced, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, r := range c.recorded {
+		if _, ok := recs[r.run]; ok || r.seq < c.pruned[r.site] || !slices.Contains(synced, r.site) {
+			continue
+		}
+		c.add("policy.runs", r.run, "row", fmt.Sprintf("the run (%s event %d of site %s)", r.typ, r.seq, r.site), "missing (deleted?)")
+	}
+	return nil
 }
 
 // runs checks policy.runs and returns each run's decoded record (nil when

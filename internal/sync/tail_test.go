@@ -118,7 +118,13 @@ func TestAuditVerifyTail(t *testing.T) {
 		snapshot(t)
 		cut(t, `DELETE FROM policy.findings WHERE run_id = $1`, late)
 		cut(t, `DELETE FROM policy.runs WHERE run_id = $1`, late)
-		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
+		// From PostgreSQL alone: its chain recorded the run.
+		rep, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
+		if !fail.Is(err, fail.Integrity) || rep.Differ != 1 || rep.Mismatches[0] != (Mismatch{Table: "policy.runs", Row: late, Column: "row",
+			Expected: "the run (policy.run.completed event " + strconv.FormatInt(head.Seq, 10) + " of site " + site + ")", Got: "missing (deleted?)"}) {
+			t.Fatalf("runs cut, PostgreSQL alone: %v %+v", err, rep.Mismatches)
+		}
+		rep, err = VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
 		if !fail.Is(err, fail.Integrity) || rep.Tail == nil || rep.Tail.Held != head.Seq || !slices.Equal(rep.Tail.MissingRuns, []string{late}) {
 			t.Fatalf("runs cut: %v %+v", err, rep.Tail)
 		}
