@@ -61,7 +61,8 @@ func FuzzVerifyExport(f *testing.F) {
 // FuzzVerifyApprovals: statements whose payload is arbitrary bytes, signed
 // by a trusted approver (so the bytes get past the signature), and an
 // arbitrary envelope beside them never panic VerifyApprovals; an approval
-// counts only for the exact policy id, version and IR digest asked about.
+// counts only for the exact policy id, version and IR digest asked about,
+// and only in an open submission round.
 func FuzzVerifyApprovals(f *testing.F) {
 	ctx := context.Background()
 	key, _ := attest.Generate(attest.Ed25519)
@@ -78,6 +79,18 @@ func FuzzVerifyApprovals(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(seed, []byte(`{}`))
+	p.Submission = canon.Digest([]byte("submission"))
+	seed2, err := attest.NewStatement(PredicateType, []attest.Subject{attest.SubjectOf(p.subjectName(), ref.IRDigest)}, p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed2, []byte(`{}`))
+	p.Submission = ""
+	seed1, err := attest.NewStatement(PredicateTypeV1, []attest.Subject{attest.SubjectOf(p.subjectName(), ref.IRDigest)}, p)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed1, []byte(`{}`))
 	f.Add([]byte(`{"predicateType":"`+PredicateType+`","predicate":{"action":"approved","policy":{"id":"P-1","version":2}}}`), []byte(`null`))
 	f.Fuzz(func(t *testing.T, payload, raw []byte) {
 		env, err := attest.Sign(ctx, attest.PayloadType, payload, key)
@@ -95,6 +108,9 @@ func FuzzVerifyApprovals(f *testing.F) {
 		}
 		if !bytes.Contains(payload, []byte(ref.IRDigest)) && len(rep.Approvers) > 0 {
 			t.Fatalf("an approval not naming %s counted", ref.IRDigest)
+		}
+		if len(rep.Approvers) > 0 && rep.Round == "" {
+			t.Fatal("an approval counted with no submission round open")
 		}
 	})
 }
