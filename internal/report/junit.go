@@ -86,8 +86,12 @@ func JUnit(w io.Writer, r *engine.Result) error {
 		if len(f.FixedIn) > 0 {
 			detail += "fixed in " + strings.Join(f.FixedIn, ", ") + "\n"
 		}
-		switch f.Verdict {
-		case engine.VerdictBlocked:
+		switch {
+		case f.Verdict == engine.VerdictBlocked && !f.Enforced:
+			// A shadow run (or an auditing member of a set) enforces
+			// nothing: its blocked findings are no failures, and say so.
+			c.SystemOut = &junitText{"shadow: blocked by " + cmpOr(f.Rule, "policy") + ", not enforced\n" + detail}
+		case f.Verdict == engine.VerdictBlocked:
 			msg := "blocked"
 			if f.Rule != "" {
 				msg += " by " + f.Rule
@@ -97,7 +101,7 @@ func JUnit(w io.Writer, r *engine.Result) error {
 			}
 			c.Failure = &junitMessage{Message: msg, Type: "blocked", Text: detail}
 			s.Failures++
-		case engine.VerdictQuieted, engine.VerdictIgnored:
+		case f.Verdict == engine.VerdictQuieted || f.Verdict == engine.VerdictIgnored:
 			c.Skipped = &junitMessage{Message: f.Verdict + " by " + cmpOr(f.Rule, "policy")}
 			s.Skipped++
 		default:
@@ -116,7 +120,7 @@ func JUnit(w io.Writer, r *engine.Result) error {
 	}
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "gates"}
-		if g.Outcome == engine.GateBlock {
+		if g.Outcome == engine.GateBlock && !r.Shadow {
 			c.Failure = &junitMessage{Message: g.Message, Type: "gate"}
 			gates.Failures++
 		} else {

@@ -471,3 +471,48 @@ func xmlEscape(s string) string {
 	xml.EscapeText(&b, []byte(s))
 	return b.String()
 }
+
+// TestShadowNotFailing: a shadow run (settings shadow, --shadow) records
+// its findings without enforcing them and its gate never fails; its JUnit
+// must not report failures (a CI dashboard shows red, some CIs fail the
+// job) nor its SARIF errors (a code-scanning check may fail): the blocked
+// verdicts are still there, marked not enforced.
+func TestShadowNotFailing(t *testing.T) {
+	r := result(t)
+	r.Shadow = true
+	for i := range r.Findings {
+		r.Findings[i].Enforced = false
+	}
+	j := string(render(t, "junit", r))
+	if strings.Contains(j, "<failure") || !strings.Contains(j, `failures="0"`) || !strings.Contains(j, "shadow: blocked by block_critical, not enforced") {
+		t.Errorf("shadow JUnit fails or hides the blocked verdicts:\n%s", j)
+	}
+	var log struct {
+		Runs []struct {
+			Properties map[string]any `json:"properties"`
+			Results    []struct {
+				Level   string `json:"level"`
+				Message struct{ Text string } `json:"message"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(render(t, "sarif", r), &log); err != nil {
+		t.Fatal(err)
+	}
+	marked := 0
+	for _, res := range log.Runs[0].Results {
+		if res.Level == "error" {
+			t.Errorf("shadow SARIF result at level error: %s", res.Message.Text)
+		}
+		if strings.HasSuffix(res.Message.Text, "; shadow: not enforced") {
+			marked++
+		}
+	}
+	if marked != len(r.Findings) || log.Runs[0].Properties["shadow"] != true {
+		t.Errorf("%d of %d results marked not enforced, properties %v", marked, len(r.Findings), log.Runs[0].Properties)
+	}
+	// Enforced, as before.
+	if j := string(render(t, "junit", result(t))); !strings.Contains(j, "<failure") {
+		t.Errorf("enforced JUnit has no failure:\n%s", j)
+	}
+}

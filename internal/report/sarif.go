@@ -197,6 +197,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			"evaluationTime": r.EvaluationTime, "inputsHash": r.Inputs.InputsHash, "resultDigest": r.Digests.Result,
 			"bySeverity": r.Summary.BySeverity, "unknownSeverity": r.Summary.BySeverity.Unknown,
 			"unchecked": r.Summary.Unchecked, "uncheckedByEcosystem": r.Summary.UncheckedByEcosystem,
+			"shadow": r.Shadow,
 		},
 	}
 	// One rule per advisory, in advisory id order.
@@ -257,7 +258,11 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			gated[id] = append(gated[id], g.Name+": "+g.Outcome)
 		}
 		if len(g.Findings) == 0 {
-			notes = append(notes, sarifNotification{Level: gateLevel(g.Outcome), Message: sarifText{Text: "gate " + g.Name + " " + g.Outcome + ": " + g.Message}})
+			lvl := gateLevel(g.Outcome)
+			if r.Shadow {
+				lvl = "warning" // a shadow run's gate never fails
+			}
+			notes = append(notes, sarifNotification{Level: lvl, Message: sarifText{Text: "gate " + g.Name + " " + g.Outcome + ": " + g.Message}})
 		}
 	}
 	for i := range r.Findings {
@@ -281,6 +286,14 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 				if l := gateLevel(g[strings.LastIndex(g, " ")+1:]); levelRank[l] > levelRank[level] {
 					level = l
 				}
+			}
+		}
+		if !f.Enforced {
+			// Shadow (or an auditing member of a set): recorded, not
+			// enforced, so never an error a code-scanning check fails on.
+			msg += "; shadow: not enforced"
+			if levelRank[level] > levelRank["warning"] {
+				level = "warning"
 			}
 		}
 		uri, line := f.Component.SBOM, 0
