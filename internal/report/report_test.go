@@ -491,7 +491,7 @@ func TestShadowNotFailing(t *testing.T) {
 		Runs []struct {
 			Properties map[string]any `json:"properties"`
 			Results    []struct {
-				Level   string `json:"level"`
+				Level   string                `json:"level"`
 				Message struct{ Text string } `json:"message"`
 			} `json:"results"`
 		} `json:"runs"`
