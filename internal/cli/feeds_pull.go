@@ -3,13 +3,16 @@ package cli
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -95,14 +98,42 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions, _ []str
 	res, perr := cache.Pull(ctx, &cl, plan.Sources)
 	for _, r := range res {
 		for _, w := range r.Warnings {
-			app.infof("warning: feed %s: %s", r.Name, w)
+			app.infof("stella: warning: feed %s: %s", r.Name, w)
 		}
 	}
 	out := feedsPulled{CacheDir: cache.Root, Feeds: res}
 	if err := app.render(out, func(w io.Writer) error { return report.FeedsPull(w, res, app.tableOptions()) }); err != nil {
 		return err
 	}
-	return perr
+	if perr != nil {
+		return pullFailure(res, perr)
+	}
+	return nil
+}
+
+// pullFailure is the error of a pull some feeds failed: the failed feeds
+// named and the first one's error (each is in the output), with its kind;
+// when every failure was transient it says where else advisories can come
+// from (docs/feeds.md "Mirrors", docs/ci.md "Advisory data").
+func pullFailure(res []feeds.Result, err error) error {
+	var failed []string
+	first := ""
+	for _, r := range res {
+		if r.Outcome == feeds.Failed {
+			failed = append(failed, r.Name)
+			if first == "" {
+				first = r.Error
+			}
+		}
+	}
+	msg := err.Error()
+	if len(failed) > 1 {
+		msg = fmt.Sprintf("%d feeds failed (%s); the first: %s", len(failed), strings.Join(failed, ", "), first)
+	}
+	if fail.Is(err, fail.Transient) {
+		msg += "; retry later, or without this network: pull from a mirror (--osv-url, --kev-url, --epss-url, --nvd-url; docs/feeds.md \"Mirrors\"), or gate on advisory files (--advisories) or a snapshot carried in (docs/ci.md)"
+	}
+	return fail.New(fail.KindOf(err), "%s", msg)
 }
 
 // feedCacheDir is the feed cache: flag, else config feeds.cache_dir (env
