@@ -64,6 +64,18 @@ func JUnit(w io.Writer, r *engine.Result) error {
 	// A package at several bom-refs of one SBOM: CI reports key cases by
 	// class and name, so each instance's name carries its bom-ref.
 	names := map[string]int{}
+	// Under settings new_findings_only the gate lists the new blocked
+	// findings; one it does not list was blocked by the baseline too and
+	// only warns the run (docs/dsl.md "Gates").
+	var fresh map[string]bool
+	for _, g := range r.Gates {
+		if g.Name == engine.GateNewFindings {
+			fresh = map[string]bool{}
+			for _, id := range g.Findings {
+				fresh[id] = true
+			}
+		}
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		names[f.Component.SBOM+"\x00"+f.Purl+"\x00"+f.AdvisoryID+" "+pkgText(f)]++
@@ -91,6 +103,8 @@ func JUnit(w io.Writer, r *engine.Result) error {
 			// A shadow run (or an auditing member of a set) enforces
 			// nothing: its blocked findings are no failures, and say so.
 			c.SystemOut = &junitText{"shadow: blocked by " + cmpOr(f.Rule, "policy") + ", not enforced\n" + detail}
+		case f.Verdict == engine.VerdictBlocked && fresh != nil && !fresh[f.FindingID]:
+			c.SystemOut = &junitText{"blocked by " + cmpOr(f.Rule, "policy") + "; the baseline blocked it too (new_findings_only): it does not fail the run\n" + detail}
 		case f.Verdict == engine.VerdictBlocked:
 			msg := "blocked"
 			if f.Rule != "" {

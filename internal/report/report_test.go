@@ -516,3 +516,29 @@ func TestShadowNotFailing(t *testing.T) {
 		t.Errorf("enforced JUnit has no failure:\n%s", j)
 	}
 }
+
+// TestJUnitKnownBlocked: under settings new_findings_only with a baseline,
+// a finding the baseline blocked too only warns the run (docs/dsl.md
+// "Gates"); its JUnit case is no failure either — a dashboard must not
+// show red what did not fail the gate — and says why. A new one fails.
+func TestJUnitKnownBlocked(t *testing.T) {
+	r := result(t)
+	var blocked []string
+	for i := range r.Findings {
+		if r.Findings[i].Verdict == engine.VerdictBlocked {
+			blocked = append(blocked, r.Findings[i].FindingID)
+		}
+	}
+	if len(blocked) < 2 {
+		t.Fatalf("fixture blocks %d findings", len(blocked))
+	}
+	r.Gates = append(r.Gates, engine.Gate{Name: engine.GateNewFindings, Outcome: engine.GateBlock, Action: engine.GateBlock,
+		Message: "1 new blocked finding; 1 blocked finding the baseline also blocked", Findings: blocked[:1]})
+	j := string(render(t, "junit", r))
+	if n := strings.Count(j, `<failure message="blocked`); n != 1 {
+		t.Errorf("%d finding failures, want 1 (the new one):\n%s", n, j)
+	}
+	if !strings.Contains(j, "the baseline blocked it too (new_findings_only): it does not fail the run") {
+		t.Errorf("the known blocked finding does not say why it passes:\n%s", j)
+	}
+}
