@@ -154,6 +154,10 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 		}
 		return nil
 	}
+	var target string
+	if err := conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&target); err != nil {
+		return err
+	}
 	rows, err := conn.Query(ctx, `SELECT c.source_site, c.seq, c.event_hash, c.synced_at, coalesce(c.key_id, ''), c.envelope, e.event_hash
 		FROM policy.sync_checkpoints c
 		LEFT JOIN policy.audit_events e ON e.tenant = c.tenant AND e.source_site = c.source_site AND e.seq = c.seq
@@ -202,7 +206,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 		if i < 0 {
 			continue
 		}
-		if err := openCheckpoint(ctx, r.env, o.Keys[i], rep.Tenant, r.site, r.c); err != nil {
+		if err := openCheckpoint(ctx, r.env, o.Keys[i], rep.Tenant, r.site, target, r.c); err != nil {
 			return fail.New(fail.Integrity, "%s: %v", what, err)
 		}
 		sc.Signed++
@@ -250,8 +254,10 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 }
 
 // openCheckpoint verifies a checkpoint's envelope under key and that its
-// statement is the row's.
-func openCheckpoint(ctx context.Context, raw []byte, key *attest.Key, tenant, site string, c SyncCheckpoint) error {
+// statement is the row's, written to this database (target): a site that
+// syncs to several signs checkpoints of one chain in each, and one copied
+// from another database says nothing about this one's tail.
+func openCheckpoint(ctx context.Context, raw []byte, key *attest.Key, tenant, site, target string, c SyncCheckpoint) error {
 	env, err := attest.ParseEnvelope("checkpoint", raw)
 	if err != nil {
 		return err
@@ -270,6 +276,9 @@ func openCheckpoint(ctx context.Context, raw []byte, key *attest.Key, tenant, si
 	}
 	if p.Tenant != tenant || p.Site != site || p.Seq != c.Seq || p.EventHash != c.EventHash || p.SyncedAt != c.SyncedAt {
 		return fmt.Errorf("the signed statement is about %s/%s event %d (%s) at %s, not the row", p.Tenant, p.Site, p.Seq, p.EventHash, p.SyncedAt)
+	}
+	if p.Target != target {
+		return fmt.Errorf("it was written to PostgreSQL database %s, not this one (%s): a checkpoint copied from another database", p.Target, target)
 	}
 	return nil
 }
