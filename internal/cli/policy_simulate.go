@@ -66,7 +66,8 @@ yaml, ndjson (one finding a line), sarif (2.1.0), junit, openvex and html
 
 Exit codes: 0 passed (or warned without --fail-on warned), 20 blocked,
 21 warned with --fail-on warned, 2 invalid policy or input, 3 --record
-refused (missing scope policy:simulate under a trust config), 4 unknown
+refused (missing scope policy:simulate under a trust config, or no trust
+config found for a database that records one), 4 unknown
 snapshot or policy. A shadow policy (settings shadow = true, or --shadow)
 never fails the gate.
 
@@ -74,7 +75,10 @@ never fails the gate.
 config is in force, recording is an action of the key that signs it
 (--sign-key, config signing.key, else config key): it must be trusted and
 hold policy:simulate, or the command is refused with exit 3 before anything
-is evaluated. Without a trust config recording is not gated.`,
+is evaluated. Without a trust config recording is not gated — but a
+database whose audit chain records a trust config refuses --record when
+none is found (exit 3, guard trust; docs/governance.md "Signed trust").
+A simulation that records nothing runs anywhere.`,
 		Args: rangeArgs(0, 1),
 		RunE: runE(app, opts, runPolicySimulate),
 	}

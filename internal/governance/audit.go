@@ -233,9 +233,10 @@ func (s submissions) check(e store.Event, v *Verified) error {
 
 // ungoverned lists the enforced runs (not shadow, not a set) recorded after
 // the first trust config version whose record carries no approval set: a
-// run that found no trust config on a governed database
-// (docs/governance.md "Runs at a governed site") — its version was never
-// gated here. Each names the run, its policy and the state it recorded.
+// run that found no trust config on a governed database — its version was
+// never gated here. Such runs are refused now (Site.RunTrust); databases
+// written by earlier versions may hold them (docs/governance.md "Signed
+// trust"). Each names the run, its policy and the state it recorded.
 func ungoverned(ctx context.Context, tx *store.Tx, events []store.Event, h *TrustHistory) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
