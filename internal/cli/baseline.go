@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -66,7 +67,30 @@ func (b *baselineFlags) prepare(ctx context.Context, app *App, st *store.Store) 
 			return nil, err
 		}
 	}
-	return run.Prepare(ctx, st, bl)
+	a, err := run.Prepare(ctx, st, bl)
+	if b.run != "" && fail.Is(err, fail.NotFound) {
+		err = fail.New(fail.NotFound, "%v; %s", err, recordFirst(b.run))
+	}
+	return a, err
+}
+
+// recordFirst is how to record the baseline a pipeline's first build
+// compares with (docs/runs.md "Labels and baselines").
+func recordFirst(ref string) string {
+	label := "main"
+	if l, ok := strings.CutPrefix(ref, "latest:"); ok {
+		label = l
+	}
+	return "record the baseline build first, e.g. stella policy simulate POLICY --sbom FILE … --record --label " + label
+}
+
+// noHistory refuses --baseline-run before anything was recorded, saying
+// how to record the baseline instead of naming a missing database.
+func (b *baselineFlags) noHistory(app *App, record bool) error {
+	if b.run == "" || record || fileExists(app.Global.DB) {
+		return nil
+	}
+	return fail.New(fail.NotFound, "--baseline-run %s: no run history at %s yet: %s", b.run, app.Global.DB, recordFirst(b.run))
 }
 
 // checkBaselines validates --fail-on against the baselines given, and

@@ -115,6 +115,9 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 			return err
 		}
 	}
+	if err := opts.base.noHistory(app, opts.record); err != nil {
+		return err
+	}
 	var st *store.Store
 	if opts.record || opts.set == "" && (run.IsRegistered(args[0]) || run.IsRegistered(opts.baseline) || opts.base.run != "") {
 		if st, err = app.openStore(ctx, !opts.record); err != nil {
