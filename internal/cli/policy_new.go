@@ -59,6 +59,9 @@ needed. An existing FILE is never overwritten (exit 2).`,
 
 func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions, args []string) error {
 	if opts.scaffold {
+		if opts.id != "" {
+			return fail.New(fail.Invalid, "policy new --scaffold writes a file and registers nothing: --id does not apply (register the file after editing it: stella policy new %s --id %s)", args[0], opts.id)
+		}
 		return scaffoldPolicy(app, args[0])
 	}
 	if _, err := os.Stat(args[0]); errors.Is(err, fs.ErrNotExist) {

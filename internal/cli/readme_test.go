@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -52,6 +53,26 @@ func TestREADME(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMELinks checks that every docs/NAME.md the README names exists.
+func TestREADMELinks(t *testing.T) {
+	root := testenv.RepoRoot()
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := docLinkRE.FindAllString(string(readme), -1)
+	if len(names) == 0 {
+		t.Fatal("README names no docs/*.md")
+	}
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(root, n)); err != nil {
+			t.Errorf("README names %s: %v", n, err)
+		}
+	}
+}
+
+var docLinkRE = regexp.MustCompile(`docs/[A-Za-z0-9_-]+\.md`)
 
 // readmeBlock returns the first ```sh block after heading.
 func readmeBlock(t *testing.T, readme, heading string) string {
