@@ -35,11 +35,18 @@ func decodeIndex(b []byte, doc *IndexDoc, digests bool) error {
 }
 
 // scanIndex is decodeIndex's one pass; ok is false for any text not in
-// the canonical form, for which nothing is decoded. The strings it
-// decodes (ids, digests, names) are parts of one copy of the text rather
-// than a copy each, and the packages' positions share one array.
+// the canonical form, for which nothing is decoded. With the digests
+// kept, the strings it decodes (ids, digests, names) are parts of one copy
+// of the text rather than a copy each; the packages' positions share one
+// array.
 func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
-	s := &indexScan{b: b, text: string(b), ok: true, names: map[string]string{}}
+	s := &indexScan{b: b, ok: true, names: map[string]string{}}
+	if digests {
+		// Without the digests (the frozen-advisory cache, 16 MB of index
+		// for 200k records) the text is mostly digests: its strings are
+		// copied instead, so the text is not kept.
+		s.text = string(b)
+	}
 	s.lit(`{"advisories":[`)
 	// Every record and package is an object: the count of "{" bounds the
 	// records (and, with the numbers of the packages, the positions).
@@ -53,8 +60,10 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 		var r Record
 		if s.ok && bytes.HasPrefix(s.b[s.i:], []byte(`{"digest":`)) { // version 3
 			s.i += len(`{"digest":`)
-			if d := s.str(false); digests {
-				r.Digest = d
+			if digests {
+				r.Digest = s.str(false)
+			} else {
+				s.span() // not kept
 			}
 			s.lit(`,"id":`)
 		} else {
@@ -107,7 +116,7 @@ func scanIndex(b []byte, digests bool) (doc IndexDoc, ok bool) {
 // first byte it does not expect, after which nothing more is read.
 type indexScan struct {
 	b     []byte
-	text  string // b as a string, which the decoded strings are parts of
+	text  string // b as a string, which the decoded strings are parts of, or ""
 	i     int
 	ok    bool
 	names map[string]string // repeated strings (ecosystems), shared
@@ -126,29 +135,19 @@ func (s *indexScan) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
 
 // str reads a string without escapes or control characters, in valid
 // UTF-8 (any of those goes to encoding/json); shared strings are
-// allocated once.
+// allocated once. Its text is part of s.text when there is one, else a
+// copy.
 func (s *indexScan) str(shared bool) string {
-	if !s.ok || !s.peek('"') {
-		s.ok = false
+	start, end := s.span()
+	if !s.ok {
 		return ""
 	}
-	start := s.i + 1
-	end := canon.PlainRun(s.b, start)
-	if end < len(s.b) && s.b[end] >= utf8.RuneSelf { // not ASCII: checked whole
-		for end < len(s.b) && s.b[end] != '"' && s.b[end] != '\\' && s.b[end] >= 0x20 {
-			end++
-		}
-		if !utf8.Valid(s.b[start:end]) {
-			s.ok = false
-			return ""
-		}
+	var v string
+	if s.text != "" {
+		v = s.text[start:end]
+	} else {
+		v = string(s.b[start:end])
 	}
-	if end == len(s.b) || s.b[end] != '"' {
-		s.ok = false
-		return ""
-	}
-	s.i = end + 1
-	v := s.text[start:end]
 	if !shared {
 		return v
 	}
@@ -157,6 +156,31 @@ func (s *indexScan) str(shared bool) string {
 	}
 	s.names[v] = v
 	return v
+}
+
+// span reads a string as str does and returns where its text lies in b.
+func (s *indexScan) span() (start, end int) {
+	if !s.ok || !s.peek('"') {
+		s.ok = false
+		return 0, 0
+	}
+	start = s.i + 1
+	end = canon.PlainRun(s.b, start)
+	if end < len(s.b) && s.b[end] >= utf8.RuneSelf { // not ASCII: checked whole
+		for end < len(s.b) && s.b[end] != '"' && s.b[end] != '\\' && s.b[end] >= 0x20 {
+			end++
+		}
+		if !utf8.Valid(s.b[start:end]) {
+			s.ok = false
+			return 0, 0
+		}
+	}
+	if end == len(s.b) || s.b[end] != '"' {
+		s.ok = false
+		return 0, 0
+	}
+	s.i = end + 1
+	return start, end
 }
 
 // int reads an integer as canonical JSON writes it: 0, or an optional
