@@ -120,6 +120,35 @@ func (a *Against) compare(res *engine.Result, in *model.Inputs) {
 	a.c.Delta = delta.Compare(bl, a.base, res, a.inv, delta.Inventory(in))
 }
 
+// recordedBaseline is the baseline a recorded run's new_findings_only gate
+// compared with, as far as the record keeps it (Replay): the stored
+// result's blocked findings that its gate did not count as new. The
+// baseline itself is not recorded; this is what the gate's verdict
+// depended on. nil when the run has no such gate.
+func recordedBaseline(stored *engine.Result) *Against {
+	for _, g := range stored.Gates {
+		if g.Name != engine.GateNewFindings {
+			continue
+		}
+		known := &engine.Result{}
+		for _, f := range stored.Findings {
+			if f.Verdict == engine.VerdictBlocked && !slices.Contains(g.Findings, f.FindingID) {
+				known.Findings = append(known.Findings, f)
+			}
+		}
+		return &Against{base: known, c: &Compared{}}
+	}
+	return nil
+}
+
+// newFindingsOnly reports whether p sets settings new_findings_only (to
+// true or to anything the engine will read; Replay loads the stored
+// result for it).
+func newFindingsOnly(p *Policy) bool {
+	_, ok := p.Policy.Settings.Get("new_findings_only")
+	return ok
+}
+
 // carried is base's blocked verdicts carried to the candidate's findings —
 // the pairs of the join m — for the engine's new_findings_only gate
 // (engine.Request.Baseline matches by finding id): a finding the delta

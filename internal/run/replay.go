@@ -101,15 +101,7 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	if snapID == "" {
 		return rp, fail.New(fail.Invalid, "run %s was evaluated on loose input files, which were not kept; it cannot be replayed", r.RunID)
 	}
-	var stored *engine.Result
-	if rec.Inputs.UncheckedBudget == nil && rec.Stats.Unchecked == nil {
-		// A record made before budgets were recorded: its stored result's
-		// gates say which budget applied (RecordedBudget).
-		if err := st.View(ctx, func(tx *store.Tx) (err error) { stored, err = tx.Result(ctx, r); return err }); err != nil {
-			return rp, err
-		}
-	}
-	spec := Spec{Env: rec.Inputs.Env, Shadow: rec.Shadow, UncheckedBudget: RecordedBudget(&rec, stored)}
+	spec := Spec{Env: rec.Inputs.Env, Shadow: rec.Shadow}
 	if rec.Set != nil {
 		spec.Set, err = LoadSet(ctx, st, r.RunID, rec.Set)
 	} else {
@@ -119,6 +111,22 @@ func Replay(ctx context.Context, st *store.Store, ref string) (*Replayed, error)
 	}
 	if err != nil {
 		return rp, err
+	}
+	var stored *engine.Result
+	// A record made before budgets were recorded: its stored result's
+	// gates say which budget applied (RecordedBudget). A policy with
+	// settings new_findings_only compared with a baseline the record does
+	// not keep: its stored gate says what it did not count as new
+	// (recordedBaseline).
+	nfo := spec.Policy != nil && newFindingsOnly(spec.Policy)
+	if rec.Inputs.UncheckedBudget == nil && rec.Stats.Unchecked == nil || nfo {
+		if err := st.View(ctx, func(tx *store.Tx) (err error) { stored, err = tx.Result(ctx, r); return err }); err != nil {
+			return rp, err
+		}
+	}
+	spec.UncheckedBudget = RecordedBudget(&rec, stored)
+	if nfo {
+		spec.Against = recordedBaseline(stored)
 	}
 	at, err := time.Parse(time.RFC3339Nano, rec.Inputs.EvaluationTime)
 	if err != nil {
