@@ -31,16 +31,22 @@ func newIndenter(prefix, indent string) *indenter {
 // encode returns v's indented JSON, without a final newline; the bytes are
 // valid until the next call.
 func (x *indenter) encode(v any) ([]byte, error) {
+	var err error
+	x.out, err = x.appendTo(x.out[:0], v)
+	return x.out, err
+}
+
+// appendTo appends v's indented JSON, without a final newline, to dst.
+func (x *indenter) appendTo(dst []byte, v any) ([]byte, error) {
 	x.compact.Reset()
 	if err := x.enc.Encode(v); err != nil {
-		return nil, err
+		return dst, err
 	}
 	b := bytes.TrimSuffix(x.compact.Bytes(), []byte("\n"))
 	if x.prefix == "" && x.indent == "" {
-		return b, nil // json.Encoder does not indent then
+		return append(dst, b...), nil // json.Encoder does not indent then
 	}
-	x.out = appendIndented(x.out[:0], b, x.prefix, x.indent)
-	return x.out, nil
+	return appendIndented(dst, b, x.prefix, x.indent), nil
 }
 
 // appendIndented appends src — JSON as encoding/json writes it, with no

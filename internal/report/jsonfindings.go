@@ -82,15 +82,14 @@ func encodeFindings(fs []engine.Finding) *findingsJSON {
 func (x *findingsJSON) batch(buf []byte, elem *indenter, i int) ([]byte, error) {
 	lo := i * findingsBatch
 	for j := lo; j < min(lo+findingsBatch, len(x.fs)); j++ {
-		b, err := elem.encode(&x.fs[j])
-		if err != nil {
-			return buf, err
-		}
 		if j > 0 {
 			buf = append(buf, ",\n"...)
 		}
 		buf = append(buf, "    "...)
-		buf = append(buf, b...)
+		var err error
+		if buf, err = elem.appendTo(buf, &x.fs[j]); err != nil {
+			return buf, err
+		}
 	}
 	return buf, nil
 }
