@@ -129,6 +129,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	}
 	defer rows.Close()
 	rep := &AuditReport{Server: srv.name, Tenant: tenant, Chains: []AuditChain{}, Mismatches: []Mismatch{}}
+	sc := &statementCheck{recorded: map[siteSeq]recordedStatement{}}
 	rc := &rowCheck{rep: rep, events: map[string][]store.RunEvent{}, pruned: map[string]int64{}}
 	var chain *store.Chain
 	var cur *AuditChain
@@ -150,11 +151,12 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		cur.Events++
 		_, cur.Head = chain.Head()
 		rc.event(site, e)
+		sc.add(site, e)
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
 	}
-	if err := verifyStatements(ctx, conn, srv, rep); err != nil {
+	if err := verifyStatements(ctx, conn, srv, rep, sc); err != nil {
 		return rep, err
 	}
 	if v >= siteKeysVersion {

@@ -120,14 +120,11 @@ func populate(t *testing.T, st *store.Store, team string) {
 		if err != nil {
 			return err
 		}
-		ev, err := tx.Append(ctx, "policy.approved", "alice", pv.String(), nil)
+		ev, err := putStatement(ctx, t, tx, "policy.approved", "alice", pv.String(), nil)
 		if err != nil {
 			return err
 		}
 		if err := tx.SetLifecycle(ctx, store.Lifecycle{PolicyID: "P-1", Version: 1, State: store.StateApproved}, ev.Seq); err != nil {
-			return err
-		}
-		if err := tx.PutStatement(ctx, statement(t, ev.Seq, "policy.approved", "alice", pv.String(), nil)); err != nil {
 			return err
 		}
 		if _, err := tx.PutSnapshot(ctx, "sha256:snap-"+team, "test", nil, []store.File{{Path: "sbom.json", Data: []byte(`{"team":"` + team + `"}`)}}); err != nil {
@@ -139,13 +136,9 @@ func populate(t *testing.T, st *store.Store, team string) {
 			return err
 		}
 		// An exception arrives in PostgreSQL only with its request statement.
-		rq, err := tx.Append(ctx, "exception.requested", team, "EX-1", nil)
-		if err != nil {
-			return err
-		}
 		x := model.Exception{ID: "EX-1", Vulns: []string{"GHSA-1"}, Purls: []string{"pkg:npm/p1"},
 			Effect: "suppress", Justification: "not reachable", Owner: team, Status: "requested", Expires: "2026-04-01T00:00:00Z"}
-		if err := tx.PutStatement(ctx, statement(t, rq.Seq, "exception.requested", team, "EX-1", &x)); err != nil {
+		if _, err := putStatement(ctx, t, tx, "exception.requested", team, "EX-1", &x); err != nil {
 			return err
 		}
 		return tx.PutException(ctx, &store.ExceptionRow{Exception: x})
@@ -223,6 +216,20 @@ func tableReport(t *testing.T, rep *Report, name string) TableReport {
 	}
 	t.Fatalf("report has no table %s: %+v", name, rep.Tables)
 	return TableReport{}
+}
+
+// putStatement records a statement (statement) as governance does: the
+// audit event of its action names it (payload statement and keyId), and
+// the statement row names that event.
+func putStatement(ctx context.Context, t *testing.T, tx *store.Tx, action, principal, subject string, x *model.Exception) (store.Event, error) {
+	t.Helper()
+	s := statement(t, 0, action, principal, subject, x)
+	ev, err := tx.Append(ctx, action, principal, subject, map[string]any{"statement": canon.Digest(s.Envelope), "keyId": s.KeyID})
+	if err != nil {
+		return ev, err
+	}
+	s.Seq = ev.Seq
+	return ev, tx.PutStatement(ctx, s)
 }
 
 // statement is a governance statement signed by a fresh key, whose

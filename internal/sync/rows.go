@@ -103,11 +103,7 @@ func verifyRows(ctx context.Context, conn *pgx.Conn, tenant string, schema int, 
 // have been pruned before it was synced), and so are sites that never
 // synced their runs (no cursor of runs in policy.sync_cursors).
 func (c *rowCheck) missingRuns(ctx context.Context, conn *pgx.Conn, tenant string, recs map[string]*store.RunRecord) error {
-	rows, err := conn.Query(ctx, `SELECT source_site FROM policy.sync_cursors WHERE tenant = $1 AND table_name = 'runs' AND seq > 0`, tenant)
-	if err != nil {
-		return err
-	}
-	synced, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	synced, err := syncedSites(ctx, conn, tenant, "runs")
 	if err != nil {
 		return err
 	}

@@ -404,11 +404,8 @@ func TestOwnedRowsUpdate(t *testing.T) {
 		t.Fatalf("an approval without its statement: %v", err)
 	}
 	err = st.Update(ctx, func(tx *store.Tx) error {
-		ev, err := tx.Append(ctx, "exception.approved", "carol", "EX-1", nil)
-		if err != nil {
-			return err
-		}
-		return tx.PutStatement(ctx, statement(t, ev.Seq, "exception.approved", "carol", "EX-1", nil))
+		_, err := putStatement(ctx, t, tx, "exception.approved", "carol", "EX-1", nil)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
