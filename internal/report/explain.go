@@ -212,7 +212,7 @@ func writeExplain(w io.Writer, s palette, f *engine.Finding, where bool) {
 	}
 	sig += " · epss " + decText(ev.Signals.EPSS)
 	if ev.Signals.EPSSPercentile != nil {
-		sig += " (percentile " + decText(ev.Signals.EPSSPercentile) + ")"
+		sig += " (percentile " + decText(ev.Signals.EPSSPercentile) + epssOf(f.Signals, f.AdvisoryID) + ")"
 	}
 	printf(w, "    signals       %s\n", sig)
 	printf(w, "    reachability  %s %s (%s)\n", Dash(ev.Reachability.State), decText(ev.Reachability.Score), Dash(ev.Reachability.Scope))
@@ -305,4 +305,14 @@ func exceptionDoes(x *engine.ExceptionRef) string {
 		what = x.Effect
 	}
 	return what + ", until " + x.Expires
+}
+
+// epssOf names the CVE whose EPSS score a finding carries when it is not
+// the advisory id (an alias: the group's highest score, docs/dsl.md
+// "Signals and reachability"), as ", of CVE-…"; else "".
+func epssOf(s engine.Signals, advisory string) string {
+	if c := s.EPSSCVE; c != "" && c != advisory {
+		return ", of " + c
+	}
+	return ""
 }

@@ -80,3 +80,35 @@ func TestExplainInstances(t *testing.T) {
 		t.Errorf("a package at one place changed its line:\n%s", out)
 	}
 }
+
+// TestExplainEPSSCVE: a finding's EPSS score is its alias group's highest
+// (docs/dsl.md "Signals and reachability"); explain names the CVE it is of
+// when that is not the advisory id, so an auditor can check it against the
+// EPSS file.
+func TestExplainEPSSCVE(t *testing.T) {
+	page := explainPage(t)
+	var f *engine.Finding
+	for i := range page.Findings {
+		if s := page.Findings[i].Explain.Evidence.Signals; s.EPSSCVE != "" && s.EPSSCVE != page.Findings[i].AdvisoryID {
+			f = &page.Findings[i]
+			break
+		}
+	}
+	if f == nil {
+		t.Fatal("no finding of the fixture has an EPSS score of an alias")
+	}
+	s := f.Explain.Evidence.Signals
+	want := "epss " + s.EPSS.String() + " (percentile " + s.EPSSPercentile.String() + ", of " + s.EPSSCVE + ")"
+	for name, render := range map[string]func(w *bytes.Buffer) error{
+		"table": func(w *bytes.Buffer) error { return ExplainTable(w, page, Options{}) },
+		"html":  func(w *bytes.Buffer) error { return ExplainHTML(w, *page) },
+	} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(strings.ReplaceAll(b.String(), "EPSS ", "epss "), want) {
+			t.Errorf("%s explain does not name the CVE of the EPSS score (want %q)", name, want)
+		}
+	}
+}

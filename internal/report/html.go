@@ -42,6 +42,7 @@ var explainTmpl = sync.OnceValue(func() *template.Template {
 		"upper":    strings.ToUpper,
 		"join":     strings.Join,
 		"warnings": resultWarnings,
+		"epssOf":   epssOf,
 		"mark": func(d string) string {
 			switch d {
 			case engine.DecisionMatched:
@@ -194,7 +195,7 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 <h3>Evidence</h3>
 <table class="meta">
 <tr><td>advisory</td><td class="mono">{{.Evidence.Advisory.ID}} ({{.Evidence.Advisory.Source}}){{if .Evidence.Advisory.Tags}} tags {{join .Evidence.Advisory.Tags ", "}}{{end}}</td></tr>
-<tr><td>signals</td><td>KEV {{yesno .Evidence.Signals.KEV}}{{if .Evidence.Signals.KEVDateAdded}} (added {{.Evidence.Signals.KEVDateAdded}}){{end}} · EPSS {{dec .Evidence.Signals.EPSS}}{{if .Evidence.Signals.EPSSPercentile}} (percentile {{dec .Evidence.Signals.EPSSPercentile}}){{end}}</td></tr>
+<tr><td>signals</td><td>KEV {{yesno .Evidence.Signals.KEV}}{{if .Evidence.Signals.KEVDateAdded}} (added {{.Evidence.Signals.KEVDateAdded}}){{end}} · EPSS {{dec .Evidence.Signals.EPSS}}{{if .Evidence.Signals.EPSSPercentile}} (percentile {{dec .Evidence.Signals.EPSSPercentile}}{{epssOf $f.Signals $f.AdvisoryID}}){{end}}</td></tr>
 <tr><td>reachability</td><td>{{.Evidence.Reachability.State}} {{dec .Evidence.Reachability.Score}} ({{.Evidence.Reachability.Scope}})</td></tr>
 <tr><td>VEX consensus</td><td>{{.Evidence.Consensus.Status}}{{if .Evidence.Consensus.Conflicts}} — {{len .Evidence.Consensus.Conflicts}} conflicting statement(s){{end}}</td></tr>
 <tr><td>severity</td><td>base {{dec .Severity.Base}} ({{.Severity.BaseSource}}){{range .Severity.Adjustments}} · {{.From}} {{dec .Delta}}{{end}} → {{dec .Severity.Final}} {{.Severity.Band}}</td></tr>
