@@ -1,6 +1,7 @@
 package canon
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -264,11 +265,15 @@ const hexDigits = "0123456789abcdef"
 func Plain(c byte) bool { return plain[c] }
 
 // PlainRun returns the end of the run of Plain bytes of b that starts at
-// i, crossing eight bytes at a time.
+// i, testing eight bytes at a time as one word.
 func PlainRun(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
-		if !plain[b[i]] || !plain[b[i+1]] || !plain[b[i+2]] || !plain[b[i+3]] ||
-			!plain[b[i+4]] || !plain[b[i+5]] || !plain[b[i+6]] || !plain[b[i+7]] {
+		x := binary.LittleEndian.Uint64(b[i:])
+		quote, backslash := x^(ones*'"'), x^(ones*'\\')
+		// A byte of 0 in quote or backslash, one under 0x20 in x, or one
+		// with its high bit set (not ASCII) ends the run in this word.
+		if (quote-ones)&^quote&highs|(backslash-ones)&^backslash&highs|(x-ones*0x20)&^x&highs|x&highs != 0 {
 			break
 		}
 	}

@@ -3,6 +3,7 @@ package canon
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +67,25 @@ func TestAppendMatchesMarshal(t *testing.T) {
 	}
 	if _, err := Append(nil, map[string]int{}); err == nil {
 		t.Error("a map encodes")
+	}
+}
+
+// TestPlainRun holds PlainRun's word-at-a-time test to Plain, byte by
+// byte: every byte value at every position of a word, among plain bytes.
+func TestPlainRun(t *testing.T) {
+	for c := range 256 {
+		for at := range 20 {
+			b := []byte(strings.Repeat("abcdefgh", 3))
+			b[at] = byte(c)
+			for from := range 3 {
+				want := from
+				for want < len(b) && Plain(b[want]) {
+					want++
+				}
+				if got := PlainRun(b, from); got != want {
+					t.Fatalf("PlainRun(%q, %d) = %d, want %d", b, from, got, want)
+				}
+			}
+		}
 	}
 }
