@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -170,7 +171,39 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if format != "table" {
 		report.OutcomeSummary(app.info(), out, view.Delta)
 	}
-	return gate(out.Gate(opts.failOn, base))
+	k := out.Gate(opts.failOn, base)
+	if strings.HasPrefix(opts.failOn, "new-") {
+		app.infof("stella: %s", failOnLine(opts.failOn, k, out, base))
+	}
+	return gate(k)
+}
+
+// failOnLine says what --fail-on new-blocked|new-warned decided: the
+// verdict every other line reports is the whole build's, which is not what
+// the exit code of a pull request's gate follows (docs/ci.md).
+func failOnLine(failOn string, k fail.Kind, out *run.Outcome, c *run.Compared) string {
+	decision := "passed"
+	switch k {
+	case fail.Blocked:
+		decision = "BLOCKED"
+	case fail.Warned:
+		decision = "WARNED"
+	}
+	msg := fmt.Sprintf("gate --fail-on %s: %s", failOn, decision)
+	switch {
+	case c != nil:
+		s := &c.Delta.Summary
+		msg += fmt.Sprintf(" — %d newly blocked, %d newly warned", s.NewBlocked, s.NewWarned)
+		if len(s.GatesNewlyBlocking) > 0 {
+			msg += "; gates newly blocking: " + strings.Join(s.GatesNewlyBlocking, ", ")
+		}
+		if len(s.GatesNewlyWarning) > 0 {
+			msg += "; gates newly warning: " + strings.Join(s.GatesNewlyWarning, ", ")
+		}
+	case out.Diff != nil:
+		msg += fmt.Sprintf(" — %d newly blocked", out.Diff.Summary.NewBlocked)
+	}
+	return msg + fmt.Sprintf(" (the build's own verdict: %s)", out.Result.Verdict)
 }
 
 // policies sets what spec evaluates: POLICY and --baseline (a bare P-n:
