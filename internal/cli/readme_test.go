@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,4 +91,36 @@ func readmeBlock(t *testing.T, readme, heading string) string {
 		t.Fatal("unterminated block")
 	}
 	return block
+}
+
+// TestREADMECommands checks every ./stella command of every README block —
+// including those TestREADME cannot run (they need the network) — names a
+// command that exists and only flags it has.
+func TestREADMECommands(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard, Getenv: func(string) string { return "" }}
+	root, err := newRootCmd(app, true, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, b := range shBlocks(strings.ReplaceAll(string(readme), "./stella ", "stella ")) {
+		for _, c := range b.cmds {
+			n++
+			cmd, rest, err := root.Find(c.args[1:])
+			if err != nil || cmd == root || !cmd.Runnable() {
+				t.Errorf("README:%d: %q: no such command", c.line, strings.Join(c.args, " "))
+				continue
+			}
+			if err := cmd.ParseFlags(rest); err != nil {
+				t.Errorf("README:%d: %q: %v", c.line, strings.Join(c.args, " "), err)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found only %d stella commands in README", n)
+	}
 }
