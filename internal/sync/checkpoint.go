@@ -30,6 +30,11 @@ import (
 // CheckpointPredicateType is the in-toto predicate type of a sync checkpoint.
 const CheckpointPredicateType = "https://stella.dev/attestations/sync-checkpoint@1"
 
+// checkpointSkew is how far after the verification's clock the latest
+// signed checkpoint may be dated before --max-sync-age refuses it (the
+// clock skew bundles allow, docs/bundle.md "Time anchors").
+const checkpointSkew = 5 * time.Minute
+
 // checkpointsVersion is the schema version that added policy.sync_checkpoints.
 const checkpointsVersion = 9
 
@@ -224,7 +229,14 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 			unchecked = append(unchecked, s.Site)
 			continue
 		}
-		if at, _ := time.Parse(time.RFC3339, s.Latest.SyncedAt); o.MaxAge > 0 && o.Now.Sub(at) > o.MaxAge {
+		at, _ := time.Parse(time.RFC3339, s.Latest.SyncedAt)
+		if o.MaxAge > 0 && at.Sub(o.Now) > checkpointSkew {
+			return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: the latest sync checkpoint signed by %s is dated %s, after this machine's clock (%s): "+
+				"its age cannot be judged — a checkpoint signed ahead of time stays the latest, and --max-sync-age would not notice the syncs after it deleted "+
+				"(docs/sync.md \"A chain cut at its end\")",
+				srv.name, rep.Tenant, s.Site, s.Latest.KeyID, s.Latest.SyncedAt, o.Now.UTC().Truncate(time.Second).Format(time.RFC3339))
+		}
+		if o.MaxAge > 0 && o.Now.Sub(at) > o.MaxAge {
 			return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: the latest sync checkpoint signed by %s is from %s, older than --max-sync-age %s "+
 				"(the syncs since were deleted, or the site has not synced since; docs/sync.md \"A chain cut at its end\")",
 				srv.name, rep.Tenant, s.Site, s.Latest.KeyID, s.Latest.SyncedAt, o.MaxAge)

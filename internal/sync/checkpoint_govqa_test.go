@@ -40,3 +40,29 @@ func TestSyncCheckpointOtherTarget(t *testing.T) {
 		t.Fatalf("a checkpoint of another database: %v", err)
 	}
 }
+
+// TestSyncCheckpointFromTheFuture: a holder of the site key can sign a
+// checkpoint dated years ahead while they still hold it; left in
+// PostgreSQL it stays the latest and "young", so --max-sync-age would never
+// again notice the syncs after it deleted. A checkpoint dated after the
+// verification's clock (beyond the bundle clock skew) is refused.
+func TestSyncCheckpointFromTheFuture(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	key := siteKey(t)
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	t1 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	mustPush(t, st, dsn, Options{Key: key, Now: t1})
+	mustPush(t, st, dsn, Options{Key: key, Now: t1.AddDate(3, 0, 0)})
+	o := CheckpointOptions{Keys: []*attest.Key{key}, MaxAge: 6 * time.Hour, Now: t1.Add(time.Hour)}
+	_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{CheckpointOptions: o})
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "is dated 2029-12-01T10:00:00Z, after this machine's clock (2026-12-01T11:00:00Z)") {
+		t.Fatalf("a checkpoint from the future: %v", err)
+	}
+	// A few minutes ahead is clock skew, not a refusal.
+	o.Now = t1.AddDate(3, 0, 0).Add(-4 * time.Minute)
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{CheckpointOptions: o}); err != nil {
+		t.Fatal(err)
+	}
+}
