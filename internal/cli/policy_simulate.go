@@ -158,6 +158,10 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if base != nil {
 		view.Delta = base.Delta
 	}
+	k := out.Gate(opts.failOn, base)
+	if strings.HasPrefix(opts.failOn, "new-") {
+		view.FailOn, view.FailOnOutcome = opts.failOn, gateOutcome(k)
+	}
 	if opts.record {
 		rec, err := app.record(ctx, st, out, act)
 		if err != nil {
@@ -171,23 +175,30 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if format != "table" {
 		report.OutcomeSummary(app.info(), out, view.Delta)
 	}
-	k := out.Gate(opts.failOn, base)
-	if strings.HasPrefix(opts.failOn, "new-") {
+	if view.FailOn != "" {
 		app.infof("stella: %s", failOnLine(opts.failOn, k, out, base))
 	}
 	return gate(k)
+}
+
+// gateOutcome names the exit kind of a gate: passed, blocked or warned.
+func gateOutcome(k fail.Kind) string {
+	switch k {
+	case fail.Blocked:
+		return "blocked"
+	case fail.Warned:
+		return "warned"
+	}
+	return "passed"
 }
 
 // failOnLine says what --fail-on new-blocked|new-warned decided: the
 // verdict every other line reports is the whole build's, which is not what
 // the exit code of a pull request's gate follows (docs/ci.md).
 func failOnLine(failOn string, k fail.Kind, out *run.Outcome, c *run.Compared) string {
-	decision := "passed"
-	switch k {
-	case fail.Blocked:
-		decision = "BLOCKED"
-	case fail.Warned:
-		decision = "WARNED"
+	decision := gateOutcome(k)
+	if k != 0 {
+		decision = strings.ToUpper(decision)
 	}
 	msg := fmt.Sprintf("gate --fail-on %s: %s", failOn, decision)
 	switch {

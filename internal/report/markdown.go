@@ -27,7 +27,11 @@ func Markdown(w io.Writer, r *engine.Result, o Options) error {
 	if r.Shadow {
 		shadow = " (shadow: not enforced)"
 	}
-	fmt.Fprintf(&b, "## stella: %s%s\n\n", strings.ToUpper(r.Verdict), shadow)
+	gate := ""
+	if o.FailOn != "" {
+		gate = fmt.Sprintf(" · gate --fail-on %s: %s", o.FailOn, strings.ToUpper(o.FailOnOutcome))
+	}
+	fmt.Fprintf(&b, "## stella: %s%s%s\n\n", strings.ToUpper(r.Verdict), shadow, gate)
 	v := r.Summary.ByVerdict
 	fmt.Fprintf(&b, "Policy **%s** `%s` · %d findings: %d blocked, %d warned, %d quieted, %d ignored, %d passed · evaluated at %s\n\n",
 		mdText(r.Policy.ID), canon.Short(r.Policy.Digest, 12), r.Summary.Findings, v.Blocked, v.Warned, v.Quieted, v.Ignored, v.Passed, r.EvaluationTime)

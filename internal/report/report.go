@@ -51,6 +51,11 @@ type Options struct {
 	// Delta is the result's delta against a baseline, when there is one;
 	// the markdown summary includes it.
 	Delta *delta.Delta
+	// FailOn is, under --fail-on new-blocked|new-warned, that gate, and
+	// FailOnOutcome what it decided (passed, blocked, warned): the markdown
+	// heading names it beside the verdict, which is the whole build's
+	// (docs/ci.md "Gate a pull request on what it changed").
+	FailOn, FailOnOutcome string
 }
 
 // Write renders r in format.

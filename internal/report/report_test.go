@@ -280,6 +280,7 @@ func TestMarkdownDelta(t *testing.T) {
 		[]delta.Component{{Ecosystem: "npm", Name: "lodash", Version: "4.17.20"}, {Ecosystem: "npm", Name: "minimist", Version: "1.2.5"}})
 	o := opts
 	o.Delta = d
+	o.FailOn, o.FailOnOutcome = "new-blocked", "blocked"
 	var buf bytes.Buffer
 	if err := Markdown(&buf, r, o); err != nil {
 		t.Fatal(err)
