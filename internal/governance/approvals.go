@@ -43,6 +43,7 @@ type Rejected struct {
 // none, the round open when it was recorded).
 type rounds struct {
 	open   string            // the digest of the open round's policy.submitted; "" when none is open
+	openAt string            // its signed time
 	subs   []string          // every policy.submitted, in order
 	closed map[string]string // submission digest → why its round is closed
 }
@@ -60,7 +61,7 @@ func (r *rounds) add(v *Verified) string {
 		if r.open != "" {
 			r.closed[r.open] = "submitted again since"
 		}
-		r.open = v.Digest
+		r.open, r.openAt = v.Digest, p.At
 		if _, done := r.closed[v.Digest]; done {
 			r.open = "" // a request for changes that names it came first
 		}
@@ -86,8 +87,9 @@ func (r *rounds) add(v *Verified) string {
 // open round when it was recorded in it and either this site signed it
 // (own: its place in the audit chain is when it was made, and the stella
 // that made it approved only the round open then) or the version was
-// submitted exactly once (an imported one cannot show which round it
-// approved otherwise).
+// submitted exactly once and the approval was not signed before that
+// submission (an imported one cannot show which round it approved
+// otherwise).
 func (r *rounds) problem(v *Verified, at string, own bool) string {
 	sub := v.Predicate.Submission
 	if v.Format == 1 {
@@ -96,6 +98,8 @@ func (r *rounds) problem(v *Verified, at string, own bool) string {
 			return fmt.Sprintf("the approval predates submission rounds (%s) and was not recorded in the open round", PredicateTypeV1)
 		case len(r.subs) > 1 && !own:
 			return fmt.Sprintf("the approval predates submission rounds (%s) and names no submission; it was imported and the version was submitted %d times, so it cannot show which round it approves: approve the current round again", PredicateTypeV1, len(r.subs))
+		case !own && v.Predicate.At < r.openAt:
+			return fmt.Sprintf("the approval predates submission rounds (%s) and names no submission; it was imported and signed (%s) before the submission it would approve (%s)", PredicateTypeV1, v.Predicate.At, r.openAt)
 		}
 		return ""
 	}
@@ -217,7 +221,9 @@ type Evidence struct {
 // policy.drafted statement, the policy.submitted statement of the open
 // round and the approvals of that round (docs/governance.md "Submission
 // rounds"), in the order they were recorded. A version whose last round
-// was sent back carries no submission and no approval.
+// was sent back carries that round's submission and the request for
+// changes that closed it, and no approval, so that a site which imported
+// the round approved closes it too.
 func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version int) (*Evidence, error) {
 	v, err := resolve(ctx, tx, policyString(policyID, version), latest)
 	if err != nil {
@@ -241,12 +247,21 @@ func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version 
 		}
 		items[i] = item{s: s, v: sv, at: rs.add(sv)}
 	}
+	// The round the bundle carries: the open one, else the last one, sent back.
+	carried := rs.open
+	if carried == "" && len(rs.subs) > 0 {
+		carried = rs.subs[len(rs.subs)-1]
+	}
 	ev := &Evidence{PolicyID: v.pv.PolicyID, Version: v.pv.Version, IRDigest: v.pv.IRDigest, Statements: []Signed{}}
 	for _, it := range items {
-		switch it.v.Predicate.Action {
+		switch p := &it.v.Predicate; p.Action {
 		case ActionDrafted:
 		case ActionSubmitted:
-			if it.v.Digest != rs.open {
+			if it.v.Digest != carried {
+				continue
+			}
+		case ActionChangesRequested:
+			if rs.open != "" || cmp.Or(p.Submission, it.at) != carried {
 				continue
 			}
 		case ActionApproved:
@@ -376,7 +391,7 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 	all := slices.Clone(held)
 	var staleRej []Rejected
 	for _, c := range news {
-		if stale != "" && c.v != nil && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved) {
+		if stale != "" && c.v != nil && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved || c.v.Predicate.Action == ActionChangesRequested) {
 			if c.v.Predicate.Action == ActionApproved {
 				staleRej = append(staleRej, Rejected{KeyID: c.v.KeyID, Principal: c.v.Predicate.Actor.Principal, Reason: stale})
 			}
@@ -389,9 +404,9 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 		return nil, err
 	}
 	rep.Rejected = append(rep.Rejected, staleRej...)
-	// Record what belongs here: drafts, the carried submission when it is
-	// the open round, and the approvals of the open round (counted or not:
-	// a key trusted later makes them count).
+	// Record what belongs here: drafts, the carried submission and the
+	// request for changes that closed it, and the approvals of the open
+	// round (counted or not: a key trusted later makes them count).
 	var rs rounds
 	at := map[string]string{} // statement digest → the round open when it was recorded
 	for _, a := range all {
@@ -406,12 +421,15 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 	}
 	last := int64(0)
 	for _, c := range news {
-		if c.v == nil || stale != "" && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved) {
+		if c.v == nil || stale != "" && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved || c.v.Predicate.Action == ActionChangesRequested) {
 			continue // unverifiable here, or stale: reported, never stored
 		}
-		switch c.v.Predicate.Action {
-		case ActionSubmitted:
-			if c.v.Digest != rs.open {
+		switch p := &c.v.Predicate; p.Action {
+		case ActionChangesRequested:
+			// A request for changes travels to close its round here too
+			// (closing errs safe); it must name a submission recorded here
+			// or carried (a governance@1 one closes the round open here).
+			if p.Submission != "" && !have[p.Submission] && (sub == nil || p.Submission != sub.Digest) {
 				continue
 			}
 		case ActionApproved:

@@ -76,7 +76,7 @@ func carryEnvelopes(t *testing.T, a, b *world, ba *BundleApprovals, envs [][]byt
 		if _, err := tx.PutPolicyVersion(b.ctx, pv, irb, src, sm); err != nil {
 			return err
 		}
-		for _, p := range []string{"alice", "carol", "dave"} { // trust roots the bundle carries
+		for _, p := range []string{"alice", "bob", "carol", "dave"} { // trust roots the bundle carries
 			pem, _ := a.keys[p].PublicPEM()
 			if _, err := tx.Key(b.ctx, a.keys[p].ID); err == nil {
 				continue
@@ -428,8 +428,9 @@ func TestApprovalsOfAnEarlierRound(t *testing.T) {
 	if _, err := a.reg.Review(a.ctx, a.as["bob"], ref, "add a note", true); err != nil {
 		t.Fatal(err)
 	}
-	if len(evidenceEnvelopes(t, a)) != 1 {
-		t.Fatal("a sent-back version exports more than its draft")
+	sentBack := evidenceEnvelopes(t, a) // drafted, the submission, the request for changes
+	if len(sentBack) != 3 {
+		t.Fatalf("sent-back evidence: %d statements", len(sentBack))
 	}
 	a.clock.advance(time.Hour)
 	if _, err := a.reg.Submit(a.ctx, a.as["alice"], ref, []string{"bob"}); err != nil {
@@ -498,6 +499,32 @@ func TestApprovalsOfAnEarlierRound(t *testing.T) {
 		t.Fatalf("site D, round 2: %+v %s", rep, d.state(ref))
 	}
 
+	// The send-back travels: a site that imported round 1 approved closes it.
+	f := site(t, a, 1, trusted)
+	bf := &BundleApprovals{Trust: f.reg.Trust, Settings: f.reg.Settings}
+	if err := carryEnvelopes(t, a, f, bf, round1); err != nil {
+		t.Fatal(err)
+	}
+	if err := carryEnvelopes(t, a, f, bf, sentBack); err != nil {
+		t.Fatal(err)
+	}
+	if rep := bf.Reports[1]; rep.Approved || rep.Round != "" || f.state(ref) != store.StateDraft || statementCount(t, f) != 4 ||
+		!strings.Contains(rep.Rejected[0].Reason, "whose round is closed (bob sent it back)") {
+		t.Fatalf("site F after the send-back: %+v %s, %d statements", rep, f.state(ref), statementCount(t, f))
+	}
+	if _, err := VerifyAudit(f.ctx, f.st, f.reg.Trust); err != nil {
+		t.Fatal(err)
+	}
+	// Imported alone, the sent-back round arrives as a draft.
+	g := site(t, a, 1, trusted)
+	bg := &BundleApprovals{Trust: g.reg.Trust, Settings: g.reg.Settings}
+	if err := carryEnvelopes(t, a, g, bg, sentBack); err != nil {
+		t.Fatal(err)
+	}
+	if g.state(ref) != store.StateDraft || statementCount(t, g) != 3 {
+		t.Fatalf("site G: %s with %d statements", g.state(ref), statementCount(t, g))
+	}
+
 	// Two submissions in one bundle are refused.
 	e := site(t, a, 1, trusted)
 	var sub1 []byte
@@ -509,5 +536,22 @@ func TestApprovalsOfAnEarlierRound(t *testing.T) {
 	err = carryEnvelopes(t, a, e, &BundleApprovals{Trust: e.reg.Trust, Settings: e.reg.Settings}, append(slices.Clone(round2), sub1))
 	if fail.KindOf(err) != fail.Integrity || !strings.Contains(err.Error(), "two submissions") {
 		t.Fatalf("two submissions: %v", err)
+	}
+}
+
+// TestImportedV1ApprovalPredatesRound (from govqa): an imported governance@1 approval
+// signed before the only submission held here cannot have approved it.
+func TestImportedV1ApprovalPredatesRound(t *testing.T) {
+	w := newWorld(t, 1)
+	ref := &PolicyRef{ID: "P-1", Version: 1, IRDigest: "sha256:" + strings.Repeat("3e", 32)}
+	old := signAs(t, w, "carol", 1, &Predicate{Action: ActionApproved, Tenant: "default", Seq: 3, At: "2026-06-01T12:00:00Z", Policy: ref,
+		Note: "ok", AckSimulation: true, AckDeterminism: true})
+	sub := signAs(t, w, "alice", 2, &Predicate{Action: ActionSubmitted, Tenant: "default", Seq: 9, At: "2026-06-02T12:00:00Z", Policy: ref, Reviewers: []string{"bob"}})
+	rep, err := VerifyApprovals(w.ctx, w.reg.Trust, 1, ref, []Signed{sub, old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Approved || len(rep.Rejected) != 1 {
+		t.Fatalf("a governance@1 approval signed a day before the only submission counted: %+v", rep)
 	}
 }
