@@ -130,6 +130,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	defer rows.Close()
 	rep := &AuditReport{Server: srv.name, Tenant: tenant, Chains: []AuditChain{}, Mismatches: []Mismatch{}}
 	sc := &statementCheck{recorded: map[siteSeq]recordedStatement{}}
+	lc := &lifecycleCheck{}
 	rc := &rowCheck{rep: rep, events: map[string][]store.RunEvent{}, pruned: map[string]int64{}}
 	var chain *store.Chain
 	var cur *AuditChain
@@ -152,11 +153,15 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		_, cur.Head = chain.Head()
 		rc.event(site, e)
 		sc.add(site, e)
+		lc.add(site, e)
 	}
 	if err := rows.Err(); err != nil {
 		return rep, err
 	}
 	if err := verifyStatements(ctx, conn, srv, rep, sc); err != nil {
+		return rep, err
+	}
+	if err := verifyLifecycles(ctx, conn, srv, tenant, lc, sc.events); err != nil {
 		return rep, err
 	}
 	if v >= siteKeysVersion {
