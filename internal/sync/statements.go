@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -33,7 +34,13 @@ type statementCheck struct {
 	recorded map[siteSeq]recordedStatement
 	order    []siteSeq // the events that recorded a statement, in chain order
 	events   map[string]int64
+	// exceptions holds the predicates of the verified exception.*
+	// statements, by site and exception id, then action.
+	exceptions map[siteSubject]map[string][]json.RawMessage
 }
+
+// siteSubject names what a site's statements are about.
+type siteSubject struct{ site, subject string }
 
 // add notes event e of site's verified chain.
 func (c *statementCheck) add(site string, e store.Event) {
@@ -123,6 +130,16 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 			return bad("its action column is %s, but the envelope signs %s", action, p.Action)
 		case p.Actor.Principal != principal:
 			return bad("its principal column is %s, but the envelope signs %s", principal, p.Actor.Principal)
+		}
+		if strings.HasPrefix(action, "exception.") {
+			if sc.exceptions == nil {
+				sc.exceptions = map[siteSubject]map[string][]json.RawMessage{}
+			}
+			x := siteSubject{site, subject}
+			if sc.exceptions[x] == nil {
+				sc.exceptions[x] = map[string][]json.RawMessage{}
+			}
+			sc.exceptions[x][action] = append(sc.exceptions[x][action], st.Predicate)
 		}
 		k := siteSeq{site, seq}
 		if seq <= sc.events[site] { // beyond the chain: its event is not synced yet
