@@ -146,6 +146,7 @@ func shellWords(l string) []string {
 	var words []string
 	var w strings.Builder
 	inWord, quote := false, rune(0)
+scan:
 	for _, r := range l {
 		switch {
 		case quote != 0:
@@ -163,7 +164,7 @@ func shellWords(l string) []string {
 				inWord = false
 			}
 		case r == '#' && !inWord:
-			return words
+			break scan // a comment; the operator trim below still applies
 		default:
 			w.WriteRune(r)
 			inWord = true
@@ -258,6 +259,7 @@ func TestShellWords(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{`stella policy review P-1 --comment 'rules read well' --sign-key k  # note`, `stella|policy|review|P-1|--comment|rules read well|--sign-key|k`},
 		{`stella policy run x || echo "exit $?"`, `stella|policy|run|x`},
+		{`stella policy run x || echo "exit $?"   # exit 20`, `stella|policy|run|x`},
 		{`stella a --b="c d"`, `stella|a|--b=c d`},
 	} {
 		if got := strings.Join(shellWords(tc.in), "|"); got != tc.want {
