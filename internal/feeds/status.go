@@ -56,7 +56,7 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 // it): NotFound for an empty cache, Integrity for a damaged or stale feed.
 func (r *StatusReport) Check(maxAge string) error {
 	if len(r.Feeds) == 0 {
-		return fail.New(fail.NotFound, "no feeds in %s; pull some with `stella feeds pull`", r.CacheDir)
+		return fail.New(fail.NotFound, "no feeds in %s; pull some: stella feeds pull --osv auto --sbom FILE --kev --epss", r.CacheDir)
 	}
 	for _, s := range r.Feeds {
 		if s.Problem != "" {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/feeds"
@@ -12,7 +14,7 @@ import (
 // FeedsStatus writes `stella feeds status` as a table (docs/feeds.md).
 func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 	if len(r.Feeds) == 0 {
-		_, err := printf(w, "no feeds in %s; pull some with `stella feeds pull`\n", r.CacheDir)
+		_, err := printf(w, "no feeds in %s; pull some: stella feeds pull --osv auto --sbom FILE --kev --epss\n", r.CacheDir)
 		return err
 	}
 	t := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")
@@ -29,16 +31,29 @@ func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 	return t.Render()
 }
 
-// FeedsPull writes what `stella feeds pull` did, one row per feed.
+// FeedsPull writes what `stella feeds pull` did, one row per feed; when a
+// feed failed, an ERROR column says why (the error past its "feed NAME
+// (URL): " prefix, which the row already names).
 func FeedsPull(w io.Writer, res []feeds.Result, o Options) error {
-	t := NewTable(w, o.TTY, "FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST")
+	failed := slices.ContainsFunc(res, func(r feeds.Result) bool { return r.Error != "" })
+	cols := []any{"FEED", "RESULT", "RECORDS", "NEWEST", "SIZE", "DIGEST"}
+	if failed {
+		cols = append(cols, "ERROR")
+	}
+	t := NewTable(w, o.TTY, cols...)
 	for _, r := range res {
-		if r.Meta == nil {
-			t.Append(r.Name, r.Outcome, "", "", "", "")
-			continue
+		row := []any{r.Name, r.Outcome, "", "", "", ""}
+		if m := r.Meta; m != nil {
+			row = []any{r.Name, r.Outcome, m.Records, cmp.Or(m.Newest, "-"), humanBytes(m.Size), canon.Short(m.Digest, 12)}
 		}
-		m := r.Meta
-		t.Append(r.Name, r.Outcome, m.Records, cmp.Or(m.Newest, "-"), humanBytes(m.Size), canon.Short(m.Digest, 12))
+		if failed {
+			_, msg, ok := strings.Cut(r.Error, "): ")
+			if !ok {
+				msg = r.Error
+			}
+			row = append(row, msg)
+		}
+		t.Append(row...)
 	}
 	return t.Render()
 }

@@ -111,7 +111,7 @@ var inspectCases = []struct {
 	{"feeds-pull", func(w io.Writer, o Options) error {
 		return FeedsPull(w, []feeds.Result{
 			{Name: "kev", Outcome: feeds.Downloaded, Meta: &feeds.Meta{Records: 1200, Size: 900, Digest: "sha256:0123456789abcdef"}},
-			{Name: "osv/npm", Outcome: feeds.Failed},
+			{Name: "osv/npm", Outcome: feeds.Failed, Error: "feed osv/npm (https://mirror.internal/osv/npm/all.zip): all.zip: not a zip archive"},
 		}, o)
 	}},
 }
