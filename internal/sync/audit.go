@@ -167,6 +167,9 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	if err := verifyExceptions(ctx, conn, srv, tenant, sc); err != nil {
 		return rep, err
 	}
+	if err := verifyVersions(ctx, conn, srv, tenant, sc); err != nil {
+		return rep, err
+	}
 	if v >= siteKeysVersion {
 		if err := verifyPushes(ctx, conn, srv, rep); err != nil {
 			return rep, err

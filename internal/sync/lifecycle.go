@@ -119,3 +119,36 @@ func verifyLifecycles(ctx context.Context, conn *pgx.Conn, srv *server, tenant s
 	}
 	return nil
 }
+
+// verifyVersions checks the IR digest of every policy version row of the
+// tenant in PostgreSQL against the one its site's verified statements about
+// that version sign (drafted, submitted, approved, …; docs/sync.md "What
+// audit verify checks"). A version no statement is about (a site without
+// keys) is not checked.
+func verifyVersions(ctx context.Context, conn *pgx.Conn, srv *server, tenant string, sc *statementCheck) error {
+	rows, err := conn.Query(ctx, `SELECT source_site, policy_id, version, ir_digest
+		FROM policy.policy_versions WHERE tenant = $1 ORDER BY source_site, policy_id, version`, tenant)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		site, policy string
+		version      int
+		ir           string
+	}
+	rs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
+		var x row
+		return x, r.Scan(&x.site, &x.policy, &x.version, &x.ir)
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		subj := fmt.Sprintf("%s@%d", r.policy, r.version)
+		if s, ok := sc.irDigests[siteSubject{r.site, subj}]; ok && s.digest != r.ir {
+			return fail.New(fail.Integrity, "postgres %s: site %s: policy %s: its ir_digest column is %s, but statement %s (%s) signs IR %s (the row was edited)",
+				srv.name, r.site, subj, r.ir, s.statement, s.action, s.digest)
+		}
+	}
+	return nil
+}

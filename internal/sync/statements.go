@@ -37,7 +37,13 @@ type statementCheck struct {
 	// exceptions holds the predicates of the verified exception.*
 	// statements, by site and exception id, then action.
 	exceptions map[siteSubject]map[string][]json.RawMessage
+	// irDigests holds, by site and policy version (P-n@v), the IR digest
+	// its verified statements sign, and the first such statement.
+	irDigests map[siteSubject]signedIR
 }
+
+// signedIR is the IR digest a statement about a policy version signs.
+type signedIR struct{ digest, action, statement string }
 
 // siteSubject names what a site's statements are about.
 type siteSubject struct{ site, subject string }
@@ -121,6 +127,9 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 			Actor  struct {
 				Principal string `json:"principal"`
 			} `json:"actor"`
+			Policy *struct {
+				IRDigest string `json:"irDigest"`
+			} `json:"policy"`
 		}
 		if err := json.Unmarshal(st.Predicate, &p); err != nil {
 			return bad("predicate: %v", err)
@@ -130,6 +139,16 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 			return bad("its action column is %s, but the envelope signs %s", action, p.Action)
 		case p.Actor.Principal != principal:
 			return bad("its principal column is %s, but the envelope signs %s", principal, p.Actor.Principal)
+		}
+		if p.Policy != nil && p.Policy.IRDigest != "" {
+			x := siteSubject{site, subject}
+			if sc.irDigests == nil {
+				sc.irDigests = map[siteSubject]signedIR{}
+			}
+			if prev, ok := sc.irDigests[x]; ok && prev.digest != p.Policy.IRDigest {
+				return bad("it signs IR %s for %s, but statement %s (%s) signs IR %s", p.Policy.IRDigest, subject, prev.statement, prev.action, prev.digest)
+			}
+			sc.irDigests[x] = signedIR{p.Policy.IRDigest, action, digest}
 		}
 		if strings.HasPrefix(action, "exception.") {
 			if sc.exceptions == nil {
