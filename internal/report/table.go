@@ -353,6 +353,9 @@ func ruleText(f *engine.Finding) string {
 		return "exception " + f.Exception.ID
 	case f.Rule != "":
 		return f.Rule
+	case len(f.Warnings) > 0:
+		// A warn rule decides no status: show what it said.
+		return "warn: " + f.Warnings[0]
 	}
 	return "-"
 }
