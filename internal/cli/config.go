@@ -52,9 +52,10 @@ var settingKeys = []struct{ key, meaning string }{
 // command's trusted public key (config key means only the former), and
 // --trust names a trust config file while config trust is a trust list
 // (config trust_file is the file); --feeds selects cached feeds while
-// config feeds is the section of feed settings (feeds.osv_url, …).
+// config feeds is the section of feed settings (feeds.osv_url, …); policy
+// new --scaffold is a one-off action, not a setting.
 var notConfigurable = map[string]bool{"help": true, "config": true, "offline": true, "key": true, "trust": true, "version": true,
-	"feeds": true}
+	"feeds": true, "scaffold": true}
 
 // commandKeys are the flags that mean something else in one command than in
 // the others: feeds pull --kev and --epss pull a feed, --nvd names years,

@@ -219,6 +219,14 @@ var endsIn = map[string][]string{
 	ActionImported:         {store.StateDraft, store.StateSubmitted, store.StateApproved},
 }
 
+// LeavesIn returns the lifecycle states an audit event of type typ can
+// leave the version it is about in (nil: it is not a transition; the table
+// is CheckLifecycle's); a policy.rollback also leaves the version it rolled
+// back from archived (its payload's from). `audit verify --dsn` checks
+// PostgreSQL's lifecycle rows with it (docs/sync.md "What audit verify
+// checks").
+func LeavesIn(typ string) []string { return endsIn[typ] }
+
 // Lifecycles returns the lifecycle of every version of policyID (all
 // policies when ""), each checked against the audit chain (CheckLifecycle).
 func Lifecycles(ctx context.Context, tx *store.Tx, policyID string) ([]store.Lifecycle, error) {

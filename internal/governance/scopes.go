@@ -80,11 +80,3 @@ func (e unknownScopeError) Error() string {
 func unknownScope(s string) error { return unknownScopeError(s) }
 
 func quote(s string) string { return `"` + s + `"` }
-
-// LeavesIn returns the lifecycle states an audit event of type typ can
-// leave the version it is about in (nil: it is not a transition; the table
-// is CheckLifecycle's); a policy.rollback also leaves the version it rolled
-// back from archived (its payload's from). `audit verify --dsn` checks
-// PostgreSQL's lifecycle rows with it (docs/sync.md "What audit verify
-// checks").
-func LeavesIn(typ string) []string { return endsIn[typ] }
