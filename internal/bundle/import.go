@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -30,6 +32,11 @@ type ImportOptions struct {
 	// ImportFile and PrepareRun refuse a bundle for another tenant before
 	// they open (and maybe create) the database.
 	Tenant string
+	// DB, when set, is the database file ImportFile's and PrepareRun's open
+	// opens. When it does not exist yet they import into a new database
+	// beside it, which becomes DB only once the import is accepted: a
+	// refused import leaves no database behind (openSite).
+	DB string
 }
 
 // ImportResult says what an import did.
@@ -373,3 +380,81 @@ func checkAnchorBehind(ctx context.Context, tx *store.Tx, name string, rep *Repo
 	return fail.New(fail.Integrity, "bundle %s: checked at %s (%s), which is behind the signed time anchor %s of bundle stream %q imported here: that time has passed, so staleness checked then proves nothing; fix the clock or give the true time as --time-anchor",
 		name, rep.TimeAnchor, rep.AnchorFrom, s.TimeAnchor, s.Stream)
 }
+
+// openSite opens the database an import writes to: open's, unless o.DB
+// names a database that does not exist yet. Then it creates a new database
+// beside o.DB, and done (called with the import's error, after which st is
+// closed) moves it into place only when that error is nil and removes it
+// otherwise, so that a refused import on a fresh site leaves no database
+// (docs/bundle.md "stella bundle import": no partial writes). Should another
+// process create o.DB meanwhile, done returns errCreated and the import is
+// to be done again in that database.
+func openSite(ctx context.Context, open func() (*store.Store, error), o ImportOptions) (st *store.Store, done func(error) error, err error) {
+	if _, serr := os.Stat(o.DB); o.DB == "" || serr == nil || !errors.Is(serr, os.ErrNotExist) {
+		if st, err = open(); err != nil {
+			return nil, nil, err
+		}
+		return st, func(err error) error {
+			if cerr := st.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		}, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(o.DB), 0o755); err != nil {
+		return nil, nil, fail.New(fail.Internal, "database %s: cannot create its directory: %v", o.DB, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(o.DB), "."+filepath.Base(o.DB)+".import-*")
+	if err != nil {
+		return nil, nil, fail.New(fail.Internal, "database %s: %v", o.DB, err)
+	}
+	tmp := f.Name()
+	f.Close()
+	remove := func() {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(tmp + suffix)
+		}
+	}
+	if st, err = store.Open(ctx, tmp, o.Tenant, store.Options{}); err != nil {
+		remove()
+		return nil, nil, err
+	}
+	// The audit head anchor beside the database (docs/store.md "Audit
+	// log"): one left by a database that is gone is what the new one is
+	// checked against, as it would be in place.
+	anchor := st.AnchorPath()
+	final := o.DB + strings.TrimPrefix(anchor, tmp)
+	if b, err := os.ReadFile(final); err == nil {
+		err = os.WriteFile(anchor, b, 0o644)
+		if err != nil {
+			st.Close()
+			remove()
+			os.Remove(anchor)
+			return nil, nil, fail.New(fail.Internal, "database %s: %v", o.DB, err)
+		}
+	}
+	return st, func(err error) error {
+		// Closing the last connection checkpoints the WAL into tmp.
+		if cerr := st.Close(); err == nil && cerr != nil {
+			err = fail.New(fail.Internal, "database %s: %v", o.DB, cerr)
+		}
+		if err == nil {
+			// A link never replaces a database another process created;
+			// its anchor follows (a database without one verifies as
+			// before).
+			if lerr := os.Link(tmp, o.DB); errors.Is(lerr, os.ErrExist) {
+				err = errCreated
+			} else if lerr != nil {
+				err = fail.New(fail.Internal, "database %s: %v", o.DB, lerr)
+			} else if aerr := os.Rename(anchor, final); aerr != nil && !errors.Is(aerr, os.ErrNotExist) {
+				err = fail.New(fail.Internal, "database %s: audit head anchor: %v", o.DB, aerr)
+			}
+		}
+		remove()
+		os.Remove(anchor)
+		return err
+	}, nil
+}
+
+// errCreated says the database an import was to create appeared meanwhile.
+var errCreated = errors.New("the database was created meanwhile")

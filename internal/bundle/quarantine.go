@@ -16,8 +16,9 @@ import (
 )
 
 // ImportFile reads the bundle file at path, verifies it, and only then
-// calls open for the store and imports into it, so that a bad bundle never
-// creates or changes a database. When quarantine is not empty, a bundle
+// calls open for the store and imports into it (into a new database that
+// becomes o.DB once accepted, when o.DB does not exist yet: openSite), so
+// that a bad bundle never creates or changes a database. When quarantine is not empty, a bundle
 // that fails verification or whose content is refused (an Integrity or
 // Governance error) is moved into it with a reason file; the error then
 // says where.
@@ -58,12 +59,24 @@ func importFile(ctx context.Context, path string, lim Limits, open func() (*stor
 			return nil, err
 		}
 	}
-	st, err := open()
+	return importInto(ctx, b, open, o)
+}
+
+// importInto imports the verified b into the site's database (openSite),
+// again into the database another process created meanwhile if need be.
+func importInto(ctx context.Context, b *Bundle, open func() (*store.Store, error), o ImportOptions) (*ImportResult, error) {
+	st, done, err := openSite(ctx, open, o)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	return Import(ctx, st, b, o)
+	res, err := Import(ctx, st, b, o)
+	if err = done(err); errors.Is(err, errCreated) {
+		return importInto(ctx, b, open, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // Quarantine moves the bundle file at path into dir/<first 16 hex of its

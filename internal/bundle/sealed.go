@@ -77,12 +77,7 @@ func PrepareRun(ctx context.Context, path string, lim Limits, open func() (*stor
 			return nil, err
 		}
 	}
-	st, err := open()
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	if t.Import, err = Import(ctx, st, b, o); err != nil {
+	if t.Import, err = importInto(ctx, b, open, o); err != nil {
 		return nil, err
 	}
 	if prev := t.Import.PreviousSequence; !t.Import.Imported && prev > b.Manifest.Sequence {

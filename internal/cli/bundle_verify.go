@@ -81,7 +81,7 @@ func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path st
 		return bundle.ImportOptions{}, lim, err
 	}
 	approvals, err := app.site().BundleApprovals(ctx, f.trust)
-	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant}, lim, err
+	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant, DB: app.Global.DB}, lim, err
 }
 
 // trustRoots are the keys trusted to sign bundles and their audit
