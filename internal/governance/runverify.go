@@ -37,12 +37,8 @@ func (s *Site) VerifyRun(ctx context.Context, path string, refs []string, flag s
 	if err != nil {
 		return nil, err
 	}
-	rep, err := run.Verify(ctx, path, data, trusted, embedded, func() (*store.Store, error) {
-		if _, err := os.Stat(s.DB); err != nil {
-			return nil, nil // no database: nothing stored to check against
-		}
-		return s.Open(ctx, true)
-	})
+	// No database: nothing stored to check against.
+	rep, err := run.Verify(ctx, path, data, trusted, embedded, func() (*store.Store, error) { return s.openIfExists(ctx) })
 	if err != nil {
 		return nil, err
 	}
