@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -160,7 +159,7 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	}
 	k := out.Gate(opts.failOn, base)
 	if strings.HasPrefix(opts.failOn, "new-") {
-		view.FailOn, view.FailOnOutcome = opts.failOn, gateOutcome(k)
+		view.FailOn, view.FailOnOutcome = opts.failOn, report.GateOutcome(k)
 	}
 	if opts.record {
 		rec, err := app.record(ctx, st, out, act)
@@ -176,45 +175,9 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 		report.OutcomeSummary(app.info(), out, view.Delta)
 	}
 	if view.FailOn != "" {
-		app.infof("stella: %s", failOnLine(opts.failOn, k, out, base))
+		report.FailOnNotice(app.info(), opts.failOn, k, out, base)
 	}
 	return gate(k)
-}
-
-// gateOutcome names the exit kind of a gate: passed, blocked or warned.
-func gateOutcome(k fail.Kind) string {
-	switch k {
-	case fail.Blocked:
-		return "blocked"
-	case fail.Warned:
-		return "warned"
-	}
-	return "passed"
-}
-
-// failOnLine says what --fail-on new-blocked|new-warned decided: the
-// verdict every other line reports is the whole build's, which is not what
-// the exit code of a pull request's gate follows (docs/ci.md).
-func failOnLine(failOn string, k fail.Kind, out *run.Outcome, c *run.Compared) string {
-	decision := gateOutcome(k)
-	if k != 0 {
-		decision = strings.ToUpper(decision)
-	}
-	msg := fmt.Sprintf("gate --fail-on %s: %s", failOn, decision)
-	switch {
-	case c != nil:
-		s := &c.Delta.Summary
-		msg += fmt.Sprintf(" — %d newly blocked, %d newly warned", s.NewBlocked, s.NewWarned)
-		if len(s.GatesNewlyBlocking) > 0 {
-			msg += "; gates newly blocking: " + strings.Join(s.GatesNewlyBlocking, ", ")
-		}
-		if len(s.GatesNewlyWarning) > 0 {
-			msg += "; gates newly warning: " + strings.Join(s.GatesNewlyWarning, ", ")
-		}
-	case out.Diff != nil:
-		msg += fmt.Sprintf(" — %d newly blocked", out.Diff.Summary.NewBlocked)
-	}
-	return msg + fmt.Sprintf(" (the build's own verdict: %s)", out.Result.Verdict)
 }
 
 // policies sets what spec evaluates: POLICY and --baseline (a bare P-n:

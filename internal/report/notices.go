@@ -3,11 +3,13 @@ package report
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/text"
 )
@@ -178,4 +180,41 @@ func Compared(w io.Writer, c *run.Compared) {
 	for _, m := range c.Warnings {
 		printf(w, "stella: warning: %s\n", m)
 	}
+}
+
+// GateOutcome names the exit kind of a gate: passed, blocked or warned.
+func GateOutcome(k fail.Kind) string {
+	switch k {
+	case fail.Blocked:
+		return "blocked"
+	case fail.Warned:
+		return "warned"
+	}
+	return "passed"
+}
+
+// FailOnNotice says on stderr what --fail-on new-blocked|new-warned
+// decided (k) against the baseline c or out's baseline policy: the verdict
+// every other line reports is the whole build's, which is not what the
+// exit code of a pull request's gate follows (docs/ci.md).
+func FailOnNotice(w io.Writer, failOn string, k fail.Kind, out *run.Outcome, c *run.Compared) {
+	decision := GateOutcome(k)
+	if k != 0 {
+		decision = strings.ToUpper(decision)
+	}
+	msg := fmt.Sprintf("gate --fail-on %s: %s", failOn, decision)
+	switch {
+	case c != nil:
+		s := &c.Delta.Summary
+		msg += fmt.Sprintf(" — %d newly blocked, %d newly warned", s.NewBlocked, s.NewWarned)
+		if len(s.GatesNewlyBlocking) > 0 {
+			msg += "; gates newly blocking: " + strings.Join(s.GatesNewlyBlocking, ", ")
+		}
+		if len(s.GatesNewlyWarning) > 0 {
+			msg += "; gates newly warning: " + strings.Join(s.GatesNewlyWarning, ", ")
+		}
+	case out.Diff != nil:
+		msg += fmt.Sprintf(" — %d newly blocked", out.Diff.Summary.NewBlocked)
+	}
+	printf(w, "stella: %s (the build's own verdict: %s)\n", msg, out.Result.Verdict)
 }
