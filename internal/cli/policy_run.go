@@ -153,6 +153,13 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 	if err != nil {
 		return err
 	}
+	// At a governed site an enforced run is not backdated before the latest
+	// one recorded here (--as-of inputs: once the snapshot is known, below).
+	if !spec.At.IsZero() {
+		if err := app.site().CheckRunTime(ctx, act.Trust, spec.At, opts.eval.asOf, opts.shadow); err != nil {
+			return err
+		}
+	}
 	if opts.bundle.path != "" {
 		var at time.Time // the clock's evaluation time; --as-of is the operator's recorded choice
 		if opts.eval.asOf == "" {
@@ -196,6 +203,14 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 	}
 	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
 		return err
+	}
+	if spec.At.IsZero() {
+		// A time the inputs carry none of is refused by the evaluation.
+		if at, _, err := run.DefaultTime(spec.Snapshot.Inputs, started); err == nil {
+			if err := governance.CheckRunTime(ctx, st, act.Trust, at, opts.eval.asOf, opts.shadow); err != nil {
+				return err
+			}
+		}
 	}
 	// Exceptions frozen with their approvals are checked against this
 	// site's trust config and record (revocations) before they can quiet

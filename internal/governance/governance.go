@@ -45,6 +45,7 @@ const (
 	GuardReferences = "references"           // archiving a policy something live depends on
 	GuardIncident   = "incident"             // rollback without --incident
 	GuardExpiry     = "expiry"               // exception timebox too long, or already over
+	GuardClock      = "clock"                // an enforced run evaluated before the latest one recorded here
 )
 
 // Refusal is a governance refusal: the guard that refused and why.

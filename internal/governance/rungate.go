@@ -4,8 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stella-policy/stella/internal/canon"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/text"
 )
@@ -72,6 +74,44 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 	}
 	return nil, refuse(GuardApproval, "%s is %s at this site, not approved or active (%s); only an approved or active version runs enforced where %s is in force — run it with --shadow to record it unenforced",
 		v, g.State, strings.Join(why, "; "), trustName(r.Trust))
+}
+
+// CheckRunTime refuses (guard clock, exit 3) an enforced run at a
+// governed site (trust in force) evaluated at at, earlier than the latest
+// evaluation time of an enforced run recorded here for the tenant
+// (docs/governance.md "Runs at a governed site"): backdated, it would
+// bring expired waivers back into force and ignore what feeds added since.
+// An equal time is allowed; shadow runs and ungoverned sites are not
+// checked. asOf is the --as-of given ("" when at is the wall clock, which
+// only a clock set back can trip).
+func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at time.Time, asOf string, shadow bool) error {
+	if trust == nil || shadow {
+		return nil
+	}
+	var id string
+	var latest time.Time
+	if err := st.View(ctx, func(tx *store.Tx) error {
+		var err error
+		id, latest, err = tx.LatestEnforced(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+	if id == "" || !at.Before(latest) {
+		return nil
+	}
+	const instead = "a what-if at an earlier time belongs to `stella policy simulate --as-of` (not recorded), and a past run's verdict to `stella policy replay RUN`"
+	when, lt := at.UTC().Format(time.RFC3339Nano), latest.Format(time.RFC3339Nano)
+	if asOf == "" {
+		return refuse(GuardClock, "the clock (%s) is behind the evaluation time %s of run %s, the latest enforced run recorded here, and this site is governed (%s): the clock is wrong or was set back; fix it, or give --as-of %s or later explicitly (it is recorded); %s",
+			when, lt, id, trustName(trust), lt, instead)
+	}
+	how := "--as-of " + asOf
+	if asOf == run.AsOfInputs {
+		how = "--as-of inputs, the newest timestamp among the inputs"
+	}
+	return refuse(GuardClock, "evaluation time %s (%s) is before %s, that of run %s, the latest enforced run recorded here, and this site is governed (%s): an enforced run may not be backdated (expired exceptions would count again, later feed entries be ignored); run it at %s or later, or without --as-of; %s",
+		when, how, lt, id, trustName(trust), lt, instead)
 }
 
 // runVersion is the version a run names, or for a file the registered

@@ -223,6 +223,20 @@ func (s *Site) RunTrust(ctx context.Context, flag string) (*Trust, error) {
 	return nil, RequireTrust(ctx, st, s.DB)
 }
 
+// CheckRunTime is CheckRunTime on the site's database, opened once; one
+// that does not exist has recorded no run.
+func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at time.Time, asOf string, shadow bool) error {
+	if trust == nil || shadow {
+		return nil
+	}
+	st, err := s.openIfExists(ctx)
+	if st == nil || err != nil {
+		return err
+	}
+	defer st.Close()
+	return CheckRunTime(ctx, st, trust, at, asOf, shadow)
+}
+
 // Registry opens the database and the trust config (a missing one trusts
 // nobody). With mustExist, a missing database is not found instead of
 // created. The caller closes the store.

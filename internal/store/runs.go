@@ -638,6 +638,35 @@ func (t *Tx) RunRef(ctx context.Context, ref string) (*Run, error) {
 	return t.Run(ctx, id)
 }
 
+// LatestEnforced is the tenant's enforced run (mode run, not shadow;
+// succeeded or failed) with the latest evaluation time, and that time;
+// "" and the zero time when none is recorded (docs/governance.md "Runs at
+// a governed site": an enforced run at a governed site is not backdated
+// before it). Evaluation times are RFC 3339 UTC, so their whole-second
+// prefix orders them; fractions of a second are compared parsed.
+func (t *Tx) LatestEnforced(ctx context.Context) (string, time.Time, error) {
+	rows, err := t.query(ctx, `SELECT run_id, evaluation_time FROM runs WHERE tenant = ? AND mode = ? AND shadow = 0
+		AND substr(evaluation_time, 1, 19) = (SELECT max(substr(evaluation_time, 1, 19)) FROM runs
+			WHERE tenant = ? AND mode = ? AND shadow = 0)
+		ORDER BY run_id`, t.tenant, ModeRun, t.tenant, ModeRun)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	defer rows.Close()
+	var id string
+	var latest time.Time
+	for rows.Next() {
+		var runID, at string
+		if err := rows.Scan(&runID, &at); err != nil {
+			return "", time.Time{}, err
+		}
+		if ts, err := time.Parse(time.RFC3339Nano, at); err == nil && (id == "" || ts.After(latest)) {
+			id, latest = runID, ts.UTC()
+		}
+	}
+	return id, latest, rows.Err()
+}
+
 // RunFilter selects runs for history. Zero values select everything.
 type RunFilter struct {
 	PolicyID string // exact policy id; also the set runs it was a member of

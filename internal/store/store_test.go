@@ -759,3 +759,72 @@ func TestSignedHeadBeforeCommit(t *testing.T) {
 		t.Fatalf("signed head %s, %v", env, err)
 	}
 }
+
+func TestLatestEnforced(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "s.db")
+	s := open(t, path, "")
+	latest := func(s *Store) (id, at string) {
+		t.Helper()
+		if err := s.View(ctx, func(tx *Tx) error {
+			rid, ts, err := tx.LatestEnforced(ctx)
+			id, at = rid, ""
+			if !ts.IsZero() {
+				at = ts.Format(time.RFC3339Nano)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return id, at
+	}
+	put := func(s *Store, at, mode string, shadow, failed bool) string {
+		t.Helper()
+		m := meta("internet", shadow)
+		m.Mode, m.EvaluationTime = mode, at
+		res := result(t, 1, shadow)
+		rec := record(m, res)
+		req := RecordRequest{Meta: m, Record: rec, Result: res}
+		if failed {
+			rec = failedRecord(m, fmt.Errorf("step budget exceeded"))
+			req = RecordRequest{Meta: m, Record: rec}
+		}
+		if _, _, err := s.RecordRun(ctx, req); err != nil {
+			t.Fatal(err)
+		}
+		return rec.RunID
+	}
+	if id, at := latest(s); id != "" || at != "" {
+		t.Fatalf("empty database: %q %q", id, at)
+	}
+	first := put(s, "2026-01-02T00:00:00Z", ModeRun, false, false)
+	for _, c := range []struct {
+		name, at, mode string
+		shadow, failed bool
+		wantID         string // "" → the previous latest stays
+		wantAt         string
+	}{
+		{"an earlier enforced run", "2025-06-01T00:00:00Z", ModeRun, false, false, "", "2026-01-02T00:00:00Z"},
+		{"a later shadow run", "2027-01-01T00:00:00Z", ModeRun, true, false, "", "2026-01-02T00:00:00Z"},
+		{"a later recorded simulation", "2027-01-01T00:00:00Z", ModeSimulate, false, false, "", "2026-01-02T00:00:00Z"},
+		{"a later failed enforced run", "2026-03-01T00:00:00Z", ModeRun, false, true, "new", "2026-03-01T00:00:00Z"},
+		{"a fraction of a second later", "2026-03-01T00:00:00.5Z", ModeRun, false, false, "new", "2026-03-01T00:00:00.5Z"},
+		{"a later whole second", "2026-03-01T00:00:01Z", ModeRun, false, false, "new", "2026-03-01T00:00:01Z"},
+	} {
+		id := put(s, c.at, c.mode, c.shadow, c.failed)
+		gotID, gotAt := latest(s)
+		if c.wantID == "" {
+			id = first
+		} else {
+			first = id
+		}
+		if gotID != id || gotAt != c.wantAt {
+			t.Fatalf("%s: latest %s %s, want %s %s", c.name, gotID, gotAt, id, c.wantAt)
+		}
+	}
+	// Another tenant's runs are its own.
+	other := open(t, path, "acme")
+	if id, _ := latest(other); id != "" {
+		t.Fatalf("tenant acme sees %s", id)
+	}
+}
