@@ -68,8 +68,12 @@ Runs only ever see frozen inputs: loose --sbom/--advisories/--vex/… files are
 refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
 The evaluation time is --as-of, else the wall clock (UTC, whole seconds);
 --as-of inputs uses the newest timestamp among the snapshot's inputs. It is
-recorded in the run and its signed manifest, and replay uses it. --shadow records findings with enforced=false and never
-fails the gate.
+recorded in the run and its signed manifest, and replay uses it. At a
+governed site an enforced run may not be backdated: an evaluation time
+earlier than the latest enforced run recorded for the tenant is refused
+with exit 3 (guard clock); ask a what-if with policy simulate --as-of, and
+a past run's verdict with policy replay. --shadow records findings with
+enforced=false and never fails the gate.
 
 --set active|P-1,P-4 runs a policy set instead of POLICY (docs/governance.md
 "Recording a set"): one run whose record and signed manifest list every
@@ -84,8 +88,8 @@ holds one of each. With --sealed nothing may use the network.
 
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
-policy:run, a version not approved here, or no trust config found for a
-governed database), 4 unknown snapshot or policy
+policy:run, a version not approved here, no trust config found for a
+governed database, or a backdated run at a governed site), 4 unknown snapshot or policy
 (or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
