@@ -69,9 +69,10 @@ refused with exit 7 (inputs_unfrozen), naming the missing input cursors.
 The evaluation time is --as-of, else the wall clock (UTC, whole seconds);
 --as-of inputs uses the newest timestamp among the snapshot's inputs. It is
 recorded in the run and its signed manifest, and replay uses it. At a
-governed site an enforced run may not be backdated: an evaluation time
-earlier than the latest enforced run recorded for the tenant is refused
-with exit 3 (guard clock); ask a what-if with policy simulate --as-of, and
+governed site an enforced run may not be backdated or dated ahead: an
+evaluation time earlier than the latest enforced run recorded for the
+tenant, or more than 5 minutes ahead of the clock, is refused with exit 3
+(guard clock); ask a what-if with policy simulate --as-of, and
 a past run's verdict with policy replay. --shadow records findings with
 enforced=false and never fails the gate.
 
@@ -89,7 +90,7 @@ holds one of each. With --sealed nothing may use the network.
 Exit codes as policy simulate: 0 passed (or warned), 20 blocked, 21 warned
 with --fail-on warned, 2 invalid policy or input, 3 refused (missing scope
 policy:run, a version not approved here, no trust config found for a
-governed database, or a backdated run at a governed site), 4 unknown snapshot or policy
+governed database, or a backdated or future-dated run at a governed site), 4 unknown snapshot or policy
 (or no active version), 7 inputs
 unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		Args: rangeArgs(0, 1),
@@ -158,9 +159,10 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 		return err
 	}
 	// At a governed site an enforced run is not backdated before the latest
-	// one recorded here (--as-of inputs: once the snapshot is known, below).
+	// one recorded here, nor dated ahead of the clock (--as-of inputs: once
+	// the snapshot is known, below).
 	if !spec.At.IsZero() {
-		if err := app.site().CheckRunTime(ctx, act.Trust, spec.At, opts.eval.asOf, opts.shadow); err != nil {
+		if err := app.site().CheckRunTime(ctx, act.Trust, spec.At, started, opts.eval.asOf, opts.shadow); err != nil {
 			return err
 		}
 	}
@@ -211,7 +213,7 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 	if spec.At.IsZero() {
 		// A time the inputs carry none of is refused by the evaluation.
 		if at, _, err := run.DefaultTime(spec.Snapshot.Inputs, started); err == nil {
-			if err := governance.CheckRunTime(ctx, st, act.Trust, at, opts.eval.asOf, opts.shadow); err != nil {
+			if err := governance.CheckRunTime(ctx, st, act.Trust, at, started, opts.eval.asOf, opts.shadow); err != nil {
 				return err
 			}
 		}

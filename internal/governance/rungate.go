@@ -76,6 +76,10 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 		v, g.State, strings.Join(why, "; "), trustName(r.Trust))
 }
 
+// clockSkew is how far ahead of the clock an enforced run at a governed
+// site may be dated (the same tolerance as a bundle's time anchor).
+const clockSkew = 5 * time.Minute
+
 // CheckRunTime refuses (guard clock, exit 3) an enforced run at a
 // governed site (trust in force) evaluated at at, earlier than the latest
 // evaluation time of an enforced run recorded here for the tenant
@@ -83,10 +87,20 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 // bring expired waivers back into force and ignore what feeds added since.
 // An equal time is allowed; shadow runs and ungoverned sites are not
 // checked. asOf is the --as-of given ("" when at is the wall clock, which
-// only a clock set back can trip).
-func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at time.Time, asOf string, shadow bool) error {
+// only a clock set back can trip). Nor may an enforced run there be dated
+// more than clockSkew ahead of the invocation's clock now: one run dated
+// in the future would hold every later enforced run to its time.
+func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now time.Time, asOf string, shadow bool) error {
 	if trust == nil || shadow {
 		return nil
+	}
+	if ahead := now.Add(clockSkew); at.After(ahead) {
+		how := "--as-of " + asOf
+		if asOf == run.AsOfInputs {
+			how = "--as-of inputs, the newest timestamp among the inputs"
+		}
+		return refuse(GuardClock, "evaluation time %s (%s) is ahead of the clock (%s), and this site is governed (%s): an enforced run may not be dated in the future (every later enforced run here would be refused until then, and exceptions expiring before it would lapse early); run it without --as-of or at the clock's time; a what-if at a later time belongs to `stella policy simulate --as-of` (not recorded)",
+			at.UTC().Format(time.RFC3339Nano), how, now.UTC().Format(time.RFC3339), trustName(trust))
 	}
 	var id string
 	var latest time.Time

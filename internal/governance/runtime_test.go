@@ -21,6 +21,7 @@ func TestCheckRunTime(t *testing.T) {
 		name    string
 		runs    func(w *world, ref string) // what is recorded before
 		at      string
+		now     string // the invocation's clock; "" → at
 		asOf    string
 		shadow  bool
 		ungov   bool
@@ -38,6 +39,12 @@ func TestCheckRunTime(t *testing.T) {
 		{name: "earlier than a failed enforced run", runs: func(w *world, ref string) { w.clock.t = newClock(T).t; w.run(ref, store.ModeRun, false, true) },
 			at: "2026-05-31T12:00:00Z", asOf: "2026-05-31T12:00:00Z", refused: "the latest enforced run recorded here"},
 		{name: "shadow allowed", runs: runAt(T), at: "2020-01-01T00:00:00Z", asOf: "2020-01-01T00:00:00Z", shadow: true},
+		{name: "ahead of the clock", at: "2099-01-01T00:00:00Z", now: T, asOf: "2099-01-01T00:00:00Z",
+			refused: "evaluation time 2099-01-01T00:00:00Z (--as-of 2099-01-01T00:00:00Z) is ahead of the clock (2026-06-01T12:00:00Z)"},
+		{name: "ahead of the clock, --as-of inputs", at: "2026-06-01T13:00:00Z", now: T, asOf: "inputs", refused: "may not be dated in the future"},
+		{name: "within the clock's skew", at: "2026-06-01T12:05:00Z", now: T, asOf: "2026-06-01T12:05:00Z"},
+		{name: "ahead of the clock, shadow", at: "2099-01-01T00:00:00Z", now: T, asOf: "2099-01-01T00:00:00Z", shadow: true},
+		{name: "ahead of the clock, ungoverned", at: "2099-01-01T00:00:00Z", now: T, asOf: "2099-01-01T00:00:00Z", ungov: true},
 		{name: "ungoverned allowed", runs: runAt(T), at: "2020-01-01T00:00:00Z", asOf: "2020-01-01T00:00:00Z", ungov: true},
 		{name: "later shadow runs and simulations do not count", runs: func(w *world, ref string) {
 			w.clock.t = newClock("2020-01-01T00:00:00Z").t
@@ -70,7 +77,11 @@ func TestCheckRunTime(t *testing.T) {
 			if c.ungov {
 				trust = nil
 			}
-			err := CheckRunTime(w.ctx, w.st, trust, at(c.at), c.asOf, c.shadow)
+			now := c.now
+			if now == "" {
+				now = c.at
+			}
+			err := CheckRunTime(w.ctx, w.st, trust, at(c.at), at(now), c.asOf, c.shadow)
 			if c.refused == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -78,7 +89,11 @@ func TestCheckRunTime(t *testing.T) {
 				return
 			}
 			refused(t, err, GuardClock, c.refused)
-			for _, want := range []string{"stella policy simulate --as-of", "stella policy replay"} {
+			wants := []string{"stella policy simulate --as-of", "stella policy replay"}
+			if c.now != "" {
+				wants = wants[:1] // ahead of the clock: no past verdict to replay
+			}
+			for _, want := range wants {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("refusal %q does not say %q", err, want)
 				}

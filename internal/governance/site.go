@@ -225,7 +225,7 @@ func (s *Site) RunTrust(ctx context.Context, flag string) (*Trust, error) {
 
 // CheckRunTime is CheckRunTime on the site's database, opened once; one
 // that does not exist has recorded no run.
-func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at time.Time, asOf string, shadow bool) error {
+func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at, now time.Time, asOf string, shadow bool) error {
 	if trust == nil || shadow {
 		return nil
 	}
@@ -234,7 +234,7 @@ func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at time.Time, asO
 		return err
 	}
 	defer st.Close()
-	return CheckRunTime(ctx, st, trust, at, asOf, shadow)
+	return CheckRunTime(ctx, st, trust, at, now, asOf, shadow)
 }
 
 // Registry opens the database and the trust config (a missing one trusts
