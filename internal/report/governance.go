@@ -26,6 +26,7 @@ func Transition(w io.Writer, t *governance.Transition, o Options) error {
 	}
 	if r := t.Approvals; r != nil {
 		printf(w, "  approvals   %d of %d%s\n", len(r.Approvers), r.Quorum, listOf(": ", r.Approvers))
+		notCounted(w, "  not counted ", r.Rejected)
 	}
 	if t.Statement != "" {
 		printf(w, "  statement   %s (audit event %d)\n", t.Statement, t.AuditSeq)
@@ -40,7 +41,22 @@ func Versions(w io.Writer, vs []governance.VersionView, o Options) error {
 		t.Append(fmt.Sprintf("%s@%d", v.PolicyID, v.Version), v.State, text.Abbrev(v.IRDigest), v.Author,
 			fmt.Sprintf("%d/%d%s", len(v.Approvers), v.Quorum, listOf(" ", v.Approvers)), v.CreatedAt)
 	}
-	return t.Render()
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for _, v := range vs {
+		notCounted(w, fmt.Sprintf("%s@%d not counted: ", v.PolicyID, v.Version), v.NotCounted)
+	}
+	return nil
+}
+
+// notCounted writes a line per approval that does not count, with the
+// reason (docs/governance.md "Submission rounds"): a table showing only
+// the approvals that count would hide an approval of a round sent back.
+func notCounted(w io.Writer, prefix string, rs []governance.Rejected) {
+	for _, r := range rs {
+		printf(w, "%s%s (%s): %s\n", prefix, r.Principal, text.Abbrev(r.KeyID), r.Reason)
+	}
 }
 
 // PolicyStatus writes `policy status`.
