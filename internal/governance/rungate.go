@@ -89,18 +89,22 @@ const clockSkew = 5 * time.Minute
 // checked. asOf is the --as-of given ("" when at is the wall clock, which
 // only a clock set back can trip). Nor may an enforced run there be dated
 // more than clockSkew ahead of the invocation's clock now: one run dated
-// in the future would hold every later enforced run to its time.
+// in the future would hold every later enforced run to its time. st is nil
+// when the database does not exist yet.
 func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now time.Time, asOf string, shadow bool) error {
 	if trust == nil || shadow {
 		return nil
 	}
-	if ahead := now.Add(clockSkew); at.After(ahead) {
-		how := "--as-of " + asOf
-		if asOf == run.AsOfInputs {
-			how = "--as-of inputs, the newest timestamp among the inputs"
-		}
+	how := "--as-of " + asOf
+	if asOf == run.AsOfInputs {
+		how = "--as-of inputs, the newest timestamp among the inputs"
+	}
+	if at.After(now.Add(clockSkew)) {
 		return refuse(GuardClock, "evaluation time %s (%s) is ahead of the clock (%s), and this site is governed (%s): an enforced run may not be dated in the future (every later enforced run here would be refused until then, and exceptions expiring before it would lapse early); run it without --as-of or at the clock's time; a what-if at a later time belongs to `stella policy simulate --as-of` (not recorded)",
 			at.UTC().Format(time.RFC3339Nano), how, now.UTC().Format(time.RFC3339), trustName(trust))
+	}
+	if st == nil {
+		return nil // no database yet: no run recorded
 	}
 	var id string
 	var latest time.Time
@@ -119,10 +123,6 @@ func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now ti
 	if asOf == "" {
 		return refuse(GuardClock, "the clock (%s) is behind the evaluation time %s of run %s, the latest enforced run recorded here, and this site is governed (%s): the clock is wrong or was set back; fix it, or give --as-of %s or later explicitly (it is recorded); %s",
 			when, lt, id, trustName(trust), lt, instead)
-	}
-	how := "--as-of " + asOf
-	if asOf == run.AsOfInputs {
-		how = "--as-of inputs, the newest timestamp among the inputs"
 	}
 	return refuse(GuardClock, "evaluation time %s (%s) is before %s, that of run %s, the latest enforced run recorded here, and this site is governed (%s): an enforced run may not be backdated (expired exceptions would count again, later feed entries be ignored); run it at %s or later, or without --as-of; %s",
 		when, how, lt, id, trustName(trust), lt, instead)

@@ -106,3 +106,16 @@ func TestCheckRunTime(t *testing.T) {
 func runAt(ts string) func(w *world, ref string) {
 	return func(w *world, ref string) { w.clock.t = newClock(ts).t; w.run(ref, store.ModeRun, false, false) }
 }
+
+// TestCheckRunTimeNoDatabase: before the first run there is no database,
+// and no run to order by, but the first run is not dated ahead either
+// (it would hold every later one to its time).
+func TestCheckRunTimeNoDatabase(t *testing.T) {
+	w := newWorld(t, 1)
+	now := newClock("2026-06-01T12:00:00Z").now()
+	if err := CheckRunTime(w.ctx, nil, w.reg.Trust, now.Add(-24*time.Hour), now, "2026-05-31T12:00:00Z", false); err != nil {
+		t.Fatalf("a backdated first run: %v", err)
+	}
+	err := CheckRunTime(w.ctx, nil, w.reg.Trust, now.Add(time.Hour), now, "2026-06-01T13:00:00Z", false)
+	refused(t, err, GuardClock, "is ahead of the clock (2026-06-01T12:00:00Z)")
+}

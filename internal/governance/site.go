@@ -230,10 +230,12 @@ func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at, now time.Time
 		return nil
 	}
 	st, err := s.openIfExists(ctx)
-	if st == nil || err != nil {
+	if err != nil {
 		return err
 	}
-	defer st.Close()
+	if st != nil {
+		defer st.Close()
+	}
 	return CheckRunTime(ctx, st, trust, at, now, asOf, shadow)
 }
 
