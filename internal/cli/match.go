@@ -105,7 +105,7 @@ func cachedAdvisories(app *App, dir string) ([]string, error) {
 		}
 	}
 	if len(osv) == 0 {
-		return nil, fail.New(fail.Invalid, "--advisories is required when the feed cache (%s) holds no OSV feed: give --advisories PATH, or pull some first: stella feeds pull --osv auto --sbom FILE", cache.Root)
+		return nil, fail.New(fail.Invalid, "--advisories is required when the feed cache (%s) holds no OSV feed: give --advisories PATH, or pull some first: %s", cache.Root, feeds.PullHint)
 	}
 	app.infof("stella: no --advisories: using the cached feeds in %s: %s", cache.Root, feeds.Ages(osv, time.Now()))
 	return sp.Advisories, nil

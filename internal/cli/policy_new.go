@@ -85,15 +85,30 @@ func runPolicyNew(ctx context.Context, app *App, opts *policyNewOptions, args []
 // scaffoldPolicy writes the starter gate to path, named after the file
 // ("gate.stella" → policy "gate"), refusing to replace a file.
 func scaffoldPolicy(app *App, path string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fail.New(fail.Invalid, "policy new --scaffold: %s exists; give a new file name (nothing written)", path)
-	}
 	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	if name == "" || strings.ContainsAny(name, "\"\\\n") {
 		name = "CI gate"
 	}
-	if err := writeFileAtomic(path, []byte(strings.Replace(gateTemplate, "{{NAME}}", name, 1)), 0o644); err != nil {
-		return err
+	// O_EXCL: a file that appears after any check is still never replaced.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fail.New(fail.Invalid, "policy new --scaffold: %s exists; give a new file name (nothing written)", path)
+	}
+	if err == nil {
+		_, err = f.WriteString(strings.Replace(gateTemplate, "{{NAME}}", name, 1))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path) // a partial starter policy is no use
+		}
+	}
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the message names path
+		}
+		return fail.New(fail.Invalid, "write %s: %v", path, err)
 	}
 	fmt.Fprintf(app.Out, "wrote %s: a starter CI gate (edit its rules; docs/ci.md)\nnext: stella policy lint %s\n", path, path)
 	return nil

@@ -167,7 +167,7 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 		}
 	}
 	if opts.bundle.path != "" {
-		var at time.Time // the clock's evaluation time; --as-of is the operator's recorded choice
+		var at time.Time // the clock's evaluation time; an --as-of is recorded (and bounded at a governed site: CheckRunTime above)
 		if opts.eval.asOf == "" {
 			at = spec.At
 		}
@@ -185,7 +185,8 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 	}
 	defer st.Close()
 	// The clock may not go behind a signed time anchor imported here; an
-	// explicit --as-of is the operator's own, recorded choice.
+	// explicit --as-of is recorded, and at a governed site held between the
+	// latest enforced run and the clock (CheckRunTime above).
 	if opts.eval.asOf == "" {
 		if err := bundle.CheckClock(ctx, st, time.Now()); err != nil {
 			return err

@@ -290,8 +290,8 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		if _, err := snapshot.FromFiles(files); err != nil {
 			return err // a bad input file is named first
 		}
-		return fail.New(fail.Invalid, "no advisories to evaluate: give --advisories PATH or --snapshot ID, or pull feeds into the cache (%s) first: stella feeds pull --osv auto --sbom FILE --kev --epss",
-			app.feedCacheDir(o.in.cacheDir))
+		return fail.New(fail.Invalid, "no advisories to evaluate: give --advisories PATH or --snapshot ID, or pull feeds into the cache (%s) first: %s",
+			app.feedCacheDir(o.in.cacheDir), feeds.PullHint)
 	}
 	if o.in.usedFeeds != nil {
 		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feeds.Ages(o.in.usedFeeds, time.Now()))

@@ -50,8 +50,8 @@ refused (exit 6), by stella and by PostgreSQL.
 
 Every sync ends by recording a checkpoint: the head of this site's audit
 chain in PostgreSQL and the time, signed with --sign-key when given, so
-that ` + "`stella audit verify --dsn --key PUB`" + ` can tell a chain cut at its end
-(docs/sync.md "A chain cut at its end").
+that ` + "`stella audit verify --dsn --key PUB --max-sync-age AGE`" + ` can tell a chain
+cut at its end (docs/sync.md "A chain cut at its end", with its limits).
 
 Tables, in the order they are sent:
 ` + wrapList(sync.TableNames(), 76),

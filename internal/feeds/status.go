@@ -9,6 +9,10 @@ import (
 	"github.com/stella-policy/stella/internal/text"
 )
 
+// PullHint is the pull that fills an empty cache for an SBOM, as the
+// messages about a cache with nothing usable suggest it.
+const PullHint = "stella feeds pull --osv auto --sbom FILE --kev --epss"
+
 // Status is one cached feed as `stella feeds status` shows it (docs/feeds.md).
 type Status struct {
 	Meta
@@ -56,7 +60,7 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 // it): NotFound for an empty cache, Integrity for a damaged or stale feed.
 func (r *StatusReport) Check(maxAge string) error {
 	if len(r.Feeds) == 0 {
-		return fail.New(fail.NotFound, "no feeds in %s; pull some: stella feeds pull --osv auto --sbom FILE --kev --epss", r.CacheDir)
+		return fail.New(fail.NotFound, "no feeds in %s; pull some: %s", r.CacheDir, PullHint)
 	}
 	for _, s := range r.Feeds {
 		if s.Problem != "" {

@@ -3,6 +3,7 @@ package governance
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -178,8 +179,12 @@ func (s *Site) loadTrust(ctx context.Context, st *store.Store, flag string, crea
 
 // openIfExists opens the site's database, nil when it does not exist.
 func (s *Site) openIfExists(ctx context.Context) (*store.Store, error) {
-	if _, err := os.Stat(s.DB); err != nil {
+	if _, err := os.Stat(s.DB); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
+	} else if err != nil {
+		// Unreadable is not absent: a governed database must not pass
+		// for no database (RunTrust, CheckRunTime).
+		return nil, fail.New(fail.Invalid, "database %s: %v", s.DB, err)
 	}
 	return s.Open(ctx, true)
 }

@@ -14,7 +14,7 @@ import (
 // FeedsStatus writes `stella feeds status` as a table (docs/feeds.md).
 func FeedsStatus(w io.Writer, r *feeds.StatusReport, o Options) error {
 	if len(r.Feeds) == 0 {
-		_, err := printf(w, "no feeds in %s; pull some: stella feeds pull --osv auto --sbom FILE --kev --epss\n", r.CacheDir)
+		_, err := printf(w, "no feeds in %s; pull some: %s\n", r.CacheDir, feeds.PullHint)
 		return err
 	}
 	t := NewTable(w, o.TTY, "FEED", "RECORDS", "NEWEST", "FETCHED", "AGE", "SIZE", "DIGEST", "SOURCE")

@@ -159,9 +159,6 @@ type sarifLogical struct {
 	Kind               string `json:"kind"`
 }
 
-// sarifLevel maps a verdict to a result level: blocked is an error, warned
-// a warning, everything else a note (quieted and ignored findings are also
-// marked suppressed, passed ones carry their VEX status).
 // gateLevel is the SARIF level of a gate outcome that did not pass.
 func gateLevel(outcome string) string {
 	if outcome == engine.GateBlock {
@@ -172,6 +169,9 @@ func gateLevel(outcome string) string {
 
 var levelRank = map[string]int{"note": 0, "warning": 1, "error": 2}
 
+// sarifLevel maps a verdict to a result level: blocked is an error, warned
+// a warning, everything else a note (quieted and ignored findings are also
+// marked suppressed, passed ones carry their VEX status).
 func sarifLevel(v string) string {
 	switch v {
 	case engine.VerdictBlocked:

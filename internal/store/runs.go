@@ -639,16 +639,21 @@ func (t *Tx) RunRef(ctx context.Context, ref string) (*Run, error) {
 }
 
 // LatestEnforced is the tenant's enforced run (mode run, not shadow;
-// succeeded or failed) with the latest evaluation time, and that time;
-// "" and the zero time when none is recorded (docs/governance.md "Runs at
-// a governed site": an enforced run at a governed site is not backdated
-// before it). Evaluation times are RFC 3339 UTC, so their whole-second
-// prefix orders them; fractions of a second are compared parsed.
+// succeeded or failed) recorded at this site with the latest evaluation
+// time, and that time; "" and the zero time when none is recorded
+// (docs/governance.md "Runs at a governed site": an enforced run at a
+// governed site is not backdated before it). Runs imported from a bundle
+// (policy.run.imported) do not count: their time is another site's, and
+// one dated ahead would hold every run here to it. Evaluation times are
+// RFC 3339 UTC, so their whole-second prefix orders them; fractions of a
+// second are compared parsed, and a time that does not parse is an
+// integrity error rather than a run left out.
 func (t *Tx) LatestEnforced(ctx context.Context) (string, time.Time, error) {
-	rows, err := t.query(ctx, `SELECT run_id, evaluation_time FROM runs WHERE tenant = ? AND mode = ? AND shadow = 0
-		AND substr(evaluation_time, 1, 19) = (SELECT max(substr(evaluation_time, 1, 19)) FROM runs
-			WHERE tenant = ? AND mode = ? AND shadow = 0)
-		ORDER BY run_id`, t.tenant, ModeRun, t.tenant, ModeRun)
+	const local = `tenant = ? AND mode = ? AND shadow = 0 AND run_id NOT IN
+		(SELECT subject FROM audit_events WHERE tenant = ? AND type = 'policy.run.imported')`
+	rows, err := t.query(ctx, `SELECT run_id, evaluation_time FROM runs WHERE `+local+`
+		AND substr(evaluation_time, 1, 19) = (SELECT max(substr(evaluation_time, 1, 19)) FROM runs WHERE `+local+`)
+		ORDER BY run_id`, t.tenant, ModeRun, t.tenant, t.tenant, ModeRun, t.tenant)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -660,7 +665,11 @@ func (t *Tx) LatestEnforced(ctx context.Context) (string, time.Time, error) {
 		if err := rows.Scan(&runID, &at); err != nil {
 			return "", time.Time{}, err
 		}
-		if ts, err := time.Parse(time.RFC3339Nano, at); err == nil && (id == "" || ts.After(latest)) {
+		ts, err := time.Parse(time.RFC3339Nano, at)
+		if err != nil {
+			return "", time.Time{}, fail.New(fail.Integrity, "run %s: evaluation time %q: %v", runID, at, err)
+		}
+		if id == "" || ts.After(latest) {
 			id, latest = runID, ts.UTC()
 		}
 	}

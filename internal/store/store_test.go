@@ -822,6 +822,19 @@ func TestLatestEnforced(t *testing.T) {
 			t.Fatalf("%s: latest %s %s, want %s %s", c.name, gotID, gotAt, id, c.wantAt)
 		}
 	}
+	// A run imported from another site, dated ahead, is that site's time.
+	m := meta("internet", false)
+	m.Mode, m.EvaluationTime = ModeRun, "2099-01-01T00:00:00Z"
+	res := result(t, 2, false)
+	if err := s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.ImportRun(ctx, RecordRequest{Meta: m, Record: record(m, res), Result: res}, "bundle")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if gotID, gotAt := latest(s); gotID != first || gotAt != "2026-03-01T00:00:01Z" {
+		t.Fatalf("after an imported run dated 2099: latest %s %s, want %s 2026-03-01T00:00:01Z", gotID, gotAt, first)
+	}
 	// Another tenant's runs are its own.
 	other := open(t, path, "acme")
 	if id, _ := latest(other); id != "" {

@@ -14,6 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Sync checkpoints (docs/sync.md "A chain cut at its end",
@@ -255,7 +256,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 	var why []string
 	if len(unchecked) > 0 {
 		why = append(why, fmt.Sprintf("no sync checkpoint signed by a key given for %s %s: the end of %s chain is not checked",
-			siteWord(len(unchecked)), listIDs(unchecked, 5), theirIts(len(unchecked))))
+			siteWord(len(unchecked)), strings.Join(text.First(unchecked, 5), ", "), theirIts(len(unchecked))))
 	}
 	if o.MaxAge == 0 {
 		why = append(why, "no --max-sync-age: events, runs and checkpoints deleted back to an earlier signed sync are not detected; "+
@@ -306,7 +307,7 @@ func keyList(ids []string) string {
 	if len(ids) == 1 {
 		return "key " + ids[0]
 	}
-	return "any of the keys " + listIDs(ids, 5)
+	return "any of the keys " + strings.Join(text.First(ids, 5), ", ")
 }
 
 func siteWord(n int) string {

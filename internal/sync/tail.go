@@ -11,6 +11,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // The end of a chain (docs/sync.md "A chain cut at its end"). A chain in
@@ -115,7 +116,7 @@ func checkTail(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRepor
 			tc.Held, tc.Seq, tc.Hash, eventRange(tc.Held+1, tc.Seq)))
 	}
 	if n := len(tc.MissingRuns); n > 0 {
-		what = append(what, fmt.Sprintf("%d of the %d runs this database sent %s missing: %s", n, tc.Runs, areIs(n), listIDs(tc.MissingRuns, 5)))
+		what = append(what, fmt.Sprintf("%d of the %d runs this database sent %s missing: %s", n, tc.Runs, areIs(n), strings.Join(text.First(tc.MissingRuns, 5), ", ")))
 	}
 	return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: %s (docs/sync.md \"A chain cut at its end\")",
 		srv.name, rep.Tenant, tc.Site, strings.Join(what, "; "))
@@ -265,12 +266,4 @@ func areIs(n int) string {
 		return "is"
 	}
 	return "are"
-}
-
-// listIDs joins the first n ids, saying how many more there are.
-func listIDs(ids []string, n int) string {
-	if len(ids) <= n {
-		return strings.Join(ids, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
 }
