@@ -102,10 +102,23 @@ func (p *pusher) checkpoint(ctx context.Context) error {
 		}
 		c.KeyID, keyID = p.o.Key.ID, &p.o.Key.ID
 	}
-	_, err = p.conn.Exec(ctx, `INSERT INTO policy.sync_checkpoints (tenant, source_site, seq, event_hash, synced_at, key_id, envelope)
+	tag, err := p.conn.Exec(ctx, `INSERT INTO policy.sync_checkpoints (tenant, source_site, seq, event_hash, synced_at, key_id, envelope)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, p.tenant, p.site, c.Seq, c.EventHash, c.SyncedAt, keyID, env)
 	if err != nil {
 		return err
+	}
+	if tag.RowsAffected() == 0 {
+		// A sync of the same head in the same second wrote it already,
+		// perhaps signed by another key: report the row PostgreSQL holds.
+		var stored *string
+		if err := p.conn.QueryRow(ctx, `SELECT key_id FROM policy.sync_checkpoints
+			WHERE tenant = $1 AND source_site = $2 AND synced_at = $3 AND seq = $4`, p.tenant, p.site, c.SyncedAt, c.Seq).Scan(&stored); err != nil {
+			return err
+		}
+		c.KeyID = ""
+		if stored != nil {
+			c.KeyID = *stored
+		}
 	}
 	p.rep.Checkpoint = &c
 	return nil
@@ -130,7 +143,8 @@ type SiteCheckpoints struct {
 	Signed      int64  `json:"signed"`      // verified under a key given
 	// Latest is the latest checkpoint verified under a key given (by
 	// sync time); nil when none.
-	Latest *SyncCheckpoint `json:"latest,omitempty"`
+	Latest   *SyncCheckpoint `json:"latest,omitempty"`
+	latestAt time.Time       // Latest's sync time, as PostgreSQL holds it
 }
 
 // CheckpointOptions are what the auditor brings to the checkpoints.
@@ -217,7 +231,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 		}
 		sc.Signed++
 		c := r.c
-		sc.Latest = &c
+		sc.Latest, sc.latestAt = &c, r.at
 	}
 	if len(o.Keys) == 0 {
 		cc.Reason = "no --key: each checkpoint's head is held by its chain, but none was checked against a key you trust; " +
@@ -230,7 +244,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 			unchecked = append(unchecked, s.Site)
 			continue
 		}
-		at, _ := time.Parse(time.RFC3339, s.Latest.SyncedAt)
+		at := s.latestAt
 		if o.MaxAge > 0 && at.Sub(o.Now) > checkpointSkew {
 			return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: the latest sync checkpoint signed by %s is dated %s, after this machine's clock (%s): "+
 				"its age cannot be judged — a checkpoint signed ahead of time stays the latest, and --max-sync-age would not notice the syncs after it deleted "+
