@@ -34,22 +34,14 @@ func (f *bundleVerifyFlags) registerTrust(fs *pflag.FlagSet) {
 }
 
 // options resolves the flags: trust roots from --trust-root and the config
-// key bundle.trust_roots, never from the bundle itself.
-func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.VerifyOptions, bundle.Limits, error) {
+// key bundle.trust_roots, never from the bundle itself, and the keys of
+// trust, the trust config in force (nil: none), that hold bundle:sign.
+func (f *bundleVerifyFlags) options(ctx context.Context, app *App, trust *governance.Trust) (bundle.VerifyOptions, bundle.Limits, error) {
 	var o bundle.VerifyOptions
 	var lim bundle.Limits
 	refs := app.trustRoots(f.trustRoots)
 	for _, r := range refs {
 		if err := bundle.CheckLocal(app.Global.Sealed, "trust root", r); err != nil {
-			return o, lim, err
-		}
-	}
-	// The keys of the trust config in force that hold bundle:sign are
-	// trusted too; a --trust file an import is about to create has none.
-	var trust *governance.Trust
-	if f.trust == "" || fileExists(f.trust) {
-		var err error
-		if trust, err = app.site().InForce(ctx, f.trust); err != nil {
 			return o, lim, err
 		}
 	}
@@ -71,16 +63,26 @@ func (f *bundleVerifyFlags) options(ctx context.Context, app *App) (bundle.Verif
 
 // importOptions are the options of a bundle import under these flags:
 // KIT (path) must be local, the approvals it carries are judged by this
-// site's trust config (governance.Site.BundleApprovals).
+// site's trust config in force (governance.Site.BundleTrust), read once.
 func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path string) (bundle.ImportOptions, bundle.Limits, error) {
+	trust, err := app.site().BundleTrust(ctx, f.trust)
+	if err != nil {
+		return bundle.ImportOptions{}, bundle.Limits{}, err
+	}
+	return f.importBy(ctx, app, path, trust)
+}
+
+// importBy is importOptions under trust, the trust config in force already
+// read (nil: none).
+func (f *bundleVerifyFlags) importBy(ctx context.Context, app *App, path string, trust *governance.Trust) (bundle.ImportOptions, bundle.Limits, error) {
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return bundle.ImportOptions{}, bundle.Limits{}, err
 	}
-	vo, lim, err := f.options(ctx, app)
+	vo, lim, err := f.options(ctx, app, trust)
 	if err != nil {
 		return bundle.ImportOptions{}, lim, err
 	}
-	approvals, err := app.site().BundleApprovals(ctx, f.trust)
+	approvals, err := app.site().ApprovalsBy(trust, f.trust)
 	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant, DB: app.Global.DB}, lim, err
 }
 
@@ -128,7 +130,12 @@ func runBundleVerify(ctx context.Context, app *App, opts *bundleVerifyOptions, a
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return err
 	}
-	vo, lim, err := opts.options(ctx, app)
+	// bundle verify has no --trust: the trust config in force is found.
+	trust, err := app.site().InForce(ctx, "")
+	if err != nil {
+		return err
+	}
+	vo, lim, err := opts.options(ctx, app, trust)
 	if err != nil {
 		return err
 	}

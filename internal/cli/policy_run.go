@@ -171,7 +171,7 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 		if opts.eval.asOf == "" {
 			at = spec.At
 		}
-		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, policyRef, opts.snapshot, at); err != nil {
+		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, act.Trust, policyRef, opts.snapshot, at); err != nil {
 			return err
 		}
 	}
@@ -340,13 +340,14 @@ func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
 // left as it is; a replayed older one is refused), then returns the policy
 // version and snapshot of the bundle the run evaluates: policyRef and
 // snapshotRef choose among the bundle's own and may be empty when it holds
-// one of each. at is the run's evaluation time when it comes from the
+// one of each. trust is the trust config in force, read once for the run
+// (authorizeRun). at is the run's evaluation time when it comes from the
 // clock (zero under --as-of): staleness is judged at it when it is later
 // than --time-anchor. The run then reads them from the database, where they are
 // the bundle's bytes. Nothing here touches the network; sealed mode only
 // forbids naming the bundle or a trust root by URL.
-func (f *bundleRunFlags) prepare(ctx context.Context, app *App, policyRef, snapshotRef string, at time.Time) (string, string, error) {
-	o, lim, err := f.importOptions(ctx, app, f.path)
+func (f *bundleRunFlags) prepare(ctx context.Context, app *App, trust *governance.Trust, policyRef, snapshotRef string, at time.Time) (string, string, error) {
+	o, lim, err := f.importBy(ctx, app, f.path, trust)
 	if err != nil {
 		return "", "", err
 	}
