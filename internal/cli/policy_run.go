@@ -229,10 +229,14 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 	if evalErr != nil && (ev == nil || ev.Err == nil) {
 		return evalErr
 	}
-	out, err := app.record(ctx, st, ev, act)
+	// The binding clock check, in the transaction that records the run: a
+	// run recorded meanwhile by another process counts (the checks above
+	// only spare the work).
+	out, err := run.RecordGuarded(ctx, st, ev, act.Key, governance.RunTimeGuard(ctx, act.Trust, ev.At, started, opts.eval.asOf, opts.shadow))
 	if err != nil {
 		return err
 	}
+	report.Recorded(app.info(), out)
 	if opts.attestation != "" && out.Envelope != nil {
 		if err := writeFileAtomic(opts.attestation, out.Envelope, 0o644); err != nil {
 			return err

@@ -90,11 +90,34 @@ const clockSkew = 5 * time.Minute
 // only a clock set back can trip). Nor may an enforced run there be dated
 // more than clockSkew ahead of the invocation's clock now: one run dated
 // in the future would hold every later enforced run to its time. st is nil
-// when the database does not exist yet.
+// when the database does not exist yet. It is the early check, before
+// anything is imported or evaluated; the binding one is RunTimeGuard's,
+// in the transaction that records the run.
 func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now time.Time, asOf string, shadow bool) error {
+	guard := RunTimeGuard(ctx, trust, at, now, asOf, shadow)
+	switch {
+	case guard == nil:
+		return nil
+	case st == nil:
+		return guard(nil) // no database yet: no run recorded
+	}
+	return st.View(ctx, guard)
+}
+
+// RunTimeGuard is CheckRunTime inside a transaction (run.RecordGuarded):
+// the guard the transaction recording an enforced run at a governed site
+// runs first, so that of two runs recorded at once the second is judged
+// against the first. A nil tx has recorded no run. Nil when nothing is
+// checked (no trust config, a shadow run).
+func RunTimeGuard(ctx context.Context, trust *Trust, at, now time.Time, asOf string, shadow bool) func(*store.Tx) error {
 	if trust == nil || shadow {
 		return nil
 	}
+	return func(tx *store.Tx) error { return checkRunTime(ctx, tx, trust, at, now, asOf) }
+}
+
+// checkRunTime is CheckRunTime's rule, read in tx (nil: no database).
+func checkRunTime(ctx context.Context, tx *store.Tx, trust *Trust, at, now time.Time, asOf string) error {
 	how := "--as-of " + asOf
 	if asOf == run.AsOfInputs {
 		how = "--as-of inputs, the newest timestamp among the inputs"
@@ -103,16 +126,11 @@ func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now ti
 		return refuse(GuardClock, "evaluation time %s (%s) is ahead of the clock (%s), and this site is governed (%s): an enforced run may not be dated in the future (every later enforced run here would be refused until then, and exceptions expiring before it would lapse early); run it without --as-of or at the clock's time; a what-if at a later time belongs to `stella policy simulate --as-of` (not recorded)",
 			at.UTC().Format(time.RFC3339Nano), how, now.UTC().Format(time.RFC3339), trustName(trust))
 	}
-	if st == nil {
-		return nil // no database yet: no run recorded
+	if tx == nil {
+		return nil
 	}
-	var id string
-	var latest time.Time
-	if err := st.View(ctx, func(tx *store.Tx) error {
-		var err error
-		id, latest, err = tx.LatestEnforced(ctx)
-		return err
-	}); err != nil {
+	id, latest, err := tx.LatestEnforced(ctx)
+	if err != nil {
 		return err
 	}
 	if id == "" || !at.Before(latest) {

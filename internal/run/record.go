@@ -45,6 +45,15 @@ type Recorded struct {
 // transaction (docs/runs.md, docs/attestation.md); then the lessons the run
 // teaches (lessons.RecordRun).
 func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (*Recorded, error) {
+	return RecordGuarded(ctx, st, o, key, nil)
+}
+
+// RecordGuarded is Record with guard (nil: none) run first in the
+// transaction that records the run (store.RecordRequest.Guard): an error
+// refuses the run with nothing recorded. policy run checks the evaluation
+// time there at a governed site (governance.RunTimeGuard), so two runs
+// recorded at once cannot both pass it.
+func RecordGuarded(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key, guard func(*store.Tx) error) (*Recorded, error) {
 	m, err := o.meta()
 	if err != nil {
 		return nil, err
@@ -80,7 +89,7 @@ func Record(ctx context.Context, st *store.Store, o *Outcome, key *attest.Key) (
 		return nil, err
 	}
 	run, existing, err := st.RecordRun(ctx, store.RecordRequest{Meta: m, Record: rec, Result: o.Result, Attestation: out.Envelope,
-		Labels: o.Spec.Labels, Components: inv, SignHead: store.KeySigner(key)})
+		Labels: o.Spec.Labels, Components: inv, SignHead: store.KeySigner(key), Guard: guard})
 	if err != nil {
 		return nil, err
 	}

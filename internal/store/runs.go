@@ -226,6 +226,11 @@ type RecordRequest struct {
 	Labels      []string       // run labels (ValidLabel), added also to an existing run
 	Components  []byte         // the component inventory (JSON), kept unless the run has one
 	SignHead    HeadSigner     // signs the audit head the run leaves (KeySigner of the run's key), or nil
+	// Guard, when set, runs first in RecordRun's transaction: an error
+	// refuses the run with nothing written. A rule over the runs already
+	// recorded (governance.RunTimeGuard) holds there even against a run
+	// recorded at the same time by another process.
+	Guard func(*Tx) error
 }
 
 // RecordRun stores a run in one transaction: the IR blob, the run row, its
@@ -261,6 +266,11 @@ func (s *Store) RecordRun(ctx context.Context, req RecordRequest) (run *Run, exi
 		actor = "cli"
 	}
 	err = s.Update(ctx, func(tx *Tx) error {
+		if req.Guard != nil {
+			if err := req.Guard(tx); err != nil {
+				return err
+			}
+		}
 		tx.SignHead(req.SignHead)
 		old, err := tx.Run(ctx, rec.RunID)
 		switch {
