@@ -5,16 +5,14 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 type policyDiffOptions struct {
-	snapshot string
-	eval     evalFlags
-	failOn   string
+	req  run.DiffRequest // OLD NEW, --snapshot, --fail-on
+	eval evalFlags
 }
 
 func newPolicyDiffCmd(app *App) *cobra.Command {
@@ -44,56 +42,52 @@ warned one.`,
 		RunE: runE(app, opts, runPolicyDiff),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
+	f.StringVar(&opts.req.Snapshot, "snapshot", "", "the snapshot both policies are evaluated on")
 	opts.eval.register(f)
-	f.StringVar(&opts.failOn, "fail-on", "never", "exit 20 on: new-blocked, or never; between runs also new-warned")
+	f.StringVar(&opts.req.FailOn, "fail-on", "never", "exit 20 on: new-blocked, or never; between runs also new-warned")
 	return cmd
 }
 
 func runPolicyDiff(ctx context.Context, app *App, opts *policyDiffOptions, args []string) error {
-	oldRef, newRef := args[0], args[1]
-	if opts.snapshot == "" && run.IsRunRef(oldRef) && run.IsRunRef(newRef) {
-		return runDiffRuns(ctx, app, oldRef, newRef, opts.failOn)
-	}
-	if opts.snapshot == "" {
-		return fail.New(fail.Invalid, "policy diff needs --snapshot ID to compare two policies (or two runs: run ids, latest or latest:LABEL)")
-	}
-	if err := run.CheckFailOn(opts.failOn, "new-blocked", "never"); err != nil {
+	req := &opts.req
+	req.Old, req.New = args[0], args[1]
+	open, err := req.Check(app.Global.DB)
+	if err != nil {
 		return err
 	}
+	if req.Runs() {
+		return runDiffRuns(ctx, app, req)
+	}
 	format := app.Format()
-	if !isSimulateFormat(format) {
-		return fail.New(fail.Invalid, "--format %s: policy diff writes the formats of policy simulate", format)
+	if err := report.OutcomeFormat(format, true); err != nil {
+		return err
 	}
 	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}
 	var st *store.Store
-	if fileExists(app.Global.DB) || run.IsRegistered(oldRef) || run.IsRegistered(newRef) {
+	if open {
 		if st, err = app.openStore(ctx, true); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
-	if spec.Baseline, err = app.loadPolicy(ctx, st, oldRef, store.PickLatest); err != nil {
+	if spec.Baseline, err = app.loadPolicy(ctx, st, req.Old, store.PickLatest); err != nil {
 		return err
 	}
-	if spec.Policy, err = app.loadPolicy(ctx, st, newRef, store.PickLatest); err != nil {
+	if spec.Policy, err = app.loadPolicy(ctx, st, req.New, store.PickLatest); err != nil {
 		return err
 	}
-	if spec.Snapshot, err = app.findSnapshot(ctx, st, opts.snapshot); err != nil {
+	if spec.Snapshot, err = app.findSnapshot(ctx, st, req.Snapshot); err != nil {
 		return err
 	}
 	out, err := app.evaluate(ctx, spec)
 	if err != nil {
 		return err
 	}
-	if err := report.Outcome(app.Out, format, out, report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth()}); err != nil {
+	if err := report.Simulated(app.Out, app.info(), format, out, nil, "", 0, report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth()}); err != nil {
 		return err
 	}
-	if format != "table" {
-		report.OutcomeSummary(app.info(), out, nil)
-	}
-	return gate(out.Gate(opts.failOn, nil))
+	return gate(out.Gate(req.FailOn, nil))
 }

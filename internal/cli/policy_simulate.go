@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,20 +20,12 @@ type policySimulateOptions struct {
 	in        inputFlags
 	snapshot  string
 	eval      evalFlags
-	baseline  string
-	failOn    string
-	base      baselineFlags // --baseline-run, --baseline-snapshot, --baseline-sbom (baseline.go)
-	labels    []string
+	req       run.SimulateRequest // POLICY, --set, --baseline…, --fail-on, --expect-ir-digest, --label, --record
 	sarifBase string
 	show      []string
 	shadow    bool
-	expectIR  string // --expect-ir-digest
-	record    bool
 	sign      signFlags
 	trust     string
-	set       string
-	refs      []string // --set's policies (check)
-	active    bool     // --set active
 }
 
 func newPolicySimulateCmd(app *App) *cobra.Command {
@@ -86,47 +76,67 @@ A simulation that records nothing runs anywhere.`,
 	opts.in.AddFlags(f)
 	f.StringVar(&opts.snapshot, "snapshot", "", "evaluate a snapshot instead of loose files: its directory, or its id (unique prefix) under the snapshots directory")
 	opts.eval.register(f)
-	f.StringVar(&opts.baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
-	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
-	opts.base.register(f)
-	addLabelFlag(f, &opts.labels)
+	f.StringVar(&opts.req.Baseline, "baseline", "", "also evaluate this policy and report the verdict changes")
+	f.StringVar(&opts.req.FailOn, "fail-on", "blocked", "exit non-zero on: blocked, warned, never; new-blocked (needs a baseline) or new-warned (needs --baseline-run/-snapshot/-sbom)")
+	addBaselineFlags(f, &opts.req.Against)
+	addLabelFlag(f, &opts.req.Labels)
 	f.StringSliceVar(&opts.show, "show", nil, "table: show only findings with these verdicts, e.g. blocked,warned")
 	f.StringVar(&opts.sarifBase, "sarif-base", "", "with --format sarif: the repository root; SBOM locations become relative to it (uriBaseId SRCROOT)")
 	f.BoolVar(&opts.shadow, "shadow", false, "shadow evaluation: findings are not enforced and the gate never fails")
-	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
-	f.BoolVar(&opts.record, "record", false, "record the simulation in the database (run history, findings, explains)")
+	f.StringVar(&opts.req.ExpectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
+	f.BoolVar(&opts.req.Record, "record", false, "record the simulation in the database (run history, findings, explains)")
 	opts.sign.add(f, "with --record: key to sign the run manifest")
-	f.StringVar(&opts.set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
+	f.StringVar(&opts.req.Set, "set", "", "evaluate a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (registered or files); docs/governance.md")
 	f.StringVar(&opts.trust, "trust", "", "with --record: trust config in force; the signing key must hold policy:simulate in it (default: as the governance commands find it)")
 	return cmd
 }
 
 func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOptions, args []string) error {
-	if err := opts.check(args); err != nil {
+	req := &opts.req
+	if len(args) == 1 {
+		req.Policy = args[0]
+	}
+	if err := req.Check(); err != nil {
 		return err
 	}
-	format, spec, err := opts.prepare(app)
+	var refs []string // --set's policies
+	var active bool   // --set active
+	if req.Set != "" {
+		var err error
+		if refs, active, err = governance.ParseSet(req.Set); err != nil {
+			return err
+		}
+	}
+	format := app.Format()
+	if err := report.OutcomeFormat(format, false); err != nil {
+		return err
+	}
+	spec, err := opts.eval.spec(app.Getenv)
 	if err != nil {
 		return err
 	}
 	var act *governance.RunActor
-	if opts.record {
+	if req.Record {
 		if act, err = app.authorizeRun(ctx, opts.trust, &opts.sign, governance.ScopePolicySimulate); err != nil {
 			return err
 		}
 	}
-	if err := opts.base.noHistory(app, opts.record); err != nil {
-		return err
-	}
 	var st *store.Store
-	if opts.record || opts.set == "" && (run.IsRegistered(args[0]) || run.IsRegistered(opts.baseline) || opts.base.run != "") {
-		if st, err = app.openStore(ctx, !opts.record); err != nil {
+	if open, err := req.Store(app.Global.DB); err != nil {
+		return err
+	} else if open {
+		if st, err = app.openStore(ctx, !req.Record); err != nil {
 			return err
 		}
 		defer st.Close()
 	}
-	spec.Shadow, spec.Record, spec.Mode, spec.Labels = opts.shadow, opts.record, store.ModeSimulate, opts.labels
-	if err := opts.policies(ctx, app, st, args, &spec); err != nil {
+	spec.Shadow, spec.Record, spec.Mode, spec.Labels = opts.shadow, req.Record, store.ModeSimulate, req.Labels
+	if req.Set != "" {
+		spec.Set, err = app.setPolicies(ctx, st, refs, active, store.PickLatest)
+	} else {
+		err = opts.policies(ctx, app, st, &spec)
+	}
+	if err != nil {
 		return err
 	}
 	if err := opts.inputs(ctx, app, st, &spec); err != nil {
@@ -135,8 +145,8 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if act != nil {
 		spec.Actor = act.Principal
 	}
-	if opts.base.given() > 0 {
-		spec.Against, err = opts.base.prepare(ctx, app, st)
+	if req.Against.Given() > 0 {
+		spec.Against, err = req.Against.Prepare(ctx, st, func(ref string) (*snapshot.Snapshot, error) { return app.findSnapshot(ctx, st, ref) })
 		if err != nil {
 			if spec.Against != nil {
 				report.Compared(app.info(), spec.Against.Compared())
@@ -153,66 +163,38 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if err != nil {
 		return err
 	}
-	view := report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth(), SARIFBase: opts.sarifBase, Show: opts.show}
-	if base != nil {
-		view.Delta = base.Delta
-	}
-	k := out.Gate(opts.failOn, base)
-	if strings.HasPrefix(opts.failOn, "new-") {
-		view.FailOn, view.FailOnOutcome = opts.failOn, report.GateOutcome(k)
-	}
-	if opts.record {
+	k := out.Gate(req.FailOn, base)
+	if req.Record {
 		rec, err := app.record(ctx, st, out, act)
 		if err != nil {
 			return err
 		}
 		app.infof("stella: recorded simulation %s", rec.Record.RunID)
 	}
-	if err := report.Outcome(app.Out, format, out, view); err != nil {
+	view := report.Options{Color: app.Color(), TTY: app.OutTTY, Width: app.termWidth(), SARIFBase: opts.sarifBase, Show: opts.show}
+	if err := report.Simulated(app.Out, app.info(), format, out, base, req.FailOn, k, view); err != nil {
 		return err
-	}
-	if format != "table" {
-		report.OutcomeSummary(app.info(), out, view.Delta)
-	}
-	if view.FailOn != "" {
-		report.FailOnNotice(app.info(), opts.failOn, k, out, base)
 	}
 	return gate(k)
 }
 
-// policies sets what spec evaluates: POLICY and --baseline (a bare P-n:
-// its active version), or the members of --set (a bare P-n: its latest).
-func (o *policySimulateOptions) policies(ctx context.Context, app *App, st *store.Store, args []string, spec *run.Spec) (err error) {
-	if o.set != "" {
-		spec.Set, err = app.setPolicies(ctx, st, o.refs, o.active, store.PickLatest)
+// policies sets the policy spec evaluates, POLICY (a bare P-n: its active
+// version), held to --expect-ir-digest, and --baseline.
+func (o *policySimulateOptions) policies(ctx context.Context, app *App, st *store.Store, spec *run.Spec) (err error) {
+	if spec.Policy, err = app.loadPolicy(ctx, st, o.req.Policy, store.PickActive); err != nil {
 		return err
 	}
-	if spec.Policy, err = app.loadPolicy(ctx, st, args[0], store.PickActive); err != nil {
+	if err := governance.ExpectIRDigest(spec.Policy, o.req.ExpectIR); err != nil {
 		return err
 	}
-	if err := governance.ExpectIRDigest(spec.Policy, o.expectIR); err != nil {
-		return err
-	}
-	if o.baseline != "" {
-		spec.Baseline, err = app.loadPolicy(ctx, st, o.baseline, store.PickActive)
+	if o.req.Baseline != "" {
+		spec.Baseline, err = app.loadPolicy(ctx, st, o.req.Baseline, store.PickActive)
 	}
 	return err
 }
 
-// prepare checks the output format and parses the evaluation flags
-// (evalFlags.spec): the steps every simulation takes first.
-func (o *policySimulateOptions) prepare(app *App) (string, run.Spec, error) {
-	format := app.Format()
-	if !isSimulateFormat(format) {
-		return "", run.Spec{}, fail.New(fail.Invalid, "--format %s: policy simulate writes table, json, yaml, ndjson, %s", format, strings.Join(report.Formats[3:], ", "))
-	}
-	spec, err := o.eval.spec(app.Getenv)
-	return format, spec, err
-}
-
-// evalFlags are the flags every evaluation takes (simulate, run, diff):
-// --env, --as-of, --max-feed-age (docs/output.md "Freshness") and
-// --unchecked-budget ("Coverage").
+// evalFlags are the flags every evaluation takes (simulate, run, diff),
+// parsed by run.EvalOptions.
 type evalFlags struct {
 	env       []string
 	asOf      string
@@ -229,69 +211,29 @@ func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
-// spec parses --as-of (against the wall clock, read here once), --env,
-// --max-feed-age and --unchecked-budget (with where it came from, for the
-// record: getenv tells the environment from the config file) into the
-// Spec every evaluation starts from.
-func (e *evalFlags) spec(getenv func(string) string) (spec run.Spec, err error) {
-	if spec.At, err = run.ParseAsOf(e.asOf, time.Now()); err != nil {
-		return spec, err
-	}
-	if spec.Env, err = run.ParseEnv(e.env); err != nil {
-		return spec, err
-	}
-	if e.unchecked < -1 {
-		return spec, fail.New(fail.Invalid, "--unchecked-budget %d: give a number of components ≥ 0, or -1 for none", e.unchecked)
-	}
-	if e.unchecked >= 0 {
-		spec.UncheckedBudget, spec.UncheckedSource = &e.unchecked, store.BudgetConfig
-		if e.flags.Changed("unchecked-budget") {
-			spec.UncheckedSource = store.BudgetFlag
-		} else if getenv(store.BudgetEnv) != "" {
-			spec.UncheckedSource = store.BudgetEnv
-		}
-	}
-	age := e.maxAge
-	if spec.MaxFeedAgeGiven = age != ""; !spec.MaxFeedAgeGiven {
-		age = "7d"
-	}
-	spec.MaxFeedAge, err = parseAge("--max-feed-age", age)
-	return spec, err
+// spec is the Spec every evaluation starts from (run.EvalOptions.Spec),
+// --as-of read against the wall clock, read here once.
+func (e *evalFlags) spec(getenv func(string) string) (run.Spec, error) {
+	o := run.EvalOptions{Env: e.env, AsOf: e.asOf, MaxFeedAge: e.maxAge, UncheckedBudget: e.unchecked, BudgetFlag: e.flags.Changed("unchecked-budget")}
+	return o.Spec(time.Now(), getenv)
 }
 
-// isSimulateFormat reports whether a result is written in format f: a
-// report format, or yaml.
-func isSimulateFormat(f string) bool { return f == "yaml" || slices.Contains(report.Formats, f) }
-
 // inputs sets the inputs of spec: the loose input files, frozen in memory
-// by Evaluate, or the snapshot.
-func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) error {
-	r := o.in.Request
-	loose := len(r.SBOMs)+len(r.Advisories)+len(r.VEX)+len(r.NVD)+len(r.Signals)+len(r.Reachability)+len(r.Exceptions) > 0 || r.EPSS != "" || r.KEV != "" || len(o.in.feeds) > 0
-	if o.snapshot != "" {
-		if loose {
-			return fail.New(fail.Invalid, "--snapshot and input files (--sbom, --advisories, --feeds, …) exclude each other")
-		}
-		var err error
-		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
+// by Evaluate, or the snapshot (run.SimulateInputs).
+func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) (err error) {
+	if o.in.feeds, err = run.SimulateInputs(o.in.Request, o.in.feeds, o.snapshot); err != nil {
 		return err
 	}
-	if len(r.SBOMs) == 0 {
-		return fail.New(fail.Invalid, "give at least one --sbom (with --advisories, --vex, …), or --snapshot")
-	}
-	if len(r.Advisories) == 0 && len(o.in.feeds) == 0 {
-		o.in.feeds = []string{feeds.Auto} // docs/feeds.md: simulate from the feed cache: every cached feed, if any
+	if o.snapshot != "" {
+		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
+		return err
 	}
 	files, err := o.in.spec(app)
 	if err != nil {
 		return err
 	}
-	if len(files.Advisories) == 0 {
-		if _, err := snapshot.FromFiles(files); err != nil {
-			return err // a bad input file is named first
-		}
-		return fail.New(fail.Invalid, "no advisories to evaluate: give --advisories PATH or --snapshot ID, or pull feeds into the cache (%s) first: %s",
-			app.feedCacheDir(o.in.cacheDir), feeds.PullHint)
+	if err := run.NoAdvisories(files, app.feedCacheDir(o.in.cacheDir)); err != nil {
+		return err
 	}
 	if o.in.usedFeeds != nil {
 		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feeds.Ages(o.in.usedFeeds, time.Now()))
@@ -327,32 +269,4 @@ func (a *App) evaluate(ctx context.Context, spec run.Spec) (*run.Outcome, error)
 	}
 	report.OutcomeNotices(a.info(), out)
 	return out, err
-}
-
-// check refuses the flag combinations a simulation does not take. With
-// --set (a policy set: --set active, or a comma-separated list of policies;
-// docs/governance.md "Evaluating a set") it reads the set.
-func (o *policySimulateOptions) check(args []string) (err error) {
-	if o.set == "" {
-		if len(args) == 0 {
-			return fail.New(fail.Invalid, "give POLICY (a .stella file or P-n[@version]), or --set")
-		}
-		return o.checkBaselines()
-	}
-	switch {
-	case len(args) > 0:
-		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
-	case o.baseline != "" || o.base.given() > 0 || strings.HasPrefix(o.failOn, "new-"):
-		return fail.New(fail.Invalid, "baselines (--baseline…, --fail-on new-blocked|new-warned) do not apply to --set")
-	case o.expectIR != "":
-		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
-	}
-	if err := run.CheckFailOn(o.failOn, "blocked", "warned", "never"); err != nil {
-		return err
-	}
-	if err := o.checkBaselines(); err != nil {
-		return err // --label
-	}
-	o.refs, o.active, err = governance.ParseSet(o.set)
-	return err
 }

@@ -12,9 +12,7 @@ import (
 )
 
 type storePruneOptions struct {
-	olderThan string
-	before    string
-	dryRun    bool
+	req run.PruneRequest // --older-than, --before, --dry-run
 }
 
 func newStorePruneCmd(app *App) *cobra.Command {
@@ -30,21 +28,17 @@ transaction and is recorded as a store.pruned audit event.`,
 		Args: noArgs,
 		RunE: runE(app, opts, runStorePrune),
 	}
-	cmd.Flags().StringVar(&opts.olderThan, "older-than", "", "retention, e.g. 365d, 90d or 12h (default 365d)")
-	cmd.Flags().StringVar(&opts.before, "before", "", "remove runs started before this RFC 3339 time instead")
-	cmd.Flags().BoolVar(&opts.dryRun, "dry-run", false, "count what would be removed, change nothing")
+	cmd.Flags().StringVar(&opts.req.OlderThan, "older-than", "", "retention, e.g. 365d, 90d or 12h (default 365d)")
+	cmd.Flags().StringVar(&opts.req.Before, "before", "", "remove runs started before this RFC 3339 time instead")
+	cmd.Flags().BoolVar(&opts.req.DryRun, "dry-run", false, "count what would be removed, change nothing")
 	cmd.MarkFlagsMutuallyExclusive("older-than", "before")
 	return cmd
 }
 
 func runStorePrune(ctx context.Context, app *App, opts *storePruneOptions, _ []string) error {
-	age := cmp.Or(opts.olderThan, app.configString("store.retention"), "365d")
-	d, err := parseAge("--older-than", age)
+	opts.req.OlderThan = cmp.Or(opts.req.OlderThan, app.configString("store.retention"))
+	r, err := opts.req.Retention()
 	if err != nil {
-		return err
-	}
-	r := run.Retention{OlderThan: d, DryRun: opts.dryRun}
-	if err := parseTimes(timeFlag{"--before", opts.before, &r.Before}); err != nil {
 		return err
 	}
 	st, err := app.openStore(ctx, true)

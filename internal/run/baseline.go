@@ -308,11 +308,11 @@ func Gate(verdict, failOn string, shadow bool) fail.Kind {
 	return 0
 }
 
-// Gate is the exit kind of --fail-on new-blocked|new-warned against the
-// delta: fail.Blocked when a finding or a run-level gate is newly blocked,
-// fail.Warned (with new-warned) when one is newly warned, else 0.
+// Gate is the exit kind of --fail-on new-blocked|new-warned|never against
+// the delta: fail.Blocked when a finding or a run-level gate is newly
+// blocked, fail.Warned (with new-warned) when one is newly warned, else 0.
 func (c *Compared) Gate(failOn string) fail.Kind {
-	if c.Shadow {
+	if c.Shadow || failOn == "never" {
 		return 0
 	}
 	s := &c.Delta.Summary

@@ -1,10 +1,13 @@
 package run
 
 import (
+	"cmp"
 	"context"
 	"time"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Retention is what `store prune` keeps of the run history (docs/store.md):
@@ -14,6 +17,29 @@ type Retention struct {
 	OlderThan time.Duration
 	Before    time.Time
 	DryRun    bool // count what would be removed, change nothing
+}
+
+// PruneRequest is `store prune` as the command line gives it: --older-than
+// an age (text.ParseAge; "" for 365 days, the default of config
+// store.retention), or --before an RFC 3339 time, and --dry-run.
+type PruneRequest struct {
+	OlderThan, Before string
+	DryRun            bool
+}
+
+// Retention parses the request.
+func (p PruneRequest) Retention() (Retention, error) {
+	d, err := text.ParseAge(cmp.Or(p.OlderThan, "365d"))
+	if err != nil {
+		return Retention{}, fail.New(fail.Invalid, "--older-than %v", err)
+	}
+	r := Retention{OlderThan: d, DryRun: p.DryRun}
+	if p.Before != "" {
+		if r.Before, err = time.Parse(time.RFC3339, p.Before); err != nil {
+			return r, fail.New(fail.Invalid, "--before %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", p.Before)
+		}
+	}
+	return r, nil
 }
 
 // Pruned is what Prune removed, or would remove with DryRun.

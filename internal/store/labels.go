@@ -21,6 +21,16 @@ func ValidLabel(l string) error {
 	return nil
 }
 
+// ValidLabels checks run labels (--label), the first bad one named.
+func ValidLabels(labels []string) error {
+	for _, l := range labels {
+		if err := ValidLabel(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // labelText reports whether l is what a label may be, a branch or release
 // name: 1 to 128 letters, digits and . _ / + -, starting with a letter or
 // digit. (The regexp it replaces cost every start of stella ~118 KB and

@@ -17,3 +17,16 @@ func TestValidLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestValidLabels(t *testing.T) {
+	if err := ValidLabels([]string{"main", "release/1.4"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ValidLabels(nil); err != nil {
+		t.Fatal(err)
+	}
+	err := ValidLabels([]string{"main", "a..b", "-x"})
+	if err == nil || !strings.Contains(err.Error(), `label "a..b"`) {
+		t.Errorf("ValidLabels = %v, want the first bad label named", err)
+	}
+}

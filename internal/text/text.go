@@ -1,5 +1,5 @@
 // Package text owns the few spellings that messages of every layer share:
-// an age (Age; Elapsed for how long ago, rounded), so that the engine's freshness warning and governance's
+// an age (Age, read back by ParseAge; Elapsed for how long ago, rounded), so that the engine's freshness warning and governance's
 // settings write durations alike (docs/output.md "Freshness",
 // docs/governance.md); a count with its noun (Count); a digest or key id cut
 // short for a message or a table cell (Abbrev); the display width of a
@@ -9,12 +9,13 @@
 package text
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Age writes a duration the way governance.ParseAge reads it: in whole
+// Age writes a duration the way ParseAge reads it: in whole
 // days from two days up ("7d", "365d"), else as a Go duration without zero
 // units ("24h", "36h", "1h30m").
 func Age(d time.Duration) string {
@@ -29,6 +30,24 @@ func Age(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// ParseAge reads an age written as days ("365d", at most 100 years) or as a
+// Go duration ("12h", "90m"): the settings of the trust config and every
+// age flag of the CLI. Negative and empty ages are refused.
+func ParseAge(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 || d > 100*365 {
+			return 0, fmt.Errorf("%q: want a number of days like 365d", s)
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q: want a duration like 365d or 12h", s)
+	}
+	return d, nil
 }
 
 // Elapsed writes how long ago something happened, rounded down to its two

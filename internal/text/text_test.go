@@ -85,3 +85,33 @@ func TestFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestParseAge(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want time.Duration
+		err  string
+	}{
+		{"7d", 7 * 24 * time.Hour, ""}, {"0d", 0, ""}, {"36500d", 36500 * 24 * time.Hour, ""},
+		{"12h", 12 * time.Hour, ""}, {"1h30m", 90 * time.Minute, ""}, {"0", 0, ""},
+		{"36501d", 0, `"36501d": want a number of days like 365d`}, {"-1d", 0, `"-1d": want a number of days like 365d`},
+		{"xd", 0, `"xd": want a number of days like 365d`}, {"-2h", 0, `"-2h": want a duration like 365d or 12h`},
+		{"", 0, `"": want a duration like 365d or 12h`}, {"7 days", 0, `"7 days": want a duration like 365d or 12h`},
+	} {
+		got, err := ParseAge(c.s)
+		if c.err != "" {
+			if err == nil || err.Error() != c.err {
+				t.Errorf("ParseAge(%q) error = %v, want %s", c.s, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ParseAge(%q) = %v, %v; want %v", c.s, got, err, c.want)
+		}
+		if c.s != "0" && c.s != "0d" && c.s != "1h30m" {
+			if back, _ := ParseAge(Age(got)); back != got {
+				t.Errorf("ParseAge(Age(%v)) = %v", got, back)
+			}
+		}
+	}
+}
