@@ -297,23 +297,45 @@ func (b *Bundle) checkSnapshots(ctx context.Context, st *store.Store) error {
 }
 
 // registerKey makes a carried trust root a known key of the store (never a
-// trusted one: trust comes from the site's own configuration). A key
-// already known by id is left alone; a name already taken by another key
-// gets the key id's first hex digits appended.
+// trusted one: trust comes from the site's own configuration) under
+// carriedName. A key already known by id is left alone; a name already
+// taken by another key gets the key id's first hex digits appended.
 func registerKey(ctx context.Context, tx *store.Tx, t TrustRoot, pem []byte) (bool, error) {
 	if _, err := tx.Key(ctx, t.KeyID); err == nil {
 		return false, nil
 	} else if !fail.Is(err, fail.NotFound) {
 		return false, err
 	}
-	name := t.Name
-	if name == "" || strings.HasPrefix(name, "sha256:") {
-		name = "key-" + canon.Short(t.KeyID, 12)
-	}
+	name := carriedName(t)
 	if _, err := tx.Key(ctx, name); err == nil {
 		name += "-" + canon.Short(t.KeyID, 12)
 	}
 	return tx.PutKey(ctx, store.Key{KeyID: t.KeyID, Name: name, Type: t.Type, PublicPEM: string(pem)})
+}
+
+// carriedPrefix starts the name of every key a bundle brought in. The names
+// a site gives its own keys (key generate, trust principals) never hold a
+// ':', so a name the site trusts by — --trust-root, --key,
+// bundle.trust_roots — never resolves to a key named by a producer
+// (docs/bundle.md "The importing site's trust only").
+const carriedPrefix = "bundle:"
+
+// carriedName is the name a carried trust root is known by: carriedPrefix
+// and the producer's name, or "key-" and the key id's first hex digits
+// when that name is not 1-64 letters, digits, '.', '_', '-' or '@'. A name
+// the producer itself had from a bundle keeps one prefix.
+func carriedName(t TrustRoot) string {
+	name := strings.TrimPrefix(t.Name, carriedPrefix)
+	ok := name != "" && len(name) <= 64
+	for _, c := range name {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("._-@", c)) {
+			ok = false
+		}
+	}
+	if !ok {
+		name = "key-" + canon.Short(t.KeyID, 12)
+	}
+	return carriedPrefix + name
 }
 
 // runRequest rebuilds what ImportRun stores from a run's evidence files.
