@@ -3,6 +3,7 @@ package text
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestWidth(t *testing.T) {
@@ -48,6 +49,54 @@ func TestWindow(t *testing.T) {
 		}
 		if body := strings.Trim(got, "…"); Width(body) > tc.w {
 			t.Errorf("%s: window %q is %d columns wide, more than %d", tc.name, got, Width(body), tc.w)
+		}
+	}
+}
+
+// TestMarker: the caret stands under the cluster holding the rune column
+// in a terminal, its padding the display width of what Printable draws
+// before it — two columns for a wide character, one for a letter and its
+// combining accents, one for each rune of a zero-width cluster, which
+// Printable draws as U+FFFD (docs/dsl.md §6) — and the tildes cover the
+// span's display width.
+func TestMarker(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		line      string
+		col, end  int
+		wantLine  string // as Printable draws it
+		wantCaret string
+	}{
+		{"ascii", "when x == 1", 6, 7, "when x == 1", "     ^"},
+		{"span", "when x == 1", 6, 12, "when x == 1", "     ^~~~~~"},
+		{"caret alone", "a 日 b", 3, 0, "a 日 b", "  ^"},
+		{"wide point covers it", "a 日 b", 3, 4, "a 日 b", "  ^~"},
+		{"wide before", "日本 x", 4, 5, "日本 x", "     ^"},
+		{"combining accent is one column", "e\u0301e\u0301 x", 6, 7, "e\u0301e\u0301 x", "   ^"},
+		{"emoji ZWJ sequence is two columns", "\U0001F469\u200D\U0001F4BB x", 5, 6, "\U0001F469\u200D\U0001F4BB x", "   ^"},
+		{"tab stays a tab", "\t日 x", 4, 5, "\t日 x", "\t   ^"},
+		{"zero-width space before", "k\u200bev x", 6, 7, "k\uFFFDev x", "     ^"},
+		{"on the zero-width space", "k\u200bev", 2, 3, "k\uFFFDev", " ^"},
+		{"bidi control before", "\"ab\u202ecd\" x", 9, 10, "\"ab\uFFFDcd\" x", "        ^"},
+		{"lone combining mark", "\u0301\u0302 x", 4, 5, "\uFFFD\uFFFD x", "   ^"},
+		{"control character", "a\x1b[31mb x", 9, 10, "a\uFFFD[31mb x", "        ^"},
+		{"invalid bytes", "\xff\xfe x", 4, 5, "\uFFFD\uFFFD x", "   ^"},
+		{"span over a zero-width space", "a\u200bb c", 1, 4, "a\uFFFDb c", "^~~"},
+	} {
+		line := Printable(tc.line)
+		if line != tc.wantLine {
+			t.Errorf("%s: Printable(%q) = %q, want %q", tc.name, tc.line, line, tc.wantLine)
+		}
+		if n, want := utf8.RuneCountInString(line), len([]rune(tc.line)); n != want {
+			t.Errorf("%s: Printable(%q) has %d runes, the line %d (an invalid byte one): columns moved", tc.name, tc.line, n, want)
+		}
+		got := Marker(line, tc.col, tc.end)
+		if got != tc.wantCaret {
+			t.Errorf("%s: Marker(%q, %d, %d) = %q, want %q", tc.name, line, tc.col, tc.end, got, tc.wantCaret)
+		}
+		// The caret's display column is the width of the runes before col.
+		if before := string([]rune(line)[:tc.col-1]); !strings.Contains(line, "\t") && strings.Index(got, "^") != Width(before) {
+			t.Errorf("%s: caret at column %d, want %d (under %q)", tc.name, strings.Index(got, "^"), Width(before), []rune(line)[tc.col-1])
 		}
 	}
 }

@@ -8,9 +8,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/clipperhouse/displaywidth"
 
 	"github.com/stella-policy/stella/internal/text"
 )
@@ -154,9 +151,10 @@ func excerpt(line string, d Diagnostic) (string, Diagnostic) {
 	return line, d
 }
 
-// sourceLine returns line p.Line of src, without its newline, with each
-// invalid UTF-8 byte replaced (one column each, as the scanner counts them)
-// so the excerpt is printable.
+// sourceLine returns line p.Line of src, without its newline, as
+// text.Printable prints it: each invalid byte and each rune of a
+// zero-width cluster (U+200B, a bidi control) drawn as U+FFFD, one column
+// each, as the scanner counts them.
 func sourceLine(src []byte, p Pos) (string, bool) {
 	if src == nil || !p.IsValid() {
 		return "", false
@@ -171,53 +169,16 @@ func sourceLine(src []byte, p Pos) (string, bool) {
 	if i := bytes.IndexByte(src, '\n'); i >= 0 {
 		src = src[:i]
 	}
-	src = bytes.TrimRight(src, "\r")
-	if utf8.Valid(src) {
-		return string(src), true
-	}
-	var b strings.Builder
-	for len(src) > 0 {
-		r, n := utf8.DecodeRune(src)
-		b.WriteRune(r) // utf8.RuneError for an invalid byte
-		src = src[n:]
-	}
-	return b.String(), true
+	return text.Printable(string(bytes.TrimRight(src, "\r"))), true
 }
 
-// caret builds the marker line so that it lines up with the source line in
-// a terminal: before the column, each grapheme cluster becomes as many
-// spaces as it is wide (two for CJK and emoji, one for a letter with its
-// combining accents) and a tab stays a tab; the caret marks the cluster
-// holding the column, and tildes cover the display width of the rest of
-// the span on that line. Columns stay rune counts.
+// caret builds the marker line under the source line (text.Marker): the
+// caret under the cluster holding the column, tildes over the display
+// width of the rest of the span when it ends on that line.
 func caret(line string, d Diagnostic) string {
-	var b strings.Builder
-	col, span := 1, 0 // col: the rune column of the cluster; span: display width of the span
-	end := d.Pos.Col + 1
+	end := 0 // the caret alone
 	if d.End.Line == d.Pos.Line {
-		end = max(end, d.End.Col)
+		end = max(d.Pos.Col+1, d.End.Col)
 	}
-	for g := displaywidth.StringGraphemes(line); g.Next(); {
-		v := g.Value()
-		next := col + utf8.RuneCountInString(v)
-		switch {
-		case next <= d.Pos.Col: // before the column
-			if v == "\t" {
-				b.WriteByte('\t')
-			} else {
-				b.WriteString(strings.Repeat(" ", g.Width()))
-			}
-		case col < end:
-			span += max(g.Width(), 1)
-		}
-		col = next
-		if col >= end {
-			break
-		}
-	}
-	b.WriteByte('^')
-	if d.End.Line == d.Pos.Line {
-		b.WriteString(strings.Repeat("~", max(span-1, 0)))
-	}
-	return b.String()
+	return text.Marker(line, d.Pos.Col, end)
 }
