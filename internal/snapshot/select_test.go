@@ -249,3 +249,48 @@ func BenchmarkSelect(b *testing.B) {
 		})
 	}
 }
+
+// TestSelectPackages: Select finds a component's package among several
+// base ecosystems (the runs found by binary search), including a
+// versioned ecosystem under its base ("Debian:12" for Debian), and for an
+// all-lowercase Go path the paths that differ only in case — nothing of
+// another ecosystem with the same name.
+func TestSelectPackages(t *testing.T) {
+	aff := func(eco, name string) []model.Affected { return []model.Affected{{Ecosystem: eco, Name: name}} }
+	advs := []model.Advisory{
+		{ID: "A-1", Source: "A", Affected: aff("Debian:12", "openssl"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "B-1", Source: "B", Affected: aff("Go", "github.com/Sirupsen/logrus"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "C-1", Source: "C", Affected: aff("Go", "github.com/sirupsen/logrus"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "D-1", Source: "D", Affected: aff("npm", "openssl"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "E-1", Source: "E", Affected: aff("PyPI", "requests"), Modified: "2024-01-01T00:00:00Z"},
+		{ID: "F-1", Source: "F", Affected: aff("npm", "zzz"), Modified: "2024-02-01T00:00:00Z"}, // the newest: always read
+	}
+	data, recs := encodeAdvisories(advs)
+	x, err := openIndex(data, buildIndex(advs, recs, data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		purls []string
+		want  string
+	}{
+		{nil, "F-1"},
+		{[]string{"pkg:npm/openssl@1.0.0"}, "D-1,F-1"},
+		{[]string{"pkg:deb/debian/openssl@3.0.0?distro=debian-12"}, "A-1,F-1"},
+		{[]string{"pkg:golang/github.com/sirupsen/logrus@v1.0.0"}, "B-1,C-1,F-1"},
+		{[]string{"pkg:golang/github.com/Sirupsen/logrus@v1.0.0"}, "B-1,F-1"},
+		{[]string{"pkg:pypi/Requests@2.0.0", "pkg:cargo/openssl@1.0.0"}, "E-1,F-1"},
+	} {
+		var sb model.SBOM
+		for _, p := range tc.purls {
+			sb.Components = append(sb.Components, model.Component{Purl: p})
+		}
+		got, err := x.Select([]model.SBOM{sb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if idsOf(got) != tc.want {
+			t.Errorf("Select(%v) = %s, want %s", tc.purls, idsOf(got), tc.want)
+		}
+	}
+}
