@@ -69,6 +69,26 @@ func (r *AuditReport) Registered() bool {
 	return false
 }
 
+// chain returns site's verified chain (nil: none of its events is in
+// PostgreSQL).
+func (r *AuditReport) chain(site string) *AuditChain {
+	for i := range r.Chains {
+		if r.Chains[i].Site == site {
+			return &r.Chains[i]
+		}
+	}
+	return nil
+}
+
+// held returns the seq of the last event of site's verified chain (0:
+// none), the end of what the checks of its rows can rest on.
+func (r *AuditReport) held(site string) int64 {
+	if c := r.chain(site); c != nil {
+		return c.Events
+	}
+	return 0
+}
+
 // Events is the number of events over all chains.
 func (r *AuditReport) Events() int64 {
 	var n int64
@@ -161,7 +181,7 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	if err := verifyStatements(ctx, conn, srv, rep, sc); err != nil {
 		return rep, err
 	}
-	if err := verifyLifecycles(ctx, conn, srv, tenant, lc, sc.events); err != nil {
+	if err := verifyLifecycles(ctx, conn, srv, rep, lc); err != nil {
 		return rep, err
 	}
 	if err := verifyExceptions(ctx, conn, srv, tenant, sc); err != nil {

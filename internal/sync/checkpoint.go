@@ -2,8 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -61,10 +59,8 @@ type SyncCheckpoint struct {
 // local event at the last seq both hold, which PostgreSQL must hold with the
 // same hash (a sync never vouches for an event it did not send).
 func (p *pusher) checkpoint(ctx context.Context) error {
-	var rseq int64
-	err := p.conn.QueryRow(ctx, `SELECT seq FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 ORDER BY seq DESC LIMIT 1`,
-		p.tenant, p.site).Scan(&rseq)
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+	rseq, _, err := p.remoteHead(ctx)
+	if err != nil {
 		return err
 	}
 	var head store.Checkpoint
@@ -80,9 +76,8 @@ func (p *pusher) checkpoint(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
-		var held string
-		if err := p.conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
-			p.tenant, p.site, c.Seq).Scan(&held); err != nil {
+		held, err := eventHash(ctx, p.conn, p.tenant, p.site, c.Seq)
+		if err != nil {
 			return err
 		}
 		if len(at) != 1 || at[0].Seq != c.Seq || at[0].EventHash != held {
@@ -174,8 +169,8 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 		}
 		return nil
 	}
-	var target string
-	if err := conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&target); err != nil {
+	target, err := targetID(ctx, conn)
+	if err != nil {
 		return err
 	}
 	rows, err := conn.Query(ctx, `SELECT c.source_site, c.seq, c.event_hash, c.synced_at, coalesce(c.key_id, ''), c.envelope, e.event_hash
@@ -201,10 +196,6 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 	if err != nil {
 		return err
 	}
-	events := map[string]int64{}
-	for _, c := range rep.Chains {
-		events[c.Site] = c.Events
-	}
 	var sc *SiteCheckpoints
 	for _, r := range rs {
 		if sc == nil || sc.Site != r.site {
@@ -215,7 +206,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 		switch {
 		case r.c.Seq == 0:
 		case r.held == nil:
-			n := events[r.site]
+			n := rep.held(r.site)
 			return fail.New(fail.Integrity, "%s records audit event %d (%s), but the chain there ends at event %d: %s deleted "+
 				"(docs/sync.md \"A chain cut at its end\")", what, r.c.Seq, r.c.EventHash, n, eventRange(n+1, r.c.Seq))
 		case *r.held != r.c.EventHash:
@@ -285,21 +276,9 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 // syncs to several signs checkpoints of one chain in each, and one copied
 // from another database says nothing about this one's tail.
 func openCheckpoint(ctx context.Context, raw []byte, key *attest.Key, tenant, site, target string, c SyncCheckpoint) error {
-	env, err := attest.ParseEnvelope("checkpoint", raw)
-	if err != nil {
-		return err
-	}
-	payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
-	if err != nil {
-		return fmt.Errorf("not signed by key %s: %w", key.ID, err)
-	}
-	st, err := attest.ParseStatement(payload, CheckpointPredicateType)
-	if err != nil {
-		return err
-	}
 	var p CheckpointPredicate
-	if err := json.Unmarshal(st.Predicate, &p); err != nil {
-		return fmt.Errorf("predicate: %w", err)
+	if err := openStatement(ctx, "checkpoint", raw, key, "not signed by key "+key.ID, CheckpointPredicateType, &p); err != nil {
+		return err
 	}
 	if p.Tenant != tenant || p.Site != site || p.Seq != c.Seq || p.EventHash != c.EventHash || p.SyncedAt != c.SyncedAt {
 		return fmt.Errorf("the signed statement is about %s/%s event %d (%s) at %s, not the row", p.Tenant, p.Site, p.Seq, p.EventHash, p.SyncedAt)

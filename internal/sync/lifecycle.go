@@ -60,9 +60,9 @@ func (c *lifecycleCheck) add(site string, e store.Event) {
 // transition of the version may exist. A row naming an event its site has
 // not synced yet is left to the next verification. PostgreSQL checks a
 // row's statements on every write, but its owner can disable the trigger.
-func verifyLifecycles(ctx context.Context, conn *pgx.Conn, srv *server, tenant string, lc *lifecycleCheck, events map[string]int64) error {
+func verifyLifecycles(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport, lc *lifecycleCheck) error {
 	rows, err := conn.Query(ctx, `SELECT source_site, policy_id, version, state, updated_by
-		FROM policy.policy_lifecycle WHERE tenant = $1 ORDER BY source_site, policy_id, version`, tenant)
+		FROM policy.policy_lifecycle WHERE tenant = $1 ORDER BY source_site, policy_id, version`, rep.Tenant)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func verifyLifecycles(ctx context.Context, conn *pgx.Conn, srv *server, tenant s
 			}
 			continue
 		}
-		if r.by > events[r.site] {
+		if r.by > rep.held(r.site) {
 			continue // its event is not synced yet
 		}
 		tr, ok := lc.at[siteSeq{r.site, r.by}]

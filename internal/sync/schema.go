@@ -43,6 +43,23 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 	return v, err
 }
 
+// targetID reads the shared database's id (policy.meta target_id), which
+// the pushes and checkpoints a site signs name.
+func targetID(ctx context.Context, q querier) (string, error) {
+	var id string
+	err := q.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&id)
+	return id, err
+}
+
+// eventHash reads the hash of audit event seq of site's chain in
+// PostgreSQL (pgx.ErrNoRows when it holds no such event).
+func eventHash(ctx context.Context, q querier, tenant, site string, seq int64) (string, error) {
+	var h string
+	err := q.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
+		tenant, site, seq).Scan(&h)
+	return h, err
+}
+
 // querier is what pgx.Conn and pgx.Tx have in common.
 type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row

@@ -140,6 +140,32 @@ func signStatement(ctx context.Context, predicateType string, subject attest.Sub
 	return attest.MarshalEnvelope(env)
 }
 
+// openStatement opens what signStatement signs: the DSSE envelope raw
+// (named what in errors) must verify under key — a failure is prefixed
+// with notSigned when it is not "" —, and the predicate of its in-toto
+// statement (of predicateType; "" takes any) decodes into pred.
+func openStatement(ctx context.Context, what string, raw []byte, key *attest.Key, notSigned, predicateType string, pred any) error {
+	env, err := attest.ParseEnvelope(what, raw)
+	if err != nil {
+		return err
+	}
+	payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
+	if err != nil {
+		if notSigned != "" {
+			err = fmt.Errorf("%s: %w", notSigned, err)
+		}
+		return err
+	}
+	st, err := attest.ParseStatement(payload, predicateType)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(st.Predicate, pred); err != nil {
+		return fmt.Errorf("predicate: %w", err)
+	}
+	return nil
+}
+
 // governanceTables are the tables whose rows PostgreSQL accepts only with
 // the signed statements they rest on, and the columns naming the subject
 // (joined by "@").
@@ -224,10 +250,6 @@ func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRe
 	if err != nil {
 		return err
 	}
-	chains := make(map[string]*AuditChain, len(rep.Chains))
-	for i := range rep.Chains {
-		chains[rep.Chains[i].Site] = &rep.Chains[i]
-	}
 	bad := func(p push, format string, args ...any) error {
 		return fail.New(fail.Integrity, "postgres %s: site %s: push of %s up to %d: %s", srv.name, p.site, p.table, p.last, fmt.Sprintf(format, args...))
 	}
@@ -243,28 +265,16 @@ func verifyPushes(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRe
 		if err != nil {
 			return bad(p, "registered key: %v", err)
 		}
-		c := chains[p.site]
+		c := rep.chain(p.site)
 		if c == nil {
 			c = &AuditChain{} // none of its audit events pushed yet: verified, not reported
 		}
 		if !p.retired {
 			c.Key = key.ID
 		}
-		env, err := attest.ParseEnvelope("push", p.env)
-		if err != nil {
-			return bad(p, "%v", err)
-		}
-		payload, _, err := attest.Verify(ctx, env, []*attest.Key{key})
-		if err != nil {
-			return bad(p, "not signed by the site's registered key %s: %v", key.ID, err)
-		}
-		st, err := attest.ParseStatement(payload, PushPredicateType)
-		if err != nil {
-			return bad(p, "%v", err)
-		}
 		var pred PushPredicate
-		if err := json.Unmarshal(st.Predicate, &pred); err != nil {
-			return bad(p, "predicate: %v", err)
+		if err := openStatement(ctx, "push", p.env, key, "not signed by the site's registered key "+key.ID, PushPredicateType, &pred); err != nil {
+			return bad(p, "%v", err)
 		}
 		if pred.Tenant != rep.Tenant || pred.Site != p.site || pred.Table != p.table || pred.Last != p.last {
 			return bad(p, "the signed statement is about %s/%s/%s@%d", pred.Tenant, pred.Site, pred.Table, pred.Last)

@@ -29,11 +29,10 @@ type recordedStatement struct {
 }
 
 // statementCheck collects, from the verified chains, the statements their
-// events recorded, and the length of each chain.
+// events recorded.
 type statementCheck struct {
 	recorded map[siteSeq]recordedStatement
 	order    []siteSeq // the events that recorded a statement, in chain order
-	events   map[string]int64
 	// exceptions holds the predicates of the verified exception.*
 	// statements, by site and exception id, then action.
 	exceptions map[siteSubject]map[string][]json.RawMessage
@@ -50,10 +49,6 @@ type siteSubject struct{ site, subject string }
 
 // add notes event e of site's verified chain.
 func (c *statementCheck) add(site string, e store.Event) {
-	if c.events == nil {
-		c.events = map[string]int64{}
-	}
-	c.events[site] = e.Seq
 	if !bytes.Contains(e.Payload, []byte(`"statement"`)) {
 		return
 	}
@@ -161,7 +156,7 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 			sc.exceptions[x][action] = append(sc.exceptions[x][action], st.Predicate)
 		}
 		k := siteSeq{site, seq}
-		if seq <= sc.events[site] { // beyond the chain: its event is not synced yet
+		if seq <= rep.held(site) { // beyond the chain: its event is not synced yet
 			r, ok := sc.recorded[k]
 			switch {
 			case !ok || r.digest != digest:

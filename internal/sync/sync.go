@@ -253,7 +253,7 @@ func (p *pusher) prepare(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := p.conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&p.rep.Target); err != nil {
+	if p.rep.Target, err = targetID(ctx, p.conn); err != nil {
 		return err
 	}
 	if err := p.checkSite(ctx); err != nil {

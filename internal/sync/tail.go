@@ -57,8 +57,8 @@ func (c *TailCheck) Cut() bool {
 // rep.Tail is set in every case; a cut is a fail.Integrity error naming the
 // missing events and runs.
 func checkTail(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport, local *store.Store) error {
-	var target string
-	if err := conn.QueryRow(ctx, `SELECT value FROM policy.meta WHERE key = 'target_id'`).Scan(&target); err != nil {
+	target, err := targetID(ctx, conn)
+	if err != nil {
 		return err
 	}
 	tc := &TailCheck{MissingRuns: []string{}}
@@ -90,15 +90,9 @@ func checkTail(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditRepor
 			}
 		}
 	}
-	for _, ch := range rep.Chains {
-		if ch.Site == tc.Site {
-			tc.Held = ch.Events
-		}
-	}
+	tc.Held = rep.held(tc.Site)
 	if tc.Seq > 0 && tc.Held >= tc.Seq {
-		var held string
-		err := conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
-			rep.Tenant, tc.Site, tc.Seq).Scan(&held)
+		held, err := eventHash(ctx, conn, rep.Tenant, tc.Site, tc.Seq)
 		if err != nil {
 			return err
 		}
@@ -187,8 +181,7 @@ func (p *pusher) checkCut(ctx context.Context) error {
 	if err != nil || e == nil {
 		return err // no such entry here: diverged says so
 	}
-	var held int64
-	err = p.conn.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM policy.audit_events WHERE tenant = $1 AND source_site = $2`, p.tenant, p.site).Scan(&held)
+	held, _, err := p.remoteHead(ctx)
 	if err != nil || held >= e.Seq {
 		return err
 	}

@@ -139,9 +139,7 @@ func (p *pusher) checkChain(ctx context.Context, tx pgx.Tx, rows [][]any) error 
 	}
 	chain := store.NewChain(p.tenant)
 	if first := events[0].Seq; first > 1 {
-		var prev string
-		err := tx.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
-			p.tenant, p.site, first-1).Scan(&prev)
+		prev, err := eventHash(ctx, tx, p.tenant, p.site, first-1)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fail.New(fail.Integrity, "audit event %d of site %s cannot be linked: event %d is not in PostgreSQL "+
 				"(was the shared database restored from an older backup?)", first, p.site, first-1)
@@ -170,10 +168,8 @@ func (p *pusher) checkFork(ctx context.Context) error {
 	var rseq int64
 	rhash := store.GenesisHash
 	if p.rep.Target != "" { // else a dry run before the schema exists
-
-		err := p.conn.QueryRow(ctx, `SELECT seq, event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2
-		ORDER BY seq DESC LIMIT 1`, p.tenant, p.site).Scan(&rseq, &rhash)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		var err error
+		if rseq, rhash, err = p.remoteHead(ctx); err != nil {
 			return err
 		}
 	}
@@ -195,8 +191,7 @@ func (p *pusher) checkFork(ctx context.Context) error {
 	case head.Seq < rseq: // restored from an older backup: compare at the local head
 		seq, local = head.Seq, head.EventHash
 		if seq > 0 {
-			err = p.conn.QueryRow(ctx, `SELECT event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2 AND seq = $3`,
-				p.tenant, p.site, seq).Scan(&rhash)
+			rhash, err = eventHash(ctx, p.conn, p.tenant, p.site, seq)
 			if errors.Is(err, pgx.ErrNoRows) {
 				rhash = ""
 			} else if err != nil {
@@ -235,6 +230,20 @@ func (p *pusher) checkFork(ctx context.Context) error {
 		after = page[len(page)-1].Seq
 	}
 	return nil
+}
+
+// remoteHead returns the last audit event of this site's chain in
+// PostgreSQL: its seq and hash (0 and store.GenesisHash when it holds
+// none).
+func (p *pusher) remoteHead(ctx context.Context) (int64, string, error) {
+	var seq int64
+	var hash string
+	err := p.conn.QueryRow(ctx, `SELECT seq, event_hash FROM policy.audit_events WHERE tenant = $1 AND source_site = $2
+		ORDER BY seq DESC LIMIT 1`, p.tenant, p.site).Scan(&seq, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, store.GenesisHash, nil
+	}
+	return seq, hash, err
 }
 
 // orNone names a missing event hash.
