@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/pgtest"
 	"github.com/stella-policy/stella/internal/run"
@@ -262,4 +264,66 @@ func statement(t *testing.T, seq int64, action, principal, subject string, x *mo
 		t.Fatal(err)
 	}
 	return &store.Statement{Seq: seq, Action: action, Subject: subject, KeyID: k.ID, Principal: principal, PublicPEM: string(pem), Envelope: eb}
+}
+
+// verifiedSite is where the tests of what `audit verify --dsn` finds in
+// rows edited by PostgreSQL's owner start: site acme, populated, pushed to
+// a fresh database with o, and verified.
+func verifiedSite(t *testing.T, o Options) (dsn string, conn *pgx.Conn, rep *Report) {
+	t.Helper()
+	dsn = pgtest.DB(t)
+	st, _ := newSite(t, "acme")
+	populate(t, st, "payments")
+	rep = mustPush(t, st, dsn, o)
+	conn = pgConnect(t, dsn)
+	if _, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, AuditOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return dsn, conn, rep
+}
+
+// ownerEdit is an edit of the schema owner's and what `audit verify
+// --dsn` must say of it.
+type ownerEdit struct {
+	name, sql, want string
+}
+
+// ownerEdits applies each edit to table on its own, with the table's user
+// triggers off as the schema owner can, checks that VerifyAudit fails
+// saying want, and puts the table back (saveTables).
+func ownerEdits(t *testing.T, dsn string, conn *pgx.Conn, table string, edits []ownerEdit) {
+	t.Helper()
+	saveTables(t, conn, table)
+	for _, tc := range edits {
+		t.Run(tc.name, func(t *testing.T) {
+			asOwner(t, conn, table, tc.sql)
+			defer restoreTable(t, conn, table)
+			_, err := VerifyAudit(context.Background(), dsn, "acme", Retry{}, AuditOptions{})
+			wantIntegrity(t, err, tc.want)
+		})
+	}
+}
+
+// asOwner runs sql with the user triggers of table off.
+func asOwner(t *testing.T, conn *pgx.Conn, table, sql string, args ...any) {
+	t.Helper()
+	mustExec(t, conn, `ALTER TABLE policy.`+table+` DISABLE TRIGGER USER`)
+	mustExec(t, conn, sql, args...)
+	mustExec(t, conn, `ALTER TABLE policy.`+table+` ENABLE TRIGGER USER`)
+}
+
+// restoreTable puts back the copy saveTables made of table.
+func restoreTable(t *testing.T, conn *pgx.Conn, table string) {
+	t.Helper()
+	asOwner(t, conn, table, `DELETE FROM policy.`+table)
+	asOwner(t, conn, table, `INSERT INTO policy.`+table+` SELECT * FROM policy.saved_`+table)
+}
+
+// wantIntegrity fails the test unless err is an integrity failure saying
+// want.
+func wantIntegrity(t *testing.T, err error, want string) {
+	t.Helper()
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("want an integrity failure saying %q, got %v", want, err)
+	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/pgtest"
 )
 
 // TestAuditVerifyStatementRows: PostgreSQL answers "approvals of P-1@1, by
@@ -20,29 +19,8 @@ import (
 // under an event is not an approval of that site.
 func TestAuditVerifyStatementRows(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgtest.DB(t)
-	st, _ := newSite(t, "acme")
-	populate(t, st, "payments")
-	rep := mustPush(t, st, dsn, Options{})
-	conn := pgConnect(t, dsn)
-	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	saveTables(t, conn, "governance_statements")
-	owner := func(sql string, args ...any) {
-		t.Helper()
-		mustExec(t, conn, `ALTER TABLE policy.governance_statements DISABLE TRIGGER USER`)
-		mustExec(t, conn, sql, args...)
-		mustExec(t, conn, `ALTER TABLE policy.governance_statements ENABLE TRIGGER USER`)
-	}
-	restore := func() {
-		t.Helper()
-		owner(`DELETE FROM policy.governance_statements`)
-		owner(`INSERT INTO policy.governance_statements SELECT * FROM policy.saved_governance_statements`)
-	}
-	for _, tc := range []struct {
-		name, sql, want string
-	}{
+	dsn, conn, rep := verifiedSite(t, Options{})
+	ownerEdits(t, dsn, conn, "governance_statements", []ownerEdit{
 		{"approver renamed", `UPDATE policy.governance_statements SET principal = 'dave' WHERE action = 'policy.approved'`,
 			"(policy.approved by dave): its principal column is dave, but the envelope signs alice"},
 		{"action changed", `UPDATE policy.governance_statements SET action = 'exception.approved' WHERE action = 'exception.requested'`,
@@ -53,30 +31,21 @@ func TestAuditVerifyStatementRows(t *testing.T) {
 			"its digest column is not the sha256 of its envelope"},
 		{"filed under another event", `UPDATE policy.governance_statements SET seq = seq + 1 WHERE action = 'policy.approved'`,
 			"is not the statement audit event"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			owner(tc.sql)
-			defer restore()
-			_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
-			if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("want an integrity failure saying %q, got %v", tc.want, err)
-			}
-		})
-	}
+	})
 
 	// A statement deleted (a request for changes, say; here the approval): dashboards would
 	// no longer see it; its event still names it.
-	owner(`DELETE FROM policy.governance_statements WHERE action = 'policy.approved'`)
+	asOwner(t, conn, "governance_statements", `DELETE FROM policy.governance_statements WHERE action = 'policy.approved'`)
 	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{}); !fail.Is(err, fail.Integrity) ||
 		!strings.Contains(err.Error(), "(policy.approved of P-1@1) recorded statement sha256:") || !strings.Contains(err.Error(), "which policy.governance_statements no longer holds") {
 		t.Fatalf("a statement deleted: %v", err)
 	}
-	restore()
+	restoreTable(t, conn, "governance_statements")
 
 	// A statement the owner signed itself, with columns that agree with
 	// it, filed under the site's approval event in place of the real one.
 	s := statement(t, 0, "policy.approved", "mallory", "P-1@1", nil)
-	owner(`UPDATE policy.governance_statements SET digest = $1, key_id = $2, principal = 'mallory', public_pem = $3, envelope = $4 WHERE action = 'policy.approved'`,
+	asOwner(t, conn, "governance_statements", `UPDATE policy.governance_statements SET digest = $1, key_id = $2, principal = 'mallory', public_pem = $3, envelope = $4 WHERE action = 'policy.approved'`,
 		canon.Digest(s.Envelope), s.KeyID, s.PublicPEM, s.Envelope)
 	_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{})
 	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), "site "+rep.Site+": statement "+canon.Digest(s.Envelope)) ||
