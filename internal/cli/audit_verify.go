@@ -3,12 +3,10 @@ package cli
 import (
 	"context"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
@@ -18,11 +16,9 @@ import (
 type auditVerifyOptions struct {
 	gov         govFlags
 	export      string
-	dsn         string
+	pg          sync.AuditCommand // --dsn, --key, --max-sync-age
 	checkpoints []string
 	trustRoots  []string
-	keys        []string // --dsn: site keys the sync checkpoints must verify under
-	maxAge      string
 	// changed reports whether a flag was given on the command line (not
 	// from the environment or the config file).
 	changed func(string) bool
@@ -74,10 +70,10 @@ deleted back to an earlier one are noticed by an auditor with only the DSN
 		RunE: runE(app, opts, runAuditVerify),
 	}
 	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
-	cmd.Flags().StringVar(&opts.dsn, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
+	cmd.Flags().StringVar(&opts.pg.DSN, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
 	cmd.Flags().StringArrayVar(&opts.checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
-	cmd.Flags().StringArrayVar(&opts.keys, "key", nil, "with --dsn: a site's public key its sync checkpoints must verify under: a PEM file, or the name or id of a key in the database (repeatable)")
-	cmd.Flags().StringVar(&opts.maxAge, "max-sync-age", "", "with --dsn and --key: the latest signed sync checkpoint of each site must be younger than this (e.g. 36h, 7d)")
+	cmd.Flags().StringArrayVar(&opts.pg.Keys, "key", nil, "with --dsn: a site's public key its sync checkpoints must verify under: a PEM file, or the name or id of a key in the database (repeatable)")
+	cmd.Flags().StringVar(&opts.pg.MaxAge, "max-sync-age", "", "with --dsn and --key: the latest signed sync checkpoint of each site must be younger than this (e.g. 36h, 7d)")
 	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	opts.gov.addTrustFlag(cmd)
 	opts.changed = cmd.Flags().Changed
@@ -85,11 +81,12 @@ deleted back to an earlier one are noticed by an auditor with only the DSN
 }
 
 func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions, _ []string) error {
-	if opts.dsn != "" {
-		return runAuditVerifyPostgres(ctx, app, opts)
+	opts.pg.MaxAgeGiven = opts.changed("max-sync-age")
+	if opts.pg.DSN != "" {
+		return runAuditVerifyPostgres(ctx, app, &opts.pg)
 	}
-	if len(opts.keys) > 0 || opts.changed("max-sync-age") {
-		return fail.New(fail.Invalid, "--key and --max-sync-age check sync checkpoints: they need --dsn")
+	if err := opts.pg.NeedsDSN(); err != nil {
+		return err
 	}
 	trust, err := app.site().InForce(ctx, opts.gov.trust) // none: verify with the keys the data carries
 	if err != nil {
@@ -137,43 +134,15 @@ func verifyExportFile(ctx context.Context, app *App, path string, trust *governa
 	return app.render(rep, func(w io.Writer) error { return report.AuditExportVerified(w, path, rep) })
 }
 
-// runAuditVerifyPostgres is `stella audit verify --dsn URL`: it recomputes
-// the tenant's audit chains as synced to PostgreSQL, one per site, checks
-// registered sites' signed pushes (exit 6 on the first failure, naming
-// site and event), then the synced runs' and findings' columns against
-// the records they derive from: values that differ are listed, exit 6
-// (docs/sync.md "What audit verify checks"); then the sync checkpoints,
-// against --key and --max-sync-age when given. Where the database --db names
-// exists, it also checks that PostgreSQL still holds the last audit event
-// and every run that database sent (docs/sync.md "A chain cut at its end").
-func runAuditVerifyPostgres(ctx context.Context, app *App, opts *auditVerifyOptions) error {
-	c := sync.AuditCommand{DSN: opts.dsn, Tenant: app.Global.Tenant, Sealed: app.Global.Sealed}
-	c.Checkpoints.Now = time.Now()
-	if opts.maxAge != "" && (len(opts.keys) > 0 || opts.changed("max-sync-age")) { // a configured age without --key: not checked, and said so
-		if len(opts.keys) == 0 {
-			return fail.New(fail.Invalid, "--max-sync-age needs --key: only a checkpoint signed by a key you trust says when a site last synced")
-		}
-		d, err := parseAge("--max-sync-age", opts.maxAge)
-		if err != nil {
-			return err
-		}
-		if d <= 0 {
-			return fail.New(fail.Invalid, "--max-sync-age must be positive")
-		}
-		c.Checkpoints.MaxAge = d
-	}
-	if len(opts.keys) > 0 {
-		keys, err := governance.TrustedKeys(ctx, opts.keys, app.existingStore(ctx))
-		if err != nil {
-			return err
-		}
-		c.Checkpoints.Keys = keys
-	}
-	if fileExists(app.Global.DB) {
-		c.Local = func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) }
-	}
+// runAuditVerifyPostgres is `stella audit verify --dsn URL`: the tenant's
+// audit chains as synced to PostgreSQL, the synced rows, the sync
+// checkpoints and, where the database --db names exists, what it sent
+// there (sync.AuditCommand; docs/sync.md "What audit verify checks").
+// Values that differ and a cut chain are listed, then exit 6.
+func runAuditVerifyPostgres(ctx context.Context, app *App, c *sync.AuditCommand) error {
+	c.Tenant, c.Sealed, c.Local = app.Global.Tenant, app.Global.Sealed, app.existingStore(ctx)
 	rep, err := c.Run(ctx)
-	if err != nil && (rep == nil || rep.Differ == 0 && !rep.Tail.Cut()) {
+	if err != nil && !rep.Lists() {
 		return err
 	}
 	if rerr := app.render(rep, func(w io.Writer) error { return report.SyncAuditVerified(w, rep, app.tableOptions()) }); rerr != nil {

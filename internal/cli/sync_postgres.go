@@ -4,11 +4,9 @@ import (
 	"context"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
@@ -16,7 +14,6 @@ import (
 
 type syncPostgresOptions struct {
 	cmd  sync.Command
-	dsn  string
 	sign signFlags
 }
 
@@ -60,7 +57,7 @@ Tables, in the order they are sent:
 	}
 	f := cmd.Flags()
 	o := &opts.cmd
-	f.StringVar(&opts.dsn, "dsn", "", "PostgreSQL connection string (default $STELLA_PG_DSN)")
+	f.StringVar(&o.DSN, "dsn", "", "PostgreSQL connection string (default $STELLA_PG_DSN)")
 	f.StringSliceVar(&o.Tables, "tables", nil, "sync only these tables (comma-separated)")
 	f.IntVar(&o.Batch, "batch", sync.DefaultBatch, "rows per transaction")
 	f.BoolVar(&o.DryRun, "dry-run", false, "report what would be sent; change nothing here or there")
@@ -73,16 +70,7 @@ Tables, in the order they are sent:
 
 func runSyncPostgres(ctx context.Context, app *App, opts *syncPostgresOptions, _ []string) error {
 	c := opts.cmd
-	c.Sealed, c.Info, c.DSN, c.Now = app.Global.Sealed, app.infof, opts.dsn, time.Now()
-	if c.DSN == "" {
-		c.DSN = app.Getenv("STELLA_PG_DSN")
-	}
-	var err error
-	if !c.Sealed {
-		if c.Key, err = governance.ResolveSigningKey(opts.sign.query(app)); err != nil {
-			return err
-		}
-	}
+	c.Sealed, c.Info, c.Getenv, c.SignKey = app.Global.Sealed, app.infof, app.Getenv, opts.sign.query(app)
 	rep, err := c.Run(ctx, func(ctx context.Context) (*store.Store, error) { return app.openStore(ctx, true) })
 	if err != nil {
 		return err

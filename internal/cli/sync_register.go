@@ -12,7 +12,6 @@ import (
 
 type syncRegisterOptions struct {
 	reg sync.RegisterOptions
-	key string
 }
 
 func newSyncRegisterCmd(app *App) *cobra.Command {
@@ -36,7 +35,7 @@ every site its own role. A registered site keeps its key and role unless
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.reg.DSN, "dsn", "", "the schema owner's PostgreSQL connection string (default $STELLA_PG_DSN)")
-	f.StringVar(&opts.key, "key", "", "the site key's public key: a PEM file, or a registered key name or id")
+	f.StringVar(&opts.reg.KeyRef, "key", "", "the site key's public key: a PEM file, or a registered key name or id")
 	f.StringVar(&opts.reg.Role, "role", "", "the PostgreSQL role that pushes for the site")
 	f.StringVar(&opts.reg.Site, "site-id", "", "the site id (default this database's: `stella sync postgres --dry-run --format json` shows it)")
 	f.StringVar(&opts.reg.Label, "label", "", "the site's name in policy.site_keys")
@@ -48,11 +47,7 @@ every site its own role. A registered site keeps its key and role unless
 
 func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions, _ []string) error {
 	o := opts.reg
-	o.Sealed = app.Global.Sealed
-	if o.DSN == "" {
-		o.DSN = app.Getenv("STELLA_PG_DSN")
-	}
-	o.KeyRef, o.Tenant = opts.key, app.Global.Tenant
+	o.Sealed, o.Getenv, o.Tenant = app.Global.Sealed, app.Getenv, app.Global.Tenant
 	reg, err := sync.Register(ctx, o, app.existingStore(ctx))
 	if err != nil {
 		return err

@@ -69,6 +69,12 @@ func (r *AuditReport) Registered() bool {
 	return false
 }
 
+// Lists reports whether r lists what failed — values that differ, a
+// chain cut at its end — so that it is shown with the error.
+func (r *AuditReport) Lists() bool {
+	return r != nil && (r.Differ > 0 || r.Tail.Cut())
+}
+
 // chain returns site's verified chain (nil: none of its events is in
 // PostgreSQL).
 func (r *AuditReport) chain(site string) *AuditChain {

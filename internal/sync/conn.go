@@ -90,11 +90,24 @@ type server struct {
 // otherwise stall a sync forever instead of being retried and reported.
 const DefaultConnectTimeout = 10 * time.Second
 
+// EnvDSN names the environment variable holding the connection string
+// `sync postgres` and `sync register` use when --dsn is not given.
+const EnvDSN = "STELLA_PG_DSN"
+
+// dsnOr returns dsn or, when it is "", what getenv (nil: none) reads from
+// EnvDSN.
+func dsnOr(dsn string, getenv func(string) string) string {
+	if dsn == "" && getenv != nil {
+		return getenv(EnvDSN)
+	}
+	return dsn
+}
+
 // parseDSN reads a connection string (URL or key=value) without echoing it:
 // it may hold a password.
 func parseDSN(dsn string) (*server, error) {
 	if dsn == "" {
-		return nil, fail.New(fail.Invalid, "no PostgreSQL connection string: give --dsn or set STELLA_PG_DSN")
+		return nil, fail.New(fail.Invalid, "no PostgreSQL connection string: give --dsn or set "+EnvDSN)
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {

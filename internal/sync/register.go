@@ -24,6 +24,8 @@ type RegisterOptions struct {
 	Replace bool   // rotate the key or role of a registered site
 	Sealed  bool   // sealed or offline mode: refused
 	Retry   Retry
+	// Getenv, when set, reads EnvDSN for an empty DSN.
+	Getenv func(string) string
 }
 
 // siteID is the form of a site id (store.Tx.SiteID).
@@ -52,7 +54,7 @@ func Register(ctx context.Context, o RegisterOptions, open func() (*store.Store,
 	if o.Sealed {
 		return nil, sealed("sync register")
 	}
-	srv, err := parseDSN(o.DSN)
+	srv, err := parseDSN(dsnOr(o.DSN, o.Getenv))
 	if err != nil {
 		return nil, err
 	}
