@@ -29,11 +29,6 @@ import (
 // CheckpointPredicateType is the in-toto predicate type of a sync checkpoint.
 const CheckpointPredicateType = "https://stella.dev/attestations/sync-checkpoint@1"
 
-// checkpointSkew is how far after the verification's clock the latest
-// signed checkpoint may be dated before --max-sync-age refuses it (the
-// clock skew bundles allow, docs/bundle.md "Time anchors").
-const checkpointSkew = 5 * time.Minute
-
 // checkpointsVersion is the schema version that added policy.sync_checkpoints.
 const checkpointsVersion = 9
 
@@ -236,7 +231,7 @@ func verifyCheckpoints(ctx context.Context, conn *pgx.Conn, srv *server, rep *Au
 			continue
 		}
 		at := s.latestAt
-		if o.MaxAge > 0 && at.Sub(o.Now) > checkpointSkew {
+		if o.MaxAge > 0 && at.Sub(o.Now) > attest.MaxClockSkew {
 			return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: the latest sync checkpoint signed by %s is dated %s, after this machine's clock (%s): "+
 				"its age cannot be judged — a checkpoint signed ahead of time stays the latest, and --max-sync-age would not notice the syncs after it deleted "+
 				"(docs/sync.md \"A chain cut at its end\")",
