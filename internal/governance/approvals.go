@@ -133,6 +133,23 @@ func (r *rounds) problem(v *Verified, at string, own bool) string {
 // count: this is how approvals travelling in a bundle are re-verified at
 // import against the importing site's trust config.
 func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []Signed) (*ApprovalReport, error) {
+	cs := make([]checked, len(stmts))
+	for i, s := range stmts {
+		cs[i].s = s
+	}
+	return countApprovals(ctx, trust, quorum, ref, cs)
+}
+
+// checked is a statement and, once verified, what it says (nil: not
+// verified yet, or its signer is unknown here: no public key).
+type checked struct {
+	s Signed
+	v *Verified
+}
+
+// countApprovals is VerifyApprovals over statements some of which were
+// verified already: each is verified once.
+func countApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []checked) (*ApprovalReport, error) {
 	if quorum < 1 {
 		quorum = DefaultQuorum
 	}
@@ -147,17 +164,20 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 	}
 	var rs rounds
 	var casts []cast
-	for i, s := range stmts {
-		if s.PublicKey == "" {
+	for i, c := range stmts {
+		if c.s.PublicKey == "" {
 			// Nobody here knows the signer, so its content is unproven.
-			for _, id := range envelopeKeyIDs(s.Envelope) {
+			for _, id := range envelopeKeyIDs(c.s.Envelope) {
 				rep.Rejected = append(rep.Rejected, Rejected{KeyID: id, Reason: "signed by key " + text.Abbrev(id) + ", unknown at this site: its statement is not verified and does not count"})
 			}
 			continue
 		}
-		v, err := s.Verify(ctx)
-		if err != nil {
-			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, rep.Policy, err))
+		v := c.v
+		if v == nil {
+			var err error
+			if v, err = c.s.Verify(ctx); err != nil {
+				return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, rep.Policy, err))
+			}
 		}
 		p := &v.Predicate
 		if p.Policy == nil || p.Policy.ID != ref.ID || p.Policy.Version != ref.Version || p.Policy.IRDigest != ref.IRDigest {
@@ -172,7 +192,7 @@ func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyR
 				authors[e.Principal] = true
 			}
 		case ActionApproved:
-			casts = append(casts, cast{v, at, s.own})
+			casts = append(casts, cast{v, at, c.s.own})
 		}
 	}
 	rep.Round = rs.open
@@ -229,7 +249,7 @@ func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version 
 	if err != nil {
 		return nil, err
 	}
-	ss, err := statements(ctx, tx, v.String())
+	ss, err := verifiedStatements(ctx, tx, v.String())
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +260,8 @@ func ExportEvidence(ctx context.Context, tx *store.Tx, policyID string, version 
 	}
 	var rs rounds
 	items := make([]item, len(ss))
-	for i, s := range ss {
-		sv, err := s.Verify(ctx)
-		if err != nil {
-			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("statement %d about %s: %w", i+1, v, err))
-		}
-		items[i] = item{s: s, v: sv, at: rs.add(sv)}
+	for i, c := range ss {
+		items[i] = item{s: c.s, v: c.v, at: rs.add(c.v)}
 	}
 	// The round the bundle carries: the open one, else the last one, sent back.
 	carried := rs.open
@@ -337,32 +353,25 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 	}
 	ref := &PolicyRef{ID: ev.PolicyID, Version: ev.Version, IRDigest: ev.IRDigest}
 	subject := local.String()
-	held, err := statements(ctx, tx, subject)
+	held, err := verifiedStatements(ctx, tx, subject)
 	if err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
 	var latestSub *Verified // the last submission recorded here
 	for _, h := range held {
-		v, err := h.Verify(ctx)
-		if err != nil {
-			return nil, fail.Wrap(fail.Integrity, fmt.Errorf("%s: %w", subject, err))
-		}
-		have[v.Digest] = true
-		if v.Predicate.Action == ActionSubmitted {
-			latestSub = v
+		have[h.v.Digest] = true
+		if h.v.Predicate.Action == ActionSubmitted {
+			latestSub = h.v
 		}
 	}
-	// The carried statements this site does not hold yet, verified.
-	type carried struct {
-		s Signed
-		v *Verified // nil when the signer is unknown here
-	}
-	var news []carried
+	// The carried statements this site does not hold yet, verified (v nil:
+	// the signer is unknown here).
+	var news []checked
 	var sub *Verified // the carried submission
 	for _, sg := range ev.Statements {
 		if sg.PublicKey == "" {
-			news = append(news, carried{s: sg})
+			news = append(news, checked{s: sg})
 			continue
 		}
 		v, err := sg.Verify(ctx)
@@ -376,7 +385,7 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 			sub = v
 		}
 		if !have[v.Digest] {
-			news = append(news, carried{s: sg, v: v})
+			news = append(news, checked{s: sg, v: v})
 		}
 	}
 	// A carried round not newer than the submission recorded here (by
@@ -388,7 +397,9 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 		stale = fmt.Sprintf("the bundle's round (submission %s, %s) is older than submission %s (%s) recorded here",
 			text.Abbrev(sub.Digest), sub.Predicate.At, text.Abbrev(latestSub.Digest), latestSub.Predicate.At)
 	}
-	all := slices.Clone(held)
+	// The statements of a stale round (its submission, approvals and
+	// requests for changes) are reported, never counted or stored.
+	var fresh []checked // the carried statements counted
 	var staleRej []Rejected
 	for _, c := range news {
 		if stale != "" && c.v != nil && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved || c.v.Predicate.Action == ActionChangesRequested) {
@@ -397,9 +408,10 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 			}
 			continue
 		}
-		all = append(all, c.s)
+		fresh = append(fresh, c)
 	}
-	rep, err := VerifyApprovals(ctx, trust, s.Quorum, ref, all)
+	all := append(held, fresh...)
+	rep, err := countApprovals(ctx, trust, s.Quorum, ref, all)
 	if err != nil {
 		return nil, err
 	}
@@ -410,19 +422,14 @@ func ImportEvidence(ctx context.Context, tx *store.Tx, trust *Trust, s Settings,
 	var rs rounds
 	at := map[string]string{} // statement digest → the round open when it was recorded
 	for _, a := range all {
-		if a.PublicKey == "" {
-			continue
+		if a.v != nil {
+			at[a.v.Digest] = rs.add(a.v)
 		}
-		v, err := a.Verify(ctx)
-		if err != nil {
-			return nil, err
-		}
-		at[v.Digest] = rs.add(v)
 	}
 	last := int64(0)
-	for _, c := range news {
-		if c.v == nil || stale != "" && (c.v.Digest == sub.Digest || c.v.Predicate.Action == ActionApproved || c.v.Predicate.Action == ActionChangesRequested) {
-			continue // unverifiable here, or stale: reported, never stored
+	for _, c := range fresh {
+		if c.v == nil {
+			continue // unverifiable here: reported, never stored
 		}
 		switch p := &c.v.Predicate; p.Action {
 		case ActionChangesRequested:

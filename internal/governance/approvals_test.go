@@ -555,3 +555,61 @@ func TestImportedV1ApprovalPredatesRound(t *testing.T) {
 		t.Fatalf("a governance@1 approval signed a day before the only submission counted: %+v", rep)
 	}
 }
+
+// TestImportedSendBackOfAnUnknownRound: a carried request for changes that
+// names a submission neither recorded here nor carried beside it is not
+// recorded (it proves nothing about a round this site knows), and the
+// version stays as it was.
+func TestImportedSendBackOfAnUnknownRound(t *testing.T) {
+	a := newWorld(t, 1)
+	ref := a.draft("", cleanPolicy)
+	a.run(ref, store.ModeSimulate, false, false)
+	if _, err := a.reg.Submit(a.ctx, a.as["alice"], ref, []string{"bob"}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := a.reg.Review(a.ctx, a.as["bob"], ref, "add a note", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sentBack := evidenceEnvelopes(t, a) // drafted, the submission, the request for changes
+	if len(sentBack) != 3 {
+		t.Fatalf("sent-back evidence: %d statements", len(sentBack))
+	}
+	trusted := map[string][]string{"alice": {ScopePolicyAuthor}, "bob": {ScopePolicyReview}}
+	var noSub [][]byte // the submission left out
+	for _, env := range sentBack {
+		v, err := Signed{Envelope: env, PublicKey: signerPEM(t, a, env)}.Verify(a.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Predicate.Action != ActionSubmitted {
+			noSub = append(noSub, env)
+		}
+	}
+	if len(noSub) != 2 || !slices.ContainsFunc(noSub, func(e []byte) bool { return canon.Digest(e) == back.Statement }) {
+		t.Fatalf("evidence without the submission: %d statements", len(noSub))
+	}
+	b := site(t, a, 1, trusted)
+	bb := &BundleApprovals{Trust: b.reg.Trust, Settings: b.reg.Settings}
+	if err := carryEnvelopes(t, a, b, bb, noSub); err != nil {
+		t.Fatal(err)
+	}
+	if rep := bb.Reports[0]; rep.Approved || rep.Round != "" || b.state(ref) != store.StateDraft || statementCount(t, b) != 1 {
+		t.Fatalf("site B: %+v %s with %d statements (only the draft may be recorded)", rep, b.state(ref), statementCount(t, b))
+	}
+	if _, err := VerifyAudit(b.ctx, b.st, b.reg.Trust); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signerPEM returns the public key PEM of the principal of a that signed env.
+func signerPEM(t *testing.T, a *world, env []byte) string {
+	t.Helper()
+	for _, k := range a.keys {
+		if slices.Contains(envelopeKeyIDs(env), k.ID) {
+			return pemOf(t, k)
+		}
+	}
+	t.Fatal("no key of the world signed the envelope")
+	return ""
+}

@@ -44,10 +44,7 @@ func ChainedStatement(ctx context.Context, tx *store.Tx, s *store.Statement) (*V
 	if err := json.Unmarshal(e.Payload, &refs); err != nil {
 		return nil, fail.New(fail.Integrity, "audit event %d: payload does not decode", e.Seq)
 	}
-	if err := checkStatement(ctx, e, refs, s); err != nil {
-		return nil, err
-	}
-	return Signed{Envelope: s.Envelope, PublicKey: s.PublicPEM}.Verify(ctx)
+	return verifyStatement(ctx, e, refs, s)
 }
 
 // derivedException is an exception as its statements say it is.

@@ -246,6 +246,19 @@ func lint(ctx context.Context, tx *store.Tx, v *version) (*dsl.Result, error) {
 // the audit chain recorded them, each marked as this site's own or
 // imported.
 func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, error) {
+	cs, err := verifiedStatements(ctx, tx, subject)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Signed, len(cs))
+	for i, c := range cs {
+		out[i] = c.s
+	}
+	return out, nil
+}
+
+// verifiedStatements is statements with what each verified statement says.
+func verifiedStatements(ctx context.Context, tx *store.Tx, subject string) ([]checked, error) {
 	rows, err := tx.Statements(ctx, store.StatementFilter{Subject: subject})
 	if err != nil {
 		return nil, err
@@ -258,14 +271,15 @@ func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, er
 	for _, e := range imported {
 		byImport[e.Seq] = true
 	}
-	out := make([]Signed, len(rows))
+	out := make([]checked, len(rows))
 	for i := range rows {
 		// A statement counts only as recorded in the audit chain: the event
 		// it is filed under must record it (docs/governance.md "Threat model").
-		if _, err := ChainedStatement(ctx, tx, &rows[i]); err != nil {
+		v, err := ChainedStatement(ctx, tx, &rows[i])
+		if err != nil {
 			return nil, fail.Wrap(fail.Integrity, err)
 		}
-		out[i] = Signed{Envelope: rows[i].Envelope, PublicKey: rows[i].PublicPEM, own: !byImport[rows[i].Seq]}
+		out[i] = checked{s: Signed{Envelope: rows[i].Envelope, PublicKey: rows[i].PublicPEM, own: !byImport[rows[i].Seq]}, v: v}
 	}
 	return out, nil
 }
@@ -273,11 +287,11 @@ func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, er
 // approvals counts the approvals of a version under the registry's trust
 // config and quorum.
 func (r *Registry) approvals(ctx context.Context, tx *store.Tx, v *version) (*ApprovalReport, error) {
-	ss, err := statements(ctx, tx, v.String())
+	cs, err := verifiedStatements(ctx, tx, v.String())
 	if err != nil {
 		return nil, err
 	}
-	return VerifyApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), ss)
+	return countApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), cs)
 }
 
 // since returns the wall-clock time d before now, as row text.
