@@ -7,16 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
 type trustAddOptions struct {
-	gov       govFlags
-	key       string
-	principal string
-	scopes    []string
+	gov govFlags
+	add governance.TrustAdd
 }
 
 func newTrustAddCmd(app *App) *cobra.Command {
@@ -41,9 +38,9 @@ docs/governance.md "Signed trust".`,
 		RunE: runE(app, opts, runTrustAdd),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.key, "key", "", "public key to trust: a PEM file, or a registered key name or id")
-	f.StringVar(&opts.principal, "principal", "", "who holds the key (letters, digits, '.', '_', '-', '@')")
-	f.StringSliceVar(&opts.scopes, "scopes", nil, "comma-separated scopes to grant")
+	f.StringVar(&opts.add.Key, "key", "", "public key to trust: a PEM file, or a registered key name or id")
+	f.StringVar(&opts.add.Principal, "principal", "", "who holds the key (letters, digits, '.', '_', '-', '@')")
+	f.StringSliceVar(&opts.add.Scopes, "scopes", nil, "comma-separated scopes to grant")
 	opts.gov.addTrustSignFlags(cmd)
 	cmd.MarkFlagRequired("key")
 	cmd.MarkFlagRequired("principal")
@@ -52,20 +49,11 @@ docs/governance.md "Signed trust".`,
 }
 
 func runTrustAdd(ctx context.Context, app *App, opts *trustAddOptions, _ []string) error {
-	scopes, err := governance.ParseScopes(opts.scopes)
-	if err != nil {
-		return fail.Wrap(fail.Invalid, err)
-	}
-	keys, err := governance.TrustedKeys(ctx, []string{opts.key}, app.existingStore(ctx))
+	edit, err := app.site().AddTrust(ctx, opts.gov.trustEdit(app), opts.add)
 	if err != nil {
 		return err
 	}
-	edit, err := app.editTrust(ctx, &opts.gov, trustCreate, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
-		return c.Add(ctx, opts.principal, keys[0], scopes)
-	})
-	if err != nil {
-		return err
-	}
+	report.TrustRoot(app.info(), edit)
 	out := edit.Changed[0].View()
 	report.KeyTrusted(app.info(), out, edit.File)
 	return app.render(out, func(w io.Writer) error { return report.TrustAdded(w, out, app.tableOptions()) })

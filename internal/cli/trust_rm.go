@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
 
@@ -32,15 +31,11 @@ the config is recorded in the audit log as trust.removed, signed with
 }
 
 func runTrustRm(ctx context.Context, app *App, opts *trustRmOptions, args []string) error {
-	edit, err := app.editTrust(ctx, &opts.gov, trustExisting, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
-		return c.Remove(ctx, args[0])
-	})
+	edit, err := app.site().RemoveTrust(ctx, opts.gov.trustEdit(app), args[0])
 	if err != nil {
 		return err
 	}
-	out := make([]governance.TrustedKeyView, len(edit.Changed))
-	for i := range edit.Changed {
-		out[i] = edit.Changed[i].View()
-	}
+	report.TrustRoot(app.info(), edit)
+	out := edit.Views()
 	return app.render(out, func(w io.Writer) error { return report.TrustRemoved(w, out, edit.File) })
 }

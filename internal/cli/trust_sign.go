@@ -31,12 +31,11 @@ then such an edit is refused by every command (exit 6). docs/governance.md
 }
 
 func runTrustSign(ctx context.Context, app *App, opts *trustSignOptions, _ []string) error {
-	edit, err := app.editTrust(ctx, &opts.gov, trustAsIs, func(c *governance.TrustChange) (*governance.TrustEdit, error) {
-		return c.Sign(ctx)
-	})
+	edit, err := app.site().SignTrust(ctx, opts.gov.trustEdit(app))
 	if err != nil {
 		return err
 	}
+	report.TrustRoot(app.info(), edit)
 	return app.render(edit, func(w io.Writer) error { return report.TrustSigned(w, edit, app.tableOptions()) })
 }
 
@@ -48,48 +47,13 @@ func (g *govFlags) addTrustSignFlags(cmd *cobra.Command) {
 	g.addTrustFlag(cmd)
 }
 
-// trustLoad says how a trust edit reads the trust config.
-type trustLoad int
-
-const (
-	trustCreate   trustLoad = iota // a missing file starts empty (trust add)
-	trustExisting                  // the file must exist (trust rm)
-	trustAsIs                      // must exist, not compared with the record (trust sign: recording it is the point)
-)
-
-// editTrust loads the trust config, resolves the signing key — only
-// --sign-key or --sign-key-env: a trust change is never signed by a
-// configured default key —, opens the store and runs fn, then says the
-// change's warning loudly.
-func (a *App) editTrust(ctx context.Context, g *govFlags, load trustLoad, fn func(*governance.TrustChange) (*governance.TrustEdit, error)) (*governance.TrustEdit, error) {
-	c := &governance.TrustChange{AllowUnsigned: a.Global.AllowUnsignedTrust}
-	var err error
-	if load == trustAsIs {
-		c.Trust, err = governance.LoadTrust(a.site().TrustFile(g.trust))
-	} else {
-		c.Trust, err = a.site().LoadTrust(ctx, g.trust, load == trustCreate)
-	}
-	if err != nil {
-		return nil, err
-	}
+// trustEdit is the trust change these flags ask for: the signing key only
+// when --sign-key or --sign-key-env is given (governance.TrustEditRequest).
+func (g *govFlags) trustEdit(a *App) governance.TrustEditRequest {
+	r := governance.TrustEditRequest{File: g.trust}
 	if g.sign.fs.Changed("sign-key") || g.sign.keyEnv != "" {
-		if c.Signer, err = governance.ResolveSigningKey(g.sign.query(a)); err != nil {
-			return nil, err
-		}
+		q := g.sign.query(a)
+		r.Signer = &q
 	}
-	if c.Store, err = a.openStore(ctx, false); err != nil {
-		return nil, err
-	}
-	defer c.Store.Close()
-	edit, err := fn(c)
-	if err != nil {
-		return nil, err
-	}
-	if edit.Warning != "" {
-		a.loud(edit.Warning)
-	}
-	if edit.Root {
-		report.TrustRoot(a.info(), edit)
-	}
-	return edit, nil
+	return r
 }

@@ -63,8 +63,11 @@ func KeyTrusted(w io.Writer, k governance.TrustedKeyView, file string) {
 }
 
 // TrustRoot writes the note a trust edit signed by the trust config's root
-// of trust leaves on stderr.
+// of trust leaves on stderr; other edits leave none.
 func TrustRoot(w io.Writer, e *governance.TrustEdit) {
+	if !e.Root {
+		return
+	}
 	printf(w, "%s is signed by %s (%s), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n",
 		e.File, e.Signer.Principal, text.Abbrev(e.Signer.KeyID))
 }

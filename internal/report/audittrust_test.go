@@ -36,7 +36,8 @@ func TestAuditTrust(t *testing.T) {
 		}, "trust.yaml: version 3 (sha256:d3) signed by root (" + text.Abbrev(signer.KeyID) + "), audit event 9\n"},
 		{"key trusted", func(w *bytes.Buffer) error { KeyTrusted(w, k, "trust.yaml"); return nil }, "trusted sha256:a1 as alice in trust.yaml\n"},
 		{"trust root", func(w *bytes.Buffer) error {
-			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer})
+			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer}) // not the root: no note
+			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer, Root: true})
 			return nil
 		}, "trust.yaml is signed by root (" + text.Abbrev(signer.KeyID) + "), the root of trust of this trust config (docs/governance.md \"Signed trust\")\n"},
 		{"audit verified", func(w *bytes.Buffer) error {

@@ -166,3 +166,8 @@ func listOf(prefix string, xs []string) string {
 	}
 	return prefix + strings.Join(xs, ", ")
 }
+
+// Scaffolded writes what `policy new --scaffold` wrote and the next step.
+func Scaffolded(w io.Writer, path string) {
+	fmt.Fprintf(w, "wrote %s: a starter CI gate (edit its rules; docs/ci.md)\nnext: stella policy lint %s\n", path, path)
+}
