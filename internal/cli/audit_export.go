@@ -10,8 +10,8 @@ import (
 )
 
 type auditExportOptions struct {
-	gov   govFlags
-	since string
+	gov govFlags
+	req governance.AuditExportRequest
 }
 
 func newAuditExportCmd(app *App) *cobra.Command {
@@ -29,22 +29,18 @@ with ` + "`stella audit verify --export FILE`" + `, no database needed.`,
 		Args: noArgs,
 		RunE: runE(app, opts, runAuditExport),
 	}
-	cmd.Flags().StringVar(&opts.since, "since", "", "first events to export: RFC 3339 time, date, age (90d) or all")
+	cmd.Flags().StringVar(&opts.req.Since, "since", "", "first events to export: RFC 3339 time, date, age (90d) or all")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
 func runAuditExport(ctx context.Context, app *App, opts *auditExportOptions, _ []string) error {
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		since, err := governance.AuditSince(opts.since, reg.Store.Now(), governance.DefaultAuditRetention)
+		doc, rng, err := opts.req.Export(ctx, reg, act)
 		if err != nil {
 			return err
 		}
-		doc, rng, err := reg.ExportAudit(ctx, act, since)
-		if err != nil {
-			return err
-		}
-		app.infof("exported audit events %d to %d of tenant %s, head %s", rng.From, rng.To, reg.Store.Tenant(), rng.Head)
+		report.AuditExported(app.info(), rng, reg.Store.Tenant())
 		return report.JSON(app.Out, doc)
 	})
 }

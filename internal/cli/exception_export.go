@@ -36,12 +36,7 @@ refused (exit 6) naming it.`,
 }
 
 func runExceptionExport(ctx context.Context, app *App, opts *exceptionExportOptions, _ []string) error {
-	reg, err := app.site().Registry(ctx, opts.gov.trust, true)
-	if err != nil {
-		return err
-	}
-	defer reg.Store.Close()
-	f, err := reg.ExportExceptions(ctx, opts.policyID)
+	f, err := app.site().ExportExceptions(ctx, opts.gov.trust, opts.policyID)
 	if err != nil {
 		return err
 	}

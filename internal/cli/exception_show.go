@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -29,6 +28,5 @@ func newExceptionShowCmd(app *App) *cobra.Command {
 func runExceptionShow(ctx context.Context, app *App, opts *exceptionShowOptions, args []string) error {
 	return govShow(ctx, app, &opts.gov, func(reg *governance.Registry) (*governance.ExceptionView, error) {
 		return reg.ShowException(ctx, args[0])
-	},
-		func(w io.Writer, x *governance.ExceptionView, _ report.Options) error { return report.Exception(w, x) })
+	}, report.Exception)
 }

@@ -30,9 +30,8 @@ func runKeyExport(ctx context.Context, app *App, ref string) error {
 	if err != nil {
 		return err
 	}
-	if app.Global.Format == "" || app.Global.Format == "table" {
-		_, err := io.WriteString(app.Out, k.PublicPEM)
+	return app.renderText(k, func(w io.Writer) error {
+		_, err := io.WriteString(w, k.PublicPEM)
 		return err
-	}
-	return app.render(k, nil)
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/report"
 )
 
 type lessonsConvertOptions struct {
@@ -34,8 +35,7 @@ lesson becomes converted_to_draft. A lesson that is not pending is refused
 }
 
 func runLessonsConvert(ctx context.Context, app *App, opts *lessonsConvertOptions, args []string) error {
-	ref := args[0]
-	id, err := governance.ParseLessonID(ref)
+	id, err := governance.ParseLessonID(args[0])
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func runLessonsConvert(ctx context.Context, app *App, opts *lessonsConvertOption
 		if err != nil {
 			return nil, err
 		}
-		app.infof("stella: lesson %s converted: %s drafts %s", id, c.Transition.Subject, c.Change)
+		report.LessonConverted(app.info(), c)
 		return c.Transition, nil
 	})
 }

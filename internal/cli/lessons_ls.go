@@ -17,12 +17,8 @@ func newLessonsCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-type lessonsLsOptions struct {
-	status, typ string
-}
-
 func newLessonsLsCmd(app *App) *cobra.Command {
-	opts := &lessonsLsOptions{}
+	f := &store.LessonFilter{}
 	cmd := &cobra.Command{
 		Use:   "ls [--status S] [--type T]",
 		Short: "List lessons",
@@ -30,16 +26,13 @@ func newLessonsLsCmd(app *App) *cobra.Command {
 critical_success, recorded after every recorded run; --status pending,
 converted_to_draft, deferred or dismissed; --type one of the three.`,
 		Args: exactArgs(0),
-		RunE: runE(app, opts, runLessonsLs),
+		RunE: runE(app, f, runLessonsLs),
 	}
-	cmd.Flags().StringVar(&opts.status, "status", "", "pending, converted_to_draft, deferred or dismissed")
-	cmd.Flags().StringVar(&opts.typ, "type", "", "failure, near_threshold or critical_success")
+	cmd.Flags().StringVar(&f.Status, "status", "", "pending, converted_to_draft, deferred or dismissed")
+	cmd.Flags().StringVar(&f.Type, "type", "", "failure, near_threshold or critical_success")
 	return cmd
 }
 
-func runLessonsLs(ctx context.Context, app *App, opts *lessonsLsOptions, _ []string) error {
-	return show(ctx, app, func(st *store.Store) ([]governance.Lesson, error) {
-		return governance.Lessons(ctx, st, opts.status, opts.typ)
-	},
-		report.Lessons)
+func runLessonsLs(ctx context.Context, app *App, f *store.LessonFilter, _ []string) error {
+	return show(ctx, app, func(st *store.Store) ([]governance.Lesson, error) { return governance.Lessons(ctx, st, *f) }, report.Lessons)
 }

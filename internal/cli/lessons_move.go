@@ -46,16 +46,12 @@ deferred → pending by reactivate only; anything else is refused (exit 3).`,
 }
 
 func runLessonsMove(ctx context.Context, app *App, opts *lessonsMoveOptions, args []string) error {
-	ref := args[0]
-	id, err := governance.ParseLessonID(ref)
-	if err != nil {
-		return err
-	}
+	opts.move.ID = args[0]
 	if err := opts.move.Check(); err != nil {
 		return err
 	}
 	return app.govCommand(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) error {
-		l, err := reg.MoveLesson(ctx, act, id, opts.move)
+		l, err := reg.MoveLesson(ctx, act, opts.move)
 		if err != nil {
 			return err
 		}

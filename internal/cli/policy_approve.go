@@ -9,11 +9,9 @@ import (
 )
 
 type policyApproveOptions struct {
-	gov            govFlags
-	note           string
-	attach         []string
-	ackSimulation  bool
-	ackDeterminism bool
+	gov    govFlags
+	req    governance.ApproveRequest
+	attach []string
 }
 
 func newPolicyApproveCmd(app *App) *cobra.Command {
@@ -39,22 +37,21 @@ record.`,
 		RunE: runE(app, opts, runPolicyApprove),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.note, "note", "", "why the version is approved")
+	f.StringVar(&opts.req.Note, "note", "", "why the version is approved")
 	f.StringArrayVar(&opts.attach, "attach", nil, "file to attach to the approval (repeatable)")
-	f.BoolVar(&opts.ackSimulation, "ack-simulation", false, "acknowledge that the simulation results were reviewed")
-	f.BoolVar(&opts.ackDeterminism, "ack-determinism", false, "acknowledge that the determinism check (replay) was reviewed")
+	f.BoolVar(&opts.req.AckSimulation, "ack-simulation", false, "acknowledge that the simulation results were reviewed")
+	f.BoolVar(&opts.req.AckDeterminism, "ack-determinism", false, "acknowledge that the determinism check (replay) was reviewed")
 	cmd.MarkFlagRequired("note")
 	opts.gov.addFlags(cmd)
 	return cmd
 }
 
 func runPolicyApprove(ctx context.Context, app *App, opts *policyApproveOptions, args []string) error {
-	files, err := governance.ReadAttachments(opts.attach)
-	if err != nil {
+	var err error
+	if opts.req.Attachments, err = governance.ReadAttachments(opts.attach); err != nil {
 		return err
 	}
-	req := governance.ApproveRequest{Note: opts.note, AckSimulation: opts.ackSimulation, AckDeterminism: opts.ackDeterminism, Attachments: files}
 	return app.transition(ctx, &opts.gov, func(reg *governance.Registry, act *governance.Actor) (*governance.Transition, error) {
-		return reg.Approve(ctx, act, args[0], req)
+		return reg.Approve(ctx, act, args[0], opts.req)
 	})
 }

@@ -2,11 +2,9 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -44,14 +42,5 @@ func runPolicyDeps(ctx context.Context, app *App, opts *policyDepsOptions, refs 
 	if err != nil {
 		return err
 	}
-	switch f := app.Format(); f {
-	case "dot":
-		return g.WriteDOT(app.Out)
-	case "mermaid":
-		return g.WriteMermaid(app.Out)
-	case "table", "json", "yaml":
-		return app.render(g, func(w io.Writer) error { return report.Dependencies(w, g, app.tableOptions()) })
-	default:
-		return fail.New(fail.Invalid, "--format %s: policy deps writes dot, mermaid, json, yaml or table", f)
-	}
+	return report.DependencyGraph(app.Out, app.Format(), g, app.tableOptions())
 }

@@ -406,6 +406,20 @@ type ExportStatement struct {
 	PublicKey string `json:"publicKey"`
 }
 
+// AuditExportRequest is what `audit export` asks for: the events at or
+// after Since, an RFC 3339 time, a date, an age, "all", or "" for the
+// retention window of run history (AuditSince).
+type AuditExportRequest struct{ Since string }
+
+// Export is ExportAudit of the events the request names.
+func (q AuditExportRequest) Export(ctx context.Context, r *Registry, a *Actor) (*Signed, *ExportRange, error) {
+	since, err := AuditSince(q.Since, r.Store.Now(), DefaultAuditRetention)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r.ExportAudit(ctx, a, since)
+}
+
 // ExportAudit builds and signs an export of the events at or after since
 // ("" = all) for auditors, and records an audit.exported event (itself a
 // signed statement) after the exported stretch. The result is a Signed

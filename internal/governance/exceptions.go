@@ -521,6 +521,17 @@ type ExceptionsFile struct {
 	Exceptions []model.Exception `json:"exceptions"`
 }
 
+// ExportExceptions is `exception export`: Registry.ExportExceptions under
+// the trust config flag (--trust) names, the database read only.
+func (s *Site) ExportExceptions(ctx context.Context, flag, policyID string) (ExceptionsFile, error) {
+	reg, err := s.Registry(ctx, flag, true)
+	if err != nil {
+		return ExceptionsFile{}, err
+	}
+	defer reg.Store.Close()
+	return reg.ExportExceptions(ctx, policyID)
+}
+
 // NewExceptionsFile wraps exceptions in an exceptions document.
 func NewExceptionsFile(xs []model.Exception) ExceptionsFile {
 	return ExceptionsFile{Schema: inputs.ExceptionsSchema, Exceptions: xs}

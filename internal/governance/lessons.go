@@ -9,10 +9,11 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// LessonDraft is a lesson converted into a draft: the draft's transition,
-// the compile result and source of the drafted version (for its
+// LessonDraft is lesson Lesson converted into a draft: the draft's
+// transition, the compile result and source of the drafted version (for its
 // diagnostics), and what changed, in one line.
 type LessonDraft struct {
+	Lesson     string
 	Transition *Transition
 	Compiled   *dsl.Result
 	Source     []byte
@@ -52,7 +53,7 @@ func (r *Registry) ConvertLesson(ctx context.Context, a *Actor, id string) (*Les
 	if err != nil {
 		return nil, err
 	}
-	c := &LessonDraft{Source: next, Change: change}
+	c := &LessonDraft{Lesson: id, Source: next, Change: change}
 	c.Transition, c.Compiled, err = r.Draft(ctx, a, l.PolicyID, file, next)
 	if err != nil {
 		return c, err

@@ -28,12 +28,12 @@ func ParseLessonID(s string) (string, error) {
 	return s, nil
 }
 
-// Lessons returns the tenant's lessons with the status and type given ("":
-// any), never nil.
-func Lessons(ctx context.Context, st *store.Store, status, typ string) ([]Lesson, error) {
+// Lessons returns the tenant's lessons f selects (`lessons ls`: status and
+// type, "" for any), never nil.
+func Lessons(ctx context.Context, st *store.Store, f store.LessonFilter) ([]Lesson, error) {
 	out := []Lesson{}
 	err := st.View(ctx, func(tx *store.Tx) error {
-		ls, err := tx.Lessons(ctx, store.LessonFilter{Status: status, Type: typ})
+		ls, err := tx.Lessons(ctx, f)
 		for _, l := range ls {
 			out = append(out, Lesson(l))
 		}
@@ -53,9 +53,11 @@ func GetLesson(ctx context.Context, st *store.Store, id string) (Lesson, error) 
 	return Lesson(l), err
 }
 
-// LessonMove is a transition of the state machine other than convert: its
-// verb (defer, dismiss, reactivate) and what the verb needs.
+// LessonMove is a transition of the state machine other than convert: the
+// lesson (L-n), the verb (defer, dismiss, reactivate) and what the verb
+// needs.
 type LessonMove struct {
+	ID     string
 	Verb   string
 	Until  string // defer: an RFC 3339 time, a date or an age (7d)
 	Reason string // dismiss
@@ -66,8 +68,12 @@ func (m LessonMove) Event() string {
 	return map[string]string{"defer": lessons.EventDeferred, "dismiss": lessons.EventDismissed, "reactivate": lessons.EventReactivated}[m.Verb]
 }
 
-// Check refuses a move without what its verb needs.
+// Check refuses a move of what is not a lesson id (ParseLessonID) or
+// without what its verb needs.
 func (m LessonMove) Check() error {
+	if _, err := ParseLessonID(m.ID); err != nil {
+		return err
+	}
 	if m.Verb == "dismiss" && strings.TrimSpace(m.Reason) == "" {
 		return fail.New(fail.Invalid, "dismiss needs --reason TEXT")
 	}
@@ -77,8 +83,8 @@ func (m LessonMove) Check() error {
 	return nil
 }
 
-// MoveLesson moves lesson id as a and returns it moved.
-func (r *Registry) MoveLesson(ctx context.Context, a *Actor, id string, m LessonMove) (Lesson, error) {
+// MoveLesson moves lesson m.ID as a and returns it moved.
+func (r *Registry) MoveLesson(ctx context.Context, a *Actor, m LessonMove) (Lesson, error) {
 	var until string
 	if m.Verb == "defer" {
 		var err error
@@ -89,7 +95,7 @@ func (r *Registry) MoveLesson(ctx context.Context, a *Actor, id string, m Lesson
 	var l store.Lesson
 	err := r.Store.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		l, err = lessons.Transition(ctx, tx, id, m.Event(), a.Entry.Principal, func(l *store.Lesson) {
+		l, err = lessons.Transition(ctx, tx, m.ID, m.Event(), a.Entry.Principal, func(l *store.Lesson) {
 			switch m.Verb {
 			case "defer":
 				l.DeferredUntil = until

@@ -28,11 +28,13 @@ func TestLessonMoveCheck(t *testing.T) {
 		event string
 		err   string
 	}{
-		{LessonMove{Verb: "defer", Until: "7d"}, lessons.EventDeferred, ""},
-		{LessonMove{Verb: "defer"}, lessons.EventDeferred, "defer needs --until TS|DATE|AGE"},
-		{LessonMove{Verb: "dismiss", Reason: "noise"}, lessons.EventDismissed, ""},
-		{LessonMove{Verb: "dismiss", Reason: "  "}, lessons.EventDismissed, "dismiss needs --reason TEXT"},
-		{LessonMove{Verb: "reactivate"}, lessons.EventReactivated, ""},
+		{LessonMove{ID: "L-1", Verb: "defer", Until: "7d"}, lessons.EventDeferred, ""},
+		{LessonMove{ID: "L-1", Verb: "defer"}, lessons.EventDeferred, "defer needs --until TS|DATE|AGE"},
+		{LessonMove{ID: "L-2", Verb: "dismiss", Reason: "noise"}, lessons.EventDismissed, ""},
+		{LessonMove{ID: "L-2", Verb: "dismiss", Reason: "  "}, lessons.EventDismissed, "dismiss needs --reason TEXT"},
+		{LessonMove{ID: "L-3", Verb: "reactivate"}, lessons.EventReactivated, ""},
+		{LessonMove{ID: "L-0", Verb: "dismiss"}, lessons.EventDismissed, `"L-0" is not a lesson id (want L-<n>)`}, // the id first
+		{LessonMove{ID: "3", Verb: "reactivate"}, lessons.EventReactivated, `"3" is not a lesson id (want L-<n>)`},
 	} {
 		err := c.m.Check()
 		if got := c.m.Event(); got != c.event {

@@ -62,6 +62,12 @@ func KeyTrusted(w io.Writer, k governance.TrustedKeyView, file string) {
 	printf(w, "trusted %s as %s in %s\n", text.Abbrev(k.KeyID), k.Principal, file)
 }
 
+// AuditExported writes the status line of `audit export`: which events of
+// which tenant it exported.
+func AuditExported(w io.Writer, r *governance.ExportRange, tenant string) {
+	fmt.Fprintf(w, "exported audit events %d to %d of tenant %s, head %s\n", r.From, r.To, tenant, r.Head)
+}
+
 // TrustRoot writes the note a trust edit signed by the trust config's root
 // of trust leaves on stderr; other edits leave none.
 func TrustRoot(w io.Writer, e *governance.TrustEdit) {

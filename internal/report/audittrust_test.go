@@ -35,6 +35,10 @@ func TestAuditTrust(t *testing.T) {
 			return TrustSigned(w, &governance.TrustEdit{File: "trust.yaml", State: governance.TrustState{Version: 3, Digest: "sha256:d3"}, Signer: signer, Seq: 9}, Options{})
 		}, "trust.yaml: version 3 (sha256:d3) signed by root (" + text.Abbrev(signer.KeyID) + "), audit event 9\n"},
 		{"key trusted", func(w *bytes.Buffer) error { KeyTrusted(w, k, "trust.yaml"); return nil }, "trusted sha256:a1 as alice in trust.yaml\n"},
+		{"audit exported", func(w *bytes.Buffer) error {
+			AuditExported(w, &governance.ExportRange{From: 1, To: 4, Head: "sha256:h"}, "default")
+			return nil
+		}, "exported audit events 1 to 4 of tenant default, head sha256:h\n"},
 		{"trust root", func(w *bytes.Buffer) error {
 			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer}) // not the root: no note
 			TrustRoot(w, &governance.TrustEdit{File: "trust.yaml", Signer: signer, Root: true})

@@ -140,7 +140,7 @@ func TestColourEscapesValues(t *testing.T) {
 		{"transition", func(w io.Writer) error { return Transition(w, hostileValue[governance.Transition](), o) }},
 		{"conflicts", func(w io.Writer) error { return Conflicts(w, hostileValue[policyset.ConflictReport](), o) }},
 		{"policy test", func(w io.Writer) error { return PolicyTest(w, hostileValue[policytest.Report](), true) }},
-		{"exception", func(w io.Writer) error { return Exception(w, hostileValue[governance.ExceptionView]()) }},
+		{"exception", func(w io.Writer) error { return Exception(w, hostileValue[governance.ExceptionView](), Options{}) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/policyset"
 	"github.com/stella-policy/stella/internal/text"
@@ -99,7 +100,7 @@ func Exceptions(w io.Writer, xs []governance.ExceptionView, o Options) error {
 }
 
 // Exception writes `exception show`: the terms, then the signed history.
-func Exception(w io.Writer, x *governance.ExceptionView) error {
+func Exception(w io.Writer, x *governance.ExceptionView, _ Options) error {
 	row := func(k, v string) {
 		if v != "" {
 			printf(w, "  %-13s %s\n", k, v)
@@ -157,6 +158,22 @@ func Dependencies(w io.Writer, g *policyset.Graph, o Options) error {
 		t.Append(e.From, e.To, e.Kind, e.Explanation)
 	}
 	return t.Render()
+}
+
+// DependencyGraph writes `policy deps` in format: dot (Graphviz),
+// mermaid, json, yaml or table (Dependencies); any other is refused.
+func DependencyGraph(w io.Writer, format string, g *policyset.Graph, o Options) error {
+	switch format {
+	case "dot":
+		return g.WriteDOT(w)
+	case "mermaid":
+		return g.WriteMermaid(w)
+	case "table":
+		return Dependencies(w, g, o)
+	case "json", "yaml":
+		return Value(w, format, g)
+	}
+	return fail.New(fail.Invalid, "--format %s: policy deps writes dot, mermaid, json, yaml or table", format)
 }
 
 // listOf is prefix and xs joined by commas, "" when xs is empty.

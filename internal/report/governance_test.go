@@ -3,8 +3,10 @@ package report
 import (
 	"bytes"
 	"io"
+	"strings"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/policyset"
@@ -51,12 +53,12 @@ var governanceCases = []struct {
 			{Exception: model.Exception{ID: "EX-2", Effect: "downgrade", Severity: "Low", Vulns: []string{"CVE-2024-1"}, Owner: "team-api", Expires: "2090-02-01T00:00:00Z"}, State: "requested"},
 		}, o)
 	}},
-	{"exception-show", func(w io.Writer, _ Options) error {
+	{"exception-show", func(w io.Writer, o Options) error {
 		return Exception(w, &governance.ExceptionView{Exception: model.Exception{ID: "EX-1", Effect: "suppress", Vulns: []string{"CVE-2021-23337"},
 			Justification: "not reachable", Owner: "team-web", Requester: "alice", Approvers: []string{"carol"}, Effective: "2090-01-01T00:00:00Z",
 			Expires: "2090-03-01T00:00:00Z", Ticket: "SEC-12"}, State: "revoked", PolicyID: "P-1",
 			History: []governance.ExceptionEvent{{Seq: 4, Action: "exception.requested", At: "2026-01-01T00:00:00Z", Principal: "alice", KeyID: key},
-				{Seq: 9, Action: "exception.revoked", At: "2026-01-03T00:00:00Z", Principal: "carol", KeyID: key, Reason: "fixed"}}})
+				{Seq: 9, Action: "exception.revoked", At: "2026-01-03T00:00:00Z", Principal: "carol", KeyID: key, Reason: "fixed"}}}, o)
 	}},
 	{"conflicts", func(w io.Writer, o Options) error {
 		return Conflicts(w, &policyset.ConflictReport{Policies: []string{"P-1@1", "gate.stella"}, Blocking: 1, Warnings: 1, Conflicts: []policyset.Conflict{
@@ -69,8 +71,26 @@ var governanceCases = []struct {
 		return Conflicts(w, &policyset.ConflictReport{Policies: []string{"P-1@1"}, Conflicts: []policyset.Conflict{}}, o)
 	}},
 	{"deps", func(w io.Writer, o Options) error {
-		return Dependencies(w, &policyset.Graph{Edges: []policyset.Edge{{From: "P-2@1", To: "P-1@1", Kind: "EXPLICIT", Explanation: "P-2@1 declares depends_on P-1"}}}, o)
+		return DependencyGraph(w, "table", depsGraph, o)
 	}},
+}
+
+var depsGraph = &policyset.Graph{Edges: []policyset.Edge{{From: "P-2@1", To: "P-1@1", Kind: "EXPLICIT", Explanation: "P-2@1 declares depends_on P-1"}}}
+
+// TestDependencyGraphFormats: policy deps writes dot, mermaid, json and
+// yaml besides the table, and refuses any other format (exit 2).
+func TestDependencyGraphFormats(t *testing.T) {
+	for f, want := range map[string]string{"dot": "digraph", "mermaid": "flowchart", "json": `"edges"`, "yaml": "edges:"} {
+		var b bytes.Buffer
+		if err := DependencyGraph(&b, f, depsGraph, Options{}); err != nil || !strings.Contains(b.String(), want) {
+			t.Errorf("--format %s: %v\n%s", f, err, b.String())
+		}
+	}
+	var b bytes.Buffer
+	err := DependencyGraph(&b, "sarif", depsGraph, Options{})
+	if fail.KindOf(err) != fail.Invalid || !strings.Contains(err.Error(), "policy deps writes dot, mermaid, json, yaml or table") || b.Len() != 0 {
+		t.Errorf("--format sarif: %v, wrote %q", err, b.String())
+	}
 }
 
 func TestGovernanceRenderings(t *testing.T) {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/stella-policy/stella/internal/governance"
@@ -30,6 +31,12 @@ func Lesson(w io.Writer, l governance.Lesson, _ Options) error {
 	}
 	_, err := printf(w, "  what       %s\n  proposed   %s\n  evidence   %s\n", l.Description, l.ProposedAction, l.Evidence)
 	return err
+}
+
+// LessonConverted writes the status line of `lessons convert`: the lesson,
+// the draft it became and what the draft changed.
+func LessonConverted(w io.Writer, c *governance.LessonDraft) {
+	fmt.Fprintf(w, "stella: lesson %s converted: %s drafts %s\n", c.Lesson, c.Transition.Subject, c.Change)
 }
 
 // LessonMoved writes a lesson that `lessons defer|dismiss|reactivate`
