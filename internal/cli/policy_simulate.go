@@ -211,11 +211,15 @@ func (e *evalFlags) register(f *pflag.FlagSet) {
 	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
+// options are the flags as run.EvalOptions.
+func (e *evalFlags) options() run.EvalOptions {
+	return run.EvalOptions{Env: e.env, AsOf: e.asOf, MaxFeedAge: e.maxAge, UncheckedBudget: e.unchecked, BudgetFlag: e.flags.Changed("unchecked-budget")}
+}
+
 // spec is the Spec every evaluation starts from (run.EvalOptions.Spec),
 // --as-of read against the wall clock, read here once.
 func (e *evalFlags) spec(getenv func(string) string) (run.Spec, error) {
-	o := run.EvalOptions{Env: e.env, AsOf: e.asOf, MaxFeedAge: e.maxAge, UncheckedBudget: e.unchecked, BudgetFlag: e.flags.Changed("unchecked-budget")}
-	return o.Spec(time.Now(), getenv)
+	return e.options().Spec(time.Now(), getenv)
 }
 
 // inputs sets the inputs of spec: the loose input files, frozen in memory
