@@ -6,13 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/policytest"
 	"github.com/stella-policy/stella/internal/report"
 )
 
 func newPolicyTestCmd(app *App) *cobra.Command {
-	var run string
+	var only string
 	cmd := &cobra.Command{
 		Use:   "test DIR",
 		Short: "Run policy unit tests: fixtures with expected verdicts, and rule coverage",
@@ -28,24 +27,19 @@ Prints pass or fail per case with the reasons, then the rule coverage of
 every policy: rules no case made match are listed. Exit 0 only when every
 case passes; 20 when one fails; 2 for a malformed case or policy.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runPolicyTest(cmd.Context(), app, args[0], run)
-		},
+		RunE: runE(app, &only, runPolicyTest),
 	}
-	cmd.Flags().StringVar(&run, "run", "", "run only the cases whose name contains this string")
+	cmd.Flags().StringVar(&only, "run", "", "run only the cases whose name contains this string")
 	return cmd
 }
 
-func runPolicyTest(ctx context.Context, app *App, dir string, only string) error {
-	rep, err := policytest.Run(ctx, dir, only)
+func runPolicyTest(ctx context.Context, app *App, only *string, args []string) error {
+	rep, err := policytest.Run(ctx, args[0], *only)
 	if err != nil {
 		return err
 	}
 	if err := app.render(rep, func(w io.Writer) error { return report.PolicyTest(w, rep, app.Color()) }); err != nil {
 		return err
 	}
-	if rep.Failed > 0 {
-		return fail.Reported(fail.Blocked)
-	}
-	return nil
+	return rep.Err()
 }

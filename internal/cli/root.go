@@ -7,7 +7,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -123,7 +122,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if rerr := app.site().RecordIRMismatch(context.Background(), err); rerr != nil {
 		app.infof("stella: warning: could not record %s: %v", governance.EventIRHashMismatch, rerr)
 	}
-	if outBuf != nil && (err == nil || isGateOutcome(err)) {
+	if outBuf != nil && (err == nil || fail.IsVerdict(err)) {
 		// A report that cannot be written outranks a gate verdict: the
 		// caller must not take a missing file for a complete run.
 		if werr := writeFileAtomic(app.Global.Output, outBuf.Bytes(), 0o644); werr != nil {
@@ -134,17 +133,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if j == nil && (app.Global.LogFormat == "json" || app.Getenv("STELLA_LOG_FORMAT") == "json" || jsonLogArg(args)) {
 		j = report.NewLogStream(stderr) // the command failed before its flags were resolved
 	}
-	if err != nil && !fail.IsReported(err) {
-		if j != nil {
-			j.Flush()
-			j.Record(slog.LevelError, oneLine(err.Error()), "exitCode", fail.Code(err))
-		} else {
-			fmt.Fprintf(report.Escaping(stderr), "stella: %s\n", oneLine(err.Error()))
-		}
-	}
-	if j != nil {
-		j.Flush()
-	}
+	report.CommandError(stderr, j, err)
 	return fail.Code(err)
 }
 
@@ -157,13 +146,6 @@ func jsonLogArg(args []string) bool {
 		}
 	}
 	return false
-}
-
-// isGateOutcome reports whether err only carries a gate verdict, in which
-// case the report is still complete and is written out.
-func isGateOutcome(err error) bool {
-	k := fail.Kind(fail.Code(err))
-	return k == fail.Blocked || k == fail.Warned
 }
 
 // oneLine joins the non-blank lines of an error message with "; " (cobra's
@@ -286,11 +268,8 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := a.Err.(*report.LogStream); !ok && a.Global.LogFormat == "json" {
-		a.Err = report.NewLogStream(a.Err)
-	} else if !ok {
-		a.Err = report.Escaping(a.Err) // messages quote inputs (docs/output.md "Control characters")
-	}
+	var logErr error // said after the notes and the other flags' errors
+	a.Err, a.Log, logErr = report.Stderr(a.Err, a.Global.LogFormat, a.Global.LogLevel)
 	for _, n := range notes {
 		a.loud(n) // even with --quiet, like --allow-unsigned-trust
 	}
@@ -316,24 +295,7 @@ func (a *App) configure(cmd *cobra.Command) error {
 	if f := a.Global.Format; f != "" && !slices.Contains(fixedValues["format"], f) {
 		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, markdown, dot or mermaid)", a.Global.Format)
 	}
-	return a.setupLog()
-}
-
-func (a *App) setupLog() error {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(a.Global.LogLevel)); err != nil {
-		return fail.New(fail.Invalid, "unknown --log-level %q", a.Global.LogLevel)
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	switch a.Global.LogFormat {
-	case "text":
-		a.Log = slog.New(slog.NewTextHandler(a.Err, opts))
-	case "json":
-		a.Log = slog.New(a.Err.(*report.LogStream).Handler(opts))
-	default:
-		return fail.New(fail.Invalid, "unknown --log-format %q (want text or json)", a.Global.LogFormat)
-	}
-	return nil
+	return logErr
 }
 
 func configCandidates(getenv func(string) string) []string {
@@ -366,11 +328,7 @@ func defaultDB(getenv func(string) string) string {
 // into place, so readers never see a partial file.
 func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := atomicfile.Write(path, data, perm); err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // atomicfile names path; the message does too
-		}
-		return fail.New(fail.Invalid, "write %s: %v", path, err)
+		return fail.Unwritten(path, err)
 	}
 	return nil
 }

@@ -1,15 +1,24 @@
 package dsl
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
+	"os"
 
+	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/dsl/check"
 	"github.com/stella-policy/stella/internal/dsl/syntax"
 	"github.com/stella-policy/stella/internal/fail"
 )
 
-// This file is the body of the authoring commands, `policy fmt` and
-// `policy lint` (docs/dsl.md); the CLI wires their flags.
+// This file is the body of the authoring commands, `policy fmt`, `policy
+// lint` and `policy compile` (docs/dsl.md, docs/ir.md); the CLI wires their
+// flags and says where diagnostics go.
+
+// DiagFunc writes diagnostics found in src (on stderr, for the CLI).
+type DiagFunc func(ds []Diagnostic, src []byte) error
 
 // Render writes diagnostics as text: file:line:col: message, the source
 // line and a caret.
@@ -32,6 +41,123 @@ func Format(file string, src []byte) ([]byte, []Diagnostic, error) {
 		return nil, nil, fail.New(fail.Internal, "fmt %s: the formatted text does not parse: %s", file, d2[0])
 	}
 	return out, nil, nil
+}
+
+// FmtRequest is `policy fmt`: with neither Check nor Write each file is
+// printed in canonical layout.
+type FmtRequest struct {
+	Check bool // list the files whose layout differs
+	Write bool // rewrite the files whose layout differs, in place
+}
+
+// Fmt formats files in order, writing the canonical text or (Check) the
+// names of the files that differ to out, or (Write) rewriting them. A file
+// with syntax errors goes to diag and is left alone. It fails as reported
+// (exit 2) when a file had errors or, with Check, differs.
+func (r FmtRequest) Fmt(files []string, out io.Writer, diag DiagFunc) error {
+	bad, changed := false, false
+	for _, file := range files {
+		src, err := ReadFile(file)
+		if err != nil {
+			return err
+		}
+		text, diags, err := Format(file, src)
+		if err != nil {
+			return err
+		}
+		if HasErrors(diags) {
+			if err := diag(diags, src); err != nil {
+				return err
+			}
+			bad = true
+			continue
+		}
+		diff := !bytes.Equal(text, src)
+		switch {
+		case r.Check:
+			if diff {
+				changed = true
+				fmt.Fprintln(out, file)
+			}
+		case r.Write:
+			if diff {
+				info, err := os.Stat(file)
+				if err != nil {
+					return fail.New(fail.Invalid, "fmt: %v", err)
+				}
+				if err := write(file, text, info.Mode().Perm()); err != nil {
+					return err
+				}
+			}
+		default:
+			if _, err := out.Write(text); err != nil {
+				return err
+			}
+		}
+	}
+	if bad || changed {
+		return fail.Reported(fail.Invalid)
+	}
+	return nil
+}
+
+// CompileRequest is `policy compile` (docs/ir.md): the files the IR and
+// its source map are written to, and whether the digest is printed.
+type CompileRequest struct {
+	Out       string // the IR file; "" prints the IR unless Digest
+	Digest    bool   // print the IR digest line (sha256:…)
+	SourceMap string // the source map file (indented JSON); "" writes none
+}
+
+// Compile compiles file, gives its diagnostics to diag, and writes what r
+// asks: the files, then the digest line or the IR (no trailing newline) to
+// out. A policy with errors writes nothing and fails as reported (exit 2).
+func (r CompileRequest) Compile(file string, out io.Writer, diag DiagFunc) error {
+	src, err := ReadFile(file)
+	if err != nil {
+		return err
+	}
+	res := CompileResult(file, src)
+	if err := diag(res.Diagnostics, src); err != nil {
+		return err
+	}
+	if res.Policy == nil {
+		return fail.Reported(fail.Invalid)
+	}
+	var sm bytes.Buffer
+	if r.SourceMap != "" {
+		enc := json.NewEncoder(&sm)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res.SourceMap); err != nil {
+			return err
+		}
+	}
+	if r.Out != "" {
+		if err := write(r.Out, res.IR, 0o644); err != nil {
+			return err
+		}
+	}
+	if r.SourceMap != "" {
+		if err := write(r.SourceMap, sm.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	switch {
+	case r.Digest:
+		_, err = fmt.Fprintln(out, res.Digest)
+	case r.Out == "":
+		_, err = out.Write(res.IR)
+	}
+	return err
+}
+
+// write writes a file the command names, atomically.
+func write(path string, data []byte, perm os.FileMode) error {
+	if err := atomicfile.Write(path, data, perm); err != nil {
+		return fail.Unwritten(path, err)
+	}
+	return nil
 }
 
 // LintReport is `policy lint` over files: every diagnostic, file by file,

@@ -3,6 +3,7 @@ package fail
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
 
@@ -61,4 +62,23 @@ func Code(err error) int {
 		return int(r.kind)
 	}
 	return int(KindOf(err))
+}
+
+// IsVerdict reports whether err only carries a gate verdict (Blocked,
+// Warned): the command completed, and what it wrote is whole (`--output`
+// is still written, docs/output.md).
+func IsVerdict(err error) bool {
+	k := Kind(Code(err))
+	return k == Blocked || k == Warned
+}
+
+// Unwritten is the error of a file that could not be written: invalid
+// input (exit 2), "write PATH: reason", naming path and not the temporary
+// file an atomic writer used.
+func Unwritten(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return New(Invalid, "write %s: %v", path, err)
 }

@@ -3,6 +3,7 @@ package fail
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"testing"
 )
 
@@ -49,6 +50,41 @@ func TestCode(t *testing.T) {
 	}
 	if IsReported(New(Invalid, "x")) || !IsReported(Reported(Invalid)) {
 		t.Error("IsReported")
+	}
+}
+
+func TestIsVerdict(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nil, false},
+		{errors.New("x"), false},
+		{New(Invalid, "x"), false},
+		{Reported(Blocked), true},
+		{fmt.Errorf("ctx: %w", New(Warned, "x")), true},
+		{Reported(Integrity), false},
+	}
+	for _, tt := range tests {
+		if got := IsVerdict(tt.err); got != tt.want {
+			t.Errorf("IsVerdict(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestUnwritten(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "dir/.stella-123", Err: fs.ErrPermission}, "write out.json: permission denied"},
+		{errors.New("disk full"), "write out.json: disk full"},
+	}
+	for _, tt := range tests {
+		err := Unwritten("out.json", tt.err)
+		if err.Error() != tt.want || KindOf(err) != Invalid {
+			t.Errorf("Unwritten(%v) = %v (kind %d), want %q (kind 2)", tt.err, err, KindOf(err), tt.want)
+		}
 	}
 }
 

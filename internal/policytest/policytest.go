@@ -167,6 +167,15 @@ func Run(ctx context.Context, dir, only string) (*Report, error) {
 	return rep, nil
 }
 
+// Err is how a test run ends (docs/policy-test.md): nil when every case
+// passed, else a gate failure the report already shows (exit 20).
+func (r *Report) Err() error {
+	if r.Failed > 0 {
+		return fail.Reported(fail.Blocked)
+	}
+	return nil
+}
+
 type coverageAcc struct {
 	name, digest string
 	order        []string

@@ -3,12 +3,14 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"sync"
 
 	"github.com/stella-policy/stella/internal/dsl"
+	"github.com/stella-policy/stella/internal/fail"
 )
 
 // LogStream is stderr under --log-format json (docs/output.md "stderr"):
@@ -28,6 +30,69 @@ type LogStream struct {
 // NewLogStream returns the json stderr writing to w.
 func NewLogStream(w io.Writer) *LogStream {
 	return &LogStream{w: w, log: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+}
+
+// Stderr returns stderr w in the form --log-format names and the logger
+// at level that writes there (docs/output.md "stderr"): json, a LogStream
+// (w when it is one already); else w escaping what messages quote from
+// inputs (Escaping). An unknown level or format is an error; the stream
+// returned with it is still the one to write the error on.
+func Stderr(w io.Writer, format, level string) (io.Writer, *slog.Logger, error) {
+	j, ok := w.(*LogStream)
+	if !ok && format == "json" {
+		j = NewLogStream(w)
+		w = j
+	} else if !ok {
+		w = Escaping(w)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return w, nil, fail.New(fail.Invalid, "unknown --log-level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return w, slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return w, slog.New(j.Handler(opts)), nil
+	}
+	return w, nil, fail.New(fail.Invalid, "unknown --log-format %q (want text or json)", format)
+}
+
+// CommandError writes on stderr the error a command ended with, last: on
+// log (--log-format json; nil for text) a record with its exit code, else
+// ErrorLine, escaped. A command that wrote its own diagnostics
+// (fail.Reported), or none, adds nothing; log is flushed either way.
+func CommandError(stderr io.Writer, log *LogStream, err error) {
+	if err != nil && !fail.IsReported(err) {
+		if log != nil {
+			log.Flush()
+			log.Record(slog.LevelError, oneLine(err.Error()), "exitCode", fail.Code(err))
+		} else {
+			ErrorLine(Escaping(stderr), err)
+		}
+	}
+	if log != nil {
+		log.Flush()
+	}
+}
+
+// ErrorLine writes err as stderr shows an error: "stella: " and its
+// message on one line.
+func ErrorLine(w io.Writer, err error) {
+	fmt.Fprintf(w, "stella: %s\n", oneLine(err.Error()))
+}
+
+// oneLine joins the non-blank lines of an error message with "; " (cobra's
+// "unknown command … Did you mean this?" has blank lines and tabs).
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Handler is the handler of the log records written beside the lines.
