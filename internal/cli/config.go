@@ -79,27 +79,10 @@ func configurable(fl *pflag.Flag) bool {
 	return !fl.Hidden && !notConfigurable[fl.Name]
 }
 
-// gateKeys are the keys whose value can change a verdict, what the gate
-// sees or trusts, or the exit code (docs/config.md, "Values that change
-// the gate"): taken from the environment or a config file, each is named on
-// stderr, even with --quiet, so a stella.yaml in a repository under test
-// cannot weaken the gate unseen.
-var gateKeys = map[string]bool{
-	"fail-on": true, "as-of": true, "shadow": true, "max-feed-age": true, "allow-unsigned-trust": true,
-	"exceptions": true, "vex": true, "vex-format": true, "advisories": true, "sbom": true, "sbom-format": true,
-	"skip-invalid": true, "snapshot": true, "set": true, "env": true, "reachability": true, "signals": true,
-	"epss": true, "kev": true, "nvd": true, "baseline": true, "baseline-run": true, "baseline-sbom": true,
-	"baseline-snapshot": true, "expect-ir-digest": true, "insecure-embedded-key": true, "trust-root": true,
-	"time-anchor": true, "bundle": true, "cache-dir": true, "tenant": true, "db": true,
-	"trust_file": true, "trust": true, "governance.quorum": true, "governance.exception_max_age": true,
-	"governance.simulation_max_age": true, "bundle.trust_roots": true, "feeds.cache_dir": true,
-	"unchecked-budget": true,
-}
-
 // applyConfig sets every configurable flag of cmd that was not given on
 // the command line from the environment, then the config file. It returns
-// a notice for every gate key (gateKeys) so set, and for every gate
-// setting the environment or the file holds.
+// the notices of the values so set and of the settings the environment or
+// the file holds (report.ConfigNotice: those that can change the gate).
 func applyConfig(cmd *cobra.Command, v *viper.Viper, getenv func(string) string) ([]string, error) {
 	var ferr error
 	var notes []string
@@ -122,23 +105,23 @@ func applyConfig(cmd *cobra.Command, v *viper.Viper, getenv func(string) string)
 			ferr = fail.New(fail.Invalid, "%s (from %s or the config file): %v", key, envName(key), err)
 			return
 		}
-		if val := fl.Value.String(); gateKeys[key] && val != fl.DefValue {
+		if val := fl.Value.String(); val != fl.DefValue {
 			if sv, ok := fl.Value.(pflag.SliceValue); ok {
 				val = strings.Join(sv.GetSlice(), " ")
 			}
-			notes = append(notes, fmt.Sprintf("%s sets %s=%s", source(key), key, report.Escape(val)))
+			notes = append(notes, report.ConfigNotice(source(key), key, val))
 		}
 	})
 	for _, s := range settingKeys {
-		if gateKeys[s.key] && v.IsSet(s.key) {
+		if v.IsSet(s.key) {
 			val := "(a trust list)"
 			if s.key != "trust" {
-				val = report.Escape(fmt.Sprint(v.Get(s.key)))
+				val = fmt.Sprint(v.Get(s.key))
 			}
-			notes = append(notes, fmt.Sprintf("%s sets %s=%s", source(s.key), s.key, val))
+			notes = append(notes, report.ConfigNotice(source(s.key), s.key, val))
 		}
 	}
-	return notes, ferr
+	return slices.DeleteFunc(notes, func(n string) bool { return n == "" }), ferr
 }
 
 // setFlag sets a flag from a config value: a string (from the environment;

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stella-policy/stella/internal/report"
 )
 
 // TestConfigReference keeps docs/config.md equal to the command tree: every
@@ -22,8 +22,7 @@ func TestConfigReference(t *testing.T) {
 	}
 	var b bytes.Buffer
 	b.WriteString(configDocHead)
-	gate := slices.Sorted(maps.Keys(gateKeys))
-	fmt.Fprintf(&b, "\n## Values that change the gate\n\n%s\n\n`%s`.\n", gateDoc, strings.Join(gate, "`, `"))
+	fmt.Fprintf(&b, "\n## Values that change the gate\n\n%s\n\n`%s`.\n", gateDoc, strings.Join(report.GateKeys(), "`, `"))
 	b.WriteString("\n## Keys\n\n| key | environment | commands | meaning |\n|---|---|---|---|\n")
 	for _, k := range configKeys(root) {
 		cmds := "all (global)"
