@@ -5,16 +5,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/dsl"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 )
 
-type policyLintOptions struct {
-	strict bool
-}
-
 func newPolicyLintCmd(app *App) *cobra.Command {
-	opts := &policyLintOptions{}
+	opts := &dsl.LintRequest{}
 	cmd := &cobra.Command{
 		Use:   "lint FILE…",
 		Short: "Check policies and report diagnostics (file:line:col, caret, code)",
@@ -28,12 +23,12 @@ otherwise; with --strict warnings count as errors too.`,
 		Args: minArgs(1),
 		RunE: runE(app, opts, runPolicyLint),
 	}
-	cmd.Flags().BoolVar(&opts.strict, "strict", false, "treat warnings as errors")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "treat warnings as errors")
 	return cmd
 }
 
-func runPolicyLint(_ context.Context, app *App, opts *policyLintOptions, args []string) error {
-	rep, err := dsl.Lint(args)
+func runPolicyLint(_ context.Context, app *App, opts *dsl.LintRequest, args []string) error {
+	rep, err := opts.Lint(args)
 	if err != nil {
 		return err
 	}
@@ -45,8 +40,5 @@ func runPolicyLint(_ context.Context, app *App, opts *policyLintOptions, args []
 		return err
 	}
 	app.infof("%s", report.LintSummary(rep.Summary))
-	if rep.Summary.Failed(opts.strict) {
-		return fail.Reported(fail.Invalid)
-	}
-	return nil
+	return rep.Err()
 }

@@ -160,6 +160,11 @@ func write(path string, data []byte, perm os.FileMode) error {
 	return nil
 }
 
+// LintRequest is `policy lint`: Strict fails on warnings too.
+type LintRequest struct {
+	Strict bool
+}
+
 // LintReport is `policy lint` over files: every diagnostic, file by file,
 // and their counts by severity.
 type LintReport struct {
@@ -167,6 +172,7 @@ type LintReport struct {
 	Summary     LintSummary  `json:"summary"`
 	srcs        [][]byte     // each file's source, for Render
 	counts      []int        // each file's number of diagnostics
+	strict      bool
 }
 
 // LintSummary counts diagnostics by severity over all files.
@@ -179,8 +185,8 @@ type LintSummary struct {
 }
 
 // Lint compiles every file and collects its diagnostics.
-func Lint(files []string) (*LintReport, error) {
-	rep := &LintReport{Diagnostics: []Diagnostic{}, srcs: make([][]byte, len(files)), counts: make([]int, len(files))}
+func (r LintRequest) Lint(files []string) (*LintReport, error) {
+	rep := &LintReport{Diagnostics: []Diagnostic{}, srcs: make([][]byte, len(files)), counts: make([]int, len(files)), strict: r.Strict}
 	for i, file := range files {
 		src, err := ReadFile(file)
 		if err != nil {
@@ -211,8 +217,11 @@ func (r *LintReport) Render(w io.Writer) error {
 	return nil
 }
 
-// Failed reports whether the lint fails: an error or a blocking conflict,
-// or with strict a warning.
-func (s LintSummary) Failed(strict bool) bool {
-	return s.Errors > 0 || s.Blocking > 0 || strict && s.Warnings > 0
+// Err is how the lint ends: it fails as reported (exit 2) on an error or
+// a blocking conflict, or under Strict a warning.
+func (r *LintReport) Err() error {
+	if s := r.Summary; s.Errors > 0 || s.Blocking > 0 || r.strict && s.Warnings > 0 {
+		return fail.Reported(fail.Invalid)
+	}
+	return nil
 }

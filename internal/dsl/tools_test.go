@@ -46,12 +46,12 @@ func TestLintFiles(t *testing.T) {
 	}
 	os.WriteFile(good, src, 0o644)
 	os.WriteFile(bad, []byte("policy \"p\" {"), 0o644)
-	rep, err := Lint([]string{good, bad})
+	rep, err := LintRequest{}.Lint([]string{good, bad})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := rep.Summary; s.Files != 2 || s.Errors == 0 || !s.Failed(false) {
-		t.Errorf("summary %+v", s)
+	if s := rep.Summary; s.Files != 2 || s.Errors == 0 || fail.Code(rep.Err()) != 2 {
+		t.Errorf("summary %+v, %v", s, rep.Err())
 	}
 	var b strings.Builder
 	if err := rep.Render(&b); err != nil {
@@ -60,10 +60,13 @@ func TestLintFiles(t *testing.T) {
 	if !strings.Contains(b.String(), bad+":1:") {
 		t.Errorf("rendered:\n%s", b.String())
 	}
-	if _, err := Lint([]string{filepath.Join(dir, "missing.stella")}); err == nil {
+	if _, err := (LintRequest{}).Lint([]string{filepath.Join(dir, "missing.stella")}); err == nil {
 		t.Error("a missing file is not an error")
 	}
-	if (LintSummary{Warnings: 1}).Failed(false) || !(LintSummary{Warnings: 1}).Failed(true) {
+	warned := func(strict bool) error {
+		return (&LintReport{Summary: LintSummary{Warnings: 1}, strict: strict}).Err()
+	}
+	if warned(false) != nil || !fail.IsReported(warned(true)) {
 		t.Error("warnings fail only under strict")
 	}
 }
