@@ -137,7 +137,7 @@ func Import(ctx context.Context, st *store.Store, b *Bundle, o ImportOptions) (*
 		e, err := tx.Append(ctx, "bundle.imported", o.Actor, streamSubject(m.Stream), importedEvent{
 			BundleID: m.BundleID, Stream: m.Stream, Sequence: m.Sequence, PreviousSequence: prev.Sequence,
 			FileDigest: b.Digest, Manifest: canon.Digest(b.bytes(ManifestPath)), Signature: canon.Digest(b.bytes(SignaturePath)), Signers: rep.Signers,
-			TimeAnchor: rep.TimeAnchor.String(), TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Checkpoint: rep.Checkpoint, Forced: res.Forced, Reason: res.Reason,
+			TimeAnchor: rep.TimeAnchor, TimeAnchorSource: rep.AnchorFrom, SignedAnchor: m.TimeAnchor, ValidUntil: m.ValidUntil, Checkpoint: rep.Checkpoint, Forced: res.Forced, Reason: res.Reason,
 			Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m),
 		})
 		if err != nil {
@@ -390,7 +390,7 @@ func strictJSON(b []byte, v any) error {
 // that time has passed, so staleness checked then would let an expired
 // bundle in (docs/bundle.md "Time anchors").
 func checkAnchorBehind(ctx context.Context, tx *store.Tx, name string, rep *Report) error {
-	at := rep.TimeAnchor.Time()
+	at := rep.checkedAt
 	streams, err := Streams(ctx, tx)
 	if err != nil {
 		return err

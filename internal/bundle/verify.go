@@ -185,10 +185,13 @@ type Report struct {
 	Stream     string   `json:"stream"`
 	Sequence   int64    `json:"sequence"`
 	Producer   Producer `json:"producer"`
-	CreatedAt  string   `json:"createdAt"`
-	ValidUntil string   `json:"validUntil"`
-	TimeAnchor Instant  `json:"timeAnchor"`       // the time staleness was judged at
-	AnchorFrom string   `json:"timeAnchorSource"` // "time-anchor", "system-clock" or "evaluation-time"
+	// The times, as RFC 3339 text like the manifest's: CreatedAt and
+	// ValidUntil as the manifest says them, TimeAnchor the time staleness was
+	// judged at (UTC, whole seconds; checkedAt holds it as a time).
+	CreatedAt  string `json:"createdAt"`
+	ValidUntil string `json:"validUntil"`
+	TimeAnchor string `json:"timeAnchor"`
+	AnchorFrom string `json:"timeAnchorSource"` // "time-anchor", "system-clock" or "evaluation-time"
 	// SignedAnchor is the exporter's clock signed into the manifest.
 	SignedAnchor string `json:"signedTimeAnchor"`
 	// DaysLeft is the whole days from the time anchor to validUntil.
@@ -209,6 +212,8 @@ type Report struct {
 	Checkpoint *store.Checkpoint `json:"auditCheckpoint,omitempty"`
 	// EmbeddedKey: the signature was checked with a key the bundle carries.
 	EmbeddedKey bool `json:"embeddedKey,omitempty"`
+
+	checkedAt time.Time // TimeAnchor as a time, for Import (checkAnchorBehind)
 }
 
 // Verify checks, in this order, and stops at the first failure (always
@@ -343,8 +348,8 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if anchor.Before(o.EvaluatedAt) {
 		anchor, rep.AnchorFrom = o.EvaluatedAt, "evaluation-time"
 	}
-	rep.TimeAnchor = At(anchor)
-	anchor = rep.TimeAnchor.Time()
+	anchor = anchor.UTC().Truncate(time.Second)
+	rep.TimeAnchor, rep.checkedAt = anchor.Format(time.RFC3339), anchor
 	created, err := parseTime("createdAt", m.CreatedAt)
 	if err != nil {
 		return nil, err
@@ -569,23 +574,6 @@ func RunDir(id string) string { return "runs/" + strings.ReplaceAll(id, ":", "_"
 func TrustPath(keyID string) string {
 	return "trust/" + strings.TrimPrefix(keyID, canon.Prefix) + ".pub"
 }
-
-// Instant is a time of a report to the second, in UTC: the time a bundle
-// was checked at. It is written, in JSON and in messages, as RFC 3339
-// ("2026-03-10T00:00:00Z"; docs/bundle.md "Time anchors"), and read back
-// as the time itself, never parsed from its text.
-type Instant struct{ t time.Time }
-
-// At is t as an Instant: in UTC, its fraction of a second cut off.
-func At(t time.Time) Instant { return Instant{t.UTC().Truncate(time.Second)} }
-
-// Time is the instant as a time.
-func (i Instant) Time() time.Time { return i.t }
-
-func (i Instant) String() string { return i.t.Format(time.RFC3339) }
-
-// MarshalText writes the instant as String does.
-func (i Instant) MarshalText() ([]byte, error) { return []byte(i.String()), nil }
 
 func parseTime(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339, s)

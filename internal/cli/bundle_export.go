@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"io"
 	"time"
@@ -15,14 +14,9 @@ import (
 )
 
 type bundleExportOptions struct {
-	export     bundle.ExportOptions
-	sign       signFlags
-	validFor   string
-	validUntil string
-	createdAt  string
-	anchor     string
-	out        string
-	trust      string
+	export bundle.ExportRequest
+	sign   signFlags
+	trust  string
 }
 
 func newBundleExportCmd(app *App) *cobra.Command {
@@ -59,40 +53,23 @@ the same bytes and sequence only with the same --time-anchor.`,
 	f.StringArrayVar(&e.Snapshots, "snapshot", nil, "stored snapshot: its id, a unique prefix, or its directory (repeatable)")
 	f.StringSliceVar(&e.Runs, "runs", nil, "recorded runs to carry as evidence: ids, unique prefixes or latest (repeatable, comma-separated)")
 	opts.sign.add(f, "private key file or generated key name that signs the manifest (config signing.key)")
-	f.StringVar(&opts.validFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
-	f.StringVar(&opts.validUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
-	f.StringVar(&opts.createdAt, "created-at", "", "createdAt as an RFC 3339 time (default: the newest time in the contents)")
-	f.StringVar(&opts.anchor, "time-anchor", "", "the signed time anchor, RFC 3339 (default: this machine's clock)")
+	f.StringVar(&e.Times.ValidFor, "valid-for", "30d", "validity after createdAt, e.g. 30d or 72h")
+	f.StringVar(&e.Times.ValidUntil, "valid-until", "", "validUntil as an RFC 3339 time (instead of --valid-for)")
+	f.StringVar(&e.Times.CreatedAt, "created-at", "", "createdAt as an RFC 3339 time (default: the newest time in the contents)")
+	f.StringVar(&e.Times.TimeAnchor, "time-anchor", "", "the signed time anchor, RFC 3339 (default: this machine's clock)")
 	f.StringVar(&e.Stream, "stream", "", "bundle stream name (default: the tenant)")
 	f.Int64Var(&e.Sequence, "sequence", 0, "sequence number in the stream (default: see above)")
 	f.StringVar(&e.Compression, "compression", "", "zstd or gzip (default: from the file name, else zstd)")
-	f.StringVarP(&opts.out, "out", "o", "", "the bundle file to write")
+	f.StringVarP(&e.Out, "out", "o", "", "the bundle file to write")
 	f.StringVar(&opts.trust, "trust", "", "trust config whose scopes are recorded as the roles of the bundle's keys (default: as the governance commands find it)")
 	cmd.MarkFlagRequired("out")
 	return cmd
 }
 
 func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions, _ []string) error {
-	o := opts.export
-	o.Compression = cmp.Or(o.Compression, bundle.CompressionFor(opts.out))
-	o.Snapshots = nil
-	for _, ref := range opts.export.Snapshots {
-		id, err := bundle.SnapshotRef(ref)
-		if err != nil {
-			return err
-		}
-		o.Snapshots = append(o.Snapshots, id)
-	}
-	var err error
-	if o.ValidFor, err = bundle.ParseValidity(opts.validFor); err != nil {
+	o, err := opts.export.Options(time.Now())
+	if err != nil {
 		return err
-	}
-	if err := parseTimes(timeFlag{"--valid-until", opts.validUntil, &o.ValidUntil}, timeFlag{"--created-at", opts.createdAt, &o.CreatedAt},
-		timeFlag{"--time-anchor", opts.anchor, &o.TimeAnchor}); err != nil {
-		return err
-	}
-	if o.TimeAnchor.IsZero() {
-		o.TimeAnchor = time.Now()
 	}
 	if o.Key, err = governance.ResolveSigningKey(opts.sign.query(app)); err != nil {
 		return err
@@ -114,10 +91,10 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions, _
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(opts.out, ex.Data, 0o644); err != nil {
+	if err := writeFileAtomic(opts.export.Out, ex.Data, 0o644); err != nil {
 		return err
 	}
-	out := ex.Summary(opts.out, o.Compression, o.Key.ID)
+	out := ex.Summary(opts.export.Out, o.Compression, o.Key.ID)
 	return app.render(out, func(w io.Writer) error { return report.BundleExport(w, out) })
 }
 
@@ -127,15 +104,15 @@ type timeFlag struct {
 	dst       *time.Time
 }
 
-// parseTimes reads the time flags that are set.
+// parseTimes reads the time flags that are set (bundle.FlagTime).
 func parseTimes(fs ...timeFlag) error {
 	for _, t := range fs {
 		if t.val == "" {
 			continue
 		}
 		var err error
-		if *t.dst, err = time.Parse(time.RFC3339, t.val); err != nil {
-			return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time like 2026-03-01T00:00:00Z", t.flag, t.val)
+		if *t.dst, err = bundle.FlagTime(t.flag, t.val); err != nil {
+			return err
 		}
 	}
 	return nil

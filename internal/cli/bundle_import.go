@@ -3,21 +3,17 @@ package cli
 import (
 	"context"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
 )
 
 type bundleImportOptions struct {
 	bundleVerifyFlags
-	force      bool
-	reason     string
-	quarantine string
+	req bundle.ImportRequest
 }
 
 func newBundleImportCmd(app *App) *cobra.Command {
@@ -48,16 +44,10 @@ and the database is not even created. Exit 6 for integrity failures.`,
 	f := cmd.Flags()
 	opts.register(f)
 	opts.registerTrust(f)
-	f.BoolVar(&opts.force, "force", false, "import even if the sequence is not greater than the last imported (needs --reason)")
-	f.StringVar(&opts.reason, "reason", "", "why --force is needed; recorded in the audit log")
-	f.StringVar(&opts.quarantine, "quarantine", "", "where refused bundles are moved (default quarantine/ beside the database)")
+	f.BoolVar(&opts.req.Force, "force", false, "import even if the sequence is not greater than the last imported (needs --reason)")
+	f.StringVar(&opts.req.Reason, "reason", "", "why --force is needed; recorded in the audit log")
+	f.StringVar(&opts.req.Quarantine, "quarantine", "", "where refused bundles are moved (default quarantine/ beside the database)")
 	return cmd
-}
-
-// bundleImportOut is what import reports.
-type bundleImportOut struct {
-	*bundle.ImportResult
-	Approvals []*governance.ApprovalReport `json:"approvals"`
 }
 
 func runBundleImport(ctx context.Context, app *App, opts *bundleImportOptions, args []string) error {
@@ -66,20 +56,11 @@ func runBundleImport(ctx context.Context, app *App, opts *bundleImportOptions, a
 	if err != nil {
 		return err
 	}
-	o.Force, o.Reason = opts.force, opts.reason
-	q := opts.quarantine
-	if q == "" {
-		q = filepath.Join(filepath.Dir(app.Global.DB), "quarantine")
-	}
-	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
-	res, err := bundle.ImportFile(ctx, path, lim, open, o, q)
+	res, err := opts.req.ImportFile(ctx, path, lim, func() (*store.Store, error) { return app.openStore(ctx, false) }, o)
 	if err != nil {
 		return err
 	}
 	report.BundleClock(app.info(), res.Report)
-	out := bundleImportOut{ImportResult: res, Approvals: o.Approvals.(*governance.BundleApprovals).Reports} // importOptions
-	if out.Approvals == nil {
-		out.Approvals = []*governance.ApprovalReport{}
-	}
+	out := report.NewBundleImport(res, o.Approvals)
 	return app.render(out, func(w io.Writer) error { return report.BundleImported(w, path, res, out.Approvals, app.tableOptions()) })
 }

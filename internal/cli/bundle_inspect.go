@@ -11,7 +11,7 @@ import (
 )
 
 type bundleInspectOptions struct {
-	maxSize string
+	bundle.InspectRequest
 }
 
 func newBundleInspectCmd(app *App) *cobra.Command {
@@ -28,23 +28,13 @@ are refused with exit 6).`,
 		Args: exactArgs(1),
 		RunE: runE(app, opts, runBundleInspect),
 	}
-	cmd.Flags().StringVar(&opts.maxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
+	cmd.Flags().StringVar(&opts.MaxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
 	return cmd
 }
 
-func runBundleInspect(ctx context.Context, app *App, opts *bundleInspectOptions, args []string) error {
-	path := args[0]
-	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
-		return err
-	}
-	var lim bundle.Limits
-	if opts.maxSize != "" {
-		var err error
-		if lim.MaxTotalSize, err = bundle.ParseSize(opts.maxSize); err != nil {
-			return err
-		}
-	}
-	out, err := bundle.Inspect(path, lim)
+func runBundleInspect(_ context.Context, app *App, opts *bundleInspectOptions, args []string) error {
+	opts.Path, opts.Sealed = args[0], app.Global.Sealed
+	out, err := opts.Inspect()
 	if err != nil {
 		return err
 	}

@@ -9,10 +9,11 @@ import (
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 type bundleStatusOptions struct {
-	timeAnchor string
+	bundle.StatusRequest
 }
 
 func newBundleStatusCmd(app *App) *cobra.Command {
@@ -33,32 +34,18 @@ audit events (docs/bundle.md, "Time anchors"). Exit 0; 2 for a bad
 		Args: noArgs,
 		RunE: runE(app, opts, runBundleStatus),
 	}
-	cmd.Flags().StringVar(&opts.timeAnchor, "time-anchor", "", "count days left from this RFC 3339 time (default: the system clock)")
+	cmd.Flags().StringVar(&opts.TimeAnchor, "time-anchor", "", "count days left from this RFC 3339 time (default: the system clock)")
 	return cmd
 }
 
 func runBundleStatus(ctx context.Context, app *App, opts *bundleStatusOptions, _ []string) error {
-	now, source := time.Now(), "system-clock"
-	if opts.timeAnchor != "" {
-		source = "time-anchor"
-		if err := parseTimes(timeFlag{"--time-anchor", opts.timeAnchor, &now}); err != nil {
-			return err
-		}
-	}
-	st, err := app.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	out, err := bundle.Status(ctx, st, now, source)
+	out, err := opts.Status(ctx, time.Now(), func() (*store.Store, error) { return app.openStore(ctx, false) })
 	if err != nil {
 		return err
 	}
 	if err := app.render(out, func(w io.Writer) error { return report.BundleStatus(w, out, app.tableOptions()) }); err != nil {
 		return err
 	}
-	for _, w := range out.Warnings {
-		app.infof("stella: warning: %s", w)
-	}
+	report.BundleStatusWarnings(app.info(), out)
 	return nil
 }

@@ -141,3 +141,28 @@ func BundleStatus(w io.Writer, s *bundle.StatusReport, o Options) error {
 	_, err := printf(w, "checked at %s (%s); latest signed time anchor %s\n", s.CheckedAt, s.CheckedAtSource, s.LatestAnchor)
 	return err
 }
+
+// BundleStatusWarnings writes the warnings of `stella bundle status` on
+// stderr: streams expired or expiring, a clock behind the latest anchor.
+func BundleStatusWarnings(w io.Writer, s *bundle.StatusReport) {
+	for _, m := range s.Warnings {
+		printf(w, "stella: warning: %s\n", m)
+	}
+}
+
+// BundleImport is what `stella bundle import` reports: the import and the
+// carried approvals as this site's trust config judged them.
+type BundleImport struct {
+	*bundle.ImportResult
+	Approvals []*governance.ApprovalReport `json:"approvals"`
+}
+
+// NewBundleImport is the report of res, an import whose Approvals were a
+// (a *governance.BundleApprovals: its reports; none for any other).
+func NewBundleImport(res *bundle.ImportResult, a bundle.Approvals) BundleImport {
+	out := BundleImport{ImportResult: res, Approvals: []*governance.ApprovalReport{}}
+	if ba, ok := a.(*governance.BundleApprovals); ok && ba.Reports != nil {
+		out.Approvals = ba.Reports
+	}
+	return out
+}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/feeds"
@@ -89,7 +88,7 @@ var inspectCases = []struct {
 	{"bundle-import", func(w io.Writer, o Options) error {
 		rep := &bundle.Report{File: "kit.tar.zst", BundleID: "sha256:bb", FileDigest: "sha256:aa", Tenant: "default", Stream: "default", Sequence: 2,
 			Producer: bundle.Producer{Name: "stella", Version: "1.0.0"}, CreatedAt: "2026-03-01T00:00:00Z", ValidUntil: "2026-03-31T00:00:00Z",
-			TimeAnchor: bundle.At(time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)), AnchorFrom: "time-anchor", SignedAnchor: "2026-03-02T00:00:00Z", DaysLeft: 21, Signers: []string{"sha256:22"},
+			TimeAnchor: "2026-03-10T00:00:00Z", AnchorFrom: "time-anchor", SignedAnchor: "2026-03-02T00:00:00Z", DaysLeft: 21, Signers: []string{"sha256:22"},
 			Entries: 12, MerkleRoot: "sha256:cc", Policies: []string{"P-1@3"}, Snapshots: []string{"sha256:ff"}}
 		res := &bundle.ImportResult{Report: rep, Imported: true, Forced: true, Reason: "restore", PreviousSequence: 5, Policies: []string{"P-1@3"}, Keys: []string{"sha256:22"}, AuditSeq: 7}
 		if err := BundleImported(w, "kit.tar.zst", res, []*governance.ApprovalReport{
