@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -41,9 +40,5 @@ func runStoreCheck(ctx context.Context, app *App) error {
 	if err := app.render(rep, func(w io.Writer) error { return report.StoreChecked(w, rep, app.tableOptions()) }); err != nil {
 		return err
 	}
-	if !rep.OK() {
-		app.infof("stella: store check: %s", rep.Problems[0])
-		return fail.Reported(fail.Integrity)
-	}
-	return nil
+	return report.StoreCheckEnd(app.info(), rep)
 }

@@ -176,6 +176,17 @@ func DependencyGraph(w io.Writer, format string, g *policyset.Graph, o Options) 
 	return fail.New(fail.Invalid, "--format %s: policy deps writes dot, mermaid, json, yaml or table", format)
 }
 
+// StoreCheckEnd ends `store check`: nil when the database holds, else
+// the first problem on w (stderr) and exit 6, reported (the report listed
+// every problem).
+func StoreCheckEnd(w io.Writer, rep *governance.StoreCheck) error {
+	if rep.OK() {
+		return nil
+	}
+	fmt.Fprintf(w, "stella: store check: %s\n", rep.Problems[0])
+	return fail.Reported(fail.Integrity)
+}
+
 // listOf is prefix and xs joined by commas, "" when xs is empty.
 func listOf(prefix string, xs []string) string {
 	if len(xs) == 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/policyset"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 const key = "sha256:5ce8ad8883e8a1b2c3d4e5f60718293a4b5c6d7e8f9012345678901234567890"
@@ -113,5 +114,18 @@ func TestGovernanceRenderings(t *testing.T) {
 				checkGolden(t, "golden.gov-"+c.name+".color", color.Bytes())
 			}
 		})
+	}
+}
+
+// TestStoreCheckEnd: store check ends 0 when the database holds, else 6
+// (already reported) with its first problem on stderr.
+func TestStoreCheckEnd(t *testing.T) {
+	var b bytes.Buffer
+	if err := StoreCheckEnd(&b, &governance.StoreCheck{CheckReport: &store.CheckReport{}}); err != nil || b.Len() != 0 {
+		t.Fatalf("a database that holds: %v, wrote %q", err, b.String())
+	}
+	err := StoreCheckEnd(&b, &governance.StoreCheck{CheckReport: &store.CheckReport{Problems: []string{"run r1: digest", "blob b2"}}})
+	if fail.Code(err) != 6 || !fail.IsReported(err) || b.String() != "stella: store check: run r1: digest\n" {
+		t.Fatalf("problems: %v, wrote %q", err, b.String())
 	}
 }
