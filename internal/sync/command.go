@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Command is `stella sync postgres` below its flags.
@@ -156,7 +157,7 @@ func (c *AuditCommand) Run(ctx context.Context) (*AuditReport, error) {
 	return VerifyAudit(ctx, c.DSN, c.Tenant, Retry{}, ao)
 }
 
-// checkpoints reads --max-sync-age and resolves --key.
+// checkpoints reads --max-sync-age (text.ParseAge) and resolves --key.
 func (c *AuditCommand) checkpoints(ctx context.Context) (CheckpointOptions, error) {
 	o := CheckpointOptions{Now: c.Now}
 	if o.Now.IsZero() {
@@ -166,7 +167,7 @@ func (c *AuditCommand) checkpoints(ctx context.Context) (CheckpointOptions, erro
 		if len(c.Keys) == 0 {
 			return o, fail.New(fail.Invalid, "--max-sync-age needs --key: only a checkpoint signed by a key you trust says when a site last synced")
 		}
-		d, err := governance.ParseAge(c.MaxAge)
+		d, err := text.ParseAge(c.MaxAge)
 		if err != nil {
 			return o, fail.New(fail.Invalid, "--max-sync-age %v", err)
 		}
