@@ -3,16 +3,12 @@ package cli
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"io"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/bundle"
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -70,12 +66,6 @@ failed validation, 10 a transient failure persisted after the retries.`,
 	return cmd
 }
 
-// feedsPulled is the output of feeds pull.
-type feedsPulled struct {
-	CacheDir string         `json:"cacheDir"`
-	Feeds    []feeds.Result `json:"feeds"`
-}
-
 func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions, _ []string) error {
 	if err := bundle.Guard(app.Global.Sealed, "feeds pull (downloading feeds)"); err != nil {
 		return err
@@ -101,65 +91,24 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions, _ []str
 			app.infof("stella: warning: feed %s: %s", r.Name, w)
 		}
 	}
-	out := feedsPulled{CacheDir: cache.Root, Feeds: res}
+	out := feeds.Pulled{CacheDir: cache.Root, Feeds: res}
 	if err := app.render(out, func(w io.Writer) error { return report.FeedsPull(w, res, app.tableOptions()) }); err != nil {
 		return err
 	}
-	if perr != nil {
-		return pullFailure(res, perr)
-	}
-	return nil
-}
-
-// pullFailure is the error of a pull some feeds failed: the failed feeds
-// named and the first one's error (each is in the output), with its kind;
-// when every failure was transient it says where else advisories can come
-// from (docs/feeds.md "Mirrors", docs/ci.md "Advisory data").
-func pullFailure(res []feeds.Result, err error) error {
-	var failed []string
-	first := ""
-	for _, r := range res {
-		if r.Outcome == feeds.Failed {
-			failed = append(failed, r.Name)
-			if first == "" {
-				first = r.Error
-			}
-		}
-	}
-	msg := err.Error()
-	if len(failed) > 1 {
-		msg = fmt.Sprintf("%d feeds failed (%s); the first: %s", len(failed), strings.Join(failed, ", "), first)
-	}
-	if fail.Is(err, fail.Transient) {
-		msg += "; retry later, or without this network: pull from a mirror (--osv-url, --kev-url, --epss-url, --nvd-url; docs/feeds.md \"Mirrors\"), or gate on advisory files (--advisories) or a snapshot carried in (docs/ci.md)"
-	}
-	return fail.New(fail.KindOf(err), "%s", msg)
+	return perr
 }
 
 // feedCacheDir is the feed cache: flag, else config feeds.cache_dir (env
-// STELLA_FEEDS_CACHE_DIR), else $XDG_CACHE_HOME/stella/feeds.
+// STELLA_FEEDS_CACHE_DIR), else the default (feeds.Root).
 func (a *App) feedCacheDir(flag string) string {
-	if flag != "" {
-		return flag
-	}
-	if d := a.configString("feeds.cache_dir"); d != "" {
-		return d
-	}
-	return feeds.DefaultRoot(a.Getenv)
+	return feeds.Root(flag, a.configString("feeds.cache_dir"), a.Getenv)
 }
 
-// frozenCacheDir is the frozen-advisory cache (docs/performance.md, "The
-// advisory store"): config inputs.cache_dir (env STELLA_INPUTS_CACHE_DIR),
-// else $XDG_CACHE_HOME/stella/frozen; "" when it is off.
+// frozenCacheDir is the frozen-advisory cache: config inputs.cache_dir (env
+// STELLA_INPUTS_CACHE_DIR), else the default; "" when it is off
+// (feeds.FrozenRoot).
 func (a *App) frozenCacheDir() string {
-	switch d := a.configString("inputs.cache_dir"); d {
-	case "off":
-		return ""
-	case "":
-		return filepath.Join(filepath.Dir(feeds.DefaultRoot(a.Getenv)), "frozen")
-	default:
-		return d
-	}
+	return feeds.FrozenRoot(a.configString("inputs.cache_dir"), a.Getenv)
 }
 
 // feedLocations are the feed locations set for this command: each flag,

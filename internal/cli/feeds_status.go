@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/report"
 )
@@ -46,16 +45,13 @@ func runFeedsStatus(_ context.Context, app *App, opts *feedsStatusOptions, _ []s
 		if maxAge, err = parseAge("--max-age", opts.maxAge); err != nil {
 			return err
 		}
-		if maxAge == 0 {
-			return fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", opts.maxAge)
-		}
 	}
-	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(time.Now(), maxAge)
+	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(time.Now(), maxAge, opts.maxAge)
 	if err != nil {
 		return err
 	}
-	if err := app.render(r, func(w io.Writer) error { return report.FeedsStatus(w, r, app.tableOptions()) }); err != nil || maxAge == 0 {
+	if err := app.render(r, func(w io.Writer) error { return report.FeedsStatus(w, r, app.tableOptions()) }); err != nil {
 		return err
 	}
-	return r.Check(opts.maxAge)
+	return r.Check()
 }

@@ -7,19 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 type matchOptions struct {
-	sboms      []string
-	advisories []string
-	vex        []string
-	vexStrict  bool
-	cacheDir   string
+	run.MatchSpec
+	vexStrict bool
+	cacheDir  string
 }
 
 func newMatchCmd(app *App) *cobra.Command {
@@ -48,23 +44,24 @@ Examples:
 		RunE: runE(app, opts, runMatch),
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&opts.sboms, "sbom", nil, "SBOM file: CycloneDX or SPDX JSON (repeatable)")
-	f.StringArrayVar(&opts.advisories, "advisories", nil, "OSV advisories: a file, a directory or a zip (repeatable)")
-	f.StringArrayVar(&opts.vex, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
+	f.StringArrayVar(&opts.SBOMs, "sbom", nil, "SBOM file: CycloneDX or SPDX JSON (repeatable)")
+	f.StringArrayVar(&opts.Advisories, "advisories", nil, "OSV advisories: a file, a directory or a zip (repeatable)")
+	f.StringArrayVar(&opts.VEX, "vex", nil, "VEX document: OpenVEX, CycloneDX VEX or CSAF (repeatable)")
 	f.BoolVar(&opts.vexStrict, "vex-strict", false, "fail (exit 2) when a VEX statement applies to no finding")
 	f.StringVar(&opts.cacheDir, "cache-dir", "", "feed cache directory read without --advisories (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 	return cmd
 }
 
 func runMatch(_ context.Context, app *App, opts *matchOptions, _ []string) error {
-	advisories := opts.advisories
-	if len(advisories) == 0 && len(opts.sboms) > 0 {
-		var err error
-		if advisories, err = cachedAdvisories(app, opts.cacheDir); err != nil {
+	if len(opts.Advisories) == 0 && len(opts.SBOMs) > 0 {
+		cached, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Advisories()
+		if err != nil {
 			return err
 		}
+		app.infof("%s", cached.Notice(time.Now()))
+		opts.Advisories = cached.Advisories
 	}
-	out, err := run.Match(run.MatchSpec{SBOMs: opts.sboms, Advisories: advisories, VEX: opts.vex})
+	out, err := run.Match(opts.MatchSpec)
 	if err != nil {
 		return err
 	}
@@ -82,31 +79,5 @@ func runMatch(_ context.Context, app *App, opts *matchOptions, _ []string) error
 	if err != nil {
 		return err
 	}
-	if opts.vexStrict && len(out.VEXReport) > 0 {
-		return fail.New(fail.Invalid, "%d VEX statements apply to no finding (--vex-strict); see the VEX match report", len(out.VEXReport))
-	}
-	return nil
-}
-
-// cachedAdvisories are the OSV archives of the feed cache (docs/feeds.md
-// "Using the cache"), each re-hashed against its metadata; none is an error
-// saying how to get some.
-func cachedAdvisories(app *App, dir string) ([]string, error) {
-	cache := feeds.Open(app.feedCacheDir(dir))
-	var sp snapshot.Spec
-	used, err := cache.Freeze([]string{feeds.Auto}, &sp)
-	if err != nil {
-		return nil, err
-	}
-	var osv []feeds.Meta
-	for _, m := range used {
-		if m.Kind == feeds.OSV {
-			osv = append(osv, m)
-		}
-	}
-	if len(osv) == 0 {
-		return nil, fail.New(fail.Invalid, "--advisories is required when the feed cache (%s) holds no OSV feed: give --advisories PATH, or pull some first: %s", cache.Root, feeds.PullHint)
-	}
-	app.infof("stella: no --advisories: using the cached feeds in %s: %s", cache.Root, feeds.Ages(osv, time.Now()))
-	return sp.Advisories, nil
+	return out.CheckVEX(opts.vexStrict)
 }

@@ -195,18 +195,15 @@ func (c *Cache) dropUnused(blob string) {
 	os.Remove(filepath.Join(c.Root, filepath.FromSlash(blob)))
 }
 
-// Select returns the cached feeds to freeze: every one when names is empty,
+// named returns the cached feeds to freeze: every one when names is empty,
 // else the named ones (a feed not in the cache is an error naming `stella
-// feeds pull`). Each blob is re-hashed against its metadata first.
-func (c *Cache) Select(names []string) ([]Meta, error) {
-	var out []Meta
+// feeds pull`). Nothing is re-hashed yet: verify does that for the ones
+// read.
+func (c *Cache) named(names []string) ([]Meta, error) {
 	if len(names) == 0 {
-		all, err := c.List()
-		if err != nil {
-			return nil, err
-		}
-		out = all
+		return c.List()
 	}
+	var out []Meta
 	for _, n := range names {
 		m, err := c.Get(n)
 		if err != nil {
@@ -217,20 +214,25 @@ func (c *Cache) Select(names []string) ([]Meta, error) {
 		}
 		out = append(out, *m)
 	}
-	// Every run from the cache hashes every blob it uses (megabytes each):
-	// on all cores at once; the first feed that fails is reported.
-	errs := make([]error, len(out))
+	return out, nil
+}
+
+// verify re-hashes the blobs of ms against their metadata. Every run from
+// the cache hashes every blob it reads (megabytes each): on all cores at
+// once; the first feed that fails is reported.
+func (c *Cache) verify(ms []Meta) error {
+	errs := make([]error, len(ms))
 	var wg sync.WaitGroup
-	for i := range out {
-		wg.Go(func() { errs[i] = c.Verify(&out[i]) })
+	for i := range ms {
+		wg.Go(func() { errs[i] = c.Verify(&ms[i]) })
 	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // Provenance is what a snapshot records about the feed (docs/feeds.md).

@@ -310,3 +310,33 @@ func TestRefusesDowngradeRedirect(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// TestPullError: the error of a pull some feeds failed names them and the
+// failure whose kind it carries (the exit code): the first not transient,
+// else the first, with where else advisories come from.
+func TestPullError(t *testing.T) {
+	f := newFixture(t)
+	f.srv.fail500["/osv/PyPI/all.zip"] = 100
+	f.srv.fail500["/epss.csv.gz"] = 100
+	kev := Source{Name: "kev", Kind: KEV, URL: f.srv.URL + "/nokev.json"}
+	for _, c := range []struct {
+		name string
+		srcs []Source
+		kind fail.Kind
+		want string
+	}{
+		{"one not found", []Source{kev}, fail.NotFound, "feed kev ("},
+		{"not found after transient", []Source{f.srcs[0], kev, f.srcs[2]}, fail.NotFound,
+			"3 feeds failed (osv/PyPI, kev, epss); the first not transient: feed kev ("},
+		{"transient", []Source{f.srcs[0], f.srcs[2], f.srcs[3]}, fail.Transient, "2 feeds failed (osv/PyPI, epss); the first: feed osv/PyPI ("},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := testClient()
+			cl.Retries = -1
+			_, err := f.cache.Pull(context.Background(), cl, c.srcs)
+			if !fail.Is(err, c.kind) || !strings.HasPrefix(err.Error(), c.want) || strings.Contains(err.Error(), "retry later") != (c.kind == fail.Transient) {
+				t.Errorf("err %v (kind %v), want %v %q…", err, fail.KindOf(err), c.kind, c.want)
+			}
+		})
+	}
+}

@@ -57,6 +57,12 @@ type Result struct {
 	err      error
 }
 
+// Pulled is the output of `stella feeds pull`.
+type Pulled struct {
+	CacheDir string   `json:"cacheDir"`
+	Feeds    []Result `json:"feeds"`
+}
+
 const maxBackoff = 30 * time.Second
 
 func (cl *Client) defaults() *Client {
@@ -102,29 +108,45 @@ func noDowngrade(req *http.Request, via []*http.Request) error {
 }
 
 // Pull downloads each source into the cache. Every source is tried; a
-// failed one leaves its copy in force and is named in the returned error,
-// whose kind is fail.Transient when every failure was transient (a retry
-// may succeed), else the kind of the first other failure.
+// failed one leaves its copy in force. The error names the failed feeds and
+// the failure whose kind it has: fail.Transient when every failure was
+// transient (a retry may succeed; the message then says where else
+// advisories come from, docs/feeds.md "Mirrors", docs/ci.md "Advisory
+// data"), else the first other failure's.
 func (c *Cache) Pull(ctx context.Context, cl *Client, srcs []Source) ([]Result, error) {
 	cl = cl.defaults()
 	c.sweep(cl.Now())
 	var out []Result
-	var errs []string
-	kind := fail.Kind(0)
+	var failed []string
+	var first, decisive error // the first failure; the first not transient
 	for _, s := range srcs {
 		r := c.pull(ctx, cl, s)
 		if r.err != nil {
-			errs = append(errs, r.err.Error())
-			if k := fail.KindOf(r.err); kind == 0 || kind == fail.Transient && k != fail.Transient {
-				kind = k
+			failed = append(failed, r.Name)
+			if first == nil {
+				first = r.err
+			}
+			if decisive == nil && !fail.Is(r.err, fail.Transient) {
+				decisive = r.err
 			}
 		}
 		out = append(out, r)
 	}
-	if errs != nil {
-		return out, fail.New(kind, "%s", strings.Join(errs, "; "))
+	if first == nil {
+		return out, nil
 	}
-	return out, nil
+	named, which := first, "the first"
+	if decisive != nil && decisive != first {
+		named, which = decisive, "the first not transient"
+	}
+	msg := named.Error()
+	if len(failed) > 1 {
+		msg = fmt.Sprintf("%d feeds failed (%s); %s: %s", len(failed), strings.Join(failed, ", "), which, msg)
+	}
+	if decisive == nil {
+		msg += "; retry later, or without this network: pull from a mirror (--osv-url, --kev-url, --epss-url, --nvd-url; docs/feeds.md \"Mirrors\"), or gate on advisory files (--advisories) or a snapshot carried in (docs/ci.md)"
+	}
+	return out, fail.New(fail.KindOf(named), "%s", msg)
 }
 
 // sweep removes downloads an interrupted pull left in tmp/ (older than a

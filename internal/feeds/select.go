@@ -102,7 +102,7 @@ const (
 // Freeze adds the cached feeds selected (flag values: comma-separated feed
 // names, All or Auto; empty: none) to sp as inputs, with their provenance,
 // and returns them. Feeds of a kind sp already has (KEV, EPSS) are left out
-// unless named.
+// unless named. Only the feeds frozen are re-hashed against their metadata.
 func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
 	if len(selected) == 0 {
 		return nil, nil
@@ -115,27 +115,39 @@ func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
 			}
 		}
 	}
-	ms, err := c.Select(names)
+	return c.freeze(names, Kinds, sp)
+}
+
+// freeze adds the cached feeds of the given kinds among names (nil: every
+// cached feed) to sp, re-hashing each blob it adds first.
+func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta, error) {
+	ms, err := c.named(names)
 	if err != nil {
 		return nil, err
 	}
 	var used []Meta
 	for _, m := range ms {
-		p := m.Path(c.Root)
-		switch {
-		case m.Kind == OSV:
-			sp.Advisories = append(sp.Advisories, p)
-		case m.Kind == NVD:
-			sp.NVD = append(sp.NVD, p)
-		case m.Kind == KEV && (sp.KEV == "" || names != nil):
-			sp.KEV = cmp.Or(sp.KEV, p)
-		case m.Kind == EPSS && (sp.EPSS == "" || names != nil):
-			sp.EPSS = cmp.Or(sp.EPSS, p)
-		default:
+		if !slices.Contains(kinds, m.Kind) || (m.Kind == KEV && sp.KEV != "" || m.Kind == EPSS && sp.EPSS != "") && names == nil {
 			continue
 		}
-		sp.Feeds = append(sp.Feeds, m.Provenance())
 		used = append(used, m)
+	}
+	if err := c.verify(used); err != nil {
+		return nil, err
+	}
+	for _, m := range used {
+		p := m.Path(c.Root)
+		switch m.Kind {
+		case OSV:
+			sp.Advisories = append(sp.Advisories, p)
+		case NVD:
+			sp.NVD = append(sp.NVD, p)
+		case KEV:
+			sp.KEV = cmp.Or(sp.KEV, p)
+		case EPSS:
+			sp.EPSS = cmp.Or(sp.EPSS, p)
+		}
+		sp.Feeds = append(sp.Feeds, m.Provenance())
 	}
 	return used, nil
 }

@@ -29,14 +29,16 @@ func TestStatus(t *testing.T) {
 		name   string
 		at     time.Duration // after the pull
 		maxAge time.Duration
+		given  string // --max-age as written
 		damage bool
 		ages   string
 		kind   fail.Kind // of Check; 0: none
 	}{
-		{"fresh", time.Hour, 0, false, "1h0m 1h0m 1h0m 1h0m", 0},
-		{"within max age", 72 * time.Hour, 7 * 24 * time.Hour, false, "3d0h 3d0h 3d0h 3d0h", 0},
-		{"stale", 72 * time.Hour, 36 * time.Hour, false, "3d0h 3d0h 3d0h 3d0h", fail.Integrity},
-		{"damaged", time.Hour, 7 * 24 * time.Hour, true, "1h0m 1h0m 1h0m 1h0m", fail.Integrity},
+		{"fresh", time.Hour, 0, "", false, "1h0m 1h0m 1h0m 1h0m", 0},
+		{"old without max age", 72 * time.Hour, 0, "", false, "3d0h 3d0h 3d0h 3d0h", 0},
+		{"within max age", 72 * time.Hour, 7 * 24 * time.Hour, "7d", false, "3d0h 3d0h 3d0h 3d0h", 0},
+		{"stale", 72 * time.Hour, 36 * time.Hour, "36h", false, "3d0h 3d0h 3d0h 3d0h", fail.Integrity},
+		{"damaged", time.Hour, 7 * 24 * time.Hour, "7d", true, "1h0m 1h0m 1h0m 1h0m", fail.Integrity},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.damage {
@@ -45,7 +47,7 @@ func TestStatus(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r, err := f.cache.Status(fixedNow().Add(c.at), c.maxAge)
+			r, err := f.cache.Status(fixedNow().Add(c.at), c.maxAge, c.given)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +61,7 @@ func TestStatus(t *testing.T) {
 			if got := strings.Join(ages, " "); got != c.ages || r.CacheDir != f.cache.Root {
 				t.Errorf("ages %q in %s, want %q", got, r.CacheDir, c.ages)
 			}
-			if err := r.Check("36h"); (c.kind == 0) != (err == nil) || (err != nil && !fail.Is(err, c.kind)) {
+			if err := r.Check(); (c.kind == 0) != (err == nil) || (err != nil && !fail.Is(err, c.kind)) {
 				t.Errorf("Check: %v, want kind %v", err, c.kind)
 			}
 		})
@@ -77,18 +79,21 @@ func TestStatus(t *testing.T) {
 		if err := os.WriteFile(f.cache.metaPath("epss"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := f.cache.Status(fixedNow(), 7*24*time.Hour)
+		r, err := f.cache.Status(fixedNow(), 7*24*time.Hour, "7d")
 		if err != nil {
 			t.Fatal(err)
 		}
 		i := slices.IndexFunc(r.Feeds, func(s Status) bool { return s.Name == "epss" })
-		if i < 0 || r.Feeds[i].Age != "" || !strings.Contains(r.Feeds[i].Problem, "age is unknown") || !fail.Is(r.Check("7d"), fail.Integrity) {
-			t.Errorf("a feed of unknown age: %+v, Check %v", r.Feeds, r.Check("7d"))
+		if i < 0 || r.Feeds[i].Age != "" || !strings.Contains(r.Feeds[i].Problem, "age is unknown") || !fail.Is(r.Check(), fail.Integrity) {
+			t.Errorf("a feed of unknown age: %+v, Check %v", r.Feeds, r.Check())
 		}
 	})
-	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), time.Hour)
-	if err != nil || len(empty.Feeds) != 0 || !fail.Is(empty.Check("1h"), fail.NotFound) {
+	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), time.Hour, "1h")
+	if err != nil || len(empty.Feeds) != 0 || !fail.Is(empty.Check(), fail.NotFound) {
 		t.Errorf("empty cache: %+v, %v", empty, err)
+	}
+	if _, err := f.cache.Status(fixedNow(), 0, "0d"); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "--max-age 0d: every feed would be stale") {
+		t.Errorf("--max-age 0d: %v", err)
 	}
 }
 
@@ -174,5 +179,32 @@ func TestFreeze(t *testing.T) {
 	}
 	if _, err := f.cache.Freeze([]string{"osv/npm"}, &snapshot.Spec{}); !fail.Is(err, fail.NotFound) {
 		t.Errorf("a feed not cached: %v", err)
+	}
+}
+
+// TestFreezeVerifiesWhatItReads: only the feeds frozen are re-hashed — a
+// damaged EPSS blob stops neither a selection that leaves EPSS out (an
+// EPSS file given) nor match's OSV archives (Advisories), but one that
+// reads it.
+func TestFreezeVerifiesWhatItReads(t *testing.T) {
+	f := pulled(t)
+	m, _ := f.cache.Get("epss")
+	if err := os.WriteFile(m.Path(f.cache.Root), []byte("cve,epss\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.cache.Freeze([]string{Auto}, &snapshot.Spec{EPSS: "my-epss.csv"}); err != nil {
+		t.Errorf("EPSS given: %v", err)
+	}
+	r, err := f.cache.Advisories()
+	if err != nil || len(r.Used) != 1 || r.Used[0].Name != "osv/PyPI" || len(r.Advisories) != 1 {
+		t.Errorf("Advisories: %+v, %v", r, err)
+	}
+	for _, sel := range []string{Auto, "epss"} {
+		if _, err := f.cache.Freeze([]string{sel}, &snapshot.Spec{}); !fail.Is(err, fail.Integrity) {
+			t.Errorf("--feeds %s reads the damaged blob: %v", sel, err)
+		}
+	}
+	if _, err := Open(t.TempDir()).Advisories(); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), PullHint) {
+		t.Errorf("no OSV feed: %v", err)
 	}
 }

@@ -26,18 +26,23 @@ type Status struct {
 type StatusReport struct {
 	CacheDir string   `json:"cacheDir"`
 	Feeds    []Status `json:"feeds"`
+	maxAge   string   // --max-age as written, for Check
 }
 
 // Status lists the cached feeds with their ages at now, each blob re-hashed
-// against its metadata; a feed is stale when maxAge > 0 and it was last
-// confirmed longer ago than that, and has a Problem when its age cannot be
-// told.
-func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, error) {
+// against its metadata; a feed is stale when maxAge (--max-age, written as
+// given) is set and it was last confirmed longer ago than that, and has a
+// Problem when its age cannot be told. A maximum age of 0 would call every
+// feed stale: it is refused.
+func (c *Cache) Status(now time.Time, maxAge time.Duration, given string) (*StatusReport, error) {
+	if given != "" && maxAge == 0 {
+		return nil, fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", given)
+	}
 	list, err := c.List()
 	if err != nil {
 		return nil, err
 	}
-	r := &StatusReport{CacheDir: c.Root, Feeds: []Status{}}
+	r := &StatusReport{CacheDir: c.Root, Feeds: []Status{}, maxAge: given}
 	for _, m := range list {
 		s := Status{Meta: m}
 		d, ok := m.ageAt(now)
@@ -56,9 +61,12 @@ func (c *Cache) Status(now time.Time, maxAge time.Duration) (*StatusReport, erro
 	return r, nil
 }
 
-// Check is the verdict of `feeds status --max-age` (maxAge as the user wrote
-// it): NotFound for an empty cache, Integrity for a damaged or stale feed.
-func (r *StatusReport) Check(maxAge string) error {
+// Check is the verdict of `feeds status --max-age`: none without it, else
+// NotFound for an empty cache, Integrity for a damaged or stale feed.
+func (r *StatusReport) Check() error {
+	if r.maxAge == "" {
+		return nil
+	}
 	if len(r.Feeds) == 0 {
 		return fail.New(fail.NotFound, "no feeds in %s; pull some: %s", r.CacheDir, PullHint)
 	}
@@ -67,7 +75,7 @@ func (r *StatusReport) Check(maxAge string) error {
 			return fail.New(fail.Integrity, "%s", s.Problem)
 		}
 		if s.Stale {
-			return fail.New(fail.Integrity, "feed %s is %s old, more than --max-age %s; refresh it with `stella feeds pull`", s.Name, s.Age, maxAge)
+			return fail.New(fail.Integrity, "feed %s is %s old, more than --max-age %s; refresh it with `stella feeds pull`", s.Name, s.Age, r.maxAge)
 		}
 	}
 	return nil

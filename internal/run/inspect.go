@@ -2,8 +2,12 @@ package run
 
 import (
 	"bufio"
+	"cmp"
+	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/stella-policy/stella/internal/buildinfo"
@@ -12,6 +16,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/match"
 	"github.com/stella-policy/stella/internal/snapshot"
+	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/version"
 )
 
@@ -20,7 +25,8 @@ import (
 // loose files (Match); `stella cvss` scores vectors as the severity step
 // does (CVSS); `version compare` orders versions as the join's range check
 // does (CompareVersions, VersionPairs); `stella version` is the tool version
-// every run record carries (ToolVersion). Their tables are
+// every run record carries (ToolVersion); `snapshot ls` and `snapshot show`
+// find snapshots where runs do (Snapshots). Their tables are
 // internal/report's.
 
 // MatchSpec is what `stella match` joins: SBOM files, OSV advisories (files,
@@ -112,6 +118,15 @@ func Match(spec MatchSpec) (*Matches, error) {
 	return out, nil
 }
 
+// CheckVEX is the verdict of `match --vex-strict` (strict): an error when a
+// VEX statement applies to no finding (the VEX match report lists them).
+func (m *Matches) CheckVEX(strict bool) error {
+	if strict && len(m.VEXReport) > 0 {
+		return fail.New(fail.Invalid, "%d VEX statements apply to no finding (--vex-strict); see the VEX match report", len(m.VEXReport))
+	}
+	return nil
+}
+
 // Vector is one CVSS vector to score and where it came from ("argument 2",
 // "stdin:7"), for the error of an invalid one.
 type Vector struct{ Text, Where string }
@@ -154,6 +169,21 @@ type Scored struct {
 	Score         *decimal.D `json:"score,omitempty"`
 	Severity      string     `json:"severity,omitempty"`
 	Error         string     `json:"error,omitempty"`
+}
+
+// ScoreVectors is `stella cvss`: the vectors of args, else of r
+// (Vectors), scored (CVSS). Invalid vectors are an error returned with the
+// rows.
+func ScoreVectors(args []string, r io.Reader) ([]Scored, error) {
+	vs, err := Vectors(args, r)
+	if err != nil {
+		return nil, err
+	}
+	rows, bad := CVSS(vs)
+	if bad > 0 {
+		return rows, fail.New(fail.Invalid, "%d of %d vectors invalid", bad, len(rows))
+	}
+	return rows, nil
 }
 
 // CVSS scores every vector; an invalid one gets a row with its error, and
@@ -205,6 +235,23 @@ func CompareVersions(eco, a, b string) (Comparison, error) {
 	return Comparison{eco, a, b, symbol(c)}, nil
 }
 
+// VersionCompare is `version compare` (eco its --ecosystem): the pair args when
+// given, else the "A B" pairs of r (VersionPairs), each comparison passed to
+// each in order.
+func VersionCompare(eco string, args []string, r io.Reader, each func(Comparison) error) error {
+	if err := CheckEcosystem(eco); err != nil {
+		return err
+	}
+	if len(args) == 2 {
+		c, err := CompareVersions(eco, args[0], args[1])
+		if err != nil {
+			return err
+		}
+		return each(c)
+	}
+	return VersionPairs(eco, r, each)
+}
+
 // VersionPairs compares the "A B" pairs of r, one per non-blank line, calling each
 // with every comparison in order; a malformed line or an invalid version
 // stops it with an error naming the line.
@@ -247,3 +294,105 @@ func symbol(c int) string {
 // ToolVersion is what `stella version` prints: the version, commit, Go version
 // and platform of this binary.
 func ToolVersion() buildinfo.Info { return buildinfo.Get() }
+
+// Snapshots are where `snapshot ls`, `snapshot show` and `policy simulate
+// --snapshot` find snapshots (docs/inputs.md): a directory of snapshot
+// directories, then those imported into the database.
+type Snapshots struct {
+	Dir        string // --dir; "" for Configured, else snapshots/ beside DB
+	Configured string // config snapshots.dir
+	DB, Tenant string // the database (--db, --tenant); a missing file holds none
+}
+
+// Root is the directory of snapshots in force.
+func (s Snapshots) Root() string {
+	return cmp.Or(s.Dir, s.Configured, filepath.Join(filepath.Dir(s.DB), "snapshots"))
+}
+
+// stored is how a snapshot in the database is named as a place.
+func (s Snapshots) stored() string { return "db:" + s.DB }
+
+// open opens the database to read it; nil when there is none.
+func (s Snapshots) open(ctx context.Context) (*store.Store, error) {
+	if _, err := os.Stat(s.DB); err != nil {
+		return nil, nil
+	}
+	return store.Open(ctx, s.DB, s.Tenant, store.Options{MustExist: true})
+}
+
+// List lists the snapshots under Root (sorted by id; Root may not exist
+// yet unless --dir named it), then those in the database (by id). Only
+// manifests and stored summaries are read.
+func (s Snapshots) List(ctx context.Context) ([]snapshot.Entry, error) {
+	if fi, err := os.Stat(s.Dir); s.Dir != "" && (err != nil || !fi.IsDir()) {
+		return nil, fail.New(fail.NotFound, "--dir %s: no such directory", s.Dir)
+	}
+	es, err := snapshot.List(s.Root())
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		defer st.Close()
+		stored, err := snapshot.Stored(ctx, st, s.stored())
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, stored...)
+	}
+	if es == nil {
+		es = []snapshot.Entry{}
+	}
+	return es, nil
+}
+
+// Show verifies the snapshot ref names — a snapshot directory, an id or
+// unique prefix under Root, or one imported into the database — and says
+// what it holds.
+func (s Snapshots) Show(ctx context.Context, ref string) (*snapshot.Shown, error) {
+	dir, err := snapshot.Resolve(s.Root(), ref)
+	var snap *snapshot.Snapshot
+	if fail.Is(err, fail.NotFound) {
+		// Not a directory: perhaps a snapshot imported into the database.
+		dir = s.stored()
+		snap, err = s.inDB(ctx, nil, ref)
+	} else if err == nil {
+		snap, err = snapshot.OpenDir(dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return snap.Show(dir)
+}
+
+// Find opens the snapshot ref names for a run: a snapshot directory, one
+// under Root, or one imported into the database (st when open).
+func (s Snapshots) Find(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
+	dir, err := snapshot.Resolve(s.Root(), ref)
+	if fail.Is(err, fail.NotFound) {
+		return s.inDB(ctx, st, ref)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return snapshot.Load(dir)
+}
+
+// inDB opens a snapshot imported into the database, through st when open,
+// else opening the database; NotFound when there is none.
+func (s Snapshots) inDB(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
+	if st == nil {
+		var err error
+		if st, err = s.open(ctx); err != nil {
+			return nil, err
+		}
+		if st == nil {
+			return nil, fail.New(fail.NotFound, "snapshot %s not found", ref)
+		}
+		defer st.Close()
+	}
+	return StoredSnapshot(ctx, st, ref)
+}
