@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
@@ -31,16 +30,12 @@ Examples:
 }
 
 func runCvss(app *App, args []string) error {
-	vs, err := run.Vectors(args, app.In)
-	if err != nil {
+	rows, err := run.ScoreVectors(args, app.In)
+	if rows == nil {
 		return err
 	}
-	rows, bad := run.CVSS(vs)
-	if err := app.render(rows, func(w io.Writer) error { return report.CVSSTable(w, rows, app.OutTTY) }); err != nil {
-		return err
+	if rerr := app.render(rows, func(w io.Writer) error { return report.CVSSTable(w, rows, app.OutTTY) }); rerr != nil {
+		return rerr
 	}
-	if bad > 0 {
-		return fail.New(fail.Invalid, "%d of %d vectors invalid", bad, len(rows))
-	}
-	return nil
+	return err
 }

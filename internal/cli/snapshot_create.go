@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,15 +44,21 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
+// inputs are the inputs the flags name, with the places configuration
+// resolves: the feed cache, the frozen-advisory cache, the progress bar.
+func (f *inputFlags) inputs(app *App) feeds.Inputs {
+	return feeds.Inputs{Request: f.Request, Feeds: f.feeds, CacheDir: app.feedCacheDir(f.cacheDir), Frozen: app.frozenCacheDir(),
+		Progress: report.ProgressBar(app.Err, app.showProgress(), false)}
+}
+
 // spec turns the flags into a snapshot spec, with the cached feeds they select.
 func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
-	sp, err := f.Request.Spec()
+	r, err := f.inputs(app).Spec()
 	if err != nil {
-		return sp, err
+		return snapshot.Spec{}, err
 	}
-	sp.Progress, sp.Cache = report.ProgressBar(app.Err, app.showProgress(), false), app.frozenCacheDir()
-	f.usedFeeds, err = feeds.Open(app.feedCacheDir(f.cacheDir)).Freeze(f.feeds, &sp)
-	return sp, err
+	f.usedFeeds = r.Used
+	return r.Spec, nil
 }
 
 type snapshotCreateOptions struct {
@@ -91,46 +95,27 @@ invalid (exit 2).`,
 	return cmd
 }
 
-// approvedExceptions takes the value "approved" out of --exceptions and
-// returns the tenant's approved, unexpired exceptions with the signed
-// statements they rest on (governance FrozenExceptions) as a document to
-// freeze with the files.
-func (a *App) approvedExceptions(ctx context.Context, files []string, now time.Time) ([]string, []snapshot.Doc, error) {
-	i := slices.Index(files, "approved")
-	if i < 0 {
-		return files, nil, nil
+// approvedExceptions reads the tenant's approved, unexpired exceptions at
+// now with the signed statements they rest on (governance
+// FrozenExceptions), as an exceptions document to freeze.
+func (a *App) approvedExceptions(ctx context.Context, now time.Time) func() ([]byte, error) {
+	return func() ([]byte, error) {
+		reg, err := a.site().Registry(ctx, "", true)
+		if err != nil {
+			return nil, err
+		}
+		defer reg.Store.Close()
+		data, n, err := reg.FrozenExceptionsDoc(ctx, now)
+		if err == nil {
+			a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
+		}
+		return data, err
 	}
-	reg, err := a.site().Registry(ctx, "", true)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer reg.Store.Close()
-	data, n, err := reg.FrozenExceptionsDoc(ctx, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	a.infof("stella: --exceptions approved: %d approved, unexpired exceptions from the database", n)
-	return slices.Delete(slices.Clone(files), i, i+1), []snapshot.Doc{{Name: "--exceptions approved", Kind: "exceptions", Data: data}}, nil
 }
 
 func runSnapshotCreate(ctx context.Context, app *App, opts *snapshotCreateOptions, _ []string) error {
-	if len(opts.in.SBOMs) == 0 {
-		return fail.New(fail.Invalid, "snapshot create needs at least one --sbom")
-	}
 	now := time.Now()
-	files, docs, err := app.approvedExceptions(ctx, opts.in.Exceptions, now)
-	if err != nil {
-		return err
-	}
-	opts.in.Exceptions = files
-	sp, err := opts.in.spec(app)
-	if err != nil {
-		return err
-	}
-	// A snapshot is frozen as known now: a copy of an advisory modified
-	// later does not win (docs/inputs.md "Advisories").
-	sp.Docs, sp.NotAfter = docs, now
-	out, err := snapshot.CreateIn(sp, opts.dir, app.snapshotsDir())
+	out, err := opts.in.inputs(app).Create(opts.dir, app.snapshotsDir(), now, app.approvedExceptions(ctx, now))
 	if err != nil {
 		return app.inputError(err)
 	}
@@ -141,17 +126,6 @@ func runSnapshotCreate(ctx context.Context, app *App, opts *snapshotCreateOption
 		return err
 	}
 	return app.render(out, func(w io.Writer) error { return report.SnapshotCreated(w, out) })
-}
-
-// snapshotsDir is where snapshots live by default: snapshots/ beside the
-// database (config snapshots.dir overrides it).
-func (a *App) snapshotsDir() string {
-	if a.Config != nil {
-		if d := a.Config.GetString("snapshots.dir"); d != "" {
-			return d
-		}
-	}
-	return filepath.Join(filepath.Dir(a.Global.DB), "snapshots")
 }
 
 // inputError prints an input error one problem per line and exits with

@@ -6,9 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
-	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 type snapshotLsOptions struct {
@@ -32,23 +30,10 @@ stored summaries are read; "stella snapshot show ID" verifies a snapshot.`,
 }
 
 func runSnapshotLs(ctx context.Context, app *App, opts *snapshotLsOptions, _ []string) error {
-	root := opts.dir
-	if root == "" {
-		root = app.snapshotsDir() // may not exist yet: no snapshots
-	} else if !isDir(root) {
-		return fail.New(fail.NotFound, "--dir %s: no such directory", root)
-	}
-	es, err := snapshot.List(root)
+	s := app.snapshots(opts.dir)
+	es, err := s.List(ctx)
 	if err != nil {
 		return err
 	}
-	stored, err := app.storedSnapshotEntries(ctx)
-	if err != nil {
-		return err
-	}
-	es = append(es, stored...)
-	if es == nil {
-		es = []snapshot.Entry{}
-	}
-	return app.render(es, func(w io.Writer) error { return report.SnapshotList(w, es, root, app.tableOptions()) })
+	return app.render(es, func(w io.Writer) error { return report.SnapshotList(w, es, s.Root(), app.tableOptions()) })
 }

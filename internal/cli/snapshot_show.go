@@ -6,9 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/report"
-	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 type snapshotShowOptions struct {
@@ -36,25 +34,7 @@ directory.`,
 }
 
 func runSnapshotShow(ctx context.Context, app *App, opts *snapshotShowOptions, args []string) error {
-	ref := args[0]
-	root := opts.dir
-	if root == "" {
-		root = app.snapshotsDir()
-	}
-	var s *snapshot.Snapshot
-	dir, err := snapshot.Resolve(root, ref)
-	if fail.Is(err, fail.NotFound) {
-		// Not a directory: perhaps a snapshot imported into the database.
-		if s, err = app.openStoredSnapshot(ctx, ref); err != nil {
-			return err
-		}
-		dir = app.storedPath()
-	} else if err != nil {
-		return err
-	} else if s, err = snapshot.OpenDir(dir); err != nil {
-		return err
-	}
-	out, err := s.Show(dir)
+	out, err := app.snapshots(opts.dir).Show(ctx, args[0])
 	if err != nil {
 		return err
 	}

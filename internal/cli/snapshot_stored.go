@@ -3,41 +3,22 @@ package cli
 import (
 	"context"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/snapshot"
 )
 
-// Snapshots imported into the database, for snapshot ls and show (which
-// also read snapshot directories).
-
-// storedPath is how ls and show name the place of a stored snapshot.
-func (a *App) storedPath() string { return "db:" + a.Global.DB }
-
-// storedSnapshotEntries lists the snapshots imported into the database, by
-// id; none when there is no database.
-func (a *App) storedSnapshotEntries(ctx context.Context) ([]snapshot.Entry, error) {
-	if !fileExists(a.Global.DB) {
-		return nil, nil
-	}
-	st, err := a.openStore(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	return snapshot.Stored(ctx, st, a.storedPath())
+// snapshots are where snapshots are found: the directory --dir names (""
+// for config snapshots.dir, else snapshots/ beside the database), then the
+// database (run.Snapshots).
+func (a *App) snapshots(dir string) run.Snapshots {
+	return run.Snapshots{Dir: dir, Configured: a.configString("snapshots.dir"), DB: a.Global.DB, Tenant: a.Global.Tenant}
 }
 
+// snapshotsDir is where snapshots live by default (run.Snapshots.Root).
+func (a *App) snapshotsDir() string { return a.snapshots("").Root() }
+
 // openStoredSnapshot opens (and verifies) a snapshot imported into the
-// database by id or unique prefix; NotFound when there is no database.
+// database by id or unique prefix; NotFound when there is none.
 func (a *App) openStoredSnapshot(ctx context.Context, ref string) (*snapshot.Snapshot, error) {
-	if !fileExists(a.Global.DB) {
-		return nil, fail.New(fail.NotFound, "snapshot %s not found", ref)
-	}
-	st, err := a.openStore(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	return run.StoredSnapshot(ctx, st, ref)
+	return a.snapshots("").Find(ctx, nil, ref)
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -46,25 +45,11 @@ Examples:
 }
 
 func runVersionCompare(_ context.Context, app *App, opts *versionCompareOptions, args []string) error {
-	if err := run.CheckEcosystem(opts.ecosystem); err != nil {
-		return err
-	}
 	structured := app.Global.Format != "" && app.Global.Format != "table"
-	if len(args) == 2 {
-		c, err := run.CompareVersions(opts.ecosystem, args[0], args[1])
-		if err != nil {
-			return err
-		}
-		if structured {
-			return app.render(c, nil)
-		}
-		_, err = fmt.Fprintln(app.Out, c.Result)
-		return err
-	}
 	// Symbols stream out as the pairs are read; structured output is one value.
 	w := bufio.NewWriterSize(app.Out, 64<<10)
 	rows := []run.Comparison{}
-	err := run.VersionPairs(opts.ecosystem, app.In, func(c run.Comparison) error {
+	err := run.VersionCompare(opts.ecosystem, args, app.In, func(c run.Comparison) error {
 		if structured {
 			rows = append(rows, c)
 			return nil
@@ -77,6 +62,9 @@ func runVersionCompare(_ context.Context, app *App, opts *versionCompareOptions,
 	}
 	if err != nil || !structured {
 		return err
+	}
+	if len(args) == 2 {
+		return app.render(rows[0], nil)
 	}
 	return app.render(rows, nil)
 }

@@ -1,6 +1,9 @@
 package run
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,5 +111,88 @@ func TestMatchFiles(t *testing.T) {
 	}
 	if vex == 0 {
 		t.Errorf("no VEX statement attached to any of %d matches", len(out.Matches))
+	}
+}
+
+func TestVersionCompare(t *testing.T) {
+	for _, c := range []struct {
+		name, eco string
+		args      []string
+		stdin     string
+		want      string // results, or the error
+	}{
+		{"a pair", "npm", []string{"1.0.0", "1.0.0-rc.1"}, "2.0.0 1.0.0", ">"},
+		{"stdin", "npm", nil, "1.0.0 2.0.0\n2.0.0 2.0.0\n", "< ="},
+		{"no ecosystem", "", []string{"1", "2"}, "", "--ecosystem is required (npm, Go, PyPI, Maven, Debian, …)"},
+		{"an unknown ecosystem", "NoSuch", nil, "1 2", `--ecosystem "NoSuch": no version ordering is known for it`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			err := VersionCompare(c.eco, c.args, strings.NewReader(c.stdin), func(cmp Comparison) error {
+				got = append(got, cmp.Result)
+				return nil
+			})
+			if err != nil {
+				got = []string{err.Error()}
+			}
+			if g := strings.Join(got, " "); !strings.Contains(strings.ToLower(g), strings.ToLower(c.want)) || err == nil && g != c.want {
+				t.Errorf("got %q, want %q", g, c.want)
+			}
+		})
+	}
+}
+
+func TestScoreVectors(t *testing.T) {
+	rows, err := ScoreVectors([]string{"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVSS:3.1/AV:X"}, nil)
+	if len(rows) != 2 || !fail.Is(err, fail.Invalid) || err.Error() != "1 of 2 vectors invalid" {
+		t.Errorf("rows %d, err %v", len(rows), err)
+	}
+	if rows, err := ScoreVectors(nil, strings.NewReader("")); rows != nil || !fail.Is(err, fail.Invalid) {
+		t.Errorf("no vectors: %v, %v", rows, err)
+	}
+}
+
+func TestCheckVEX(t *testing.T) {
+	m := &Matches{VEXReport: []VEXReportRow{{Statement: "s"}}}
+	if m.CheckVEX(false) != nil || !fail.Is(m.CheckVEX(true), fail.Invalid) || (&Matches{}).CheckVEX(true) != nil {
+		t.Errorf("CheckVEX: %v %v", m.CheckVEX(false), m.CheckVEX(true))
+	}
+}
+
+// TestSnapshots: where the snapshot commands look, and what they say when
+// there is nothing there.
+func TestSnapshots(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "stella.db") // not there
+	for _, c := range []struct {
+		s    Snapshots
+		want string
+	}{
+		{Snapshots{Dir: "d", Configured: "c", DB: db}, "d"},
+		{Snapshots{Configured: "c", DB: db}, "c"},
+		{Snapshots{DB: db}, filepath.Join(dir, "snapshots")},
+	} {
+		if got := c.s.Root(); got != c.want {
+			t.Errorf("%+v: root %q, want %q", c.s, got, c.want)
+		}
+	}
+	ctx := context.Background()
+	s := Snapshots{DB: db}
+	if es, err := s.List(ctx); err != nil || es == nil || len(es) != 0 {
+		t.Errorf("nothing yet: %v, %v", es, err)
+	}
+	if _, err := (Snapshots{Dir: filepath.Join(dir, "none"), DB: db}).List(ctx); !fail.Is(err, fail.NotFound) || !strings.Contains(err.Error(), "--dir") {
+		t.Errorf("a --dir not there: %v", err)
+	}
+	for _, ref := range []string{"0123456789abcdef", "not-an-id"} {
+		if _, err := s.Find(ctx, nil, ref); !fail.Is(err, fail.NotFound) {
+			t.Errorf("Find(%s) without a database: %v", ref, err)
+		}
+		if _, err := s.Show(ctx, ref); !fail.Is(err, fail.NotFound) {
+			t.Errorf("Show(%s) without a database: %v", ref, err)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Errorf("looking created the database")
 	}
 }
