@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
@@ -216,7 +217,7 @@ func Status(ctx context.Context, st *store.Store, now time.Time, source string) 
 	}
 	if s, at, ok := LatestAnchor(streams); ok {
 		out.LatestAnchor = s.TimeAnchor
-		if at.Sub(now) > MaxClockSkew {
+		if at.Sub(now) > attest.MaxClockSkew {
 			out.ClockBehind = true
 			out.Warnings = append(out.Warnings, fmt.Sprintf("the clock (%s) is behind the signed time anchor %s of stream %q: runs are refused unless given --as-of", out.CheckedAt, s.TimeAnchor, s.Stream))
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
@@ -385,7 +386,7 @@ func strictJSON(b []byte, v any) error {
 }
 
 // checkAnchorBehind refuses (fail.Integrity) a bundle checked at a time —
-// the clock or --time-anchor — more than MaxClockSkew behind the latest
+// the clock or --time-anchor — more than attest.MaxClockSkew behind the latest
 // signed time anchor imported here: this site already holds proof that
 // that time has passed, so staleness checked then would let an expired
 // bundle in (docs/bundle.md "Time anchors").
@@ -396,7 +397,7 @@ func checkAnchorBehind(ctx context.Context, tx *store.Tx, name string, rep *Repo
 		return err
 	}
 	s, latest, ok := LatestAnchor(streams)
-	if !ok || latest.Sub(at) <= MaxClockSkew {
+	if !ok || latest.Sub(at) <= attest.MaxClockSkew {
 		return nil
 	}
 	return fail.New(fail.Integrity, "bundle %s: checked at %s (%s), which is behind the signed time anchor %s of bundle stream %q imported here: that time has passed, so staleness checked then proves nothing; fix the clock or give the true time as --time-anchor",

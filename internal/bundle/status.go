@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -83,7 +84,7 @@ func LatestAnchor(streams []StreamStatus) (s StreamStatus, at time.Time, ok bool
 }
 
 // CheckClock refuses (fail.Integrity) a clock reading now that is behind
-// the latest signed time anchor imported here by more than MaxClockSkew:
+// the latest signed time anchor imported here by more than attest.MaxClockSkew:
 // a site's time cannot go behind what a bundle it holds proves was
 // already past. Runs check it unless the evaluation time was given
 // explicitly (docs/bundle.md, "Time anchors").
@@ -98,7 +99,7 @@ func CheckClock(ctx context.Context, st *store.Store, now time.Time) error {
 		return err
 	}
 	s, at, ok := LatestAnchor(streams)
-	if !ok || at.Sub(now) <= MaxClockSkew {
+	if !ok || at.Sub(now) <= attest.MaxClockSkew {
 		return nil
 	}
 	return fail.New(fail.Integrity, "the clock (%s) is behind the signed time anchor %s of bundle stream %q imported here: the clock is wrong or was set back; fix it, or give --as-of explicitly (it is recorded)",

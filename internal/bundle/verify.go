@@ -167,11 +167,6 @@ type VerifyOptions struct {
 	Now         func() time.Time
 }
 
-// MaxClockSkew is how far in the future of the time anchor createdAt (or
-// the bundle's signed time anchor) may be before the bundle is refused as
-// not yet valid.
-const MaxClockSkew = 5 * time.Minute
-
 // ExpiryWarning is how close to its validUntil a bundle is reported as
 // expiring soon (docs/bundle.md, "Time anchors").
 const ExpiryWarning = 7 * 24 * time.Hour
@@ -223,7 +218,7 @@ type Report struct {
 // size and digest and that the archive holds nothing unlisted; the Merkle
 // root; the references between policies, snapshots, runs, trust roots and
 // entries; and staleness: validUntil must not be before the time anchor and
-// createdAt not after it (beyond MaxClockSkew).
+// createdAt not after it (beyond attest.MaxClockSkew).
 func (b *Bundle) Verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	rep, err := b.verify(ctx, o)
 	if err != nil {
@@ -364,7 +359,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if anchor.After(until) {
 		return nil, fmt.Errorf("stale: valid until %s, and the time anchor is %s (%s); get a newer bundle", m.ValidUntil, rep.TimeAnchor, rep.AnchorFrom)
 	}
-	if created.Sub(anchor) > MaxClockSkew {
+	if created.Sub(anchor) > attest.MaxClockSkew {
 		return nil, fmt.Errorf("not yet valid: created at %s, after the time anchor %s (%s)", m.CreatedAt, rep.TimeAnchor, rep.AnchorFrom)
 	}
 	signed, err := parseTime("timeAnchor", m.TimeAnchor)
@@ -374,7 +369,7 @@ func (b *Bundle) verify(ctx context.Context, o VerifyOptions) (*Report, error) {
 	if signed.Before(created) {
 		return nil, fmt.Errorf("%s: timeAnchor %s is before createdAt %s", ManifestPath, m.TimeAnchor, m.CreatedAt)
 	}
-	if signed.Sub(anchor) > MaxClockSkew {
+	if signed.Sub(anchor) > attest.MaxClockSkew {
 		return nil, fmt.Errorf("not yet valid: signed at %s (its time anchor), after the time it is checked at, %s (%s): this clock is behind the exporter's", m.TimeAnchor, rep.TimeAnchor, rep.AnchorFrom)
 	}
 	left := until.Sub(anchor)
