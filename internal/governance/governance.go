@@ -16,6 +16,11 @@
 // so an approval by a key the site does not trust, or of a round that was
 // sent back, never counts, here or after a bundle import. Refusals are fail.Governance errors wrapping a *Refusal
 // that names the guard. docs/governance.md is the user's guide.
+//
+// It also owns the steps of the governance commands below their flags: a
+// command binds its flags into a request here (NewPolicy, TrustAdd,
+// TrustEditRequest, ExceptionRequest, LessonMove, AuditQuery,
+// AuditExportRequest) and makes one call.
 package governance
 
 import (
