@@ -13,77 +13,35 @@ import (
 )
 
 // bundleVerifyFlags are the flags of every command that verifies a bundle:
-// the site's trust roots, the time anchor and the size limit.
+// the site's trust roots, the time anchor and the size limit
+// (governance.BundleCheck).
 type bundleVerifyFlags struct {
-	trustRoots []string
-	embedded   bool // --insecure-embedded-key (bundle verify only)
-	timeAnchor string
-	maxSize    string
-	trust      string // the governance trust config that re-verifies carried approvals
+	governance.BundleCheck
 }
 
 func (f *bundleVerifyFlags) register(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&f.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
-	fs.StringVar(&f.timeAnchor, "time-anchor", "", "judge staleness at this RFC 3339 time (default: the system clock, with a warning)")
-	fs.StringVar(&f.maxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
+	fs.StringArrayVar(&f.TrustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
+	fs.StringVar(&f.TimeAnchor, "time-anchor", "", "judge staleness at this RFC 3339 time (default: the system clock, with a warning)")
+	fs.StringVar(&f.MaxSize, "max-size", "", "refuse bundles whose files add up to more than this, e.g. 512MiB (default 2GiB)")
 }
 
 // registerTrust adds --trust, for the commands that import.
 func (f *bundleVerifyFlags) registerTrust(fs *pflag.FlagSet) {
-	fs.StringVar(&f.trust, "trust", "", "governance trust config that carried approvals are re-verified against (default: as the governance commands find it)")
+	fs.StringVar(&f.Trust, "trust", "", "governance trust config that carried approvals are re-verified against (default: as the governance commands find it)")
 }
 
-// options resolves the flags: trust roots from --trust-root and the config
-// key bundle.trust_roots, never from the bundle itself, and the keys of
-// trust, the trust config in force (nil: none), that hold bundle:sign.
-func (f *bundleVerifyFlags) options(ctx context.Context, app *App, trust *governance.Trust) (bundle.VerifyOptions, bundle.Limits, error) {
-	var o bundle.VerifyOptions
-	var lim bundle.Limits
-	refs := app.trustRoots(f.trustRoots)
-	for _, r := range refs {
-		if err := bundle.CheckLocal(app.Global.Sealed, "trust root", r); err != nil {
-			return o, lim, err
-		}
-	}
-	keys, err := governance.VerifyKeys(ctx, refs, trust.With(governance.ScopeBundleSign), app.existingStore(ctx))
-	if err != nil {
-		return o, lim, err
-	}
-	o.Trusted, o.EmbeddedKeys = keys, f.embedded
-	if err := parseTimes(timeFlag{"--time-anchor", f.timeAnchor, &o.TimeAnchor}); err != nil {
-		return o, lim, err
-	}
-	if f.maxSize != "" {
-		if lim.MaxTotalSize, err = bundle.ParseSize(f.maxSize); err != nil {
-			return o, lim, err
-		}
-	}
-	return o, lim, nil
+// check is the flags as the site reads them: with the trust roots of the
+// config key bundle.trust_roots, in sealed mode or not.
+func (f *bundleVerifyFlags) check(app *App) governance.BundleCheck {
+	c := f.BundleCheck
+	c.TrustRoots, c.Sealed = app.trustRoots(c.TrustRoots), app.Global.Sealed
+	return c
 }
 
-// importOptions are the options of a bundle import under these flags:
-// KIT (path) must be local, the approvals it carries are judged by this
-// site's trust config in force (governance.Site.BundleTrust), read once.
+// importOptions are the options of a bundle import under these flags
+// (governance.Site.ImportOptions).
 func (f *bundleVerifyFlags) importOptions(ctx context.Context, app *App, path string) (bundle.ImportOptions, bundle.Limits, error) {
-	trust, err := app.site().BundleTrust(ctx, f.trust)
-	if err != nil {
-		return bundle.ImportOptions{}, bundle.Limits{}, err
-	}
-	return f.importBy(ctx, app, path, trust)
-}
-
-// importBy is importOptions under trust, the trust config in force already
-// read (nil: none).
-func (f *bundleVerifyFlags) importBy(ctx context.Context, app *App, path string, trust *governance.Trust) (bundle.ImportOptions, bundle.Limits, error) {
-	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
-		return bundle.ImportOptions{}, bundle.Limits{}, err
-	}
-	vo, lim, err := f.options(ctx, app, trust)
-	if err != nil {
-		return bundle.ImportOptions{}, lim, err
-	}
-	approvals, err := app.site().ApprovalsBy(trust, f.trust)
-	return bundle.ImportOptions{Verify: vo, Approvals: approvals, Actor: "cli", Tenant: app.Global.Tenant, DB: app.Global.DB}, lim, err
+	return app.site().ImportOptions(ctx, f.check(app), path)
 }
 
 // trustRoots are the keys trusted to sign bundles and their audit
@@ -121,7 +79,7 @@ Exit 6 on any failure.`,
 		RunE: runE(app, opts, runBundleVerify),
 	}
 	opts.register(cmd.Flags())
-	cmd.Flags().BoolVar(&opts.embedded, "insecure-embedded-key", false, "with no trusted key, verify with the keys the bundle carries: proves it intact, not who made it")
+	cmd.Flags().BoolVar(&opts.Embedded, "insecure-embedded-key", false, "with no trusted key, verify with the keys the bundle carries: proves it intact, not who made it")
 	return cmd
 }
 
@@ -130,12 +88,7 @@ func runBundleVerify(ctx context.Context, app *App, opts *bundleVerifyOptions, a
 	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
 		return err
 	}
-	// bundle verify has no --trust: the trust config in force is found.
-	trust, err := app.site().InForce(ctx, "")
-	if err != nil {
-		return err
-	}
-	vo, lim, err := opts.options(ctx, app, trust)
+	vo, lim, err := app.site().VerifyOptions(ctx, opts.check(app))
 	if err != nil {
 		return err
 	}

@@ -64,24 +64,10 @@ func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, e
 	return reg.Actor(k)
 }
 
-// authorizeRun decides who records a run (docs/governance.md "Scopes"):
-// it resolves the signing key of a command that records one and passes it
-// to governance.AuthorizeRun under the trust config in force
-// (governance.Site.RunTrust). Without a trust config (single-user local
-// use) anyone may; when one is in force, `policy run` is an action of the
-// key that signs it, which must hold policy:run, and `policy simulate
-// --record` one that holds policy:simulate; a database that records a
-// trust config refuses when none is found here.
+// authorizeRun decides who records a run (governance.Site.AuthorizeRun):
+// the key of sign, under the trust config in force, must hold scope.
 func (a *App) authorizeRun(ctx context.Context, trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
-	trust, err := a.site().RunTrust(ctx, trustFlag)
-	if err != nil {
-		return nil, err
-	}
-	key, err := governance.ResolveSigningKey(sign.query(a))
-	if err != nil {
-		return nil, err
-	}
-	return governance.AuthorizeRun(trust, key, scope)
+	return a.site().AuthorizeRun(ctx, trustFlag, sign.query(a), scope)
 }
 
 // govCommand runs fn with the registry and the acting principal, closing

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
@@ -18,18 +17,12 @@ import (
 )
 
 type policyRunOptions struct {
-	snapshot    string
+	req         governance.RunRequest // POLICY, --snapshot, --set, --shadow, --fail-on, --label, …
 	eval        evalFlags
-	shadow      bool
 	sign        signFlags
 	attestation string
-	failOn      string
-	labels      []string // --label (baseline.go)
-	timestamps  bool
-	expectIR    string               // --expect-ir-digest
-	set         string               // --set active|P-1,P-4 (checkSet, runSetPolicies)
 	loose       map[string]*[]string // --sbom, --advisories, …: refused
-	bundle      bundleRunFlags       // --bundle KIT and its verification (bundleRunFlags)
+	bundle      bundleVerifyFlags    // how --bundle KIT is verified, and --trust
 }
 
 func newPolicyRunCmd(app *App) *cobra.Command {
@@ -97,17 +90,19 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 		RunE: runE(app, opts, runPolicyRun),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
+	f.StringVar(&opts.req.Snapshot, "snapshot", "", "a snapshot imported with stella snapshot import: its id, a unique prefix, or its directory")
 	opts.eval.register(f)
-	f.BoolVar(&opts.shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
+	f.BoolVar(&opts.req.Shadow, "shadow", false, "shadow run: record findings with enforced=false, never fail the gate")
 	opts.sign.add(f, "private key file or generated key name to sign the run manifest")
 	f.StringVar(&opts.attestation, "attestation", "", "also write the signed policy.run@1 envelope to this file")
-	f.StringVar(&opts.failOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
-	f.BoolVar(&opts.timestamps, "timestamps", false, "put the wall-clock start and end times into the signed record")
-	f.StringVar(&opts.expectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
-	f.StringVar(&opts.set, "set", "", "run a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (P-n: its active version); docs/governance.md")
+	f.StringVar(&opts.req.FailOn, "fail-on", "blocked", "exit non-zero on: blocked, warned or never")
+	f.BoolVar(&opts.req.Timing, "timestamps", false, "put the wall-clock start and end times into the signed record")
+	f.StringVar(&opts.req.ExpectIR, "expect-ir-digest", "", "refuse (exit 6) unless the policy's IR digest is this one (the IR an approval covered)")
+	f.StringVar(&opts.req.Set, "set", "", "run a policy set instead of POLICY: active (the tenant's active policies) or P-1,P-4,… (P-n: its active version); docs/governance.md")
+	f.StringVar(&opts.req.Bundle, "bundle", "", "evaluate a policy and snapshot of this offline bundle (verified and imported first; see stella bundle import)")
 	opts.bundle.register(f)
-	addLabelFlag(f, &opts.labels)
+	opts.bundle.registerTrust(f)
+	addLabelFlag(f, &opts.req.Labels)
 	f.Lookup("trust").Usage = "trust config in force: the signing key must hold policy:run in it; a bundle's approvals are re-verified against it (default: as the governance commands find it)"
 	for _, l := range run.LooseInputs {
 		if _, ok := opts.loose[l.Flag]; ok {
@@ -122,139 +117,43 @@ unfrozen; with --bundle, 6 for a bundle that fails verification.`,
 }
 
 func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []string) error {
-	policyRef := ""
+	req := opts.req
 	if len(args) == 1 {
-		policyRef = args[0]
+		req.Policy = args[0]
 	}
-	started := time.Now()
-	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
-	loose := map[string][]string{}
+	req.Started, req.Eval, req.Getenv, req.Sign = time.Now(), opts.eval.options(), app.Getenv, opts.sign.query(app)
+	req.Verify, req.Trust, req.Load = opts.bundle.check(app), opts.bundle.Trust, app.loadPolicy
+	req.Loose = map[string][]string{}
 	for flag, v := range opts.loose {
-		loose[flag] = *v
+		req.Loose[flag] = *v
 	}
-	if err := run.RefuseLoose(ctx, open, loose); err != nil {
-		return err
+	req.Said = governance.RunNotices{
+		Bundle:    func(t *bundle.Target) { report.BundleRun(app.info(), t) },
+		Evaluated: func(o *run.Outcome) { report.OutcomeNotices(app.info(), o) },
+		Recorded:  func(r *run.Recorded) { report.Recorded(app.info(), r) },
 	}
-	if err := opts.checkSet(policyRef); err != nil {
-		return err
-	}
-	if opts.bundle.path == "" && policyRef == "" && opts.set == "" {
-		return fail.New(fail.Invalid, "policy run needs POLICY (or --set, or --bundle KIT)")
-	}
-	if err := checkLabels(opts.labels); err != nil {
-		return err
-	}
-	if err := run.CheckFailOn(opts.failOn, "blocked", "warned", "never"); err != nil {
-		return err
-	}
-	spec, err := opts.eval.spec(app.Getenv)
+	done, err := app.site().Run(ctx, req)
 	if err != nil {
 		return err
 	}
-	// Under a trust config the signing key acts: it must hold policy:run,
-	// and a governed database refuses a run that finds no trust config —
-	// checked before anything (a bundle import, the run) changes state.
-	act, err := app.authorizeRun(ctx, opts.bundle.trust, &opts.sign, governance.ScopePolicyRun)
-	if err != nil {
-		return err
-	}
-	// At a governed site an enforced run is not backdated before the latest
-	// one recorded here, nor dated ahead of the clock (--as-of inputs: once
-	// the snapshot is known, below).
-	if !spec.At.IsZero() {
-		if err := app.site().CheckRunTime(ctx, act.Trust, spec.At, started, opts.eval.asOf, opts.shadow); err != nil {
-			return err
-		}
-	}
-	if opts.bundle.path != "" {
-		var at time.Time // the clock's evaluation time; an --as-of is recorded (and bounded at a governed site: CheckRunTime above)
-		if opts.eval.asOf == "" {
-			at = spec.At
-		}
-		if policyRef, opts.snapshot, err = opts.bundle.prepare(ctx, app, act.Trust, policyRef, opts.snapshot, at); err != nil {
-			return err
-		}
-	}
-	if opts.snapshot == "" {
-		return run.Unfrozen(ctx, open, "no --snapshot given", []string{"snapshot_id"})
-	}
-
-	st, err := app.openStore(ctx, false)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	// The clock may not go behind a signed time anchor imported here; an
-	// explicit --as-of is recorded, and at a governed site held between the
-	// latest enforced run and the clock (CheckRunTime above).
-	if opts.eval.asOf == "" {
-		if err := bundle.CheckClock(ctx, st, time.Now()); err != nil {
-			return err
-		}
-	}
-	spec.Shadow, spec.Record, spec.Mode, spec.Actor, spec.Timing, spec.Started, spec.Labels = opts.shadow, true, store.ModeRun, act.Principal, opts.timestamps, started, opts.labels
-	if opts.set != "" {
-		if spec.Set, err = app.runSetPolicies(ctx, st, act, opts); err != nil {
-			return err
-		}
-	} else {
-		if spec.Policy, err = app.loadPolicy(ctx, st, policyRef, store.PickActive); err != nil {
-			return err
-		}
-		if err := governance.ExpectIRDigest(spec.Policy, opts.expectIR); err != nil {
-			return err
-		}
-		if spec.Lifecycle, spec.ApprovalSet, err = governance.GatePolicy(ctx, st, act.Trust, spec.Policy, opts.shadow); err != nil {
-			return err
-		}
-	}
-	if spec.Snapshot, err = run.StoredSnapshot(ctx, st, opts.snapshot); err != nil {
-		return err
-	}
-	if spec.At.IsZero() {
-		// A time the inputs carry none of is refused by the evaluation.
-		if at, _, err := run.DefaultTime(spec.Snapshot.Inputs, started); err == nil {
-			if err := governance.CheckRunTime(ctx, st, act.Trust, at, started, opts.eval.asOf, opts.shadow); err != nil {
-				return err
-			}
-		}
-	}
-	// Exceptions frozen with their approvals are checked against this
-	// site's trust config and record (revocations) before they can quiet
-	// anything.
-	if err := governance.VerifyExceptions(ctx, act.Trust, st, spec.Snapshot.Inputs.Exceptions); err != nil {
-		return err
-	}
-	ev, evalErr := app.evaluate(ctx, spec)
-	if evalErr != nil && (ev == nil || ev.Err == nil) {
-		return evalErr
-	}
-	// The binding clock check, in the transaction that records the run: a
-	// run recorded meanwhile by another process counts (the checks above
-	// only spare the work).
-	out, err := run.RecordGuarded(ctx, st, ev, act.Key, governance.RunTimeGuard(ctx, act.Trust, ev.At, started, opts.eval.asOf, opts.shadow))
-	if err != nil {
-		return err
-	}
-	report.Recorded(app.info(), out)
+	out, ev := done.Recorded, done.Outcome
 	if opts.attestation != "" && out.Envelope != nil {
 		if err := writeFileAtomic(opts.attestation, out.Envelope, 0o644); err != nil {
 			return err
 		}
 	}
-	rec := out.Record
-	app.Log.Info("policy run", report.RunLog(out, st.Tenant(), started, ev.Completed)...)
-	if evalErr != nil {
-		return fail.New(fail.KindOf(evalErr), "run %s failed: %v", rec.RunID, evalErr)
+	app.Log.Info("policy run", report.RunLog(out, done.Tenant, req.Started, ev.Completed)...)
+	if done.Err != nil {
+		return fail.New(fail.KindOf(done.Err), "run %s failed: %v", out.Record.RunID, done.Err)
 	}
-	if act.Key == nil {
-		app.infof("stella: warning: run %s is not signed (give --sign-key or set signing.key)", rec.RunID)
+	if done.Actor.Key == nil {
+		app.infof("stella: warning: run %s is not signed (give --sign-key or set signing.key)", out.Record.RunID)
 	}
 	sum := out.Summary()
 	if err := app.render(sum, func(w io.Writer) error { return report.RunSummary(w, &sum, app.tableOptions()) }); err != nil {
 		return err
 	}
-	return gate(run.Gate(ev.Result.Verdict, opts.failOn, ev.Result.Shadow))
+	return gate(run.Gate(ev.Result.Verdict, req.FailOn, ev.Result.Shadow))
 }
 
 // loadPolicy resolves POLICY (run.LoadPolicy), rendering the compiler's
@@ -292,75 +191,4 @@ func gate(k fail.Kind) error {
 		return nil
 	}
 	return fail.Reported(k)
-}
-
-// checkSet refuses what --set does not combine with.
-func (o *policyRunOptions) checkSet(policyRef string) error {
-	switch {
-	case o.set == "":
-		return nil
-	case policyRef != "":
-		return fail.New(fail.Invalid, "--set replaces POLICY: name the policies in --set (or --set active)")
-	case o.bundle.path != "":
-		return fail.New(fail.Invalid, "--set does not apply to --bundle: a bundle runs one policy version")
-	case o.expectIR != "":
-		return fail.New(fail.Invalid, "--expect-ir-digest names one policy's IR; it does not apply to --set")
-	}
-	return nil
-}
-
-// runSetPolicies loads the members of `policy run --set` (a bare P-n: its
-// active version) and applies the site's governance to each
-// (governance.GateSet).
-func (a *App) runSetPolicies(ctx context.Context, st *store.Store, act *governance.RunActor, opts *policyRunOptions) ([]run.Member, error) {
-	refs, active, err := governance.ParseSet(opts.set)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := a.setPolicies(ctx, st, refs, active, store.PickActive)
-	if err != nil {
-		return nil, err
-	}
-	if err := governance.GateSet(ctx, st, act.Trust, ms, opts.shadow); err != nil {
-		return nil, err
-	}
-	return ms, nil
-}
-
-// bundleRunFlags are the flags of `policy run --bundle KIT`: the bundle and
-// how it is verified.
-type bundleRunFlags struct {
-	path string
-	bundleVerifyFlags
-}
-
-func (f *bundleRunFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.path, "bundle", "", "evaluate a policy and snapshot of this offline bundle (verified and imported first; see stella bundle import)")
-	f.bundleVerifyFlags.register(fs)
-	f.registerTrust(fs)
-}
-
-// prepare verifies the bundle and imports it (a bundle already imported is
-// left as it is; a replayed older one is refused), then returns the policy
-// version and snapshot of the bundle the run evaluates: policyRef and
-// snapshotRef choose among the bundle's own and may be empty when it holds
-// one of each. trust is the trust config in force, read once for the run
-// (authorizeRun). at is the run's evaluation time when it comes from the
-// clock (zero under --as-of): staleness is judged at it when it is later
-// than --time-anchor. The run then reads them from the database, where they are
-// the bundle's bytes. Nothing here touches the network; sealed mode only
-// forbids naming the bundle or a trust root by URL.
-func (f *bundleRunFlags) prepare(ctx context.Context, app *App, trust *governance.Trust, policyRef, snapshotRef string, at time.Time) (string, string, error) {
-	o, lim, err := f.importBy(ctx, app, f.path, trust)
-	if err != nil {
-		return "", "", err
-	}
-	o.Verify.EvaluatedAt = at
-	open := func() (*store.Store, error) { return app.openStore(ctx, false) }
-	t, err := bundle.PrepareRun(ctx, f.path, lim, open, o, policyRef, snapshotRef)
-	if err != nil {
-		return "", "", err
-	}
-	report.BundleRun(app.info(), t)
-	return t.Policy.Ref(), t.SnapshotID, nil
 }

@@ -65,9 +65,10 @@ func (a *App) keysDir() string {
 }
 
 // existingStore opens --db when a command first needs it, for lookups
-// (governance.TrustedKeys) that fail "not found" without a database.
+// (governance.TrustedKeys) that fail "not found" without a database
+// (governance.Site.Existing).
 func (a *App) existingStore(ctx context.Context) func() (*store.Store, error) {
-	return func() (*store.Store, error) { return a.openStore(ctx, true) }
+	return a.site().Existing(ctx)
 }
 
 func isDir(p string) bool {

@@ -41,6 +41,22 @@ func AuthorizeRun(trust *Trust, key *attest.Key, scope string) (*RunActor, error
 	return act, nil
 }
 
+// AuthorizeRun decides who records a run (docs/governance.md "Scopes"):
+// AuthorizeRun under the trust config in force for a command that records
+// one (RunTrust; flag is --trust), with the key q names
+// (ResolveSigningKey).
+func (s *Site) AuthorizeRun(ctx context.Context, flag string, q SigningKeyQuery, scope string) (*RunActor, error) {
+	trust, err := s.RunTrust(ctx, flag)
+	if err != nil {
+		return nil, err
+	}
+	key, err := ResolveSigningKey(q)
+	if err != nil {
+		return nil, err
+	}
+	return AuthorizeRun(trust, key, scope)
+}
+
 // With returns the trust config's keys that hold scope (nil for none, or
 // for a nil config): the bundle trust roots a trust config gives are its
 // bundle:sign keys (docs/bundle.md), not every key it lists.

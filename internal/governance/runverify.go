@@ -33,7 +33,7 @@ func (s *Site) VerifyRun(ctx context.Context, path string, refs []string, flag s
 	if err != nil {
 		return nil, err
 	}
-	trusted, err := VerifyKeys(ctx, refs, trust, s.existing(ctx))
+	trusted, err := VerifyKeys(ctx, refs, trust, s.Existing(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func (s *Site) VerifyRun(ctx context.Context, path string, refs []string, flag s
 		return nil, err
 	}
 	if !rep.EmbeddedKey {
-		if err := CheckRunSigners(ctx, trust, refs, rep.Signers, rep.Mode, s.existing(ctx)); err != nil {
+		if err := CheckRunSigners(ctx, trust, refs, rep.Signers, rep.Mode, s.Existing(ctx)); err != nil {
 			return nil, fail.New(fail.Integrity, "%s: verification failed: %v", path, err)
 		}
 	}
@@ -63,7 +63,7 @@ func (s *Site) OpenEvidence(ctx context.Context, path string, refs []string) (*r
 	if err != nil {
 		return nil, false, err
 	}
-	trusted, err := VerifyKeys(ctx, refs, trust, s.existing(ctx))
+	trusted, err := VerifyKeys(ctx, refs, trust, s.Existing(ctx))
 	if err != nil {
 		return nil, false, err
 	}
@@ -72,7 +72,7 @@ func (s *Site) OpenEvidence(ctx context.Context, path string, refs []string) (*r
 	}
 	er, err := a.Verify(ctx, trusted)
 	if err == nil {
-		err = CheckRunSigners(ctx, trust, refs, er.Signers, a.Record.Mode, s.existing(ctx))
+		err = CheckRunSigners(ctx, trust, refs, er.Signers, a.Record.Mode, s.Existing(ctx))
 	}
 	if err != nil {
 		return nil, false, fail.New(fail.KindOf(err), "%s: verification failed: %v", path, err)
@@ -80,8 +80,8 @@ func (s *Site) OpenEvidence(ctx context.Context, path string, refs []string) (*r
 	return a, true, nil
 }
 
-// existing opens the database when a lookup first needs it; a missing one
-// is "not found".
-func (s *Site) existing(ctx context.Context) func() (*store.Store, error) {
+// Existing opens the database when a lookup first needs it
+// (TrustedKeys, VerifyKeys); a missing one is "not found".
+func (s *Site) Existing(ctx context.Context) func() (*store.Store, error) {
 	return func() (*store.Store, error) { return s.Open(ctx, true) }
 }

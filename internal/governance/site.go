@@ -68,7 +68,7 @@ func (s *Settings) Override(get func(key string) string) error {
 		dst *time.Duration
 	}{{"governance.exception_max_age", &s.ExceptionMaxAge}, {"governance.simulation_max_age", &s.SimulationMaxAge}} {
 		if v := get(age.key); v != "" {
-			d, err := ParseAge(v)
+			d, err := text.ParseAge(v)
 			if err != nil {
 				return fail.New(fail.Invalid, "%s: %v", age.key, err)
 			}
@@ -259,16 +259,6 @@ func (s *Site) Registry(ctx context.Context, flag string, mustExist bool) (*Regi
 	return &Registry{Store: st, Trust: trust, Settings: trust.Settings}, nil
 }
 
-// BundleTrust is the trust config in force for a bundle import (flag is
-// --trust), as InForce finds it; a --trust file that does not exist yet,
-// which the import is about to create, has none (nil).
-func (s *Site) BundleTrust(ctx context.Context, flag string) (*Trust, error) {
-	if _, err := os.Stat(flag); flag != "" && err != nil {
-		return nil, nil
-	}
-	return s.InForce(ctx, flag)
-}
-
 // BundleApprovals judges the approvals bundles carry by this site's trust
 // config (flag, else found as LoadTrust finds it), or an empty one when
 // there is none: it then trusts nobody, and carried approvals do not count.
@@ -276,21 +266,6 @@ func (s *Site) BundleApprovals(ctx context.Context, flag string) (*BundleApprova
 	trust, err := s.LoadTrust(ctx, flag, true)
 	if err != nil {
 		return nil, err
-	}
-	return &BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, nil
-}
-
-// ApprovalsBy is BundleApprovals by trust, the trust config in force
-// already read (BundleTrust, RunTrust; read once, so a config used with
-// AllowUnsignedTrust is said and recorded once): when it is nil, an empty
-// one at flag (else where TrustFile finds it), the configured settings
-// applied.
-func (s *Site) ApprovalsBy(trust *Trust, flag string) (*BundleApprovals, error) {
-	if trust == nil {
-		trust = NewTrust(s.TrustFile(flag))
-		if err := trust.Settings.Override(s.Setting); err != nil {
-			return nil, err
-		}
 	}
 	return &BundleApprovals{Trust: trust, Settings: trust.Settings, Actor: "cli"}, nil
 }
