@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
@@ -76,10 +77,6 @@ func (r *Registry) GateRun(ctx context.Context, tx *store.Tx, pv *store.PolicyVe
 		v, g.State, strings.Join(why, "; "), trustName(r.Trust))
 }
 
-// clockSkew is how far ahead of the clock an enforced run at a governed
-// site may be dated (the same tolerance as a bundle's time anchor).
-const clockSkew = 5 * time.Minute
-
 // CheckRunTime refuses (guard clock, exit 3) an enforced run at a
 // governed site (trust in force) evaluated at at, earlier than the latest
 // evaluation time of an enforced run recorded here for the tenant
@@ -88,7 +85,7 @@ const clockSkew = 5 * time.Minute
 // An equal time is allowed; shadow runs and ungoverned sites are not
 // checked. asOf is the --as-of given ("" when at is the wall clock, which
 // only a clock set back can trip). Nor may an enforced run there be dated
-// more than clockSkew ahead of the invocation's clock now: one run dated
+// more than attest.MaxClockSkew ahead of the invocation's clock now: one run dated
 // in the future would hold every later enforced run to its time. st is nil
 // when the database does not exist yet. It is the early check, before
 // anything is imported or evaluated; the binding one is RunTimeGuard's,
@@ -122,7 +119,7 @@ func checkRunTime(ctx context.Context, tx *store.Tx, trust *Trust, at, now time.
 	if asOf == run.AsOfInputs {
 		how = "--as-of inputs, the newest timestamp among the inputs"
 	}
-	if at.After(now.Add(clockSkew)) {
+	if at.After(now.Add(attest.MaxClockSkew)) {
 		return refuse(GuardClock, "evaluation time %s (%s) is ahead of the clock (%s), and this site is governed (%s): an enforced run may not be dated in the future (every later enforced run here would be refused until then, and exceptions expiring before it would lapse early); run it without --as-of or at the clock's time; a what-if at a later time belongs to `stella policy simulate --as-of` (not recorded)",
 			at.UTC().Format(time.RFC3339Nano), how, now.UTC().Format(time.RFC3339), trustName(trust))
 	}
