@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -88,6 +89,24 @@ func (r *ExportRequest) Options(now time.Time) (ExportOptions, error) {
 		o.TimeAnchor = now
 	}
 	return o, nil
+}
+
+// Write opens the store, exports o from it (Export) and writes the bundle
+// to Out atomically; the summary describes the file written.
+func (r *ExportRequest) Write(ctx context.Context, open func() (*store.Store, error), o ExportOptions) (*ExportSummary, error) {
+	st, err := open()
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	ex, err := Export(ctx, st, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(r.Out, ex.Data, 0o644); err != nil {
+		return nil, fail.Unwritten(r.Out, err)
+	}
+	return ex.Summary(r.Out, o.Compression, o.Key.ID), nil
 }
 
 // ImportRequest is what `stella bundle import` is given besides the

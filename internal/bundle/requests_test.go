@@ -3,11 +3,13 @@ package bundle
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -143,4 +145,31 @@ func fmtErr(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// TestExportRequestWrite: the bundle is written to Out whole and the
+// summary names it; a file that cannot be written is a usage error naming
+// it, and a store that does not open is never exported from.
+func TestExportRequestWrite(t *testing.T) {
+	ctx := context.Background()
+	s := newSite(t, nil)
+	open := func() (*store.Store, error) { return openStore(t, filepath.Join(s.dir, "a.db"), ""), nil }
+	o := ExportOptions{Key: s.key, Policies: []string{"P-1@latest"}, Compression: Zstd}
+	r := ExportRequest{Out: filepath.Join(t.TempDir(), "kit.tar.zst")}
+	sum, err := r.Write(ctx, open, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(r.Out)
+	if err != nil || sum.File != r.Out || sum.Bytes != len(data) || sum.FileDigest != canon.Digest(data) || sum.Signer != s.key.ID {
+		t.Fatalf("summary %+v for %d bytes (%v)", sum, len(data), err)
+	}
+	bad := ExportRequest{Out: filepath.Join(t.TempDir(), "missing", "kit.tar.zst")}
+	if _, err := bad.Write(ctx, open, o); !fail.Is(err, fail.Invalid) || !strings.HasPrefix(err.Error(), "write "+bad.Out+": ") {
+		t.Fatalf("unwritable: %v", err)
+	}
+	closed := errors.New("no store")
+	if _, err := r.Write(ctx, func() (*store.Store, error) { return nil, closed }, o); err != closed {
+		t.Fatalf("no store: %v", err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 type bundleExportOptions struct {
@@ -82,19 +83,10 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions, _
 		return err
 	}
 	o.Approvals, o.Roles = approvals, approvals.Trust.Roles
-	st, err := app.openStore(ctx, true)
+	out, err := opts.export.Write(ctx, func() (*store.Store, error) { return app.openStore(ctx, true) }, o)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	ex, err := bundle.Export(ctx, st, o)
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(opts.export.Out, ex.Data, 0o644); err != nil {
-		return err
-	}
-	out := ex.Summary(opts.export.Out, o.Compression, o.Key.ID)
 	return app.render(out, func(w io.Writer) error { return report.BundleExport(w, out) })
 }
 
