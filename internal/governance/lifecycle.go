@@ -3,6 +3,7 @@ package governance
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -23,6 +24,64 @@ import (
 //
 // Versions are immutable; a change is a new draft version. At most one
 // version of a policy is active: activating another archives it.
+
+// LifecycleEvent is what the lifecycle rule reads of an audit event
+// (docs/governance.md "Threat model"): CheckLifecycle reads it from the
+// local chain, `audit verify --dsn` from each site's chain in PostgreSQL
+// (docs/sync.md "What audit verify checks").
+type LifecycleEvent struct {
+	Seq           int64
+	Type, Subject string
+	// From is, for a policy.rollback, the version it rolled back from
+	// (its payload's from), which it leaves archived.
+	From string
+}
+
+// LifecycleEventOf reads e for the lifecycle rule; false when e changes
+// no version's lifecycle.
+func LifecycleEventOf(e store.Event) (LifecycleEvent, bool) {
+	le := LifecycleEvent{Seq: e.Seq, Type: e.Type, Subject: e.Subject}
+	if _, ok := endsIn[e.Type]; !ok {
+		return le, false
+	}
+	if e.Type == ActionRollback {
+		var p struct {
+			From string `json:"from"`
+		}
+		if json.Unmarshal(e.Payload, &p) == nil {
+			le.From = p.From
+		}
+	}
+	return le, true
+}
+
+// Leaves reports whether e can leave version subj (P-n@v) in state: a
+// transition of subj that ends there, or a rollback from subj, which
+// archives it.
+func (e LifecycleEvent) Leaves(subj, state string) bool {
+	switch {
+	case e.Subject == subj:
+		return slices.Contains(endsIn[e.Type], state)
+	case e.Type == ActionRollback && e.From == subj:
+		return state == store.StateArchived
+	}
+	return false
+}
+
+// Outdates says how e, an event after the one that left version subj in
+// state, makes that state stale — a later transition of subj (but an
+// import, which does not move a settled, active or archived, version) or
+// a rollback from subj —, and "" when it does not.
+func (e LifecycleEvent) Outdates(subj, state string) string {
+	settled := state == store.StateActive || state == store.StateArchived
+	switch {
+	case e.Subject == subj && endsIn[e.Type] != nil && !(e.Type == ActionImported && settled):
+		return fmt.Sprintf("is older than audit event %d (%s)", e.Seq, e.Type)
+	case e.Type == ActionRollback && e.From == subj:
+		return fmt.Sprintf("is older than audit event %d (%s from it)", e.Seq, e.Type)
+	}
+	return ""
+}
 
 // Draft registers src (file names it in diagnostics) as the next version of
 // policyID, or of a new policy P-n when policyID is "". The result carries

@@ -519,3 +519,62 @@ func TestAuditNamesRecordedSubmissions(t *testing.T) {
 		t.Fatalf("approval of an unrecorded submission: %v", err)
 	}
 }
+
+// TestLifecycleRule pins the rule a lifecycle row is checked by, locally
+// (CheckLifecycle) and in PostgreSQL (`audit verify --dsn`): which state an
+// event can leave a version in (Leaves), and which later event makes a
+// row's state stale (Outdates).
+func TestLifecycleRule(t *testing.T) {
+	ev := func(seq int64, typ, subject, payload string) LifecycleEvent {
+		t.Helper()
+		le, ok := LifecycleEventOf(store.Event{Seq: seq, Type: typ, Subject: subject, Payload: []byte(payload)})
+		if !ok {
+			t.Fatalf("%s is a transition", typ)
+		}
+		return le
+	}
+	if _, ok := LifecycleEventOf(store.Event{Type: ActionCommented, Subject: "P-1@1", Payload: []byte(`{}`)}); ok {
+		t.Fatal("a comment is not a transition")
+	}
+	back := ev(9, ActionRollback, "P-1@1", `{"from":"P-1@2"}`)
+	for _, tc := range []struct {
+		name  string
+		e     LifecycleEvent
+		subj  string
+		state string
+		want  bool
+	}{
+		{"activated", ev(5, ActionActivated, "P-1@1", `{}`), "P-1@1", store.StateActive, true},
+		{"activated is not archived", ev(5, ActionActivated, "P-1@1", `{}`), "P-1@1", store.StateArchived, false},
+		{"another version", ev(5, ActionActivated, "P-1@2", `{}`), "P-1@1", store.StateActive, false},
+		{"approved may stay submitted", ev(5, ActionApproved, "P-1@1", `{}`), "P-1@1", store.StateSubmitted, true},
+		{"imported", ev(5, ActionImported, "P-1@1", `{}`), "P-1@1", store.StateApproved, true},
+		{"rollback to", back, "P-1@1", store.StateActive, true},
+		{"rollback from", back, "P-1@2", store.StateArchived, true},
+		{"rollback from is not active", back, "P-1@2", store.StateActive, false},
+		{"rollback without from", ev(9, ActionRollback, "P-1@1", `{}`), "P-1@2", store.StateArchived, false},
+	} {
+		if got := tc.e.Leaves(tc.subj, tc.state); got != tc.want {
+			t.Errorf("Leaves %s: got %v", tc.name, got)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		e     LifecycleEvent
+		subj  string
+		state string
+		want  string
+	}{
+		{"archived later", ev(7, ActionArchived, "P-1@1", `{}`), "P-1@1", store.StateActive, "is older than audit event 7 (policy.archived)"},
+		{"another version", ev(7, ActionArchived, "P-1@2", `{}`), "P-1@1", store.StateActive, ""},
+		{"imported over a draft", ev(7, ActionImported, "P-1@1", `{}`), "P-1@1", store.StateDraft, "is older than audit event 7 (policy.imported)"},
+		{"imported over an active version", ev(7, ActionImported, "P-1@1", `{}`), "P-1@1", store.StateActive, ""},
+		{"imported over an archived version", ev(7, ActionImported, "P-1@1", `{}`), "P-1@1", store.StateArchived, ""},
+		{"rolled back to", back, "P-1@1", store.StateArchived, "is older than audit event 9 (policy.rollback)"},
+		{"rolled back from", back, "P-1@2", store.StateActive, "is older than audit event 9 (policy.rollback from it)"},
+	} {
+		if got := tc.e.Outdates(tc.subj, tc.state); got != tc.want {
+			t.Errorf("Outdates %s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

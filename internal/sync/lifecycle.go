@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -13,43 +12,29 @@ import (
 	"github.com/stella-policy/stella/internal/store"
 )
 
-// transition is an audit event that changes a policy version's lifecycle.
-type transition struct {
-	seq       int64
-	typ, from string // from: the version a policy.rollback rolled back from
-	subject   string
-}
-
-// lifecycleCheck collects the lifecycle transitions of the verified chains.
+// lifecycleCheck collects the lifecycle transitions of the verified chains
+// (governance.LifecycleEvent).
 type lifecycleCheck struct {
-	at        map[siteSeq]transition
-	bySubject map[string]map[string][]int64 // site → subject → seqs, in order
-	rollbacks map[string][]transition       // site → its rollbacks, in order
+	at        map[siteSeq]governance.LifecycleEvent
+	bySubject map[siteSubject][]governance.LifecycleEvent // in chain order
+	rollbacks map[string][]governance.LifecycleEvent      // site → its rollbacks, in order
 }
 
 // add notes event e of site's verified chain when it is a transition.
 func (c *lifecycleCheck) add(site string, e store.Event) {
-	if governance.LeavesIn(e.Type) == nil {
+	tr, ok := governance.LifecycleEventOf(e)
+	if !ok {
 		return
 	}
 	if c.at == nil {
-		c.at, c.bySubject, c.rollbacks = map[siteSeq]transition{}, map[string]map[string][]int64{}, map[string][]transition{}
+		c.at, c.bySubject, c.rollbacks = map[siteSeq]governance.LifecycleEvent{}, map[siteSubject][]governance.LifecycleEvent{}, map[string][]governance.LifecycleEvent{}
 	}
-	tr := transition{seq: e.Seq, typ: e.Type, subject: e.Subject}
 	if e.Type == governance.ActionRollback {
-		var p struct {
-			From string `json:"from"`
-		}
-		if json.Unmarshal(e.Payload, &p) == nil {
-			tr.from = p.From
-		}
 		c.rollbacks[site] = append(c.rollbacks[site], tr)
 	}
 	c.at[siteSeq{site, e.Seq}] = tr
-	if c.bySubject[site] == nil {
-		c.bySubject[site] = map[string][]int64{}
-	}
-	c.bySubject[site][e.Subject] = append(c.bySubject[site][e.Subject], e.Seq)
+	k := siteSubject{site, e.Subject}
+	c.bySubject[k] = append(c.bySubject[k], tr)
 }
 
 // verifyLifecycles checks every lifecycle row of the tenant in PostgreSQL
@@ -93,27 +78,12 @@ func verifyLifecycles(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 		if r.by > rep.held(r.site) {
 			continue // its event is not synced yet
 		}
-		tr, ok := lc.at[siteSeq{r.site, r.by}]
-		switch {
-		case ok && tr.subject == subj:
-			ok = slices.Contains(governance.LeavesIn(tr.typ), r.state)
-		case ok && tr.typ == governance.ActionRollback && tr.from == subj:
-			ok = r.state == store.StateArchived
-		default:
-			ok = false
-		}
-		if !ok {
+		if tr, ok := lc.at[siteSeq{r.site, r.by}]; !ok || !tr.Leaves(subj, r.state) {
 			return bad("is not what audit event %d of the site's verified chain leaves it in", r.by)
 		}
-		settled := r.state == store.StateActive || r.state == store.StateArchived
-		for _, seq := range lc.bySubject[r.site][subj] {
-			if x := lc.at[siteSeq{r.site, seq}]; seq > r.by && !(x.typ == governance.ActionImported && settled) {
-				return bad("is older than audit event %d (%s)", seq, x.typ)
-			}
-		}
-		for _, x := range lc.rollbacks[r.site] {
-			if x.seq > r.by && x.from == subj {
-				return bad("is older than audit event %d (%s from it)", x.seq, x.typ)
+		for _, x := range slices.Concat(lc.bySubject[siteSubject{r.site, subj}], lc.rollbacks[r.site]) {
+			if why := x.Outdates(subj, r.state); x.Seq > r.by && why != "" {
+				return bad("%s", why)
 			}
 		}
 	}
