@@ -543,3 +543,36 @@ func TestJUnitKnownBlocked(t *testing.T) {
 		t.Errorf("the known blocked finding does not say why it passes:\n%s", j)
 	}
 }
+
+// TestSARIFGateLevel: a finding counted by a run-level gate that does not
+// pass takes the highest level of those gates (block: error, warn:
+// warning) when it is higher than its verdict's, from the gates' outcomes.
+func TestSARIFGateLevel(t *testing.T) {
+	r := &engine.Result{Verdict: engine.VerdictBlocked, Findings: []engine.Finding{
+		{FindingID: "f1", AdvisoryID: "A-1", Verdict: engine.VerdictPassed, Enforced: true},
+		{FindingID: "f2", AdvisoryID: "A-2", Verdict: engine.VerdictPassed, Enforced: true},
+		{FindingID: "f3", AdvisoryID: "A-3", Verdict: engine.VerdictPassed, Enforced: true},
+		{FindingID: "f4", AdvisoryID: "A-4", Verdict: engine.VerdictPassed},
+	}, Gates: []engine.Gate{
+		{Name: "max-high", Outcome: engine.GateWarn, Findings: []string{"f1", "f2"}},
+		{Name: "unknowns-budget", Outcome: engine.GateBlock, Findings: []string{"f2", "f4"}},
+		{Name: "feed-age", Outcome: engine.GatePass, Findings: []string{"f3"}},
+	}}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Level string `json:"level"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(render(t, "sarif", r), &log); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, res := range log.Runs[0].Results {
+		got = append(got, res.Level)
+	}
+	if want := []string{"warning", "error", "note", "warning"}; !slices.Equal(got, want) {
+		t.Errorf("levels %v, want %v", got, want)
+	}
+}

@@ -249,6 +249,7 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 	// run is blocked only by a gate shows what blocked it; a gate that
 	// counts no finding (feed-age, unchecked-budget) is a notification.
 	gated := map[string][]string{}
+	gatedLevel := map[string]string{} // the highest level of the gates counting a finding
 	var notes []sarifNotification
 	for _, g := range r.Gates {
 		if g.Outcome == engine.GatePass {
@@ -256,6 +257,9 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		}
 		for _, id := range g.Findings {
 			gated[id] = append(gated[id], g.Name+": "+g.Outcome)
+			if l := gateLevel(g.Outcome); levelRank[l] > levelRank[gatedLevel[id]] {
+				gatedLevel[id] = l
+			}
 		}
 		if len(g.Findings) == 0 {
 			lvl := gateLevel(g.Outcome)
@@ -282,10 +286,8 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		level := sarifLevel(f.Verdict)
 		if gs := gated[f.FindingID]; len(gs) > 0 {
 			msg += "; counted by gate " + strings.Join(gs, ", ")
-			for _, g := range gs {
-				if l := gateLevel(g[strings.LastIndex(g, " ")+1:]); levelRank[l] > levelRank[level] {
-					level = l
-				}
+			if l := gatedLevel[f.FindingID]; levelRank[l] > levelRank[level] {
+				level = l
 			}
 		}
 		if !f.Enforced {
