@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -68,12 +67,5 @@ func runPolicyExplain(ctx context.Context, app *App, opts *policyExplainOptions,
 			return err
 		}
 	}
-	doc := report.ExplainPage{Explanation: *ex}
-	switch app.Format() {
-	case "html":
-		return report.ExplainHTML(app.Out, doc)
-	case "ndjson":
-		return report.Value(app.Out, "ndjson", doc.Findings)
-	}
-	return app.render(doc, func(w io.Writer) error { return report.ExplainTable(w, &doc, report.Options{Color: app.Color()}) })
+	return report.Explained(app.Out, app.Format(), ex, report.Options{Color: app.Color()})
 }

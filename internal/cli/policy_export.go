@@ -63,12 +63,7 @@ func runPolicyExport(ctx context.Context, app *App, opts *policyExportOptions, _
 	if err := writeFileAtomic(opts.out, ex.Data, 0o644); err != nil {
 		return err
 	}
-	if !ex.Signed {
-		app.infof("stella: warning: run %s is not signed; the evidence cannot be verified (run with --sign-key)", ex.RunID)
-	}
-	if key == nil {
-		app.infof("stella: warning: %s: the archive's manifest is not signed (give --sign-key): a verification will not cover the policy source by a signature", opts.out)
-	}
 	ex.File = opts.out
+	report.ExportNotices(app.info(), ex)
 	return app.render(ex, func(w io.Writer) error { return report.EvidenceExported(w, ex) })
 }

@@ -43,54 +43,41 @@ UNVERIFIED.`,
 }
 
 func runPolicyReplay(ctx context.Context, app *App, opts *policyReplayOptions, args []string) error {
-	if run.IsArchive(args[0]) {
-		return runEvidenceReplay(ctx, app, args[0], opts)
+	ref, evidence := args[0], ""
+	var rep *run.ReplayReport
+	var log []any                         // the log record's attributes before the digests
+	verify := func() error { return nil } // a stored run's signed manifest (run.Replayed.Verify)
+	if run.IsArchive(ref) {
+		// An evidence archive is replayed with no database.
+		a, verified, err := opts.evidence.open(ctx, app, ref)
+		if err != nil {
+			return err
+		}
+		if rep, err = a.Replay(ctx); err != nil {
+			return err
+		}
+		rep.Verified, evidence = &verified, ref
+		log = []any{"evidence", ref, "runId", rep.RunID, "identical", rep.Identical, "verified", verified}
+	} else {
+		st, err := app.openStore(ctx, true)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		rp, err := governance.Replay(ctx, st, ref)
+		if err != nil {
+			return err
+		}
+		rep, verify = &rp.Report, rp.Verify
+		log = []any{"runId", rep.RunID, "tenant", st.Tenant(), "identical", rep.Identical}
 	}
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rp, err := governance.Replay(ctx, st, args[0])
-	if err != nil {
-		return err
-	}
-	rep := &rp.Report
-	app.Log.Info("policy replay", "runId", rep.RunID, "tenant", st.Tenant(), "identical", rep.Identical,
-		"findingsDigest", rep.Replay.FindingsDigest, "explainsDigest", rep.Replay.ExplainsDigest)
-	if err := app.renderReplay(rep); err != nil {
-		return err
-	}
-	if !rep.Identical {
-		report.ReplayDiffers(app.info(), rep, "")
-		return fail.Reported(fail.Integrity)
-	}
-	return rp.Verify()
-}
-
-// runEvidenceReplay replays an evidence archive with no database.
-func runEvidenceReplay(ctx context.Context, app *App, path string, opts *policyReplayOptions) error {
-	a, verified, err := opts.evidence.open(ctx, app, path)
-	if err != nil {
-		return err
-	}
-	rep, err := a.Replay(ctx)
-	if err != nil {
-		return err
-	}
-	rep.Verified = &verified
-	app.Log.Info("policy replay", "evidence", path, "runId", rep.RunID, "identical", rep.Identical, "verified", verified,
-		"findingsDigest", rep.Replay.FindingsDigest, "explainsDigest", rep.Replay.ExplainsDigest)
-	if err := app.renderReplay(rep); err != nil {
+	app.Log.Info("policy replay", append(log, "findingsDigest", rep.Replay.FindingsDigest, "explainsDigest", rep.Replay.ExplainsDigest)...)
+	if err := app.render(rep, func(w io.Writer) error { return report.ReplayTable(w, rep, report.Options{Color: app.Color()}) }); err != nil {
 		return err
 	}
 	if !rep.Identical {
-		report.ReplayDiffers(app.info(), rep, path)
+		report.ReplayDiffers(app.info(), rep, evidence)
 		return fail.Reported(fail.Integrity)
 	}
-	return nil
-}
-
-func (a *App) renderReplay(rep *run.ReplayReport) error {
-	return a.render(rep, func(w io.Writer) error { return report.ReplayTable(w, rep, report.Options{Color: a.Color()}) })
+	return verify()
 }

@@ -67,12 +67,7 @@ func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, a
 	if err != nil {
 		return err
 	}
-	if rep.EmbeddedKey {
-		app.infof("stella: "+embeddedWarning, path)
-	}
-	for _, w := range rep.Warnings {
-		app.infof("stella: warning: %s: %s", path, w)
-	}
+	report.VerifyNotices(app.info(), path, rep)
 	app.Log.Info("verified", "file", path, "runId", rep.RunID, "signers", strings.Join(rep.Signers, ","))
 	return app.render(rep, func(w io.Writer) error { return report.Verified(w, rep, app.tableOptions()) })
 }
@@ -94,7 +89,7 @@ func (f *evidenceFlags) register(fs *pflag.FlagSet) {
 func (f *evidenceFlags) open(ctx context.Context, app *App, path string) (*run.Archive, bool, error) {
 	a, verified, err := app.site().OpenEvidence(ctx, path, f.keys)
 	if err == nil && !verified {
-		app.infof("stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it", path)
+		report.Unverified(app.info(), path)
 	}
 	return a, verified, err
 }

@@ -8,8 +8,25 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/model"
+	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/text"
 )
+
+// Explained writes `policy explain`'s explanation in format: the table
+// (ExplainTable), one self-contained html page (ExplainHTML), one finding
+// a line (ndjson), or the page's value (json, yaml).
+func Explained(w io.Writer, format string, ex *run.Explanation, o Options) error {
+	doc := ExplainPage{Explanation: *ex}
+	switch format {
+	case "table":
+		return ExplainTable(w, &doc, o)
+	case "html":
+		return ExplainHTML(w, doc)
+	case "ndjson":
+		return Value(w, "ndjson", doc.Findings)
+	}
+	return Value(w, format, doc)
+}
 
 // ExplainTable writes the terminal form of `policy explain`: the run's
 // line, its feeds, then one block per finding (docs/runs.md "Explain").

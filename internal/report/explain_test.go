@@ -32,9 +32,9 @@ func TestExplainGolden(t *testing.T) {
 		name   string
 		render func(w *bytes.Buffer) error
 	}{
-		{"golden.explain.table", func(w *bytes.Buffer) error { return ExplainTable(w, page, Options{}) }},
-		{"golden.explain.color", func(w *bytes.Buffer) error { return ExplainTable(w, page, Options{Color: true}) }},
-		{"golden.explain.html", func(w *bytes.Buffer) error { return ExplainHTML(w, *page) }},
+		{"golden.explain.table", func(w *bytes.Buffer) error { return Explained(w, "table", &page.Explanation, Options{}) }},
+		{"golden.explain.color", func(w *bytes.Buffer) error { return Explained(w, "table", &page.Explanation, Options{Color: true}) }},
+		{"golden.explain.html", func(w *bytes.Buffer) error { return Explained(w, "html", &page.Explanation, Options{}) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var a, b bytes.Buffer
@@ -46,6 +46,10 @@ func TestExplainGolden(t *testing.T) {
 			}
 			checkGolden(t, tt.name, a.Bytes())
 		})
+	}
+	var lines bytes.Buffer
+	if err := Explained(&lines, "ndjson", &page.Explanation, Options{}); err != nil || bytes.Count(lines.Bytes(), []byte("\n")) != len(page.Findings) {
+		t.Errorf("ndjson: %v, %d lines for %d findings", err, bytes.Count(lines.Bytes(), []byte("\n")), len(page.Findings))
 	}
 	var none bytes.Buffer
 	page.Findings = nil

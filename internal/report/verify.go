@@ -12,6 +12,43 @@ func EvidenceExported(w io.Writer, ex *run.Exported) error {
 	return err
 }
 
+// ExportNotices warns on stderr about what an exported archive cannot
+// vouch for: a run that is not signed, a manifest that is not (the policy
+// source is then covered by no signature).
+func ExportNotices(w io.Writer, ex *run.Exported) {
+	if !ex.Signed {
+		printf(w, "stella: warning: run %s is not signed; the evidence cannot be verified (run with --sign-key)\n", ex.RunID)
+	}
+	if !ex.ManifestSigned {
+		printf(w, "stella: warning: %s: the archive's manifest is not signed (give --sign-key): a verification will not cover the policy source by a signature\n", ex.File)
+	}
+}
+
+// VerifyNotices says on stderr what a verification of path must add to
+// its report: that the key the archive ships verified it
+// (--insecure-embedded-key, EmbeddedKey), and its warnings.
+func VerifyNotices(w io.Writer, path string, rep *run.VerifyReport) {
+	if rep.EmbeddedKey {
+		EmbeddedKey(w, path)
+	}
+	for _, m := range rep.Warnings {
+		printf(w, "stella: warning: %s: %s\n", path, m)
+	}
+}
+
+// EmbeddedKey warns on stderr that path (an evidence archive or a bundle)
+// was verified with the key it ships (--insecure-embedded-key): that
+// proves it intact, not who signed it.
+func EmbeddedKey(w io.Writer, path string) {
+	printf(w, "stella: warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it\n", path)
+}
+
+// Unverified warns on stderr that the evidence archive at path was read
+// with no trusted key: checked against its own manifest only.
+func Unverified(w io.Writer, path string) {
+	printf(w, "stella: warning: %s is UNVERIFIED: checked against its own manifest only; give --key PUB to verify who signed it\n", path)
+}
+
 // Verified writes the terminal form of a `policy verify` that succeeded
 // (docs/attestation.md): what was verified, by which keys, and what was
 // checked besides the signatures.
