@@ -86,11 +86,7 @@ func runFeedsPull(ctx context.Context, app *App, opts *feedsPullOptions, _ []str
 		cl.Retries = -1
 	}
 	res, perr := cache.Pull(ctx, &cl, plan.Sources)
-	for _, r := range res {
-		for _, w := range r.Warnings {
-			app.infof("stella: warning: feed %s: %s", r.Name, w)
-		}
-	}
+	report.PullWarnings(app.info(), res)
 	out := feeds.Pulled{CacheDir: cache.Root, Feeds: res}
 	if err := app.render(out, func(w io.Writer) error { return report.FeedsPull(w, res, app.tableOptions()) }); err != nil {
 		return err

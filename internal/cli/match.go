@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,18 +64,7 @@ func runMatch(_ context.Context, app *App, opts *matchOptions, _ []string) error
 	if err != nil {
 		return err
 	}
-	if app.Format() == "ndjson" {
-		// One match per line on stdout; the report and warnings as text on stderr.
-		if err = report.Value(app.Out, "ndjson", out.Matches); err == nil {
-			report.MatchNotes(app.info(), out, true)
-		}
-	} else {
-		err = app.render(out, func(w io.Writer) error { return report.MatchTable(w, out, app.OutTTY) })
-		if err == nil && app.Format() == "table" {
-			report.MatchNotes(app.info(), out, false)
-		}
-	}
-	if err != nil {
+	if err := report.Matches(app.Out, app.info(), app.Format(), out, app.OutTTY); err != nil {
 		return err
 	}
 	return out.CheckVEX(opts.vexStrict)

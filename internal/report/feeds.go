@@ -58,6 +58,16 @@ func FeedsPull(w io.Writer, res []feeds.Result, o Options) error {
 	return t.Render()
 }
 
+// PullWarnings writes on stderr what `stella feeds pull` saw on the way
+// (a damaged metadata file replaced, …), one line per warning and feed.
+func PullWarnings(w io.Writer, res []feeds.Result) {
+	for _, r := range res {
+		for _, m := range r.Warnings {
+			printf(w, "stella: warning: feed %s: %s\n", r.Name, m)
+		}
+	}
+}
+
 // humanBytes writes a size with a binary unit.
 func humanBytes(n int64) string {
 	const unit = 1024

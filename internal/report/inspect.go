@@ -36,6 +36,26 @@ func CVSSTable(w io.Writer, rows []run.Scored, box bool) error {
 	return t.Render()
 }
 
+// Matches writes the output of `stella match` in format: ndjson one match
+// a line, with the VEX statements that apply to nothing and the warnings
+// on notes (MatchNotes); table the matches and the VEX match report
+// (MatchTable), the warnings on notes; json and yaml the whole value.
+func Matches(w, notes io.Writer, format string, out *run.Matches, box bool) error {
+	var err error
+	switch format {
+	case "ndjson":
+		err = Value(w, format, out.Matches)
+	case "table":
+		err = MatchTable(w, out, box)
+	default:
+		return Value(w, format, out)
+	}
+	if err == nil {
+		MatchNotes(notes, out, format == "ndjson")
+	}
+	return err
+}
+
 // MatchTable writes the matches of `stella match`, then the VEX match
 // report when a statement applied to nothing.
 func MatchTable(w io.Writer, out *run.Matches, box bool) error {

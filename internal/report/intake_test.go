@@ -1,0 +1,42 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stella-policy/stella/internal/feeds"
+	"github.com/stella-policy/stella/internal/run"
+)
+
+// TestMatches: each format of `stella match` writes its matches on stdout
+// and its notes — the unapplied VEX statements only where stdout cannot
+// hold them (ndjson), the warnings with the table and ndjson — on stderr.
+func TestMatches(t *testing.T) {
+	m := &run.Matches{Matches: []run.MatchRow{{Purl: "pkg:npm/a@1", AdvisoryID: "GHSA-1", Aliases: []string{}}},
+		VEXReport: []run.VEXReportRow{{Statement: "s1", Vulnerability: "CVE-9", Reason: "unknown_product", Detail: "no such product"}},
+		Warnings:  []string{"w1"}}
+	for _, c := range []struct {
+		format, out, notes string
+	}{
+		{"ndjson", `"advisoryId":"GHSA-1"`, "vex: statement s1 (CVE-9): unknown_product: no such product\nstella: warning: w1\n"},
+		{"table", "1 findings", "stella: warning: w1\n"},
+		{"json", `"vexReport"`, ""},
+	} {
+		var out, notes bytes.Buffer
+		if err := Matches(&out, &notes, c.format, m, false); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), c.out) || notes.String() != c.notes {
+			t.Errorf("%s: stdout\n%s\nstderr\n%s", c.format, out.String(), notes.String())
+		}
+	}
+}
+
+func TestPullWarnings(t *testing.T) {
+	var w bytes.Buffer
+	PullWarnings(&w, []feeds.Result{{Name: "kev"}, {Name: "osv/Go", Warnings: []string{"a", "b"}}})
+	if got := w.String(); got != "stella: warning: feed osv/Go: a\nstella: warning: feed osv/Go: b\n" {
+		t.Errorf("got %q", got)
+	}
+}
