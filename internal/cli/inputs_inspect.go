@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -48,15 +47,7 @@ func runInputsInspect(_ context.Context, app *App, opts *inputsInspectOptions, f
 	if err != nil {
 		return err
 	}
-	failed := 0
-	for _, r := range out {
-		if err := r.Err(); err != nil {
-			failed++
-			if app.inputError(err) == err {
-				fmt.Fprintf(app.Err, "stella: %s\n", oneLine(err.Error()))
-			}
-		}
-	}
+	failed := report.InspectErrors(app.Err, out)
 	if err := app.render(out, func(w io.Writer) error { return report.InputsInspect(w, out, app.tableOptions()) }); err != nil {
 		return err
 	}

@@ -2,11 +2,13 @@ package report
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/snapshot"
 )
 
 // TestMatches: each format of `stella match` writes its matches on stdout
@@ -38,5 +40,21 @@ func TestPullWarnings(t *testing.T) {
 	PullWarnings(&w, []feeds.Result{{Name: "kev"}, {Name: "osv/Go", Warnings: []string{"a", "b"}}})
 	if got := w.String(); got != "stella: warning: feed osv/Go: a\nstella: warning: feed osv/Go: b\n" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// TestInspectErrors: each file inputs inspect could not read gets its
+// error on stderr, one problem per line; files read get none.
+func TestInspectErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join("..", "..", "testdata", "simulate", "kev.json")
+	missing := filepath.Join(dir, "missing.json")
+	out, err := snapshot.Inspect([]string{good, missing}, snapshot.InspectOptions{MaxInputSize: snapshot.DefaultMaxInputSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w bytes.Buffer
+	if n := InspectErrors(&w, out); n != 1 || !strings.HasPrefix(w.String(), "stella: "+missing) || strings.Count(w.String(), "\n") != 1 {
+		t.Errorf("%d errors:\n%s", n, w.String())
 	}
 }

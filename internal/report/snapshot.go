@@ -168,6 +168,22 @@ func countsText(c inputs.Counts) string {
 }
 
 // InputsInspect writes `stella inputs inspect`: one row per file, then the
+// InspectErrors writes the error of each file inputs inspect could not read
+// — an input error one problem per line (InputError), another on one line
+// (ErrorLine) — and returns how many there were.
+func InspectErrors(w io.Writer, out []snapshot.Inspected) int {
+	n := 0
+	for _, r := range out {
+		if err := r.Err(); err != nil {
+			n++
+			if _, ok := InputError(w, err); !ok {
+				ErrorLine(w, err)
+			}
+		}
+	}
+	return n
+}
+
 // warnings and skipped records.
 func InputsInspect(w io.Writer, out []snapshot.Inspected, o Options) error {
 	t := NewTable(w, o.TTY, "FILE", "KIND", "FORMAT", "VERSION", "DIGEST", "CONTENT", "WARNINGS")
