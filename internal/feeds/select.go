@@ -101,8 +101,9 @@ const (
 
 // Freeze adds the cached feeds selected (flag values: comma-separated feed
 // names, All or Auto; empty: none) to sp as inputs, with their provenance,
-// and returns them. Feeds of a kind sp already has (KEV, EPSS) are left out
-// unless named. Only the feeds frozen are re-hashed against their metadata.
+// and returns them. A file sp already has for KEV or EPSS wins over the
+// cached feed of its kind, which is left out; naming that feed too is an
+// error. Only the feeds frozen are re-hashed against their metadata.
 func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
 	if len(selected) == 0 {
 		return nil, nil
@@ -127,8 +128,14 @@ func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta,
 	}
 	var used []Meta
 	for _, m := range ms {
-		if !slices.Contains(kinds, m.Kind) || (m.Kind == KEV && sp.KEV != "" || m.Kind == EPSS && sp.EPSS != "") && names == nil {
+		given := map[Kind]string{KEV: sp.KEV, EPSS: sp.EPSS}[m.Kind]
+		switch {
+		case !slices.Contains(kinds, m.Kind):
 			continue
+		case given != "" && names == nil:
+			continue // the file given wins over the cached feed of its kind
+		case given != "":
+			return nil, fail.New(fail.Invalid, "--%s %s and --feeds %s both name the %s input: give one", m.Kind, given, m.Name, m.Kind)
 		}
 		used = append(used, m)
 	}

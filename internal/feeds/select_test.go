@@ -160,7 +160,7 @@ func TestFreeze(t *testing.T) {
 		{"none", nil, "", ""},
 		{"all", []string{All}, "", "osv/PyPI kev epss nvd/2024"},
 		{"auto keeps a given kev", []string{Auto}, "my-kev.json", "osv/PyPI epss nvd/2024"},
-		{"named wins over a given kev", []string{"kev,epss"}, "my-kev.json", "kev epss"},
+		{"a given kev wins over all", []string{All}, "my-kev.json", "osv/PyPI epss nvd/2024"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sp := snapshot.Spec{KEV: c.kev}
@@ -179,6 +179,11 @@ func TestFreeze(t *testing.T) {
 	}
 	if _, err := f.cache.Freeze([]string{"osv/npm"}, &snapshot.Spec{}); !fail.Is(err, fail.NotFound) {
 		t.Errorf("a feed not cached: %v", err)
+	}
+	// The manifest would name the cached feed while the file given is read.
+	sp := snapshot.Spec{KEV: "my-kev.json"}
+	if _, err := f.cache.Freeze([]string{"kev,epss"}, &sp); !fail.Is(err, fail.Invalid) || err.Error() != "--kev my-kev.json and --feeds kev both name the kev input: give one" || sp.Feeds != nil {
+		t.Errorf("--kev FILE and --feeds kev: %v, %+v", err, sp.Feeds)
 	}
 }
 
