@@ -3,10 +3,11 @@ package inputs
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/model"
-	"unicode/utf8"
 )
 
 // decodeOSV is the fast path of OSV decoding: one pass over the text, no
@@ -31,9 +32,34 @@ type osvParser struct {
 	i     int
 	depth int // open arrays and objects
 	max   int // nesting allowed; 0: encoding/json's 10,000
-	// text is b as a string, when the caller has it: strings decoded
-	// without escapes are then parts of it instead of copies.
-	text string
+	// keep, when set, holds the decoded strings in a few blocks (strs)
+	// rather than a string each.
+	keep *strs
+}
+
+// strs keeps the strings decoded from a large document in blocks of
+// strsBlock bytes, each string a part of one: a string each costs an
+// allocation each, and parts of one copy of the whole input would keep
+// all of it alive — keys, punctuation, repeated values — as long as any
+// one string is used (BenchmarkDecodeSBOM reports what a decoded SBOM
+// keeps).
+type strs struct{ b strings.Builder }
+
+const strsBlock = 32 << 10
+
+// add returns s as a string: a part of the current block, or its own copy
+// when s is long or a is nil.
+func (a *strs) add(s []byte) string {
+	if a == nil || len(s) > strsBlock/4 {
+		return string(s)
+	}
+	if a.b.Cap()-a.b.Len() < len(s) {
+		a.b = strings.Builder{} // the full block stays with its strings
+		a.b.Grow(strsBlock)
+	}
+	n := a.b.Len()
+	a.b.Write(s)
+	return a.b.String()[n:]
 }
 
 // enter opens an array or object.
@@ -479,14 +505,8 @@ func (p *osvParser) string(out *string) bool {
 		return false
 	}
 	p.i++
-	start := p.i
 	s, ok := p.str()
-	if ok && p.text != "" && len(s) == p.i-1-start {
-		// No escapes (which always shorten a string): the text's own bytes.
-		*out = p.text[start : p.i-1]
-	} else {
-		*out = string(s)
-	}
+	*out = p.keep.add(s)
 	return ok
 }
 

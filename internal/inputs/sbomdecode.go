@@ -14,7 +14,7 @@ import (
 // encoding/json, whose result and errors are the reference (FuzzDecodeSBOM
 // holds the two to the same values).
 func DecodeSBOM(data []byte, s *model.SBOM) error {
-	p := &osvParser{b: data, text: string(data)}
+	p := &osvParser{b: data, keep: &strs{}}
 	if p.sbom(s) {
 		if p.space(); p.i == len(p.b) {
 			return nil
@@ -148,7 +148,7 @@ func (p *osvParser) component(c *model.Component, prev string) bool {
 				if string(s) == prev {
 					c.SBOM = prev
 				} else {
-					c.SBOM = string(s)
+					c.SBOM = p.keep.add(s)
 				}
 			}
 		default:

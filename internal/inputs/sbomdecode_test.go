@@ -1,7 +1,9 @@
 package inputs
 
 import (
+	"bytes"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -85,4 +87,46 @@ func TestDigestSBOM(t *testing.T) {
 			t.Errorf("%s: DigestSBOM = %s, %d; canonical JSON %s, %d", s.Name, d, n, canon.Digest(b), len(b))
 		}
 	}
+}
+
+// BenchmarkDecodeSBOM decodes the normalized newrelic SBOM (3,951
+// components, as a snapshot stores it) and reports the heap the decoded
+// SBOM keeps alive once the input is dropped (kept-B).
+func BenchmarkDecodeSBOM(b *testing.B) {
+	text := normalizedSBOM(b, filepath.Join(testenv.RequireData(b), "sbom", "spdx", "trivy-newrelic_synthetics-minion-runner.spdx.json"))
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var s model.SBOM
+	if err := DecodeSBOM(bytes.Clone(text), &s); err != nil {
+		b.Fatal(err)
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(s)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var s model.SBOM
+		if err := DecodeSBOM(text, &s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(after.HeapAlloc)-float64(before.HeapAlloc), "kept-B")
+	b.ReportMetric(float64(len(text)), "text-B")
+}
+
+// normalizedSBOM is the SBOM at path as a snapshot stores it.
+func normalizedSBOM(b *testing.B, path string) []byte {
+	in, err := Read(path, Options{Kind: KindSBOM})
+	if err != nil {
+		b.Fatal(err)
+	}
+	text, err := canon.Marshal(in.SBOM)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return text
 }
