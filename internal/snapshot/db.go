@@ -25,12 +25,13 @@ type Imported struct {
 
 // Import verifies the snapshot in dir (its id, every file, and that the
 // advisory index covers advisories.json exactly: runs read advisories
-// through it, docs/inputs.md "Advisory index"), then opens the store and
+// through it, docs/inputs.md "Advisory index") — each file read and hashed
+// once —, then opens the store and
 // stores it in one transaction with a snapshot.imported audit event by
 // actor. An invalid snapshot leaves the store unopened. Importing it again
 // changes nothing (Created false).
 func Import(ctx context.Context, dir string, open func() (*store.Store, error), actor string) (*Imported, error) {
-	snap, err := OpenDir(dir)
+	snap, err := readDir(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -390,11 +390,13 @@ type builder struct {
 	warnings []inputs.Problem
 	digests  Digests
 	index    *Index
-	// advData and advRecs are the encoded advisories when a single input
-	// holds them all.
-	advData []byte
-	advRecs []Record
-	vexFrom []encodedVEX // each VEX input's statements, encoded for its digest
+	// advData, advRecs and advDigest are the encoded advisories and their
+	// digest when a single input holds them all: hashed once, for the
+	// input's digest and its file's.
+	advData   []byte
+	advRecs   []Record
+	advDigest string
+	vexFrom   []encodedVEX // each VEX input's statements, encoded for its digest
 	// cached is the frozen set of the advisory inputs when it was cached;
 	// set is that, or the one being built.
 	cached, set *frozenSet
@@ -440,7 +442,8 @@ func (b *builder) build(read []*inputs.Input) error {
 			// The only advisory input is the whole merged set (inputs.Read
 			// merges and sorts): encode it once, for its digest and its file.
 			b.advData, b.advRecs = encodeAdvisories(in.Advisories)
-			entry.Digest = canon.Digest(b.advData)
+			b.advDigest = canon.Digest(b.advData)
+			entry.Digest = b.advDigest
 		} else if in.Kind == inputs.KindVEX {
 			data := mustCanon(in.VEX)
 			entry.Digest = canon.Digest(data)
@@ -572,15 +575,14 @@ func (b *builder) finish() (*Snapshot, error) {
 	}
 	set := b.set
 	if b.cached == nil {
-		data, recs := b.advData, b.advRecs
+		data, recs, digest := b.advData, b.advRecs, b.advDigest
 		if data == nil {
 			data, recs = encodeAdvisories(in.Advisories)
+			digest = canon.Digest(data)
 		}
 		set.doc = buildIndex(in.Advisories, recs, data)
 		set.data, set.size, set.index, set.Stats = data, int64(len(data)), canonText(set.doc), advisoryStats(in.Advisories)
-	}
-	if set.dataDigest == "" {
-		set.dataDigest, set.indexDigest = canon.Digest(set.data), canon.Digest(set.index)
+		set.dataDigest, set.indexDigest = digest, canon.Digest(set.index)
 	}
 	b.digests.Advisories = b.putDigested(AdvisoriesFile, "application/vnd.stella.advisories+json", set.data, set.size, set.dataDigest)
 	if set.indexPath == "" {

@@ -143,6 +143,9 @@ func (s *Snapshot) file(p string) ([]byte, error) {
 	if s.files != nil {
 		return s.files[p], nil
 	}
+	if p == AdvisoriesFile && s.Index.data != nil {
+		return s.Index.data, nil // read and hashed whole when opened
+	}
 	data, err := fs.ReadFile(s.fsys, p)
 	if err == nil && p == AdvisoriesFile && canon.Digest(data) != s.fileDigest(p) {
 		// Opened for a run, only the records read were checked.
@@ -173,10 +176,32 @@ func OpenDir(dir string) (*Snapshot, error) {
 }
 
 func openDir(dir string, run bool) (*Snapshot, func() error, error) {
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, nil, fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
+	if err := notAFile(dir); err != nil {
+		return nil, nil, err
 	}
 	return open(os.DirFS(dir), dir, run)
+}
+
+// readDir opens the snapshot in dir as OpenDir does, but reads every file
+// into memory as it hashes it, advisories.json too: for a caller that reads
+// every file next (Import: Files), which then reads and hashes nothing
+// again.
+func readDir(dir string) (*Snapshot, error) {
+	if err := notAFile(dir); err != nil {
+		return nil, err
+	}
+	s, err := Open(os.DirFS(dir))
+	if err != nil {
+		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
+	}
+	return s, nil
+}
+
+func notAFile(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return fail.New(fail.Invalid, "snapshot %s is a file, not a snapshot directory (a bundle is read by `stella bundle import`)", dir)
+	}
+	return nil
 }
 
 // Load opens the snapshot in dir for an evaluation: it reads the
