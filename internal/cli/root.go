@@ -148,18 +148,6 @@ func jsonLogArg(args []string) bool {
 	return false
 }
 
-// oneLine joins the non-blank lines of an error message with "; " (cobra's
-// "unknown command … Did you mean this?" has blank lines and tabs).
-func oneLine(s string) string {
-	var parts []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	return strings.Join(parts, "; ")
-}
-
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
