@@ -8,7 +8,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/store"
 )
 
 // Baselines of a build (docs/runs.md "Labels and baselines"): the same
@@ -28,9 +27,6 @@ func addBaselineFlags(f *pflag.FlagSet, b *run.Baselines) {
 func addLabelFlag(f *pflag.FlagSet, labels *[]string) {
 	f.StringArrayVar(labels, "label", nil, "label the recorded run (repeatable), e.g. main or release/1.4, for --baseline-run latest:LABEL")
 }
-
-// checkLabels validates --label values (store.ValidLabels).
-func checkLabels(labels []string) error { return store.ValidLabels(labels) }
 
 // runDiffRuns is `policy diff RUN_A RUN_B`: the delta of RUN_B against RUN_A.
 func runDiffRuns(ctx context.Context, app *App, req *run.DiffRequest) error {

@@ -79,7 +79,7 @@ func runPolicyDiff(ctx context.Context, app *App, opts *policyDiffOptions, args 
 	if spec.Policy, err = app.loadPolicy(ctx, st, req.New, store.PickLatest); err != nil {
 		return err
 	}
-	if spec.Snapshot, err = app.findSnapshot(ctx, st, req.Snapshot); err != nil {
+	if spec.Snapshot, err = app.snapshots("").Find(ctx, st, req.Snapshot); err != nil {
 		return err
 	}
 	out, err := app.evaluate(ctx, spec)

@@ -7,12 +7,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
-	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -145,21 +143,13 @@ func runPolicySimulate(ctx context.Context, app *App, opts *policySimulateOption
 	if act != nil {
 		spec.Actor = act.Principal
 	}
-	if req.Against.Given() > 0 {
-		spec.Against, err = req.Against.Prepare(ctx, st, func(ref string) (*snapshot.Snapshot, error) { return app.findSnapshot(ctx, st, ref) })
-		if err != nil {
-			if spec.Against != nil {
-				report.Compared(app.info(), spec.Against.Compared())
-			}
-			return err
-		}
+	if spec.Against, err = req.Against.Prepare(ctx, st, app.snapshots("")); err != nil {
+		report.Compared(app.info(), spec.Against.Compared())
+		return err
 	}
 	out, err := app.evaluate(ctx, spec)
-	var base *run.Compared
-	if spec.Against != nil && out != nil {
-		base = spec.Against.Compared()
-		report.Compared(app.info(), base)
-	}
+	base := out.Compared()
+	report.Compared(app.info(), base)
 	if err != nil {
 		return err
 	}
@@ -194,26 +184,26 @@ func (o *policySimulateOptions) policies(ctx context.Context, app *App, st *stor
 }
 
 // evalFlags are the flags every evaluation takes (simulate, run, diff),
-// parsed by run.EvalOptions.
+// bound into run.EvalOptions.
 type evalFlags struct {
-	env       []string
-	asOf      string
-	maxAge    string
-	unchecked int
-	flags     *pflag.FlagSet // where --unchecked-budget is defined
+	run.EvalOptions
+	flags *pflag.FlagSet // where --unchecked-budget is defined
 }
 
 func (e *evalFlags) register(f *pflag.FlagSet) {
-	f.StringArrayVar(&e.env, "env", nil, "environment value k=v for env.* (repeatable)")
-	f.StringVar(&e.asOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
-	f.StringVar(&e.maxAge, "max-feed-age", "", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (default 7d, or the policy's settings max_feed_age_days, which blocks; given, it can only tighten that)")
+	f.StringArrayVar(&e.Env, "env", nil, "environment value k=v for env.* (repeatable)")
+	f.StringVar(&e.AsOf, "as-of", "", "evaluation time, RFC 3339, or \"inputs\" for the newest timestamp among the inputs (default: now, UTC, whole seconds)")
+	f.StringVar(&e.MaxFeedAge, "max-feed-age", "", "warn when the newest advisory modified time is older than this at the evaluation time, e.g. 7d or 36h; 0 never warns (default 7d, or the policy's settings max_feed_age_days, which blocks; given, it can only tighten that)")
 	e.flags = f
-	f.IntVar(&e.unchecked, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
+	f.IntVar(&e.UncheckedBudget, "unchecked-budget", -1, "block when more components than this could not be checked against any advisory (docs/output.md \"Coverage\"); -1: only settings unchecked_budget gates")
 }
 
-// options are the flags as run.EvalOptions.
+// options are the options the flags give, with whether --unchecked-budget
+// was given on the command line.
 func (e *evalFlags) options() run.EvalOptions {
-	return run.EvalOptions{Env: e.env, AsOf: e.asOf, MaxFeedAge: e.maxAge, UncheckedBudget: e.unchecked, BudgetFlag: e.flags.Changed("unchecked-budget")}
+	o := e.EvalOptions
+	o.BudgetFlag = e.flags.Changed("unchecked-budget")
+	return o
 }
 
 // spec is the Spec every evaluation starts from (run.EvalOptions.Spec),
@@ -229,7 +219,7 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 		return err
 	}
 	if o.snapshot != "" {
-		spec.Snapshot, err = app.findSnapshot(ctx, st, o.snapshot)
+		spec.Snapshot, err = app.snapshots("").Find(ctx, st, o.snapshot)
 		return err
 	}
 	files, err := o.in.spec(app)
@@ -244,24 +234,6 @@ func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.
 	}
 	spec.Files = &files
 	return nil
-}
-
-// findSnapshot opens a snapshot directory, a snapshot under the snapshots
-// directory, or one imported into the database (st, when open).
-func (a *App) findSnapshot(ctx context.Context, st *store.Store, ref string) (*snapshot.Snapshot, error) {
-	dir, err := snapshot.Resolve(a.snapshotsDir(), ref)
-	if fail.Is(err, fail.NotFound) {
-		// Not a directory or a snapshot under the snapshots directory:
-		// perhaps one imported into the database.
-		if st != nil {
-			return run.StoredSnapshot(ctx, st, ref)
-		}
-		return a.openStoredSnapshot(ctx, ref)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return snapshot.Load(dir)
 }
 
 // evaluate evaluates spec, telling the user what they should know on the

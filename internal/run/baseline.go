@@ -79,8 +79,13 @@ func Prepare(ctx context.Context, st *store.Store, b Baseline) (*Against, error)
 
 // Compared is the delta of the candidate against a, once Evaluate has
 // compared them, and the warnings of loading a (also before, and on
-// error).
-func (a *Against) Compared() *Compared { return a.c }
+// error); nil for no baseline (a nil a).
+func (a *Against) Compared() *Compared {
+	if a == nil {
+		return nil
+	}
+	return a.c
+}
 
 // evaluate gets the baseline's result for the candidate out, joined and
 // to be evaluated at at: a recorded run's stored result, or the

@@ -84,6 +84,15 @@ type Outcome struct {
 	Completed time.Time // wall clock, for the store's timing columns
 }
 
+// Compared is the delta of the outcome against its Spec.Against and the
+// warnings of comparing; nil without a baseline (or a nil o).
+func (o *Outcome) Compared() *Compared {
+	if o == nil {
+		return nil
+	}
+	return o.Spec.Against.Compared()
+}
+
 // SnapshotID is the stored snapshot the outcome was evaluated on; "" for
 // loose files frozen in memory.
 func (o *Outcome) SnapshotID() string {

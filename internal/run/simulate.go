@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -99,15 +98,18 @@ func (r *SimulateRequest) Store(db string) (bool, error) {
 }
 
 // Prepare makes the baseline given ready for the evaluation (Spec.Against;
-// Prepare): st is open when Run is given, find opens Snapshot. The delta is
+// Prepare): st is open when Run is given, Snapshot is found in snaps. The delta is
 // computed by the evaluation, so that the policy's new_findings_only gate
 // sees the baseline too (docs/dsl.md "Gates"). A baseline run not found
-// says how to record it.
-func (b Baselines) Prepare(ctx context.Context, st *store.Store, find func(ref string) (*snapshot.Snapshot, error)) (*Against, error) {
+// says how to record it. With no baseline given it returns nil.
+func (b Baselines) Prepare(ctx context.Context, st *store.Store, snaps Snapshots) (*Against, error) {
+	if b.Given() == 0 {
+		return nil, nil
+	}
 	bl := Baseline{Run: b.Run, SBOM: b.SBOM}
 	if b.Snapshot != "" {
 		var err error
-		if bl.Snapshot, err = find(b.Snapshot); err != nil {
+		if bl.Snapshot, err = snaps.Find(ctx, st, b.Snapshot); err != nil {
 			return nil, err
 		}
 	}

@@ -99,21 +99,22 @@ func TestSimulateRequestStore(t *testing.T) {
 	}
 }
 
-func TestBaselinesPrepareRecordFirst(t *testing.T) {
+func TestBaselinesPrepare(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "stella.db"), "default", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	_, err = Baselines{Run: "latest"}.Prepare(ctx, st, nil)
+	if a, err := (Baselines{}).Prepare(ctx, nil, Snapshots{}); a != nil || err != nil || a.Compared() != nil || (*Outcome)(nil).Compared() != nil {
+		t.Fatalf("Prepare(no baseline) = %v, %v", a, err)
+	}
+	_, err = Baselines{Run: "latest"}.Prepare(ctx, st, Snapshots{})
 	if !fail.Is(err, fail.NotFound) || !strings.HasSuffix(errText(err), "; record the baseline build first, e.g. stella policy simulate POLICY --sbom FILE … --record --label main") {
 		t.Fatalf("Prepare(latest) = %v", err)
 	}
-	find := func(ref string) (*snapshot.Snapshot, error) {
-		return nil, fail.New(fail.NotFound, "snapshot %s not found", ref)
-	}
-	if _, err := (Baselines{Snapshot: "abc"}).Prepare(ctx, st, find); errText(err) != "snapshot abc not found" {
+	none := Snapshots{Dir: t.TempDir(), DB: filepath.Join(t.TempDir(), "none.db")}
+	if _, err := (Baselines{Snapshot: "abc"}).Prepare(ctx, nil, none); errText(err) != "snapshot abc not found" {
 		t.Fatalf("Prepare(snapshot) = %v", err)
 	}
 }
