@@ -33,6 +33,11 @@ type ImportOptions struct {
 	// ImportFile and PrepareRun refuse a bundle for another tenant before
 	// they open (and maybe create) the database.
 	Tenant string
+	// Check, when set, is called by PrepareRun with the verified bundle and
+	// the target it selected, before anything is imported: an error refuses
+	// the run with nothing written (the caller's rules on what the bundle
+	// holds, e.g. its snapshot read with Bundle.Snapshot).
+	Check func(b *Bundle, t *Target) error
 	// DB, when set, is the database file ImportFile's and PrepareRun's open
 	// opens. When it does not exist yet they import into a new database
 	// beside it, which becomes DB only once the import is accepted: a

@@ -77,6 +77,11 @@ func PrepareRun(ctx context.Context, path string, lim Limits, open func() (*stor
 			return nil, err
 		}
 	}
+	if o.Check != nil {
+		if err := o.Check(b, t); err != nil {
+			return nil, err
+		}
+	}
 	if t.Import, err = importInto(ctx, b, open, o); err != nil {
 		return nil, err
 	}

@@ -16,10 +16,7 @@ const snapshotMedia = "application/vnd.stella.snapshot+json"
 // and every file matches the manifest, and returns it with the media type
 // of each file (by path inside the snapshot).
 func (b *Bundle) openSnapshot(s Snapshot) (map[string]string, error) {
-	fsys := snapshot.MemFS{}
-	for _, p := range b.under(s.Dir) {
-		fsys[strings.TrimPrefix(p, s.Dir)] = b.bytes(p)
-	}
+	fsys := b.snapshotFS(s)
 	sn, err := snapshot.Open(fsys)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "snapshot %s: %v", s.ID, err)
@@ -53,4 +50,33 @@ func snapshotMediaTypes(manifest []byte) map[string]string {
 		}
 	}
 	return media
+}
+
+// snapshotFS holds the files of a snapshot the bundle carries, by their
+// paths inside the snapshot.
+func (b *Bundle) snapshotFS(s Snapshot) snapshot.MemFS {
+	fsys := snapshot.MemFS{}
+	for _, p := range b.under(s.Dir) {
+		fsys[strings.TrimPrefix(p, s.Dir)] = b.bytes(p)
+	}
+	return fsys
+}
+
+// Snapshot loads the snapshot id of the verified bundle for an evaluation
+// (snapshot.LoadFS over its entries), before or without importing it.
+func (b *Bundle) Snapshot(id string) (*snapshot.Snapshot, error) {
+	if !b.verified {
+		return nil, fail.New(fail.Integrity, "bundle %s: not verified, so its snapshot %s is not read", b.Name, id)
+	}
+	for _, s := range b.Manifest.Snapshots {
+		if s.ID != id {
+			continue
+		}
+		sn, err := snapshot.LoadFS(b.snapshotFS(s))
+		if err != nil {
+			return nil, fail.New(fail.Integrity, "snapshot %s: %v", s.ID, err)
+		}
+		return sn, nil
+	}
+	return nil, fail.New(fail.NotFound, "snapshot %s is not in bundle %s", id, b.Name)
 }
