@@ -89,23 +89,3 @@ func runBundleExport(ctx context.Context, app *App, opts *bundleExportOptions, _
 	}
 	return app.render(out, func(w io.Writer) error { return report.BundleExport(w, out) })
 }
-
-// timeFlag is a flag holding an RFC 3339 time, and where it goes.
-type timeFlag struct {
-	flag, val string
-	dst       *time.Time
-}
-
-// parseTimes reads the time flags that are set (bundle.FlagTime).
-func parseTimes(fs ...timeFlag) error {
-	for _, t := range fs {
-		if t.val == "" {
-			continue
-		}
-		var err error
-		if *t.dst, err = bundle.FlagTime(t.flag, t.val); err != nil {
-			return err
-		}
-	}
-	return nil
-}
