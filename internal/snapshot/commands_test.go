@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -43,6 +44,23 @@ func TestCreateInShow(t *testing.T) {
 	s.Index.doc.Packages = s.Index.doc.Packages[1:] // the index no longer covers every advisory
 	if _, err := s.Show("here"); err == nil || !strings.HasPrefix(err.Error(), "snapshot here: ") {
 		t.Errorf("show with a short index: %v", err)
+	}
+	// A directory whose manifest names this snapshot but whose files do not
+	// match it is not "already there": creating into it fails and leaves it.
+	adv := filepath.Join(first.Path, AdvisoriesFile)
+	b, err := os.ReadFile(adv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 1
+	if err := os.WriteFile(adv, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := CreateIn(testSpec(testInputs), first.Path, ""); err == nil || fail.KindOf(err) != fail.Integrity {
+		t.Errorf("create over a damaged copy: %+v, %v; want an integrity error", got, err)
+	}
+	if after, _ := os.ReadFile(adv); !bytes.Equal(after, b) {
+		t.Error("create over a damaged copy changed it")
 	}
 }
 

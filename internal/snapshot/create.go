@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/stella-policy/stella/internal/canon"
@@ -21,7 +22,9 @@ type Created struct {
 
 // CreateIn freezes spec's inputs and writes the snapshot to dir, or, when
 // dir is "", to root/<id hex>. Writing a snapshot where it already is
-// changes nothing (Created false).
+// changes nothing (Created false); a directory whose manifest names the
+// snapshot but whose files do not verify is an integrity error, left as
+// it is.
 func CreateIn(spec Spec, dir, root string) (*Created, error) {
 	s, err := FromFiles(spec)
 	if err != nil {
@@ -31,7 +34,10 @@ func CreateIn(spec Spec, dir, root string) (*Created, error) {
 		dir = filepath.Join(root, canon.Short(s.ID(), 64))
 	}
 	existed := false
-	if o, err := OpenDir(dir); err == nil && o.ID() == s.ID() {
+	if m, err := readManifest(os.DirFS(dir)); err == nil && m.ID == s.ID() {
+		if _, err := OpenDir(dir); err != nil {
+			return nil, err
+		}
 		existed = true
 	}
 	if err := s.Write(dir); err != nil {
