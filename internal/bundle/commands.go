@@ -14,6 +14,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/snapshot"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // What the bundle commands report (docs/bundle.md): the summary of an
@@ -70,14 +71,10 @@ func SnapshotRef(ref string) (string, error) {
 	return s.ID(), nil
 }
 
-// ParseValidity reads --valid-for: "30d" or a Go duration such as "72h".
+// ParseValidity reads --valid-for: a positive age as text.ParseAge reads
+// it, "30d" (at most 100 years) or a Go duration such as "72h".
 func ParseValidity(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		var d int
-		if _, err := fmt.Sscanf(n, "%d", &d); err == nil && d > 0 && fmt.Sprint(d) == n {
-			return time.Duration(d) * 24 * time.Hour, nil
-		}
-	} else if d, err := time.ParseDuration(s); err == nil && d > 0 {
+	if d, err := text.ParseAge(s); err == nil && d > 0 {
 		return d, nil
 	}
 	return 0, fail.New(fail.Invalid, "--valid-for %q: want a positive number of days like 30d, or a duration like 72h", s)

@@ -17,7 +17,9 @@ func TestParseValidity(t *testing.T) {
 		want time.Duration
 	}{
 		{"30d", 30 * 24 * time.Hour}, {"1d", 24 * time.Hour}, {"72h", 72 * time.Hour}, {"90m", 90 * time.Minute},
-		{"0d", 0}, {"-1d", 0}, {"d", 0}, {"01d", 0}, {"1.5d", 0}, {"-1h", 0}, {"soon", 0}, {"", 0},
+		{"01d", 24 * time.Hour}, {"+5d", 5 * 24 * time.Hour}, {"36500d", 36500 * 24 * time.Hour}, // as text.ParseAge reads ages
+		{"0d", 0}, {"-1d", 0}, {"d", 0}, {"1.5d", 0}, {"-1h", 0}, {"0s", 0}, {"soon", 0}, {"", 0},
+		{"36501d", 0}, {"300000d", 0}, // beyond 100 years (300000d overflowed to 237 years before)
 	} {
 		got, err := ParseValidity(c.in)
 		if c.want == 0 {
