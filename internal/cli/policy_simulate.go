@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/stella-policy/stella/internal/feeds"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -215,24 +214,25 @@ func (e *evalFlags) spec(getenv func(string) string) (run.Spec, error) {
 // inputs sets the inputs of spec: the loose input files, frozen in memory
 // by Evaluate, or the snapshot (run.SimulateInputs).
 func (o *policySimulateOptions) inputs(ctx context.Context, app *App, st *store.Store, spec *run.Spec) (err error) {
-	if o.in.feeds, err = run.SimulateInputs(o.in.Request, o.in.feeds, o.snapshot); err != nil {
+	in := o.in.inputs(app)
+	if in.Feeds, err = run.SimulateInputs(in.Request, in.Feeds, o.snapshot); err != nil {
 		return err
 	}
 	if o.snapshot != "" {
 		spec.Snapshot, err = app.snapshots("").Find(ctx, st, o.snapshot)
 		return err
 	}
-	files, err := o.in.spec(app)
+	r, err := in.Spec()
 	if err != nil {
 		return err
 	}
-	if err := run.NoAdvisories(files, app.feedCacheDir(o.in.cacheDir)); err != nil {
+	if err := run.NoAdvisories(r.Spec, r.Cache); err != nil {
 		return err
 	}
-	if o.in.usedFeeds != nil {
-		app.infof("stella: no --advisories: using the cached feeds in %s: %s", app.feedCacheDir(o.in.cacheDir), feeds.Ages(o.in.usedFeeds, time.Now()))
+	if n := r.Notice(time.Now()); n != "" {
+		app.infof("%s", n)
 	}
-	spec.Files = &files
+	spec.Files = &r.Spec
 	return nil
 }
 
