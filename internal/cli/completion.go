@@ -167,7 +167,7 @@ func (a *App) completeFrom(list func(context.Context, *store.Tx, string) ([]stri
 		db := a.Global.DB
 		if db == "" {
 			if db = a.Getenv("STELLA_DB"); db == "" {
-				db = defaultDB(a.Getenv)
+				db = store.DefaultPath(a.Getenv)
 			}
 		}
 		if !fileExists(db) {

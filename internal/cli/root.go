@@ -25,6 +25,7 @@ import (
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
+	"github.com/stella-policy/stella/internal/store"
 )
 
 // App is what every command receives: its streams, the resolved global
@@ -278,7 +279,7 @@ func (a *App) configure(cmd *cobra.Command) error {
 		a.Global.Sealed = a.Global.Sealed || on
 	}
 	if a.Global.DB == "" {
-		a.Global.DB = defaultDB(a.Getenv)
+		a.Global.DB = store.DefaultPath(a.Getenv)
 	}
 	if f := a.Global.Format; f != "" && !slices.Contains(fixedValues["format"], f) {
 		return fail.New(fail.Invalid, "unknown --format %q (want table, json, yaml or ndjson; per command also sarif, junit, openvex, html, markdown, dot or mermaid)", a.Global.Format)
@@ -298,18 +299,6 @@ func configCandidates(getenv func(string) string) []string {
 		c = append(c, filepath.Join(dir, "stella", "config.yaml"))
 	}
 	return c
-}
-
-func defaultDB(getenv func(string) string) string {
-	dir := getenv("XDG_DATA_HOME")
-	if dir == "" {
-		if home := getenv("HOME"); home != "" {
-			dir = filepath.Join(home, ".local", "share")
-		} else {
-			dir = "."
-		}
-	}
-	return filepath.Join(dir, "stella", "stella.db")
 }
 
 // writeFileAtomic writes data to a temporary file beside path and renames it
