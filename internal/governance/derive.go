@@ -196,34 +196,6 @@ func cmpID(a, b string) int {
 	return 0
 }
 
-// A lifecycle row is checked against the audit event that set it
-// (updated_by) and the events since: the event must be about the version
-// and be a transition that ends in the row's state, the statement it
-// records must be the one stored and signed, and no later transition of
-// the version may exist. `UPDATE policy_lifecycle SET state='active'`
-// therefore fails every read (exit 6 naming the version).
-
-// endsIn lists, per audit event type about a version, the states that
-// event can leave the version in.
-var endsIn = map[string][]string{
-	ActionDrafted:          {store.StateDraft},
-	ActionReviewRequested:  {store.StateSubmitted},
-	ActionChangesRequested: {store.StateDraft},
-	ActionApproved:         {store.StateSubmitted, store.StateApproved},
-	ActionActivated:        {store.StateActive},
-	ActionArchived:         {store.StateArchived},
-	ActionRollback:         {store.StateActive},
-	ActionImported:         {store.StateDraft, store.StateSubmitted, store.StateApproved},
-}
-
-// LeavesIn returns the lifecycle states an audit event of type typ can
-// leave the version it is about in (nil: it is not a transition; the table
-// is CheckLifecycle's); a policy.rollback also leaves the version it rolled
-// back from archived (its payload's from). `audit verify --dsn` checks
-// PostgreSQL's lifecycle rows with it (docs/sync.md "What audit verify
-// checks").
-func LeavesIn(typ string) []string { return endsIn[typ] }
-
 // Lifecycles returns the lifecycle of every version of policyID (all
 // policies when ""), each checked against the audit chain (CheckLifecycle).
 func Lifecycles(ctx context.Context, tx *store.Tx, policyID string) ([]store.Lifecycle, error) {
@@ -269,14 +241,7 @@ func CheckLifecycle(ctx context.Context, tx *store.Tx, l store.Lifecycle) error 
 	if err := json.Unmarshal(e.Payload, &refs); err != nil {
 		return bad("names audit event %d, whose payload does not decode", e.Seq)
 	}
-	ok := false
-	switch {
-	case e.Subject == subj:
-		ok = slices.Contains(endsIn[e.Type], l.State)
-	case e.Type == ActionRollback && refs.From == subj:
-		ok = l.State == store.StateArchived
-	}
-	if !ok {
+	if set := (LifecycleEvent{Seq: e.Seq, Type: e.Type, Subject: e.Subject, From: refs.From}); !set.Leaves(subj, l.State) {
 		return bad("is not what audit event %d (%s %s) leaves it in", e.Seq, e.Type, e.Subject)
 	}
 	if refs.Statement != "" {
@@ -295,22 +260,15 @@ func CheckLifecycle(ctx context.Context, tx *store.Tx, l store.Lifecycle) error 
 	if err != nil {
 		return err
 	}
-	settled := l.State == store.StateActive || l.State == store.StateArchived
-	for _, x := range later {
-		if _, changes := endsIn[x.Type]; changes && !(x.Type == ActionImported && settled) {
-			return bad("is older than audit event %d (%s)", x.Seq, x.Type)
-		}
-	}
 	rbs, err := tx.Events(ctx, store.EventFilter{Type: ActionRollback, SinceSeq: l.UpdatedBy})
 	if err != nil {
 		return err
 	}
-	for _, x := range rbs {
-		var p struct {
-			From string `json:"from"`
-		}
-		if json.Unmarshal(x.Payload, &p) == nil && p.From == subj {
-			return bad("is older than audit event %d (%s from it)", x.Seq, x.Type)
+	for _, x := range append(later, rbs...) {
+		if le, ok := LifecycleEventOf(x); ok {
+			if why := le.Outdates(subj, l.State); why != "" {
+				return bad("%s", why)
+			}
 		}
 	}
 	return nil

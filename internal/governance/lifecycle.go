@@ -25,6 +25,26 @@ import (
 // Versions are immutable; a change is a new draft version. At most one
 // version of a policy is active: activating another archives it.
 
+// A lifecycle row is checked against the audit event that set it
+// (updated_by) and the events since: the event must be about the version
+// and be a transition that ends in the row's state, the statement it
+// records must be the one stored and signed, and no later transition of
+// the version may exist. `UPDATE policy_lifecycle SET state='active'`
+// therefore fails every read (exit 6 naming the version).
+
+// endsIn lists, per audit event type about a version, the states that
+// event can leave the version in.
+var endsIn = map[string][]string{
+	ActionDrafted:          {store.StateDraft},
+	ActionReviewRequested:  {store.StateSubmitted},
+	ActionChangesRequested: {store.StateDraft},
+	ActionApproved:         {store.StateSubmitted, store.StateApproved},
+	ActionActivated:        {store.StateActive},
+	ActionArchived:         {store.StateArchived},
+	ActionRollback:         {store.StateActive},
+	ActionImported:         {store.StateDraft, store.StateSubmitted, store.StateApproved},
+}
+
 // LifecycleEvent is what the lifecycle rule reads of an audit event
 // (docs/governance.md "Threat model"): CheckLifecycle reads it from the
 // local chain, `audit verify --dsn` from each site's chain in PostgreSQL
