@@ -352,14 +352,14 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 		if v.lc.State != store.StateSubmitted && v.lc.State != store.StateApproved {
 			return refuse(GuardState, "%s is %s; only a submitted version can be approved", v, v.lc.State)
 		}
-		ss, err := statements(ctx, tx, v.String())
+		cs, err := verifiedStatements(ctx, tx, v.String())
 		if err != nil {
 			return err
 		}
-		if err := r.checkNotAuthor(ctx, a, v, ss); err != nil {
+		if err := r.checkNotAuthor(a, v, cs); err != nil {
 			return err
 		}
-		before, err := VerifyApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), ss)
+		before, err := countApprovals(ctx, r.Trust, r.Settings.Quorum, v.ref(), cs)
 		if err != nil {
 			return err
 		}
@@ -421,15 +421,12 @@ func (r *Registry) Approve(ctx context.Context, a *Actor, ref string, req Approv
 
 // checkNotAuthor refuses an approval by whoever drafted or submitted the
 // version (by key, and by principal under the trust config).
-func (r *Registry) checkNotAuthor(ctx context.Context, a *Actor, v *version, ss []Signed) error {
+func (r *Registry) checkNotAuthor(a *Actor, v *version, cs []checked) error {
 	if v.pv.Author == a.Entry.Principal {
 		return refuse(GuardSoD, "%s authored %s and cannot approve it", a.Entry.Principal, v)
 	}
-	for _, s := range ss {
-		sv, err := s.Verify(ctx)
-		if err != nil {
-			return err
-		}
+	for _, c := range cs {
+		sv := c.v
 		if sv.Predicate.Action != ActionDrafted && sv.Predicate.Action != ActionSubmitted {
 			continue
 		}

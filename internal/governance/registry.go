@@ -242,22 +242,9 @@ func lint(ctx context.Context, tx *store.Tx, v *version) (*dsl.Result, error) {
 	return res, nil
 }
 
-// statements returns the signed statements about a version, in the order
-// the audit chain recorded them, each marked as this site's own or
-// imported.
-func statements(ctx context.Context, tx *store.Tx, subject string) ([]Signed, error) {
-	cs, err := verifiedStatements(ctx, tx, subject)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Signed, len(cs))
-	for i, c := range cs {
-		out[i] = c.s
-	}
-	return out, nil
-}
-
-// verifiedStatements is statements with what each verified statement says.
+// verifiedStatements returns the signed statements about a version, in
+// the order the audit chain recorded them, each marked as this site's own
+// or imported, with what each says (verified once).
 func verifiedStatements(ctx context.Context, tx *store.Tx, subject string) ([]checked, error) {
 	rows, err := tx.Statements(ctx, store.StatementFilter{Subject: subject})
 	if err != nil {
