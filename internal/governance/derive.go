@@ -82,7 +82,7 @@ func (r *Registry) deriveException(ctx context.Context, tx *store.Tx, id string)
 			}
 			x := *p.Exception
 			x.ID, x.Status, x.Approvers = id, ExceptionRequested, nil
-			if termsDigest, err = terms(x); err != nil {
+			if termsDigest, err = TermsDigest(x); err != nil {
 				return nil, err
 			}
 			if v.SubjectDigest != termsDigest {

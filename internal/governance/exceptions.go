@@ -114,9 +114,11 @@ func errWhenOrAge(flag, s string) error {
 	return fail.New(fail.Invalid, "%s %q: want an RFC 3339 time (2026-03-01T00:00:00Z), a date (2026-03-01) or an age (30d, 12h)", flag, s)
 }
 
-// terms is what approval and revocation sign: the exception without its
-// status and approvers.
-func terms(e model.Exception) (string, error) {
+// TermsDigest is what approval and revocation sign: the digest of the
+// exception without its status and approvers. `audit verify --dsn` checks
+// PostgreSQL's exception rows with it (docs/sync.md "What audit verify
+// checks").
+func TermsDigest(e model.Exception) (string, error) {
 	e.Status, e.Approvers = "", nil
 	_, d, err := canon.DigestOf(e)
 	return d, err
@@ -149,7 +151,7 @@ func (r *Registry) RequestException(ctx context.Context, a *Actor, req Exception
 			return err
 		}
 		x.ID = id
-		d, err := terms(x)
+		d, err := TermsDigest(x)
 		if err != nil {
 			return err
 		}
@@ -273,7 +275,7 @@ func (r *Registry) ApproveException(ctx context.Context, a *Actor, id, note stri
 		if now := timeText(r.Store.Now()); x.Expires <= now {
 			return refuse(GuardExpiry, "%s expired at %s; request a new exception", id, x.Expires)
 		}
-		d, err := terms(x)
+		d, err := TermsDigest(x)
 		if err != nil {
 			return err
 		}
@@ -335,7 +337,7 @@ func (r *Registry) RevokeException(ctx context.Context, a *Actor, id, reason str
 		if x.Status == ExceptionRevoked {
 			return refuse(GuardState, "%s is already revoked", id)
 		}
-		d, err := terms(x)
+		d, err := TermsDigest(x)
 		if err != nil {
 			return err
 		}

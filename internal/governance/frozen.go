@@ -134,7 +134,7 @@ func revokedHere(ctx context.Context, tx *store.Tx, x *model.Exception) error {
 	}
 	frozen := *x
 	frozen.Status, frozen.Approvers, frozen.Policy, frozen.Statements = ExceptionRequested, nil, "", nil
-	digest, err := terms(frozen)
+	digest, err := TermsDigest(frozen)
 	if err != nil {
 		return err
 	}
@@ -179,13 +179,13 @@ func verifyFrozen(ctx context.Context, trust *Trust, x *model.Exception) error {
 	}
 	asked := *req.Predicate.Exception
 	asked.ID, asked.Status, asked.Approvers = x.ID, ExceptionRequested, nil
-	signed, err := terms(asked)
+	signed, err := TermsDigest(asked)
 	if err != nil {
 		return err
 	}
 	frozen := *x
 	frozen.Status, frozen.Approvers, frozen.Policy, frozen.Statements = ExceptionRequested, nil, "", nil
-	got, err := terms(frozen)
+	got, err := TermsDigest(frozen)
 	if err != nil {
 		return err
 	}

@@ -1,23 +1,27 @@
 package sync
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
+	"github.com/stella-policy/stella/internal/model"
 )
 
 // verifyExceptions checks every exception row of the tenant in PostgreSQL
 // (docs/sync.md "What audit verify checks"): its status and expires
-// columns are what its data says, its terms (all but id, status and
-// approvers) are those a verified exception.requested statement of its
-// site holds, a request scoped to one policy keeps that scope, and an
-// approved or revoked row has the verified statement of that status.
+// columns are what its data says, its terms (all but status and
+// approvers: governance.TermsDigest) are those a verified
+// exception.requested statement of its site holds, a request scoped to one
+// policy keeps that scope, and an approved or revoked row has the verified
+// statement of that status.
 // PostgreSQL checks the terms and statements on every write
 // (migrations/0006_exception_terms.sql), but not the columns, and its
 // owner can disable the trigger. Whether the approving key was trusted is
@@ -59,44 +63,65 @@ func verifyExceptions(ctx context.Context, conn *pgx.Conn, srv *server, tenant s
 		if t, err := time.Parse(time.RFC3339, expires); err != nil || !t.Equal(r.expires) {
 			return bad("its expires column is %s, but its data says %s", r.expires.UTC().Format(time.RFC3339), expires)
 		}
-		stmts := sc.exceptions[siteSubject{r.site, r.id}]
-		if len(stmts["exception.requested"]) == 0 {
-			return bad("comes without its signed exception.requested statement")
-		}
-		same := false
-		for _, raw := range stmts["exception.requested"] {
-			var p struct {
-				Exception map[string]any `json:"exception"`
-				ForPolicy string         `json:"forPolicy"`
-			}
-			if json.Unmarshal(raw, &p) == nil && sameTerms(data, p.Exception) && (p.ForPolicy == "" || p.ForPolicy == r.policy) {
-				same = true
-			}
-		}
-		if !same {
-			return bad("has terms its signed request statement does not hold")
-		}
-		if (r.status == "approved" || r.status == "revoked") && len(stmts["exception."+r.status]) == 0 {
-			return bad("comes without the signed exception.%s statement of its status", r.status)
+		if why := exceptionProblem(r.id, r.status, r.policy, []byte(r.data), sc.exceptions[siteSubject{r.site, r.id}]); why != "" {
+			return bad("%s", why)
 		}
 	}
 	return nil
 }
 
-// sameTerms compares two exceptions' terms: everything but id, status and
-// approvers.
-func sameTerms(a, b map[string]any) bool {
-	if b == nil {
-		return false
-	}
-	terms := func(m map[string]any) map[string]any {
-		t := make(map[string]any, len(m))
-		for k, v := range m {
-			if k != "id" && k != "status" && k != "approvers" {
-				t[k] = v
-			}
+// exceptionProblem checks the data of exception row id (status, scoped to
+// policy) against the verified exception.* statements of its site about it
+// and says what is wrong ("" nothing): the data must be an exception (its
+// canonical JSON: no key it does not know, none twice), its terms those of
+// a request statement, scoped as the request is, and an approved or
+// revoked row needs the statement of its status.
+func exceptionProblem(id, status, policy string, data []byte, stmts []governance.Predicate) string {
+	var requests []governance.Predicate
+	for _, p := range stmts {
+		if p.Action == governance.ActionExcRequested {
+			requests = append(requests, p)
 		}
-		return t
 	}
-	return reflect.DeepEqual(terms(a), terms(b))
+	if len(requests) == 0 {
+		return "comes without its signed " + governance.ActionExcRequested + " statement"
+	}
+	const notHeld = "has terms its signed request statement does not hold"
+	var x model.Exception
+	if err := json.Unmarshal(data, &x); err != nil {
+		return notHeld
+	}
+	got, err := canon.Marshal(x)
+	want, terr := canon.Transform(data)
+	if err != nil || terr != nil || !bytes.Equal(got, want) {
+		return notHeld // a key an exception does not have: not terms any statement signs
+	}
+	terms, err := governance.TermsDigest(x)
+	if err != nil {
+		return notHeld
+	}
+	held := false
+	for _, p := range requests {
+		if p.Exception == nil || p.ForPolicy != "" && p.ForPolicy != policy {
+			continue
+		}
+		req := *p.Exception
+		req.ID = id
+		if d, err := governance.TermsDigest(req); err == nil && d == terms {
+			held = true
+		}
+	}
+	if !held {
+		return notHeld
+	}
+	if status != model.ExceptionApproved && status != model.ExceptionRevoked {
+		return ""
+	}
+	action := "exception." + status
+	for _, p := range stmts {
+		if p.Action == action {
+			return ""
+		}
+	}
+	return "comes without the signed " + action + " statement of its status"
 }

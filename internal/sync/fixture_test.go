@@ -17,6 +17,7 @@ import (
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/engine"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/pgtest"
 	"github.com/stella-policy/stella/internal/run"
@@ -235,8 +236,9 @@ func putStatement(ctx context.Context, t *testing.T, tx *store.Tx, action, princ
 }
 
 // statement is a governance statement signed by a fresh key, whose
-// predicate holds action, the actor and, for a request, the exception's
-// terms: what PostgreSQL compares the row with.
+// predicate holds action, the actor and, about exception x, its terms for
+// a request, their digest for an approval or a revocation: what
+// PostgreSQL and audit verify compare the row with.
 func statement(t *testing.T, seq int64, action, principal, subject string, x *model.Exception) *store.Statement {
 	t.Helper()
 	k, err := attest.Generate("")
@@ -244,8 +246,15 @@ func statement(t *testing.T, seq int64, action, principal, subject string, x *mo
 		t.Fatal(err)
 	}
 	pred := map[string]any{"action": action, "actor": map[string]string{"keyId": k.ID, "principal": principal}}
-	if x != nil {
+	switch {
+	case x != nil && action == governance.ActionExcRequested:
 		pred["exception"] = x
+	case x != nil:
+		d, err := governance.TermsDigest(*x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pred["termsDigest"] = d
 	}
 	payload, err := attest.NewStatement("https://stella.dev/attestations/governance@1", []attest.Subject{attest.SubjectOf(subject, canon.Digest([]byte(subject)))}, pred)
 	if err != nil {

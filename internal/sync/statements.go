@@ -13,6 +13,7 @@ import (
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/store"
 )
 
@@ -34,8 +35,8 @@ type statementCheck struct {
 	recorded map[siteSeq]recordedStatement
 	order    []siteSeq // the events that recorded a statement, in chain order
 	// exceptions holds the predicates of the verified exception.*
-	// statements, by site and exception id, then action.
-	exceptions map[siteSubject]map[string][]json.RawMessage
+	// statements, by site and exception id.
+	exceptions map[siteSubject][]governance.Predicate
 	// irDigests holds, by site and policy version (P-n@v), the IR digest
 	// its verified statements sign, and the first such statement.
 	irDigests map[siteSubject]signedIR
@@ -105,29 +106,9 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 		if key.ID != keyID {
 			return bad("its public key is %s, not %s", key.ID, keyID)
 		}
-		e, err := attest.ParseEnvelope("envelope", env)
-		if err != nil {
+		var p governance.Predicate
+		if err := openStatement(ctx, "envelope", env, key, "", "", &p); err != nil {
 			return bad("%v", err)
-		}
-		payload, _, err := attest.Verify(ctx, e, []*attest.Key{key})
-		if err != nil {
-			return bad("%v", err)
-		}
-		st, err := attest.ParseStatement(payload, "")
-		if err != nil {
-			return bad("%v", err)
-		}
-		var p struct {
-			Action string `json:"action"`
-			Actor  struct {
-				Principal string `json:"principal"`
-			} `json:"actor"`
-			Policy *struct {
-				IRDigest string `json:"irDigest"`
-			} `json:"policy"`
-		}
-		if err := json.Unmarshal(st.Predicate, &p); err != nil {
-			return bad("predicate: %v", err)
 		}
 		switch {
 		case p.Action != action:
@@ -147,13 +128,10 @@ func verifyStatements(ctx context.Context, conn *pgx.Conn, srv *server, rep *Aud
 		}
 		if strings.HasPrefix(action, "exception.") {
 			if sc.exceptions == nil {
-				sc.exceptions = map[siteSubject]map[string][]json.RawMessage{}
+				sc.exceptions = map[siteSubject][]governance.Predicate{}
 			}
 			x := siteSubject{site, subject}
-			if sc.exceptions[x] == nil {
-				sc.exceptions[x] = map[string][]json.RawMessage{}
-			}
-			sc.exceptions[x][action] = append(sc.exceptions[x][action], st.Predicate)
+			sc.exceptions[x] = append(sc.exceptions[x], p)
 		}
 		k := siteSeq{site, seq}
 		if seq <= rep.held(site) { // beyond the chain: its event is not synced yet
