@@ -21,7 +21,7 @@ import (
 // approvers: governance.TermsDigest) are those a verified
 // exception.requested statement of its site holds, a request scoped to one
 // policy keeps that scope, and an approved or revoked row has the verified
-// statement of that status.
+// statement of that status over exactly those terms.
 // PostgreSQL checks the terms and statements on every write
 // (migrations/0006_exception_terms.sql), but not the columns, and its
 // owner can disable the trigger. Whether the approving key was trusted is
@@ -75,7 +75,7 @@ func verifyExceptions(ctx context.Context, conn *pgx.Conn, srv *server, tenant s
 // and says what is wrong ("" nothing): the data must be an exception (its
 // canonical JSON: no key it does not know, none twice), its terms those of
 // a request statement, scoped as the request is, and an approved or
-// revoked row needs the statement of its status.
+// revoked row needs the statement of its status over those same terms.
 func exceptionProblem(id, status, policy string, data []byte, stmts []governance.Predicate) string {
 	var requests []governance.Predicate
 	for _, p := range stmts {
@@ -117,11 +117,18 @@ func exceptionProblem(id, status, policy string, data []byte, stmts []governance
 	if status != model.ExceptionApproved && status != model.ExceptionRevoked {
 		return ""
 	}
-	action := "exception." + status
+	action, other := "exception."+status, ""
 	for _, p := range stmts {
-		if p.Action == action {
+		switch {
+		case p.Action != action:
+		case p.TermsDigest == terms:
 			return ""
+		default:
+			other = p.TermsDigest
 		}
+	}
+	if other != "" {
+		return fmt.Sprintf("its signed %s statement is over terms %s, not its own (%s)", action, other, terms)
 	}
 	return "comes without the signed " + action + " statement of its status"
 }

@@ -59,6 +59,8 @@ func TestExceptionProblem(t *testing.T) {
 		{"approved", "approved", "", data(asked, "approved"), []governance.Predicate{request(asked, ""), over(approved, asked)}, ""},
 		{"approved without approval", "approved", "", data(asked, "approved"), []governance.Predicate{request(asked, "")},
 			"comes without the signed exception.approved statement of its status"},
+		{"approved over other terms", "approved", "", data(wide, "approved"), []governance.Predicate{request(asked, ""), request(wide, ""), over(approved, asked)},
+			"its signed exception.approved statement is over terms " + digest(asked) + ", not its own (" + digest(wide) + ")"},
 		{"revoked", "revoked", "", data(asked, "revoked"), []governance.Predicate{request(asked, ""), over(approved, asked), over(revoked, asked)}, ""},
 		{"revoked without revocation", "revoked", "", data(asked, "revoked"), []governance.Predicate{request(asked, ""), over(approved, asked)},
 			"comes without the signed exception.revoked statement of its status"},
