@@ -49,18 +49,18 @@ func (ex *Exported) Summary(file, compression, signer string) *ExportSummary {
 		TimeAnchor: m.TimeAnchor, Entries: len(m.Entries), MerkleRoot: m.MerkleRoot, Policies: refs(m), Snapshots: snapshotIDs(m), Runs: runIDs(m), Signer: signer}
 }
 
-// CompressionFor is the compression a bundle file named name gets when
+// compressionFor is the compression a bundle file named name gets when
 // none is asked for: gzip for a .gz or .tgz name, else zstd.
-func CompressionFor(name string) string {
+func compressionFor(name string) string {
 	if strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".tgz") {
 		return Gzip
 	}
 	return Zstd
 }
 
-// SnapshotRef is how export names a stored snapshot: a snapshot directory
+// snapshotIDOf is how export names a stored snapshot: a snapshot directory
 // names it by its id; anything else is an id or a unique prefix.
-func SnapshotRef(ref string) (string, error) {
+func snapshotIDOf(ref string) (string, error) {
 	if fi, err := os.Stat(ref); err != nil || !fi.IsDir() {
 		return ref, nil
 	}
@@ -71,18 +71,18 @@ func SnapshotRef(ref string) (string, error) {
 	return s.ID(), nil
 }
 
-// ParseValidity reads --valid-for: a positive age as text.ParseAge reads
+// parseValidity reads --valid-for: a positive age as text.ParseAge reads
 // it, "30d" (at most 100 years) or a Go duration such as "72h".
-func ParseValidity(s string) (time.Duration, error) {
+func parseValidity(s string) (time.Duration, error) {
 	if d, err := text.ParseAge(s); err == nil && d > 0 {
 		return d, nil
 	}
 	return 0, fail.New(fail.Invalid, "--valid-for %q: want a positive number of days like 30d, or a duration like 72h", s)
 }
 
-// ParseSize reads a byte count (--max-size): a number with an optional
+// parseSize reads a byte count (--max-size): a number with an optional
 // KiB, MiB or GiB suffix (K, M, G are the same).
-func ParseSize(s string) (int64, error) {
+func parseSize(s string) (int64, error) {
 	num, mult := s, int64(1)
 	for _, u := range []struct {
 		suffix string

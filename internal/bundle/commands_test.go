@@ -21,15 +21,15 @@ func TestParseValidity(t *testing.T) {
 		{"0d", 0}, {"-1d", 0}, {"d", 0}, {"1.5d", 0}, {"-1h", 0}, {"0s", 0}, {"soon", 0}, {"", 0},
 		{"36501d", 0}, {"300000d", 0}, // beyond 100 years (300000d overflowed to 237 years before)
 	} {
-		got, err := ParseValidity(c.in)
+		got, err := parseValidity(c.in)
 		if c.want == 0 {
 			if !fail.Is(err, fail.Invalid) {
-				t.Errorf("ParseValidity(%q) = %v, %v; want an error", c.in, got, err)
+				t.Errorf("parseValidity(%q) = %v, %v; want an error", c.in, got, err)
 			}
 			continue
 		}
 		if err != nil || got != c.want {
-			t.Errorf("ParseValidity(%q) = %v, %v; want %v", c.in, got, err, c.want)
+			t.Errorf("parseValidity(%q) = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
 }
@@ -42,23 +42,23 @@ func TestParseSize(t *testing.T) {
 		{"512", 512}, {"4K", 4 << 10}, {"4KiB", 4 << 10}, {"512MiB", 512 << 20}, {"2G", 2 << 30}, {" 3 MiB", 3 << 20},
 		{"0", 0}, {"-1", 0}, {"MiB", 0}, {"1TiB", 0}, {"99999999999G", 0}, {"", 0},
 	} {
-		got, err := ParseSize(c.in)
+		got, err := parseSize(c.in)
 		if c.want == 0 {
 			if !fail.Is(err, fail.Invalid) {
-				t.Errorf("ParseSize(%q) = %d, %v; want an error", c.in, got, err)
+				t.Errorf("parseSize(%q) = %d, %v; want an error", c.in, got, err)
 			}
 			continue
 		}
 		if err != nil || got != c.want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
+			t.Errorf("parseSize(%q) = %d, %v; want %d", c.in, got, err, c.want)
 		}
 	}
 }
 
 func TestCompressionFor(t *testing.T) {
 	for name, want := range map[string]string{"kit.tar.zst": Zstd, "kit.tar.gz": Gzip, "kit.tgz": Gzip, "kit": Zstd, "kit.gz.zst": Zstd} {
-		if got := CompressionFor(name); got != want {
-			t.Errorf("CompressionFor(%q) = %s, want %s", name, got, want)
+		if got := compressionFor(name); got != want {
+			t.Errorf("compressionFor(%q) = %s, want %s", name, got, want)
 		}
 	}
 }
@@ -136,11 +136,11 @@ func TestSummaryInspect(t *testing.T) {
 func TestSnapshotRef(t *testing.T) {
 	s := newSite(t, nil)
 	for _, ref := range []string{s.snapshot, "sha256:0123", "not-a-dir"} {
-		if got, err := SnapshotRef(ref); err != nil || got != ref {
-			t.Errorf("SnapshotRef(%q) = %q, %v", ref, got, err)
+		if got, err := snapshotIDOf(ref); err != nil || got != ref {
+			t.Errorf("snapshotIDOf(%q) = %q, %v", ref, got, err)
 		}
 	}
-	if _, err := SnapshotRef(t.TempDir()); err == nil {
+	if _, err := snapshotIDOf(t.TempDir()); err == nil {
 		t.Error("an empty directory named a snapshot")
 	}
 }

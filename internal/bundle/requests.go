@@ -32,7 +32,7 @@ func SizeLimit(maxSize string) (Limits, error) {
 	var lim Limits
 	if maxSize != "" {
 		var err error
-		if lim.MaxTotalSize, err = ParseSize(maxSize); err != nil {
+		if lim.MaxTotalSize, err = parseSize(maxSize); err != nil {
 			return lim, err
 		}
 	}
@@ -56,22 +56,22 @@ type ExportTimes struct {
 }
 
 // Options reads the request into the options of Export: the compression
-// from Out's name unless given (CompressionFor), snapshot directories as
-// their ids (SnapshotRef), the validity and the times; the time anchor is
+// from Out's name unless given (compressionFor), snapshot directories as
+// their ids (snapshotIDOf), the validity and the times; the time anchor is
 // now unless given.
 func (r *ExportRequest) Options(now time.Time) (ExportOptions, error) {
 	o := r.ExportOptions
-	o.Compression = cmp.Or(o.Compression, CompressionFor(r.Out))
+	o.Compression = cmp.Or(o.Compression, compressionFor(r.Out))
 	o.Snapshots = nil
 	for _, ref := range r.Snapshots {
-		id, err := SnapshotRef(ref)
+		id, err := snapshotIDOf(ref)
 		if err != nil {
 			return o, err
 		}
 		o.Snapshots = append(o.Snapshots, id)
 	}
 	var err error
-	if o.ValidFor, err = ParseValidity(r.Times.ValidFor); err != nil {
+	if o.ValidFor, err = parseValidity(r.Times.ValidFor); err != nil {
 		return o, err
 	}
 	for _, t := range []struct {
