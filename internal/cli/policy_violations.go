@@ -12,10 +12,7 @@ import (
 )
 
 type policyViolationsOptions struct {
-	since       string
-	severityMin string
-	source      string
-	policy      string
+	req run.ViolationRequest // --since, --severity-min, --source, --policy
 }
 
 func newPolicyViolationsCmd(app *App) *cobra.Command {
@@ -37,32 +34,16 @@ simulate (recorded simulations) or shadow (shadow runs and simulations);
 		RunE: runE(app, opts, runPolicyViolations),
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.since, "since", "", "only runs started at or after this time or age (24h, 7d)")
-	f.StringVar(&opts.severityMin, "severity-min", "", "lowest severity band to list: Critical, High, Medium, Low or None")
-	f.StringVar(&opts.source, "source", "", "run, simulate or shadow")
-	f.StringVar(&opts.policy, "policy", "", "only runs of this policy")
+	f.StringVar(&opts.req.Since, "since", "", "only runs started at or after this time or age (24h, 7d)")
+	f.StringVar(&opts.req.SeverityMin, "severity-min", "", "lowest severity band to list: Critical, High, Medium, Low or None")
+	f.StringVar(&opts.req.Source, "source", "", "run, simulate or shadow")
+	f.StringVar(&opts.req.Policy, "policy", "", "only runs of this policy")
 	return cmd
-}
-
-// query turns the flags into a store query (run.ViolationQuery); --since
-// an age counts back from the database's clock.
-func (o *policyViolationsOptions) query(st *store.Store) (store.ViolationQuery, error) {
-	since := ""
-	if o.since != "" {
-		var err error
-		if since, err = governance.AuditSince(o.since, st.Now(), 0); err != nil {
-			return store.ViolationQuery{}, err
-		}
-	}
-	return run.ViolationQuery(since, o.severityMin, o.source, o.policy)
 }
 
 func runPolicyViolations(ctx context.Context, app *App, opts *policyViolationsOptions, _ []string) error {
 	return show(ctx, app, func(st *store.Store) (run.Violations, error) {
-		q, err := opts.query(st)
-		if err != nil {
-			return nil, err
-		}
-		return run.ListViolations(ctx, st, q)
+		since := func(s string) (string, error) { return governance.AuditSince(s, st.Now(), 0) }
+		return run.ListViolations(ctx, st, opts.req, since)
 	}, report.Violations)
 }

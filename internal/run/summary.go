@@ -127,8 +127,13 @@ func Show(ctx context.Context, st *store.Store, ref string) (*Stored, error) {
 // "Violations and state").
 type Violations []store.Violation
 
-// ListViolations lists the violations q selects; never nil.
-func ListViolations(ctx context.Context, st *store.Store, q store.ViolationQuery) (Violations, error) {
+// ListViolations lists the violations r selects (Query, since reading
+// --since); never nil.
+func ListViolations(ctx context.Context, st *store.Store, r ViolationRequest, since func(string) (string, error)) (Violations, error) {
+	q, err := r.Query(since)
+	if err != nil {
+		return nil, err
+	}
 	return list(ctx, st, func(tx *store.Tx) ([]store.Violation, error) { return tx.Violations(ctx, q) })
 }
 

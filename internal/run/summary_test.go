@@ -58,10 +58,10 @@ func TestSummaryHistoryShow(t *testing.T) {
 	if err != nil || len(h) != 1 {
 		t.Fatalf("history limit 1: %d runs, %v", len(h), err)
 	}
-	if vs, err := run.ListViolations(ctx, st, store.ViolationQuery{}); err != nil || len(vs) == 0 || vs[0].Runs != 2 {
+	if vs, err := run.ListViolations(ctx, st, run.ViolationRequest{}, nil); err != nil || len(vs) == 0 || vs[0].Runs != 2 {
 		t.Fatalf("violations of two runs with blocked findings: %+v %v", vs, err)
 	}
-	if vs, err := run.ListViolations(ctx, st, store.ViolationQuery{PolicyID: "nope"}); err != nil || vs == nil || len(vs) != 0 {
+	if vs, err := run.ListViolations(ctx, st, run.ViolationRequest{Policy: "nope"}, nil); err != nil || vs == nil || len(vs) != 0 {
 		t.Fatalf("no violations: %v %v", vs, err)
 	}
 	if _, err := run.Show(ctx, st, "run:nope"); err == nil {
