@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"bufio"
 	"context"
 
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
 )
 
@@ -45,26 +45,6 @@ Examples:
 }
 
 func runVersionCompare(_ context.Context, app *App, opts *versionCompareOptions, args []string) error {
-	structured := app.Global.Format != "" && app.Global.Format != "table"
-	// Symbols stream out as the pairs are read; structured output is one value.
-	w := bufio.NewWriterSize(app.Out, 64<<10)
-	rows := []run.Comparison{}
-	err := run.VersionCompare(opts.ecosystem, args, app.In, func(c run.Comparison) error {
-		if structured {
-			rows = append(rows, c)
-			return nil
-		}
-		_, err := w.WriteString(c.Result + "\n")
-		return err
-	})
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil || !structured {
-		return err
-	}
-	if len(args) == 2 {
-		return app.render(rows[0], nil)
-	}
-	return app.render(rows, nil)
+	out := report.NewComparisons(app.Out, app.Global.Format, len(args) == 2)
+	return out.Close(run.VersionCompare(opts.ecosystem, args, app.In, out.Add))
 }

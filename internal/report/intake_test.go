@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,37 @@ func TestInspectErrors(t *testing.T) {
 	var w bytes.Buffer
 	if n := InspectErrors(&w, out); n != 1 || !strings.HasPrefix(w.String(), "stella: "+missing) || strings.Count(w.String(), "\n") != 1 {
 		t.Errorf("%d errors:\n%s", n, w.String())
+	}
+}
+
+// TestComparisons: symbols stream out a line each (what was read before an
+// error stays written); a structured format writes one value, none after
+// an error.
+func TestComparisons(t *testing.T) {
+	a, b := run.Comparison{Ecosystem: "npm", A: "1", B: "2", Result: "<"}, run.Comparison{Ecosystem: "npm", A: "2", B: "2", Result: "="}
+	for _, c := range []struct {
+		format string
+		pair   bool
+		rows   []run.Comparison
+		err    error
+		want   string
+	}{
+		{"", false, []run.Comparison{a, b}, nil, "<\n=\n"},
+		{"table", true, []run.Comparison{a}, nil, "<\n"},
+		{"", false, []run.Comparison{a}, errors.New("stdin:2: bad"), "<\n"},
+		{"json", true, []run.Comparison{a}, nil, "{\n  \"ecosystem\": \"npm\",\n  \"a\": \"1\",\n  \"b\": \"2\",\n  \"result\": \"<\"\n}\n"},
+		{"ndjson", false, []run.Comparison{a, b}, nil, `{"ecosystem":"npm","a":"1","b":"2","result":"<"}` + "\n" + `{"ecosystem":"npm","a":"2","b":"2","result":"="}` + "\n"},
+		{"json", false, []run.Comparison{a}, errors.New("stdin:2: bad"), ""},
+	} {
+		var w bytes.Buffer
+		out := NewComparisons(&w, c.format, c.pair)
+		for _, r := range c.rows {
+			if err := out.Add(r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := out.Close(c.err); err != c.err || w.String() != c.want {
+			t.Errorf("%s pair=%v: %q, %v; want %q", c.format, c.pair, w.String(), err, c.want)
+		}
 	}
 }
