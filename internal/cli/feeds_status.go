@@ -39,14 +39,7 @@ CI; 2 for --max-age 0, which would call every feed stale.`,
 }
 
 func runFeedsStatus(_ context.Context, app *App, opts *feedsStatusOptions, _ []string) error {
-	var maxAge time.Duration
-	if opts.maxAge != "" {
-		var err error
-		if maxAge, err = parseAge("--max-age", opts.maxAge); err != nil {
-			return err
-		}
-	}
-	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(time.Now(), maxAge, opts.maxAge)
+	r, err := feeds.Open(app.feedCacheDir(opts.cacheDir)).Status(time.Now(), opts.maxAge)
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func TestStatus(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			r, err := f.cache.Status(fixedNow().Add(c.at), c.maxAge, c.given)
+			r, err := f.cache.Status(fixedNow().Add(c.at), c.given)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func TestStatus(t *testing.T) {
 		if err := os.WriteFile(f.cache.metaPath("epss"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		r, err := f.cache.Status(fixedNow(), 7*24*time.Hour, "7d")
+		r, err := f.cache.Status(fixedNow(), "7d")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,12 +88,15 @@ func TestStatus(t *testing.T) {
 			t.Errorf("a feed of unknown age: %+v, Check %v", r.Feeds, r.Check())
 		}
 	})
-	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), time.Hour, "1h")
+	empty, err := Open(filepath.Join(t.TempDir(), "none")).Status(fixedNow(), "1h")
 	if err != nil || len(empty.Feeds) != 0 || !fail.Is(empty.Check(), fail.NotFound) {
 		t.Errorf("empty cache: %+v, %v", empty, err)
 	}
-	if _, err := f.cache.Status(fixedNow(), 0, "0d"); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "--max-age 0d: every feed would be stale") {
+	if _, err := f.cache.Status(fixedNow(), "0d"); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), "--max-age 0d: every feed would be stale") {
 		t.Errorf("--max-age 0d: %v", err)
+	}
+	if _, err := f.cache.Status(fixedNow(), "soon"); !fail.Is(err, fail.Invalid) || !strings.HasPrefix(err.Error(), "--max-age ") {
+		t.Errorf("--max-age soon: %v", err)
 	}
 }
 

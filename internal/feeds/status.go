@@ -30,13 +30,20 @@ type StatusReport struct {
 }
 
 // Status lists the cached feeds with their ages at now, each blob re-hashed
-// against its metadata; a feed is stale when maxAge (--max-age, written as
-// given) is set and it was last confirmed longer ago than that, and has a
-// Problem when its age cannot be told. A maximum age of 0 would call every
-// feed stale: it is refused.
-func (c *Cache) Status(now time.Time, maxAge time.Duration, given string) (*StatusReport, error) {
-	if given != "" && maxAge == 0 {
-		return nil, fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", given)
+// against its metadata; a feed is stale when --max-age (given, as written:
+// "36h", "7d"; "" for none) is set and it was last confirmed longer ago than
+// that, and has a Problem when its age cannot be told. A maximum age of 0
+// would call every feed stale: it is refused.
+func (c *Cache) Status(now time.Time, given string) (*StatusReport, error) {
+	var maxAge time.Duration
+	if given != "" {
+		var err error
+		if maxAge, err = text.ParseAge(given); err != nil {
+			return nil, fail.New(fail.Invalid, "--max-age %v", err)
+		}
+		if maxAge == 0 {
+			return nil, fail.New(fail.Invalid, "--max-age %s: every feed would be stale; give the age a feed may reach, like 36h or 7d, or leave --max-age out to list without checking", given)
+		}
 	}
 	list, err := c.List()
 	if err != nil {
