@@ -3,8 +3,9 @@
 // settings write durations alike (docs/output.md "Freshness",
 // docs/governance.md); a count with its noun (Count); a digest or key id cut
 // short for a message or a table cell (Abbrev); the display width of a
-// line as a terminal draws it and a window of it (Width, Window: a
-// diagnostic's source line, docs/dsl.md §6). It imports nothing of the
+// line as a terminal draws it, a window of it and the caret line under it
+// (Printable, Width, Window, Marker: a diagnostic's source line,
+// docs/dsl.md §6). It imports nothing of the
 // module, so the engine, governance and the renderers may all use it.
 package text
 
