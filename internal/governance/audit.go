@@ -602,7 +602,7 @@ func AuditSince(s string, now time.Time, retention time.Duration) (string, error
 	case "all":
 		return "", nil
 	}
-	if d, err := ParseAge(s); err == nil {
+	if d, err := text.ParseAge(s); err == nil {
 		return timeText(now.Add(-d)), nil
 	}
 	t, err := parseWhen("--since", s)

@@ -208,7 +208,7 @@ func (r *Registry) newException(req ExceptionRequest, a string) (model.Exception
 		}
 	}
 	var end time.Time
-	if age, aerr := ParseAge(req.Expires); aerr == nil {
+	if age, aerr := text.ParseAge(req.Expires); aerr == nil {
 		end = start.Add(age)
 	} else if end, err = parseWhen("--expires", req.Expires); err != nil {
 		return model.Exception{}, nil, errWhenOrAge("--expires", req.Expires)

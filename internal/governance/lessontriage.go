@@ -8,6 +8,7 @@ import (
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/lessons"
 	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // Triage of lessons (docs/lessons.md): listing them and moving them along
@@ -88,7 +89,7 @@ func (r *Registry) MoveLesson(ctx context.Context, a *Actor, m LessonMove) (Less
 	var until string
 	if m.Verb == "defer" {
 		var err error
-		if until, err = lessons.ParseUntil(m.Until, r.Store.Now(), ParseAge); err != nil {
+		if until, err = lessons.ParseUntil(m.Until, r.Store.Now(), text.ParseAge); err != nil {
 			return Lesson{}, err
 		}
 	}

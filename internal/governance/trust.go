@@ -17,6 +17,7 @@ import (
 	"github.com/stella-policy/stella/internal/atomicfile"
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/text"
 )
 
 // A trust config is YAML, either its own file (trust.yaml) or two sections
@@ -250,9 +251,9 @@ func (t *Trust) parseSettings(name string, m *yaml.Node) error {
 		case "quorum":
 			t.Settings.Quorum, err = ParseQuorum(v.Value)
 		case "exception_max_age":
-			t.Settings.ExceptionMaxAge, err = ParseAge(v.Value)
+			t.Settings.ExceptionMaxAge, err = text.ParseAge(v.Value)
 		case "simulation_max_age":
-			t.Settings.SimulationMaxAge, err = ParseAge(v.Value)
+			t.Settings.SimulationMaxAge, err = text.ParseAge(v.Value)
 		default:
 			return at(name, k, "unknown governance setting %q (want quorum, exception_max_age, simulation_max_age)", k.Value)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/stella-policy/stella/internal/attest"
 	"github.com/stella-policy/stella/internal/fail"
-	"github.com/stella-policy/stella/internal/text"
 )
 
 func pemOf(t *testing.T, k *attest.Key) string {
@@ -143,21 +142,5 @@ func TestTrustEdit(t *testing.T) {
 	}
 	if _, err := LoadTrust(filepath.Join(dir, "none.yaml")); fail.KindOf(err) != fail.NotFound {
 		t.Fatalf("missing file: %v", err)
-	}
-}
-
-func TestParseAge(t *testing.T) {
-	for in, want := range map[string]time.Duration{"365d": 365 * 24 * time.Hour, "24h": 24 * time.Hour, "0d": 0, "90m": 90 * time.Minute} {
-		if got, err := ParseAge(in); err != nil || got != want {
-			t.Errorf("ParseAge(%q) = %v, %v", in, got, err)
-		}
-	}
-	for _, bad := range []string{"", "d", "-1d", "soon", "1y", "-2h", "36501d", "200000d"} { // past 100 years; 200000d would overflow
-		if _, err := ParseAge(bad); err == nil {
-			t.Errorf("ParseAge(%q) accepted", bad)
-		}
-	}
-	if text.Age(48*time.Hour) != "2d" || text.Age(24*time.Hour) != "24h" || text.Age(90*time.Minute) != "1h30m" || text.Age(90*time.Second) != "1m30s" {
-		t.Error("text.Age")
 	}
 }
