@@ -6,19 +6,15 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
-	"github.com/stella-policy/stella/internal/store"
 	"github.com/stella-policy/stella/internal/sync"
 )
 
 type auditVerifyOptions struct {
-	gov         govFlags
-	export      string
-	pg          sync.AuditCommand // --dsn, --key, --max-sync-age
-	checkpoints []string
-	trustRoots  []string
+	gov   govFlags
+	check governance.AuditCheck // --export, --checkpoint, --trust-root
+	pg    sync.AuditCommand     // --dsn, --key, --max-sync-age
 	// changed reports whether a flag was given on the command line (not
 	// from the environment or the config file).
 	changed func(string) bool
@@ -69,12 +65,12 @@ deleted back to an earlier one are noticed by an auditor with only the DSN
 		Args: noArgs,
 		RunE: runE(app, opts, runAuditVerify),
 	}
-	cmd.Flags().StringVar(&opts.export, "export", "", "verify this audit export file instead of the database")
+	cmd.Flags().StringVar(&opts.check.Export, "export", "", "verify this audit export file instead of the database")
 	cmd.Flags().StringVar(&opts.pg.DSN, "dsn", "", "verify the chains synced to this PostgreSQL database instead (docs/sync.md)")
-	cmd.Flags().StringArrayVar(&opts.checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
+	cmd.Flags().StringArrayVar(&opts.check.Checkpoints, "checkpoint", nil, "also check the chain against the signed audit checkpoint of this bundle or checkpoint file (repeatable)")
 	cmd.Flags().StringArrayVar(&opts.pg.Keys, "key", nil, "with --dsn: a site's public key its sync checkpoints must verify under: a PEM file, or the name or id of a key in the database (repeatable)")
 	cmd.Flags().StringVar(&opts.pg.MaxAge, "max-sync-age", "", "with --dsn and --key: the latest signed sync checkpoint of each site must be younger than this (e.g. 36h, 7d)")
-	cmd.Flags().StringArrayVar(&opts.trustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
+	cmd.Flags().StringArrayVar(&opts.check.TrustRoots, "trust-root", nil, "public key trusted to sign bundles: a PEM file, or the name or id of a key in the database (repeatable; config bundle.trust_roots)")
 	opts.gov.addTrustFlag(cmd)
 	opts.changed = cmd.Flags().Changed
 	return cmd
@@ -88,50 +84,20 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions, _ [
 	if err := opts.pg.NeedsDSN(); err != nil {
 		return err
 	}
-	trust, err := app.site().InForce(ctx, opts.gov.trust) // none: verify with the keys the data carries
-	if err != nil {
-		return err
-	}
-	if opts.export != "" {
-		return verifyExportFile(ctx, app, opts.export, trust)
-	}
-	st, err := app.openStore(ctx, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	rep, err := governance.VerifyAuditWith(ctx, st, trust, governance.AuditOptions{AllowUnsignedTrust: app.Global.AllowUnsignedTrust})
-	if err != nil {
-		return err
-	}
-	for _, w := range rep.TrustWarnings {
-		app.loud("WARNING: accepted because of --allow-unsigned-trust: " + w)
-	}
-	if len(opts.checkpoints) > 0 {
-		if rep.Checkpoints, err = checkCheckpoints(ctx, app, st, opts, trust); err != nil {
+	c := opts.check
+	c.Trust, c.TrustRoots = opts.gov.trust, app.trustRoots(c.TrustRoots)
+	if c.Export != "" {
+		rep, err := app.site().VerifyAuditExport(ctx, c)
+		if err != nil {
 			return err
 		}
+		return app.render(rep, func(w io.Writer) error { return report.AuditExportVerified(w, c.Export, rep) })
 	}
-	return app.render(rep, func(w io.Writer) error { return report.AuditVerified(w, rep, app.tableOptions()) })
-}
-
-// checkCheckpoints checks the chain against each --checkpoint, signed by a
-// --trust-root key (or config bundle.trust_roots) or a key of the trust
-// config (bundle.CheckCheckpoints).
-func checkCheckpoints(ctx context.Context, app *App, st *store.Store, opts *auditVerifyOptions, trust *governance.Trust) ([]store.Checkpoint, error) {
-	keys, err := governance.VerifyKeys(ctx, app.trustRoots(opts.trustRoots), trust, app.existingStore(ctx))
-	if err != nil {
-		return nil, err
-	}
-	return bundle.CheckCheckpoints(ctx, st, opts.checkpoints, keys)
-}
-
-func verifyExportFile(ctx context.Context, app *App, path string, trust *governance.Trust) error {
-	rep, err := governance.VerifyExportFile(ctx, path, trust)
+	rep, err := app.site().VerifyAudit(ctx, c)
 	if err != nil {
 		return err
 	}
-	return app.render(rep, func(w io.Writer) error { return report.AuditExportVerified(w, path, rep) })
+	return app.render(rep, func(w io.Writer) error { return report.AuditVerified(w, rep, app.tableOptions()) })
 }
 
 // runAuditVerifyPostgres is `stella audit verify --dsn URL`: the tenant's
