@@ -38,6 +38,6 @@ func runBundleInspect(_ context.Context, app *App, opts *bundleInspectOptions, a
 	if err != nil {
 		return err
 	}
-	app.infof("stella: %s", bundle.UnverifiedNotice)
+	report.BundleUnverified(app.info())
 	return app.render(out, func(w io.Writer) error { return report.BundleInspect(w, out, app.tableOptions()) })
 }

@@ -55,6 +55,12 @@ func BundleInspect(w io.Writer, in *bundle.Inspection, o Options) error {
 	return t.Render()
 }
 
+// BundleUnverified says on stderr that nothing `stella bundle inspect`
+// shows was verified.
+func BundleUnverified(w io.Writer) {
+	printf(w, "stella: %s\n", bundle.UnverifiedNotice)
+}
+
 // BundleVerified writes a bundle's verification report under status
 // ("verified", "imported", …). Its warnings are the caller's to print.
 func BundleVerified(w io.Writer, rep *bundle.Report, status string, o Options) error {
