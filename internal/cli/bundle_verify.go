@@ -104,7 +104,7 @@ func runBundleVerify(ctx context.Context, app *App, opts *bundleVerifyOptions, a
 	report.BundleClock(app.info(), rep)
 	status := "verified"
 	if rep.EmbeddedKey {
-		app.infof("stella: "+embeddedWarning, path)
+		report.EmbeddedKey(app.info(), path)
 		status = "verified with its own key (insecure)"
 	}
 	return app.render(rep, func(w io.Writer) error { return report.BundleVerified(w, rep, status, app.tableOptions()) })
