@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/run"
@@ -52,36 +51,20 @@ func (a *App) site() *governance.Site {
 	return s
 }
 
-// actor resolves the signing key (governance.ResolveSigningKey) to the acting principal.
-func (a *App) actor(reg *governance.Registry, g *govFlags) (*governance.Actor, error) {
-	k, err := governance.ResolveSigningKey(g.sign.query(a))
-	if err != nil {
-		return nil, err
-	}
-	if k == nil {
-		return nil, fail.New(fail.Invalid, "no key to act with: give --sign-key (a private key file, or the name of a key in %s) or --sign-key-env VAR; the acting principal is whoever the trust config says holds it", a.keysDir())
-	}
-	return reg.Actor(k)
-}
-
 // authorizeRun decides who records a run (governance.Site.AuthorizeRun):
 // the key of sign, under the trust config in force, must hold scope.
 func (a *App) authorizeRun(ctx context.Context, trustFlag string, sign *signFlags, scope string) (*governance.RunActor, error) {
 	return a.site().AuthorizeRun(ctx, trustFlag, sign.query(a), scope)
 }
 
-// govCommand runs fn with the registry and the acting principal, closing
-// the store afterwards.
+// govCommand runs fn with the registry and the acting principal
+// (governance.Site.Acting), closing the store afterwards.
 func (a *App) govCommand(ctx context.Context, g *govFlags, fn func(*governance.Registry, *governance.Actor) error) error {
-	reg, err := a.site().Registry(ctx, g.trust, false)
+	reg, act, err := a.site().Acting(ctx, g.trust, g.sign.query(a))
 	if err != nil {
 		return err
 	}
 	defer reg.Store.Close()
-	act, err := a.actor(reg, g)
-	if err != nil {
-		return err
-	}
 	return fn(reg, act)
 }
 

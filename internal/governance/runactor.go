@@ -57,6 +57,31 @@ func (s *Site) AuthorizeRun(ctx context.Context, flag string, q SigningKeyQuery,
 	return AuthorizeRun(trust, key, scope)
 }
 
+// Acting opens the registry of a state-changing governance command
+// (Registry, the database created when missing; flag is --trust) and
+// resolves the key q names (ResolveSigningKey) to the acting principal,
+// whoever the trust config says holds it; no key is refused. The caller
+// closes the registry's store.
+func (s *Site) Acting(ctx context.Context, flag string, q SigningKeyQuery) (*Registry, *Actor, error) {
+	reg, err := s.Registry(ctx, flag, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := ResolveSigningKey(q)
+	if err == nil && k == nil {
+		err = fail.New(fail.Invalid, "no key to act with: give --sign-key (a private key file, or the name of a key in %s) or --sign-key-env VAR; the acting principal is whoever the trust config says holds it", q.Dir)
+	}
+	var act *Actor
+	if err == nil {
+		act, err = reg.Actor(k)
+	}
+	if err != nil {
+		reg.Store.Close()
+		return nil, nil, err
+	}
+	return reg, act, nil
+}
+
 // With returns the trust config's keys that hold scope (nil for none, or
 // for a nil config): the bundle trust roots a trust config gives are its
 // bundle:sign keys (docs/bundle.md), not every key it lists.
