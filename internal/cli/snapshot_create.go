@@ -16,12 +16,10 @@ import (
 )
 
 // inputFlags are the flags that name raw inputs, shared by the commands that
-// freeze or read them (snapshot create, policy simulate).
+// freeze or read them (snapshot create, policy simulate), bound into
+// feeds.Inputs.
 type inputFlags struct {
-	snapshot.Request
-	feeds     []string // cached feeds (docs/feeds.md)
-	cacheDir  string
-	usedFeeds []feeds.Meta // the cached feeds spec read
+	feeds.Inputs
 }
 
 // AddFlags registers the input flags on fs.
@@ -39,26 +37,17 @@ func (f *inputFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.VEXFormat, "vex-format", "", "read every --vex as this format instead of detecting it: openvex|cyclonedx|csaf")
 	fs.BoolVar(&f.SkipInvalid, "skip-invalid", false, "leave out malformed OSV records (listed as skipped) instead of failing")
 	fs.Int64Var(&f.MaxInputSize, "max-input-size", snapshot.DefaultMaxInputSize, "largest input file accepted, in bytes (after decompression)")
-	fs.StringArrayVar(&f.feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
+	fs.StringArrayVar(&f.Feeds, "feeds", nil, "read cached feeds (stella feeds pull): --feeds for all, or --feeds=osv/PyPI,kev for the named ones")
 	fs.Lookup("feeds").NoOptDefVal = feeds.All
-	fs.StringVar(&f.cacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
+	fs.StringVar(&f.CacheDir, "cache-dir", "", "feed cache directory for --feeds (default $XDG_CACHE_HOME/stella/feeds; config feeds.cache_dir)")
 }
 
 // inputs are the inputs the flags name, with the places configuration
 // resolves: the feed cache, the frozen-advisory cache, the progress bar.
 func (f *inputFlags) inputs(app *App) feeds.Inputs {
-	return feeds.Inputs{Request: f.Request, Feeds: f.feeds, CacheDir: app.feedCacheDir(f.cacheDir), Frozen: app.frozenCacheDir(),
-		Progress: report.ProgressBar(app.Err, app.showProgress(), false)}
-}
-
-// spec turns the flags into a snapshot spec, with the cached feeds they select.
-func (f *inputFlags) spec(app *App) (snapshot.Spec, error) {
-	r, err := f.inputs(app).Spec()
-	if err != nil {
-		return snapshot.Spec{}, err
-	}
-	f.usedFeeds = r.Used
-	return r.Spec, nil
+	in := f.Inputs
+	in.CacheDir, in.Frozen, in.Progress = app.feedCacheDir(f.CacheDir), app.frozenCacheDir(), report.ProgressBar(app.Err, app.showProgress(), false)
+	return in
 }
 
 type snapshotCreateOptions struct {
@@ -115,7 +104,7 @@ func (a *App) approvedExceptions(ctx context.Context, now time.Time) func() ([]b
 
 func runSnapshotCreate(ctx context.Context, app *App, opts *snapshotCreateOptions, _ []string) error {
 	now := time.Now()
-	out, err := opts.in.inputs(app).Create(opts.dir, app.snapshotsDir(), now, app.approvedExceptions(ctx, now))
+	out, err := opts.in.inputs(app).Create(opts.dir, app.snapshots("").Root(), now, app.approvedExceptions(ctx, now))
 	if err != nil {
 		return app.inputError(err)
 	}

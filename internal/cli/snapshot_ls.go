@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/stella-policy/stella/internal/report"
+	"github.com/stella-policy/stella/internal/run"
 )
 
 type snapshotLsOptions struct {
@@ -36,4 +37,11 @@ func runSnapshotLs(ctx context.Context, app *App, opts *snapshotLsOptions, _ []s
 		return err
 	}
 	return app.render(es, func(w io.Writer) error { return report.SnapshotList(w, es, s.Root(), app.tableOptions()) })
+}
+
+// snapshots are where snapshots are found: the directory --dir names (""
+// for config snapshots.dir, else snapshots/ beside the database), then the
+// database (run.Snapshots).
+func (a *App) snapshots(dir string) run.Snapshots {
+	return run.Snapshots{Dir: dir, Configured: a.configString("snapshots.dir"), DB: a.Global.DB, Tenant: a.Global.Tenant}
 }
