@@ -217,7 +217,9 @@ func (s *Site) runPolicies(ctx context.Context, st *store.Store, act *RunActor, 
 // may be empty when it holds one of each (bundle.PrepareRun). trust is the
 // trust config in force, read once for the run. at is the run's
 // evaluation time: when it comes from the clock (no --as-of) staleness is
-// judged at it when it is later than --time-anchor. Nothing here touches
+// judged at it when it is later than --time-anchor; with --as-of inputs
+// it is the newest timestamp of the bundle's snapshot, held to the clock
+// rule (CheckRunTime) before anything is imported. Nothing here touches
 // the network; sealed mode only forbids naming the bundle or a trust root
 // by URL.
 func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, at time.Time) (*bundle.Target, error) {
@@ -227,8 +229,25 @@ func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, 
 	if err != nil {
 		return nil, err
 	}
-	if req.Eval.AsOf == "" {
+	switch req.Eval.AsOf {
+	case "":
 		o.Verify.EvaluatedAt = at
+	case run.AsOfInputs:
+		// The time is that of the bundle's snapshot: held to the clock
+		// rule before the import, so a refusal writes nothing.
+		o.Check = func(b *bundle.Bundle, t *bundle.Target) error {
+			if trust == nil || req.Shadow {
+				return nil
+			}
+			snap, err := b.Snapshot(t.SnapshotID)
+			if err != nil {
+				return err
+			}
+			if at, _, err := run.DefaultTime(snap.Inputs, req.Started); err == nil {
+				return s.CheckRunTime(ctx, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
+			}
+			return nil
+		}
 	}
 	return bundle.PrepareRun(ctx, req.Bundle, lim, func() (*store.Store, error) { return s.Open(ctx, false) }, o, req.Policy, req.Snapshot)
 }
