@@ -58,9 +58,6 @@ Exit 0 when everything verifies, 6 on any mismatch or with no trusted key,
 	return cmd
 }
 
-// embeddedWarning is what --insecure-embedded-key prints.
-const embeddedWarning = "warning: verified with the key shipped inside %s (--insecure-embedded-key): this proves it intact, not who signed it"
-
 func runPolicyVerify(ctx context.Context, app *App, opts *policyVerifyOptions, args []string) error {
 	path := args[0]
 	rep, err := app.site().VerifyRun(ctx, path, append(append([]string(nil), opts.keys...), opts.roots...), opts.trust, opts.embedded)
