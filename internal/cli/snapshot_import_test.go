@@ -34,10 +34,10 @@ func TestSnapshotImportIndexCoverage(t *testing.T) {
 		{"offsets shifted", func(doc *snapshot.IndexDoc) {
 			doc.Advisories[1].Offset++
 			doc.Advisories[1].Length--
-		}, "advisory index: record 1 (GO-2022-0001) is out of place"},
+		}, "advisory index does not cover advisories.json exactly: record 1 (GO-2022-0001) at offset 648, length 381 is not where the previous record ends"},
 		{"record dropped", func(doc *snapshot.IndexDoc) {
 			doc.Advisories = doc.Advisories[:len(doc.Advisories)-1]
-		}, "advisory index: the select member does not give a group for each of the 2 records"},
+		}, "advisory index does not cover advisories.json exactly: its 2 records end at byte"},
 		{"package dropped", func(doc *snapshot.IndexDoc) {
 			doc.Packages = doc.Packages[1:]
 		}, "is missing"},
