@@ -85,19 +85,7 @@ Exit 6 on any failure.`,
 
 func runBundleVerify(ctx context.Context, app *App, opts *bundleVerifyOptions, args []string) error {
 	path := args[0]
-	if err := bundle.CheckLocal(app.Global.Sealed, "bundle", path); err != nil {
-		return err
-	}
-	vo, lim, err := app.site().VerifyOptions(ctx, opts.check(app))
-	if err != nil {
-		return err
-	}
-	b, err := bundle.Open(path, lim)
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	rep, err := b.Verify(ctx, vo)
+	rep, err := app.site().VerifyBundle(ctx, opts.check(app), path)
 	if err != nil {
 		return err
 	}

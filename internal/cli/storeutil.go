@@ -71,11 +71,6 @@ func (a *App) existingStore(ctx context.Context) func() (*store.Store, error) {
 	return a.site().Existing(ctx)
 }
 
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
-}
-
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil

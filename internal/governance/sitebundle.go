@@ -23,10 +23,23 @@ type BundleCheck struct {
 	Sealed     bool     // sealed mode: a bundle or trust root named by URL is a sealed-mode violation
 }
 
-// VerifyOptions are the options of verifying a bundle as c asks, under
-// the trust config in force (bundleTrust).
-func (s *Site) VerifyOptions(ctx context.Context, c BundleCheck) (bundle.VerifyOptions, bundle.Limits, error) {
-	return s.verifyOptions(ctx, c, func() (*Trust, error) { return s.bundleTrust(ctx, c.Trust) })
+// VerifyBundle is `bundle verify`: the bundle at path (a local file)
+// verified as c asks, under the trust config in force (bundleTrust);
+// nothing is imported.
+func (s *Site) VerifyBundle(ctx context.Context, c BundleCheck, path string) (*bundle.Report, error) {
+	if err := bundle.CheckLocal(c.Sealed, "bundle", path); err != nil {
+		return nil, err
+	}
+	vo, lim, err := s.verifyOptions(ctx, c, func() (*Trust, error) { return s.bundleTrust(ctx, c.Trust) })
+	if err != nil {
+		return nil, err
+	}
+	b, err := bundle.Open(path, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	return b.Verify(ctx, vo)
 }
 
 // ImportOptions are the options of importing the bundle at path as c asks:
