@@ -150,9 +150,9 @@ func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta,
 		case NVD:
 			sp.NVD = append(sp.NVD, p)
 		case KEV:
-			sp.KEV = cmp.Or(sp.KEV, p)
+			sp.KEV = p
 		case EPSS:
-			sp.EPSS = cmp.Or(sp.EPSS, p)
+			sp.EPSS = p
 		}
 		sp.Feeds = append(sp.Feeds, m.Provenance())
 	}
