@@ -106,7 +106,7 @@ func runAuditVerify(ctx context.Context, app *App, opts *auditVerifyOptions, _ [
 // there (sync.AuditCommand; docs/sync.md "What audit verify checks").
 // Values that differ and a cut chain are listed, then exit 6.
 func runAuditVerifyPostgres(ctx context.Context, app *App, c *sync.AuditCommand) error {
-	c.Tenant, c.Sealed, c.Local = app.Global.Tenant, app.Global.Sealed, app.existingStore(ctx)
+	c.Tenant, c.Sealed, c.Local = app.Global.Tenant, app.Global.Sealed, app.site().Existing(ctx)
 	rep, err := c.Run(ctx)
 	if err != nil && !rep.Lists() {
 		return err

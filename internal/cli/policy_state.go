@@ -32,7 +32,7 @@ started within --window, and lessons pending. --format json for dashboards.`,
 }
 
 func runPolicyState(ctx context.Context, app *App, opts *policyStateOptions, _ []string) error {
-	window, err := parseAge("--window", opts.window)
+	window, err := governance.StateWindow(opts.window)
 	if err != nil {
 		return err
 	}

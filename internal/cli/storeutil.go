@@ -5,9 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 
-	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/governance"
 	"github.com/stella-policy/stella/internal/report"
 	"github.com/stella-policy/stella/internal/store"
@@ -64,24 +62,7 @@ func (a *App) keysDir() string {
 	return filepath.Join(filepath.Dir(a.Global.DB), "keys")
 }
 
-// existingStore opens --db when a command first needs it, for lookups
-// (governance.TrustedKeys) that fail "not found" without a database
-// (governance.Site.Existing).
-func (a *App) existingStore(ctx context.Context) func() (*store.Store, error) {
-	return a.site().Existing(ctx)
-}
-
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// parseAge reads the value of flag, an age such as "365d", "12h" or "90m"
-// (governance.ParseAge).
-func parseAge(flag, s string) (time.Duration, error) {
-	d, err := governance.ParseAge(s)
-	if err != nil {
-		return 0, fail.New(fail.Invalid, "%s %v", flag, err)
-	}
-	return d, nil
 }

@@ -48,7 +48,7 @@ every site its own role. A registered site keeps its key and role unless
 func runSyncRegister(ctx context.Context, app *App, opts *syncRegisterOptions, _ []string) error {
 	o := opts.reg
 	o.Sealed, o.Getenv, o.Tenant = app.Global.Sealed, app.Getenv, app.Global.Tenant
-	reg, err := sync.Register(ctx, o, app.existingStore(ctx))
+	reg, err := sync.Register(ctx, o, app.site().Existing(ctx))
 	if err != nil {
 		return err
 	}

@@ -26,8 +26,6 @@ package governance
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stella-policy/stella/internal/fail"
@@ -101,24 +99,6 @@ const (
 // DefaultSettings returns the defaults.
 func DefaultSettings() Settings {
 	return Settings{Quorum: DefaultQuorum, ExceptionMaxAge: DefaultExceptionMaxAge, SimulationMaxAge: DefaultSimulationMaxAge}
-}
-
-// ParseAge reads an age written as days ("365d", at most 100 years) or as a
-// Go duration ("12h", "90m"): the settings of the trust config and every
-// age flag of the CLI. Negative and empty ages are refused.
-func ParseAge(s string) (time.Duration, error) {
-	if n, ok := strings.CutSuffix(s, "d"); ok {
-		d, err := strconv.Atoi(n)
-		if err != nil || d < 0 || d > 100*365 {
-			return 0, fmt.Errorf("%q: want a number of days like 365d", s)
-		}
-		return time.Duration(d) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, fmt.Errorf("%q: want a duration like 365d or 12h", s)
-	}
-	return d, nil
 }
 
 // timeText formats a wall-clock time for a statement or row.

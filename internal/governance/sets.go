@@ -124,6 +124,17 @@ type State struct {
 	LessonsPending int            `json:"lessonsPending"`
 }
 
+// StateWindow reads policy state's --window, an age such as "24h" or
+// "7d" (text.ParseAge); read before the database is opened, so a bad
+// window is the error given.
+func StateWindow(s string) (time.Duration, error) {
+	d, err := text.ParseAge(s)
+	if err != nil {
+		return 0, fail.New(fail.Invalid, "--window %v", err)
+	}
+	return d, nil
+}
+
 // TenantState computes State at the store's clock; window is how far back
 // violations count.
 func TenantState(ctx context.Context, s *store.Store, window time.Duration) (*State, error) {
