@@ -182,6 +182,43 @@ func sarifLevel(v string) string {
 	return "note"
 }
 
+// knownBlocks returns, for a blocked finding the run's gate does not fail
+// on because the baseline blocked it too, why (else ""): under --fail-on
+// new-blocked|new-warned with a delta, one the delta finds unchanged;
+// otherwise, under settings new_findings_only, one its gate does not list
+// (docs/dsl.md "Gates"). blocking tells whether a run-level gate that
+// blocks fails the run: under --fail-on new-* only if it blocks newly.
+func knownBlocks(r *engine.Result, o Options) (why func(f *engine.Finding) string, blocking func(gate string) bool) {
+	blocking = func(string) bool { return true }
+	if strings.HasPrefix(o.FailOn, "new-") && o.Delta != nil {
+		known := map[string]bool{}
+		for _, c := range o.Delta.Findings {
+			if c.Kind == delta.Unchanged && c.NewVerdict == engine.VerdictBlocked {
+				known[c.FindingID] = true
+			}
+		}
+		newly := o.Delta.Summary.GatesNewlyBlocking
+		blocking = func(g string) bool { return slices.Contains(newly, g) }
+		return func(f *engine.Finding) string {
+			if f.Verdict == engine.VerdictBlocked && known[f.FindingID] {
+				return "--fail-on " + o.FailOn
+			}
+			return ""
+		}, blocking
+	}
+	for _, g := range r.Gates {
+		if g.Name == engine.GateNewFindings {
+			return func(f *engine.Finding) string {
+				if f.Verdict == engine.VerdictBlocked && !slices.Contains(g.Findings, f.FindingID) {
+					return "new_findings_only"
+				}
+				return ""
+			}, blocking
+		}
+	}
+	return func(*engine.Finding) string { return "" }, blocking
+}
+
 // SARIF writes the result as a SARIF 2.1.0 log with one run: a rule per
 // advisory (with its security-severity, the highest severity score among
 // its findings), a result per finding located at the component in its SBOM,
@@ -248,6 +285,10 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 	// max-critical, …): those results take the gate's level, so a log whose
 	// run is blocked only by a gate shows what blocked it; a gate that
 	// counts no finding (feed-age, unchecked-budget) is a notification.
+	// A blocked finding (or blocking gate) the baseline blocked too, which
+	// the gate does not fail on (new_findings_only, --fail-on new-blocked),
+	// is a warning: what JUnit shows as passing with its reason.
+	known, blocking := knownBlocks(r, o)
 	gated := map[string][]string{}
 	gatedLevel := map[string]string{} // the highest level of the gates counting a finding
 	var notes []sarifNotification
@@ -255,17 +296,17 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 		if g.Outcome == engine.GatePass {
 			continue
 		}
+		lvl := gateLevel(g.Outcome)
+		if r.Shadow || !blocking(g.Name) {
+			lvl = "warning" // a shadow run's gate never fails, nor one the baseline blocked on too
+		}
 		for _, id := range g.Findings {
 			gated[id] = append(gated[id], g.Name+": "+g.Outcome)
-			if l := gateLevel(g.Outcome); levelRank[l] > levelRank[gatedLevel[id]] {
-				gatedLevel[id] = l
+			if levelRank[lvl] > levelRank[gatedLevel[id]] {
+				gatedLevel[id] = lvl
 			}
 		}
 		if len(g.Findings) == 0 {
-			lvl := gateLevel(g.Outcome)
-			if r.Shadow {
-				lvl = "warning" // a shadow run's gate never fails
-			}
 			notes = append(notes, sarifNotification{Level: lvl, Message: sarifText{Text: "gate " + g.Name + " " + g.Outcome + ": " + g.Message}})
 		}
 	}
@@ -284,6 +325,10 @@ func SARIF(w io.Writer, r *engine.Result, o Options) error {
 			msg += "; fixed in " + strings.Join(f.FixedIn, ", ")
 		}
 		level := sarifLevel(f.Verdict)
+		if by := known(f); by != "" {
+			msg += "; the baseline blocked it too (" + by + "): it does not fail the run"
+			level = "warning"
+		}
 		if gs := gated[f.FindingID]; len(gs) > 0 {
 			msg += "; counted by gate " + strings.Join(gs, ", ")
 			if l := gatedLevel[f.FindingID]; levelRank[l] > levelRank[level] {

@@ -1,12 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/stella-policy/stella/internal/delta"
+	"github.com/stella-policy/stella/internal/engine"
 )
 
 // The structure of the SARIF 2.1.0 schema (OASIS sarif-schema-2.1.0.json)
@@ -306,5 +311,97 @@ func TestSARIFSchema(t *testing.T) {
 		if _, err := fmt.Sscan(rule.Properties.SecuritySeverity, &f); err != nil || f <= 0 || f > 10 {
 			t.Errorf("%s: security-severity %q", rule.ID, rule.Properties.SecuritySeverity)
 		}
+	}
+}
+
+// sarifLevels renders r as SARIF under o: each result's level and message,
+// by finding id, and the notifications' levels.
+func sarifLevels(t *testing.T, r *engine.Result, o Options) (map[string]string, map[string]string, []string) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := SARIF(&buf, r, o); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Level      string    `json:"level"`
+				Message    sarifText `json:"message"`
+				Properties struct {
+					FindingID string `json:"findingId"`
+				} `json:"properties"`
+			} `json:"results"`
+			Invocations []sarifInvocation `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	levels, msgs := map[string]string{}, map[string]string{}
+	for _, res := range log.Runs[0].Results {
+		levels[res.Properties.FindingID], msgs[res.Properties.FindingID] = res.Level, res.Message.Text
+	}
+	var notes []string
+	for _, inv := range log.Runs[0].Invocations {
+		for _, n := range inv.Notifications {
+			notes = append(notes, n.Level+" "+n.Message.Text)
+		}
+	}
+	return levels, msgs, notes
+}
+
+// TestSARIFKnownBlocked: a blocked finding the baseline blocked too, which
+// the gate does not fail on — not listed by the new_findings_only gate, or
+// unchanged in the delta under --fail-on new-blocked — is a warning, not an
+// error code scanning fails on, and says why (as JUnit passes it,
+// docs/output.md "SARIF"); a new one stays an error. Under --fail-on
+// new-blocked a gate blocking in the baseline too is no error either.
+func TestSARIFKnownBlocked(t *testing.T) {
+	blocked := func() *engine.Result {
+		return &engine.Result{Verdict: engine.VerdictBlocked, Findings: []engine.Finding{
+			{FindingID: "f1", AdvisoryID: "A-1", Verdict: engine.VerdictBlocked, Enforced: true},
+			{FindingID: "f2", AdvisoryID: "A-2", Verdict: engine.VerdictBlocked, Enforced: true},
+			{FindingID: "f3", AdvisoryID: "A-3", Verdict: engine.VerdictWarned, Enforced: true},
+		}}
+	}
+	// Without a baseline nothing moves.
+	if levels, _, _ := sarifLevels(t, blocked(), Options{}); levels["f1"] != "error" || levels["f2"] != "error" || levels["f3"] != "warning" {
+		t.Errorf("no baseline: levels %v", levels)
+	}
+
+	r := blocked()
+	r.Gates = []engine.Gate{{Name: engine.GateNewFindings, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f1"}}}
+	levels, msgs, _ := sarifLevels(t, r, Options{})
+	if levels["f1"] != "error" || levels["f2"] != "warning" || levels["f3"] != "warning" {
+		t.Errorf("new_findings_only: levels %v, want f1 error (new), f2 warning (the baseline blocked it)", levels)
+	}
+	if want := "; the baseline blocked it too (new_findings_only): it does not fail the run"; !strings.HasSuffix(msgs["f2"], want) || strings.Contains(msgs["f1"], want) {
+		t.Errorf("new_findings_only: messages %q", msgs)
+	}
+
+	r = blocked()
+	r.Gates = []engine.Gate{
+		{Name: engine.GateMaxHigh, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f3"}},
+		{Name: engine.GateUnchecked, Outcome: engine.GateBlock, Action: engine.GateBlock},
+	}
+	d := &delta.Delta{Findings: []delta.Change{
+		{Kind: delta.New, FindingID: "f1", NewVerdict: engine.VerdictBlocked},
+		{Kind: delta.Unchanged, FindingID: "f2", OldVerdict: engine.VerdictBlocked, NewVerdict: engine.VerdictBlocked},
+		{Kind: delta.Unchanged, FindingID: "f3", OldVerdict: engine.VerdictWarned, NewVerdict: engine.VerdictWarned},
+	}}
+	d.Summary.GatesNewlyBlocking = []string{engine.GateUnchecked}
+	levels, msgs, notes := sarifLevels(t, r, Options{FailOn: "new-blocked", Delta: d})
+	if levels["f1"] != "error" || levels["f2"] != "warning" || levels["f3"] != "warning" {
+		t.Errorf("--fail-on new-blocked: levels %v, want f1 error, f2 and f3 (max-high blocked the baseline too) warning", levels)
+	}
+	if !strings.HasSuffix(msgs["f2"], "(--fail-on new-blocked): it does not fail the run") {
+		t.Errorf("--fail-on new-blocked: f2 says %q", msgs["f2"])
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "error gate unchecked-budget") {
+		t.Errorf("--fail-on new-blocked: notifications %q, want the newly blocking gate as an error", notes)
+	}
+	// --fail-on blocked with the same delta: the verdict decides, all errors.
+	if levels, _, _ := sarifLevels(t, r, Options{Delta: d}); levels["f2"] != "error" || levels["f3"] != "error" {
+		t.Errorf("--fail-on blocked: levels %v", levels)
 	}
 }
