@@ -51,31 +51,44 @@ func ExplainTable(w io.Writer, doc *ExplainPage, o Options) error {
 		printLine(w, "no findings")
 		return nil
 	}
-	// A package at several places (SBOMs, bom-refs): each block says
-	// which instance it explains.
-	places := map[string]int{}
-	for i := range doc.Findings {
-		places[doc.Findings[i].Purl]++
-	}
+	places := instancePlaces(doc.Findings)
 	for i := range doc.Findings {
 		printLine(w)
 		f := &doc.Findings[i]
-		writeExplain(w, s, f, f.Purl != "" && places[f.Purl] > 1)
+		writeExplain(w, s, f, places[f.FindingID])
 	}
 	return nil
 }
 
-// writeExplain writes one finding's block; where adds the SBOM and bom-ref
-// of its component to the component line.
-func writeExplain(w io.Writer, s palette, f *engine.Finding, where bool) {
+// instancePlaces tells apart the instances of a package at several places
+// (SBOMs, bom-refs): for each finding whose purl another finding carries
+// too, where its component is ("SBOM 3f2a… ref REF"), by finding id. The
+// explain table and page say which instance each block explains.
+func instancePlaces(fs []engine.Finding) map[string]string {
+	n := map[string]int{}
+	for i := range fs {
+		n[fs[i].Purl]++
+	}
+	places := map[string]string{}
+	for i := range fs {
+		if f := &fs[i]; f.Purl != "" && n[f.Purl] > 1 {
+			places[f.FindingID] = "SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + f.Component.Ref
+		}
+	}
+	return places
+}
+
+// writeExplain writes one finding's block; place (instancePlaces) is added
+// to the component line.
+func writeExplain(w io.Writer, s palette, f *engine.Finding, place string) {
 	ex := f.Explain
 	printf(w, "%s %s\n", s.paint(s.bold, "finding"), f.FindingID)
 	comp := f.Purl
 	if comp == "" {
 		comp = f.Name + "@" + f.Version
 	}
-	if where {
-		comp += " at SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + f.Component.Ref
+	if place != "" {
+		comp += " at " + place
 	}
 	if extra := joinNonEmpty(", ", f.Component.Scope, f.Component.Relation); extra != "" {
 		comp += " (" + extra + ")"

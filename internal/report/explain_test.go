@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"html/template"
 	"strings"
 	"testing"
 
@@ -82,6 +83,47 @@ func TestExplainInstances(t *testing.T) {
 	}
 	if other := page.Findings[1]; !strings.Contains(out, "  component  "+other.Purl+" (") {
 		t.Errorf("a package at one place changed its line:\n%s", out)
+	}
+
+	// The HTML page tells them apart the same way, in each trace and, for
+	// a whole result, in the findings table.
+	b.Reset()
+	if err := ExplainHTML(&b, *page); err != nil {
+		t.Fatal(err)
+	}
+	place := func(ref string) string { return " at SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + ref }
+	html := b.String()
+	for _, ref := range []string{f.Component.Ref, "other-ref"} {
+		if !strings.Contains(html, ">"+template.HTMLEscapeString(f.Purl+place(ref))) {
+			t.Errorf("html trace: no component line %q:\n%s", f.Purl+place(ref), html)
+		}
+	}
+	if other := page.Findings[1]; strings.Contains(html, template.HTMLEscapeString(other.Purl)+" at SBOM") {
+		t.Errorf("html: a package at one place got a place")
+	}
+	r := result(t)
+	twin = r.Findings[0]
+	twin.FindingID, twin.Component.Ref = "finding:twin", "other-ref"
+	r.Findings = append(r.Findings, twin)
+	b.Reset()
+	if err := HTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	html = b.String()
+	for _, id := range []string{r.Findings[0].FindingID, "finding:twin"} {
+		row := `<a href="#` + strings.ReplaceAll(id, ":", "%3a") + `">`
+		at := strings.Index(html, row)
+		if at < 0 {
+			t.Fatalf("html findings table: no row for %s", id)
+		}
+		end := at + strings.Index(html[at:], "</td>")
+		want := template.HTMLEscapeString(place(r.Findings[len(r.Findings)-1].Component.Ref))
+		if id == r.Findings[0].FindingID {
+			want = template.HTMLEscapeString(place(r.Findings[0].Component.Ref))
+		}
+		if !strings.HasSuffix(html[at:end], want) {
+			t.Errorf("html findings table row of %s: %q, want it to end %q", id, html[at:end], want)
+		}
 	}
 }
 

@@ -30,7 +30,16 @@ type ExplainPage struct {
 // ExplainHTML writes page as a self-contained HTML document. The output is
 // a pure function of page.
 func ExplainHTML(w io.Writer, page ExplainPage) error {
-	return explainTmpl().Execute(escWriter{w}, page)
+	return explainTmpl().Execute(escWriter{w}, htmlPage{page, instancePlaces(page.Findings)})
+}
+
+// htmlPage is what the page's template renders: the page, and where each
+// instance of a package at several places is (instancePlaces), so the
+// findings table and each trace tell the instances apart as the explain
+// table does.
+type htmlPage struct {
+	ExplainPage
+	Places map[string]string
 }
 
 // explainTmpl is parsed when first used, not at start-up: most commands
@@ -168,13 +177,13 @@ footer{color:#57606a;margin-top:2em;font-size:.9em}
 </table>
 <h3>Findings</h3>
 <table><tr><th>verdict</th><th>severity</th><th>package</th><th>advisory</th><th>VEX</th><th>rule</th></tr>
-{{range attention .Findings}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Severity.Band}} {{dec .Severity.Score}}</td><td class="mono"><a href="#{{.FindingID}}">{{pkg .}}</a></td><td class="mono">{{.AdvisoryID}}</td><td>{{.VEXStatus}}</td><td class="mono">{{rule .}}</td></tr>{{end}}
+{{range attention .Findings}}<tr><td class="v-{{.Verdict}}">{{.Verdict}}</td><td>{{.Severity.Band}} {{dec .Severity.Score}}</td><td class="mono"><a href="#{{.FindingID}}">{{pkg .}}</a>{{with index $.Places .FindingID}} at {{.}}{{end}}</td><td class="mono">{{.AdvisoryID}}</td><td>{{.VEXStatus}}</td><td class="mono">{{rule .}}</td></tr>{{end}}
 </table>{{end}}
 {{range $f := .Findings}}{{with $f.Explain}}
 <section class="finding" id="{{$f.FindingID}}">
 <h2><span class="v-{{$f.Verdict}}">{{upper $f.Verdict}}</span> <span class="mono">{{$f.FindingID}}</span></h2>
 <table class="meta">
-<tr><td>component</td><td class="mono">{{$f.Purl}}{{if $f.Component.Scope}} ({{$f.Component.Scope}}){{end}}</td></tr>
+<tr><td>component</td><td class="mono">{{$f.Purl}}{{with index $.Places $f.FindingID}} at {{.}}{{end}}{{if $f.Component.Scope}} ({{$f.Component.Scope}}){{end}}</td></tr>
 <tr><td>advisory</td><td class="mono">{{$f.AdvisoryID}}{{if $f.Aliases}} ({{join $f.Aliases ", "}}){{end}} · {{$f.Source}}{{if $f.Range}} · range {{$f.Range}}{{end}}{{if $f.FixedIn}} · fixed in {{join $f.FixedIn ", "}}{{end}}</td></tr>
 <tr><td>VEX status</td><td>{{$f.VEXStatus}}</td></tr>
 <tr><td>severity</td><td>{{$f.Severity.Band}} {{dec $f.Severity.Score}}{{if $f.Severity.Source}} ({{$f.Severity.Source}}){{end}} · risk {{dec $f.RiskScore}}</td></tr>
