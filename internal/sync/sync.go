@@ -107,8 +107,12 @@ type TableReport struct {
 	Inserted  int64  `json:"inserted"`  // new in PostgreSQL
 	Updated   int64  `json:"updated"`   // changed there (owned rows, failed runs that later succeeded)
 	Unchanged int64  `json:"unchanged"` // already there with the same content
-	Batches   int    `json:"batches"`
-	Cursor    int64  `json:"cursor"` // the committed cursor afterwards
+	// Resent are rows this site had sent that PostgreSQL no longer held,
+	// sent again (counted in Sent and Inserted too; docs/sync.md "Rows
+	// deleted in PostgreSQL").
+	Resent  int64 `json:"resent,omitempty"`
+	Batches int   `json:"batches"`
+	Cursor  int64 `json:"cursor"` // the committed cursor afterwards
 }
 
 // Sent is the number of rows sent over all tables.
@@ -326,6 +330,9 @@ func (p *pusher) table(ctx context.Context, t *table) error {
 	rescan = rescan || p.cut != "" && slices.Contains(resentAfterCut, t.name)
 	if !rescan {
 		tr.Cursor = c.seq
+		if err := p.retrying(ctx, func(ctx context.Context) error { return p.resend(ctx, t, &tr) }); err != nil {
+			return err
+		}
 	}
 	if err := p.st.View(ctx, func(tx *store.Tx) (err error) {
 		tr.Pending, err = tx.PendingChanges(ctx, t.name, tr.Cursor)

@@ -19,14 +19,7 @@ import (
 // that was already present holds the same content. It returns how many rows
 // were inserted and updated.
 func (p *pusher) upsert(ctx context.Context, tx pgx.Tx, t *table, rows [][]any) (inserted, updated int64, err error) {
-	cols := t.remoteCols()
-	list := strings.Join(cols, ", ")
-	stage := "stella_stage_" + t.name
-	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM policy.%s WITH NO DATA`,
-		stage, list, t.name)); err != nil {
-		return 0, 0, err
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{stage}, cols, pgx.CopyFromRows(rows)); err != nil {
+	if err := stage(ctx, tx, t, rows); err != nil {
 		return 0, 0, err
 	}
 	if err := tx.QueryRow(ctx, t.upsertSQL()).Scan(&inserted, &updated); err != nil {
@@ -36,6 +29,18 @@ func (p *pusher) upsert(ctx context.Context, tx pgx.Tx, t *table, rows [][]any) 
 		return 0, 0, err
 	}
 	return inserted, updated, nil
+}
+
+// stage copies rows of t into the staging table stella_stage_<t>, which
+// lives until tx commits (one per table and transaction).
+func stage(ctx context.Context, tx pgx.Tx, t *table, rows [][]any) error {
+	cols := t.remoteCols()
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMP TABLE stella_stage_%s ON COMMIT DROP AS SELECT %s FROM policy.%s WITH NO DATA`,
+		t.name, strings.Join(cols, ", "), t.name)); err != nil {
+		return err
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"stella_stage_" + t.name}, cols, pgx.CopyFromRows(rows))
+	return err
 }
 
 // upsertSQL inserts the staged rows and counts the rows inserted and

@@ -1,0 +1,157 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/store"
+	"github.com/stella-policy/stella/internal/text"
+)
+
+// Rows deleted in PostgreSQL (docs/sync.md "Rows deleted in PostgreSQL").
+// The cursors send each change once: a governance statement, an exception
+// or a lifecycle state that was deleted in PostgreSQL after this site sent
+// it would never be sent again, and `audit verify --dsn` would keep
+// reporting its absence. The site that sent it still holds it, and its
+// change log up to the committed cursor is what PostgreSQL took from it. So
+// before sending the changes of such a table, a sync lists the keys
+// PostgreSQL holds for this site (one query) and inserts again, in one
+// transaction signed like a batch, the rows it sent that are missing there,
+// as they are here. A row PostgreSQL holds is never changed by this: one
+// that differs stays the integrity failure audit verify reports.
+
+// resendable are the tables whose rows a sync puts back when PostgreSQL
+// lost them.
+var resendable = []string{"policy_lifecycle", "governance_statements", "exceptions"}
+
+// resend puts back the rows of t that this site sent and PostgreSQL no
+// longer holds (see above), with the statements they rest on, adds them to
+// tr and says so in a warning; a dry run only says what it would send.
+func (p *pusher) resend(ctx context.Context, t *table, tr *TableReport) error {
+	if !slices.Contains(resendable, t.name) || p.rep.Target == "" {
+		return nil
+	}
+	tx, err := p.conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	// The cursor locked: a concurrent sync of this site waits, and no
+	// batch of t commits between the listing and the insert.
+	c, err := p.remoteCursor(ctx, tx, t, !p.o.DryRun)
+	if err != nil || c.seq == 0 {
+		return err
+	}
+	rows, keys, err := p.lost(ctx, tx, t, c.seq)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	what := fmt.Sprintf("%s: PostgreSQL no longer holds %s this site sent there (%s; deleted there)",
+		t.name, text.Count(len(rows), "row", "rows"), strings.Join(text.First(keys, 5), ", "))
+	if p.o.DryRun {
+		p.rep.Warnings = append(p.rep.Warnings, what+`; a sync would send them again (docs/sync.md "Rows deleted in PostgreSQL")`)
+		return nil
+	}
+	if err := p.signPush(ctx, tx, t, 0, c.seq, rows); err != nil {
+		return err
+	}
+	if err := p.sendStatements(ctx, tx, t, rows); err != nil {
+		return err
+	}
+	if err := stage(ctx, tx, t, rows); err != nil {
+		return err
+	}
+	list := strings.Join(t.remoteCols(), ", ")
+	tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO policy.%s (%s) SELECT %s FROM stella_stage_%s ON CONFLICT (%s) DO NOTHING`,
+		t.name, list, list, t.name, strings.Join(t.key, ", ")))
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	n := tag.RowsAffected()
+	tr.Resent, tr.Sent, tr.Inserted = n, tr.Sent+n, tr.Inserted+n
+	p.rep.Warnings = append(p.rep.Warnings, fmt.Sprintf(`%s; sent %d again (docs/sync.md "Rows deleted in PostgreSQL")`, what, n))
+	return nil
+}
+
+// lost returns the rows of t this site sent (its change log entries up to
+// sent, PostgreSQL's cursor) that PostgreSQL holds no row of this site
+// under their key, as they are here, with their keys, in log order.
+func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (rows [][]any, keys []string, err error) {
+	held, err := p.heldKeys(ctx, tx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	seen := map[string]bool{}
+	for after := int64(0); after < sent; {
+		var page *store.ChangePage
+		if err := p.st.View(ctx, func(ltx *store.Tx) (err error) {
+			page, err = ltx.Changes(ctx, store.ChangeQuery{Table: t.name, After: after, Limit: runPage, MaxBytes: maxBatchBytes})
+			return err
+		}); err != nil {
+			return nil, nil, err
+		}
+		if len(page.Changes) == 0 {
+			break
+		}
+		conv, err := newConverter(t, p.site, page.Columns)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, c := range page.Changes {
+			if c.Seq > sent {
+				break
+			}
+			if c.Values == nil {
+				continue // deleted here since: nothing to put back
+			}
+			k := conv.keyText(c.Values)
+			if held[k] || seen[k] {
+				continue
+			}
+			seen[k] = true
+			r, err := conv.convert(c.Values)
+			if err != nil {
+				return nil, nil, err
+			}
+			if r[0] != p.tenant {
+				return nil, nil, fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, p.tenant, r[0])
+			}
+			rows, keys = append(rows, r), append(keys, k)
+		}
+		after = page.Last
+	}
+	return rows, keys, nil
+}
+
+// heldKeys lists the keys of the rows of this site and tenant that t holds
+// in PostgreSQL, spelled as converter.keyText spells a local row's.
+func (p *pusher) heldKeys(ctx context.Context, tx pgx.Tx, t *table) (map[string]bool, error) {
+	var parts []string
+	for _, k := range t.key {
+		if k != "tenant" && k != "source_site" {
+			parts = append(parts, k+"::text")
+		}
+	}
+	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT concat_ws('/', %s) FROM policy.%s WHERE tenant = $1 AND source_site = $2`,
+		strings.Join(parts, ", "), t.name), p.tenant, p.site)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	held := make(map[string]bool, len(ks))
+	for _, k := range ks {
+		held[k] = true
+	}
+	return held, nil
+}
