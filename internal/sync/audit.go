@@ -211,6 +211,8 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 		rep.Tail = &TailCheck{MissingRuns: []string{}, Reason: noLocal}
 	} else if err := checkTail(ctx, conn, srv, rep, o.Local); err != nil {
 		return rep, err
+	} else if err := checkSent(ctx, conn, srv, rep, o.Local); err != nil {
+		return rep, err
 	}
 	if rep.Differ > 0 {
 		m := rep.Mismatches[0]

@@ -85,14 +85,21 @@ func (p *pusher) resend(ctx context.Context, t *table, tr *TableReport) error {
 // sent, PostgreSQL's cursor) that PostgreSQL holds no row of this site
 // under their key, as they are here, with their keys, in log order.
 func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (rows [][]any, keys []string, err error) {
-	held, err := p.heldKeys(ctx, tx, t)
+	held, err := heldKeys(ctx, tx, t, p.tenant, p.site)
 	if err != nil {
 		return nil, nil, err
 	}
+	return notHeld(ctx, p.st, t, p.tenant, p.site, sent, held)
+}
+
+// notHeld returns the rows of t that site's store st sent (its change log
+// entries up to sent) whose keys are not in held, converted, with their
+// keys, in log order. Rows deleted here since are not among them.
+func notHeld(ctx context.Context, st *store.Store, t *table, tenant, site string, sent int64, held map[string]bool) (rows [][]any, keys []string, err error) {
 	seen := map[string]bool{}
 	for after := int64(0); after < sent; {
 		var page *store.ChangePage
-		if err := p.st.View(ctx, func(ltx *store.Tx) (err error) {
+		if err := st.View(ctx, func(ltx *store.Tx) (err error) {
 			page, err = ltx.Changes(ctx, store.ChangeQuery{Table: t.name, After: after, Limit: runPage, MaxBytes: maxBatchBytes})
 			return err
 		}); err != nil {
@@ -101,7 +108,7 @@ func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (row
 		if len(page.Changes) == 0 {
 			break
 		}
-		conv, err := newConverter(t, p.site, page.Columns)
+		conv, err := newConverter(t, site, page.Columns)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -121,8 +128,8 @@ func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (row
 			if err != nil {
 				return nil, nil, err
 			}
-			if r[0] != p.tenant {
-				return nil, nil, fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, p.tenant, r[0])
+			if r[0] != tenant {
+				return nil, nil, fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, tenant, r[0])
 			}
 			rows, keys = append(rows, r), append(keys, k)
 		}
@@ -131,17 +138,19 @@ func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (row
 	return rows, keys, nil
 }
 
-// heldKeys lists the keys of the rows of this site and tenant that t holds
-// in PostgreSQL, spelled as converter.keyText spells a local row's.
-func (p *pusher) heldKeys(ctx context.Context, tx pgx.Tx, t *table) (map[string]bool, error) {
+// heldKeys lists the keys of the rows of site and tenant that t holds in
+// PostgreSQL, spelled as converter.keyText spells a local row's.
+func heldKeys(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, t *table, tenant, site string) (map[string]bool, error) {
 	var parts []string
 	for _, k := range t.key {
 		if k != "tenant" && k != "source_site" {
 			parts = append(parts, k+"::text")
 		}
 	}
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT concat_ws('/', %s) FROM policy.%s WHERE tenant = $1 AND source_site = $2`,
-		strings.Join(parts, ", "), t.name), p.tenant, p.site)
+	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT concat_ws('/', %s) FROM policy.%s WHERE tenant = $1 AND source_site = $2`,
+		strings.Join(parts, ", "), t.name), tenant, site)
 	if err != nil {
 		return nil, err
 	}
@@ -154,4 +163,52 @@ func (p *pusher) heldKeys(ctx context.Context, tx pgx.Tx, t *table) (map[string]
 		held[k] = true
 	}
 	return held, nil
+}
+
+// checkSent is audit verify's side of the above, with the database of a
+// site that synced there at hand (checkTail found its cursors): every row
+// of the tables of resendable that it sent, up to its own cursors, must be
+// in PostgreSQL under its key. The first tables' missing rows are a
+// fail.Integrity error naming them; the next sync from that database puts
+// them back.
+func checkSent(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport, local *store.Store) error {
+	tc := rep.Tail
+	if tc == nil || !tc.Checked {
+		return nil
+	}
+	target, err := targetID(ctx, conn)
+	if err != nil {
+		return err
+	}
+	var cursors []store.SyncCursor
+	if err := local.View(ctx, func(tx *store.Tx) (err error) {
+		cursors, err = tx.SyncCursors(ctx, target)
+		return err
+	}); err != nil {
+		return err
+	}
+	var what []string
+	for _, c := range cursors {
+		t := tableNamed(c.Table)
+		if t == nil || !slices.Contains(resendable, t.name) || c.Seq == 0 {
+			continue
+		}
+		held, err := heldKeys(ctx, conn, t, rep.Tenant, tc.Site)
+		if err != nil {
+			return err
+		}
+		_, keys, err := notHeld(ctx, local, t, rep.Tenant, tc.Site, c.Seq, held)
+		if err != nil {
+			return err
+		}
+		if len(keys) > 0 {
+			what = append(what, fmt.Sprintf("%s %s", t.name, strings.Join(text.First(keys, 5), ", ")))
+		}
+	}
+	if len(what) == 0 {
+		return nil
+	}
+	return fail.New(fail.Integrity, "postgres %s, tenant %s, site %s: PostgreSQL no longer holds rows this database sent there: %s "+
+		"(deleted there; the next `stella sync postgres` from this database sends them again: docs/sync.md \"Rows deleted in PostgreSQL\")",
+		srv.name, rep.Tenant, tc.Site, strings.Join(what, "; "))
 }

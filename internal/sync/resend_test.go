@@ -85,6 +85,20 @@ func TestResendDeletedRows(t *testing.T) {
 		t.Fatalf("PostgreSQL after the resend:\n%s\nwant:\n%s", got, before)
 	}
 
+	// From PostgreSQL alone an exception row or a lifecycle row deleted
+	// is not seen; against the database that sent them it is.
+	asOwner(t, conn, "exceptions", `DELETE FROM policy.exceptions`)
+	asOwner(t, conn, "policy_lifecycle", `DELETE FROM policy.policy_lifecycle`)
+	if err := verify(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st})
+	wantIntegrity(t, err, "site "+site+": PostgreSQL no longer holds rows this database sent there: exceptions EX-1; policy_lifecycle P-1/1 (deleted there;")
+	sync(map[string]int64{"policy_lifecycle": 1, "exceptions": 1})
+	if _, err := VerifyAudit(ctx, dsn, "acme", Retry{}, AuditOptions{Local: st}); err != nil {
+		t.Fatal(err)
+	}
+
 	// A row changed is not overwritten (audit verify still says so); a
 	// row deleted beside it still comes back.
 	asOwner(t, conn, "exceptions", `UPDATE policy.exceptions SET status = 'approved'`)
