@@ -209,31 +209,69 @@ func (a *Archive) Snapshot() (*snapshot.Snapshot, error) {
 // environment, evaluation time and shadow flag, through internal/run, and
 // compares the outputs with the recorded findings and digests
 // (Compare).
+//
+// A policy with settings new_findings_only compared its blocked findings
+// with a baseline the archive does not hold (docs/runs.md "Replay"). The
+// gate's verdict is re-checked when one of the baselines the record allows
+// — none, one that blocked every blocked finding (a run not blocked by
+// its blocked findings), one that blocked none — replays the recorded
+// result digest, which covers the gates and the verdict; otherwise the
+// verdict is not compared and the report says so (VerdictUnchecked).
 func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
-	ev, err := a.evaluate(ctx)
+	p, err := a.Policy()
+	if err != nil {
+		return nil, err
+	}
+	ev, err := a.evaluate(ctx, p, nil)
 	if err != nil {
 		return nil, err
 	}
 	rec := a.Record
 	recorded := ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains}
-	if rec.Stats.Unchecked != nil {
-		// Recorded with its unchecked budget, so the verdict replays too;
-		// an older record's budget is not in the archive.
+	unchecked := ""
+	switch {
+	case rec.Stats.Unchecked == nil:
+		// An older record's budget is not in the archive.
+		unchecked = "the record predates recorded unchecked budgets, so the unchecked-budget gate was not re-checked"
+	case newFindingsOnly(p) && ev.Result.Digests.Result != rec.Outputs.Result:
+		unchecked = "the new-findings-only gate's baseline is not in the archive and no baseline the record allows replays the recorded result, so the gate was not re-checked"
+		for _, known := range archiveBaselines(ev.Result) {
+			again, err := a.evaluate(ctx, p, &Against{base: known, c: &Compared{}})
+			if err != nil {
+				return nil, err
+			}
+			if again.Result.Digests.Result == rec.Outputs.Result {
+				ev, unchecked = again, ""
+				break
+			}
+		}
+	}
+	if unchecked == "" {
+		// Recorded with all the verdict depends on, so the verdict replays too.
 		recorded.Verdict = rec.Verdict
 	}
 	rep, err := Compare(a.RunID, recorded, a.Evidence.Findings, ev.Result)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: findings.json: %v", a.Name, err)
 	}
-	rep.Evidence = a.Name
+	rep.Evidence, rep.VerdictUnchecked = a.Name, unchecked
 	return &rep, nil
 }
 
-func (a *Archive) evaluate(ctx context.Context) (*Outcome, error) {
-	p, err := a.Policy()
-	if err != nil {
-		return nil, err
+// archiveBaselines are the baselines an archive's new_findings_only gate
+// may have compared with, as far as the gate sees them: one that blocked
+// every finding res blocks, one that blocked none.
+func archiveBaselines(res *engine.Result) []*engine.Result {
+	all := &engine.Result{}
+	for _, f := range res.Findings {
+		if f.Verdict == engine.VerdictBlocked {
+			all.Findings = append(all.Findings, f)
+		}
 	}
+	return []*engine.Result{all, {}}
+}
+
+func (a *Archive) evaluate(ctx context.Context, p *Policy, against *Against) (*Outcome, error) {
 	s, err := a.Snapshot()
 	if err != nil {
 		return nil, err
@@ -243,7 +281,7 @@ func (a *Archive) evaluate(ctx context.Context) (*Outcome, error) {
 		return nil, fail.New(fail.Integrity, "%s: json: evaluation time %q: %v", a.Name, a.Record.Inputs.EvaluationTime, err)
 	}
 	return Evaluate(ctx, Spec{Policy: p, Snapshot: s, Env: a.Record.Inputs.Env, At: at, Shadow: a.Record.Shadow,
-		UncheckedBudget: RecordedBudget(&a.Record, nil)})
+		UncheckedBudget: RecordedBudget(&a.Record, nil), Against: against})
 }
 
 // Findings returns the recorded findings with their explain traces, in

@@ -24,6 +24,10 @@ type ReplayReport struct {
 	Original  ReplayDigests  `json:"original"`
 	Replay    ReplayDigests  `json:"replay"`
 	First     *ReplayFinding `json:"firstDifference,omitempty"`
+	// VerdictUnchecked says why the verdict was not compared (an evidence
+	// archive that does not hold all it depends on): Identical then covers
+	// the findings and explains, not the verdict.
+	VerdictUnchecked string `json:"verdictNotRechecked,omitempty"`
 }
 
 // ReplayDigests are the finding count, output digests and verdict of one
