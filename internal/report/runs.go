@@ -24,8 +24,15 @@ func ReplayTable(w io.Writer, rep *run.ReplayReport, o Options) error {
 		printf(w, "evidence %s, %s, replayed with no database\n", rep.Evidence, state)
 	}
 	if rep.Identical {
-		printf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, "identical"), rep.RunID,
+		word := "identical"
+		if rep.VerdictUnchecked != "" {
+			word = "identical findings" // the verdict was not compared
+		}
+		printf(w, "%s %s: %d findings, findings %s, explains %s\n", s.paint(s.good, word), rep.RunID,
 			rep.Replay.Findings, rep.Replay.FindingsDigest, rep.Replay.ExplainsDigest)
+		if rep.VerdictUnchecked != "" {
+			printf(w, "  verdict not re-checked: %s\n", rep.VerdictUnchecked)
+		}
 		return nil
 	}
 	printf(w, "%s %s\n", s.paint(s.bad, "DIFFERENT"), rep.RunID)
