@@ -212,11 +212,13 @@ func (a *Archive) Snapshot() (*snapshot.Snapshot, error) {
 //
 // A policy with settings new_findings_only compared its blocked findings
 // with a baseline the archive does not hold (docs/runs.md "Replay"). The
-// gate's verdict is re-checked when one of the baselines the record allows
-// — none, one that blocked every blocked finding (a run not blocked by
-// its blocked findings), one that blocked none — replays the recorded
-// result digest, which covers the gates and the verdict; otherwise the
-// verdict is not compared and the report says so (VerdictUnchecked).
+// verdict depends on that baseline only through the new-findings gate:
+// a baseline that blocked every blocked finding makes it warn, any other
+// leaves a blocked finding new and it blocks as with no baseline. So the
+// replay keeps the evaluation under the baseline the record allows —
+// one that blocked every blocked finding, one that blocked none — that
+// reproduces the recorded result digest (gates and verdict), else the one
+// with no baseline, and always compares the verdict.
 func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	p, err := a.Policy()
 	if err != nil {
@@ -229,19 +231,21 @@ func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	rec := a.Record
 	recorded := ReplayDigests{Findings: rec.Stats.Findings, FindingsDigest: rec.Outputs.Findings, ExplainsDigest: rec.Outputs.Explains}
 	unchecked := ""
-	switch {
-	case rec.Stats.Unchecked == nil:
+	if rec.Stats.Unchecked == nil {
 		// An older record's budget is not in the archive.
 		unchecked = "the record predates recorded unchecked budgets, so the unchecked-budget gate was not re-checked"
-	case newFindingsOnly(p) && ev.Result.Digests.Result != rec.Outputs.Result:
-		unchecked = "the new-findings-only gate's baseline is not in the archive and no baseline the record allows replays the recorded result, so the gate was not re-checked"
+	} else if newFindingsOnly(p) && ev.Result.Digests.Result != rec.Outputs.Result {
+		// The baseline only decides whether the gate blocks or warns when
+		// it blocked every blocked finding: keep the replay that reproduces
+		// the recorded result; when none does, the baseline left a blocked
+		// finding new, and the gate blocks as with no baseline (ev).
 		for _, known := range archiveBaselines(ev.Result) {
 			again, err := a.evaluate(ctx, p, &Against{base: known, c: &Compared{}})
 			if err != nil {
 				return nil, err
 			}
 			if again.Result.Digests.Result == rec.Outputs.Result {
-				ev, unchecked = again, ""
+				ev = again
 				break
 			}
 		}

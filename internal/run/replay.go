@@ -25,7 +25,8 @@ type ReplayReport struct {
 	Replay    ReplayDigests  `json:"replay"`
 	First     *ReplayFinding `json:"firstDifference,omitempty"`
 	// VerdictUnchecked says why the verdict was not compared (an evidence
-	// archive that does not hold all it depends on): Identical then covers
+	// archive of a record older than unchecked budgets, which does not
+	// hold the budget the verdict depends on): Identical then covers
 	// the findings and explains, not the verdict.
 	VerdictUnchecked string `json:"verdictNotRechecked,omitempty"`
 }
@@ -36,8 +37,10 @@ type ReplayDigests struct {
 	Findings       int    `json:"findings"`
 	FindingsDigest string `json:"findingsDigest"`
 	ExplainsDigest string `json:"explainsDigest"`
-	// Verdict is compared too, except for an evidence archive recorded
-	// before unchecked budgets were (docs/runs.md "Replay"): "" then.
+	// Verdict is compared too — for an evidence archive of a
+	// new_findings_only run as well, whose baseline only makes the gate
+	// warn or block (docs/runs.md "Replay") — except for an evidence
+	// archive recorded before unchecked budgets were: "" then.
 	Verdict string `json:"verdict,omitempty"`
 }
 
