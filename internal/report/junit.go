@@ -56,26 +56,19 @@ type junitText struct {
 // JUnit writes one test suite per SBOM with a test case per finding (in
 // finding order): blocked findings fail, quieted and ignored ones are
 // skipped, warned ones pass with their warnings in system-out. A gate that
-// blocks adds a failing case to a "gates" suite.
-func JUnit(w io.Writer, r *engine.Result) error {
+// blocks adds a failing case to a "gates" suite. A blocked finding (or
+// blocking gate) the baseline blocked too, which the gate does not fail on
+// (settings new_findings_only; --fail-on new-blocked|new-warned with
+// o.Delta), passes with its reason, as SARIF makes it a warning
+// (knownBlocks; docs/output.md "JUnit").
+func JUnit(w io.Writer, r *engine.Result, o Options) error {
 	doc := junitSuites{Name: "stella policy " + r.Policy.ID}
 	bySBOM := map[string]int{}
 	var suites []junitSuite
 	// A package at several bom-refs of one SBOM: CI reports key cases by
 	// class and name, so each instance's name carries its bom-ref.
 	names := map[string]int{}
-	// Under settings new_findings_only the gate lists the new blocked
-	// findings; one it does not list was blocked by the baseline too and
-	// only warns the run (docs/dsl.md "Gates").
-	var fresh map[string]bool
-	for _, g := range r.Gates {
-		if g.Name == engine.GateNewFindings {
-			fresh = map[string]bool{}
-			for _, id := range g.Findings {
-				fresh[id] = true
-			}
-		}
-	}
+	known, blocking := knownBlocks(r, o)
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		names[f.Component.SBOM+"\x00"+f.Purl+"\x00"+f.AdvisoryID+" "+pkgText(f)]++
@@ -103,8 +96,8 @@ func JUnit(w io.Writer, r *engine.Result) error {
 			// A shadow run (or an auditing member of a set) enforces
 			// nothing: its blocked findings are no failures, and say so.
 			c.SystemOut = &junitText{"shadow: blocked by " + cmpOr(f.Rule, "policy") + ", not enforced\n" + detail}
-		case f.Verdict == engine.VerdictBlocked && fresh != nil && !fresh[f.FindingID]:
-			c.SystemOut = &junitText{"blocked by " + cmpOr(f.Rule, "policy") + "; the baseline blocked it too (new_findings_only): it does not fail the run\n" + detail}
+		case known(f) != "":
+			c.SystemOut = &junitText{"blocked by " + cmpOr(f.Rule, "policy") + "; the baseline blocked it too (" + known(f) + "): it does not fail the run\n" + detail}
 		case f.Verdict == engine.VerdictBlocked:
 			msg := "blocked"
 			if f.Rule != "" {
@@ -134,10 +127,13 @@ func JUnit(w io.Writer, r *engine.Result) error {
 	}
 	for _, g := range r.Gates {
 		c := junitCase{Name: g.Name, Classname: "gates"}
-		if g.Outcome == engine.GateBlock && !r.Shadow {
+		switch {
+		case g.Outcome == engine.GateBlock && !r.Shadow && !blocking(g.Name):
+			c.SystemOut = &junitText{g.Outcome + ": " + g.Message + "; it blocked the baseline too (--fail-on " + o.FailOn + "): it does not fail the run\n"}
+		case g.Outcome == engine.GateBlock && !r.Shadow:
 			c.Failure = &junitMessage{Message: g.Message, Type: "gate"}
 			gates.Failures++
-		} else {
+		default:
 			c.SystemOut = &junitText{g.Outcome + ": " + g.Message + "\n"}
 		}
 		gates.Tests++

@@ -70,7 +70,7 @@ func Write(w io.Writer, format string, r *engine.Result, o Options) error {
 	case "sarif":
 		return SARIF(w, r, o)
 	case "junit":
-		return JUnit(w, r)
+		return JUnit(w, r, o)
 	case "openvex":
 		return OpenVEX(w, r, o)
 	case "html":

@@ -427,7 +427,7 @@ func TestVEXMissesShown(t *testing.T) {
 		{"table", func(w *bytes.Buffer) error { return Table(w, r, opts) }},
 		{"markdown", func(w *bytes.Buffer) error { return Markdown(w, r, opts) }},
 		{"sarif", func(w *bytes.Buffer) error { return SARIF(w, r, opts) }},
-		{"junit", func(w *bytes.Buffer) error { return JUnit(w, r) }},
+		{"junit", func(w *bytes.Buffer) error { return JUnit(w, r, Options{}) }},
 		{"html", func(w *bytes.Buffer) error { return HTML(w, r) }},
 	} {
 		var b bytes.Buffer
