@@ -61,13 +61,19 @@ func ExplainTable(w io.Writer, doc *ExplainPage, o Options) error {
 }
 
 // instancePlaces tells apart the instances of a package at several places
-// (SBOMs, bom-refs): for each finding whose purl another finding carries
-// too, where its component is ("SBOM 3f2a… ref REF"), by finding id. The
-// explain table and page say which instance each block explains.
+// (SBOMs, bom-refs): for each finding whose purl is at two or more places,
+// where its component is ("SBOM 3f2a… ref REF"), by finding id. The
+// explain table and page say which instance each block explains; a
+// package at one place with several advisories needs no place.
 func instancePlaces(fs []engine.Finding) map[string]string {
-	n := map[string]int{}
+	seen := map[string]bool{}
+	n := map[string]int{} // distinct places per purl
 	for i := range fs {
-		n[fs[i].Purl]++
+		f := &fs[i]
+		if k := f.Purl + "\x00" + f.Component.SBOM + "\x00" + f.Component.Ref; !seen[k] {
+			seen[k] = true
+			n[f.Purl]++
+		}
 	}
 	places := map[string]string{}
 	for i := range fs {

@@ -158,3 +158,51 @@ func TestExplainEPSSCVE(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainInstancesPlaces: a place is named only for a package at two
+// or more places (SBOM, bom-ref), not for one component with several
+// advisories — in the explain table and the HTML page alike.
+func TestExplainInstancesPlaces(t *testing.T) {
+	page := explainPage(t)
+	f := page.Findings[0]
+	second := f
+	second.FindingID, second.AdvisoryID = "finding:second", "GHSA-second"
+	page.Findings = append(page.Findings, second)
+	render := func() (string, string) {
+		var tb, hb bytes.Buffer
+		if err := ExplainTable(&tb, page, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ExplainHTML(&hb, *page); err != nil {
+			t.Fatal(err)
+		}
+		return tb.String(), hb.String()
+	}
+	table, html := render()
+	if strings.Contains(table, " at SBOM ") || strings.Contains(html, " at SBOM ") {
+		t.Errorf("one component, two advisories: a place was named:\n%s\n%s", table, html)
+	}
+	if got := instancePlaces(page.Findings); len(got) != 0 {
+		t.Errorf("one component, two advisories: places %v", got)
+	}
+
+	twin := f
+	twin.FindingID, twin.Component.Ref = "finding:twin", "other-ref"
+	page.Findings = append(page.Findings, twin)
+	table, html = render()
+	at := func(ref string) string {
+		return f.Purl + " at SBOM " + canon.Short(f.Component.SBOM, 12) + " ref " + ref
+	}
+	if n := strings.Count(table, at(f.Component.Ref)); n != 2 || !strings.Contains(table, at("other-ref")) {
+		t.Errorf("two instances: table names %d of 2 blocks at %s, or not the twin:\n%s", n, f.Component.Ref, table)
+	}
+	if !strings.Contains(html, template.HTMLEscapeString(at(f.Component.Ref))) || !strings.Contains(html, template.HTMLEscapeString(at("other-ref"))) {
+		t.Errorf("two instances: html does not name both places:\n%s", html)
+	}
+	want := map[string]string{f.FindingID: "ref " + f.Component.Ref, second.FindingID: "ref " + f.Component.Ref, twin.FindingID: "ref other-ref"}
+	for id, p := range instancePlaces(page.Findings) {
+		if !strings.HasSuffix(p, want[id]) {
+			t.Errorf("two instances: %s at %q, want …%s", id, p, want[id])
+		}
+	}
+}
