@@ -3,12 +3,15 @@ package snapshot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/stella-policy/stella/internal/canon"
 	"github.com/stella-policy/stella/internal/fail"
 	"github.com/stella-policy/stella/internal/inputs"
 	"github.com/stella-policy/stella/internal/store"
@@ -220,6 +223,66 @@ func TestRequestSpec(t *testing.T) {
 		if err != nil || sp.Limits.MaxFileBytes != c.r.MaxInputSize || string(sp.SBOMFormat) != c.r.SBOMFormat || string(sp.VEXFormat) != c.r.VEXFormat ||
 			strings.Join(sp.SBOMs, ",") != strings.Join(c.r.SBOMs, ",") {
 			t.Errorf("%s: %+v, %v", c.name, sp, err)
+		}
+	}
+}
+
+// TestImportWrongSize: a content file whose size is not the manifest's is
+// refused with the integrity error before it is read — a 1 GiB sparse
+// advisories.json is not read into memory — and the store is not opened.
+func TestImportWrongSize(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "snap")
+	if _, err := CreateIn(testSpec(testInputs), dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(filepath.Join(dir, AdvisoriesFile), 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	opened := false
+	open := func() (*store.Store, error) {
+		opened = true
+		return nil, errors.New("not to be opened")
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Import(ctx, dir, open, "test")
+	runtime.ReadMemStats(&after)
+	if !fail.Is(err, fail.Integrity) || !strings.Contains(err.Error(), AdvisoriesFile+": content does not match the manifest digest") || opened {
+		t.Fatalf("import: %v (store opened: %v); want the integrity error naming %s", err, opened, AdvisoriesFile)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+		t.Errorf("refusing a wrong-size file allocated %d MiB: it was read", got>>20)
+	}
+}
+
+// TestReadDirKeeps: import hands the store the bytes it verified, not the
+// directory's files read again: a file changed after readDir checked it is
+// not what Files returns.
+func TestReadDirKeeps(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "snap")
+	if _, err := CreateIn(testSpec(testInputs), dir, ""); err != nil {
+		t.Fatal(err)
+	}
+	s, err := readDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range s.Manifest.Content.Files {
+		if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(f.Path)), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, err := s.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(s.Manifest.Content.Files)+1 {
+		t.Fatalf("%d files, manifest lists %d and itself", len(files), len(s.Manifest.Content.Files))
+	}
+	for _, f := range files {
+		if want := s.fileDigest(f.Path); f.Path != ManifestFile && canon.Digest(f.Data) != want {
+			t.Errorf("%s: %s, manifest says %s", f.Path, canon.Digest(f.Data), want)
 		}
 	}
 }

@@ -169,7 +169,7 @@ type Snapshot struct {
 	Digests Digests
 
 	fsys  fs.FS             // where the files are, when opened
-	files map[string][]byte // the content files, when built in memory
+	files map[string][]byte // the content files, when built in memory or read whole (readDir)
 }
 
 // ID returns the snapshot id.

@@ -179,18 +179,22 @@ func openDir(dir string, run bool) (*Snapshot, func() error, error) {
 	if err := notAFile(dir); err != nil {
 		return nil, nil, err
 	}
-	return open(os.DirFS(dir), dir, run)
+	return open(os.DirFS(dir), dir, run, false)
 }
 
 // readDir opens the snapshot in dir as OpenDir does, but reads every file
-// into memory as it hashes it, advisories.json too: for a caller that reads
-// every file next (Import: Files), which then reads and hashes nothing
-// again.
+// into memory as it hashes it, advisories.json too, and keeps the bytes it
+// verified: for a caller that reads every file next (Import: Files), which
+// then reads and hashes nothing again — and so cannot get bytes written to
+// the directory after they were checked.
 func readDir(dir string) (*Snapshot, error) {
 	if err := notAFile(dir); err != nil {
 		return nil, err
 	}
-	s, err := Open(os.DirFS(dir))
+	s, verified, err := open(os.DirFS(dir), "", false, true)
+	if err == nil {
+		err = verified()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", dir, err)
 	}
@@ -239,7 +243,7 @@ func LoadFS(fsys fs.FS) (*Snapshot, error) {
 // manifest records (fail.Integrity otherwise). Everything but the advisories
 // is decoded; advisories are read through Index (LoadMatching).
 func Open(fsys fs.FS) (*Snapshot, error) {
-	s, verified, err := open(fsys, "", false)
+	s, verified, err := open(fsys, "", false, false)
 	if err == nil {
 		err = verified()
 	}
@@ -258,8 +262,9 @@ func Open(fsys fs.FS) (*Snapshot, error) {
 // its index is version 3, whose record digests are checked instead as the
 // records are read. verified waits for the hash. Of several files that do
 // not match the manifest, the first in its order is reported, as Open
-// would have.
-func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error, _ error) {
+// would have. keep (with dir "") keeps every content file's verified bytes
+// as the snapshot's files, which Files then hands back.
+func open(fsys fs.FS, dir string, run, keep bool) (_ *Snapshot, verified func() error, _ error) {
 	m, err := readManifest(fsys)
 	if err != nil {
 		return nil, nil, err
@@ -268,6 +273,9 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 		return nil, nil, fail.New(fail.Integrity, "manifest id %s does not match its content (%s): the manifest was changed", m.ID, got)
 	}
 	s := &Snapshot{Manifest: *m, fsys: fsys, Inputs: &model.Inputs{SBOMs: []model.SBOM{}, VEX: []model.VEXStatement{}}}
+	if keep {
+		s.files = make(map[string][]byte, len(m.Content.Files))
+	}
 	var advData []byte
 	var adv *dataFile // advisories.json, when it is hashed on the side
 	var doc IndexDoc
@@ -331,6 +339,9 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 		if err != nil {
 			return nil, nil, first(err)
 		}
+		if keep {
+			s.files[f.Path] = data
+		}
 		switch f.Path {
 		case AdvisoriesFile:
 			advData = data
@@ -389,12 +400,28 @@ func open(fsys fs.FS, dir string, run bool) (_ *Snapshot, verified func() error,
 }
 
 // readFile reads content file f of a snapshot and checks it against its
-// manifest entry.
+// manifest entry. A file whose size is not the manifest's is refused before
+// it is read, and at most one byte more than that size is read: a file that
+// grows meanwhile is refused too, never read whole.
 func readFile(fsys fs.FS, f File) ([]byte, error) {
-	data, err := fs.ReadFile(fsys, f.Path)
+	file, err := fsys.Open(f.Path)
 	if err != nil {
 		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
 	}
+	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+	}
+	if fi.Size() != f.Size {
+		return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
+	}
+	data := make([]byte, f.Size+1) // the byte more tells a file grown since
+	n, err := io.ReadFull(file, data)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
+	}
+	data = data[:n]
 	if int64(len(data)) != f.Size || canon.Digest(data) != f.Digest {
 		return nil, fail.New(fail.Integrity, "%s: content does not match the manifest digest %s", f.Path, f.Digest)
 	}
