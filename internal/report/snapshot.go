@@ -167,7 +167,6 @@ func countsText(c inputs.Counts) string {
 	return strings.Join(parts, ", ")
 }
 
-// InputsInspect writes `stella inputs inspect`: one row per file, then the
 // InspectErrors writes the error of each file inputs inspect could not read
 // — an input error one problem per line (InputError), another on one line
 // (ErrorLine) — and returns how many there were.
@@ -184,6 +183,7 @@ func InspectErrors(w io.Writer, out []snapshot.Inspected) int {
 	return n
 }
 
+// InputsInspect writes `stella inputs inspect`: one row per file, then the
 // warnings and skipped records.
 func InputsInspect(w io.Writer, out []snapshot.Inspected, o Options) error {
 	t := NewTable(w, o.TTY, "FILE", "KIND", "FORMAT", "VERSION", "DIGEST", "CONTENT", "WARNINGS")
