@@ -29,15 +29,21 @@ type Read struct {
 	snapshot.Spec
 	Cache string // the feed cache
 	Used  []Meta // the cached feeds frozen in; nil when none
+	given bool   // --advisories was given
 }
 
 // Notice names the cached feeds read and their ages at now, for stderr
-// (docs/feeds.md "Using the cache"); "" when none was.
+// (docs/feeds.md "Using the cache"), saying "no --advisories" only when
+// none was given; "" when no feed was read.
 func (r *Read) Notice(now time.Time) string {
 	if r.Used == nil {
 		return ""
 	}
-	return fmt.Sprintf("stella: no --advisories: using the cached feeds in %s: %s", r.Cache, Ages(r.Used, now))
+	why := "no --advisories: "
+	if r.given {
+		why = ""
+	}
+	return fmt.Sprintf("stella: %susing the cached feeds in %s: %s", why, r.Cache, Ages(r.Used, now))
 }
 
 // Spec checks in and names its inputs, with the cached feeds it selects
@@ -48,7 +54,7 @@ func (in Inputs) Spec() (*Read, error) {
 		return nil, err
 	}
 	sp.Progress, sp.Cache = in.Progress, in.Frozen
-	r := &Read{Spec: sp, Cache: in.CacheDir}
+	r := &Read{Spec: sp, Cache: in.CacheDir, given: len(in.Advisories) > 0}
 	r.Used, err = Open(in.CacheDir).Freeze(in.Feeds, &r.Spec)
 	return r, err
 }

@@ -76,6 +76,16 @@ func TestNotice(t *testing.T) {
 	if got := r.Notice(fixedNow().Add(time.Hour)); got != want {
 		t.Errorf("notice %q, want %q", got, want)
 	}
+	// With --advisories given, the cached feeds read are named without
+	// "no --advisories".
+	r, err = Inputs{Request: snapshot.Request{Advisories: []string{"osv"}, MaxInputSize: 1}, Feeds: []string{"osv/PyPI"}, CacheDir: f.cache.Root}.Spec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = "stella: using the cached feeds in " + f.cache.Root + ": osv/PyPI (4 records, age 1h0m)"
+	if got := r.Notice(fixedNow().Add(time.Hour)); got != want {
+		t.Errorf("with --advisories: notice %q, want %q", got, want)
+	}
 	if got := (&Read{}).Notice(fixedNow()); got != "" {
 		t.Errorf("no feeds read: %q", got)
 	}
