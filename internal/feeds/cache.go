@@ -99,9 +99,13 @@ func decodeMeta(p string, data []byte) (*Meta, error) {
 
 // List returns the metadata of every cached feed, sorted by kind (in Kinds
 // order), then name.
-func (c *Cache) List() ([]Meta, error) {
+func (c *Cache) List() ([]Meta, error) { return c.list(Kinds) }
+
+// list is List of the given kinds only: the metadata of the others is not
+// read (a damaged one fails only a command that reads that feed).
+func (c *Cache) list(kinds []Kind) ([]Meta, error) {
 	var out []Meta
-	for _, k := range Kinds {
+	for _, k := range kinds {
 		var names []string
 		if _, err := os.Stat(filepath.Join(c.Root, string(k)+".json")); err == nil {
 			names = append(names, string(k))
@@ -195,13 +199,13 @@ func (c *Cache) dropUnused(blob string) {
 	os.Remove(filepath.Join(c.Root, filepath.FromSlash(blob)))
 }
 
-// named returns the cached feeds to freeze: every one when names is empty,
-// else the named ones (a feed not in the cache is an error naming `stella
-// feeds pull`). Nothing is re-hashed yet: verify does that for the ones
-// read.
-func (c *Cache) named(names []string) ([]Meta, error) {
+// named returns the cached feeds to freeze: every one of kinds when names
+// is empty, else the named ones (a feed not in the cache is an error naming
+// `stella feeds pull`). Nothing is re-hashed yet: verify does that for the
+// ones read.
+func (c *Cache) named(names []string, kinds []Kind) ([]Meta, error) {
 	if len(names) == 0 {
-		return c.List()
+		return c.list(kinds)
 	}
 	var out []Meta
 	for _, n := range names {

@@ -103,7 +103,9 @@ const (
 // names, All or Auto; empty: none) to sp as inputs, with their provenance,
 // and returns them. A file sp already has for KEV or EPSS wins over the
 // cached feed of its kind, which is left out; naming that feed too is an
-// error. Only the feeds frozen are re-hashed against their metadata.
+// error. Only the feeds frozen are re-hashed against their metadata. A feed
+// named twice is frozen once, and the order of the names does not matter:
+// the same feeds give the same snapshot id.
 func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
 	if len(selected) == 0 {
 		return nil, nil
@@ -116,26 +118,37 @@ func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
 			}
 		}
 	}
-	return c.freeze(names, Kinds, sp)
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(kindRank(a), kindRank(b)), strings.Compare(a, b))
+	})
+	return c.freeze(slices.Compact(names), Kinds, sp)
+}
+
+// kindRank orders feed names as List does: by kind (in Kinds order), then
+// name; -1 for a name of no kind (not in the cache: named reports it).
+func kindRank(name string) int {
+	k, _, _ := strings.Cut(name, "/")
+	return slices.Index(Kinds, Kind(k))
 }
 
 // freeze adds the cached feeds of the given kinds among names (nil: every
-// cached feed) to sp, re-hashing each blob it adds first.
+// cached feed of those kinds but one sp has a file for) to sp, re-hashing
+// each blob it adds first.
 func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta, error) {
-	ms, err := c.named(names)
+	if names == nil {
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k Kind) bool { return given(sp, k) != "" })
+	}
+	ms, err := c.named(names, kinds)
 	if err != nil {
 		return nil, err
 	}
 	var used []Meta
 	for _, m := range ms {
-		given := map[Kind]string{KEV: sp.KEV, EPSS: sp.EPSS}[m.Kind]
-		switch {
+		switch file := given(sp, m.Kind); {
 		case !slices.Contains(kinds, m.Kind):
 			continue
-		case given != "" && names == nil:
-			continue // the file given wins over the cached feed of its kind
-		case given != "":
-			return nil, fail.New(fail.Invalid, "--%s %s and --feeds %s both name the %s input: give one", m.Kind, given, m.Name, m.Kind)
+		case file != "":
+			return nil, fail.New(fail.Invalid, "--%s %s and --feeds %s both name the %s input: give one", m.Kind, file, m.Name, m.Kind)
 		}
 		used = append(used, m)
 	}
@@ -157,4 +170,16 @@ func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta,
 		sp.Feeds = append(sp.Feeds, m.Provenance())
 	}
 	return used, nil
+}
+
+// given is the file sp already has for kind k (--kev, --epss), "" when
+// none: it wins over the cached feed of its kind.
+func given(sp *snapshot.Spec, k Kind) string {
+	switch k {
+	case KEV:
+		return sp.KEV
+	case EPSS:
+		return sp.EPSS
+	}
+	return ""
 }

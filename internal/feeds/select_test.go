@@ -164,6 +164,9 @@ func TestFreeze(t *testing.T) {
 		{"all", []string{All}, "", "osv/PyPI kev epss nvd/2024"},
 		{"auto keeps a given kev", []string{Auto}, "my-kev.json", "osv/PyPI epss nvd/2024"},
 		{"a given kev wins over all", []string{All}, "my-kev.json", "osv/PyPI epss nvd/2024"},
+		// A feed named twice is frozen once; names in any order are frozen
+		// in the cache's order: the same snapshot either way.
+		{"named twice, out of order", []string{"nvd/2024,kev", "kev", "osv/PyPI,nvd/2024"}, "", "osv/PyPI kev nvd/2024"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sp := snapshot.Spec{KEV: c.kev}
@@ -193,7 +196,7 @@ func TestFreeze(t *testing.T) {
 // TestFreezeVerifiesWhatItReads: only the feeds frozen are re-hashed — a
 // damaged EPSS blob stops neither a selection that leaves EPSS out (an
 // EPSS file given) nor match's OSV archives (Advisories), but one that
-// reads it.
+// reads it; only their metadata is read.
 func TestFreezeVerifiesWhatItReads(t *testing.T) {
 	f := pulled(t)
 	m, _ := f.cache.Get("epss")
@@ -211,6 +214,21 @@ func TestFreezeVerifiesWhatItReads(t *testing.T) {
 		if _, err := f.cache.Freeze([]string{sel}, &snapshot.Spec{}); !fail.Is(err, fail.Integrity) {
 			t.Errorf("--feeds %s reads the damaged blob: %v", sel, err)
 		}
+	}
+	// Nor is the metadata of a feed not read: a damaged kev.json stops
+	// neither match nor a selection that leaves KEV out, but one that
+	// reads it.
+	if err := os.WriteFile(f.cache.metaPath("kev"), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := f.cache.Advisories(); err != nil || len(r.Used) != 1 {
+		t.Errorf("Advisories with a damaged kev metadata file: %+v, %v", r, err)
+	}
+	if _, err := f.cache.Freeze([]string{"osv/PyPI"}, &snapshot.Spec{}); err != nil {
+		t.Errorf("--feeds osv/PyPI with a damaged kev metadata file: %v", err)
+	}
+	if _, err := f.cache.Freeze([]string{"kev"}, &snapshot.Spec{}); !fail.Is(err, fail.Integrity) {
+		t.Errorf("--feeds kev reads the damaged metadata: %v", err)
 	}
 	if _, err := Open(t.TempDir()).Advisories(); !fail.Is(err, fail.Invalid) || !strings.Contains(err.Error(), PullHint) {
 		t.Errorf("no OSV feed: %v", err)
