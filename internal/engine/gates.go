@@ -222,3 +222,24 @@ func (p *program) gates(fs []Finding, baseline *Result, fresh *Freshness, unchec
 	}
 	return gs, verdict
 }
+
+// BaselineBlocked returns the ids of r's blocked findings its
+// new-findings-only gate did not count as new — the baseline blocked them
+// too, so they warn the run rather than block it (docs/dsl.md "Gates") —
+// and whether r has that gate (settings new_findings_only). Reports, replay
+// and the recorded baseline read the gate's decision from here.
+func (r *Result) BaselineBlocked() (map[string]bool, bool) {
+	for _, g := range r.Gates {
+		if g.Name != GateNewFindings {
+			continue
+		}
+		known := map[string]bool{}
+		for i := range r.Findings {
+			if f := &r.Findings[i]; f.Verdict == VerdictBlocked && !slices.Contains(g.Findings, f.FindingID) {
+				known[f.FindingID] = true
+			}
+		}
+		return known, true
+	}
+	return nil, false
+}

@@ -206,15 +206,13 @@ func knownBlocks(r *engine.Result, o Options) (why func(f *engine.Finding) strin
 			return ""
 		}, blocking
 	}
-	for _, g := range r.Gates {
-		if g.Name == engine.GateNewFindings {
-			return func(f *engine.Finding) string {
-				if f.Verdict == engine.VerdictBlocked && !slices.Contains(g.Findings, f.FindingID) {
-					return "new_findings_only"
-				}
-				return ""
-			}, blocking
-		}
+	if known, ok := r.BaselineBlocked(); ok {
+		return func(f *engine.Finding) string {
+			if known[f.FindingID] {
+				return "new_findings_only"
+			}
+			return ""
+		}, blocking
 	}
 	return func(*engine.Finding) string { return "" }, blocking
 }

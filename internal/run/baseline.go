@@ -131,19 +131,17 @@ func (a *Against) compare(res *engine.Result, in *model.Inputs) {
 // baseline itself is not recorded; this is what the gate's verdict
 // depended on. nil when the run has no such gate.
 func recordedBaseline(stored *engine.Result) *Against {
-	for _, g := range stored.Gates {
-		if g.Name != engine.GateNewFindings {
-			continue
-		}
-		known := &engine.Result{}
-		for _, f := range stored.Findings {
-			if f.Verdict == engine.VerdictBlocked && !slices.Contains(g.Findings, f.FindingID) {
-				known.Findings = append(known.Findings, f)
-			}
-		}
-		return &Against{base: known, c: &Compared{}}
+	known, ok := stored.BaselineBlocked()
+	if !ok {
+		return nil
 	}
-	return nil
+	base := &engine.Result{}
+	for _, f := range stored.Findings {
+		if known[f.FindingID] {
+			base.Findings = append(base.Findings, f)
+		}
+	}
+	return &Against{base: base, c: &Compared{}}
 }
 
 // newFindingsOnly reports whether p sets settings new_findings_only (to
