@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -207,17 +209,30 @@ func verifyAudit(ctx context.Context, conn *pgx.Conn, srv *server, tenant string
 	if err := verifyCheckpoints(ctx, conn, srv, rep, v, o.CheckpointOptions); err != nil {
 		return rep, err
 	}
-	if o.Local == nil {
-		rep.Tail = &TailCheck{MissingRuns: []string{}, Reason: noLocal}
-	} else if err := checkTail(ctx, conn, srv, rep, o.Local); err != nil {
-		return rep, err
-	} else if err := checkSent(ctx, conn, srv, rep, o.Local); err != nil {
-		return rep, err
-	}
+	// What differs and what the syncing database finds cut or missing are
+	// found apart; the error names each (exit 6 either way).
+	var found []string
 	if rep.Differ > 0 {
 		m := rep.Mismatches[0]
-		return rep, fail.New(fail.Integrity, "postgres %s, tenant %s: %s not what the signed records say (first: %s %s, %s: expected %s, got %s)",
-			srv.name, tenant, text.Count(rep.Differ, "synced value is", "synced values are"), m.Table, m.Row, m.Column, m.Expected, m.Got)
+		found = append(found, fmt.Sprintf("postgres %s, tenant %s: %s not what the signed records say (first: %s %s, %s: expected %s, got %s)",
+			srv.name, tenant, text.Count(rep.Differ, "synced value is", "synced values are"), m.Table, m.Row, m.Column, m.Expected, m.Got))
+	}
+	if o.Local == nil {
+		rep.Tail = &TailCheck{MissingRuns: []string{}, Reason: noLocal}
+	} else {
+		err := checkTail(ctx, conn, srv, rep, o.Local)
+		if err == nil {
+			err = checkSent(ctx, conn, srv, rep, o.Local)
+		}
+		if err != nil && !fail.Is(err, fail.Integrity) {
+			return rep, err
+		}
+		if err != nil {
+			found = append(found, err.Error())
+		}
+	}
+	if len(found) > 0 {
+		return rep, fail.New(fail.Integrity, "%s", strings.Join(found, "; "))
 	}
 	return rep, nil
 }
