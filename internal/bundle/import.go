@@ -322,8 +322,9 @@ func registerKey(ctx context.Context, tx *store.Tx, t TrustRoot, pem []byte) (bo
 // carriedPrefix starts the name of every key a bundle brought in. The names
 // a site gives its own keys (key generate, trust principals) never hold a
 // ':', so a name the site trusts by — --trust-root, --key,
-// bundle.trust_roots — never resolves to a key named by a producer
-// (docs/bundle.md "The importing site's trust only").
+// bundle.trust_roots — never resolves to a key named by a producer; store
+// migration 0009 renamed the keys earlier imports registered under the
+// producer's name (docs/bundle.md "The importing site's trust only").
 const carriedPrefix = "bundle:"
 
 // carriedName is the name a carried trust root is known by: carriedPrefix
