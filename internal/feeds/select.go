@@ -101,9 +101,9 @@ const (
 
 // Freeze adds the cached feeds selected (flag values: comma-separated feed
 // names, All or Auto; empty: none) to sp as inputs, with their provenance,
-// and returns them. A file sp already has for KEV or EPSS wins over the
-// cached feed of its kind, which is left out; naming that feed too is an
-// error. Only the feeds frozen are re-hashed against their metadata. A feed
+// and returns them. A file sp already has for KEV or EPSS (--kev, --epss,
+// or a --signals file of that kind) wins over the cached feed of its kind,
+// which is left out; naming that feed too is an error. Only the feeds frozen are re-hashed against their metadata. A feed
 // named twice is frozen once, and the order of the names does not matter:
 // the same feeds give the same snapshot id.
 func (c *Cache) Freeze(selected []string, sp *snapshot.Spec) ([]Meta, error) {
@@ -136,19 +136,26 @@ func kindRank(name string) int {
 // each blob it adds first.
 func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta, error) {
 	if names == nil {
-		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k Kind) bool { return given(sp, k) != "" })
+		kinds = slices.DeleteFunc(slices.Clone(kinds), func(k Kind) bool { _, file := given(sp, k); return file != "" })
 	}
 	ms, err := c.named(names, kinds)
 	if err != nil {
 		return nil, err
 	}
+	signals := signalKinds(ms, sp)
 	var used []Meta
 	for _, m := range ms {
-		switch file := given(sp, m.Kind); {
+		flag, file := given(sp, m.Kind)
+		if file == "" {
+			flag, file = "signals", signals[m.Kind]
+		}
+		switch {
 		case !slices.Contains(kinds, m.Kind):
 			continue
+		case file != "" && names == nil:
+			continue // the file given wins over the cached feed of its kind
 		case file != "":
-			return nil, fail.New(fail.Invalid, "--%s %s and --feeds %s both name the %s input: give one", m.Kind, file, m.Name, m.Kind)
+			return nil, fail.New(fail.Invalid, "--%s %s and --feeds %s both name the %s input: give one", flag, file, m.Name, m.Kind)
 		}
 		used = append(used, m)
 	}
@@ -172,14 +179,39 @@ func (c *Cache) freeze(names []string, kinds []Kind, sp *snapshot.Spec) ([]Meta,
 	return used, nil
 }
 
-// given is the file sp already has for kind k (--kev, --epss), "" when
-// none: it wins over the cached feed of its kind.
-func given(sp *snapshot.Spec, k Kind) string {
+// given is the file sp already has for kind k by its flag (--kev, --epss),
+// "" when none: it wins over the cached feed of its kind.
+func given(sp *snapshot.Spec, k Kind) (flag, file string) {
 	switch k {
 	case KEV:
-		return sp.KEV
+		return "kev", sp.KEV
 	case EPSS:
-		return sp.EPSS
+		return "epss", sp.EPSS
 	}
-	return ""
+	return "", ""
+}
+
+// signalKinds is the first --signals file of sp of each kind, KEV or EPSS:
+// such a file wins over the cached feed of its kind as --kev and --epss do.
+// The files are detected by content only when one of ms is a KEV or EPSS
+// feed (else nil); one that does not read is left for the snapshot to
+// report.
+func signalKinds(ms []Meta, sp *snapshot.Spec) map[Kind]string {
+	if len(sp.Signals) == 0 || !slices.ContainsFunc(ms, func(m Meta) bool { return m.Kind == KEV || m.Kind == EPSS }) {
+		return nil
+	}
+	out := map[Kind]string{}
+	for _, p := range sp.Signals {
+		in, err := inputs.Read(p, inputs.Options{Limits: sp.Limits})
+		if err != nil {
+			continue
+		}
+		switch in.Kind {
+		case inputs.KindKEV:
+			out[KEV] = cmp.Or(out[KEV], p)
+		case inputs.KindEPSS:
+			out[EPSS] = cmp.Or(out[EPSS], p)
+		}
+	}
+	return out
 }

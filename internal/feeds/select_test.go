@@ -154,22 +154,30 @@ func TestPlan(t *testing.T) {
 
 func TestFreeze(t *testing.T) {
 	f := pulled(t)
+	kevFile := filepath.Join("..", "..", "testdata", "simulate", "kev.json")
+	epssFile := filepath.Join("..", "..", "testdata", "simulate", "epss.csv")
 	for _, c := range []struct {
 		name     string
 		selected []string
 		kev      string // already given
+		signals  string // a --signals file
 		want     string // names frozen
 	}{
-		{"none", nil, "", ""},
-		{"all", []string{All}, "", "osv/PyPI kev epss nvd/2024"},
-		{"auto keeps a given kev", []string{Auto}, "my-kev.json", "osv/PyPI epss nvd/2024"},
-		{"a given kev wins over all", []string{All}, "my-kev.json", "osv/PyPI epss nvd/2024"},
+		{"none", nil, "", "", ""},
+		{"all", []string{All}, "", "", "osv/PyPI kev epss nvd/2024"},
+		{"auto keeps a given kev", []string{Auto}, "my-kev.json", "", "osv/PyPI epss nvd/2024"},
+		{"a given kev wins over all", []string{All}, "my-kev.json", "", "osv/PyPI epss nvd/2024"},
+		{"a --signals KEV file wins over auto", []string{Auto}, "", kevFile, "osv/PyPI epss nvd/2024"},
+		{"a --signals EPSS file wins over all", []string{All}, "", epssFile, "osv/PyPI kev nvd/2024"},
 		// A feed named twice is frozen once; names in any order are frozen
 		// in the cache's order: the same snapshot either way.
-		{"named twice, out of order", []string{"nvd/2024,kev", "kev", "osv/PyPI,nvd/2024"}, "", "osv/PyPI kev nvd/2024"},
+		{"named twice, out of order", []string{"nvd/2024,kev", "kev", "osv/PyPI,nvd/2024"}, "", "", "osv/PyPI kev nvd/2024"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sp := snapshot.Spec{KEV: c.kev}
+			if c.signals != "" {
+				sp.Signals = []string{c.signals}
+			}
 			ms, err := f.cache.Freeze(c.selected, &sp)
 			if err != nil {
 				t.Fatal(err)
@@ -190,6 +198,10 @@ func TestFreeze(t *testing.T) {
 	sp := snapshot.Spec{KEV: "my-kev.json"}
 	if _, err := f.cache.Freeze([]string{"kev,epss"}, &sp); !fail.Is(err, fail.Invalid) || err.Error() != "--kev my-kev.json and --feeds kev both name the kev input: give one" || sp.Feeds != nil {
 		t.Errorf("--kev FILE and --feeds kev: %v, %+v", err, sp.Feeds)
+	}
+	sp = snapshot.Spec{Signals: []string{epssFile, kevFile}}
+	if _, err := f.cache.Freeze([]string{"kev"}, &sp); !fail.Is(err, fail.Invalid) || err.Error() != "--signals "+kevFile+" and --feeds kev both name the kev input: give one" || sp.Feeds != nil {
+		t.Errorf("--signals KEV and --feeds kev: %v, %+v", err, sp.Feeds)
 	}
 }
 
