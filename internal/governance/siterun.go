@@ -219,7 +219,8 @@ func (s *Site) runPolicies(ctx context.Context, st *store.Store, act *RunActor, 
 // evaluation time: when it comes from the clock (no --as-of) staleness is
 // judged at it when it is later than --time-anchor; with --as-of inputs
 // it is the newest timestamp of the bundle's snapshot, held to the clock
-// rule (CheckRunTime) before anything is imported. Nothing here touches
+// rule (CheckRunTime) before anything is imported, as req.ExpectIR is to
+// the selected version's IR digest. Nothing here touches
 // the network; sealed mode only forbids naming the bundle or a trust root
 // by URL.
 func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, at time.Time) (*bundle.Target, error) {
@@ -229,25 +230,28 @@ func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, 
 	if err != nil {
 		return nil, err
 	}
-	switch req.Eval.AsOf {
-	case "":
+	if req.Eval.AsOf == "" {
 		o.Verify.EvaluatedAt = at
-	case run.AsOfInputs:
-		// The time is that of the bundle's snapshot: held to the clock
-		// rule before the import, so a refusal writes nothing.
-		o.Check = func(b *bundle.Bundle, t *bundle.Target) error {
-			if trust == nil || req.Shadow {
-				return nil
-			}
-			snap, err := b.Snapshot(t.SnapshotID)
-			if err != nil {
-				return err
-			}
-			if at, _, err := run.DefaultTime(snap.Inputs, req.Started); err == nil {
-				return s.CheckRunTime(ctx, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
-			}
+	}
+	// Held before the import, so a refusal writes nothing: the IR the
+	// selected version's manifest entry names (verified against its
+	// ir.json) to --expect-ir-digest, and with --as-of inputs the time of
+	// the bundle's snapshot to the clock rule.
+	o.Check = func(b *bundle.Bundle, t *bundle.Target) error {
+		if want := req.ExpectIR; want != "" && t.Policy.IRDigest != want {
+			return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: t.Policy.PolicyID, Version: t.Policy.Version, Want: want, Got: t.Policy.IRDigest, Reason: IRExpected})
+		}
+		if req.Eval.AsOf != run.AsOfInputs || trust == nil || req.Shadow {
 			return nil
 		}
+		snap, err := b.Snapshot(t.SnapshotID)
+		if err != nil {
+			return err
+		}
+		if at, _, err := run.DefaultTime(snap.Inputs, req.Started); err == nil {
+			return s.CheckRunTime(ctx, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
+		}
+		return nil
 	}
 	return bundle.PrepareRun(ctx, req.Bundle, lim, func() (*store.Store, error) { return s.Open(ctx, false) }, o, req.Policy, req.Snapshot)
 }
