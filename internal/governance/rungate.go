@@ -107,11 +107,15 @@ func CheckRunTime(ctx context.Context, st *store.Store, trust *Trust, at, now ti
 // against the first. A nil tx has recorded no run. Nil when nothing is
 // checked (no trust config, a shadow run).
 func RunTimeGuard(ctx context.Context, trust *Trust, at, now time.Time, asOf string, shadow bool) func(*store.Tx) error {
-	if trust == nil || shadow {
+	if !clockChecked(trust, shadow) {
 		return nil
 	}
 	return func(tx *store.Tx) error { return checkRunTime(ctx, tx, trust, at, now, asOf) }
 }
+
+// clockChecked reports whether the clock rule holds a run: an enforced
+// run (not shadow) at a governed site (trust in force).
+func clockChecked(trust *Trust, shadow bool) bool { return trust != nil && !shadow }
 
 // checkRunTime is CheckRunTime's rule, read in tx (nil: no database).
 func checkRunTime(ctx context.Context, tx *store.Tx, trust *Trust, at, now time.Time, asOf string) error {

@@ -231,7 +231,7 @@ func (s *Site) RunTrust(ctx context.Context, flag string) (*Trust, error) {
 // CheckRunTime is CheckRunTime on the site's database, opened once; one
 // that does not exist has recorded no run.
 func (s *Site) CheckRunTime(ctx context.Context, trust *Trust, at, now time.Time, asOf string, shadow bool) error {
-	if trust == nil || shadow {
+	if !clockChecked(trust, shadow) {
 		return nil
 	}
 	st, err := s.openIfExists(ctx)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stella-policy/stella/internal/bundle"
 	"github.com/stella-policy/stella/internal/fail"
+	"github.com/stella-policy/stella/internal/model"
 	"github.com/stella-policy/stella/internal/run"
 	"github.com/stella-policy/stella/internal/store"
 )
@@ -151,11 +152,8 @@ func (s *Site) Run(ctx context.Context, req RunRequest) (*RunDone, error) {
 		return nil, err
 	}
 	if spec.At.IsZero() {
-		// A time the inputs carry none of is refused by the evaluation.
-		if at, _, err := run.DefaultTime(spec.Snapshot.Inputs, req.Started); err == nil {
-			if err := CheckRunTime(ctx, st, act.Trust, at, req.Started, req.Eval.AsOf, req.Shadow); err != nil {
-				return nil, err
-			}
+		if err := s.checkInputsTime(ctx, st, act.Trust, &req, spec.Snapshot.Inputs); err != nil {
+			return nil, err
 		}
 	}
 	// Exceptions frozen with their approvals are checked against this
@@ -241,17 +239,30 @@ func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, 
 		if want := req.ExpectIR; want != "" && t.Policy.IRDigest != want {
 			return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: t.Policy.PolicyID, Version: t.Policy.Version, Want: want, Got: t.Policy.IRDigest, Reason: IRExpected})
 		}
-		if req.Eval.AsOf != run.AsOfInputs || trust == nil || req.Shadow {
+		if req.Eval.AsOf != run.AsOfInputs || !clockChecked(trust, req.Shadow) {
 			return nil
 		}
 		snap, err := b.Snapshot(t.SnapshotID)
 		if err != nil {
 			return err
 		}
-		if at, _, err := run.DefaultTime(snap.Inputs, req.Started); err == nil {
-			return s.CheckRunTime(ctx, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
-		}
-		return nil
+		return s.checkInputsTime(ctx, nil, trust, &req, snap.Inputs)
 	}
 	return bundle.PrepareRun(ctx, req.Bundle, lim, func() (*store.Store, error) { return s.Open(ctx, false) }, o, req.Policy, req.Snapshot)
+}
+
+// checkInputsTime holds the evaluation time of --as-of inputs, the newest
+// timestamp among in (run.DefaultTime), to the clock rule (CheckRunTime)
+// on st, or with st nil on the site's database if it exists
+// (Site.CheckRunTime). A time the inputs carry none of is refused by the
+// evaluation.
+func (s *Site) checkInputsTime(ctx context.Context, st *store.Store, trust *Trust, req *RunRequest, in *model.Inputs) error {
+	at, _, err := run.DefaultTime(in, req.Started)
+	switch {
+	case err != nil:
+		return nil
+	case st == nil:
+		return s.CheckRunTime(ctx, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
+	}
+	return CheckRunTime(ctx, st, trust, at, req.Started, req.Eval.AsOf, req.Shadow)
 }
