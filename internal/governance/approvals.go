@@ -116,14 +116,21 @@ func (r *rounds) problem(v *Verified, at string, own bool) string {
 	return fmt.Sprintf("it approves submission %s, which is not a recorded submission of this version", text.Abbrev(sub))
 }
 
-// VerifyApprovals decides which approvals of the version ref count under
+// checked is a statement and, once verified, what it says (nil: not
+// verified yet, or its signer is unknown here: no public key).
+type checked struct {
+	s Signed
+	v *Verified
+}
+
+// countApprovals decides which approvals of the version ref count under
 // trust. stmts are every signed statement about the version in the order
 // they were recorded (drafted, submitted, reviews, approvals, …), from the
-// local store or from a bundle. Every signature whose key is given must
-// verify, and every statement must be about ref's policy, version and IR
-// digest (its subject is P-n@v, so an approval of one version replayed
-// onto another with the same IR never counts);
-// anything else is fail.Integrity (the record was tampered with). An
+// local store or from a bundle, some verified already (checked.v): each
+// is verified once. Every signature whose key is given must verify, and
+// every statement must be about ref's policy, version and IR digest (its
+// subject is P-n@v, so an approval of one version replayed onto another
+// with the same IR never counts); anything else is fail.Integrity (the record was tampered with). An
 // approval counts when it belongs to the open submission round (it names
 // that round's policy.submitted statement, docs/governance.md "Submission
 // rounds"), is signed by a key this trust config holds with
@@ -132,23 +139,6 @@ func (r *rounds) problem(v *Verified, at string, own bool) string {
 // each principal counts once. The others are listed in Rejected and never
 // count: this is how approvals travelling in a bundle are re-verified at
 // import against the importing site's trust config.
-func VerifyApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []Signed) (*ApprovalReport, error) {
-	cs := make([]checked, len(stmts))
-	for i, s := range stmts {
-		cs[i].s = s
-	}
-	return countApprovals(ctx, trust, quorum, ref, cs)
-}
-
-// checked is a statement and, once verified, what it says (nil: not
-// verified yet, or its signer is unknown here: no public key).
-type checked struct {
-	s Signed
-	v *Verified
-}
-
-// countApprovals is VerifyApprovals over statements some of which were
-// verified already: each is verified once.
 func countApprovals(ctx context.Context, trust *Trust, quorum int, ref *PolicyRef, stmts []checked) (*ApprovalReport, error) {
 	if quorum < 1 {
 		quorum = DefaultQuorum
@@ -340,7 +330,7 @@ func orderEvidence(ctx context.Context, ss []Signed) []Signed {
 // rounds"): approvals of another submission, and a carried round older
 // than the submission recorded here, are reported and not recorded. The
 // rest is recorded with policy.imported audit events, and the approvals are
-// counted under the local trust config and quorum (VerifyApprovals):
+// counted under the local trust config and quorum (countApprovals):
 // approvals by keys this site does not trust do not count. The local
 // version (already stored, with the same IR digest) becomes approved when
 // the approvals of its open round reach the quorum, else submitted (or
