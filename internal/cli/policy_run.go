@@ -122,7 +122,7 @@ func runPolicyRun(ctx context.Context, app *App, opts *policyRunOptions, args []
 		req.Policy = args[0]
 	}
 	req.Started, req.Eval, req.Getenv, req.Sign = time.Now(), opts.eval.options(), app.Getenv, opts.sign.query(app)
-	req.Verify, req.Trust, req.Load = opts.bundle.check(app), opts.bundle.Trust, app.loadPolicy
+	req.Verify, req.Load = opts.bundle.check(app), app.loadPolicy
 	req.Loose = map[string][]string{}
 	for flag, v := range opts.loose {
 		req.Loose[flag] = *v

@@ -32,10 +32,11 @@ type RunRequest struct {
 	Eval   run.EvalOptions
 	Getenv func(string) string
 	Loose  map[string][]string // loose input flags given (--sbom, …): refused
-	Trust  string              // --trust: the trust config in force (RunTrust)
 	Sign   SigningKeyQuery     // the key that signs, and acts
 	Bundle string              // --bundle KIT: evaluate a policy and snapshot of this bundle
-	Verify BundleCheck         // how KIT is verified (its Trust is the run's: Trust)
+	// Verify is how KIT is verified; its Trust is --trust, the trust config
+	// in force for the run too (RunTrust).
+	Verify BundleCheck
 	// Started is the invocation's wall clock, read once by the CLI.
 	Started time.Time
 	// Load loads a policy (run.LoadPolicy); the CLI renders its compiler's
@@ -107,7 +108,7 @@ func (s *Site) Run(ctx context.Context, req RunRequest) (*RunDone, error) {
 	if err != nil {
 		return nil, err
 	}
-	act, err := s.AuthorizeRun(ctx, req.Trust, req.Sign, ScopePolicyRun)
+	act, err := s.AuthorizeRun(ctx, req.Verify.Trust, req.Sign, ScopePolicyRun)
 	if err != nil {
 		return nil, err
 	}
@@ -222,9 +223,7 @@ func (s *Site) runPolicies(ctx context.Context, st *store.Store, act *RunActor, 
 // the network; sealed mode only forbids naming the bundle or a trust root
 // by URL.
 func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, at time.Time) (*bundle.Target, error) {
-	c := req.Verify
-	c.Trust = req.Trust
-	o, lim, err := s.importOptions(ctx, c, req.Bundle, func() (*Trust, error) { return trust, nil })
+	o, lim, err := s.importOptions(ctx, req.Verify, req.Bundle, func() (*Trust, error) { return trust, nil })
 	if err != nil {
 		return nil, err
 	}

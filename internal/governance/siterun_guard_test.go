@@ -109,7 +109,7 @@ func TestSiteRunGuard(t *testing.T) {
 		Policy: ref, Snapshot: snap.ID(), FailOn: "blocked",
 		Eval:    run.EvalOptions{AsOf: earlier.Format(time.RFC3339), UncheckedBudget: -1},
 		Getenv:  func(string) string { return "" },
-		Trust:   w.reg.Trust.Path,
+		Verify:  BundleCheck{Trust: w.reg.Trust.Path},
 		Sign:    SigningKeyQuery{SignKey: ciKey, Dir: filepath.Join(dir, "keys"), Getenv: func(string) string { return "" }},
 		Started: now,
 		Load:    run.LoadPolicy,
