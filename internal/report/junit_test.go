@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 )
 
@@ -43,13 +42,6 @@ func junitFailed(t *testing.T, r *engine.Result, o Options) (int, map[string]str
 // with the reason, the blocked findings and gates SARIF makes warnings
 // because the baseline blocked them too (TestSARIFKnownBlocked).
 func TestJUnitLikeSARIF(t *testing.T) {
-	blocked := func() *engine.Result {
-		return &engine.Result{Verdict: engine.VerdictBlocked, Findings: []engine.Finding{
-			{FindingID: "f1", AdvisoryID: "A-1", Verdict: engine.VerdictBlocked, Enforced: true},
-			{FindingID: "f2", AdvisoryID: "A-2", Verdict: engine.VerdictBlocked, Enforced: true},
-			{FindingID: "f3", AdvisoryID: "A-3", Verdict: engine.VerdictWarned, Enforced: true},
-		}}
-	}
 	failed := func(cases map[string]string, prefix string) bool {
 		for name, msg := range cases {
 			if strings.HasPrefix(name, prefix) {
@@ -59,28 +51,17 @@ func TestJUnitLikeSARIF(t *testing.T) {
 		t.Fatalf("no case %s in %v", prefix, cases)
 		return false
 	}
-	if n, _ := junitFailed(t, blocked(), Options{}); n != 2 {
+	if n, _ := junitFailed(t, knownBlocked(), Options{}); n != 2 {
 		t.Errorf("no baseline: %d failures, want 2", n)
 	}
 
-	r := blocked()
-	r.Gates = []engine.Gate{{Name: engine.GateNewFindings, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f1"}}}
+	r := knownBlockedNewOnly()
 	n, cases := junitFailed(t, r, Options{})
 	if n != 2 || !failed(cases, "A-1 ") || failed(cases, "A-2 ") || !failed(cases, engine.GateNewFindings) {
 		t.Errorf("new_findings_only: %d failures, cases %q; want A-1 and the gate failing, A-2 passing", n, cases)
 	}
 
-	r = blocked()
-	r.Gates = []engine.Gate{
-		{Name: engine.GateMaxHigh, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f3"}},
-		{Name: engine.GateUnchecked, Outcome: engine.GateBlock, Action: engine.GateBlock},
-	}
-	d := &delta.Delta{Findings: []delta.Change{
-		{Kind: delta.New, FindingID: "f1", NewVerdict: engine.VerdictBlocked},
-		{Kind: delta.Unchanged, FindingID: "f2", OldVerdict: engine.VerdictBlocked, NewVerdict: engine.VerdictBlocked},
-		{Kind: delta.Unchanged, FindingID: "f3", OldVerdict: engine.VerdictWarned, NewVerdict: engine.VerdictWarned},
-	}}
-	d.Summary.GatesNewlyBlocking = []string{engine.GateUnchecked}
+	r, d := knownBlockedDelta()
 	n, cases = junitFailed(t, r, Options{FailOn: "new-blocked", Delta: d})
 	if n != 2 || !failed(cases, "A-1 ") || failed(cases, "A-2 ") || failed(cases, engine.GateMaxHigh) || !failed(cases, engine.GateUnchecked) {
 		t.Errorf("--fail-on new-blocked: %d failures, cases %q; want A-1 and unchecked-budget failing", n, cases)

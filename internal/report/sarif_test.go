@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stella-policy/stella/internal/delta"
 	"github.com/stella-policy/stella/internal/engine"
 )
 
@@ -357,20 +356,12 @@ func sarifLevels(t *testing.T, r *engine.Result, o Options) (map[string]string, 
 // docs/output.md "SARIF"); a new one stays an error. Under --fail-on
 // new-blocked a gate blocking in the baseline too is no error either.
 func TestSARIFKnownBlocked(t *testing.T) {
-	blocked := func() *engine.Result {
-		return &engine.Result{Verdict: engine.VerdictBlocked, Findings: []engine.Finding{
-			{FindingID: "f1", AdvisoryID: "A-1", Verdict: engine.VerdictBlocked, Enforced: true},
-			{FindingID: "f2", AdvisoryID: "A-2", Verdict: engine.VerdictBlocked, Enforced: true},
-			{FindingID: "f3", AdvisoryID: "A-3", Verdict: engine.VerdictWarned, Enforced: true},
-		}}
-	}
 	// Without a baseline nothing moves.
-	if levels, _, _ := sarifLevels(t, blocked(), Options{}); levels["f1"] != "error" || levels["f2"] != "error" || levels["f3"] != "warning" {
+	if levels, _, _ := sarifLevels(t, knownBlocked(), Options{}); levels["f1"] != "error" || levels["f2"] != "error" || levels["f3"] != "warning" {
 		t.Errorf("no baseline: levels %v", levels)
 	}
 
-	r := blocked()
-	r.Gates = []engine.Gate{{Name: engine.GateNewFindings, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f1"}}}
+	r := knownBlockedNewOnly()
 	levels, msgs, _ := sarifLevels(t, r, Options{})
 	if levels["f1"] != "error" || levels["f2"] != "warning" || levels["f3"] != "warning" {
 		t.Errorf("new_findings_only: levels %v, want f1 error (new), f2 warning (the baseline blocked it)", levels)
@@ -379,17 +370,7 @@ func TestSARIFKnownBlocked(t *testing.T) {
 		t.Errorf("new_findings_only: messages %q", msgs)
 	}
 
-	r = blocked()
-	r.Gates = []engine.Gate{
-		{Name: engine.GateMaxHigh, Outcome: engine.GateBlock, Action: engine.GateBlock, Findings: []string{"f3"}},
-		{Name: engine.GateUnchecked, Outcome: engine.GateBlock, Action: engine.GateBlock},
-	}
-	d := &delta.Delta{Findings: []delta.Change{
-		{Kind: delta.New, FindingID: "f1", NewVerdict: engine.VerdictBlocked},
-		{Kind: delta.Unchanged, FindingID: "f2", OldVerdict: engine.VerdictBlocked, NewVerdict: engine.VerdictBlocked},
-		{Kind: delta.Unchanged, FindingID: "f3", OldVerdict: engine.VerdictWarned, NewVerdict: engine.VerdictWarned},
-	}}
-	d.Summary.GatesNewlyBlocking = []string{engine.GateUnchecked}
+	r, d := knownBlockedDelta()
 	levels, msgs, notes := sarifLevels(t, r, Options{FailOn: "new-blocked", Delta: d})
 	if levels["f1"] != "error" || levels["f2"] != "warning" || levels["f3"] != "warning" {
 		t.Errorf("--fail-on new-blocked: levels %v, want f1 error, f2 and f3 (max-high blocked the baseline too) warning", levels)
