@@ -97,25 +97,12 @@ func (p *pusher) lost(ctx context.Context, tx pgx.Tx, t *table, sent int64) (row
 // keys, in log order. Rows deleted here since are not among them.
 func notHeld(ctx context.Context, st *store.Store, t *table, tenant, site string, sent int64, held map[string]bool) (rows [][]any, keys []string, err error) {
 	seen := map[string]bool{}
-	for after := int64(0); after < sent; {
-		var page *store.ChangePage
-		if err := st.View(ctx, func(ltx *store.Tx) (err error) {
-			page, err = ltx.Changes(ctx, store.ChangeQuery{Table: t.name, After: after, Limit: runPage, MaxBytes: maxBatchBytes})
-			return err
-		}); err != nil {
-			return nil, nil, err
-		}
-		if len(page.Changes) == 0 {
-			break
-		}
-		conv, err := newConverter(t, site, page.Columns)
+	err = sentChanges(ctx, st, t.name, sent, func(cols []string, changes []store.Change) error {
+		conv, err := newConverter(t, site, cols)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		for _, c := range page.Changes {
-			if c.Seq > sent {
-				break
-			}
+		for _, c := range changes {
 			if c.Values == nil {
 				continue // deleted here since: nothing to put back
 			}
@@ -126,14 +113,17 @@ func notHeld(ctx context.Context, st *store.Store, t *table, tenant, site string
 			seen[k] = true
 			r, err := conv.convert(c.Values)
 			if err != nil {
-				return nil, nil, err
+				return err
 			}
 			if r[0] != tenant {
-				return nil, nil, fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, tenant, r[0])
+				return fail.New(fail.Internal, "sync %s: the change log of tenant %s returned a row of tenant %v", t.name, tenant, r[0])
 			}
 			rows, keys = append(rows, r), append(keys, k)
 		}
-		after = page.Last
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	return rows, keys, nil
 }

@@ -191,34 +191,47 @@ func (p *pusher) checkCut(ctx context.Context) error {
 	return nil
 }
 
-// runPage is how many change log entries of runs are read at a time.
-const runPage = 2000
+// logPage is how many change log entries sentChanges reads at a time.
+const logPage = 2000
 
-// runsSent lists the runs of the change log up to entry last, as they are
-// here, and looks each one up in PostgreSQL.
-func runsSent(ctx context.Context, conn *pgx.Conn, local *store.Store, last int64, tenant string, tc *TailCheck) error {
-	t := tableNamed("runs")
-	var ids []string
-	seen := map[string]bool{}
+// sentChanges calls fn with each page of table's change log up to entry
+// last, in log order: the page's columns and its entries (none past last).
+// These are what this site sent while its cursor of table stood at last.
+func sentChanges(ctx context.Context, st *store.Store, table string, last int64, fn func(cols []string, changes []store.Change) error) error {
 	for after := int64(0); after < last; {
 		var page *store.ChangePage
-		if err := local.View(ctx, func(tx *store.Tx) (err error) {
-			page, err = tx.Changes(ctx, store.ChangeQuery{Table: t.name, After: after, Limit: runPage, MaxBytes: maxBatchBytes})
+		if err := st.View(ctx, func(tx *store.Tx) (err error) {
+			page, err = tx.Changes(ctx, store.ChangeQuery{Table: table, After: after, Limit: logPage, MaxBytes: maxBatchBytes})
 			return err
 		}); err != nil {
 			return err
 		}
-		if len(page.Changes) == 0 {
-			break
+		n := len(page.Changes)
+		if n == 0 {
+			return nil
 		}
-		i := slices.Index(page.Columns, "run_id")
+		for n > 0 && page.Changes[n-1].Seq > last {
+			n--
+		}
+		if err := fn(page.Columns, page.Changes[:n]); err != nil {
+			return err
+		}
+		after = page.Last
+	}
+	return nil
+}
+
+// runsSent lists the runs of the change log up to entry last, as they are
+// here, and looks each one up in PostgreSQL.
+func runsSent(ctx context.Context, conn *pgx.Conn, local *store.Store, last int64, tenant string, tc *TailCheck) error {
+	var ids []string
+	seen := map[string]bool{}
+	err := sentChanges(ctx, local, "runs", last, func(cols []string, changes []store.Change) error {
+		i := slices.Index(cols, "run_id")
 		if i < 0 {
 			return errors.New("local table runs has no column run_id")
 		}
-		for _, c := range page.Changes {
-			if c.Seq > last {
-				break
-			}
+		for _, c := range changes {
 			if c.Values == nil {
 				tc.Pruned++
 				continue
@@ -228,7 +241,10 @@ func runsSent(ctx context.Context, conn *pgx.Conn, local *store.Store, last int6
 				ids = append(ids, id)
 			}
 		}
-		after = page.Last
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	tc.Runs = int64(len(ids))
 	if len(ids) == 0 {
