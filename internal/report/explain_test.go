@@ -200,9 +200,13 @@ func TestExplainInstancesPlaces(t *testing.T) {
 		t.Errorf("two instances: html does not name both places:\n%s", html)
 	}
 	want := map[string]string{f.FindingID: "ref " + f.Component.Ref, second.FindingID: "ref " + f.Component.Ref, twin.FindingID: "ref other-ref"}
-	for id, p := range instancePlaces(page.Findings) {
-		if !strings.HasSuffix(p, want[id]) {
-			t.Errorf("two instances: %s at %q, want …%s", id, p, want[id])
+	got := instancePlaces(page.Findings)
+	if len(got) != len(want) {
+		t.Errorf("two instances: places %v, want %d", got, len(want))
+	}
+	for id, w := range want {
+		if p, ok := got[id]; !ok || !strings.HasSuffix(p, w) {
+			t.Errorf("two instances: %s at %q, want …%s", id, p, w)
 		}
 	}
 }
