@@ -158,7 +158,7 @@ func heldKeys(ctx context.Context, q interface {
 // checkSent is audit verify's side of the above, with the database of a
 // site that synced there at hand (checkTail found its cursors): every row
 // of the tables of resendable that it sent, up to its own cursors, must be
-// in PostgreSQL under its key. The first tables' missing rows are a
+// in PostgreSQL under its key. The tables' missing rows are a
 // fail.Integrity error naming them; the next sync from that database puts
 // them back.
 func checkSent(ctx context.Context, conn *pgx.Conn, srv *server, rep *AuditReport, local *store.Store) error {
