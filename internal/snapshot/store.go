@@ -418,7 +418,7 @@ func readFile(fsys fs.FS, f File) ([]byte, error) {
 	}
 	data := make([]byte, f.Size+1) // the byte more tells a file grown since
 	n, err := io.ReadFull(file, data)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return nil, fail.New(fail.Integrity, "%s: %v", f.Path, unwrap(err))
 	}
 	data = data[:n]
