@@ -56,10 +56,16 @@ func GatePolicy(ctx context.Context, st *store.Store, trust *Trust, p *run.Polic
 // not want (--expect-ir-digest: pin the IR an approval covered); ""
 // checks nothing.
 func ExpectIRDigest(p *run.Policy, want string) error {
-	if want == "" || p.Digest == want {
+	return expectIR(p.ID, p.Version, p.Digest, want)
+}
+
+// expectIR refuses the IR digest got of policy id's version when it is not
+// want (ExpectIRDigest; a bundle's version before it is imported, Site.Run).
+func expectIR(id string, version int, got, want string) error {
+	if want == "" || got == want {
 		return nil
 	}
-	return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: p.ID, Version: p.Version, Want: want, Got: p.Digest, Reason: IRExpected})
+	return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: id, Version: version, Want: want, Got: got, Reason: IRExpected})
 }
 
 // StoredIRMismatch turns err, from loading policy ref (run.LoadPolicy with

@@ -235,8 +235,8 @@ func (s *Site) prepareBundle(ctx context.Context, req RunRequest, trust *Trust, 
 	// ir.json) to --expect-ir-digest, and with --as-of inputs the time of
 	// the bundle's snapshot to the clock rule.
 	o.Check = func(b *bundle.Bundle, t *bundle.Target) error {
-		if want := req.ExpectIR; want != "" && t.Policy.IRDigest != want {
-			return fail.Wrap(fail.Integrity, &IRMismatch{PolicyID: t.Policy.PolicyID, Version: t.Policy.Version, Want: want, Got: t.Policy.IRDigest, Reason: IRExpected})
+		if err := expectIR(t.Policy.PolicyID, t.Policy.Version, t.Policy.IRDigest, req.ExpectIR); err != nil {
+			return err
 		}
 		if req.Eval.AsOf != run.AsOfInputs || !clockChecked(trust, req.Shadow) {
 			return nil
