@@ -214,11 +214,11 @@ func (a *Archive) Snapshot() (*snapshot.Snapshot, error) {
 // with a baseline the archive does not hold (docs/runs.md "Replay"). The
 // verdict depends on that baseline only through the new-findings gate:
 // a baseline that blocked every blocked finding makes it warn, any other
-// leaves a blocked finding new and it blocks as with no baseline. So the
-// replay keeps the evaluation under the baseline the record allows —
-// one that blocked every blocked finding, one that blocked none — that
-// reproduces the recorded result digest (gates and verdict), else the one
-// with no baseline, and always compares the verdict.
+// leaves a blocked finding new and it blocks as with no baseline. So when
+// the evaluation with no baseline does not give the recorded verdict, the
+// replay evaluates again under a baseline that blocked every blocked
+// finding and keeps that one if it reproduces the recorded result digest
+// (gates and verdict); it always compares the verdict.
 func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	p, err := a.Policy()
 	if err != nil {
@@ -234,20 +234,17 @@ func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	if rec.Stats.Unchecked == nil {
 		// An older record's budget is not in the archive.
 		unchecked = "the record predates recorded unchecked budgets, so the unchecked-budget gate was not re-checked"
-	} else if newFindingsOnly(p) && ev.Result.Digests.Result != rec.Outputs.Result {
+	} else if newFindingsOnly(p) && ev.Result.Verdict != rec.Verdict {
 		// The baseline only decides whether the gate blocks or warns when
-		// it blocked every blocked finding: keep the replay that reproduces
-		// the recorded result; when none does, the baseline left a blocked
-		// finding new, and the gate blocks as with no baseline (ev).
-		for _, known := range archiveBaselines(ev.Result) {
-			again, err := a.evaluate(ctx, p, &Against{base: known, c: &Compared{}})
-			if err != nil {
-				return nil, err
-			}
-			if again.Result.Digests.Result == rec.Outputs.Result {
-				ev = again
-				break
-			}
+		// it blocked every blocked finding: keep that replay when it
+		// reproduces the recorded result; otherwise the baseline left a
+		// blocked finding new, and the gate blocks as with no baseline (ev).
+		again, err := a.evaluate(ctx, p, &Against{base: allBlocked(ev.Result), c: &Compared{}})
+		if err != nil {
+			return nil, err
+		}
+		if again.Result.Digests.Result == rec.Outputs.Result {
+			ev = again
 		}
 	}
 	if unchecked == "" {
@@ -262,17 +259,17 @@ func (a *Archive) Replay(ctx context.Context) (*ReplayReport, error) {
 	return &rep, nil
 }
 
-// archiveBaselines are the baselines an archive's new_findings_only gate
-// may have compared with, as far as the gate sees them: one that blocked
-// every finding res blocks, one that blocked none.
-func archiveBaselines(res *engine.Result) []*engine.Result {
+// allBlocked is, as an archive's new_findings_only gate sees it, a
+// baseline that blocked every finding res blocks (a baseline that blocked
+// none gives the verdict of no baseline).
+func allBlocked(res *engine.Result) *engine.Result {
 	all := &engine.Result{}
 	for _, f := range res.Findings {
 		if f.Verdict == engine.VerdictBlocked {
 			all.Findings = append(all.Findings, f)
 		}
 	}
-	return []*engine.Result{all, {}}
+	return all
 }
 
 func (a *Archive) evaluate(ctx context.Context, p *Policy, against *Against) (*Outcome, error) {
